@@ -1,0 +1,158 @@
+//! Clark–Evans nearest-neighbour ratio with its z-score and two-sided p-value.
+//!
+//! R = mean observed nearest-neighbour distance / (0.5 / √(n/A)); the standard error of the
+//! mean under complete spatial randomness is 0.26136 / √(n²/A) (Clark & Evans 1954, as used
+//! by QGIS and pointpats). No edge correction. R < 1 means clustered, R > 1 dispersed.
+
+use serde::{Deserialize, Serialize};
+
+use super::nearest::nearest_neighbour_distances;
+use crate::model::Xy;
+
+/// The study area's definition, stated in every output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AreaKind {
+    /// Bounding box of the points on the plane (the pointpats and QGIS default).
+    #[default]
+    Bbox,
+    /// Convex hull of the points.
+    Hull,
+    /// Polygons from a file; points outside them are left out.
+    File,
+}
+
+impl AreaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaKind::Bbox => "bbox",
+            AreaKind::Hull => "hull",
+            AreaKind::File => "file",
+        }
+    }
+}
+
+/// The test result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClarkEvans {
+    pub r: f64,
+    pub z: f64,
+    pub p: f64,
+    pub n: usize,
+    pub area_km2: f64,
+    pub area: AreaKind,
+    pub observed_mean_m: f64,
+    pub expected_mean_m: f64,
+}
+
+/// Standard normal two-sided p-value for a z-score.
+pub fn two_sided_p(z: f64) -> f64 {
+    libm::erfc(z.abs() / std::f64::consts::SQRT_2)
+}
+
+/// Clark–Evans for points already restricted to a study area of `area_m2` square metres.
+/// Needs at least two points and a positive area.
+///
+/// ```
+/// use cluster_atlas::analysis::clark_evans::{clark_evans, AreaKind};
+/// use cluster_atlas::model::Xy;
+/// // A 10 × 10 lattice with 100 m spacing in a 1 km² square: every NN distance is 100 m,
+/// // expected 0.5/√(100/1e6) = 50 m, so R = 2.
+/// let pts: Vec<Xy> = (0..100).map(|k| Xy::new((k % 10) as f64 * 100.0 + 50.0, (k / 10) as f64 * 100.0 + 50.0)).collect();
+/// let ce = clark_evans(&pts, 1.0e6, AreaKind::File).unwrap();
+/// assert!((ce.r - 2.0).abs() < 1e-9);
+/// assert!(ce.z > 0.0 && ce.p < 1e-6);
+/// ```
+pub fn clark_evans(points: &[Xy], area_m2: f64, kind: AreaKind) -> Option<ClarkEvans> {
+    let n = points.len();
+    if n < 2 || !(area_m2 > 0.0 && area_m2.is_finite()) {
+        return None;
+    }
+    let nn = nearest_neighbour_distances(points);
+    let observed = nn.iter().sum::<f64>() / n as f64;
+    let nf = n as f64;
+    let density = nf / area_m2;
+    let expected = 0.5 / density.sqrt();
+    let se = 0.26136 / (nf * nf / area_m2).sqrt();
+    let z = (observed - expected) / se;
+    Some(ClarkEvans {
+        r: observed / expected,
+        z,
+        p: two_sided_p(z),
+        n,
+        area_km2: area_m2 / 1e6,
+        area: kind,
+        observed_mean_m: observed,
+        expected_mean_m: expected,
+    })
+}
+
+/// Area of the points' bounding box on the plane, m².
+pub fn bbox_area_m2(points: &[Xy]) -> f64 {
+    let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
+    let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for p in points {
+        lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
+        hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
+    }
+    if points.is_empty() {
+        0.0
+    } else {
+        (hi.x - lo.x) * (hi.y - lo.y)
+    }
+}
+
+/// The points' convex hull on the plane (geo's algorithm), as a polygon.
+pub fn hull(points: &[Xy]) -> geo::Polygon<f64> {
+    use geo::ConvexHull;
+    let mp: geo::MultiPoint<f64> = points.iter().map(|p| geo::Point::new(p.x, p.y)).collect();
+    mp.convex_hull()
+}
+
+/// Area of the points' convex hull on the plane, m².
+pub fn hull_area_m2(points: &[Xy]) -> f64 {
+    use geo::Area;
+    hull(points).unsigned_area()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_worked_pair() {
+        // Two points 10 m apart in 100 m²: observed 10, expected 0.5/√0.02 = 3.5355.
+        let pts = [Xy::new(0.0, 0.0), Xy::new(10.0, 0.0)];
+        let ce = clark_evans(&pts, 100.0, AreaKind::Bbox).unwrap();
+        assert!((ce.expected_mean_m - 3.535_533_905_932_737).abs() < 1e-9);
+        assert!((ce.r - 10.0 / 3.535_533_905_932_737).abs() < 1e-9);
+        // SE = 0.26136/√(4/100) = 1.3068; z = (10 − 3.5355)/1.3068.
+        assert!((ce.z - (10.0 - 3.535_533_905_932_737) / 1.3068).abs() < 1e-9);
+    }
+
+    #[test]
+    fn p_value_of_known_z() {
+        assert!((two_sided_p(1.959_963_984_540_054) - 0.05).abs() < 1e-9);
+        assert!((two_sided_p(0.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn too_few_points_or_no_area() {
+        assert!(clark_evans(&[Xy::new(0.0, 0.0)], 1.0, AreaKind::Bbox).is_none());
+        assert!(
+            clark_evans(&[Xy::new(0.0, 0.0), Xy::new(1.0, 0.0)], 0.0, AreaKind::Bbox).is_none()
+        );
+    }
+
+    #[test]
+    fn bbox_and_hull_areas() {
+        let pts = [
+            Xy::new(0.0, 0.0),
+            Xy::new(10.0, 0.0),
+            Xy::new(0.0, 10.0),
+            Xy::new(2.0, 2.0),
+        ];
+        assert_eq!(bbox_area_m2(&pts), 100.0);
+        assert!((hull_area_m2(&pts) - 50.0).abs() < 1e-9);
+    }
+}

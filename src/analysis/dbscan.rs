@@ -1,0 +1,411 @@
+//! DBSCAN with eps in metres, exact, in near-linear time on a grid.
+//!
+//! Semantics follow scikit-learn: `min_pts` counts the point itself, a point at exactly `eps`
+//! is a neighbour, clusters are numbered in the order of their lowest-index core point, and
+//! a border point joins the lowest-numbered cluster that reaches it. Noise is −1.
+//!
+//! The grid has cells of side eps/√2, so all points of one cell are mutual neighbours: a cell
+//! holding `min_pts` points is all core, and core points of one cell share a cluster.
+//! Neighbouring core cells are merged when their closest core pair is within eps.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AnalysisError;
+use super::grid::Grid;
+use crate::model::Xy;
+
+/// DBSCAN parameters, validated on construction.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DbscanParams {
+    pub eps_m: f64,
+    pub min_pts: usize,
+}
+
+impl Default for DbscanParams {
+    fn default() -> Self {
+        Self {
+            eps_m: 500.0,
+            min_pts: 5,
+        }
+    }
+}
+
+impl DbscanParams {
+    pub fn new(eps_m: f64, min_pts: usize) -> Result<Self, AnalysisError> {
+        if !(eps_m.is_finite() && eps_m > 0.0) {
+            return Err(AnalysisError::InvalidParameter(format!(
+                "eps must be a positive number of metres, got {eps_m}"
+            )));
+        }
+        if min_pts == 0 {
+            return Err(AnalysisError::InvalidParameter(
+                "min_pts must be at least 1 (it counts the point itself)".into(),
+            ));
+        }
+        Ok(Self { eps_m, min_pts })
+    }
+}
+
+struct UnionFind(Vec<u32>);
+
+impl UnionFind {
+    fn find(&mut self, mut a: u32) -> u32 {
+        while self.0[a as usize] != a {
+            let up = self.0[self.0[a as usize] as usize];
+            self.0[a as usize] = up;
+            a = up;
+        }
+        a
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// Cluster labels (0, 1, … or −1 for noise) for plane points.
+///
+/// ```
+/// use cluster_atlas::analysis::dbscan::{dbscan, DbscanParams};
+/// use cluster_atlas::model::Xy;
+/// let pts = [Xy::new(0.0, 0.0), Xy::new(100.0, 0.0), Xy::new(200.0, 0.0), Xy::new(5000.0, 0.0)];
+/// let labels = dbscan(&pts, DbscanParams::new(150.0, 2).unwrap());
+/// assert_eq!(labels, vec![0, 0, 0, -1]);
+/// ```
+///
+/// Complexity: O(n log n) to build the grid plus work proportional to the points in
+/// neighbouring cells; memory O(n).
+pub fn dbscan(points: &[Xy], params: DbscanParams) -> Vec<i32> {
+    let n = points.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let eps = params.eps_m;
+    let eps2 = eps * eps;
+    let min_pts = params.min_pts;
+    let grid_owned = Grid::build(points, eps / std::f64::consts::SQRT_2);
+    let grid = &grid_owned;
+    let (xs, ys) = (&grid.xs, &grid.ys);
+    let n_cells = grid.n_cells();
+    // Cells reachable within eps: rows and columns within 2 (the cell side is eps/√2).
+    let neighbours: Vec<Vec<u32>> = (0..n_cells)
+        .into_par_iter()
+        .map(|c| {
+            let (i, j) = grid.cell_ij(c);
+            grid.block(i, j, 2).map(|x| x as u32).collect()
+        })
+        .collect();
+
+    // 1. Core points, in sorted (cell) order.
+    let core: Vec<bool> = (0..n_cells)
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let range = grid.points_of(c);
+            let dense = range.len() >= min_pts;
+            let nb = &neighbours[c];
+            range.map(move |p| {
+                if dense {
+                    return true;
+                }
+                let mut count = 0usize;
+                for &c2 in nb {
+                    for q in grid.points_of(c2 as usize) {
+                        let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
+                        if dx * dx + dy * dy <= eps2 {
+                            count += 1;
+                            if count >= min_pts {
+                                return true;
+                            }
+                        }
+                    }
+                }
+                false
+            })
+        })
+        .collect();
+
+    // Core positions per cell and their bounding boxes.
+    let cell_core: Vec<Vec<u32>> = (0..n_cells)
+        .into_par_iter()
+        .map(|c| {
+            grid.points_of(c)
+                .filter(|&p| core[p])
+                .map(|p| p as u32)
+                .collect()
+        })
+        .collect();
+    let bbox: Vec<[f64; 4]> = cell_core
+        .par_iter()
+        .map(|ps| {
+            let mut b = [
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ];
+            for &p in ps {
+                let p = p as usize;
+                b = [
+                    b[0].min(xs[p]),
+                    b[1].min(ys[p]),
+                    b[2].max(xs[p]),
+                    b[3].max(ys[p]),
+                ];
+            }
+            b
+        })
+        .collect();
+    let box_d2 = |b: &[f64; 4], x: f64, y: f64| {
+        let dx = (b[0] - x).max(0.0).max(x - b[2]);
+        let dy = (b[1] - y).max(0.0).max(y - b[3]);
+        dx * dx + dy * dy
+    };
+
+    // 2. Merge neighbouring core cells whose closest core pair is within eps.
+    let edges: Vec<(u32, u32)> = (0..n_cells)
+        .into_par_iter()
+        .filter(|&c| !cell_core[c].is_empty())
+        .flat_map_iter(|c| {
+            let nb = &neighbours[c];
+            let cell_core = &cell_core;
+            let bbox = &bbox;
+            nb.iter()
+                .copied()
+                .filter(move |&c2| c2 as usize > c && !cell_core[c2 as usize].is_empty())
+                .filter(move |&c2| {
+                    let b2 = &bbox[c2 as usize];
+                    let b1 = &bbox[c];
+                    let dx = (b1[0] - b2[2]).max(0.0).max(b2[0] - b1[2]);
+                    let dy = (b1[1] - b2[3]).max(0.0).max(b2[1] - b1[3]);
+                    if dx * dx + dy * dy > eps2 {
+                        return false;
+                    }
+                    cell_core[c].iter().any(|&p| {
+                        let p = p as usize;
+                        if box_d2(b2, xs[p], ys[p]) > eps2 {
+                            return false;
+                        }
+                        cell_core[c2 as usize].iter().any(|&q| {
+                            let q = q as usize;
+                            let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
+                            dx * dx + dy * dy <= eps2
+                        })
+                    })
+                })
+                .map(move |c2| (c as u32, c2))
+        })
+        .collect();
+    let mut uf = UnionFind((0..n_cells as u32).collect());
+    for (a, b) in edges {
+        uf.union(a, b);
+    }
+
+    // 3. Number clusters by their lowest original core index.
+    let mut first_core = vec![u32::MAX; n_cells];
+    for c in 0..n_cells {
+        if let Some(m) = cell_core[c].iter().map(|&p| grid.order[p as usize]).min() {
+            let r = uf.find(c as u32) as usize;
+            first_core[r] = first_core[r].min(m);
+        }
+    }
+    let mut roots: Vec<(u32, usize)> = (0..n_cells)
+        .filter(|&c| first_core[c] != u32::MAX && uf.find(c as u32) as usize == c)
+        .map(|c| (first_core[c], c))
+        .collect();
+    roots.sort_unstable();
+    let mut root_label = vec![-1i32; n_cells];
+    for (k, (_, c)) in roots.iter().enumerate() {
+        root_label[*c] = k as i32;
+    }
+    let cell_label: Vec<i32> = (0..n_cells)
+        .map(|c| {
+            if cell_core[c].is_empty() {
+                -1
+            } else {
+                root_label[uf.find(c as u32) as usize]
+            }
+        })
+        .collect();
+
+    // 4. Labels in original order; border points take the lowest reachable cluster.
+    let sorted_labels: Vec<i32> = (0..n_cells)
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let nb = &neighbours[c];
+            let cell_core = &cell_core;
+            let cell_label = &cell_label;
+            let core = &core;
+            grid.points_of(c).map(move |p| {
+                if core[p] {
+                    return cell_label[c];
+                }
+                let mut best = i32::MAX;
+                for &c2 in nb {
+                    let l = cell_label[c2 as usize];
+                    if l < 0 || l >= best {
+                        continue;
+                    }
+                    let hit = cell_core[c2 as usize].iter().any(|&q| {
+                        let q = q as usize;
+                        let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
+                        dx * dx + dy * dy <= eps2
+                    });
+                    if hit {
+                        best = l;
+                    }
+                }
+                if best == i32::MAX { -1 } else { best }
+            })
+        })
+        .collect();
+    let mut labels = vec![-1i32; n];
+    for (pos, l) in sorted_labels.into_iter().enumerate() {
+        labels[grid.order[pos] as usize] = l;
+    }
+    labels
+}
+
+/// The textbook algorithm with brute-force neighbour search, as scikit-learn runs it.
+/// O(n²): the test oracle for [`dbscan`], not for real data.
+pub fn dbscan_reference(points: &[Xy], params: DbscanParams) -> Vec<i32> {
+    let n = points.len();
+    let eps2 = params.eps_m * params.eps_m;
+    let neighbours: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| {
+                    let (dx, dy) = (points[i].x - points[j].x, points[i].y - points[j].y);
+                    dx * dx + dy * dy <= eps2
+                })
+                .collect()
+        })
+        .collect();
+    let core: Vec<bool> = neighbours
+        .iter()
+        .map(|v| v.len() >= params.min_pts)
+        .collect();
+    let mut labels = vec![-1i32; n];
+    let mut next = 0;
+    for i in 0..n {
+        if labels[i] != -1 || !core[i] {
+            continue;
+        }
+        let mut stack = vec![i];
+        while let Some(k) = stack.pop() {
+            if labels[k] == -1 {
+                labels[k] = next;
+                if core[k] {
+                    for &j in &neighbours[k] {
+                        if labels[j] == -1 {
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+        }
+        next += 1;
+    }
+    labels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: u64) -> impl FnMut() -> f64 {
+        let mut s = seed;
+        move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    #[test]
+    fn dbscan_all_noise() {
+        let pts: Vec<Xy> = (0..10).map(|i| Xy::new(i as f64 * 1000.0, 0.0)).collect();
+        assert!(
+            dbscan(&pts, DbscanParams::new(500.0, 2).unwrap())
+                .iter()
+                .all(|&l| l == -1)
+        );
+    }
+
+    #[test]
+    fn dbscan_hand_worked_two_clusters_border_and_noise() {
+        // Cluster A: a 3-point line at 0,100,200 (eps 150, min 3 → only the middle is core;
+        // the ends are border). Cluster B: four points around (1000,0). One far noise point.
+        let pts = [
+            Xy::new(0.0, 0.0),
+            Xy::new(100.0, 0.0),
+            Xy::new(200.0, 0.0),
+            Xy::new(1000.0, 0.0),
+            Xy::new(1050.0, 0.0),
+            Xy::new(1000.0, 50.0),
+            Xy::new(1050.0, 50.0),
+            Xy::new(3000.0, 3000.0),
+        ];
+        let l = dbscan(&pts, DbscanParams::new(150.0, 3).unwrap());
+        assert_eq!(l, vec![0, 0, 0, 1, 1, 1, 1, -1]);
+    }
+
+    #[test]
+    fn dbscan_point_at_exactly_eps_is_a_neighbour() {
+        let pts = [Xy::new(0.0, 0.0), Xy::new(300.0, 400.0)];
+        assert_eq!(
+            dbscan(&pts, DbscanParams::new(500.0, 2).unwrap()),
+            vec![0, 0]
+        );
+    }
+
+    #[test]
+    fn dbscan_duplicates_form_a_cluster() {
+        let pts = vec![Xy::new(5.0, 5.0); 6];
+        assert_eq!(dbscan(&pts, DbscanParams::new(1.0, 5).unwrap()), vec![0; 6]);
+        assert_eq!(
+            dbscan(&pts, DbscanParams::new(1.0, 7).unwrap()),
+            vec![-1; 6]
+        );
+    }
+
+    #[test]
+    fn dbscan_matches_reference_on_seeded_random_data() {
+        for seed in 0..12 {
+            let mut r = lcg(seed);
+            let n = 300 + (seed as usize * 37) % 400;
+            let centres: Vec<Xy> = (0..5)
+                .map(|_| Xy::new(r() * 20_000.0, r() * 20_000.0))
+                .collect();
+            let pts: Vec<Xy> = (0..n)
+                .map(|k| {
+                    if k % 4 == 0 {
+                        Xy::new(r() * 20_000.0, r() * 20_000.0)
+                    } else {
+                        let c = centres[k % 5];
+                        Xy::new(c.x + (r() - 0.5) * 3000.0, c.y + (r() - 0.5) * 3000.0)
+                    }
+                })
+                .collect();
+            for (eps, min_pts) in [(300.0, 4), (500.0, 5), (120.0, 2), (1000.0, 15)] {
+                let p = DbscanParams::new(eps, min_pts).unwrap();
+                assert_eq!(
+                    dbscan(&pts, p),
+                    dbscan_reference(&pts, p),
+                    "seed {seed} eps {eps} min {min_pts}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_parameters_are_rejected() {
+        assert!(DbscanParams::new(0.0, 5).is_err());
+        assert!(DbscanParams::new(f64::NAN, 5).is_err());
+        assert!(DbscanParams::new(100.0, 0).is_err());
+    }
+}

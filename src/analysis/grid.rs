@@ -1,0 +1,183 @@
+//! A uniform grid over plane points, stored sparsely (sorted cell keys, compressed rows), used by
+//! DBSCAN and nearest-neighbour searches. Cells of one grid row are contiguous, so a block of
+//! neighbouring cells is a few binary searches away.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::model::Xy;
+
+/// Points bucketed by square cells of side `cell` metres.
+pub struct Grid {
+    pub cell: f64,
+    origin: Xy,
+    /// Sorted, unique packed (row, column) keys of non-empty cells.
+    keys: Vec<u64>,
+    /// `starts[c]..starts[c + 1]` are cell `c`'s positions in `order`, `xs`, `ys`.
+    starts: Vec<u32>,
+    /// Original point index at each sorted position.
+    pub order: Vec<u32>,
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    /// Largest row and column index in use.
+    dims: (i64, i64),
+}
+
+fn pack(i: i64, j: i64) -> u64 {
+    ((i as u64) << 32) | (j as u64 & 0xFFFF_FFFF)
+}
+
+impl Grid {
+    /// Buckets `points` into cells of side `cell` (> 0). Non-finite points are not expected
+    /// here (loaders reject them).
+    pub fn build(points: &[Xy], cell: f64) -> Self {
+        let mut origin = Xy::new(f64::INFINITY, f64::INFINITY);
+        let mut max = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for p in points {
+            origin = Xy::new(origin.x.min(p.x), origin.y.min(p.y));
+            max = Xy::new(max.x.max(p.x), max.y.max(p.y));
+        }
+        if points.is_empty() {
+            origin = Xy::default();
+            max = Xy::default();
+        }
+        // Keep cell indices within 31 bits whatever the extent.
+        let extent = (max.x - origin.x).max(max.y - origin.y);
+        let cell = cell.max(extent / 2.0e9).max(f64::MIN_POSITIVE);
+        let mut keyed: Vec<(u64, u32)> = points
+            .par_iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let i = ((p.y - origin.y) / cell) as i64;
+                let j = ((p.x - origin.x) / cell) as i64;
+                (pack(i, j), k as u32)
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        let mut keys = Vec::new();
+        let mut starts = Vec::new();
+        for (pos, (key, _)) in keyed.iter().enumerate() {
+            if keys.last() != Some(key) {
+                keys.push(*key);
+                starts.push(pos as u32);
+            }
+        }
+        starts.push(keyed.len() as u32);
+        let order: Vec<u32> = keyed.iter().map(|(_, k)| *k).collect();
+        let dims = (
+            ((max.y - origin.y) / cell) as i64,
+            ((max.x - origin.x) / cell) as i64,
+        );
+        let xs = order.iter().map(|&k| points[k as usize].x).collect();
+        let ys = order.iter().map(|&k| points[k as usize].y).collect();
+        Self {
+            cell,
+            origin,
+            keys,
+            starts,
+            order,
+            xs,
+            ys,
+            dims,
+        }
+    }
+
+    /// Largest row and column index in use.
+    pub fn dims(&self) -> (i64, i64) {
+        self.dims
+    }
+
+    pub fn n_cells(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// (row, column) of cell `c`.
+    pub fn cell_ij(&self, c: usize) -> (i64, i64) {
+        let k = self.keys[c];
+        ((k >> 32) as i64, (k & 0xFFFF_FFFF) as i64)
+    }
+
+    /// (row, column) of the cell a plane point falls in (may be outside the grid).
+    pub fn ij_of(&self, p: Xy) -> (i64, i64) {
+        (
+            ((p.y - self.origin.y) / self.cell).floor() as i64,
+            ((p.x - self.origin.x) / self.cell).floor() as i64,
+        )
+    }
+
+    /// Sorted positions of cell `c`'s points.
+    pub fn points_of(&self, c: usize) -> Range<usize> {
+        self.starts[c] as usize..self.starts[c + 1] as usize
+    }
+
+    /// Cells of row `i` with columns in `j0..=j1`, as a range of cell indices.
+    pub fn row_cells(&self, i: i64, j0: i64, j1: i64) -> Range<usize> {
+        if i < 0 || j1 < 0 {
+            return 0..0;
+        }
+        let j0 = j0.max(0);
+        let lo = self.keys.partition_point(|k| *k < pack(i, j0));
+        let hi = self.keys.partition_point(|k| *k <= pack(i, j1));
+        lo..hi.max(lo)
+    }
+
+    /// Every cell whose row and column are within `r` of (i, j).
+    pub fn block(&self, i: i64, j: i64, r: i64) -> impl Iterator<Item = usize> + '_ {
+        (i - r..=i + r).flat_map(move |ii| self.row_cells(ii, j - r, j + r))
+    }
+
+    /// Cells exactly on the square ring at Chebyshev distance `r` around (i, j).
+    pub fn ring(&self, i: i64, j: i64, r: i64) -> impl Iterator<Item = usize> + '_ {
+        let rows = if r == 0 { vec![i] } else { vec![i - r, i + r] };
+        let full = rows
+            .into_iter()
+            .flat_map(move |ii| self.row_cells(ii, j - r, j + r));
+        let sides = if r == 0 {
+            Vec::new()
+        } else {
+            (i - r + 1..i + r).collect()
+        };
+        let side_cells = sides.into_iter().flat_map(move |ii| {
+            self.row_cells(ii, j - r, j - r)
+                .chain(self.row_cells(ii, j + r, j + r))
+        });
+        full.chain(side_cells)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_finds_exactly_the_neighbouring_points() {
+        let pts: Vec<Xy> = (0..400)
+            .map(|k| Xy::new((k % 20) as f64 * 7.3, (k / 20) as f64 * 5.1))
+            .collect();
+        let g = Grid::build(&pts, 10.0);
+        let (i, j) = g.ij_of(pts[210]);
+        let mut found: Vec<u32> = g
+            .block(i, j, 1)
+            .flat_map(|c| g.points_of(c))
+            .map(|p| g.order[p])
+            .collect();
+        found.sort();
+        let mut brute: Vec<u32> = (0..400u32)
+            .filter(|&k| {
+                let (a, b) = g.ij_of(pts[k as usize]);
+                (a - i).abs() <= 1 && (b - j).abs() <= 1
+            })
+            .collect();
+        brute.sort();
+        assert_eq!(found, brute);
+        let ring: usize = g.ring(i, j, 2).map(|c| g.points_of(c).len()).sum();
+        let brute_ring = (0..400)
+            .filter(|&k| {
+                let (a, b) = g.ij_of(pts[k]);
+                (a - i).abs().max((b - j).abs()) == 2
+            })
+            .count();
+        assert_eq!(ring, brute_ring);
+    }
+}

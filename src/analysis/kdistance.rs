@@ -1,0 +1,81 @@
+//! The k-distance curve used to choose DBSCAN's eps, and a suggested eps at its knee.
+
+use serde::{Deserialize, Serialize};
+
+use super::nearest::kth_neighbour_distances;
+use crate::model::Xy;
+
+/// Sorted k-th-neighbour distances (largest first) and the knee of the curve.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct KDistance {
+    /// k = min_pts − 1 other points, i.e. min_pts counting the point itself.
+    pub k: usize,
+    /// Distances in metres, largest first, thinned to at most [`MAX_CURVE_POINTS`] values.
+    pub distances_m: Vec<f64>,
+    /// How many points the curve was computed from.
+    pub n: usize,
+    /// Distance at the knee (largest distance from the chord of the curve).
+    pub suggested_eps_m: f64,
+}
+
+pub const MAX_CURVE_POINTS: usize = 2000;
+
+/// The k-distance curve for DBSCAN with `min_pts` (counting the point itself).
+///
+/// ```
+/// use cluster_atlas::analysis::kdistance::k_distance;
+/// use cluster_atlas::model::Xy;
+/// let mut pts: Vec<Xy> = (0..100).map(|i| Xy::new((i % 10) as f64 * 10.0, (i / 10) as f64 * 10.0)).collect();
+/// pts.extend((0..10).map(|i| Xy::new(5000.0 + i as f64 * 900.0, 0.0)));
+/// let kd = k_distance(&pts, 2);
+/// assert_eq!(kd.k, 1);
+/// assert!(kd.distances_m[0] >= kd.distances_m[kd.distances_m.len() - 1]);
+/// assert!(kd.suggested_eps_m >= 10.0 && kd.suggested_eps_m <= 900.0);
+/// ```
+pub fn k_distance(points: &[Xy], min_pts: usize) -> KDistance {
+    let k = min_pts.saturating_sub(1).max(1);
+    let mut d: Vec<f64> = kth_neighbour_distances(points, k)
+        .into_iter()
+        .filter(|x| x.is_finite())
+        .collect();
+    d.sort_by(|a, b| b.total_cmp(a));
+    let n = d.len();
+    let curve: Vec<f64> = if n > MAX_CURVE_POINTS {
+        (0..MAX_CURVE_POINTS)
+            .map(|i| d[i * (n - 1) / (MAX_CURVE_POINTS - 1)])
+            .collect()
+    } else {
+        d
+    };
+    let suggested_eps_m = knee(&curve);
+    KDistance {
+        k,
+        distances_m: curve,
+        n,
+        suggested_eps_m,
+    }
+}
+
+/// The value at the point of a descending curve farthest below the chord from its first to
+/// its last point (a Kneedle-style elbow). The first value is skipped so a single far
+/// outlier does not flatten the whole curve.
+fn knee(curve: &[f64]) -> f64 {
+    let m = curve.len();
+    if m < 3 {
+        return curve.first().copied().unwrap_or(0.0);
+    }
+    let start = (m / 100).max(1).min(m - 2);
+    let (y0, y1) = (curve[start], curve[m - 1]);
+    let span = (y0 - y1).max(f64::MIN_POSITIVE);
+    let mut best = (start, f64::NEG_INFINITY);
+    for (i, &y) in curve.iter().enumerate().skip(start) {
+        let x = (i - start) as f64 / (m - 1 - start) as f64;
+        let yn = (y - y1) / span;
+        // Chord from (0,1) to (1,0): y = 1 − x. Distance below it:
+        let below = (1.0 - x) - yn;
+        if below > best.1 {
+            best = (i, below);
+        }
+    }
+    curve[best.0]
+}

@@ -1,0 +1,190 @@
+//! Pure, deterministic analyses over a loaded dataset and its index. No IO, no UI.
+
+pub mod clark_evans;
+pub mod clusters;
+pub mod dbscan;
+mod grid;
+pub mod kdistance;
+pub mod nearest;
+pub mod placement;
+pub mod zone_stats;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use clark_evans::{AreaKind, ClarkEvans};
+pub use clusters::ClusterSummary;
+pub use dbscan::DbscanParams;
+pub use kdistance::KDistance;
+pub use placement::Placement;
+pub use zone_stats::ZoneStats;
+
+use crate::index::SpatialIndex;
+use crate::model::{Firms, LonLat, Xy, Zone};
+
+/// Bad parameters or inputs for an analysis.
+#[derive(Debug, Error, PartialEq)]
+pub enum AnalysisError {
+    #[error("invalid parameter: {0}")]
+    InvalidParameter(String),
+}
+
+/// The area Clark–Evans is computed over.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum StudyArea {
+    #[default]
+    Bbox,
+    Hull,
+    /// WGS-84 polygons (e.g. from a file); firms outside are left out of the test.
+    Polygons {
+        name: String,
+        shape: geo::MultiPolygon<f64>,
+    },
+}
+
+impl StudyArea {
+    pub fn kind(&self) -> AreaKind {
+        match self {
+            StudyArea::Bbox => AreaKind::Bbox,
+            StudyArea::Hull => AreaKind::Hull,
+            StudyArea::Polygons { .. } => AreaKind::File,
+        }
+    }
+}
+
+/// Everything the analysis needs besides the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnalysisParams {
+    pub dbscan: DbscanParams,
+    pub study_area: StudyArea,
+    /// Radius for "firms near a zone" counts (point zones have no inside).
+    pub nearby_radius_m: f64,
+}
+
+impl Default for AnalysisParams {
+    fn default() -> Self {
+        Self {
+            dbscan: DbscanParams::default(),
+            study_area: StudyArea::Bbox,
+            nearby_radius_m: 3000.0,
+        }
+    }
+}
+
+/// All results of one analysis run.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub placement: Placement,
+    /// DBSCAN label per firm (−1 noise).
+    pub labels: Vec<i32>,
+    pub clusters: Vec<ClusterSummary>,
+    pub zone_stats: Vec<ZoneStats>,
+    pub clark_evans: Option<ClarkEvans>,
+    pub kdistance: KDistance,
+    pub warnings: Vec<String>,
+}
+
+/// Parameter echo written with results, so outputs say how they were made.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ParamsEcho {
+    pub eps_m: f64,
+    pub min_pts: usize,
+    pub study_area: String,
+    pub nearby_radius_m: f64,
+    pub projection_centre: LonLat,
+}
+
+/// Runs every analysis. `progress(fraction, step)` is called between steps.
+pub fn analyse(
+    firms: &Firms,
+    zones: &[Zone],
+    index: &SpatialIndex,
+    params: &AnalysisParams,
+    progress: &(dyn Fn(f32, &str) + Sync),
+) -> Result<Analysis, AnalysisError> {
+    let dbp = DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)?;
+    if !(params.nearby_radius_m.is_finite() && params.nearby_radius_m > 0.0) {
+        return Err(AnalysisError::InvalidParameter(
+            "the nearby radius must be a positive number of metres".into(),
+        ));
+    }
+    progress(0.0, "zones");
+    let placement = placement::place_firms(index, firms, zones);
+    progress(0.3, "dbscan");
+    let labels = dbscan::dbscan(&index.firm_xy, dbp);
+    progress(0.5, "clusters");
+    let clusters = clusters::summarise(&labels, index, firms, zones);
+    progress(0.6, "clark-evans");
+    let clark_evans = study_area_clark_evans(index, firms, &params.study_area);
+    progress(0.8, "zone statistics");
+    let zone_stats =
+        zone_stats::zone_stats(index, firms, zones, &placement, params.nearby_radius_m);
+    progress(0.9, "k-distance");
+    let kdistance = kdistance::k_distance(&index.firm_xy, dbp.min_pts);
+    let mut warnings = Vec::new();
+    if let Some(big) = clusters.iter().map(|c| c.size).max()
+        && firms.len() >= 100
+        && big * 2 > firms.len()
+    {
+        warnings.push(format!(
+            "eps {} m joins {:.0}% of all firms into one cluster; try a smaller eps \
+             (the k-distance curve suggests about {:.0} m)",
+            dbp.eps_m,
+            100.0 * big as f64 / firms.len() as f64,
+            kdistance.suggested_eps_m
+        ));
+    }
+    if !placement.overlaps.is_empty() {
+        warnings.push(format!(
+            "{} firms lie in more than one zone; zone_id lists the first by id, summary.json lists all",
+            placement.overlaps.len()
+        ));
+    }
+    progress(1.0, "done");
+    Ok(Analysis {
+        placement,
+        labels,
+        clusters,
+        zone_stats,
+        clark_evans,
+        kdistance,
+        warnings,
+    })
+}
+
+/// Clark–Evans over the chosen study area.
+pub fn study_area_clark_evans(
+    index: &SpatialIndex,
+    firms: &Firms,
+    area: &StudyArea,
+) -> Option<ClarkEvans> {
+    match area {
+        StudyArea::Bbox => clark_evans::clark_evans(
+            &index.firm_xy,
+            clark_evans::bbox_area_m2(&index.firm_xy),
+            AreaKind::Bbox,
+        ),
+        StudyArea::Hull => clark_evans::clark_evans(
+            &index.firm_xy,
+            clark_evans::hull_area_m2(&index.firm_xy),
+            AreaKind::Hull,
+        ),
+        StudyArea::Polygons { shape, .. } => {
+            let zone = Zone {
+                id: "study-area".into(),
+                geometry: crate::model::ZoneGeometry::Area(shape.clone()),
+                ..Default::default()
+            };
+            let prepared = crate::index::ZoneShape::new(0, &zone, &index.projection)?;
+            let inside: Vec<Xy> = firms
+                .lonlat
+                .iter()
+                .zip(&index.firm_xy)
+                .filter(|(ll, _)| prepared.contains(**ll))
+                .map(|(_, xy)| *xy)
+                .collect();
+            let area_m2 = prepared.area_km2()? * 1e6;
+            clark_evans::clark_evans(&inside, area_m2, AreaKind::File)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Per-zone statistics: firms inside and nearby, density, share, location quotients and the
+//! zone's own Clark–Evans ratio.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Placement;
+use super::clark_evans::{AreaKind, ClarkEvans, clark_evans};
+use crate::index::SpatialIndex;
+use crate::model::{Firms, Xy, Zone};
+
+/// Statistics of one zone slot (all 15 get a row; zones without geometry have empty values).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ZoneStats {
+    pub zone_id: String,
+    /// Firms inside the polygon (None for point zones and zones without geometry).
+    pub firms_inside: Option<usize>,
+    /// Polygon area on the ground, km².
+    pub area_km2: Option<f64>,
+    pub density_per_km2: Option<f64>,
+    /// Firms inside as a share of all firms (0..1).
+    pub share: Option<f64>,
+    /// Firms within `nearby_radius_m` of the zone (inside included).
+    pub firms_nearby: Option<usize>,
+    pub nearby_radius_m: f64,
+    /// Segment counts inside (or nearby, for point zones).
+    pub segment_counts: BTreeMap<String, usize>,
+    /// Location quotient of each segment inside the zone: (share in zone) / (share overall).
+    pub location_quotients: BTreeMap<String, f64>,
+    pub clark_evans: Option<ClarkEvans>,
+}
+
+/// Statistics for every zone, in zone order.
+pub fn zone_stats(
+    index: &SpatialIndex,
+    firms: &Firms,
+    zones: &[Zone],
+    placement: &Placement,
+    nearby_radius_m: f64,
+) -> Vec<ZoneStats> {
+    let n = firms.len();
+    let mut overall: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in 0..n {
+        *overall.entry(firms.segment_name(i)).or_default() += 1;
+    }
+    // Members of each zone (overlapping firms count in every zone that contains them).
+    let mut inside: Vec<Vec<u32>> = vec![Vec::new(); zones.len()];
+    for (i, z) in placement.zone.iter().enumerate() {
+        if let Some(z) = z {
+            inside[*z as usize].push(i as u32);
+        }
+    }
+    for (firm, all) in &placement.overlaps {
+        for z in all.iter().skip(1) {
+            inside[*z as usize].push(*firm);
+        }
+    }
+    zones
+        .iter()
+        .enumerate()
+        .map(|(zi, zone)| {
+            let shape = index.shape_of(zi);
+            let near: Option<Vec<usize>> = shape.map(|s| {
+                let (lo, hi) = s.plane_bounds();
+                // Plane lengths exceed ground ones by far less than 1 % here.
+                let pad = nearby_radius_m * 1.01;
+                let mut v: Vec<usize> = index
+                    .firms_in_rect(
+                        Xy::new(lo.x - pad, lo.y - pad),
+                        Xy::new(hi.x + pad, hi.y + pad),
+                    )
+                    .map(|i| i as usize)
+                    .filter(|&i| {
+                        s.distance(firms.lonlat[i], index.firm_xy[i], &index.projection)
+                            .0
+                            <= nearby_radius_m
+                    })
+                    .collect();
+                v.sort_unstable();
+                v
+            });
+            let nearby = near.as_ref().map(Vec::len);
+            let area = shape.and_then(|s| s.area_km2());
+            let members = &inside[zi];
+            let counted: Vec<usize> = if area.is_some() {
+                members.iter().map(|&i| i as usize).collect()
+            } else {
+                near.clone().unwrap_or_default()
+            };
+            let mut seg: BTreeMap<String, usize> = BTreeMap::new();
+            for &i in &counted {
+                *seg.entry(firms.segment_name(i).to_string()).or_default() += 1;
+            }
+            let lq = if counted.is_empty() {
+                BTreeMap::new()
+            } else {
+                seg.iter()
+                    .map(|(s, c)| {
+                        let total = overall.get(s.as_str()).copied().unwrap_or(0).max(1);
+                        let v = (*c as f64 / counted.len() as f64) / (total as f64 / n as f64);
+                        (s.clone(), v)
+                    })
+                    .collect()
+            };
+            let ce = area.and_then(|a| {
+                let pts: Vec<Xy> = members.iter().map(|&i| index.firm_xy[i as usize]).collect();
+                clark_evans(&pts, a * 1e6, AreaKind::File)
+            });
+            ZoneStats {
+                zone_id: zone.id.clone(),
+                firms_inside: area.map(|_| members.len()),
+                area_km2: area,
+                density_per_km2: area.map(|a| members.len() as f64 / a),
+                share: area.map(|_| {
+                    if n == 0 {
+                        0.0
+                    } else {
+                        members.len() as f64 / n as f64
+                    }
+                }),
+                firms_nearby: nearby,
+                nearby_radius_m,
+                segment_counts: seg,
+                location_quotients: lq,
+                clark_evans: ce,
+            }
+        })
+        .collect()
+}

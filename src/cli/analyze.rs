@@ -1,0 +1,153 @@
+//! `cluster-atlas analyze`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams, ParamsEcho, StudyArea};
+use cluster_atlas::data::{self, ZoneLoadOptions};
+use cluster_atlas::index::SpatialIndex;
+use cluster_atlas::model::ZoneGeometry;
+use cluster_atlas::output::{self, Summary};
+
+use super::AnalyzeArgs;
+
+fn study_area(spec: &str) -> Result<StudyArea> {
+    match spec.trim().to_ascii_lowercase().as_str() {
+        "bbox" => Ok(StudyArea::Bbox),
+        "hull" => Ok(StudyArea::Hull),
+        _ => {
+            let path = Path::new(spec);
+            let loaded = data::load_zones(path, &ZoneLoadOptions::default())
+                .with_context(|| "cannot use the study-area file".to_string())?;
+            let polys: Vec<geo::Polygon<f64>> = loaded
+                .zones
+                .into_iter()
+                .filter_map(|z| match z.geometry {
+                    ZoneGeometry::Area(mp) => Some(mp.0),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            if polys.is_empty() {
+                bail!("the study-area file has no polygons: {spec}");
+            }
+            Ok(StudyArea::Polygons {
+                name: spec.to_string(),
+                shape: geo::MultiPolygon::new(polys),
+            })
+        }
+    }
+}
+
+pub fn run(a: AnalyzeArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let dbscan = DbscanParams::new(a.eps_m, a.min_pts)?;
+    let area = study_area(&a.study_area)?;
+    let inputs = a.inputs.load()?;
+    let t_load = t0.elapsed();
+    let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
+    for w in inputs
+        .zones
+        .report
+        .warnings
+        .iter()
+        .chain(&inputs.firms.report.warnings)
+    {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("zones: {}", inputs.zones.report.summary());
+    eprintln!("firms: {}", inputs.firms.report.summary());
+    for s in inputs.firms.report.skipped.iter().take(10) {
+        eprintln!("  skipped line {}: {}", s.line.unwrap_or(0), s.reason);
+    }
+    if inputs.synthetic {
+        eprintln!("note: using the bundled SYNTHETIC sample firms (not real companies)");
+    }
+
+    let index = SpatialIndex::build(firms, zones);
+    let params = AnalysisParams {
+        dbscan,
+        study_area: area.clone(),
+        nearby_radius_m: a.nearby_m,
+    };
+    let result = analysis::analyse(firms, zones, &index, &params, &|_, _| {})?;
+    for w in &result.warnings {
+        eprintln!("warning: {w}");
+    }
+    let t_analyse = t0.elapsed();
+
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create {}", a.out.display()))?;
+    let echo = ParamsEcho {
+        eps_m: dbscan.eps_m,
+        min_pts: dbscan.min_pts,
+        study_area: match &area {
+            StudyArea::Polygons { name, .. } => format!("file:{name}"),
+            other => other.kind().as_str().to_string(),
+        },
+        nearby_radius_m: a.nearby_m,
+        projection_centre: index.projection.centre(),
+    };
+    let hash = output::short_hash(&[
+        inputs.zones.report.hash.as_bytes(),
+        inputs.firms.report.hash.as_bytes(),
+    ]);
+    let firms_path = a.out.join("firms.csv");
+    output::atomic_write(&firms_path, |w| {
+        output::write_firms_csv(w, firms, zones, &result)
+    })
+    .with_context(|| format!("cannot write {}", firms_path.display()))?;
+    let clusters_path = a.out.join("clusters.geojson");
+    let echo_json = serde_json::to_value(&echo)?;
+    output::atomic_write(&clusters_path, |w| {
+        output::write_clusters_geojson(w, &result.clusters, &echo_json)
+    })
+    .with_context(|| format!("cannot write {}", clusters_path.display()))?;
+    let summary = Summary::new(
+        firms,
+        zones,
+        &result,
+        echo,
+        inputs.zones.report.clone(),
+        inputs.firms.report.clone(),
+        hash,
+        inputs.synthetic,
+    );
+    let summary_path = a.out.join("summary.json");
+    output::atomic_write(&summary_path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &summary)?;
+        w.write_all(b"\n")
+    })
+    .with_context(|| format!("cannot write {}", summary_path.display()))?;
+
+    let t_total = t0.elapsed();
+    eprintln!(
+        "{} firms, {} clusters, {} noise; Clark–Evans {}",
+        firms.len(),
+        summary.n_clusters,
+        summary.n_noise,
+        match &summary.clark_evans {
+            Some(ce) => format!(
+                "R = {:.3} (z = {:.1}, p = {:.2e}, {} area {:.1} km²)",
+                ce.r,
+                ce.z,
+                ce.p,
+                ce.area.as_str(),
+                ce.area_km2
+            ),
+            None => "not computed (fewer than 2 firms in the study area)".into(),
+        }
+    );
+    eprintln!(
+        "wrote {}, {}, {} in {:.2} s (load {:.2} s, analyse {:.2} s)",
+        firms_path.display(),
+        summary_path.display(),
+        clusters_path.display(),
+        t_total.as_secs_f64(),
+        t_load.as_secs_f64(),
+        (t_analyse - t_load).as_secs_f64()
+    );
+    Ok(())
+}

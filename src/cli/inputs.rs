@@ -1,0 +1,96 @@
+//! Shared input options: which zone and firm files, their coordinate systems and columns.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use cluster_atlas::data::{
+    self, FirmLoadOptions, LoadedFirms, LoadedZones, ZoneFields, ZoneLoadOptions, bundled,
+};
+use cluster_atlas::model::SourceCrs;
+
+use super::parse_crs;
+
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Zones GeoJSON (default: the bundled 15 zone slots).
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<PathBuf>,
+    /// Coordinate system of the zones file: wgs84, gcj02 or bd09.
+    #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
+    pub zones_crs: SourceCrs,
+    /// Property holding the zone id (default: id, code, 编号, …).
+    #[arg(long, value_name = "PROPERTY")]
+    pub zone_id_field: Option<String>,
+    /// Property holding the zone name (default: name_zh, 名称, name, …).
+    #[arg(long, value_name = "PROPERTY")]
+    pub zone_name_field: Option<String>,
+    /// Firms CSV or GeoJSON (default: the bundled SYNTHETIC sample).
+    #[arg(long, value_name = "FILE")]
+    pub firms: Option<PathBuf>,
+    /// Coordinate system of the firms file: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu).
+    #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
+    pub firms_crs: SourceCrs,
+    /// Longitude column (detected from lon/lng/longitude/x/经度 when absent).
+    #[arg(long, value_name = "COLUMN")]
+    pub lon_col: Option<String>,
+    /// Latitude column (detected from lat/latitude/y/纬度 when absent).
+    #[arg(long, value_name = "COLUMN")]
+    pub lat_col: Option<String>,
+    /// Firm id column.
+    #[arg(long, value_name = "COLUMN")]
+    pub id_col: Option<String>,
+    /// Firm name column.
+    #[arg(long, value_name = "COLUMN")]
+    pub name_col: Option<String>,
+    /// Firm segment column.
+    #[arg(long, value_name = "COLUMN")]
+    pub segment_col: Option<String>,
+    /// Text encoding of the firms file: utf-8 or gbk (detected when absent).
+    #[arg(long)]
+    pub encoding: Option<String>,
+}
+
+/// Zones and firms as loaded, and whether the firms are the synthetic sample.
+pub struct Inputs {
+    pub zones: LoadedZones,
+    pub firms: LoadedFirms,
+    pub synthetic: bool,
+}
+
+impl InputArgs {
+    pub fn load(&self) -> Result<Inputs> {
+        let zone_opts = ZoneLoadOptions {
+            crs: self.zones_crs,
+            fields: ZoneFields {
+                id: self.zone_id_field.clone(),
+                name: self.zone_name_field.clone(),
+                name_en: None,
+            },
+        };
+        let zones = match &self.zones {
+            Some(p) => data::load_zones(p, &zone_opts)?,
+            None => bundled::zones()?,
+        };
+        let firm_opts = FirmLoadOptions {
+            crs: self.firms_crs,
+            lon_col: self.lon_col.clone(),
+            lat_col: self.lat_col.clone(),
+            id_col: self.id_col.clone(),
+            name_col: self.name_col.clone(),
+            segment_col: self.segment_col.clone(),
+            encoding: self.encoding.clone(),
+            delimiter: None,
+        };
+        let (firms, synthetic) = match &self.firms {
+            Some(p) => (data::load_firms(p, &firm_opts)?, false),
+            None => (bundled::sample_firms()?, true),
+        };
+        Ok(Inputs {
+            zones,
+            firms,
+            synthetic,
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! Transverse Mercator on the WGS-84 ellipsoid (Krüger series), centred on the data.
+//!
+//! Every metric computation (distances, DBSCAN, areas, Clark-Evans) runs on this plane.
+//! Plane distances are turned into ground distances with the projection's point scale factor
+//! (Simpson's rule along the line), which keeps them within millimetres of the WGS-84
+//! geodesic over the tens of kilometres that matter in a city.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{LonLat, Xy};
+
+const WGS84_A: f64 = 6_378_137.0;
+const WGS84_F: f64 = 1.0 / 298.257_223_563;
+
+/// A transverse Mercator projection with scale 1 on its central meridian and its origin at
+/// a chosen centre, so plane coordinates stay small.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    centre: LonLat,
+    #[serde(skip, default = "Constants::wgs84")]
+    c: Constants,
+    y0: f64,
+    /// Squared geometric-mean radius of curvature at the centre, for the scale factor.
+    r2: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Constants {
+    e: f64,
+    a_rect: f64,
+    alpha: [f64; 3],
+    beta: [f64; 3],
+    delta: [f64; 3],
+}
+
+impl Constants {
+    fn wgs84() -> Self {
+        let f = WGS84_F;
+        let n = f / (2.0 - f);
+        let (n2, n3) = (n * n, n * n * n);
+        let e = (f * (2.0 - f)).sqrt();
+        Self {
+            e,
+            a_rect: WGS84_A / (1.0 + n) * (1.0 + n2 / 4.0 + n2 * n2 / 64.0),
+            alpha: [
+                n / 2.0 - 2.0 * n2 / 3.0 + 5.0 * n3 / 16.0,
+                13.0 * n2 / 48.0 - 3.0 * n3 / 5.0,
+                61.0 * n3 / 240.0,
+            ],
+            beta: [
+                n / 2.0 - 2.0 * n2 / 3.0 + 37.0 * n3 / 96.0,
+                n2 / 48.0 + n3 / 15.0,
+                17.0 * n3 / 480.0,
+            ],
+            delta: [
+                2.0 * n - 2.0 * n2 / 3.0 - 2.0 * n3,
+                7.0 * n2 / 3.0 - 8.0 * n3 / 5.0,
+                56.0 * n3 / 15.0,
+            ],
+        }
+    }
+}
+
+impl Default for Projection {
+    /// Centred on Shenzhen.
+    fn default() -> Self {
+        Self::centred_on(LonLat::new(114.1, 22.6))
+    }
+}
+
+impl Projection {
+    pub fn centred_on(centre: LonLat) -> Self {
+        let c = Constants::wgs84();
+        let mut p = Self {
+            centre,
+            c,
+            y0: 0.0,
+            r2: 1.0,
+        };
+        p.y0 = p.raw_forward(centre).1;
+        let phi = centre.lat.to_radians();
+        let e2 = c.e * c.e;
+        let w2 = 1.0 - e2 * phi.sin().powi(2);
+        let rho = WGS84_A * (1.0 - e2) / w2.powf(1.5);
+        let nu = WGS84_A / w2.sqrt();
+        p.r2 = rho * nu;
+        p
+    }
+
+    /// Centred on the middle of the points' bounding box (Shenzhen if there are none).
+    pub fn for_points<'a, I: IntoIterator<Item = &'a LonLat>>(points: I) -> Self {
+        let mut lo = LonLat::new(f64::INFINITY, f64::INFINITY);
+        let mut hi = LonLat::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for p in points {
+            lo.lon = lo.lon.min(p.lon);
+            lo.lat = lo.lat.min(p.lat);
+            hi.lon = hi.lon.max(p.lon);
+            hi.lat = hi.lat.max(p.lat);
+        }
+        if lo.lon.is_finite() && hi.lon.is_finite() {
+            Self::centred_on(LonLat::new(
+                (lo.lon + hi.lon) / 2.0,
+                (lo.lat + hi.lat) / 2.0,
+            ))
+        } else {
+            Self::default()
+        }
+    }
+
+    pub fn centre(&self) -> LonLat {
+        self.centre
+    }
+
+    fn raw_forward(&self, p: LonLat) -> (f64, f64) {
+        let c = &self.c;
+        let phi = p.lat.to_radians();
+        let lam = (p.lon - self.centre.lon).to_radians();
+        let s = phi.sin();
+        let t = (s.atanh() - c.e * (c.e * s).atanh()).sinh();
+        let xi_p = t.atan2(lam.cos());
+        let eta_p = (lam.sin() / (1.0 + t * t).sqrt()).atanh();
+        let mut x = eta_p;
+        let mut y = xi_p;
+        for (j, a) in c.alpha.iter().enumerate() {
+            let k = 2.0 * (j + 1) as f64;
+            x += a * (k * xi_p).cos() * (k * eta_p).sinh();
+            y += a * (k * xi_p).sin() * (k * eta_p).cosh();
+        }
+        (c.a_rect * x, c.a_rect * y)
+    }
+
+    /// WGS-84 degrees → plane metres.
+    pub fn project(&self, p: LonLat) -> Xy {
+        let (x, y) = self.raw_forward(p);
+        Xy::new(x, y - self.y0)
+    }
+
+    /// Plane metres → WGS-84 degrees.
+    pub fn unproject(&self, q: Xy) -> LonLat {
+        let c = &self.c;
+        let xi = (q.y + self.y0) / c.a_rect;
+        let eta = q.x / c.a_rect;
+        let mut xi_p = xi;
+        let mut eta_p = eta;
+        for (j, b) in c.beta.iter().enumerate() {
+            let k = 2.0 * (j + 1) as f64;
+            xi_p -= b * (k * xi).sin() * (k * eta).cosh();
+            eta_p -= b * (k * xi).cos() * (k * eta).sinh();
+        }
+        let chi = (xi_p.sin() / eta_p.cosh()).asin();
+        let mut phi = chi;
+        for (j, d) in c.delta.iter().enumerate() {
+            phi += d * (2.0 * (j + 1) as f64 * chi).sin();
+        }
+        let lam = eta_p.sinh().atan2(xi_p.cos());
+        LonLat::new(self.centre.lon + lam.to_degrees(), phi.to_degrees())
+    }
+
+    /// Point scale factor at a plane position (1 on the central meridian).
+    pub fn scale_factor(&self, q: Xy) -> f64 {
+        let u = q.x * q.x / self.r2;
+        1.0 + u / 2.0 + u * u / 24.0
+    }
+
+    /// Ground (geodesic) distance in metres between two plane points.
+    pub fn ground_distance(&self, a: Xy, b: Xy) -> f64 {
+        let d = a.plane_distance(b);
+        d * self.plane_to_ground(a, b)
+    }
+
+    /// Factor that turns a plane length between `a` and `b` into a ground length.
+    pub fn plane_to_ground(&self, a: Xy, b: Xy) -> f64 {
+        let m = Xy::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+        (1.0 / self.scale_factor(a) + 4.0 / self.scale_factor(m) + 1.0 / self.scale_factor(b)) / 6.0
+    }
+
+    /// Ground distance between two WGS-84 points.
+    pub fn ground_distance_lonlat(&self, a: LonLat, b: LonLat) -> f64 {
+        self.ground_distance(self.project(a), self.project(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Distance, Geodesic, Point};
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    #[test]
+    fn centre_maps_to_origin() {
+        let p = Projection::centred_on(LonLat::new(114.0, 22.5));
+        let o = p.project(LonLat::new(114.0, 22.5));
+        assert!(o.x.abs() < 1e-9 && o.y.abs() < 1e-6, "{o:?}");
+    }
+
+    #[test]
+    fn round_trip_is_sub_millimetre() {
+        let p = Projection::centred_on(LonLat::new(114.1, 22.6));
+        let mut r = Lcg(7);
+        for _ in 0..2000 {
+            let q = LonLat::new(113.0 + 2.5 * r.next(), 21.8 + 1.6 * r.next());
+            let back = p.unproject(p.project(q));
+            let d = Geodesic.distance(Point::new(q.lon, q.lat), Point::new(back.lon, back.lat));
+            assert!(d < 1e-3, "{q:?} {back:?} {d}");
+        }
+    }
+
+    #[test]
+    fn ground_distance_matches_geodesic() {
+        // Independent oracle: Karney's geodesic (geographiclib, via geo).
+        let p = Projection::centred_on(LonLat::new(114.1, 22.6));
+        let mut r = Lcg(11);
+        let mut worst: f64 = 0.0;
+        for _ in 0..5000 {
+            let a = LonLat::new(113.7 + 0.9 * r.next(), 22.35 + 0.5 * r.next());
+            let b = LonLat::new(
+                a.lon + 0.6 * (r.next() - 0.5),
+                a.lat + 0.5 * (r.next() - 0.5),
+            );
+            let truth = Geodesic.distance(Point::new(a.lon, a.lat), Point::new(b.lon, b.lat));
+            if truth > 30_000.0 {
+                continue;
+            }
+            let ours = p.ground_distance_lonlat(a, b);
+            worst = worst.max((ours - truth).abs());
+        }
+        assert!(worst < 0.05, "worst error {worst} m");
+    }
+
+    #[test]
+    fn known_distance_one_degree_of_latitude() {
+        // pyproj.Geod(ellps="WGS84").inv(114, 22, 114, 23) gives 110,737.1008 m.
+        let p = Projection::centred_on(LonLat::new(114.0, 22.5));
+        let d = p.ground_distance_lonlat(LonLat::new(114.0, 22.0), LonLat::new(114.0, 23.0));
+        assert!((d - 110_737.1008).abs() < 0.01, "{d}");
+    }
+}

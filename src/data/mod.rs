@@ -1,0 +1,110 @@
+//! The IO edge: reads zones and firms from user files (and the bundled data), converts them
+//! to WGS-84, and reports every row or feature it had to skip.
+
+pub mod bundled;
+mod convert;
+mod error;
+mod firms_csv;
+mod firms_geojson;
+mod geometry;
+mod report;
+mod text;
+mod zones_geojson;
+
+pub use convert::convert_csv;
+pub use error::LoadError;
+pub use firms_csv::{FirmColumns, load_firms_csv_bytes};
+pub use firms_geojson::load_firms_geojson_str;
+pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
+pub use text::{Decoded, decode_text};
+pub use zones_geojson::{ZoneFields, load_zones_str};
+
+use std::path::Path;
+
+use crate::model::{Firms, SourceCrs, Zone};
+
+/// Options for reading a firms file. Every field is optional: columns are detected from common
+/// English and Chinese headers, the encoding from the bytes.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FirmLoadOptions {
+    pub crs: SourceCrs,
+    pub lon_col: Option<String>,
+    pub lat_col: Option<String>,
+    pub id_col: Option<String>,
+    pub name_col: Option<String>,
+    pub segment_col: Option<String>,
+    /// `utf-8` or `gbk`; detected when absent.
+    pub encoding: Option<String>,
+    /// Field delimiter; detected from the header line when absent.
+    pub delimiter: Option<char>,
+}
+
+/// Options for reading a zones file.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ZoneLoadOptions {
+    pub crs: SourceCrs,
+    pub fields: ZoneFields,
+}
+
+/// Zones and the report of what was skipped.
+#[derive(Clone, Debug)]
+pub struct LoadedZones {
+    pub zones: Vec<Zone>,
+    pub report: LoadReport,
+}
+
+/// Firms and the report of what was skipped.
+#[derive(Clone, Debug)]
+pub struct LoadedFirms {
+    pub firms: Firms,
+    pub report: LoadReport,
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Reads a zones GeoJSON file.
+pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, LoadError> {
+    let bytes = read_file(path)?;
+    let name = path.display().to_string();
+    let text = decode_text(&bytes, None, &name)?;
+    let mut z = load_zones_str(&text.text, &name, opts)?;
+    z.report.hash = crate::output::short_hash(&[&bytes]);
+    Ok(z)
+}
+
+/// Reads a firms file: CSV/TSV/TXT as delimited text, `.geojson`/`.json` as GeoJSON points,
+/// anything else by looking at its first character.
+pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, LoadError> {
+    let bytes = read_file(path)?;
+    let name = path.display().to_string();
+    let mut f = if looks_like_geojson(path, &bytes) {
+        let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
+        load_firms_geojson_str(&text.text, &name, opts)?
+    } else {
+        load_firms_csv_bytes(&bytes, &name, opts)?
+    };
+    f.report.hash = crate::output::short_hash(&[&bytes]);
+    Ok(f)
+}
+
+fn looks_like_geojson(path: &Path, bytes: &[u8]) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("geojson" | "json") => true,
+        Some("csv" | "tsv" | "txt") => false,
+        _ => {
+            let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! cluster-atlas (深圳产业集聚区地图): Shenzhen's industry-cluster zones and VR/AR firms.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! files ─load─▶ model ─build─▶ index ─analyse─▶ analysis ─build─▶ scene ─▶ window / export
+//! (data)        (Zone, Firms)  (R-trees)        (pure fns)        (shapes)
+//! ```
+//!
+//! [`crs`] and [`model`] sit underneath everything; only the `app` module (behind the default
+//! `gui` feature) touches egui.
+
+pub mod analysis;
+pub mod crs;
+pub mod data;
+pub mod index;
+pub mod model;
+pub mod output;
+pub mod sample;

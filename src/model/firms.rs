@@ -1,0 +1,193 @@
+//! Firms as structure-of-arrays, so four million rows stay compact and scan fast.
+
+use std::borrow::Cow;
+
+use super::LonLat;
+
+/// Index into [`Firms::segments`].
+pub type SegmentId = u16;
+
+/// All columns of the input file, row-aligned with [`Firms`], stored in one string arena.
+///
+/// Keeping the original columns lets outputs carry the user's own data through unchanged.
+#[derive(Clone, Debug, Default)]
+pub struct AttrTable {
+    pub headers: Vec<String>,
+    buf: String,
+    /// Byte offset of each row's first field in `buf`; one extra entry at the end.
+    row_start: Vec<u64>,
+    /// End of each field, relative to its row's start; `headers.len()` entries per row.
+    field_end: Vec<u32>,
+}
+
+impl AttrTable {
+    pub fn new(headers: Vec<String>) -> Self {
+        Self {
+            headers,
+            buf: String::new(),
+            row_start: vec![0],
+            field_end: Vec::new(),
+        }
+    }
+
+    pub fn with_capacity(headers: Vec<String>, rows: usize, bytes: usize) -> Self {
+        let mut t = Self::new(headers);
+        t.buf.reserve(bytes);
+        t.row_start.reserve(rows);
+        t.field_end.reserve(rows * t.headers.len());
+        t
+    }
+
+    pub fn n_cols(&self) -> usize {
+        self.headers.len()
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.row_start.len() - 1
+    }
+
+    /// Appends one row; missing trailing fields become empty, extra ones are dropped.
+    pub fn push_row<'a, I: IntoIterator<Item = &'a str>>(&mut self, fields: I) {
+        let start = self.buf.len();
+        let n = self.headers.len();
+        let mut taken = 0;
+        for f in fields.into_iter().take(n) {
+            self.buf.push_str(f);
+            self.field_end
+                .push(u32::try_from(self.buf.len() - start).unwrap_or(u32::MAX));
+            taken += 1;
+        }
+        for _ in taken..n {
+            self.field_end
+                .push(u32::try_from(self.buf.len() - start).unwrap_or(u32::MAX));
+        }
+        self.row_start.push(self.buf.len() as u64);
+    }
+
+    /// Appends every row of `other` (same headers assumed; used to join parallel chunks).
+    pub fn append(&mut self, other: &AttrTable) {
+        let base = self.buf.len() as u64;
+        self.buf.push_str(&other.buf);
+        self.row_start
+            .extend(other.row_start.iter().skip(1).map(|s| s + base));
+        self.field_end.extend_from_slice(&other.field_end);
+    }
+
+    /// Field `col` of row `row`, or "" when out of range.
+    pub fn get(&self, row: usize, col: usize) -> &str {
+        let n = self.headers.len();
+        if row >= self.n_rows() || col >= n {
+            return "";
+        }
+        let start = self.row_start[row] as usize;
+        let ends = &self.field_end[row * n..row * n + n];
+        let b = if col == 0 { 0 } else { ends[col - 1] as usize };
+        let e = ends[col] as usize;
+        self.buf.get(start + b..start + e).unwrap_or("")
+    }
+
+    /// All fields of a row.
+    pub fn row(&self, row: usize) -> impl Iterator<Item = &str> + '_ {
+        (0..self.headers.len()).map(move |c| self.get(row, c))
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Keeps only the rows for which `keep` is true, in order.
+    pub fn retain_rows(&mut self, keep: &[bool]) {
+        let mut out = AttrTable::with_capacity(self.headers.clone(), self.n_rows(), self.buf.len());
+        for (r, k) in keep.iter().enumerate() {
+            if *k {
+                let fields: Vec<&str> = self.row(r).collect();
+                out.push_row(fields);
+            }
+        }
+        *self = out;
+    }
+}
+
+/// A set of firms: coordinates in WGS-84, a segment per firm, and the input's own columns.
+#[derive(Clone, Debug, Default)]
+pub struct Firms {
+    pub lonlat: Vec<LonLat>,
+    pub segment: Vec<SegmentId>,
+    /// Segment names; `segment[i]` indexes this. Empty string = no segment given.
+    pub segments: Vec<String>,
+    pub attrs: AttrTable,
+    pub id_col: Option<usize>,
+    pub name_col: Option<usize>,
+    pub segment_col: Option<usize>,
+}
+
+impl Firms {
+    pub fn len(&self) -> usize {
+        self.lonlat.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lonlat.is_empty()
+    }
+
+    /// The firm's id from the file, or `#<row number>` when the file has no id column.
+    pub fn id(&self, i: usize) -> Cow<'_, str> {
+        match self.id_col {
+            Some(c) if !self.attrs.get(i, c).is_empty() => Cow::Borrowed(self.attrs.get(i, c)),
+            _ => Cow::Owned(format!("#{}", i + 1)),
+        }
+    }
+
+    pub fn name(&self, i: usize) -> &str {
+        self.name_col.map(|c| self.attrs.get(i, c)).unwrap_or("")
+    }
+
+    pub fn segment_name(&self, i: usize) -> &str {
+        self.segment
+            .get(i)
+            .and_then(|s| self.segments.get(*s as usize))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// Interns a segment name, returning its id.
+    pub fn intern_segment(segments: &mut Vec<String>, name: &str) -> SegmentId {
+        let name = name.trim();
+        if let Some(p) = segments.iter().position(|s| s == name) {
+            return p as SegmentId;
+        }
+        if segments.len() >= SegmentId::MAX as usize {
+            // Too many distinct values to be a category: fold the rest into one bucket.
+            return (SegmentId::MAX - 1).min(segments.len() as SegmentId - 1);
+        }
+        segments.push(name.to_string());
+        (segments.len() - 1) as SegmentId
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attr_table_round_trips_fields() {
+        let mut t = AttrTable::new(vec!["a".into(), "b".into(), "c".into()]);
+        t.push_row(["1", "示例", ""]);
+        t.push_row(["x"]);
+        t.push_row(["p", "q", "r", "extra"]);
+        assert_eq!(t.n_rows(), 3);
+        assert_eq!(t.get(0, 1), "示例");
+        assert_eq!(t.get(0, 2), "");
+        assert_eq!(t.get(1, 0), "x");
+        assert_eq!(t.get(1, 2), "");
+        assert_eq!(t.row(2).collect::<Vec<_>>(), vec!["p", "q", "r"]);
+        assert_eq!(t.get(9, 0), "");
+        let mut u = AttrTable::new(t.headers.clone());
+        u.push_row(["z", "y", "w"]);
+        t.append(&u);
+        assert_eq!(t.get(3, 2), "w");
+        t.retain_rows(&[false, true, false, true]);
+        assert_eq!(t.n_rows(), 2);
+        assert_eq!(t.get(1, 0), "z");
+    }
+}

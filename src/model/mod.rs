@@ -1,0 +1,95 @@
+//! Plain domain types: no IO, no UI.
+//!
+//! Coordinates come in two named spaces: [`LonLat`] (WGS-84 degrees, what files hold after
+//! conversion) and [`Xy`] (metres in the dataset's transverse Mercator, where all metric work
+//! happens). Keeping them as separate types stops degrees leaking into distance code.
+
+mod firms;
+mod zone;
+
+pub use firms::{AttrTable, Firms, SegmentId};
+pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
+
+use serde::{Deserialize, Serialize};
+
+/// A WGS-84 longitude/latitude pair in degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct LonLat {
+    pub lon: f64,
+    pub lat: f64,
+}
+
+impl LonLat {
+    pub const fn new(lon: f64, lat: f64) -> Self {
+        Self { lon, lat }
+    }
+}
+
+/// A point in metres on the dataset's projected plane (see [`crate::crs::Projection`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Xy {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Xy {
+    pub const fn new(x: f64, y: f64) -> Self {
+        Self { x, y }
+    }
+
+    /// Straight-line distance on the projected plane (not yet corrected to the ground).
+    pub fn plane_distance(self, other: Xy) -> f64 {
+        (self.x - other.x).hypot(self.y - other.y)
+    }
+}
+
+/// The coordinate system a user's file is written in. Everything is converted to WGS-84 on
+/// load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceCrs {
+    /// GPS / OpenStreetMap / most GIS files.
+    #[default]
+    Wgs84,
+    /// China's "Mars" datum used by Amap (高德), Tencent and Google China.
+    Gcj02,
+    /// Baidu's datum, an extra offset on top of GCJ-02.
+    Bd09,
+}
+
+impl SourceCrs {
+    pub const ALL: [SourceCrs; 3] = [SourceCrs::Wgs84, SourceCrs::Gcj02, SourceCrs::Bd09];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceCrs::Wgs84 => "wgs84",
+            SourceCrs::Gcj02 => "gcj02",
+            SourceCrs::Bd09 => "bd09",
+        }
+    }
+}
+
+impl std::fmt::Display for SourceCrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SourceCrs {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_', ' '], "")
+            .as_str()
+        {
+            "wgs84" | "epsg4326" | "4326" | "gps" => Ok(SourceCrs::Wgs84),
+            "gcj02" | "gcj" | "amap" | "mars" => Ok(SourceCrs::Gcj02),
+            "bd09" | "bd" | "baidu" | "bd09ll" => Ok(SourceCrs::Bd09),
+            other => Err(format!(
+                "unknown coordinate system '{other}': use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)"
+            )),
+        }
+    }
+}

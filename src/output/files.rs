@@ -1,0 +1,158 @@
+//! Writers for `firms.csv` and `clusters.geojson`, and the atomic-save helper.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::analysis::{Analysis, ClusterSummary};
+use crate::model::{Firms, Zone};
+
+/// Writes a file atomically: into a temporary file beside it, then renamed over the target,
+/// so a crash never leaves a half-written file in place of a good one.
+pub fn atomic_write(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        let mut w = io::BufWriter::with_capacity(1 << 20, f);
+        write(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// FNV-1a 64-bit hash of some bytes as 12 hex digits: a short stamp of the input data.
+pub fn short_hash(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in *part {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{:012x}", h >> 16)
+}
+
+const LEAD: [&str; 5] = [
+    "id",
+    "zone_id",
+    "nearest_zone_id",
+    "nearest_zone_m",
+    "cluster",
+];
+
+/// `id,zone_id,nearest_zone_id,nearest_zone_m,cluster`, then the input's own columns (the
+/// input's id column is not repeated; other clashing names get an `input_` prefix).
+pub fn write_firms_csv(
+    w: &mut dyn Write,
+    firms: &Firms,
+    zones: &[Zone],
+    analysis: &Analysis,
+) -> io::Result<()> {
+    let mut out = csv::WriterBuilder::new().from_writer(w);
+    let own: Vec<usize> = (0..firms.attrs.n_cols())
+        .filter(|c| Some(*c) != firms.id_col)
+        .collect();
+    let mut header: Vec<String> = LEAD.iter().map(|s| s.to_string()).collect();
+    for &c in &own {
+        let h = &firms.attrs.headers[c];
+        header.push(if LEAD.contains(&h.as_str()) {
+            format!("input_{h}")
+        } else {
+            h.clone()
+        });
+    }
+    out.write_record(&header)?;
+    let zone_id = |z: Option<u32>| {
+        z.and_then(|z| zones.get(z as usize))
+            .map(|z| z.id.as_str())
+            .unwrap_or("")
+    };
+    let mut rec: Vec<String> = Vec::with_capacity(header.len());
+    for i in 0..firms.len() {
+        rec.clear();
+        rec.push(firms.id(i).into_owned());
+        rec.push(zone_id(analysis.placement.zone[i]).to_string());
+        rec.push(zone_id(analysis.placement.nearest_zone[i]).to_string());
+        let d = analysis.placement.nearest_m[i];
+        rec.push(if d.is_finite() {
+            format!("{d:.1}")
+        } else {
+            String::new()
+        });
+        rec.push(analysis.labels[i].to_string());
+        for &c in &own {
+            rec.push(firms.attrs.get(i, c).to_string());
+        }
+        out.write_record(&rec)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn cluster_feature(c: &ClusterSummary) -> Value {
+    let ring: Vec<[f64; 2]> = c
+        .hull
+        .iter()
+        .map(|p| [round6(p.lon), round6(p.lat)])
+        .collect();
+    let geometry = if ring.len() >= 4 {
+        json!({"type": "Polygon", "coordinates": [ring]})
+    } else if ring.len() >= 2 {
+        json!({"type": "LineString", "coordinates": ring})
+    } else {
+        json!({"type": "Point", "coordinates": [round6(c.centroid.lon), round6(c.centroid.lat)]})
+    };
+    json!({
+        "type": "Feature",
+        "properties": {
+            "cluster": c.id,
+            "size": c.size,
+            "dominant_segment": c.dominant_segment,
+            "segment_counts": c.segment_counts,
+            "hull_area_km2": (c.hull_area_km2 * 1e4).round() / 1e4,
+            "centroid_lon": round6(c.centroid.lon),
+            "centroid_lat": round6(c.centroid.lat),
+            "zones": c.zones,
+        },
+        "geometry": geometry,
+    })
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// Cluster hulls with size and dominant segment, WGS-84.
+pub fn write_clusters_geojson(
+    w: &mut dyn Write,
+    clusters: &[ClusterSummary],
+    params: &Value,
+) -> io::Result<()> {
+    let fc = json!({
+        "type": "FeatureCollection",
+        "name": "dbscan_clusters",
+        "parameters": params,
+        "features": clusters.iter().map(cluster_feature).collect::<Vec<_>>(),
+    });
+    serde_json::to_writer_pretty(&mut *w, &fc)?;
+    w.write_all(b"\n")
+}
