@@ -43,6 +43,34 @@ pub struct ClarkEvans {
     pub area: AreaKind,
     pub observed_mean_m: f64,
     pub expected_mean_m: f64,
+    /// Why r, z and p are missing (they are NaN, written as null), when they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl ClarkEvans {
+    /// The result when the test cannot be computed; says why.
+    pub fn unavailable(area: AreaKind, n: usize, area_m2: f64) -> Self {
+        Self {
+            r: f64::NAN,
+            z: f64::NAN,
+            p: f64::NAN,
+            n,
+            area_km2: area_m2 / 1e6,
+            area,
+            observed_mean_m: f64::NAN,
+            expected_mean_m: f64::NAN,
+            note: Some(format!(
+                "not computed: needs at least 2 firms and a study area larger than zero \
+                 (have {n} firms, {:.3} km²)",
+                area_m2 / 1e6
+            )),
+        }
+    }
+
+    pub fn is_available(&self) -> bool {
+        self.r.is_finite()
+    }
 }
 
 /// Standard normal two-sided p-value for a z-score.
@@ -84,6 +112,7 @@ pub fn clark_evans(points: &[Xy], area_m2: f64, kind: AreaKind) -> Option<ClarkE
         area: kind,
         observed_mean_m: observed,
         expected_mean_m: expected,
+        note: None,
     })
 }
 

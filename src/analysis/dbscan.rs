@@ -206,8 +206,8 @@ pub fn dbscan(points: &[Xy], params: DbscanParams) -> Vec<i32> {
 
     // 3. Number clusters by their lowest original core index.
     let mut first_core = vec![u32::MAX; n_cells];
-    for c in 0..n_cells {
-        if let Some(m) = cell_core[c].iter().map(|&p| grid.order[p as usize]).min() {
+    for (c, cores) in cell_core.iter().enumerate() {
+        if let Some(m) = cores.iter().map(|&p| grid.order[p as usize]).min() {
             let r = uf.find(c as u32) as usize;
             first_core[r] = first_core[r].min(m);
         }

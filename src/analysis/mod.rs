@@ -79,7 +79,7 @@ pub struct Analysis {
     pub labels: Vec<i32>,
     pub clusters: Vec<ClusterSummary>,
     pub zone_stats: Vec<ZoneStats>,
-    pub clark_evans: Option<ClarkEvans>,
+    pub clark_evans: ClarkEvans,
     pub kdistance: KDistance,
     pub warnings: Vec<String>,
 }
@@ -152,22 +152,17 @@ pub fn analyse(
     })
 }
 
-/// Clark–Evans over the chosen study area.
-pub fn study_area_clark_evans(
-    index: &SpatialIndex,
-    firms: &Firms,
-    area: &StudyArea,
-) -> Option<ClarkEvans> {
-    match area {
-        StudyArea::Bbox => clark_evans::clark_evans(
-            &index.firm_xy,
+/// Clark–Evans over the chosen study area (with a note instead of numbers when it cannot be
+/// computed).
+pub fn study_area_clark_evans(index: &SpatialIndex, firms: &Firms, area: &StudyArea) -> ClarkEvans {
+    let (points, area_m2): (std::borrow::Cow<[Xy]>, f64) = match area {
+        StudyArea::Bbox => (
+            index.firm_xy.as_slice().into(),
             clark_evans::bbox_area_m2(&index.firm_xy),
-            AreaKind::Bbox,
         ),
-        StudyArea::Hull => clark_evans::clark_evans(
-            &index.firm_xy,
+        StudyArea::Hull => (
+            index.firm_xy.as_slice().into(),
             clark_evans::hull_area_m2(&index.firm_xy),
-            AreaKind::Hull,
         ),
         StudyArea::Polygons { shape, .. } => {
             let zone = Zone {
@@ -175,16 +170,21 @@ pub fn study_area_clark_evans(
                 geometry: crate::model::ZoneGeometry::Area(shape.clone()),
                 ..Default::default()
             };
-            let prepared = crate::index::ZoneShape::new(0, &zone, &index.projection)?;
-            let inside: Vec<Xy> = firms
-                .lonlat
-                .iter()
-                .zip(&index.firm_xy)
-                .filter(|(ll, _)| prepared.contains(**ll))
-                .map(|(_, xy)| *xy)
-                .collect();
-            let area_m2 = prepared.area_km2()? * 1e6;
-            clark_evans::clark_evans(&inside, area_m2, AreaKind::File)
+            match crate::index::ZoneShape::new(0, &zone, &index.projection) {
+                Some(prepared) => {
+                    let inside: Vec<Xy> = firms
+                        .lonlat
+                        .iter()
+                        .zip(&index.firm_xy)
+                        .filter(|(ll, _)| prepared.contains(**ll))
+                        .map(|(_, xy)| *xy)
+                        .collect();
+                    (inside.into(), prepared.area_km2().unwrap_or(0.0) * 1e6)
+                }
+                None => (Vec::new().into(), 0.0),
+            }
         }
-    }
+    };
+    clark_evans::clark_evans(&points, area_m2, area.kind())
+        .unwrap_or_else(|| ClarkEvans::unavailable(area.kind(), points.len(), area_m2))
 }

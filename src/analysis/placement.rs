@@ -34,7 +34,8 @@ pub struct Placement {
 /// assert!((p.nearest_m[0] - 1107.0).abs() < 2.0); // 0.01° of latitude
 /// ```
 pub fn place_firms(index: &SpatialIndex, firms: &Firms, zones: &[Zone]) -> Placement {
-    let results: Vec<(Option<u32>, Option<u32>, f64, Option<Vec<u32>>)> = (0..firms.len())
+    type Row = (Option<u32>, Option<u32>, f64, Option<Vec<u32>>);
+    let results: Vec<Row> = (0..firms.len())
         .into_par_iter()
         .map(|i| {
             let ll = firms.lonlat[i];

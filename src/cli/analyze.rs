@@ -129,7 +129,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         summary.n_clusters,
         summary.n_noise,
         match &summary.clark_evans {
-            Some(ce) => format!(
+            ce if ce.is_available() => format!(
                 "R = {:.3} (z = {:.1}, p = {:.2e}, {} area {:.1} km²)",
                 ce.r,
                 ce.z,
@@ -137,7 +137,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
                 ce.area.as_str(),
                 ce.area_km2
             ),
-            None => "not computed (fewer than 2 firms in the study area)".into(),
+            ce => ce.note.clone().unwrap_or_default(),
         }
     );
     eprintln!(

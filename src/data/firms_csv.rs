@@ -359,13 +359,13 @@ pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
             reasons: "the file has a header but no data rows".into(),
         };
     }
-    if report.skipped_by_kind.get("projected") == Some(&report.skipped_count) {
-        if let Some(first) = report.skipped.first() {
-            return LoadError::Projected {
-                path: path.to_string(),
-                example: first.reason.clone(),
-            };
-        }
+    if report.skipped_by_kind.get("projected") == Some(&report.skipped_count)
+        && let Some(first) = report.skipped.first()
+    {
+        return LoadError::Projected {
+            path: path.to_string(),
+            example: first.reason.clone(),
+        };
     }
     LoadError::NoUsableRows {
         path: path.to_string(),

@@ -1,7 +1,7 @@
 //! A zone's geometry prepared for fast queries: rings in degrees for containment, rings on
 //! the plane for distances, and bounds for both.
 
-use geo::{Area, Coord, MultiPolygon};
+use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 
 use crate::crs::Projection;
 use crate::model::{LonLat, Xy, Zone, ZoneGeometry};
@@ -42,9 +42,45 @@ pub(super) fn anchor(z: &Zone) -> Option<LonLat> {
     }
 }
 
+/// Longest edge, in metres, kept straight when projecting. GeoJSON edges are straight in
+/// degrees; on the plane they bend slightly (a 6 km edge along a parallel bows by about 0.3 m),
+/// so edges are split before projection to keep distances true to the geodesic.
+const MAX_EDGE_M: f64 = 200.0;
+
+fn densify(ring: &LineString<f64>) -> LineString<f64> {
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
+    for w in ring.0.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let dx = (b.x - a.x) * 111_320.0 * a.y.to_radians().cos();
+        let dy = (b.y - a.y) * 110_574.0;
+        let steps = ((dx.hypot(dy) / MAX_EDGE_M).ceil() as usize).clamp(1, 10_000);
+        for s in 0..steps {
+            let t = s as f64 / steps as f64;
+            out.push(Coord {
+                x: a.x + t * (b.x - a.x),
+                y: a.y + t * (b.y - a.y),
+            });
+        }
+    }
+    if let Some(last) = ring.0.last() {
+        out.push(*last);
+    }
+    LineString::new(out)
+}
+
 fn project_mp(mp: &MultiPolygon<f64>, proj: &Projection) -> MultiPolygon<f64> {
     use geo::MapCoords;
-    mp.map_coords(|c| {
+    let dense = MultiPolygon::new(
+        mp.0.iter()
+            .map(|p| {
+                Polygon::new(
+                    densify(p.exterior()),
+                    p.interiors().iter().map(densify).collect(),
+                )
+            })
+            .collect(),
+    );
+    dense.map_coords(|c| {
         let q = proj.project(LonLat::new(c.x, c.y));
         Coord { x: q.x, y: q.y }
     })

@@ -94,7 +94,7 @@ pub fn write_firms_csv(
         rec.push(zone_id(analysis.placement.nearest_zone[i]).to_string());
         let d = analysis.placement.nearest_m[i];
         rec.push(if d.is_finite() {
-            format!("{d:.1}")
+            format!("{d:.2}")
         } else {
             String::new()
         });

@@ -40,7 +40,7 @@ pub struct Summary {
     pub n_zones: usize,
     pub n_clusters: usize,
     pub n_noise: usize,
-    pub clark_evans: Option<ClarkEvans>,
+    pub clark_evans: ClarkEvans,
     pub zones: Vec<SummaryZone>,
     pub clusters: Vec<ClusterSummary>,
     pub overlaps: Vec<Overlap>,

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Checks `cluster-atlas analyze` against independent references on data it has never seen.
+
+References: shapely/GEOS (membership), geodesic distances through an azimuthal equidistant
+projection centred on each firm (pyproj; exact geodesic distance from the centre), scikit-learn
+DBSCAN on UTM 50N metres (adjusted Rand index), pointpats (Clark–Evans from mean NN distance and
+window area), and a standard GCJ-02 implementation (eviltransform formulas, written out below).
+
+Usage: python3 scripts/oracle_check.py path/to/cluster-atlas [n_firms]
+Needs: shapely pyproj scikit-learn pointpats pandas numpy.
+"""
+import csv
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pyproj
+from shapely.geometry import Point, Polygon, MultiPolygon, shape
+from sklearn.cluster import DBSCAN
+from sklearn.metrics import adjusted_rand_score
+
+BIN = sys.argv[1]
+N = int(sys.argv[2]) if len(sys.argv) > 2 else 3000
+rng = random.Random(99)
+
+
+def circle(lon, lat, r_deg, n=40):
+    return [(lon + r_deg * math.cos(2 * math.pi * k / n), lat + 0.9 * r_deg * math.sin(2 * math.pi * k / n)) for k in range(n)]
+
+
+# Zones: a polygon with a hole, a MultiPolygon, a C-shape, two overlapping squares, a point.
+ring_hole = Polygon(circle(113.95, 22.55, 0.03), [circle(113.95, 22.55, 0.012)[::-1]])
+multi = MultiPolygon([Polygon(circle(114.06, 22.54, 0.01)), Polygon(circle(114.10, 22.57, 0.008))])
+c_shape = Polygon([(113.85, 22.60), (113.90, 22.60), (113.90, 22.61), (113.86, 22.61), (113.86, 22.65),
+                   (113.90, 22.65), (113.90, 22.66), (113.85, 22.66)])
+sq1 = Polygon([(114.0, 22.62), (114.04, 22.62), (114.04, 22.66), (114.0, 22.66)])
+sq2 = Polygon([(114.02, 22.64), (114.06, 22.64), (114.06, 22.68), (114.02, 22.68)])
+zones = [("A", ring_hole), ("B", multi), ("C", c_shape), ("D", sq2), ("E", sq1), ("F", Point(114.2, 22.7))]
+
+tmp = tempfile.mkdtemp()
+fc = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"id": zid, "name": f"测试区{zid}"}, "geometry": json.loads(json.dumps(g.__geo_interface__))}
+    for zid, g in zones]}
+zpath = os.path.join(tmp, "zones.geojson")
+json.dump(fc, open(zpath, "w"), ensure_ascii=False)
+
+# Firms: clustered around the zones plus background, some duplicates, quoted names with commas.
+firms = []
+centres = [(113.95, 22.55), (114.06, 22.54), (113.875, 22.63), (114.03, 22.65), (114.2, 22.7)]
+for i in range(N):
+    if i % 5 == 0:
+        lon, lat = 113.8 + rng.random() * 0.5, 22.45 + rng.random() * 0.3
+    else:
+        c = centres[i % len(centres)]
+        lon, lat = c[0] + rng.gauss(0, 0.02), c[1] + rng.gauss(0, 0.02)
+    firms.append((f"F{i}", f"公司, 第{i}号 \"测试\"", lon, lat))
+for k in range(30):
+    firms.append((f"DUP{k}",) + firms[k * 7][1:])
+fpath = os.path.join(tmp, "firms.csv")
+with open(fpath, "w", newline="", encoding="utf-8") as fh:
+    w = csv.writer(fh)
+    w.writerow(["id", "name", "lng", "lat"])
+    for f in firms:
+        w.writerow([f[0], f[1], f"{f[2]:.7f}", f"{f[3]:.7f}"])
+
+out = os.path.join(tmp, "out")
+subprocess.run([BIN, "analyze", "--zones", zpath, "--firms", fpath, "--eps-m", "500", "--min-pts", "5", "--out", out], check=True)
+rows = list(csv.DictReader(open(os.path.join(out, "firms.csv"), encoding="utf-8")))
+summary = json.load(open(os.path.join(out, "summary.json"), encoding="utf-8"))
+assert len(rows) == len(firms)
+
+geod = pyproj.Geod(ellps="WGS84")
+wgs = pyproj.CRS.from_epsg(4326)
+bad_member = 0
+bad_nearest = 0
+worst = 0.0
+for f, r in zip(firms, rows):
+    p = Point(f[2], f[3])
+    inside = sorted(zid for zid, g in zones if g.geom_type != "Point" and g.contains(p))
+    if (inside[0] if inside else "") != r["zone_id"]:
+        bad_member += 1
+    # Exact geodesic distances: azimuthal equidistant centred on the firm.
+    aeqd = pyproj.Transformer.from_crs(wgs, pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={f[3]} +lon_0={f[2]} +datum=WGS84"), always_xy=True)
+    best = None
+    for zid, g in zones:
+        if inside and zid == inside[0]:
+            d = 0.0
+        elif g.geom_type == "Point":
+            d = geod.inv(f[2], f[3], g.x, g.y)[2]
+        else:
+            # Densify edges so the projected polygon follows the straight-in-degrees edges.
+            gd = g.segmentize(0.0005)
+            from shapely.ops import transform
+            gm = transform(aeqd.transform, gd)
+            d = 0.0 if g.contains(p) else gm.exterior.distance(Point(0, 0)) if gm.geom_type == "Polygon" and not gm.interiors else gm.boundary.distance(Point(0, 0))
+        if best is None or d < best[1] - 1e-9:
+            best = (zid, d)
+    if best[0] != r["nearest_zone_id"]:
+        bad_nearest += 1
+    else:
+        worst = max(worst, abs(best[1] - float(r["nearest_zone_m"])))
+print(f"membership mismatches: {bad_member} of {len(firms)}")
+print(f"nearest-zone mismatches: {bad_nearest}; worst distance error {worst:.3f} m (output rounded to 0.1 m)")
+
+# DBSCAN vs scikit-learn on UTM 50N.
+utm = pyproj.Transformer.from_crs(wgs, pyproj.CRS.from_epsg(32650), always_xy=True)
+xy = np.array([utm.transform(f[2], f[3]) for f in firms])
+sk = DBSCAN(eps=500, min_samples=5).fit(xy).labels_
+ours = np.array([int(r["cluster"]) for r in rows])
+print(f"DBSCAN ARI vs scikit-learn: {adjusted_rand_score(sk, ours):.5f}; clusters ours {ours.max()+1} sklearn {sk.max()+1}")
+
+# Clark-Evans vs pointpats (bbox window) on a transverse Mercator centred on the data.
+from pointpats import PointPattern
+lons = [f[2] for f in firms]; lats = [f[3] for f in firms]
+c_lon, c_lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+tm = pyproj.Transformer.from_crs(wgs, pyproj.CRS.from_proj4(f"+proj=tmerc +lat_0={c_lat} +lon_0={c_lon} +k=1 +datum=WGS84"), always_xy=True)
+pts = np.array([tm.transform(f[2], f[3]) for f in firms])
+pp = PointPattern(pts)
+r_pp = pp.mean_nnd / (0.5 / math.sqrt(pp.lambda_mbb))
+r_hull = pp.mean_nnd / (0.5 / math.sqrt(pp.lambda_hull))
+ce = summary["clark_evans"]
+print(f"Clark-Evans R ours {ce['r']:.5f} pointpats(bbox) {r_pp:.5f} rel.err {abs(ce['r']-r_pp)/r_pp:.2e}; hull R {r_hull:.5f}")
+
+# GCJ-02 against the standard formulas (eviltransform), via the convert command.
+def _tlat(x, y):
+    r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    r += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    r += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    return r
+def _tlon(x, y):
+    r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    r += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    r += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    return r
+def wgs2gcj(lon, lat):
+    a, ee = 6378245.0, 0.00669342162296594323
+    dlat, dlon = _tlat(lon - 105.0, lat - 35.0), _tlon(lon - 105.0, lat - 35.0)
+    radlat = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(radlat) ** 2
+    sm = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sm) * math.pi)
+    dlon = (dlon * 180.0) / (a / sm * math.cos(radlat) * math.pi)
+    return lon + dlon, lat + dlat
+cin = os.path.join(tmp, "conv.csv"); cout = os.path.join(tmp, "conv_out.csv")
+with open(cin, "w") as fh:
+    fh.write("lon,lat,keep\n")
+    for f in firms[:500]:
+        fh.write(f"{f[2]:.8f},{f[3]:.8f},x\n")
+subprocess.run([BIN, "convert", "--from", "wgs84", "--to", "gcj02", cin, cout], check=True)
+worst_g = 0.0
+for f, r in zip(firms[:500], csv.DictReader(open(cout))):
+    glon, glat = wgs2gcj(float(f"{f[2]:.8f}"), float(f"{f[3]:.8f}"))
+    worst_g = max(worst_g, geod.inv(glon, glat, float(r["lon"]), float(r["lat"]))[2])
+print(f"GCJ-02 forward worst difference vs standard formulas: {worst_g*1000:.3f} mm")

@@ -1,0 +1,120 @@
+//! Analyses on the bundled sample against simple oracles: textbook DBSCAN, brute-force
+//! nearest neighbours, and hand-worked location quotients.
+
+use cluster_atlas::analysis::dbscan::{DbscanParams, dbscan, dbscan_reference};
+use cluster_atlas::analysis::{self, AnalysisParams, StudyArea};
+use cluster_atlas::data::bundled;
+use cluster_atlas::index::SpatialIndex;
+
+#[test]
+fn grid_dbscan_equals_textbook_dbscan_on_the_sample() {
+    let firms = bundled::sample_firms().unwrap().firms;
+    let index = SpatialIndex::build(&firms, &[]);
+    for (eps, min_pts) in [(200.0, 3), (500.0, 5), (800.0, 10), (1500.0, 40)] {
+        let p = DbscanParams::new(eps, min_pts).unwrap();
+        assert_eq!(
+            dbscan(&index.firm_xy, p),
+            dbscan_reference(&index.firm_xy, p),
+            "eps {eps} min {min_pts}"
+        );
+    }
+}
+
+#[test]
+fn clark_evans_matches_brute_force_nearest_neighbours() {
+    let firms = bundled::sample_firms().unwrap().firms;
+    let index = SpatialIndex::build(&firms, &[]);
+    let ce = analysis::study_area_clark_evans(&index, &firms, &StudyArea::Bbox);
+    let pts = &index.firm_xy;
+    let mean_nn: f64 = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            pts.iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, q)| p.plane_distance(*q))
+                .fold(f64::INFINITY, f64::min)
+        })
+        .sum::<f64>()
+        / pts.len() as f64;
+    let (mut lo_x, mut lo_y, mut hi_x, mut hi_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in pts {
+        lo_x = lo_x.min(p.x);
+        lo_y = lo_y.min(p.y);
+        hi_x = hi_x.max(p.x);
+        hi_y = hi_y.max(p.y);
+    }
+    let area = (hi_x - lo_x) * (hi_y - lo_y);
+    let expected = 0.5 / (pts.len() as f64 / area).sqrt();
+    assert!((ce.observed_mean_m - mean_nn).abs() < 1e-6);
+    assert!((ce.r - mean_nn / expected).abs() < 1e-9);
+    assert!(ce.r < 0.8, "the sample is built clustered, R = {}", ce.r);
+    assert!(ce.p < 1e-10);
+}
+
+#[test]
+fn zone_statistics_match_a_hand_count() {
+    let zones = bundled::zones().unwrap().zones;
+    let firms = bundled::sample_firms().unwrap().firms;
+    let index = SpatialIndex::build(&firms, &zones);
+    let result = analysis::analyse(
+        &firms,
+        &zones,
+        &index,
+        &AnalysisParams::default(),
+        &|_, _| {},
+    )
+    .unwrap();
+    assert_eq!(result.zone_stats.len(), 15);
+    for (zi, stats) in result.zone_stats.iter().enumerate() {
+        let Some(shape) = index.shape_of(zi) else {
+            assert!(stats.firms_inside.is_none() && stats.firms_nearby.is_none());
+            continue;
+        };
+        if !shape.is_area() {
+            assert!(stats.firms_inside.is_none());
+            continue;
+        }
+        let members: Vec<usize> = (0..firms.len())
+            .filter(|&i| shape.contains(firms.lonlat[i]))
+            .collect();
+        assert_eq!(stats.firms_inside, Some(members.len()), "{}", stats.zone_id);
+        let area = stats.area_km2.unwrap();
+        let stated = zones[zi].area_km2.unwrap();
+        assert!(
+            (area - stated).abs() / stated < 0.01,
+            "footprint area {area} vs stated {stated}"
+        );
+        for (seg, lq) in &stats.location_quotients {
+            let in_zone = members
+                .iter()
+                .filter(|&&i| firms.segment_name(i) == seg)
+                .count() as f64;
+            let overall = (0..firms.len())
+                .filter(|&i| firms.segment_name(i) == seg)
+                .count() as f64;
+            let want = (in_zone / members.len() as f64) / (overall / firms.len() as f64);
+            assert!((lq - want).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn giant_cluster_is_flagged_with_a_suggested_eps() {
+    let firms = bundled::sample_firms().unwrap().firms;
+    let index = SpatialIndex::build(&firms, &[]);
+    let params = AnalysisParams {
+        dbscan: DbscanParams::new(5000.0, 3).unwrap(),
+        ..Default::default()
+    };
+    let r = analysis::analyse(&firms, &[], &index, &params, &|_, _| {}).unwrap();
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("one cluster") && w.contains("k-distance")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(r.kdistance.suggested_eps_m > 0.0 && r.kdistance.suggested_eps_m < 5000.0);
+}

@@ -1,0 +1,259 @@
+//! The `cluster-atlas` binary end to end: bundled data, user files in awkward formats, and bad
+//! inputs that must give one clear line and a non-zero exit, never a panic.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{TEST_ZONES, temp_dir};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+
+#[test]
+fn analyze_bundled_data_writes_three_files_deterministically() {
+    let dir = temp_dir("bundled");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for out in [&a, &b] {
+        let o = run(&["analyze", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("SYNTHETIC"));
+    }
+    for f in ["firms.csv", "summary.json", "clusters.geojson"] {
+        assert_eq!(
+            read(&a.join(f)),
+            read(&b.join(f)),
+            "{f} differs between runs"
+        );
+    }
+    let firms = read(&a.join("firms.csv"));
+    let mut lines = firms.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "id,zone_id,nearest_zone_id,nearest_zone_m,cluster,name,lon,lat,segment,employees,founded"
+    );
+    assert_eq!(lines.count(), 2000);
+    let summary: serde_json::Value = serde_json::from_str(&read(&a.join("summary.json"))).unwrap();
+    assert_eq!(summary["zones"].as_array().unwrap().len(), 15);
+    assert_eq!(summary["clark_evans"]["area"], "bbox");
+    assert!(
+        summary["clark_evans"]["r"].as_f64().unwrap() < 1.0,
+        "the sample is clustered"
+    );
+    assert_eq!(summary["synthetic_data"], true);
+    assert_eq!(summary["parameters"]["eps_m"], 500.0);
+    let clusters: serde_json::Value =
+        serde_json::from_str(&read(&a.join("clusters.geojson"))).unwrap();
+    assert_eq!(
+        clusters["features"].as_array().unwrap().len() as u64,
+        summary["n_clusters"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn analyze_user_files_gcj02_gbk_semicolons_quotes() {
+    let dir = temp_dir("user");
+    let zones = dir.join("zones.geojson");
+    std::fs::write(&zones, TEST_ZONES).unwrap();
+    // GBK, semicolon-separated, Chinese headers, a quoted name with the delimiter and a newline,
+    // a duplicate coordinate and rows that must be reported.
+    let text = "编号;企业名称;经度;纬度;类别\n\
+                1;\"深圳;示例\n公司\";113.9550;22.5480;hardware\n\
+                2;乙;113.9550;22.5480;hardware\n\
+                3;丙;22.55;113.95;hardware\n\
+                4;丁;abc;22.5;hardware\n\
+                5;戊;114,0600;22,5400;content_software\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let firms = dir.join("firms.csv");
+    std::fs::write(&firms, &gbk).unwrap();
+    let out = dir.join("out");
+    let o = run(&[
+        "analyze",
+        "--zones",
+        zones.to_str().unwrap(),
+        "--firms",
+        firms.to_str().unwrap(),
+        "--firms-crs",
+        "gcj02",
+        "--study-area",
+        "hull",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("3 of 5 loaded"), "{err}");
+    // The quoted name spans two lines, so the swapped row is on line 5.
+    assert!(err.contains("line 5") && err.contains("swapped"), "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    assert_eq!(summary["load_report"]["firms"]["encoding"], "gbk");
+    assert_eq!(summary["load_report"]["firms"]["skipped_count"], 2);
+    // Three firms, two at one spot: the hull has no area, and the summary says so.
+    assert_eq!(summary["clark_evans"]["area"], "hull");
+    assert!(summary["clark_evans"]["r"].is_null());
+    assert!(
+        summary["clark_evans"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not computed")
+    );
+    let csv = read(&out.join("firms.csv"));
+    assert!(csv.contains("\"深圳;示例\n公司\""), "{csv}");
+    // Firm 1 sits in zone A's hole in GCJ-02 terms (113.955, 22.548); converted to WGS-84 it
+    // moves about 550 m west-south-west, still inside the hole: not in A, nearest is A.
+    let row1 = csv.lines().nth(1).unwrap();
+    assert!(row1.starts_with("1,,A,"), "{row1}");
+}
+
+#[test]
+fn bad_inputs_fail_with_one_clear_line() {
+    let dir = temp_dir("bad");
+    let write = |name: &str, body: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let good_zones = write("z.geojson", TEST_ZONES.as_bytes());
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--zones".into(), write("broken.geojson", b"{\"type\":\"FeatureCollection\",\n\"features\":[{]}")], "line 2"),
+        (vec!["--zones".into(), write("proj.geojson", br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[812345.0,2495000.0]}}]}"#)], "projected"),
+        (vec!["--zones".into(), write("lines.geojson", br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[114,22],[114.1,22.1]]}}]}"#)], "LineString"),
+        (vec!["--zones".into(), dir.join("missing.geojson").to_str().unwrap().to_string()], "cannot read"),
+        (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("empty.csv", b"")], "empty"),
+        (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("header.csv", b"lon,lat\n")], "no data rows"),
+        (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("nocols.csv", b"a,b\n1,2\n")], "no longitude/latitude columns"),
+        (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("nan.csv", b"lon,lat\nNaN,22\ninf,1e308\n1e308,1e308\n")], "no usable rows"),
+        (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("utm.csv", b"x,y\n812345,2495000\n812346,2495001\n")], "projected"),
+        (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("binary.csv", &[0xff, 0xfe, 0x00, 0xd8, 0x00, 0x01, 0x02])], "error"),
+        (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("f.json", b"[1,2,3]")], "GeoJSON"),
+        (vec!["--eps-m=-5".into()], "eps"),
+        (vec!["--min-pts".into(), "0".into()], "min_pts"),
+    ];
+    for (args, expect) in cases {
+        let out = dir.join("out");
+        let mut all = vec!["analyze".to_string()];
+        all.extend(args.clone());
+        all.extend(["--out".to_string(), out.to_str().unwrap().to_string()]);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let o = run(&refs);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "{args:?} should fail; stderr: {err}");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        let last = err.lines().last().unwrap_or("");
+        assert!(last.starts_with("error: "), "{args:?}: {err}");
+        assert!(
+            last.to_lowercase().contains(&expect.to_lowercase()),
+            "{args:?}: expected '{expect}' in: {last}"
+        );
+    }
+}
+
+#[test]
+fn convert_round_trip_keeps_columns_and_is_centimetre_exact() {
+    let dir = temp_dir("convert");
+    let input = dir.join("in.csv");
+    std::fs::write(
+        &input,
+        "name,lng,lat,note\n\"甲, 公司\",114.0579,22.5431,x\n坏,abc,22.5,y\n",
+    )
+    .unwrap();
+    let gcj = dir.join("gcj.csv");
+    let back = dir.join("back.csv");
+    let o = run(&[
+        "convert",
+        "--from",
+        "wgs84",
+        "--to",
+        "gcj02",
+        input.to_str().unwrap(),
+        gcj.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("line 3"));
+    let o = run(&[
+        "convert",
+        "--from",
+        "gcj02",
+        "--to",
+        "wgs84",
+        gcj.to_str().unwrap(),
+        back.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let text = read(&back);
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec!["name", "lng", "lat", "note"]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][0], "甲, 公司");
+    let (lon, lat): (f64, f64) = (rows[0][1].parse().unwrap(), rows[0][2].parse().unwrap());
+    // 1e-7° is about a centimetre here.
+    assert!(
+        (lon - 114.0579).abs() < 1e-7 && (lat - 22.5431).abs() < 1e-7,
+        "{lon} {lat}"
+    );
+    assert_eq!(&rows[1][1], "abc", "bad rows pass through unchanged");
+}
+
+#[test]
+fn sample_is_seeded() {
+    let dir = temp_dir("sample");
+    let (a, b) = (dir.join("a.csv"), dir.join("b.csv"));
+    for p in [&a, &b] {
+        assert!(
+            run(&[
+                "sample",
+                "--n",
+                "500",
+                "--seed",
+                "3",
+                "--out",
+                p.to_str().unwrap()
+            ])
+            .status
+            .success()
+        );
+    }
+    assert_eq!(read(&a), read(&b));
+    assert_eq!(read(&a).lines().count(), 501);
+    // The bundled sample is exactly what the documented command makes.
+    let c = dir.join("c.csv");
+    assert!(
+        run(&[
+            "sample",
+            "--n",
+            "2000",
+            "--seed",
+            "2019",
+            "--out",
+            c.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert_eq!(read(&c), include_str!("../data/sample_firms.csv"));
+}
+
+#[test]
+fn info_without_a_window_describes_the_bundled_data() {
+    let o = run(&["info"]);
+    assert!(o.status.success());
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("15 slots") && s.contains("SYNTHETIC"), "{s}");
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// A fresh, empty temporary folder for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cluster-atlas-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A small deterministic random stream (LCG) for seeded test data.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Zones used by several tests: a ring with a hole, a two-part MultiPolygon, a C shape, two
+/// overlapping squares and a point zone (WGS-84).
+pub const TEST_ZONES: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"id":"A","name_zh":"环形区"},"geometry":{"type":"Polygon","coordinates":[
+   [[113.92,22.52],[113.98,22.52],[113.98,22.58],[113.92,22.58],[113.92,22.52]],
+   [[113.94,22.54],[113.94,22.56],[113.96,22.56],[113.96,22.54],[113.94,22.54]]]}},
+ {"type":"Feature","properties":{"id":"B","name_zh":"双片区"},"geometry":{"type":"MultiPolygon","coordinates":[
+   [[[114.05,22.53],[114.07,22.53],[114.07,22.55],[114.05,22.55],[114.05,22.53]]],
+   [[[114.09,22.56],[114.11,22.56],[114.11,22.58],[114.09,22.58],[114.09,22.56]]]]}},
+ {"type":"Feature","properties":{"id":"C","name_zh":"C形区"},"geometry":{"type":"Polygon","coordinates":[
+   [[113.85,22.60],[113.90,22.60],[113.90,22.61],[113.86,22.61],[113.86,22.65],[113.90,22.65],[113.90,22.66],[113.85,22.66],[113.85,22.60]]]}},
+ {"type":"Feature","properties":{"id":"E","name_zh":"方形乙"},"geometry":{"type":"Polygon","coordinates":[
+   [[114.02,22.64],[114.06,22.64],[114.06,22.68],[114.02,22.68],[114.02,22.64]]]}},
+ {"type":"Feature","properties":{"id":"D","name_zh":"方形甲"},"geometry":{"type":"Polygon","coordinates":[
+   [[114.00,22.62],[114.04,22.62],[114.04,22.66],[114.00,22.66],[114.00,22.62]]]}},
+ {"type":"Feature","properties":{"id":"P","name_zh":"点区"},"geometry":{"type":"Point","coordinates":[114.2,22.7]}},
+ {"type":"Feature","properties":{"id":"N","status":"unidentified"},"geometry":null}
+]}"#;

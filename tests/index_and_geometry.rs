@@ -1,0 +1,201 @@
+//! The spatial index and zone geometry against independent oracles: brute force for queries,
+//! geo's own point-in-polygon, and Karney's geodesic (geographiclib via geo) for distances.
+
+mod common;
+
+use cluster_atlas::analysis::placement::place_firms;
+use cluster_atlas::data::{ZoneLoadOptions, load_zones_str};
+use cluster_atlas::index::SpatialIndex;
+use cluster_atlas::model::{Firms, LonLat, ZoneGeometry};
+use common::{Lcg, TEST_ZONES};
+use geo::{Contains, Distance, Geodesic, Point};
+
+fn firms_at(points: Vec<LonLat>) -> Firms {
+    Firms {
+        segment: vec![0; points.len()],
+        segments: vec![String::new()],
+        lonlat: points,
+        ..Default::default()
+    }
+}
+
+fn random_points(n: usize, seed: u64) -> Vec<LonLat> {
+    let mut r = Lcg(seed);
+    (0..n)
+        .map(|_| LonLat::new(113.8 + 0.45 * r.next(), 22.48 + 0.26 * r.next()))
+        .collect()
+}
+
+/// Geodesic distance from `p` to the boundary of a polygon, found by walking every edge
+/// densely (edges are straight in degrees, as GeoJSON defines them).
+fn geodesic_to_rings(p: LonLat, rings: &[&geo::LineString<f64>]) -> f64 {
+    let gp = Point::new(p.lon, p.lat);
+    let mut best = f64::INFINITY;
+    for ring in rings {
+        for w in ring.0.windows(2) {
+            let steps = 400;
+            for s in 0..=steps {
+                let t = s as f64 / steps as f64;
+                let q = Point::new(
+                    w[0].x + t * (w[1].x - w[0].x),
+                    w[0].y + t * (w[1].y - w[0].y),
+                );
+                best = best.min(Geodesic.distance(gp, q));
+            }
+        }
+    }
+    best
+}
+
+#[test]
+fn membership_matches_geo_contains_and_nearest_matches_geodesic_brute_force() {
+    let zones = load_zones_str(TEST_ZONES, "t", &ZoneLoadOptions::default())
+        .unwrap()
+        .zones;
+    let pts = random_points(400, 3);
+    let firms = firms_at(pts.clone());
+    let index = SpatialIndex::build(&firms, &zones);
+    let placement = place_firms(&index, &firms, &zones);
+    let mut by_id: Vec<usize> = (0..zones.len()).collect();
+    by_id.sort_by(|a, b| zones[*a].id.cmp(&zones[*b].id));
+    let mut worst: f64 = 0.0;
+    for (i, p) in pts.iter().enumerate() {
+        let gp = Point::new(p.lon, p.lat);
+        let inside: Vec<usize> = by_id
+            .iter()
+            .copied()
+            .filter(|&z| matches!(&zones[z].geometry, ZoneGeometry::Area(mp) if mp.contains(&gp)))
+            .collect();
+        assert_eq!(
+            placement.zone[i],
+            inside.first().map(|z| *z as u32),
+            "firm {i} at {p:?}"
+        );
+        if inside.len() > 1 {
+            assert!(placement.overlaps.iter().any(|(f, _)| *f == i as u32));
+        }
+        // Brute-force nearest over every zone with geometry.
+        let mut best = (usize::MAX, f64::INFINITY);
+        for (z, zone) in zones.iter().enumerate() {
+            let d = match &zone.geometry {
+                ZoneGeometry::None => continue,
+                ZoneGeometry::Point(q) => Geodesic.distance(gp, Point::new(q.lon, q.lat)),
+                ZoneGeometry::Area(mp) => {
+                    if mp.contains(&gp) {
+                        0.0
+                    } else {
+                        let rings: Vec<&geo::LineString<f64>> =
+                            mp.0.iter()
+                                .flat_map(|poly| {
+                                    std::iter::once(poly.exterior()).chain(poly.interiors())
+                                })
+                                .collect();
+                        geodesic_to_rings(*p, &rings)
+                    }
+                }
+            };
+            if d < best.1 {
+                best = (z, d);
+            }
+        }
+        let ours = placement.nearest_m[i];
+        if inside.is_empty() {
+            assert_eq!(
+                placement.nearest_zone[i],
+                Some(best.0 as u32),
+                "firm {i} at {p:?}"
+            );
+        }
+        // The oracle samples edges, so it can only overestimate (by centimetres here).
+        worst = worst.max((ours - best.1).abs());
+        assert!(
+            ours <= best.1 + 0.01,
+            "firm {i}: ours {ours} oracle {}",
+            best.1
+        );
+    }
+    assert!(worst < 1.0, "worst distance error {worst} m");
+}
+
+#[test]
+fn distance_from_inside_a_hole_is_to_the_hole_ring() {
+    let zones = load_zones_str(TEST_ZONES, "t", &ZoneLoadOptions::default())
+        .unwrap()
+        .zones;
+    // Centre of zone A's hole: 0.01° from each side of the hole.
+    let p = LonLat::new(113.95, 22.55);
+    let firms = firms_at(vec![p]);
+    let index = SpatialIndex::build(&firms, &zones);
+    let placement = place_firms(&index, &firms, &zones);
+    assert_eq!(placement.zone[0], None);
+    assert_eq!(placement.nearest_zone[0], Some(0));
+    let ZoneGeometry::Area(mp) = &zones[0].geometry else {
+        panic!()
+    };
+    let expected = geodesic_to_rings(p, &[&mp.0[0].interiors()[0]]);
+    assert!(
+        (placement.nearest_m[0] - expected).abs() < 0.5,
+        "{} vs {expected}",
+        placement.nearest_m[0]
+    );
+    assert!(expected > 1000.0 && expected < 1100.0);
+}
+
+#[test]
+fn firms_within_matches_brute_force() {
+    let pts = random_points(3000, 9);
+    let firms = firms_at(pts.clone());
+    let index = SpatialIndex::build(&firms, &[]);
+    let mut r = Lcg(5);
+    for _ in 0..30 {
+        let c = LonLat::new(113.85 + 0.3 * r.next(), 22.5 + 0.2 * r.next());
+        let radius = 300.0 + 4000.0 * r.next();
+        let got = index.firms_within(index.projection.project(c), radius);
+        let want: Vec<u32> = (0..pts.len() as u32)
+            .filter(|&i| {
+                Geodesic.distance(
+                    Point::new(c.lon, c.lat),
+                    Point::new(pts[i as usize].lon, pts[i as usize].lat),
+                ) <= radius
+            })
+            .collect();
+        // Points within a centimetre of the circle may fall either way.
+        let diff: Vec<u32> = got
+            .iter()
+            .filter(|i| !want.contains(i))
+            .chain(want.iter().filter(|i| !got.contains(i)))
+            .copied()
+            .collect();
+        for i in diff {
+            let d = Geodesic.distance(
+                Point::new(c.lon, c.lat),
+                Point::new(pts[i as usize].lon, pts[i as usize].lat),
+            );
+            assert!(
+                (d - radius).abs() < 0.01,
+                "firm {i} at {d} m for radius {radius}"
+            );
+        }
+    }
+}
+
+#[test]
+fn zones_containing_and_nearest_zones_agree_with_brute_force() {
+    let zones = load_zones_str(TEST_ZONES, "t", &ZoneLoadOptions::default())
+        .unwrap()
+        .zones;
+    let firms = firms_at(vec![]);
+    let index = SpatialIndex::build(&firms, &zones);
+    for p in random_points(300, 21) {
+        let xy = index.projection.project(p);
+        let all = index.nearest_zones(p, xy);
+        assert_eq!(all.len(), 6); // the null-geometry slot is not a target
+        let first = index.nearest_zone(p, xy).unwrap();
+        assert!((first.distance_m - all[0].distance_m).abs() < 1e-9);
+        let inside = index.zones_containing(p, xy);
+        let brute: Vec<usize> = (0..zones.len())
+            .filter(|&z| matches!(&zones[z].geometry, ZoneGeometry::Area(mp) if mp.contains(&Point::new(p.lon, p.lat))))
+            .collect();
+        assert_eq!(inside, brute);
+    }
+}
