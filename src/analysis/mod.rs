@@ -7,6 +7,7 @@ mod grid;
 pub mod kdistance;
 pub mod nearest;
 pub mod placement;
+pub mod relocate;
 pub mod zone_stats;
 
 use serde::{Deserialize, Serialize};

@@ -62,23 +62,11 @@ pub fn zone_stats(
         .map(|(zi, zone)| {
             let shape = index.shape_of(zi);
             let near: Option<Vec<usize>> = shape.map(|s| {
-                let (lo, hi) = s.plane_bounds();
-                // Plane lengths exceed ground ones by far less than 1 % here.
-                let pad = nearby_radius_m * 1.01;
-                let mut v: Vec<usize> = index
-                    .firms_in_rect(
-                        Xy::new(lo.x - pad, lo.y - pad),
-                        Xy::new(hi.x + pad, hi.y + pad),
-                    )
+                index
+                    .firms_near_zone(s, &firms.lonlat, nearby_radius_m)
+                    .into_iter()
                     .map(|i| i as usize)
-                    .filter(|&i| {
-                        s.distance(firms.lonlat[i], index.firm_xy[i], &index.projection)
-                            .0
-                            <= nearby_radius_m
-                    })
-                    .collect();
-                v.sort_unstable();
-                v
+                    .collect()
             });
             let nearby = near.as_ref().map(Vec::len);
             let area = shape.and_then(|s| s.area_km2());

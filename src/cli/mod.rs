@@ -3,6 +3,7 @@
 
 mod analyze;
 mod inputs;
+mod suggest;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,10 @@ pub enum Command {
     /// Place firms in zones, measure distances, find clusters and test clustering; write
     /// firms.csv, summary.json and clusters.geojson into --out.
     Analyze(AnalyzeArgs),
+    /// Rank relocation target zones for a firm or a location (or for every firm outside the
+    /// zones), with the reasons, rank stability and the policy that applies; or, with
+    /// --for-zone, the best candidate firms for a zone.
+    Suggest(suggest::SuggestArgs),
     /// Convert a CSV's longitude/latitude columns between WGS-84, GCJ-02 (Amap) and BD-09
     /// (Baidu), keeping every other column.
     Convert(ConvertArgs),
@@ -100,6 +105,7 @@ pub fn parse_crs(s: &str) -> Result<SourceCrs, String> {
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Analyze(a) => analyze::run(a),
+        Command::Suggest(s) => suggest::run(s),
         Command::Convert(c) => convert(c),
         Command::Sample(s) => sample(s),
         Command::Info => info(),

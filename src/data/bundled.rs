@@ -12,6 +12,10 @@ pub const ZONES_GEOJSON: &str = include_str!("../../data/zones.geojson");
 pub const DISTRICTS_LAND_GEOJSON: &str = include_str!("../../data/districts_land.geojson");
 pub const PRD_LAND_GEOJSON: &str = include_str!("../../data/prd_land.geojson");
 pub const SAMPLE_FIRMS_CSV: &str = include_str!("../../data/sample_firms.csv");
+pub const POLICY_JSON: &str = include_str!("../../data/policy.json");
+pub const SEGMENT_FIT_JSON: &str = include_str!("../../data/segment_fit.json");
+/// The seed letter, with the deputies' names and the contact's name and phone left out.
+pub const LETTER_TXT: &str = include_str!("../../data/letter_2019_57.txt");
 
 /// Names shown for the bundled files in reports.
 pub const ZONES_NAME: &str = "bundled:zones.geojson";
@@ -65,6 +69,16 @@ pub fn sample_firms() -> Result<LoadedFirms, LoadError> {
     )?;
     f.report.hash = crate::output::short_hash(&[SAMPLE_FIRMS_CSV.as_bytes()]);
     Ok(f)
+}
+
+/// The seed letter's policy facts.
+pub fn policy() -> Result<crate::model::Policy, LoadError> {
+    super::policy_from_str(POLICY_JSON, "bundled:policy.json")
+}
+
+/// The default segment ↔ zone-focus table.
+pub fn fit_table() -> Result<crate::model::FitTable, LoadError> {
+    super::fit_table_from_str(SEGMENT_FIT_JSON, "bundled:segment_fit.json")
 }
 
 /// Shenzhen's districts clipped to land.
@@ -128,6 +142,40 @@ mod tests {
             .filter(|z| z.quality == GeometryQuality::ApproximateFootprint)
             .count();
         assert_eq!(footprints, 3);
+    }
+
+    #[test]
+    fn every_policy_quote_is_verbatim_in_the_letter_at_its_line() {
+        let policy = policy().unwrap();
+        let lines: Vec<&str> = LETTER_TXT.lines().collect();
+        assert_eq!(policy.procedure().len(), 9);
+        for item in &policy.items {
+            let line = lines[item.source.line - 1];
+            assert!(
+                line.contains(&item.source.quote),
+                "{}: quote not on line {}",
+                item.id,
+                item.source.line
+            );
+            assert!(!item.zh.is_empty() && !item.en.is_empty());
+        }
+        // No personal names or phone numbers anywhere in what is shown.
+        for text in [POLICY_JSON, LETTER_TXT] {
+            assert!(!text.contains("张坎") && !text.contains("李炜"));
+            assert!(!text.contains("88101246") && !text.contains("18565805623"));
+        }
+    }
+
+    #[test]
+    fn fit_table_covers_the_sample_segments() {
+        let t = fit_table().unwrap();
+        for s in crate::sample::SEGMENTS {
+            assert!(t.segment(s).is_some(), "{s}");
+        }
+        let hw = t.segment("硬件").unwrap();
+        let (fit, matched) = t.fit(hw, &["航空航天".into(), "可穿戴设备(据57号函)".into()], &[]);
+        assert_eq!(fit, 1.0);
+        assert_eq!(matched[0], "可穿戴设备");
     }
 
     #[test]

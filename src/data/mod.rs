@@ -8,6 +8,7 @@ mod firms_csv;
 mod firms_geojson;
 mod geometry;
 mod report;
+mod tables;
 mod text;
 mod zones_geojson;
 
@@ -16,6 +17,7 @@ pub use error::LoadError;
 pub use firms_csv::{FirmColumns, load_firms_csv_bytes};
 pub use firms_geojson::load_firms_geojson_str;
 pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
+pub use tables::{fit_table_from_str, load_fit_table, policy_from_str};
 pub use text::{Decoded, decode_text};
 pub use zones_geojson::{ZoneFields, load_zones_str};
 

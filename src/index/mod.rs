@@ -205,6 +205,28 @@ impl SpatialIndex {
         hits
     }
 
+    /// Firms (ascending) within `radius_m` ground metres of a zone (inside included).
+    /// `lonlat` are the firms' WGS-84 positions, in the order the index was built from.
+    pub fn firms_near_zone(&self, shape: &ZoneShape, lonlat: &[LonLat], radius_m: f64) -> Vec<u32> {
+        let (lo, hi) = shape.plane_bounds();
+        // Plane lengths exceed ground ones by far less than 1 % here.
+        let pad = radius_m * 1.01;
+        let mut v: Vec<u32> = self
+            .firms_in_rect(
+                Xy::new(lo.x - pad, lo.y - pad),
+                Xy::new(hi.x + pad, hi.y + pad),
+            )
+            .filter(|&i| {
+                let i = i as usize;
+                lonlat.get(i).is_some_and(|ll| {
+                    shape.distance(*ll, self.firm_xy[i], &self.projection).0 <= radius_m
+                })
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     /// The prepared shape of a dataset zone, if it has geometry.
     pub fn shape_of(&self, zone: usize) -> Option<&ZoneShape> {
         self.zone_shapes.iter().find(|s| s.zone == zone)

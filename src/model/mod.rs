@@ -5,9 +5,11 @@
 //! happens). Keeping them as separate types stops degrees leaking into distance code.
 
 mod firms;
+mod policy;
 mod zone;
 
 pub use firms::{AttrTable, Firms, SegmentId};
+pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,604 @@
+//! The relocation advisor: a transparent additive score for (site, zone), ranked targets that
+//! explain themselves, rank stability under weight changes, and nearby clusters.
+//!
+//! Every criterion is normalised to 0..1 by a written formula (see [`Criterion::formula`]);
+//! the total is Σ weightᵢ × normalisedᵢ with weights normalised to sum to 1, so the
+//! contributions always add up to the total. Zones without geometry are never targets.
+
+mod explain;
+pub mod stability;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use explain::explain;
+pub use stability::{Stability, stability};
+
+use super::{AnalysisError, ClusterSummary};
+use crate::index::SpatialIndex;
+use crate::model::{Firms, FitTable, GeometryQuality, LonLat, Xy, Zone};
+
+/// The five criteria, in display order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    Proximity,
+    IndustryFit,
+    Agglomeration,
+    Room,
+    Confidence,
+}
+
+impl Criterion {
+    pub const ALL: [Criterion; 5] = [
+        Criterion::Proximity,
+        Criterion::IndustryFit,
+        Criterion::Agglomeration,
+        Criterion::Room,
+        Criterion::Confidence,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Criterion::Proximity => "proximity",
+            Criterion::IndustryFit => "industry_fit",
+            Criterion::Agglomeration => "agglomeration",
+            Criterion::Room => "room",
+            Criterion::Confidence => "confidence",
+        }
+    }
+
+    pub fn label(self, chinese: bool) -> &'static str {
+        match (self, chinese) {
+            (Criterion::Proximity, true) => "距离",
+            (Criterion::Proximity, false) => "Proximity",
+            (Criterion::IndustryFit, true) => "产业匹配",
+            (Criterion::IndustryFit, false) => "Industry fit",
+            (Criterion::Agglomeration, true) => "集聚",
+            (Criterion::Agglomeration, false) => "Agglomeration",
+            (Criterion::Room, true) => "空间",
+            (Criterion::Room, false) => "Room",
+            (Criterion::Confidence, true) => "数据可信度",
+            (Criterion::Confidence, false) => "Data confidence",
+        }
+    }
+
+    /// The normalisation formula, as shown in the docs and the app's help.
+    pub fn formula(self, p: &AdvisorParams, chinese: bool) -> String {
+        let r_km = p.radius_m / 1000.0;
+        match (self, chinese) {
+            (Criterion::Proximity, false) => format!(
+                "exp(−d / {:.0} km), d = ground distance from the site to the zone (0 inside)",
+                p.proximity_scale_m / 1000.0
+            ),
+            (Criterion::Proximity, true) => format!(
+                "exp(−d / {:.0} 公里)，d 为选址到集聚区的地面距离（区内为 0）",
+                p.proximity_scale_m / 1000.0
+            ),
+            (Criterion::IndustryFit, false) => {
+                "largest weight in the segment-fit table among the zone's focus industries (0 if none match or the segment is unknown)".into()
+            }
+            (Criterion::IndustryFit, true) => {
+                "集聚区主导产业在产业匹配表中的最高权重（无匹配或领域未知为 0）".into()
+            }
+            (Criterion::Agglomeration, false) => format!(
+                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c; s = same-segment firms and a = all VR/AR firms within {r_km:.0} km of the zone (the firm itself excluded), c = 1 if a DBSCAN cluster overlaps the zone",
+                s = p.same_segment_half, a = p.all_firms_half
+            ),
+            (Criterion::Agglomeration, true) => format!(
+                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c；s 为集聚区 {r_km:.0} 公里内同领域企业数，a 为全部 VR/AR 企业数（不含本企业），有 DBSCAN 集群与集聚区重叠时 c = 1",
+                s = p.same_segment_half, a = p.all_firms_half
+            ),
+            (Criterion::Room, false) => format!(
+                "A/(A+{:.0} km²), A = planned area stated by a source; 0 when no area is stated",
+                p.room_half_km2
+            ),
+            (Criterion::Room, true) => format!(
+                "A/(A+{:.0} 平方公里)，A 为资料所载规划面积；未载明为 0",
+                p.room_half_km2
+            ),
+            (Criterion::Confidence, false) => {
+                "1 for a boundary from the user's file, 0.6 for an approximate footprint, 0.3 for an approximate point".into()
+            }
+            (Criterion::Confidence, true) => "用户提供的边界为 1，近似范围为 0.6，近似点位为 0.3".into(),
+        }
+    }
+}
+
+/// User-set weights (any non-negative numbers; normalised to sum to 1 when used).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    pub proximity: f64,
+    pub industry_fit: f64,
+    pub agglomeration: f64,
+    pub room: f64,
+    pub confidence: f64,
+}
+
+impl Default for Weights {
+    /// Documented defaults: proximity 30 %, industry fit 25 %, agglomeration 25 %, room 10 %,
+    /// data confidence 10 %.
+    fn default() -> Self {
+        Self {
+            proximity: 30.0,
+            industry_fit: 25.0,
+            agglomeration: 25.0,
+            room: 10.0,
+            confidence: 10.0,
+        }
+    }
+}
+
+impl Weights {
+    pub fn get(&self, c: Criterion) -> f64 {
+        match c {
+            Criterion::Proximity => self.proximity,
+            Criterion::IndustryFit => self.industry_fit,
+            Criterion::Agglomeration => self.agglomeration,
+            Criterion::Room => self.room,
+            Criterion::Confidence => self.confidence,
+        }
+    }
+
+    pub fn set(&mut self, c: Criterion, v: f64) {
+        match c {
+            Criterion::Proximity => self.proximity = v,
+            Criterion::IndustryFit => self.industry_fit = v,
+            Criterion::Agglomeration => self.agglomeration = v,
+            Criterion::Room => self.room = v,
+            Criterion::Confidence => self.confidence = v,
+        }
+    }
+
+    /// Weights as fractions summing to 1, in [`Criterion::ALL`] order.
+    pub fn normalised(&self) -> Result<[f64; 5], AnalysisError> {
+        let raw = Criterion::ALL.map(|c| self.get(c));
+        if raw.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(AnalysisError::InvalidParameter(
+                "advisor weights must be finite and not negative".into(),
+            ));
+        }
+        let sum: f64 = raw.iter().sum();
+        if sum <= 0.0 {
+            return Err(AnalysisError::InvalidParameter(
+                "at least one advisor weight must be above zero".into(),
+            ));
+        }
+        Ok(raw.map(|w| w / sum))
+    }
+}
+
+/// Scales and counts behind the formulas, with documented defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdvisorParams {
+    pub weights: Weights,
+    /// Distance at which proximity falls to 1/e (default 5 km).
+    pub proximity_scale_m: f64,
+    /// Radius for counting firms around a zone and clusters around a site (default 3 km).
+    pub radius_m: f64,
+    /// Same-segment count that gives half the same-segment credit (default 10).
+    pub same_segment_half: f64,
+    /// All-firm count that gives half the all-firm credit (default 30).
+    pub all_firms_half: f64,
+    /// Planned area that gives half the room credit (default 5 km²).
+    pub room_half_km2: f64,
+}
+
+impl Default for AdvisorParams {
+    fn default() -> Self {
+        Self {
+            weights: Weights::default(),
+            proximity_scale_m: 5000.0,
+            radius_m: 3000.0,
+            same_segment_half: 10.0,
+            all_firms_half: 30.0,
+            room_half_km2: 5.0,
+        }
+    }
+}
+
+/// One criterion's part of a score.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Part {
+    pub criterion: Criterion,
+    /// The measured value (metres, fit weight, agglomeration index, km², confidence level).
+    pub raw: f64,
+    pub normalised: f64,
+    /// The weight as a fraction (all weights sum to 1).
+    pub weight: f64,
+    /// weight × normalised; the parts' contributions sum to the total.
+    pub contribution: f64,
+}
+
+/// A zone's score for one site, with everything needed to explain it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ZoneScore {
+    /// Index into the dataset's zones.
+    pub zone: usize,
+    pub zone_id: String,
+    pub total: f64,
+    pub parts: [Part; 5],
+    pub distance_m: f64,
+    pub inside: bool,
+    pub same_segment_near: usize,
+    pub all_near: usize,
+    pub cluster_overlap: bool,
+    /// Focus entries of the zone that matched the firm's segment (best first).
+    pub matched_focus: Vec<String>,
+    pub area_km2: Option<f64>,
+    pub quality: GeometryQuality,
+    /// True when the zone's geometry is approximate: shown with every result.
+    pub approximate: bool,
+}
+
+impl ZoneScore {
+    pub fn part(&self, c: Criterion) -> &Part {
+        &self.parts[Criterion::ALL.iter().position(|x| *x == c).unwrap_or(0)]
+    }
+}
+
+/// Where the question is asked from: a firm of the dataset or a typed location.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Site {
+    /// The firm's index, when the site is a firm.
+    pub firm: Option<usize>,
+    pub lonlat: LonLat,
+    pub segment: Option<String>,
+}
+
+/// A DBSCAN cluster near a site.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NearbyCluster {
+    pub cluster: i32,
+    /// Ground distance to the cluster's nearest member firm.
+    pub distance_m: f64,
+    pub size: usize,
+    pub dominant_segment: String,
+}
+
+/// Per-zone counts computed once per dataset.
+struct ZoneContext {
+    zone: usize,
+    near: Vec<u32>,
+    by_segment: BTreeMap<String, usize>,
+    cluster_overlap: bool,
+}
+
+/// Everything the advisor needs, prepared once per analysis run.
+pub struct Advisor<'a> {
+    pub firms: &'a Firms,
+    pub zones: &'a [Zone],
+    pub index: &'a SpatialIndex,
+    pub labels: &'a [i32],
+    pub clusters: &'a [ClusterSummary],
+    pub fit: &'a FitTable,
+    pub params: AdvisorParams,
+    weights: [f64; 5],
+    ctx: Vec<ZoneContext>,
+}
+
+impl<'a> Advisor<'a> {
+    /// Prepares per-zone counts. `labels` and `clusters` come from the DBSCAN run (they may be
+    /// empty when clustering has not been run).
+    pub fn new(
+        firms: &'a Firms,
+        zones: &'a [Zone],
+        index: &'a SpatialIndex,
+        labels: &'a [i32],
+        clusters: &'a [ClusterSummary],
+        fit: &'a FitTable,
+        params: AdvisorParams,
+    ) -> Result<Self, AnalysisError> {
+        let weights = params.weights.normalised()?;
+        for (name, v) in [
+            ("proximity scale", params.proximity_scale_m),
+            ("radius", params.radius_m),
+            ("same-segment half count", params.same_segment_half),
+            ("all-firm half count", params.all_firms_half),
+            ("room half area", params.room_half_km2),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(AnalysisError::InvalidParameter(format!(
+                    "{name} must be above zero"
+                )));
+            }
+        }
+        // Segment names as the fit table knows them ("硬件" and "hardware" count together).
+        let canonical: Vec<String> = firms
+            .segments
+            .iter()
+            .map(|s| canonical_segment(fit, s))
+            .collect();
+        let ctx = index
+            .zone_shapes
+            .iter()
+            .map(|shape| {
+                let near = index.firms_near_zone(shape, &firms.lonlat, params.radius_m);
+                let mut by_segment = BTreeMap::new();
+                for &i in &near {
+                    let seg = firms
+                        .segment
+                        .get(i as usize)
+                        .and_then(|s| canonical.get(*s as usize));
+                    *by_segment
+                        .entry(seg.cloned().unwrap_or_default())
+                        .or_default() += 1;
+                }
+                let id = &zones[shape.zone].id;
+                ZoneContext {
+                    zone: shape.zone,
+                    near,
+                    by_segment,
+                    cluster_overlap: clusters.iter().any(|c| c.zones.iter().any(|z| z == id)),
+                }
+            })
+            .collect();
+        Ok(Self {
+            firms,
+            zones,
+            index,
+            labels,
+            clusters,
+            fit,
+            params,
+            weights,
+            ctx,
+        })
+    }
+
+    /// The weights in use, as fractions.
+    pub fn weights(&self) -> [f64; 5] {
+        self.weights
+    }
+
+    /// Site for a firm of the dataset.
+    pub fn firm_site(&self, i: usize) -> Site {
+        Site {
+            firm: Some(i),
+            lonlat: self.firms.lonlat[i],
+            segment: Some(self.firms.segment_name(i).to_string()).filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// Scores every zone with geometry for a site, best first (ties by zone id).
+    pub fn score(&self, site: &Site) -> Vec<ZoneScore> {
+        let p = &self.params;
+        let xy: Xy = match site.firm {
+            Some(i) => self.index.firm_xy[i],
+            None => self.index.projection.project(site.lonlat),
+        };
+        let seg_entry = site.segment.as_deref().and_then(|s| self.fit.segment(s));
+        let mut out: Vec<ZoneScore> = self
+            .ctx
+            .iter()
+            .filter_map(|c| {
+                let zone = &self.zones[c.zone];
+                let shape = self.index.shape_of(c.zone)?;
+                let (d, _) = shape.distance(site.lonlat, xy, &self.index.projection);
+                let inside = d == 0.0 && shape.is_area();
+                let (fit, matched) = match seg_entry {
+                    Some(s) => self.fit.fit(s, &zone.focus_zh, &zone.focus_en),
+                    None => (0.0, Vec::new()),
+                };
+                // Counts around the zone, leaving out the firm itself.
+                let self_near = site
+                    .firm
+                    .is_some_and(|i| c.near.binary_search(&(i as u32)).is_ok());
+                let all_near = c.near.len() - usize::from(self_near);
+                let seg_name = site
+                    .segment
+                    .as_deref()
+                    .map(|s| canonical_segment(self.fit, s))
+                    .unwrap_or_default();
+                let same = if seg_name.is_empty() {
+                    0
+                } else {
+                    c.by_segment
+                        .get(&seg_name)
+                        .copied()
+                        .unwrap_or(0)
+                        .saturating_sub(usize::from(self_near))
+                };
+                let s = same as f64;
+                let a = all_near as f64;
+                let agglo = 0.5 * s / (s + p.same_segment_half)
+                    + 0.3 * a / (a + p.all_firms_half)
+                    + 0.2 * f64::from(u8::from(c.cluster_overlap));
+                let area = zone.area_km2.or(shape
+                    .area_km2()
+                    .filter(|_| zone.quality == GeometryQuality::Provided));
+                let room = area.map(|a| a / (a + p.room_half_km2)).unwrap_or(0.0);
+                let confidence = match zone.quality {
+                    GeometryQuality::Provided => 1.0,
+                    GeometryQuality::ApproximateFootprint => 0.6,
+                    GeometryQuality::ApproximatePoint => 0.3,
+                    GeometryQuality::None => 0.0,
+                };
+                let raws = [d, fit, agglo, area.unwrap_or(0.0), confidence];
+                let norms = [
+                    (-d / p.proximity_scale_m).exp(),
+                    fit,
+                    agglo,
+                    room,
+                    confidence,
+                ];
+                let parts = std::array::from_fn(|k| Part {
+                    criterion: Criterion::ALL[k],
+                    raw: raws[k],
+                    normalised: norms[k],
+                    weight: self.weights[k],
+                    contribution: self.weights[k] * norms[k],
+                });
+                let total = (0..5).map(|k| self.weights[k] * norms[k]).sum();
+                Some(ZoneScore {
+                    zone: c.zone,
+                    zone_id: zone.id.clone(),
+                    total,
+                    parts,
+                    distance_m: d,
+                    inside,
+                    same_segment_near: same,
+                    all_near,
+                    cluster_overlap: c.cluster_overlap,
+                    matched_focus: matched,
+                    area_km2: area,
+                    quality: zone.quality,
+                    approximate: zone.quality.is_approximate(),
+                })
+            })
+            .collect();
+        sort_scores(&mut out);
+        out
+    }
+
+    /// DBSCAN clusters with a member within the advisor radius of the site, nearest first.
+    pub fn nearby_clusters(&self, site: &Site) -> Vec<NearbyCluster> {
+        if self.labels.len() != self.firms.len() {
+            return Vec::new();
+        }
+        let xy = match site.firm {
+            Some(i) => self.index.firm_xy[i],
+            None => self.index.projection.project(site.lonlat),
+        };
+        let mut best: BTreeMap<i32, f64> = BTreeMap::new();
+        for i in self.index.firms_within(xy, self.params.radius_m) {
+            let l = self.labels[i as usize];
+            if l < 0 || Some(i as usize) == site.firm {
+                continue;
+            }
+            let d = self
+                .index
+                .projection
+                .ground_distance(xy, self.index.firm_xy[i as usize]);
+            let e = best.entry(l).or_insert(f64::INFINITY);
+            *e = e.min(d);
+        }
+        let mut v: Vec<NearbyCluster> = best
+            .into_iter()
+            .filter_map(|(l, d)| {
+                let c = self.clusters.get(l as usize)?;
+                Some(NearbyCluster {
+                    cluster: l,
+                    distance_m: d,
+                    size: c.size,
+                    dominant_segment: c.dominant_segment.clone(),
+                })
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then(a.cluster.cmp(&b.cluster))
+        });
+        v
+    }
+
+    /// Firms outside every zone ranked as candidates for one zone (best first), with their
+    /// score for that zone.
+    pub fn candidates_for_zone(&self, zone: usize, outside: &[bool]) -> Vec<(usize, ZoneScore)> {
+        use rayon::prelude::*;
+        let mut v: Vec<(usize, ZoneScore)> = (0..self.firms.len())
+            .into_par_iter()
+            .filter(|&i| outside.get(i).copied().unwrap_or(true))
+            .filter_map(|i| {
+                let scores = self.score(&self.firm_site(i));
+                scores.into_iter().find(|s| s.zone == zone).map(|s| (i, s))
+            })
+            .collect();
+        v.sort_by(|a, b| b.1.total.total_cmp(&a.1.total).then(a.0.cmp(&b.0)));
+        v
+    }
+}
+
+/// A ranked target zone with its explanations and stability.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RankedZone {
+    pub rank: usize,
+    #[serde(flatten)]
+    pub score: ZoneScore,
+    pub explanation_zh: String,
+    pub explanation_en: String,
+    pub stability: Stability,
+}
+
+/// The advisor's whole answer for one site.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub site: Site,
+    /// Whether the site's segment is in the fit table (industry fit is scored only then).
+    pub segment_known: bool,
+    /// Every zone with geometry, best first.
+    pub ranked: Vec<RankedZone>,
+    pub nearby_clusters: Vec<NearbyCluster>,
+}
+
+impl Advisor<'_> {
+    /// Ranks, explains and tests the stability of every target zone for a site.
+    /// `draws` come from [`stability::weight_draws`] (share them across sites).
+    pub fn suggest(&self, site: &Site, draws: &[[f64; 5]]) -> Suggestion {
+        let scores = self.score(site);
+        let stab = stability(&scores, draws);
+        let segment_known = site
+            .segment
+            .as_deref()
+            .and_then(|s| self.fit.segment(s))
+            .is_some();
+        let ranked = scores
+            .into_iter()
+            .zip(stab)
+            .enumerate()
+            .map(|(k, (score, stability))| {
+                let zone = &self.zones[score.zone];
+                RankedZone {
+                    rank: k + 1,
+                    explanation_zh: explain(
+                        &score,
+                        k + 1,
+                        zone,
+                        self.params.radius_m,
+                        segment_known,
+                        true,
+                    ),
+                    explanation_en: explain(
+                        &score,
+                        k + 1,
+                        zone,
+                        self.params.radius_m,
+                        segment_known,
+                        false,
+                    ),
+                    score,
+                    stability,
+                }
+            })
+            .collect();
+        Suggestion {
+            site: site.clone(),
+            segment_known,
+            ranked,
+            nearby_clusters: self.nearby_clusters(site),
+        }
+    }
+}
+
+/// A segment name as the fit table's key when the table knows it, else trimmed as given.
+pub fn canonical_segment(fit: &FitTable, name: &str) -> String {
+    fit.segment(name)
+        .map(|s| s.key.clone())
+        .unwrap_or_else(|| name.trim().to_string())
+}
+
+/// Best first; ties by zone id so results never depend on input order.
+pub fn sort_scores(v: &mut [ZoneScore]) {
+    v.sort_by(|a, b| {
+        b.total
+            .total_cmp(&a.total)
+            .then_with(|| a.zone_id.cmp(&b.zone_id))
+    });
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! Rank stability: how often each zone stays first / in the top 3 when the weights are
+//! perturbed around the user's choice.
+
+use serde::Serialize;
+
+use super::ZoneScore;
+use crate::sample::Rng;
+
+/// Share of weight draws in which a zone ranks first and in the top three.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stability {
+    pub zone_id: String,
+    pub first: f64,
+    pub top3: f64,
+}
+
+/// Seeded weight draws around `weights`: each weight is multiplied by exp(σ·N(0,1)) and the
+/// set renormalised to sum to 1. Zero weights stay zero (a criterion the user turned off
+/// stays off). Same seed, same draws.
+pub fn weight_draws(weights: [f64; 5], n: usize, seed: u64, sigma: f64) -> Vec<[f64; 5]> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|_| {
+            let mut w = weights.map(|x| x * (sigma * rng.normal()).exp());
+            let s: f64 = w.iter().sum();
+            if s > 0.0 {
+                for x in &mut w {
+                    *x /= s;
+                }
+            }
+            w
+        })
+        .collect()
+}
+
+/// For each scored zone (in the order given), the share of `draws` in which it ranks first
+/// and in the top three. Ties go to the lower zone id, as in the main ranking.
+///
+/// ```
+/// use cluster_atlas::analysis::relocate::{stability::weight_draws, stability};
+/// let draws = weight_draws([0.2; 5], 100, 1, 0.35);
+/// assert_eq!(draws.len(), 100);
+/// assert!(draws.iter().all(|w| (w.iter().sum::<f64>() - 1.0).abs() < 1e-12));
+/// assert!(stability(&[], &draws).is_empty());
+/// ```
+pub fn stability(scores: &[ZoneScore], draws: &[[f64; 5]]) -> Vec<Stability> {
+    let m = scores.len();
+    let mut first = vec![0usize; m];
+    let mut top3 = vec![0usize; m];
+    let mut order: Vec<usize> = (0..m).collect();
+    let mut totals = vec![0.0; m];
+    for w in draws {
+        for (t, s) in totals.iter_mut().zip(scores) {
+            *t = (0..5).map(|k| w[k] * s.parts[k].normalised).sum();
+        }
+        order.sort_by(|&a, &b| {
+            totals[b]
+                .total_cmp(&totals[a])
+                .then_with(|| scores[a].zone_id.cmp(&scores[b].zone_id))
+        });
+        if let Some(&f) = order.first() {
+            first[f] += 1;
+        }
+        for &k in order.iter().take(3) {
+            top3[k] += 1;
+        }
+    }
+    let n = draws.len().max(1) as f64;
+    scores
+        .iter()
+        .enumerate()
+        .map(|(k, s)| Stability {
+            zone_id: s.zone_id.clone(),
+            first: first[k] as f64 / n,
+            top3: top3[k] as f64 / n,
+        })
+        .collect()
+}

@@ -1,0 +1,192 @@
+//! `cluster-atlas suggest` end to end.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::temp_dir;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn all_firms_outside_zones_deterministic_with_stability() {
+    let dir = temp_dir("suggest-all");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for out in [&a, &b] {
+        let o = run(&[
+            "suggest",
+            "--draws",
+            "200",
+            "--seed",
+            "7",
+            "--top",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in ["suggestions.csv", "suggestions.json"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let csv_text = std::fs::read_to_string(a.join("suggestions.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(&headers[0], "firm");
+    let idx = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert!(rows.len() > 3000, "about 2,000 firms × top 3");
+    for r in &rows {
+        let total: f64 = r[idx("total")].parse().unwrap();
+        let parts: f64 = [
+            "proximity",
+            "industry_fit",
+            "agglomeration",
+            "room",
+            "confidence",
+        ]
+        .iter()
+        .map(|c| r[idx(c)].parse::<f64>().unwrap())
+        .sum();
+        assert!(
+            (total - parts).abs() < 3e-4,
+            "parts must add up: {total} vs {parts}"
+        );
+        assert!(
+            !["Z08", "Z09", "Z10", "Z11", "Z12", "Z13", "Z14", "Z15"].contains(&&r[idx("zone")])
+        );
+        assert_eq!(
+            &r[idx("approximate")],
+            "true",
+            "every bundled zone is approximate and says so"
+        );
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("suggestions.json")).unwrap()).unwrap();
+    assert_eq!(doc["synthetic_data"], true);
+    assert_eq!(doc["parameters"]["draws"], 200);
+    let site = &doc["sites"][0];
+    let first: f64 = site["stability_all_zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["first"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (first - 1.0).abs() < 1e-9,
+        "exactly one zone is first in each draw"
+    );
+    assert!(doc["policy"]["items"].as_array().unwrap().len() >= 9);
+}
+
+#[test]
+fn hand_made_case_with_an_obvious_answer() {
+    let dir = temp_dir("suggest-obvious");
+    let zones = r#"{"type":"FeatureCollection","features":[
+     {"type":"Feature","properties":{"id":"NEAR","name_zh":"近区","focus_zh":["新一代信息技术"],"district_zh":"南山区"},
+      "geometry":{"type":"Polygon","coordinates":[[[113.94,22.53],[113.96,22.53],[113.96,22.55],[113.94,22.55],[113.94,22.53]]]}},
+     {"type":"Feature","properties":{"id":"FAR","name_zh":"远区","focus_zh":["生命健康"],"area_km2":50},
+      "geometry":{"type":"Polygon","coordinates":[[[114.40,22.60],[114.45,22.60],[114.45,22.65],[114.40,22.65],[114.40,22.60]]]}}]}"#;
+    std::fs::write(dir.join("z.geojson"), zones).unwrap();
+    let mut csv =
+        String::from("id,name,lon,lat,segment\nME,我方,113.935,22.525,content_software\n");
+    for k in 0..30 {
+        csv.push_str(&format!(
+            "P{k},同行{k},{:.5},{:.5},content_software\n",
+            113.945 + 0.0003 * k as f64,
+            22.535 + 0.0002 * k as f64
+        ));
+    }
+    std::fs::write(dir.join("f.csv"), csv).unwrap();
+    let out = dir.join("out");
+    let o = run(&[
+        "suggest",
+        "--zones",
+        dir.join("z.geojson").to_str().unwrap(),
+        "--firms",
+        dir.join("f.csv").to_str().unwrap(),
+        "--firm",
+        "ME",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("1. NEAR"), "{stdout}");
+    assert!(stdout.contains("南山区城市更新和土地整备局"), "{stdout}");
+    assert!(stdout.contains("[ ] 9."), "{stdout}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("suggestions.json")).unwrap()).unwrap();
+    let best = &doc["sites"][0]["ranked"][0];
+    assert_eq!(best["zone_id"], "NEAR");
+    assert_eq!(best["stability"]["first"], 1.0);
+    assert!(
+        best["explanation_en"]
+            .as_str()
+            .unwrap()
+            .contains("30 VR/AR firms within 3 km (30 in your segment)")
+    );
+}
+
+#[test]
+fn location_queries_and_bad_arguments() {
+    let dir = temp_dir("suggest-bad");
+    let out = dir.join("o");
+    let o = run(&[
+        "suggest",
+        "--at",
+        "114.06,22.55",
+        "--at-crs",
+        "gcj02",
+        "--segment",
+        "硬件",
+        "--draws",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ranks first"));
+    std::fs::write(dir.join("w.json"), r#"{"proximty": 50}"#).unwrap();
+    for (args, expect) in [
+        (vec!["--firm", "NOPE"], "no firm with id"),
+        (vec!["--at", "22.55,114.06"], "LAT,LON"),
+        (vec!["--at", "abc"], "LON,LAT"),
+        (
+            vec!["--weights", dir.join("w.json").to_str().unwrap()],
+            "weights file",
+        ),
+        (vec!["--for-zone", "Z08"], "no geometry"),
+        (vec!["--for-zone", "Z99"], "no zone"),
+    ] {
+        let mut all = vec!["suggest"];
+        all.extend(args.iter());
+        all.extend(["--out", out.to_str().unwrap()]);
+        let o = run(&all);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(!err.contains("panicked"));
+    }
+    let o = run(&[
+        "suggest",
+        "--for-zone",
+        "Z03",
+        "--top",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let text = std::fs::read_to_string(out.join("candidates.csv")).unwrap();
+    assert_eq!(text.lines().count(), 5);
+}
