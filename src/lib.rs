@@ -11,9 +11,12 @@
 //! `gui` feature) touches egui.
 
 pub mod analysis;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod crs;
 pub mod data;
 pub mod index;
 pub mod model;
 pub mod output;
 pub mod sample;
+pub mod scene;

@@ -6,11 +6,35 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+#[cfg(feature = "gui")]
+fn open_window(open: cli::OpenArgs) -> anyhow::Result<()> {
+    use cluster_atlas::app::{ClusterAtlasApp, Command};
+    let mut initial = Vec::new();
+    if let Some(z) = open.zones {
+        initial.push(Command::LoadZones(z, Default::default()));
+    }
+    if let Some(f) = open.firms {
+        let opts = cluster_atlas::data::FirmLoadOptions {
+            crs: open.firms_crs,
+            ..Default::default()
+        };
+        initial.push(Command::LoadFirms(f, opts));
+    }
+    ClusterAtlasApp::run_native(initial).map_err(|e| {
+        anyhow::anyhow!("cannot open the window ({e}); the command-line jobs still work, e.g. cluster-atlas analyze --out results")
+    })
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window(_open: cli::OpenArgs) -> anyhow::Result<()> {
+    cli::info()
+}
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => cli::run(command),
-        None => cli::info(),
+        None => open_window(args.open),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

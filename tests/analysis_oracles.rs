@@ -39,7 +39,7 @@ fn clark_evans_matches_brute_force_nearest_neighbours() {
         .sum::<f64>()
         / pts.len() as f64;
     let (mut lo_x, mut lo_y, mut hi_x, mut hi_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for p in pts {
+    for p in pts.iter() {
         lo_x = lo_x.min(p.x);
         lo_y = lo_y.min(p.y);
         hi_x = hi_x.max(p.x);

@@ -3,6 +3,7 @@
 pub mod clark_evans;
 pub mod clusters;
 pub mod dbscan;
+pub mod density;
 mod grid;
 pub mod kdistance;
 pub mod nearest;
@@ -176,7 +177,7 @@ pub fn study_area_clark_evans(index: &SpatialIndex, firms: &Firms, area: &StudyA
                     let inside: Vec<Xy> = firms
                         .lonlat
                         .iter()
-                        .zip(&index.firm_xy)
+                        .zip(index.firm_xy.iter())
                         .filter(|(ll, _)| prepared.contains(**ll))
                         .map(|(_, xy)| *xy)
                         .collect();

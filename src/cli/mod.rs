@@ -17,10 +17,27 @@ pub use inputs::InputArgs;
 /// cluster-atlas (深圳产业集聚区地图): Shenzhen's industry-cluster zones and where VR/AR firms
 /// really gather.
 #[derive(Debug, Parser)]
-#[command(name = "cluster-atlas", version, about, long_about = None)]
+#[command(name = "cluster-atlas", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a command: open the window on these files instead of the bundled data.
+    #[command(flatten)]
+    pub open: OpenArgs,
+}
+
+/// Files the window opens at start.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OpenArgs {
+    /// Zones GeoJSON to open in the window.
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<PathBuf>,
+    /// Firms CSV or GeoJSON to open in the window.
+    #[arg(long, value_name = "FILE")]
+    pub firms: Option<PathBuf>,
+    /// Coordinate system of --firms: wgs84, gcj02 or bd09.
+    #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
+    pub firms_crs: SourceCrs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -64,6 +64,11 @@ pub struct LoadedFirms {
     pub report: LoadReport,
 }
 
+/// The delimiter the loader would pick for this text (for previews).
+pub fn sniff_delimiter_for_preview(text: &str) -> u8 {
+    firms_csv::sniff_delimiter(text)
+}
+
 fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.display().to_string(),

@@ -33,7 +33,7 @@ pub struct ZoneHit {
 pub struct SpatialIndex {
     pub projection: Projection,
     /// Firm positions on the plane, in firm order.
-    pub firm_xy: Vec<Xy>,
+    pub firm_xy: std::sync::Arc<Vec<Xy>>,
     firm_tree: RTree<FirmEntry>,
     /// Prepared shapes of the zones that have geometry.
     pub zone_shapes: Vec<ZoneShape>,
@@ -84,7 +84,7 @@ impl SpatialIndex {
         );
         Self {
             projection,
-            firm_xy,
+            firm_xy: std::sync::Arc::new(firm_xy),
             firm_tree,
             zone_shapes,
             zone_tree,

@@ -1,0 +1,523 @@
+//! The map: draws the scene with egui's painter and handles pan, zoom, picking and measuring.
+//! Firms are drawn from one texture re-rasterised only when the view or the scene changes;
+//! polygons are pre-triangulated in the scene and only transformed here.
+
+use egui::{Color32, Pos2, Rect, Sense, Shape, Vec2};
+
+use super::state::Dataset;
+use crate::crs::Projection;
+use crate::model::{LonLat, Xy};
+use crate::scene::{
+    Item, Lang, MarkerShape, PolygonItem, Rgba, Scene, Stroke, Viewport, labels, north_angle,
+    palette, raster, scale_bar,
+};
+
+/// What the user picked on the map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    Firm(usize),
+    Zone(usize),
+    Nothing,
+}
+
+/// Runtime state of the map widget (textures, measuring); the viewport itself is persisted
+/// in the settings.
+#[derive(Default)]
+pub struct MapView {
+    points_tex: Option<egui::TextureHandle>,
+    points_key: Option<(u64, [u64; 4], u32)>,
+    density_tex: Option<(egui::TextureHandle, u64)>,
+    pub measuring: bool,
+    pub measure: Vec<Xy>,
+    /// WGS-84 position under the cursor.
+    pub cursor: Option<LonLat>,
+    /// Milliseconds the last firm rasterisation took.
+    pub last_raster_ms: f32,
+}
+
+pub fn color(c: Rgba, opacity: f32) -> Color32 {
+    let [r, g, b, a] = c.0;
+    Color32::from_rgba_unmultiplied(r, g, b, (a as f32 * opacity.clamp(0.0, 1.0)).round() as u8)
+}
+
+fn pos(vp: &Viewport, origin: Pos2, p: Xy) -> Pos2 {
+    let [x, y] = vp.to_screen(p);
+    Pos2::new(origin.x + x, origin.y + y)
+}
+
+fn stroke_shapes(points: Vec<Pos2>, s: &Stroke, opacity: f32, out: &mut Vec<Shape>) {
+    let stroke = egui::Stroke::new(s.width_px, color(s.color, opacity));
+    match s.dash_px {
+        Some((on, off)) => out.extend(Shape::dashed_line(&points, stroke, on, off)),
+        None => out.push(Shape::line(points, stroke)),
+    }
+}
+
+fn polygon_shapes(
+    p: &PolygonItem,
+    vp: &Viewport,
+    origin: Pos2,
+    clip: Rect,
+    opacity: f32,
+    out: &mut Vec<Shape>,
+) {
+    // Cull polygons entirely outside the view.
+    let mut bb = Rect::NOTHING;
+    for q in &p.rings[0] {
+        bb.extend_with(pos(vp, origin, *q));
+    }
+    if !bb.intersects(clip) {
+        return;
+    }
+    if p.fill.0[3] > 0 && !p.triangles.is_empty() {
+        let fill = color(p.fill, opacity);
+        let mut mesh = egui::Mesh::default();
+        mesh.reserve_vertices(p.vertices.len());
+        mesh.reserve_triangles(p.triangles.len() / 3);
+        for v in &p.vertices {
+            mesh.colored_vertex(pos(vp, origin, *v), fill);
+        }
+        for t in p.triangles.chunks_exact(3) {
+            mesh.add_triangle(t[0], t[1], t[2]);
+        }
+        out.push(Shape::mesh(mesh));
+    }
+    if let Some(s) = &p.stroke {
+        for ring in &p.rings {
+            stroke_shapes(
+                ring.iter().map(|q| pos(vp, origin, *q)).collect(),
+                s,
+                opacity,
+                out,
+            );
+        }
+    }
+}
+
+/// Star outline points around a centre (5 points).
+pub fn star_points(c: Pos2, r: f32) -> Vec<Pos2> {
+    (0..10)
+        .map(|k| {
+            let a = -std::f32::consts::FRAC_PI_2 + k as f32 * std::f32::consts::PI / 5.0;
+            let rr = if k % 2 == 0 { r } else { r * 0.45 };
+            Pos2::new(c.x + rr * a.cos(), c.y + rr * a.sin())
+        })
+        .collect()
+}
+
+fn marker_shapes(
+    shape: MarkerShape,
+    c: Pos2,
+    size: f32,
+    fill: Color32,
+    stroke: Option<egui::Stroke>,
+    out: &mut Vec<Shape>,
+) {
+    match shape {
+        MarkerShape::Circle => {
+            out.push(Shape::circle_filled(c, size / 2.0, fill));
+            if let Some(s) = stroke {
+                out.push(Shape::circle_stroke(c, size / 2.0, s));
+            }
+        }
+        MarkerShape::Square => {
+            let r = Rect::from_center_size(c, Vec2::splat(size));
+            out.push(Shape::rect_filled(r, 0.0, fill));
+            if let Some(s) = stroke {
+                out.push(Shape::rect_stroke(r, 0.0, s, egui::StrokeKind::Middle));
+            }
+        }
+        MarkerShape::Star => {
+            let pts = star_points(c, size / 2.0);
+            let mut mesh = egui::Mesh::default();
+            mesh.colored_vertex(c, fill);
+            for p in &pts {
+                mesh.colored_vertex(*p, fill);
+            }
+            for k in 0..10u32 {
+                mesh.add_triangle(0, 1 + k, 1 + (k + 1) % 10);
+            }
+            out.push(Shape::mesh(mesh));
+            if let Some(s) = stroke {
+                out.push(Shape::closed_line(pts, s));
+            }
+        }
+    }
+}
+
+/// Draws text with a light halo so it reads on any background.
+pub fn halo_text(painter: &egui::Painter, at: Pos2, text: &str, size: f32, col: Color32) {
+    let font = egui::FontId::proportional(size);
+    let halo = color(palette::HALO, 1.0);
+    for (dx, dy) in [
+        (-1.0, 0.0),
+        (1.0, 0.0),
+        (0.0, -1.0),
+        (0.0, 1.0),
+        (-1.0, -1.0),
+        (1.0, 1.0),
+        (-1.0, 1.0),
+        (1.0, -1.0),
+    ] {
+        painter.text(
+            at + Vec2::new(dx, dy),
+            egui::Align2::CENTER_CENTER,
+            text,
+            font.clone(),
+            halo,
+        );
+    }
+    painter.text(at, egui::Align2::CENTER_CENTER, text, font, col);
+}
+
+impl MapView {
+    /// Draws the map in the available space and handles input. Returns a pick when the user
+    /// clicked (not while measuring).
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        scene: &Scene,
+        scene_gen: u64,
+        data: &Dataset,
+        vp: &mut Viewport,
+        lang: Lang,
+    ) -> Option<Pick> {
+        let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
+        let rect = response.rect;
+        vp.width_px = rect.width().max(1.0);
+        vp.height_px = rect.height().max(1.0);
+        let origin = rect.min;
+        let proj: &Projection = &data.index.projection;
+
+        // Input: drag to pan, wheel or +/- to zoom about the cursor.
+        if response.dragged() {
+            let d = response.drag_delta();
+            vp.pan_px(d.x, d.y);
+        }
+        let hover = response.hover_pos();
+        let anchor = hover
+            .map(|p| [p.x - origin.x, p.y - origin.y])
+            .unwrap_or([vp.width_px / 2.0, vp.height_px / 2.0]);
+        if response.hovered() {
+            let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+            let factor = (scroll as f64 * 0.0025).exp() * zoom as f64;
+            if (factor - 1.0).abs() > 1e-6 {
+                vp.zoom_about(factor, anchor);
+            }
+        }
+        if response.hovered() || response.has_focus() {
+            let (plus, minus) = ui.input(|i| {
+                (
+                    i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals),
+                    i.key_pressed(egui::Key::Minus),
+                )
+            });
+            if plus {
+                vp.zoom_about(1.5, anchor);
+            }
+            if minus {
+                vp.zoom_about(1.0 / 1.5, anchor);
+            }
+        }
+        if response.double_clicked() {
+            vp.zoom_about(2.0, anchor);
+        }
+        self.cursor = hover.map(|p| proj.unproject(vp.to_plane([p.x - origin.x, p.y - origin.y])));
+
+        // Draw.
+        painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
+        let mut shapes: Vec<Shape> = Vec::new();
+        for layer in &scene.layers {
+            for item in &layer.items {
+                match item {
+                    Item::Polygon(p) => {
+                        polygon_shapes(p, vp, origin, rect, layer.opacity, &mut shapes)
+                    }
+                    Item::Line { points, stroke } => stroke_shapes(
+                        points.iter().map(|q| pos(vp, origin, *q)).collect(),
+                        stroke,
+                        layer.opacity,
+                        &mut shapes,
+                    ),
+                    Item::Marker(m) => {
+                        let c = pos(vp, origin, m.at);
+                        if rect.expand(m.size_px).contains(c) {
+                            let stroke = m.stroke.map(|s| {
+                                egui::Stroke::new(s.width_px, color(s.color, layer.opacity))
+                            });
+                            marker_shapes(
+                                m.shape,
+                                c,
+                                m.size_px,
+                                color(m.fill, layer.opacity),
+                                stroke,
+                                &mut shapes,
+                            );
+                        }
+                    }
+                    Item::Raster(r) => {
+                        painter.extend(std::mem::take(&mut shapes));
+                        let tex = match &self.density_tex {
+                            Some((t, g)) if *g == scene_gen => t.clone(),
+                            _ => {
+                                let img = egui::ColorImage::from_rgba_unmultiplied(
+                                    [r.width, r.height],
+                                    &r.rgba,
+                                );
+                                let t = ui.ctx().load_texture(
+                                    "density",
+                                    img,
+                                    egui::TextureOptions::LINEAR,
+                                );
+                                self.density_tex = Some((t.clone(), scene_gen));
+                                t
+                            }
+                        };
+                        let nw = pos(
+                            vp,
+                            origin,
+                            Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
+                        );
+                        let se = pos(
+                            vp,
+                            origin,
+                            Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
+                        );
+                        painter.image(
+                            tex.id(),
+                            Rect::from_min_max(nw, se),
+                            Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                            Color32::from_white_alpha((255.0 * layer.opacity) as u8),
+                        );
+                    }
+                    Item::Points(pts) => {
+                        painter.extend(std::mem::take(&mut shapes));
+                        let key = (
+                            scene_gen,
+                            [
+                                vp.centre.x.to_bits(),
+                                vp.centre.y.to_bits(),
+                                vp.m_per_px.to_bits(),
+                                ((vp.width_px as u64) << 32) | vp.height_px as u64,
+                            ],
+                            layer.opacity.to_bits(),
+                        );
+                        if self.points_key != Some(key) || self.points_tex.is_none() {
+                            let t0 = std::time::Instant::now();
+                            let img = raster::rasterize_points(pts, vp, layer.opacity);
+                            let ci = egui::ColorImage::from_rgba_premultiplied(
+                                [img.width, img.height],
+                                &img.rgba,
+                            );
+                            match &mut self.points_tex {
+                                Some(t) => t.set(ci, egui::TextureOptions::NEAREST),
+                                None => {
+                                    self.points_tex = Some(ui.ctx().load_texture(
+                                        "firms",
+                                        ci,
+                                        egui::TextureOptions::NEAREST,
+                                    ))
+                                }
+                            }
+                            self.points_key = Some(key);
+                            self.last_raster_ms = t0.elapsed().as_secs_f32() * 1000.0;
+                        }
+                        if let Some(t) = &self.points_tex {
+                            painter.image(
+                                t.id(),
+                                Rect::from_min_size(
+                                    origin,
+                                    Vec2::new(vp.width_px.floor(), vp.height_px.floor()),
+                                ),
+                                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                                Color32::WHITE,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        painter.extend(shapes);
+
+        for l in labels::place(&scene.labels, vp, 3.0) {
+            halo_text(
+                &painter,
+                origin + Vec2::new(l.x, l.y),
+                &l.text,
+                l.size_px,
+                color(l.color, 1.0),
+            );
+        }
+
+        // Measuring.
+        let mut pick = None;
+        if response.clicked()
+            && let Some(p) = response.interact_pointer_pos()
+        {
+            let xy = vp.to_plane([p.x - origin.x, p.y - origin.y]);
+            if self.measuring {
+                self.measure.push(xy);
+            } else {
+                pick = Some(self.pick(data, vp, xy));
+            }
+        }
+        if response.secondary_clicked() {
+            self.measure.clear();
+        }
+        if self.measuring && !self.measure.is_empty() {
+            self.draw_measure(&painter, vp, origin, proj, hover, lang);
+        }
+
+        self.draw_overlays(&painter, rect, vp, proj, lang);
+        if let (Some(h), false) = (hover, self.measuring) {
+            let xy = vp.to_plane([h.x - origin.x, h.y - origin.y]);
+            if let Some(text) = self.hover_text(data, vp, xy, lang) {
+                response.clone().on_hover_text_at_pointer(text);
+            }
+        }
+        pick
+    }
+
+    /// The firm within 8 px of the point, else the zone under it (or a point zone within 12 px).
+    pub fn pick(&self, data: &Dataset, vp: &Viewport, xy: Xy) -> Pick {
+        if let Some((f, d)) = data.index.nearest_firm(xy)
+            && d <= 8.0 * vp.m_per_px
+        {
+            return Pick::Firm(f as usize);
+        }
+        let ll = data.index.projection.unproject(xy);
+        if let Some(z) = data.index.zones_containing(ll, xy).first() {
+            return Pick::Zone(*z);
+        }
+        if let Some(hit) = data.index.nearest_zone(ll, xy)
+            && hit.distance_m <= 12.0 * vp.m_per_px
+        {
+            return Pick::Zone(hit.zone);
+        }
+        Pick::Nothing
+    }
+
+    fn hover_text(&self, data: &Dataset, vp: &Viewport, xy: Xy, lang: Lang) -> Option<String> {
+        match self.pick(data, vp, xy) {
+            Pick::Firm(f) => Some(format!(
+                "{} {}\n{}",
+                data.firms.id(f),
+                data.firms.name(f),
+                data.firms.segment_name(f)
+            )),
+            Pick::Zone(z) => data
+                .zones
+                .get(z)
+                .map(|z| format!("{} {}", z.id, z.display_name(lang.chinese()))),
+            Pick::Nothing => None,
+        }
+    }
+
+    fn draw_measure(
+        &self,
+        painter: &egui::Painter,
+        vp: &Viewport,
+        origin: Pos2,
+        proj: &Projection,
+        hover: Option<Pos2>,
+        lang: Lang,
+    ) {
+        let line = egui::Stroke::new(2.0, color(palette::SELECTION, 1.0));
+        let pts: Vec<Pos2> = self.measure.iter().map(|p| pos(vp, origin, *p)).collect();
+        painter.add(Shape::line(pts.clone(), line));
+        if let Some(h) = hover {
+            painter.add(Shape::dashed_line(&[pts[pts.len() - 1], h], line, 5.0, 4.0));
+        }
+        let mut total = 0.0;
+        for (k, p) in pts.iter().enumerate() {
+            painter.circle_filled(*p, 4.0, color(palette::SELECTION, 1.0));
+            if k > 0 {
+                total += proj.ground_distance(self.measure[k - 1], self.measure[k]);
+                let text = fmt_distance(total);
+                halo_text(
+                    painter,
+                    *p + Vec2::new(0.0, -14.0),
+                    &text,
+                    13.0,
+                    color(palette::TEXT, 1.0),
+                );
+            }
+        }
+        let _ = lang;
+    }
+
+    fn draw_overlays(
+        &self,
+        painter: &egui::Painter,
+        rect: Rect,
+        vp: &Viewport,
+        proj: &Projection,
+        lang: Lang,
+    ) {
+        // Scale bar (true on the ground at the centre of the view).
+        let bar = scale_bar(vp, proj, 160.0);
+        let base = Pos2::new(rect.left() + 16.0, rect.bottom() - 22.0);
+        let bg = Rect::from_min_max(
+            base + Vec2::new(-8.0, -22.0),
+            base + Vec2::new(bar.length_px + 8.0, 10.0),
+        );
+        painter.rect_filled(bg, 3.0, Color32::from_white_alpha(210));
+        let half = bar.length_px / 2.0;
+        painter.rect_filled(
+            Rect::from_min_size(base + Vec2::new(0.0, -3.0), Vec2::new(half, 6.0)),
+            0.0,
+            Color32::BLACK,
+        );
+        painter.rect_stroke(
+            Rect::from_min_size(base + Vec2::new(0.0, -3.0), Vec2::new(bar.length_px, 6.0)),
+            0.0,
+            egui::Stroke::new(1.0, Color32::BLACK),
+            egui::StrokeKind::Middle,
+        );
+        painter.text(
+            base + Vec2::new(bar.length_px / 2.0, -14.0),
+            egui::Align2::CENTER_CENTER,
+            &bar.label,
+            egui::FontId::proportional(12.0),
+            Color32::BLACK,
+        );
+
+        // North arrow.
+        let c = Pos2::new(rect.right() - 30.0, rect.top() + 40.0);
+        let a = north_angle(vp, proj);
+        let rot = |dx: f32, dy: f32| {
+            Pos2::new(
+                c.x + dx * a.cos() - dy * a.sin(),
+                c.y + dx * a.sin() + dy * a.cos(),
+            )
+        };
+        painter.circle_filled(c, 20.0, Color32::from_white_alpha(200));
+        let tip = rot(0.0, -16.0);
+        painter.add(Shape::convex_polygon(
+            vec![tip, rot(7.0, 10.0), rot(0.0, 5.0)],
+            Color32::BLACK,
+            egui::Stroke::NONE,
+        ));
+        painter.add(Shape::convex_polygon(
+            vec![tip, rot(0.0, 5.0), rot(-7.0, 10.0)],
+            Color32::from_gray(150),
+            egui::Stroke::NONE,
+        ));
+        painter.text(
+            rot(0.0, -24.0),
+            egui::Align2::CENTER_CENTER,
+            if lang.chinese() { "北" } else { "N" },
+            egui::FontId::proportional(12.0),
+            Color32::BLACK,
+        );
+    }
+}
+
+/// "850 m" or "12.34 km".
+pub fn fmt_distance(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{m:.0} m")
+    } else {
+        format!("{:.2} km", m / 1000.0)
+    }
+}

@@ -1,0 +1,561 @@
+//! The desktop window (eframe/egui). The only module that imports egui.
+//!
+//! Per frame: poll background jobs and swap in finished results; draw the panels and the map
+//! from the current scene; panels push [`Command`]s that are applied after drawing; the scene
+//! is rebuilt only when its inputs changed.
+
+pub mod fonts;
+pub mod jobs;
+pub mod map_view;
+mod panels;
+pub mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::analysis::relocate::{Advisor, AdvisorParams, Suggestion, stability};
+use crate::data::{FirmLoadOptions, ZoneLoadOptions, bundled};
+use crate::model::{FitTable, Policy};
+use crate::scene::{self, Lang, Scene, SceneInput, SceneSettings, Selection, Viewport};
+
+pub use map_view::{MapView, Pick};
+pub use panels::{BottomTab, ImportDialog};
+pub use state::{Dataset, Results, Settings};
+
+/// A message for the user (errors stay until dismissed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub error: bool,
+    pub text: String,
+}
+
+/// Things panels ask for; applied after the frame is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    RunAnalysis,
+    LoadFirms(PathBuf, FirmLoadOptions),
+    LoadZones(PathBuf, ZoneLoadOptions),
+    OpenImport(PathBuf),
+    FitData,
+    FitCity,
+    ZoomToZone(usize),
+    ZoomToFirm(usize),
+    Select(Pick),
+    SetLang(Lang),
+    ResetBundled,
+}
+
+/// The application.
+pub struct ClusterAtlasApp {
+    pub settings: Settings,
+    pub data: Arc<Dataset>,
+    pub results: Option<Arc<Results>>,
+    pub selection: Selection,
+    pub messages: Vec<Message>,
+    pub bottom_tab: BottomTab,
+    pub import: Option<ImportDialog>,
+    pub show_about: bool,
+    pub show_policy: bool,
+    pub fit: FitTable,
+    pub policy: Policy,
+    scene: Option<Scene>,
+    scene_key: Option<(u64, Option<u64>, SceneSettings, Selection)>,
+    scene_gen: u64,
+    map: MapView,
+    job: Option<jobs::Job>,
+    analyse_after_job: bool,
+    commands: Vec<Command>,
+    advice: Option<(usize, String, Suggestion)>,
+    panels: panels::PanelState,
+    fonts_installed: bool,
+}
+
+impl ClusterAtlasApp {
+    /// Starts on the bundled data (or `initial` files), restoring `settings`.
+    pub fn new(ctx: &egui::Context, settings: Option<Settings>, initial: Vec<Command>) -> Self {
+        fonts::install(ctx);
+        // A light theme matches the map and printed briefings.
+        ctx.set_visuals(egui::Visuals::light());
+        let (data, mut messages) = match Dataset::bundled() {
+            Ok(d) => (d, Vec::new()),
+            Err(e) => {
+                // The bundled data is compiled in and tested; fall back to empty rather than crash.
+                let basemap = Arc::new(scene::Basemap::bundled(&state::window_projection()));
+                let empty = Dataset::new(
+                    Vec::new(),
+                    Default::default(),
+                    Default::default(),
+                    Default::default(),
+                    false,
+                    basemap,
+                    1,
+                );
+                (
+                    empty,
+                    vec![Message {
+                        error: true,
+                        text: format!("bundled data: {e}"),
+                    }],
+                )
+            }
+        };
+        let fit = bundled::fit_table().unwrap_or_else(|e| {
+            messages.push(Message {
+                error: true,
+                text: e.to_string(),
+            });
+            crate::model::FitTable {
+                about: String::new(),
+                segments: Vec::new(),
+            }
+        });
+        let policy = bundled::policy().unwrap_or_else(|e| {
+            messages.push(Message {
+                error: true,
+                text: e.to_string(),
+            });
+            crate::model::Policy {
+                about: String::new(),
+                district_office_zh: String::new(),
+                district_office_en: String::new(),
+                items: Vec::new(),
+            }
+        });
+        let mut app = Self {
+            settings: settings.unwrap_or_default(),
+            data: Arc::new(data),
+            results: None,
+            selection: Selection::default(),
+            messages,
+            bottom_tab: BottomTab::Zones,
+            import: None,
+            show_about: false,
+            show_policy: false,
+            fit,
+            policy,
+            scene: None,
+            scene_key: None,
+            scene_gen: 0,
+            map: MapView::default(),
+            job: None,
+            analyse_after_job: false,
+            commands: initial,
+            advice: None,
+            panels: panels::PanelState::default(),
+            fonts_installed: true,
+        };
+        if app.commands.is_empty() {
+            app.commands.push(Command::RunAnalysis);
+        }
+        app
+    }
+
+    /// Runs the window (blocking) until it is closed.
+    pub fn run_native(initial: Vec<Command>) -> eframe::Result<()> {
+        let options = eframe::NativeOptions {
+            viewport: egui::ViewportBuilder::default()
+                .with_title("cluster-atlas · 深圳产业集聚区地图")
+                .with_app_id("cluster-atlas")
+                .with_inner_size([1600.0, 1000.0])
+                .with_min_inner_size([900.0, 600.0])
+                .with_drag_and_drop(true),
+            ..Default::default()
+        };
+        eframe::run_native(
+            "cluster-atlas",
+            options,
+            Box::new(move |cc| {
+                let settings = cc
+                    .storage
+                    .and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY));
+                Ok(Box::new(Self::new(&cc.egui_ctx, settings, initial)))
+            }),
+        )
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.settings.scene.lang
+    }
+
+    /// "中文" or "English" text for the current language.
+    pub fn tr(&self, zh: &str, en: &str) -> String {
+        if self.lang().chinese() {
+            zh.to_string()
+        } else {
+            en.to_string()
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Number of DBSCAN clusters in the current results.
+    pub fn n_clusters(&self) -> Option<usize> {
+        self.results.as_ref().map(|r| r.analysis.clusters.len())
+    }
+
+    /// Queues a command (used by panels and by tests that drive the app without dialogs).
+    pub fn push(&mut self, c: Command) {
+        self.commands.push(c);
+    }
+
+    /// Polls the background job and applies finished results. Call once per frame.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        if !self.fonts_installed {
+            fonts::install(ctx);
+            self.fonts_installed = true;
+        }
+        let Some(job) = &self.job else {
+            if self.analyse_after_job {
+                self.analyse_after_job = false;
+                self.start_analysis(ctx);
+            }
+            return;
+        };
+        let Some(out) = job.poll() else {
+            return;
+        };
+        self.job = None;
+        match out {
+            jobs::JobOutput::Analysed(result) => match *result {
+                Ok(results) if results.generation == self.data.generation => {
+                    self.results = Some(Arc::new(results));
+                    self.advice = None;
+                }
+                Ok(_) => self.analyse_after_job = true,
+                Err(e) => self.messages.push(Message {
+                    error: true,
+                    text: e,
+                }),
+            },
+            jobs::JobOutput::Loaded {
+                result: Ok(data),
+                recent,
+            } => {
+                let zones = recent.zones;
+                let summary = if zones {
+                    data.zones_report.summary()
+                } else {
+                    data.firms_report.summary()
+                };
+                self.messages.push(Message {
+                    error: false,
+                    text: format!("{}: {}", recent.path.display(), summary),
+                });
+                self.settings.remember(recent);
+                self.data = Arc::new(*data);
+                self.results = None;
+                self.selection = Selection::default();
+                self.advice = None;
+                self.bottom_tab = BottomTab::Report;
+                self.analyse_after_job = true;
+                self.commands.push(Command::FitData);
+            }
+            jobs::JobOutput::Loaded {
+                result: Err(e),
+                recent,
+            } => {
+                let what = if recent.zones {
+                    self.tr(
+                        "集聚区文件未载入，当前数据保留",
+                        "Zones not loaded; the current data is kept",
+                    )
+                } else {
+                    self.tr(
+                        "企业文件未载入，当前数据保留",
+                        "Firms not loaded; the current data is kept",
+                    )
+                };
+                self.messages.push(Message {
+                    error: true,
+                    text: format!("{what}: {e}"),
+                });
+            }
+        }
+        if self.analyse_after_job && self.job.is_none() {
+            self.analyse_after_job = false;
+            self.start_analysis(ctx);
+        }
+    }
+
+    fn start_analysis(&mut self, ctx: &egui::Context) {
+        if self.job.is_some() {
+            self.analyse_after_job = true;
+            return;
+        }
+        let params = self.settings.analysis_params();
+        if let Err(e) =
+            crate::analysis::DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)
+        {
+            self.messages.push(Message {
+                error: true,
+                text: e.to_string(),
+            });
+            return;
+        }
+        self.job = Some(jobs::analyse(
+            ctx,
+            self.data.clone(),
+            params,
+            self.settings.scene.density_bandwidth_m,
+        ));
+    }
+
+    fn apply_commands(&mut self, ctx: &egui::Context) {
+        let mut deferred = Vec::new();
+        for c in std::mem::take(&mut self.commands) {
+            match c {
+                // Loads wait for the running job (e.g. zones then firms given at start).
+                c @ (Command::LoadFirms(..) | Command::LoadZones(..)) if self.job.is_some() => {
+                    deferred.push(c)
+                }
+                Command::RunAnalysis => self.start_analysis(ctx),
+                Command::LoadFirms(path, opts) => {
+                    self.job = Some(jobs::load_firms(ctx, self.data.clone(), path, opts))
+                }
+                Command::LoadZones(path, opts) => {
+                    self.job = Some(jobs::load_zones(ctx, self.data.clone(), path, opts))
+                }
+                Command::OpenImport(path) => {
+                    self.import = Some(ImportDialog::new(path, &self.settings))
+                }
+                Command::FitData => {
+                    if let Some(s) = &self.scene {
+                        let vp = self.viewport();
+                        self.settings.view = Some(Viewport::fit(
+                            s.data_bounds,
+                            vp.width_px,
+                            vp.height_px,
+                            0.06,
+                        ));
+                    }
+                }
+                Command::FitCity => {
+                    if let Some(b) = self.data.basemap.district_bounds() {
+                        let vp = self.viewport();
+                        self.settings.view =
+                            Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.03));
+                    }
+                }
+                Command::ZoomToZone(z) => {
+                    if let Some(shape) = self.data.index.shape_of(z) {
+                        let (lo, hi) = shape.plane_bounds();
+                        let pad = 2500.0;
+                        let b = (
+                            crate::model::Xy::new(lo.x - pad, lo.y - pad),
+                            crate::model::Xy::new(hi.x + pad, hi.y + pad),
+                        );
+                        let vp = self.viewport();
+                        self.settings.view =
+                            Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.05));
+                    }
+                    self.selection = Selection {
+                        zone: Some(z),
+                        firm: None,
+                    };
+                }
+                Command::ZoomToFirm(f) => {
+                    if let Some(p) = self.data.index.firm_xy.get(f) {
+                        let mut vp = self.viewport();
+                        vp.centre = *p;
+                        vp.m_per_px = vp.m_per_px.min(8.0);
+                        self.settings.view = Some(vp);
+                    }
+                    self.selection = Selection {
+                        zone: None,
+                        firm: Some(f),
+                    };
+                }
+                Command::Select(p) => {
+                    self.selection = match p {
+                        Pick::Firm(f) => Selection {
+                            zone: None,
+                            firm: Some(f),
+                        },
+                        Pick::Zone(z) => Selection {
+                            zone: Some(z),
+                            firm: None,
+                        },
+                        Pick::Nothing => Selection::default(),
+                    };
+                }
+                Command::SetLang(l) => self.settings.scene.lang = l,
+                Command::ResetBundled => match Dataset::bundled() {
+                    Ok(mut d) => {
+                        d.generation = self.data.generation + 1;
+                        self.data = Arc::new(d);
+                        self.results = None;
+                        self.selection = Selection::default();
+                        self.advice = None;
+                        self.start_analysis(ctx);
+                    }
+                    Err(e) => self.messages.push(Message {
+                        error: true,
+                        text: e,
+                    }),
+                },
+            }
+        }
+        self.commands.extend(deferred);
+    }
+
+    /// The current view (fitted to the city before the first frame knows its size).
+    pub fn viewport(&self) -> Viewport {
+        self.settings.view.unwrap_or_else(|| {
+            let b = self.data.basemap.district_bounds().unwrap_or((
+                crate::model::Xy::new(-50_000.0, -30_000.0),
+                crate::model::Xy::new(50_000.0, 30_000.0),
+            ));
+            Viewport::fit(b, 1100.0, 700.0, 0.03)
+        })
+    }
+
+    /// Rebuilds the scene when the data, results, settings or selection changed.
+    fn refresh_scene(&mut self) {
+        let key = (
+            self.data.generation,
+            self.results.as_ref().map(|r| Arc::as_ptr(r) as u64),
+            self.settings.scene.clone(),
+            self.selection,
+        );
+        if self.scene_key.as_ref() == Some(&key) && self.scene.is_some() {
+            return;
+        }
+        let results = self
+            .results
+            .as_deref()
+            .filter(|r| r.generation == self.data.generation);
+        let input = SceneInput {
+            projection: &self.data.index.projection,
+            basemap: &self.data.basemap,
+            zones: &self.data.zones,
+            zone_shapes: &self.data.index.zone_shapes,
+            firms: &self.data.firms,
+            firm_xy: &self.data.index.firm_xy,
+            fit: &self.fit,
+            labels: results.map(|r| r.analysis.labels.as_slice()),
+            clusters: results
+                .map(|r| r.analysis.clusters.as_slice())
+                .unwrap_or(&[]),
+            density: results.map(|r| &r.density),
+            selection: self.selection,
+            synthetic: self.data.synthetic,
+        };
+        self.scene = Some(scene::build(&input, &self.settings.scene));
+        self.scene_key = Some(key);
+        self.scene_gen += 1;
+    }
+
+    /// The advisor's answer for the selected firm (cached per firm and weights).
+    pub fn advice_for(&mut self, firm: usize) -> Option<&Suggestion> {
+        let results = self.results.clone()?;
+        let key = format!(
+            "{:?}{}{}",
+            self.settings.weights, self.settings.advisor_radius_m, self.settings.stability_draws
+        );
+        let fresh = matches!(&self.advice, Some((f, k, _)) if *f == firm && *k == key);
+        if !fresh {
+            let params = AdvisorParams {
+                weights: self.settings.weights,
+                radius_m: self.settings.advisor_radius_m,
+                ..Default::default()
+            };
+            let advisor = Advisor::new(
+                &self.data.firms,
+                &self.data.zones,
+                &self.data.index,
+                &results.analysis.labels,
+                &results.analysis.clusters,
+                &self.fit,
+                params,
+            );
+            match advisor {
+                Ok(a) => {
+                    let draws = stability::weight_draws(
+                        a.weights(),
+                        self.settings.stability_draws,
+                        1,
+                        0.35,
+                    );
+                    let s = a.suggest(&a.firm_site(firm), &draws);
+                    self.advice = Some((firm, key, s));
+                }
+                Err(e) => {
+                    self.messages.push(Message {
+                        error: true,
+                        text: e.to_string(),
+                    });
+                    return None;
+                }
+            }
+        }
+        self.advice.as_ref().map(|(_, _, s)| s)
+    }
+
+    /// Draws the whole window into `ui` (called by eframe and by tests).
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.logic(&ctx);
+        self.refresh_scene();
+        // Files dropped on the window.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(p) = dropped.into_iter().next() {
+            self.commands.push(Command::OpenImport(p));
+        }
+        self.top_bar(ui);
+        self.status_bar(ui);
+        if self.settings.left_panel {
+            self.left_panel(ui);
+        }
+        if self.settings.right_panel {
+            self.right_panel(ui);
+        }
+        self.bottom_panel(ui);
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE)
+            .show(ui, |ui| {
+                let mut vp = self.viewport();
+                if let Some(scene) = &self.scene {
+                    let first = self.settings.view.is_none();
+                    let pick =
+                        self.map
+                            .show(ui, scene, self.scene_gen, &self.data, &mut vp, self.lang());
+                    if first {
+                        // Fit to the city now that the map knows its size.
+                        if let Some(b) = self.data.basemap.district_bounds() {
+                            vp = Viewport::fit(b, vp.width_px, vp.height_px, 0.03);
+                        }
+                    }
+                    if let Some(p) = pick {
+                        self.commands.push(Command::Select(p));
+                    }
+                    self.map_buttons(ui);
+                }
+                self.settings.view = Some(vp);
+            });
+        self.windows(&ctx);
+        self.apply_commands(&ctx);
+        self.refresh_scene();
+        if self.job.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl eframe::App for ClusterAtlasApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,210 @@
+//! The import dialog: coordinate system, columns, a preview of the first rows, then load.
+
+use std::path::PathBuf;
+
+use crate::app::state::Settings;
+use crate::app::{ClusterAtlasApp, Command};
+use crate::data::{FirmLoadOptions, ZoneLoadOptions, decode_text};
+use crate::model::SourceCrs;
+
+/// What the dialog shows about the file before loading it.
+pub struct Preview {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub encoding: String,
+}
+
+/// An open import dialog.
+pub struct ImportDialog {
+    pub path: PathBuf,
+    /// Load as zones (GeoJSON polygons/points) rather than firms.
+    pub zones: bool,
+    pub firm_opts: FirmLoadOptions,
+    pub zone_opts: ZoneLoadOptions,
+    pub preview: Result<Preview, String>,
+}
+
+fn preview(path: &PathBuf) -> Result<Preview, String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .map_err(|e| format!("{e}: {}", path.display()))?;
+    buf.truncate(n);
+    // Cut at the last full line so a multi-byte character is not split.
+    if let Some(p) = buf.iter().rposition(|b| *b == b'\n') {
+        buf.truncate(p + 1);
+    }
+    let text = decode_text(&buf, None, &path.display().to_string()).map_err(|e| e.to_string())?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(crate::data::sniff_delimiter_for_preview(&text.text))
+        .flexible(true)
+        .from_reader(text.text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let rows = rdr
+        .records()
+        .take(8)
+        .filter_map(Result::ok)
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect();
+    Ok(Preview {
+        headers,
+        rows,
+        encoding: text.encoding.to_string(),
+    })
+}
+
+impl ImportDialog {
+    pub fn new(path: PathBuf, settings: &Settings) -> Self {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let is_json = matches!(ext.as_str(), "geojson" | "json");
+        // A GeoJSON of polygons is a zone file; of points, a firm file.
+        let zones = is_json
+            && std::fs::read_to_string(&path)
+                .map(|t| {
+                    t.contains("Polygon")
+                        || t.contains("\"geometry\": null")
+                        || t.contains("\"geometry\":null")
+                })
+                .unwrap_or(true);
+        let last = settings
+            .recent
+            .iter()
+            .find(|r| !r.zones)
+            .map(|r| r.firm_options.clone())
+            .unwrap_or_default();
+        let firm_opts = FirmLoadOptions {
+            crs: last.crs,
+            ..Default::default()
+        };
+        let preview = if is_json {
+            Err(String::new())
+        } else {
+            preview(&path)
+        };
+        Self {
+            path,
+            zones,
+            firm_opts,
+            zone_opts: ZoneLoadOptions::default(),
+            preview,
+        }
+    }
+}
+
+fn crs_label(c: SourceCrs, zh: bool) -> &'static str {
+    match (c, zh) {
+        (SourceCrs::Wgs84, true) => "WGS-84（GPS、OSM）",
+        (SourceCrs::Wgs84, false) => "WGS-84 (GPS, OSM)",
+        (SourceCrs::Gcj02, true) => "GCJ-02（高德、腾讯）",
+        (SourceCrs::Gcj02, false) => "GCJ-02 (Amap, Tencent)",
+        (SourceCrs::Bd09, true) => "BD-09（百度）",
+        (SourceCrs::Bd09, false) => "BD-09 (Baidu)",
+    }
+}
+
+impl ClusterAtlasApp {
+    /// Shows the dialog; returns it back while it stays open.
+    pub(crate) fn import_window(
+        &mut self,
+        ctx: &egui::Context,
+        mut d: ImportDialog,
+    ) -> Option<ImportDialog> {
+        let zh = self.lang().chinese();
+        let mut open = true;
+        let mut load = false;
+        egui::Window::new(self.tr("导入文件", "Import file")).open(&mut open).default_width(640.0).show(ctx, |ui| {
+            ui.label(d.path.display().to_string());
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut d.zones, false, self.tr("企业（点）", "Firms (points)"));
+                ui.radio_value(&mut d.zones, true, self.tr("集聚区（多边形或点）", "Zones (polygons or points)"));
+            });
+            let crs = if d.zones { &mut d.zone_opts.crs } else { &mut d.firm_opts.crs };
+            ui.horizontal(|ui| {
+                ui.label(if zh { "坐标系" } else { "Coordinate system" });
+                for c in SourceCrs::ALL {
+                    ui.radio_value(crs, c, crs_label(c, zh));
+                }
+            });
+            ui.small(self.tr("高德 / 腾讯导出的坐标是 GCJ-02，百度是 BD-09；选错会偏移约 500 米。", "Amap/Tencent exports are GCJ-02, Baidu BD-09; the wrong choice shifts points by about 500 m."));
+            if d.zones {
+                ui.horizontal(|ui| {
+                    ui.label(self.tr("编号字段（空 = 自动）", "Id property (empty = detect)"));
+                    let mut v = d.zone_opts.fields.id.clone().unwrap_or_default();
+                    ui.text_edit_singleline(&mut v);
+                    d.zone_opts.fields.id = Some(v).filter(|s| !s.trim().is_empty());
+                });
+                ui.horizontal(|ui| {
+                    ui.label(self.tr("名称字段（空 = 自动）", "Name property (empty = detect)"));
+                    let mut v = d.zone_opts.fields.name.clone().unwrap_or_default();
+                    ui.text_edit_singleline(&mut v);
+                    d.zone_opts.fields.name = Some(v).filter(|s| !s.trim().is_empty());
+                });
+            } else if let Ok(p) = &d.preview {
+                let auto = self.tr("（自动）", "(detect)");
+                let headers = p.headers.clone();
+                let combo = |ui: &mut egui::Ui, label: &str, v: &mut Option<String>| {
+                    ui.label(label);
+                    egui::ComboBox::from_id_salt(label.to_string()).selected_text(v.clone().unwrap_or(auto.clone())).show_ui(ui, |ui| {
+                        ui.selectable_value(v, None, auto.clone());
+                        for h in &headers {
+                            ui.selectable_value(v, Some(h.clone()), h);
+                        }
+                    });
+                };
+                egui::Grid::new("import-cols").num_columns(4).show(ui, |ui| {
+                    combo(ui, if zh { "经度列" } else { "Longitude column" }, &mut d.firm_opts.lon_col);
+                    combo(ui, if zh { "纬度列" } else { "Latitude column" }, &mut d.firm_opts.lat_col);
+                    ui.end_row();
+                    combo(ui, if zh { "名称列" } else { "Name column" }, &mut d.firm_opts.name_col);
+                    combo(ui, if zh { "领域列" } else { "Segment column" }, &mut d.firm_opts.segment_col);
+                    ui.end_row();
+                });
+                ui.small(format!("{}: {}", self.tr("编码", "Encoding"), p.encoding));
+                egui::ScrollArea::horizontal().show(ui, |ui| {
+                    egui::Grid::new("import-preview").striped(true).show(ui, |ui| {
+                        for h in &p.headers {
+                            ui.strong(h);
+                        }
+                        ui.end_row();
+                        for r in &p.rows {
+                            for c in r {
+                                ui.label(c);
+                            }
+                            ui.end_row();
+                        }
+                    });
+                });
+            } else if let Err(e) = &d.preview
+                && !e.is_empty()
+            {
+                ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), e);
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.button(self.tr("载入", "Load")).clicked() {
+                    load = true;
+                }
+                ui.small(self.tr("载入失败时保留当前数据；跳过的行列在“载入报告”中。", "If loading fails the current data stays; skipped rows are listed under Load report."));
+            });
+        });
+        if load {
+            if d.zones {
+                self.push(Command::LoadZones(d.path.clone(), d.zone_opts.clone()));
+            } else {
+                self.push(Command::LoadFirms(d.path.clone(), d.firm_opts.clone()));
+            }
+            return None;
+        }
+        open.then_some(d)
+    }
+}

@@ -1,0 +1,373 @@
+//! Left panel: layers, legend, analysis parameters and results, advisor weights.
+
+use egui::{Color32, Pos2, Rect, Vec2};
+
+use crate::analysis::relocate::Criterion;
+use crate::app::map_view::{color, star_points};
+use crate::app::state::StudyAreaChoice;
+use crate::app::{ClusterAtlasApp, Command};
+use crate::scene::{FirmColour, LayerStyle, MarkerShape, Swatch};
+
+fn layer_row(ui: &mut egui::Ui, style: &mut LayerStyle, label: &str) {
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut style.visible, label);
+        ui.add_enabled(
+            style.visible,
+            egui::Slider::new(&mut style.opacity, 0.0..=1.0).show_value(false),
+        )
+        .on_hover_text("opacity");
+    });
+}
+
+/// Draws a legend swatch in a 22×14 box.
+pub fn swatch(ui: &mut egui::Ui, s: &Swatch) {
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(22.0, 14.0), egui::Sense::hover());
+    let p = ui.painter();
+    match s {
+        Swatch::Fill { fill, stroke } => {
+            p.rect_filled(rect.shrink(1.0), 2.0, color(*fill, 1.0));
+            if let Some(st) = stroke {
+                let pts = vec![
+                    rect.left_top() + Vec2::splat(1.0),
+                    rect.right_top() + Vec2::new(-1.0, 1.0),
+                    rect.right_bottom() - Vec2::splat(1.0),
+                    rect.left_bottom() + Vec2::new(1.0, -1.0),
+                    rect.left_top() + Vec2::splat(1.0),
+                ];
+                let stroke = egui::Stroke::new(st.width_px.min(2.0), color(st.color, 1.0));
+                match st.dash_px {
+                    Some((on, off)) => {
+                        p.extend(egui::Shape::dashed_line(&pts, stroke, on * 0.6, off * 0.6));
+                    }
+                    None => {
+                        p.add(egui::Shape::line(pts, stroke));
+                    }
+                }
+            }
+        }
+        Swatch::Line(st) => {
+            let a = rect.left_center();
+            let b = rect.right_center();
+            let stroke = egui::Stroke::new(st.width_px, color(st.color, 1.0));
+            match st.dash_px {
+                Some((on, off)) => {
+                    p.extend(egui::Shape::dashed_line(
+                        &[a, b],
+                        stroke,
+                        on * 0.6,
+                        off * 0.6,
+                    ));
+                }
+                None => {
+                    p.line_segment([a, b], stroke);
+                }
+            }
+        }
+        Swatch::Marker { shape, fill } => match shape {
+            MarkerShape::Star => {
+                p.add(egui::Shape::closed_line(
+                    star_points(rect.center(), 7.0),
+                    egui::Stroke::new(1.5, color(*fill, 1.0)),
+                ));
+            }
+            _ => {
+                p.circle_filled(rect.center(), 5.0, color(*fill, 1.0));
+            }
+        },
+        Swatch::Dot(c) => {
+            p.circle_filled(rect.center(), 4.0, color(*c, 1.0));
+        }
+        Swatch::Ramp { colors, .. } => {
+            let n = colors.len().max(1) as f32;
+            for (k, c) in colors.iter().enumerate() {
+                let x0 = rect.left() + rect.width() * k as f32 / n;
+                let r = Rect::from_min_max(
+                    Pos2::new(x0, rect.top() + 2.0),
+                    Pos2::new(x0 + rect.width() / n, rect.bottom() - 2.0),
+                );
+                p.rect_filled(
+                    r,
+                    0.0,
+                    Color32::from_rgba_unmultiplied(c.0[0], c.0[1], c.0[2], c.0[3].max(40)),
+                );
+            }
+        }
+    }
+}
+
+impl ClusterAtlasApp {
+    pub(crate) fn left_panel(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::left("left")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    ui.heading(self.tr("图层", "Layers"));
+                    let names = [
+                        self.tr("陆地", "Land"),
+                        self.tr("行政区", "Districts"),
+                        self.tr("集聚区", "Zones"),
+                        self.tr("企业", "Firms"),
+                        self.tr("集群凸包", "Cluster hulls"),
+                        self.tr("密度面", "Density surface"),
+                    ];
+                    let s = &mut self.settings.scene;
+                    layer_row(ui, &mut s.land, &names[0]);
+                    layer_row(ui, &mut s.districts, &names[1]);
+                    layer_row(ui, &mut s.zones, &names[2]);
+                    layer_row(ui, &mut s.firms, &names[3]);
+                    layer_row(ui, &mut s.clusters, &names[4]);
+                    layer_row(ui, &mut s.density, &names[5]);
+                    let (seg, clu, lab, dlab) = (
+                        self.tr("按领域着色", "Colour by segment"),
+                        self.tr("按集群着色", "Colour by cluster"),
+                        self.tr("标注", "Labels"),
+                        self.tr("行政区名称", "District names"),
+                    );
+                    let s = &mut self.settings.scene;
+                    ui.horizontal(|ui| {
+                        ui.radio_value(&mut s.firm_colour, FirmColour::Segment, seg);
+                        ui.radio_value(&mut s.firm_colour, FirmColour::Cluster, clu);
+                    });
+                    ui.horizontal(|ui| {
+                        ui.checkbox(&mut s.labels, lab);
+                        ui.checkbox(&mut s.district_labels, dlab);
+                    });
+                    ui.add(egui::Slider::new(&mut s.firm_radius_px, 1.0..=6.0).text("px"));
+
+                    ui.separator();
+                    ui.heading(self.tr("图例", "Legend"));
+                    if let Some(scene) = &self.scene {
+                        for section in &scene.legend {
+                            ui.strong(&section.title);
+                            for e in &section.entries {
+                                ui.horizontal(|ui| {
+                                    swatch(ui, &e.swatch);
+                                    ui.label(&e.label);
+                                    if let Swatch::Ramp { low, high, .. } = &e.swatch {
+                                        ui.small(format!("{low} – {high}"));
+                                    }
+                                });
+                            }
+                        }
+                        for n in &scene.notes {
+                            ui.small(n);
+                        }
+                    }
+
+                    ui.separator();
+                    self.analysis_ui(ui);
+                    ui.separator();
+                    self.weights_ui(ui);
+                });
+            });
+    }
+
+    fn analysis_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading(self.tr("分析", "Analysis"));
+        let (eps_l, min_l, area_l, bw_l) = (
+            self.tr("邻域半径 eps（米）", "eps (metres)"),
+            self.tr("最少点数 min_pts", "min_pts"),
+            self.tr("研究区域", "Study area"),
+            self.tr("密度带宽（米）", "Density bandwidth (m)"),
+        );
+        let (bbox_l, hull_l) = (
+            self.tr("外包矩形", "Bounding box"),
+            self.tr("凸包", "Convex hull"),
+        );
+        egui::Grid::new("analysis-params")
+            .num_columns(2)
+            .show(ui, |ui| {
+                ui.label(&eps_l);
+                ui.add(
+                    egui::DragValue::new(&mut self.settings.eps_m)
+                        .range(10.0..=20_000.0)
+                        .speed(5.0)
+                        .suffix(" m"),
+                );
+                ui.end_row();
+                ui.label(&min_l);
+                ui.add(egui::DragValue::new(&mut self.settings.min_pts).range(1..=10_000));
+                ui.end_row();
+                ui.label(&area_l);
+                egui::ComboBox::from_id_salt("study-area")
+                    .selected_text(if self.settings.study_area == StudyAreaChoice::Bbox {
+                        bbox_l.clone()
+                    } else {
+                        hull_l.clone()
+                    })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(
+                            &mut self.settings.study_area,
+                            StudyAreaChoice::Bbox,
+                            bbox_l.clone(),
+                        );
+                        ui.selectable_value(
+                            &mut self.settings.study_area,
+                            StudyAreaChoice::Hull,
+                            hull_l.clone(),
+                        );
+                    });
+                ui.end_row();
+                ui.label(&bw_l);
+                ui.add(
+                    egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
+                        .range(50.0..=20_000.0)
+                        .speed(10.0)
+                        .suffix(" m"),
+                );
+                ui.end_row();
+            });
+        let busy = self.is_busy();
+        if ui
+            .add_enabled(
+                !busy,
+                egui::Button::new(self.tr("运行分析", "Run analysis")),
+            )
+            .clicked()
+        {
+            self.push(Command::RunAnalysis);
+        }
+        if let Some(job) = &self.job {
+            let (f, step) = job.fraction();
+            ui.add(egui::ProgressBar::new(f).text(step).show_percentage());
+        }
+        let Some(r) = self.results.clone() else {
+            ui.label(self.tr("尚未分析", "Not analysed yet"));
+            return;
+        };
+        let a = &r.analysis;
+        let noise = a.labels.iter().filter(|l| **l < 0).count();
+        ui.label(format!(
+            "{}: {}   {}: {}",
+            self.tr("集群数", "Clusters"),
+            a.clusters.len(),
+            self.tr("噪声", "Noise"),
+            noise
+        ));
+        ui.small(format!(
+            "eps {:.0} m · min_pts {} · {:.2} s",
+            r.params.dbscan.eps_m, r.params.dbscan.min_pts, r.seconds
+        ));
+        let ce = &a.clark_evans;
+        if ce.is_available() {
+            let verdict = if ce.p < 0.05 {
+                if ce.r < 1.0 {
+                    self.tr("显著集聚", "significantly clustered")
+                } else {
+                    self.tr("显著分散", "significantly dispersed")
+                }
+            } else {
+                self.tr("与随机无显著差异", "not different from random")
+            };
+            ui.label(format!(
+                "Clark–Evans R = {:.3}, z = {:.1}, p = {:.2e} ({verdict})",
+                ce.r, ce.z, ce.p
+            ));
+            ui.small(format!(
+                "{}: {} · {:.0} km² · n = {}",
+                self.tr("研究区域", "area"),
+                ce.area.as_str(),
+                ce.area_km2,
+                ce.n
+            ));
+        } else if let Some(n) = &ce.note {
+            ui.small(n);
+        }
+        for w in &a.warnings {
+            ui.colored_label(Color32::from_rgb(0xb0, 0x50, 0x00), w);
+        }
+        // k-distance plot to choose eps.
+        let kd = &a.kdistance;
+        if !kd.distances_m.is_empty() {
+            ui.label(self.tr(
+                &format!(
+                    "k 距离曲线（k = {}），建议 eps ≈ {:.0} 米",
+                    kd.k, kd.suggested_eps_m
+                ),
+                &format!(
+                    "k-distance curve (k = {}); suggested eps ≈ {:.0} m",
+                    kd.k, kd.suggested_eps_m
+                ),
+            ));
+            let n = kd.distances_m.len().max(2) as f64;
+            let pts: Vec<[f64; 2]> = kd
+                .distances_m
+                .iter()
+                .enumerate()
+                .map(|(i, d)| [i as f64 / (n - 1.0) * kd.n as f64, *d])
+                .collect();
+            let eps = self.settings.eps_m;
+            let suggested = kd.suggested_eps_m;
+            // Clip the few far outliers so the knee stays readable.
+            let top = (eps.max(suggested) * 3.0).max(1.0);
+            let pts: Vec<[f64; 2]> = pts.into_iter().map(|[x, y]| [x, y.min(top)]).collect();
+            egui_plot::Plot::new("kdist")
+                .height(140.0)
+                .allow_scroll(false)
+                .allow_zoom(false)
+                .allow_drag(false)
+                .include_y(0.0)
+                .include_y(top)
+                .x_axis_label(self.tr("企业（按距离降序）", "firms (sorted)"))
+                .y_axis_label("m")
+                .show(ui, |plot| {
+                    plot.line(egui_plot::Line::new("k-distance", pts));
+                    plot.hline(egui_plot::HLine::new("eps", eps));
+                    plot.hline(
+                        egui_plot::HLine::new("suggested", suggested)
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    );
+                });
+            if ui
+                .button(self.tr(
+                    &format!("采用建议值 {:.0} 米", suggested),
+                    &format!("Use suggested {:.0} m", suggested),
+                ))
+                .clicked()
+            {
+                self.settings.eps_m = suggested.round().max(10.0);
+                self.push(Command::RunAnalysis);
+            }
+        }
+    }
+
+    fn weights_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading(self.tr("迁址建议权重", "Advisor weights"));
+        let zh = self.lang().chinese();
+        let norm = self.settings.weights.normalised().ok();
+        for (k, c) in Criterion::ALL.iter().enumerate() {
+            let mut v = self.settings.weights.get(*c);
+            ui.horizontal(|ui| {
+                ui.add(egui::Slider::new(&mut v, 0.0..=100.0).text(c.label(zh)));
+                if let Some(n) = norm {
+                    ui.small(format!("{:.0}%", n[k] * 100.0));
+                }
+            });
+            self.settings.weights.set(*c, v);
+        }
+        if norm.is_none() {
+            ui.colored_label(
+                Color32::from_rgb(0xc0, 0x20, 0x20),
+                self.tr(
+                    "至少一个权重须大于 0",
+                    "At least one weight must be above zero",
+                ),
+            );
+        }
+        ui.horizontal(|ui| {
+            ui.label(self.tr("范围半径（米）", "Radius (m)"));
+            ui.add(
+                egui::DragValue::new(&mut self.settings.advisor_radius_m)
+                    .range(200.0..=20_000.0)
+                    .speed(50.0),
+            );
+        });
+        if ui
+            .button(self.tr("恢复默认权重", "Default weights"))
+            .clicked()
+        {
+            self.settings.weights = Default::default();
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! Bottom panel: the zones table (all 15 slots), the firms table (search and segment filter,
+//! linked to the map), the load report and the policy.
+
+use egui_extras::{Column, TableBuilder};
+
+use super::{BottomTab, ZoneSort};
+use crate::app::map_view::fmt_distance;
+use crate::app::{ClusterAtlasApp, Command, Pick};
+use crate::model::Batch;
+use crate::scene::short_zone_name;
+
+impl ClusterAtlasApp {
+    pub(crate) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::bottom("tables")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let tabs = [
+                        (BottomTab::Zones, self.tr("集聚区表", "Zones table")),
+                        (BottomTab::Firms, self.tr("企业表", "Firms table")),
+                        (BottomTab::Report, self.tr("载入报告", "Load report")),
+                        (BottomTab::Policy, self.tr("政策", "Policy")),
+                    ];
+                    for (t, label) in tabs {
+                        ui.selectable_value(&mut self.bottom_tab, t, label);
+                    }
+                });
+                ui.separator();
+                match self.bottom_tab {
+                    BottomTab::Zones => self.zones_table(ui),
+                    BottomTab::Firms => self.firms_table(ui),
+                    BottomTab::Report => self.report_ui(ui),
+                    BottomTab::Policy => {
+                        egui::ScrollArea::vertical().show(ui, |ui| self.policy_ui(ui, None));
+                    }
+                }
+            });
+    }
+
+    fn zones_table(&mut self, ui: &mut egui::Ui) {
+        let data = self.data.clone();
+        let results = self.results.clone();
+        let zh = self.lang().chinese();
+        let stats = results.as_ref().map(|r| &r.analysis.zone_stats);
+        let top_lq = |zi: usize| -> Option<(String, f64)> {
+            stats?
+                .get(zi)?
+                .location_quotients
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(s, v)| (s.clone(), *v))
+        };
+        let mut order: Vec<usize> = (0..data.zones.len()).collect();
+        let key = |zi: usize| -> f64 {
+            let st = stats.and_then(|s| s.get(zi));
+            match self.panels.zone_sort {
+                ZoneSort::Id => 0.0,
+                ZoneSort::Inside => st
+                    .and_then(|s| s.firms_inside.or(s.firms_nearby))
+                    .map(|n| n as f64)
+                    .unwrap_or(-1.0),
+                ZoneSort::Density => st.and_then(|s| s.density_per_km2).unwrap_or(-1.0),
+                ZoneSort::Lq => top_lq(zi).map(|x| x.1).unwrap_or(-1.0),
+            }
+        };
+        if self.panels.zone_sort != ZoneSort::Id {
+            order.sort_by(|a, b| {
+                key(*a)
+                    .total_cmp(&key(*b))
+                    .then(data.zones[*a].id.cmp(&data.zones[*b].id))
+            });
+            if self.panels.zone_sort_desc {
+                order.reverse();
+            }
+        }
+        let mut sort_click = None;
+        let mut clicked_zone = None;
+        let selected = self.selection.zone;
+        let header = [
+            self.tr("编号", "Id"),
+            self.tr("名称", "Name"),
+            self.tr("批次", "Batch"),
+            self.tr("所在区", "District"),
+            self.tr("几何", "Geometry"),
+            self.tr("区内/附近", "Inside/near"),
+            self.tr("密度", "Density"),
+            self.tr("最高区位商", "Top LQ"),
+        ];
+        let hint = self.tr(
+            "尚未识别：无边界，请载入官方集聚区文件",
+            "Not identified: no boundary yet; load the official zone file",
+        );
+        TableBuilder::new(ui)
+            .id_salt("zones-table")
+            .striped(true)
+            .resizable(true)
+            .column(Column::exact(44.0))
+            .column(Column::initial(260.0).at_least(120.0))
+            .column(Column::initial(70.0))
+            .column(Column::initial(70.0))
+            .column(Column::initial(130.0))
+            .column(Column::initial(120.0))
+            .column(Column::initial(100.0))
+            .column(Column::remainder())
+            .header(20.0, |mut row| {
+                for (k, h) in header.iter().enumerate() {
+                    let sort = [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq];
+                    let arrow = if k >= 5 && self.panels.zone_sort == sort[k - 5] {
+                        if self.panels.zone_sort_desc {
+                            " ▼"
+                        } else {
+                            " ▲"
+                        }
+                    } else {
+                        ""
+                    };
+                    row.col(|ui| {
+                        if k >= 5 {
+                            if ui
+                                .button(format!("{h}{arrow}"))
+                                .on_hover_text(self.tr("点击排序", "Click to sort"))
+                                .clicked()
+                            {
+                                sort_click = Some(
+                                    [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq][k - 5],
+                                );
+                            }
+                        } else {
+                            ui.strong(h);
+                        }
+                    });
+                }
+            })
+            .body(|mut body| {
+                for zi in order {
+                    let zone = &data.zones[zi];
+                    let st = stats.and_then(|s| s.get(zi));
+                    body.row(20.0, |mut row| {
+                        row.set_selected(selected == Some(zi));
+                        row.col(|ui| {
+                            if ui.link(&zone.id).clicked() {
+                                clicked_zone = Some(zi);
+                            }
+                        });
+                        row.col(|ui| {
+                            if zone.has_geometry() || zone.name_zh.is_some() {
+                                ui.label(short_zone_name(zone, zh));
+                            } else {
+                                ui.weak(&hint);
+                            }
+                        });
+                        row.col(|ui| {
+                            ui.label(match zone.batch {
+                                Some(Batch::Future2017) => "2017",
+                                Some(Batch::Emerging2018) => "2018",
+                                None => "?",
+                            });
+                        });
+                        row.col(|ui| {
+                            ui.label(zone.district_zh.clone().unwrap_or_default());
+                        });
+                        row.col(|ui| {
+                            ui.label(match zone.quality {
+                                crate::model::GeometryQuality::ApproximateFootprint => {
+                                    self.tr("≈ 近似范围", "≈ footprint")
+                                }
+                                crate::model::GeometryQuality::ApproximatePoint => {
+                                    self.tr("≈ 近似点位", "≈ point")
+                                }
+                                crate::model::GeometryQuality::Provided => {
+                                    self.tr("边界", "boundary")
+                                }
+                                crate::model::GeometryQuality::None => self.tr("无", "none"),
+                            });
+                        });
+                        row.col(|ui| {
+                            let text = match st {
+                                Some(s) => match (s.firms_inside, s.firms_nearby) {
+                                    (Some(i), Some(n)) => format!("{i} / {n}"),
+                                    (None, Some(n)) => format!("– / {n}"),
+                                    _ => "–".into(),
+                                },
+                                None => "–".into(),
+                            };
+                            ui.label(text);
+                        });
+                        row.col(|ui| {
+                            ui.label(
+                                st.and_then(|s| s.density_per_km2)
+                                    .map(|d| format!("{d:.1}/km²"))
+                                    .unwrap_or_else(|| "–".into()),
+                            );
+                        });
+                        row.col(|ui| {
+                            ui.label(
+                                top_lq(zi)
+                                    .map(|(s, v)| format!("{} {:.2}", self.fit.label(&s, zh), v))
+                                    .unwrap_or_else(|| "–".into()),
+                            );
+                        });
+                        if row.response().clicked() {
+                            clicked_zone = Some(zi);
+                        }
+                    });
+                }
+            });
+        if let Some(s) = sort_click {
+            if self.panels.zone_sort == s {
+                self.panels.zone_sort_desc = !self.panels.zone_sort_desc;
+            } else {
+                self.panels.zone_sort = s;
+                self.panels.zone_sort_desc = true;
+            }
+        }
+        if let Some(z) = clicked_zone {
+            if data.zones[z].has_geometry() {
+                self.push(Command::ZoomToZone(z));
+            } else {
+                self.push(Command::Select(Pick::Zone(z)));
+            }
+        }
+    }
+
+    fn firms_table(&mut self, ui: &mut egui::Ui) {
+        let data = self.data.clone();
+        let results = self.results.clone();
+        let zh = self.lang().chinese();
+        ui.horizontal(|ui| {
+            ui.label(self.tr("搜索", "Search"));
+            let hint = self.tr("名称或编号", "name or id");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.panels.firm_search)
+                    .hint_text(hint)
+                    .desired_width(200.0),
+            );
+            let all = self.tr("全部领域", "All segments");
+            let current = self
+                .panels
+                .firm_segment
+                .clone()
+                .map(|s| self.fit.label(&s, zh).to_string())
+                .unwrap_or(all.clone());
+            egui::ComboBox::from_id_salt("segment-filter")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.panels.firm_segment, None, all);
+                    for s in &data.firms.segments {
+                        ui.selectable_value(
+                            &mut self.panels.firm_segment,
+                            Some(s.clone()),
+                            self.fit.label(s, zh),
+                        );
+                    }
+                });
+        });
+        let key = (
+            self.panels.firm_search.trim().to_lowercase(),
+            self.panels.firm_segment.clone(),
+            data.generation,
+        );
+        let fresh = matches!(&self.panels.firm_rows, Some((k, _)) if *k == key);
+        if !fresh {
+            let seg_id = key
+                .1
+                .as_ref()
+                .and_then(|s| data.firms.segments.iter().position(|x| x == s));
+            let rows: Vec<u32> = (0..data.firms.len() as u32)
+                .filter(|&i| {
+                    let i = i as usize;
+                    (seg_id.is_none() || data.firms.segment.get(i).map(|s| *s as usize) == seg_id)
+                        && (key.0.is_empty()
+                            || data.firms.name(i).to_lowercase().contains(&key.0)
+                            || data.firms.id(i).to_lowercase().contains(&key.0))
+                })
+                .collect();
+            self.panels.firm_rows = Some((key, rows));
+        }
+        let rows = self
+            .panels
+            .firm_rows
+            .as_ref()
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default();
+        ui.label(format!(
+            "{} / {} {}",
+            rows.len(),
+            data.firms.len(),
+            self.tr("家企业", "firms")
+        ));
+        let placement = results.as_ref().map(|r| &r.analysis.placement);
+        let labels = results.as_ref().map(|r| &r.analysis.labels);
+        let selected = self.selection.firm;
+        let mut clicked = None;
+        let header = [
+            self.tr("编号", "Id"),
+            self.tr("名称", "Name"),
+            self.tr("领域", "Segment"),
+            self.tr("所在集聚区", "Zone"),
+            self.tr("最近集聚区", "Nearest zone"),
+            self.tr("距离", "Distance"),
+            self.tr("集群", "Cluster"),
+        ];
+        let zone_id = |z: Option<u32>| {
+            z.and_then(|z| data.zones.get(z as usize))
+                .map(|z| z.id.clone())
+                .unwrap_or_default()
+        };
+        TableBuilder::new(ui)
+            .id_salt("firms-table")
+            .striped(true)
+            .resizable(true)
+            .column(Column::initial(70.0))
+            .column(Column::initial(180.0))
+            .column(Column::initial(120.0))
+            .column(Column::initial(70.0))
+            .column(Column::initial(90.0))
+            .column(Column::initial(80.0))
+            .column(Column::remainder())
+            .header(20.0, |mut row| {
+                for h in &header {
+                    row.col(|ui| {
+                        ui.strong(h);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(18.0, rows.len(), |mut row| {
+                    let f = rows[row.index()] as usize;
+                    row.set_selected(selected == Some(f));
+                    row.col(|ui| {
+                        if ui.link(data.firms.id(f)).clicked() {
+                            clicked = Some(f);
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.label(data.firms.name(f));
+                    });
+                    row.col(|ui| {
+                        ui.label(self.fit.label(data.firms.segment_name(f), zh));
+                    });
+                    row.col(|ui| {
+                        ui.label(zone_id(
+                            placement.and_then(|p| p.zone.get(f).copied().flatten()),
+                        ));
+                    });
+                    row.col(|ui| {
+                        ui.label(zone_id(
+                            placement.and_then(|p| p.nearest_zone.get(f).copied().flatten()),
+                        ));
+                    });
+                    row.col(|ui| {
+                        ui.label(
+                            placement
+                                .and_then(|p| p.nearest_m.get(f))
+                                .filter(|d| d.is_finite())
+                                .map(|d| fmt_distance(*d))
+                                .unwrap_or_default(),
+                        );
+                    });
+                    row.col(|ui| {
+                        ui.label(
+                            labels
+                                .and_then(|l| l.get(f))
+                                .map(|l| l.to_string())
+                                .unwrap_or_default(),
+                        );
+                    });
+                    if row.response().clicked() {
+                        clicked = Some(f);
+                    }
+                });
+            });
+        if let Some(f) = clicked {
+            self.push(Command::ZoomToFirm(f));
+        }
+    }
+
+    fn report_ui(&mut self, ui: &mut egui::Ui) {
+        let data = self.data.clone();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for (title, r) in [
+                (self.tr("集聚区", "Zones"), &data.zones_report),
+                (self.tr("企业", "Firms"), &data.firms_report),
+            ] {
+                ui.strong(format!("{title}: {}", r.file));
+                let mut info = vec![format!("CRS {}", r.crs)];
+                if let Some(e) = &r.encoding {
+                    info.push(e.clone());
+                }
+                if let Some(d) = &r.delimiter {
+                    info.push(d.clone());
+                }
+                for (role, col) in &r.columns {
+                    info.push(format!("{role} = {col}"));
+                }
+                ui.label(format!("{} · {}", r.summary(), info.join(" · ")));
+                for w in &r.warnings {
+                    ui.colored_label(egui::Color32::from_rgb(0xb0, 0x50, 0x00), w);
+                }
+                for s in r.skipped.iter().take(200) {
+                    let loc = match (s.line, s.feature) {
+                        (Some(l), _) => format!("{} {l}", self.tr("行", "line")),
+                        (_, Some(f)) => format!("{} {f}", self.tr("要素", "feature")),
+                        _ => String::new(),
+                    };
+                    ui.small(format!("{loc}: {}", s.reason));
+                }
+                if r.skipped_count > r.skipped.len().min(200) {
+                    ui.small(format!(
+                        "… {} {}",
+                        r.skipped_count - r.skipped.len().min(200),
+                        self.tr("行未列出", "more not listed")
+                    ));
+                }
+                ui.separator();
+            }
+            for m in &self.messages {
+                if m.error {
+                    ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), &m.text);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,385 @@
+//! Menu bar, status bar, map buttons, and the About and Policy windows.
+
+use crate::app::{ClusterAtlasApp, Command};
+use crate::data::bundled;
+use crate::model::PolicyKind;
+use crate::scene::Lang;
+
+impl ClusterAtlasApp {
+    pub(crate) fn top_bar(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("menu").show(ui, |ui| {
+            egui::MenuBar::new().ui(ui, |ui| {
+                ui.menu_button(self.tr("文件", "File"), |ui| {
+                    if ui.button(self.tr("打开企业文件…", "Open firms…")).clicked() {
+                        if let Some(p) = pick_file(&["csv", "tsv", "txt", "geojson", "json"]) {
+                            self.push(Command::OpenImport(p));
+                        }
+                        ui.close();
+                    }
+                    if ui
+                        .button(self.tr("打开集聚区文件…", "Open zones…"))
+                        .clicked()
+                    {
+                        if let Some(p) = pick_file(&["geojson", "json"]) {
+                            self.push(Command::OpenImport(p));
+                        }
+                        ui.close();
+                    }
+                    let recent = self.settings.recent.clone();
+                    ui.menu_button(self.tr("最近打开", "Recent files"), |ui| {
+                        if recent.is_empty() {
+                            ui.label(self.tr("（无）", "(none)"));
+                        }
+                        for f in recent {
+                            let kind = if f.zones {
+                                self.tr("集聚区", "zones")
+                            } else {
+                                self.tr("企业", "firms")
+                            };
+                            if ui
+                                .button(format!("{} ({kind})", f.path.display()))
+                                .clicked()
+                            {
+                                if f.zones {
+                                    self.push(Command::LoadZones(
+                                        f.path.clone(),
+                                        f.zone_options.clone(),
+                                    ));
+                                } else {
+                                    self.push(Command::LoadFirms(
+                                        f.path.clone(),
+                                        f.firm_options.clone(),
+                                    ));
+                                }
+                                ui.close();
+                            }
+                        }
+                    });
+                    if ui
+                        .button(self.tr("恢复内置数据", "Back to the bundled data"))
+                        .clicked()
+                    {
+                        self.push(Command::ResetBundled);
+                        ui.close();
+                    }
+                });
+                ui.menu_button(self.tr("视图", "View"), |ui| {
+                    if ui.button(self.tr("缩放到数据", "Fit to data")).clicked() {
+                        self.push(Command::FitData);
+                        ui.close();
+                    }
+                    if ui
+                        .button(self.tr("缩放到深圳", "Fit to Shenzhen"))
+                        .clicked()
+                    {
+                        self.push(Command::FitCity);
+                        ui.close();
+                    }
+                    let (l, r) = (
+                        self.tr("图层与分析面板", "Layers and analysis panel"),
+                        self.tr("详情面板", "Inspector panel"),
+                    );
+                    ui.checkbox(&mut self.settings.left_panel, l);
+                    ui.checkbox(&mut self.settings.right_panel, r);
+                });
+                ui.menu_button(self.tr("工具", "Tools"), |ui| {
+                    let label = self.tr("测距", "Measure distance");
+                    if ui.checkbox(&mut self.map.measuring, label).changed() {
+                        self.map.measure.clear();
+                    }
+                });
+                ui.menu_button(self.tr("帮助", "Help"), |ui| {
+                    if ui
+                        .button(self.tr("政策与改造流程", "Policy and renovation procedure"))
+                        .clicked()
+                    {
+                        self.show_policy = true;
+                        ui.close();
+                    }
+                    if ui
+                        .button(self.tr("关于与数据来源", "About and data sources"))
+                        .clicked()
+                    {
+                        self.show_about = true;
+                        ui.close();
+                    }
+                });
+                ui.separator();
+                let lang = self.lang();
+                if ui.selectable_label(lang == Lang::Zh, "中文").clicked() {
+                    self.push(Command::SetLang(Lang::Zh));
+                }
+                if ui.selectable_label(lang == Lang::En, "English").clicked() {
+                    self.push(Command::SetLang(Lang::En));
+                }
+                ui.separator();
+                if self.data.synthetic {
+                    ui.colored_label(
+                        egui::Color32::from_rgb(0xb0, 0x50, 0x00),
+                        self.tr("企业为合成示例数据", "Firms: SYNTHETIC sample"),
+                    );
+                }
+            });
+        });
+    }
+
+    pub(crate) fn status_bar(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                match self.map.cursor {
+                    Some(ll) => {
+                        let g = crate::crs::wgs84_to_gcj02(ll);
+                        ui.monospace(format!(
+                            "WGS-84 {:.5}, {:.5}   GCJ-02 {:.5}, {:.5}",
+                            ll.lon, ll.lat, g.lon, g.lat
+                        ));
+                    }
+                    None => {
+                        ui.monospace(self.tr(
+                            "将鼠标移到地图上查看坐标",
+                            "Move over the map for coordinates",
+                        ));
+                    }
+                }
+                ui.separator();
+                ui.label(format!(
+                    "{} {} · {} {}",
+                    self.data.firms.len(),
+                    self.tr("家企业", "firms"),
+                    self.data.zones.len(),
+                    self.tr("个集聚区", "zones")
+                ));
+                if self.map.measuring {
+                    ui.separator();
+                    ui.label(self.tr(
+                        "测距：单击添加点，右键清除",
+                        "Measuring: click to add points, right-click to clear",
+                    ));
+                }
+                if let Some(job) = &self.job {
+                    ui.separator();
+                    let (f, step) = job.fraction();
+                    let label = if self.lang().chinese() {
+                        &job.label_zh
+                    } else {
+                        &job.label_en
+                    };
+                    ui.add(
+                        egui::ProgressBar::new(f)
+                            .desired_width(160.0)
+                            .text(format!("{label} {step}")),
+                    );
+                    ui.spinner();
+                }
+            });
+            let mut dismiss = None;
+            for (k, m) in self.messages.iter().enumerate().rev().take(3) {
+                ui.horizontal(|ui| {
+                    let c = if m.error {
+                        egui::Color32::from_rgb(0xc0, 0x20, 0x20)
+                    } else {
+                        ui.visuals().text_color()
+                    };
+                    ui.colored_label(c, &m.text);
+                    if ui
+                        .small_button("✕")
+                        .on_hover_text(self.tr("关闭", "Dismiss"))
+                        .clicked()
+                    {
+                        dismiss = Some(k);
+                    }
+                });
+            }
+            if let Some(k) = dismiss {
+                self.messages.remove(k);
+            }
+        });
+    }
+
+    /// Zoom and fit buttons over the map's top-left corner.
+    pub(crate) fn map_buttons(&mut self, ui: &mut egui::Ui) {
+        let rect = ui.max_rect();
+        let area = egui::Area::new(egui::Id::unique("map-buttons"))
+            .fixed_pos(rect.min + egui::vec2(10.0, 10.0));
+        area.show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.vertical(|ui| {
+                    let mut vp = self.viewport();
+                    let centre = [vp.width_px / 2.0, vp.height_px / 2.0];
+                    if ui
+                        .button("+")
+                        .on_hover_text(self.tr("放大", "Zoom in"))
+                        .clicked()
+                    {
+                        vp.zoom_about(1.5, centre);
+                        self.settings.view = Some(vp);
+                    }
+                    if ui
+                        .button("−")
+                        .on_hover_text(self.tr("缩小", "Zoom out"))
+                        .clicked()
+                    {
+                        vp.zoom_about(1.0 / 1.5, centre);
+                        self.settings.view = Some(vp);
+                    }
+                    if ui
+                        .button(self.tr("全图", "Fit"))
+                        .on_hover_text(self.tr("缩放到数据", "Fit to data"))
+                        .clicked()
+                    {
+                        self.push(Command::FitData);
+                    }
+                    let measuring = self.map.measuring;
+                    if ui
+                        .selectable_label(measuring, self.tr("测距", "Ruler"))
+                        .on_hover_text(self.tr(
+                            "测距：单击添加点，右键清除",
+                            "Measure: click to add points, right-click to clear",
+                        ))
+                        .clicked()
+                    {
+                        self.map.measuring = !measuring;
+                        self.map.measure.clear();
+                    }
+                });
+            });
+        });
+        if self.map.measuring && self.map.measure.len() >= 2 {
+            let proj = self.data.index.projection;
+            let total: f64 = self
+                .map
+                .measure
+                .windows(2)
+                .map(|w| proj.ground_distance(w[0], w[1]))
+                .sum();
+            egui::Area::new(egui::Id::unique("measure-readout"))
+                .fixed_pos(rect.min + egui::vec2(60.0, 10.0))
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.label(format!(
+                            "{} {}",
+                            self.tr("地面距离", "Ground distance"),
+                            crate::app::map_view::fmt_distance(total)
+                        ));
+                        for (k, w) in self.map.measure.windows(2).enumerate() {
+                            ui.small(format!(
+                                "{}: {}",
+                                k + 1,
+                                crate::app::map_view::fmt_distance(
+                                    proj.ground_distance(w[0], w[1])
+                                )
+                            ));
+                        }
+                    });
+                });
+        }
+    }
+
+    pub(crate) fn windows(&mut self, ctx: &egui::Context) {
+        let lang = self.lang();
+        let mut about = self.show_about;
+        egui::Window::new(self.tr("关于与数据来源", "About and data sources")).open(&mut about).default_width(560.0).show(ctx, |ui| {
+            ui.heading("cluster-atlas · 深圳产业集聚区地图");
+            ui.label(format!("{} {}", self.tr("版本", "Version"), env!("CARGO_PKG_VERSION")));
+            ui.separator();
+            for (_, en, zh) in bundled::SOURCES {
+                ui.label(if lang.chinese() { *zh } else { *en });
+            }
+            ui.separator();
+            ui.label(self.tr(
+                "集聚区位置和范围为近似：中心点为人工标定（±1–3 公里），范围按资料所载规划面积绘制，并非官方边界；8 个集聚区尚未识别。请载入官方集聚区文件以获得准确结果。",
+                "Zone geometry is approximate: centres are hand-placed (±1–3 km) and footprints drawn to the planned area a source states; they are not official boundaries, and 8 zones are not yet identified. Load the official zone file for exact results.",
+            ));
+            ui.label(self.tr("内置企业为合成示例数据（示例企业…），并非真实企业。", "The bundled firms are a synthetic sample (示例企业…), not real companies."));
+            ui.label(self.tr("字体：Noto Sans SC 子集（SIL OFL 1.1，见 assets/fonts/OFL.txt）。", "Font: Noto Sans SC subset (SIL OFL 1.1, see assets/fonts/OFL.txt)."));
+            ui.separator();
+            ui.label(self.tr("当前数据", "Current data"));
+            ui.label(format!("{}: {}", self.tr("集聚区", "Zones"), self.data.zones_report.file));
+            ui.label(format!("{}: {}", self.tr("企业", "Firms"), self.data.firms_report.file));
+        });
+        self.show_about = about;
+
+        let mut policy = self.show_policy;
+        egui::Window::new(self.tr("政策与改造流程", "Policy and renovation procedure"))
+            .open(&mut policy)
+            .default_width(620.0)
+            .vscroll(true)
+            .show(ctx, |ui| {
+                self.policy_ui(ui, None);
+            });
+        self.show_policy = policy;
+
+        if let Some(dialog) = self.import.take() {
+            self.import = self.import_window(ctx, dialog);
+        }
+        let _ = PolicyKind::Programme;
+    }
+
+    /// The seed letter's programmes, zone facts and the 9-step procedure; `district` names
+    /// the renewal office when a target zone's district is known.
+    pub(crate) fn policy_ui(&self, ui: &mut egui::Ui, district: Option<&str>) {
+        let zh = self.lang().chinese();
+        let pick = |i: &crate::model::PolicyItem| if zh { i.zh.clone() } else { i.en.clone() };
+        let source = |i: &crate::model::PolicyItem| {
+            format!(
+                "{} · {} {}",
+                i.source.document,
+                self.tr("第", "line"),
+                i.source.line
+            ) + if zh { " 行" } else { "" }
+        };
+        ui.heading(self.tr("扶持计划", "Support programmes"));
+        for i in self
+            .policy
+            .items
+            .iter()
+            .filter(|i| i.kind == PolicyKind::Programme)
+        {
+            ui.label(format!("• {}", pick(i))).on_hover_text(format!(
+                "{}\n“{}”",
+                source(i),
+                i.source.quote
+            ));
+        }
+        ui.heading(self.tr("集聚区", "Zones"));
+        for i in self
+            .policy
+            .items
+            .iter()
+            .filter(|i| i.kind == PolicyKind::ZoneFact)
+        {
+            ui.label(format!("• {}", pick(i))).on_hover_text(format!(
+                "{}\n“{}”",
+                source(i),
+                i.source.quote
+            ));
+        }
+        ui.heading(self.tr(
+            "旧工业园区改造（城市更新）九个步骤",
+            "Renovating an old industrial park: the 9 steps",
+        ));
+        ui.label(format!(
+            "{} {}",
+            self.tr("咨询：", "Ask:"),
+            self.policy.district_office(district, zh)
+        ));
+        for i in self.policy.procedure() {
+            ui.label(format!("{}. {}", i.step.unwrap_or(0), pick(i)))
+                .on_hover_text(format!("{}\n“{}”", source(i), i.source.quote));
+        }
+        for i in self
+            .policy
+            .items
+            .iter()
+            .filter(|i| matches!(i.kind, PolicyKind::Renovation | PolicyKind::Reference))
+        {
+            ui.label(format!("• {}", pick(i))).on_hover_text(source(i));
+        }
+        ui.small(self.tr("来源：深工信人大函〔2019〕57号（2019-06-03）；个人姓名与电话已略去。", "Source: letter 深工信人大函〔2019〕57号 (2019-06-03); personal names and phone numbers left out."));
+    }
+}
+
+/// A native file dialog (needs a desktop portal or zenity; returns None when unavailable).
+fn pick_file(exts: &[&str]) -> Option<std::path::PathBuf> {
+    rfd::FileDialog::new().add_filter("data", exts).pick_file()
+}

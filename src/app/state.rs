@@ -1,0 +1,163 @@
+//! What the window remembers between runs ([`Settings`], persisted with serde defaults so old
+//! files still load) and the data it is showing ([`Dataset`], [`Results`]; never persisted).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::density::DensityGrid;
+use crate::analysis::relocate::Weights;
+use crate::analysis::{Analysis, AnalysisParams};
+use crate::crs::Projection;
+use crate::data::{FirmLoadOptions, LoadReport, ZoneLoadOptions, bundled};
+use crate::index::SpatialIndex;
+use crate::model::{Firms, Zone};
+use crate::scene::{Basemap, SceneSettings, Viewport};
+
+/// Which Clark–Evans area the analysis uses in the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum StudyAreaChoice {
+    #[default]
+    Bbox,
+    Hull,
+}
+
+/// A file the user opened, with how it was read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecentFile {
+    pub path: PathBuf,
+    pub zones: bool,
+    #[serde(default)]
+    pub firm_options: FirmLoadOptions,
+    #[serde(default)]
+    pub zone_options: ZoneLoadOptions,
+}
+
+/// Persisted settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub scene: SceneSettings,
+    pub eps_m: f64,
+    pub min_pts: usize,
+    pub study_area: StudyAreaChoice,
+    pub weights: Weights,
+    pub advisor_radius_m: f64,
+    pub stability_draws: usize,
+    pub view: Option<Viewport>,
+    pub recent: Vec<RecentFile>,
+    pub left_panel: bool,
+    pub right_panel: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            scene: SceneSettings::default(),
+            eps_m: 500.0,
+            min_pts: 5,
+            study_area: StudyAreaChoice::Bbox,
+            weights: Weights::default(),
+            advisor_radius_m: 3000.0,
+            stability_draws: 1000,
+            view: None,
+            recent: Vec::new(),
+            left_panel: true,
+            right_panel: true,
+        }
+    }
+}
+
+impl Settings {
+    pub fn analysis_params(&self) -> AnalysisParams {
+        AnalysisParams {
+            dbscan: crate::analysis::DbscanParams {
+                eps_m: self.eps_m,
+                min_pts: self.min_pts,
+            },
+            study_area: match self.study_area {
+                StudyAreaChoice::Bbox => crate::analysis::StudyArea::Bbox,
+                StudyAreaChoice::Hull => crate::analysis::StudyArea::Hull,
+            },
+            nearby_radius_m: self.advisor_radius_m,
+        }
+    }
+
+    /// Remembers a file at the top of the recent list (at most 8, no duplicates).
+    pub fn remember(&mut self, file: RecentFile) {
+        self.recent
+            .retain(|f| f.path != file.path || f.zones != file.zones);
+        self.recent.insert(0, file);
+        self.recent.truncate(8);
+    }
+}
+
+/// The loaded data with its index and basemap. Shared with background jobs.
+pub struct Dataset {
+    pub zones: Vec<Zone>,
+    pub zones_report: LoadReport,
+    pub firms: Firms,
+    pub firms_report: LoadReport,
+    /// The bundled sample firms (shown as synthetic everywhere).
+    pub synthetic: bool,
+    pub index: SpatialIndex,
+    pub basemap: Arc<Basemap>,
+    /// Increases with every load, so results from older data are never shown.
+    pub generation: u64,
+}
+
+/// The window always draws in one projection centred on Shenzhen, so a saved view stays
+/// valid whatever data is loaded. Distances are corrected to the ground anyway.
+pub fn window_projection() -> Projection {
+    Projection::default()
+}
+
+impl Dataset {
+    pub fn new(
+        zones: Vec<Zone>,
+        zones_report: LoadReport,
+        firms: Firms,
+        firms_report: LoadReport,
+        synthetic: bool,
+        basemap: Arc<Basemap>,
+        generation: u64,
+    ) -> Self {
+        let index = SpatialIndex::build_with(window_projection(), &firms, &zones);
+        Self {
+            zones,
+            zones_report,
+            firms,
+            firms_report,
+            synthetic,
+            index,
+            basemap,
+            generation,
+        }
+    }
+
+    /// The bundled zones and synthetic sample firms.
+    pub fn bundled() -> Result<Self, String> {
+        let zones = bundled::zones().map_err(|e| e.to_string())?;
+        let firms = bundled::sample_firms().map_err(|e| e.to_string())?;
+        let basemap = Arc::new(Basemap::bundled(&window_projection()));
+        Ok(Self::new(
+            zones.zones,
+            zones.report,
+            firms.firms,
+            firms.report,
+            true,
+            basemap,
+            1,
+        ))
+    }
+}
+
+/// Results of one analysis run on one dataset generation.
+pub struct Results {
+    pub analysis: Analysis,
+    pub density: DensityGrid,
+    pub params: AnalysisParams,
+    pub generation: u64,
+    pub seconds: f64,
+}

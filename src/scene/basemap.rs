@@ -1,0 +1,119 @@
+//! The offline basemap (land and districts) projected and triangulated once per projection.
+
+use geo::TriangulateEarcut;
+
+use super::PolygonItem;
+use crate::crs::Projection;
+use crate::data::bundled::Region;
+use crate::model::{LonLat, Xy};
+
+/// One projected, triangulated region with its name and label point.
+#[derive(Clone, Debug)]
+pub struct BasemapRegion {
+    pub name_zh: String,
+    pub name_en: String,
+    pub polygons: Vec<PolygonItem>,
+    /// A point inside the largest polygon, for the label.
+    pub label_at: Xy,
+    pub area_m2: f64,
+}
+
+/// Land and districts ready to draw.
+#[derive(Clone, Debug)]
+pub struct Basemap {
+    pub land: Vec<BasemapRegion>,
+    pub districts: Vec<BasemapRegion>,
+}
+
+/// Projects and triangulates a WGS-84 multipolygon (styles are filled in by the scene).
+pub fn polygons_on_plane(mp: &geo::MultiPolygon<f64>, proj: &Projection) -> Vec<PolygonItem> {
+    use geo::MapCoords;
+    mp.0.iter()
+        .map(|poly| {
+            let p = poly.map_coords(|c| {
+                let q = proj.project(LonLat::new(c.x, c.y));
+                geo::Coord { x: q.x, y: q.y }
+            });
+            let raw = p.earcut_triangles_raw();
+            let rings: Vec<Vec<Xy>> = std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| r.0.iter().map(|c| Xy::new(c.x, c.y)).collect())
+                .collect();
+            PolygonItem {
+                rings,
+                vertices: raw.vertices.iter().map(|v| Xy::new(v[0], v[1])).collect(),
+                triangles: raw.triangle_indices.iter().map(|i| *i as u32).collect(),
+                fill: super::palette::LAND,
+                stroke: None,
+            }
+        })
+        .collect()
+}
+
+fn region(r: &Region, proj: &Projection) -> BasemapRegion {
+    use geo::{Area, InteriorPoint};
+    let polygons = polygons_on_plane(&r.geometry, proj);
+    let largest = r
+        .geometry
+        .0
+        .iter()
+        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()));
+    let label_at = largest
+        .and_then(|p| p.interior_point())
+        .map(|p| proj.project(LonLat::new(p.x(), p.y())))
+        .unwrap_or_default();
+    let area_m2 = polygons
+        .iter()
+        .map(|p| {
+            let poly = geo::Polygon::new(
+                p.rings[0]
+                    .iter()
+                    .map(|q| geo::Coord { x: q.x, y: q.y })
+                    .collect(),
+                vec![],
+            );
+            poly.unsigned_area()
+        })
+        .sum();
+    BasemapRegion {
+        name_zh: r.name_zh.clone(),
+        name_en: r.name_en.clone(),
+        polygons,
+        label_at,
+        area_m2,
+    }
+}
+
+impl Basemap {
+    pub fn new(land: &[Region], districts: &[Region], proj: &Projection) -> Self {
+        Self {
+            land: land.iter().map(|r| region(r, proj)).collect(),
+            districts: districts.iter().map(|r| region(r, proj)).collect(),
+        }
+    }
+
+    /// The bundled basemap in a projection.
+    pub fn bundled(proj: &Projection) -> Self {
+        Self::new(
+            &crate::data::bundled::land(),
+            &crate::data::bundled::districts(),
+            proj,
+        )
+    }
+
+    /// Plane bounds of the districts (Shenzhen), for "fit to city".
+    pub fn district_bounds(&self) -> Option<(Xy, Xy)> {
+        let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
+        let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for p in self
+            .districts
+            .iter()
+            .flat_map(|d| &d.polygons)
+            .flat_map(|p| &p.rings[0])
+        {
+            lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
+            hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
+        }
+        lo.x.is_finite().then_some((lo, hi))
+    }
+}

@@ -1,0 +1,578 @@
+//! Builds the [`Scene`] from the data, the analysis results and the user's settings.
+
+use std::sync::Arc;
+
+use geo::TriangulateEarcut;
+
+use super::basemap::Basemap;
+use super::palette;
+use super::{
+    FirmColour, Item, Label, Layer, LayerKind, LegendEntry, LegendSection, MarkerItem, MarkerShape,
+    PointsItem, PolygonItem, RasterItem, Rgba, Scene, SceneSettings, Stroke, Swatch,
+};
+use crate::analysis::ClusterSummary;
+use crate::analysis::density::DensityGrid;
+use crate::analysis::relocate::canonical_segment;
+use crate::crs::Projection;
+use crate::index::{ZoneShape, ZoneShapeKind};
+use crate::model::{Batch, Firms, FitTable, GeometryQuality, Xy, Zone};
+
+/// What is selected in the window (drawn highlighted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub zone: Option<usize>,
+    pub firm: Option<usize>,
+}
+
+/// Everything a scene is drawn from.
+pub struct SceneInput<'a> {
+    pub projection: &'a Projection,
+    pub basemap: &'a Basemap,
+    pub zones: &'a [Zone],
+    pub zone_shapes: &'a [ZoneShape],
+    pub firms: &'a Firms,
+    pub firm_xy: &'a Arc<Vec<Xy>>,
+    pub fit: &'a FitTable,
+    /// DBSCAN labels per firm, when clustering has run.
+    pub labels: Option<&'a [i32]>,
+    pub clusters: &'a [ClusterSummary],
+    pub density: Option<&'a DensityGrid>,
+    pub selection: Selection,
+    pub synthetic: bool,
+}
+
+/// A zone's name without the parenthetical and the generic suffix, for map labels.
+///
+/// ```
+/// use cluster_atlas::model::Zone;
+/// use cluster_atlas::scene::short_zone_name;
+/// let z = Zone { id: "Z03".into(), name_zh: Some("龙华高新区未来产业集聚区（原观澜高新园未来产业集聚区）".into()),
+///     name_en: Some("Longhua Hi-tech Zone Future Industry Cluster Zone (formerly Guanlan Hi-tech Park)".into()), ..Default::default() };
+/// assert_eq!(short_zone_name(&z, true), "龙华高新区");
+/// assert_eq!(short_zone_name(&z, false), "Longhua Hi-tech Zone");
+/// ```
+pub fn short_zone_name(z: &Zone, chinese: bool) -> String {
+    let mut s = z.display_name(chinese).to_string();
+    for open in ['（', '('] {
+        if let Some(i) = s.find(open) {
+            s.truncate(i);
+        }
+    }
+    for suffix in [
+        "未来产业集聚区",
+        "新兴产业集聚区",
+        "产业集聚区",
+        " Future Industry Cluster Zone",
+        " Emerging Industry Cluster Zone",
+        " Cluster Zone",
+    ] {
+        if let Some(stripped) = s.strip_suffix(suffix)
+            && !stripped.trim().is_empty()
+        {
+            s = stripped.to_string();
+        }
+    }
+    s.trim().to_string()
+}
+
+fn polygon_from_rings(
+    rings: &[Vec<geo::Coord<f64>>],
+    fill: Rgba,
+    stroke: Option<Stroke>,
+) -> Option<PolygonItem> {
+    let mut it = rings.iter();
+    let outer = it.next()?;
+    let poly = geo::Polygon::new(
+        geo::LineString::new(outer.clone()),
+        it.map(|r| geo::LineString::new(r.clone())).collect(),
+    );
+    let raw = poly.earcut_triangles_raw();
+    Some(PolygonItem {
+        rings: rings
+            .iter()
+            .map(|r| r.iter().map(|c| Xy::new(c.x, c.y)).collect())
+            .collect(),
+        vertices: raw.vertices.iter().map(|v| Xy::new(v[0], v[1])).collect(),
+        triangles: raw.triangle_indices.iter().map(|i| *i as u32).collect(),
+        fill,
+        stroke,
+    })
+}
+
+fn batch_label(b: Option<Batch>, s: &SceneSettings) -> String {
+    match b {
+        Some(Batch::Future2017) => s
+            .lang
+            .pick("2017 首批 未来产业集聚区", "2017 future-industry zone"),
+        Some(Batch::Emerging2018) => s
+            .lang
+            .pick("2018 第二批 新兴产业集聚区", "2018 emerging-industry zone"),
+        None => s.lang.pick("批次未知", "batch unknown"),
+    }
+}
+
+fn bounds_of<'a>(points: impl Iterator<Item = &'a Xy>) -> Option<(Xy, Xy)> {
+    let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
+    let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for p in points {
+        lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
+        hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
+    }
+    lo.x.is_finite().then_some((lo, hi))
+}
+
+/// Builds the scene. Only visible layers are included, and the legend lists exactly them.
+pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
+    let lang = s.lang;
+    let mut layers = Vec::new();
+    let mut labels = Vec::new();
+    let mut legend = Vec::new();
+    let mut notes = Vec::new();
+
+    if s.land.visible {
+        let items = input
+            .basemap
+            .land
+            .iter()
+            .flat_map(|r| r.polygons.iter().cloned())
+            .map(|mut p| {
+                p.fill = palette::LAND;
+                Item::Polygon(p)
+            })
+            .collect();
+        layers.push(Layer {
+            kind: LayerKind::Land,
+            opacity: s.land.opacity,
+            items,
+        });
+    }
+    if s.districts.visible {
+        let mut items = Vec::new();
+        for d in &input.basemap.districts {
+            for p in &d.polygons {
+                let mut p = p.clone();
+                p.fill = palette::DISTRICT_FILL;
+                p.stroke = Some(Stroke::solid(0.8, palette::DISTRICT_EDGE));
+                items.push(Item::Polygon(p));
+            }
+            if s.district_labels {
+                labels.push(Label {
+                    at: d.label_at,
+                    text: lang.pick(&d.name_zh, &d.name_en).replace(" / ", "\n"),
+                    size_px: 12.0,
+                    color: palette::DISTRICT_TEXT,
+                    priority: 10,
+                    offset_px: [0.0, 0.0],
+                });
+            }
+        }
+        layers.push(Layer {
+            kind: LayerKind::Districts,
+            opacity: s.districts.opacity,
+            items,
+        });
+        legend.push(LegendSection {
+            title: lang.pick("底图", "Basemap"),
+            entries: vec![LegendEntry {
+                swatch: Swatch::Fill {
+                    fill: palette::DISTRICT_FILL,
+                    stroke: Some(Stroke::solid(0.8, palette::DISTRICT_EDGE)),
+                },
+                label: lang.pick("行政区（高德 / OSM）", "District (Amap / OSM)"),
+            }],
+        });
+    }
+
+    if let (true, Some(grid)) = (s.density.visible, input.density)
+        && grid.nx > 0
+        && grid.max > 0.0
+    {
+        // North row first for image backends.
+        let mut rgba = Vec::with_capacity(grid.nx * grid.ny * 4);
+        for r in (0..grid.ny).rev() {
+            for c in 0..grid.nx {
+                let v = grid.values[r * grid.nx + c] / grid.max;
+                rgba.extend_from_slice(&palette::ramp(v.sqrt()).0);
+            }
+        }
+        layers.push(Layer {
+            kind: LayerKind::Density,
+            opacity: s.density.opacity,
+            items: vec![Item::Raster(RasterItem {
+                origin: grid.origin,
+                cell_m: grid.cell_m,
+                width: grid.nx,
+                height: grid.ny,
+                rgba: Arc::new(rgba),
+            })],
+        });
+        legend.push(LegendSection {
+            title: lang.pick(
+                &format!("企业密度（核密度，带宽 {:.0} 米）", grid.bandwidth_m),
+                &format!("Firm density (kernel, bandwidth {:.0} m)", grid.bandwidth_m),
+            ),
+            entries: vec![LegendEntry {
+                swatch: Swatch::Ramp {
+                    colors: palette::DENSITY_RAMP.to_vec(),
+                    low: "0".into(),
+                    high: format!("{:.0}", grid.max),
+                },
+                label: lang.pick("家 / 平方公里", "firms per km²"),
+            }],
+        });
+    }
+
+    if s.clusters.visible && !input.clusters.is_empty() {
+        let mut items = Vec::new();
+        for c in input.clusters {
+            let color = palette::cluster(c.id);
+            let ring: Vec<geo::Coord<f64>> = c
+                .hull
+                .iter()
+                .map(|p| {
+                    let q = input.projection.project(*p);
+                    geo::Coord { x: q.x, y: q.y }
+                })
+                .collect();
+            if ring.len() >= 4
+                && let Some(p) =
+                    polygon_from_rings(&[ring], color.fade(0.14), Some(Stroke::solid(1.2, color)))
+            {
+                items.push(Item::Polygon(p));
+            }
+            labels.push(Label {
+                at: input.projection.project(c.centroid),
+                text: format!("{}", c.size),
+                size_px: 11.0,
+                color,
+                priority: 40 + (c.size.min(10_000) as i32 / 10),
+                offset_px: [0.0, 0.0],
+            });
+        }
+        layers.push(Layer {
+            kind: LayerKind::Clusters,
+            opacity: s.clusters.opacity,
+            items,
+        });
+        legend.push(LegendSection {
+            title: lang.pick("DBSCAN 集群", "DBSCAN clusters"),
+            entries: vec![LegendEntry {
+                swatch: Swatch::Fill {
+                    fill: palette::CLUSTERS[0].fade(0.14),
+                    stroke: Some(Stroke::solid(1.2, palette::CLUSTERS[0])),
+                },
+                label: lang.pick(
+                    &format!("集群凸包（{} 个；数字为企业数）", input.clusters.len()),
+                    &format!(
+                        "Cluster hull ({} clusters; number = firms)",
+                        input.clusters.len()
+                    ),
+                ),
+            }],
+        });
+    }
+
+    // Zones.
+    let mut zone_bounds: Vec<Xy> = Vec::new();
+    if s.zones.visible {
+        let mut items = Vec::new();
+        let mut batches_seen: Vec<Option<Batch>> = Vec::new();
+        let (mut any_footprint, mut any_point, mut any_provided) = (false, false, false);
+        for shape in input.zone_shapes {
+            let zone = &input.zones[shape.zone];
+            let color = palette::batch(zone.batch);
+            if !batches_seen.contains(&zone.batch) {
+                batches_seen.push(zone.batch);
+            }
+            let approx = zone.quality.is_approximate();
+            let name = short_zone_name(zone, lang.chinese());
+            let text = format!("{}{}", if approx { "≈" } else { "" }, name);
+            let selected = input.selection.zone == Some(shape.zone);
+            match &shape.kind {
+                ZoneShapeKind::Area { rings_xy, .. } => {
+                    if zone.quality == GeometryQuality::ApproximateFootprint {
+                        any_footprint = true;
+                    } else {
+                        any_provided = true;
+                    }
+                    let stroke = if approx {
+                        Stroke::dashed(1.8, color, 6.0, 4.0)
+                    } else {
+                        Stroke::solid(1.8, color)
+                    };
+                    for rings in rings_xy {
+                        if let Some(p) = polygon_from_rings(rings, color.fade(0.22), Some(stroke)) {
+                            zone_bounds.extend(p.rings[0].iter().copied());
+                            items.push(Item::Polygon(p));
+                        }
+                    }
+                    let (lo, hi) = shape.plane_bounds();
+                    labels.push(Label {
+                        at: Xy::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0),
+                        text,
+                        size_px: 14.0,
+                        color: palette::TEXT,
+                        priority: if selected { 300 } else { 200 },
+                        offset_px: [0.0, 0.0],
+                    });
+                }
+                ZoneShapeKind::Point(q) => {
+                    any_point = true;
+                    zone_bounds.push(*q);
+                    items.push(Item::Marker(MarkerItem {
+                        at: *q,
+                        shape: MarkerShape::Star,
+                        size_px: 16.0,
+                        fill: color,
+                        stroke: Some(Stroke::solid(1.2, Rgba::rgb(255, 255, 255))),
+                    }));
+                    labels.push(Label {
+                        at: *q,
+                        text,
+                        size_px: 14.0,
+                        color: palette::TEXT,
+                        priority: if selected { 300 } else { 190 },
+                        offset_px: [0.0, -17.0],
+                    });
+                }
+            }
+        }
+        layers.push(Layer {
+            kind: LayerKind::Zones,
+            opacity: s.zones.opacity,
+            items,
+        });
+        batches_seen.sort();
+        let mut entries: Vec<LegendEntry> = batches_seen
+            .iter()
+            .map(|b| LegendEntry {
+                swatch: Swatch::Fill {
+                    fill: palette::batch(*b).fade(0.22),
+                    stroke: Some(Stroke::solid(1.8, palette::batch(*b))),
+                },
+                label: batch_label(*b, s),
+            })
+            .collect();
+        if any_provided {
+            entries.push(LegendEntry {
+                swatch: Swatch::Line(Stroke::solid(1.8, palette::TEXT)),
+                label: lang.pick("边界（来自所载文件）", "Boundary (from the loaded file)"),
+            });
+        }
+        if any_footprint {
+            entries.push(LegendEntry {
+                swatch: Swatch::Line(Stroke::dashed(1.8, palette::TEXT, 6.0, 4.0)),
+                label: lang.pick(
+                    "≈ 近似范围（按规划面积绘制，非官方边界）",
+                    "≈ Approximate footprint (planned area, not an official boundary)",
+                ),
+            });
+        }
+        if any_point {
+            entries.push(LegendEntry {
+                swatch: Swatch::Marker {
+                    shape: MarkerShape::Star,
+                    fill: palette::TEXT,
+                },
+                label: lang.pick(
+                    "≈ 近似中心点（无范围资料）",
+                    "≈ Approximate centre (no boundary known)",
+                ),
+            });
+        }
+        legend.push(LegendSection {
+            title: lang.pick("产业集聚区", "Industry-cluster zones"),
+            entries,
+        });
+        let unlocated = input.zones.iter().filter(|z| !z.has_geometry()).count();
+        let approx_shown = input
+            .zone_shapes
+            .iter()
+            .any(|sh| input.zones[sh.zone].quality.is_approximate());
+        if approx_shown {
+            notes.push(lang.pick(
+                &format!(
+                    "≈ 集聚区位置和范围为近似（中心点为人工标定，范围按规划面积绘制）{}",
+                    if unlocated > 0 { format!("；{} 个集聚区尚无位置", unlocated) } else { String::new() }
+                ),
+                &format!(
+                    "≈ Zone locations and footprints are approximate (hand-placed centres; footprints drawn to the stated planned area){}",
+                    if unlocated > 0 { format!("; {unlocated} zones have no location yet") } else { String::new() }
+                ),
+            ));
+        }
+    }
+
+    // Firms.
+    let firm_bounds = bounds_of(input.firm_xy.iter());
+    if s.firms.visible && !input.firms.is_empty() {
+        let (colour, palette_v, entries): (Vec<u8>, Vec<Rgba>, Vec<LegendEntry>) =
+            match (s.firm_colour, input.labels) {
+                (FirmColour::Cluster, Some(lbl)) if lbl.len() == input.firms.len() => {
+                    let mut pal = vec![palette::NOISE];
+                    pal.extend(palette::CLUSTERS);
+                    let colour: Vec<u8> = lbl
+                        .iter()
+                        .map(|l| {
+                            if *l < 0 {
+                                0
+                            } else {
+                                1 + (*l as usize % palette::CLUSTERS.len()) as u8
+                            }
+                        })
+                        .collect();
+                    let noise = lbl.iter().filter(|l| **l < 0).count();
+                    let entries = vec![
+                        LegendEntry {
+                            swatch: Swatch::Dot(palette::CLUSTERS[0]),
+                            label: lang.pick(
+                                "集群内企业（按集群着色）",
+                                "Firm in a cluster (colour per cluster)",
+                            ),
+                        },
+                        LegendEntry {
+                            swatch: Swatch::Dot(palette::NOISE),
+                            label: lang
+                                .pick(&format!("噪声（{noise}）"), &format!("Noise ({noise})")),
+                        },
+                    ];
+                    (colour, pal, entries)
+                }
+                _ => {
+                    // Segment colours in the fit table's order; others grey.
+                    let seg_index: Vec<u8> = input
+                        .firms
+                        .segments
+                        .iter()
+                        .map(|name| {
+                            let key = canonical_segment(input.fit, name);
+                            input
+                                .fit
+                                .segments
+                                .iter()
+                                .position(|s| s.key == key)
+                                .map(|p| p.min(palette::SEGMENTS.len() - 2) as u8)
+                                .unwrap_or((palette::SEGMENTS.len() - 1) as u8)
+                        })
+                        .collect();
+                    let colour: Vec<u8> = input
+                        .firms
+                        .segment
+                        .iter()
+                        .map(|s| seg_index.get(*s as usize).copied().unwrap_or(5))
+                        .collect();
+                    let mut counts = [0usize; 6];
+                    for c in &colour {
+                        counts[*c as usize] += 1;
+                    }
+                    let mut entries = Vec::new();
+                    for (k, n) in counts.iter().enumerate() {
+                        if *n == 0 {
+                            continue;
+                        }
+                        let label = match input.fit.segments.get(k) {
+                            Some(seg) if k < 5 => lang.pick(&seg.label_zh, &seg.label_en),
+                            _ => lang.pick("其他 / 未知", "Other / unknown"),
+                        };
+                        entries.push(LegendEntry {
+                            swatch: Swatch::Dot(palette::SEGMENTS[k]),
+                            label: format!("{label} ({n})"),
+                        });
+                    }
+                    (colour, palette::SEGMENTS.to_vec(), entries)
+                }
+            };
+        layers.push(Layer {
+            kind: LayerKind::Firms,
+            opacity: s.firms.opacity,
+            items: vec![Item::Points(PointsItem {
+                xy: input.firm_xy.clone(),
+                colour: Arc::new(colour),
+                palette: palette_v,
+                radius_px: s.firm_radius_px,
+            })],
+        });
+        let title = if input.synthetic {
+            lang.pick(
+                &format!("VR/AR 企业（{} 家，合成示例数据）", input.firms.len()),
+                &format!("VR/AR firms ({}, SYNTHETIC sample)", input.firms.len()),
+            )
+        } else {
+            lang.pick(
+                &format!("VR/AR 企业（{} 家）", input.firms.len()),
+                &format!("VR/AR firms ({})", input.firms.len()),
+            )
+        };
+        legend.push(LegendSection { title, entries });
+        if input.synthetic {
+            notes.push(lang.pick(
+                "企业为合成示例数据，并非真实企业",
+                "Firms are a synthetic sample, not real companies",
+            ));
+        }
+    }
+
+    // Selection on top.
+    let mut sel_items = Vec::new();
+    if let Some(z) = input.selection.zone
+        && let Some(shape) = input.zone_shapes.iter().find(|sh| sh.zone == z)
+    {
+        match &shape.kind {
+            ZoneShapeKind::Area { rings_xy, .. } => {
+                for rings in rings_xy {
+                    for ring in rings {
+                        sel_items.push(Item::Line {
+                            points: ring.iter().map(|c| Xy::new(c.x, c.y)).collect(),
+                            stroke: Stroke::solid(3.0, palette::SELECTION),
+                        });
+                    }
+                }
+            }
+            ZoneShapeKind::Point(q) => sel_items.push(Item::Marker(MarkerItem {
+                at: *q,
+                shape: MarkerShape::Circle,
+                size_px: 26.0,
+                fill: Rgba::with_alpha(0, 0, 0, 0),
+                stroke: Some(Stroke::solid(3.0, palette::SELECTION)),
+            })),
+        }
+    }
+    if let Some(f) = input.selection.firm
+        && let Some(p) = input.firm_xy.get(f)
+    {
+        sel_items.push(Item::Marker(MarkerItem {
+            at: *p,
+            shape: MarkerShape::Circle,
+            size_px: 14.0,
+            fill: Rgba::with_alpha(0, 0, 0, 0),
+            stroke: Some(Stroke::solid(2.5, palette::SELECTION)),
+        }));
+    }
+    if !sel_items.is_empty() {
+        layers.push(Layer {
+            kind: LayerKind::Selection,
+            opacity: 1.0,
+            items: sel_items,
+        });
+    }
+
+    if !s.labels {
+        labels.clear();
+    }
+    let data_bounds = bounds_of(
+        zone_bounds
+            .iter()
+            .chain(firm_bounds.iter().flat_map(|(a, b)| [a, b])),
+    )
+    .or_else(|| input.basemap.district_bounds())
+    .unwrap_or((Xy::new(-40_000.0, -25_000.0), Xy::new(40_000.0, 25_000.0)));
+    Scene {
+        background: palette::WATER,
+        layers,
+        labels,
+        legend,
+        notes,
+        data_bounds,
+        projection: *input.projection,
+    }
+}

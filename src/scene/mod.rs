@@ -1,0 +1,237 @@
+//! A backend-free picture of the map: layers of polygons, lines, markers, point sets and
+//! rasters in plane metres, plus labels and a legend. The window and the exporters draw the
+//! same `Scene`, so a saved picture matches the screen. Colours live here and nowhere else.
+
+mod basemap;
+mod build;
+pub mod labels;
+pub mod palette;
+pub mod raster;
+mod settings;
+pub mod viewport;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use basemap::Basemap;
+pub use build::{SceneInput, Selection, build, short_zone_name};
+pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings};
+pub use viewport::{ScaleBar, Viewport, north_angle, scale_bar};
+
+use crate::crs::Projection;
+use crate::model::Xy;
+
+/// The bundled Simplified Chinese font (Noto Sans SC subset, SIL OFL 1.1, made by
+/// `scripts/make_font.py`): every backend draws text with it.
+pub const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Subset.otf");
+
+/// An sRGB colour with straight (unmultiplied) alpha.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Rgba(pub [u8; 4]);
+
+impl Rgba {
+    pub const fn rgb(r: u8, g: u8, b: u8) -> Self {
+        Self([r, g, b, 255])
+    }
+
+    pub const fn with_alpha(r: u8, g: u8, b: u8, a: u8) -> Self {
+        Self([r, g, b, a])
+    }
+
+    /// The same colour with its alpha multiplied by `f` (0..1).
+    pub fn fade(self, f: f32) -> Self {
+        let [r, g, b, a] = self.0;
+        Self([r, g, b, (a as f32 * f.clamp(0.0, 1.0)).round() as u8])
+    }
+
+    /// `#rrggbb` (alpha is written separately in SVG).
+    pub fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0[0], self.0[1], self.0[2])
+    }
+
+    pub fn alpha_f32(self) -> f32 {
+        self.0[3] as f32 / 255.0
+    }
+}
+
+/// An outline: width in pixels, colour, optional dash pattern (on, off) in pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stroke {
+    pub width_px: f32,
+    pub color: Rgba,
+    pub dash_px: Option<(f32, f32)>,
+}
+
+impl Stroke {
+    pub const fn solid(width_px: f32, color: Rgba) -> Self {
+        Self {
+            width_px,
+            color,
+            dash_px: None,
+        }
+    }
+
+    pub const fn dashed(width_px: f32, color: Rgba, on: f32, off: f32) -> Self {
+        Self {
+            width_px,
+            color,
+            dash_px: Some((on, off)),
+        }
+    }
+}
+
+/// A filled polygon with holes, pre-triangulated for GPU drawing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolygonItem {
+    /// Exterior ring then holes, each closed.
+    pub rings: Vec<Vec<Xy>>,
+    /// Triangulation vertices (earcut order) and triangle indices into them.
+    pub vertices: Vec<Xy>,
+    pub triangles: Vec<u32>,
+    pub fill: Rgba,
+    pub stroke: Option<Stroke>,
+}
+
+/// Marker shapes for point features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MarkerShape {
+    Circle,
+    Star,
+    Square,
+}
+
+/// A symbol drawn at a fixed pixel size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarkerItem {
+    pub at: Xy,
+    pub shape: MarkerShape,
+    pub size_px: f32,
+    pub fill: Rgba,
+    pub stroke: Option<Stroke>,
+}
+
+/// Many points drawn as small discs (firms). Drawn through [`raster::rasterize_points`] by
+/// every backend so that millions of points stay fast.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointsItem {
+    pub xy: Arc<Vec<Xy>>,
+    /// Palette index per point (same length as `xy`); 255 = do not draw.
+    pub colour: Arc<Vec<u8>>,
+    pub palette: Vec<Rgba>,
+    pub radius_px: f32,
+}
+
+/// An image laid on the plane (the density surface). Row 0 is the northern edge.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RasterItem {
+    /// South-west corner.
+    pub origin: Xy,
+    pub cell_m: f64,
+    pub width: usize,
+    pub height: usize,
+    /// Straight-alpha RGBA, `height` rows of `width`, north row first.
+    pub rgba: Arc<Vec<u8>>,
+}
+
+/// One drawable thing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Polygon(PolygonItem),
+    Line { points: Vec<Xy>, stroke: Stroke },
+    Marker(MarkerItem),
+    Points(PointsItem),
+    Raster(RasterItem),
+}
+
+/// Which layer a set of items belongs to (drawing order is the order of [`Scene::layers`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LayerKind {
+    Land,
+    Districts,
+    Density,
+    Clusters,
+    Zones,
+    Firms,
+    Selection,
+}
+
+/// A visible layer and its opacity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub kind: LayerKind,
+    pub opacity: f32,
+    pub items: Vec<Item>,
+}
+
+/// A text label anchored on the plane; placement decides which ones fit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub at: Xy,
+    pub text: String,
+    pub size_px: f32,
+    pub color: Rgba,
+    /// Higher wins when labels collide.
+    pub priority: i32,
+    /// Offset of the label's centre from the anchor, pixels (y down).
+    pub offset_px: [f32; 2],
+}
+
+/// What a legend entry's symbol looks like.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Swatch {
+    Fill {
+        fill: Rgba,
+        stroke: Option<Stroke>,
+    },
+    Line(Stroke),
+    Marker {
+        shape: MarkerShape,
+        fill: Rgba,
+    },
+    Dot(Rgba),
+    /// A colour ramp with its low and high labels.
+    Ramp {
+        colors: Vec<Rgba>,
+        low: String,
+        high: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegendEntry {
+    pub swatch: Swatch,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegendSection {
+    pub title: String,
+    pub entries: Vec<LegendEntry>,
+}
+
+/// The whole picture.
+#[derive(Clone, Debug)]
+pub struct Scene {
+    pub background: Rgba,
+    pub layers: Vec<Layer>,
+    pub labels: Vec<Label>,
+    /// Legend for exactly the layers in `layers`.
+    pub legend: Vec<LegendSection>,
+    /// Caveats to print with the picture (approximate geometry, synthetic data).
+    pub notes: Vec<String>,
+    /// Plane bounds of the data (zones with geometry and firms).
+    pub data_bounds: (Xy, Xy),
+    pub projection: Projection,
+}
+
+impl Scene {
+    pub fn layer(&self, kind: LayerKind) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.kind == kind)
+    }
+
+    /// True when any approximate geometry is drawn.
+    pub fn shows_approximate_geometry(&self) -> bool {
+        self.notes.iter().any(|n| n.contains('≈'))
+    }
+}
