@@ -72,10 +72,8 @@ pub struct ClusterAtlasApp {
 
 impl ClusterAtlasApp {
     /// Starts on the bundled data (or `initial` files), restoring `settings`.
-    pub fn new(ctx: &egui::Context, settings: Option<Settings>, initial: Vec<Command>) -> Self {
-        fonts::install(ctx);
-        // A light theme matches the map and printed briefings.
-        ctx.set_visuals(egui::Visuals::light());
+    /// Fonts and visuals are installed into the context on the first frame.
+    pub fn new(settings: Option<Settings>, initial: Vec<Command>) -> Self {
         let (data, mut messages) = match Dataset::bundled() {
             Ok(d) => (d, Vec::new()),
             Err(e) => {
@@ -142,7 +140,7 @@ impl ClusterAtlasApp {
             commands: initial,
             advice: None,
             panels: panels::PanelState::default(),
-            fonts_installed: true,
+            fonts_installed: false,
         };
         if app.commands.is_empty() {
             app.commands.push(Command::RunAnalysis);
@@ -168,7 +166,7 @@ impl ClusterAtlasApp {
                 let settings = cc
                     .storage
                     .and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY));
-                Ok(Box::new(Self::new(&cc.egui_ctx, settings, initial)))
+                Ok(Box::new(Self::new(settings, initial)))
             }),
         )
     }
@@ -204,6 +202,8 @@ impl ClusterAtlasApp {
     pub fn logic(&mut self, ctx: &egui::Context) {
         if !self.fonts_installed {
             fonts::install(ctx);
+            // A light theme matches the map and printed briefings.
+            ctx.set_visuals(egui::Visuals::light());
             self.fonts_installed = true;
         }
         let Some(job) = &self.job else {

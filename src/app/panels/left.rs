@@ -178,24 +178,25 @@ impl ClusterAtlasApp {
         egui::Grid::new("analysis-params")
             .num_columns(2)
             .show(ui, |ui| {
-                ui.label(&eps_l);
-                ui.add(
-                    egui::DragValue::new(&mut self.settings.eps_m)
-                        .range(10.0..=20_000.0)
-                        .speed(5.0)
-                        .suffix(" m"),
-                );
+                let l = ui.label(&eps_l);
+                let eps = egui::DragValue::new(&mut self.settings.eps_m)
+                    .range(10.0..=20_000.0)
+                    .speed(5.0)
+                    .suffix(" m");
+                ui.add(eps).labelled_by(l.id);
                 ui.end_row();
-                ui.label(&min_l);
-                ui.add(egui::DragValue::new(&mut self.settings.min_pts).range(1..=10_000));
+                let l = ui.label(&min_l);
+                ui.add(egui::DragValue::new(&mut self.settings.min_pts).range(1..=10_000))
+                    .labelled_by(l.id);
                 ui.end_row();
-                ui.label(&area_l);
+                let l = ui.label(&area_l);
+                let selected = if self.settings.study_area == StudyAreaChoice::Bbox {
+                    bbox_l.clone()
+                } else {
+                    hull_l.clone()
+                };
                 egui::ComboBox::from_id_salt("study-area")
-                    .selected_text(if self.settings.study_area == StudyAreaChoice::Bbox {
-                        bbox_l.clone()
-                    } else {
-                        hull_l.clone()
-                    })
+                    .selected_text(selected)
                     .show_ui(ui, |ui| {
                         ui.selectable_value(
                             &mut self.settings.study_area,
@@ -207,15 +208,16 @@ impl ClusterAtlasApp {
                             StudyAreaChoice::Hull,
                             hull_l.clone(),
                         );
-                    });
+                    })
+                    .response
+                    .labelled_by(l.id);
                 ui.end_row();
-                ui.label(&bw_l);
-                ui.add(
-                    egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
-                        .range(50.0..=20_000.0)
-                        .speed(10.0)
-                        .suffix(" m"),
-                );
+                let l = ui.label(&bw_l);
+                let bw = egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
+                    .range(50.0..=20_000.0)
+                    .speed(10.0)
+                    .suffix(" m");
+                ui.add(bw).labelled_by(l.id);
                 ui.end_row();
             });
         let busy = self.is_busy();
@@ -245,10 +247,12 @@ impl ClusterAtlasApp {
             self.tr("噪声", "Noise"),
             noise
         ));
+        // The run time goes in the tooltip so the panel stays the same from run to run.
         ui.small(format!(
-            "eps {:.0} m · min_pts {} · {:.2} s",
-            r.params.dbscan.eps_m, r.params.dbscan.min_pts, r.seconds
-        ));
+            "eps {:.0} m · min_pts {}",
+            r.params.dbscan.eps_m, r.params.dbscan.min_pts
+        ))
+        .on_hover_text(format!("{:.3} s", r.seconds));
         let ce = &a.clark_evans;
         if ce.is_available() {
             let verdict = if ce.p < 0.05 {
@@ -356,12 +360,11 @@ impl ClusterAtlasApp {
             );
         }
         ui.horizontal(|ui| {
-            ui.label(self.tr("范围半径（米）", "Radius (m)"));
-            ui.add(
-                egui::DragValue::new(&mut self.settings.advisor_radius_m)
-                    .range(200.0..=20_000.0)
-                    .speed(50.0),
-            );
+            let l = ui.label(self.tr("范围半径（米）", "Radius (m)"));
+            let r = egui::DragValue::new(&mut self.settings.advisor_radius_m)
+                .range(200.0..=20_000.0)
+                .speed(50.0);
+            ui.add(r).labelled_by(l.id);
         });
         if ui
             .button(self.tr("恢复默认权重", "Default weights"))

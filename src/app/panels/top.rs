@@ -182,7 +182,7 @@ impl ClusterAtlasApp {
                     };
                     ui.colored_label(c, &m.text);
                     if ui
-                        .small_button("✕")
+                        .small_button("×")
                         .on_hover_text(self.tr("关闭", "Dismiss"))
                         .clicked()
                     {

@@ -1,0 +1,183 @@
+//! The window, driven headless with egui_kittest: widgets found by their labels, clicked, and
+//! the results read back from the screen.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use cluster_atlas::app::{ClusterAtlasApp, Command};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+fn harness() -> Harness<'static, ClusterAtlasApp> {
+    let app = ClusterAtlasApp::new(None, Vec::new());
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1400.0])
+        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
+    wait_idle(&mut h);
+    h
+}
+
+/// Steps frames until the background job has finished.
+fn wait_idle(h: &mut Harness<'static, ClusterAtlasApp>) {
+    let t0 = Instant::now();
+    loop {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "job did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(3);
+}
+
+fn label_text(h: &Harness<'static, ClusterAtlasApp>, contains: &str) -> String {
+    let node = h.get_by_label_contains(contains).accesskit_node();
+    node.label().or_else(|| node.value()).unwrap_or_default()
+}
+
+#[test]
+fn starts_on_bundled_data_with_fifteen_zone_rows() {
+    let h = harness();
+    for k in 1..=15 {
+        let id = format!("Z{k:02}");
+        assert!(
+            h.query_by_label(&id).is_some(),
+            "zones table row {id} missing"
+        );
+    }
+    assert!(h.query_by_label("Z16").is_none());
+    // Unidentified slots carry the hint.
+    assert_eq!(
+        h.query_all_by_label_contains("请载入官方集聚区文件")
+            .count(),
+        8
+    );
+    assert!(h.query_by_label_contains("2000 家企业").is_some());
+    assert!(
+        label_text(&h, "集群数").contains("38"),
+        "{}",
+        label_text(&h, "集群数")
+    );
+}
+
+#[test]
+fn clicking_a_zone_shows_it_in_the_inspector() {
+    let mut h = harness();
+    h.get_by_label("Z03").click();
+    h.run_steps(4);
+    assert!(
+        h.query_by_label("龙华高新区未来产业集聚区（原观澜高新园未来产业集聚区）")
+            .is_some()
+    );
+    assert_eq!(h.state().selection.zone, Some(2));
+    assert!(h.query_by_label_contains("区内企业").is_some());
+}
+
+#[test]
+fn switching_language_changes_the_labels() {
+    let mut h = harness();
+    assert!(h.query_by_label("图层").is_some());
+    assert!(h.query_by_label("Layers").is_none());
+    h.get_by_label("English").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Layers").is_some());
+    assert!(h.query_by_label("图层").is_none());
+    assert!(h.query_by_label("Run analysis").is_some());
+    assert_eq!(
+        h.query_all_by_label_contains("Not identified: no boundary yet")
+            .count(),
+        8
+    );
+}
+
+#[test]
+fn running_the_analysis_changes_the_cluster_count() {
+    let mut h = harness();
+    let before = label_text(&h, "集群数");
+    h.state_mut().settings.eps_m = 250.0;
+    h.get_by_label("运行分析").click();
+    h.run_steps(2);
+    wait_idle(&mut h);
+    let after = label_text(&h, "集群数");
+    assert_ne!(before, after);
+    assert_eq!(
+        h.state().results.as_ref().unwrap().params.dbscan.eps_m,
+        250.0
+    );
+    let n = h.state().n_clusters().unwrap();
+    assert!(after.contains(&n.to_string()), "{after} vs {n}");
+}
+
+#[test]
+fn a_broken_file_shows_an_error_and_keeps_the_old_firms() {
+    let dir = common::temp_dir("gui-broken");
+    let bad = dir.join("broken.csv");
+    std::fs::write(&bad, "名称,备注\n甲,没有坐标\n").unwrap();
+    let mut h = harness();
+    let firms_before = h.state().data.firms.len();
+    h.state_mut()
+        .push(Command::LoadFirms(bad.clone(), Default::default()));
+    h.run_steps(2);
+    wait_idle(&mut h);
+    assert_eq!(h.state().data.firms.len(), firms_before);
+    assert!(
+        h.query_by_label_contains("企业文件未载入，当前数据保留")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("经度").is_some()
+            || h.query_by_label_contains("longitude").is_some()
+    );
+    assert!(h.query_by_label_contains("2000 家企业").is_some());
+}
+
+#[test]
+fn a_good_file_replaces_the_firms_and_reports_skipped_rows() {
+    let dir = common::temp_dir("gui-good");
+    let f = dir.join("firms.csv");
+    std::fs::write(&f, "id,name,lng,lat,segment\nA,甲,114.05,22.54,hardware\nB,乙,abc,22.5,hardware\nC,丙,114.06,22.55,content_software\n").unwrap();
+    let mut h = harness();
+    h.state_mut()
+        .push(Command::LoadFirms(f, Default::default()));
+    h.run_steps(2);
+    wait_idle(&mut h);
+    wait_idle(&mut h);
+    assert_eq!(h.state().data.firms.len(), 2);
+    assert!(!h.state().data.synthetic);
+    assert!(
+        h.query_by_label_contains("line 3").is_some()
+            || h.query_by_label_contains("行 3").is_some()
+    );
+}
+
+#[test]
+fn settings_survive_a_round_trip_and_old_files_still_load() {
+    let mut s = cluster_atlas::app::Settings {
+        eps_m: 321.0,
+        ..Default::default()
+    };
+    s.scene.lang = cluster_atlas::scene::Lang::En;
+    let text = ron_like(&s);
+    let back: cluster_atlas::app::Settings = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, s);
+    // A settings file from an older version with fewer fields still loads with defaults.
+    let old: cluster_atlas::app::Settings =
+        serde_json::from_str(r#"{"eps_m": 800.0, "scene": {"lang": "en"}}"#).unwrap();
+    assert_eq!(old.eps_m, 800.0);
+    assert_eq!(old.min_pts, 5);
+    assert!(old.scene.zones.visible);
+}
+
+fn ron_like(s: &cluster_atlas::app::Settings) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+#[test]
+fn initial_map_snapshot() {
+    let mut h = harness();
+    h.run_steps(2);
+    h.snapshot("initial_window");
+}
