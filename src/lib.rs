@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod app;
 pub mod crs;
 pub mod data;
+pub mod export;
 pub mod index;
 pub mod model;
 pub mod output;

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod inputs;
+mod render;
 mod suggest;
 
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ pub enum Command {
     /// zones), with the reasons, rank stability and the policy that applies; or, with
     /// --for-zone, the best candidate firms for a zone.
     Suggest(suggest::SuggestArgs),
+    /// Make a briefing map picture (PNG or SVG): title, legend, true scale bar, north arrow,
+    /// sources and parameters, in one step; --atlas makes one page per zone.
+    Render(render::RenderArgs),
     /// Convert a CSV's longitude/latitude columns between WGS-84, GCJ-02 (Amap) and BD-09
     /// (Baidu), keeping every other column.
     Convert(ConvertArgs),
@@ -123,6 +127,7 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Analyze(a) => analyze::run(a),
         Command::Suggest(s) => suggest::run(s),
+        Command::Render(r) => render::run(r),
         Command::Convert(c) => convert(c),
         Command::Sample(s) => sample(s),
         Command::Info => info(),

@@ -58,6 +58,7 @@ pub fn short_zone_name(z: &Zone, chinese: bool) -> String {
             s.truncate(i);
         }
     }
+    s = s.trim().to_string();
     for suffix in [
         "未来产业集聚区",
         "新兴产业集聚区",

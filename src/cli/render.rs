@@ -1,0 +1,213 @@
+//! `cluster-atlas render`: a briefing picture (PNG or SVG) in one step.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+
+use cluster_atlas::analysis::relocate::Weights;
+use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams, density};
+use cluster_atlas::data::bundled;
+use cluster_atlas::export::{self, ExportData, ExportOptions, Extent, Format, Preset};
+use cluster_atlas::index::SpatialIndex;
+use cluster_atlas::scene::{self, Basemap, FirmColour, Lang, SceneInput, SceneSettings, Selection};
+
+use super::InputArgs;
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Run the cluster analysis and draw the cluster hulls (with --colour cluster, colour
+    /// firms by cluster).
+    #[arg(long)]
+    pub analysis: bool,
+    /// DBSCAN eps in metres (with --analysis).
+    #[arg(long, default_value_t = 500.0)]
+    pub eps_m: f64,
+    /// DBSCAN minimum points (with --analysis).
+    #[arg(long, default_value_t = 5)]
+    pub min_pts: usize,
+    /// Colour firms by segment or by cluster.
+    #[arg(long, default_value = "segment", value_name = "segment|cluster")]
+    pub colour: String,
+    /// Draw the kernel-density surface (bandwidth --bandwidth-m).
+    #[arg(long)]
+    pub density: bool,
+    #[arg(long, default_value_t = 800.0)]
+    pub bandwidth_m: f64,
+    /// Leave out the map labels.
+    #[arg(long)]
+    pub no_labels: bool,
+    /// Page: slide (1920×1080), a4, a4p (portrait), a3.
+    #[arg(long, default_value = "slide")]
+    pub preset: String,
+    /// Resolution for paper presets (default 300).
+    #[arg(long)]
+    pub dpi: Option<u32>,
+    /// Custom size in pixels, e.g. 2400x1600 (overrides --preset).
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<String>,
+    /// Language of all text: zh, en or both.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Title (default: a description of the map in the chosen language).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Subtitle (default: what is shown and the clustering parameters).
+    #[arg(long)]
+    pub subtitle: Option<String>,
+    /// What to frame: all, zone:Z03, or bbox:min_lon,min_lat,max_lon,max_lat (WGS-84).
+    #[arg(long, default_value = "all")]
+    pub extent: String,
+    /// One page per zone with geometry, all at the same scale, into the folder --out.
+    #[arg(long)]
+    pub atlas: bool,
+    /// Date printed in the footer (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Output file (.png or .svg), or a folder with --atlas.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub out: PathBuf,
+    /// Picture format for --atlas: png or svg.
+    #[arg(long, default_value = "png")]
+    pub format: String,
+}
+
+pub fn run(a: RenderArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let lang = Lang::parse(&a.lang)
+        .ok_or_else(|| anyhow!("--lang must be zh, en or both, got '{}'", a.lang))?;
+    let mut preset = Preset::parse(&a.preset)
+        .ok_or_else(|| anyhow!("--preset must be slide, a4, a4p or a3, got '{}'", a.preset))?;
+    if let Some(s) = &a.size {
+        let (w, h) = s
+            .split_once(['x', 'X', '×'])
+            .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
+            .ok_or_else(|| anyhow!("--size must look like 2400x1600, got '{s}'"))?;
+        preset = Preset::Custom(w, h);
+    }
+    let dpi = a.dpi.unwrap_or(preset.default_dpi());
+    if !(30..=1200).contains(&dpi) {
+        bail!("--dpi must be between 30 and 1200");
+    }
+    let colour = match a.colour.as_str() {
+        "segment" => FirmColour::Segment,
+        "cluster" => FirmColour::Cluster,
+        other => bail!("--colour must be segment or cluster, got '{other}'"),
+    };
+    let extent = Extent::parse(&a.extent)?;
+    let inputs = a.inputs.load()?;
+    let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
+    // The window's projection, so the CLI and the window draw the same picture.
+    let projection = cluster_atlas::crs::Projection::default();
+    let index = SpatialIndex::build_with(projection, firms, zones);
+    let basemap = Basemap::new(&bundled::land(), &bundled::districts(), &projection);
+    let fit = bundled::fit_table()?;
+    let params = AnalysisParams {
+        dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
+        ..Default::default()
+    };
+    let result = if a.analysis || colour == FirmColour::Cluster {
+        Some(analysis::analyse(
+            firms,
+            zones,
+            &index,
+            &params,
+            &|_, _| {},
+        )?)
+    } else {
+        None
+    };
+    let dens = a
+        .density
+        .then(|| density::kernel_density(&index.firm_xy, a.bandwidth_m, 400_000));
+    let settings = SceneSettings {
+        lang,
+        firm_colour: colour,
+        density: scene::LayerStyle {
+            visible: a.density,
+            ..SceneSettings::default().density
+        },
+        density_bandwidth_m: a.bandwidth_m,
+        labels: !a.no_labels,
+        ..SceneSettings::default()
+    };
+    let sc = scene::build(
+        &SceneInput {
+            projection: &projection,
+            basemap: &basemap,
+            zones,
+            zone_shapes: &index.zone_shapes,
+            firms,
+            firm_xy: &index.firm_xy,
+            fit: &fit,
+            labels: result.as_ref().map(|r| r.labels.as_slice()),
+            clusters: result
+                .as_ref()
+                .map(|r| r.clusters.as_slice())
+                .unwrap_or(&[]),
+            density: dens.as_ref(),
+            selection: Selection::default(),
+            synthetic: inputs.synthetic,
+        },
+        &settings,
+    );
+    let stamp = export::stamp_for(
+        &inputs.zones.report,
+        &inputs.firms.report,
+        inputs.synthetic,
+        result.as_ref().map(|_| &params),
+        Some(&Weights::default()),
+        lang,
+    );
+    let subtitle = a.subtitle.clone().or_else(|| {
+        Some(export::default_subtitle(
+            lang,
+            firms.len(),
+            inputs.synthetic,
+            result
+                .as_ref()
+                .map(|r| (r.clusters.len(), params.dbscan.eps_m, params.dbscan.min_pts)),
+        ))
+    });
+    let opts = ExportOptions {
+        preset,
+        dpi,
+        lang,
+        title: a.title.clone(),
+        subtitle,
+        extent,
+        date: a.date.clone().unwrap_or_else(export::today),
+    };
+    let data = ExportData {
+        scene: &sc,
+        zones,
+        index: &index,
+    };
+    if a.atlas {
+        let format = match a.format.to_ascii_lowercase().as_str() {
+            "png" => Format::Png,
+            "svg" => Format::Svg,
+            other => bail!("--format must be png or svg, got '{other}'"),
+        };
+        let files = export::export_atlas(&a.out, format, &data, &opts, &stamp)?;
+        eprintln!(
+            "wrote {} atlas pages at one scale into {} in {:.2} s",
+            files.len(),
+            a.out.display(),
+            t0.elapsed().as_secs_f64()
+        );
+    } else {
+        export::export_file(&a.out, &data, &opts, &stamp)
+            .with_context(|| "cannot export".to_string())?;
+        let (w, h) = preset.size_px(dpi);
+        eprintln!(
+            "wrote {} ({w}×{h} px, {dpi} dpi) in {:.2} s",
+            a.out.display(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! The vector backend: SVG with text as real text (Chinese included) so it stays editable and
+//! searchable; rasters (firm dots, density) embedded as PNG images.
+
+use std::fmt::Write;
+
+use super::canvas::{Anchor, Canvas, Line, PageImage, TextStyle};
+use super::text;
+use crate::scene::Rgba;
+
+/// A page being written as SVG.
+pub struct SvgCanvas {
+    w: f32,
+    h: f32,
+    body: String,
+    clip_id: usize,
+    open_clips: usize,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn num(v: f32) -> String {
+    // Two decimals is a hundredth of a pixel; trim trailing zeros for size and stability.
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+fn fill_attr(c: Option<Rgba>) -> String {
+    match c {
+        Some(c) if c.0[3] > 0 => {
+            if c.0[3] == 255 {
+                format!(r#" fill="{}""#, c.hex())
+            } else {
+                format!(
+                    r#" fill="{}" fill-opacity="{}""#,
+                    c.hex(),
+                    num(c.alpha_f32())
+                )
+            }
+        }
+        _ => r#" fill="none""#.into(),
+    }
+}
+
+fn line_attr(l: Option<Line>) -> String {
+    match l {
+        Some(l) => {
+            let mut s = format!(
+                r#" stroke="{}" stroke-width="{}" stroke-linejoin="round""#,
+                l.color.hex(),
+                num(l.width)
+            );
+            if l.color.0[3] < 255 {
+                let _ = write!(s, r#" stroke-opacity="{}""#, num(l.color.alpha_f32()));
+            }
+            if let Some((on, off)) = l.dash {
+                let _ = write!(s, r#" stroke-dasharray="{} {}""#, num(on), num(off));
+            } else {
+                s.push_str(r#" stroke-linecap="round""#);
+            }
+            s
+        }
+        None => String::new(),
+    }
+}
+
+/// Standard base64 (for embedded PNG images).
+pub fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+impl SvgCanvas {
+    pub fn new(w: f32, h: f32) -> Self {
+        Self {
+            w,
+            h,
+            body: String::new(),
+            clip_id: 0,
+            open_clips: 0,
+        }
+    }
+
+    /// The finished document.
+    pub fn finish(mut self, title: &str) -> String {
+        while self.open_clips > 0 {
+            self.pop_clip();
+        }
+        format!(
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                "\n",
+                r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="'Noto Sans SC', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif">"#,
+                "\n<title>{t}</title>\n{b}</svg>\n"
+            ),
+            w = num(self.w),
+            h = num(self.h),
+            t = esc(title),
+            b = self.body
+        )
+    }
+}
+
+fn path_d(rings: &[Vec<[f32; 2]>], close: bool) -> String {
+    let mut d = String::new();
+    for ring in rings {
+        for (k, p) in ring.iter().enumerate() {
+            let _ = write!(
+                d,
+                "{}{} {}",
+                if k == 0 { "M" } else { "L" },
+                num(p[0]),
+                num(p[1])
+            );
+        }
+        if close {
+            d.push('Z');
+        }
+    }
+    d
+}
+
+impl Canvas for SvgCanvas {
+    fn size(&self) -> (f32, f32) {
+        (self.w, self.h)
+    }
+
+    fn shape(&mut self, rings: &[Vec<[f32; 2]>], fill: Option<Rgba>, line: Option<Line>) {
+        let _ = writeln!(
+            self.body,
+            r#"<path d="{}" fill-rule="evenodd"{}{}/>"#,
+            path_d(rings, true),
+            fill_attr(fill),
+            line_attr(line)
+        );
+    }
+
+    fn polyline(&mut self, points: &[[f32; 2]], line: Line) {
+        let _ = writeln!(
+            self.body,
+            r#"<path d="{}" fill="none"{}/>"#,
+            path_d(&[points.to_vec()], false),
+            line_attr(Some(line))
+        );
+    }
+
+    fn circle(&mut self, c: [f32; 2], r: f32, fill: Option<Rgba>, line: Option<Line>) {
+        let _ = writeln!(
+            self.body,
+            r#"<circle cx="{}" cy="{}" r="{}"{}{}/>"#,
+            num(c[0]),
+            num(c[1]),
+            num(r),
+            fill_attr(fill),
+            line_attr(line)
+        );
+    }
+
+    fn text(&mut self, x: f32, y: f32, t: &str, style: &TextStyle) {
+        let TextStyle {
+            size,
+            color,
+            anchor,
+            halo,
+            bold,
+        } = *style;
+        let (asc, desc) = text::vertical_metrics(size);
+        let (ta, yy) = match anchor {
+            Anchor::LeftBaseline => ("start", y),
+            Anchor::RightBaseline => ("end", y),
+            Anchor::Center => ("middle", y + (asc + desc) / 2.0),
+        };
+        let halo_attr = halo
+            .map(|h| format!(r#" stroke="{}" stroke-opacity="{}" stroke-width="{}" stroke-linejoin="round" paint-order="stroke""#, h.hex(), num(h.alpha_f32()), num(size / 6.0)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            self.body,
+            r#"<text x="{}" y="{}" font-size="{}" text-anchor="{}"{}{}{}>{}</text>"#,
+            num(x),
+            num(yy),
+            num(size),
+            ta,
+            fill_attr(Some(color)),
+            if bold { r#" font-weight="bold""# } else { "" },
+            halo_attr,
+            esc(t)
+        );
+    }
+
+    fn image(&mut self, x: f32, y: f32, w: f32, h: f32, img: &PageImage, smooth: bool) {
+        let Some(size) = tiny_skia::IntSize::from_wh(img.width as u32, img.height as u32) else {
+            return;
+        };
+        let Some(pm) = tiny_skia::Pixmap::from_vec(img.rgba_premultiplied.to_vec(), size) else {
+            return;
+        };
+        let Ok(png) = pm.encode_png() else { return };
+        let _ = writeln!(
+            self.body,
+            r#"<image x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none"{} href="data:image/png;base64,{}"/>"#,
+            num(x),
+            num(y),
+            num(w),
+            num(h),
+            if smooth {
+                ""
+            } else {
+                r#" style="image-rendering:pixelated""#
+            },
+            base64(&png)
+        );
+    }
+
+    fn push_clip(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        self.clip_id += 1;
+        let id = self.clip_id;
+        let _ = writeln!(
+            self.body,
+            r#"<clipPath id="clip{id}"><rect x="{}" y="{}" width="{}" height="{}"/></clipPath><g clip-path="url(#clip{id})">"#,
+            num(x),
+            num(y),
+            num(w),
+            num(h)
+        );
+        self.open_clips += 1;
+    }
+
+    fn pop_clip(&mut self) {
+        if self.open_clips > 0 {
+            self.body.push_str("</g>\n");
+            self.open_clips -= 1;
+        }
+    }
+
+    fn begin_group(&mut self, name: &str) {
+        let _ = writeln!(self.body, r#"<g id="{}">"#, esc(name));
+    }
+
+    fn end_group(&mut self) {
+        self.body.push_str("</g>\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_known_values() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn numbers_are_compact() {
+        assert_eq!(num(1.0), "1");
+        assert_eq!(num(1.25), "1.25");
+        assert_eq!(num(-0.001), "0");
+    }
+}

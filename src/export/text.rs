@@ -1,0 +1,76 @@
+//! Text metrics and glyph rasterising with the bundled font (ab_glyph), shared by the layout
+//! and the PNG backend so both agree on how wide a text is.
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+
+use crate::scene::FONT_BYTES;
+
+/// The bundled font, parsed once.
+pub fn font() -> Option<FontRef<'static>> {
+    FontRef::try_from_slice(FONT_BYTES).ok()
+}
+
+/// Width of a single-line text in pixels at `size` (em) pixels.
+pub fn text_width(text: &str, size: f32) -> f32 {
+    let Some(f) = font() else {
+        return crate::scene::labels::text_width(text, size);
+    };
+    let scaled = f.as_scaled(PxScale::from(size));
+    let mut w = 0.0;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            w += scaled.kern(p, id);
+        }
+        w += scaled.h_advance(id);
+        prev = Some(id);
+    }
+    w
+}
+
+/// Characters of `text` the font cannot draw.
+pub fn missing_glyphs(text: &str) -> Vec<char> {
+    let Some(f) = font() else {
+        return text.chars().collect();
+    };
+    text.chars()
+        .filter(|c| !c.is_control() && *c != ' ' && f.glyph_id(*c).0 == 0)
+        .collect()
+}
+
+/// Ascent (positive) and descent (negative) in pixels at `size`.
+pub fn vertical_metrics(size: f32) -> (f32, f32) {
+    match font() {
+        Some(f) => {
+            let s = f.as_scaled(PxScale::from(size));
+            (s.ascent(), s.descent())
+        }
+        None => (size * 0.88, -size * 0.12),
+    }
+}
+
+/// Calls `put(x, y, coverage)` for every covered pixel of `text` with its baseline origin at
+/// (x, y).
+pub fn rasterize(text: &str, size: f32, x: f32, y: f32, mut put: impl FnMut(i32, i32, f32)) {
+    let Some(f) = font() else { return };
+    let scale = PxScale::from(size);
+    let scaled = f.as_scaled(scale);
+    let mut pen = x;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            pen += scaled.kern(p, id);
+        }
+        let glyph = id.with_scale_and_position(scale, ab_glyph::point(pen, y));
+        if let Some(outlined) = f.outline_glyph(glyph) {
+            let b = outlined.px_bounds();
+            outlined.draw(|gx, gy, cov| {
+                put(b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov)
+            });
+        }
+        pen += scaled.h_advance(id);
+        prev = Some(id);
+    }
+}
