@@ -30,6 +30,8 @@ chars.update(chr(c) for c in range(0x20, 0x7F))
 chars.update(chr(c) for c in range(0xA0, 0x100))
 chars.update("–—‘’“”…·•′″‰※←↑→↓↔⇧⇩⇦⇨°±×÷²³¹µ≈≤≥≠−∑√∞·⋯■□▲△▶▼◆◇○●◎★☆✓✔✕✗⊕⊙")
 chars.update("，。、；：？！（）《》〈〉【】「」『』〔〕—…～￥％＋－＝／")
+# Guangdong place-name characters that GB2312 lacks (大埗, 漖, 塱, 滘, 磡, 冚, 孖, 氹, 坜 ...).
+chars.update("漖埗塱滘磡冚孖氹坜埕塅垅鲘畬沥涌圳塘蚝笋岽")
 for path in glob.glob("data/*") + glob.glob("src/**/*.rs", recursive=True) + ["README.md"]:
     if os.path.isfile(path):
         try:

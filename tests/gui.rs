@@ -181,3 +181,85 @@ fn initial_map_snapshot() {
     h.run_steps(2);
     h.snapshot("initial_window");
 }
+
+#[test]
+fn exporting_the_current_view_matches_the_command_line() {
+    use cluster_atlas::export::{ExportOptions, Extent, Preset};
+    use cluster_atlas::scene::Lang;
+    let dir = common::temp_dir("gui-export");
+    let mut h = harness();
+    // Zoom in somewhere so "current view" is not the whole city.
+    {
+        let app = h.state_mut();
+        let mut vp = app.viewport();
+        vp.zoom_about(2.5, [vp.width_px * 0.4, vp.height_px * 0.6]);
+        app.settings.view = Some(vp);
+    }
+    h.run_steps(2);
+    let app = h.state();
+    let extent = Extent::of_view(&app.viewport(), &app.data.index.projection);
+    let opts = app.export_options(ExportOptions {
+        preset: Preset::Slide,
+        dpi: 96,
+        lang: Lang::Zh,
+        extent: extent.clone(),
+        date: "2026-11-28".into(),
+        ..Default::default()
+    });
+    let from_window = dir.join("window.png");
+    app.export_to(&from_window, &opts).unwrap();
+    let from_cli = dir.join("cli.png");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
+        .args([
+            "render",
+            "--analysis",
+            "--preset",
+            "slide",
+            "--lang",
+            "zh",
+            "--date",
+            "2026-11-28",
+            "--extent",
+            &extent.to_arg(),
+            "--out",
+        ])
+        .arg(&from_cli)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = std::fs::read(&from_window).unwrap();
+    let b = std::fs::read(&from_cli).unwrap();
+    assert!(
+        a == b,
+        "the window's export and the CLI's differ ({} vs {} bytes)",
+        a.len(),
+        b.len()
+    );
+}
+
+#[test]
+fn the_export_dialog_opens_from_the_file_menu() {
+    let mut h = harness();
+    h.get_by_label("文件").click();
+    h.run();
+    let item = h.query_by_label("导出地图…");
+    if item.is_none() {
+        let labels: Vec<String> = h
+            .query_all_by_label_contains("…")
+            .map(|n| n.accesskit_node().label().unwrap_or_default())
+            .collect();
+        let r = h.get_by_label("文件").rect();
+        panic!("the File menu did not open; '…' labels: {labels:?}; menu button at {r:?}");
+    }
+    h.get_by_label("导出地图…").click();
+    h.run_steps(3);
+    assert!(h.state().export.is_some());
+    assert!(
+        h.query_by_label_contains("cluster-atlas render --analysis")
+            .is_some()
+    );
+}

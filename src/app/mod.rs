@@ -4,6 +4,7 @@
 //! from the current scene; panels push [`Command`]s that are applied after drawing; the scene
 //! is rebuilt only when its inputs changed.
 
+mod export_dialog;
 pub mod fonts;
 pub mod jobs;
 pub mod map_view;
@@ -18,6 +19,7 @@ use crate::data::{FirmLoadOptions, ZoneLoadOptions, bundled};
 use crate::model::{FitTable, Policy};
 use crate::scene::{self, Lang, Scene, SceneInput, SceneSettings, Selection, Viewport};
 
+pub use export_dialog::{ExportDialog, ExtentChoice};
 pub use map_view::{MapView, Pick};
 pub use panels::{BottomTab, ImportDialog};
 pub use state::{Dataset, Results, Settings};
@@ -54,6 +56,7 @@ pub struct ClusterAtlasApp {
     pub messages: Vec<Message>,
     pub bottom_tab: BottomTab,
     pub import: Option<ImportDialog>,
+    pub export: Option<ExportDialog>,
     pub show_about: bool,
     pub show_policy: bool,
     pub fit: FitTable,
@@ -127,6 +130,7 @@ impl ClusterAtlasApp {
             messages,
             bottom_tab: BottomTab::Zones,
             import: None,
+            export: None,
             show_about: false,
             show_policy: false,
             fit,

@@ -55,6 +55,10 @@ impl ClusterAtlasApp {
                             }
                         }
                     });
+                    if ui.button(self.tr("导出地图…", "Export map…")).clicked() {
+                        self.export = Some(crate::app::ExportDialog::new(self.lang()));
+                        ui.close();
+                    }
                     if ui
                         .button(self.tr("恢复内置数据", "Back to the bundled data"))
                         .clicked()
@@ -311,6 +315,9 @@ impl ClusterAtlasApp {
 
         if let Some(dialog) = self.import.take() {
             self.import = self.import_window(ctx, dialog);
+        }
+        if let Some(dialog) = self.export.take() {
+            self.export = self.export_window(ctx, dialog);
         }
         let _ = PolicyKind::Programme;
     }

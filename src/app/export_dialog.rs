@@ -1,0 +1,381 @@
+//! The Export… dialog: the same options as `cluster-atlas render`, a live preview, and the
+//! export itself on a background thread.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+
+use super::{ClusterAtlasApp, Message};
+use crate::export::{self, ExportData, ExportError, ExportOptions, Extent, Preset};
+use crate::scene::{Lang, Scene, SceneInput, Selection};
+
+/// A rendered preview: width, height, premultiplied RGBA; or why it failed.
+type Preview = Result<(usize, usize, Vec<u8>), String>;
+
+/// What the dialog frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtentChoice {
+    View,
+    All,
+    Zone(usize),
+}
+
+/// The dialog's state.
+pub struct ExportDialog {
+    pub preset: Preset,
+    pub dpi: u32,
+    pub lang: Lang,
+    pub title: String,
+    pub subtitle: String,
+    pub extent: ExtentChoice,
+    pub atlas: bool,
+    pub path: String,
+    preview: Option<egui::TextureHandle>,
+    preview_key: Option<String>,
+    preview_rx: Option<Receiver<Preview>>,
+    export_rx: Option<Receiver<Result<String, String>>>,
+    pub status: Option<String>,
+}
+
+impl ExportDialog {
+    pub fn new(lang: Lang) -> Self {
+        Self {
+            preset: Preset::Slide,
+            dpi: 300,
+            lang,
+            title: String::new(),
+            subtitle: String::new(),
+            extent: ExtentChoice::View,
+            atlas: false,
+            path: std::env::current_dir()
+                .unwrap_or_default()
+                .join("cluster-atlas.png")
+                .display()
+                .to_string(),
+            preview: None,
+            preview_key: None,
+            preview_rx: None,
+            export_rx: None,
+            status: None,
+        }
+    }
+}
+
+impl ClusterAtlasApp {
+    /// The scene as exported: the window's layers and language, without the selection.
+    pub fn export_scene(&self, lang: Lang) -> Scene {
+        let results = self
+            .results
+            .as_deref()
+            .filter(|r| r.generation == self.data.generation);
+        let mut settings = self.settings.scene.clone();
+        settings.lang = lang;
+        crate::scene::build(
+            &SceneInput {
+                projection: &self.data.index.projection,
+                basemap: &self.data.basemap,
+                zones: &self.data.zones,
+                zone_shapes: &self.data.index.zone_shapes,
+                firms: &self.data.firms,
+                firm_xy: &self.data.index.firm_xy,
+                fit: &self.fit,
+                labels: results.map(|r| r.analysis.labels.as_slice()),
+                clusters: results
+                    .map(|r| r.analysis.clusters.as_slice())
+                    .unwrap_or(&[]),
+                density: results.map(|r| &r.density),
+                selection: Selection::default(),
+                synthetic: self.data.synthetic,
+            },
+            &settings,
+        )
+    }
+
+    /// Fills in what the user left empty: the subtitle describes the data and clustering as
+    /// the CLI does (the title default is applied when the page is drawn).
+    pub fn export_options(&self, mut opts: ExportOptions) -> ExportOptions {
+        let results = self
+            .results
+            .as_deref()
+            .filter(|r| r.generation == self.data.generation);
+        opts.title = opts.title.filter(|t| !t.trim().is_empty());
+        if opts.subtitle.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            let shows_clusters = self.settings.scene.clusters.visible
+                || self.settings.scene.firm_colour == crate::scene::FirmColour::Cluster;
+            opts.subtitle = Some(export::default_subtitle(
+                opts.lang,
+                self.data.firms.len(),
+                self.data.synthetic,
+                results.filter(|_| shows_clusters).map(|r| {
+                    (
+                        r.analysis.clusters.len(),
+                        r.params.dbscan.eps_m,
+                        r.params.dbscan.min_pts,
+                    )
+                }),
+            ));
+        }
+        opts
+    }
+
+    fn dialog_options(
+        &self,
+        d: &ExportDialog,
+        preset: Preset,
+        dpi: u32,
+        date: String,
+    ) -> ExportOptions {
+        self.export_options(ExportOptions {
+            preset,
+            dpi,
+            lang: d.lang,
+            title: Some(d.title.clone()),
+            subtitle: Some(d.subtitle.clone()),
+            extent: self.dialog_extent(d),
+            date,
+        })
+    }
+
+    /// The footer stamp for the window's data and parameters.
+    pub fn export_stamp(&self, lang: Lang) -> export::Stamp {
+        let results = self
+            .results
+            .as_deref()
+            .filter(|r| r.generation == self.data.generation);
+        export::stamp_for(
+            &self.data.zones_report,
+            &self.data.firms_report,
+            self.data.synthetic,
+            results.map(|r| &r.params),
+            Some(&self.settings.weights),
+            lang,
+        )
+    }
+
+    /// Writes a picture synchronously (the dialog runs this on a thread; tests call it).
+    pub fn export_to(
+        &self,
+        path: &std::path::Path,
+        opts: &ExportOptions,
+    ) -> Result<(), ExportError> {
+        let scene = self.export_scene(opts.lang);
+        let stamp = self.export_stamp(opts.lang);
+        let data = ExportData {
+            scene: &scene,
+            zones: &self.data.zones,
+            index: &self.data.index,
+        };
+        export::export_file(path, &data, opts, &stamp)
+    }
+
+    fn dialog_extent(&self, d: &ExportDialog) -> Extent {
+        match d.extent {
+            ExtentChoice::View => Extent::of_view(&self.viewport(), &self.data.index.projection),
+            ExtentChoice::All => Extent::All,
+            ExtentChoice::Zone(z) => self
+                .data
+                .zones
+                .get(z)
+                .map(|z| Extent::Zone(z.id.clone()))
+                .unwrap_or(Extent::All),
+        }
+    }
+
+    /// Shows the dialog; returns it while it stays open.
+    pub(crate) fn export_window(
+        &mut self,
+        ctx: &egui::Context,
+        mut d: ExportDialog,
+    ) -> Option<ExportDialog> {
+        let zh = self.lang().chinese();
+        let mut open = true;
+        let mut go = false;
+        egui::Window::new(self.tr("导出地图…", "Export map…")).open(&mut open).default_width(560.0).show(ctx, |ui| {
+            egui::Grid::new("export-opts").num_columns(2).show(ui, |ui| {
+                let l = ui.label(self.tr("版式", "Page"));
+                egui::ComboBox::from_id_salt("export-preset")
+                    .selected_text(d.preset.name())
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut d.preset, Preset::Slide, self.tr("幻灯片 16:9（1920×1080）", "Slide 16:9 (1920×1080)"));
+                        ui.selectable_value(&mut d.preset, Preset::A4, self.tr("A4 横向", "A4 landscape"));
+                        ui.selectable_value(&mut d.preset, Preset::A4Portrait, self.tr("A4 纵向", "A4 portrait"));
+                        ui.selectable_value(&mut d.preset, Preset::A3, self.tr("A3 横向", "A3 landscape"));
+                    })
+                    .response
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("DPI");
+                ui.add_enabled(!matches!(d.preset, Preset::Slide), egui::DragValue::new(&mut d.dpi).range(72..=600)).labelled_by(l.id);
+                ui.end_row();
+                ui.label(self.tr("语言", "Language"));
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut d.lang, Lang::Zh, "中文");
+                    ui.radio_value(&mut d.lang, Lang::En, "English");
+                    ui.radio_value(&mut d.lang, Lang::Both, self.tr("中英", "Both"));
+                });
+                ui.end_row();
+                let l = ui.label(self.tr("标题", "Title"));
+                ui.text_edit_singleline(&mut d.title).labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label(self.tr("副标题", "Subtitle"));
+                ui.text_edit_singleline(&mut d.subtitle).labelled_by(l.id);
+                ui.end_row();
+                ui.label(self.tr("范围", "Extent"));
+                ui.vertical(|ui| {
+                    ui.radio_value(&mut d.extent, ExtentChoice::View, self.tr("当前视图", "Current view"));
+                    ui.radio_value(&mut d.extent, ExtentChoice::All, self.tr("全部数据", "All data"));
+                    let zone_label = match d.extent {
+                        ExtentChoice::Zone(z) => self.data.zones.get(z).map(|z| z.id.clone()).unwrap_or_default(),
+                        _ => self.tr("集聚区…", "Zone…"),
+                    };
+                    egui::ComboBox::from_id_salt("export-zone").selected_text(zone_label).show_ui(ui, |ui| {
+                        for shape in &self.data.index.zone_shapes {
+                            let z = &self.data.zones[shape.zone];
+                            ui.selectable_value(&mut d.extent, ExtentChoice::Zone(shape.zone), format!("{} {}", z.id, crate::scene::short_zone_name(z, zh)));
+                        }
+                    });
+                    ui.checkbox(&mut d.atlas, self.tr("图集：每个集聚区一页，同一比例尺", "Atlas: one page per zone, same scale"));
+                });
+                ui.end_row();
+                let l = ui.label(self.tr("文件（.png / .svg；图集为文件夹）", "File (.png / .svg; a folder for the atlas)"));
+                ui.text_edit_singleline(&mut d.path).labelled_by(l.id);
+                ui.end_row();
+            });
+            // Equivalent command line, so a briefing can be re-made in scripts.
+            let extent = self.dialog_extent(&d);
+            let cmd = format!(
+                "cluster-atlas render --analysis --preset {} --dpi {} --lang {} --extent {}{} --out {}",
+                d.preset.name(),
+                d.dpi,
+                match d.lang { Lang::Zh => "zh", Lang::En => "en", Lang::Both => "both" },
+                extent.to_arg(),
+                if d.atlas { " --atlas" } else { "" },
+                d.path
+            );
+            ui.small(self.tr("等效命令：", "Same from the command line:"));
+            ui.add(egui::Label::new(egui::RichText::new(cmd).monospace().small()).wrap());
+            // Live preview (rendered off the UI thread at a small size).
+            let key = format!("{:?}{}{:?}{}{}{:?}{}", d.preset, d.dpi, d.lang, d.title, d.subtitle, extent, self.scene_gen);
+            if d.preview_key.as_deref() != Some(key.as_str()) && d.preview_rx.is_none() {
+                d.preview_key = Some(key);
+                let (w, h) = d.preset.size_px(d.dpi);
+                let pw = 640u32;
+                let ph = (pw as f64 * h as f64 / w.max(1) as f64).round() as u32;
+                let opts = self.dialog_options(&d, Preset::Custom(pw, ph.max(200)), 96, export::today());
+                let scene = self.export_scene(d.lang);
+                let stamp = self.export_stamp(d.lang);
+                let data = self.data.clone();
+                let (tx, rx) = channel();
+                let ctx2 = ui.ctx().clone();
+                let _ = std::thread::Builder::new().name("cluster-atlas preview".into()).spawn(move || {
+                    let ed = ExportData { scene: &scene, zones: &data.zones, index: &data.index };
+                    let r = export::page_layout(&scene, &opts)
+                        .and_then(|layout| {
+                            let vp = export::map_viewport(&ed, &opts.extent, &layout)?;
+                            let mut c = export::png::PngCanvas::new(layout.width as u32, layout.height as u32).ok_or(ExportError::BadSize(layout.width as u32, layout.height as u32))?;
+                            export::render_page(&mut c, &ed, &opts, &stamp, &layout, &vp);
+                            Ok((c.pixmap.width() as usize, c.pixmap.height() as usize, c.pixmap.data().to_vec()))
+                        })
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(r);
+                    ctx2.request_repaint();
+                });
+                d.preview_rx = Some(rx);
+            }
+            if let Some(rx) = &d.preview_rx
+                && let Ok(r) = rx.try_recv()
+            {
+                d.preview_rx = None;
+                match r {
+                    Ok((w, h, rgba)) => {
+                        let img = egui::ColorImage::from_rgba_premultiplied([w, h], &rgba);
+                        d.preview = Some(ui.ctx().load_texture("export-preview", img, egui::TextureOptions::LINEAR));
+                    }
+                    Err(e) => d.status = Some(e),
+                }
+            }
+            if let Some(t) = &d.preview {
+                let size = t.size_vec2();
+                let scale = (ui.available_width() / size.x).min(1.0);
+                ui.image((t.id(), size * scale));
+            } else {
+                ui.spinner();
+            }
+            ui.horizontal(|ui| {
+                let busy = d.export_rx.is_some();
+                if ui.add_enabled(!busy, egui::Button::new(self.tr("导出", "Export"))).clicked() {
+                    go = true;
+                }
+                if busy {
+                    ui.spinner();
+                }
+                if let Some(s) = &d.status {
+                    ui.label(s);
+                }
+            });
+        });
+        if let Some(rx) = &d.export_rx
+            && let Ok(r) = rx.try_recv()
+        {
+            d.export_rx = None;
+            match r {
+                Ok(msg) => {
+                    d.status = Some(msg.clone());
+                    self.messages.push(Message {
+                        error: false,
+                        text: msg,
+                    });
+                }
+                Err(e) => {
+                    d.status = Some(e.clone());
+                    self.messages.push(Message {
+                        error: true,
+                        text: e,
+                    });
+                }
+            }
+        }
+        if go {
+            let path = PathBuf::from(d.path.trim());
+            let dpi = if matches!(d.preset, Preset::Slide) {
+                96
+            } else {
+                d.dpi
+            };
+            let opts = self.dialog_options(&d, d.preset, dpi, export::today());
+            let scene = Arc::new(self.export_scene(d.lang));
+            let stamp = self.export_stamp(d.lang);
+            let data = self.data.clone();
+            let atlas = d.atlas;
+            let (tx, rx) = channel();
+            let ctx2 = ctx.clone();
+            let _ = std::thread::Builder::new()
+                .name("cluster-atlas export".into())
+                .spawn(move || {
+                    let ed = ExportData {
+                        scene: &scene,
+                        zones: &data.zones,
+                        index: &data.index,
+                    };
+                    let r = if atlas {
+                        let format = export::Format::from_path(&path.join("x.png"))
+                            .unwrap_or(export::Format::Png);
+                        export::export_atlas(&path, format, &ed, &opts, &stamp).map(|files| {
+                            format!("{} {} → {}", files.len(), "pages", path.display())
+                        })
+                    } else {
+                        export::export_file(&path, &ed, &opts, &stamp)
+                            .map(|_| format!("→ {}", path.display()))
+                    };
+                    let _ = tx.send(r.map_err(|e| e.to_string()));
+                    ctx2.request_repaint();
+                });
+            d.export_rx = Some(rx);
+            d.status = None;
+        }
+        if !open && d.export_rx.is_none() {
+            return None;
+        }
+        Some(d)
+    }
+}
