@@ -22,6 +22,9 @@ pub struct Grid {
     pub ys: Vec<f64>,
     /// Largest row and column index in use.
     dims: (i64, i64),
+    /// `rows[i]..rows[i + 1]` are the cells of row `i` (so a lookup is a short search within
+    /// one row).
+    rows: Vec<u32>,
 }
 
 fn pack(i: i64, j: i64) -> u64 {
@@ -69,6 +72,13 @@ impl Grid {
             ((max.y - origin.y) / cell) as i64,
             ((max.x - origin.x) / cell) as i64,
         );
+        let mut rows = vec![0u32; dims.0.max(0) as usize + 2];
+        for key in &keys {
+            rows[(key >> 32) as usize + 1] += 1;
+        }
+        for r in 1..rows.len() {
+            rows[r] += rows[r - 1];
+        }
         let xs = order.iter().map(|&k| points[k as usize].x).collect();
         let ys = order.iter().map(|&k| points[k as usize].y).collect();
         Self {
@@ -80,12 +90,19 @@ impl Grid {
             xs,
             ys,
             dims,
+            rows,
         }
     }
 
     /// Largest row and column index in use.
     pub fn dims(&self) -> (i64, i64) {
         self.dims
+    }
+
+    /// The packed cell key of a point (for visiting points in cell order).
+    pub fn sort_key(&self, p: Xy) -> u64 {
+        let (i, j) = self.ij_of(p);
+        pack(i.max(0), j.max(0))
     }
 
     pub fn n_cells(&self) -> usize {
@@ -106,6 +123,20 @@ impl Grid {
         )
     }
 
+    /// Distance from `p` (in cell (i, j)) to the outside of the (2r+1)² block of cells around
+    /// its cell: no point outside the block can be closer.
+    pub fn block_margin(&self, p: Xy, i: i64, j: i64, r: i64) -> f64 {
+        let x0 = self.origin.x + (j - r) as f64 * self.cell;
+        let x1 = self.origin.x + (j + r + 1) as f64 * self.cell;
+        let y0 = self.origin.y + (i - r) as f64 * self.cell;
+        let y1 = self.origin.y + (i + r + 1) as f64 * self.cell;
+        (p.x - x0)
+            .min(x1 - p.x)
+            .min(p.y - y0)
+            .min(y1 - p.y)
+            .max(0.0)
+    }
+
     /// Sorted positions of cell `c`'s points.
     pub fn points_of(&self, c: usize) -> Range<usize> {
         self.starts[c] as usize..self.starts[c + 1] as usize
@@ -116,10 +147,16 @@ impl Grid {
         if i < 0 || j1 < 0 {
             return 0..0;
         }
+        let (Some(&start), Some(&end)) = (self.rows.get(i as usize), self.rows.get(i as usize + 1))
+        else {
+            return 0..0;
+        };
+        let end = end as usize;
+        let row = &self.keys[start as usize..end];
         let j0 = j0.max(0);
-        let lo = self.keys.partition_point(|k| *k < pack(i, j0));
-        let hi = self.keys.partition_point(|k| *k <= pack(i, j1));
-        lo..hi.max(lo)
+        let lo = row.partition_point(|k| *k < pack(i, j0));
+        let hi = row.partition_point(|k| *k <= pack(i, j1));
+        start as usize + lo..start as usize + hi.max(lo)
     }
 
     /// Every cell whose row and column are within `r` of (i, j).
@@ -128,6 +165,7 @@ impl Grid {
     }
 
     /// Cells exactly on the square ring at Chebyshev distance `r` around (i, j).
+    #[cfg(test)]
     pub fn ring(&self, i: i64, j: i64, r: i64) -> impl Iterator<Item = usize> + '_ {
         let rows = if r == 0 { vec![i] } else { vec![i - r, i + r] };
         let full = rows

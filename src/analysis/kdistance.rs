@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::nearest::kth_neighbour_distances;
+use super::nearest::kth_neighbour_distances_of;
 use crate::model::Xy;
 
 /// Sorted k-th-neighbour distances (largest first) and the knee of the curve.
@@ -20,6 +20,9 @@ pub struct KDistance {
 
 pub const MAX_CURVE_POINTS: usize = 2000;
 
+/// At most this many points are measured for the curve.
+pub const MAX_SAMPLE: usize = 200_000;
+
 /// The k-distance curve for DBSCAN with `min_pts` (counting the point itself).
 ///
 /// ```
@@ -34,7 +37,11 @@ pub const MAX_CURVE_POINTS: usize = 2000;
 /// ```
 pub fn k_distance(points: &[Xy], min_pts: usize) -> KDistance {
     let k = min_pts.saturating_sub(1).max(1);
-    let mut d: Vec<f64> = kth_neighbour_distances(points, k)
+    // An evenly spread sample is enough for the curve's shape (and its knee).
+    let n = points.len();
+    let step = n.div_ceil(MAX_SAMPLE).max(1);
+    let which: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
+    let mut d: Vec<f64> = kth_neighbour_distances_of(points, &which, k)
         .into_iter()
         .filter(|x| x.is_finite())
         .collect();

@@ -84,6 +84,8 @@ pub struct Analysis {
     pub clark_evans: ClarkEvans,
     pub kdistance: KDistance,
     pub warnings: Vec<String>,
+    /// Seconds each step took, in order (for benchmarks and the --timings flag).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 /// Parameter echo written with results, so outputs say how they were made.
@@ -110,19 +112,31 @@ pub fn analyse(
             "the nearby radius must be a positive number of metres".into(),
         ));
     }
+    let mut timings = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, t.elapsed().as_secs_f64()));
+        t = std::time::Instant::now();
+    };
     progress(0.0, "zones");
     let placement = placement::place_firms(index, firms, zones);
+    lap("zones", &mut timings);
     progress(0.3, "dbscan");
     let labels = dbscan::dbscan(&index.firm_xy, dbp);
+    lap("dbscan", &mut timings);
     progress(0.5, "clusters");
     let clusters = clusters::summarise(&labels, index, firms, zones);
+    lap("clusters", &mut timings);
     progress(0.6, "clark-evans");
     let clark_evans = study_area_clark_evans(index, firms, &params.study_area);
+    lap("clark-evans", &mut timings);
     progress(0.8, "zone statistics");
     let zone_stats =
         zone_stats::zone_stats(index, firms, zones, &placement, params.nearby_radius_m);
+    lap("zone statistics", &mut timings);
     progress(0.9, "k-distance");
     let kdistance = kdistance::k_distance(&index.firm_xy, dbp.min_pts);
+    lap("k-distance", &mut timings);
     let mut warnings = Vec::new();
     if let Some(big) = clusters.iter().map(|c| c.size).max()
         && firms.len() >= 100
@@ -151,6 +165,7 @@ pub fn analyse(
         clark_evans,
         kdistance,
         warnings,
+        timings,
     })
 }
 

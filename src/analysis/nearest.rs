@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use super::grid::Grid;
+
 use crate::model::Xy;
 
 /// Distance from each point to its nearest other point (0 for duplicates), in input order.
@@ -22,68 +23,219 @@ pub fn nearest_neighbour_distances(points: &[Xy]) -> Vec<f64> {
 /// infinite when there are not k other points.
 pub fn kth_neighbour_distances(points: &[Xy], k: usize) -> Vec<f64> {
     let n = points.len();
-    if n == 0 {
-        return Vec::new();
-    }
     let k = k.max(1);
     if n <= k {
         return vec![f64::INFINITY; n];
     }
-    let area = super::clark_evans::bbox_area_m2(points).max(1.0);
-    // About 2k points per cell on average.
-    let cell = (area * 2.0 * k as f64 / n as f64).sqrt().max(1e-6);
-    let grid = Grid::build(points, cell);
-    let sorted: Vec<f64> = (0..grid.xs.len())
+    let search = NeighbourSearch::new(points, k);
+    let grid = search.level(0);
+    // Cell by cell: gather the 3×3 block once, answer every point of the cell from it when the
+    // answer is provably inside the block, else fall back to the ring search.
+    let per_cell: Vec<Vec<(u32, f64)>> = (0..grid.n_cells())
         .into_par_iter()
-        .map_init(Vec::new, |best: &mut Vec<f64>, pos| {
-            kth_for(&grid, pos, k, best)
-        })
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(cand, best): &mut (Vec<(f64, f64, u32)>, Vec<f64>), c| {
+                let (ci, cj) = grid.cell_ij(c);
+                cand.clear();
+                for row in ci - 1..=ci + 1 {
+                    for cell in grid.row_cells(row, cj - 1, cj + 1) {
+                        for q in grid.points_of(cell) {
+                            cand.push((grid.xs[q], grid.ys[q], grid.order[q]));
+                        }
+                    }
+                }
+                grid.points_of(c)
+                    .map(|pos| {
+                        let i = grid.order[pos];
+                        let p = Xy::new(grid.xs[pos], grid.ys[pos]);
+                        best.clear();
+                        for &(x, y, j) in cand.iter() {
+                            if j == i {
+                                continue;
+                            }
+                            let d2 = (x - p.x) * (x - p.x) + (y - p.y) * (y - p.y);
+                            if best.len() < k {
+                                let at = best.partition_point(|b| *b < d2);
+                                best.insert(at, d2);
+                            } else if d2 < best[k - 1] {
+                                best.pop();
+                                let at = best.partition_point(|b| *b < d2);
+                                best.insert(at, d2);
+                            }
+                        }
+                        let reach = grid.block_margin(p, ci, cj, 1);
+                        let d = if best.len() == k && best[k - 1] <= reach * reach {
+                            best[k - 1].sqrt()
+                        } else {
+                            search.kth(points, i as usize, k, best)
+                        };
+                        (i, d)
+                    })
+                    .collect()
+            },
+        )
         .collect();
-    let mut out = vec![0.0; n];
-    for (pos, d) in sorted.into_iter().enumerate() {
-        out[grid.order[pos] as usize] = d;
+    let mut out = vec![f64::INFINITY; n];
+    for (i, d) in per_cell.into_iter().flatten() {
+        out[i as usize] = d;
     }
     out
 }
 
-/// k-th neighbour distance of the point at sorted position `pos`; `best` is scratch space
-/// holding the k smallest squared distances seen so far (sorted ascending).
-fn kth_for(grid: &Grid, pos: usize, k: usize, best: &mut Vec<f64>) -> f64 {
-    best.clear();
-    let (x, y) = (grid.xs[pos], grid.ys[pos]);
-    let (i, j) = grid.ij_of(Xy::new(x, y));
-    let (max_i, max_j) = grid.dims();
-    let last_ring = i.max(max_i - i).max(j).max(max_j - j);
-    let mut r = 0i64;
-    loop {
-        for c in grid.ring(i, j, r) {
-            for q in grid.points_of(c) {
-                if q == pos {
-                    continue;
+/// k-th-neighbour distances for the points `which` (indices into `points`), searching among
+/// all `points`.
+pub fn kth_neighbour_distances_of(points: &[Xy], which: &[u32], k: usize) -> Vec<f64> {
+    let n = points.len();
+    if n == 0 || which.is_empty() {
+        return vec![f64::INFINITY; which.len()];
+    }
+    let k = k.max(1);
+    if n <= k {
+        return vec![f64::INFINITY; which.len()];
+    }
+    let search = NeighbourSearch::new(points, k);
+    // Visit the queries in the finest grid's cell order, so neighbouring queries touch the
+    // same memory; then put the answers back in the caller's order.
+    let mut order: Vec<(u64, u32)> = which
+        .iter()
+        .enumerate()
+        .map(|(slot, &i)| (search.level(0).sort_key(points[i as usize]), slot as u32))
+        .collect();
+    order.par_sort_unstable();
+    let found: Vec<f64> = order
+        .par_iter()
+        .map_init(Vec::new, |best: &mut Vec<f64>, &(_, slot)| {
+            search.kth(points, which[slot as usize] as usize, k, best)
+        })
+        .collect();
+    let mut out = vec![f64::INFINITY; which.len()];
+    for ((_, slot), d) in order.iter().zip(found) {
+        out[*slot as usize] = d;
+    }
+    out
+}
+
+/// Grids at several cell sizes: the finest fits where most points are (about 2k per cell at
+/// the median point's local density), each next one 8 times coarser, so points in sparse
+/// areas are resolved in a few rings of a coarse grid instead of many empty fine rings.
+struct NeighbourSearch<'a> {
+    points: &'a [Xy],
+    /// Cell sizes, finest first; each grid is built on first use (most searches never need
+    /// the coarse ones).
+    cells: Vec<f64>,
+    levels: Vec<std::sync::OnceLock<Grid>>,
+}
+
+impl<'a> NeighbourSearch<'a> {
+    fn new(points: &'a [Xy], k: usize) -> Self {
+        let n = points.len();
+        let area = super::clark_evans::bbox_area_m2(points).max(1.0);
+        let target = 2.0 * k as f64;
+        let coarse_cell = (area * target / n as f64).sqrt().max(1e-3);
+        // Median number of points in the coarse cell a point falls in, from a sample of cells.
+        let coarse = Grid::build(points, coarse_cell);
+        let mut occ: Vec<u32> = (0..coarse.n_cells())
+            .flat_map(|c| {
+                let m = coarse.points_of(c).len() as u32;
+                std::iter::repeat_n(m, m as usize)
+            })
+            .collect();
+        let mid = occ.len() / 2;
+        let median = if occ.is_empty() {
+            0
+        } else {
+            *occ.select_nth_unstable(mid).1
+        } as f64;
+        let fine_cell = if median > target {
+            coarse_cell * (target / median).sqrt()
+        } else {
+            coarse_cell
+        };
+        let mut cells = Vec::new();
+        let mut cell = fine_cell;
+        while cell < coarse_cell * 0.999 {
+            cells.push(cell);
+            cell *= 8.0;
+        }
+        cells.push(coarse_cell);
+        let (mi, mj) = coarse.dims();
+        if mi.max(mj) > 64 {
+            cells.push(coarse_cell * 16.0);
+        }
+        let levels: Vec<std::sync::OnceLock<Grid>> =
+            cells.iter().map(|_| std::sync::OnceLock::new()).collect();
+        let coarse_at = cells.iter().position(|c| *c == coarse_cell).unwrap_or(0);
+        let _ = levels[coarse_at].set(coarse);
+        Self {
+            points,
+            cells,
+            levels,
+        }
+    }
+
+    fn level(&self, l: usize) -> &Grid {
+        self.levels[l].get_or_init(|| Grid::build(self.points, self.cells[l]))
+    }
+
+    /// k-th neighbour distance of point `i`; `best` is scratch space.
+    fn kth(&self, points: &[Xy], i: usize, k: usize, best: &mut Vec<f64>) -> f64 {
+        let p = points[i];
+        let last_level = self.levels.len() - 1;
+        for lvl in 0..self.levels.len() {
+            let grid = self.level(lvl);
+            best.clear();
+            let (ci, cj) = grid.ij_of(p);
+            let (max_i, max_j) = grid.dims();
+            let last_ring = ci.max(max_i - ci).max(cj).max(max_j - cj);
+            let budget = if lvl == last_level { i64::MAX } else { 3 };
+            let mut r = 0i64;
+            loop {
+                let mut visit = |cells: std::ops::Range<usize>| {
+                    for c in cells {
+                        for q in grid.points_of(c) {
+                            if grid.order[q] as usize == i {
+                                continue;
+                            }
+                            let (dx, dy) = (grid.xs[q] - p.x, grid.ys[q] - p.y);
+                            let d2 = dx * dx + dy * dy;
+                            if best.len() < k {
+                                let at = best.partition_point(|b| *b < d2);
+                                best.insert(at, d2);
+                            } else if d2 < best[k - 1] {
+                                best.pop();
+                                let at = best.partition_point(|b| *b < d2);
+                                best.insert(at, d2);
+                            }
+                        }
+                    }
+                };
+                if r == 0 {
+                    visit(grid.row_cells(ci, cj, cj));
+                } else {
+                    visit(grid.row_cells(ci - r, cj - r, cj + r));
+                    visit(grid.row_cells(ci + r, cj - r, cj + r));
+                    for row in ci - r + 1..ci + r {
+                        visit(grid.row_cells(row, cj - r, cj - r));
+                        visit(grid.row_cells(row, cj + r, cj + r));
+                    }
                 }
-                let (dx, dy) = (grid.xs[q] - x, grid.ys[q] - y);
-                let d2 = dx * dx + dy * dy;
-                if best.len() < k {
-                    let at = best.partition_point(|b| *b < d2);
-                    best.insert(at, d2);
-                } else if d2 < best[k - 1] {
-                    best.pop();
-                    let at = best.partition_point(|b| *b < d2);
-                    best.insert(at, d2);
+                // Every point outside the (2r+1)² block is at least this far away.
+                let reach = grid.block_margin(p, ci, cj, r);
+                if best.len() == k && best[k - 1] <= reach * reach {
+                    return best[k - 1].sqrt();
                 }
+                if r >= last_ring {
+                    return best.get(k - 1).map(|d2| d2.sqrt()).unwrap_or(f64::INFINITY);
+                }
+                if r >= budget {
+                    break;
+                }
+                r += 1;
             }
         }
-        // Every point in ring r + 1 or beyond is at least r cells away.
-        let reach = r as f64 * grid.cell;
-        if best.len() == k && best[k - 1] <= reach * reach {
-            break;
-        }
-        if r >= last_ring {
-            break;
-        }
-        r += 1;
+        f64::INFINITY
     }
-    best.get(k - 1).map(|d2| d2.sqrt()).unwrap_or(f64::INFINITY)
 }
 
 #[cfg(test)]

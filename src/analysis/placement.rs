@@ -37,21 +37,32 @@ pub fn place_firms(index: &SpatialIndex, firms: &Firms, zones: &[Zone]) -> Place
     type Row = (Option<u32>, Option<u32>, f64, Option<Vec<u32>>);
     let results: Vec<Row> = (0..firms.len())
         .into_par_iter()
-        .map(|i| {
-            let ll = firms.lonlat[i];
-            let p = index.firm_xy[i];
-            let mut inside = index.zones_containing(ll, p);
-            inside.sort_by(|a, b| zones[*a].id.cmp(&zones[*b].id));
-            let zone = inside.first().map(|z| *z as u32);
-            let overlap = (inside.len() > 1).then(|| inside.iter().map(|z| *z as u32).collect());
-            match zone {
-                Some(z) => (Some(z), Some(z), 0.0, overlap),
-                None => match index.nearest_zone(ll, p) {
-                    Some(hit) => (None, Some(hit.zone as u32), hit.distance_m, None),
-                    None => (None, None, f64::NAN, None),
-                },
-            }
-        })
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(inside, order): &mut (Vec<usize>, Vec<(f64, usize)>), i| {
+                let ll = firms.lonlat[i];
+                let p = index.firm_xy[i];
+                let located = index.locate(ll, p, inside);
+                if located.is_none() {
+                    index.zones_containing_into(ll, p, inside);
+                }
+                if inside.len() > 1 {
+                    inside.sort_by(|a, b| zones[*a].id.cmp(&zones[*b].id));
+                }
+                let zone = inside.first().map(|z| *z as u32);
+                let overlap =
+                    (inside.len() > 1).then(|| inside.iter().map(|z| *z as u32).collect());
+                match zone {
+                    Some(z) => (Some(z), Some(z), 0.0, overlap),
+                    None => {
+                        match located.unwrap_or_else(|| index.nearest_zone_with(ll, p, order)) {
+                            Some(hit) => (None, Some(hit.zone as u32), hit.distance_m, None),
+                            None => (None, None, f64::NAN, None),
+                        }
+                    }
+                }
+            },
+        )
         .collect();
     let mut out = Placement {
         zone: Vec::with_capacity(results.len()),

@@ -40,10 +40,15 @@ pub fn zone_stats(
     nearby_radius_m: f64,
 ) -> Vec<ZoneStats> {
     let n = firms.len();
-    let mut overall: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in 0..n {
-        *overall.entry(firms.segment_name(i)).or_default() += 1;
+    // Counting by segment id, not by name: this runs over every firm.
+    let n_seg = firms.segments.len().max(1);
+    let mut overall = vec![0usize; n_seg];
+    for s in &firms.segment {
+        if let Some(c) = overall.get_mut(*s as usize) {
+            *c += 1;
+        }
     }
+    let seg_name = |id: usize| firms.segments.get(id).cloned().unwrap_or_default();
     // Members of each zone (overlapping firms count in every zone that contains them).
     let mut inside: Vec<Vec<u32>> = vec![Vec::new(); zones.len()];
     for (i, z) in placement.zone.iter().enumerate() {
@@ -76,21 +81,27 @@ pub fn zone_stats(
             } else {
                 near.clone().unwrap_or_default()
             };
-            let mut seg: BTreeMap<String, usize> = BTreeMap::new();
+            let mut by_id = vec![0usize; n_seg];
             for &i in &counted {
-                *seg.entry(firms.segment_name(i).to_string()).or_default() += 1;
+                if let Some(c) = firms
+                    .segment
+                    .get(i)
+                    .and_then(|s| by_id.get_mut(*s as usize))
+                {
+                    *c += 1;
+                }
             }
-            let lq = if counted.is_empty() {
-                BTreeMap::new()
-            } else {
-                seg.iter()
-                    .map(|(s, c)| {
-                        let total = overall.get(s.as_str()).copied().unwrap_or(0).max(1);
-                        let v = (*c as f64 / counted.len() as f64) / (total as f64 / n as f64);
-                        (s.clone(), v)
-                    })
-                    .collect()
-            };
+            let mut seg: BTreeMap<String, usize> = BTreeMap::new();
+            let mut lq: BTreeMap<String, f64> = BTreeMap::new();
+            for (id, c) in by_id.iter().enumerate().filter(|(_, c)| **c > 0) {
+                let name = seg_name(id);
+                *seg.entry(name.clone()).or_default() += c;
+                let total = overall[id].max(1);
+                let v = (*c as f64 / counted.len() as f64) / (total as f64 / n as f64);
+                // Two ids can share a name only if the name was folded; keep the larger LQ.
+                let e = lq.entry(name).or_insert(v);
+                *e = e.max(v);
+            }
             let ce = area.and_then(|a| {
                 let pts: Vec<Xy> = members.iter().map(|&i| index.firm_xy[i as usize]).collect();
                 clark_evans(&pts, a * 1e6, AreaKind::File)

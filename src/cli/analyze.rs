@@ -66,7 +66,9 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         eprintln!("note: using the bundled SYNTHETIC sample firms (not real companies)");
     }
 
+    let t_index = Instant::now();
     let index = SpatialIndex::build(firms, zones);
+    let index_s = t_index.elapsed().as_secs_f64();
     let params = AnalysisParams {
         dbscan,
         study_area: area.clone(),
@@ -123,6 +125,17 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     .with_context(|| format!("cannot write {}", summary_path.display()))?;
 
     let t_total = t0.elapsed();
+    if a.timings {
+        let mut steps = vec![
+            ("load".to_string(), t_load.as_secs_f64()),
+            ("index".to_string(), index_s),
+        ];
+        steps.extend(result.timings.iter().map(|(n, s)| (n.to_string(), *s)));
+        steps.push(("write".to_string(), (t_total - t_analyse).as_secs_f64()));
+        steps.push(("total".to_string(), t_total.as_secs_f64()));
+        let line: Vec<String> = steps.iter().map(|(n, s)| format!("{n}={s:.3}")).collect();
+        eprintln!("timings: {}", line.join(" "));
+    }
     eprintln!(
         "{} firms, {} clusters, {} noise; Clark–Evans {}",
         firms.len(),

@@ -81,6 +81,9 @@ pub struct AnalyzeArgs {
     /// Folder for the results (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Print how long each step took (load, index, each analysis, writing).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]

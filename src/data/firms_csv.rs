@@ -5,7 +5,7 @@ use super::geometry::check_lonlat;
 use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
 use crate::crs::{convert, in_china_box};
-use crate::model::{AttrTable, Firms, SourceCrs};
+use crate::model::{AttrTable, Firms, SegmentId, SourceCrs};
 
 /// Column positions used for each role.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,6 +213,16 @@ pub fn load_firms_csv_bytes(
     path: &str,
     opts: &FirmLoadOptions,
 ) -> Result<LoadedFirms, LoadError> {
+    load_csv_chunked(bytes, path, opts, rayon::current_num_threads() * 4)
+}
+
+/// The loader with an explicit number of chunks parsed in parallel (1 = sequential).
+fn load_csv_chunked(
+    bytes: &[u8],
+    path: &str,
+    opts: &FirmLoadOptions,
+    n_chunks: usize,
+) -> Result<LoadedFirms, LoadError> {
     let decoded = decode_text(bytes, opts.encoding.as_deref(), path)?;
     let text: &str = &decoded.text;
     if text.trim().is_empty() {
@@ -270,8 +280,28 @@ pub fn load_firms_csv_bytes(
     }
 
     let comma_decimal = delimiter != b',';
-    let rows_hint = text.len() / 60;
-    let mut attrs = AttrTable::with_capacity(headers.clone(), rows_hint, text.len());
+    // Data starts after the header record; the header takes this many lines.
+    let body_start = (reader.position().byte() as usize).min(text.len());
+    let header_lines = reader.position().line().saturating_sub(1);
+    let body = &text[body_start..];
+    let chunks = split_chunks(body, n_chunks);
+    let parts: Vec<ChunkOut> = {
+        use rayon::prelude::*;
+        chunks
+            .par_iter()
+            .map(|(start, end, first_line)| {
+                let ctx = ChunkCtx {
+                    cols: &cols,
+                    crs: opts.crs,
+                    delimiter,
+                    comma_decimal,
+                    headers: &headers,
+                };
+                parse_chunk(&body[*start..*end], header_lines + first_line, &ctx)
+            })
+            .collect()
+    };
+    let rows_hint: usize = parts.iter().map(|p| p.lonlat.len()).sum();
     let mut firms = Firms {
         id_col: cols.id,
         name_col: cols.name,
@@ -280,24 +310,151 @@ pub fn load_firms_csv_bytes(
     };
     firms.lonlat.reserve(rows_hint);
     firms.segment.reserve(rows_hint);
+    let mut attrs = AttrTable::with_capacity(headers.clone(), rows_hint, text.len());
     let mut outside_china = 0usize;
+    for part in parts {
+        // Chunk-local segment ids → global ids.
+        let remap: Vec<SegmentId> = part
+            .segments
+            .iter()
+            .map(|name| Firms::intern_segment(&mut firms.segments, name))
+            .collect();
+        firms.segment.extend(
+            part.segment
+                .iter()
+                .map(|s| remap.get(*s as usize).copied().unwrap_or(0)),
+        );
+        firms.lonlat.extend_from_slice(&part.lonlat);
+        attrs.append(&part.attrs);
+        outside_china += part.outside_china;
+        let stop = part.stopped;
+        report.absorb(part.report);
+        if stop {
+            break;
+        }
+    }
+    firms.attrs = attrs;
+    report.loaded = firms.len();
+    finish_report(&mut report, &firms, outside_china);
+    if firms.is_empty() {
+        return Err(no_rows_error(&report, path));
+    }
+    Ok(LoadedFirms { firms, report })
+}
+
+/// What a chunk parser needs to know about the file.
+struct ChunkCtx<'a> {
+    cols: &'a FirmColumns,
+    crs: SourceCrs,
+    delimiter: u8,
+    comma_decimal: bool,
+    headers: &'a [String],
+}
+
+/// Firms parsed from one chunk of the file, with chunk-local segment ids.
+struct ChunkOut {
+    lonlat: Vec<crate::model::LonLat>,
+    segment: Vec<SegmentId>,
+    segments: Vec<String>,
+    attrs: AttrTable,
+    report: LoadReport,
+    outside_china: usize,
+    /// The chunk hit an error the reader cannot recover from; later chunks are not used.
+    stopped: bool,
+}
+
+/// Splits the body into about `n` pieces at line ends that are not inside quotes; returns
+/// (start, end, first line number within the body, 1-based).
+fn split_chunks(body: &str, n: usize) -> Vec<(usize, usize, u64)> {
+    let bytes = body.as_bytes();
+    if n <= 1 || bytes.len() < 4 << 20 {
+        return vec![(0, bytes.len(), 1)];
+    }
+    let target = bytes.len() / n;
+    let mut cuts = vec![0usize];
+    if !bytes.contains(&b'"') {
+        // No quotes: any newline is a record boundary.
+        let mut pos = target;
+        while pos < bytes.len() {
+            match bytes[pos..].iter().position(|b| *b == b'\n') {
+                Some(off) => {
+                    let cut = pos + off + 1;
+                    if cut < bytes.len() {
+                        cuts.push(cut);
+                    }
+                    pos = cut + target;
+                }
+                None => break,
+            }
+        }
+    } else {
+        // Track quote parity so a newline inside a quoted field is never a cut.
+        let mut in_quotes = false;
+        let mut next = target;
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'"' => in_quotes = !in_quotes,
+                b'\n' if !in_quotes && i >= next && i + 1 < bytes.len() => {
+                    cuts.push(i + 1);
+                    next = i + 1 + target;
+                }
+                _ => {}
+            }
+        }
+    }
+    cuts.push(bytes.len());
+    cuts.dedup();
+    // First line number of each chunk = 1 + newlines before it.
+    let mut out = Vec::with_capacity(cuts.len());
+    let mut line = 1u64;
+    for w in cuts.windows(2) {
+        out.push((w[0], w[1], line));
+        line += bytes[w[0]..w[1]].iter().filter(|b| **b == b'\n').count() as u64;
+    }
+    out
+}
+
+/// Parses the records of one chunk (no header), numbering lines from `first_line`.
+fn parse_chunk(chunk: &str, first_line: u64, ctx: &ChunkCtx) -> ChunkOut {
+    let cols = ctx.cols;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(ctx.delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(chunk.as_bytes());
+    let rows_hint = chunk.len() / 60;
+    let mut out = ChunkOut {
+        lonlat: Vec::with_capacity(rows_hint),
+        segment: Vec::with_capacity(rows_hint),
+        segments: Vec::new(),
+        attrs: AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len()),
+        report: LoadReport::default(),
+        outside_china: 0,
+        stopped: false,
+    };
+    let report = &mut out.report;
+    let line_of = |l: u64| first_line + l.saturating_sub(1);
+    // Few segments: a linear search is fastest; many distinct values: a map.
+    let mut interned: std::collections::HashMap<String, SegmentId> =
+        std::collections::HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = line_of(e.position().map(|p| p.line()).unwrap_or(1));
                 report.read += 1;
                 report.skip_line(line, "unreadable", format!("cannot read the row ({e})"));
                 // csv cannot resynchronise after an I/O-level error; UTF-8 errors are per row.
                 if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    out.stopped = true;
                     break;
                 }
                 continue;
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = line_of(record.position().map(|p| p.line()).unwrap_or(1));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // blank line
         }
@@ -311,8 +468,8 @@ pub fn load_firms_csv_bytes(
             continue;
         }
         let (Some(lon), Some(lat)) = (
-            parse_number(lon_s, comma_decimal),
-            parse_number(lat_s, comma_decimal),
+            parse_number(lon_s, ctx.comma_decimal),
+            parse_number(lat_s, ctx.comma_decimal),
         ) else {
             report.skip_line(
                 line,
@@ -333,22 +490,23 @@ pub fn load_firms_csv_bytes(
             }
         };
         if !in_china_box(ll) {
-            outside_china += 1;
+            out.outside_china += 1;
         }
-        firms.lonlat.push(convert(ll, opts.crs, SourceCrs::Wgs84));
+        out.lonlat.push(convert(ll, ctx.crs, SourceCrs::Wgs84));
         let seg = cols.segment.and_then(|c| record.get(c)).unwrap_or("");
-        firms
-            .segment
-            .push(Firms::intern_segment(&mut firms.segments, seg));
-        attrs.push_row(record.iter());
+        let id = if out.segments.len() < 16 {
+            Firms::intern_segment(&mut out.segments, seg)
+        } else if let Some(id) = interned.get(seg.trim()) {
+            *id
+        } else {
+            let id = Firms::intern_segment(&mut out.segments, seg);
+            interned.insert(seg.trim().to_string(), id);
+            id
+        };
+        out.segment.push(id);
+        out.attrs.push_row(record.iter());
     }
-    firms.attrs = attrs;
-    report.loaded = firms.len();
-    finish_report(&mut report, &firms, outside_china);
-    if firms.is_empty() {
-        return Err(no_rows_error(&report, path));
-    }
-    Ok(LoadedFirms { firms, report })
+    out
 }
 
 /// The error for a file where nothing loaded, choosing the most helpful message.
@@ -399,8 +557,12 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, outside_chin
         ));
     }
     if let Some(c) = firms.id_col {
-        let mut ids: Vec<&str> = (0..firms.len()).map(|i| firms.attrs.get(i, c)).collect();
-        ids.sort_unstable();
+        use rayon::prelude::*;
+        let mut ids: Vec<&str> = (0..firms.len())
+            .into_par_iter()
+            .map(|i| firms.attrs.get(i, c))
+            .collect();
+        ids.par_sort_unstable();
         let dups = ids.windows(2).filter(|w| w[0] == w[1]).count();
         if dups > 0 {
             report.warn(format!(
@@ -502,6 +664,65 @@ mod tests {
         };
         let e = load_firms_csv_bytes(b"E,N\n114,22.5\n", "f", &opts).unwrap_err();
         assert!(e.to_string().contains("nope"));
+    }
+
+    #[test]
+    fn parallel_chunks_give_the_same_firms_and_line_numbers() {
+        // Over 4 MB with quoted multi-line names, bad rows and blank lines scattered through.
+        let mut text = String::from("id,name,lon,lat,segment\n");
+        let mut expected_bad = Vec::new();
+        let mut line = 2u64;
+        for k in 0..160_000u32 {
+            match k % 997 {
+                0 => {
+                    text.push_str(&format!(
+                        "{k},\"多行\n名称 {k}, 有逗号\",114.{k:05},22.5,hardware\n"
+                    ));
+                    line += 2;
+                }
+                1 => {
+                    text.push_str(&format!("{k},坏{k},abc,22.5,components\n"));
+                    expected_bad.push(line);
+                    line += 1;
+                }
+                2 => {
+                    text.push('\n');
+                    line += 1;
+                }
+                _ => {
+                    text.push_str(&format!(
+                        "{k},企业{k},{:.5},22.{:05},seg{}\n",
+                        113.8 + (k % 1000) as f64 * 0.0005,
+                        k % 99_999,
+                        k % 7
+                    ));
+                    line += 1;
+                }
+            }
+        }
+        assert!(text.len() > 4 << 20);
+        let a =
+            load_csv_chunked(text.as_bytes(), "big.csv", &FirmLoadOptions::default(), 1).unwrap();
+        let b =
+            load_csv_chunked(text.as_bytes(), "big.csv", &FirmLoadOptions::default(), 16).unwrap();
+        assert_eq!(a.firms.len(), b.firms.len());
+        assert_eq!(a.firms.lonlat, b.firms.lonlat);
+        for i in (0..a.firms.len()).step_by(977) {
+            assert_eq!(
+                a.firms.attrs.row(i).collect::<Vec<_>>(),
+                b.firms.attrs.row(i).collect::<Vec<_>>()
+            );
+            assert_eq!(a.firms.segment_name(i), b.firms.segment_name(i));
+        }
+        let lines = |r: &LoadReport| {
+            r.skipped
+                .iter()
+                .map(|s| s.line.unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&a.report), expected_bad);
+        assert_eq!(lines(&b.report), expected_bad);
+        assert_eq!(a.report.read, b.report.read);
     }
 
     #[test]

@@ -34,10 +34,159 @@ pub struct SpatialIndex {
     pub projection: Projection,
     /// Firm positions on the plane, in firm order.
     pub firm_xy: std::sync::Arc<Vec<Xy>>,
-    firm_tree: RTree<FirmEntry>,
+    /// Built on first use: batch analyses scan the arrays instead, and a 4-million-firm tree
+    /// costs a second to build. The window builds it in its load job ([`Self::warm`]).
+    firm_tree: std::sync::OnceLock<RTree<FirmEntry>>,
     /// Prepared shapes of the zones that have geometry.
     pub zone_shapes: Vec<ZoneShape>,
     zone_tree: RTree<ZoneEntry>,
+    locator: Option<ZoneLocator>,
+}
+
+/// Whether a whole locator cell is inside, outside or across a zone's boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CellState {
+    Inside,
+    Outside,
+    Mixed,
+}
+
+/// One zone that can be nearest to points of a locator cell, with the boundary segments that
+/// can be closest to them.
+#[derive(Clone, Copy, Debug)]
+struct CellCandidate {
+    shape: u16,
+    state: CellState,
+    segs: (u32, u32),
+}
+
+/// A coarse grid listing, per cell, the only zones that can be nearest to (or contain) a point
+/// in it, and for each the only boundary segments that can be closest. With h half the cell's
+/// diagonal and d(c) distances from the cell centre: a zone is a candidate when
+/// d(c) − h ≤ min d(c) + h, and a segment when its distance is within 2h of the nearest
+/// segment's. Exact; usually one zone and a few segments per cell.
+struct ZoneLocator {
+    origin: Xy,
+    cell: f64,
+    nx: usize,
+    ny: usize,
+    starts: Vec<u32>,
+    entries: Vec<CellCandidate>,
+    segs: Vec<u32>,
+}
+
+impl ZoneLocator {
+    fn build(shapes: &[ZoneShape], proj: &Projection, lo: Xy, hi: Xy) -> Option<Self> {
+        use rayon::prelude::*;
+        if shapes.is_empty()
+            || shapes.len() > u16::MAX as usize
+            || !(lo.x.is_finite() && hi.x.is_finite())
+        {
+            return None;
+        }
+        let extent = (hi.x - lo.x).max(hi.y - lo.y).max(1.0);
+        // Building costs cells × segments distance tests: keep it around 3·10⁷.
+        let work: usize = shapes.iter().map(|s| s.n_segments() + 1).sum();
+        let max_cells = (3.0e7 / work as f64).max(16.0);
+        let area = (hi.x - lo.x).max(1.0) * (hi.y - lo.y).max(1.0);
+        let cell = (extent / 400.0)
+            .max((area / max_cells).sqrt())
+            .clamp(50.0, 20_000.0);
+        let nx = ((hi.x - lo.x) / cell).ceil() as usize + 1;
+        let ny = ((hi.y - lo.y) / cell).ceil() as usize + 1;
+        if nx * ny > 2_000_000 {
+            return None;
+        }
+        // Half the diagonal, plus a margin for ground-versus-plane lengths.
+        let h = cell * std::f64::consts::FRAC_1_SQRT_2 * 1.001 + 1.0;
+        let per_cell: Vec<Vec<(CellCandidate, Vec<u32>)>> = (0..nx * ny)
+            .into_par_iter()
+            .map(|k| {
+                let c = Xy::new(
+                    lo.x + ((k % nx) as f64 + 0.5) * cell,
+                    lo.y + ((k / nx) as f64 + 0.5) * cell,
+                );
+                let ll = proj.unproject(c);
+                // (distance to the zone, inside?, distance to the boundary) per shape.
+                let facts: Vec<(f64, bool, f64)> = shapes
+                    .iter()
+                    .map(|s| {
+                        let (b, _) = s.boundary_distance(c, None, proj);
+                        let inside = s.contains(ll);
+                        (if inside { 0.0 } else { b }, inside, b)
+                    })
+                    .collect();
+                let upper = facts.iter().map(|f| f.0 + h).fold(f64::INFINITY, f64::min);
+                facts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.0 - h <= upper)
+                    .map(|(z, &(_, inside, b))| {
+                        let shape = &shapes[z];
+                        let state = if !shape.is_area() || (!inside && b > h) {
+                            CellState::Outside
+                        } else if inside && b > h {
+                            CellState::Inside
+                        } else {
+                            CellState::Mixed
+                        };
+                        let segs: Vec<u32> = if state == CellState::Inside || !shape.is_area() {
+                            Vec::new()
+                        } else {
+                            let d: Vec<f64> = (0..shape.n_segments())
+                                .map(|s| shape.segment_distance(s, c))
+                                .collect();
+                            let dmin = d.iter().copied().fold(f64::INFINITY, f64::min);
+                            (0..d.len())
+                                .filter(|s| d[*s] <= dmin + 2.0 * h)
+                                .map(|s| s as u32)
+                                .collect()
+                        };
+                        (
+                            CellCandidate {
+                                shape: z as u16,
+                                state,
+                                segs: (0, 0),
+                            },
+                            segs,
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut starts = Vec::with_capacity(nx * ny + 1);
+        let mut entries = Vec::new();
+        let mut segs = Vec::new();
+        starts.push(0);
+        for cell_entries in per_cell {
+            for (mut e, s) in cell_entries {
+                e.segs = (segs.len() as u32, (segs.len() + s.len()) as u32);
+                segs.extend(s);
+                entries.push(e);
+            }
+            starts.push(entries.len() as u32);
+        }
+        Some(Self {
+            origin: lo,
+            cell,
+            nx,
+            ny,
+            starts,
+            entries,
+            segs,
+        })
+    }
+
+    /// The candidates of the cell holding a plane point, or None outside the grid.
+    fn candidates(&self, p: Xy) -> Option<&[CellCandidate]> {
+        let c = ((p.x - self.origin.x) / self.cell).floor();
+        let r = ((p.y - self.origin.y) / self.cell).floor();
+        if c < 0.0 || r < 0.0 || c >= self.nx as f64 || r >= self.ny as f64 {
+            return None;
+        }
+        let k = r as usize * self.nx + c as usize;
+        Some(&self.entries[self.starts[k] as usize..self.starts[k + 1] as usize])
+    }
 }
 
 impl SpatialIndex {
@@ -61,12 +210,6 @@ impl SpatialIndex {
             .par_iter()
             .map(|p| projection.project(*p))
             .collect();
-        let entries: Vec<FirmEntry> = firm_xy
-            .iter()
-            .enumerate()
-            .map(|(i, p)| GeomWithData::new([p.x, p.y], i as u32))
-            .collect();
-        let firm_tree = RTree::bulk_load(entries);
         let zone_shapes: Vec<ZoneShape> = zones
             .iter()
             .enumerate()
@@ -82,13 +225,48 @@ impl SpatialIndex {
                 })
                 .collect(),
         );
+        // The locator covers the firms and the zones.
+        let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
+        let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for p in firm_xy.iter().chain(
+            zone_shapes
+                .iter()
+                .flat_map(|s| {
+                    let (a, b) = s.plane_bounds();
+                    [a, b]
+                })
+                .collect::<Vec<_>>()
+                .iter(),
+        ) {
+            lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
+            hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
+        }
+        let locator = ZoneLocator::build(&zone_shapes, &projection, lo, hi);
         Self {
+            locator,
             projection,
             firm_xy: std::sync::Arc::new(firm_xy),
-            firm_tree,
+            firm_tree: std::sync::OnceLock::new(),
             zone_shapes,
             zone_tree,
         }
+    }
+
+    fn tree(&self) -> &RTree<FirmEntry> {
+        self.firm_tree.get_or_init(|| {
+            let entries: Vec<FirmEntry> = self
+                .firm_xy
+                .iter()
+                .enumerate()
+                .map(|(i, p)| GeomWithData::new([p.x, p.y], i as u32))
+                .collect();
+            RTree::bulk_load(entries)
+        })
+    }
+
+    /// Builds the firm R-tree now (call off the UI thread before interactive queries).
+    pub fn warm(&self) {
+        let _ = self.tree();
     }
 
     pub fn n_firms(&self) -> usize {
@@ -101,7 +279,7 @@ impl SpatialIndex {
         // slightly larger plane circle, then keep exact ground distances.
         let r_plane = radius_m * 1.001;
         let mut out: Vec<u32> = self
-            .firm_tree
+            .tree()
             .locate_within_distance([p.x, p.y], r_plane * r_plane)
             .filter(|e| {
                 let q = self.firm_xy[e.data as usize];
@@ -115,14 +293,14 @@ impl SpatialIndex {
 
     /// Number of firms inside a plane rectangle (for viewport culling and counts).
     pub fn firms_in_rect(&self, lo: Xy, hi: Xy) -> impl Iterator<Item = u32> + '_ {
-        self.firm_tree
+        self.tree()
             .locate_in_envelope(&AABB::from_corners([lo.x, lo.y], [hi.x, hi.y]))
             .map(|e| e.data)
     }
 
     /// The firm nearest to a plane point, with its ground distance.
     pub fn nearest_firm(&self, p: Xy) -> Option<(u32, f64)> {
-        self.firm_tree.nearest_neighbor(&[p.x, p.y]).map(|e| {
+        self.tree().nearest_neighbor(&[p.x, p.y]).map(|e| {
             (
                 e.data,
                 self.projection
@@ -133,7 +311,7 @@ impl SpatialIndex {
 
     /// The `k` nearest firms to `p` (excluding none), nearest first.
     pub fn k_nearest_firms(&self, p: Xy, k: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
-        self.firm_tree
+        self.tree()
             .nearest_neighbor_iter_with_distance_2(&[p.x, p.y])
             .take(k)
             .map(|(e, d2)| (e.data, d2.sqrt()))
@@ -141,32 +319,60 @@ impl SpatialIndex {
 
     /// Zones (dataset indices, ascending) whose polygons contain the WGS-84 point.
     pub fn zones_containing(&self, ll: LonLat, p: Xy) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .zone_tree
-            .locate_all_at_point(&[p.x, p.y])
-            .filter(|e| self.zone_shapes[e.data].contains(ll))
-            .map(|e| self.zone_shapes[e.data].zone)
-            .collect();
-        out.sort_unstable();
+        let mut out = Vec::new();
+        self.zones_containing_into(ll, p, &mut out);
         out
     }
 
+    /// Like [`Self::zones_containing`], reusing `out` (no allocation per query).
+    pub fn zones_containing_into(&self, ll: LonLat, p: Xy, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend(
+            self.zone_tree
+                .locate_all_at_point(&[p.x, p.y])
+                .filter(|e| self.zone_shapes[e.data].contains(ll))
+                .map(|e| self.zone_shapes[e.data].zone),
+        );
+        out.sort_unstable();
+    }
+
     /// The zone at the smallest ground distance (0 inside a polygon zone); ties go to the
-    /// zone listed first.
+    /// zone listed first. Zones are tried in order of their bounding-box distance and the
+    /// search stops once no box can hold a closer zone.
     pub fn nearest_zone(&self, ll: LonLat, p: Xy) -> Option<ZoneHit> {
+        let mut order: Vec<(f64, usize)> = Vec::with_capacity(self.zone_shapes.len());
+        self.nearest_zone_with(ll, p, &mut order)
+    }
+
+    /// [`Self::nearest_zone`] with a reusable scratch buffer.
+    pub fn nearest_zone_with(
+        &self,
+        ll: LonLat,
+        p: Xy,
+        order: &mut Vec<(f64, usize)>,
+    ) -> Option<ZoneHit> {
+        let mut inside = Vec::new();
+        if let Some(hit) = self.locate(ll, p, &mut inside) {
+            return hit;
+        }
+        order.clear();
+        for (k, s) in self.zone_shapes.iter().enumerate() {
+            let (lo, hi) = s.plane_bounds();
+            let dx = (lo.x - p.x).max(0.0).max(p.x - hi.x);
+            let dy = (lo.y - p.y).max(0.0).max(p.y - hi.y);
+            order.push((dx.hypot(dy), k));
+        }
+        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut best: Option<ZoneHit> = None;
-        for (entry, env_d2) in self
-            .zone_tree
-            .nearest_neighbor_iter_with_distance_2(&[p.x, p.y])
-        {
+        for &(box_d, k) in order.iter() {
             if let Some(b) = &best {
-                // Envelope distance is a lower bound on the plane distance; the ground
-                // distance differs from it by far less than this margin.
-                if env_d2.sqrt() > b.distance_m * 1.001 + 1e-6 {
+                // The box distance is a lower bound on the plane distance; the ground distance
+                // differs from it by far less than this margin.
+                if box_d > b.distance_m * 1.001 + 1e-6 {
                     break;
                 }
             }
-            let shape = &self.zone_shapes[entry.data];
+            let shape = &self.zone_shapes[k];
             let (d, closest) = shape.distance(ll, p, &self.projection);
             let better = match &best {
                 None => true,
@@ -181,6 +387,53 @@ impl SpatialIndex {
             }
         }
         best
+    }
+
+    /// Containment and nearest zone in one pass through the locator. Fills `inside` with the
+    /// zones (dataset indices, ascending) that contain the point and returns the nearest zone
+    /// (one of those, at distance 0, when inside); None when the point is off the locator's
+    /// grid (then use [`Self::zones_containing_into`] and [`Self::nearest_zone_with`]).
+    pub fn locate(&self, ll: LonLat, p: Xy, inside: &mut Vec<usize>) -> Option<Option<ZoneHit>> {
+        let loc = self.locator.as_ref()?;
+        let cands = loc.candidates(p)?;
+        inside.clear();
+        for e in cands {
+            let shape = &self.zone_shapes[e.shape as usize];
+            let is_in = match e.state {
+                CellState::Inside => true,
+                CellState::Outside => false,
+                CellState::Mixed => shape.contains(ll),
+            };
+            if is_in {
+                inside.push(shape.zone);
+            }
+        }
+        if !inside.is_empty() {
+            inside.sort_unstable();
+            return Some(Some(ZoneHit {
+                zone: inside[0],
+                distance_m: 0.0,
+                closest: p,
+            }));
+        }
+        let mut best: Option<ZoneHit> = None;
+        for e in cands {
+            let shape = &self.zone_shapes[e.shape as usize];
+            let subset = &loc.segs[e.segs.0 as usize..e.segs.1 as usize];
+            let (d, closest) =
+                shape.boundary_distance(p, shape.is_area().then_some(subset), &self.projection);
+            if best
+                .as_ref()
+                .is_none_or(|b| d < b.distance_m || (d == b.distance_m && shape.zone < b.zone))
+            {
+                best = Some(ZoneHit {
+                    zone: shape.zone,
+                    distance_m: d,
+                    closest,
+                });
+            }
+        }
+        Some(best)
     }
 
     /// All zones with geometry, nearest first, with ground distances.
@@ -207,24 +460,27 @@ impl SpatialIndex {
 
     /// Firms (ascending) within `radius_m` ground metres of a zone (inside included).
     /// `lonlat` are the firms' WGS-84 positions, in the order the index was built from.
+    /// A parallel scan with a box test: for a handful of zones this beats tree queries.
     pub fn firms_near_zone(&self, shape: &ZoneShape, lonlat: &[LonLat], radius_m: f64) -> Vec<u32> {
+        use rayon::prelude::*;
         let (lo, hi) = shape.plane_bounds();
         // Plane lengths exceed ground ones by far less than 1 % here.
         let pad = radius_m * 1.01;
-        let mut v: Vec<u32> = self
-            .firms_in_rect(
-                Xy::new(lo.x - pad, lo.y - pad),
-                Xy::new(hi.x + pad, hi.y + pad),
-            )
-            .filter(|&i| {
-                let i = i as usize;
-                lonlat.get(i).is_some_and(|ll| {
-                    shape.distance(*ll, self.firm_xy[i], &self.projection).0 <= radius_m
-                })
+        let (x0, y0, x1, y1) = (lo.x - pad, lo.y - pad, hi.x + pad, hi.y + pad);
+        self.firm_xy
+            .par_iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                p.x >= x0
+                    && p.x <= x1
+                    && p.y >= y0
+                    && p.y <= y1
+                    && lonlat
+                        .get(*i)
+                        .is_some_and(|ll| shape.distance(*ll, **p, &self.projection).0 <= radius_m)
             })
-            .collect();
-        v.sort_unstable();
-        v
+            .map(|(i, _)| i as u32)
+            .collect()
     }
 
     /// The prepared shape of a dataset zone, if it has geometry.

@@ -20,6 +20,39 @@ pub enum ZoneShapeKind {
     },
 }
 
+/// One boundary segment on the plane, with what the distance test needs precomputed.
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    x0: f64,
+    y0: f64,
+    dx: f64,
+    dy: f64,
+    inv_len2: f64,
+}
+
+impl Segment {
+    fn new(a: Coord<f64>, b: Coord<f64>) -> Self {
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len2 = dx * dx + dy * dy;
+        Self {
+            x0: a.x,
+            y0: a.y,
+            dx,
+            dy,
+            inv_len2: if len2 > 0.0 { 1.0 / len2 } else { 0.0 },
+        }
+    }
+
+    /// Squared distance from (px, py) and the parameter of the closest point.
+    #[inline]
+    fn dist2(&self, px: f64, py: f64) -> (f64, f64) {
+        let t =
+            (((px - self.x0) * self.dx + (py - self.y0) * self.dy) * self.inv_len2).clamp(0.0, 1.0);
+        let (ex, ey) = (px - self.x0 - t * self.dx, py - self.y0 - t * self.dy);
+        (ex * ex + ey * ey, t)
+    }
+}
+
 /// A zone with geometry, ready for queries.
 #[derive(Clone, Debug)]
 pub struct ZoneShape {
@@ -27,6 +60,8 @@ pub struct ZoneShape {
     pub zone: usize,
     pub kind: ZoneShapeKind,
     bounds_xy: (Xy, Xy),
+    /// Every ring's segments on the plane (empty for point zones).
+    segments: Vec<Segment>,
 }
 
 /// A representative WGS-84 point of a zone (its point, or first vertex).
@@ -115,23 +150,6 @@ fn ring_contains(ring: &[Coord<f64>], x: f64, y: f64) -> bool {
     inside
 }
 
-/// Closest point of segment `a`–`b` to `p`, and the squared distance.
-fn closest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> (Coord<f64>, f64) {
-    let (dx, dy) = (b.x - a.x, b.y - a.y);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let c = Coord {
-        x: a.x + t * dx,
-        y: a.y + t * dy,
-    };
-    let (ex, ey) = (p.x - c.x, p.y - c.y);
-    (c, ex * ex + ey * ey)
-}
-
 impl ZoneShape {
     pub fn new(index: usize, zone: &Zone, proj: &Projection) -> Option<Self> {
         match &zone.geometry {
@@ -142,6 +160,7 @@ impl ZoneShape {
                     zone: index,
                     kind: ZoneShapeKind::Point(q),
                     bounds_xy: (q, q),
+                    segments: Vec::new(),
                 })
             }
             ZoneGeometry::Area(mp) => {
@@ -165,7 +184,13 @@ impl ZoneShape {
                 let centre = Xy::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0);
                 let k = proj.scale_factor(centre);
                 let area_km2 = mp_xy.unsigned_area() / (k * k) / 1e6;
+                let segments = rings_xy
+                    .iter()
+                    .flatten()
+                    .flat_map(|ring| ring.windows(2).map(|w| Segment::new(w[0], w[1])))
+                    .collect();
                 Some(Self {
+                    segments,
                     zone: index,
                     kind: ZoneShapeKind::Area {
                         rings_ll,
@@ -225,23 +250,49 @@ impl ZoneShape {
     pub fn distance(&self, ll: LonLat, p: Xy, proj: &Projection) -> (f64, Xy) {
         match &self.kind {
             ZoneShapeKind::Point(q) => (proj.ground_distance(p, *q), *q),
-            ZoneShapeKind::Area { rings_xy, .. } => {
+            ZoneShapeKind::Area { .. } => {
                 if self.contains(ll) {
                     return (0.0, p);
                 }
-                let pc = Coord { x: p.x, y: p.y };
-                let mut best = (Coord { x: p.x, y: p.y }, f64::INFINITY);
-                for ring in rings_xy.iter().flatten() {
-                    for w in ring.windows(2) {
-                        let (c, d2) = closest_on_segment(pc, w[0], w[1]);
-                        if d2 < best.1 {
-                            best = (c, d2);
-                        }
-                    }
-                }
-                let c = Xy::new(best.0.x, best.0.y);
-                (proj.ground_distance(p, c), c)
+                self.boundary_distance(p, None, proj)
             }
         }
+    }
+
+    /// Number of boundary segments (0 for point zones).
+    pub fn n_segments(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Plane distance from `p` to boundary segment `k`.
+    pub fn segment_distance(&self, k: usize, p: Xy) -> f64 {
+        self.segments
+            .get(k)
+            .map(|s| s.dist2(p.x, p.y).0.sqrt())
+            .unwrap_or(f64::INFINITY)
+    }
+
+    /// Ground distance to the boundary (ignoring containment), searching only the segments in
+    /// `subset` when given; point zones measure to their point.
+    pub fn boundary_distance(&self, p: Xy, subset: Option<&[u32]>, proj: &Projection) -> (f64, Xy) {
+        if let ZoneShapeKind::Point(q) = &self.kind {
+            return (proj.ground_distance(p, *q), *q);
+        }
+        let mut best = (f64::INFINITY, 0usize, 0.0);
+        let mut visit = |k: usize| {
+            let (d2, t) = self.segments[k].dist2(p.x, p.y);
+            if d2 < best.0 {
+                best = (d2, k, t);
+            }
+        };
+        match subset {
+            Some(ks) => ks.iter().for_each(|k| visit(*k as usize)),
+            None => (0..self.segments.len()).for_each(&mut visit),
+        }
+        let Some(s) = self.segments.get(best.1) else {
+            return (f64::INFINITY, p);
+        };
+        let c = Xy::new(s.x0 + best.2 * s.dx, s.y0 + best.2 * s.dy);
+        (proj.ground_distance(p, c), c)
     }
 }

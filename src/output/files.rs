@@ -67,7 +67,7 @@ pub fn write_firms_csv(
     zones: &[Zone],
     analysis: &Analysis,
 ) -> io::Result<()> {
-    let mut out = csv::WriterBuilder::new().from_writer(w);
+    use rayon::prelude::*;
     let own: Vec<usize> = (0..firms.attrs.n_cols())
         .filter(|c| Some(*c) != firms.id_col)
         .collect();
@@ -80,31 +80,55 @@ pub fn write_firms_csv(
             h.clone()
         });
     }
-    out.write_record(&header)?;
+    {
+        let mut out = csv::WriterBuilder::new().from_writer(&mut *w);
+        out.write_record(&header)?;
+        out.flush()?;
+    }
     let zone_id = |z: Option<u32>| {
         z.and_then(|z| zones.get(z as usize))
             .map(|z| z.id.as_str())
             .unwrap_or("")
     };
-    let mut rec: Vec<String> = Vec::with_capacity(header.len());
-    for i in 0..firms.len() {
-        rec.clear();
-        rec.push(firms.id(i).into_owned());
-        rec.push(zone_id(analysis.placement.zone[i]).to_string());
-        rec.push(zone_id(analysis.placement.nearest_zone[i]).to_string());
-        let d = analysis.placement.nearest_m[i];
-        rec.push(if d.is_finite() {
-            format!("{d:.2}")
-        } else {
-            String::new()
-        });
-        rec.push(analysis.labels[i].to_string());
-        for &c in &own {
-            rec.push(firms.attrs.get(i, c).to_string());
+    // Rows are formatted in parallel blocks and written in order, a few blocks at a time.
+    const BLOCK: usize = 32_768;
+    let n = firms.len();
+    let n_blocks = n.div_ceil(BLOCK);
+    let wave = rayon::current_num_threads().max(1) * 2;
+    let format_block = |b: usize| -> io::Result<Vec<u8>> {
+        let mut out = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::with_capacity(BLOCK * 96));
+        let mut rec: Vec<String> = Vec::with_capacity(header.len());
+        for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+            rec.clear();
+            rec.push(firms.id(i).into_owned());
+            rec.push(zone_id(analysis.placement.zone[i]).to_string());
+            rec.push(zone_id(analysis.placement.nearest_zone[i]).to_string());
+            let d = analysis.placement.nearest_m[i];
+            rec.push(if d.is_finite() {
+                format!("{d:.2}")
+            } else {
+                String::new()
+            });
+            rec.push(analysis.labels[i].to_string());
+            for &c in &own {
+                rec.push(firms.attrs.get(i, c).to_string());
+            }
+            out.write_record(&rec)?;
         }
-        out.write_record(&rec)?;
+        out.into_inner().map_err(|e| e.into_error())
+    };
+    let mut start = 0;
+    while start < n_blocks {
+        let end = (start + wave).min(n_blocks);
+        let blocks: Vec<io::Result<Vec<u8>>> =
+            (start..end).into_par_iter().map(format_block).collect();
+        for b in blocks {
+            w.write_all(&b?)?;
+        }
+        start = end;
     }
-    out.flush()?;
     Ok(())
 }
 
