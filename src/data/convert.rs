@@ -63,13 +63,15 @@ pub fn convert_csv(
         .from_writer(Vec::new());
     writer.write_record(&headers).map_err(fmt_err)?;
     let comma_decimal = delimiter != b',';
+    // Lines counted from the top of the file (the header is line 1).
+    let mut lines = super::firms_csv::LineCounter::new(text.as_bytes(), 1);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = lines.line_at(e.position().map(|p| p.byte()));
                 report.skip_line(
                     line,
                     "unreadable",
@@ -79,7 +81,7 @@ pub fn convert_csv(
             }
         }
         report.read += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.line_at(record.position().map(|p| p.byte()));
         let parsed = match (
             record
                 .get(cols.lon)

@@ -310,7 +310,7 @@ fn load_csv_chunked(
     };
     firms.lonlat.reserve(rows_hint);
     firms.segment.reserve(rows_hint);
-    let mut attrs = AttrTable::with_capacity(headers.clone(), rows_hint, text.len());
+    let mut attrs = AttrTable::new(headers.clone());
     let mut outside_china = 0usize;
     for part in parts {
         // Chunk-local segment ids → global ids.
@@ -325,7 +325,7 @@ fn load_csv_chunked(
                 .map(|s| remap.get(*s as usize).copied().unwrap_or(0)),
         );
         firms.lonlat.extend_from_slice(&part.lonlat);
-        attrs.append(&part.attrs);
+        attrs.append(part.attrs);
         outside_china += part.outside_china;
         let stop = part.stopped;
         report.absorb(part.report);
@@ -414,14 +414,139 @@ fn split_chunks(body: &str, n: usize) -> Vec<(usize, usize, u64)> {
     out
 }
 
-/// Parses the records of one chunk (no header), numbering lines from `first_line`.
-fn parse_chunk(chunk: &str, first_line: u64, ctx: &ChunkCtx) -> ChunkOut {
+/// Physical line numbers (as an editor shows them) for csv records, from byte offsets: the
+/// csv crate's own line count lags after blank lines and with CRLF endings.
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    /// `first_line` is the line number of `bytes[0]`.
+    pub(crate) fn new(bytes: &'a [u8], first_line: u64) -> Self {
+        Self {
+            bytes,
+            counted_to: 0,
+            line: first_line,
+        }
+    }
+
+    /// The line of the record the csv crate places at `byte` (where the previous record
+    /// ended; blank lines in between are skipped). Offsets must not go backwards.
+    pub(crate) fn line_at(&mut self, byte: Option<u64>) -> u64 {
+        let mut b = byte
+            .map(|b| (b as usize).min(self.bytes.len()))
+            .unwrap_or(self.counted_to);
+        while b < self.bytes.len() && (self.bytes[b] == b'\n' || self.bytes[b] == b'\r') {
+            b += 1;
+        }
+        if b >= self.counted_to {
+            self.line += self.bytes[self.counted_to..b]
+                .iter()
+                .filter(|c| **c == b'\n')
+                .count() as u64;
+            self.counted_to = b;
+        }
+        self.line
+    }
+}
+
+/// Field access shared by the csv crate's records and the quote-free fast path.
+trait Fields {
+    fn field(&self, i: usize) -> Option<&str>;
+    fn all_fields(&self) -> impl Iterator<Item = &str>;
+}
+
+impl Fields for csv::StringRecord {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+    fn all_fields(&self) -> impl Iterator<Item = &str> {
+        self.iter()
+    }
+}
+
+impl Fields for Vec<&str> {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i).copied()
+    }
+    fn all_fields(&self) -> impl Iterator<Item = &str> {
+        self.iter().copied()
+    }
+}
+
+/// Checks one row's coordinates and keeps it, or records why it was skipped.
+fn take_row<R: Fields>(
+    out: &mut ChunkOut,
+    row: &R,
+    line: u64,
+    ctx: &ChunkCtx,
+    interned: &mut std::collections::HashMap<String, SegmentId>,
+) {
     let cols = ctx.cols;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(ctx.delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(chunk.as_bytes());
+    if row.all_fields().all(|f| f.trim().is_empty()) {
+        return; // blank line
+    }
+    let report = &mut out.report;
+    report.read += 1;
+    let (lon_s, lat_s) = (
+        row.field(cols.lon).unwrap_or(""),
+        row.field(cols.lat).unwrap_or(""),
+    );
+    if lon_s.trim().is_empty() || lat_s.trim().is_empty() {
+        report.skip_line(line, "missing", "longitude or latitude is empty".into());
+        return;
+    }
+    let (Some(lon), Some(lat)) = (
+        parse_number(lon_s, ctx.comma_decimal),
+        parse_number(lat_s, ctx.comma_decimal),
+    ) else {
+        report.skip_line(
+            line,
+            "unparsable",
+            format!(
+                "longitude/latitude '{}', '{}' is not a number",
+                lon_s.trim(),
+                lat_s.trim()
+            ),
+        );
+        return;
+    };
+    let ll = match check_lonlat(lon, lat) {
+        Ok(ll) => ll,
+        Err(p) => {
+            report.skip_line(line, p.kind, p.message);
+            return;
+        }
+    };
+    if !in_china_box(ll) {
+        out.outside_china += 1;
+    }
+    out.lonlat.push(convert(ll, ctx.crs, SourceCrs::Wgs84));
+    let seg = cols.segment.and_then(|c| row.field(c)).unwrap_or("");
+    // Few segments: a linear search is fastest; many distinct values: a map.
+    let id = if out.segments.len() < 16 {
+        Firms::intern_segment(&mut out.segments, seg)
+    } else if let Some(id) = interned.get(seg.trim()) {
+        *id
+    } else {
+        let id = Firms::intern_segment(&mut out.segments, seg);
+        interned.insert(seg.trim().to_string(), id);
+        id
+    };
+    out.segment.push(id);
+    out.attrs.push_row(row.all_fields());
+}
+
+/// Parses the records of one chunk (no header), numbering lines from `first_line`. Chunks
+/// without quotes or stray carriage returns take a fast path that splits lines directly;
+/// the rest go through the csv crate.
+fn parse_chunk(chunk: &str, first_line: u64, ctx: &ChunkCtx) -> ChunkOut {
+    parse_chunk_with(chunk, first_line, ctx, true)
+}
+
+fn parse_chunk_with(chunk: &str, first_line: u64, ctx: &ChunkCtx, allow_fast: bool) -> ChunkOut {
     let rows_hint = chunk.len() / 60;
     let mut out = ChunkOut {
         lonlat: Vec::with_capacity(rows_hint),
@@ -432,20 +557,40 @@ fn parse_chunk(chunk: &str, first_line: u64, ctx: &ChunkCtx) -> ChunkOut {
         outside_china: 0,
         stopped: false,
     };
-    let report = &mut out.report;
-    let line_of = |l: u64| first_line + l.saturating_sub(1);
-    // Few segments: a linear search is fastest; many distinct values: a map.
-    let mut interned: std::collections::HashMap<String, SegmentId> =
-        std::collections::HashMap::new();
+    let mut interned = std::collections::HashMap::new();
+    let bytes = chunk.as_bytes();
+    let n_cr = bytes.iter().filter(|b| **b == b'\r').count();
+    let simple = allow_fast
+        && !bytes.contains(&b'"')
+        && (n_cr == 0 || n_cr == chunk.matches("\r\n").count());
+    if simple {
+        let delim = ctx.delimiter as char;
+        let mut fields: Vec<&str> = Vec::with_capacity(ctx.headers.len());
+        for (k, raw) in chunk.split_terminator('\n').enumerate() {
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            fields.clear();
+            fields.extend(line.split(delim));
+            take_row(&mut out, &fields, first_line + k as u64, ctx, &mut interned);
+        }
+        return out;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(ctx.delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(chunk.as_bytes());
+    let mut lines = LineCounter::new(bytes, first_line);
+    let mut line_at = |byte: Option<u64>| lines.line_at(byte);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = line_of(e.position().map(|p| p.line()).unwrap_or(1));
-                report.read += 1;
-                report.skip_line(line, "unreadable", format!("cannot read the row ({e})"));
+                let line = line_at(e.position().map(|p| p.byte()));
+                out.report.read += 1;
+                out.report
+                    .skip_line(line, "unreadable", format!("cannot read the row ({e})"));
                 // csv cannot resynchronise after an I/O-level error; UTF-8 errors are per row.
                 if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     out.stopped = true;
@@ -454,57 +599,8 @@ fn parse_chunk(chunk: &str, first_line: u64, ctx: &ChunkCtx) -> ChunkOut {
                 continue;
             }
         }
-        let line = line_of(record.position().map(|p| p.line()).unwrap_or(1));
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue; // blank line
-        }
-        report.read += 1;
-        let (lon_s, lat_s) = (
-            record.get(cols.lon).unwrap_or(""),
-            record.get(cols.lat).unwrap_or(""),
-        );
-        if lon_s.trim().is_empty() || lat_s.trim().is_empty() {
-            report.skip_line(line, "missing", "longitude or latitude is empty".into());
-            continue;
-        }
-        let (Some(lon), Some(lat)) = (
-            parse_number(lon_s, ctx.comma_decimal),
-            parse_number(lat_s, ctx.comma_decimal),
-        ) else {
-            report.skip_line(
-                line,
-                "unparsable",
-                format!(
-                    "longitude/latitude '{}', '{}' is not a number",
-                    lon_s.trim(),
-                    lat_s.trim()
-                ),
-            );
-            continue;
-        };
-        let ll = match check_lonlat(lon, lat) {
-            Ok(ll) => ll,
-            Err(p) => {
-                report.skip_line(line, p.kind, p.message);
-                continue;
-            }
-        };
-        if !in_china_box(ll) {
-            out.outside_china += 1;
-        }
-        out.lonlat.push(convert(ll, ctx.crs, SourceCrs::Wgs84));
-        let seg = cols.segment.and_then(|c| record.get(c)).unwrap_or("");
-        let id = if out.segments.len() < 16 {
-            Firms::intern_segment(&mut out.segments, seg)
-        } else if let Some(id) = interned.get(seg.trim()) {
-            *id
-        } else {
-            let id = Firms::intern_segment(&mut out.segments, seg);
-            interned.insert(seg.trim().to_string(), id);
-            id
-        };
-        out.segment.push(id);
-        out.attrs.push_row(record.iter());
+        let line = line_at(record.position().map(|p| p.byte()));
+        take_row(&mut out, &record, line, ctx, &mut interned);
     }
     out
 }
@@ -723,6 +819,42 @@ mod tests {
         assert_eq!(lines(&a.report), expected_bad);
         assert_eq!(lines(&b.report), expected_bad);
         assert_eq!(a.report.read, b.report.read);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_csv_crate() {
+        let body = "1,甲,114.0,22.5,hardware\r\n\r\n2,乙,abc,22.5\r\n3,丙,114.1,22.6,content,extra\r\n4;x,114.2\r\n5,戊,22.5,114.0,hardware\r\n,,,,\r\n6,己,114.3,22.7,\r\n";
+        let headers: Vec<String> = "id,name,lon,lat,segment"
+            .split(',')
+            .map(String::from)
+            .collect();
+        let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
+        let ctx = ChunkCtx {
+            cols: &cols,
+            crs: SourceCrs::Wgs84,
+            delimiter: b',',
+            comma_decimal: false,
+            headers: &headers,
+        };
+        let fast = parse_chunk_with(body, 2, &ctx, true);
+        let slow = parse_chunk_with(body, 2, &ctx, false);
+        assert_eq!(fast.lonlat, slow.lonlat);
+        assert_eq!(fast.lonlat.len(), 3);
+        assert_eq!(fast.segments, slow.segments);
+        assert_eq!(fast.report, slow.report);
+        for r in 0..fast.attrs.n_rows() {
+            assert_eq!(
+                fast.attrs.row(r).collect::<Vec<_>>(),
+                slow.attrs.row(r).collect::<Vec<_>>()
+            );
+        }
+        let lines: Vec<u64> = fast
+            .report
+            .skipped
+            .iter()
+            .map(|s| s.line.unwrap())
+            .collect();
+        assert_eq!(lines, vec![4, 6, 7]);
     }
 
     #[test]

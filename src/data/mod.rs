@@ -69,11 +69,39 @@ pub fn sniff_delimiter_for_preview(text: &str) -> u8 {
     firms_csv::sniff_delimiter(text)
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
-    std::fs::read(path).map_err(|source| LoadError::Io {
+/// A file's bytes: read into memory, or memory-mapped when large (no copy of hundreds of
+/// megabytes before parsing).
+enum FileBytes {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Owned(v) => v,
+            FileBytes::Mapped(m) => m,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileBytes, LoadError> {
+    let io = |source| LoadError::Io {
         path: path.display().to_string(),
         source,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len >= 64 << 20 {
+        // SAFETY: the map is read-only and lives only while this load runs; if another
+        // program truncates the file meanwhile the OS may fault, as with any mapped reader
+        // (ripgrep and others accept the same trade-off for large files).
+        if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+            return Ok(FileBytes::Mapped(m));
+        }
+    }
+    std::fs::read(path).map(FileBytes::Owned).map_err(io)
 }
 
 /// Reads a zones GeoJSON file.
@@ -82,7 +110,7 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
     let name = path.display().to_string();
     let text = decode_text(&bytes, None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
-    z.report.hash = crate::output::short_hash(&[&bytes]);
+    z.report.hash = crate::output::short_hash(&[&bytes[..]]);
     Ok(z)
 }
 
@@ -97,7 +125,7 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
     } else {
         load_firms_csv_bytes(&bytes, &name, opts)?
     };
-    f.report.hash = crate::output::short_hash(&[&bytes]);
+    f.report.hash = crate::output::short_hash(&[&bytes[..]]);
     Ok(f)
 }
 

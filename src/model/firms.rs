@@ -7,35 +7,58 @@ use super::LonLat;
 /// Index into [`Firms::segments`].
 pub type SegmentId = u16;
 
-/// All columns of the input file, row-aligned with [`Firms`], stored in one string arena.
+/// All columns of the input file, row-aligned with [`Firms`], stored in string arenas.
 ///
 /// Keeping the original columns lets outputs carry the user's own data through unchanged.
+/// Rows live in a few chunks (one per block parsed in parallel), so joining blocks moves
+/// them instead of copying hundreds of megabytes.
 #[derive(Clone, Debug, Default)]
 pub struct AttrTable {
     pub headers: Vec<String>,
+    chunks: Vec<AttrChunk>,
+    /// Index of each chunk's first row.
+    chunk_first: Vec<usize>,
+    n_rows: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct AttrChunk {
     buf: String,
     /// Byte offset of each row's first field in `buf`; one extra entry at the end.
     row_start: Vec<u64>,
-    /// End of each field, relative to its row's start; `headers.len()` entries per row.
+    /// End of each field, relative to its row's start; `n_cols` entries per row.
     field_end: Vec<u32>,
+}
+
+impl AttrChunk {
+    fn with_capacity(rows: usize, bytes: usize, n_cols: usize) -> Self {
+        let mut row_start = Vec::with_capacity(rows + 1);
+        row_start.push(0);
+        Self {
+            buf: String::with_capacity(bytes),
+            row_start,
+            field_end: Vec::with_capacity(rows * n_cols),
+        }
+    }
+
+    fn n_rows(&self) -> usize {
+        self.row_start.len().saturating_sub(1)
+    }
 }
 
 impl AttrTable {
     pub fn new(headers: Vec<String>) -> Self {
-        Self {
-            headers,
-            buf: String::new(),
-            row_start: vec![0],
-            field_end: Vec::new(),
-        }
+        Self::with_capacity(headers, 0, 0)
     }
 
     pub fn with_capacity(headers: Vec<String>, rows: usize, bytes: usize) -> Self {
-        let mut t = Self::new(headers);
-        t.buf.reserve(bytes);
-        t.row_start.reserve(rows);
-        t.field_end.reserve(rows * t.headers.len());
-        t
+        let n = headers.len();
+        Self {
+            headers,
+            chunks: vec![AttrChunk::with_capacity(rows, bytes, n)],
+            chunk_first: vec![0],
+            n_rows: 0,
+        }
     }
 
     pub fn n_cols(&self) -> usize {
@@ -43,47 +66,69 @@ impl AttrTable {
     }
 
     pub fn n_rows(&self) -> usize {
-        self.row_start.len() - 1
+        self.n_rows
     }
 
     /// Appends one row; missing trailing fields become empty, extra ones are dropped.
     pub fn push_row<'a, I: IntoIterator<Item = &'a str>>(&mut self, fields: I) {
-        let start = self.buf.len();
         let n = self.headers.len();
+        if self.chunks.is_empty() {
+            self.chunks.push(AttrChunk::with_capacity(0, 0, n));
+            self.chunk_first.push(self.n_rows);
+        }
+        let Some(chunk) = self.chunks.last_mut() else {
+            return;
+        };
+        let start = chunk.buf.len();
         let mut taken = 0;
         for f in fields.into_iter().take(n) {
-            self.buf.push_str(f);
-            self.field_end
-                .push(u32::try_from(self.buf.len() - start).unwrap_or(u32::MAX));
+            chunk.buf.push_str(f);
+            chunk
+                .field_end
+                .push(u32::try_from(chunk.buf.len() - start).unwrap_or(u32::MAX));
             taken += 1;
         }
         for _ in taken..n {
-            self.field_end
-                .push(u32::try_from(self.buf.len() - start).unwrap_or(u32::MAX));
+            chunk
+                .field_end
+                .push(u32::try_from(chunk.buf.len() - start).unwrap_or(u32::MAX));
         }
-        self.row_start.push(self.buf.len() as u64);
+        chunk.row_start.push(chunk.buf.len() as u64);
+        self.n_rows += 1;
     }
 
-    /// Appends every row of `other` (same headers assumed; used to join parallel chunks).
-    pub fn append(&mut self, other: &AttrTable) {
-        let base = self.buf.len() as u64;
-        self.buf.push_str(&other.buf);
-        self.row_start
-            .extend(other.row_start.iter().skip(1).map(|s| s + base));
-        self.field_end.extend_from_slice(&other.field_end);
+    /// Appends every row of `other` (same headers assumed) by moving its storage.
+    pub fn append(&mut self, other: AttrTable) {
+        for c in other.chunks {
+            if c.n_rows() == 0 {
+                continue;
+            }
+            self.chunk_first.push(self.n_rows);
+            self.n_rows += c.n_rows();
+            self.chunks.push(c);
+        }
     }
 
     /// Field `col` of row `row`, or "" when out of range.
     pub fn get(&self, row: usize, col: usize) -> &str {
         let n = self.headers.len();
-        if row >= self.n_rows() || col >= n {
+        if row >= self.n_rows || col >= n {
             return "";
         }
-        let start = self.row_start[row] as usize;
-        let ends = &self.field_end[row * n..row * n + n];
+        let k = if self.chunks.len() == 1 {
+            0
+        } else {
+            self.chunk_first.partition_point(|f| *f <= row) - 1
+        };
+        let Some(chunk) = self.chunks.get(k) else {
+            return "";
+        };
+        let r = row - self.chunk_first[k];
+        let start = chunk.row_start[r] as usize;
+        let ends = &chunk.field_end[r * n..r * n + n];
         let b = if col == 0 { 0 } else { ends[col - 1] as usize };
         let e = ends[col] as usize;
-        self.buf.get(start + b..start + e).unwrap_or("")
+        chunk.buf.get(start + b..start + e).unwrap_or("")
     }
 
     /// All fields of a row.
@@ -97,7 +142,7 @@ impl AttrTable {
 
     /// Keeps only the rows for which `keep` is true, in order.
     pub fn retain_rows(&mut self, keep: &[bool]) {
-        let mut out = AttrTable::with_capacity(self.headers.clone(), self.n_rows(), self.buf.len());
+        let mut out = AttrTable::with_capacity(self.headers.clone(), self.n_rows(), 0);
         for (r, k) in keep.iter().enumerate() {
             if *k {
                 let fields: Vec<&str> = self.row(r).collect();
@@ -184,7 +229,8 @@ mod tests {
         assert_eq!(t.get(9, 0), "");
         let mut u = AttrTable::new(t.headers.clone());
         u.push_row(["z", "y", "w"]);
-        t.append(&u);
+        t.append(u);
+        assert_eq!(t.get(1, 0), "x");
         assert_eq!(t.get(3, 2), "w");
         t.retain_rows(&[false, true, false, true]);
         assert_eq!(t.n_rows(), 2);
