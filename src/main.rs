@@ -20,7 +20,7 @@ fn open_window(open: cli::OpenArgs) -> anyhow::Result<()> {
         };
         initial.push(Command::LoadFirms(f, opts));
     }
-    ClusterAtlasApp::run_native(initial).map_err(|e| {
+    ClusterAtlasApp::run_native(initial, open.bench_frames).map_err(|e| {
         anyhow::anyhow!("cannot open the window ({e}); the command-line jobs still work, e.g. cluster-atlas analyze --out results")
     })
 }

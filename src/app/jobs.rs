@@ -101,6 +101,7 @@ pub fn analyse(
     data: Arc<Dataset>,
     params: AnalysisParams,
     bandwidth_m: f64,
+    fit: Arc<crate::model::FitTable>,
 ) -> Job {
     spawn("分析中", "Analysing", ctx, move |progress| {
         let t0 = Instant::now();
@@ -111,9 +112,19 @@ pub fn analyse(
         .map(|analysis| {
             progress(0.92, "density");
             let density = density::kernel_density(&data.index.firm_xy, bandwidth_m, 400_000);
+            progress(0.96, "advisor");
+            let advisor = Arc::new(crate::analysis::relocate::AdvisorContext::prepare(
+                &data.firms,
+                &data.zones,
+                &data.index,
+                &analysis.clusters,
+                &fit,
+                params.nearby_radius_m,
+            ));
             Results {
                 analysis,
                 density,
+                advisor,
                 params,
                 generation: data.generation,
                 seconds: t0.elapsed().as_secs_f64(),

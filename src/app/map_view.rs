@@ -20,12 +20,24 @@ pub enum Pick {
     Nothing,
 }
 
+/// What a firm raster was drawn for: scene generation, view bits and opacity bits.
+type RasterKey = (u64, [u64; 4], u32);
+/// A finished raster: the view it was drawn for, the image, and whether it is aggregated.
+type RasterResult = (Viewport, raster::Image, bool);
+
 /// Runtime state of the map widget (textures, measuring); the viewport itself is persisted
 /// in the settings.
 #[derive(Default)]
 pub struct MapView {
     points_tex: Option<egui::TextureHandle>,
-    points_key: Option<(u64, [u64; 4], u32)>,
+    /// The view the firm texture was drawn for (it is shown transformed into the current view
+    /// until a fresh one arrives).
+    points_vp: Option<Viewport>,
+    points_key: Option<RasterKey>,
+    /// A firm raster being drawn on a background thread, with the key it was asked for.
+    inflight: Option<(RasterKey, std::sync::mpsc::Receiver<RasterResult>)>,
+    /// The firms are drawn aggregated into bins (many firms in view).
+    pub aggregated: bool,
     density_tex: Option<(egui::TextureHandle, u64)>,
     pub measuring: bool,
     pub measure: Vec<Xy>,
@@ -292,43 +304,25 @@ impl MapView {
                     }
                     Item::Points(pts) => {
                         painter.extend(std::mem::take(&mut shapes));
-                        let key = (
-                            scene_gen,
-                            [
-                                vp.centre.x.to_bits(),
-                                vp.centre.y.to_bits(),
-                                vp.m_per_px.to_bits(),
-                                ((vp.width_px as u64) << 32) | vp.height_px as u64,
-                            ],
-                            layer.opacity.to_bits(),
-                        );
-                        if self.points_key != Some(key) || self.points_tex.is_none() {
-                            let t0 = std::time::Instant::now();
-                            let img = raster::rasterize_points(pts, vp, layer.opacity);
-                            let ci = egui::ColorImage::from_rgba_premultiplied(
-                                [img.width, img.height],
-                                &img.rgba,
-                            );
-                            match &mut self.points_tex {
-                                Some(t) => t.set(ci, egui::TextureOptions::NEAREST),
-                                None => {
-                                    self.points_tex = Some(ui.ctx().load_texture(
-                                        "firms",
-                                        ci,
-                                        egui::TextureOptions::NEAREST,
-                                    ))
-                                }
-                            }
-                            self.points_key = Some(key);
-                            self.last_raster_ms = t0.elapsed().as_secs_f32() * 1000.0;
-                        }
-                        if let Some(t) = &self.points_tex {
-                            painter.image(
-                                t.id(),
-                                Rect::from_min_size(
+                        self.update_points(ui.ctx(), pts, vp, layer.opacity, scene_gen);
+                        if let (Some(t), Some(tvp)) = (&self.points_tex, &self.points_vp) {
+                            // Place the texture where its own view lies in the current one
+                            // (pixel-aligned when it was drawn for this very view).
+                            let (lo, hi) = tvp.plane_bounds();
+                            let (nw, se) = if tvp == vp {
+                                (
                                     origin,
-                                    Vec2::new(vp.width_px.floor(), vp.height_px.floor()),
-                                ),
+                                    origin + Vec2::new(tvp.width_px.floor(), tvp.height_px.floor()),
+                                )
+                            } else {
+                                (
+                                    pos(vp, origin, Xy::new(lo.x, hi.y)),
+                                    pos(vp, origin, Xy::new(hi.x, lo.y)),
+                                )
+                            };
+                            painter.with_clip_rect(rect).image(
+                                t.id(),
+                                Rect::from_min_max(nw, se),
                                 Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
                                 Color32::WHITE,
                             );
@@ -369,6 +363,28 @@ impl MapView {
         }
 
         self.draw_overlays(&painter, rect, vp, proj, lang);
+        if self.aggregated && scene.layer(crate::scene::LayerKind::Firms).is_some() {
+            let text = if lang.chinese() {
+                "企业较多：按 2 像素方格聚合显示（越深越多），放大可见单个企业"
+            } else {
+                "Many firms: shown in 2-pixel bins (darker = more); zoom in for single firms"
+            };
+            let at = Pos2::new(rect.left() + 16.0, rect.bottom() - 52.0);
+            let galley = painter.layout_no_wrap(
+                text.to_string(),
+                egui::FontId::proportional(12.0),
+                Color32::from_gray(40),
+            );
+            painter.rect_filled(
+                Rect::from_min_size(
+                    at - Vec2::new(4.0, 2.0),
+                    galley.size() + Vec2::new(8.0, 4.0),
+                ),
+                3.0,
+                Color32::from_white_alpha(210),
+            );
+            painter.galley(at, galley, Color32::from_gray(40));
+        }
         if let (Some(h), false) = (hover, self.measuring) {
             let xy = vp.to_plane([h.x - origin.x, h.y - origin.y]);
             if let Some(text) = self.hover_text(data, vp, xy, lang) {
@@ -376,6 +392,90 @@ impl MapView {
             }
         }
         pick
+    }
+
+    /// Keeps the firm texture in step with the view: small sets are drawn at once; large ones
+    /// on a background thread (at most one at a time), the last texture standing in meanwhile.
+    fn update_points(
+        &mut self,
+        ctx: &egui::Context,
+        pts: &crate::scene::PointsItem,
+        vp: &Viewport,
+        opacity: f32,
+        scene_gen: u64,
+    ) {
+        const SYNC_LIMIT: usize = 300_000;
+        let key = (
+            scene_gen,
+            [
+                vp.centre.x.to_bits(),
+                vp.centre.y.to_bits(),
+                vp.m_per_px.to_bits(),
+                ((vp.width_px as u64) << 32) | vp.height_px as u64,
+            ],
+            opacity.to_bits(),
+        );
+        // A finished background raster?
+        let finished = match &self.inflight {
+            Some((k, rx)) => rx.try_recv().ok().map(|r| (*k, r)),
+            None => None,
+        };
+        if let Some((k, (tvp, img, aggregated))) = finished {
+            if k.0 == scene_gen {
+                self.set_texture(ctx, &img, tvp, aggregated);
+                self.points_key = Some(k);
+            }
+            self.inflight = None;
+        }
+        if self.points_key == Some(key) {
+            return;
+        }
+        if pts.xy.len() <= SYNC_LIMIT {
+            let t0 = std::time::Instant::now();
+            let (img, aggregated) = raster::rasterize_adaptive(pts, vp, opacity, 2.0);
+            self.set_texture(ctx, &img, *vp, aggregated);
+            self.points_key = Some(key);
+            self.last_raster_ms = t0.elapsed().as_secs_f32() * 1000.0;
+        } else if self.inflight.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (pts, vp2, ctx2) = (pts.clone(), *vp, ctx.clone());
+            let spawned = std::thread::Builder::new()
+                .name("cluster-atlas firms raster".into())
+                .spawn(move || {
+                    let (img, aggregated) = raster::rasterize_adaptive(&pts, &vp2, opacity, 2.0);
+                    let _ = tx.send((vp2, img, aggregated));
+                    ctx2.request_repaint();
+                });
+            if spawned.is_ok() {
+                self.inflight = Some((key, rx));
+            }
+        }
+        if self.inflight.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(30));
+        }
+    }
+
+    fn set_texture(
+        &mut self,
+        ctx: &egui::Context,
+        img: &raster::Image,
+        tvp: Viewport,
+        aggregated: bool,
+    ) {
+        let ci = egui::ColorImage::from_rgba_premultiplied([img.width, img.height], &img.rgba);
+        match &mut self.points_tex {
+            Some(t) => t.set(ci, egui::TextureOptions::NEAREST),
+            None => {
+                self.points_tex = Some(ctx.load_texture("firms", ci, egui::TextureOptions::NEAREST))
+            }
+        }
+        self.points_vp = Some(tvp);
+        self.aggregated = aggregated;
+    }
+
+    /// True while a firm raster is being drawn in the background.
+    pub fn is_rendering(&self) -> bool {
+        self.inflight.is_some()
     }
 
     /// The firm within 8 px of the point, else the zone under it (or a point zone within 12 px).

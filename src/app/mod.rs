@@ -4,6 +4,7 @@
 //! from the current scene; panels push [`Command`]s that are applied after drawing; the scene
 //! is rebuilt only when its inputs changed.
 
+mod bench;
 mod export_dialog;
 pub mod fonts;
 pub mod jobs;
@@ -71,6 +72,8 @@ pub struct ClusterAtlasApp {
     advice: Option<(usize, String, Suggestion)>,
     panels: panels::PanelState,
     fonts_installed: bool,
+    /// A running `--bench-frames` measurement.
+    pub bench: Option<bench::FrameBench>,
 }
 
 impl ClusterAtlasApp {
@@ -145,6 +148,7 @@ impl ClusterAtlasApp {
             advice: None,
             panels: panels::PanelState::default(),
             fonts_installed: false,
+            bench: None,
         };
         if app.commands.is_empty() {
             app.commands.push(Command::RunAnalysis);
@@ -153,8 +157,8 @@ impl ClusterAtlasApp {
     }
 
     /// Runs the window (blocking) until it is closed.
-    pub fn run_native(initial: Vec<Command>) -> eframe::Result<()> {
-        let options = eframe::NativeOptions {
+    pub fn run_native(initial: Vec<Command>, bench_frames: bool) -> eframe::Result<()> {
+        let mut options = eframe::NativeOptions {
             viewport: egui::ViewportBuilder::default()
                 .with_title("cluster-atlas · 深圳产业集聚区地图")
                 .with_app_id("cluster-atlas")
@@ -163,6 +167,11 @@ impl ClusterAtlasApp {
                 .with_drag_and_drop(true),
             ..Default::default()
         };
+        if bench_frames {
+            // Frame timing must not wait for the display.
+            options.wgpu_options.surface.present_mode =
+                eframe::egui_wgpu::wgpu::PresentMode::AutoNoVsync;
+        }
         eframe::run_native(
             "cluster-atlas",
             options,
@@ -170,7 +179,12 @@ impl ClusterAtlasApp {
                 let settings = cc
                     .storage
                     .and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY));
-                Ok(Box::new(Self::new(settings, initial)))
+                let mut app = Self::new(if bench_frames { None } else { settings }, initial);
+                if bench_frames {
+                    app.bench = Some(bench::FrameBench::default());
+                    app.settings.view = None;
+                }
+                Ok(Box::new(app))
             }),
         )
     }
@@ -188,8 +202,9 @@ impl ClusterAtlasApp {
         }
     }
 
+    /// True while a background job runs or the firm layer is being redrawn.
     pub fn is_busy(&self) -> bool {
-        self.job.is_some()
+        self.job.is_some() || self.map.is_rendering()
     }
 
     /// Number of DBSCAN clusters in the current results.
@@ -303,6 +318,7 @@ impl ClusterAtlasApp {
             self.data.clone(),
             params,
             self.settings.scene.density_bandwidth_m,
+            Arc::new(self.fit.clone()),
         ));
     }
 
@@ -465,15 +481,29 @@ impl ClusterAtlasApp {
                 radius_m: self.settings.advisor_radius_m,
                 ..Default::default()
             };
-            let advisor = Advisor::new(
-                &self.data.firms,
-                &self.data.zones,
-                &self.data.index,
-                &results.analysis.labels,
-                &results.analysis.clusters,
-                &self.fit,
-                params,
-            );
+            // The counts prepared with the analysis, unless the radius changed since.
+            let advisor = if (results.advisor.radius_m - params.radius_m).abs() < 1e-9 {
+                Advisor::with_context(
+                    &self.data.firms,
+                    &self.data.zones,
+                    &self.data.index,
+                    &results.analysis.labels,
+                    &results.analysis.clusters,
+                    &self.fit,
+                    params,
+                    results.advisor.clone(),
+                )
+            } else {
+                Advisor::new(
+                    &self.data.firms,
+                    &self.data.zones,
+                    &self.data.index,
+                    &results.analysis.labels,
+                    &results.analysis.clusters,
+                    &self.fit,
+                    params,
+                )
+            };
             match advisor {
                 Ok(a) => {
                     let draws = stability::weight_draws(
@@ -501,6 +531,7 @@ impl ClusterAtlasApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.logic(&ctx);
+        self.bench_step(&ctx);
         self.refresh_scene();
         // Files dropped on the window.
         let dropped: Vec<PathBuf> = ctx.input(|i| {

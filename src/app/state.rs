@@ -157,6 +157,8 @@ impl Dataset {
 pub struct Results {
     pub analysis: Analysis,
     pub density: DensityGrid,
+    /// The advisor's per-zone counts (at `params.nearby_radius_m`).
+    pub advisor: Arc<crate::analysis::relocate::AdvisorContext>,
     pub params: AnalysisParams,
     pub generation: u64,
     pub seconds: f64,

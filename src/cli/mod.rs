@@ -2,6 +2,7 @@
 //! the `gui` feature, a summary of the bundled data).
 
 mod analyze;
+mod bench;
 mod inputs;
 mod render;
 mod suggest;
@@ -39,6 +40,10 @@ pub struct OpenArgs {
     /// Coordinate system of --firms: wgs84, gcj02 or bd09.
     #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
     pub firms_crs: SourceCrs,
+    /// Measure frame times: once the data is loaded and analysed, pan and zoom along a fixed
+    /// path, print every frame's milliseconds and a summary, then close.
+    #[arg(long)]
+    pub bench_frames: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +65,9 @@ pub enum Command {
     Sample(SampleArgs),
     /// Print what the bundled data holds and how to run the analysis.
     Info,
+    /// Time each pipeline step on a firms file and print JSON (for benches/compare.sh).
+    #[command(hide = true)]
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +142,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Convert(c) => convert(c),
         Command::Sample(s) => sample(s),
         Command::Info => info(),
+        Command::Bench(b) => bench::run(b),
     }
 }
 

@@ -353,7 +353,7 @@ pub fn draw_map(c: &mut dyn Canvas, scene: &Scene, vp: &Viewport, map: [f32; 4],
                         height_px: map[3].round(),
                         ..*vp
                     };
-                    let img = raster::rasterize_points(&scaled, &frame, op);
+                    let (img, _) = raster::rasterize_adaptive(&scaled, &frame, op, 2.0 * scale);
                     c.image(
                         map[0],
                         map[1],

@@ -41,6 +41,88 @@ fn stamp(r: f32) -> (i32, Vec<f32>) {
     (k, cov)
 }
 
+/// More points than this share per pixel of the view switches to binned drawing.
+pub const AGGREGATE_POINTS_PER_PIXEL: f32 = 0.25;
+
+/// Draws the points like [`rasterize_points`] when they are few enough to read as dots, or,
+/// when more than [`AGGREGATE_POINTS_PER_PIXEL`] fall in the view, aggregated into square
+/// bins (`bin_px` wide) whose opacity grows with the number of firms in them. Returns the
+/// image and whether it was aggregated. The window and the exporters both use this.
+pub fn rasterize_adaptive(
+    item: &PointsItem,
+    vp: &Viewport,
+    opacity: f32,
+    bin_px: f32,
+) -> (Image, bool) {
+    let (lo, hi) = vp.plane_bounds();
+    let in_view = item
+        .xy
+        .iter()
+        .filter(|p| p.x >= lo.x && p.x <= hi.x && p.y >= lo.y && p.y <= hi.y)
+        .count();
+    if (in_view as f32) <= AGGREGATE_POINTS_PER_PIXEL * vp.width_px * vp.height_px {
+        return (rasterize_points(item, vp, opacity), false);
+    }
+    (rasterize_binned(item, vp, opacity, bin_px.max(1.0)), true)
+}
+
+/// Bins of `bin_px` pixels: count per bin and the colour of the bin's last firm; opacity
+/// 0.35 + 0.15·log2(count), capped at 1.
+pub fn rasterize_binned(item: &PointsItem, vp: &Viewport, opacity: f32, bin_px: f32) -> Image {
+    let (w, h) = (
+        vp.width_px.max(1.0) as usize,
+        vp.height_px.max(1.0) as usize,
+    );
+    let b = bin_px.round().max(1.0) as usize;
+    let (bw, bh) = (w.div_ceil(b), h.div_ceil(b));
+    let mut count = vec![0u32; bw * bh];
+    let mut colour = vec![0u8; bw * bh];
+    for (i, p) in item.xy.iter().enumerate() {
+        let Some(c) = item
+            .colour
+            .get(i)
+            .copied()
+            .filter(|c| (*c as usize) < item.palette.len())
+        else {
+            continue;
+        };
+        let [sx, sy] = vp.to_screen(*p);
+        if sx < 0.0 || sy < 0.0 || sx >= w as f32 || sy >= h as f32 {
+            continue;
+        }
+        let k = (sy as usize / b) * bw + sx as usize / b;
+        count[k] += 1;
+        colour[k] = c;
+    }
+    let mut img = Image::new(w, h);
+    for by in 0..bh {
+        for bx in 0..bw {
+            let k = by * bw + bx;
+            if count[k] == 0 {
+                continue;
+            }
+            let rgba = item.palette[colour[k] as usize].0;
+            let a = (0.35 + 0.15 * (count[k] as f32).log2()).min(1.0)
+                * opacity.clamp(0.0, 1.0)
+                * rgba[3] as f32
+                / 255.0;
+            let px = [
+                (rgba[0] as f32 * a) as u8,
+                (rgba[1] as f32 * a) as u8,
+                (rgba[2] as f32 * a) as u8,
+                (255.0 * a) as u8,
+            ];
+            for y in by * b..((by + 1) * b).min(h) {
+                for x in bx * b..((bx + 1) * b).min(w) {
+                    let o = (y * w + x) * 4;
+                    img.rgba[o..o + 4].copy_from_slice(&px);
+                }
+            }
+        }
+    }
+    img
+}
+
 /// Draws the points of `item` into a new image the size of the viewport.
 pub fn rasterize_points(item: &PointsItem, vp: &Viewport, opacity: f32) -> Image {
     let (w, h) = (
@@ -144,5 +226,37 @@ mod tests {
         // Two discs of radius 2 px: about 2·π·2.5² pixels touched.
         let n = img.painted();
         assert!((30..=60).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn many_points_are_binned_and_few_are_not() {
+        let vp = Viewport {
+            centre: Xy::new(0.0, 0.0),
+            m_per_px: 1.0,
+            width_px: 40.0,
+            height_px: 40.0,
+        };
+        let few = PointsItem {
+            xy: Arc::new(vec![Xy::new(0.0, 0.0)]),
+            colour: Arc::new(vec![0]),
+            palette: vec![Rgba::rgb(255, 0, 0)],
+            radius_px: 1.0,
+        };
+        assert!(!rasterize_adaptive(&few, &vp, 1.0, 2.0).1);
+        // 1,000 points in a 40×40 view: more than a quarter per pixel.
+        let xy: Vec<Xy> = (0..1000)
+            .map(|k| Xy::new((k % 40) as f64 - 19.5, (k / 40) as f64 - 12.0))
+            .collect();
+        let many = PointsItem {
+            colour: Arc::new(vec![0; xy.len()]),
+            xy: Arc::new(xy),
+            palette: vec![Rgba::rgb(255, 0, 0)],
+            radius_px: 1.0,
+        };
+        let (img, binned) = rasterize_adaptive(&many, &vp, 1.0, 2.0);
+        assert!(binned);
+        assert!(img.painted() > 900);
+        // Every painted pixel is pure red at some opacity (premultiplied: g = b = 0).
+        assert!(img.rgba.chunks(4).all(|p| p[1] == 0 && p[2] == 0));
     }
 }

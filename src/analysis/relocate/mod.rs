@@ -260,6 +260,7 @@ pub struct NearbyCluster {
 }
 
 /// Per-zone counts computed once per dataset.
+#[derive(Clone, Debug)]
 struct ZoneContext {
     zone: usize,
     near: Vec<u32>,
@@ -277,7 +278,67 @@ pub struct Advisor<'a> {
     pub fit: &'a FitTable,
     pub params: AdvisorParams,
     weights: [f64; 5],
-    ctx: Vec<ZoneContext>,
+    ctx: std::sync::Arc<AdvisorContext>,
+}
+
+/// The per-zone counts the advisor needs, which depend on the data and the radius but not on
+/// the weights: prepare once (off the UI thread for big data), then build advisors cheaply.
+#[derive(Clone, Debug)]
+pub struct AdvisorContext {
+    pub radius_m: f64,
+    zones: Vec<ZoneContext>,
+}
+
+impl AdvisorContext {
+    pub fn prepare(
+        firms: &Firms,
+        zones: &[Zone],
+        index: &SpatialIndex,
+        clusters: &[ClusterSummary],
+        fit: &FitTable,
+        radius_m: f64,
+    ) -> Self {
+        // Segment names as the fit table knows them ("硬件" and "hardware" count together).
+        let canonical: Vec<String> = firms
+            .segments
+            .iter()
+            .map(|s| canonical_segment(fit, s))
+            .collect();
+        let zones_ctx = index
+            .zone_shapes
+            .iter()
+            .map(|shape| {
+                let near = index.firms_near_zone(shape, &firms.lonlat, radius_m);
+                let mut counts = vec![0usize; canonical.len().max(1)];
+                for &i in &near {
+                    if let Some(c) = firms
+                        .segment
+                        .get(i as usize)
+                        .and_then(|s| counts.get_mut(*s as usize))
+                    {
+                        *c += 1;
+                    }
+                }
+                let mut by_segment = BTreeMap::new();
+                for (k, c) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+                    *by_segment
+                        .entry(canonical.get(k).cloned().unwrap_or_default())
+                        .or_default() += c;
+                }
+                let id = &zones[shape.zone].id;
+                ZoneContext {
+                    zone: shape.zone,
+                    near,
+                    by_segment,
+                    cluster_overlap: clusters.iter().any(|c| c.zones.iter().any(|z| z == id)),
+                }
+            })
+            .collect();
+        Self {
+            radius_m,
+            zones: zones_ctx,
+        }
+    }
 }
 
 impl<'a> Advisor<'a> {
@@ -306,36 +367,41 @@ impl<'a> Advisor<'a> {
                 )));
             }
         }
-        // Segment names as the fit table knows them ("硬件" and "hardware" count together).
-        let canonical: Vec<String> = firms
-            .segments
-            .iter()
-            .map(|s| canonical_segment(fit, s))
-            .collect();
-        let ctx = index
-            .zone_shapes
-            .iter()
-            .map(|shape| {
-                let near = index.firms_near_zone(shape, &firms.lonlat, params.radius_m);
-                let mut by_segment = BTreeMap::new();
-                for &i in &near {
-                    let seg = firms
-                        .segment
-                        .get(i as usize)
-                        .and_then(|s| canonical.get(*s as usize));
-                    *by_segment
-                        .entry(seg.cloned().unwrap_or_default())
-                        .or_default() += 1;
-                }
-                let id = &zones[shape.zone].id;
-                ZoneContext {
-                    zone: shape.zone,
-                    near,
-                    by_segment,
-                    cluster_overlap: clusters.iter().any(|c| c.zones.iter().any(|z| z == id)),
-                }
-            })
-            .collect();
+        let ctx = std::sync::Arc::new(AdvisorContext::prepare(
+            firms,
+            zones,
+            index,
+            clusters,
+            fit,
+            params.radius_m,
+        ));
+        Ok(Self {
+            firms,
+            zones,
+            index,
+            labels,
+            clusters,
+            fit,
+            params,
+            weights,
+            ctx,
+        })
+    }
+
+    /// An advisor over a prepared context (its radius is used, whatever `params` says).
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_context(
+        firms: &'a Firms,
+        zones: &'a [Zone],
+        index: &'a SpatialIndex,
+        labels: &'a [i32],
+        clusters: &'a [ClusterSummary],
+        fit: &'a FitTable,
+        mut params: AdvisorParams,
+        ctx: std::sync::Arc<AdvisorContext>,
+    ) -> Result<Self, AnalysisError> {
+        params.radius_m = ctx.radius_m;
+        let weights = params.weights.normalised()?;
         Ok(Self {
             firms,
             zones,
@@ -373,6 +439,7 @@ impl<'a> Advisor<'a> {
         let seg_entry = site.segment.as_deref().and_then(|s| self.fit.segment(s));
         let mut out: Vec<ZoneScore> = self
             .ctx
+            .zones
             .iter()
             .filter_map(|c| {
                 let zone = &self.zones[c.zone];

@@ -32,6 +32,14 @@ pub enum ZoneSort {
 /// Search text, segment filter and data generation of the cached firm rows.
 pub type FirmFilter = (String, Option<String>, u64);
 
+/// The firms table's filtered rows, built a slice at a time.
+pub struct FirmRows {
+    pub key: FirmFilter,
+    pub rows: Vec<u32>,
+    /// Rows of the data examined so far.
+    pub scanned: usize,
+}
+
 /// Runtime state of the panels (not persisted).
 #[derive(Default)]
 pub struct PanelState {
@@ -40,7 +48,7 @@ pub struct PanelState {
     pub firm_search: String,
     pub firm_segment: Option<String>,
     /// Cached filtered firm rows: (search, segment, data generation) → rows.
-    pub firm_rows: Option<(FirmFilter, Vec<u32>)>,
+    pub firm_rows: Option<FirmRows>,
     /// Which advisor target the checklist is for, and its ticks.
     pub checklist_zone: Option<String>,
     pub checklist: [bool; 9],

@@ -259,29 +259,45 @@ impl ClusterAtlasApp {
             self.panels.firm_segment.clone(),
             data.generation,
         );
-        let fresh = matches!(&self.panels.firm_rows, Some((k, _)) if *k == key);
-        if !fresh {
+        // Filter incrementally (at most 250,000 rows a frame) so typing in the search box
+        // never stalls the window, even with millions of firms.
+        let mut state = match self.panels.firm_rows.take() {
+            Some(s) if s.key == key => s,
+            _ => super::FirmRows {
+                key: key.clone(),
+                rows: Vec::new(),
+                scanned: 0,
+            },
+        };
+        let n = data.firms.len();
+        if state.scanned < n {
             let seg_id = key
                 .1
                 .as_ref()
                 .and_then(|s| data.firms.segments.iter().position(|x| x == s));
-            let rows: Vec<u32> = (0..data.firms.len() as u32)
-                .filter(|&i| {
+            let end = (state.scanned + 250_000).min(n);
+            state
+                .rows
+                .extend((state.scanned as u32..end as u32).filter(|&i| {
                     let i = i as usize;
                     (seg_id.is_none() || data.firms.segment.get(i).map(|s| *s as usize) == seg_id)
                         && (key.0.is_empty()
                             || data.firms.name(i).to_lowercase().contains(&key.0)
                             || data.firms.id(i).to_lowercase().contains(&key.0))
-                })
-                .collect();
-            self.panels.firm_rows = Some((key, rows));
+                }));
+            state.scanned = end;
+            if end < n {
+                ui.ctx().request_repaint();
+            }
         }
-        let rows = self
-            .panels
-            .firm_rows
-            .as_ref()
-            .map(|(_, r)| r.clone())
-            .unwrap_or_default();
+        let rows = std::mem::take(&mut state.rows);
+        if state.scanned < n {
+            ui.label(format!(
+                "{} {:.0}%",
+                self.tr("筛选中", "Filtering"),
+                100.0 * state.scanned as f64 / n.max(1) as f64
+            ));
+        }
         ui.label(format!(
             "{} / {} {}",
             rows.len(),
@@ -371,6 +387,8 @@ impl ClusterAtlasApp {
                     }
                 });
             });
+        state.rows = rows;
+        self.panels.firm_rows = Some(state);
         if let Some(f) = clicked {
             self.push(Command::ZoomToFirm(f));
         }

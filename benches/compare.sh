@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Times the release binary and the Python GIS peers on the same freshly generated data, in
+# the same run, and prints a table of medians and ratios (peer time / our time).
+#
+#   benches/compare.sh                    # 100k, 1M and 4M firms, 3 repetitions
+#   benches/compare.sh 100000 1000000     # chosen sizes
+#   REPEAT=5 benches/compare.sh 100000
+#
+# The peers run in a virtual environment under target/bench-venv (pandas, pyarrow, shapely,
+# geopandas, scikit-learn, pointpats); a peer that cannot be installed is skipped and said so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000 4000000)
+repeat="${REPEAT:-3}"
+
+cargo build --release --no-default-features --quiet
+bin=target/release/cluster-atlas
+data=target/bench-data
+mkdir -p "$data"
+"$bin" info >/dev/null
+
+venv=target/bench-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" || true
+fi
+if [ -x "$venv/bin/python" ]; then
+  for p in numpy pandas pyarrow shapely pyproj geopandas scikit-learn pointpats; do
+    "$venv/bin/pip" install -q "$p" >/dev/null 2>&1 || echo "note: could not install $p; its peer is skipped" >&2
+  done
+  py="$venv/bin/python"
+else
+  echo "note: no Python virtual environment; peers are skipped" >&2
+  py=""
+fi
+zones="$data/zones.geojson"
+cp data/zones.geojson "$zones"
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ratio() { awk -v p="$1" -v o="$2" 'BEGIN { if (p == "" || p == "null" || o <= 0) print "–"; else printf "%.1f×", p / o }'; }
+fmt() { awk -v v="$1" 'BEGIN { if (v == "" || v == "null") print "–"; else printf "%.3f s", v }'; }
+get() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2]); print('' if v is None else v)" "$1" "$2" 2>/dev/null || true; }
+jq_ours() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%F)"
+echo
+echo "| firms | step | cluster-atlas | peer | peer time | ratio |"
+echo "|---|---|---|---|---|---|"
+for n in "${sizes[@]}"; do
+  csv="$data/firms_$n.csv"
+  [ -f "$csv" ] || "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null
+  ours=$("$bin" bench --firms "$csv" --repeat "$repeat")
+  # analyze end to end (median of the repetitions), with peak memory from the OS.
+  totals=(); peak=0
+  for _ in $(seq "$repeat"); do
+    out=$( { /usr/bin/time -f "%M" "$bin" analyze --firms "$csv" --out "$data/out_$n" --timings; } 2>&1 )
+    totals+=("$(echo "$out" | sed -n 's/.*total=\([0-9.]*\).*/\1/p')")
+    kb=$(echo "$out" | tail -n 1); [ "$kb" -gt "$peak" ] && peak=$kb
+  done
+  total=$(printf '%s\n' "${totals[@]}" | median)
+  peers="$data/peers_$n.json"
+  if [ -n "$py" ]; then "$py" benches/peers.py "$csv" "$zones" "$repeat" > "$peers" || echo '{}' > "$peers"; else echo '{}' > "$peers"; fi
+  row() { # step, ours seconds, peer name, peer key
+    local p; p=$(get "$peers" "$4")
+    echo "| $n | $1 | $(fmt "$2") | $3 | $(fmt "$p") | $(ratio "$p" "$2") |"
+  }
+  row "CSV load" "$(jq_ours "$ours" csv_load)" pandas pandas_read_csv
+  row "CSV load" "$(jq_ours "$ours" csv_load)" pyarrow pyarrow_read_csv
+  row "point in zone" "$(jq_ours "$ours" point_in_zone)" "shapely contains_xy" shapely_point_in_zone
+  row "point in zone" "$(jq_ours "$ours" point_in_zone)" "geopandas sjoin" geopandas_sjoin
+  row "nearest zone + metres" "$(jq_ours "$ours" nearest_zone)" "shapely STRtree" shapely_strtree_nearest
+  row "DBSCAN eps 500 m, min 5" "$(jq_ours "$ours" dbscan)" "scikit-learn" sklearn_dbscan
+  row "Clark–Evans (bbox)" "$(jq_ours "$ours" clark_evans)" pointpats pointpats_clark_evans
+  echo "| $n | analyze end to end | $(fmt "$total") (peak $((peak / 1024)) MB) | | | |"
+  skipped=$(get "$peers" skipped)
+  [ -n "$skipped" ] && [ "$skipped" != "{}" ] && echo "| $n | skipped peers | $skipped | | | |"
+done

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Times the Python GIS stack on the same work as `cluster-atlas bench` and prints JSON.
+
+Usage: peers.py FIRMS.csv ZONES.geojson REPEAT
+Each peer is skipped cleanly (reported as null with a reason) when its package is missing or
+the work is known not to fit (scikit-learn's DBSCAN above 200,000 points needs more than
+20 GB here and is killed).
+"""
+import json
+import warnings
+import math
+import statistics
+import sys
+import time
+
+firms_path, zones_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out = {"skipped": {}}
+warnings.filterwarnings("ignore")
+
+
+def timed(name, fn, reps=repeat):
+    try:
+        times = []
+        result = None
+        for _ in range(max(1, reps)):
+            t = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - t)
+        out[name] = statistics.median(times)
+        return result
+    except Exception as e:  # a missing package or an error: record and go on
+        out["skipped"][name] = f"{type(e).__name__}: {e}"[:200]
+        return None
+
+
+try:
+    import pandas as pd
+except ImportError as e:
+    pd = None
+    out["skipped"]["pandas"] = str(e)
+
+df = timed("pandas_read_csv", lambda: pd.read_csv(firms_path)) if pd else None
+try:
+    import pyarrow.csv as pacsv
+    timed("pyarrow_read_csv", lambda: pacsv.read_csv(firms_path))
+except ImportError as e:
+    out["skipped"]["pyarrow_read_csv"] = str(e)
+
+if df is None:
+    print(json.dumps(out))
+    sys.exit(0)
+
+n = len(df)
+lon = df["lon"].to_numpy()
+lat = df["lat"].to_numpy()
+
+try:
+    import numpy as np
+    import pyproj
+    import shapely
+    import shapely.ops
+    from shapely.geometry import shape
+
+    zones = json.load(open(zones_path, encoding="utf-8"))["features"]
+    polys = [shape(f["geometry"]) for f in zones if f["geometry"] and f["geometry"]["type"] != "Point"]
+    all_geoms = [shape(f["geometry"]) for f in zones if f["geometry"]]
+
+    def pip():
+        inside = np.zeros(n, dtype=bool)
+        for p in polys:
+            inside |= shapely.contains_xy(p, lon, lat)
+        return int(inside.sum())
+
+    out["shapely_firms_inside"] = timed("shapely_point_in_zone", pip)
+
+    c_lon, c_lat = (lon.min() + lon.max()) / 2, (lat.min() + lat.max()) / 2
+    tm = pyproj.Transformer.from_crs(
+        "EPSG:4326", f"+proj=tmerc +lat_0={c_lat} +lon_0={c_lon} +k=1 +datum=WGS84", always_xy=True
+    )
+    x, y = tm.transform(lon, lat)
+    xy = np.c_[x, y]
+    geoms_m = [shapely.ops.transform(tm.transform, g) for g in all_geoms]
+
+    def nearest():
+        tree = shapely.STRtree(geoms_m)
+        pts = shapely.points(xy)
+        idx, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        return float(dist.sum())
+
+    timed("shapely_strtree_nearest", nearest, reps=1 if n > 1_000_000 else repeat)
+except ImportError as e:
+    out["skipped"]["shapely"] = str(e)
+    xy = None
+
+try:
+    import geopandas as gpd
+
+    gz = gpd.GeoDataFrame(geometry=polys, crs="EPSG:4326")
+
+    def sjoin():
+        gp = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+        return len(gpd.sjoin(gp, gz, predicate="within"))
+
+    timed("geopandas_sjoin", sjoin, reps=1 if n > 1_000_000 else repeat)
+except ImportError as e:
+    out["skipped"]["geopandas_sjoin"] = str(e)
+
+if xy is not None:
+    if n <= 200_000:
+        try:
+            from sklearn.cluster import DBSCAN
+
+            timed("sklearn_dbscan", lambda: DBSCAN(eps=500, min_samples=5).fit(xy).labels_.max() + 1)
+        except ImportError as e:
+            out["skipped"]["sklearn_dbscan"] = str(e)
+    else:
+        out["skipped"]["sklearn_dbscan"] = "not run above 200,000 points: needs more than 20 GB here (killed at 1M)"
+    try:
+        from pointpats import PointPattern
+
+        def ce():
+            pp = PointPattern(xy)
+            return pp.mean_nnd / (0.5 / math.sqrt(pp.lambda_mbb))
+
+        out["pointpats_r"] = timed("pointpats_clark_evans", ce, reps=1 if n > 1_000_000 else repeat)
+    except ImportError as e:
+        out["skipped"]["pointpats_clark_evans"] = str(e)
+
+print(json.dumps(out))

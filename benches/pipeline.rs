@@ -1,0 +1,116 @@
+//! Each pipeline step at 100k, 1M and 4M seeded synthetic firms (the sample generator, seed 1).
+//!
+//!     cargo bench --bench pipeline --no-default-features            # all sizes
+//!     cargo bench --bench pipeline --no-default-features -- 100000  # one size
+//!
+//! Release-binary timings against the Python peers are in `benches/compare.sh`.
+
+use std::sync::OnceLock;
+
+use cluster_atlas::analysis::{
+    self, AnalysisParams, DbscanParams, StudyArea, dbscan, density, nearest, placement,
+};
+use cluster_atlas::data::{FirmLoadOptions, bundled, load_firms_csv_bytes};
+use cluster_atlas::index::SpatialIndex;
+use cluster_atlas::model::{Firms, Zone};
+
+const SIZES: [usize; 3] = [100_000, 1_000_000, 4_000_000];
+
+fn main() {
+    divan::main();
+}
+
+struct Data {
+    csv: Vec<u8>,
+    firms: Firms,
+    zones: Vec<Zone>,
+    index: SpatialIndex,
+}
+
+fn data(n: usize) -> &'static Data {
+    static CACHE: [OnceLock<Data>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = SIZES
+        .iter()
+        .position(|s| *s == n)
+        .expect("a benchmark size");
+    CACHE[slot].get_or_init(|| {
+        let mut csv = Vec::new();
+        cluster_atlas::sample::write_sample(&mut csv, n, 1).expect("sample");
+        let firms = load_firms_csv_bytes(&csv, "bench.csv", &FirmLoadOptions::default())
+            .expect("load")
+            .firms;
+        let zones = bundled::zones().expect("zones").zones;
+        let index = SpatialIndex::build(&firms, &zones);
+        Data {
+            csv,
+            firms,
+            zones,
+            index,
+        }
+    })
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn csv_load(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    b.bench(|| {
+        load_firms_csv_bytes(&d.csv, "bench.csv", &FirmLoadOptions::default())
+            .map(|f| f.firms.len())
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn index_build(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    b.bench(|| SpatialIndex::build(&d.firms, &d.zones).n_firms());
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn point_in_zone_and_nearest(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    b.bench(|| {
+        placement::place_firms(&d.index, &d.firms, &d.zones)
+            .zone
+            .len()
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn dbscan_eps500_min5(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    let p = DbscanParams::new(500.0, 5).expect("params");
+    b.bench(|| dbscan::dbscan(&d.index.firm_xy, p).len());
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn clark_evans_bbox(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    b.bench(|| analysis::study_area_clark_evans(&d.index, &d.firms, &StudyArea::Bbox).r);
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn nearest_neighbours(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    b.bench(|| nearest::nearest_neighbour_distances(&d.index.firm_xy).len());
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn kernel_density_800m(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    b.bench(|| density::kernel_density(&d.index.firm_xy, 800.0, 400_000).max);
+}
+
+#[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
+fn analyse_all(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    b.bench(|| {
+        analysis::analyse(
+            &d.firms,
+            &d.zones,
+            &d.index,
+            &AnalysisParams::default(),
+            &|_, _| {},
+        )
+        .map(|a| a.clusters.len())
+    });
+}

@@ -1,0 +1,80 @@
+//! `--bench-frames`: after the data is loaded and analysed, pans and zooms along a fixed
+//! path, one step per frame, and prints every frame's time; then closes the window.
+
+use std::time::Instant;
+
+use super::ClusterAtlasApp;
+
+/// Steps of the fixed path (pan right, zoom in, zoom out, pan left).
+const PATH_STEPS: usize = 240;
+
+/// State of a frame benchmark.
+#[derive(Default)]
+pub struct FrameBench {
+    started: bool,
+    step: usize,
+    last: Option<Instant>,
+    pub frames_ms: Vec<f64>,
+}
+
+impl ClusterAtlasApp {
+    /// Advances the benchmark by one frame (called at the start of each frame).
+    pub(crate) fn bench_step(&mut self, ctx: &egui::Context) {
+        let mut vp = self.viewport();
+        let busy = self.job.is_some() || self.results.is_none();
+        let Some(b) = self.bench.as_mut() else { return };
+        ctx.request_repaint();
+        if !b.started {
+            if busy {
+                return;
+            }
+            b.started = true;
+            b.last = Some(Instant::now());
+            self.commands.push(super::Command::FitCity);
+            return;
+        }
+        let now = Instant::now();
+        if let Some(last) = b.last {
+            b.frames_ms.push((now - last).as_secs_f64() * 1000.0);
+        }
+        b.last = Some(now);
+        let centre = [vp.width_px / 2.0, vp.height_px / 2.0];
+        match b.step {
+            s if s < 60 => vp.pan_px(-12.0, 0.0),
+            s if s < 120 => vp.zoom_about(1.03, centre),
+            s if s < 180 => vp.zoom_about(1.0 / 1.03, centre),
+            s if s < PATH_STEPS => vp.pan_px(12.0, 0.0),
+            _ => {
+                let mut v = b.frames_ms.clone();
+                v.sort_by(f64::total_cmp);
+                let pct = |p: f64| {
+                    v.get(((v.len() as f64 - 1.0) * p).round() as usize)
+                        .copied()
+                        .unwrap_or(f64::NAN)
+                };
+                println!(
+                    "frame_ms {}",
+                    b.frames_ms
+                        .iter()
+                        .map(|t| format!("{t:.1}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+                println!(
+                    "frames {} firms {} median {:.1} ms p95 {:.1} ms max {:.1} ms (raster last {:.1} ms)",
+                    v.len(),
+                    self.data.firms.len(),
+                    pct(0.5),
+                    pct(0.95),
+                    pct(1.0),
+                    self.map.last_raster_ms
+                );
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                self.bench = None;
+                return;
+            }
+        }
+        b.step += 1;
+        self.settings.view = Some(vp);
+    }
+}

@@ -1,0 +1,95 @@
+//! `cluster-atlas bench` (hidden): times each pipeline step on a firms file and prints JSON,
+//! for `benches/compare.sh`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+use rayon::prelude::*;
+
+use cluster_atlas::analysis::{self, DbscanParams, StudyArea, dbscan};
+use cluster_atlas::data::{self, FirmLoadOptions, bundled};
+use cluster_atlas::index::SpatialIndex;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Firms CSV.
+    #[arg(long)]
+    pub firms: PathBuf,
+    /// Repetitions per step (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let out = f();
+        times.push(t.elapsed().as_secs_f64());
+        last = Some(out);
+    }
+    (median(times), last.expect("at least one run"))
+}
+
+pub fn run(a: BenchArgs) -> Result<()> {
+    let zones = bundled::zones()?.zones;
+    let (csv_s, loaded) = time(a.repeat, || {
+        data::load_firms(&a.firms, &FirmLoadOptions::default())
+    });
+    let firms = loaded?.firms;
+    let (index_s, index) = time(a.repeat, || SpatialIndex::build(&firms, &zones));
+    let (pip_s, inside) = time(a.repeat, || {
+        (0..firms.len())
+            .into_par_iter()
+            .map_init(Vec::new, |buf, i| {
+                index.zones_containing_into(firms.lonlat[i], index.firm_xy[i], buf);
+                buf.len()
+            })
+            .sum::<usize>()
+    });
+    let (nearest_s, _) = time(a.repeat, || {
+        (0..firms.len())
+            .into_par_iter()
+            .map_init(Vec::new, |buf, i| {
+                index
+                    .nearest_zone_with(firms.lonlat[i], index.firm_xy[i], buf)
+                    .map(|h| h.distance_m)
+                    .unwrap_or(0.0)
+            })
+            .sum::<f64>()
+    });
+    let (placement_s, _) = time(a.repeat, || {
+        analysis::placement::place_firms(&index, &firms, &zones)
+    });
+    let p = DbscanParams::new(500.0, 5)?;
+    let (dbscan_s, labels) = time(a.repeat, || dbscan::dbscan(&index.firm_xy, p));
+    let (ce_s, ce) = time(a.repeat, || {
+        analysis::study_area_clark_evans(&index, &firms, &StudyArea::Bbox)
+    });
+    let clusters = labels.iter().copied().max().unwrap_or(-1) + 1;
+    println!(
+        "{}",
+        serde_json::json!({
+            "n": firms.len(),
+            "csv_load": csv_s,
+            "index": index_s,
+            "point_in_zone": pip_s,
+            "nearest_zone": nearest_s,
+            "placement": placement_s,
+            "dbscan": dbscan_s,
+            "clark_evans": ce_s,
+            "firms_inside": inside,
+            "clusters": clusters,
+            "clark_evans_r": ce.r,
+        })
+    );
+    Ok(())
+}
