@@ -31,6 +31,8 @@ fn open_window(_open: cli::OpenArgs) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    #[cfg(feature = "gui")]
+    let _ = cluster_atlas::app::STARTED.set(std::time::Instant::now());
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => cli::run(command),

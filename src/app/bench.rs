@@ -15,6 +15,10 @@ pub struct FrameBench {
     step: usize,
     last: Option<Instant>,
     pub frames_ms: Vec<f64>,
+    /// Time spent in the app's own code per frame (building the UI, the map shapes, rasters).
+    pub ui_ms: Vec<f64>,
+    /// Milliseconds from process start to the first frame.
+    pub first_frame_ms: Option<f64>,
 }
 
 impl ClusterAtlasApp {
@@ -29,6 +33,24 @@ impl ClusterAtlasApp {
                 return;
             }
             b.started = true;
+            if let Ok(v) = std::env::var("CA_BENCH_HIDE") {
+                let sc = &mut self.settings.scene;
+                for layer in v.split(',') {
+                    match layer {
+                        "land" => sc.land.visible = false,
+                        "districts" => sc.districts.visible = false,
+                        "zones" => sc.zones.visible = false,
+                        "firms" => sc.firms.visible = false,
+                        "clusters" => sc.clusters.visible = false,
+                        "labels" => sc.labels = false,
+                        "panels" => {
+                            self.settings.left_panel = false;
+                            self.settings.right_panel = false;
+                        }
+                        _ => {}
+                    }
+                }
+            }
             b.last = Some(Instant::now());
             self.commands.push(super::Command::FitCity);
             return;
@@ -59,6 +81,19 @@ impl ClusterAtlasApp {
                         .map(|t| format!("{t:.1}"))
                         .collect::<Vec<_>>()
                         .join(" ")
+                );
+                let mut u = b.ui_ms.clone();
+                u.sort_by(f64::total_cmp);
+                println!(
+                    "first frame {:.0} ms after start",
+                    b.first_frame_ms.unwrap_or(f64::NAN)
+                );
+                println!(
+                    "app code per frame: median {:.1} ms p95 {:.1} ms",
+                    u.get(u.len() / 2).copied().unwrap_or(f64::NAN),
+                    u.get((u.len() as f64 * 0.95) as usize)
+                        .copied()
+                        .unwrap_or(f64::NAN)
                 );
                 println!(
                     "frames {} firms {} median {:.1} ms p95 {:.1} ms max {:.1} ms (raster last {:.1} ms)",

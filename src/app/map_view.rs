@@ -404,7 +404,7 @@ impl MapView {
         opacity: f32,
         scene_gen: u64,
     ) {
-        const SYNC_LIMIT: usize = 300_000;
+        const SYNC_LIMIT: usize = 20_000;
         let key = (
             scene_gen,
             [

@@ -290,7 +290,15 @@ fn premultiply(straight: &[u8]) -> Vec<u8> {
 }
 
 /// Draws the scene's layers and labels into the map frame.
-pub fn draw_map(c: &mut dyn Canvas, scene: &Scene, vp: &Viewport, map: [f32; 4], scale: f32) {
+/// Returns whether the firms had to be drawn aggregated into bins.
+pub fn draw_map(
+    c: &mut dyn Canvas,
+    scene: &Scene,
+    vp: &Viewport,
+    map: [f32; 4],
+    scale: f32,
+) -> bool {
+    let mut aggregated = false;
     c.push_clip(map[0], map[1], map[2], map[3]);
     c.rect(map[0], map[1], map[2], map[3], Some(scene.background), None);
     let (lo, hi) = vp.plane_bounds();
@@ -353,7 +361,9 @@ pub fn draw_map(c: &mut dyn Canvas, scene: &Scene, vp: &Viewport, map: [f32; 4],
                         height_px: map[3].round(),
                         ..*vp
                     };
-                    let (img, _) = raster::rasterize_adaptive(&scaled, &frame, op, 2.0 * scale);
+                    let (img, binned) =
+                        raster::rasterize_adaptive(&scaled, &frame, op, 2.0 * scale);
+                    aggregated |= binned;
                     c.image(
                         map[0],
                         map[1],
@@ -445,6 +455,7 @@ pub fn draw_map(c: &mut dyn Canvas, scene: &Scene, vp: &Viewport, map: [f32; 4],
             dash: None,
         }),
     );
+    aggregated
 }
 
 fn swatch(c: &mut dyn Canvas, s: &Swatch, x: f32, y: f32, u: f32) {
@@ -574,7 +585,7 @@ pub fn render_page(
 
     // Map.
     let scale = u * 1.1;
-    draw_map(c, scene, vp, layout.map, scale);
+    let aggregated = draw_map(c, scene, vp, layout.map, scale);
 
     // Scale bar: a round ground length, four alternating segments.
     let (a, b, bar) = scale_bar_geometry(layout, vp, proj);
@@ -783,6 +794,12 @@ pub fn render_page(
     let denom = ground_m_per_px / (0.0254 / opts.dpi.max(1) as f64);
     let centre_ll = proj.centre();
     let mut footer: Vec<String> = scene.notes.clone();
+    if aggregated {
+        footer.push(lang.pick(
+            "企业较多：按方格聚合显示，颜色为格内企业的领域，越深表示越多",
+            "Many firms: drawn in small bins coloured by a firm's segment, darker = more firms",
+        ));
+    }
     footer.push(format!(
         "{}{}",
         lang.pick("数据来源：", "Sources: "),
