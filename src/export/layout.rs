@@ -86,9 +86,9 @@ pub struct PageLayout {
 }
 
 impl PageLayout {
-    /// Lays out a page; `legend_rows` (section titles plus entries) sizes the legend in
-    /// portrait pages, where it sits under the map.
-    pub fn new(width: u32, height: u32, has_subtitle: bool, legend_rows: usize) -> Self {
+    /// Lays out a page; `portrait_legend_h` is the legend's measured height for portrait
+    /// pages, where it sits under the map (at most 40 % of the space).
+    pub fn new(width: u32, height: u32, has_subtitle: bool, portrait_legend_h: f32) -> Self {
         let (w, h) = (width as f32, height as f32);
         let u = w.min(h) / 1000.0;
         let margin = 26.0 * u;
@@ -98,8 +98,7 @@ impl PageLayout {
         let top = margin + title_band;
         let portrait = h > w * 1.05;
         if portrait {
-            let rows = legend_rows.div_ceil(2) as f32;
-            let legend_h = (rows * 22.0 * u + 44.0 * u).min((footer_top - top) * 0.35);
+            let legend_h = portrait_legend_h.min((footer_top - top) * 0.4);
             let map_h = footer_top - top - legend_h - 12.0 * u;
             Self {
                 width: w,

@@ -173,18 +173,15 @@ pub struct ExportData<'a> {
     pub index: &'a SpatialIndex,
 }
 
-/// Number of legend rows (titles + entries), for sizing portrait legends.
-fn legend_rows(scene: &Scene) -> usize {
-    scene.legend.iter().map(|s| 1 + s.entries.len()).sum()
-}
-
 /// The page layout for these options.
 pub fn page_layout(scene: &Scene, opts: &ExportOptions) -> Result<PageLayout, ExportError> {
     let (w, h) = opts.preset.size_px(opts.dpi);
     if !(200..=20_000).contains(&w) || !(200..=20_000).contains(&h) {
         return Err(ExportError::BadSize(w, h));
     }
-    Ok(PageLayout::new(w, h, true, legend_rows(scene)))
+    let u = w.min(h) as f32 / 1000.0;
+    let legend_h = portrait_legend_height(scene, w as f32, u, 26.0 * u);
+    Ok(PageLayout::new(w, h, true, legend_h))
 }
 
 /// The map frame's viewport for an extent.
@@ -458,6 +455,81 @@ pub fn draw_map(
     aggregated
 }
 
+/// Height of the legend's title band, in page units.
+const LEGEND_HEADER: f32 = 30.0;
+
+/// One block of the legend: a section title (no swatch) or an entry, with its wrapped lines
+/// and its height at the given unit.
+struct LegendItem<'a> {
+    swatch: Option<&'a Swatch>,
+    lines: Vec<String>,
+    height: f32,
+}
+
+fn legend_items(scene: &Scene, col_w: f32, u: f32) -> Vec<LegendItem<'_>> {
+    let mut items = Vec::new();
+    for section in &scene.legend {
+        let lines = wrap(&section.title, 13.0 * u, col_w);
+        let height = 10.0 * u + 16.0 * u * lines.len() as f32;
+        items.push(LegendItem {
+            swatch: None,
+            lines,
+            height,
+        });
+        for e in &section.entries {
+            let mut label = e.label.clone();
+            if let Swatch::Ramp { low, high, .. } = &e.swatch {
+                label = format!("{label}: {low}–{high}");
+            }
+            let lines = wrap(&label, 12.0 * u, col_w - 34.0 * u);
+            let height = 22.0 * u + 15.0 * u * (lines.len().max(1) - 1) as f32;
+            items.push(LegendItem {
+                swatch: Some(&e.swatch),
+                lines,
+                height,
+            });
+        }
+    }
+    items
+}
+
+/// Splits legend blocks into `cols` columns of about equal height, never leaving a section
+/// title alone at the bottom of a column.
+fn legend_columns(items: &[LegendItem], cols: usize) -> Vec<Vec<usize>> {
+    let total: f32 = items.iter().map(|i| i.height).sum();
+    let target = total / cols.max(1) as f32;
+    let mut out = vec![Vec::new()];
+    let mut h = 0.0;
+    for (k, item) in items.iter().enumerate() {
+        let is_title = item.swatch.is_none();
+        if out.len() < cols
+            && h > 0.0
+            && (h + item.height > target * 1.02
+                || (is_title && h + item.height * 2.0 > target * 1.1))
+        {
+            out.push(Vec::new());
+            h = 0.0;
+        }
+        if let Some(col) = out.last_mut() {
+            col.push(k);
+        }
+        h += item.height;
+    }
+    out
+}
+
+/// The legend box's height for a portrait page of width `w` (two columns).
+fn portrait_legend_height(scene: &Scene, w: f32, u: f32, margin: f32) -> f32 {
+    let pad = 12.0 * u;
+    let col_w = (w - 2.0 * margin - 2.0 * pad) / 2.0;
+    let items = legend_items(scene, col_w, u);
+    let tallest = legend_columns(&items, 2)
+        .iter()
+        .map(|col| col.iter().map(|k| items[*k].height).sum::<f32>())
+        .fold(0.0, f32::max);
+    LEGEND_HEADER * u + tallest + pad
+}
+
 fn swatch(c: &mut dyn Canvas, s: &Swatch, x: f32, y: f32, u: f32) {
     let (w, h) = (26.0 * u, 14.0 * u);
     match s {
@@ -711,18 +783,27 @@ pub fn render_page(
             dash: None,
         }),
     );
+    let cols = if layout.portrait { 2 } else { 1 };
     let pad = 12.0 * u;
-    let row = 22.0 * u;
-    let col_w = if layout.portrait {
-        (lw - 2.0 * pad) / 2.0
-    } else {
-        lw - 2.0 * pad
-    };
-    let mut x = lx + pad;
-    let mut y = ly + pad + 16.0 * u;
+    let col_w = (lw - 2.0 * pad) / cols as f32;
+    // Shrink the legend's text if it would not fit its box.
+    let avail = lh - LEGEND_HEADER * u - pad;
+    let mut lu = u;
+    let mut items = legend_items(scene, col_w, lu);
+    for _ in 0..3 {
+        let need = legend_columns(&items, cols)
+            .iter()
+            .map(|col| col.iter().map(|k| items[*k].height).sum::<f32>())
+            .fold(0.0, f32::max);
+        if need <= avail || lu < 0.55 * u {
+            break;
+        }
+        lu *= (avail / need).max(0.5) * 0.98;
+        items = legend_items(scene, col_w, lu);
+    }
     c.text(
-        x,
-        y,
+        lx + pad,
+        ly + pad + 16.0 * u,
         &lang.pick("图例", "Legend"),
         &TextStyle {
             size: 16.0 * u,
@@ -732,59 +813,47 @@ pub fn render_page(
             bold: true,
         },
     );
-    y += 10.0 * u;
-    let bottom = ly + lh - pad;
-    for section in &scene.legend {
-        if y + row * 2.0 > bottom && layout.portrait && x < lx + col_w {
-            x += col_w;
-            y = ly + pad + 26.0 * u;
-        }
-        y += row;
-        for line in wrap(&section.title, 13.0 * u, col_w) {
-            c.text(
-                x,
-                y,
-                &line,
-                &TextStyle {
-                    size: 13.0 * u,
-                    color: ink,
-                    anchor: Anchor::LeftBaseline,
-                    halo: None,
-                    bold: true,
-                },
-            );
-            y += 16.0 * u;
-        }
-        y -= 16.0 * u;
-        for e in &section.entries {
-            if y + row > bottom && layout.portrait && x < lx + col_w {
-                x += col_w;
-                y = ly + pad + 26.0 * u;
-            }
-            y += row;
-            swatch(c, &e.swatch, x, y - 12.0 * u, u);
-            let mut label = e.label.clone();
-            if let Swatch::Ramp { low, high, .. } = &e.swatch {
-                label = format!("{label}: {low}–{high}");
-            }
-            let lines = wrap(&label, 12.0 * u, col_w - 34.0 * u);
-            for (k, line) in lines.iter().enumerate() {
-                if k > 0 {
-                    y += 15.0 * u;
+    for (ci, col) in legend_columns(&items, cols).iter().enumerate() {
+        let x = lx + pad + ci as f32 * col_w;
+        let mut y = ly + LEGEND_HEADER * u;
+        for &k in col {
+            let item = &items[k];
+            match item.swatch {
+                None => {
+                    for (n, line) in item.lines.iter().enumerate() {
+                        c.text(
+                            x,
+                            y + 10.0 * lu + 13.0 * lu + n as f32 * 16.0 * lu,
+                            line,
+                            &TextStyle {
+                                size: 13.0 * lu,
+                                color: ink,
+                                anchor: Anchor::LeftBaseline,
+                                halo: None,
+                                bold: true,
+                            },
+                        );
+                    }
                 }
-                c.text(
-                    x + 34.0 * u,
-                    y,
-                    line,
-                    &TextStyle {
-                        size: 12.0 * u,
-                        color: ink,
-                        anchor: Anchor::LeftBaseline,
-                        halo: None,
-                        bold: false,
-                    },
-                );
+                Some(sw) => {
+                    swatch(c, sw, x, y + 4.0 * lu, lu);
+                    for (n, line) in item.lines.iter().enumerate() {
+                        c.text(
+                            x + 34.0 * lu,
+                            y + 16.0 * lu + n as f32 * 15.0 * lu,
+                            line,
+                            &TextStyle {
+                                size: 12.0 * lu,
+                                color: ink,
+                                anchor: Anchor::LeftBaseline,
+                                halo: None,
+                                bold: false,
+                            },
+                        );
+                    }
+                }
             }
+            y += item.height;
         }
     }
     c.end_group();
@@ -836,29 +905,33 @@ pub fn render_page(
         lang.pick("输入数据哈希 ", "input hash "),
         stamp.input_hash
     ));
-    let fs = 11.0 * u;
-    let mut fy = layout.footer_top + 12.0 * u;
-    let max_lines = 5;
-    let mut n = 0;
-    for f in footer {
-        for line in wrap(&f, fs, layout.width - 2.0 * layout.margin) {
-            if n < max_lines {
-                c.text(
-                    layout.margin,
-                    fy,
-                    &line,
-                    &TextStyle {
-                        size: fs,
-                        color: Rgba::rgb(0x44, 0x44, 0x44),
-                        anchor: Anchor::LeftBaseline,
-                        halo: None,
-                        bold: false,
-                    },
-                );
-                fy += fs * 1.3;
-                n += 1;
-            }
+    // Every footer line must be there (the stamp above all): shrink the text until it fits.
+    let width = layout.width - 2.0 * layout.margin;
+    let room = layout.height - layout.margin - layout.footer_top;
+    let mut fs = 11.0 * u;
+    let mut lines: Vec<String> = footer.iter().flat_map(|f| wrap(f, fs, width)).collect();
+    for _ in 0..4 {
+        if lines.len() as f32 * fs * 1.3 <= room || fs <= 6.0 * u {
+            break;
         }
+        fs = (fs * room / (lines.len() as f32 * fs * 1.3)).max(6.0 * u);
+        lines = footer.iter().flat_map(|f| wrap(f, fs, width)).collect();
+    }
+    let mut fy = layout.footer_top + fs * 1.1;
+    for line in lines {
+        c.text(
+            layout.margin,
+            fy,
+            &line,
+            &TextStyle {
+                size: fs,
+                color: Rgba::rgb(0x44, 0x44, 0x44),
+                anchor: Anchor::LeftBaseline,
+                halo: None,
+                bold: false,
+            },
+        );
+        fy += fs * 1.3;
     }
 }
 
