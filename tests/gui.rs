@@ -179,7 +179,12 @@ fn ron_like(s: &cluster_atlas::app::Settings) -> String {
 fn initial_map_snapshot() {
     let mut h = harness();
     h.run_steps(2);
-    h.snapshot("initial_window");
+    // Tolerate a few thousand anti-aliasing differences (another Mesa build may round edges
+    // differently); a missing font or a moved layer changes far more pixels than that.
+    let options = egui_kittest::SnapshotOptions::new()
+        .threshold(1.0)
+        .failed_pixel_count_threshold(3000);
+    h.snapshot_options("initial_window", &options);
 }
 
 #[test]
