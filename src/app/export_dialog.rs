@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, channel};
 
 use super::{ClusterAtlasApp, Message};
 use crate::export::{self, ExportData, ExportError, ExportOptions, Extent, Preset};
-use crate::scene::{Lang, Scene, SceneInput, Selection};
+use crate::scene::{Lang, Scene, Selection};
 
 /// A rendered preview: width, height, premultiplied RGBA; or why it failed.
 type Preview = Result<(usize, usize, Vec<u8>), String>;
@@ -64,31 +64,9 @@ impl ExportDialog {
 impl ClusterAtlasApp {
     /// The scene as exported: the window's layers and language, without the selection.
     pub fn export_scene(&self, lang: Lang) -> Scene {
-        let results = self
-            .results
-            .as_deref()
-            .filter(|r| r.generation == self.data.generation);
         let mut settings = self.settings.scene.clone();
         settings.lang = lang;
-        crate::scene::build(
-            &SceneInput {
-                projection: &self.data.index.projection,
-                basemap: &self.data.basemap,
-                zones: &self.data.zones,
-                zone_shapes: &self.data.index.zone_shapes,
-                firms: &self.data.firms,
-                firm_xy: &self.data.index.firm_xy,
-                fit: &self.fit,
-                labels: results.map(|r| r.analysis.labels.as_slice()),
-                clusters: results
-                    .map(|r| r.analysis.clusters.as_slice())
-                    .unwrap_or(&[]),
-                density: results.map(|r| &r.density),
-                selection: Selection::default(),
-                synthetic: self.data.synthetic,
-            },
-            &settings,
-        )
+        self.build_scene(&settings, Selection::default())
     }
 
     /// Fills in what the user left empty: the subtitle describes the data and clustering as

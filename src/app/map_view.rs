@@ -108,12 +108,9 @@ fn polygon_shapes(
 
 /// Star outline points around a centre (5 points).
 pub fn star_points(c: Pos2, r: f32) -> Vec<Pos2> {
-    (0..10)
-        .map(|k| {
-            let a = -std::f32::consts::FRAC_PI_2 + k as f32 * std::f32::consts::PI / 5.0;
-            let rr = if k % 2 == 0 { r } else { r * 0.45 };
-            Pos2::new(c.x + rr * a.cos(), c.y + rr * a.sin())
-        })
+    crate::scene::star_outline([c.x, c.y], r)
+        .into_iter()
+        .map(|[x, y]| Pos2::new(x, y))
         .collect()
 }
 

@@ -441,17 +441,9 @@ impl ClusterAtlasApp {
         })
     }
 
-    /// Rebuilds the scene when the data, results, settings or selection changed.
-    fn refresh_scene(&mut self) {
-        let key = (
-            self.data.generation,
-            self.results.as_ref().map(|r| Arc::as_ptr(r) as u64),
-            self.settings.scene.clone(),
-            self.selection,
-        );
-        if self.scene_key.as_ref() == Some(&key) && self.scene.is_some() {
-            return;
-        }
+    /// The scene of the current data and results with these settings and selection (the
+    /// window draws it; exports use it without the selection).
+    pub fn build_scene(&self, settings: &SceneSettings, selection: Selection) -> Scene {
         let results = self
             .results
             .as_deref()
@@ -469,10 +461,25 @@ impl ClusterAtlasApp {
                 .map(|r| r.analysis.clusters.as_slice())
                 .unwrap_or(&[]),
             density: results.map(|r| &r.density),
-            selection: self.selection,
+            selection,
             synthetic: self.data.synthetic,
         };
-        self.scene = Some(scene::build(&input, &self.settings.scene));
+        scene::build(&input, settings)
+    }
+
+    /// Rebuilds the scene when the data, results, settings or selection changed.
+    fn refresh_scene(&mut self) {
+        let key = (
+            self.data.generation,
+            self.results.as_ref().map(|r| Arc::as_ptr(r) as u64),
+            self.settings.scene.clone(),
+            self.selection,
+        );
+        if self.scene_key.as_ref() == Some(&key) && self.scene.is_some() {
+            return;
+        }
+        let built = self.build_scene(&self.settings.scene, self.selection);
+        self.scene = Some(built);
         self.scene_key = Some(key);
         self.scene_gen += 1;
     }

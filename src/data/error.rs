@@ -49,3 +49,20 @@ pub enum LoadError {
     )]
     Encoding { path: String, encoding: String },
 }
+
+impl LoadError {
+    /// A JSON syntax error with its line and column, naming the file.
+    pub fn json(path: &str, e: &serde_json::Error) -> Self {
+        LoadError::Json {
+            path: path.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+}

@@ -4,17 +4,7 @@ use super::LoadError;
 use crate::model::{FitTable, Policy};
 
 fn parse<T: serde::de::DeserializeOwned>(text: &str, path: &str) -> Result<T, LoadError> {
-    serde_json::from_str(text).map_err(|e| LoadError::Json {
-        path: path.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    })
+    serde_json::from_str(text).map_err(|e| LoadError::json(path, &e))
 }
 
 /// Parses and checks a fit table: weights must be numbers from 0 to 1.

@@ -165,17 +165,7 @@ pub(super) fn feature_values(text: &str, path: &str) -> Result<Vec<Value>, LoadE
             path: path.to_string(),
         });
     }
-    let root: Value = serde_json::from_str(text).map_err(|e| LoadError::Json {
-        path: path.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    })?;
+    let root: Value = serde_json::from_str(text).map_err(|e| LoadError::json(path, &e))?;
     let Value::Object(mut obj) = root else {
         return Err(LoadError::Format {
             path: path.to_string(),

@@ -260,13 +260,7 @@ fn line_of(s: &crate::scene::Stroke, scale: f32, opacity: f32) -> Line {
 }
 
 fn star(c: [f32; 2], r: f32) -> Vec<[f32; 2]> {
-    let mut v: Vec<[f32; 2]> = (0..10)
-        .map(|k| {
-            let a = -std::f32::consts::FRAC_PI_2 + k as f32 * std::f32::consts::PI / 5.0;
-            let rr = if k % 2 == 0 { r } else { r * 0.45 };
-            [c[0] + rr * a.cos(), c[1] + rr * a.sin()]
-        })
-        .collect();
+    let mut v = crate::scene::star_outline(c, r);
     v.push(v[0]);
     v
 }

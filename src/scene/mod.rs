@@ -101,6 +101,17 @@ pub enum MarkerShape {
     Square,
 }
 
+/// The ten corners of a five-pointed star of outer radius `r` around `c` (pixels, y down).
+pub fn star_outline(c: [f32; 2], r: f32) -> Vec<[f32; 2]> {
+    (0..10)
+        .map(|k| {
+            let a = -std::f32::consts::FRAC_PI_2 + k as f32 * std::f32::consts::PI / 5.0;
+            let rr = if k % 2 == 0 { r } else { r * 0.45 };
+            [c[0] + rr * a.cos(), c[1] + rr * a.sin()]
+        })
+        .collect()
+}
+
 /// A symbol drawn at a fixed pixel size.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MarkerItem {
