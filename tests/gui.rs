@@ -183,7 +183,7 @@ fn initial_map_snapshot() {
     // differently); a missing font or a moved layer changes far more pixels than that.
     let options = egui_kittest::SnapshotOptions::new()
         .threshold(1.0)
-        .failed_pixel_count_threshold(3000);
+        .max_failed_pixels(3000);
     h.snapshot_options("initial_window", &options);
 }
 
