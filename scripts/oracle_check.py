@@ -79,7 +79,9 @@ wgs = pyproj.CRS.from_epsg(4326)
 bad_member = 0
 bad_nearest = 0
 worst = 0.0
-for f, r in zip(firms, rows):
+# The geodesic oracle is slow in Python: check every firm up to 3,000, then an even sample.
+step = max(1, len(firms) // 3000)
+for f, r in list(zip(firms, rows))[::step]:
     p = Point(f[2], f[3])
     inside = sorted(zid for zid, g in zones if g.geom_type != "Point" and g.contains(p))
     if (inside[0] if inside else "") != r["zone_id"]:
@@ -104,7 +106,7 @@ for f, r in zip(firms, rows):
         bad_nearest += 1
     else:
         worst = max(worst, abs(best[1] - float(r["nearest_zone_m"])))
-print(f"membership mismatches: {bad_member} of {len(firms)}")
+print(f"membership mismatches: {bad_member} of {len(firms[::step])} checked")
 print(f"nearest-zone mismatches: {bad_nearest}; worst distance error {worst:.3f} m (output rounded to 0.1 m)")
 
 # DBSCAN vs scikit-learn on UTM 50N.
