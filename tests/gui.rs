@@ -268,3 +268,34 @@ fn the_export_dialog_opens_from_the_file_menu() {
             .is_some()
     );
 }
+
+#[test]
+fn import_dialog_previews_and_loads_a_gcj02_file() {
+    let dir = common::temp_dir("gui-import");
+    let f = dir.join("amap.csv");
+    std::fs::write(&f, "编号,企业名称,经度,纬度,类别\nA1,高德甲,114.0626,22.5402,hardware\nA2,高德乙,bad,22.54,hardware\n").unwrap();
+    let mut h = harness();
+    h.state_mut().push(Command::OpenImport(f.clone()));
+    h.run_steps(3);
+    // The preview shows the file's own rows before anything is loaded.
+    assert!(h.query_by_label("高德甲").is_some());
+    assert_eq!(h.state().data.firms.len(), 2000);
+    h.get_by_label("GCJ-02（高德、腾讯）").click();
+    h.run_steps(2);
+    h.get_by_label("载入").click();
+    h.run_steps(2);
+    wait_idle(&mut h);
+    wait_idle(&mut h);
+    let data = &h.state().data;
+    assert_eq!(data.firms.len(), 1);
+    assert_eq!(
+        data.firms_report.crs,
+        cluster_atlas::model::SourceCrs::Gcj02
+    );
+    // Converted from GCJ-02: about 500 m west-south-west of the typed position.
+    assert!((data.firms.lonlat[0].lon - 114.0626).abs() > 0.003);
+    assert!(
+        h.query_by_label_contains("行 3").is_some(),
+        "the bad row is listed in the load report"
+    );
+}

@@ -63,6 +63,8 @@ pub struct ClusterAtlasApp {
     pub export: Option<ExportDialog>,
     pub show_about: bool,
     pub show_policy: bool,
+    /// The "open by path" box, when open.
+    pub open_path: Option<String>,
     pub fit: FitTable,
     pub policy: Policy,
     scene: Option<Scene>,
@@ -139,6 +141,7 @@ impl ClusterAtlasApp {
             export: None,
             show_about: false,
             show_policy: false,
+            open_path: None,
             fit,
             policy,
             scene: None,

@@ -25,6 +25,10 @@ impl ClusterAtlasApp {
                         }
                         ui.close();
                     }
+                    if ui.button(self.tr("按路径打开…", "Open by path…")).clicked() {
+                        self.open_path = Some(String::new());
+                        ui.close();
+                    }
                     let recent = self.settings.recent.clone();
                     ui.menu_button(self.tr("最近打开", "Recent files"), |ui| {
                         if recent.is_empty() {
@@ -313,6 +317,31 @@ impl ClusterAtlasApp {
             });
         self.show_policy = policy;
 
+        if let Some(mut path) = self.open_path.take() {
+            // A typed path: for desktops without a file-dialog service (the native dialog
+            // then cannot open) and for scripted use.
+            let mut open = true;
+            let mut go = false;
+            egui::Window::new(self.tr("按路径打开", "Open by path")).open(&mut open).show(ctx, |ui| {
+                ui.label(self.tr("文件路径（CSV、TSV、TXT、GeoJSON）；也可把文件拖到窗口上。", "File path (CSV, TSV, TXT, GeoJSON); you can also drop a file on the window."));
+                let r = ui.add(egui::TextEdit::singleline(&mut path).desired_width(420.0).hint_text("/path/to/firms.csv"));
+                if ui.button(self.tr("打开", "Open")).clicked() || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
+                    go = true;
+                }
+            });
+            let p = std::path::PathBuf::from(path.trim());
+            if go && p.is_file() {
+                self.push(Command::OpenImport(p));
+            } else if go {
+                self.messages.push(crate::app::Message {
+                    error: true,
+                    text: format!("{}: {}", self.tr("找不到文件", "No such file"), p.display()),
+                });
+                self.open_path = Some(path);
+            } else if open {
+                self.open_path = Some(path);
+            }
+        }
         if let Some(dialog) = self.import.take() {
             self.import = self.import_window(ctx, dialog);
         }
