@@ -1,25 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian/Ubuntu machine (Mesa's software renderer for
-# the window tests, Xvfb) and runs the whole test suite: unit, integration and doc tests.
+# the window tests) and runs the whole test suite: unit, integration and doc tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-packages=(xvfb xauth libvulkan1 mesa-vulkan-drivers libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
-  libglx-mesa0 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 fontconfig)
-if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
-  missing=()
-  for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
-    echo "installing: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
-fi
-mkdir -p -m 700 "/tmp/xdg-$(id -u)"
-export XDG_RUNTIME_DIR="/tmp/xdg-$(id -u)"
-
+./scripts/deps.sh
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-$(id -u)}"
 cargo test --locked "$@"
