@@ -366,7 +366,7 @@ impl MapView {
             } else {
                 "Many firms: shown in 2-pixel bins (darker = more); zoom in for single firms"
             };
-            let at = Pos2::new(rect.left() + 16.0, rect.bottom() - 52.0);
+            let at = Pos2::new(rect.left() + 16.0, rect.bottom() - 72.0);
             let galley = painter.layout_no_wrap(
                 text.to_string(),
                 egui::FontId::proportional(12.0),
