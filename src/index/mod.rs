@@ -89,9 +89,7 @@ impl ZoneLocator {
         let work: usize = shapes.iter().map(|s| s.n_segments() + 1).sum();
         let max_cells = (3.0e7 / work as f64).max(16.0);
         let area = (hi.x - lo.x).max(1.0) * (hi.y - lo.y).max(1.0);
-        let cell = (extent / 400.0)
-            .max((area / max_cells).sqrt())
-            .clamp(50.0, 20_000.0);
+        let cell = (extent / 400.0).max((area / max_cells).sqrt()).max(50.0);
         let nx = ((hi.x - lo.x) / cell).ceil() as usize + 1;
         let ny = ((hi.y - lo.y) / cell).ceil() as usize + 1;
         if nx * ny > 2_000_000 {
