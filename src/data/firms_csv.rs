@@ -167,6 +167,33 @@ pub fn detect_columns(
     })
 }
 
+/// A warning when the coordinate columns' names suggest another system than the one chosen
+/// (e.g. `gcj_lng` read as WGS-84): such points land about 500 m off in Shenzhen.
+pub(crate) fn crs_hint(lon: &str, lat: &str, chosen: SourceCrs) -> Option<String> {
+    let names = format!("{lon} {lat}").to_lowercase();
+    let suggested = if ["gcj", "amap", "高德", "火星", "腾讯", "tencent"]
+        .iter()
+        .any(|k| names.contains(k))
+    {
+        Some(SourceCrs::Gcj02)
+    } else if ["bd09", "bd_", "baidu", "百度"]
+        .iter()
+        .any(|k| names.contains(k))
+    {
+        Some(SourceCrs::Bd09)
+    } else if ["wgs", "gps"].iter().any(|k| names.contains(k)) {
+        Some(SourceCrs::Wgs84)
+    } else {
+        None
+    }?;
+    (suggested != chosen).then(|| {
+        format!(
+            "the coordinate columns ({lon}, {lat}) suggest {suggested} but the file was read as {chosen}; \
+             if that is wrong, points are about 500 m off: choose the coordinate system {suggested}"
+        )
+    })
+}
+
 /// The delimiter with the most occurrences outside quotes in the header line.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
@@ -267,6 +294,9 @@ fn load_csv_chunked(
         }
         .to_string(),
     );
+    if let Some(w) = crs_hint(&headers[cols.lon], &headers[cols.lat], opts.crs) {
+        report.warn(w);
+    }
     for (role, c) in [
         ("lon", Some(cols.lon)),
         ("lat", Some(cols.lat)),
@@ -855,6 +885,36 @@ mod tests {
             .map(|s| s.line.unwrap())
             .collect();
         assert_eq!(lines, vec![4, 6, 7]);
+    }
+
+    #[test]
+    fn column_names_hint_at_the_coordinate_system() {
+        let f = load("名称,gcj_lng,gcj_lat\n甲,114.05,22.54\n").unwrap();
+        assert!(
+            f.report
+                .warnings
+                .iter()
+                .any(|w| w.contains("suggest gcj02")),
+            "{:?}",
+            f.report.warnings
+        );
+        let opts = FirmLoadOptions {
+            crs: SourceCrs::Gcj02,
+            ..Default::default()
+        };
+        let g = load_firms_csv_bytes(
+            "名称,gcj_lng,gcj_lat\n甲,114.05,22.54\n".as_bytes(),
+            "f",
+            &opts,
+        )
+        .unwrap();
+        assert!(g.report.warnings.iter().all(|w| !w.contains("suggest")));
+        assert!(
+            crs_hint("百度经度", "百度纬度", SourceCrs::Wgs84)
+                .unwrap()
+                .contains("bd09")
+        );
+        assert!(crs_hint("lon", "lat", SourceCrs::Gcj02).is_none());
     }
 
     #[test]
