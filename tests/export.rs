@@ -360,3 +360,51 @@ fn atlas_pages_share_one_scale() {
             .contains("no geometry")
     );
 }
+
+#[test]
+fn pdf_export_embeds_the_font_and_keeps_text() {
+    let f = bundled_fixture();
+    let sc = scene_of(
+        &f,
+        &SceneSettings {
+            lang: Lang::Both,
+            ..Default::default()
+        },
+        true,
+    );
+    let data = ExportData {
+        scene: &sc,
+        zones: &f.zones,
+        index: &f.index,
+    };
+    let opts = ExportOptions {
+        preset: Preset::A4,
+        dpi: 150,
+        lang: Lang::Both,
+        date: "2026-01-01".into(),
+        ..Default::default()
+    };
+    let pdf = export::render_pdf(&data, &opts, &stamp()).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.windows(5).rev().take(64).any(|w| w == b"%%EOF"));
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("/FontFile"), "the bundled font is embedded");
+    assert!(text.contains("/ToUnicode"), "text stays searchable");
+    // A4 landscape at any DPI is about 842 × 595 points.
+    let mb = text.split("/MediaBox[").nth(1).expect("a MediaBox");
+    let nums: Vec<f64> = mb
+        .split(']')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    assert!(
+        (nums[2] - 841.9).abs() < 1.0 && (nums[3] - 595.3).abs() < 1.0,
+        "{nums:?}"
+    );
+    let dir = common::temp_dir("pdf");
+    let path = dir.join("map.pdf");
+    export::export_file(&path, &data, &opts, &stamp()).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 10_000);
+}

@@ -215,7 +215,7 @@ impl ClusterAtlasApp {
                     ui.checkbox(&mut d.atlas, self.tr("图集：每个集聚区一页，同一比例尺", "Atlas: one page per zone, same scale"));
                 });
                 ui.end_row();
-                let l = ui.label(self.tr("文件（.png / .svg；图集为文件夹）", "File (.png / .svg; a folder for the atlas)"));
+                let l = ui.label(self.tr("文件（.png / .svg / .pdf；图集为文件夹）", "File (.png / .svg / .pdf; a folder for the atlas)"));
                 ui.text_edit_singleline(&mut d.path).labelled_by(l.id);
                 ui.end_row();
             });

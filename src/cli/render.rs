@@ -67,10 +67,10 @@ pub struct RenderArgs {
     /// Date printed in the footer (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
-    /// Output file (.png or .svg), or a folder with --atlas.
+    /// Output file (.png, .svg or .pdf), or a folder with --atlas.
     #[arg(long, value_name = "FILE|DIR")]
     pub out: PathBuf,
-    /// Picture format for --atlas: png or svg.
+    /// Picture format for --atlas: png, svg or pdf.
     #[arg(long, default_value = "png")]
     pub format: String,
 }
@@ -190,7 +190,8 @@ pub fn run(a: RenderArgs) -> Result<()> {
         let format = match a.format.to_ascii_lowercase().as_str() {
             "png" => Format::Png,
             "svg" => Format::Svg,
-            other => bail!("--format must be png or svg, got '{other}'"),
+            "pdf" => Format::Pdf,
+            other => bail!("--format must be png, svg or pdf, got '{other}'"),
         };
         let files = export::export_atlas(&a.out, format, &data, &opts, &stamp)?;
         eprintln!(

@@ -4,6 +4,7 @@
 
 pub mod canvas;
 mod layout;
+pub mod pdf;
 pub mod png;
 pub mod svg;
 pub mod text;
@@ -37,7 +38,7 @@ pub enum ExportError {
     BadBbox(String),
     #[error("cannot encode the picture: {0}")]
     Encode(String),
-    #[error("unknown file type '{0}': use .png or .svg")]
+    #[error("unknown file type '{0}': use .png, .svg or .pdf")]
     Format(String),
     #[error("cannot write {path} ({source})")]
     Io {
@@ -978,11 +979,52 @@ fn render_svg_with(
     c.finish(&title)
 }
 
+/// Renders a PDF page (vector shapes and text, fonts embedded).
+pub fn render_pdf(
+    data: &ExportData,
+    opts: &ExportOptions,
+    stamp: &Stamp,
+) -> Result<Vec<u8>, ExportError> {
+    let layout = page_layout(data.scene, opts)?;
+    let vp = map_viewport(data, &opts.extent, &layout)?;
+    render_pdf_with(data, opts, stamp, &layout, &vp)
+}
+
+fn render_pdf_with(
+    data: &ExportData,
+    opts: &ExportOptions,
+    stamp: &Stamp,
+    layout: &PageLayout,
+    vp: &Viewport,
+) -> Result<Vec<u8>, ExportError> {
+    use krilla::geom::Transform;
+    let mut doc = krilla::Document::new();
+    // One drawing unit = one page pixel; PDF points are 1/72 inch.
+    let pt = 72.0 / opts.dpi.max(1) as f32;
+    let settings =
+        krilla::page::PageSettings::from_wh(layout.width * pt, layout.height * pt).ok_or(
+            ExportError::BadSize(layout.width as u32, layout.height as u32),
+        )?;
+    let mut page = doc.start_page_with(settings);
+    let mut surface = page.surface();
+    surface.push_transform(&Transform::from_scale(pt, pt));
+    {
+        let mut c = pdf::PdfCanvas::new(&mut surface, layout.width, layout.height);
+        render_page(&mut c, data, opts, stamp, layout, vp);
+    }
+    surface.pop();
+    surface.finish();
+    page.finish();
+    doc.finish()
+        .map_err(|e| ExportError::Encode(format!("{e:?}")))
+}
+
 /// Picture format from a file name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Png,
     Svg,
+    Pdf,
 }
 
 impl Format {
@@ -995,6 +1037,7 @@ impl Format {
         {
             Some("png") => Ok(Format::Png),
             Some("svg") => Ok(Format::Svg),
+            Some("pdf") => Ok(Format::Pdf),
             other => Err(ExportError::Format(other.unwrap_or("").to_string())),
         }
     }
@@ -1010,6 +1053,7 @@ pub fn export_file(
     let bytes = match Format::from_path(path)? {
         Format::Png => render_png(data, opts, stamp)?,
         Format::Svg => render_svg(data, opts, stamp)?.into_bytes(),
+        Format::Pdf => render_pdf(data, opts, stamp)?,
     };
     crate::output::atomic_write(path, |w| w.write_all(&bytes)).map_err(|source| ExportError::Io {
         path: path.display().to_string(),
@@ -1051,11 +1095,16 @@ pub fn export_atlas(
                 zone.display_name(opts.lang.chinese())
             ));
         }
-        let ext = if format == Format::Png { "png" } else { "svg" };
+        let ext = match format {
+            Format::Png => "png",
+            Format::Svg => "svg",
+            Format::Pdf => "pdf",
+        };
         let path = dir.join(format!("atlas_{}.{ext}", sanitize(&zone.id)));
         let bytes = match format {
             Format::Png => render_png_with(data, &o, stamp, &layout, &vp)?,
             Format::Svg => render_svg_with(data, &o, stamp, &layout, &vp).into_bytes(),
+            Format::Pdf => render_pdf_with(data, &o, stamp, &layout, &vp)?,
         };
         crate::output::atomic_write(&path, |w| w.write_all(&bytes)).map_err(|source| {
             ExportError::Io {

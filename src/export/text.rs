@@ -5,6 +5,15 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 use crate::scene::FONT_BYTES;
 
+/// The scale for a font size given in em pixels (as SVG's and PDF's font-size mean it);
+/// ab_glyph's own `PxScale` is the ascent-to-descent height, about 16 % larger for this font.
+fn em_scale(f: &FontRef<'static>, size: f32) -> PxScale {
+    match f.units_per_em() {
+        Some(upem) if upem > 0.0 => PxScale::from(size * f.height_unscaled() / upem),
+        _ => PxScale::from(size),
+    }
+}
+
 /// The bundled font, parsed once.
 pub fn font() -> Option<FontRef<'static>> {
     FontRef::try_from_slice(FONT_BYTES).ok()
@@ -15,7 +24,7 @@ pub fn text_width(text: &str, size: f32) -> f32 {
     let Some(f) = font() else {
         return crate::scene::labels::text_width(text, size);
     };
-    let scaled = f.as_scaled(PxScale::from(size));
+    let scaled = f.as_scaled(em_scale(&f, size));
     let mut w = 0.0;
     let mut prev = None;
     for c in text.chars() {
@@ -43,7 +52,7 @@ pub fn missing_glyphs(text: &str) -> Vec<char> {
 pub fn vertical_metrics(size: f32) -> (f32, f32) {
     match font() {
         Some(f) => {
-            let s = f.as_scaled(PxScale::from(size));
+            let s = f.as_scaled(em_scale(&f, size));
             (s.ascent(), s.descent())
         }
         None => (size * 0.88, -size * 0.12),
@@ -54,7 +63,7 @@ pub fn vertical_metrics(size: f32) -> (f32, f32) {
 /// (x, y).
 pub fn rasterize(text: &str, size: f32, x: f32, y: f32, mut put: impl FnMut(i32, i32, f32)) {
     let Some(f) = font() else { return };
-    let scale = PxScale::from(size);
+    let scale = em_scale(&f, size);
     let scaled = f.as_scaled(scale);
     let mut pen = x;
     let mut prev = None;
