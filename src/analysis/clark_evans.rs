@@ -78,6 +78,20 @@ pub fn two_sided_p(z: f64) -> f64 {
     libm::erfc(z.abs() / std::f64::consts::SQRT_2)
 }
 
+/// A p-value as people report it: "p = 0.032", "p = 0.0012", or "p < 0.0001" once it is
+/// below what the normal approximation can honestly resolve (never "p = 0.00e0").
+pub fn format_p(p: f64) -> String {
+    if !p.is_finite() {
+        "p = –".to_owned()
+    } else if p < 1e-4 {
+        "p < 0.0001".to_owned()
+    } else if p < 0.01 {
+        format!("p = {p:.4}")
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
 /// Clark–Evans for points already restricted to a study area of `area_m2` square metres.
 /// Needs at least two points and a positive area.
 ///
@@ -163,6 +177,16 @@ mod tests {
     fn p_value_of_known_z() {
         assert!((two_sided_p(1.959_963_984_540_054) - 0.05).abs() < 1e-9);
         assert!((two_sided_p(0.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn p_values_print_without_fake_precision() {
+        assert_eq!(format_p(0.0), "p < 0.0001");
+        assert_eq!(format_p(two_sided_p(43.0)), "p < 0.0001");
+        assert_eq!(format_p(0.00123), "p = 0.0012");
+        assert_eq!(format_p(two_sided_p(1.959_963_984_540_054)), "p = 0.050");
+        assert_eq!(format_p(1.0), "p = 1.000");
+        assert_eq!(format_p(f64::NAN), "p = –");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `cluster-atlas analyze`.
 
+use cluster_atlas::analysis::clark_evans::format_p;
 use std::path::Path;
 use std::time::Instant;
 
@@ -143,10 +144,10 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         summary.n_noise,
         match &summary.clark_evans {
             ce if ce.is_available() => format!(
-                "R = {:.3} (z = {:.1}, p = {:.2e}, {} area {:.1} km²)",
+                "R = {:.3} (z = {:.1}, {}, {} area {:.1} km²)",
                 ce.r,
                 ce.z,
-                ce.p,
+                format_p(ce.p),
                 ce.area.as_str(),
                 ce.area_km2
             ),

@@ -1,6 +1,7 @@
 //! Right panel: the selected zone's facts and statistics, or the selected firm with its
 //! placement, cluster and the relocation advisor's targets.
 
+use crate::analysis::clark_evans::format_p;
 use egui::{Color32, Rect, Vec2};
 
 use crate::analysis::relocate::Criterion;
@@ -182,8 +183,11 @@ impl ClusterAtlasApp {
                         if let Some(ce) = st.clark_evans.as_ref().filter(|c| c.is_available()) {
                             ui.label("Clark–Evans");
                             ui.label(format!(
-                                "R = {:.2}, z = {:.1}, p = {:.2e} (n = {})",
-                                ce.r, ce.z, ce.p, ce.n
+                                "R = {:.2}, z = {:.1}, {} (n = {})",
+                                ce.r,
+                                ce.z,
+                                format_p(ce.p),
+                                ce.n
                             ));
                             ui.end_row();
                         }

@@ -1,5 +1,6 @@
 //! Left panel: layers, legend, analysis parameters and results, advisor weights.
 
+use crate::analysis::clark_evans::format_p;
 use egui::{Color32, Pos2, Rect, Vec2};
 
 use crate::analysis::relocate::Criterion;
@@ -265,8 +266,10 @@ impl ClusterAtlasApp {
                 self.tr("与随机无显著差异", "not different from random")
             };
             ui.label(format!(
-                "Clark–Evans R = {:.3}, z = {:.1}, p = {:.2e} ({verdict})",
-                ce.r, ce.z, ce.p
+                "Clark–Evans R = {:.3}, z = {:.1}, {} ({verdict})",
+                ce.r,
+                ce.z,
+                format_p(ce.p)
             ));
             ui.small(format!(
                 "{}: {} · {:.0} km² · n = {}",
