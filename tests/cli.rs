@@ -257,3 +257,53 @@ fn info_without_a_window_describes_the_bundled_data() {
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("15 slots") && s.contains("SYNTHETIC"), "{s}");
 }
+
+#[test]
+fn stray_rows_are_listed_and_do_not_change_the_analysis() {
+    let dir = temp_dir("far_rows");
+    let clean = dir.join("clean.csv");
+    let dirty = dir.join("dirty.csv");
+    let sample = read(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample_firms.csv"
+    )));
+    std::fs::write(&clean, &sample).unwrap();
+    let mut with_strays = sample.clone();
+    with_strays.push_str("X1,null island,0,0,hardware,5,2020\n");
+    with_strays.push_str("X2,near null,0.0001,0.0001,hardware,5,2020\n");
+    with_strays.push_str("X3,shanghai,121.47,31.23,hardware,5,2020\n");
+    std::fs::write(&dirty, with_strays).unwrap();
+    let summary = |csv: &Path, out: &str, extra: &[&str]| {
+        let out = dir.join(out);
+        let mut args = vec![
+            "analyze",
+            "--firms",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let json: serde_json::Value =
+            serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+        (json, stderr(&o))
+    };
+    let (a, _) = summary(&clean, "a", &[]);
+    let (b, log) = summary(&dirty, "b", &[]);
+    assert!(log.contains("null_island 1, stray 2"), "{log}");
+    assert!(
+        log.contains("firm X3") && log.contains("--keep-distant"),
+        "{log}"
+    );
+    for key in ["n_clusters", "n_noise", "clark_evans"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    // Kept on request: the bounding box now reaches Shanghai, so Clark–Evans changes.
+    let (c, log) = summary(&dirty, "c", &["--keep-distant"]);
+    assert!(
+        log.contains("null_island 1") && !log.contains("stray"),
+        "{log}"
+    );
+    assert_ne!(a["clark_evans"], c["clark_evans"]);
+}

@@ -107,8 +107,8 @@ pub struct Dataset {
     pub generation: u64,
 }
 
-/// The window always draws in one projection centred on Shenzhen, so a saved view stays
-/// valid whatever data is loaded. Distances are corrected to the ground anyway.
+/// The window's projection before any data is loaded: Shenzhen's. Data near Shenzhen keeps
+/// it (so a saved view stays valid); see [`Projection::for_points`].
 pub fn window_projection() -> Projection {
     Projection::default()
 }
@@ -123,7 +123,13 @@ impl Dataset {
         basemap: Arc<Basemap>,
         generation: u64,
     ) -> Self {
-        let index = SpatialIndex::build_with(window_projection(), &firms, &zones);
+        // The same projection rule as the CLI, so both report the same numbers.
+        let index = SpatialIndex::build(&firms, &zones);
+        let basemap = if basemap.projection == index.projection {
+            basemap
+        } else {
+            Arc::new(Basemap::bundled(&index.projection))
+        };
         Self {
             zones,
             zones_report,

@@ -61,7 +61,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     eprintln!("zones: {}", inputs.zones.report.summary());
     eprintln!("firms: {}", inputs.firms.report.summary());
     for s in inputs.firms.report.skipped.iter().take(10) {
-        eprintln!("  skipped line {}: {}", s.line.unwrap_or(0), s.reason);
+        eprintln!("  skipped {}", s.describe());
     }
     if inputs.synthetic {
         eprintln!("note: using the bundled SYNTHETIC sample firms (not real companies)");

@@ -50,6 +50,10 @@ pub struct InputArgs {
     /// Text encoding of the firms file: utf-8 or gbk (detected when absent).
     #[arg(long)]
     pub encoding: Option<String>,
+    /// Keep firms more than 200 km from the median of the others (by default they are left
+    /// out as probable geocoding errors and listed in the load report).
+    #[arg(long)]
+    pub keep_distant: bool,
 }
 
 /// Zones and firms as loaded, and whether the firms are the synthetic sample.
@@ -82,6 +86,7 @@ impl InputArgs {
             segment_col: self.segment_col.clone(),
             encoding: self.encoding.clone(),
             delimiter: None,
+            keep_distant: self.keep_distant,
         };
         let (firms, synthetic) = match &self.firms {
             Some(p) => (data::load_firms(p, &firm_opts)?, false),

@@ -100,10 +100,9 @@ pub fn run(a: RenderArgs) -> Result<()> {
     let extent = Extent::parse(&a.extent)?;
     let inputs = a.inputs.load()?;
     let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
-    // The window's projection, so the CLI and the window draw the same picture.
-    let projection = cluster_atlas::crs::Projection::default();
-    let index = SpatialIndex::build_with(projection, firms, zones);
-    let basemap = Basemap::new(&bundled::land(), &bundled::districts(), &projection);
+    // The same projection rule as the window and `analyze`, so all draw the same picture.
+    let index = SpatialIndex::build(firms, zones);
+    let basemap = Basemap::new(&bundled::land(), &bundled::districts(), &index.projection);
     let fit = bundled::fit_table()?;
     let params = AnalysisParams {
         dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
@@ -136,7 +135,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
     };
     let sc = scene::build(
         &SceneInput {
-            projection: &projection,
+            projection: &index.projection,
             basemap: &basemap,
             zones,
             zone_shapes: &index.zone_shapes,

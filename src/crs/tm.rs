@@ -61,6 +61,31 @@ impl Constants {
     }
 }
 
+/// Coordinate-wise median of finite positions (robust to a few wild rows), None when empty.
+pub fn median_lonlat<'a, I: IntoIterator<Item = &'a LonLat>>(points: I) -> Option<LonLat> {
+    let (mut lons, mut lats): (Vec<f64>, Vec<f64>) = points
+        .into_iter()
+        .filter(|p| p.lon.is_finite() && p.lat.is_finite())
+        .map(|p| (p.lon, p.lat))
+        .unzip();
+    if lons.is_empty() {
+        return None;
+    }
+    let mid = lons.len() / 2;
+    let lon = *lons.select_nth_unstable_by(mid, f64::total_cmp).1;
+    let lat = *lats.select_nth_unstable_by(mid, f64::total_cmp).1;
+    Some(LonLat::new(lon, lat))
+}
+
+/// Great-circle distance on the mean sphere (km); for screening and sanity checks only.
+pub fn great_circle_km(a: LonLat, b: LonLat) -> f64 {
+    let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dp = p2 - p1;
+    let dl = (b.lon - a.lon).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * super::MEAN_EARTH_RADIUS_M / 1000.0 * h.sqrt().min(1.0).asin()
+}
+
 impl Default for Projection {
     /// Centred on Shenzhen.
     fn default() -> Self {
@@ -87,25 +112,25 @@ impl Projection {
         p
     }
 
-    /// Centred on the middle of the points' bounding box (Shenzhen if there are none).
+    /// The projection for a dataset: Shenzhen's (the window's and the basemap's) when the
+    /// points' median lies within [`Projection::HOME_RADIUS_KM`] of it, otherwise one centred
+    /// on that median. The median, not the bounding box, so one stray (0, 0) row cannot drag
+    /// the plane to the other side of the world; and one rule for the window and the CLI, so
+    /// both report the same numbers.
     pub fn for_points<'a, I: IntoIterator<Item = &'a LonLat>>(points: I) -> Self {
-        let mut lo = LonLat::new(f64::INFINITY, f64::INFINITY);
-        let mut hi = LonLat::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for p in points {
-            lo.lon = lo.lon.min(p.lon);
-            lo.lat = lo.lat.min(p.lat);
-            hi.lon = hi.lon.max(p.lon);
-            hi.lat = hi.lat.max(p.lat);
-        }
-        if lo.lon.is_finite() && hi.lon.is_finite() {
-            Self::centred_on(LonLat::new(
-                (lo.lon + hi.lon) / 2.0,
-                (lo.lat + hi.lat) / 2.0,
-            ))
-        } else {
-            Self::default()
+        match median_lonlat(points) {
+            Some(m) if great_circle_km(m, Self::default().centre) > Self::HOME_RADIUS_KM => {
+                Self::centred_on(LonLat::new(
+                    (m.lon * 100.0).round() / 100.0,
+                    (m.lat * 100.0).round() / 100.0,
+                ))
+            }
+            _ => Self::default(),
         }
     }
+
+    /// Data whose median lies this close to Shenzhen is drawn and measured in Shenzhen's plane.
+    pub const HOME_RADIUS_KM: f64 = 150.0;
 
     pub fn centre(&self) -> LonLat {
         self.centre
@@ -194,6 +219,33 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (self.0 >> 11) as f64 / (1u64 << 53) as f64
         }
+    }
+
+    #[test]
+    fn dataset_projection_ignores_a_stray_row() {
+        let mut pts: Vec<LonLat> = (0..99)
+            .map(|k| LonLat::new(113.9 + 0.004 * k as f64, 22.5 + 0.002 * k as f64))
+            .collect();
+        pts.push(LonLat::new(0.0, 0.0));
+        // Median is near Shenzhen, so the window's plane is used despite (0, 0).
+        assert_eq!(Projection::for_points(&pts), Projection::default());
+        // Data elsewhere gets its own centre (the median, rounded to 0.01°).
+        let bj: Vec<LonLat> = (0..5)
+            .map(|k| LonLat::new(116.40 + 0.01 * k as f64, 39.90))
+            .collect();
+        assert_eq!(
+            Projection::for_points(&bj).centre(),
+            LonLat::new(116.42, 39.9)
+        );
+        assert_eq!(Projection::for_points(&[]), Projection::default());
+    }
+
+    #[test]
+    fn great_circle_matches_geodesic_roughly() {
+        let (a, b) = (LonLat::new(114.06, 22.54), LonLat::new(113.26, 23.13));
+        let g = Geodesic.distance(Point::new(a.lon, a.lat), Point::new(b.lon, b.lat)) / 1000.0;
+        // Sphere vs ellipsoid: within 0.5 %.
+        assert!((great_circle_km(a, b) - g).abs() / g < 0.005, "{g}");
     }
 
     #[test]

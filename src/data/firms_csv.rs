@@ -341,7 +341,6 @@ fn load_csv_chunked(
     firms.lonlat.reserve(rows_hint);
     firms.segment.reserve(rows_hint);
     let mut attrs = AttrTable::new(headers.clone());
-    let mut outside_china = 0usize;
     for part in parts {
         // Chunk-local segment ids → global ids.
         let remap: Vec<SegmentId> = part
@@ -356,7 +355,6 @@ fn load_csv_chunked(
         );
         firms.lonlat.extend_from_slice(&part.lonlat);
         attrs.append(part.attrs);
-        outside_china += part.outside_china;
         let stop = part.stopped;
         report.absorb(part.report);
         if stop {
@@ -364,8 +362,11 @@ fn load_csv_chunked(
         }
     }
     firms.attrs = attrs;
+    if !opts.keep_distant {
+        super::screen_strays(&mut firms, &mut report);
+    }
     report.loaded = firms.len();
-    finish_report(&mut report, &firms, outside_china);
+    finish_report(&mut report, &firms);
     if firms.is_empty() {
         return Err(no_rows_error(&report, path));
     }
@@ -388,7 +389,6 @@ struct ChunkOut {
     segments: Vec<String>,
     attrs: AttrTable,
     report: LoadReport,
-    outside_china: usize,
     /// The chunk hit an error the reader cannot recover from; later chunks are not used.
     stopped: bool,
 }
@@ -550,9 +550,6 @@ fn take_row<R: Fields>(
             return;
         }
     };
-    if !in_china_box(ll) {
-        out.outside_china += 1;
-    }
     out.lonlat.push(convert(ll, ctx.crs, SourceCrs::Wgs84));
     let seg = cols.segment.and_then(|c| row.field(c)).unwrap_or("");
     // Few segments: a linear search is fastest; many distinct values: a map.
@@ -584,7 +581,6 @@ fn parse_chunk_with(chunk: &str, first_line: u64, ctx: &ChunkCtx, allow_fast: bo
         segments: Vec::new(),
         attrs: AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len()),
         report: LoadReport::default(),
-        outside_china: 0,
         stopped: false,
     };
     let mut interned = std::collections::HashMap::new();
@@ -658,7 +654,9 @@ pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
 }
 
 /// File-level hints: swapped columns, points outside China or Shenzhen, duplicate ids.
-pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, outside_china: usize) {
+pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms) {
+    // Counted on what was kept (after stray screening), so the warnings match the data.
+    let outside_china = firms.lonlat.iter().filter(|p| !in_china_box(**p)).count();
     let swapped = report.skipped_by_kind.get("swapped").copied().unwrap_or(0);
     if swapped > 0 && swapped * 2 >= report.read {
         report.warn(format!(

@@ -6,7 +6,6 @@ use super::firms_csv::{detect_columns, finish_report, no_rows_error};
 use super::geometry::point;
 use super::zones_geojson::feature_values;
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
-use crate::crs::in_china_box;
 use crate::model::{AttrTable, Firms};
 
 fn prop_text(v: &Value) -> String {
@@ -78,7 +77,6 @@ pub fn load_firms_geojson_str(
         segment_col: cols.segment,
         ..Default::default()
     };
-    let mut outside_china = 0;
     let mut row = vec![String::new(); n_cols];
     for (i, v) in features.into_iter().enumerate() {
         let feature: geojson::Feature = match serde_json::from_value(v) {
@@ -114,9 +112,6 @@ pub fn load_firms_geojson_str(
                 continue;
             }
         };
-        if !in_china_box(ll) {
-            outside_china += 1;
-        }
         for cell in row.iter_mut() {
             cell.clear();
         }
@@ -144,8 +139,11 @@ pub fn load_firms_geojson_str(
         attrs.push_row(row.iter().map(String::as_str));
     }
     firms.attrs = attrs;
+    if !opts.keep_distant {
+        super::screen_strays(&mut firms, &mut report);
+    }
     report.loaded = firms.len();
-    finish_report(&mut report, &firms, outside_china);
+    finish_report(&mut report, &firms);
     if firms.is_empty() {
         return Err(no_rows_error(&report, path));
     }

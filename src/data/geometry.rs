@@ -27,6 +27,14 @@ pub fn check_lonlat(lon: f64, lat: f64) -> Result<LonLat, GeomProblem> {
             format!("coordinate ({lon}, {lat}) is not a finite number"),
         ));
     }
+    if lon == 0.0 && lat == 0.0 {
+        return Err(GeomProblem::new(
+            "null_island",
+            "coordinate (0, 0) is the usual placeholder for a missing geocode; \
+             fill in the firm's real position"
+                .to_string(),
+        ));
+    }
     if lon.abs() <= 180.0 && lat.abs() <= 90.0 {
         return Ok(LonLat::new(lon, lat));
     }
@@ -39,19 +47,35 @@ pub fn check_lonlat(lon: f64, lat: f64) -> Result<LonLat, GeomProblem> {
             ),
         ));
     }
+    let (lon_s, lat_s) = (short_number(lon), short_number(lat));
+    if lon.abs() > 1e8 || lat.abs() > 1e8 {
+        return Err(GeomProblem::new(
+            "out_of_range",
+            format!("({lon_s}, {lat_s}) is not a coordinate (degrees or metres); check the column"),
+        ));
+    }
     if lon.abs() > 1000.0 || lat.abs() > 1000.0 {
         return Err(GeomProblem::new(
             "projected",
             format!(
-                "coordinate ({lon}, {lat}) looks projected (metres), not degrees; \
+                "coordinate ({lon_s}, {lat_s}) looks projected (metres), not degrees; \
                  reproject to WGS-84 lon/lat"
             ),
         ));
     }
     Err(GeomProblem::new(
         "out_of_range",
-        format!("coordinate ({lon}, {lat}) is outside longitude ±180 / latitude ±90"),
+        format!("coordinate ({lon_s}, {lat_s}) is outside longitude ±180 / latitude ±90"),
     ))
+}
+
+/// A number for a message: as typed when short, in scientific notation when huge.
+fn short_number(v: f64) -> String {
+    if v.abs() >= 1e9 {
+        format!("{v:.3e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn position(p: &Position, crs: SourceCrs) -> Result<LonLat, GeomProblem> {
@@ -174,5 +198,10 @@ mod tests {
         );
         assert_eq!(check_lonlat(f64::NAN, 1.0).unwrap_err().kind, "not_finite");
         assert_eq!(check_lonlat(200.0, 95.0).unwrap_err().kind, "out_of_range");
+        assert_eq!(check_lonlat(0.0, 0.0).unwrap_err().kind, "null_island");
+        assert!(check_lonlat(0.0, 22.5).is_ok());
+        let huge = check_lonlat(1e300, 22.0).unwrap_err();
+        assert_eq!(huge.kind, "out_of_range");
+        assert!(huge.message.contains("1.000e300"), "{}", huge.message);
     }
 }

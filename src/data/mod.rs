@@ -8,6 +8,7 @@ mod firms_csv;
 mod firms_geojson;
 mod geometry;
 mod report;
+mod strays;
 mod tables;
 mod text;
 mod zones_geojson;
@@ -17,6 +18,7 @@ pub use error::LoadError;
 pub use firms_csv::{FirmColumns, load_firms_csv_bytes};
 pub use firms_geojson::load_firms_geojson_str;
 pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
+pub use strays::{STRAY_KM, screen_strays};
 pub use tables::{fit_table_from_str, load_fit_table, policy_from_str};
 pub use text::{Decoded, decode_text};
 pub use zones_geojson::{ZoneFields, load_zones_str};
@@ -40,6 +42,8 @@ pub struct FirmLoadOptions {
     pub encoding: Option<String>,
     /// Field delimiter; detected from the header line when absent.
     pub delimiter: Option<char>,
+    /// Keep firms more than [`STRAY_KM`] from the others (left out and listed by default).
+    pub keep_distant: bool,
 }
 
 /// Options for reading a zones file.

@@ -23,6 +23,17 @@ pub struct SkippedItem {
     pub reason: String,
 }
 
+impl SkippedItem {
+    /// `line 12: reason`, `feature 3: reason`, or just the reason when neither is known.
+    pub fn describe(&self) -> String {
+        match (self.line, self.feature) {
+            (Some(l), _) => format!("line {l}: {}", self.reason),
+            (_, Some(f)) => format!("feature {f}: {}", self.reason),
+            _ => self.reason.clone(),
+        }
+    }
+}
+
 /// The outcome of loading one file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -123,11 +134,7 @@ impl LoadReport {
         self.skipped
             .iter()
             .take(n)
-            .map(|s| match (s.line, s.feature) {
-                (Some(l), _) => format!("line {l}: {}", s.reason),
-                (_, Some(f)) => format!("feature {f}: {}", s.reason),
-                _ => s.reason.clone(),
-            })
+            .map(SkippedItem::describe)
             .collect::<Vec<_>>()
             .join("; ")
     }

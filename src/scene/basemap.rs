@@ -23,6 +23,8 @@ pub struct BasemapRegion {
 pub struct Basemap {
     pub land: Vec<BasemapRegion>,
     pub districts: Vec<BasemapRegion>,
+    /// The plane the shapes are projected to.
+    pub projection: Projection,
 }
 
 /// Projects and triangulates a WGS-84 multipolygon (styles are filled in by the scene).
@@ -89,6 +91,7 @@ impl Basemap {
         Self {
             land: land.iter().map(|r| region(r, proj)).collect(),
             districts: districts.iter().map(|r| region(r, proj)).collect(),
+            projection: *proj,
         }
     }
 

@@ -169,6 +169,17 @@ impl ClusterAtlasApp {
                     combo(ui, if zh { "领域列" } else { "Segment column" }, &mut d.firm_opts.segment_col);
                     ui.end_row();
                 });
+                ui.checkbox(
+                    &mut d.firm_opts.keep_distant,
+                    self.tr(
+                        "保留远离其他企业（200 公里以上）的点",
+                        "Keep distant firms (over 200 km from the others)",
+                    ),
+                )
+                .on_hover_text(self.tr(
+                    "默认不载入这类点（多为地理编码错误），并在载入报告中逐条列出。",
+                    "By default such rows (usually failed geocodes) are left out and listed in the load report.",
+                ));
                 ui.small(format!("{}: {}", self.tr("编码", "Encoding"), p.encoding));
                 egui::ScrollArea::horizontal().show(ui, |ui| {
                     egui::Grid::new("import-preview").striped(true).show(ui, |ui| {

@@ -417,12 +417,15 @@ impl ClusterAtlasApp {
                     ui.colored_label(egui::Color32::from_rgb(0xb0, 0x50, 0x00), w);
                 }
                 for s in r.skipped.iter().take(200) {
-                    let loc = match (s.line, s.feature) {
-                        (Some(l), _) => format!("{} {l}", self.tr("行", "line")),
-                        (_, Some(f)) => format!("{} {f}", self.tr("要素", "feature")),
-                        _ => String::new(),
+                    match (s.line, s.feature) {
+                        (Some(l), _) => {
+                            ui.small(format!("{} {l}: {}", self.tr("行", "line"), s.reason))
+                        }
+                        (_, Some(f)) => {
+                            ui.small(format!("{} {f}: {}", self.tr("要素", "feature"), s.reason))
+                        }
+                        _ => ui.small(&s.reason),
                     };
-                    ui.small(format!("{loc}: {}", s.reason));
                 }
                 if r.skipped_count > r.skipped.len().min(200) {
                     ui.small(format!(

@@ -1,0 +1,136 @@
+//! Stray rows: firms hundreds of kilometres from all the others. One such row (a failed
+//! geocode, a head office in another province) would stretch the study area, the bounding
+//! box Clark–Evans uses and the map extent, so the loaders leave them out and list them.
+
+use rayon::prelude::*;
+
+use super::report::LoadReport;
+use crate::crs::{great_circle_km, median_lonlat};
+use crate::model::Firms;
+
+/// Firms farther than this from the median of all firms are left out (unless kept on request).
+pub const STRAY_KM: f64 = 200.0;
+
+/// Below this many firms the median says too little to call anything a stray.
+const MIN_FIRMS: usize = 10;
+
+/// Removes firms more than [`STRAY_KM`] from the firms' median position, listing each in
+/// `report` (by id and name: the physical line is no longer known here).
+pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) {
+    if firms.len() < MIN_FIRMS {
+        return;
+    }
+    let Some(centre) = median_lonlat(&firms.lonlat) else {
+        return;
+    };
+    let keep: Vec<bool> = firms
+        .lonlat
+        .par_iter()
+        .map(|p| great_circle_km(*p, centre) <= STRAY_KM)
+        .collect();
+    let n_out = keep.iter().filter(|k| !**k).count();
+    if n_out == 0 {
+        return;
+    }
+    for (i, _) in keep.iter().enumerate().filter(|(_, k)| !**k) {
+        let p = firms.lonlat.get(i).copied().unwrap_or_default();
+        let name = firms.name(i);
+        let label = if name.is_empty() {
+            format!("firm {}", firms.id(i))
+        } else {
+            format!("firm {} «{name}»", firms.id(i))
+        };
+        report.skip(super::SkippedItem {
+            line: None,
+            feature: None,
+            kind: "stray".into(),
+            reason: format!(
+                "{label} at ({:.5}, {:.5}) is {:.0} km from the median of the other firms \
+                 ({:.3}, {:.3}): probably a wrong geocode, so it is left out; fix its \
+                 coordinates, or keep it with --keep-distant (window: “Keep distant firms” in the import dialog)",
+                p.lon,
+                p.lat,
+                great_circle_km(p, centre),
+                centre.lon,
+                centre.lat
+            ),
+        });
+    }
+    report.warn(format!(
+        "{n_out} firm(s) more than {STRAY_KM:.0} km from the others were left out (kind \
+         'stray'); see the skipped list"
+    ));
+    let mut it = keep.iter();
+    firms.lonlat.retain(|_| it.next().copied().unwrap_or(true));
+    let mut it = keep.iter();
+    firms.segment.retain(|_| it.next().copied().unwrap_or(true));
+    firms.attrs.retain_rows(&keep);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AttrTable, LonLat};
+
+    fn firms(points: &[(f64, f64)]) -> Firms {
+        let mut attrs = AttrTable::new(vec!["id".into(), "name".into()]);
+        for k in 0..points.len() {
+            let id = format!("F{k}");
+            attrs.push_row([id.as_str(), "n"]);
+        }
+        Firms {
+            lonlat: points.iter().map(|&(x, y)| LonLat::new(x, y)).collect(),
+            segment: vec![0; points.len()],
+            segments: vec!["s".into()],
+            attrs,
+            id_col: Some(0),
+            name_col: Some(1),
+            segment_col: None,
+        }
+    }
+
+    #[test]
+    fn far_rows_leave_with_their_attributes_and_a_reason() {
+        let mut pts: Vec<(f64, f64)> = (0..20).map(|k| (113.9 + 0.01 * k as f64, 22.55)).collect();
+        pts.insert(3, (0.0, 0.0)); // F3
+        pts.push((121.47, 31.23)); // Shanghai, ~1,200 km: F21
+        pts.push((113.26, 23.13)); // Guangzhou, ~100 km: kept
+        let mut f = firms(&pts);
+        let mut report = LoadReport::default();
+        screen_strays(&mut f, &mut report);
+        assert_eq!(f.len(), 21);
+        assert_eq!(f.attrs.n_rows(), 21);
+        assert_eq!(f.segment.len(), 21);
+        assert_eq!(f.lonlat[20], LonLat::new(113.26, 23.13));
+        assert!(!(0..f.len()).any(|i| f.id(i) == "F3" || f.id(i) == "F21"));
+        assert_eq!(f.id(3), "F4");
+        assert_eq!(report.skipped_by_kind.get("stray"), Some(&2));
+        assert!(
+            report.skipped[0].reason.contains("F3"),
+            "{:?}",
+            report.skipped
+        );
+        assert!(report.skipped[1].reason.contains("F21"));
+        assert_eq!(report.warnings.len(), 1);
+    }
+
+    #[test]
+    fn compact_or_tiny_data_is_untouched() {
+        let pts: Vec<(f64, f64)> = (0..30).map(|k| (114.0 + 0.02 * k as f64, 22.6)).collect();
+        let mut f = firms(&pts);
+        let mut report = LoadReport::default();
+        screen_strays(&mut f, &mut report);
+        assert_eq!(f.len(), 30);
+        assert_eq!(report.skipped_count, 0);
+        // Five firms, one far away: too few to judge, so all stay.
+        let mut f = firms(&[
+            (114.0, 22.6),
+            (114.1, 22.6),
+            (114.0, 22.5),
+            (0.0, 0.0),
+            (114.2, 22.7),
+        ]);
+        screen_strays(&mut f, &mut report);
+        assert_eq!(f.len(), 5);
+    }
+}
