@@ -86,15 +86,29 @@ fn zone_statistics_match_a_hand_count() {
             (area - stated).abs() / stated < 0.01,
             "footprint area {area} vs stated {stated}"
         );
+        // Location quotients over the firms within the nearby radius (inside included),
+        // by brute force over every firm with the shape's own distance.
+        let near: Vec<usize> = (0..firms.len())
+            .filter(|&i| {
+                shape
+                    .distance(firms.lonlat[i], index.firm_xy[i], &index.projection)
+                    .0
+                    <= stats.nearby_radius_m
+            })
+            .collect();
+        assert_eq!(stats.firms_nearby, Some(near.len()), "{}", stats.zone_id);
+        if near.len() < analysis::zone_stats::MIN_FIRMS_FOR_LQ {
+            assert!(stats.location_quotients.is_empty());
+        }
         for (seg, lq) in &stats.location_quotients {
-            let in_zone = members
+            let in_zone = near
                 .iter()
                 .filter(|&&i| firms.segment_name(i) == seg)
                 .count() as f64;
             let overall = (0..firms.len())
                 .filter(|&i| firms.segment_name(i) == seg)
                 .count() as f64;
-            let want = (in_zone / members.len() as f64) / (overall / firms.len() as f64);
+            let want = (in_zone / near.len() as f64) / (overall / firms.len() as f64);
             assert!((lq - want).abs() < 1e-12);
         }
     }

@@ -32,6 +32,20 @@ impl AreaKind {
     }
 }
 
+/// Fewer firms than this and the test is reported as not computed: its z-score rests on a
+/// normal approximation that a handful of points does not support.
+pub const MIN_FIRMS: usize = 10;
+
+/// [`clark_evans`] with the small-sample guard, for reports: a result with a note instead of
+/// numbers when there are fewer than [`MIN_FIRMS`] points or no area.
+pub fn clark_evans_report(points: &[Xy], area_m2: f64, kind: AreaKind) -> ClarkEvans {
+    if points.len() < MIN_FIRMS {
+        return ClarkEvans::unavailable(kind, points.len(), area_m2);
+    }
+    clark_evans(points, area_m2, kind)
+        .unwrap_or_else(|| ClarkEvans::unavailable(kind, points.len(), area_m2))
+}
+
 /// The test result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClarkEvans {
@@ -61,8 +75,8 @@ impl ClarkEvans {
             observed_mean_m: f64::NAN,
             expected_mean_m: f64::NAN,
             note: Some(format!(
-                "not computed: needs at least 2 firms and a study area larger than zero \
-                 (have {n} firms, {:.3} km²)",
+                "not computed: needs at least {MIN_FIRMS} firms and a study area larger than \
+                 zero (have {n} firms, {:.3} km²)",
                 area_m2 / 1e6
             )),
         }
@@ -187,6 +201,17 @@ mod tests {
         assert_eq!(format_p(two_sided_p(1.959_963_984_540_054)), "p = 0.050");
         assert_eq!(format_p(1.0), "p = 1.000");
         assert_eq!(format_p(f64::NAN), "p = –");
+    }
+
+    #[test]
+    fn reports_need_ten_firms() {
+        let nine: Vec<Xy> = (0..9).map(|k| Xy::new(k as f64 * 10.0, 0.0)).collect();
+        let r = clark_evans_report(&nine, 1e6, AreaKind::Bbox);
+        assert!(!r.is_available());
+        assert!(r.note.as_deref().unwrap_or("").contains("at least 10"));
+        let mut ten = nine.clone();
+        ten.push(Xy::new(0.0, 10.0));
+        assert!(clark_evans_report(&ten, 1e6, AreaKind::Bbox).is_available());
     }
 
     #[test]

@@ -202,6 +202,5 @@ pub fn study_area_clark_evans(index: &SpatialIndex, firms: &Firms, area: &StudyA
             }
         }
     };
-    clark_evans::clark_evans(&points, area_m2, area.kind())
-        .unwrap_or_else(|| ClarkEvans::unavailable(area.kind(), points.len(), area_m2))
+    clark_evans::clark_evans_report(&points, area_m2, area.kind())
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Placement;
-use super::clark_evans::{AreaKind, ClarkEvans, clark_evans};
+use super::clark_evans::{AreaKind, ClarkEvans, clark_evans_report};
 use crate::index::SpatialIndex;
 use crate::model::{Firms, Xy, Zone};
 
@@ -24,12 +24,18 @@ pub struct ZoneStats {
     /// Firms within `nearby_radius_m` of the zone (inside included).
     pub firms_nearby: Option<usize>,
     pub nearby_radius_m: f64,
-    /// Segment counts inside (or nearby, for point zones).
+    /// Segment counts within `nearby_radius_m` (inside included): one definition for
+    /// footprint and point zones, so their mixes compare.
     pub segment_counts: BTreeMap<String, usize>,
-    /// Location quotient of each segment inside the zone: (share in zone) / (share overall).
+    /// Location quotient of each segment within the radius: (share near the zone) / (share
+    /// overall). Empty when fewer than [`MIN_FIRMS_FOR_LQ`] firms are near: a quotient from
+    /// one or two firms says nothing.
     pub location_quotients: BTreeMap<String, f64>,
     pub clark_evans: Option<ClarkEvans>,
 }
+
+/// Location quotients need at least this many firms near the zone.
+pub const MIN_FIRMS_FOR_LQ: usize = 10;
 
 /// Statistics for every zone, in zone order.
 pub fn zone_stats(
@@ -76,11 +82,7 @@ pub fn zone_stats(
             let nearby = near.as_ref().map(Vec::len);
             let area = shape.and_then(|s| s.area_km2());
             let members = &inside[zi];
-            let counted: Vec<usize> = if area.is_some() {
-                members.iter().map(|&i| i as usize).collect()
-            } else {
-                near.clone().unwrap_or_default()
-            };
+            let counted: Vec<usize> = near.clone().unwrap_or_default();
             let mut by_id = vec![0usize; n_seg];
             for &i in &counted {
                 if let Some(c) = firms
@@ -96,15 +98,18 @@ pub fn zone_stats(
             for (id, c) in by_id.iter().enumerate().filter(|(_, c)| **c > 0) {
                 let name = seg_name(id);
                 *seg.entry(name.clone()).or_default() += c;
+                if counted.len() < MIN_FIRMS_FOR_LQ {
+                    continue;
+                }
                 let total = overall[id].max(1);
                 let v = (*c as f64 / counted.len() as f64) / (total as f64 / n as f64);
                 // Two ids can share a name only if the name was folded; keep the larger LQ.
                 let e = lq.entry(name).or_insert(v);
                 *e = e.max(v);
             }
-            let ce = area.and_then(|a| {
+            let ce = area.map(|a| {
                 let pts: Vec<Xy> = members.iter().map(|&i| index.firm_xy[i as usize]).collect();
-                clark_evans(&pts, a * 1e6, AreaKind::File)
+                clark_evans_report(&pts, a * 1e6, AreaKind::File)
             });
             ZoneStats {
                 zone_id: zone.id.clone(),

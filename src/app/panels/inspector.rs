@@ -24,6 +24,7 @@ impl ClusterAtlasApp {
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(380.0)
+            .size_range(280.0..=560.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     if let Some(z) = self.selection.zone {
@@ -180,22 +181,48 @@ impl ClusterAtlasApp {
                             ui.label(format!("{:.1}%", s * 100.0));
                             ui.end_row();
                         }
-                        if let Some(ce) = st.clark_evans.as_ref().filter(|c| c.is_available()) {
+                        if let Some(ce) = st.clark_evans.as_ref() {
                             ui.label("Clark–Evans");
-                            ui.label(format!(
-                                "R = {:.2}, z = {:.1}, {} (n = {})",
-                                ce.r,
-                                ce.z,
-                                format_p(ce.p),
-                                ce.n
-                            ));
+                            if ce.is_available() {
+                                ui.label(format!(
+                                    "R = {:.2}, z = {:.1}, {} (n = {})",
+                                    ce.r,
+                                    ce.z,
+                                    format_p(ce.p),
+                                    ce.n
+                                ));
+                            } else {
+                                ui.weak(self.tr(
+                                    &format!(
+                                        "未计算：区内企业少于 {} 家",
+                                        crate::analysis::clark_evans::MIN_FIRMS
+                                    ),
+                                    &format!(
+                                        "not computed: fewer than {} firms inside",
+                                        crate::analysis::clark_evans::MIN_FIRMS
+                                    ),
+                                ));
+                            }
                             ui.end_row();
                         }
                     });
+                let km = st.nearby_radius_m / 1000.0;
+                if st.location_quotients.is_empty() && st.firms_nearby.is_some() {
+                    ui.weak(self.tr(
+                        &format!(
+                            "区位商未计算：{km:.0} 公里内企业少于 {} 家",
+                            crate::analysis::zone_stats::MIN_FIRMS_FOR_LQ
+                        ),
+                        &format!(
+                            "Location quotients not computed: fewer than {} firms within {km:.0} km",
+                            crate::analysis::zone_stats::MIN_FIRMS_FOR_LQ
+                        ),
+                    ));
+                }
                 if !st.location_quotients.is_empty() {
                     ui.label(self.tr(
-                        "区位商（LQ，>1 表示比全市更集中）",
-                        "Location quotient (LQ > 1: more concentrated than citywide)",
+                        &format!("{km:.0} 公里内（含区内）的领域构成与区位商（LQ，>1 表示比全市更集中）"),
+                        &format!("Segments within {km:.0} km (inside included) and location quotient (LQ > 1: more concentrated than citywide)"),
                     ));
                     egui::Grid::new("zone-lq")
                         .num_columns(3)

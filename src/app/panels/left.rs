@@ -101,6 +101,7 @@ impl ClusterAtlasApp {
         egui::Panel::left("left")
             .resizable(true)
             .default_size(300.0)
+            .size_range(240.0..=460.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     ui.heading(self.tr("图层", "Layers"));
@@ -279,7 +280,12 @@ impl ClusterAtlasApp {
                 ce.n
             ));
         } else if let Some(n) = &ce.note {
-            ui.small(n);
+            let zh = format!(
+                "Clark–Evans 未计算：需要至少 {} 家企业和大于零的研究区域（现有 {} 家）",
+                crate::analysis::clark_evans::MIN_FIRMS,
+                ce.n
+            );
+            ui.small(self.tr(&zh, &format!("Clark–Evans {n}")));
         }
         for w in &a.warnings {
             ui.colored_label(Color32::from_rgb(0xb0, 0x50, 0x00), w);

@@ -11,9 +11,11 @@ use crate::scene::short_zone_name;
 
 impl ClusterAtlasApp {
     pub(crate) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
+        let max_h = (ui.available_height() * 0.7).max(200.0);
         egui::Panel::bottom("tables")
             .resizable(true)
             .default_size(330.0)
+            .size_range(120.0..=max_h)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     let tabs = [
@@ -74,6 +76,9 @@ impl ClusterAtlasApp {
                 order.reverse();
             }
         }
+        let lq_km = stats
+            .and_then(|s| s.first())
+            .map_or(3.0, |s| s.nearby_radius_m / 1000.0);
         let mut sort_click = None;
         let mut clicked_zone = None;
         let selected = self.selection.zone;
@@ -85,14 +90,25 @@ impl ClusterAtlasApp {
             self.tr("几何", "Geometry"),
             self.tr("区内/附近", "Inside/near"),
             self.tr("密度", "Density"),
-            self.tr("最高区位商", "Top LQ"),
+            self.tr(
+                &format!("最高区位商（{lq_km:.0} 公里内）"),
+                &format!("Top LQ (within {lq_km:.0} km)"),
+            ),
         ];
         let hint = self.tr(
             "尚未识别：无边界，请载入官方集聚区文件",
             "Not identified: no boundary yet; load the official zone file",
         );
+        // Fill the panel exactly: a table sized by its rows would resize the panel (and the
+        // map) whenever the row count or the tab changes.
+        // (Header row and spacing need ~30 px; leaving more is harmless, leaving less lets
+        // the panel creep taller frame after frame.)
+        let body_h = (ui.available_height() - 36.0).max(40.0);
         TableBuilder::new(ui)
             .id_salt("zones-table")
+            .auto_shrink(false)
+            .min_scrolled_height(0.0)
+            .max_scroll_height(body_h)
             .striped(true)
             .resizable(true)
             .column(Column::exact(44.0))
@@ -322,8 +338,16 @@ impl ClusterAtlasApp {
                 .map(|z| z.id.clone())
                 .unwrap_or_default()
         };
+        // Fill the panel exactly: a table sized by its rows would resize the panel (and the
+        // map) whenever the row count or the tab changes.
+        // (Header row and spacing need ~30 px; leaving more is harmless, leaving less lets
+        // the panel creep taller frame after frame.)
+        let body_h = (ui.available_height() - 36.0).max(40.0);
         TableBuilder::new(ui)
             .id_salt("firms-table")
+            .auto_shrink(false)
+            .min_scrolled_height(0.0)
+            .max_scroll_height(body_h)
             .striped(true)
             .resizable(true)
             .column(Column::initial(70.0))
