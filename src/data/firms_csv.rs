@@ -315,23 +315,24 @@ fn load_csv_chunked(
     let header_lines = reader.position().line().saturating_sub(1);
     let body = &text[body_start..];
     let chunks = split_chunks(body, n_chunks);
-    let parts: Vec<ChunkOut> = {
+    let ctx = ChunkCtx {
+        cols: &cols,
+        crs: opts.crs,
+        delimiter,
+        comma_decimal,
+        headers: &headers,
+    };
+    let parts: Vec<(usize, usize, ChunkOut)> = {
         use rayon::prelude::*;
         chunks
             .par_iter()
             .map(|(start, end, first_line)| {
-                let ctx = ChunkCtx {
-                    cols: &cols,
-                    crs: opts.crs,
-                    delimiter,
-                    comma_decimal,
-                    headers: &headers,
-                };
-                parse_chunk(&body[*start..*end], header_lines + first_line, &ctx)
+                let part = parse_chunk(&body[*start..*end], header_lines + first_line, &ctx);
+                (*start, *end, part)
             })
             .collect()
     };
-    let rows_hint: usize = parts.iter().map(|p| p.lonlat.len()).sum();
+    let rows_hint: usize = parts.iter().map(|p| p.2.lonlat.len()).sum();
     let mut firms = Firms {
         id_col: cols.id,
         name_col: cols.name,
@@ -341,7 +342,15 @@ fn load_csv_chunked(
     firms.lonlat.reserve(rows_hint);
     firms.segment.reserve(rows_hint);
     let mut attrs = AttrTable::new(headers.clone());
-    for part in parts {
+    let mut queue: std::collections::VecDeque<(usize, usize, ChunkOut)> = parts.into();
+    while let Some((start, end, part)) = queue.pop_front() {
+        if let Some((off, line)) = part.resume {
+            // Only the last chunk can end inside quotes; read what follows the bad row.
+            let from = start + off;
+            if let Some(rest) = body.get(from..end) {
+                queue.push_front((from, end, parse_chunk(rest, line, &ctx)));
+            }
+        }
         // Chunk-local segment ids → global ids.
         let remap: Vec<SegmentId> = part
             .segments
@@ -389,6 +398,9 @@ struct ChunkOut {
     segments: Vec<String>,
     attrs: AttrTable,
     report: LoadReport,
+    /// A quote opened and never closed swallowed the rest of the chunk: that row was skipped
+    /// and parsing resumes at this byte offset (within the chunk) and line.
+    resume: Option<(usize, u64)>,
     /// The chunk hit an error the reader cannot recover from; later chunks are not used.
     stopped: bool,
 }
@@ -581,6 +593,7 @@ fn parse_chunk_with(chunk: &str, first_line: u64, ctx: &ChunkCtx, allow_fast: bo
         segments: Vec::new(),
         attrs: AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len()),
         report: LoadReport::default(),
+        resume: None,
         stopped: false,
     };
     let mut interned = std::collections::HashMap::new();
@@ -605,6 +618,7 @@ fn parse_chunk_with(chunk: &str, first_line: u64, ctx: &ChunkCtx, allow_fast: bo
         .flexible(true)
         .has_headers(false)
         .from_reader(chunk.as_bytes());
+    let odd_quotes = bytes.iter().filter(|b| **b == b'"').count() % 2 == 1;
     let mut lines = LineCounter::new(bytes, first_line);
     let mut line_at = |byte: Option<u64>| lines.line_at(byte);
     let mut record = csv::StringRecord::new();
@@ -625,10 +639,61 @@ fn parse_chunk_with(chunk: &str, first_line: u64, ctx: &ChunkCtx, allow_fast: bo
                 continue;
             }
         }
-        let line = line_at(record.position().map(|p| p.byte()));
+        let start = record.position().map(|p| p.byte());
+        let line = line_at(start);
+        if record.iter().any(|f| f.contains('\n'))
+            && let Some(eol) = unbalanced_quote_line(
+                bytes,
+                start.unwrap_or(0) as usize,
+                ctx,
+                odd_quotes && reader.position().byte() as usize >= bytes.len(),
+            )
+        {
+            // An unbalanced quote: the csv reader joined later lines into this field.
+            let swallowed = {
+                let end = reader.position().byte() as usize;
+                bytes.get(eol..end.max(eol)).map_or(0, |b| {
+                    b.split(|c| *c == b'\n').filter(|l| !l.is_empty()).count()
+                })
+            };
+            out.report.read += 1;
+            out.report.skip_line(
+                line,
+                "unclosed_quote",
+                format!(
+                    "a quote opened on this line is not closed on it, so {swallowed} later \
+                     line(s) would have been read into one field; this row is skipped and the \
+                     following lines are read normally; close or remove the quote"
+                ),
+            );
+            if eol < bytes.len() {
+                out.resume = Some((eol, line + 1));
+            }
+            break;
+        }
         take_row(&mut out, &record, line, ctx, &mut interned);
     }
     out
+}
+
+/// For a record that spans lines: the end of its first line (where reading should resume)
+/// when the quote that joined the lines looks unbalanced rather than a real multi-line field:
+/// the first line alone already holds a whole row's worth of fields, or the quote runs to the
+/// end of the text.
+fn unbalanced_quote_line(
+    bytes: &[u8],
+    start: usize,
+    ctx: &ChunkCtx,
+    runs_to_end: bool,
+) -> Option<usize> {
+    let rest = bytes.get(start..)?;
+    let eol = rest
+        .iter()
+        .position(|c| *c == b'\n')
+        .map(|off| start + off + 1)?;
+    let first = bytes.get(start..eol)?;
+    let fields = first.iter().filter(|c| **c == ctx.delimiter).count() + 1;
+    (runs_to_end || fields >= ctx.headers.len().max(2)).then_some(eol)
 }
 
 /// The error for a file where nothing loaded, choosing the most helpful message.
@@ -759,6 +824,37 @@ mod tests {
                 (9, "projected")
             ]
         );
+    }
+
+    #[test]
+    fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_file() {
+        let text = "id,name,lon,lat\n1,\"ok, fine\",114.0,22.5\n2,\"broken,114.1,22.5\n\
+                    3,c,114.2,22.5\n4,d,abc,22.5\n5,e,114.3,22.6\n";
+        let f = load(text).unwrap();
+        let ids: Vec<String> = (0..f.firms.len()).map(|i| f.firms.id(i).into()).collect();
+        assert_eq!(ids, ["1", "3", "5"]);
+        let lines: Vec<(u64, &str)> = f
+            .report
+            .skipped
+            .iter()
+            .map(|s| (s.line.unwrap(), s.kind.as_str()))
+            .collect();
+        assert_eq!(lines, vec![(3, "unclosed_quote"), (5, "unparsable")]);
+        assert_eq!(f.report.read, 5);
+        // The same in a file big enough (over 4 MB) to be read in parallel chunks, where the
+        // stray quote pairs with the next row's opening quote instead of running to the end.
+        let mut big = String::from("id,name,lon,lat\n");
+        for k in 0..160_000 {
+            if k == 70_000 {
+                big.push_str("X,\"broken,114.1,22.5\n");
+            } else {
+                big.push_str(&format!("{k},\"n {k}\",114.{:04},22.5\n", k % 10_000));
+            }
+        }
+        let f = load(&big).unwrap();
+        assert_eq!(f.firms.len(), 159_999);
+        assert_eq!(f.report.skipped.len(), 1);
+        assert_eq!(f.report.skipped[0].line, Some(70_002));
     }
 
     #[test]
