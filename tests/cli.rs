@@ -43,7 +43,7 @@ fn analyze_bundled_data_writes_three_files_deterministically() {
     let mut lines = firms.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,zone_id,nearest_zone_id,nearest_zone_m,cluster,name,lon,lat,segment,employees,founded"
+        "id,zone_id,nearest_zone_id,nearest_zone_m,cluster,wgs84_lon,wgs84_lat,name,lon,lat,segment,employees,founded"
     );
     assert_eq!(lines.count(), 2000);
     let summary: serde_json::Value = serde_json::from_str(&read(&a.join("summary.json"))).unwrap();
@@ -117,6 +117,16 @@ fn analyze_user_files_gcj02_gbk_semicolons_quotes() {
     // moves about 550 m west-south-west, still inside the hole: not in A, nearest is A.
     let row1 = csv.lines().nth(1).unwrap();
     assert!(row1.starts_with("1,,A,"), "{row1}");
+    // It keeps its GCJ-02 input columns and gains the WGS-84 position that was analysed.
+    let wgs =
+        cluster_atlas::crs::gcj02_to_wgs84(cluster_atlas::model::LonLat::new(113.955, 22.548));
+    let fields: Vec<&str> = row1.split(',').collect();
+    let (lon, lat): (f64, f64) = (fields[5].parse().unwrap(), fields[6].parse().unwrap());
+    assert!(
+        (lon - wgs.lon).abs() < 2e-6 && (lat - wgs.lat).abs() < 2e-6,
+        "{row1}"
+    );
+    assert!((lon - 113.955).abs() > 0.003, "{row1}");
 }
 
 #[test]

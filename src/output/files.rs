@@ -58,16 +58,20 @@ pub fn short_hash(parts: &[&[u8]]) -> String {
     format!("{:012x}", h >> 16)
 }
 
-const LEAD: [&str; 5] = [
+const LEAD: [&str; 7] = [
     "id",
     "zone_id",
     "nearest_zone_id",
     "nearest_zone_m",
     "cluster",
+    "wgs84_lon",
+    "wgs84_lat",
 ];
 
-/// `id,zone_id,nearest_zone_id,nearest_zone_m,cluster`, then the input's own columns (the
-/// input's id column is not repeated; other clashing names get an `input_` prefix).
+/// `id,zone_id,nearest_zone_id,nearest_zone_m,cluster,wgs84_lon,wgs84_lat`, then the input's
+/// own columns (the input's id column is not repeated; other clashing names get an `input_`
+/// prefix). The WGS-84 position is the one analysed, whatever system the input was in, so
+/// the file overlays `clusters.geojson` exactly.
 pub fn write_firms_csv(
     w: &mut (dyn Write + Send),
     firms: &Firms,
@@ -119,6 +123,9 @@ pub fn write_firms_csv(
                 String::new()
             });
             rec.push(analysis.labels[i].to_string());
+            let p = firms.lonlat[i];
+            rec.push(format!("{:.6}", p.lon));
+            rec.push(format!("{:.6}", p.lat));
             for &c in &own {
                 rec.push(firms.attrs.get(i, c).to_string());
             }
