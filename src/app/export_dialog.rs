@@ -80,6 +80,17 @@ impl ClusterAtlasApp {
         if opts.subtitle.as_deref().is_none_or(|s| s.trim().is_empty()) {
             let shows_clusters = self.settings.scene.clusters.visible
                 || self.settings.scene.firm_colour == crate::scene::FirmColour::Cluster;
+            let in_view = if opts.extent == Extent::All {
+                None
+            } else {
+                let scene = self.export_scene(opts.lang);
+                let data = ExportData {
+                    scene: &scene,
+                    zones: &self.data.zones,
+                    index: &self.data.index,
+                };
+                export::firms_in_view(&data, &opts)
+            };
             opts.subtitle = Some(export::default_subtitle(
                 opts.lang,
                 self.data.firms.len(),
@@ -91,6 +102,7 @@ impl ClusterAtlasApp {
                         r.params.dbscan.min_pts,
                     )
                 }),
+                in_view,
             ));
         }
         opts
@@ -320,7 +332,11 @@ impl ClusterAtlasApp {
             } else {
                 d.dpi
             };
-            let opts = self.dialog_options(&d, d.preset, dpi, export::today());
+            let mut opts = self.dialog_options(&d, d.preset, dpi, export::today());
+            if d.atlas && d.subtitle.trim().is_empty() {
+                // Each atlas page names its own zone.
+                opts.subtitle = None;
+            }
             let scene = Arc::new(self.export_scene(d.lang));
             let stamp = self.export_stamp(d.lang);
             let data = self.data.clone();

@@ -55,7 +55,7 @@ pub enum Command {
     /// zones), with the reasons, rank stability and the policy that applies; or, with
     /// --for-zone, the best candidate firms for a zone.
     Suggest(suggest::SuggestArgs),
-    /// Make a briefing map picture (PNG or SVG): title, legend, true scale bar, north arrow,
+    /// Make a briefing map picture (PNG, SVG or PDF): title, legend, true scale bar, north arrow,
     /// sources and parameters, in one step; --atlas makes one page per zone.
     Render(render::RenderArgs),
     /// Convert a CSV's longitude/latitude columns between WGS-84, GCJ-02 (Amap) and BD-09

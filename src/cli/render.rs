@@ -1,4 +1,4 @@
-//! `cluster-atlas render`: a briefing picture (PNG or SVG) in one step.
+//! `cluster-atlas render`: a briefing picture (PNG, SVG or PDF) in one step.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -35,6 +35,7 @@ pub struct RenderArgs {
     /// Draw the kernel-density surface (bandwidth --bandwidth-m).
     #[arg(long)]
     pub density: bool,
+    /// Kernel bandwidth (Gaussian sigma) of the density surface, in metres.
     #[arg(long, default_value_t = 800.0)]
     pub bandwidth_m: f64,
     /// Leave out the map labels.
@@ -102,7 +103,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
     let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
     // The same projection rule as the window and `analyze`, so all draw the same picture.
     let index = SpatialIndex::build(firms, zones);
-    let basemap = Basemap::new(&bundled::land(), &bundled::districts(), &index.projection);
+    let basemap = Basemap::bundled(&index.projection);
     let fit = bundled::fit_table()?;
     let params = AnalysisParams {
         dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
@@ -161,22 +162,12 @@ pub fn run(a: RenderArgs) -> Result<()> {
         Some(&Weights::default()),
         lang,
     );
-    let subtitle = a.subtitle.clone().or_else(|| {
-        Some(export::default_subtitle(
-            lang,
-            firms.len(),
-            inputs.synthetic,
-            result
-                .as_ref()
-                .map(|r| (r.clusters.len(), params.dbscan.eps_m, params.dbscan.min_pts)),
-        ))
-    });
-    let opts = ExportOptions {
+    let mut opts = ExportOptions {
         preset,
         dpi,
         lang,
         title: a.title.clone(),
-        subtitle,
+        subtitle: a.subtitle.clone(),
         extent,
         date: a.date.clone().unwrap_or_else(export::today),
     };
@@ -185,6 +176,18 @@ pub fn run(a: RenderArgs) -> Result<()> {
         zones,
         index: &index,
     };
+    // Atlas pages without a given subtitle name their zone instead (see export_atlas).
+    if opts.subtitle.is_none() && !a.atlas {
+        opts.subtitle = Some(export::default_subtitle(
+            lang,
+            firms.len(),
+            inputs.synthetic,
+            result
+                .as_ref()
+                .map(|r| (r.clusters.len(), params.dbscan.eps_m, params.dbscan.min_pts)),
+            export::firms_in_view(&data, &opts),
+        ));
+    }
     if a.atlas {
         let format = match a.format.to_ascii_lowercase().as_str() {
             "png" => Format::Png,

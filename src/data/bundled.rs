@@ -17,6 +17,10 @@ pub const SEGMENT_FIT_JSON: &str = include_str!("../../data/segment_fit.json");
 /// The seed letter, with the deputies' names and the contact's name and phone left out.
 pub const LETTER_TXT: &str = include_str!("../../data/letter_2019_57.txt");
 
+/// The lon/lat box `prd_land.geojson` covers (west, south, east, north): beyond it the map
+/// has no basemap, and says so rather than drawing sea (see `scripts/make_land.py`).
+pub const LAND_COVERAGE: [f64; 4] = [112.5, 21.4, 115.9, 23.9];
+
 /// Names shown for the bundled files in reports.
 pub const ZONES_NAME: &str = "bundled:zones.geojson";
 pub const SAMPLE_FIRMS_NAME: &str = "bundled:sample_firms.csv (SYNTHETIC)";
@@ -124,6 +128,26 @@ mod tests {
     use crate::model::GeometryQuality;
 
     #[test]
+    fn land_coverage_matches_the_file() {
+        let v: serde_json::Value = serde_json::from_str(PRD_LAND_GEOJSON).unwrap();
+        let c = &v["coverage"];
+        let file = [
+            c["west"].as_f64(),
+            c["south"].as_f64(),
+            c["east"].as_f64(),
+            c["north"].as_f64(),
+        ];
+        assert_eq!(file, LAND_COVERAGE.map(Some));
+        // And every land vertex lies inside it.
+        for r in land() {
+            use geo::BoundingRect;
+            let b = r.geometry.bounding_rect().unwrap();
+            assert!(b.min().x >= LAND_COVERAGE[0] && b.max().x <= LAND_COVERAGE[2]);
+            assert!(b.min().y >= LAND_COVERAGE[1] && b.max().y <= LAND_COVERAGE[3]);
+        }
+    }
+
+    #[test]
     fn bundled_zones_have_fifteen_slots_all_flagged() {
         let z = zones().unwrap();
         assert_eq!(z.zones.len(), 15);
@@ -181,6 +205,7 @@ mod tests {
     #[test]
     fn basemap_layers_load() {
         assert_eq!(districts().len(), 10);
-        assert_eq!(land().len(), 2);
+        let land: Vec<String> = land().into_iter().map(|r| r.name_en).collect();
+        assert_eq!(land, ["CHN", "HKG", "MAC"]);
     }
 }

@@ -93,7 +93,8 @@ impl PageLayout {
         let u = w.min(h) / 1000.0;
         let margin = 26.0 * u;
         let title_band = if has_subtitle { 86.0 * u } else { 58.0 * u };
-        let footer = 64.0 * u;
+        // Room for six footer lines at a size still legible when projected.
+        let footer = 84.0 * u;
         let footer_top = h - margin - footer;
         let top = margin + title_band;
         let portrait = h > w * 1.05;

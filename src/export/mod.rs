@@ -564,6 +564,24 @@ fn swatch(c: &mut dyn Canvas, s: &Swatch, x: f32, y: f32, u: f32) {
 
 /// Wraps text to lines no wider than `max_w` at `size` (breaking at spaces, or anywhere in
 /// CJK runs).
+/// A one-line text made to fit `max_w`: the size shrinks (to no less than 60 %), then the
+/// text is cut with "…". `bold_factor` widens the measure for bold faces.
+pub fn fit_line(t: &str, size: f32, max_w: f32, bold_factor: f32) -> (String, f32) {
+    let w = text::text_width(t, size) * bold_factor;
+    if w <= max_w {
+        return (t.to_string(), size);
+    }
+    let size = (size * max_w / w).max(size * 0.6);
+    if text::text_width(t, size) * bold_factor <= max_w {
+        return (t.to_string(), size);
+    }
+    let mut cut: String = t.to_string();
+    while !cut.is_empty() && text::text_width(&format!("{cut}…"), size) * bold_factor > max_w {
+        cut.pop();
+    }
+    (format!("{}…", cut.trim_end()), size)
+}
+
 pub fn wrap(t: &str, size: f32, max_w: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
@@ -617,18 +635,32 @@ pub fn render_page(
     );
 
     // Title and subtitle.
-    let title = opts.title.clone().unwrap_or_else(|| {
-        lang.pick(
+    let title = opts.title.clone().unwrap_or_else(|| match &opts.extent {
+        Extent::Zone(id) => {
+            let name = data
+                .zones
+                .iter()
+                .find(|z| &z.id == id)
+                .map(|z| crate::scene::short_zone_name(z, lang.chinese()))
+                .unwrap_or_else(|| id.clone());
+            lang.pick(
+                &format!("{name}：产业集聚区与 VR/AR 企业"),
+                &format!("{name}: industry-cluster zone and VR/AR firms"),
+            )
+        }
+        _ => lang.pick(
             "深圳产业集聚区与 VR/AR 企业分布",
-            "Shenzhen industry-cluster zones and VR/AR firms",
-        )
+            "Shenzhen cluster zones and VR/AR firms",
+        ),
     });
+    let line_w = layout.width - 2.0 * layout.margin;
+    let (title, title_size) = fit_line(&title, 30.0 * u, line_w, 1.04);
     c.text(
         layout.margin,
         layout.margin + 30.0 * u,
         &title,
         &TextStyle {
-            size: 30.0 * u,
+            size: title_size,
             color: ink,
             anchor: Anchor::LeftBaseline,
             halo: None,
@@ -636,12 +668,13 @@ pub fn render_page(
         },
     );
     if let Some(sub) = &opts.subtitle {
+        let (sub, sub_size) = fit_line(sub, 17.0 * u, line_w, 1.0);
         c.text(
             layout.margin,
             layout.margin + 62.0 * u,
-            sub,
+            &sub,
             &TextStyle {
-                size: 17.0 * u,
+                size: sub_size,
                 color: Rgba::rgb(0x55, 0x55, 0x55),
                 anchor: Anchor::LeftBaseline,
                 halo: None,
@@ -1129,31 +1162,63 @@ fn sanitize(id: &str) -> String {
         .collect()
 }
 
-/// The default subtitle: what is shown and with which parameters.
+/// The default subtitle: what is shown and with which parameters. `in_view` is the number
+/// of firms inside the page's map when it shows only part of the data (see
+/// [`firms_in_view`]); the cluster count is then marked as citywide.
 pub fn default_subtitle(
     lang: Lang,
     n_firms: usize,
     synthetic: bool,
     clusters: Option<(usize, f64, usize)>,
+    in_view: Option<usize>,
 ) -> String {
-    let firms = if synthetic {
-        lang.pick(
+    let firms = match (in_view, synthetic) {
+        (None, true) => lang.pick(
             &format!("{n_firms} 家企业（合成示例）"),
             &format!("{n_firms} firms (synthetic sample)"),
-        )
+        ),
+        (None, false) => lang.pick(&format!("{n_firms} 家企业"), &format!("{n_firms} firms")),
+        (Some(v), true) => lang.pick(
+            &format!("图中 {v} 家企业（共 {n_firms} 家，合成示例）"),
+            &format!("{v} of {n_firms} firms in view (synthetic sample)"),
+        ),
+        (Some(v), false) => lang.pick(
+            &format!("图中 {v} 家企业（共 {n_firms} 家）"),
+            &format!("{v} of {n_firms} firms in view"),
+        ),
+    };
+    let scope = if in_view.is_some() {
+        lang.pick("全市", "citywide ")
     } else {
-        lang.pick(&format!("{n_firms} 家企业"), &format!("{n_firms} firms"))
+        String::new()
     };
     match clusters {
         Some((k, eps, min_pts)) => format!(
             "{firms} · {}",
             lang.pick(
-                &format!("DBSCAN：{k} 个集群（eps {eps:.0} 米，min_pts {min_pts}）"),
-                &format!("DBSCAN: {k} clusters (eps {eps:.0} m, min_pts {min_pts})")
+                &format!("DBSCAN：{scope}{k} 个集群（eps {eps:.0} 米，min_pts {min_pts}）"),
+                &format!("DBSCAN: {scope}{k} clusters (eps {eps:.0} m, min_pts {min_pts})")
             )
         ),
         None => firms,
     }
+}
+
+/// How many firms fall inside the page's map, or None when the page shows everything.
+pub fn firms_in_view(data: &ExportData, opts: &ExportOptions) -> Option<usize> {
+    if opts.extent == Extent::All {
+        return None;
+    }
+    let layout = page_layout(data.scene, opts).ok()?;
+    let vp = map_viewport(data, &opts.extent, &layout).ok()?;
+    let (lo, hi) = vp.plane_bounds();
+    Some(
+        data.index
+            .firm_xy
+            .iter()
+            .filter(|p| p.x >= lo.x && p.x <= hi.x && p.y >= lo.y && p.y <= hi.y)
+            .count(),
+    )
 }
 
 /// The footer stamp for a dataset: source credits, parameters and input hash.
@@ -1256,6 +1321,23 @@ mod tests {
         );
         assert!(Extent::parse("bbox:114.1,22.5,113.9,22.6").is_err());
         assert!(Extent::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn fit_line_shrinks_then_cuts() {
+        let t = "深圳产业集聚区与 VR/AR 企业分布 / Shenzhen industry-cluster zones and VR/AR firms";
+        let full = text::text_width(t, 30.0);
+        let (same, size) = fit_line(t, 30.0, full + 1.0, 1.0);
+        assert_eq!((same.as_str(), size), (t, 30.0));
+        let (shrunk, size) = fit_line(t, 30.0, full * 0.8, 1.0);
+        assert_eq!(shrunk, t);
+        assert!(size < 30.0 && text::text_width(t, size) <= full * 0.8 + 0.01);
+        let (cut, size) = fit_line(t, 30.0, full * 0.4, 1.0);
+        assert!(
+            cut.ends_with('…') && (size - 18.0).abs() < 1e-4,
+            "{cut} {size}"
+        );
+        assert!(text::text_width(&cut, size) <= full * 0.4);
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct Basemap {
     pub districts: Vec<BasemapRegion>,
     /// The plane the shapes are projected to.
     pub projection: Projection,
+    /// Outline of the area the land data covers (on the plane), when known: beyond it the
+    /// scene draws "no basemap" instead of sea.
+    pub coverage: Option<Vec<Xy>>,
 }
 
 /// Projects and triangulates a WGS-84 multipolygon (styles are filled in by the scene).
@@ -92,7 +95,32 @@ impl Basemap {
             land: land.iter().map(|r| region(r, proj)).collect(),
             districts: districts.iter().map(|r| region(r, proj)).collect(),
             projection: *proj,
+            coverage: None,
         }
+    }
+
+    /// Sets the lon/lat box the land data covers ([west, south, east, north]); its edges are
+    /// densified so the outline follows the projection.
+    pub fn with_coverage(mut self, bbox: [f64; 4]) -> Self {
+        let [w, s, e, n] = bbox;
+        let steps = 64;
+        let mut ring = Vec::with_capacity(4 * steps + 1);
+        let lerp = |a: f64, b: f64, t: usize| a + (b - a) * t as f64 / steps as f64;
+        for t in 0..steps {
+            ring.push(LonLat::new(lerp(w, e, t), s));
+        }
+        for t in 0..steps {
+            ring.push(LonLat::new(e, lerp(s, n, t)));
+        }
+        for t in 0..steps {
+            ring.push(LonLat::new(lerp(e, w, t), n));
+        }
+        for t in 0..steps {
+            ring.push(LonLat::new(w, lerp(n, s, t)));
+        }
+        ring.push(LonLat::new(w, s));
+        self.coverage = Some(ring.iter().map(|p| self.projection.project(*p)).collect());
+        self
     }
 
     /// The bundled basemap in a projection.
@@ -102,6 +130,7 @@ impl Basemap {
             &crate::data::bundled::districts(),
             proj,
         )
+        .with_coverage(crate::data::bundled::LAND_COVERAGE)
     }
 
     /// Plane bounds of the districts (Shenzhen), for "fit to city".

@@ -130,16 +130,31 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
     let mut legend = Vec::new();
     let mut notes = Vec::new();
 
+    let mut background = palette::WATER;
     if s.land.visible {
-        let items = input
-            .basemap
-            .land
-            .iter()
-            .flat_map(|r| r.polygons.iter().cloned())
-            .map(|mut p| {
-                p.fill = palette::LAND;
-                Item::Polygon(p)
-            })
+        // Sea only where the land data reaches; outside it, a neutral "no basemap" grey.
+        let sea = input.basemap.coverage.as_ref().and_then(|ring| {
+            let coords: Vec<geo::Coord<f64>> =
+                ring.iter().map(|p| geo::Coord { x: p.x, y: p.y }).collect();
+            polygon_from_rings(&[coords], palette::WATER, None)
+        });
+        if sea.is_some() {
+            background = palette::NO_BASEMAP;
+        }
+        let items = sea
+            .map(Item::Polygon)
+            .into_iter()
+            .chain(
+                input
+                    .basemap
+                    .land
+                    .iter()
+                    .flat_map(|r| r.polygons.iter().cloned())
+                    .map(|mut p| {
+                        p.fill = palette::LAND;
+                        Item::Polygon(p)
+                    }),
+            )
             .collect();
         layers.push(Layer {
             kind: LayerKind::Land,
@@ -225,8 +240,15 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
 
     if s.clusters.visible && !input.clusters.is_empty() {
         let mut items = Vec::new();
+        // Hulls share the firms' cluster colours only when firms are coloured by cluster;
+        // otherwise one neutral outline, so no hull reads as a zone or a segment.
+        let by_cluster = s.firm_colour == FirmColour::Cluster && input.labels.is_some();
         for c in input.clusters {
-            let color = palette::cluster(c.id);
+            let color = if by_cluster {
+                palette::cluster(c.id)
+            } else {
+                palette::HULL
+            };
             let ring: Vec<geo::Coord<f64>> = c
                 .hull
                 .iter()
@@ -245,7 +267,8 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 at: input.projection.project(c.centroid),
                 text: format!("{}", c.size),
                 size_px: 11.0,
-                color,
+                // Dark text on its halo: pale cluster colours are unreadable as text.
+                color: palette::HULL_TEXT,
                 priority: 40 + (c.size.min(10_000) as i32 / 10),
                 offset_px: [0.0, 0.0],
             });
@@ -259,22 +282,44 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             title: lang.pick("DBSCAN 集群", "DBSCAN clusters"),
             entries: vec![LegendEntry {
                 swatch: Swatch::Fill {
-                    fill: palette::CLUSTERS[0].fade(0.14),
-                    stroke: Some(Stroke::solid(1.2, palette::CLUSTERS[0])),
+                    fill: if by_cluster {
+                        palette::CLUSTERS[0].fade(0.14)
+                    } else {
+                        palette::HULL.fade(0.14)
+                    },
+                    stroke: Some(Stroke::solid(
+                        1.2,
+                        if by_cluster {
+                            palette::CLUSTERS[0]
+                        } else {
+                            palette::HULL
+                        },
+                    )),
                 },
-                label: lang.pick(
-                    &format!("集群凸包（{} 个；数字为企业数）", input.clusters.len()),
-                    &format!(
+                label: match (by_cluster, lang.chinese()) {
+                    (true, true) => format!(
+                        "集群凸包（{} 个，颜色区分集群；数字为企业数）",
+                        input.clusters.len()
+                    ),
+                    (true, false) => format!(
+                        "Cluster hull ({} clusters, one colour each; number = firms)",
+                        input.clusters.len()
+                    ),
+                    (false, true) => {
+                        format!("集群凸包（{} 个；数字为企业数）", input.clusters.len())
+                    }
+                    (false, false) => format!(
                         "Cluster hull ({} clusters; number = firms)",
                         input.clusters.len()
                     ),
-                ),
+                },
             }],
         });
     }
 
-    // Zones.
+    // Zones (point markers are drawn after the firms so dots never bury them).
     let mut zone_bounds: Vec<Xy> = Vec::new();
+    let mut markers: Vec<Item> = Vec::new();
     if s.zones.visible {
         let mut items = Vec::new();
         let mut batches_seen: Vec<Option<Batch>> = Vec::new();
@@ -320,12 +365,12 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 ZoneShapeKind::Point(q) => {
                     any_point = true;
                     zone_bounds.push(*q);
-                    items.push(Item::Marker(MarkerItem {
+                    markers.push(Item::Marker(MarkerItem {
                         at: *q,
                         shape: MarkerShape::Star,
-                        size_px: 16.0,
+                        size_px: 20.0,
                         fill: color,
-                        stroke: Some(Stroke::solid(1.2, Rgba::rgb(255, 255, 255))),
+                        stroke: Some(Stroke::solid(1.5, Rgba::rgb(255, 255, 255))),
                     }));
                     labels.push(Label {
                         at: *q,
@@ -513,6 +558,14 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
         }
     }
 
+    if !markers.is_empty() {
+        layers.push(Layer {
+            kind: LayerKind::Zones,
+            opacity: s.zones.opacity,
+            items: markers,
+        });
+    }
+
     // Selection on top.
     let mut sel_items = Vec::new();
     if let Some(z) = input.selection.zone
@@ -568,7 +621,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
     .or_else(|| input.basemap.district_bounds())
     .unwrap_or((Xy::new(-40_000.0, -25_000.0), Xy::new(40_000.0, 25_000.0)));
     Scene {
-        background: palette::WATER,
+        background,
         layers,
         labels,
         legend,

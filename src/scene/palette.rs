@@ -5,6 +5,11 @@ use super::Rgba;
 use crate::model::Batch;
 
 pub const WATER: Rgba = Rgba::rgb(0xd7, 0xe7, 0xf1);
+/// Cluster hulls when firms are coloured by segment, and the hull counts.
+pub const HULL: Rgba = Rgba::rgb(0x44, 0x4f, 0x63);
+pub const HULL_TEXT: Rgba = Rgba::rgb(0x22, 0x2a, 0x38);
+/// Beyond the basemap's coverage: a neutral grey, so it is not mistaken for sea.
+pub const NO_BASEMAP: Rgba = Rgba::rgb(0xe4, 0xe4, 0xe2);
 pub const LAND: Rgba = Rgba::rgb(0xf4, 0xf2, 0xec);
 pub const DISTRICT_FILL: Rgba = Rgba::rgb(0xfb, 0xfa, 0xf6);
 pub const DISTRICT_EDGE: Rgba = Rgba::rgb(0xa8, 0xa4, 0x9c);
