@@ -85,18 +85,29 @@ impl<'a, 'b> PdfCanvas<'a, 'b> {
         self.surface.draw_path(p);
     }
 
-    fn plain_text(&mut self, x: f32, y: f32, t: &str, size: f32, c: Rgba) {
+    /// Draws `t` once as real (searchable) text, or as glyph outlines when `outlined` (for
+    /// halos and the bold offset copy, so copying text from the PDF gives each label once).
+    fn plain_text(
+        &mut self,
+        x: f32,
+        y: f32,
+        t: &str,
+        size: f32,
+        f: Option<Rgba>,
+        line: Option<Line>,
+        outlined: bool,
+    ) {
         let Some(font) = self.font.clone() else {
             return;
         };
-        self.surface.set_stroke(None);
-        self.surface.set_fill(Some(fill(c, FillRule::NonZero)));
+        self.surface.set_stroke(line.map(|l| stroke(&l)));
+        self.surface.set_fill(f.map(|c| fill(c, FillRule::NonZero)));
         self.surface.draw_text(
             Point::from_xy(x, y),
             font,
             size,
             t,
-            false,
+            outlined,
             TextDirection::Auto,
         );
     }
@@ -149,14 +160,25 @@ impl Canvas for PdfCanvas<'_, '_> {
             Anchor::Center => (x - w / 2.0, y + (asc + desc) / 2.0),
         };
         if let Some(h) = halo {
-            let d = (size / 12.0).max(0.5);
-            for (dx, dy) in [(-d, 0.0), (d, 0.0), (0.0, -d), (0.0, d)] {
-                self.plain_text(x0 + dx, y0 + dy, t, size, h);
-            }
+            // A round-joined stroke around the glyph outlines, under the text.
+            let halo_line = Line {
+                width: 2.0 * (size / 12.0).max(0.5),
+                color: h,
+                dash: None,
+            };
+            self.plain_text(x0, y0, t, size, Some(h), Some(halo_line), true);
         }
-        self.plain_text(x0, y0, t, size, color);
+        self.plain_text(x0, y0, t, size, Some(color), None, false);
         if bold {
-            self.plain_text(x0 + (size / 30.0).max(0.3), y0, t, size, color);
+            self.plain_text(
+                x0 + (size / 30.0).max(0.3),
+                y0,
+                t,
+                size,
+                Some(color),
+                None,
+                true,
+            );
         }
     }
 
