@@ -91,6 +91,19 @@ fn switching_language_changes_the_labels() {
             .count(),
         8
     );
+    // Districts are named in English too (the zones table and the inspector).
+    assert!(h.query_all_by_label("Longhua District").count() >= 2);
+    assert!(h.query_by_label("龙华区").is_none());
+    h.state_mut().selection.zone = Some(2);
+    h.run_steps(4);
+    assert!(h.query_by_label("identified").is_some());
+    h.get_by_label("中文").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("已识别").is_some());
+    assert!(
+        h.query_by_label_contains("近似：按规划面积 7.03 平方公里")
+            .is_some()
+    );
 }
 
 #[test]

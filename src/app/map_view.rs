@@ -189,7 +189,7 @@ impl MapView {
         scene_gen: u64,
         data: &Dataset,
         vp: &mut Viewport,
-        lang: Lang,
+        (lang, fit): (Lang, &crate::model::FitTable),
     ) -> Option<Pick> {
         let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
         let rect = response.rect;
@@ -384,7 +384,7 @@ impl MapView {
         }
         if let (Some(h), false) = (hover, self.measuring) {
             let xy = vp.to_plane([h.x - origin.x, h.y - origin.y]);
-            if let Some(text) = self.hover_text(data, vp, xy, lang) {
+            if let Some(text) = self.hover_text(data, vp, xy, lang, fit) {
                 response.clone().on_hover_text_at_pointer(text);
             }
         }
@@ -494,13 +494,20 @@ impl MapView {
         Pick::Nothing
     }
 
-    fn hover_text(&self, data: &Dataset, vp: &Viewport, xy: Xy, lang: Lang) -> Option<String> {
+    fn hover_text(
+        &self,
+        data: &Dataset,
+        vp: &Viewport,
+        xy: Xy,
+        lang: Lang,
+        fit: &crate::model::FitTable,
+    ) -> Option<String> {
         match self.pick(data, vp, xy) {
             Pick::Firm(f) => Some(format!(
                 "{} {}\n{}",
                 data.firms.id(f),
                 data.firms.name(f),
-                data.firms.segment_name(f)
+                fit.label(data.firms.segment_name(f), lang.chinese())
             )),
             Pick::Zone(z) => data
                 .zones

@@ -586,9 +586,15 @@ impl ClusterAtlasApp {
                 let mut vp = self.viewport();
                 if let Some(scene) = &self.scene {
                     let first = self.settings.view.is_none();
-                    let pick =
-                        self.map
-                            .show(ui, scene, self.scene_gen, &self.data, &mut vp, self.lang());
+                    let lang = self.lang();
+                    let pick = self.map.show(
+                        ui,
+                        scene,
+                        self.scene_gen,
+                        &self.data,
+                        &mut vp,
+                        (lang, &self.fit),
+                    );
                     if first {
                         // Fit to the city now that the map knows its size.
                         if let Some(b) = self.data.basemap.district_bounds() {

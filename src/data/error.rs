@@ -33,7 +33,8 @@ pub enum LoadError {
     Projected { path: String, example: String },
     #[error(
         "no longitude/latitude columns found among [{headers}]; name them lon/lat (or 经度/纬度) \
-         or pass --lon-col and --lat-col: {path}"
+         or choose them (--lon-col/--lat-col, or the column pickers of the window's import \
+         dialog): {path}"
     )]
     NoCoordinateColumns { path: String, headers: String },
     #[error("column '{column}' is not in the header [{headers}]: {path}")]

@@ -93,8 +93,7 @@ impl<'a, 'b> PdfCanvas<'a, 'b> {
         y: f32,
         t: &str,
         size: f32,
-        f: Option<Rgba>,
-        line: Option<Line>,
+        (f, line): (Option<Rgba>, Option<Line>),
         outlined: bool,
     ) {
         let Some(font) = self.font.clone() else {
@@ -166,17 +165,16 @@ impl Canvas for PdfCanvas<'_, '_> {
                 color: h,
                 dash: None,
             };
-            self.plain_text(x0, y0, t, size, Some(h), Some(halo_line), true);
+            self.plain_text(x0, y0, t, size, (Some(h), Some(halo_line)), true);
         }
-        self.plain_text(x0, y0, t, size, Some(color), None, false);
+        self.plain_text(x0, y0, t, size, (Some(color), None), false);
         if bold {
             self.plain_text(
                 x0 + (size / 30.0).max(0.3),
                 y0,
                 t,
                 size,
-                Some(color),
-                None,
+                (Some(color), None),
                 true,
             );
         }

@@ -42,6 +42,20 @@ impl ClusterAtlasApp {
             });
     }
 
+    /// A district's name in the window's language (the basemap knows both).
+    pub(crate) fn district_name(&self, name_zh: &str) -> String {
+        if self.lang().chinese() {
+            return name_zh.to_string();
+        }
+        self.data
+            .basemap
+            .districts
+            .iter()
+            .find(|d| d.name_zh == name_zh)
+            .map(|d| d.name_en.clone())
+            .unwrap_or_else(|| name_zh.to_string())
+    }
+
     fn quality_text(&self, q: GeometryQuality) -> String {
         match q {
             GeometryQuality::ApproximateFootprint => self.tr(
@@ -93,10 +107,22 @@ impl ClusterAtlasApp {
                 });
                 ui.end_row();
                 ui.label(self.tr("状态", "Status"));
-                ui.label(zone.status.map(ZoneStatus::as_str).unwrap_or("-"));
+                ui.label(match zone.status {
+                    Some(ZoneStatus::Identified) => self.tr("已识别", "identified"),
+                    Some(ZoneStatus::IdentifiedBatchUnknown) => {
+                        self.tr("已识别，批次未知", "identified, batch unknown")
+                    }
+                    Some(ZoneStatus::Unidentified) => self.tr("未识别", "not identified"),
+                    None => "-".into(),
+                });
                 ui.end_row();
                 ui.label(self.tr("所在区", "District"));
-                ui.label(zone.district_zh.clone().unwrap_or_else(|| "-".into()));
+                ui.label(
+                    zone.district_zh
+                        .as_deref()
+                        .map(|d| self.district_name(d))
+                        .unwrap_or_else(|| "-".into()),
+                );
                 ui.end_row();
                 ui.label(self.tr("主导产业", "Focus"));
                 ui.label(if zh {
@@ -130,12 +156,36 @@ impl ClusterAtlasApp {
         {
             self.push(Command::ZoomToZone(zi));
         }
-        if let Some(note) = zone
-            .properties
-            .get("geometry_note")
-            .and_then(|v| v.as_str())
-        {
-            ui.small(note);
+        match (zh, zone.quality) {
+            (true, GeometryQuality::ApproximatePoint) => {
+                let conf = zone
+                    .properties
+                    .get("centre_confidence_m")
+                    .and_then(|v| v.as_f64())
+                    .map(|m| format!("（误差约 ±{m:.0} 米）"))
+                    .unwrap_or_default();
+                ui.small(format!(
+                    "近似：仅有人工标定的中心点{conf}；资料未载明规划面积，故不绘制范围。"
+                ));
+            }
+            (true, GeometryQuality::ApproximateFootprint) => {
+                ui.small(format!(
+                    "近似：按规划面积{}绘制的圆形范围（已裁去海域），位置为人工标定，非官方边界。",
+                    zone.area_km2
+                        .map(|a| format!(" {a} 平方公里"))
+                        .unwrap_or_default()
+                ));
+            }
+            (false, _) => {
+                if let Some(note) = zone
+                    .properties
+                    .get("geometry_note")
+                    .and_then(|v| v.as_str())
+                {
+                    ui.small(note);
+                }
+            }
+            _ => {}
         }
         if !zone.sources.is_empty() {
             ui.collapsing(self.tr("资料来源", "Sources"), |ui| {

@@ -174,7 +174,12 @@ impl ClusterAtlasApp {
                             });
                         });
                         row.col(|ui| {
-                            ui.label(zone.district_zh.clone().unwrap_or_default());
+                            ui.label(
+                                zone.district_zh
+                                    .as_deref()
+                                    .map(|d| self.district_name(d))
+                                    .unwrap_or_default(),
+                            );
                         });
                         row.col(|ui| {
                             ui.label(match zone.quality {
@@ -436,7 +441,12 @@ impl ClusterAtlasApp {
                 for (role, col) in &r.columns {
                     info.push(format!("{role} = {col}"));
                 }
-                ui.label(format!("{} · {}", r.summary(), info.join(" · ")));
+                let summary = if self.lang().chinese() {
+                    report_summary_zh(r)
+                } else {
+                    r.summary()
+                };
+                ui.label(format!("{summary} · {}", info.join(" · ")));
                 for w in &r.warnings {
                     ui.colored_label(egui::Color32::from_rgb(0xb0, 0x50, 0x00), w);
                 }
@@ -467,4 +477,41 @@ impl ClusterAtlasApp {
             }
         });
     }
+}
+
+/// The load report's one-line summary in Chinese (the reasons themselves stay in English,
+/// as the command line prints them).
+fn report_summary_zh(r: &crate::data::LoadReport) -> String {
+    fn kind(k: &str) -> &str {
+        match k {
+            "missing" => "缺坐标",
+            "unparsable" => "非数字",
+            "not_finite" => "非有限数",
+            "out_of_range" => "超出经纬度范围",
+            "projected" => "疑似投影坐标",
+            "swapped" => "经纬度颠倒",
+            "null_island" => "(0,0) 占位",
+            "stray" => "远离其他企业",
+            "unclosed_quote" => "引号未闭合",
+            "unreadable" => "无法读取",
+            "no_geometry" => "无几何",
+            "bad_geometry" | "bad_feature" => "几何无效",
+            "wrong_geometry_type" => "几何类型不符",
+            other => other,
+        }
+    }
+    let mut s = format!("载入 {} / {}", r.loaded, r.read);
+    if r.skipped_count > 0 {
+        let kinds: Vec<String> = r
+            .skipped_by_kind
+            .iter()
+            .map(|(k, v)| format!("{} {v}", kind(k)))
+            .collect();
+        s.push_str(&format!(
+            "；跳过 {}（{}）",
+            r.skipped_count,
+            kinds.join("，")
+        ));
+    }
+    s
 }

@@ -211,6 +211,9 @@ impl ClusterAtlasApp {
             .fixed_pos(rect.min + egui::vec2(10.0, 10.0));
         area.show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
+                // The area keeps last frame's width: never wrap "Fit"/"全图" after a language
+                // switch.
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                 ui.vertical(|ui| {
                     let mut vp = self.viewport();
                     let centre = [vp.width_px / 2.0, vp.height_px / 2.0];
