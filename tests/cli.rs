@@ -317,3 +317,60 @@ fn stray_rows_are_listed_and_do_not_change_the_analysis() {
     );
     assert_ne!(a["clark_evans"], c["clark_evans"]);
 }
+
+#[test]
+fn convert_refuses_what_would_lose_or_double_shift_data() {
+    let dir = temp_dir("convert_refusals");
+    let csv = dir.join("f.csv");
+    std::fs::write(&csv, "id,lon,lat\n1,114.0,22.5\n").unwrap();
+    let p = csv.to_str().unwrap();
+    let o = run(&["convert", "--from", "gcj02", "--to", "wgs84", p, p]);
+    assert!(!o.status.success() && stderr(&o).contains("refusing to overwrite"));
+    assert_eq!(
+        read(&csv),
+        "id,lon,lat\n1,114.0,22.5\n",
+        "the input is untouched"
+    );
+    let out = dir.join("o.csv");
+    let o = run(&[
+        "convert",
+        "--from",
+        "bd09",
+        "--to",
+        "bd09",
+        p,
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("nothing to convert"));
+    let gj = dir.join("f.geojson");
+    std::fs::write(&gj, r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
+    let o = run(&[
+        "convert",
+        "--from",
+        "gcj02",
+        "--to",
+        "wgs84",
+        gj.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("looks like GeoJSON"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    // A missing file is reported once, not twice.
+    let o = run(&[
+        "analyze",
+        "--firms",
+        "/no/such/file.csv",
+        "--out",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        stderr(&o).matches("os error 2").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
+}

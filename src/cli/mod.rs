@@ -9,7 +9,7 @@ mod suggest;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use cluster_atlas::model::SourceCrs;
@@ -147,8 +147,31 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 fn convert(c: ConvertArgs) -> Result<()> {
+    if c.from == c.to {
+        bail!("--from and --to are both {}: nothing to convert", c.from);
+    }
+    // Writing over the input would lose the original, and converting the result again would
+    // shift every point a second time.
+    let same_file = match (c.input.canonicalize(), c.output.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same_file {
+        bail!(
+            "refusing to overwrite the input {}: write the converted file to a new path",
+            c.input.display()
+        );
+    }
     let bytes =
         std::fs::read(&c.input).with_context(|| format!("cannot read {}", c.input.display()))?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        bail!(
+            "{} looks like GeoJSON; convert works on CSV files (load GeoJSON directly with \
+             --firms and --firms-crs instead)",
+            c.input.display()
+        );
+    }
     let opts = cluster_atlas::data::FirmLoadOptions {
         lon_col: c.lon_col,
         lat_col: c.lat_col,
@@ -173,7 +196,7 @@ fn convert(c: ConvertArgs) -> Result<()> {
         c.output.display()
     );
     for s in report.skipped.iter().take(20) {
-        eprintln!("  line {}: {}", s.line.unwrap_or(0), s.reason);
+        eprintln!("  {}", s.describe());
     }
     if report.skipped_count > 20 {
         eprintln!("  … and {} more", report.skipped_count - 20);

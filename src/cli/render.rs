@@ -78,6 +78,13 @@ pub struct RenderArgs {
 
 pub fn run(a: RenderArgs) -> Result<()> {
     let t0 = Instant::now();
+    if a.atlas && Format::from_path(&a.out).is_ok() {
+        bail!(
+            "with --atlas, --out is a folder for one page per zone (got the file name {}); \
+             choose the pages' type with --format",
+            a.out.display()
+        );
+    }
     let lang = Lang::parse(&a.lang)
         .ok_or_else(|| anyhow!("--lang must be zh, en or both, got '{}'", a.lang))?;
     let mut preset = Preset::parse(&a.preset)

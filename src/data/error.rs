@@ -7,12 +7,10 @@ use thiserror::Error;
 /// with the file path last.
 #[derive(Debug, Error)]
 pub enum LoadError {
-    #[error("cannot read the file ({source}): {path}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is in the message (the window shows only the message), so it is not also
+    // a `source`: error chains would print it twice.
+    #[error("cannot read the file ({cause}): {path}")]
+    Io { path: String, cause: std::io::Error },
     #[error("the file is empty: {path}")]
     Empty { path: String },
     #[error(

@@ -91,9 +91,9 @@ impl std::ops::Deref for FileBytes {
 }
 
 fn read_file(path: &Path) -> Result<FileBytes, LoadError> {
-    let io = |source| LoadError::Io {
+    let io = |cause| LoadError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     };
     let file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();

@@ -40,12 +40,9 @@ pub enum ExportError {
     Encode(String),
     #[error("unknown file type '{0}': use .png, .svg or .pdf")]
     Format(String),
-    #[error("cannot write {path} ({source})")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is in the message, so it is not also a `source` (printed twice in chains).
+    #[error("cannot write {path} ({cause})")]
+    Io { path: String, cause: std::io::Error },
 }
 
 /// What part of the map the picture shows.
@@ -1088,9 +1085,9 @@ pub fn export_file(
         Format::Svg => render_svg(data, opts, stamp)?.into_bytes(),
         Format::Pdf => render_pdf(data, opts, stamp)?,
     };
-    crate::output::atomic_write(path, |w| w.write_all(&bytes)).map_err(|source| ExportError::Io {
+    crate::output::atomic_write(path, |w| w.write_all(&bytes)).map_err(|cause| ExportError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     })
 }
 
@@ -1111,9 +1108,9 @@ pub fn export_atlas(
         vps.push((zi, vp));
     }
     let common = vps.iter().map(|(_, v)| v.m_per_px).fold(0.0, f64::max);
-    std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
+    std::fs::create_dir_all(dir).map_err(|cause| ExportError::Io {
         path: dir.display().to_string(),
-        source,
+        cause,
     })?;
     let mut written = Vec::new();
     for (zi, mut vp) in vps {
@@ -1139,10 +1136,10 @@ pub fn export_atlas(
             Format::Svg => render_svg_with(data, &o, stamp, &layout, &vp).into_bytes(),
             Format::Pdf => render_pdf_with(data, &o, stamp, &layout, &vp)?,
         };
-        crate::output::atomic_write(&path, |w| w.write_all(&bytes)).map_err(|source| {
+        crate::output::atomic_write(&path, |w| w.write_all(&bytes)).map_err(|cause| {
             ExportError::Io {
                 path: path.display().to_string(),
-                source,
+                cause,
             }
         })?;
         written.push(path);

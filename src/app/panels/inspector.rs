@@ -403,7 +403,25 @@ impl ClusterAtlasApp {
             }
         }
         ui.separator();
-        ui.strong(self.tr("迁址建议：目标集聚区", "Relocation advice: target zones"));
+        let own_zone = a
+            .placement
+            .zone
+            .get(f)
+            .copied()
+            .flatten()
+            .map(|z| z as usize);
+        match own_zone.and_then(|z| data.zones.get(z)) {
+            Some(z) => {
+                let name = short_zone_name(z, zh);
+                ui.strong(self.tr(
+                    &format!("集聚区比较（已位于{name}）"),
+                    &format!("Zones compared (already inside {name})"),
+                ));
+            }
+            None => {
+                ui.strong(self.tr("迁址建议：目标集聚区", "Relocation advice: target zones"));
+            }
+        }
         let Some(s) = self.advice_for(f).cloned() else {
             return;
         };
@@ -421,6 +439,9 @@ impl ClusterAtlasApp {
                 ui.label(format!("{:.1}", rz.score.total * 100.0));
                 if rz.score.approximate {
                     ui.small("≈");
+                }
+                if own_zone == Some(rz.score.zone) {
+                    ui.small(self.tr("（当前所在）", "(current)"));
                 }
             });
             // Score bar: one segment per criterion, width = contribution.
@@ -449,7 +470,7 @@ impl ClusterAtlasApp {
                 ));
             }
             resp.on_hover_text(tip);
-            ui.small(if zh {
+            ui.label(if zh {
                 &rz.explanation_zh
             } else {
                 &rz.explanation_en
