@@ -132,3 +132,40 @@ fn giant_cluster_is_flagged_with_a_suggested_eps() {
     );
     assert!(r.kdistance.suggested_eps_m > 0.0 && r.kdistance.suggested_eps_m < 5000.0);
 }
+
+#[test]
+fn land_study_area_matches_an_independent_count_and_geodesic_area() {
+    use geo::{Contains, GeodesicArea, Point};
+    let firms = bundled::sample_firms().unwrap().firms;
+    let zones = bundled::zones().unwrap().zones;
+    let index = SpatialIndex::build(&firms, &zones);
+    let ce = analysis::study_area_clark_evans(&index, &firms, &analysis::StudyArea::Land);
+    assert_eq!(ce.area, analysis::AreaKind::Land);
+    let land = analysis::StudyArea::shenzhen_land_shape();
+    let inside: Vec<cluster_atlas::model::Xy> = (0..firms.len())
+        .filter(|&i| land.contains(&Point::new(firms.lonlat[i].lon, firms.lonlat[i].lat)))
+        .map(|i| index.firm_xy[i])
+        .collect();
+    assert_eq!(ce.n, inside.len());
+    // Karney's geodesic area wants exterior rings counter-clockwise.
+    use geo::orient::{Direction, Orient};
+    let km2 = land.orient(Direction::Default).geodesic_area_unsigned() / 1e6;
+    assert!(
+        (ce.area_km2 - km2).abs() / km2 < 0.002,
+        "{} vs {km2}",
+        ce.area_km2
+    );
+    // Shenzhen's land is about 1,997 km² officially; the coarse bundled outline a little less.
+    assert!((1900.0..2050.0).contains(&km2), "{km2}");
+    let want =
+        analysis::clark_evans::clark_evans(&inside, km2 * 1e6, analysis::AreaKind::Land).unwrap();
+    assert!(
+        (ce.r - want.r).abs() / want.r < 0.002,
+        "{} vs {}",
+        ce.r,
+        want.r
+    );
+    // Leaving out the sea makes the same firms look less clustered than the bounding box does.
+    let bbox = analysis::study_area_clark_evans(&index, &firms, &analysis::StudyArea::Bbox);
+    assert!(ce.r > bbox.r);
+}

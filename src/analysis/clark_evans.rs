@@ -18,6 +18,8 @@ pub enum AreaKind {
     Bbox,
     /// Convex hull of the points.
     Hull,
+    /// Shenzhen's land (bundled districts); points outside are left out.
+    Land,
     /// Polygons from a file; points outside them are left out.
     File,
 }
@@ -27,6 +29,7 @@ impl AreaKind {
         match self {
             AreaKind::Bbox => "bbox",
             AreaKind::Hull => "hull",
+            AreaKind::Land => "land",
             AreaKind::File => "file",
         }
     }

@@ -37,6 +37,9 @@ pub enum StudyArea {
     #[default]
     Bbox,
     Hull,
+    /// Shenzhen's land (the bundled districts): leaves out the sea and Hong Kong that a
+    /// bounding box would count; firms outside are left out of the test.
+    Land,
     /// WGS-84 polygons (e.g. from a file); firms outside are left out of the test.
     Polygons {
         name: String,
@@ -45,10 +48,21 @@ pub enum StudyArea {
 }
 
 impl StudyArea {
+    /// Shenzhen's land as polygons (the bundled district polygons, clipped to the coastline).
+    pub fn shenzhen_land_shape() -> geo::MultiPolygon<f64> {
+        geo::MultiPolygon::new(
+            crate::data::bundled::districts()
+                .into_iter()
+                .flat_map(|r| r.geometry.0)
+                .collect(),
+        )
+    }
+
     pub fn kind(&self) -> AreaKind {
         match self {
             StudyArea::Bbox => AreaKind::Bbox,
             StudyArea::Hull => AreaKind::Hull,
+            StudyArea::Land => AreaKind::Land,
             StudyArea::Polygons { .. } => AreaKind::File,
         }
     }
@@ -181,10 +195,14 @@ pub fn study_area_clark_evans(index: &SpatialIndex, firms: &Firms, area: &StudyA
             index.firm_xy.as_slice().into(),
             clark_evans::hull_area_m2(&index.firm_xy),
         ),
-        StudyArea::Polygons { shape, .. } => {
+        StudyArea::Land | StudyArea::Polygons { .. } => {
+            let shape = match area {
+                StudyArea::Polygons { shape, .. } => shape.clone(),
+                _ => StudyArea::shenzhen_land_shape(),
+            };
             let zone = Zone {
                 id: "study-area".into(),
-                geometry: crate::model::ZoneGeometry::Area(shape.clone()),
+                geometry: crate::model::ZoneGeometry::Area(shape),
                 ..Default::default()
             };
             match crate::index::ZoneShape::new(0, &zone, &index.projection) {

@@ -21,6 +21,8 @@ pub enum StudyAreaChoice {
     #[default]
     Bbox,
     Hull,
+    /// Shenzhen's land (bundled districts).
+    Land,
 }
 
 /// A file the user opened, with how it was read.
@@ -79,6 +81,7 @@ impl Settings {
             study_area: match self.study_area {
                 StudyAreaChoice::Bbox => crate::analysis::StudyArea::Bbox,
                 StudyAreaChoice::Hull => crate::analysis::StudyArea::Hull,
+                StudyAreaChoice::Land => crate::analysis::StudyArea::Land,
             },
             nearby_radius_m: self.advisor_radius_m,
         }

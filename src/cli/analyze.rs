@@ -18,6 +18,7 @@ fn study_area(spec: &str) -> Result<StudyArea> {
     match spec.trim().to_ascii_lowercase().as_str() {
         "bbox" => Ok(StudyArea::Bbox),
         "hull" => Ok(StudyArea::Hull),
+        "land" => Ok(StudyArea::Land),
         _ => {
             let path = Path::new(spec);
             let loaded = data::load_zones(path, &ZoneLoadOptions::default())

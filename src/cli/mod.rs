@@ -80,8 +80,10 @@ pub struct AnalyzeArgs {
     /// DBSCAN minimum neighbours, counting the firm itself (as scikit-learn does).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub min_pts: usize,
-    /// Area for the Clark–Evans test: bbox (default), hull, or a GeoJSON file of polygons.
-    #[arg(long, default_value = "bbox", value_name = "bbox|hull|FILE")]
+    /// Area for the Clark–Evans test: bbox (default, as QGIS and pointpats), hull, land
+    /// (Shenzhen's land from the bundled districts: no sea, no Hong Kong), or a GeoJSON file
+    /// of polygons.
+    #[arg(long, default_value = "bbox", value_name = "bbox|hull|land|FILE")]
     pub study_area: String,
     /// Radius for counting firms near each zone, metres.
     #[arg(long, default_value_t = 3000.0, value_name = "METRES")]

@@ -192,10 +192,14 @@ impl ClusterAtlasApp {
                     .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label(&area_l);
-                let selected = if self.settings.study_area == StudyAreaChoice::Bbox {
-                    bbox_l.clone()
-                } else {
-                    hull_l.clone()
+                let land_l = self.tr(
+                    "深圳陆地（不含海域、香港）",
+                    "Shenzhen land (no sea, no HK)",
+                );
+                let selected = match self.settings.study_area {
+                    StudyAreaChoice::Bbox => bbox_l.clone(),
+                    StudyAreaChoice::Hull => hull_l.clone(),
+                    StudyAreaChoice::Land => land_l.clone(),
                 };
                 egui::ComboBox::from_id_salt("study-area")
                     .selected_text(selected)
@@ -209,6 +213,11 @@ impl ClusterAtlasApp {
                             &mut self.settings.study_area,
                             StudyAreaChoice::Hull,
                             hull_l.clone(),
+                        );
+                        ui.selectable_value(
+                            &mut self.settings.study_area,
+                            StudyAreaChoice::Land,
+                            land_l.clone(),
                         );
                     })
                     .response
