@@ -33,9 +33,32 @@ fn open_window(_open: cli::OpenArgs) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     #[cfg(feature = "gui")]
     let _ = cluster_atlas::app::STARTED.set(std::time::Instant::now());
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            if matches!(
+                e.kind(),
+                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            // One line, like every other error (the full text has a usage block).
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!(
+                "error: {} (see --help)",
+                cluster_atlas::model::escape_controls(first)
+            );
+            return ExitCode::from(2);
+        }
+    };
     let result = match args.command {
-        Some(command) => cli::run(command),
+        Some(command) => {
+            cli::install_interrupt_cleanup();
+            cli::run(command)
+        }
         None => open_window(args.open),
     };
     match result {
@@ -47,7 +70,7 @@ fn main() -> ExitCode {
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join(": ");
-            eprintln!("error: {msg}");
+            eprintln!("error: {}", cluster_atlas::model::escape_controls(&msg));
             ExitCode::FAILURE
         }
     }

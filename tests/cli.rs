@@ -151,7 +151,7 @@ fn bad_inputs_fail_with_one_clear_line() {
         (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("binary.csv", &[0xff, 0xfe, 0x00, 0xd8, 0x00, 0x01, 0x02])], "error"),
         (vec!["--zones".into(), good_zones.clone(), "--firms".into(), write("f.json", b"[1,2,3]")], "GeoJSON"),
         (vec!["--eps-m=-5".into()], "eps"),
-        (vec!["--min-pts".into(), "0".into()], "min_pts"),
+        (vec!["--min-pts".into(), "0".into()], "min-pts"),
     ];
     for (args, expect) in cases {
         let out = dir.join("out");

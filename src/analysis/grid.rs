@@ -22,9 +22,17 @@ pub struct Grid {
     pub ys: Vec<f64>,
     /// Largest row and column index in use.
     dims: (i64, i64),
-    /// `rows[i]..rows[i + 1]` are the cells of row `i` (so a lookup is a short search within
-    /// one row).
-    rows: Vec<u32>,
+    /// Where each row's cells start (so a lookup is a short search within one row).
+    rows: Rows,
+}
+
+/// Row starts: a dense table when rows are few, else only the non-empty rows (a tiny cell
+/// size over a large extent must not allocate one entry per empty row).
+enum Rows {
+    /// `d[i]..d[i + 1]` are the cells of row `i`.
+    Dense(Vec<u32>),
+    /// Non-empty row numbers (sorted) and where each starts; the next start ends it.
+    Sparse { ids: Vec<u32>, starts: Vec<u32> },
 }
 
 fn pack(i: i64, j: i64) -> u64 {
@@ -72,13 +80,29 @@ impl Grid {
             ((max.y - origin.y) / cell) as i64,
             ((max.x - origin.x) / cell) as i64,
         );
-        let mut rows = vec![0u32; dims.0.max(0) as usize + 2];
-        for key in &keys {
-            rows[(key >> 32) as usize + 1] += 1;
-        }
-        for r in 1..rows.len() {
-            rows[r] += rows[r - 1];
-        }
+        let n_rows = dims.0.max(0) as usize + 2;
+        let rows = if n_rows <= 4 * keys.len() + 1024 {
+            let mut d = vec![0u32; n_rows];
+            for key in &keys {
+                d[(key >> 32) as usize + 1] += 1;
+            }
+            for r in 1..d.len() {
+                d[r] += d[r - 1];
+            }
+            Rows::Dense(d)
+        } else {
+            let mut ids = Vec::new();
+            let mut starts = Vec::new();
+            for (c, key) in keys.iter().enumerate() {
+                let row = (key >> 32) as u32;
+                if ids.last() != Some(&row) {
+                    ids.push(row);
+                    starts.push(c as u32);
+                }
+            }
+            starts.push(keys.len() as u32);
+            Rows::Sparse { ids, starts }
+        };
         let xs = order.iter().map(|&k| points[k as usize].x).collect();
         let ys = order.iter().map(|&k| points[k as usize].y).collect();
         Self {
@@ -147,9 +171,20 @@ impl Grid {
         if i < 0 || j1 < 0 {
             return 0..0;
         }
-        let (Some(&start), Some(&end)) = (self.rows.get(i as usize), self.rows.get(i as usize + 1))
-        else {
-            return 0..0;
+        let (start, end) = match &self.rows {
+            Rows::Dense(d) => match (d.get(i as usize), d.get(i as usize + 1)) {
+                (Some(&s), Some(&e)) => (s, e),
+                _ => return 0..0,
+            },
+            Rows::Sparse { ids, starts } => {
+                let Some(r) = u32::try_from(i)
+                    .ok()
+                    .and_then(|i| ids.binary_search(&i).ok())
+                else {
+                    return 0..0;
+                };
+                (starts[r], starts[r + 1])
+            }
         };
         let end = end as usize;
         let row = &self.keys[start as usize..end];
@@ -217,5 +252,29 @@ mod tests {
             })
             .count();
         assert_eq!(ring, brute_ring);
+    }
+
+    #[test]
+    fn tiny_cells_over_a_wide_extent_use_sparse_rows_and_agree_with_brute_force() {
+        // 1 mm cells over ~100 m: 100,000 rows for 400 points, stored sparsely.
+        let pts: Vec<Xy> = (0..400)
+            .map(|k| {
+                Xy::new(
+                    (k % 20) as f64 * 5.0 + 0.0004,
+                    (k / 20) as f64 * 5.0 + 0.0004,
+                )
+            })
+            .collect();
+        let g = Grid::build(&pts, 0.001);
+        assert!(matches!(g.rows, Rows::Sparse { .. }));
+        for probe in [0usize, 57, 210, 399] {
+            let (i, j) = g.ij_of(pts[probe]);
+            let found: Vec<u32> = g
+                .block(i, j, 2)
+                .flat_map(|c| g.points_of(c))
+                .map(|p| g.order[p])
+                .collect();
+            assert_eq!(found, vec![probe as u32]);
+        }
     }
 }

@@ -145,8 +145,7 @@ pub fn analyse(
     let clark_evans = study_area_clark_evans(index, firms, &params.study_area);
     lap("clark-evans", &mut timings);
     progress(0.8, "zone statistics");
-    let zone_stats =
-        zone_stats::zone_stats(index, firms, zones, &placement, params.nearby_radius_m);
+    let zone_stats = zone_stats::zone_stats(index, firms, zones, params.nearby_radius_m);
     lap("zone statistics", &mut timings);
     progress(0.9, "k-distance");
     let kdistance = kdistance::k_distance(&index.firm_xy, dbp.min_pts);
@@ -164,10 +163,12 @@ pub fn analyse(
             kdistance.suggested_eps_m
         ));
     }
-    if !placement.overlaps.is_empty() {
+    if placement.n_overlapping > 0 {
         warnings.push(format!(
-            "{} firms lie in more than one zone; zone_id lists the first by id, summary.json lists all",
-            placement.overlaps.len()
+            "{} firms lie in more than one zone; zone_id lists the first by id, summary.json \
+             lists all zones of the first {}",
+            placement.n_overlapping,
+            placement.n_overlapping.min(placement::MAX_LISTED_OVERLAPS)
         ));
     }
     progress(1.0, "done");

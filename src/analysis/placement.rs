@@ -15,9 +15,16 @@ pub struct Placement {
     pub nearest_zone: Vec<Option<u32>>,
     /// Ground distance in metres to `nearest_zone` (0 inside; NaN when there is none).
     pub nearest_m: Vec<f64>,
-    /// Firms inside more than one zone, with all their zones (sorted by id).
+    /// The first [`MAX_LISTED_OVERLAPS`] firms inside more than one zone (in firm order), with
+    /// all their zones (sorted by id). Bounded, so many overlapping zones cannot make memory
+    /// grow as firms × zones.
     pub overlaps: Vec<(u32, Vec<u32>)>,
+    /// How many firms lie inside more than one zone (all of them, listed or not).
+    pub n_overlapping: usize,
 }
+
+/// At most this many overlapping firms are listed with their zones.
+pub const MAX_LISTED_OVERLAPS: usize = 1000;
 
 /// Places every firm. Deterministic; runs on all cores.
 ///
@@ -34,7 +41,13 @@ pub struct Placement {
 /// assert!((p.nearest_m[0] - 1107.0).abs() < 2.0); // 0.01° of latitude
 /// ```
 pub fn place_firms(index: &SpatialIndex, firms: &Firms, zones: &[Zone]) -> Placement {
-    type Row = (Option<u32>, Option<u32>, f64, Option<Vec<u32>>);
+    // Per firm: containing zone, nearest zone, distance, number of containing zones.
+    type Row = (Option<u32>, Option<u32>, f64, u32);
+    let by_id = |inside: &mut Vec<usize>| {
+        if inside.len() > 1 {
+            inside.sort_by(|a, b| zones[*a].id.cmp(&zones[*b].id));
+        }
+    };
     let results: Vec<Row> = (0..firms.len())
         .into_par_iter()
         .map_init(
@@ -46,18 +59,15 @@ pub fn place_firms(index: &SpatialIndex, firms: &Firms, zones: &[Zone]) -> Place
                 if located.is_none() {
                     index.zones_containing_into(ll, p, inside);
                 }
-                if inside.len() > 1 {
-                    inside.sort_by(|a, b| zones[*a].id.cmp(&zones[*b].id));
-                }
+                by_id(inside);
                 let zone = inside.first().map(|z| *z as u32);
-                let overlap =
-                    (inside.len() > 1).then(|| inside.iter().map(|z| *z as u32).collect());
+                let count = inside.len() as u32;
                 match zone {
-                    Some(z) => (Some(z), Some(z), 0.0, overlap),
+                    Some(z) => (Some(z), Some(z), 0.0, count),
                     None => {
                         match located.unwrap_or_else(|| index.nearest_zone_with(ll, p, order)) {
-                            Some(hit) => (None, Some(hit.zone as u32), hit.distance_m, None),
-                            None => (None, None, f64::NAN, None),
+                            Some(hit) => (None, Some(hit.zone as u32), hit.distance_m, 0),
+                            None => (None, None, f64::NAN, 0),
                         }
                     }
                 }
@@ -69,13 +79,21 @@ pub fn place_firms(index: &SpatialIndex, firms: &Firms, zones: &[Zone]) -> Place
         nearest_zone: Vec::with_capacity(results.len()),
         nearest_m: Vec::with_capacity(results.len()),
         overlaps: Vec::new(),
+        n_overlapping: 0,
     };
-    for (i, (z, nz, d, ov)) in results.into_iter().enumerate() {
+    let mut inside = Vec::new();
+    for (i, (z, nz, d, count)) in results.into_iter().enumerate() {
         out.zone.push(z);
         out.nearest_zone.push(nz);
         out.nearest_m.push(d);
-        if let Some(all) = ov {
-            out.overlaps.push((i as u32, all));
+        if count > 1 {
+            out.n_overlapping += 1;
+            if out.overlaps.len() < MAX_LISTED_OVERLAPS {
+                index.zones_containing_into(firms.lonlat[i], index.firm_xy[i], &mut inside);
+                by_id(&mut inside);
+                out.overlaps
+                    .push((i as u32, inside.iter().map(|z| *z as u32).collect()));
+            }
         }
     }
     out

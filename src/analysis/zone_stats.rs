@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Placement;
 use super::clark_evans::{AreaKind, ClarkEvans, clark_evans_report};
 use crate::index::SpatialIndex;
 use crate::model::{Firms, Xy, Zone};
@@ -42,7 +41,6 @@ pub fn zone_stats(
     index: &SpatialIndex,
     firms: &Firms,
     zones: &[Zone],
-    placement: &Placement,
     nearby_radius_m: f64,
 ) -> Vec<ZoneStats> {
     let n = firms.len();
@@ -55,18 +53,6 @@ pub fn zone_stats(
         }
     }
     let seg_name = |id: usize| firms.segments.get(id).cloned().unwrap_or_default();
-    // Members of each zone (overlapping firms count in every zone that contains them).
-    let mut inside: Vec<Vec<u32>> = vec![Vec::new(); zones.len()];
-    for (i, z) in placement.zone.iter().enumerate() {
-        if let Some(z) = z {
-            inside[*z as usize].push(i as u32);
-        }
-    }
-    for (firm, all) in &placement.overlaps {
-        for z in all.iter().skip(1) {
-            inside[*z as usize].push(*firm);
-        }
-    }
     zones
         .iter()
         .enumerate()
@@ -81,7 +67,17 @@ pub fn zone_stats(
             });
             let nearby = near.as_ref().map(Vec::len);
             let area = shape.and_then(|s| s.area_km2());
-            let members = &inside[zi];
+            // Members: firms inside the polygon (overlapping firms count in every zone that
+            // contains them). Inside is within the radius, so `near` holds them all; found
+            // per zone, memory never grows as firms × zones.
+            let members: Vec<u32> = match (shape, &near) {
+                (Some(s), Some(near)) if area.is_some() => near
+                    .iter()
+                    .filter(|&&i| s.contains(firms.lonlat[i]))
+                    .map(|&i| i as u32)
+                    .collect(),
+                _ => Vec::new(),
+            };
             let counted: Vec<usize> = near.clone().unwrap_or_default();
             let mut by_id = vec![0usize; n_seg];
             for &i in &counted {

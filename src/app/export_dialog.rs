@@ -195,7 +195,7 @@ impl ClusterAtlasApp {
                     .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label("DPI");
-                ui.add_enabled(!matches!(d.preset, Preset::Slide), egui::DragValue::new(&mut d.dpi).range(72..=600)).labelled_by(l.id);
+                ui.add_enabled(!matches!(d.preset, Preset::Slide), egui::DragValue::new(&mut d.dpi).range(crate::model::limits::DPI.range_u32())).labelled_by(l.id);
                 ui.end_row();
                 ui.label(self.tr("语言", "Language"));
                 ui.horizontal(|ui| {

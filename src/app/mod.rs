@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod jobs;
 pub mod map_view;
 mod panels;
+pub mod settings_file;
 pub mod state;
 
 use std::path::PathBuf;
@@ -162,6 +163,27 @@ impl ClusterAtlasApp {
         app
     }
 
+    /// Starts with settings read from stored text (see [`settings_file`]): fields that cannot
+    /// be used are reset one by one and the window says which, once.
+    pub fn from_stored_settings(stored: Option<&str>, initial: Vec<Command>) -> Self {
+        let Some(text) = stored else {
+            return Self::new(None, initial);
+        };
+        let (settings, notes) = settings_file::from_stored(text);
+        let mut app = Self::new(Some(settings), initial);
+        if !notes.is_empty() {
+            let head = app.tr(
+                &format!("设置文件中有 {} 项无法使用，已恢复默认值", notes.len()),
+                &format!("{} settings could not be used and were reset", notes.len()),
+            );
+            app.messages.push(Message {
+                error: false,
+                text: format!("{head}: {}", notes.join("; ")),
+            });
+        }
+        app
+    }
+
     /// Runs the window (blocking) until it is closed.
     pub fn run_native(initial: Vec<Command>, bench_frames: bool) -> eframe::Result<()> {
         let mut options = eframe::NativeOptions {
@@ -189,10 +211,11 @@ impl ClusterAtlasApp {
             "cluster-atlas",
             options,
             Box::new(move |cc| {
-                let settings = cc
+                let stored = cc
                     .storage
-                    .and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY));
-                let mut app = Self::new(if bench_frames { None } else { settings }, initial);
+                    .filter(|_| !bench_frames)
+                    .and_then(|s| s.get_string(settings_file::KEY));
+                let mut app = Self::from_stored_settings(stored.as_deref(), initial);
                 if bench_frames {
                     app.bench = Some(bench::FrameBench::default());
                     app.settings.view = None;
@@ -626,6 +649,6 @@ impl eframe::App for ClusterAtlasApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+        storage.set_string(settings_file::KEY, settings_file::to_stored(&self.settings));
     }
 }

@@ -12,7 +12,7 @@ use crate::analysis::{Analysis, AnalysisParams};
 use crate::crs::Projection;
 use crate::data::{FirmLoadOptions, LoadReport, ZoneLoadOptions, bundled};
 use crate::index::SpatialIndex;
-use crate::model::{Firms, Zone};
+use crate::model::{Firms, Zone, limits};
 use crate::scene::{Basemap, SceneSettings, Viewport};
 
 /// Which Clark–Evans area the analysis uses in the window.
@@ -85,6 +85,86 @@ impl Settings {
             },
             nearby_radius_m: self.advisor_radius_m,
         }
+    }
+
+    /// Resets every out-of-range or non-finite number (from a hand-edited or damaged settings
+    /// file) to its default, keeping all other fields; returns one note per field reset.
+    pub fn repair(&mut self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let s = &mut self.scene;
+        limits::FIRM_RADIUS_PX.repair_f32(
+            "scene.firm_radius_px",
+            &mut s.firm_radius_px,
+            &mut notes,
+        );
+        limits::BANDWIDTH_M.repair(
+            "scene.density_bandwidth_m",
+            &mut s.density_bandwidth_m,
+            &mut notes,
+        );
+        let defaults = SceneSettings::default();
+        for (name, layer, default) in [
+            ("land", &mut s.land, defaults.land),
+            ("districts", &mut s.districts, defaults.districts),
+            ("zones", &mut s.zones, defaults.zones),
+            ("firms", &mut s.firms, defaults.firms),
+            ("clusters", &mut s.clusters, defaults.clusters),
+            ("density", &mut s.density, defaults.density),
+        ] {
+            if !limits::OPACITY.contains(layer.opacity as f64) {
+                notes.push(format!(
+                    "scene.{name}.opacity = {} is outside {}; reset to {}",
+                    limits::short(layer.opacity as f64),
+                    limits::OPACITY.describe(),
+                    default.opacity
+                ));
+                layer.opacity = default.opacity;
+            }
+        }
+        limits::EPS_M.repair("eps_m", &mut self.eps_m, &mut notes);
+        limits::MIN_PTS.repair_usize("min_pts", &mut self.min_pts, &mut notes);
+        limits::RADIUS_M.repair("advisor_radius_m", &mut self.advisor_radius_m, &mut notes);
+        limits::DRAWS.repair_usize("stability_draws", &mut self.stability_draws, &mut notes);
+        let default_w = Weights::default();
+        for c in crate::analysis::relocate::Criterion::ALL {
+            let mut v = self.weights.get(c);
+            if !limits::WEIGHT.contains(v) {
+                notes.push(format!(
+                    "weights.{} = {} is outside {}; reset to {}",
+                    c.key(),
+                    limits::short(v),
+                    limits::WEIGHT.describe(),
+                    default_w.get(c)
+                ));
+                v = default_w.get(c);
+            }
+            self.weights.set(c, v);
+        }
+        if self.weights.normalised().is_err() {
+            notes.push("weights are all zero; reset to the defaults".into());
+            self.weights = default_w;
+        }
+        if let Some(v) = self.view {
+            let ok = limits::PLANE_COORD_M.contains(v.centre.x)
+                && limits::PLANE_COORD_M.contains(v.centre.y)
+                && limits::M_PER_PX.contains(v.m_per_px)
+                && v.width_px.is_finite()
+                && v.height_px.is_finite()
+                && (1.0..=100_000.0).contains(&v.width_px)
+                && (1.0..=100_000.0).contains(&v.height_px);
+            if !ok {
+                notes.push(
+                    "view (centre, scale or size) is not a usable map view; the map is fitted to \
+                     the data"
+                        .into(),
+                );
+                self.view = None;
+            }
+        }
+        if self.recent.len() > 8 {
+            self.recent.truncate(8);
+        }
+        notes
     }
 
     /// Remembers a file at the top of the recent list (at most 8, no duplicates).

@@ -47,6 +47,18 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     let t0 = Instant::now();
     let dbscan = DbscanParams::new(a.eps_m, a.min_pts)?;
     let area = study_area(&a.study_area)?;
+    // Checked before any work: the folder must be new, empty or an earlier result set, and
+    // must not hold an input.
+    let mut in_paths = a.inputs.paths();
+    if let StudyArea::Polygons { name, .. } = &area {
+        in_paths.push(name.into());
+    }
+    let set = output::ResultSet::create(
+        &a.out,
+        &["firms.csv", "clusters.geojson", "summary.json"],
+        &in_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+    )
+    .with_context(|| format!("cannot write the results into {}", a.out.display()))?;
     let inputs = a.inputs.load()?;
     let t_load = t0.elapsed();
     let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
@@ -57,15 +69,15 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         .iter()
         .chain(&inputs.firms.report.warnings)
     {
-        eprintln!("warning: {w}");
+        crate::say!("warning: {w}");
     }
-    eprintln!("zones: {}", inputs.zones.report.summary());
-    eprintln!("firms: {}", inputs.firms.report.summary());
+    crate::say!("zones: {}", inputs.zones.report.summary());
+    crate::say!("firms: {}", inputs.firms.report.summary());
     for s in inputs.firms.report.skipped.iter().take(10) {
-        eprintln!("  skipped {}", s.describe());
+        crate::say!("  skipped {}", s.describe());
     }
     if inputs.synthetic {
-        eprintln!("note: using the bundled SYNTHETIC sample firms (not real companies)");
+        crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
     }
 
     let t_index = Instant::now();
@@ -78,12 +90,10 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     };
     let result = analysis::analyse(firms, zones, &index, &params, &|_, _| {})?;
     for w in &result.warnings {
-        eprintln!("warning: {w}");
+        crate::say!("warning: {w}");
     }
     let t_analyse = t0.elapsed();
 
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("cannot create {}", a.out.display()))?;
     let echo = ParamsEcho {
         eps_m: dbscan.eps_m,
         min_pts: dbscan.min_pts,
@@ -98,14 +108,14 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         inputs.zones.report.hash.as_bytes(),
         inputs.firms.report.hash.as_bytes(),
     ]);
-    let firms_path = a.out.join("firms.csv");
-    output::atomic_write(&firms_path, |w| {
+    let firms_path = set.final_path("firms.csv");
+    set.write("firms.csv", |w| {
         output::write_firms_csv(w, firms, zones, &result)
     })
     .with_context(|| format!("cannot write {}", firms_path.display()))?;
-    let clusters_path = a.out.join("clusters.geojson");
+    let clusters_path = set.final_path("clusters.geojson");
     let echo_json = serde_json::to_value(&echo)?;
-    output::atomic_write(&clusters_path, |w| {
+    set.write("clusters.geojson", |w| {
         output::write_clusters_geojson(w, &result.clusters, &echo_json)
     })
     .with_context(|| format!("cannot write {}", clusters_path.display()))?;
@@ -119,12 +129,14 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         hash,
         inputs.synthetic,
     );
-    let summary_path = a.out.join("summary.json");
-    output::atomic_write(&summary_path, |w| {
+    let summary_path = set.final_path("summary.json");
+    set.write("summary.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &summary)?;
         w.write_all(b"\n")
     })
     .with_context(|| format!("cannot write {}", summary_path.display()))?;
+    set.commit()
+        .with_context(|| format!("cannot put the results in place in {}", a.out.display()))?;
 
     let t_total = t0.elapsed();
     if a.timings {
@@ -136,9 +148,9 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         steps.push(("write".to_string(), (t_total - t_analyse).as_secs_f64()));
         steps.push(("total".to_string(), t_total.as_secs_f64()));
         let line: Vec<String> = steps.iter().map(|(n, s)| format!("{n}={s:.3}")).collect();
-        eprintln!("timings: {}", line.join(" "));
+        crate::say!("timings: {}", line.join(" "));
     }
-    eprintln!(
+    crate::say!(
         "{} firms, {} clusters, {} noise; Clark–Evans {}",
         firms.len(),
         summary.n_clusters,
@@ -155,7 +167,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
             ce => ce.note.clone().unwrap_or_default(),
         }
     );
-    eprintln!(
+    crate::say!(
         "wrote {}, {}, {} in {:.2} s (load {:.2} s, analyse {:.2} s)",
         firms_path.display(),
         summary_path.display(),

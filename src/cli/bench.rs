@@ -75,7 +75,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         analysis::study_area_clark_evans(&index, &firms, &StudyArea::Bbox)
     });
     let clusters = labels.iter().copied().max().unwrap_or(-1) + 1;
-    println!(
+    crate::tell!(
         "{}",
         serde_json::json!({
             "n": firms.len(),

@@ -64,7 +64,16 @@ pub struct Inputs {
 }
 
 impl InputArgs {
+    /// The input files named on the command line (to keep outputs off them).
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.zones.iter().chain(&self.firms).cloned().collect()
+    }
+
     pub fn load(&self) -> Result<Inputs> {
+        let stdin = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
+        if stdin(&self.zones) && stdin(&self.firms) {
+            anyhow::bail!("--zones and --firms cannot both read standard input ('-')");
+        }
         let zone_opts = ZoneLoadOptions {
             crs: self.zones_crs,
             fields: ZoneFields {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
-use cluster_atlas::model::SourceCrs;
+use cluster_atlas::model::{SourceCrs, limits};
 
 pub use inputs::InputArgs;
 
@@ -74,19 +74,19 @@ pub enum Command {
 pub struct AnalyzeArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
-    /// DBSCAN neighbourhood radius, metres on the ground.
-    #[arg(long, default_value_t = 500.0, value_name = "METRES")]
+    /// DBSCAN neighbourhood radius, metres on the ground (10–20000).
+    #[arg(long, default_value_t = 500.0, value_name = "METRES", value_parser = eps_m)]
     pub eps_m: f64,
-    /// DBSCAN minimum neighbours, counting the firm itself (as scikit-learn does).
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    /// DBSCAN minimum neighbours, counting the firm itself (as scikit-learn does; 1–1000).
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = min_pts)]
     pub min_pts: usize,
     /// Area for the Clark–Evans test: bbox (default, as QGIS and pointpats), hull, land
     /// (Shenzhen's land from the bundled districts: no sea, no Hong Kong), or a GeoJSON file
     /// of polygons.
     #[arg(long, default_value = "bbox", value_name = "bbox|hull|land|FILE")]
     pub study_area: String,
-    /// Radius for counting firms near each zone, metres.
-    #[arg(long, default_value_t = 3000.0, value_name = "METRES")]
+    /// Radius for counting firms near each zone, metres (100–20000).
+    #[arg(long, default_value_t = 3000.0, value_name = "METRES", value_parser = radius_m)]
     pub nearby_m: f64,
     /// Folder for the results (created if missing).
     #[arg(long, value_name = "DIR")]
@@ -121,8 +121,8 @@ pub struct ConvertArgs {
 
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// Number of firms.
-    #[arg(long, default_value_t = 2000)]
+    /// Number of firms (1–10000000).
+    #[arg(long, default_value_t = 2000, value_parser = |s: &str| limits::SAMPLE_N.parse_usize(s))]
     pub n: usize,
     /// Random seed; the same seed gives the same file.
     #[arg(long, default_value_t = 2019)]
@@ -135,6 +135,74 @@ pub struct SampleArgs {
 pub fn parse_crs(s: &str) -> Result<SourceCrs, String> {
     s.parse()
 }
+
+/// `--eps-m`, checked against its documented range.
+pub fn eps_m(s: &str) -> Result<f64, limits::LimitError> {
+    limits::EPS_M.parse(s)
+}
+
+/// `--min-pts`, checked against its documented range.
+pub fn min_pts(s: &str) -> Result<usize, limits::LimitError> {
+    limits::MIN_PTS.parse_usize(s)
+}
+
+/// A radius in metres (`--nearby-m`, `--radius-m`).
+pub fn radius_m(s: &str) -> Result<f64, limits::LimitError> {
+    limits::RADIUS_M.parse(s)
+}
+
+/// Prints a message on standard error with control characters from user files escaped.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {
+        eprintln!("{}", cluster_atlas::model::escape_controls(&format!($($t)*)))
+    };
+}
+
+/// Prints a line on standard output with control characters from user files escaped.
+#[macro_export]
+macro_rules! tell {
+    () => { println!() };
+    ($($t:tt)*) => {
+        println!("{}", cluster_atlas::model::escape_controls(&format!($($t)*)))
+    };
+}
+
+/// On Ctrl-C, SIGTERM or SIGHUP: remove the temporary files being written, then exit (earlier
+/// results stay as they were). Call before any other thread starts, so all inherit the mask.
+#[cfg(unix)]
+pub fn install_interrupt_cleanup() {
+    // SAFETY: plain libc signal-set calls on a zeroed, initialised sigset_t owned here.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, sig);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let mut sig: libc::c_int = 0;
+                if libc::sigwait(&set, &mut sig) == 0 {
+                    cluster_atlas::output::remove_temporaries();
+                    eprintln!(
+                        "interrupted: temporary files removed; earlier results are unchanged"
+                    );
+                    std::process::exit(128 + sig);
+                }
+            });
+        if spawned.is_err() {
+            // Without the waiting thread, restore the default so Ctrl-C still works.
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn install_interrupt_cleanup() {}
 
 pub fn run(command: Command) -> Result<()> {
     match command {
@@ -154,18 +222,8 @@ fn convert(c: ConvertArgs) -> Result<()> {
     }
     // Writing over the input would lose the original, and converting the result again would
     // shift every point a second time.
-    let same_file = match (c.input.canonicalize(), c.output.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same_file {
-        bail!(
-            "refusing to overwrite the input {}: write the converted file to a new path",
-            c.input.display()
-        );
-    }
-    let bytes =
-        std::fs::read(&c.input).with_context(|| format!("cannot read {}", c.input.display()))?;
+    cluster_atlas::output::refuse_inputs(&c.output, &[&c.input])?;
+    let bytes = cluster_atlas::data::read_input(&c.input)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         bail!(
@@ -187,9 +245,9 @@ fn convert(c: ConvertArgs) -> Result<()> {
         c.to,
         &opts,
     )?;
-    cluster_atlas::output::atomic_write(&c.output, |w| w.write_all(&out))
+    write_output(&c.output, |w| w.write_all(&out))
         .with_context(|| format!("cannot write {}", c.output.display()))?;
-    eprintln!(
+    say!(
         "converted {} of {} rows from {} to {} → {}",
         report.loaded,
         report.read,
@@ -198,20 +256,33 @@ fn convert(c: ConvertArgs) -> Result<()> {
         c.output.display()
     );
     for s in report.skipped.iter().take(20) {
-        eprintln!("  {}", s.describe());
+        say!("  {}", s.describe());
     }
     if report.skipped_count > 20 {
-        eprintln!("  … and {} more", report.skipped_count - 20);
+        say!("  … and {} more", report.skipped_count - 20);
     }
     Ok(())
 }
 
+/// Writes an output file atomically, or to standard output when the path is `-`.
+pub fn write_output(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut (dyn std::io::Write + Send)) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if path.as_os_str() == "-" {
+        let mut out = std::io::BufWriter::new(std::io::stdout());
+        write(&mut out)?;
+        return std::io::Write::flush(&mut out);
+    }
+    cluster_atlas::output::atomic_write(path, write)
+}
+
 fn sample(s: SampleArgs) -> Result<()> {
-    cluster_atlas::output::atomic_write(&s.out, |w| {
+    write_output(&s.out, |w| {
         cluster_atlas::sample::write_sample(w, s.n, s.seed)
     })
     .with_context(|| format!("cannot write {}", s.out.display()))?;
-    eprintln!(
+    say!(
         "wrote {} SYNTHETIC sample firms (seed {}) → {}",
         s.n,
         s.seed,

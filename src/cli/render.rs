@@ -11,6 +11,7 @@ use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams, density};
 use cluster_atlas::data::bundled;
 use cluster_atlas::export::{self, ExportData, ExportOptions, Extent, Format, Preset};
 use cluster_atlas::index::SpatialIndex;
+use cluster_atlas::model::limits;
 use cluster_atlas::scene::{self, Basemap, FirmColour, Lang, SceneInput, SceneSettings, Selection};
 
 use super::InputArgs;
@@ -23,11 +24,11 @@ pub struct RenderArgs {
     /// firms by cluster).
     #[arg(long)]
     pub analysis: bool,
-    /// DBSCAN eps in metres (with --analysis).
-    #[arg(long, default_value_t = 500.0)]
+    /// DBSCAN eps in metres (with --analysis; 10–20000).
+    #[arg(long, default_value_t = 500.0, value_parser = super::eps_m)]
     pub eps_m: f64,
-    /// DBSCAN minimum points (with --analysis).
-    #[arg(long, default_value_t = 5)]
+    /// DBSCAN minimum points (with --analysis; 1–1000).
+    #[arg(long, default_value_t = 5, value_parser = super::min_pts)]
     pub min_pts: usize,
     /// Colour firms by segment or by cluster.
     #[arg(long, default_value = "segment", value_name = "segment|cluster")]
@@ -35,8 +36,8 @@ pub struct RenderArgs {
     /// Draw the kernel-density surface (bandwidth --bandwidth-m).
     #[arg(long)]
     pub density: bool,
-    /// Kernel bandwidth (Gaussian sigma) of the density surface, in metres.
-    #[arg(long, default_value_t = 800.0)]
+    /// Kernel bandwidth (Gaussian sigma) of the density surface, in metres (50–20000).
+    #[arg(long, default_value_t = 800.0, value_parser = |s: &str| limits::BANDWIDTH_M.parse(s))]
     pub bandwidth_m: f64,
     /// Leave out the map labels.
     #[arg(long)]
@@ -44,8 +45,8 @@ pub struct RenderArgs {
     /// Page: slide (1920×1080), a4, a4p (portrait), a3.
     #[arg(long, default_value = "slide")]
     pub preset: String,
-    /// Resolution for paper presets (default 300).
-    #[arg(long)]
+    /// Resolution for paper presets (default 300; 30–1200, and at most 100 million pixels).
+    #[arg(long, value_parser = |s: &str| limits::DPI.parse_u32(s))]
     pub dpi: Option<u32>,
     /// Custom size in pixels, e.g. 2400x1600 (overrides --preset).
     #[arg(long, value_name = "WxH")]
@@ -97,15 +98,33 @@ pub fn run(a: RenderArgs) -> Result<()> {
         preset = Preset::Custom(w, h);
     }
     let dpi = a.dpi.unwrap_or(preset.default_dpi());
-    if !(30..=1200).contains(&dpi) {
-        bail!("--dpi must be between 30 and 1200");
+    let (w, h) = preset.size_px(dpi);
+    let side = limits::PAGE_SIDE_PX;
+    if !side.contains(w as f64) || !side.contains(h as f64) {
+        bail!(
+            "the picture would be {w}×{h} px; each side must be {}",
+            side.describe()
+        );
     }
+    limits::check_page_pixels(w, h).map_err(|e| anyhow!(e))?;
     let colour = match a.colour.as_str() {
         "segment" => FirmColour::Segment,
         "cluster" => FirmColour::Cluster,
         other => bail!("--colour must be segment or cluster, got '{other}'"),
     };
     let extent = Extent::parse(&a.extent)?;
+    // The output is checked before any work: never an input, never a folder or device.
+    let in_paths = a.inputs.paths();
+    for p in &in_paths {
+        cluster_atlas::output::refuse_inputs(&a.out, &[p.as_path()])?;
+    }
+    if !a.atlas {
+        cluster_atlas::output::resolve_output_file(&a.out)?;
+        if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        }
+    }
     let inputs = a.inputs.load()?;
     let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
     // The same projection rule as the window and `analyze`, so all draw the same picture.
@@ -203,7 +222,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
             other => bail!("--format must be png, svg or pdf, got '{other}'"),
         };
         let files = export::export_atlas(&a.out, format, &data, &opts, &stamp)?;
-        eprintln!(
+        crate::say!(
             "wrote {} atlas pages at one scale into {} in {:.2} s",
             files.len(),
             a.out.display(),
@@ -213,7 +232,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
         export::export_file(&a.out, &data, &opts, &stamp)
             .with_context(|| "cannot export".to_string())?;
         let (w, h) = preset.size_px(dpi);
-        eprintln!(
+        crate::say!(
             "wrote {} ({w}×{h} px, {dpi} dpi) in {:.2} s",
             a.out.display(),
             t0.elapsed().as_secs_f64()

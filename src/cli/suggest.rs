@@ -16,7 +16,7 @@ use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams};
 use cluster_atlas::crs::convert;
 use cluster_atlas::data::{self, bundled};
 use cluster_atlas::index::SpatialIndex;
-use cluster_atlas::model::{LonLat, Policy, SourceCrs};
+use cluster_atlas::model::{LonLat, Policy, SourceCrs, limits};
 use cluster_atlas::output;
 
 use super::{InputArgs, parse_crs};
@@ -45,8 +45,8 @@ pub struct SuggestArgs {
     /// List the best candidate firms (outside every zone) for this zone instead.
     #[arg(long, value_name = "ZONE_ID")]
     pub for_zone: Option<String>,
-    /// How many targets (or candidates) to list per site.
-    #[arg(long, default_value_t = 5)]
+    /// How many targets (or candidates) to list per site (1–1000).
+    #[arg(long, default_value_t = 5, value_parser = |s: &str| limits::TOP.parse_usize(s))]
     pub top: usize,
     /// JSON file of weights, e.g. {"proximity": 40, "industry_fit": 30, "agglomeration": 20,
     /// "room": 5, "confidence": 5}; missing keys keep their defaults.
@@ -55,26 +55,26 @@ pub struct SuggestArgs {
     /// Segment ↔ zone-focus table (default: the bundled data/segment_fit.json).
     #[arg(long, value_name = "FILE")]
     pub fit_table: Option<PathBuf>,
-    /// Random weight draws for the rank-stability test.
-    #[arg(long, default_value_t = 1000)]
+    /// Random weight draws for the rank-stability test (0–10000).
+    #[arg(long, default_value_t = 1000, value_parser = |s: &str| limits::DRAWS.parse_usize(s))]
     pub draws: usize,
     /// Seed for the weight draws; the same seed gives the same output.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Spread of the weight draws: each weight is multiplied by exp(σ·N(0,1)).
-    #[arg(long, default_value_t = 0.35)]
+    /// Spread of the weight draws: each weight is multiplied by exp(σ·N(0,1)) (0–2).
+    #[arg(long, default_value_t = 0.35, value_parser = |s: &str| limits::SIGMA.parse(s))]
     pub sigma: f64,
-    /// Radius for firms around a zone and clusters around a site, metres.
-    #[arg(long, default_value_t = 3000.0)]
+    /// Radius for firms around a zone and clusters around a site, metres (100–20000).
+    #[arg(long, default_value_t = 3000.0, value_parser = super::radius_m)]
     pub radius_m: f64,
-    /// Distance at which proximity falls to 1/e, metres.
-    #[arg(long, default_value_t = 5000.0)]
+    /// Distance at which proximity falls to 1/e, metres (500–50000).
+    #[arg(long, default_value_t = 5000.0, value_parser = |s: &str| limits::PROXIMITY_SCALE_M.parse(s))]
     pub proximity_scale_m: f64,
-    /// DBSCAN eps for the clusters the advisor counts, metres.
-    #[arg(long, default_value_t = 500.0)]
+    /// DBSCAN eps for the clusters the advisor counts, metres (10–20000).
+    #[arg(long, default_value_t = 500.0, value_parser = super::eps_m)]
     pub eps_m: f64,
-    /// DBSCAN minimum points (counting the firm itself).
-    #[arg(long, default_value_t = 5)]
+    /// DBSCAN minimum points (counting the firm itself; 1–1000).
+    #[arg(long, default_value_t = 5, value_parser = super::min_pts)]
     pub min_pts: usize,
     /// Folder for suggestions.csv and suggestions.json (candidates.* with --for-zone).
     #[arg(long, value_name = "DIR")]
@@ -103,14 +103,7 @@ fn parse_at(s: &str, crs: SourceCrs) -> Result<LonLat> {
 fn load_weights(path: &PathBuf) -> Result<Weights> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the weights file {}", path.display()))?;
-    let w: Weights = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "the weights file must be JSON like {{\"proximity\": 30, \"industry_fit\": 25}}: {}",
-            path.display()
-        )
-    })?;
-    w.normalised()?;
-    Ok(w)
+    Weights::from_json(&text).map_err(|e| anyhow!("the weights file {}: {e}", path.display()))
 }
 
 pub fn run(a: SuggestArgs) -> Result<()> {
@@ -124,13 +117,23 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         None => bundled::fit_table()?,
     };
     let policy = bundled::policy()?;
-    if !(a.sigma.is_finite() && a.sigma >= 0.0) {
-        bail!("--sigma must be a number ≥ 0");
-    }
+    let names: &[&str] = if a.for_zone.is_some() {
+        &["candidates.csv", "candidates.json"]
+    } else {
+        &["suggestions.csv", "suggestions.json"]
+    };
+    let mut in_paths = a.inputs.paths();
+    in_paths.extend(a.weights.iter().chain(&a.fit_table).cloned());
+    let set = output::ResultSet::create(
+        &a.out,
+        names,
+        &in_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+    )
+    .with_context(|| format!("cannot write the results into {}", a.out.display()))?;
     let inputs = a.inputs.load()?;
     let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
     if inputs.synthetic {
-        eprintln!("note: using the bundled SYNTHETIC sample firms (not real companies)");
+        crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
     }
     let index = SpatialIndex::build(firms, zones);
     let params = AnalysisParams {
@@ -158,8 +161,6 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             "no zone has geometry, so there is nothing to rank; load a zone file with polygons or points"
         );
     }
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("cannot create {}", a.out.display()))?;
     let draws = weight_draws(advisor.weights(), a.draws, a.seed, a.sigma);
     let formulas: serde_json::Value = Criterion::ALL
         .iter()
@@ -187,6 +188,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     if let Some(zone_id) = &a.for_zone {
         return for_zone(
             &a,
+            set,
             zone_id,
             &advisor,
             &analysis,
@@ -218,8 +220,10 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         .map(|s| advisor.suggest(s, &draws))
         .collect();
 
-    let csv_path = a.out.join("suggestions.csv");
-    output::atomic_write(&csv_path, |w| write_csv(w, &suggestions, &advisor, a.top))?;
+    let csv_path = set.final_path("suggestions.csv");
+    set.write("suggestions.csv", |w| {
+        write_csv(w, &suggestions, &advisor, a.top)
+    })?;
     let mut targets: Vec<String> = suggestions
         .iter()
         .filter_map(|s| s.ranked.first().map(|r| r.score.zone_id.clone()))
@@ -233,8 +237,8 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         "sites": suggestions.iter().map(|s| site_json(s, &advisor, a.top)).collect::<Vec<_>>(),
         "policy": policy_json(&policy, &targets, zones),
     });
-    let json_path = a.out.join("suggestions.json");
-    output::atomic_write(&json_path, |w| {
+    let json_path = set.final_path("suggestions.json");
+    set.write("suggestions.json", |w| {
         // One site reads better indented; thousands of sites stay compact.
         if suggestions.len() == 1 {
             serde_json::to_writer_pretty(&mut *w, &json_doc)?;
@@ -243,10 +247,11 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         }
         w.write_all(b"\n")
     })?;
+    set.commit()?;
     if suggestions.len() == 1 {
         print_one(&suggestions[0], &advisor, &policy, a.top);
     }
-    eprintln!(
+    crate::say!(
         "ranked {} zones for {} site(s) with {} stability draws in {:.2} s → {}, {}",
         index.zone_shapes.len(),
         suggestions.len(),
@@ -357,13 +362,13 @@ fn policy_json(
 }
 
 fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {
-    println!(
+    crate::tell!(
         "Targets for {} (segment: {}):",
         site_label(s, adv).0,
         s.site.segment.as_deref().unwrap_or("unknown")
     );
     for r in s.ranked.iter().take(top) {
-        println!(
+        crate::tell!(
             "{}. {}  score {:.1}  (stays first {:.0}%, top 3 {:.0}%)",
             r.rank,
             r.score.zone_id,
@@ -371,13 +376,13 @@ fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {
             r.stability.first * 100.0,
             r.stability.top3 * 100.0
         );
-        println!("   {}", r.explanation_en);
-        println!("   {}", r.explanation_zh);
+        crate::tell!("   {}", r.explanation_en);
+        crate::tell!("   {}", r.explanation_zh);
     }
     if !s.nearby_clusters.is_empty() {
-        println!("Clusters near the site:");
+        crate::tell!("Clusters near the site:");
         for c in &s.nearby_clusters {
-            println!(
+            crate::tell!(
                 "   cluster {}: {} firms, mostly {}, {:.1} km away",
                 c.cluster,
                 c.size,
@@ -388,20 +393,22 @@ fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {
     }
     if let Some(best) = s.ranked.first() {
         let zone = &adv.zones[best.score.zone];
-        println!(
+        crate::tell!(
             "Renovating an old industrial park near {} — ask {} ({}); district rules differ:",
             best.score.zone_id,
             policy.district_office(zone.district_zh.as_deref(), true),
             policy.district_office(zone.district_zh.as_deref(), false)
         );
         for step in policy.procedure() {
-            println!("   [ ] {}. {}", step.step.unwrap_or(0), step.en);
+            crate::tell!("   [ ] {}. {}", step.step.unwrap_or(0), step.en);
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn for_zone(
     a: &SuggestArgs,
+    set: output::ResultSet,
     zone_id: &str,
     advisor: &Advisor,
     analysis: &analysis::Analysis,
@@ -426,8 +433,8 @@ fn for_zone(
         .map(Option::is_none)
         .collect();
     let cands = advisor.candidates_for_zone(zi, &outside);
-    let csv_path = a.out.join("candidates.csv");
-    output::atomic_write(&csv_path, |w| {
+    let csv_path = set.final_path("candidates.csv");
+    set.write("candidates.csv", |w| {
         let mut out = csv::Writer::from_writer(w);
         let mut header = vec!["rank", "firm", "firm_name", "segment", "zone", "total"];
         header.extend(Criterion::ALL.iter().map(|c| c.key()));
@@ -448,7 +455,7 @@ fn for_zone(
         }
         out.flush()
     })?;
-    let json_path = a.out.join("candidates.json");
+    let json_path = set.final_path("candidates.json");
     let doc = json!({
         "generated_by": format!("cluster-atlas {}", env!("CARGO_PKG_VERSION")),
         "synthetic_data": synthetic,
@@ -456,13 +463,14 @@ fn for_zone(
         "parameters": parameters,
         "candidates": cands.iter().take(a.top).map(|(i, s)| json!({"firm": advisor.firms.id(*i), "name": advisor.firms.name(*i), "segment": advisor.firms.segment_name(*i), "score": s})).collect::<Vec<_>>(),
     });
-    output::atomic_write(&json_path, |w| {
+    set.write("candidates.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         w.write_all(b"\n")
     })?;
-    println!("Best candidate firms (outside every zone) for {zone_id}:");
+    set.commit()?;
+    crate::tell!("Best candidate firms (outside every zone) for {zone_id}:");
     for (k, (i, s)) in cands.iter().take(a.top).enumerate() {
-        println!(
+        crate::tell!(
             "{:>3}. {} {}  [{}]  score {:.1}, {:.1} km away",
             k + 1,
             advisor.firms.id(*i),
@@ -472,7 +480,7 @@ fn for_zone(
             s.distance_m / 1000.0
         );
     }
-    eprintln!(
+    crate::say!(
         "ranked {} firms in {:.2} s → {}, {}",
         cands.len(),
         t0.elapsed().as_secs_f64(),

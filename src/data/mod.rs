@@ -75,7 +75,9 @@ pub fn sniff_delimiter_for_preview(text: &str) -> u8 {
 
 /// A file's bytes: read into memory, or memory-mapped when large (no copy of hundreds of
 /// megabytes before parsing).
-enum FileBytes {
+pub struct FileBytes(FileBytesInner);
+
+enum FileBytesInner {
     Owned(Vec<u8>),
     Mapped(memmap2::Mmap),
 }
@@ -83,34 +85,57 @@ enum FileBytes {
 impl std::ops::Deref for FileBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        match self {
-            FileBytes::Owned(v) => v,
-            FileBytes::Mapped(m) => m,
+        match &self.0 {
+            FileBytesInner::Owned(v) => v,
+            FileBytesInner::Mapped(m) => m,
         }
     }
 }
 
-fn read_file(path: &Path) -> Result<FileBytes, LoadError> {
+/// Reads an input file once: `-` is standard input; a large regular file is memory-mapped;
+/// anything else (a named pipe, a device) is read from the one open handle, so a pipe is
+/// never opened twice.
+pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
+    use std::io::Read;
     let io = |cause| LoadError::Io {
         path: path.display().to_string(),
         cause,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if len >= 64 << 20 {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut buf).map_err(io)?;
+        return Ok(FileBytes(FileBytesInner::Owned(buf)));
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "this is a folder; give a file",
+        )));
+    }
+    if meta.is_file() && meta.len() >= 64 << 20 {
         // SAFETY: the map is read-only and lives only while this load runs; if another
         // program truncates the file meanwhile the OS may fault, as with any mapped reader
         // (ripgrep and others accept the same trade-off for large files).
         if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
-            return Ok(FileBytes::Mapped(m));
+            #[cfg(unix)]
+            let _ = m.advise(memmap2::Advice::Sequential);
+            return Ok(FileBytes(FileBytesInner::Mapped(m)));
         }
     }
-    std::fs::read(path).map(FileBytes::Owned).map_err(io)
+    let mut buf = Vec::with_capacity(if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    });
+    file.read_to_end(&mut buf).map_err(io)?;
+    Ok(FileBytes(FileBytesInner::Owned(buf)))
 }
 
 /// Reads a zones GeoJSON file.
 pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, LoadError> {
-    let bytes = read_file(path)?;
+    let bytes = read_input(path)?;
     let name = path.display().to_string();
     let text = decode_text(&bytes, None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
@@ -121,7 +146,7 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
 /// Reads a firms file: CSV/TSV/TXT as delimited text, `.geojson`/`.json` as GeoJSON points,
 /// anything else by looking at its first character.
 pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, LoadError> {
-    let bytes = read_file(path)?;
+    let bytes = read_input(path)?;
     let name = path.display().to_string();
     let mut f = if looks_like_geojson(path, &bytes) {
         let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;

@@ -34,8 +34,14 @@ pub enum ExportError {
     ZoneWithoutGeometry(String),
     #[error("the page size {0}×{1} is not usable (each side must be 200–20000 pixels)")]
     BadSize(u32, u32),
-    #[error("the bounding box must be min_lon,min_lat,max_lon,max_lat with min < max, got {0}")]
+    #[error("{0}")]
+    TooLarge(String),
+    #[error(
+        "the bounding box must be bbox:min_lon,min_lat,max_lon,max_lat with min < max, got {0}"
+    )]
     BadBbox(String),
+    #[error("unknown extent '{0}': use all, zone:ID or bbox:min_lon,min_lat,max_lon,max_lat")]
+    BadExtent(String),
     #[error("cannot encode the picture: {0}")]
     Encode(String),
     #[error("unknown file type '{0}': use .png, .svg or .pdf")]
@@ -56,29 +62,62 @@ pub enum Extent {
     BBox(LonLat, LonLat),
 }
 
+/// Smallest side of a `bbox:` extent, degrees (about 1 m).
+pub const MIN_BBOX_DEG: f64 = 1e-5;
+/// Largest side of a `bbox:` extent, degrees.
+pub const MAX_BBOX_DEG: f64 = 10.0;
+
 impl Extent {
-    /// `all`, `zone:Z03` or `bbox:min_lon,min_lat,max_lon,max_lat`.
+    /// `all`, `zone:Z03` or `bbox:min_lon,min_lat,max_lon,max_lat` (WGS-84 degrees; each side
+    /// between [`MIN_BBOX_DEG`] and [`MAX_BBOX_DEG`], so the map scale stays meaningful).
     pub fn parse(s: &str) -> Result<Self, ExportError> {
         let s = s.trim();
         if s.eq_ignore_ascii_case("all") {
             return Ok(Extent::All);
         }
         if let Some(z) = s.strip_prefix("zone:") {
+            if z.trim().is_empty() {
+                return Err(ExportError::BadExtent(s.to_string()));
+            }
             return Ok(Extent::Zone(z.trim().to_string()));
         }
         if let Some(b) = s.strip_prefix("bbox:") {
-            let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-            if let [a, b2, c, d] = v.as_slice()
-                && a < c
-                && b2 < d
-                && a.is_finite()
-                && d.is_finite()
+            let bad = |why: &str| ExportError::BadBbox(format!("{b} ({why})"));
+            let v: Vec<f64> = b
+                .split(',')
+                .map(|x| x.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad("four numbers are needed"))?;
+            let [a, b2, c, d] = v.as_slice() else {
+                return Err(bad("four numbers are needed"));
+            };
+            let (a, b2, c, d) = (*a, *b2, *c, *d);
+            if !(v.iter().all(|x| x.is_finite())
+                && (-180.0..=180.0).contains(&a)
+                && (-180.0..=180.0).contains(&c)
+                && (-85.0..=85.0).contains(&b2)
+                && (-85.0..=85.0).contains(&d))
             {
-                return Ok(Extent::BBox(LonLat::new(*a, *b2), LonLat::new(*c, *d)));
+                return Err(bad(
+                    "longitudes must lie within ±180°, latitudes within ±85°",
+                ));
             }
-            return Err(ExportError::BadBbox(b.to_string()));
+            if !(a < c && b2 < d) {
+                return Err(bad("min must be less than max"));
+            }
+            if (c - a).max(d - b2) > MAX_BBOX_DEG {
+                return Err(bad(&format!(
+                    "a briefing map spans at most {MAX_BBOX_DEG}°; use --extent all for all data"
+                )));
+            }
+            if (c - a).min(d - b2) < MIN_BBOX_DEG {
+                return Err(bad(&format!(
+                    "each side must span at least {MIN_BBOX_DEG}° (about 1 m)"
+                )));
+            }
+            return Ok(Extent::BBox(LonLat::new(a, b2), LonLat::new(c, d)));
         }
-        Err(ExportError::BadBbox(s.to_string()))
+        Err(ExportError::BadExtent(s.to_string()))
     }
 
     /// The lon/lat box of a view (what the window exports as "current view").
@@ -174,9 +213,11 @@ pub struct ExportData<'a> {
 /// The page layout for these options.
 pub fn page_layout(scene: &Scene, opts: &ExportOptions) -> Result<PageLayout, ExportError> {
     let (w, h) = opts.preset.size_px(opts.dpi);
-    if !(200..=20_000).contains(&w) || !(200..=20_000).contains(&h) {
+    let side = crate::model::limits::PAGE_SIDE_PX;
+    if !side.contains(w as f64) || !side.contains(h as f64) {
         return Err(ExportError::BadSize(w, h));
     }
+    crate::model::limits::check_page_pixels(w, h).map_err(ExportError::TooLarge)?;
     let u = w.min(h) as f32 / 1000.0;
     let legend_h = portrait_legend_height(scene, w as f32, u, 26.0 * u);
     Ok(PageLayout::new(w, h, true, legend_h))

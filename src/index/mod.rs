@@ -298,6 +298,10 @@ impl SpatialIndex {
 
     /// The firm nearest to a plane point, with its ground distance.
     pub fn nearest_firm(&self, p: Xy) -> Option<(u32, f64)> {
+        // rstar's search panics on a NaN query point.
+        if !(p.x.is_finite() && p.y.is_finite()) {
+            return None;
+        }
         self.tree().nearest_neighbor(&[p.x, p.y]).map(|e| {
             (
                 e.data,
@@ -309,10 +313,16 @@ impl SpatialIndex {
 
     /// The `k` nearest firms to `p` (excluding none), nearest first.
     pub fn k_nearest_firms(&self, p: Xy, k: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
-        self.tree()
-            .nearest_neighbor_iter_with_distance_2(&[p.x, p.y])
-            .take(k)
-            .map(|(e, d2)| (e.data, d2.sqrt()))
+        // rstar's search panics on a NaN query point: such a query finds nothing.
+        let ok = p.x.is_finite() && p.y.is_finite();
+        ok.then(|| {
+            self.tree()
+                .nearest_neighbor_iter_with_distance_2(&[p.x, p.y])
+        })
+        .into_iter()
+        .flatten()
+        .take(k)
+        .map(|(e, d2)| (e.data, d2.sqrt()))
     }
 
     /// Zones (dataset indices, ascending) whose polygons contain the WGS-84 point.

@@ -5,6 +5,7 @@
 //! happens). Keeping them as separate types stops degrees leaking into distance code.
 
 mod firms;
+pub mod limits;
 mod policy;
 mod zone;
 
@@ -13,6 +14,25 @@ pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 
 use serde::{Deserialize, Serialize};
+
+/// Text from a user's file made safe to print on a terminal: control characters (escape
+/// sequences, carriage returns, bells; C0 and C1, but not newline or tab) are shown as
+/// `\u{1b}` instead of being sent raw.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(bad) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
 
 /// A WGS-84 longitude/latitude pair in degrees.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]

@@ -1,41 +1,11 @@
-//! Writers for `firms.csv` and `clusters.geojson`, and the atomic-save helper.
+//! Writers for `firms.csv` and `clusters.geojson`, and the input stamp.
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use serde_json::{Value, json};
 
 use crate::analysis::{Analysis, ClusterSummary};
 use crate::model::{Firms, Zone};
-
-/// Writes a file atomically: into a temporary file beside it, then renamed over the target,
-/// so a crash never leaves a half-written file in place of a good one.
-pub fn atomic_write(
-    path: &Path,
-    write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
-) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = io::BufWriter::with_capacity(1 << 20, f);
-        write(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
 
 /// A short stamp of the input data: FNV-1a over 64-bit little-endian words (then the tail
 /// bytes), as 12 hex digits. Not cryptographic; fast enough for 300 MB files.

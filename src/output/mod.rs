@@ -3,7 +3,12 @@
 //! parameters give the same bytes).
 
 mod files;
+mod safety;
 mod summary;
 
-pub use files::{atomic_write, short_hash, write_clusters_geojson, write_firms_csv};
+pub use files::{short_hash, write_clusters_geojson, write_firms_csv};
+pub use safety::{
+    RESULT_FILES, ResultSet, atomic_write, refuse_inputs, remove_temporaries, resolve_output_file,
+    same_file,
+};
 pub use summary::{Summary, SummaryZone};

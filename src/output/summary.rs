@@ -43,7 +43,10 @@ pub struct Summary {
     pub clark_evans: ClarkEvans,
     pub zones: Vec<SummaryZone>,
     pub clusters: Vec<ClusterSummary>,
+    /// Firms inside more than one zone (the first 1000, with all their zones).
     pub overlaps: Vec<Overlap>,
+    /// How many firms lie inside more than one zone.
+    pub n_overlapping: usize,
     pub kdistance: KDistance,
     pub parameters: ParamsEcho,
     pub load_report: LoadReports,
@@ -96,6 +99,7 @@ impl Summary {
                     zones: zs.iter().map(|z| zones[*z as usize].id.clone()).collect(),
                 })
                 .collect(),
+            n_overlapping: analysis.placement.n_overlapping,
             kdistance: analysis.kdistance.clone(),
             parameters,
             load_report: LoadReports {

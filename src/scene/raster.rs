@@ -134,10 +134,20 @@ pub fn rasterize_points(item: &PointsItem, vp: &Viewport, opacity: f32) -> Image
     img
 }
 
+/// Largest dot radius drawn, pixels (the setting's maximum scaled to a 20,000 px page).
+pub const MAX_STAMP_RADIUS_PX: f32 = 200.0;
+
 /// Draws the points of `item` onto an existing premultiplied image of the viewport's size.
 pub fn draw_points(img: &mut Image, item: &PointsItem, vp: &Viewport, opacity: f32) {
     let (w, h) = (img.width as i32, img.height as i32);
-    let (k, cov) = stamp(item.radius_px.max(0.5));
+    // Bounded whatever the caller passes: a huge radius would overflow the stamp's size (the
+    // window's setting is already limited; exports scale it with the page).
+    let radius = if item.radius_px.is_finite() {
+        item.radius_px.clamp(0.5, MAX_STAMP_RADIUS_PX)
+    } else {
+        crate::model::limits::FIRM_RADIUS_PX.default as f32
+    };
+    let (k, cov) = stamp(radius);
     let n = (2 * k + 1) as usize;
     let premul: Vec<[f32; 4]> = item
         .palette

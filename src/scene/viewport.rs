@@ -53,7 +53,8 @@ impl Viewport {
             return;
         }
         let anchor = self.to_plane(pixel);
-        self.m_per_px = (self.m_per_px / factor).clamp(0.05, 5000.0);
+        let range = crate::model::limits::M_PER_PX;
+        self.m_per_px = (self.m_per_px / factor).clamp(range.min, range.max);
         let moved = self.to_plane(pixel);
         self.centre = Xy::new(
             self.centre.x + anchor.x - moved.x,

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::limits;
+
 pub use explain::explain;
 pub use stability::{Stability, stability};
 
@@ -152,13 +154,20 @@ impl Weights {
         }
     }
 
-    /// Weights as fractions summing to 1, in [`Criterion::ALL`] order.
+    /// Weights as fractions summing to 1, in [`Criterion::ALL`] order. Each weight must lie in
+    /// [`limits::WEIGHT`] (so their sum can never overflow) and one must be above zero.
     pub fn normalised(&self) -> Result<[f64; 5], AnalysisError> {
         let raw = Criterion::ALL.map(|c| self.get(c));
-        if raw.iter().any(|w| !w.is_finite() || *w < 0.0) {
-            return Err(AnalysisError::InvalidParameter(
-                "advisor weights must be finite and not negative".into(),
-            ));
+        for (c, w) in Criterion::ALL.iter().zip(raw) {
+            if !limits::WEIGHT.contains(w) {
+                return Err(AnalysisError::InvalidParameter(format!(
+                    "the advisor weight {} must be between {} and {}, got {}",
+                    c.key(),
+                    limits::WEIGHT.min,
+                    limits::WEIGHT.max,
+                    limits::short(w)
+                )));
+            }
         }
         let sum: f64 = raw.iter().sum();
         if sum <= 0.0 {
@@ -167,6 +176,37 @@ impl Weights {
             ));
         }
         Ok(raw.map(|w| w / sum))
+    }
+
+    /// Reads weights from a JSON object such as `{"proximity": 40, "room": 5}` (missing keys
+    /// keep their defaults). Arrays, unknown keys and values outside [`limits::WEIGHT`] are
+    /// refused with a message that names the keys and the range.
+    pub fn from_json(text: &str) -> Result<Self, AnalysisError> {
+        let bad = |m: String| AnalysisError::InvalidParameter(m);
+        let keys = Criterion::ALL.map(|c| c.key()).join(", ");
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| bad(format!("weights must be a JSON object: {e}")))?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(bad(format!(
+                "weights must be a JSON object with named keys ({keys}), e.g. \
+                 {{\"proximity\": 40, \"room\": 5}}; a list would be read by position"
+            )));
+        };
+        let mut w = Weights::default();
+        for (k, v) in &map {
+            let Some(c) = Criterion::ALL.iter().find(|c| c.key() == k.as_str()) else {
+                return Err(bad(format!(
+                    "unknown weight '{}'; the weights are {keys}",
+                    crate::model::escape_controls(k)
+                )));
+            };
+            let Some(x) = v.as_f64() else {
+                return Err(bad(format!("the weight {k} must be a number, got {v}")));
+            };
+            w.set(*c, x);
+        }
+        w.normalised()?;
+        Ok(w)
     }
 }
 

@@ -7,6 +7,7 @@ use crate::analysis::relocate::Criterion;
 use crate::app::map_view::{color, star_points};
 use crate::app::state::StudyAreaChoice;
 use crate::app::{ClusterAtlasApp, Command};
+use crate::model::limits;
 use crate::scene::{FirmColour, LayerStyle, MarkerShape, Swatch};
 
 fn layer_row(ui: &mut egui::Ui, style: &mut LayerStyle, label: &str) {
@@ -14,7 +15,7 @@ fn layer_row(ui: &mut egui::Ui, style: &mut LayerStyle, label: &str) {
         ui.checkbox(&mut style.visible, label);
         ui.add_enabled(
             style.visible,
-            egui::Slider::new(&mut style.opacity, 0.0..=1.0).show_value(false),
+            egui::Slider::new(&mut style.opacity, limits::OPACITY.range_f32()).show_value(false),
         )
         .on_hover_text("opacity");
     });
@@ -135,7 +136,13 @@ impl ClusterAtlasApp {
                         ui.checkbox(&mut s.labels, lab);
                         ui.checkbox(&mut s.district_labels, dlab);
                     });
-                    ui.add(egui::Slider::new(&mut s.firm_radius_px, 1.0..=6.0).text("px"));
+                    ui.add(
+                        egui::Slider::new(
+                            &mut s.firm_radius_px,
+                            limits::FIRM_RADIUS_PX.range_f32(),
+                        )
+                        .text("px"),
+                    );
 
                     ui.separator();
                     ui.heading(self.tr("图例", "Legend"));
@@ -182,14 +189,17 @@ impl ClusterAtlasApp {
             .show(ui, |ui| {
                 let l = ui.label(&eps_l);
                 let eps = egui::DragValue::new(&mut self.settings.eps_m)
-                    .range(10.0..=20_000.0)
+                    .range(limits::EPS_M.range())
                     .speed(5.0)
                     .suffix(" m");
                 ui.add(eps).labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label(&min_l);
-                ui.add(egui::DragValue::new(&mut self.settings.min_pts).range(1..=10_000))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::DragValue::new(&mut self.settings.min_pts)
+                        .range(limits::MIN_PTS.range_usize()),
+                )
+                .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label(&area_l);
                 let land_l = self.tr(
@@ -225,7 +235,7 @@ impl ClusterAtlasApp {
                 ui.end_row();
                 let l = ui.label(&bw_l);
                 let bw = egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
-                    .range(50.0..=20_000.0)
+                    .range(limits::BANDWIDTH_M.range())
                     .speed(10.0)
                     .suffix(" m");
                 ui.add(bw).labelled_by(l.id);
@@ -361,7 +371,7 @@ impl ClusterAtlasApp {
         for (k, c) in Criterion::ALL.iter().enumerate() {
             let mut v = self.settings.weights.get(*c);
             ui.horizontal(|ui| {
-                ui.add(egui::Slider::new(&mut v, 0.0..=100.0).text(c.label(zh)));
+                ui.add(egui::Slider::new(&mut v, limits::WEIGHT.range()).text(c.label(zh)));
                 if let Some(n) = norm {
                     ui.small(format!("{:.0}%", n[k] * 100.0));
                 }
@@ -380,7 +390,7 @@ impl ClusterAtlasApp {
         ui.horizontal(|ui| {
             let l = ui.label(self.tr("范围半径（米）", "Radius (m)"));
             let r = egui::DragValue::new(&mut self.settings.advisor_radius_m)
-                .range(200.0..=20_000.0)
+                .range(limits::RADIUS_M.range())
                 .speed(50.0);
             ui.add(r).labelled_by(l.id);
         });
