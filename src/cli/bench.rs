@@ -17,8 +17,8 @@ pub struct BenchArgs {
     /// Firms CSV.
     #[arg(long)]
     pub firms: PathBuf,
-    /// Repetitions per step (the median is reported).
-    #[arg(long, default_value_t = 3)]
+    /// Repetitions per step (the median is reported; 1–100).
+    #[arg(long, default_value_t = 3, value_parser = |s: &str| cluster_atlas::model::limits::REPEAT.parse_usize(s))]
     pub repeat: usize,
 }
 

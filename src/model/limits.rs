@@ -85,6 +85,9 @@ pub const M_PER_PX: Limit = real("m-per-px", 0.05, 5_000.0, 100.0, "m/px");
 /// A map centre coordinate on the plane, metres from the projection centre.
 pub const PLANE_COORD_M: Limit = real("view centre", -2.0e7, 2.0e7, 0.0, "m");
 
+/// Repetitions of each step in the hidden `bench` command.
+pub const REPEAT: Limit = int("repeat", 1.0, 100.0, 3.0);
+
 /// Largest export picture (width × height): 100 million pixels is 400 MB of RGBA.
 pub const MAX_PAGE_PIXELS: u64 = 100_000_000;
 
@@ -279,6 +282,7 @@ mod tests {
             SAMPLE_N,
             M_PER_PX,
             PLANE_COORD_M,
+            REPEAT,
         ] {
             assert!(l.contains(l.default), "{l}");
         }
