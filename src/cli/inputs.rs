@@ -14,24 +14,40 @@ use super::parse_crs;
 
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
-    /// Zones GeoJSON (default: the bundled 15 zone slots).
+    /// Zones file: GeoJSON, Shapefile (.shp, or a .zip holding one), GeoPackage (.gpkg), KML or
+    /// KMZ (default: the bundled 15 zone slots).
     #[arg(long, value_name = "FILE")]
     pub zones: Option<PathBuf>,
-    /// Coordinate system of the zones file: wgs84, gcj02 or bd09.
+    /// Coordinate system of the zones file: wgs84, gcj02, bd09, cgcs2000 or epsg:N (e.g.
+    /// epsg:4547 for CGCS2000 3° Gauss-Krüger CM 114E). Default: the one the file names
+    /// (.prj, GeoPackage SRS, GeoJSON crs), else wgs84.
     #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
     pub zones_crs: SourceCrs,
+    /// Layer of a GeoPackage (or Shapefile in a .zip) with several; they are listed when
+    /// this is missing.
+    #[arg(long, value_name = "LAYER")]
+    pub zones_layer: Option<String>,
     /// Property holding the zone id (default: id, code, 编号, …).
     #[arg(long, value_name = "PROPERTY")]
     pub zone_id_field: Option<String>,
     /// Property holding the zone name (default: name_zh, 名称, name, …).
     #[arg(long, value_name = "PROPERTY")]
     pub zone_name_field: Option<String>,
-    /// Firms CSV or GeoJSON (default: the bundled SYNTHETIC sample).
+    /// Firms file: CSV, Excel (.xlsx/.xls) or .ods, GeoJSON points, or points in a
+    /// Shapefile, GeoPackage or KML (default: the bundled SYNTHETIC sample); - reads standard
+    /// input.
     #[arg(long, value_name = "FILE")]
     pub firms: Option<PathBuf>,
-    /// Coordinate system of the firms file: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu).
+    /// Coordinate system of the firms file: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu),
+    /// cgcs2000 or epsg:N for projected X/Y in metres (e.g. epsg:4547).
     #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
     pub firms_crs: SourceCrs,
+    /// Sheet of a workbook (name or number, 1 = first; default: the first with data).
+    #[arg(long, value_name = "SHEET")]
+    pub sheet: Option<String>,
+    /// Layer of a GeoPackage holding the firm points.
+    #[arg(long, value_name = "LAYER")]
+    pub firms_layer: Option<String>,
     /// Longitude column (detected from lon/lng/longitude/x/经度 when absent).
     #[arg(long, value_name = "COLUMN")]
     pub lon_col: Option<String>,
@@ -81,6 +97,7 @@ impl InputArgs {
                 name: self.zone_name_field.clone(),
                 name_en: None,
             },
+            layer: self.zones_layer.clone(),
         };
         let zones = match &self.zones {
             Some(p) => data::load_zones(p, &zone_opts)?,
@@ -96,6 +113,8 @@ impl InputArgs {
             encoding: self.encoding.clone(),
             delimiter: None,
             keep_distant: self.keep_distant,
+            sheet: self.sheet.clone(),
+            layer: self.firms_layer.clone(),
         };
         let (firms, synthetic) = match &self.firms {
             Some(p) => (data::load_firms(p, &firm_opts)?, false),

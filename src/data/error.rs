@@ -25,10 +25,14 @@ pub enum LoadError {
     #[error("{message}: {path}")]
     Format { path: String, message: String },
     #[error(
-        "coordinates look projected, not longitude/latitude degrees (for example {example}); \
-         reproject the file to WGS-84 (EPSG:4326) first: {path}"
+        "coordinates look projected (metres), not longitude/latitude degrees (for example \
+         {example}); {guess} (--zones-crs / --firms-crs, or the import dialog's system): {path}"
     )]
-    Projected { path: String, example: String },
+    Projected {
+        path: String,
+        example: String,
+        guess: String,
+    },
     #[error(
         "no longitude/latitude columns found among [{headers}]; name them lon/lat (or 经度/纬度) \
          or choose them (--lon-col/--lat-col, or the column pickers of the window's import \
@@ -50,6 +54,17 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// A whole file of projected-looking numbers, with the systems that would fit them.
+    pub fn projected(path: &str, example: String) -> Self {
+        let guess = super::geometry::projected_guess(&example)
+            .unwrap_or_else(|| "give the file's coordinate system as epsg:N".into());
+        LoadError::Projected {
+            path: path.to_string(),
+            example,
+            guess,
+        }
+    }
+
     /// A JSON syntax error with its line and column, naming the file.
     pub fn json(path: &str, e: &serde_json::Error) -> Self {
         LoadError::Json {

@@ -1,10 +1,10 @@
 //! Firms from delimited text: comma, semicolon or tab; UTF-8 (BOM or not), UTF-16 or GBK;
 //! longitude/latitude columns found from common English and Chinese headers.
 
-use super::geometry::check_lonlat;
+use super::geometry::read_pair;
 use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
-use crate::crs::{convert, in_china_box};
+use crate::crs::in_china_box;
 use crate::model::{AttrTable, Firms, SegmentId, SourceCrs};
 
 /// Column positions used for each role.
@@ -30,6 +30,10 @@ const LON_EXACT: &[&str] = &[
     "gcj_lng",
     "gcj02_lng",
     "bd_lng",
+    "x坐标",
+    "东坐标",
+    "easting",
+    "point_x",
 ];
 const LAT_EXACT: &[&str] = &[
     "lat",
@@ -41,6 +45,10 @@ const LAT_EXACT: &[&str] = &[
     "gcj_lat",
     "gcj02_lat",
     "bd_lat",
+    "y坐标",
+    "北坐标",
+    "northing",
+    "point_y",
 ];
 const ID_NAMES: &[&str] = &[
     "id",
@@ -75,6 +83,7 @@ const SEGMENT_NAMES: &[&str] = &[
     "细分领域",
     "领域",
     "行业",
+    "所属行业",
     "产业链环节",
     "环节",
     "分类",
@@ -315,9 +324,11 @@ fn load_csv_chunked(
     let header_lines = reader.position().line().saturating_sub(1);
     let body = &text[body_start..];
     let chunks = split_chunks(body, n_chunks);
+    let reader = super::reader_for(None, opts.crs, path)?;
+    report.crs_used = Some(reader.label());
     let ctx = ChunkCtx {
         cols: &cols,
-        crs: opts.crs,
+        reader: &reader,
         delimiter,
         comma_decimal,
         headers: &headers,
@@ -385,7 +396,7 @@ fn load_csv_chunked(
 /// What a chunk parser needs to know about the file.
 struct ChunkCtx<'a> {
     cols: &'a FirmColumns,
-    crs: SourceCrs,
+    reader: &'a crate::crs::Reader,
     delimiter: u8,
     comma_decimal: bool,
     headers: &'a [String],
@@ -555,14 +566,14 @@ fn take_row<R: Fields>(
         );
         return;
     };
-    let ll = match check_lonlat(lon, lat) {
+    let ll = match read_pair(lon, lat, ctx.reader) {
         Ok(ll) => ll,
         Err(p) => {
             report.skip_line(line, p.kind, p.message);
             return;
         }
     };
-    out.lonlat.push(convert(ll, ctx.crs, SourceCrs::Wgs84));
+    out.lonlat.push(ll);
     let seg = cols.segment.and_then(|c| row.field(c)).unwrap_or("");
     // Few segments: a linear search is fastest; many distinct values: a map.
     let id = if out.segments.len() < 16 {
@@ -707,10 +718,7 @@ pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
     if report.skipped_by_kind.get("projected") == Some(&report.skipped_count)
         && let Some(first) = report.skipped.first()
     {
-        return LoadError::Projected {
-            path: path.to_string(),
-            example: first.reason.clone(),
-        };
+        return LoadError::projected(path, first.reason.clone());
     }
     LoadError::NoUsableRows {
         path: path.to_string(),
@@ -953,9 +961,10 @@ mod tests {
             .map(String::from)
             .collect();
         let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
+        let reader = crate::crs::Reader::new(SourceCrs::Wgs84).unwrap();
         let ctx = ChunkCtx {
             cols: &cols,
-            crs: SourceCrs::Wgs84,
+            reader: &reader,
             delimiter: b',',
             comma_decimal: false,
             headers: &headers,

@@ -30,8 +30,10 @@ pub fn load_firms_geojson_str(
     path: &str,
     opts: &FirmLoadOptions,
 ) -> Result<LoadedFirms, LoadError> {
-    let features = feature_values(text, path)?;
+    let (features, file_crs) = feature_values(text, path)?;
+    let reader = super::reader_for(file_crs, opts.crs, path)?;
     let mut report = LoadReport::new(path, opts.crs);
+    report.crs_used = Some(reader.label());
     report.read = features.len();
 
     // Columns: "id" (from the feature id when present), then every property key in first-seen
@@ -105,7 +107,7 @@ pub fn load_firms_geojson_str(
             );
             continue;
         };
-        let ll = match point(coordinates, opts.crs) {
+        let ll = match point(coordinates, &reader) {
             Ok(p) => p,
             Err(p) => {
                 report.skip_feature(i, p.kind, p.message);

@@ -3,8 +3,8 @@
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geojson::{GeometryValue, Position};
 
-use crate::crs::convert;
-use crate::model::{LonLat, SourceCrs};
+use crate::crs::Reader;
+use crate::model::LonLat;
 
 /// Why a geometry (or coordinate) was rejected.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,13 +59,24 @@ pub fn check_lonlat(lon: f64, lat: f64) -> Result<LonLat, GeomProblem> {
             "projected",
             format!(
                 "coordinate ({lon_s}, {lat_s}) looks projected (metres), not degrees; \
-                 reproject to WGS-84 lon/lat"
+                 give its system (e.g. epsg:4547) or reproject to WGS-84 lon/lat"
             ),
         ));
     }
     Err(GeomProblem::new(
         "out_of_range",
         format!("coordinate ({lon_s}, {lat_s}) is outside longitude ±180 / latitude ±90"),
+    ))
+}
+
+/// A sentence naming the systems that fit the numbers in a "looks projected" message (its
+/// first pair in parentheses), for file-level errors.
+pub fn projected_guess(message: &str) -> Option<String> {
+    let inner = message.split_once('(')?.1.split_once(')')?.0;
+    let (a, b) = inner.split_once(", ")?;
+    Some(crate::crs::describe_guess(
+        a.trim().parse().ok()?,
+        b.trim().parse().ok()?,
     ))
 }
 
@@ -78,7 +89,40 @@ fn short_number(v: f64) -> String {
     }
 }
 
-fn position(p: &Position, crs: SourceCrs) -> Result<LonLat, GeomProblem> {
+/// One coordinate pair as read from a file, checked and converted to WGS-84: degrees are
+/// checked for swaps, placeholders and projected-looking numbers; metres of a projected system
+/// are unprojected (and must land on the globe).
+pub fn read_pair(a: f64, b: f64, reader: &Reader) -> Result<LonLat, GeomProblem> {
+    if !reader.is_projected() {
+        let ll = check_lonlat(a, b)?;
+        return reader.to_wgs84(ll.lon, ll.lat).ok_or_else(|| {
+            GeomProblem::new(
+                "out_of_range",
+                format!("coordinate ({a}, {b}) is outside {}", reader.label()),
+            )
+        });
+    }
+    if !a.is_finite() || !b.is_finite() {
+        return Err(GeomProblem::new(
+            "not_finite",
+            format!("coordinate ({a}, {b}) is not a finite number"),
+        ));
+    }
+    match reader.to_wgs84(a, b) {
+        Some(ll) => Ok(ll),
+        None => Err(GeomProblem::new(
+            "out_of_range",
+            format!(
+                "({}, {}) is not a coordinate of {}; check the columns and the system",
+                short_number(a),
+                short_number(b),
+                reader.label()
+            ),
+        )),
+    }
+}
+
+fn position(p: &Position, crs: &Reader) -> Result<LonLat, GeomProblem> {
     let v: &[f64] = p.as_slice();
     if v.len() < 2 {
         return Err(GeomProblem::new(
@@ -86,16 +130,15 @@ fn position(p: &Position, crs: SourceCrs) -> Result<LonLat, GeomProblem> {
             format!("a position has {} number(s); it needs two", v.len()),
         ));
     }
-    let ll = check_lonlat(v[0], v[1])?;
-    Ok(convert(ll, crs, SourceCrs::Wgs84))
+    read_pair(v[0], v[1], crs)
 }
 
 /// A Point geometry as a WGS-84 position.
-pub fn point(p: &Position, crs: SourceCrs) -> Result<LonLat, GeomProblem> {
+pub fn point(p: &Position, crs: &Reader) -> Result<LonLat, GeomProblem> {
     position(p, crs)
 }
 
-fn ring(r: &[Position], crs: SourceCrs, what: &str) -> Result<LineString<f64>, GeomProblem> {
+fn ring(r: &[Position], crs: &Reader, what: &str) -> Result<LineString<f64>, GeomProblem> {
     let mut coords: Vec<Coord<f64>> = Vec::with_capacity(r.len() + 1);
     for p in r {
         let ll = position(p, crs)?;
@@ -121,7 +164,7 @@ fn ring(r: &[Position], crs: SourceCrs, what: &str) -> Result<LineString<f64>, G
     Ok(LineString::new(coords))
 }
 
-fn polygon(rings: &[Vec<Position>], crs: SourceCrs) -> Result<Polygon<f64>, GeomProblem> {
+fn polygon(rings: &[Vec<Position>], crs: &Reader) -> Result<Polygon<f64>, GeomProblem> {
     let Some((outer, holes)) = rings.split_first() else {
         return Err(GeomProblem::new(
             "bad_geometry",
@@ -143,7 +186,7 @@ pub enum ParsedGeometry {
 }
 
 /// Polygon, MultiPolygon or Point; other types are reported by name.
-pub fn zone_geometry(g: &GeometryValue, crs: SourceCrs) -> Result<ParsedGeometry, GeomProblem> {
+pub fn zone_geometry(g: &GeometryValue, crs: &Reader) -> Result<ParsedGeometry, GeomProblem> {
     match g {
         GeometryValue::Point { coordinates } => Ok(ParsedGeometry::Point(point(coordinates, crs)?)),
         GeometryValue::Polygon { coordinates } => Ok(ParsedGeometry::Area(MultiPolygon::new(

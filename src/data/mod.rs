@@ -6,6 +6,7 @@ mod convert;
 mod error;
 mod firms_csv;
 mod firms_geojson;
+pub mod formats;
 mod geometry;
 mod report;
 mod strays;
@@ -44,6 +45,10 @@ pub struct FirmLoadOptions {
     pub delimiter: Option<char>,
     /// Keep firms more than [`STRAY_KM`] from the others (left out and listed by default).
     pub keep_distant: bool,
+    /// Workbook sheet (name or 1-based number) for Excel/ODS files.
+    pub sheet: Option<String>,
+    /// Layer of a GeoPackage (or Shapefile in a `.zip`) holding firm points.
+    pub layer: Option<String>,
 }
 
 /// Options for reading a zones file.
@@ -52,6 +57,8 @@ pub struct FirmLoadOptions {
 pub struct ZoneLoadOptions {
     pub crs: SourceCrs,
     pub fields: ZoneFields,
+    /// Layer of a GeoPackage (or Shapefile in a `.zip`).
+    pub layer: Option<String>,
 }
 
 /// Zones and the report of what was skipped.
@@ -66,6 +73,23 @@ pub struct LoadedZones {
 pub struct LoadedFirms {
     pub firms: Firms,
     pub report: LoadReport,
+}
+
+/// The reader for a file: the system the user named, else the one the file names (GeoJSON
+/// `crs`, `.prj`, GeoPackage SRS), else WGS-84.
+pub(crate) fn reader_for(
+    file_code: Option<u32>,
+    user: SourceCrs,
+    path: &str,
+) -> Result<crate::crs::Reader, LoadError> {
+    let crs = match (user, file_code) {
+        (SourceCrs::Wgs84, Some(code)) => SourceCrs::Epsg(code),
+        (u, _) => u,
+    };
+    crate::crs::Reader::new(crs).map_err(|e| LoadError::Format {
+        path: path.to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// The delimiter the loader would pick for this text (for previews).
@@ -133,10 +157,75 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
     Ok(FileBytes(FileBytesInner::Owned(buf)))
 }
 
-/// Reads a zones GeoJSON file.
-pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, LoadError> {
-    let bytes = read_input(path)?;
+/// Reads a vector file of another format (Shapefile, GeoPackage, KML/KMZ) as WGS-84 features.
+fn read_vector(
+    path: &Path,
+    format: formats::Format,
+    crs: SourceCrs,
+    layer: Option<&str>,
+    flag: &str,
+) -> Result<Option<(formats::Vector, String)>, LoadError> {
+    use formats::Format as F;
     let name = path.display().to_string();
+    let v = match format {
+        F::Shapefile => formats::shp::read(path, None, layer, crs)?,
+        F::ShapefileZip => {
+            let bytes = read_input(path)?;
+            formats::shp::read(path, Some(&bytes), layer, crs)?
+        }
+        F::GeoPackage => formats::gpkg::read(path, layer, crs, flag)?,
+        F::Kml | F::Kmz => {
+            let bytes = read_input(path)?;
+            let text = if format == F::Kmz {
+                formats::kml::kml_from_kmz(&bytes, &name)?
+            } else {
+                decode_text(&bytes, None, &name)?.text.into_owned()
+            };
+            formats::kml::read(&text, &name)?
+        }
+        _ => return Ok(None),
+    };
+    let hash = match format {
+        F::GeoPackage | F::Shapefile => std::fs::read(path)
+            .map(|b| crate::output::short_hash(&[&b[..]]))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    Ok(Some((v, hash)))
+}
+
+/// Reads a zones file: GeoJSON, Shapefile (or a `.zip` of one), GeoPackage, KML or KMZ.
+pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, LoadError> {
+    let name = path.display().to_string();
+    let format = formats::Format::of_path(path);
+    if let Some(f) = format
+        && let Some((v, hash)) =
+            read_vector(path, f, opts.crs, opts.layer.as_deref(), "--zones-layer")?
+    {
+        let inner = ZoneLoadOptions {
+            crs: if v.converted {
+                SourceCrs::Wgs84
+            } else {
+                opts.crs
+            },
+            ..opts.clone()
+        };
+        let mut z = load_zones_str(&v.collection.to_string(), &name, &inner)?;
+        z.report.crs = opts.crs;
+        z.report.crs_used = Some(v.crs_label);
+        z.report.notes.extend(v.notes);
+        z.report.hash = hash;
+        return Ok(z);
+    }
+    if matches!(format, Some(formats::Format::Sheet | formats::Format::Csv)) {
+        return Err(LoadError::Format {
+            path: name,
+            message: "a table cannot hold zone boundaries; open a GeoJSON, Shapefile, \
+                      GeoPackage or KML file of polygons"
+                .into(),
+        });
+    }
+    let bytes = read_input(path)?;
     let text = decode_text(&bytes, None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
     z.report.hash = crate::output::short_hash(&[&bytes[..]]);
@@ -144,16 +233,104 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
 }
 
 /// Reads a firms file: CSV/TSV/TXT as delimited text, `.geojson`/`.json` as GeoJSON points,
-/// anything else by looking at its first character.
+/// Excel/ODS workbooks by sheet, points from a Shapefile, GeoPackage or KML; anything else by
+/// looking at its first character.
 pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, LoadError> {
-    let bytes = read_input(path)?;
     let name = path.display().to_string();
+    let format = formats::Format::of_path(path);
+    if format == Some(formats::Format::Sheet) {
+        return load_firms_sheet(path, opts);
+    }
+    if let Some(f) = format
+        && let Some((v, hash)) =
+            read_vector(path, f, opts.crs, opts.layer.as_deref(), "--firms-layer")?
+    {
+        let (csv, not_points) = formats::points_to_csv(&v);
+        let inner = FirmLoadOptions {
+            crs: if v.converted {
+                SourceCrs::Wgs84
+            } else {
+                opts.crs
+            },
+            lon_col: Some("wgs84_lon".into()),
+            lat_col: Some("wgs84_lat".into()),
+            delimiter: Some(','),
+            encoding: Some("utf-8".into()),
+            ..opts.clone()
+        };
+        let mut f = load_firms_csv_bytes(csv.as_bytes(), &name, &inner)?;
+        f.report.crs = opts.crs;
+        f.report.crs_used = Some(v.crs_label);
+        f.report.notes.extend(v.notes);
+        f.report
+            .notes
+            .push("rows are numbered as features (line 2 is the first feature)".into());
+        if not_points > 0 {
+            f.report.warn(format!(
+                "{not_points} features are not points and were left out (firms must be points)"
+            ));
+        }
+        f.report.hash = hash;
+        return Ok(f);
+    }
+    let bytes = read_input(path)?;
     let mut f = if looks_like_geojson(path, &bytes) {
         let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
         load_firms_geojson_str(&text.text, &name, opts)?
     } else {
         load_firms_csv_bytes(&bytes, &name, opts)?
     };
+    f.report.hash = crate::output::short_hash(&[&bytes[..]]);
+    Ok(f)
+}
+
+/// A workbook's sheet through the CSV loader, with rows numbered as in the sheet.
+fn load_firms_sheet(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, LoadError> {
+    let name = path.display().to_string();
+    let bytes = read_input(path)?;
+    let t = formats::sheet::read(&bytes, &name, opts.sheet.as_deref())?;
+    let inner = FirmLoadOptions {
+        delimiter: Some(','),
+        encoding: Some("utf-8".into()),
+        ..opts.clone()
+    };
+    let offset = t.header_row - 1;
+    let shift = |e: LoadError| match e {
+        LoadError::NoUsableRows { path, reasons } if offset > 0 => LoadError::NoUsableRows {
+            path,
+            reasons: format!(
+                "{reasons} (line numbers count from the header, on sheet row {})",
+                t.header_row
+            ),
+        },
+        other => other,
+    };
+    let mut f = load_firms_csv_bytes(t.csv.as_bytes(), &name, &inner).map_err(shift)?;
+    for s in &mut f.report.skipped {
+        if let Some(l) = s.line.as_mut() {
+            *l += offset;
+        }
+    }
+    f.report.encoding = None;
+    f.report.delimiter = None;
+    f.report.notes.push(format!(
+        "sheet '{}' of {} ({}); header on row {}; line numbers are sheet rows",
+        t.sheet,
+        t.sheets.len(),
+        t.sheets.join(", "),
+        t.header_row
+    ));
+    if !t.skipped_above.is_empty() {
+        f.report.notes.push(format!(
+            "{} row(s) above the header skipped (title or notes): {}",
+            t.skipped_above.len(),
+            t.skipped_above
+                .iter()
+                .map(|s| format!("'{}'", s.chars().take(60).collect::<String>()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     f.report.hash = crate::output::short_hash(&[&bytes[..]]);
     Ok(f)
 }

@@ -40,6 +40,10 @@ impl SkippedItem {
 pub struct LoadReport {
     pub file: String,
     pub crs: SourceCrs,
+    /// The system the coordinates were read in, as a person reads it (the file's own system
+    /// when it names one: GeoJSON `crs`, `.prj`, GeoPackage SRS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crs_used: Option<String>,
     /// Short hash of the file's bytes, to stamp outputs with the data they came from.
     pub hash: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +61,9 @@ pub struct LoadReport {
     pub skipped_by_kind: BTreeMap<String, usize>,
     pub skipped: Vec<SkippedItem>,
     pub warnings: Vec<String>,
+    /// How the file was read (layer or sheet, encoding, rows above the header …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl LoadReport {

@@ -54,8 +54,10 @@ pub fn load_zones_str(
     path: &str,
     opts: &ZoneLoadOptions,
 ) -> Result<LoadedZones, LoadError> {
-    let features = feature_values(text, path)?;
+    let (features, file_crs) = feature_values(text, path)?;
+    let reader = super::reader_for(file_crs, opts.crs, path)?;
     let mut report = LoadReport::new(path, opts.crs);
+    report.crs_used = Some(reader.label());
     report.read = features.len();
     let mut zones = Vec::with_capacity(features.len());
     let mut seen_ids = HashSet::new();
@@ -76,7 +78,7 @@ pub fn load_zones_str(
         let props = feature.properties.clone().unwrap_or_default();
         let (geometry, quality_default) = match &feature.geometry {
             None => (ZoneGeometry::None, GeometryQuality::None),
-            Some(g) => match zone_geometry(&g.value, opts.crs) {
+            Some(g) => match zone_geometry(&g.value, &reader) {
                 Ok(ParsedGeometry::Point(p)) => {
                     (ZoneGeometry::Point(p), GeometryQuality::ApproximatePoint)
                 }
@@ -137,10 +139,7 @@ pub fn load_zones_str(
     report.loaded = zones.len();
     if zones.is_empty() {
         if let Some(example) = projected_example {
-            return Err(LoadError::Projected {
-                path: path.to_string(),
-                example,
-            });
+            return Err(LoadError::projected(path, example));
         }
         return Err(LoadError::NoUsableRows {
             path: path.to_string(),
@@ -159,7 +158,16 @@ pub fn load_zones_str(
 
 /// The top-level JSON as a list of feature values (a single Feature or bare geometry counts as
 /// one feature).
-pub(super) fn feature_values(text: &str, path: &str) -> Result<Vec<Value>, LoadError> {
+/// The features of a GeoJSON text, with the EPSG code its legacy `"crs"` member names.
+pub(super) fn feature_values(
+    text: &str,
+    path: &str,
+) -> Result<(Vec<Value>, Option<u32>), LoadError> {
+    let (features, crs) = feature_values_inner(text, path)?;
+    Ok((features, crs))
+}
+
+fn feature_values_inner(text: &str, path: &str) -> Result<(Vec<Value>, Option<u32>), LoadError> {
     if text.trim().is_empty() {
         return Err(LoadError::Empty {
             path: path.to_string(),
@@ -177,7 +185,13 @@ pub(super) fn feature_values(text: &str, path: &str) -> Result<Vec<Value>, LoadE
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    match kind.as_str() {
+    let crs = obj
+        .get("crs")
+        .and_then(|c| c.get("properties"))
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .and_then(crate::crs::code_from_urn);
+    let features = match kind.as_str() {
         "FeatureCollection" => match obj.remove("features") {
             Some(Value::Array(a)) => Ok(a),
             _ => Err(LoadError::Format {
@@ -204,7 +218,8 @@ pub(super) fn feature_values(text: &str, path: &str) -> Result<Vec<Value>, LoadE
                 "GeoJSON type '{other}' is not supported; expected a FeatureCollection"
             ),
         }),
-    }
+    }?;
+    Ok((features, crs))
 }
 
 fn feature_label(f: &geojson::Feature, props: &Map<String, Value>, fields: &ZoneFields) -> String {

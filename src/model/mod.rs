@@ -66,7 +66,7 @@ impl Xy {
 }
 
 /// The coordinate system a user's file is written in. Everything is converted to WGS-84 on
-/// load.
+/// load (see `crs::Reader`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceCrs {
@@ -77,23 +77,36 @@ pub enum SourceCrs {
     Gcj02,
     /// Baidu's datum, an extra offset on top of GCJ-02.
     Bd09,
+    /// An EPSG system: CGCS2000 (4490), its Gauss–Krüger zones (4491–4554), UTM (326xx),
+    /// Web Mercator (3857) …
+    Epsg(u32),
 }
 
 impl SourceCrs {
+    /// The systems a picker offers first (any EPSG code can be typed).
     pub const ALL: [SourceCrs; 3] = [SourceCrs::Wgs84, SourceCrs::Gcj02, SourceCrs::Bd09];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceCrs::Wgs84 => "wgs84",
-            SourceCrs::Gcj02 => "gcj02",
-            SourceCrs::Bd09 => "bd09",
-        }
+    /// The name as the command line spells it (`wgs84`, `epsg:4547`).
+    pub fn as_str(self) -> String {
+        self.to_string()
+    }
+
+    /// True for systems whose coordinates are metres (any EPSG system but the geographic
+    /// CGCS2000 / WGS-84 ones).
+    pub fn may_be_projected(self) -> bool {
+        matches!(self, SourceCrs::Epsg(c) if c != 4326 && c != 4490)
     }
 }
 
 impl std::fmt::Display for SourceCrs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            SourceCrs::Wgs84 => f.write_str("wgs84"),
+            SourceCrs::Gcj02 => f.write_str("gcj02"),
+            SourceCrs::Bd09 => f.write_str("bd09"),
+            SourceCrs::Epsg(4490) => f.write_str("cgcs2000"),
+            SourceCrs::Epsg(c) => write!(f, "epsg:{c}"),
+        }
     }
 }
 
@@ -106,12 +119,25 @@ impl std::str::FromStr for SourceCrs {
             .replace(['-', '_', ' '], "")
             .as_str()
         {
-            "wgs84" | "epsg4326" | "4326" | "gps" => Ok(SourceCrs::Wgs84),
+            "wgs84" | "epsg4326" | "epsg:4326" | "4326" | "gps" | "crs84" => Ok(SourceCrs::Wgs84),
             "gcj02" | "gcj" | "amap" | "mars" => Ok(SourceCrs::Gcj02),
             "bd09" | "bd" | "baidu" | "bd09ll" => Ok(SourceCrs::Bd09),
-            other => Err(format!(
-                "unknown coordinate system '{other}': use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)"
-            )),
+            "cgcs2000" | "cgcs" | "china2000" => Ok(SourceCrs::Epsg(4490)),
+            other => {
+                let digits = other
+                    .strip_prefix("epsg:")
+                    .or(other.strip_prefix("epsg"))
+                    .unwrap_or(other);
+                match digits.parse::<u32>() {
+                    Ok(code) if code > 0 => Ok(SourceCrs::Epsg(code)),
+                    _ => Err(format!(
+                        "unknown coordinate system '{}': use wgs84, gcj02 (Amap/Tencent), bd09 \
+                         (Baidu), cgcs2000 or epsg:N (e.g. epsg:4547 for CGCS2000 3° \
+                         Gauss-Krüger CM 114E)",
+                        escape_controls(other)
+                    )),
+                }
+            }
         }
     }
 }

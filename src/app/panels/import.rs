@@ -101,15 +101,19 @@ impl ImportDialog {
     }
 }
 
-fn crs_label(c: SourceCrs, zh: bool) -> &'static str {
-    match (c, zh) {
+fn crs_label(c: SourceCrs, zh: bool) -> String {
+    let s = match (c, zh) {
         (SourceCrs::Wgs84, true) => "WGS-84（GPS、OSM）",
         (SourceCrs::Wgs84, false) => "WGS-84 (GPS, OSM)",
         (SourceCrs::Gcj02, true) => "GCJ-02（高德、腾讯）",
         (SourceCrs::Gcj02, false) => "GCJ-02 (Amap, Tencent)",
         (SourceCrs::Bd09, true) => "BD-09（百度）",
         (SourceCrs::Bd09, false) => "BD-09 (Baidu)",
-    }
+        (SourceCrs::Epsg(4490), true) => "CGCS2000（国家 2000）",
+        (SourceCrs::Epsg(4490), false) => "CGCS2000",
+        (SourceCrs::Epsg(code), _) => return format!("EPSG:{code}"),
+    };
+    s.to_string()
 }
 
 impl ClusterAtlasApp {

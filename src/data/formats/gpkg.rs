@@ -1,0 +1,234 @@
+//! OGC GeoPackage (`.gpkg`, an SQLite database): feature layers with their SRS, geometry blobs
+//! (GeoPackage header + WKB, read with the `wkb` crate) and attribute columns.
+
+use std::path::Path;
+
+use geo_traits::to_geo::ToGeoGeometry;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+use serde_json::{Map, Value};
+
+use super::{Vector, collection, feature, format_error};
+use crate::crs::Reader;
+use crate::data::LoadError;
+use crate::model::SourceCrs;
+
+/// One feature layer: its table, geometry column and SRS id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub table: String,
+    pub geometry_column: String,
+    pub geometry_type: String,
+    pub srs_id: i64,
+}
+
+fn open(path: &Path) -> Result<Connection, LoadError> {
+    let name = path.display().to_string();
+    if !path.is_file() {
+        return Err(LoadError::Io {
+            path: name,
+            cause: std::io::Error::new(std::io::ErrorKind::NotFound, "no such GeoPackage file"),
+        });
+    }
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format_error(&name, format!("cannot open the GeoPackage ({e})")))
+}
+
+fn sql_err(path: &str, what: &str) -> impl Fn(rusqlite::Error) -> LoadError {
+    let (path, what) = (path.to_string(), what.to_string());
+    move |e| {
+        format_error(
+            &path,
+            format!("{what} ({e}); is this a GeoPackage written by QGIS, GDAL or ArcGIS?"),
+        )
+    }
+}
+
+/// The feature layers of a GeoPackage.
+pub fn layers(path: &Path) -> Result<Vec<Layer>, LoadError> {
+    let name = path.display().to_string();
+    let db = open(path)?;
+    let mut st = db
+        .prepare(
+            "SELECT c.table_name, g.column_name, g.geometry_type_name, g.srs_id \
+             FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name \
+             WHERE c.data_type = 'features' ORDER BY c.table_name",
+        )
+        .map_err(sql_err(
+            &name,
+            "not a GeoPackage: it has no feature layer list",
+        ))?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(Layer {
+                table: r.get(0)?,
+                geometry_column: r.get(1)?,
+                geometry_type: r.get(2)?,
+                srs_id: r.get(3)?,
+            })
+        })
+        .map_err(sql_err(&name, "cannot list the layers"))?;
+    let list: Vec<Layer> = rows.filter_map(Result::ok).collect();
+    Ok(list)
+}
+
+/// The system of an SRS id: its EPSG code, or its WKT definition.
+fn srs_reader(db: &Connection, srs_id: i64, path: &str) -> Result<Option<Reader>, LoadError> {
+    let row: Option<(String, i64, String)> = db
+        .query_row(
+            "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+            [srs_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .ok();
+    let Some((org, code, definition)) = row else {
+        return Ok(None);
+    };
+    let secret = |e: crate::crs::CrsError| format_error(path, e.to_string());
+    if org.eq_ignore_ascii_case("epsg") && code > 0 {
+        if code == 4326 {
+            return Ok(Some(Reader::Offset(SourceCrs::Wgs84)));
+        }
+        return crate::crs::EpsgTransform::from_epsg(code as u32)
+            .map(|t| Some(Reader::Epsg(t)))
+            .map_err(secret);
+    }
+    if definition.trim().is_empty() || definition.eq_ignore_ascii_case("undefined") {
+        return Ok(None);
+    }
+    crate::crs::from_wkt(&definition)
+        .map(|t| Some(Reader::Epsg(t)))
+        .map_err(secret)
+}
+
+/// The WKB inside a GeoPackage geometry blob (after its header and envelope).
+fn wkb_of(blob: &[u8]) -> Option<&[u8]> {
+    if blob.len() < 8 || &blob[0..2] != b"GP" {
+        return None;
+    }
+    let flags = blob[3];
+    if flags & 0x10 != 0 {
+        return None; // empty geometry
+    }
+    let envelope = match (flags >> 1) & 0x07 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        _ => return None,
+    };
+    blob.get(8 + envelope..)
+}
+
+fn cell(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null | ValueRef::Blob(_) => Value::Null,
+        ValueRef::Integer(i) => Value::from(i),
+        ValueRef::Real(f) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+/// Reads one layer (by name; the only one when `layer` is None) as WGS-84 features.
+pub fn read(
+    path: &Path,
+    layer: Option<&str>,
+    user_crs: SourceCrs,
+    flag: &str,
+) -> Result<Vector, LoadError> {
+    let name = path.display().to_string();
+    let all = layers(path)?;
+    let chosen = match (layer, all.as_slice()) {
+        (_, []) => return Err(format_error(&name, "the GeoPackage has no feature layer")),
+        (None, [one]) => one.clone(),
+        (Some(l), _) => all
+            .iter()
+            .find(|x| x.table == l || x.table.eq_ignore_ascii_case(l))
+            .cloned()
+            .ok_or_else(|| {
+                format_error(
+                    &name,
+                    format!("no layer '{l}'; its layers are {}", list(&all)),
+                )
+            })?,
+        (None, _) => {
+            return Err(format_error(
+                &name,
+                format!(
+                    "the GeoPackage has several layers ({}); choose one with {flag}",
+                    list(&all)
+                ),
+            ));
+        }
+    };
+    let db = open(path)?;
+    let file_reader = srs_reader(&db, chosen.srs_id, &name)?;
+    let reader = super::geom::choose_reader(user_crs, file_reader)
+        .map_err(|e| format_error(&name, e.to_string()))?;
+    let quoted = format!("\"{}\"", chosen.table.replace('"', "\"\""));
+    let mut st = db
+        .prepare(&format!("SELECT * FROM {quoted}"))
+        .map_err(sql_err(&name, "cannot read the layer"))?;
+    let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+    let geom_at = columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(&chosen.geometry_column));
+    let mut rows = st
+        .query([])
+        .map_err(sql_err(&name, "cannot read the layer"))?;
+    let mut features = Vec::new();
+    let mut bad = 0usize;
+    loop {
+        let row = match rows.next() {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => return Err(format_error(&name, format!("the layer is damaged ({e})"))),
+        };
+        let mut props = Map::new();
+        let mut geometry = Value::Null;
+        for (i, c) in columns.iter().enumerate() {
+            let Ok(v) = row.get_ref(i) else { continue };
+            if Some(i) == geom_at {
+                if let ValueRef::Blob(b) = v {
+                    let g = wkb_of(b)
+                        .and_then(|w| wkb::reader::read_wkb(w).ok())
+                        .and_then(|w| w.try_to_geometry());
+                    match g {
+                        Some(g) => geometry = super::geometry_value(&g, &reader),
+                        None => bad += 1,
+                    }
+                }
+            } else {
+                props.insert(c.clone(), cell(v));
+            }
+        }
+        features.push(feature(props, geometry));
+    }
+    let mut notes = vec![format!(
+        "layer '{}' ({})",
+        chosen.table, chosen.geometry_type
+    )];
+    if bad > 0 {
+        notes.push(format!(
+            "{bad} geometries could not be read and were left empty"
+        ));
+    }
+    Ok(Vector {
+        collection: collection(features),
+        crs_label: reader.label(),
+        converted: matches!(reader, Reader::Epsg(_)),
+        notes,
+    })
+}
+
+fn list(all: &[Layer]) -> String {
+    all.iter()
+        .map(|l| l.table.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

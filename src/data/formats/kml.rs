@@ -1,0 +1,211 @@
+//! KML (Google Earth, 奥维互动地图) and KMZ (zipped KML): every Placemark becomes a feature
+//! with `name`, `description` and its `ExtendedData` fields as properties; Point, Polygon (with
+//! holes), LineString and MultiGeometry geometries. KML is WGS-84 by definition; a file made
+//! in GCJ-02 (some Chinese apps) is read with `--zones-crs gcj02`.
+
+use std::io::{Cursor, Read};
+
+use roxmltree::{Document, Node, ParsingOptions};
+use serde_json::{Map, Value, json};
+
+use super::{Vector, collection, feature, format_error};
+use crate::data::LoadError;
+
+/// Largest KML unpacked from a KMZ.
+const MAX_KML: u64 = 1 << 30;
+
+/// The main KML document inside a KMZ (`doc.kml`, else the first `.kml`).
+pub fn kml_from_kmz(bytes: &[u8], path: &str) -> Result<String, LoadError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format_error(path, format!("not a readable KMZ (zip) file ({e})")))?;
+    let mut names: Vec<String> = super::zip_names(&archive)
+        .into_iter()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".kml"))
+        .collect();
+    names.sort_by_key(|n| (!n.eq_ignore_ascii_case("doc.kml"), n.clone()));
+    let first = names
+        .first()
+        .ok_or_else(|| format_error(path, "the KMZ holds no .kml document"))?
+        .clone();
+    let f = archive
+        .by_name(&first)
+        .map_err(|e| format_error(path, format!("cannot open {first} in the KMZ ({e})")))?;
+    let mut buf = Vec::new();
+    f.take(MAX_KML)
+        .read_to_end(&mut buf)
+        .map_err(|e| format_error(path, format!("cannot unpack {first} ({e})")))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    n.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
+}
+
+fn text_of(n: Node) -> String {
+    n.descendants()
+        .filter(|d| d.is_text())
+        .filter_map(|d| d.text())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// `lon,lat[,alt] lon,lat …` as GeoJSON positions (malformed tuples left out).
+fn coordinates(n: Node) -> Vec<Value> {
+    let Some(c) = child(n, "coordinates") else {
+        return Vec::new();
+    };
+    text_of(c)
+        .split_whitespace()
+        .filter_map(|t| {
+            let mut it = t.split(',').map(|v| v.trim().parse::<f64>());
+            let (Some(Ok(lon)), Some(Ok(lat))) = (it.next(), it.next()) else {
+                return None;
+            };
+            (lon.is_finite() && lat.is_finite()).then(|| json!([lon, lat]))
+        })
+        .collect()
+}
+
+fn polygon(n: Node) -> Option<Value> {
+    let ring = |b: Node| child(b, "LinearRing").map(coordinates);
+    let outer = child(n, "outerBoundaryIs").and_then(ring)?;
+    let mut rings = vec![Value::Array(outer)];
+    for inner in n
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "innerBoundaryIs")
+    {
+        if let Some(r) = ring(inner) {
+            rings.push(Value::Array(r));
+        }
+    }
+    Some(Value::Array(rings))
+}
+
+/// The geometries under a node (a MultiGeometry may nest).
+fn geometries(n: Node, out: &mut Vec<(&'static str, Value)>) {
+    for c in n.children().filter(|c| c.is_element()) {
+        match c.tag_name().name() {
+            "Point" => {
+                if let Some(p) = coordinates(c).into_iter().next() {
+                    out.push(("Point", p));
+                }
+            }
+            "LineString" => out.push(("LineString", Value::Array(coordinates(c)))),
+            "Polygon" => {
+                if let Some(p) = polygon(c) {
+                    out.push(("Polygon", p));
+                }
+            }
+            "MultiGeometry" | "MultiTrack" => geometries(c, out),
+            _ => {}
+        }
+    }
+}
+
+/// One GeoJSON geometry for a Placemark: polygons merge into a MultiPolygon.
+fn placemark_geometry(p: Node) -> Value {
+    let mut parts = Vec::new();
+    geometries(p, &mut parts);
+    let polys: Vec<Value> = parts
+        .iter()
+        .filter(|(k, _)| *k == "Polygon")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match (polys.len(), parts.first()) {
+        (0, None) => Value::Null,
+        (0, Some((kind, coords))) => json!({"type": kind, "coordinates": coords}),
+        (1, _) => json!({"type": "Polygon", "coordinates": polys[0]}),
+        _ => json!({"type": "MultiPolygon", "coordinates": polys}),
+    }
+}
+
+fn properties(p: Node) -> Map<String, Value> {
+    let mut props = Map::new();
+    for key in ["name", "description"] {
+        if let Some(n) = child(p, key) {
+            props.insert(key.into(), Value::String(text_of(n)));
+        }
+    }
+    if let Some(ext) = child(p, "ExtendedData") {
+        for d in ext.descendants().filter(|d| d.is_element()) {
+            let (Some(k), name) = (d.attribute("name"), d.tag_name().name()) else {
+                continue;
+            };
+            let v = match name {
+                "Data" => child(d, "value").map(text_of).unwrap_or_default(),
+                "SimpleData" => text_of(d),
+                _ => continue,
+            };
+            props.insert(k.to_string(), Value::String(v));
+        }
+    }
+    props
+}
+
+/// Reads KML text as features (WGS-84 unless the user names another system).
+pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
+    let opts = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: 50_000_000,
+    };
+    let doc = Document::parse_with_options(text.trim_start_matches('\u{feff}'), opts)
+        .map_err(|e| format_error(path, format!("not valid KML/XML ({e})")))?;
+    let features: Vec<Value> = doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "Placemark")
+        .map(|p| feature(properties(p), placemark_geometry(p)))
+        .collect();
+    if features.is_empty() {
+        return Err(format_error(path, "the KML has no Placemark"));
+    }
+    Ok(Vector {
+        collection: collection(features),
+        crs_label: "wgs84 (KML)".into(),
+        converted: false,
+        notes: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placemarks_with_holes_multigeometry_and_extended_data() {
+        let kml = r##"<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Folder>
+ <Placemark><name>甲区</name><description>A1</description>
+  <ExtendedData><Data name="batch"><value>2</value></Data>
+   <SchemaData schemaUrl="#s"><SimpleData name="year">2018</SimpleData></SchemaData></ExtendedData>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>
+   114.0,22.5,0 114.1,22.5,0 114.1,22.6,0 114.0,22.6,0 114.0,22.5,0
+  </coordinates></LinearRing></outerBoundaryIs>
+  <innerBoundaryIs><LinearRing><coordinates>114.02,22.52 114.04,22.52 114.04,22.54 114.02,22.52</coordinates></LinearRing></innerBoundaryIs>
+  </Polygon></Placemark>
+ <Placemark><name>乙区</name><MultiGeometry>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>113.9,22.5 113.95,22.5 113.95,22.55 113.9,22.5</coordinates></LinearRing></outerBoundaryIs></Polygon>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>113.8,22.5 113.85,22.5 113.85,22.55 113.8,22.5</coordinates></LinearRing></outerBoundaryIs></Polygon>
+ </MultiGeometry></Placemark>
+ <Placemark><name>点</name><Point><coordinates>114.2,22.7</coordinates></Point></Placemark>
+</Folder></Document></kml>"##;
+        let v = read(kml, "t.kml").unwrap();
+        let f = v.collection["features"].as_array().unwrap();
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0]["properties"]["name"], "甲区");
+        assert_eq!(f[0]["properties"]["description"], "A1");
+        assert_eq!(f[0]["properties"]["batch"], "2");
+        assert_eq!(f[0]["properties"]["year"], "2018");
+        assert_eq!(f[0]["geometry"]["coordinates"].as_array().unwrap().len(), 2);
+        assert_eq!(f[1]["geometry"]["type"], "MultiPolygon");
+        assert_eq!(f[2]["geometry"]["type"], "Point");
+        assert!(read("<kml/>", "e.kml").is_err());
+        assert!(
+            read("not xml", "e.kml")
+                .unwrap_err()
+                .to_string()
+                .contains("KML")
+        );
+    }
+}

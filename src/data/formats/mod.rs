@@ -1,0 +1,173 @@
+//! The file formats planners receive, each turned into what the core loaders already validate:
+//! zones and point layers into a WGS-84 GeoJSON FeatureCollection, tables into CSV text. So
+//! every format gets the same row checks, reports and column detection.
+//!
+//! - Shapefile (`.shp` + `.dbf` + `.shx` + `.prj` + `.cpg`, or a `.zip` holding one): `shp`
+//! - GeoPackage (`.gpkg`, layers): `gpkg`
+//! - KML / KMZ (Google Earth, 奥维互动地图): `kml`
+//! - Excel `.xlsx` / `.xls` and OpenDocument `.ods` (sheets, title rows): `sheet`
+
+mod geom;
+pub mod gpkg;
+pub mod kml;
+pub mod sheet;
+pub mod shp;
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+pub use geom::geometry_value;
+
+use super::LoadError;
+
+/// A file's format, from its extension (and, for `.zip`, its contents).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    Csv,
+    Shapefile,
+    /// A `.zip` with a Shapefile inside.
+    ShapefileZip,
+    GeoPackage,
+    Kml,
+    Kmz,
+    /// Excel (`.xlsx`, `.xlsm`, `.xls`) or OpenDocument (`.ods`).
+    Sheet,
+}
+
+impl Format {
+    /// The format a path's extension names; None for unknown extensions (the loaders then
+    /// look at the bytes).
+    pub fn of_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "geojson" | "json" => Format::GeoJson,
+            "csv" | "tsv" | "txt" => Format::Csv,
+            "shp" | "dbf" | "shx" => Format::Shapefile,
+            "zip" => Format::ShapefileZip,
+            "gpkg" => Format::GeoPackage,
+            "kml" => Format::Kml,
+            "kmz" => Format::Kmz,
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Format::Sheet,
+            _ => return None,
+        })
+    }
+
+    /// A name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::GeoJson => "GeoJSON",
+            Format::Csv => "CSV",
+            Format::Shapefile | Format::ShapefileZip => "Shapefile",
+            Format::GeoPackage => "GeoPackage",
+            Format::Kml | Format::Kmz => "KML",
+            Format::Sheet => "spreadsheet",
+        }
+    }
+}
+
+/// Features read from a vector file, in WGS-84, with the system they were converted from.
+#[derive(Debug)]
+pub struct Vector {
+    /// `{"type": "FeatureCollection", "features": [...]}` with WGS-84 coordinates.
+    pub collection: Value,
+    /// The system the file's coordinates were in (for the load report).
+    pub crs_label: String,
+    /// True when the coordinates were converted to WGS-84 here (an EPSG system); false when
+    /// they are still in the user's system (WGS-84, GCJ-02 or BD-09) for the loader to convert.
+    pub converted: bool,
+    /// Notes for the load report (layer chosen, encoding, features without geometry …).
+    pub notes: Vec<String>,
+}
+
+/// The member names of a zip archive (unreadable names left out).
+pub(crate) fn zip_names<R: std::io::Read + std::io::Seek>(a: &zip::ZipArchive<R>) -> Vec<String> {
+    a.file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .collect()
+}
+
+/// One GeoJSON feature value.
+pub(crate) fn feature(properties: Map<String, Value>, geometry: Value) -> Value {
+    let mut f = Map::new();
+    f.insert("type".into(), Value::String("Feature".into()));
+    f.insert("properties".into(), Value::Object(properties));
+    f.insert("geometry".into(), geometry);
+    Value::Object(f)
+}
+
+pub(crate) fn collection(features: Vec<Value>) -> Value {
+    let mut c = Map::new();
+    c.insert("type".into(), Value::String("FeatureCollection".into()));
+    c.insert("features".into(), Value::Array(features));
+    Value::Object(c)
+}
+
+pub(crate) fn format_error(path: &str, message: impl Into<String>) -> LoadError {
+    LoadError::Format {
+        path: path.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Point features as a CSV table (their properties, then `wgs84_lon`, `wgs84_lat`), for the
+/// firm loader; non-point features are counted and left out.
+pub fn points_to_csv(v: &Vector) -> (String, usize) {
+    let features = v
+        .collection
+        .get("features")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut headers: Vec<String> = Vec::new();
+    for f in &features {
+        if let Some(Value::Object(p)) = f.get("properties") {
+            for k in p.keys() {
+                if !headers.contains(k) && k != "wgs84_lon" && k != "wgs84_lat" {
+                    headers.push(k.clone());
+                }
+            }
+        }
+    }
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let mut head = headers.clone();
+    head.extend(["wgs84_lon".to_string(), "wgs84_lat".to_string()]);
+    let _ = w.write_record(&head);
+    let mut not_points = 0;
+    for f in &features {
+        let coords = f
+            .get("geometry")
+            .filter(|g| g.get("type").and_then(Value::as_str) == Some("Point"))
+            .and_then(|g| g.get("coordinates"))
+            .and_then(Value::as_array);
+        let (lon, lat) = match coords.map(|c| (c.first(), c.get(1))) {
+            Some((Some(a), Some(b))) => (cell(a), cell(b)),
+            _ => {
+                not_points += 1;
+                (String::new(), String::new())
+            }
+        };
+        let props = f.get("properties").and_then(Value::as_object);
+        let mut row: Vec<String> = headers
+            .iter()
+            .map(|h| props.and_then(|p| p.get(h)).map(cell).unwrap_or_default())
+            .collect();
+        row.push(lon);
+        row.push(lat);
+        let _ = w.write_record(&row);
+    }
+    let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    (text, not_points)
+}
+
+/// A JSON value as a table cell.
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}

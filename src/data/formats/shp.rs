@@ -1,0 +1,419 @@
+//! ESRI Shapefiles (`.shp` + `.dbf`, with `.shx`, `.prj` and `.cpg` when present), also inside
+//! a `.zip`. Geometry through the `shapefile` crate, attributes through `dbase` with the text
+//! encoding from `.cpg`, else the DBF language byte, else detected (UTF-8 or GBK); the system
+//! from `.prj`.
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Polygon};
+use serde_json::{Map, Value};
+use shapefile::dbase::{self, FieldValue};
+use shapefile::{PolygonRing, Shape};
+
+use super::{Vector, collection, feature, format_error};
+use crate::crs::Reader;
+use crate::data::LoadError;
+use crate::model::SourceCrs;
+
+/// Largest member read from a `.zip` (a guard against zip bombs).
+const MAX_ZIP_MEMBER: u64 = 2 << 30;
+
+/// The component files of one Shapefile, in memory.
+struct Parts {
+    shp: Vec<u8>,
+    dbf: Vec<u8>,
+    prj: Option<String>,
+    cpg: Option<String>,
+    /// What to call it in messages.
+    name: String,
+}
+
+fn io_err(path: &Path, cause: std::io::Error) -> LoadError {
+    LoadError::Io {
+        path: path.display().to_string(),
+        cause,
+    }
+}
+
+/// The sibling with this extension (any letter case), if it exists.
+fn sibling(shp: &Path, ext: &str) -> Option<PathBuf> {
+    let stem = shp.file_stem()?.to_str()?;
+    let dir = shp
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for cand in [ext.to_string(), ext.to_ascii_uppercase()] {
+        let p = dir.join(format!("{stem}.{cand}"));
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_stem().and_then(|s| s.to_str()) == Some(stem)
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_ascii_lowercase)
+                    .as_deref()
+                    == Some(ext)
+        })
+}
+
+fn parts_from_folder(path: &Path) -> Result<Parts, LoadError> {
+    let name = path.display().to_string();
+    let shp_path = sibling(path, "shp").ok_or_else(|| {
+        format_error(&name, "the .shp file of this Shapefile is missing; copy all its files (.shp, .dbf, .shx, .prj, .cpg) together")
+    })?;
+    let dbf_path = sibling(&shp_path, "dbf").ok_or_else(|| {
+        format_error(
+            &name,
+            "the .dbf file (the attribute table) is missing beside the .shp; copy all the \
+             Shapefile's files (.shp, .dbf, .shx, .prj, .cpg) together",
+        )
+    })?;
+    let read = |p: &Path| std::fs::read(p).map_err(|e| io_err(p, e));
+    let text = |p: Option<PathBuf>| {
+        p.and_then(|p| std::fs::read(p).ok())
+            .map(|b| decode_small(&b))
+    };
+    Ok(Parts {
+        shp: read(&shp_path)?,
+        dbf: read(&dbf_path)?,
+        prj: text(sibling(&shp_path, "prj")),
+        cpg: text(sibling(&shp_path, "cpg")),
+        name,
+    })
+}
+
+fn decode_small(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_string()
+}
+
+/// The Shapefiles inside a `.zip` (paths of their `.shp` members).
+pub fn shapefiles_in_zip(bytes: &[u8], path: &str) -> Result<Vec<String>, LoadError> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format_error(path, format!("not a readable .zip ({e})")))?;
+    Ok(super::zip_names(&archive)
+        .into_iter()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".shp") && !n.starts_with("__MACOSX"))
+        .collect())
+}
+
+fn parts_from_zip(bytes: &[u8], path: &str, layer: Option<&str>) -> Result<Parts, LoadError> {
+    let mut shps = shapefiles_in_zip(bytes, path)?;
+    shps.sort();
+    let chosen = match (layer, shps.as_slice()) {
+        (_, []) => return Err(format_error(path, "the .zip holds no Shapefile (.shp)")),
+        (None, [one]) => one.clone(),
+        (Some(l), _) => shps
+            .iter()
+            .find(|s| stem_of(s).eq_ignore_ascii_case(l) || s.as_str() == l)
+            .cloned()
+            .ok_or_else(|| {
+                format_error(
+                    path,
+                    format!("no layer '{l}' in the .zip; it holds {}", names(&shps)),
+                )
+            })?,
+        (None, _) => {
+            return Err(format_error(
+                path,
+                format!(
+                    "the .zip holds several Shapefiles ({}); choose one with --zones-layer",
+                    names(&shps)
+                ),
+            ));
+        }
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format_error(path, format!("not a readable .zip ({e})")))?;
+    let base = chosen[..chosen.len() - 4].to_string();
+    let mut member = |ext: &str| -> Result<Option<Vec<u8>>, LoadError> {
+        let want = format!("{base}.{ext}").to_ascii_lowercase();
+        let Some(name) = super::zip_names(&archive)
+            .into_iter()
+            .find(|n| n.to_ascii_lowercase() == want)
+        else {
+            return Ok(None);
+        };
+        let f = archive
+            .by_name(&name)
+            .map_err(|e| format_error(path, format!("cannot open {name} in the .zip ({e})")))?;
+        if f.size() > MAX_ZIP_MEMBER {
+            return Err(format_error(
+                path,
+                format!("{name} in the .zip is larger than 2 GB"),
+            ));
+        }
+        let mut buf = Vec::new();
+        f.take(MAX_ZIP_MEMBER)
+            .read_to_end(&mut buf)
+            .map_err(|e| format_error(path, format!("cannot unpack {name} ({e})")))?;
+        Ok(Some(buf))
+    };
+    let shp = member("shp")?.unwrap_or_default();
+    let dbf = member("dbf")?.ok_or_else(|| {
+        format_error(
+            path,
+            format!("{base}.dbf (the attribute table) is missing from the .zip"),
+        )
+    })?;
+    let prj = member("prj")?.map(|b| decode_small(&b));
+    let cpg = member("cpg")?.map(|b| decode_small(&b));
+    Ok(Parts {
+        shp,
+        dbf,
+        prj,
+        cpg,
+        name: format!("{path} ({chosen})"),
+    })
+}
+
+fn stem_of(member: &str) -> &str {
+    let file = member.rsplit('/').next().unwrap_or(member);
+    file.strip_suffix(".shp")
+        .or(file.strip_suffix(".SHP"))
+        .unwrap_or(file)
+}
+
+fn names(shps: &[String]) -> String {
+    shps.iter()
+        .map(|s| stem_of(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The attribute table's text encoding and how it was decided.
+fn dbf_encoding(parts: &Parts) -> (&'static encoding_rs::Encoding, String) {
+    if let Some(label) = parts.cpg.as_deref().filter(|l| !l.is_empty()) {
+        let l = label.trim().to_ascii_lowercase();
+        let by_number = match l.as_str() {
+            "936" | "cp936" | "ansi 936" => Some(encoding_rs::GBK),
+            "65001" | "utf8" => Some(encoding_rs::UTF_8),
+            "54936" => Some(encoding_rs::GB18030),
+            _ => None,
+        };
+        if let Some(e) = by_number.or_else(|| encoding_rs::Encoding::for_label(l.as_bytes())) {
+            return (e, format!("{} (from .cpg)", e.name()));
+        }
+    }
+    match parts.dbf.get(29) {
+        Some(0x4D) | Some(0x7A) => {
+            return (encoding_rs::GBK, "GBK (from the DBF language byte)".into());
+        }
+        Some(0xF0) => {
+            return (
+                encoding_rs::UTF_8,
+                "UTF-8 (from the DBF language byte)".into(),
+            );
+        }
+        _ => {}
+    }
+    let header_len = parts
+        .dbf
+        .get(8..10)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+        .unwrap_or(0)
+        .min(parts.dbf.len());
+    if std::str::from_utf8(&parts.dbf[header_len..]).is_ok() {
+        (encoding_rs::UTF_8, "UTF-8 (detected)".into())
+    } else {
+        (encoding_rs::GBK, "GBK (detected)".into())
+    }
+}
+
+fn field_json(v: &FieldValue) -> Value {
+    let num = |x: f64| {
+        if x.fract() == 0.0 && x.abs() < 9e15 {
+            Value::from(x as i64)
+        } else {
+            serde_json::Number::from_f64(x)
+                .map(Value::Number)
+                .unwrap_or(Value::Null)
+        }
+    };
+    match v {
+        FieldValue::Character(Some(s)) | FieldValue::Memo(s) => Value::String(s.trim().to_string()),
+        FieldValue::Numeric(Some(x)) | FieldValue::Double(x) | FieldValue::Currency(x) => num(*x),
+        FieldValue::Float(Some(x)) => num(*x as f64),
+        FieldValue::Integer(i) => Value::from(*i),
+        FieldValue::Logical(Some(b)) => Value::Bool(*b),
+        FieldValue::Date(Some(d)) => {
+            Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }
+        FieldValue::DateTime(dt) => {
+            let d = dt.date();
+            Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }
+        _ => Value::Null,
+    }
+}
+
+macro_rules! coord {
+    ($p:expr) => {
+        Coord { x: $p.x, y: $p.y }
+    };
+}
+
+/// Outer rings start polygons; each hole joins the outer ring that contains it (else the last).
+fn polygon_of<P>(rings: &[PolygonRing<P>], xy: impl Fn(&P) -> Coord<f64>) -> MultiPolygon<f64> {
+    use geo::Contains;
+    let mut polys: Vec<Polygon<f64>> = Vec::new();
+    let mut holes: Vec<LineString<f64>> = Vec::new();
+    for r in rings {
+        match r {
+            PolygonRing::Outer(pts) => polys.push(Polygon::new(
+                LineString::new(pts.iter().map(&xy).collect()),
+                vec![],
+            )),
+            PolygonRing::Inner(pts) => holes.push(LineString::new(pts.iter().map(&xy).collect())),
+        }
+    }
+    for h in holes {
+        let at = h.0.first().and_then(|c| {
+            polys
+                .iter()
+                .position(|p| Polygon::new(p.exterior().clone(), vec![]).contains(c))
+        });
+        match at.or(polys.len().checked_sub(1)) {
+            Some(i) => polys[i].interiors_push(h),
+            None => polys.push(Polygon::new(h, vec![])),
+        }
+    }
+    MultiPolygon::new(polys)
+}
+
+fn shape_geometry(s: &Shape) -> Option<Geometry<f64>> {
+    Some(match s {
+        Shape::NullShape => return None,
+        Shape::Point(p) => Geometry::Point(coord!(p).into()),
+        Shape::PointM(p) => Geometry::Point(coord!(p).into()),
+        Shape::PointZ(p) => Geometry::Point(coord!(p).into()),
+        Shape::Multipoint(m) => Geometry::MultiPoint(MultiPoint::new(
+            m.points().iter().map(|p| coord!(p).into()).collect(),
+        )),
+        Shape::MultipointM(m) => Geometry::MultiPoint(MultiPoint::new(
+            m.points().iter().map(|p| coord!(p).into()).collect(),
+        )),
+        Shape::MultipointZ(m) => Geometry::MultiPoint(MultiPoint::new(
+            m.points().iter().map(|p| coord!(p).into()).collect(),
+        )),
+        Shape::Polyline(l) => lines(l.parts(), |p| coord!(p)),
+        Shape::PolylineM(l) => lines(l.parts(), |p| coord!(p)),
+        Shape::PolylineZ(l) => lines(l.parts(), |p| coord!(p)),
+        Shape::Polygon(p) => Geometry::MultiPolygon(polygon_of(p.rings(), |q| coord!(q))),
+        Shape::PolygonM(p) => Geometry::MultiPolygon(polygon_of(p.rings(), |q| coord!(q))),
+        Shape::PolygonZ(p) => Geometry::MultiPolygon(polygon_of(p.rings(), |q| coord!(q))),
+        Shape::Multipatch(_) => return None,
+    })
+}
+
+fn lines<P>(parts: &[Vec<P>], xy: impl Fn(&P) -> Coord<f64>) -> Geometry<f64> {
+    Geometry::MultiLineString(MultiLineString::new(
+        parts
+            .iter()
+            .map(|p| LineString::new(p.iter().map(&xy).collect()))
+            .collect(),
+    ))
+}
+
+/// Reads a Shapefile (by any of its files' paths, or a `.zip` holding one) as WGS-84 features.
+/// `layer` picks one Shapefile of a `.zip` with several.
+pub fn read(
+    path: &Path,
+    bytes_if_zip: Option<&[u8]>,
+    layer: Option<&str>,
+    user_crs: SourceCrs,
+) -> Result<Vector, LoadError> {
+    let name = path.display().to_string();
+    let parts = match bytes_if_zip {
+        Some(b) => parts_from_zip(b, &name, layer)?,
+        None => parts_from_folder(path)?,
+    };
+    let pname = parts.name.clone();
+    let mut notes = Vec::new();
+    let file_reader = match parts.prj.as_deref().filter(|p| !p.is_empty()) {
+        Some(wkt) => match crate::crs::from_wkt(wkt) {
+            Ok(t) => Some(Reader::Epsg(t)),
+            Err(e @ crate::crs::CrsError::SecretDatum(_)) => {
+                return Err(format_error(&pname, e.to_string()));
+            }
+            Err(e) => {
+                notes.push(format!("the .prj was not used: {e}"));
+                None
+            }
+        },
+        None => {
+            notes.push("no .prj file: the coordinate system is not stated in the file".into());
+            None
+        }
+    };
+    let reader = super::geom::choose_reader(user_crs, file_reader)
+        .map_err(|e| format_error(&pname, e.to_string()))?;
+    let (encoding, how) = dbf_encoding(&parts);
+    notes.push(format!("attribute text read as {how}"));
+
+    let mut shapes = shapefile::ShapeReader::new(Cursor::new(&parts.shp[..])).map_err(|e| {
+        format_error(
+            &pname,
+            format!("the .shp file is damaged or not a Shapefile ({e})"),
+        )
+    })?;
+    let mut dbf = dbase::ReaderBuilder::new()
+        .with_encoding(dbase::encoding::EncodingRs::from(encoding))
+        .build(Cursor::new(&parts.dbf[..]))
+        .map_err(|e| format_error(&pname, format!("the .dbf file is damaged ({e})")))?;
+    let mut records = Vec::new();
+    for (i, r) in dbf.iter_records().enumerate() {
+        match r {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                notes.push(format!(
+                    "the .dbf ends early at record {} ({e}); later features have no attributes",
+                    i + 1
+                ));
+                break;
+            }
+        }
+    }
+    let mut features = Vec::new();
+    // At most one shape per 8 bytes of file: guards against a looping damaged index.
+    let cap = parts.shp.len() / 8 + 1;
+    for (i, s) in shapes.iter_shapes().take(cap).enumerate() {
+        let shape = match s {
+            Ok(s) => s,
+            Err(e) => {
+                notes.push(format!(
+                    "the .shp ends early after {i} shapes ({e}); the rest is left out"
+                ));
+                break;
+            }
+        };
+        let mut props = Map::new();
+        if let Some(rec) = records.get(i) {
+            for (k, v) in rec.clone() {
+                props.insert(k, field_json(&v));
+            }
+        }
+        let geometry = shape_geometry(&shape)
+            .map(|g| super::geometry_value(&g, &reader))
+            .unwrap_or(Value::Null);
+        features.push(feature(props, geometry));
+    }
+    if features.is_empty() && !parts.shp.is_empty() && records.is_empty() {
+        return Err(format_error(&pname, "the Shapefile has no features"));
+    }
+    Ok(Vector {
+        collection: collection(features),
+        crs_label: reader.label(),
+        converted: matches!(reader, Reader::Epsg(_)),
+        notes,
+    })
+}

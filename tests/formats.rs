@@ -1,0 +1,290 @@
+//! The files planners receive, made by GDAL, openpyxl and pyproj (`scripts/make_format_fixtures.py`):
+//! Shapefiles in CGCS2000 Gauss–Krüger with a GBK table, a zipped Shapefile, a CGCS2000
+//! geographic Shapefile, a GeoPackage in EPSG:4526, KML, GeoJSON in EPSG:3857; firms as
+//! WGS-84 CSV, X/Y in EPSG:4547, an Excel register in GCJ-02 with a title row, GeoPackage
+//! points. Every combination must give the reference answer computed by shapely: the same
+//! zone for every firm (except within 0.2 m of an edge) and nearest-zone metres within 1 m.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::temp_dir;
+
+const DIR: &str = "tests/fixtures/formats";
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+struct Ref {
+    zone: Option<String>,
+    nearest: String,
+    nearest_m: f64,
+    edge_m: f64,
+}
+
+fn reference() -> HashMap<String, Ref> {
+    let text = std::fs::read_to_string(format!("{DIR}/reference.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, r)| {
+            (
+                id.clone(),
+                Ref {
+                    zone: r["zone"].as_str().map(String::from),
+                    nearest: r["nearest"].as_str().unwrap().to_string(),
+                    nearest_m: r["nearest_m"].as_f64().unwrap(),
+                    edge_m: r["edge_m"].as_f64().unwrap(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Runs analyze and checks every firm against the reference.
+fn check(name: &str, args: &[&str]) {
+    let out = temp_dir(&format!("formats-{name}"));
+    let o_dir = out.join("o");
+    let mut all = vec!["analyze"];
+    all.extend_from_slice(args);
+    all.extend(["--out", o_dir.to_str().unwrap()]);
+    let o = run(&all);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{name}: {err}");
+    let reference = reference();
+    let mut rd = csv::Reader::from_path(o_dir.join("firms.csv")).unwrap();
+    let mut seen = 0;
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        let (id, zone, nearest, metres) = (&rec[0], &rec[1], &rec[2], &rec[3]);
+        let r = reference
+            .get(id)
+            .unwrap_or_else(|| panic!("{name}: unknown firm {id}"));
+        seen += 1;
+        if r.edge_m < 0.2 {
+            continue;
+        }
+        assert_eq!(
+            (!zone.is_empty()).then(|| zone.to_string()),
+            r.zone,
+            "{name}: firm {id} zone (edge {} m)",
+            r.edge_m
+        );
+        assert_eq!(nearest, r.nearest, "{name}: firm {id} nearest zone");
+        let m: f64 = metres.parse().unwrap();
+        assert!(
+            (m - r.nearest_m).abs() <= 1.0,
+            "{name}: firm {id} nearest {m} m, reference {} m",
+            r.nearest_m
+        );
+    }
+    assert_eq!(seen, 300, "{name}: every firm loaded");
+}
+
+fn f(name: &str) -> String {
+    format!("{DIR}/{name}")
+}
+
+#[test]
+fn every_zone_format_gives_the_reference_answer() {
+    let firms = f("firms_wgs84.csv");
+    for (name, zones, extra) in [
+        ("geojson", f("zones_wgs84.geojson"), vec![]),
+        ("shp_gk114_gbk", f("zones_gk114.shp"), vec![]),
+        ("shp_cgcs2000", f("zones_cgcs2000.shp"), vec![]),
+        ("shp_zip", f("zones_gk114.zip"), vec![]),
+        ("gpkg_4526", f("zones_4526.gpkg"), vec![]),
+        (
+            "kml",
+            f("zones.kml"),
+            vec!["--zone-id-field", "description"],
+        ),
+        ("geojson_3857", f("zones_3857.geojson"), vec![]),
+    ] {
+        let mut args = vec!["--zones", zones.as_str(), "--firms", firms.as_str()];
+        args.extend(extra);
+        check(name, &args);
+    }
+}
+
+#[test]
+fn every_firm_format_gives_the_reference_answer() {
+    let zones = f("zones_wgs84.geojson");
+    let (x, xlsx, gpkg) = (
+        f("firms_4547.csv"),
+        f("firms_gcj02.xlsx"),
+        f("firms_4490.gpkg"),
+    );
+    for (name, args) in [
+        (
+            "csv_4547",
+            vec![
+                "--firms",
+                x.as_str(),
+                "--firms-crs",
+                "epsg:4547",
+                "--lon-col",
+                "X",
+                "--lat-col",
+                "Y",
+            ],
+        ),
+        (
+            "csv_4547_detected_columns",
+            vec!["--firms", x.as_str(), "--firms-crs", "epsg:4547"],
+        ),
+        (
+            "xlsx_gcj02",
+            vec!["--firms", xlsx.as_str(), "--firms-crs", "gcj02"],
+        ),
+        (
+            "xlsx_by_sheet_name",
+            vec![
+                "--firms",
+                xlsx.as_str(),
+                "--firms-crs",
+                "gcj02",
+                "--sheet",
+                "企业名录",
+            ],
+        ),
+        ("gpkg_points", vec!["--firms", gpkg.as_str()]),
+    ] {
+        let mut all = vec!["--zones", zones.as_str()];
+        all.extend(args);
+        check(name, &all);
+    }
+}
+
+#[test]
+fn the_load_report_says_how_each_file_was_read() {
+    let out = temp_dir("formats-report");
+    let o = run(&[
+        "analyze",
+        "--zones",
+        &f("zones_gk114.shp"),
+        "--firms",
+        &f("firms_gcj02.xlsx"),
+        "--firms-crs",
+        "gcj02",
+        "--out",
+        out.join("o").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("o/summary.json")).unwrap())
+            .unwrap();
+    let zones = &s["load_report"]["zones"];
+    assert!(
+        zones["crs_used"].as_str().unwrap().contains("EPSG:4547"),
+        "{zones}"
+    );
+    assert!(zones["notes"].to_string().contains("GBK"), "{zones}");
+    let names: Vec<&str> = s["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["name_zh"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["测试甲区", "测试乙区", "测试丙区"],
+        "GBK names decoded"
+    );
+    let firms = &s["load_report"]["firms"];
+    assert!(
+        firms["notes"].to_string().contains("header on row 3"),
+        "{firms}"
+    );
+    assert!(
+        firms["notes"].to_string().contains("深圳市 VR/AR 企业名录"),
+        "{firms}"
+    );
+}
+
+#[test]
+fn bad_files_get_a_clear_message() {
+    let out = temp_dir("formats-bad");
+    let o_dir = out.join("o");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--zones".into(), f("bad/no_dbf.shp")], ".dbf"),
+        (
+            vec!["--zones".into(), f("bad/beijing54.shp")],
+            "Beijing 1954",
+        ),
+        (vec!["--zones".into(), f("bad/no_prj.shp")], "epsg:4547"),
+        (vec!["--firms".into(), f("bad/empty.xlsx")], "empty"),
+        (
+            vec!["--firms".into(), f("bad/not_a_workbook.xlsx")],
+            "cannot open the workbook",
+        ),
+        (vec!["--firms".into(), f("firms_4547.csv")], "EPSG:4547"),
+        (
+            vec![
+                "--firms".into(),
+                f("firms_gcj02.xlsx"),
+                "--sheet".into(),
+                "nope".into(),
+            ],
+            "企业名录",
+        ),
+        (
+            vec![
+                "--zones".into(),
+                f("zones_gk114.shp"),
+                "--zones-crs".into(),
+                "epsg:999999".into(),
+            ],
+            "epsg",
+        ),
+        (
+            vec![
+                "--firms".into(),
+                f("firms_wgs84.csv"),
+                "--firms-crs".into(),
+                "epsg:2383".into(),
+            ],
+            "Xi'an 1980",
+        ),
+    ];
+    for (args, expect) in cases {
+        let mut all: Vec<&str> = vec!["analyze"];
+        all.extend(args.iter().map(String::as_str));
+        all.extend(["--out", o_dir.to_str().unwrap()]);
+        let o = run(&all);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} should fail: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let last = err.lines().last().unwrap_or("");
+        assert!(last.starts_with("error: "), "{args:?}: {err}");
+        assert!(
+            last.contains(expect),
+            "{args:?}: expected '{expect}' in: {last}"
+        );
+    }
+    // A truncated .shp loads what it can and says the rest is missing.
+    let o = run(&[
+        "analyze",
+        "--zones",
+        &f("bad/truncated.shp"),
+        "--out",
+        o_dir.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    if o.status.success() {
+        let s = std::fs::read_to_string(o_dir.join("summary.json")).unwrap();
+        assert!(s.contains("ends early"), "{s}");
+    } else {
+        assert!(err.contains("truncated.shp"), "{err}");
+    }
+    assert!(Path::new(&f("bad/truncated.shp")).exists());
+}
