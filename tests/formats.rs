@@ -288,3 +288,73 @@ fn bad_files_get_a_clear_message() {
     }
     assert!(Path::new(&f("bad/truncated.shp")).exists());
 }
+
+#[test]
+fn an_official_zone_file_fills_the_matching_slots() {
+    let dir = temp_dir("formats-slots");
+    let official = dir.join("official.geojson");
+    std::fs::write(
+        &official,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"编号":"A1","名称":"深圳市龙华高新区"},"geometry":{"type":"Polygon","coordinates":[[[114.05,22.67],[114.09,22.67],[114.09,22.70],[114.05,22.70],[114.05,22.67]]]}},
+{"type":"Feature","properties":{"编号":"A2","名称":"留仙洞片区"},"geometry":{"type":"Polygon","coordinates":[[[113.93,22.57],[113.95,22.57],[113.95,22.59],[113.93,22.59],[113.93,22.57]]]}},
+{"type":"Feature","properties":{"编号":"A3","名称":"坪山聚龙山"},"geometry":{"type":"Polygon","coordinates":[[[114.33,22.69],[114.36,22.69],[114.36,22.71],[114.33,22.71],[114.33,22.69]]]}}]}"#,
+    )
+    .unwrap();
+    let out = dir.join("completed.geojson");
+    let o = run(&[
+        "zones",
+        "--zones",
+        official.to_str().unwrap(),
+        "--set",
+        "Z09=A3",
+        "--unset",
+        "Z02",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("A1 深圳市龙华高新区 (100 %)"), "{table}");
+    let fc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let feats = fc["features"].as_array().unwrap();
+    assert_eq!(feats.len(), 15);
+    let by_id = |id: &str| feats.iter().find(|f| f["properties"]["id"] == id).unwrap();
+    assert_eq!(by_id("Z03")["properties"]["geometry_quality"], "from_file");
+    assert_eq!(by_id("Z03")["geometry"]["coordinates"][0][0][0], 114.05);
+    assert!(
+        by_id("Z03")["properties"]["sources"][0]
+            .as_str()
+            .unwrap()
+            .contains("official.geojson")
+    );
+    assert_eq!(by_id("Z09")["properties"]["geometry_quality"], "from_file");
+    // Z02 was unset: it keeps its approximate point.
+    assert_eq!(
+        by_id("Z02")["properties"]["geometry_quality"],
+        "approximate_point"
+    );
+    assert_eq!(
+        by_id("Z01")["properties"]["geometry_quality"],
+        "approximate_point"
+    );
+    // The completed file loads back and analyses with the filled slots.
+    let o = run(&[
+        "analyze",
+        "--zones",
+        out.to_str().unwrap(),
+        "--out",
+        dir.join("o").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The input is never the output.
+    let o = run(&[
+        "zones",
+        "--zones",
+        official.to_str().unwrap(),
+        "--out",
+        official.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+}

@@ -6,6 +6,7 @@ mod bench;
 mod inputs;
 mod render;
 mod suggest;
+mod zones;
 
 use std::path::PathBuf;
 
@@ -63,6 +64,9 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Write a SYNTHETIC sample of VR/AR firms (for demos and benchmarks; not real companies).
     Sample(SampleArgs),
+    /// Match an official zone file's features to the 15 zone slots by name (correct with
+    /// --set/--unset) and write the completed 15-slot GeoJSON.
+    Zones(zones::ZonesArgs),
     /// Print what the bundled data holds and how to run the analysis.
     Info,
     /// Time each pipeline step on a firms file and print JSON (for benches/compare.sh).
@@ -211,6 +215,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Render(r) => render::run(r),
         Command::Convert(c) => convert(c),
         Command::Sample(s) => sample(s),
+        Command::Zones(z) => zones::run(z),
         Command::Info => info(),
         Command::Bench(b) => bench::run(b),
     }

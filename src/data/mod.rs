@@ -9,6 +9,7 @@ mod firms_geojson;
 pub mod formats;
 mod geometry;
 mod report;
+pub mod slots;
 mod strays;
 mod tables;
 mod text;

@@ -112,7 +112,7 @@ pub fn load_zones_str(
             },
             None => quality_default,
         };
-        if matches!(geometry, ZoneGeometry::Point(_)) && zone.quality == GeometryQuality::Provided {
+        if matches!(geometry, ZoneGeometry::Point(_)) && zone.quality.is_authoritative() {
             zone.quality = GeometryQuality::ApproximatePoint;
         }
         zone.geometry = geometry;

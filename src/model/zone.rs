@@ -14,6 +14,8 @@ pub enum GeometryQuality {
     ApproximatePoint,
     /// A polygon taken as given from the user's file (e.g. an official boundary).
     Provided,
+    /// A slot whose geometry was taken from a matched feature of an official zone file.
+    FromFile,
     /// No location is known (an unidentified zone slot).
     #[default]
     None,
@@ -25,6 +27,7 @@ impl GeometryQuality {
             GeometryQuality::ApproximateFootprint => "approximate_footprint",
             GeometryQuality::ApproximatePoint => "approximate_point",
             GeometryQuality::Provided => "provided",
+            GeometryQuality::FromFile => "from_file",
             GeometryQuality::None => "none",
         }
     }
@@ -34,12 +37,18 @@ impl GeometryQuality {
             "approximate_footprint" => Some(Self::ApproximateFootprint),
             "approximate_point" => Some(Self::ApproximatePoint),
             "provided" | "official" | "surveyed" => Some(Self::Provided),
+            "from_file" => Some(Self::FromFile),
             "none" => Some(Self::None),
             _ => None,
         }
     }
 
     /// True where the geometry must be labelled approximate.
+    /// A boundary from a file the user trusts (not an approximation made here).
+    pub fn is_authoritative(self) -> bool {
+        matches!(self, GeometryQuality::Provided | GeometryQuality::FromFile)
+    }
+
     pub fn is_approximate(self) -> bool {
         matches!(
             self,

@@ -5,6 +5,7 @@
 mod files;
 mod safety;
 mod summary;
+mod zones;
 
 pub use files::{short_hash, write_clusters_geojson, write_firms_csv};
 pub use safety::{
@@ -12,3 +13,4 @@ pub use safety::{
     same_file,
 };
 pub use summary::{Summary, SummaryZone};
+pub use zones::{write_zones_geojson, zone_feature};

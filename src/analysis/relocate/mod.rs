@@ -514,12 +514,12 @@ impl<'a> Advisor<'a> {
                 let agglo = 0.5 * s / (s + p.same_segment_half)
                     + 0.3 * a / (a + p.all_firms_half)
                     + 0.2 * f64::from(u8::from(c.cluster_overlap));
-                let area = zone.area_km2.or(shape
-                    .area_km2()
-                    .filter(|_| zone.quality == GeometryQuality::Provided));
+                let area = zone
+                    .area_km2
+                    .or(shape.area_km2().filter(|_| zone.quality.is_authoritative()));
                 let room = area.map(|a| a / (a + p.room_half_km2)).unwrap_or(0.0);
                 let confidence = match zone.quality {
-                    GeometryQuality::Provided => 1.0,
+                    GeometryQuality::Provided | GeometryQuality::FromFile => 1.0,
                     GeometryQuality::ApproximateFootprint => 0.6,
                     GeometryQuality::ApproximatePoint => 0.3,
                     GeometryQuality::None => 0.0,

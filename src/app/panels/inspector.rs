@@ -69,6 +69,10 @@ impl ClusterAtlasApp {
             GeometryQuality::Provided => {
                 self.tr("来自载入文件的边界", "boundary from the loaded file")
             }
+            GeometryQuality::FromFile => self.tr(
+                "来自官方集聚区文件的边界（已匹配到此编号）",
+                "boundary from the official zone file (matched to this slot)",
+            ),
             GeometryQuality::None => self.tr(
                 "无位置：尚未识别，请载入官方集聚区文件",
                 "no location: not identified yet; load the official zone file",

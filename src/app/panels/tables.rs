@@ -189,7 +189,8 @@ impl ClusterAtlasApp {
                                 crate::model::GeometryQuality::ApproximatePoint => {
                                     self.tr("≈ 近似点位", "≈ point")
                                 }
-                                crate::model::GeometryQuality::Provided => {
+                                crate::model::GeometryQuality::Provided
+                                | crate::model::GeometryQuality::FromFile => {
                                     self.tr("边界", "boundary")
                                 }
                                 crate::model::GeometryQuality::None => self.tr("无", "none"),
