@@ -43,13 +43,24 @@ fn main() -> ExitCode {
             ) {
                 e.exit();
             }
-            // One line, like every other error (the full text has a usage block).
+            // One line, like every other error (the full text has a usage block); the
+            // indented lines right after the first (e.g. missing arguments) join it.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
+            let mut lines = text.lines();
+            let first = lines.next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
+            let more: Vec<&str> = lines
+                .take_while(|l| l.starts_with("  "))
+                .map(str::trim)
+                .collect();
+            let line = if more.is_empty() {
+                first.to_string()
+            } else {
+                format!("{first} {}", more.join(", "))
+            };
             eprintln!(
                 "error: {} (see --help)",
-                cluster_atlas::model::escape_controls(first)
+                cluster_atlas::model::escape_controls(&line).replace('\n', "\\n")
             );
             return ExitCode::from(2);
         }
@@ -70,7 +81,10 @@ fn main() -> ExitCode {
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join(": ");
-            eprintln!("error: {}", cluster_atlas::model::escape_controls(&msg));
+            eprintln!(
+                "error: {}",
+                cluster_atlas::model::escape_controls(&msg).replace('\n', "\\n")
+            );
             ExitCode::FAILURE
         }
     }

@@ -499,3 +499,73 @@ fn render_creates_the_output_folder() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(out.exists());
 }
+
+/// Found by a black-box fuzzer: each aborted, hung or grew without bound before.
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    let dir = temp_dir("fuzz-findings");
+    // A header ending in a million commas reserved 46 GB and aborted.
+    let wide = dir.join("wide.csv");
+    let mut text = String::from("id,name,lon,lat,segment");
+    text.push_str(&",".repeat(1_000_000));
+    text.push('\n');
+    for i in 0..20_000 {
+        text.push_str(&format!("A{i},name{i},114.05,22.54,hardware\n"));
+    }
+    std::fs::write(&wide, text).unwrap();
+    let o = run(&["analyze", "--firms", s(&wide), "--out", s(&dir.join("o1"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unnamed columns"), "{}", stderr(&o));
+    // Many firms on one geocode made the k-distance step quadratic (20,000 firms: 11 s).
+    let t0 = std::time::Instant::now();
+    let o = run(&["analyze", "--firms", s(&wide), "--out", s(&dir.join("o2"))]);
+    assert!(o.status.success());
+    assert!(t0.elapsed().as_secs() < 20, "{:?}", t0.elapsed());
+    // A zone around the dateline hung the triangulation of the map.
+    let zones = dir.join("dateline.geojson");
+    std::fs::write(&zones, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"Q01"},"geometry":{"type":"Polygon","coordinates":[[[179,0],[-179,0],[-179,1],[179,1],[179,0]]]}}]}"#).unwrap();
+    let t0 = std::time::Instant::now();
+    let o = run(&[
+        "render",
+        "--zones",
+        s(&zones),
+        "--out",
+        s(&dir.join("d.png")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(t0.elapsed().as_secs() < 30, "{:?}", t0.elapsed());
+    // A missing required argument is named on the one error line.
+    let o = run(&["analyze"]);
+    assert_refused(&o, "--out");
+    // A newline from an argument does not split the error line.
+    let o = run(&["suggest", "--firm", "S0005\nX", "--out", s(&dir.join("o3"))]);
+    assert_refused(&o, "S0005\\nX");
+    // Folder outputs refuse '-'.
+    let o = run(&["suggest", "--firm", "S0005", "--out", "-"]);
+    assert_refused(&o, "folder");
+    assert!(!Path::new("-").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn endless_devices_and_shared_folders_are_handled() {
+    let dir = temp_dir("devices");
+    // /dev/zero as a weights file is refused quickly, not read until memory runs out.
+    let o = run(&[
+        "suggest",
+        "--weights",
+        "/dev/zero",
+        "--out",
+        s(&dir.join("o")),
+    ]);
+    assert_refused(&o, "larger than");
+    // An existing empty folder keeps its permissions when the results replace it.
+    use std::os::unix::fs::PermissionsExt;
+    let shared = dir.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let o = run(&["analyze", "--out", s(&shared)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o1777);
+}

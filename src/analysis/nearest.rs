@@ -194,6 +194,11 @@ impl<'a> NeighbourSearch<'a> {
                 let mut visit = |cells: std::ops::Range<usize>| {
                     for c in cells {
                         for q in grid.points_of(c) {
+                            // k neighbours at distance 0 cannot be beaten: many firms on one
+                            // geocode must not make the search quadratic.
+                            if best.len() == k && best[k - 1] == 0.0 {
+                                return;
+                            }
                             if grid.order[q] as usize == i {
                                 continue;
                             }

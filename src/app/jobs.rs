@@ -210,3 +210,37 @@ pub fn load_zones(
         },
     )
 }
+
+/// A new dataset with these zones (e.g. the 15 slots filled from an official file) and the
+/// current firms.
+pub fn with_zones(
+    ctx: &egui::Context,
+    current: Arc<Dataset>,
+    zones: Vec<crate::model::Zone>,
+    source: String,
+) -> Job {
+    spawn("更新集聚区", "Updating zones", ctx, move |progress| {
+        progress(0.1, "indexing");
+        let mut report = current.zones_report.clone();
+        report.notes.push(format!("15 slots filled from {source}"));
+        let recent = super::state::RecentFile {
+            path: PathBuf::from(&report.file),
+            zones: true,
+            firm_options: Default::default(),
+            zone_options: Default::default(),
+        };
+        let data = Dataset::new(
+            zones,
+            report,
+            current.firms.clone(),
+            current.firms_report.clone(),
+            current.synthetic,
+            current.basemap.clone(),
+            current.generation + 1,
+        );
+        JobOutput::Loaded {
+            result: Ok(Box::new(data)),
+            recent,
+        }
+    })
+}

@@ -23,7 +23,7 @@ use crate::scene::{self, Lang, Scene, SceneInput, SceneSettings, Selection, View
 
 pub use export_dialog::{ExportDialog, ExtentChoice};
 pub use map_view::{MapView, Pick};
-pub use panels::{BottomTab, ImportDialog};
+pub use panels::{BottomTab, ImportDialog, SlotDialog};
 pub use state::{Dataset, Results, Settings};
 
 /// When the process started (set by `main`), to report the time to the first frame.
@@ -50,6 +50,10 @@ pub enum Command {
     Select(Pick),
     SetLang(Lang),
     ResetBundled,
+    /// Show these zones (the 15 slots filled from a file named by the string).
+    ApplyZones(Vec<crate::model::Zone>, String),
+    /// Write the current zones as GeoJSON.
+    SaveZones(PathBuf),
 }
 
 /// The application.
@@ -66,6 +70,10 @@ pub struct ClusterAtlasApp {
     pub show_policy: bool,
     /// The "open by path" box, when open.
     pub open_path: Option<String>,
+    /// The slot-matching table, when open.
+    pub slot_dialog: Option<SlotDialog>,
+    /// The "save zones as" box, when open.
+    pub save_zones_path: Option<String>,
     pub fit: FitTable,
     pub policy: Policy,
     scene: Option<Scene>,
@@ -143,6 +151,8 @@ impl ClusterAtlasApp {
             show_about: false,
             show_policy: false,
             open_path: None,
+            slot_dialog: None,
+            save_zones_path: None,
             fit,
             policy,
             scene: None,
@@ -437,6 +447,14 @@ impl ClusterAtlasApp {
                     };
                 }
                 Command::SetLang(l) => self.settings.scene.lang = l,
+                Command::ApplyZones(zones, source) => {
+                    if self.job.is_some() {
+                        deferred.push(Command::ApplyZones(zones, source));
+                    } else {
+                        self.job = Some(jobs::with_zones(ctx, self.data.clone(), zones, source));
+                    }
+                }
+                Command::SaveZones(path) => self.save_zones(&path),
                 Command::ResetBundled => match Dataset::bundled() {
                     Ok(mut d) => {
                         d.generation = self.data.generation + 1;
@@ -454,6 +472,30 @@ impl ClusterAtlasApp {
             }
         }
         self.commands.extend(deferred);
+    }
+
+    /// Writes the current zones as GeoJSON (atomically; never over a non-regular file).
+    fn save_zones(&mut self, path: &std::path::Path) {
+        let zones = self.data.zones.clone();
+        let result = crate::output::atomic_write(path, |w| {
+            crate::output::write_zones_geojson(w, &zones, "zones saved by cluster-atlas")
+        });
+        let text = match &result {
+            Ok(()) => format!(
+                "{}: {}",
+                self.tr("已保存集聚区", "Zones saved"),
+                path.display()
+            ),
+            Err(e) => format!(
+                "{} {}: {e}",
+                self.tr("无法保存", "Cannot save"),
+                path.display()
+            ),
+        };
+        self.messages.push(Message {
+            error: result.is_err(),
+            text,
+        });
     }
 
     /// The current view (fitted to the city before the first frame knows its size).

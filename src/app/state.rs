@@ -51,6 +51,8 @@ pub struct Settings {
     pub recent: Vec<RecentFile>,
     pub left_panel: bool,
     pub right_panel: bool,
+    /// The last slot matching the user applied: the zone file's name and the matches.
+    pub slot_matches: Option<(String, crate::data::slots::SlotMatches)>,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             recent: Vec::new(),
             left_panel: true,
             right_panel: true,
+            slot_matches: None,
         }
     }
 }

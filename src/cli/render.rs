@@ -79,6 +79,9 @@ pub struct RenderArgs {
 
 pub fn run(a: RenderArgs) -> Result<()> {
     let t0 = Instant::now();
+    if a.atlas && a.out.as_os_str() == "-" {
+        bail!("--out - (standard output) is for one picture; give --atlas a folder");
+    }
     if a.atlas && Format::from_path(&a.out).is_ok() {
         bail!(
             "with --atlas, --out is a folder for one page per zone (got the file name {}); \
@@ -121,6 +124,12 @@ pub fn run(a: RenderArgs) -> Result<()> {
     if !a.atlas {
         cluster_atlas::output::resolve_output_file(&a.out)?;
         if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if parent.exists() && !parent.is_dir() {
+                bail!(
+                    "{} is a file, not a folder: give --out a path inside a folder",
+                    parent.display()
+                );
+            }
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create the folder {}", parent.display()))?;
         }

@@ -100,8 +100,8 @@ fn parse_at(s: &str, crs: SourceCrs) -> Result<LonLat> {
     Ok(convert(LonLat::new(lon, lat), crs, SourceCrs::Wgs84))
 }
 
-fn load_weights(path: &PathBuf) -> Result<Weights> {
-    let text = std::fs::read_to_string(path)
+fn load_weights(path: &std::path::Path) -> Result<Weights> {
+    let text = cluster_atlas::data::read_small_text(path, 1 << 20)
         .with_context(|| format!("cannot read the weights file {}", path.display()))?;
     Weights::from_json(&text).map_err(|e| anyhow!("the weights file {}: {e}", path.display()))
 }

@@ -14,7 +14,7 @@ pub enum LoadError {
     #[error("the file is empty: {path}")]
     Empty { path: String },
     #[error(
-        "not valid JSON at line {line}, column {column} ({message}); check the file is complete GeoJSON: {path}"
+        "not valid JSON at line {line}, column {column} ({message}); check the file is complete: {path}"
     )]
     Json {
         path: String,

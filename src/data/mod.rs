@@ -126,9 +126,26 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
         path: path.display().to_string(),
         cause,
     };
+    let too_big = || {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "more than {} GB from a pipe, device or standard input; save the data to a \
+                 file first",
+                MAX_STREAM_BYTES >> 30
+            ),
+        ))
+    };
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut buf).map_err(io)?;
+        std::io::stdin()
+            .lock()
+            .take(MAX_STREAM_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        if buf.len() as u64 > MAX_STREAM_BYTES {
+            return Err(too_big());
+        }
         return Ok(FileBytes(FileBytesInner::Owned(buf)));
     }
     let mut file = std::fs::File::open(path).map_err(io)?;
@@ -154,8 +171,52 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
     } else {
         0
     });
-    file.read_to_end(&mut buf).map_err(io)?;
+    // A device such as /dev/zero never ends: streams are read up to a limit.
+    let limit = if meta.is_file() {
+        u64::MAX
+    } else {
+        MAX_STREAM_BYTES + 1
+    };
+    (&mut file).take(limit).read_to_end(&mut buf).map_err(io)?;
+    if !meta.is_file() && buf.len() as u64 > MAX_STREAM_BYTES {
+        return Err(too_big());
+    }
     Ok(FileBytes(FileBytesInner::Owned(buf)))
+}
+
+/// Largest input read from a pipe, device or standard input (files have no limit: they are
+/// memory-mapped).
+pub const MAX_STREAM_BYTES: u64 = 2 << 30;
+
+/// Reads a small text file (weights, fit table): at most `limit` bytes, from one open handle.
+pub fn read_small_text(path: &Path, limit: u64) -> Result<String, LoadError> {
+    use std::io::Read;
+    let io = |cause| LoadError::Io {
+        path: path.display().to_string(),
+        cause,
+    };
+    let mut buf = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    } else {
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    }
+    if buf.len() as u64 > limit {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("larger than {} KB; is this the right file?", limit >> 10),
+        )));
+    }
+    let text = decode_text(&buf, None, &path.display().to_string())?;
+    Ok(text.text.into_owned())
 }
 
 /// Reads a vector file of another format (Shapefile, GeoPackage, KML/KMZ) as WGS-84 features.

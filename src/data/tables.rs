@@ -38,9 +38,6 @@ pub fn policy_from_str(text: &str, path: &str) -> Result<Policy, LoadError> {
 
 /// Reads a fit table from a file.
 pub fn load_fit_table(path: &std::path::Path) -> Result<FitTable, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| LoadError::Io {
-        path: path.display().to_string(),
-        cause,
-    })?;
+    let text = super::read_small_text(path, 16 << 20)?;
     fit_table_from_str(&text, &path.display().to_string())
 }

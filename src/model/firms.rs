@@ -26,18 +26,26 @@ struct AttrChunk {
     buf: String,
     /// Byte offset of each row's first field in `buf`; one extra entry at the end.
     row_start: Vec<u64>,
-    /// End of each field, relative to its row's start; `n_cols` entries per row.
+    /// End of each field present, relative to its row's start (rows are ragged: missing
+    /// trailing fields are not stored, so memory follows the data, not the header's width).
     field_end: Vec<u32>,
+    /// Index of each row's first entry in `field_end`; one extra entry at the end.
+    field_start: Vec<u32>,
 }
 
 impl AttrChunk {
     fn with_capacity(rows: usize, bytes: usize, n_cols: usize) -> Self {
         let mut row_start = Vec::with_capacity(rows + 1);
         row_start.push(0);
+        let mut field_start = Vec::with_capacity(rows + 1);
+        field_start.push(0);
         Self {
             buf: String::with_capacity(bytes),
             row_start,
-            field_end: Vec::with_capacity(rows * n_cols),
+            // Every stored field but a row's first needs a delimiter byte, so the bytes bound
+            // the fields whatever the header's width.
+            field_end: Vec::with_capacity(rows.saturating_mul(n_cols).min(bytes / 2 + rows)),
+            field_start,
         }
     }
 
@@ -80,19 +88,23 @@ impl AttrTable {
             return;
         };
         let start = chunk.buf.len();
-        let mut taken = 0;
         for f in fields.into_iter().take(n) {
             chunk.buf.push_str(f);
             chunk
                 .field_end
                 .push(u32::try_from(chunk.buf.len() - start).unwrap_or(u32::MAX));
-            taken += 1;
         }
-        for _ in taken..n {
-            chunk
-                .field_end
-                .push(u32::try_from(chunk.buf.len() - start).unwrap_or(u32::MAX));
+        // Trailing empty fields need no storage.
+        let first = chunk.field_start.last().copied().unwrap_or(0) as usize;
+        while chunk.field_end.len() > first + 1
+            && chunk.field_end[chunk.field_end.len() - 1]
+                == chunk.field_end[chunk.field_end.len() - 2]
+        {
+            chunk.field_end.pop();
         }
+        chunk
+            .field_start
+            .push(u32::try_from(chunk.field_end.len()).unwrap_or(u32::MAX));
         chunk.row_start.push(chunk.buf.len() as u64);
         self.n_rows += 1;
     }
@@ -124,16 +136,47 @@ impl AttrTable {
             return "";
         };
         let r = row - self.chunk_first[k];
-        let start = chunk.row_start[r] as usize;
-        let ends = &chunk.field_end[r * n..r * n + n];
+        let (Some(&start), Some(&f0), Some(&f1)) = (
+            chunk.row_start.get(r),
+            chunk.field_start.get(r),
+            chunk.field_start.get(r + 1),
+        ) else {
+            return "";
+        };
+        let Some(ends) = chunk.field_end.get(f0 as usize..f1 as usize) else {
+            return "";
+        };
+        if col >= ends.len() {
+            return "";
+        }
         let b = if col == 0 { 0 } else { ends[col - 1] as usize };
         let e = ends[col] as usize;
+        let start = start as usize;
         chunk.buf.get(start + b..start + e).unwrap_or("")
     }
 
     /// All fields of a row.
     pub fn row(&self, row: usize) -> impl Iterator<Item = &str> + '_ {
         (0..self.headers.len()).map(move |c| self.get(row, c))
+    }
+
+    /// The fields a row stores (trailing empty ones are not stored).
+    fn stored_len(&self, row: usize) -> usize {
+        let k = if self.chunks.len() == 1 {
+            0
+        } else {
+            self.chunk_first
+                .partition_point(|f| *f <= row)
+                .saturating_sub(1)
+        };
+        let (Some(chunk), Some(first)) = (self.chunks.get(k), self.chunk_first.get(k)) else {
+            return 0;
+        };
+        let r = row.saturating_sub(*first);
+        match (chunk.field_start.get(r), chunk.field_start.get(r + 1)) {
+            (Some(a), Some(b)) => (b - a) as usize,
+            _ => 0,
+        }
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
@@ -145,7 +188,7 @@ impl AttrTable {
         let mut out = AttrTable::with_capacity(self.headers.clone(), self.n_rows(), 0);
         for (r, k) in keep.iter().enumerate() {
             if *k {
-                let fields: Vec<&str> = self.row(r).collect();
+                let fields: Vec<&str> = (0..self.stored_len(r)).map(|c| self.get(r, c)).collect();
                 out.push_row(fields);
             }
         }
@@ -235,5 +278,24 @@ mod tests {
         t.retain_rows(&[false, true, false, true]);
         assert_eq!(t.n_rows(), 2);
         assert_eq!(t.get(1, 0), "z");
+        assert_eq!(t.get(0, 1), "");
+    }
+
+    #[test]
+    fn a_wide_header_costs_memory_only_for_fields_present() {
+        let headers: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
+        let mut t = AttrTable::with_capacity(headers, 100_000, 1_000_000);
+        for i in 0..1000 {
+            let id = format!("A{i}");
+            t.push_row([id.as_str(), "name", ""]);
+        }
+        assert_eq!(t.get(999, 0), "A999");
+        assert_eq!(t.get(999, 1), "name");
+        assert_eq!(t.get(999, 500_000), "");
+        let stored: usize = t.chunks.iter().map(|c| c.field_end.capacity()).sum();
+        assert!(
+            stored < 2_000_000,
+            "{stored} field slots for 1000 short rows"
+        );
     }
 }

@@ -130,7 +130,7 @@ impl ZoneGeometry {
 }
 
 /// One industry-cluster zone (or an unidentified slot).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Zone {
     pub id: String,
     pub name_zh: Option<String>,

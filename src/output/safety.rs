@@ -190,8 +190,19 @@ impl ResultSet {
     /// Prepares a result set for `target`, whose file names will be `names`. `inputs` must not
     /// be inside the target (they would be replaced).
     pub fn create(target: &Path, names: &[&str], inputs: &[&Path]) -> io::Result<Self> {
+        if target.as_os_str() == "-" {
+            return Err(invalid(
+                "--out - (standard output) is for single files; give a folder for the results"
+                    .into(),
+            ));
+        }
         let target = match std::fs::symlink_metadata(target) {
-            Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(target)?,
+            Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(target).map_err(|_| {
+                invalid(format!(
+                    "--out {} is a symbolic link to nothing; give a folder",
+                    target.display()
+                ))
+            })?,
             _ => target.to_path_buf(),
         };
         if let Ok(meta) = std::fs::metadata(&target) {
@@ -294,6 +305,10 @@ impl ResultSet {
             .unwrap_or(Path::new("."))
             .to_path_buf();
         let result = if self.target.exists() {
+            // The new folder keeps the old one's permissions (e.g. a shared, sticky folder).
+            if let Ok(m) = std::fs::metadata(&self.target) {
+                let _ = std::fs::set_permissions(&self.staging, m.permissions());
+            }
             swap_dirs(&self.staging, &self.target).map(|()| {
                 // The staging path now holds the old set.
                 let _ = std::fs::remove_dir_all(&self.staging);

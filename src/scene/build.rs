@@ -76,6 +76,11 @@ pub fn short_zone_name(z: &Zone, chinese: bool) -> String {
     s.trim().to_string()
 }
 
+/// Largest polygon extent that is filled (triangulated), plane metres.
+const MAX_FILL_EXTENT_M: f64 = 2_000_000.0;
+/// Most vertices of a polygon that is filled.
+const MAX_FILL_VERTICES: usize = 500_000;
+
 fn polygon_from_rings(
     rings: &[Vec<geo::Coord<f64>>],
     fill: Rgba,
@@ -83,18 +88,46 @@ fn polygon_from_rings(
 ) -> Option<PolygonItem> {
     let mut it = rings.iter();
     let outer = it.next()?;
-    let poly = geo::Polygon::new(
-        geo::LineString::new(outer.clone()),
-        it.map(|r| geo::LineString::new(r.clone())).collect(),
-    );
-    let raw = poly.earcut_triangles_raw();
+    if rings
+        .iter()
+        .flatten()
+        .any(|c| !(c.x.is_finite() && c.y.is_finite()))
+    {
+        return None;
+    }
+    let (lo, hi) = bounds_of(
+        outer
+            .iter()
+            .map(|c| Xy::new(c.x, c.y))
+            .collect::<Vec<_>>()
+            .iter(),
+    )?;
+    let n_vertices: usize = rings.iter().map(Vec::len).sum();
+    // A polygon spanning thousands of kilometres on a city's plane (e.g. a ring around the
+    // dateline) or with millions of vertices is outlined, not filled: triangulating it could
+    // take minutes.
+    let fillable =
+        (hi.x - lo.x).max(hi.y - lo.y) <= MAX_FILL_EXTENT_M && n_vertices <= MAX_FILL_VERTICES;
+    let (vertices, triangles) = if fillable {
+        let raw = geo::Polygon::new(
+            geo::LineString::new(outer.clone()),
+            it.map(|r| geo::LineString::new(r.clone())).collect(),
+        )
+        .earcut_triangles_raw();
+        (
+            raw.vertices.iter().map(|v| Xy::new(v[0], v[1])).collect(),
+            raw.triangle_indices.iter().map(|i| *i as u32).collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Some(PolygonItem {
         rings: rings
             .iter()
             .map(|r| r.iter().map(|c| Xy::new(c.x, c.y)).collect())
             .collect(),
-        vertices: raw.vertices.iter().map(|v| Xy::new(v[0], v[1])).collect(),
-        triangles: raw.triangle_indices.iter().map(|i| *i as u32).collect(),
+        vertices,
+        triangles,
         fill,
         stroke,
     })

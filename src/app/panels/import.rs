@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::app::state::Settings;
 use crate::app::{ClusterAtlasApp, Command};
+use crate::data::formats::{self, Format};
 use crate::data::{FirmLoadOptions, ZoneLoadOptions, decode_text};
 use crate::model::SourceCrs;
 
@@ -17,29 +18,27 @@ pub struct Preview {
 /// An open import dialog.
 pub struct ImportDialog {
     pub path: PathBuf,
+    /// The file's format (from its extension).
+    pub format: Option<Format>,
     /// Load as zones (GeoJSON polygons/points) rather than firms.
     pub zones: bool,
     pub firm_opts: FirmLoadOptions,
     pub zone_opts: ZoneLoadOptions,
     pub preview: Result<Preview, String>,
+    /// Layers of a GeoPackage or Shapefiles of a `.zip`, sheets of a workbook.
+    pub choices: Vec<String>,
+    /// The coordinate system the file names (.prj, GeoPackage SRS, GeoJSON crs), if any.
+    pub detected_crs: Option<String>,
+    /// The EPSG code typed for "other system".
+    pub epsg_text: String,
 }
 
-fn preview(path: &PathBuf) -> Result<Preview, String> {
-    use std::io::Read;
-    let mut buf = vec![0u8; 64 * 1024];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut buf))
-        .map_err(|e| format!("{e}: {}", path.display()))?;
-    buf.truncate(n);
-    // Cut at the last full line so a multi-byte character is not split.
-    if let Some(p) = buf.iter().rposition(|b| *b == b'\n') {
-        buf.truncate(p + 1);
-    }
-    let text = decode_text(&buf, None, &path.display().to_string()).map_err(|e| e.to_string())?;
+/// The first rows of a delimited text for the preview.
+fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
     let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(crate::data::sniff_delimiter_for_preview(&text.text))
+        .delimiter(crate::data::sniff_delimiter_for_preview(text))
         .flexible(true)
-        .from_reader(text.text.as_bytes());
+        .from_reader(text.as_bytes());
     let headers = rdr
         .headers()
         .map_err(|e| e.to_string())?
@@ -55,48 +54,176 @@ fn preview(path: &PathBuf) -> Result<Preview, String> {
     Ok(Preview {
         headers,
         rows,
-        encoding: text.encoding.to_string(),
+        encoding: encoding.to_string(),
     })
+}
+
+fn preview(path: &PathBuf) -> Result<Preview, String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .map_err(|e| format!("{e}: {}", path.display()))?;
+    buf.truncate(n);
+    // Cut at the last full line so a multi-byte character is not split.
+    if let Some(p) = buf.iter().rposition(|b| *b == b'\n') {
+        buf.truncate(p + 1);
+    }
+    let text = decode_text(&buf, None, &path.display().to_string()).map_err(|e| e.to_string())?;
+    preview_text(&text.text, text.encoding)
+}
+
+/// A workbook sheet's first rows (after its title rows).
+fn preview_sheet(path: &PathBuf, sheet: Option<&str>) -> (Result<Preview, String>, Vec<String>) {
+    let name = path.display().to_string();
+    match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| formats::sheet::read(&b, &name, sheet).map_err(|e| e.to_string()))
+    {
+        Ok(t) => {
+            let note = format!("sheet '{}', header on row {}", t.sheet, t.header_row);
+            (preview_text(&t.csv, &note), t.sheets)
+        }
+        Err(e) => (Err(e), Vec::new()),
+    }
+}
+
+/// Whether a vector file holds polygons (zones) rather than points (firms), cheaply: the
+/// Shapefile header's shape type, the GeoPackage layer's geometry type, the KML's first
+/// geometry element.
+fn holds_polygons(path: &PathBuf, format: Format) -> bool {
+    use std::io::Read;
+    let head = |n: usize| -> Vec<u8> {
+        let mut buf = vec![0u8; n];
+        let got = std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut buf))
+            .unwrap_or(0);
+        buf.truncate(got);
+        buf
+    };
+    match format {
+        Format::Shapefile => {
+            let shp = path.with_extension("shp");
+            let mut buf = [0u8; 36];
+            let ok = std::fs::File::open(&shp)
+                .and_then(|mut f| f.read_exact(&mut buf))
+                .is_ok();
+            !ok || !matches!(buf[32], 1 | 8 | 11 | 18 | 21 | 28)
+        }
+        Format::GeoPackage => formats::gpkg::layers(path)
+            .map(|l| {
+                l.iter()
+                    .any(|x| x.geometry_type.to_ascii_uppercase().contains("POLYGON"))
+            })
+            .unwrap_or(true),
+        Format::Kml => {
+            let t = String::from_utf8_lossy(&head(1 << 20)).to_string();
+            match (t.find("<Polygon"), t.find("<Point")) {
+                (Some(a), Some(b)) => a < b,
+                (None, Some(_)) => false,
+                _ => true,
+            }
+        }
+        Format::GeoJson => std::fs::read_to_string(path)
+            .map(|t| {
+                t.contains("Polygon")
+                    || t.contains("\"geometry\": null")
+                    || t.contains("\"geometry\":null")
+            })
+            .unwrap_or(true),
+        Format::Csv | Format::Sheet => false,
+        Format::ShapefileZip | Format::Kmz => true,
+    }
+}
+
+/// The system a vector file names, for the dialog.
+fn detected_crs(path: &PathBuf, format: Format) -> Option<String> {
+    match format {
+        Format::Shapefile => {
+            let prj = std::fs::read_to_string(path.with_extension("prj")).ok()?;
+            Some(match crate::crs::from_wkt(&prj) {
+                Ok(t) if t.code > 0 => format!("EPSG:{} ({})", t.code, t.name),
+                Ok(t) => t.name,
+                Err(e) => e.to_string(),
+            })
+        }
+        Format::GeoPackage => {
+            let l = formats::gpkg::layers(path).ok()?;
+            Some(format!("SRS {}", l.first()?.srs_id))
+        }
+        Format::GeoJson => {
+            let t = std::fs::read_to_string(path).ok()?;
+            let at = t.find("EPSG")?;
+            let code = crate::crs::code_from_urn(&t[at..(at + 16).min(t.len())])?;
+            Some(format!("EPSG:{code}"))
+        }
+        Format::Kml | Format::Kmz => Some("WGS-84 (KML)".into()),
+        _ => None,
+    }
 }
 
 impl ImportDialog {
     pub fn new(path: PathBuf, settings: &Settings) -> Self {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        let is_json = matches!(ext.as_str(), "geojson" | "json");
-        // A GeoJSON of polygons is a zone file; of points, a firm file.
-        let zones = is_json
-            && std::fs::read_to_string(&path)
-                .map(|t| {
-                    t.contains("Polygon")
-                        || t.contains("\"geometry\": null")
-                        || t.contains("\"geometry\":null")
-                })
-                .unwrap_or(true);
+        let format = Format::of_path(&path).or_else(|| {
+            let start = std::fs::read(&path)
+                .ok()
+                .map(|b| b.iter().take(64).copied().collect::<Vec<u8>>());
+            start
+                .filter(|b| b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{'))
+                .map(|_| Format::GeoJson)
+        });
+        let zones = format.is_some_and(|f| holds_polygons(&path, f));
         let last = settings
             .recent
             .iter()
-            .find(|r| !r.zones)
+            .find(|r| !r.zones && r.path == path)
+            .or_else(|| settings.recent.iter().find(|r| !r.zones))
             .map(|r| r.firm_options.clone())
+            .unwrap_or_default();
+        let last_zone = settings
+            .recent
+            .iter()
+            .find(|r| r.zones && r.path == path)
+            .map(|r| r.zone_options.clone())
             .unwrap_or_default();
         let firm_opts = FirmLoadOptions {
             crs: last.crs,
             ..Default::default()
         };
-        let preview = if is_json {
-            Err(String::new())
-        } else {
-            preview(&path)
+        let mut choices = Vec::new();
+        let preview = match format {
+            Some(Format::Sheet) => {
+                let (p, sheets) = preview_sheet(&path, None);
+                choices = sheets;
+                p
+            }
+            Some(Format::Csv) | None => preview(&path),
+            Some(Format::GeoPackage) => {
+                choices = formats::gpkg::layers(&path)
+                    .map(|l| l.into_iter().map(|x| x.table).collect())
+                    .unwrap_or_default();
+                Err(String::new())
+            }
+            Some(Format::ShapefileZip) => {
+                choices = std::fs::read(&path)
+                    .ok()
+                    .and_then(|b| formats::shp::shapefiles_in_zip(&b, "").ok())
+                    .unwrap_or_default();
+                Err(String::new())
+            }
+            _ => Err(String::new()),
         };
+        let detected_crs = format.and_then(|f| detected_crs(&path, f));
         Self {
             path,
+            format,
             zones,
             firm_opts,
-            zone_opts: ZoneLoadOptions::default(),
+            zone_opts: last_zone,
             preview,
+            choices,
+            detected_crs,
+            epsg_text: String::new(),
         }
     }
 }
@@ -132,13 +259,62 @@ impl ClusterAtlasApp {
                 ui.radio_value(&mut d.zones, false, self.tr("企业（点）", "Firms (points)"));
                 ui.radio_value(&mut d.zones, true, self.tr("集聚区（多边形或点）", "Zones (polygons or points)"));
             });
+            if let Some(f) = d.format {
+                ui.small(format!("{}: {}", self.tr("格式", "Format"), f.name()));
+            }
             let crs = if d.zones { &mut d.zone_opts.crs } else { &mut d.firm_opts.crs };
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(if zh { "坐标系" } else { "Coordinate system" });
                 for c in SourceCrs::ALL {
                     ui.radio_value(crs, c, crs_label(c, zh));
                 }
+                ui.radio_value(crs, SourceCrs::Epsg(4490), crs_label(SourceCrs::Epsg(4490), zh));
+                ui.label("EPSG:");
+                let edit = ui.add(egui::TextEdit::singleline(&mut d.epsg_text).desired_width(60.0).hint_text("4547"));
+                if edit.changed()
+                    && let Ok(code) = d.epsg_text.trim().parse::<u32>()
+                {
+                    *crs = SourceCrs::Epsg(code);
+                }
             });
+            if let Some(det) = &d.detected_crs {
+                ui.small(format!(
+                    "{}: {det}",
+                    self.tr("文件自带的坐标系（选 WGS-84 时采用）", "System named in the file (used when WGS-84 is chosen)")
+                ));
+            }
+            if let SourceCrs::Epsg(code) = *crs
+                && let Err(e) = crate::crs::Reader::new(*crs)
+            {
+                ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), format!("EPSG:{code}: {e}"));
+            }
+            if !d.choices.is_empty() {
+                let is_sheet = d.format == Some(Format::Sheet);
+                let label = if is_sheet { self.tr("工作表", "Sheet") } else { self.tr("图层", "Layer") };
+                let current = if is_sheet { d.firm_opts.sheet.clone() } else if d.zones { d.zone_opts.layer.clone() } else { d.firm_opts.layer.clone() };
+                let mut chosen = current.clone();
+                ui.horizontal(|ui| {
+                    ui.label(&label);
+                    egui::ComboBox::from_id_salt("import-layer")
+                        .selected_text(chosen.clone().unwrap_or_else(|| self.tr("（第一个）", "(first)")))
+                        .show_ui(ui, |ui| {
+                            for c in &d.choices {
+                                ui.selectable_value(&mut chosen, Some(c.clone()), c);
+                            }
+                        });
+                });
+                if chosen != current {
+                    if is_sheet {
+                        d.firm_opts.sheet = chosen.clone();
+                        let (p, _) = preview_sheet(&d.path, chosen.as_deref());
+                        d.preview = p;
+                    } else if d.zones {
+                        d.zone_opts.layer = chosen;
+                    } else {
+                        d.firm_opts.layer = chosen;
+                    }
+                }
+            }
             ui.small(self.tr("高德 / 腾讯导出的坐标是 GCJ-02，百度是 BD-09；选错会偏移约 500 米。", "Amap/Tencent exports are GCJ-02, Baidu BD-09; the wrong choice shifts points by about 500 m."));
             if d.zones {
                 ui.horizontal(|ui| {

@@ -4,10 +4,12 @@
 mod import;
 mod inspector;
 mod left;
+mod slots;
 mod tables;
 mod top;
 
 pub use import::ImportDialog;
+pub use slots::SlotDialog;
 
 /// Tabs of the bottom panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

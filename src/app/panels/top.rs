@@ -11,7 +11,7 @@ impl ClusterAtlasApp {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button(self.tr("文件", "File"), |ui| {
                     if ui.button(self.tr("打开企业文件…", "Open firms…")).clicked() {
-                        if let Some(p) = pick_file(&["csv", "tsv", "txt", "geojson", "json"]) {
+                        if let Some(p) = pick_file(FIRM_EXTENSIONS) {
                             self.push(Command::OpenImport(p));
                         }
                         ui.close();
@@ -20,7 +20,7 @@ impl ClusterAtlasApp {
                         .button(self.tr("打开集聚区文件…", "Open zones…"))
                         .clicked()
                     {
-                        if let Some(p) = pick_file(&["geojson", "json"]) {
+                        if let Some(p) = pick_file(ZONE_EXTENSIONS) {
                             self.push(Command::OpenImport(p));
                         }
                         ui.close();
@@ -59,6 +59,20 @@ impl ClusterAtlasApp {
                             }
                         }
                     });
+                    if ui
+                        .button(self.tr("匹配到 15 个集聚区编号…", "Match zones to the 15 slots…"))
+                        .clicked()
+                    {
+                        self.open_slot_dialog();
+                        ui.close();
+                    }
+                    if ui
+                        .button(self.tr("集聚区另存为…", "Save zones as…"))
+                        .clicked()
+                    {
+                        self.save_zones_path = Some(String::new());
+                        ui.close();
+                    }
                     if ui.button(self.tr("导出地图…", "Export map…")).clicked() {
                         self.export = Some(crate::app::ExportDialog::new(self.lang()));
                         ui.close();
@@ -326,7 +340,7 @@ impl ClusterAtlasApp {
             let mut open = true;
             let mut go = false;
             egui::Window::new(self.tr("按路径打开", "Open by path")).open(&mut open).show(ctx, |ui| {
-                ui.label(self.tr("文件路径（CSV、TSV、TXT、GeoJSON）；也可把文件拖到窗口上。", "File path (CSV, TSV, TXT, GeoJSON); you can also drop a file on the window."));
+                ui.label(self.tr("文件路径（CSV、Excel、GeoJSON、Shapefile、GeoPackage、KML）；也可把文件拖到窗口上。", "File path (CSV, Excel, GeoJSON, Shapefile, GeoPackage, KML); you can also drop a file on the window."));
                 let r = ui.add(egui::TextEdit::singleline(&mut path).desired_width(420.0).hint_text("/path/to/firms.csv"));
                 if ui.button(self.tr("打开", "Open")).clicked() || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
                     go = true;
@@ -347,6 +361,12 @@ impl ClusterAtlasApp {
         }
         if let Some(dialog) = self.import.take() {
             self.import = self.import_window(ctx, dialog);
+        }
+        if let Some(dialog) = self.slot_dialog.take() {
+            self.slot_dialog = self.slot_window(ctx, dialog);
+        }
+        if let Some(path) = self.save_zones_path.take() {
+            self.save_zones_path = self.save_zones_window(ctx, path);
         }
         if let Some(dialog) = self.export.take() {
             self.export = self.export_window(ctx, dialog);
@@ -417,6 +437,14 @@ impl ClusterAtlasApp {
         ui.small(self.tr("来源：深工信人大函〔2019〕57号（2019-06-03）；个人姓名与电话已略去。", "Source: letter 深工信人大函〔2019〕57号 (2019-06-03); personal names and phone numbers left out."));
     }
 }
+
+/// Files the firm loader reads.
+const FIRM_EXTENSIONS: &[&str] = &[
+    "csv", "tsv", "txt", "xlsx", "xls", "xlsm", "ods", "geojson", "json", "shp", "zip", "gpkg",
+    "kml", "kmz",
+];
+/// Files the zone loader reads.
+const ZONE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "zip", "gpkg", "kml", "kmz"];
 
 /// A native file dialog (needs a desktop portal or zenity; returns None when unavailable).
 fn pick_file(exts: &[&str]) -> Option<std::path::PathBuf> {

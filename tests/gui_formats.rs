@@ -1,0 +1,118 @@
+//! The window with planners' files: the import dialog recognises Shapefiles, GeoPackages and
+//! workbooks (format, system, layers, sheets), and an official zone file fills the 15 slots
+//! through the matching table, which saves and loads back.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use cluster_atlas::app::{ClusterAtlasApp, Command, ImportDialog, Settings};
+use cluster_atlas::model::GeometryQuality;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/formats")
+        .join(name)
+}
+
+fn wait_idle(h: &mut Harness<'static, ClusterAtlasApp>) {
+    let t0 = Instant::now();
+    loop {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "job did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(3);
+}
+
+fn harness() -> Harness<'static, ClusterAtlasApp> {
+    let mut s = Settings::default();
+    s.scene.lang = cluster_atlas::scene::Lang::En;
+    let app = ClusterAtlasApp::new(Some(s), Vec::new());
+    let mut h = Harness::builder()
+        .with_size([1366.0, 768.0])
+        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
+    wait_idle(&mut h);
+    h
+}
+
+#[test]
+fn the_import_dialog_recognises_each_format() {
+    let s = Settings::default();
+    let shp = ImportDialog::new(fixture("zones_gk114.shp"), &s);
+    assert!(shp.zones, "a polygon Shapefile opens as zones");
+    assert!(
+        shp.detected_crs.as_deref().unwrap_or("").contains("4547"),
+        "{:?}",
+        shp.detected_crs
+    );
+    let gpkg = ImportDialog::new(fixture("firms_4490.gpkg"), &s);
+    assert!(!gpkg.zones, "a point GeoPackage opens as firms");
+    assert_eq!(gpkg.choices, vec!["firms".to_string()]);
+    let xlsx = ImportDialog::new(fixture("firms_gcj02.xlsx"), &s);
+    assert!(!xlsx.zones);
+    assert_eq!(xlsx.choices.len(), 2);
+    let p = xlsx.preview.as_ref().unwrap();
+    assert!(p.headers.iter().any(|h| h == "经度"), "{:?}", p.headers);
+    assert!(p.encoding.contains("row 3"), "{}", p.encoding);
+    let kml = ImportDialog::new(fixture("zones.kml"), &s);
+    assert!(kml.zones);
+}
+
+#[test]
+fn an_official_file_fills_the_slots_through_the_table_and_saves() {
+    let dir = common::temp_dir("gui-slots");
+    let official = dir.join("official.geojson");
+    std::fs::write(
+        &official,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"编号":"A1","名称":"深圳市龙华高新区"},"geometry":{"type":"Polygon","coordinates":[[[114.05,22.67],[114.09,22.67],[114.09,22.70],[114.05,22.70],[114.05,22.67]]]}},
+{"type":"Feature","properties":{"编号":"A3","名称":"坪山聚龙山"},"geometry":{"type":"Polygon","coordinates":[[[114.33,22.69],[114.36,22.69],[114.36,22.71],[114.33,22.71],[114.33,22.69]]]}}]}"#,
+    )
+    .unwrap();
+    let mut h = harness();
+    h.state_mut()
+        .push(Command::LoadZones(official.clone(), Default::default()));
+    wait_idle(&mut h);
+    assert_eq!(h.state().data.zones.len(), 2);
+    h.state_mut().open_slot_dialog();
+    h.run_steps(2);
+    {
+        let d = h.state().slot_dialog.as_ref().expect("the table opens");
+        assert_eq!(d.matches.slots.len(), 15);
+        assert_eq!(d.matches.slots[2].feature, Some(0), "Z03 ← A1 proposed");
+        assert_eq!(d.matches.slots[8].feature, None);
+    }
+    // The user adds Z09 ← A3 (the table's combo box sets it this way).
+    h.state_mut().slot_dialog.as_mut().unwrap().set(8, Some(1));
+    h.run_steps(2);
+    h.get_by_label("Apply the matches").click();
+    h.run_steps(2);
+    wait_idle(&mut h);
+    let zones = &h.state().data.zones;
+    assert_eq!(zones.len(), 15);
+    assert_eq!(zones[2].quality, GeometryQuality::FromFile);
+    assert_eq!(zones[8].quality, GeometryQuality::FromFile);
+    assert_eq!(zones[0].quality, GeometryQuality::ApproximatePoint);
+    assert!(
+        h.state().settings.slot_matches.is_some(),
+        "the match is kept"
+    );
+    // Save zones as … and load the file back: the same 15 slots.
+    let out = dir.join("completed.geojson");
+    h.state_mut().push(Command::SaveZones(out.clone()));
+    h.run_steps(2);
+    let back = cluster_atlas::data::load_zones(&out, &Default::default())
+        .unwrap()
+        .zones;
+    assert_eq!(back.len(), 15);
+    assert_eq!(back[2].quality, GeometryQuality::FromFile);
+    assert_eq!(back[2].geometry, h.state().data.zones[2].geometry);
+}
