@@ -32,6 +32,17 @@ fn wait_idle(h: &mut Harness<'static, ClusterAtlasApp>) {
     h.run_steps(3);
 }
 
+/// Saves a screenshot when CLUSTER_ATLAS_SCREENSHOTS names a folder (for looking at the
+/// window by eye; not an assertion).
+fn screenshot(h: &mut Harness<'static, ClusterAtlasApp>, name: &str) {
+    if let Ok(dir) = std::env::var("CLUSTER_ATLAS_SCREENSHOTS")
+        && let Ok(img) = h.render()
+    {
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = img.save(std::path::Path::new(&dir).join(format!("{name}.png")));
+    }
+}
+
 fn harness() -> Harness<'static, ClusterAtlasApp> {
     let mut s = Settings::default();
     s.scene.lang = cluster_atlas::scene::Lang::En;
@@ -41,6 +52,22 @@ fn harness() -> Harness<'static, ClusterAtlasApp> {
         .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
     wait_idle(&mut h);
     h
+}
+
+#[test]
+fn the_import_dialog_shows_a_workbook() {
+    let mut h = harness();
+    h.state_mut()
+        .push(Command::OpenImport(fixture("firms_gcj02.xlsx")));
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("firms_gcj02.xlsx").is_some());
+    screenshot(&mut h, "import_xlsx");
+    h.state_mut().import = None;
+    h.state_mut()
+        .push(Command::OpenImport(fixture("zones_gk114.shp")));
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("EPSG:4547").is_some());
+    screenshot(&mut h, "import_shp");
 }
 
 #[test]
@@ -90,6 +117,7 @@ fn an_official_file_fills_the_slots_through_the_table_and_saves() {
         assert_eq!(d.matches.slots[2].feature, Some(0), "Z03 ← A1 proposed");
         assert_eq!(d.matches.slots[8].feature, None);
     }
+    screenshot(&mut h, "slot_table");
     // The user adds Z09 ← A3 (the table's combo box sets it this way).
     h.state_mut().slot_dialog.as_mut().unwrap().set(8, Some(1));
     h.run_steps(2);
@@ -105,6 +133,9 @@ fn an_official_file_fills_the_slots_through_the_table_and_saves() {
         h.state().settings.slot_matches.is_some(),
         "the match is kept"
     );
+    h.state_mut().push(Command::ZoomToZone(2));
+    h.run_steps(4);
+    screenshot(&mut h, "slot_applied");
     // Save zones as … and load the file back: the same 15 slots.
     let out = dir.join("completed.geojson");
     h.state_mut().push(Command::SaveZones(out.clone()));

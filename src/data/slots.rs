@@ -166,6 +166,25 @@ pub fn fill(slots: &[Zone], file: &[Zone], matches: &SlotMatches, file_name: &st
             }
             z.sources
                 .insert(0, format!("geometry from {file_name} (feature {})", f.id));
+            // The research file's notes on how the approximate geometry was made no longer
+            // apply.
+            for k in [
+                "geometry_note",
+                "footprint_radius_m",
+                "centre_lon",
+                "centre_lat",
+                "centre_method",
+                "centre_confidence_m",
+            ] {
+                z.properties.remove(k);
+            }
+            z.properties.insert(
+                "geometry_note".into(),
+                serde_json::Value::String(format!(
+                    "boundary from {file_name} (feature {}), matched to this slot by name",
+                    f.id
+                )),
+            );
             z.properties.insert(
                 "geometry_source".into(),
                 serde_json::Value::String(format!("{file_name}#{}", f.id)),

@@ -360,7 +360,7 @@ impl ClusterAtlasApp {
                     "默认不载入这类点（多为地理编码错误），并在载入报告中逐条列出。",
                     "By default such rows (usually failed geocodes) are left out and listed in the load report.",
                 ));
-                ui.small(format!("{}: {}", self.tr("编码", "Encoding"), p.encoding));
+                ui.small(format!("{}: {}", self.tr("读取方式", "Read as"), p.encoding));
                 egui::ScrollArea::horizontal().show(ui, |ui| {
                     egui::Grid::new("import-preview").striped(true).show(ui, |ui| {
                         for h in &p.headers {

@@ -89,10 +89,11 @@ impl ClusterAtlasApp {
         let zh = self.lang().chinese();
         let (mut open, mut apply) = (true, false);
         let none = self.tr("—（不匹配）", "— (none)");
+        let screen = ctx.content_rect();
         egui::Window::new(self.tr("匹配到 15 个集聚区编号", "Match to the 15 zone slots"))
             .open(&mut open)
-            .default_width(720.0)
-            .max_height(ctx.content_rect().height() * 0.8)
+            .default_width(700.0_f32.min(screen.width() * 0.9))
+            .max_height(screen.height() * 0.85)
             .show(ctx, |ui| {
                 ui.label(format!(
                     "{} {}",
@@ -102,8 +103,10 @@ impl ClusterAtlasApp {
                     ),
                     d.file_name
                 ));
-                egui::ScrollArea::vertical()
-                    .max_height(420.0)
+                let list_h = (ui.available_height() - 70.0).clamp(120.0, 460.0);
+                egui::ScrollArea::both()
+                    .max_height(list_h)
+                    .auto_shrink([false, true])
                     .show(ui, |ui| {
                         egui::Grid::new("slot-grid")
                             .striped(true)
@@ -116,7 +119,15 @@ impl ClusterAtlasApp {
                                 for si in 0..d.slots.len() {
                                     let slot = &d.slots[si];
                                     ui.label(&slot.id);
-                                    ui.label(slot.display_name(zh));
+                                    let full = slot.display_name(zh);
+                                    let short: String =
+                                        full.chars().take(if zh { 16 } else { 34 }).collect();
+                                    let shown = if short.len() < full.len() {
+                                        format!("{short}…")
+                                    } else {
+                                        short
+                                    };
+                                    ui.label(shown).on_hover_text(full);
                                     let current = d.matches.slots.get(si).and_then(|m| m.feature);
                                     let text = |f: Option<usize>| match f
                                         .and_then(|f| d.file_zones.get(f))
@@ -129,7 +140,7 @@ impl ClusterAtlasApp {
                                         d.matches.slots.get(si).map(|m| m.score).unwrap_or(0.0);
                                     ui.horizontal(|ui| {
                                         egui::ComboBox::from_id_salt(("slot", si))
-                                            .width(300.0)
+                                            .width(240.0)
                                             .selected_text(text(current))
                                             .show_ui(ui, |ui| {
                                                 ui.selectable_value(
