@@ -249,7 +249,21 @@ pub fn load_firms_csv_bytes(
     path: &str,
     opts: &FirmLoadOptions,
 ) -> Result<LoadedFirms, LoadError> {
-    load_csv_chunked(bytes, path, opts, rayon::current_num_threads() * 4)
+    load_firms_csv_releasing(bytes, path, opts, &|_| {})
+}
+
+/// [`load_firms_csv_bytes`] that calls `release` on each part of `bytes` once it has been
+/// read, so a memory-mapped file's pages can be dropped as the parse goes (a 3 GB file then
+/// needs about its attribute columns in memory, not the file and a copy).
+pub fn load_firms_csv_releasing(
+    bytes: &[u8],
+    path: &str,
+    opts: &FirmLoadOptions,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Result<LoadedFirms, LoadError> {
+    // Chunks of at most 64 MB, so few pages are held at once on large files.
+    let n = (rayon::current_num_threads() * 4).max(bytes.len() / (64 << 20));
+    load_csv_chunked(bytes, path, opts, n, release)
 }
 
 /// The loader with an explicit number of chunks parsed in parallel (1 = sequential).
@@ -258,6 +272,7 @@ fn load_csv_chunked(
     path: &str,
     opts: &FirmLoadOptions,
     n_chunks: usize,
+    release: &(dyn Fn(&[u8]) + Sync),
 ) -> Result<LoadedFirms, LoadError> {
     let decoded = decode_text(bytes, opts.encoding.as_deref(), path)?;
     let text: &str = &decoded.text;
@@ -328,6 +343,7 @@ fn load_csv_chunked(
     let header_lines = reader.position().line().saturating_sub(1);
     let body = &text[body_start..];
     let chunks = split_chunks(body, n_chunks);
+    release(body.as_bytes());
     let reader = super::reader_for(None, opts.crs, path)?;
     report.crs_used = Some(reader.label());
     let ctx = ChunkCtx {
@@ -343,6 +359,7 @@ fn load_csv_chunked(
             .par_iter()
             .map(|(start, end, first_line)| {
                 let part = parse_chunk(&body[*start..*end], header_lines + first_line, &ctx);
+                release(&body.as_bytes()[*start..*end]);
                 (*start, *end, part)
             })
             .collect()
@@ -960,10 +977,22 @@ mod tests {
             }
         }
         assert!(text.len() > 4 << 20);
-        let a =
-            load_csv_chunked(text.as_bytes(), "big.csv", &FirmLoadOptions::default(), 1).unwrap();
-        let b =
-            load_csv_chunked(text.as_bytes(), "big.csv", &FirmLoadOptions::default(), 16).unwrap();
+        let a = load_csv_chunked(
+            text.as_bytes(),
+            "big.csv",
+            &FirmLoadOptions::default(),
+            1,
+            &|_| {},
+        )
+        .unwrap();
+        let b = load_csv_chunked(
+            text.as_bytes(),
+            "big.csv",
+            &FirmLoadOptions::default(),
+            16,
+            &|_| {},
+        )
+        .unwrap();
         assert_eq!(a.firms.len(), b.firms.len());
         assert_eq!(a.firms.lonlat, b.firms.lonlat);
         for i in (0..a.firms.len()).step_by(977) {

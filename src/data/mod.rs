@@ -117,6 +117,41 @@ impl std::ops::Deref for FileBytes {
     }
 }
 
+impl FileBytes {
+    /// Lets the OS drop the pages of `part` (a slice of these bytes) from memory: they are
+    /// read again from the file if touched. Does nothing for bytes held in memory.
+    pub fn release(&self, part: &[u8]) {
+        #[cfg(unix)]
+        if let FileBytesInner::Mapped(m) = &self.0 {
+            let base = m.as_ptr() as usize;
+            let start = part.as_ptr() as usize;
+            if start >= base && start + part.len() <= base + m.len() && !part.is_empty() {
+                // SAFETY: a read-only shared file mapping; dropped pages are re-read from the
+                // unchanged file, so every reference sees the same bytes.
+                let _ = unsafe {
+                    m.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start - base,
+                        part.len(),
+                    )
+                };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = part;
+    }
+
+    /// The input stamp ([`crate::output::short_hash`]), releasing pages as it goes.
+    pub fn hash_releasing(&self) -> String {
+        let mut h = crate::output::ShortHasher::new();
+        h.part(
+            self.chunks(crate::output::BLOCK)
+                .inspect(|b| self.release(b)),
+        );
+        h.finish()
+    }
+}
+
 /// Reads an input file once: `-` is standard input; a large regular file is memory-mapped;
 /// anything else (a named pipe, a device) is read from the one open handle, so a pipe is
 /// never opened twice.
@@ -336,13 +371,16 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
         return Ok(f);
     }
     let bytes = read_input(path)?;
+    // The stamp first, dropping pages behind it; the parse then drops them again chunk by
+    // chunk, so a mapped file is never held whole beside its parsed copy.
+    let hash = bytes.hash_releasing();
     let mut f = if looks_like_geojson(path, &bytes) {
         let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
         load_firms_geojson_str(&text.text, &name, opts)?
     } else {
-        load_firms_csv_bytes(&bytes, &name, opts)?
+        firms_csv::load_firms_csv_releasing(&bytes, &name, opts, &|part| bytes.release(part))?
     };
-    f.report.hash = crate::output::short_hash(&[&bytes[..]]);
+    f.report.hash = hash;
     Ok(f)
 }
 
