@@ -147,3 +147,36 @@ fn an_official_file_fills_the_slots_through_the_table_and_saves() {
     assert_eq!(back[2].quality, GeometryQuality::FromFile);
     assert_eq!(back[2].geometry, h.state().data.zones[2].geometry);
 }
+
+#[test]
+fn a_loaded_file_is_shown_first_and_can_be_undone_or_kept() {
+    let mut h = harness();
+    let opts = cluster_atlas::data::FirmLoadOptions {
+        crs: cluster_atlas::model::SourceCrs::Gcj02,
+        ..Default::default()
+    };
+    h.state_mut().push(Command::LoadFirms(
+        fixture("firms_gcj02.xlsx"),
+        opts.clone(),
+    ));
+    wait_idle(&mut h);
+    assert_eq!(h.state().data.firms.len(), 300);
+    assert!(h.state().previous.is_some());
+    h.get_by_label("Undo").click();
+    h.run_steps(2);
+    wait_idle(&mut h);
+    assert_eq!(
+        h.state().data.firms.len(),
+        2000,
+        "back to the data shown before"
+    );
+    assert!(h.state().data.synthetic);
+    assert!(h.state().previous.is_none());
+    h.state_mut()
+        .push(Command::LoadFirms(fixture("firms_gcj02.xlsx"), opts));
+    wait_idle(&mut h);
+    h.get_by_label("Keep").click();
+    h.run_steps(2);
+    assert!(h.state().previous.is_none());
+    assert_eq!(h.state().data.firms.len(), 300);
+}

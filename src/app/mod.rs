@@ -54,6 +54,8 @@ pub enum Command {
     ApplyZones(Vec<crate::model::Zone>, String),
     /// Write the current zones as GeoJSON.
     SaveZones(PathBuf),
+    /// Go back to the data shown before the last load.
+    UndoLoad,
 }
 
 /// The application.
@@ -74,6 +76,9 @@ pub struct ClusterAtlasApp {
     pub slot_dialog: Option<SlotDialog>,
     /// The "save zones as" box, when open.
     pub save_zones_path: Option<String>,
+    /// The data shown before the last file was loaded, while the user can still undo it
+    /// (the loaded file is shown on the map first: keep it or go back).
+    pub previous: Option<(Arc<Dataset>, String)>,
     pub fit: FitTable,
     pub policy: Policy,
     scene: Option<Scene>,
@@ -153,6 +158,7 @@ impl ClusterAtlasApp {
             open_path: None,
             slot_dialog: None,
             save_zones_path: None,
+            previous: None,
             fit,
             policy,
             scene: None,
@@ -308,7 +314,9 @@ impl ClusterAtlasApp {
                     error: false,
                     text: format!("{}: {}", recent.path.display(), summary),
                 });
+                let shown = recent.path.display().to_string();
                 self.settings.remember(recent);
+                self.previous = Some((self.data.clone(), shown));
                 self.data = Arc::new(*data);
                 self.results = None;
                 self.selection = Selection::default();
@@ -455,6 +463,17 @@ impl ClusterAtlasApp {
                     }
                 }
                 Command::SaveZones(path) => self.save_zones(&path),
+                Command::UndoLoad => {
+                    if let Some((before, _)) = self.previous.take()
+                        && self.job.is_none()
+                    {
+                        self.data = before;
+                        self.results = None;
+                        self.selection = Selection::default();
+                        self.advice = None;
+                        self.start_analysis(ctx);
+                    }
+                }
                 Command::ResetBundled => match Dataset::bundled() {
                     Ok(mut d) => {
                         d.generation = self.data.generation + 1;

@@ -194,6 +194,29 @@ impl ClusterAtlasApp {
                     ui.spinner();
                 }
             });
+            if let Some((_, file)) = self.previous.clone() {
+                ui.horizontal(|ui| {
+                    ui.label(format!(
+                        "{} {file}",
+                        self.tr(
+                            "地图上显示的是刚载入的",
+                            "The map shows the file just loaded:"
+                        )
+                    ));
+                    if ui.button(self.tr("保留", "Keep")).clicked() {
+                        self.previous = None;
+                    }
+                    if ui
+                        .add_enabled(
+                            self.job.is_none(),
+                            egui::Button::new(self.tr("撤销载入", "Undo")),
+                        )
+                        .clicked()
+                    {
+                        self.push(Command::UndoLoad);
+                    }
+                });
+            }
             let mut dismiss = None;
             for (k, m) in self.messages.iter().enumerate().rev().take(3) {
                 ui.horizontal(|ui| {
