@@ -180,3 +180,25 @@ fn a_loaded_file_is_shown_first_and_can_be_undone_or_kept() {
     assert!(h.state().previous.is_none());
     assert_eq!(h.state().data.firms.len(), 300);
 }
+
+#[test]
+fn projected_numbers_get_the_fitting_systems_in_the_import_dialog() {
+    let d = ImportDialog::new(fixture("firms_4547.csv"), &Settings::default());
+    let (text, fits) = d.projected_hint.clone().expect("metres are noticed");
+    assert_eq!(fits.first(), Some(&4547), "{text}");
+    let mut h = harness();
+    h.state_mut()
+        .push(Command::OpenImport(fixture("firms_4547.csv")));
+    h.run_steps(3);
+    screenshot(&mut h, "import_projected");
+    h.get_by_label("Use EPSG:4547").click();
+    h.run_steps(2);
+    h.get_by_label("Load").click();
+    h.run_steps(2);
+    wait_idle(&mut h);
+    assert_eq!(h.state().data.firms.len(), 300);
+    assert_eq!(
+        h.state().data.firms_report.crs,
+        cluster_atlas::model::SourceCrs::Epsg(4547)
+    );
+}

@@ -31,6 +31,44 @@ pub struct ImportDialog {
     pub detected_crs: Option<String>,
     /// The EPSG code typed for "other system".
     pub epsg_text: String,
+    /// When the preview's coordinates look projected: a sentence and the systems that fit.
+    pub projected_hint: Option<(String, Vec<u32>)>,
+}
+
+/// Metres-looking coordinates in the preview's first row (two numbers over 1000 in columns
+/// named like coordinates, else the first two such numbers), with the systems that fit.
+fn projected_hint(p: &Preview) -> Option<(String, Vec<u32>)> {
+    let row = p.rows.first()?;
+    let coordish = |h: &str| {
+        let h = h.to_lowercase();
+        [
+            "x", "y", "lon", "lat", "lng", "经度", "纬度", "坐标", "east", "north",
+        ]
+        .iter()
+        .any(|k| h.contains(k))
+    };
+    let nums: Vec<(usize, f64)> = row
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.trim().parse::<f64>().ok().map(|v| (i, v)))
+        .filter(|(_, v)| v.is_finite() && v.abs() > 1000.0)
+        .collect();
+    let named: Vec<f64> = nums
+        .iter()
+        .filter(|(i, _)| p.headers.get(*i).is_some_and(|h| coordish(h)))
+        .map(|(_, v)| *v)
+        .collect();
+    let pair = if named.len() >= 2 {
+        named
+    } else {
+        nums.iter().map(|(_, v)| *v).collect()
+    };
+    let (x, y) = (*pair.first()?, *pair.get(1)?);
+    let fits: Vec<u32> = crate::crs::suggest_systems(x, y)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    Some((crate::crs::describe_guess(x, y), fits))
 }
 
 /// The first rows of a delimited text for the preview.
@@ -214,6 +252,7 @@ impl ImportDialog {
             _ => Err(String::new()),
         };
         let detected_crs = format.and_then(|f| detected_crs(&path, f));
+        let projected_hint = preview.as_ref().ok().and_then(projected_hint);
         Self {
             path,
             format,
@@ -224,6 +263,7 @@ impl ImportDialog {
             choices,
             detected_crs,
             epsg_text: String::new(),
+            projected_hint,
         }
     }
 }
@@ -277,6 +317,20 @@ impl ClusterAtlasApp {
                     *crs = SourceCrs::Epsg(code);
                 }
             });
+            if let (Some((text, fits)), false) = (&d.projected_hint, d.zones) {
+                ui.colored_label(egui::Color32::from_rgb(0xa0, 0x50, 0x00), format!(
+                    "{} {text}",
+                    self.tr("坐标看起来是米（投影坐标）：", "The coordinates look like metres (projected):")
+                ));
+                ui.horizontal(|ui| {
+                    for code in fits.iter().take(3) {
+                        if ui.button(format!("{} EPSG:{code}", self.tr("使用", "Use"))).clicked() {
+                            *crs = SourceCrs::Epsg(*code);
+                            d.epsg_text = code.to_string();
+                        }
+                    }
+                });
+            }
             if let Some(det) = &d.detected_crs {
                 ui.small(format!(
                     "{}: {det}",
