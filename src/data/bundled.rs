@@ -60,7 +60,7 @@ pub struct Region {
 /// The 15 bundled zone slots.
 pub fn zones() -> Result<LoadedZones, LoadError> {
     let mut z = load_zones_str(ZONES_GEOJSON, ZONES_NAME, &ZoneLoadOptions::default())?;
-    z.report.hash = crate::output::short_hash(&[ZONES_GEOJSON.as_bytes()]);
+    z.report.hash = crate::model::short_hash(&[ZONES_GEOJSON.as_bytes()]);
     Ok(z)
 }
 
@@ -71,7 +71,7 @@ pub fn sample_firms() -> Result<LoadedFirms, LoadError> {
         SAMPLE_FIRMS_NAME,
         &FirmLoadOptions::default(),
     )?;
-    f.report.hash = crate::output::short_hash(&[SAMPLE_FIRMS_CSV.as_bytes()]);
+    f.report.hash = crate::model::short_hash(&[SAMPLE_FIRMS_CSV.as_bytes()]);
     Ok(f)
 }
 
@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn fit_table_covers_the_sample_segments() {
         let t = fit_table().unwrap();
-        for s in crate::sample::SEGMENTS {
+        for s in crate::model::SEGMENTS {
             assert!(t.segment(s).is_some(), "{s}");
         }
         let hw = t.segment("硬件").unwrap();

@@ -141,11 +141,11 @@ impl FileBytes {
         let _ = part;
     }
 
-    /// The input stamp ([`crate::output::short_hash`]), releasing pages as it goes.
+    /// The input stamp ([`crate::model::short_hash`]), releasing pages as it goes.
     pub fn hash_releasing(&self) -> String {
-        let mut h = crate::output::ShortHasher::new();
+        let mut h = crate::model::ShortHasher::new();
         h.part(
-            self.chunks(crate::output::BLOCK)
+            self.chunks(crate::model::HASH_BLOCK)
                 .inspect(|b| self.release(b)),
         );
         h.finish()
@@ -284,7 +284,7 @@ fn read_vector(
     };
     let hash = match format {
         F::GeoPackage | F::Shapefile => std::fs::read(path)
-            .map(|b| crate::output::short_hash(&[&b[..]]))
+            .map(|b| crate::model::short_hash(&[&b[..]]))
             .unwrap_or_default(),
         _ => String::new(),
     };
@@ -325,7 +325,7 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
     let bytes = read_input(path)?;
     let text = decode_text(&bytes, None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
-    z.report.hash = crate::output::short_hash(&[&bytes[..]]);
+    z.report.hash = crate::model::short_hash(&[&bytes[..]]);
     Ok(z)
 }
 
@@ -431,7 +431,7 @@ fn load_firms_sheet(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, 
                 .join(", ")
         ));
     }
-    f.report.hash = crate::output::short_hash(&[&bytes[..]]);
+    f.report.hash = crate::model::short_hash(&[&bytes[..]]);
     Ok(f)
 }
 

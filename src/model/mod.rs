@@ -7,10 +7,12 @@
 mod firms;
 pub mod limits;
 mod policy;
+mod util;
 mod zone;
 
 pub use firms::{AttrTable, Firms, SegmentId};
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
+pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, short_hash};
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 
 use serde::{Deserialize, Serialize};

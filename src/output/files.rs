@@ -7,59 +7,6 @@ use serde_json::{Value, json};
 use crate::analysis::{Analysis, ClusterSummary};
 use crate::model::{Firms, Zone};
 
-/// A short stamp of the input data: FNV-1a over 64-bit little-endian words (then the tail
-/// bytes), as 12 hex digits. Not cryptographic; fast enough for 300 MB files.
-pub fn short_hash(parts: &[&[u8]]) -> String {
-    let mut h = ShortHasher::new();
-    for part in parts {
-        h.part(part.chunks(BLOCK));
-    }
-    h.finish()
-}
-
-/// Blocks fed to [`ShortHasher::part`] must be multiples of 8 bytes but the last.
-pub const BLOCK: usize = 8 << 20;
-
-/// [`short_hash`] block by block (same value), so a caller can release each block after use.
-pub struct ShortHasher(u64);
-
-impl Default for ShortHasher {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ShortHasher {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-    pub fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-
-    /// One part, given as consecutive blocks (each a multiple of 8 bytes but the last).
-    pub fn part<'a>(&mut self, blocks: impl IntoIterator<Item = &'a [u8]>) {
-        let mut len = 0usize;
-        for block in blocks {
-            len += block.len();
-            let mut words = block.chunks_exact(8);
-            for w in &mut words {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(w);
-                self.0 = (self.0 ^ u64::from_le_bytes(a)).wrapping_mul(Self::PRIME);
-                self.0 ^= self.0 >> 29;
-            }
-            for b in words.remainder() {
-                self.0 = (self.0 ^ *b as u64).wrapping_mul(Self::PRIME);
-            }
-        }
-        self.0 = (self.0 ^ len as u64 ^ 0xff).wrapping_mul(Self::PRIME);
-    }
-
-    pub fn finish(&self) -> String {
-        format!("{:012x}", self.0 >> 16)
-    }
-}
-
 const LEAD: [&str; 7] = [
     "id",
     "zone_id",
@@ -211,36 +158,4 @@ pub fn write_clusters_geojson(
     });
     serde_json::to_writer_pretty(&mut *w, &fc)?;
     w.write_all(b"\n")
-}
-
-#[cfg(test)]
-mod hash_tests {
-    use super::*;
-
-    /// The definition written out word by word, as the oracle for the block-wise hasher.
-    fn naive(data: &[u8]) -> String {
-        const PRIME: u64 = 0x0000_0100_0000_01b3;
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let words = data.len() / 8;
-        for k in 0..words {
-            let w = u64::from_le_bytes(data[k * 8..k * 8 + 8].try_into().unwrap());
-            h = (h ^ w).wrapping_mul(PRIME);
-            h ^= h >> 29;
-        }
-        for b in &data[words * 8..] {
-            h = (h ^ *b as u64).wrapping_mul(PRIME);
-        }
-        h = (h ^ data.len() as u64 ^ 0xff).wrapping_mul(PRIME);
-        format!("{:012x}", h >> 16)
-    }
-
-    #[test]
-    fn block_wise_hash_equals_the_definition() {
-        let data: Vec<u8> = (0..100_003u32).map(|i| (i * 7919 % 251) as u8).collect();
-        assert_eq!(short_hash(&[&data]), naive(&data));
-        let mut h = ShortHasher::new();
-        h.part(data.chunks(16));
-        assert_eq!(h.finish(), naive(&data));
-        assert_eq!(short_hash(&[b"abc"]), naive(b"abc"));
-    }
 }

@@ -7,7 +7,8 @@ mod safety;
 mod summary;
 mod zones;
 
-pub use files::{BLOCK, ShortHasher, short_hash, write_clusters_geojson, write_firms_csv};
+pub use crate::model::{ShortHasher, short_hash};
+pub use files::{write_clusters_geojson, write_firms_csv};
 pub use safety::{
     RESULT_FILES, ResultSet, atomic_write, refuse_inputs, remove_temporaries, resolve_output_file,
     same_file,

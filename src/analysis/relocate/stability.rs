@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::ZoneScore;
-use crate::sample::Rng;
+use crate::model::Rng;
 
 /// Share of weight draws in which a zone ranks first and in the top three.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -239,7 +239,7 @@ fn raising_a_weight_never_lowers_the_rank_of_the_zone_best_on_it() {
         &|_, _| {},
     )
     .unwrap();
-    let mut rng = crate::sample::Rng::new(5);
+    let mut rng = crate::model::Rng::new(5);
     for (firms, zones, index, labels, clusters) in [
         (&c.firms, &c.zones, &c.index, &c.labels, &c.clusters),
         (&sample, &bundled_zones, &idx, &a.labels, &a.clusters),
