@@ -202,3 +202,28 @@ fn projected_numbers_get_the_fitting_systems_in_the_import_dialog() {
         cluster_atlas::model::SourceCrs::Epsg(4547)
     );
 }
+
+#[test]
+fn messages_do_not_pile_up_and_a_good_load_clears_the_failed_one() {
+    let mut h = harness();
+    let missing = common::temp_dir("gui-msgs").join("missing.csv");
+    for _ in 0..3 {
+        h.state_mut()
+            .push(Command::LoadFirms(missing.clone(), Default::default()));
+        wait_idle(&mut h);
+    }
+    let failed = |h: &Harness<'static, ClusterAtlasApp>| {
+        h.state()
+            .messages
+            .iter()
+            .filter(|m| m.error && m.text.contains("Firms not loaded"))
+            .count()
+    };
+    assert_eq!(failed(&h), 1, "{:?}", h.state().messages);
+    h.state_mut().push(Command::LoadFirms(
+        fixture("firms_wgs84.csv"),
+        Default::default(),
+    ));
+    wait_idle(&mut h);
+    assert_eq!(failed(&h), 0, "{:?}", h.state().messages);
+}

@@ -36,6 +36,9 @@ pub struct Message {
     pub text: String,
 }
 
+/// Seconds a notice (not an error) stays in the status bar.
+pub const NOTICE_SECONDS: f64 = 12.0;
+
 /// Things panels ask for; applied after the frame is drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -76,6 +79,8 @@ pub struct ClusterAtlasApp {
     pub slot_dialog: Option<SlotDialog>,
     /// The "save zones as" box, when open.
     pub save_zones_path: Option<String>,
+    /// When each notice was first shown (notices fade after [`NOTICE_SECONDS`]; errors stay).
+    message_times: std::collections::HashMap<String, std::time::Instant>,
     /// The data shown before the last file was loaded, while the user can still undo it
     /// (the loaded file is shown on the map first: keep it or go back).
     pub previous: Option<(Arc<Dataset>, String)>,
@@ -159,6 +164,7 @@ impl ClusterAtlasApp {
             slot_dialog: None,
             save_zones_path: None,
             previous: None,
+            message_times: Default::default(),
             fit,
             policy,
             scene: None,
@@ -269,8 +275,39 @@ impl ClusterAtlasApp {
         self.commands.push(c);
     }
 
+    /// Each message once (the latest copy); notices leave after [`NOTICE_SECONDS`], errors
+    /// stay until dismissed; a newer successful load clears older load errors.
+    fn tidy_messages(&mut self) {
+        let now = std::time::Instant::now();
+        let mut seen = std::collections::HashSet::new();
+        let mut keep: Vec<bool> = self
+            .messages
+            .iter()
+            .rev()
+            .map(|m| seen.insert(m.text.clone()))
+            .collect();
+        keep.reverse();
+        let mut k = keep.into_iter();
+        self.messages.retain(|_| k.next().unwrap_or(true));
+        let times = &mut self.message_times;
+        self.messages.retain(|m| {
+            m.error
+                || now
+                    .duration_since(*times.entry(m.text.clone()).or_insert(now))
+                    .as_secs_f64()
+                    < NOTICE_SECONDS
+        });
+        let live: std::collections::HashSet<&String> =
+            self.messages.iter().map(|m| &m.text).collect();
+        self.message_times.retain(|t, _| live.contains(t));
+    }
+
     /// Polls the background job and applies finished results. Call once per frame.
     pub fn logic(&mut self, ctx: &egui::Context) {
+        self.tidy_messages();
+        if self.messages.iter().any(|m| !m.error) {
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
         if !self.fonts_installed {
             fonts::install(ctx);
             // A light theme matches the map and printed briefings.
@@ -313,6 +350,15 @@ impl ClusterAtlasApp {
                 self.messages.push(Message {
                     error: false,
                     text: format!("{}: {}", recent.path.display(), summary),
+                });
+                // An older failed load is answered by this one.
+                let failed = [
+                    self.tr("企业文件未载入", "Firms not loaded"),
+                    self.tr("集聚区文件未载入", "Zones not loaded"),
+                    self.tr("找不到文件", "No such file"),
+                ];
+                self.messages.retain(|m| {
+                    !(m.error && failed.iter().any(|f| m.text.starts_with(f.as_str())))
                 });
                 let shown = recent.path.display().to_string();
                 self.settings.remember(recent);

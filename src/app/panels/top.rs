@@ -11,8 +11,9 @@ impl ClusterAtlasApp {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button(self.tr("文件", "File"), |ui| {
                     if ui.button(self.tr("打开企业文件…", "Open firms…")).clicked() {
-                        if let Some(p) = pick_file(FIRM_EXTENSIONS) {
-                            self.push(Command::OpenImport(p));
+                        match pick_file(FIRM_EXTENSIONS) {
+                            Some(p) => self.push(Command::OpenImport(p)),
+                            None => self.no_file_chosen(),
                         }
                         ui.close();
                     }
@@ -20,8 +21,9 @@ impl ClusterAtlasApp {
                         .button(self.tr("打开集聚区文件…", "Open zones…"))
                         .clicked()
                     {
-                        if let Some(p) = pick_file(ZONE_EXTENSIONS) {
-                            self.push(Command::OpenImport(p));
+                        match pick_file(ZONE_EXTENSIONS) {
+                            Some(p) => self.push(Command::OpenImport(p)),
+                            None => self.no_file_chosen(),
                         }
                         ui.close();
                     }
@@ -82,6 +84,14 @@ impl ClusterAtlasApp {
                         .clicked()
                     {
                         self.push(Command::ResetBundled);
+                        ui.close();
+                    }
+                    ui.separator();
+                    if ui
+                        .add(egui::Button::new(self.tr("退出", "Quit")).shortcut_text("Ctrl+Q"))
+                        .clicked()
+                    {
+                        ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                         ui.close();
                     }
                 });
@@ -458,6 +468,19 @@ impl ClusterAtlasApp {
             ui.label(format!("• {}", pick(i))).on_hover_text(source(i));
         }
         ui.small(self.tr("来源：深工信人大函〔2019〕57号（2019-06-03）；个人姓名与电话已略去。", "Source: letter 深工信人大函〔2019〕57号 (2019-06-03); personal names and phone numbers left out."));
+    }
+}
+
+impl ClusterAtlasApp {
+    /// The file dialog returned nothing: cancelled, or no dialog service on this desktop.
+    fn no_file_chosen(&mut self) {
+        self.messages.push(crate::app::Message {
+            error: false,
+            text: self.tr(
+                "未选择文件。如果没有弹出文件对话框，请用“文件 → 按路径打开…”或把文件拖到窗口上。",
+                "No file chosen. If no file dialog appeared, use File → Open by path… or drop the file on the window.",
+            ),
+        });
     }
 }
 
