@@ -133,6 +133,12 @@ impl Extent {
             r6(corners.iter().map(|c| c.lon).fold(f64::MIN, f64::max)),
             r6(corners.iter().map(|c| c.lat).fold(f64::MIN, f64::max)),
         );
+        // A view zoomed out past what `--extent bbox:` accepts (or in past it) exports all
+        // data instead, so the equivalent command stays valid.
+        let (w, h) = (max.lon - min.lon, max.lat - min.lat);
+        if !(w.is_finite() && h.is_finite()) || w.max(h) > MAX_BBOX_DEG || w.min(h) < MIN_BBOX_DEG {
+            return Extent::All;
+        }
         Extent::BBox(min, max)
     }
 
