@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import zipfile
@@ -194,6 +195,31 @@ def main():
     wb.save(f"{OUT}/bad/empty.xlsx")
     with open(f"{OUT}/bad/not_a_workbook.xlsx", "wb") as fh:
         fh.write(b"PK\x03\x04 this is not really a workbook")
+    # A stray cell far away (the reader would lay out 17 billion cells) and a shared-string
+    # count far beyond the file (the reader would reserve 100 GB).
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "lon", "lat"])
+    ws.append(["A", 114.0, 22.5])
+    ws["XFD1048576"] = "stray"
+    wb.save(f"{OUT}/bad/far_cell.xlsx")
+    with zipfile.ZipFile(f"{OUT}/firms_gcj02.xlsx") as src, \
+            zipfile.ZipFile(f"{OUT}/bad/huge_sst.xlsx", "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="4294967295"', data)
+                data = re.sub(rb' count="\d+"', b' count="4294967295"', data)
+            dst.writestr(item, data)
+        if "xl/sharedStrings.xml" not in src.namelist():
+            dst.writestr("xl/sharedStrings.xml",
+                         '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+                         'openxmlformats.org/spreadsheetml/2006/main" count="4294967295" '
+                         'uniqueCount="4294967295"><si><t>x</t></si></sst>')
+    # KML nested 5,000 folders deep.
+    with open(f"{OUT}/bad/deep.kml", "w") as fh:
+        fh.write('<kml xmlns="http://www.opengis.net/kml/2.2">' + "<Folder>" * 5000
+                 + "</Folder>" * 5000 + "</kml>")
 
 
 if __name__ == "__main__":

@@ -179,6 +179,10 @@ fn polygon(rings: &[Vec<Position>], crs: &Reader) -> Result<Polygon<f64>, GeomPr
     Ok(Polygon::new(exterior, interiors))
 }
 
+/// Most vertices one zone may have: official boundaries have thousands; millions would make
+/// every distance and drawing slow for no gain in precision.
+pub const MAX_ZONE_VERTICES: usize = 100_000;
+
 /// What a zone feature's geometry turned into.
 pub enum ParsedGeometry {
     Point(LonLat),
@@ -187,6 +191,22 @@ pub enum ParsedGeometry {
 
 /// Polygon, MultiPolygon or Point; other types are reported by name.
 pub fn zone_geometry(g: &GeometryValue, crs: &Reader) -> Result<ParsedGeometry, GeomProblem> {
+    let vertices: usize = match g {
+        GeometryValue::Polygon { coordinates } => coordinates.iter().map(Vec::len).sum(),
+        GeometryValue::MultiPolygon { coordinates } => {
+            coordinates.iter().flatten().map(Vec::len).sum()
+        }
+        _ => 0,
+    };
+    if vertices > MAX_ZONE_VERTICES {
+        return Err(GeomProblem::new(
+            "too_complex",
+            format!(
+                "the boundary has {vertices} vertices; at most {MAX_ZONE_VERTICES} are read \
+                 (simplify it, e.g. in QGIS with a 1 m tolerance)"
+            ),
+        ));
+    }
     match g {
         GeometryValue::Point { coordinates } => Ok(ParsedGeometry::Point(point(coordinates, crs)?)),
         GeometryValue::Polygon { coordinates } => Ok(ParsedGeometry::Area(MultiPolygon::new(

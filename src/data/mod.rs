@@ -264,13 +264,22 @@ fn read_vector(
 ) -> Result<Option<(formats::Vector, String)>, LoadError> {
     use formats::Format as F;
     let name = path.display().to_string();
+    let g = |what: &str, f: &mut dyn FnMut() -> Result<formats::Vector, LoadError>| {
+        formats::guarded(&name, what, f)
+    };
     let v = match format {
-        F::Shapefile => formats::shp::read(path, None, layer, crs)?,
+        F::Shapefile => g("Shapefile", &mut || {
+            formats::shp::read(path, None, layer, crs)
+        })?,
         F::ShapefileZip => {
             let bytes = read_input(path)?;
-            formats::shp::read(path, Some(&bytes), layer, crs)?
+            g("Shapefile", &mut || {
+                formats::shp::read(path, Some(&bytes), layer, crs)
+            })?
         }
-        F::GeoPackage => formats::gpkg::read(path, layer, crs, flag)?,
+        F::GeoPackage => g("GeoPackage", &mut || {
+            formats::gpkg::read(path, layer, crs, flag)
+        })?,
         F::Kml | F::Kmz => {
             let bytes = read_input(path)?;
             let text = if format == F::Kmz {
@@ -278,7 +287,7 @@ fn read_vector(
             } else {
                 decode_text(&bytes, None, &name)?.text.into_owned()
             };
-            formats::kml::read(&text, &name)?
+            g("KML", &mut || formats::kml::read(&text, &name))?
         }
         _ => return Ok(None),
     };
@@ -388,7 +397,9 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
 fn load_firms_sheet(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, LoadError> {
     let name = path.display().to_string();
     let bytes = read_input(path)?;
-    let t = formats::sheet::read(&bytes, &name, opts.sheet.as_deref())?;
+    let t = formats::guarded(&name, "workbook", || {
+        formats::sheet::read(&bytes, &name, opts.sheet.as_deref())
+    })?;
     let inner = FirmLoadOptions {
         delimiter: Some(','),
         encoding: Some("utf-8".into()),

@@ -12,7 +12,34 @@ use super::{Vector, collection, feature, format_error};
 use crate::data::LoadError;
 
 /// Largest KML unpacked from a KMZ.
-const MAX_KML: u64 = 1 << 30;
+const MAX_KML: u64 = 256 << 20;
+
+/// Deepest element nesting read (real files nest a few folders).
+const MAX_DEPTH: usize = 256;
+
+/// The deepest element nesting of an XML text, counted without building a tree.
+fn max_depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|c| *c == b'<') {
+        let at = i + off;
+        match b.get(at + 1) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'?') | Some(b'!') => {}
+            Some(_) => {
+                let end = b[at..].iter().position(|c| *c == b'>').map(|e| at + e);
+                if !matches!(end, Some(e) if e > 0 && b[e - 1] == b'/') {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+            }
+            None => {}
+        }
+        i = at + 1;
+    }
+    max
+}
 
 /// The main KML document inside a KMZ (`doc.kml`, else the first `.kml`).
 pub fn kml_from_kmz(bytes: &[u8], path: &str) -> Result<String, LoadError> {
@@ -150,6 +177,14 @@ pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
         allow_dtd: false,
         nodes_limit: 50_000_000,
     };
+    if max_depth(text) > MAX_DEPTH {
+        return Err(format_error(
+            path,
+            format!(
+                "the KML nests elements more than {MAX_DEPTH} deep; it is damaged or not a map"
+            ),
+        ));
+    }
     let doc = Document::parse_with_options(text.trim_start_matches('\u{feff}'), opts)
         .map_err(|e| format_error(path, format!("not valid KML/XML ({e})")))?;
     let features: Vec<Value> = doc
@@ -201,6 +236,18 @@ mod tests {
         assert_eq!(f[1]["geometry"]["type"], "MultiPolygon");
         assert_eq!(f[2]["geometry"]["type"], "Point");
         assert!(read("<kml/>", "e.kml").is_err());
+        assert_eq!(max_depth("<a><b/><c><d></d></c></a>"), 3);
+        let deep = format!(
+            "<kml>{}{}</kml>",
+            "<Folder>".repeat(300),
+            "</Folder>".repeat(300)
+        );
+        assert!(
+            read(&deep, "d.kml")
+                .unwrap_err()
+                .to_string()
+                .contains("deep")
+        );
         assert!(
             read("not xml", "e.kml")
                 .unwrap_err()

@@ -81,6 +81,48 @@ pub struct Vector {
     pub notes: Vec<String>,
 }
 
+thread_local! {
+    /// True while a third-party reader runs under [`guarded`] on this thread.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a third-party file reader (calamine, shapefile/dbase, wkb, proj4rs, roxmltree) so that
+/// a bug it has on a damaged file becomes a load error naming the file, not a crash: the
+/// reader's panic is caught, and the default panic message is not printed for it.
+pub fn guarded<T>(
+    path: &str,
+    what: &str,
+    f: impl FnOnce() -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(|g| g.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(was));
+    result.unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format_error(
+            path,
+            format!(
+                "the {what} reader could not make sense of this file ({}); it is probably \
+                 damaged: open and save it again in the program that made it",
+                crate::model::escape_controls(&why)
+            ),
+        ))
+    })
+}
+
 /// The member names of a zip archive (unreadable names left out).
 pub(crate) fn zip_names<R: std::io::Read + std::io::Seek>(a: &zip::ZipArchive<R>) -> Vec<String> {
     a.file_names()

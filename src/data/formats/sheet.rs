@@ -100,8 +100,120 @@ fn header_index(rows: &[Vec<String>]) -> usize {
         .unwrap_or(0)
 }
 
+/// Most cells a sheet may span (rows × columns between its first and last cell): the reader
+/// lays a sheet out densely, so a damaged file naming a far cell must not allocate terabytes.
+pub const MAX_SHEET_CELLS: u64 = 50_000_000;
+
+/// Column letters and row number of a cell reference (`AB12` → (27, 12)).
+fn cell_ref(r: &[u8]) -> Option<(u64, u64)> {
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if letters == 0 || letters > 3 {
+        return None;
+    }
+    let col = r[..letters].iter().fold(0u64, |a, b| {
+        a * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u64
+    });
+    let digits = r[letters..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let row = std::str::from_utf8(&r[letters..letters + digits])
+        .ok()?
+        .parse()
+        .ok()?;
+    Some((col, row))
+}
+
+/// Checks an .xlsx before the reader opens it: no binary workbook, a shared-string count
+/// that fits the file, and sheets whose cells span a sane area.
+fn precheck_xlsx(bytes: &[u8], path: &str) -> Result<(), LoadError> {
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // not a zip: .xls or .ods-less; the reader decides
+    };
+    let names = super::zip_names(&zip);
+    if names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case("xl/workbook.bin"))
+    {
+        return Err(format_error(
+            path,
+            "binary Excel workbooks (.xlsb) are not read; save the sheet as .xlsx or CSV",
+        ));
+    }
+    if let Ok(f) = zip.by_name("xl/sharedStrings.xml") {
+        let size = f.size();
+        let mut head = Vec::new();
+        let _ = f.take(64 << 10).read_to_end(&mut head);
+        let text = String::from_utf8_lossy(&head);
+        for key in ["uniqueCount=\"", "count=\""] {
+            if let Some(at) = text.find(key) {
+                let n: u64 = text[at + key.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0);
+                if n > size / 4 + 64 {
+                    return Err(format_error(
+                        path,
+                        format!(
+                            "the workbook claims {n} shared texts in {size} bytes; it is damaged"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for name in names
+        .iter()
+        .filter(|n| n.starts_with("xl/worksheets/") && n.ends_with(".xml"))
+    {
+        let Ok(f) = zip.by_name(name) else { continue };
+        let mut reader = f.take(4 << 30);
+        let (mut lo, mut hi) = ((u64::MAX, u64::MAX), (0u64, 0u64));
+        let mut buf = vec![0u8; 1 << 16];
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let n = reader.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            let mut block = std::mem::take(&mut carry);
+            block.extend_from_slice(&buf[..n]);
+            let mut i = 0;
+            while let Some(off) = block[i..].windows(4).position(|w| w == b" r=\"") {
+                let at = i + off + 4;
+                if let Some((c, r)) = block.get(at..(at + 16).min(block.len())).and_then(cell_ref) {
+                    lo = (lo.0.min(c), lo.1.min(r));
+                    hi = (hi.0.max(c), hi.1.max(r));
+                }
+                i = at;
+            }
+            carry = block[block.len().saturating_sub(24)..].to_vec();
+        }
+        if hi.0 >= lo.0 && hi.1 >= lo.1 && lo.0 != u64::MAX {
+            let cells = (hi.0 - lo.0 + 1).saturating_mul(hi.1 - lo.1 + 1);
+            if cells > MAX_SHEET_CELLS {
+                return Err(format_error(
+                    path,
+                    format!(
+                        "{name} spans {} rows × {} columns; a firm list that large (or a cell \
+                         typed far away by mistake) cannot be read: delete the stray cells or \
+                         export the sheet as CSV",
+                        hi.1 - lo.1 + 1,
+                        hi.0 - lo.0 + 1
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads one sheet (by name, or 1-based number; the first with data when None) as CSV text.
 pub fn read(bytes: &[u8], path: &str, sheet: Option<&str>) -> Result<SheetTable, LoadError> {
+    precheck_xlsx(bytes, path)?;
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         format_error(
             path,
@@ -197,6 +309,13 @@ mod tests {
         assert_eq!(excel_date(f64::NAN), "");
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn cell_references_are_read() {
+        assert_eq!(cell_ref(b"A1\""), Some((1, 1)));
+        assert_eq!(cell_ref(b"XFD1048576\""), Some((16384, 1_048_576)));
+        assert_eq!(cell_ref(b"1A"), None);
     }
 
     #[test]
