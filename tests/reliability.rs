@@ -534,6 +534,28 @@ fn fuzzer_findings_stay_fixed() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(t0.elapsed().as_secs() < 30, "{:?}", t0.elapsed());
+    // 200,000 firms on one geocode inside a zone: the zone's own Clark–Evans made the
+    // nearest-neighbour pass quadratic (over a minute).
+    let zones = dir.join("zones.geojson");
+    std::fs::write(&zones, TEST_ZONES).unwrap();
+    let same = dir.join("same.csv");
+    std::fs::write(
+        &same,
+        format!("lon,lat\n{}", "113.925,22.525\n".repeat(200_000)),
+    )
+    .unwrap();
+    let t0 = std::time::Instant::now();
+    let o = run(&[
+        "analyze",
+        "--zones",
+        s(&zones),
+        "--firms",
+        s(&same),
+        "--out",
+        s(&dir.join("o4")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(t0.elapsed().as_secs() < 20, "{:?}", t0.elapsed());
     // A missing required argument is named on the one error line.
     let o = run(&["analyze"]);
     assert_refused(&o, "--out");

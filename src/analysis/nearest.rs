@@ -51,6 +51,11 @@ pub fn kth_neighbour_distances(points: &[Xy], k: usize) -> Vec<f64> {
                         let p = Xy::new(grid.xs[pos], grid.ys[pos]);
                         best.clear();
                         for &(x, y, j) in cand.iter() {
+                            // k neighbours at distance 0 cannot be beaten (firms sharing one
+                            // geocode must not make this quadratic).
+                            if best.len() == k && best[k - 1] == 0.0 {
+                                break;
+                            }
                             if j == i {
                                 continue;
                             }

@@ -226,6 +226,28 @@ fn wkt_authority(wkt: &str) -> Option<u32> {
 /// Recognises the system of a `.prj` file or any WKT: by its EPSG id, by its ESRI name, or by
 /// converting the WKT's parameters to a PROJ string.
 pub fn from_wkt(wkt: &str) -> Result<EpsgTransform, CrsError> {
+    // Real definitions nest a handful of levels; a deeply nested text would exhaust the
+    // parser's stack.
+    let mut depth = 0usize;
+    for c in wkt.chars() {
+        match c {
+            '[' | '(' => {
+                depth += 1;
+                if depth > 32 {
+                    return Err(CrsError::Unrecognised(
+                        "the definition nests too deeply".into(),
+                    ));
+                }
+            }
+            ']' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if wkt.len() > 64 << 10 {
+        return Err(CrsError::Unrecognised(
+            "the definition is longer than 64 KB".into(),
+        ));
+    }
     if secret_datum(wkt) {
         return Err(CrsError::SecretDatum(
             wkt_name(wkt).unwrap_or("this file's system").to_string(),
@@ -355,6 +377,7 @@ mod tests {
         assert_eq!(code_from_urn("urn:ogc:def:crs:EPSG::3857"), Some(3857));
         assert_eq!(code_from_urn("EPSG:4547"), Some(4547));
         assert_eq!(code_from_urn("urn:ogc:def:crs:OGC:1.3:CRS84"), Some(4326));
+        assert!(from_wkt(&"PROJCS[".repeat(3000)).is_err());
         let esri = r#"PROJCS["CGCS2000_3_Degree_GK_CM_114E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",114.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
         assert_eq!(from_wkt(esri).unwrap().code, 4547);
         // An unnamed Gauss–Krüger with the same parameters converts the same way.

@@ -19,6 +19,7 @@ pub use convert::convert_csv;
 pub use error::LoadError;
 pub use firms_csv::{FirmColumns, load_firms_csv_bytes};
 pub use firms_geojson::load_firms_geojson_str;
+pub use geometry::MAX_ZONE_VERTICES;
 pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
 pub use strays::{STRAY_KM, screen_strays};
 pub use tables::{fit_table_from_str, load_fit_table, policy_from_str};

@@ -83,8 +83,10 @@ fn coordinates(n: Node) -> Vec<Value> {
     let Some(c) = child(n, "coordinates") else {
         return Vec::new();
     };
+    // One more than a zone may have, so an absurd ring is reported, not held in memory.
     text_of(c)
         .split_whitespace()
+        .take(crate::data::MAX_ZONE_VERTICES + 1)
         .filter_map(|t| {
             let mut it = t.split(',').map(|v| v.trim().parse::<f64>());
             let (Some(Ok(lon)), Some(Ok(lat))) = (it.next(), it.next()) else {
@@ -175,7 +177,7 @@ fn properties(p: Node) -> Map<String, Value> {
 pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
     let opts = ParsingOptions {
         allow_dtd: false,
-        nodes_limit: 50_000_000,
+        nodes_limit: 5_000_000,
     };
     if max_depth(text) > MAX_DEPTH {
         return Err(format_error(

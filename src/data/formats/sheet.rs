@@ -104,6 +104,9 @@ fn header_index(rows: &[Vec<String>]) -> usize {
 /// lays a sheet out densely, so a damaged file naming a far cell must not allocate terabytes.
 pub const MAX_SHEET_CELLS: u64 = 50_000_000;
 
+/// Largest unpacked workbook read (all its members together).
+pub const MAX_UNPACKED: u64 = 1 << 30;
+
 /// Column letters and row number of a cell reference (`AB12` → (27, 12)).
 fn cell_ref(r: &[u8]) -> Option<(u64, u64)> {
     let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
@@ -132,6 +135,24 @@ fn precheck_xlsx(bytes: &[u8], path: &str) -> Result<(), LoadError> {
         return Ok(()); // not a zip: .xls or .ods-less; the reader decides
     };
     let names = super::zip_names(&zip);
+    // Members declare their unpacked size: a small file that unpacks to gigabytes is a bomb
+    // (or damage), not a firm list.
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        if let Ok(f) = zip.by_index_raw(i) {
+            total = total.saturating_add(f.size());
+        }
+    }
+    if total > MAX_UNPACKED {
+        return Err(format_error(
+            path,
+            format!(
+                "the workbook unpacks to {} MB (at most {} MB are read); export the sheet as CSV",
+                total >> 20,
+                MAX_UNPACKED >> 20
+            ),
+        ));
+    }
     if names
         .iter()
         .any(|n| n.eq_ignore_ascii_case("xl/workbook.bin"))

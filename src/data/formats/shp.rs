@@ -277,10 +277,13 @@ fn polygon_of<P>(rings: &[PolygonRing<P>], xy: impl Fn(&P) -> Coord<f64>) -> Mul
         }
     }
     for h in holes {
-        let at = h.0.first().and_then(|c| {
-            polys
-                .iter()
-                .position(|p| Polygon::new(p.exterior().clone(), vec![]).contains(c))
+        let finite = |l: &LineString<f64>| l.0.iter().all(|c| c.x.is_finite() && c.y.is_finite());
+        let at = h.0.first().filter(|_| finite(&h)).and_then(|c| {
+            polys.iter().position(|p| {
+                finite(p.exterior())
+                    && p.exterior().is_closed()
+                    && Polygon::new(p.exterior().clone(), vec![]).contains(c)
+            })
         });
         match at.or(polys.len().checked_sub(1)) {
             Some(i) => polys[i].interiors_push(h),
