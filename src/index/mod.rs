@@ -41,6 +41,9 @@ pub struct SpatialIndex {
     pub zone_shapes: Vec<ZoneShape>,
     zone_tree: RTree<ZoneEntry>,
     locator: Option<ZoneLocator>,
+    /// Position in `zone_shapes` of each zone (by dataset index), `u32::MAX` without geometry:
+    /// per-zone loops must not search the shapes linearly (20,000 zones made that quadratic).
+    shape_at: Vec<u32>,
 }
 
 /// Whether a whole locator cell is inside, outside or across a zone's boundary.
@@ -240,7 +243,14 @@ impl SpatialIndex {
             hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
         }
         let locator = ZoneLocator::build(&zone_shapes, &projection, lo, hi);
+        let mut shape_at = vec![u32::MAX; zones.len()];
+        for (k, s) in zone_shapes.iter().enumerate() {
+            if let Some(slot) = shape_at.get_mut(s.zone) {
+                *slot = k as u32;
+            }
+        }
         Self {
+            shape_at,
             locator,
             projection,
             firm_xy: std::sync::Arc::new(firm_xy),
@@ -493,6 +503,7 @@ impl SpatialIndex {
 
     /// The prepared shape of a dataset zone, if it has geometry.
     pub fn shape_of(&self, zone: usize) -> Option<&ZoneShape> {
-        self.zone_shapes.iter().find(|s| s.zone == zone)
+        let k = *self.shape_at.get(zone)?;
+        self.zone_shapes.get(k as usize).filter(|s| s.zone == zone)
     }
 }
