@@ -4,19 +4,21 @@
 //! from the current scene; panels push [`Command`]s that are applied after drawing; the scene
 //! is rebuilt only when its inputs changed.
 
+mod advice;
 mod bench;
 mod export_dialog;
 pub mod fonts;
 pub mod jobs;
 pub mod map_view;
 mod panels;
+mod session;
 pub mod settings_file;
 pub mod state;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::analysis::relocate::{Advisor, AdvisorParams, Suggestion, stability};
+use crate::analysis::relocate::Suggestion;
 use crate::data::{FirmLoadOptions, ZoneLoadOptions, bundled};
 use crate::model::{FitTable, Policy};
 use crate::scene::{self, Lang, Scene, SceneInput, SceneSettings, Selection, Viewport};
@@ -185,27 +187,6 @@ impl ClusterAtlasApp {
         app
     }
 
-    /// Starts with settings read from stored text (see [`settings_file`]): fields that cannot
-    /// be used are reset one by one and the window says which, once.
-    pub fn from_stored_settings(stored: Option<&str>, initial: Vec<Command>) -> Self {
-        let Some(text) = stored else {
-            return Self::new(None, initial);
-        };
-        let (settings, notes) = settings_file::from_stored(text);
-        let mut app = Self::new(Some(settings), initial);
-        if !notes.is_empty() {
-            let head = app.tr(
-                &format!("设置文件中有 {} 项无法使用，已恢复默认值", notes.len()),
-                &format!("{} settings could not be used and were reset", notes.len()),
-            );
-            app.messages.push(Message {
-                error: false,
-                text: format!("{head}: {}", notes.join("; ")),
-            });
-        }
-        app
-    }
-
     /// Runs the window (blocking) until it is closed.
     pub fn run_native(initial: Vec<Command>, bench_frames: bool) -> eframe::Result<()> {
         let mut options = eframe::NativeOptions {
@@ -273,33 +254,6 @@ impl ClusterAtlasApp {
     /// Queues a command (used by panels and by tests that drive the app without dialogs).
     pub fn push(&mut self, c: Command) {
         self.commands.push(c);
-    }
-
-    /// Each message once (the latest copy); notices leave after [`NOTICE_SECONDS`], errors
-    /// stay until dismissed; a newer successful load clears older load errors.
-    fn tidy_messages(&mut self) {
-        let now = std::time::Instant::now();
-        let mut seen = std::collections::HashSet::new();
-        let mut keep: Vec<bool> = self
-            .messages
-            .iter()
-            .rev()
-            .map(|m| seen.insert(m.text.clone()))
-            .collect();
-        keep.reverse();
-        let mut k = keep.into_iter();
-        self.messages.retain(|_| k.next().unwrap_or(true));
-        let times = &mut self.message_times;
-        self.messages.retain(|m| {
-            m.error
-                || now
-                    .duration_since(*times.entry(m.text.clone()).or_insert(now))
-                    .as_secs_f64()
-                    < NOTICE_SECONDS
-        });
-        let live: std::collections::HashSet<&String> =
-            self.messages.iter().map(|m| &m.text).collect();
-        self.message_times.retain(|t, _| live.contains(t));
     }
 
     /// Polls the background job and applies finished results. Call once per frame.
@@ -539,30 +493,6 @@ impl ClusterAtlasApp {
         self.commands.extend(deferred);
     }
 
-    /// Writes the current zones as GeoJSON (atomically; never over a non-regular file).
-    fn save_zones(&mut self, path: &std::path::Path) {
-        let zones = self.data.zones.clone();
-        let result = crate::output::atomic_write(path, |w| {
-            crate::output::write_zones_geojson(w, &zones, "zones saved by cluster-atlas")
-        });
-        let text = match &result {
-            Ok(()) => format!(
-                "{}: {}",
-                self.tr("已保存集聚区", "Zones saved"),
-                path.display()
-            ),
-            Err(e) => format!(
-                "{} {}: {e}",
-                self.tr("无法保存", "Cannot save"),
-                path.display()
-            ),
-        };
-        self.messages.push(Message {
-            error: result.is_err(),
-            text,
-        });
-    }
-
     /// The current view (fitted to the city before the first frame knows its size).
     pub fn viewport(&self) -> Viewport {
         self.settings.view.unwrap_or_else(|| {
@@ -615,66 +545,6 @@ impl ClusterAtlasApp {
         self.scene = Some(built);
         self.scene_key = Some(key);
         self.scene_gen += 1;
-    }
-
-    /// The advisor's answer for the selected firm (cached per firm and weights).
-    pub fn advice_for(&mut self, firm: usize) -> Option<&Suggestion> {
-        let results = self.results.clone()?;
-        let key = format!(
-            "{:?}{}{}",
-            self.settings.weights, self.settings.advisor_radius_m, self.settings.stability_draws
-        );
-        let fresh = matches!(&self.advice, Some((f, k, _)) if *f == firm && *k == key);
-        if !fresh {
-            let params = AdvisorParams {
-                weights: self.settings.weights,
-                radius_m: self.settings.advisor_radius_m,
-                ..Default::default()
-            };
-            // The counts prepared with the analysis, unless the radius changed since.
-            let advisor = if (results.advisor.radius_m - params.radius_m).abs() < 1e-9 {
-                Advisor::with_context(
-                    &self.data.firms,
-                    &self.data.zones,
-                    &self.data.index,
-                    &results.analysis.labels,
-                    &results.analysis.clusters,
-                    &self.fit,
-                    params,
-                    results.advisor.clone(),
-                )
-            } else {
-                Advisor::new(
-                    &self.data.firms,
-                    &self.data.zones,
-                    &self.data.index,
-                    &results.analysis.labels,
-                    &results.analysis.clusters,
-                    &self.fit,
-                    params,
-                )
-            };
-            match advisor {
-                Ok(a) => {
-                    let draws = stability::weight_draws(
-                        a.weights(),
-                        self.settings.stability_draws,
-                        1,
-                        0.35,
-                    );
-                    let s = a.suggest(&a.firm_site(firm), &draws);
-                    self.advice = Some((firm, key, s));
-                }
-                Err(e) => {
-                    self.messages.push(Message {
-                        error: true,
-                        text: e.to_string(),
-                    });
-                    return None;
-                }
-            }
-        }
-        self.advice.as_ref().map(|(_, _, s)| s)
     }
 
     /// Draws the whole window into `ui` (called by eframe and by tests).

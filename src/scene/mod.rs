@@ -4,6 +4,7 @@
 
 mod basemap;
 mod build;
+mod fill;
 pub mod labels;
 pub mod palette;
 pub mod raster;

@@ -1,0 +1,206 @@
+//! Drawing the scene's map into the page's map frame (shared by PNG, SVG and PDF).
+
+use super::*;
+
+pub(super) fn to_page(vp: &Viewport, map: [f32; 4], p: Xy) -> [f32; 2] {
+    let [x, y] = vp.to_screen(p);
+    [map[0] + x, map[1] + y]
+}
+
+pub(super) fn line_of(s: &crate::scene::Stroke, scale: f32, opacity: f32) -> Line {
+    Line {
+        width: s.width_px * scale,
+        color: s.color.fade(opacity),
+        dash: s.dash_px.map(|(a, b)| (a * scale, b * scale)),
+    }
+}
+
+pub(super) fn star(c: [f32; 2], r: f32) -> Vec<[f32; 2]> {
+    let mut v = crate::scene::star_outline(c, r);
+    v.push(v[0]);
+    v
+}
+
+pub(super) fn premultiply(straight: &[u8]) -> Vec<u8> {
+    straight
+        .chunks_exact(4)
+        .flat_map(|p| {
+            let a = p[3] as u32;
+            [
+                (p[0] as u32 * a / 255) as u8,
+                (p[1] as u32 * a / 255) as u8,
+                (p[2] as u32 * a / 255) as u8,
+                p[3],
+            ]
+        })
+        .collect()
+}
+
+/// Draws the scene's layers and labels into the map frame.
+/// Returns whether the firms had to be drawn aggregated into bins.
+pub fn draw_map(
+    c: &mut dyn Canvas,
+    scene: &Scene,
+    vp: &Viewport,
+    map: [f32; 4],
+    scale: f32,
+) -> bool {
+    let mut aggregated = false;
+    c.push_clip(map[0], map[1], map[2], map[3]);
+    c.rect(map[0], map[1], map[2], map[3], Some(scene.background), None);
+    let (lo, hi) = vp.plane_bounds();
+    for layer in &scene.layers {
+        c.begin_group(&format!("{:?}", layer.kind));
+        let op = layer.opacity;
+        for item in &layer.items {
+            match item {
+                Item::Polygon(p) => {
+                    let (mut blo, mut bhi) =
+                        (Xy::new(f64::MAX, f64::MAX), Xy::new(f64::MIN, f64::MIN));
+                    for q in &p.rings[0] {
+                        blo = Xy::new(blo.x.min(q.x), blo.y.min(q.y));
+                        bhi = Xy::new(bhi.x.max(q.x), bhi.y.max(q.y));
+                    }
+                    if bhi.x < lo.x || blo.x > hi.x || bhi.y < lo.y || blo.y > hi.y {
+                        continue;
+                    }
+                    let rings: Vec<Vec<[f32; 2]>> = p
+                        .rings
+                        .iter()
+                        .map(|r| r.iter().map(|q| to_page(vp, map, *q)).collect())
+                        .collect();
+                    c.shape(
+                        &rings,
+                        Some(p.fill.fade(op)),
+                        p.stroke.map(|s| line_of(&s, scale, op)),
+                    );
+                }
+                Item::Line { points, stroke } => {
+                    let pts: Vec<[f32; 2]> = points.iter().map(|q| to_page(vp, map, *q)).collect();
+                    c.polyline(&pts, line_of(stroke, scale, op));
+                }
+                Item::Marker(m) => {
+                    let at = to_page(vp, map, m.at);
+                    let size = m.size_px * scale;
+                    let line = m.stroke.map(|s| line_of(&s, scale, op));
+                    match m.shape {
+                        MarkerShape::Star => {
+                            c.shape(&[star(at, size / 2.0)], Some(m.fill.fade(op)), line)
+                        }
+                        MarkerShape::Circle => {
+                            c.circle(at, size / 2.0, Some(m.fill.fade(op)), line)
+                        }
+                        MarkerShape::Square => c.rect(
+                            at[0] - size / 2.0,
+                            at[1] - size / 2.0,
+                            size,
+                            size,
+                            Some(m.fill.fade(op)),
+                            line,
+                        ),
+                    }
+                }
+                Item::Points(pts) => {
+                    let mut scaled = pts.clone();
+                    scaled.radius_px = pts.radius_px * scale;
+                    let frame = Viewport {
+                        width_px: map[2].round(),
+                        height_px: map[3].round(),
+                        ..*vp
+                    };
+                    let (img, binned) =
+                        raster::rasterize_adaptive(&scaled, &frame, op, 2.0 * scale);
+                    aggregated |= binned;
+                    c.image(
+                        map[0],
+                        map[1],
+                        img.width as f32,
+                        img.height as f32,
+                        &PageImage {
+                            width: img.width,
+                            height: img.height,
+                            rgba_premultiplied: &img.rgba,
+                        },
+                        false,
+                    );
+                }
+                Item::Raster(r) => {
+                    let nw = to_page(
+                        vp,
+                        map,
+                        Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
+                    );
+                    let se = to_page(
+                        vp,
+                        map,
+                        Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
+                    );
+                    let faded: Vec<u8> = r
+                        .rgba
+                        .chunks_exact(4)
+                        .flat_map(|p| [p[0], p[1], p[2], (p[3] as f32 * op) as u8])
+                        .collect();
+                    let pm = premultiply(&faded);
+                    c.image(
+                        nw[0],
+                        nw[1],
+                        se[0] - nw[0],
+                        se[1] - nw[1],
+                        &PageImage {
+                            width: r.width,
+                            height: r.height,
+                            rgba_premultiplied: &pm,
+                        },
+                        true,
+                    );
+                }
+            }
+        }
+        c.end_group();
+    }
+    // Labels, placed at the page's scale.
+    let scaled: Vec<Label> = scene
+        .labels
+        .iter()
+        .map(|l| Label {
+            size_px: l.size_px * scale,
+            offset_px: [l.offset_px[0] * scale, l.offset_px[1] * scale],
+            ..l.clone()
+        })
+        .collect();
+    let frame = Viewport {
+        width_px: map[2],
+        height_px: map[3],
+        ..*vp
+    };
+    c.begin_group("Labels");
+    for l in labels::place(&scaled, &frame, 3.0 * scale) {
+        c.text(
+            map[0] + l.x,
+            map[1] + l.y,
+            &l.text,
+            &TextStyle {
+                size: l.size_px,
+                color: l.color,
+                anchor: Anchor::Center,
+                halo: Some(palette::HALO),
+                bold: false,
+            },
+        );
+    }
+    c.end_group();
+    c.pop_clip();
+    c.rect(
+        map[0],
+        map[1],
+        map[2],
+        map[3],
+        None,
+        Some(Line {
+            width: 1.2 * scale,
+            color: Rgba::rgb(0x55, 0x55, 0x55),
+            dash: None,
+        }),
+    );
+    aggregated
+}
