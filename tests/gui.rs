@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use cluster_atlas::app::{ClusterAtlasApp, Command};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -20,18 +18,7 @@ fn harness() -> Harness<'static, ClusterAtlasApp> {
 }
 
 /// Steps frames until the background job has finished.
-fn wait_idle(h: &mut Harness<'static, ClusterAtlasApp>) {
-    let t0 = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(60), "job did not finish");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    h.run_steps(3);
-}
+use common::wait_idle;
 
 fn label_text(h: &Harness<'static, ClusterAtlasApp>, contains: &str) -> String {
     let node = h.get_by_label_contains(contains).accesskit_node();

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use cluster_atlas::app::{ClusterAtlasApp, Command, ImportDialog, Settings};
 use cluster_atlas::model::GeometryQuality;
@@ -19,18 +18,7 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn wait_idle(h: &mut Harness<'static, ClusterAtlasApp>) {
-    let t0 = Instant::now();
-    loop {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(60), "job did not finish");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    h.run_steps(3);
-}
+use common::wait_idle;
 
 /// Saves a screenshot when CLUSTER_ATLAS_SCREENSHOTS names a folder (for looking at the
 /// window by eye; not an assertion).

@@ -12,12 +12,10 @@ use cluster_atlas::model::SourceCrs;
 
 use super::parse_crs;
 
+/// How to read a zones file: its system, layer and id/name properties (shared by every
+/// command that reads zones).
 #[derive(Debug, Args, Clone)]
-pub struct InputArgs {
-    /// Zones file: GeoJSON, Shapefile (.shp, or a .zip holding one), GeoPackage (.gpkg), KML or
-    /// KMZ (default: the bundled 15 zone slots).
-    #[arg(long, value_name = "FILE")]
-    pub zones: Option<PathBuf>,
+pub struct ZoneReadArgs {
     /// Coordinate system of the zones file: wgs84, gcj02, bd09, cgcs2000 or epsg:N (e.g.
     /// epsg:4547 for CGCS2000 3° Gauss-Krüger CM 114E). Default: the one the file names
     /// (.prj, GeoPackage SRS, GeoJSON crs), else wgs84.
@@ -33,6 +31,30 @@ pub struct InputArgs {
     /// Property holding the zone name (default: name_zh, 名称, name, …).
     #[arg(long, value_name = "PROPERTY")]
     pub zone_name_field: Option<String>,
+}
+
+impl ZoneReadArgs {
+    pub fn options(&self) -> ZoneLoadOptions {
+        ZoneLoadOptions {
+            crs: self.zones_crs,
+            fields: ZoneFields {
+                id: self.zone_id_field.clone(),
+                name: self.zone_name_field.clone(),
+                name_en: None,
+            },
+            layer: self.zones_layer.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Zones file: GeoJSON, Shapefile (.shp, or a .zip holding one), GeoPackage (.gpkg), KML or
+    /// KMZ (default: the bundled 15 zone slots).
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<PathBuf>,
+    #[command(flatten)]
+    pub zone_read: ZoneReadArgs,
     /// Firms file: CSV, Excel (.xlsx/.xls) or .ods, GeoJSON points, or points in a
     /// Shapefile, GeoPackage or KML (default: the bundled SYNTHETIC sample); - reads standard
     /// input.
@@ -90,15 +112,7 @@ impl InputArgs {
         if stdin(&self.zones) && stdin(&self.firms) {
             anyhow::bail!("--zones and --firms cannot both read standard input ('-')");
         }
-        let zone_opts = ZoneLoadOptions {
-            crs: self.zones_crs,
-            fields: ZoneFields {
-                id: self.zone_id_field.clone(),
-                name: self.zone_name_field.clone(),
-                name_en: None,
-            },
-            layer: self.zones_layer.clone(),
-        };
+        let zone_opts = self.zone_read.options();
         let zones = match &self.zones {
             Some(p) => data::load_zones(p, &zone_opts)?,
             None => bundled::zones()?,

@@ -6,28 +6,15 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
-use cluster_atlas::data::{self, ZoneFields, ZoneLoadOptions, bundled, slots};
-use cluster_atlas::model::SourceCrs;
-
-use super::parse_crs;
+use cluster_atlas::data::{self, bundled, slots};
 
 #[derive(Debug, Args)]
 pub struct ZonesArgs {
     /// The official zone file (GeoJSON, Shapefile, GeoPackage, KML/KMZ).
     #[arg(long, value_name = "FILE")]
     pub zones: PathBuf,
-    /// Its coordinate system (default: the one it names, else wgs84).
-    #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
-    pub zones_crs: SourceCrs,
-    /// Layer of a GeoPackage or .zip with several.
-    #[arg(long, value_name = "LAYER")]
-    pub zones_layer: Option<String>,
-    /// Property holding the feature id.
-    #[arg(long, value_name = "PROPERTY")]
-    pub zone_id_field: Option<String>,
-    /// Property holding the feature name.
-    #[arg(long, value_name = "PROPERTY")]
-    pub zone_name_field: Option<String>,
+    #[command(flatten)]
+    pub zone_read: super::inputs::ZoneReadArgs,
     /// Correct or add a match: SLOT=FEATURE_ID (repeatable), e.g. --set Z09=PS-07.
     #[arg(long, value_name = "SLOT=FEATURE")]
     pub set: Vec<String>,
@@ -44,15 +31,7 @@ pub fn run(a: ZonesArgs) -> Result<()> {
         cluster_atlas::output::refuse_inputs(out, &[a.zones.as_path()])?;
         cluster_atlas::output::resolve_output_file(out)?;
     }
-    let opts = ZoneLoadOptions {
-        crs: a.zones_crs,
-        fields: ZoneFields {
-            id: a.zone_id_field.clone(),
-            name: a.zone_name_field.clone(),
-            name_en: None,
-        },
-        layer: a.zones_layer.clone(),
-    };
+    let opts = a.zone_read.options();
     let file = data::load_zones(&a.zones, &opts)?;
     let slots_now = bundled::zones()?.zones;
     let mut m = slots::propose(&slots_now, &file.zones);

@@ -42,3 +42,21 @@ pub const TEST_ZONES: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"id":"P","name_zh":"点区"},"geometry":{"type":"Point","coordinates":[114.2,22.7]}},
  {"type":"Feature","properties":{"id":"N","status":"unidentified"},"geometry":null}
 ]}"#;
+
+/// Steps the window's frames until its background job has finished (then a few more).
+#[cfg(feature = "gui")]
+pub fn wait_idle(h: &mut egui_kittest::Harness<'static, cluster_atlas::app::ClusterAtlasApp>) {
+    let t0 = std::time::Instant::now();
+    loop {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(60),
+            "job did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.run_steps(3);
+}
