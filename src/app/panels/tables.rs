@@ -432,7 +432,10 @@ impl ClusterAtlasApp {
                 (self.tr("企业", "Firms"), &data.firms_report),
             ] {
                 ui.strong(format!("{title}: {}", r.file));
-                let mut info = vec![format!("CRS {}", r.crs)];
+                let mut info = vec![format!(
+                    "CRS {}",
+                    r.crs_used.clone().unwrap_or_else(|| r.crs.to_string())
+                )];
                 if let Some(e) = &r.encoding {
                     info.push(e.clone());
                 }
