@@ -97,7 +97,14 @@ fn nearest_neighbours(b: divan::Bencher, n: usize) {
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn kernel_density_800m(b: divan::Bencher, n: usize) {
     let d = data(n);
-    b.bench(|| density::kernel_density(&d.index.firm_xy, 800.0, 400_000).max);
+    b.bench(|| {
+        density::kernel_density(
+            &d.index.firm_xy,
+            800.0,
+            cluster_atlas::pipeline::DENSITY_MAX_CELLS,
+        )
+        .max
+    });
 }
 
 #[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]

@@ -19,5 +19,6 @@ pub mod export;
 pub mod index;
 pub mod model;
 pub mod output;
+pub mod pipeline;
 pub mod sample;
 pub mod scene;

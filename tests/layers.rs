@@ -1,7 +1,7 @@
 //! The layer order of ARCHITECTURE.md, checked on the source: a module may use only modules at
 //! its own level or below, and only the app (the window) may use egui.
 //!
-//! model < crs < data < {sample, index} < analysis < scene < output < export < app; the binary's
+//! model < crs < data < {sample, index} < analysis < scene < pipeline < output < export < app; the binary's
 //! `cli` may use everything.
 
 use std::path::Path;
@@ -14,9 +14,10 @@ const LAYERS: &[(&str, u8)] = &[
     ("index", 3),
     ("analysis", 4),
     ("scene", 5),
-    ("output", 6),
-    ("export", 7),
-    ("app", 8),
+    ("pipeline", 6),
+    ("output", 7),
+    ("export", 8),
+    ("app", 9),
 ];
 
 fn rank(m: &str) -> Option<u8> {

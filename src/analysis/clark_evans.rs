@@ -149,17 +149,7 @@ pub fn clark_evans(points: &[Xy], area_m2: f64, kind: AreaKind) -> Option<ClarkE
 
 /// Area of the points' bounding box on the plane, m².
 pub fn bbox_area_m2(points: &[Xy]) -> f64 {
-    let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
-    let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for p in points {
-        lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
-        hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
-    }
-    if points.is_empty() {
-        0.0
-    } else {
-        (hi.x - lo.x) * (hi.y - lo.y)
-    }
+    crate::model::Bounds::of(points).map_or(0.0, |b| b.area())
 }
 
 /// The points' convex hull on the plane (geo's algorithm), as a polygon.

@@ -51,13 +51,7 @@ pub fn kernel_density(points: &[Xy], bandwidth_m: f64, max_cells: usize) -> Dens
     } else {
         500.0
     };
-    let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
-    let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for p in points {
-        lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
-        hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
-    }
-    if points.is_empty() {
+    let Some(crate::model::Bounds { lo, hi }) = crate::model::Bounds::of(points) else {
         return DensityGrid {
             origin: Xy::default(),
             cell_m: h,
@@ -67,7 +61,7 @@ pub fn kernel_density(points: &[Xy], bandwidth_m: f64, max_cells: usize) -> Dens
             bandwidth_m: h,
             max: 0.0,
         };
-    }
+    };
     let pad = 3.0 * h;
     let (w, ht) = (hi.x - lo.x + 2.0 * pad, hi.y - lo.y + 2.0 * pad);
     let mut cell = h / 3.0;

@@ -43,16 +43,8 @@ impl Grid {
     /// Buckets `points` into cells of side `cell` (> 0). Non-finite points are not expected
     /// here (loaders reject them).
     pub fn build(points: &[Xy], cell: f64) -> Self {
-        let mut origin = Xy::new(f64::INFINITY, f64::INFINITY);
-        let mut max = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for p in points {
-            origin = Xy::new(origin.x.min(p.x), origin.y.min(p.y));
-            max = Xy::new(max.x.max(p.x), max.y.max(p.y));
-        }
-        if points.is_empty() {
-            origin = Xy::default();
-            max = Xy::default();
-        }
+        let (origin, max) =
+            crate::model::Bounds::of(points).map_or((Xy::default(), Xy::default()), |b| b.pair());
         // Keep cell indices within 31 bits whatever the extent.
         let extent = (max.x - origin.x).max(max.y - origin.y);
         let cell = cell.max(extent / 2.0e9).max(f64::MIN_POSITIVE);

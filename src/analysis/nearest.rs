@@ -135,7 +135,9 @@ struct NeighbourSearch<'a> {
 impl<'a> NeighbourSearch<'a> {
     fn new(points: &'a [Xy], k: usize) -> Self {
         let n = points.len();
-        let area = super::clark_evans::bbox_area_m2(points).max(1.0);
+        let area = crate::model::Bounds::of(points)
+            .map_or(0.0, |b| b.area())
+            .max(1.0);
         let target = 2.0 * k as f64;
         let coarse_cell = (area * target / n as f64).sqrt().max(1e-3);
         // Median number of points in the coarse cell a point falls in, from a sample of cells.

@@ -19,7 +19,11 @@ impl ClusterAtlasApp {
                 ..Default::default()
             };
             // The counts prepared with the analysis, unless the radius changed since.
-            let advisor = if (results.advisor.radius_m - params.radius_m).abs() < 1e-9 {
+            let prepared = results
+                .advisor
+                .clone()
+                .filter(|a| (a.radius_m - params.radius_m).abs() < 1e-9);
+            let advisor = if let Some(prepared) = prepared {
                 Advisor::with_context(
                     &self.data.firms,
                     &self.data.zones,
@@ -28,7 +32,7 @@ impl ClusterAtlasApp {
                     &results.analysis.clusters,
                     &self.fit,
                     params,
-                    results.advisor.clone(),
+                    prepared,
                 )
             } else {
                 Advisor::new(

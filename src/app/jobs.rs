@@ -1,47 +1,41 @@
-//! Heavy work on a named background thread; the frame polls for the result and shows
-//! progress. Nothing heavy runs inside `ui()`.
+//! Heavy work on named background threads. Every thread starts through [`spawn`], whose
+//! [`Task`] reports a failed start or a worker that died as an error on the same channel the
+//! result would arrive on, so the user is told where they wait. Nothing heavy runs in `ui()`.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::state::{Dataset, Results};
-use crate::analysis::{self, AnalysisParams, density};
-use crate::data::{self, FirmLoadOptions, ZoneLoadOptions};
+use super::state::{Dataset, RecentFile, Results};
+use crate::analysis::AnalysisParams;
+use crate::data::{self, FirmLoadOptions, LoadedZones, ZoneLoadOptions};
+use crate::pipeline::{self, Extras};
 
-/// What a finished job hands back.
-#[allow(clippy::large_enum_variant)] // sent once per job; size does not matter
-pub enum JobOutput {
-    Analysed(Box<Result<Results, String>>),
-    /// A new dataset (firms or zones replaced), or why loading failed.
-    Loaded {
-        result: Result<Box<Dataset>, String>,
-        recent: super::state::RecentFile,
-    },
-}
+/// Reports progress from a worker: fraction done (0..1) and the step's name.
+pub type Progress<'a> = dyn Fn(f32, &str) + Sync + 'a;
 
-/// A running job: its name, progress and the channel its result arrives on.
-pub struct Job {
-    pub label_zh: String,
-    pub label_en: String,
-    pub progress: Arc<Mutex<(f32, String)>>,
+/// Work running on a background thread, with its progress.
+pub struct Task<T> {
+    rx: Receiver<Result<T, String>>,
+    progress: Arc<Mutex<(f32, String)>>,
     pub started: Instant,
-    rx: Receiver<JobOutput>,
 }
 
-impl Job {
-    /// The result, once the job has finished.
-    pub fn poll(&self) -> Option<JobOutput> {
+impl<T> Task<T> {
+    /// The result once the work has finished; a worker that stopped without one (a panic)
+    /// is reported as an error.
+    pub fn poll(&self) -> Option<Result<T, String>> {
         match self.rx.try_recv() {
             Ok(out) => Some(out),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(JobOutput::Analysed(Box::new(Err(
-                "the background job stopped unexpectedly".into(),
-            )))),
+            Err(TryRecvError::Disconnected) => {
+                Some(Err("the background job stopped unexpectedly".into()))
+            }
         }
     }
 
+    /// Fraction done and the current step.
     pub fn fraction(&self) -> (f32, String) {
         self.progress
             .lock()
@@ -50,18 +44,19 @@ impl Job {
     }
 }
 
-fn spawn(
-    label_zh: &str,
-    label_en: &str,
+/// Runs `work` on a thread named after `name`, repainting `ctx` on progress and at the end.
+pub fn spawn<T: Send + 'static>(
+    name: &str,
     ctx: &egui::Context,
-    work: impl FnOnce(&(dyn Fn(f32, &str) + Sync)) -> JobOutput + Send + 'static,
-) -> Job {
+    work: impl FnOnce(&Progress<'_>) -> Result<T, String> + Send + 'static,
+) -> Task<T> {
     let (tx, rx) = channel();
     let progress = Arc::new(Mutex::new((0.0f32, String::new())));
     let p2 = progress.clone();
     let ctx2 = ctx.clone();
+    let tx_err = tx.clone();
     let spawned = std::thread::Builder::new()
-        .name(format!("cluster-atlas {label_en}"))
+        .name(format!("cluster-atlas {name}"))
         .spawn(move || {
             let report = |f: f32, step: &str| {
                 if let Ok(mut g) = p2.lock() {
@@ -74,28 +69,44 @@ fn spawn(
             ctx2.request_repaint();
         });
     if let Err(e) = spawned {
-        let (tx2, rx2) = channel();
-        let _ = tx2.send(JobOutput::Analysed(Box::new(Err(format!(
-            "cannot start a background thread: {e}"
-        )))));
-        return Job {
-            label_zh: label_zh.into(),
-            label_en: label_en.into(),
-            progress,
-            started: Instant::now(),
-            rx: rx2,
-        };
+        let _ = tx_err.send(Err(format!("cannot start a background thread: {e}")));
     }
-    Job {
-        label_zh: label_zh.into(),
-        label_en: label_en.into(),
+    Task {
+        rx,
         progress,
         started: Instant::now(),
-        rx,
     }
 }
 
-/// Runs every analysis plus the density surface.
+/// What the window's main job does (the status bar names it; a failure is worded by it).
+pub enum JobKind {
+    Analyse,
+    /// Loading a file (or new zones), remembered in the recent list when it succeeds.
+    Load(Box<RecentFile>),
+}
+
+/// What a finished main job hands back.
+pub enum JobOutput {
+    Analysed(Box<Results>),
+    /// A new dataset (firms or zones replaced).
+    Loaded(Box<Dataset>),
+}
+
+/// The window's one main job (analysis or load) at a time.
+pub struct Job {
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    pub kind: JobKind,
+    pub task: Task<JobOutput>,
+}
+
+impl Job {
+    pub fn fraction(&self) -> (f32, String) {
+        self.task.fraction()
+    }
+}
+
+/// Runs every analysis plus the density surface and the advisor's counts.
 pub fn analyse(
     ctx: &egui::Context,
     data: Arc<Dataset>,
@@ -103,35 +114,38 @@ pub fn analyse(
     bandwidth_m: f64,
     fit: Arc<crate::model::FitTable>,
 ) -> Job {
-    spawn("分析中", "Analysing", ctx, move |progress| {
-        let t0 = Instant::now();
-        let result = analysis::analyse(&data.firms, &data.zones, &data.index, &params, &|f, s| {
-            progress(f * 0.9, s)
-        })
-        .map_err(|e| e.to_string())
-        .map(|analysis| {
-            progress(0.92, "density");
-            let density = density::kernel_density(&data.index.firm_xy, bandwidth_m, 400_000);
-            progress(0.96, "advisor");
-            let advisor = Arc::new(crate::analysis::relocate::AdvisorContext::prepare(
-                &data.firms,
-                &data.zones,
-                &data.index,
-                &analysis.clusters,
-                &fit,
-                params.nearby_radius_m,
-            ));
-            Results {
-                analysis,
-                density,
-                advisor,
-                params,
-                generation: data.generation,
-                seconds: t0.elapsed().as_secs_f64(),
-            }
-        });
-        JobOutput::Analysed(Box::new(result))
-    })
+    let task = spawn("analysis", ctx, move |progress| {
+        let extras = Extras {
+            density_bandwidth_m: Some(bandwidth_m),
+            advisor_fit: Some(&fit),
+        };
+        pipeline::analyse(&data, &params, extras, progress)
+            .map(|r| JobOutput::Analysed(Box::new(r)))
+            .map_err(|e| e.to_string())
+    });
+    Job {
+        label_zh: "分析中",
+        label_en: "Analysing",
+        kind: JobKind::Analyse,
+        task,
+    }
+}
+
+fn load_job(
+    ctx: &egui::Context,
+    recent: RecentFile,
+    labels: (&'static str, &'static str),
+    work: impl FnOnce(&Progress<'_>) -> Result<Dataset, String> + Send + 'static,
+) -> Job {
+    let task = spawn(labels.1, ctx, move |progress| {
+        work(progress).map(|d| JobOutput::Loaded(Box::new(d)))
+    });
+    Job {
+        label_zh: labels.0,
+        label_en: labels.1,
+        kind: JobKind::Load(Box::new(recent)),
+        task,
+    }
 }
 
 /// Loads a firms file, keeping the current zones.
@@ -141,33 +155,23 @@ pub fn load_firms(
     path: PathBuf,
     opts: FirmLoadOptions,
 ) -> Job {
-    spawn("读取企业文件", "Loading firms", ctx, move |progress| {
-        progress(0.05, "reading");
-        let recent = super::state::RecentFile {
-            path: path.clone(),
-            zones: false,
-            firm_options: opts.clone(),
-            zone_options: Default::default(),
-        };
-        let result = data::load_firms(&path, &opts)
-            .map_err(|e| e.to_string())
-            .map(|loaded| {
-                progress(0.6, "indexing");
-                Dataset::new(
-                    current.zones.clone(),
-                    current.zones_report.clone(),
-                    loaded.firms,
-                    loaded.report,
-                    false,
-                    current.basemap.clone(),
-                    current.generation + 1,
-                )
-            });
-        JobOutput::Loaded {
-            result: result.map(Box::new),
-            recent,
-        }
-    })
+    let recent = RecentFile {
+        path: path.clone(),
+        zones: false,
+        firm_options: opts.clone(),
+        zone_options: Default::default(),
+    };
+    load_job(
+        ctx,
+        recent,
+        ("读取企业文件", "Loading firms"),
+        move |progress| {
+            progress(0.05, "reading");
+            let loaded = data::load_firms(&path, &opts).map_err(|e| e.to_string())?;
+            progress(0.6, "indexing");
+            Ok(current.with_firms(loaded))
+        },
+    )
 }
 
 /// Loads a zones file, keeping the current firms.
@@ -177,36 +181,21 @@ pub fn load_zones(
     path: PathBuf,
     opts: ZoneLoadOptions,
 ) -> Job {
-    spawn(
-        "读取集聚区文件",
-        "Loading zones",
+    let recent = RecentFile {
+        path: path.clone(),
+        zones: true,
+        firm_options: Default::default(),
+        zone_options: opts.clone(),
+    };
+    load_job(
         ctx,
+        recent,
+        ("读取集聚区文件", "Loading zones"),
         move |progress| {
             progress(0.05, "reading");
-            let recent = super::state::RecentFile {
-                path: path.clone(),
-                zones: true,
-                firm_options: Default::default(),
-                zone_options: opts.clone(),
-            };
-            let result = data::load_zones(&path, &opts)
-                .map_err(|e| e.to_string())
-                .map(|loaded| {
-                    progress(0.6, "indexing");
-                    Dataset::new(
-                        loaded.zones,
-                        loaded.report,
-                        current.firms.clone(),
-                        current.firms_report.clone(),
-                        current.synthetic,
-                        current.basemap.clone(),
-                        current.generation + 1,
-                    )
-                });
-            JobOutput::Loaded {
-                result: result.map(Box::new),
-                recent,
-            }
+            let loaded = data::load_zones(&path, &opts).map_err(|e| e.to_string())?;
+            progress(0.6, "indexing");
+            Ok(current.with_zones(loaded))
         },
     )
 }
@@ -219,28 +208,21 @@ pub fn with_zones(
     zones: Vec<crate::model::Zone>,
     source: String,
 ) -> Job {
-    spawn("更新集聚区", "Updating zones", ctx, move |progress| {
-        progress(0.1, "indexing");
-        let mut report = current.zones_report.clone();
-        report.notes.push(format!("15 slots filled from {source}"));
-        let recent = super::state::RecentFile {
-            path: PathBuf::from(&report.file),
-            zones: true,
-            firm_options: Default::default(),
-            zone_options: Default::default(),
-        };
-        let data = Dataset::new(
-            zones,
-            report,
-            current.firms.clone(),
-            current.firms_report.clone(),
-            current.synthetic,
-            current.basemap.clone(),
-            current.generation + 1,
-        );
-        JobOutput::Loaded {
-            result: Ok(Box::new(data)),
-            recent,
-        }
-    })
+    let mut report = current.zones_report.clone();
+    report.notes.push(format!("15 slots filled from {source}"));
+    let recent = RecentFile {
+        path: PathBuf::from(&report.file),
+        zones: true,
+        firm_options: Default::default(),
+        zone_options: Default::default(),
+    };
+    load_job(
+        ctx,
+        recent,
+        ("更新集聚区", "Updating zones"),
+        move |progress| {
+            progress(0.1, "indexing");
+            Ok(current.with_zones(LoadedZones { zones, report }))
+        },
+    )
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::analysis::relocate::Suggestion;
 use crate::data::{FirmLoadOptions, ZoneLoadOptions, bundled};
 use crate::model::{FitTable, Policy};
-use crate::scene::{self, Lang, Scene, SceneInput, SceneSettings, Selection, Viewport};
+use crate::scene::{self, Lang, Scene, SceneSettings, Selection, Viewport};
 
 pub use export_dialog::{ExportDialog, ExtentChoice};
 pub use map_view::{MapView, Pick};
@@ -112,12 +112,10 @@ impl ClusterAtlasApp {
                 // The bundled data is compiled in and tested; fall back to empty rather than crash.
                 let basemap = Arc::new(scene::Basemap::bundled(&state::window_projection()));
                 let empty = Dataset::new(
-                    Vec::new(),
-                    Default::default(),
                     Default::default(),
                     Default::default(),
                     false,
-                    basemap,
+                    Some(basemap),
                     1,
                 );
                 (
@@ -275,60 +273,30 @@ impl ClusterAtlasApp {
             }
             return;
         };
-        let Some(out) = job.poll() else {
+        let Some(out) = job.task.poll() else {
             return;
         };
-        self.job = None;
-        match out {
-            jobs::JobOutput::Analysed(result) => match *result {
-                Ok(results) if results.generation == self.data.generation => {
-                    self.results = Some(Arc::new(results));
+        let Some(job) = self.job.take() else {
+            return;
+        };
+        match (out, job.kind) {
+            (Ok(jobs::JobOutput::Analysed(results)), _) => {
+                if results.generation == self.data.generation {
+                    self.results = Some(Arc::from(results));
                     self.advice = None;
-                }
-                Ok(_) => self.analyse_after_job = true,
-                Err(e) => self.messages.push(Message {
-                    error: true,
-                    text: e,
-                }),
-            },
-            jobs::JobOutput::Loaded {
-                result: Ok(data),
-                recent,
-            } => {
-                let zones = recent.zones;
-                let summary = if zones {
-                    data.zones_report.summary()
                 } else {
-                    data.firms_report.summary()
-                };
-                self.messages.push(Message {
-                    error: false,
-                    text: format!("{}: {}", recent.path.display(), summary),
-                });
-                // An older failed load is answered by this one.
-                let failed = [
-                    self.tr("企业文件未载入", "Firms not loaded"),
-                    self.tr("集聚区文件未载入", "Zones not loaded"),
-                    self.tr("找不到文件", "No such file"),
-                ];
-                self.messages.retain(|m| {
-                    !(m.error && failed.iter().any(|f| m.text.starts_with(f.as_str())))
-                });
-                let shown = recent.path.display().to_string();
-                self.settings.remember(recent);
-                self.previous = Some((self.data.clone(), shown));
-                self.data = Arc::new(*data);
-                self.results = None;
-                self.selection = Selection::default();
-                self.advice = None;
-                self.bottom_tab = BottomTab::Report;
-                self.analyse_after_job = true;
-                self.commands.push(Command::FitData);
+                    self.analyse_after_job = true;
+                }
             }
-            jobs::JobOutput::Loaded {
-                result: Err(e),
-                recent,
-            } => {
+            (Ok(jobs::JobOutput::Loaded(data)), jobs::JobKind::Load(recent)) => {
+                self.loaded(*data, *recent)
+            }
+            (Ok(jobs::JobOutput::Loaded(_)), jobs::JobKind::Analyse) => {}
+            (Err(e), jobs::JobKind::Analyse) => self.messages.push(Message {
+                error: true,
+                text: format!("{}: {e}", self.tr("分析失败", "Analysis failed")),
+            }),
+            (Err(e), jobs::JobKind::Load(recent)) => {
                 let what = if recent.zones {
                     self.tr(
                         "集聚区文件未载入，当前数据保留",
@@ -350,6 +318,37 @@ impl ClusterAtlasApp {
             self.analyse_after_job = false;
             self.start_analysis(ctx);
         }
+    }
+
+    /// Shows a newly loaded dataset (the previous one kept for Undo) and analyses it.
+    fn loaded(&mut self, data: Dataset, recent: state::RecentFile) {
+        let summary = if recent.zones {
+            data.zones_report.summary()
+        } else {
+            data.firms_report.summary()
+        };
+        self.messages.push(Message {
+            error: false,
+            text: format!("{}: {}", recent.path.display(), summary),
+        });
+        // An older failed load is answered by this one.
+        let failed = [
+            self.tr("企业文件未载入", "Firms not loaded"),
+            self.tr("集聚区文件未载入", "Zones not loaded"),
+            self.tr("找不到文件", "No such file"),
+        ];
+        self.messages
+            .retain(|m| !(m.error && failed.iter().any(|f| m.text.starts_with(f.as_str()))));
+        let shown = recent.path.display().to_string();
+        self.settings.remember(recent);
+        self.previous = Some((self.data.clone(), shown));
+        self.data = Arc::new(data);
+        self.results = None;
+        self.selection = Selection::default();
+        self.advice = None;
+        self.bottom_tab = BottomTab::Report;
+        self.analyse_after_job = true;
+        self.commands.push(Command::FitData);
     }
 
     fn start_analysis(&mut self, ctx: &egui::Context) {
@@ -485,7 +484,7 @@ impl ClusterAtlasApp {
                     }
                     Err(e) => self.messages.push(Message {
                         error: true,
-                        text: e,
+                        text: e.to_string(),
                     }),
                 },
             }
@@ -511,22 +510,13 @@ impl ClusterAtlasApp {
             .results
             .as_deref()
             .filter(|r| r.generation == self.data.generation);
-        let input = SceneInput {
-            projection: &self.data.index.projection,
-            basemap: &self.data.basemap,
-            zones: &self.data.zones,
-            zone_shapes: &self.data.index.zone_shapes,
-            firms: &self.data.firms,
-            firm_xy: &self.data.index.firm_xy,
-            fit: &self.fit,
-            labels: results.map(|r| r.analysis.labels.as_slice()),
-            clusters: results
-                .map(|r| r.analysis.clusters.as_slice())
-                .unwrap_or(&[]),
-            density: results.map(|r| &r.density),
+        let input = crate::pipeline::scene_input(
+            &self.data,
+            results.map(|r| &r.analysis),
+            results.and_then(|r| r.density.as_ref()),
+            &self.fit,
             selection,
-            synthetic: self.data.synthetic,
-        };
+        );
         scene::build(&input, settings)
     }
 

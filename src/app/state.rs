@@ -2,18 +2,17 @@
 //! files still load) and the data it is showing ([`Dataset`], [`Results`]; never persisted).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::density::DensityGrid;
+use crate::analysis::AnalysisParams;
 use crate::analysis::relocate::Weights;
-use crate::analysis::{Analysis, AnalysisParams};
 use crate::crs::Projection;
-use crate::data::{FirmLoadOptions, LoadReport, ZoneLoadOptions, bundled};
-use crate::index::SpatialIndex;
-use crate::model::{Firms, Zone, limits};
-use crate::scene::{Basemap, SceneSettings, Viewport};
+use crate::data::{FirmLoadOptions, ZoneLoadOptions};
+use crate::model::limits;
+use crate::scene::{SceneSettings, Viewport};
+
+pub use crate::pipeline::{Dataset, Results};
 
 /// Which Clark–Evans area the analysis uses in the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -179,79 +178,8 @@ impl Settings {
     }
 }
 
-/// The loaded data with its index and basemap. Shared with background jobs.
-pub struct Dataset {
-    pub zones: Vec<Zone>,
-    pub zones_report: LoadReport,
-    pub firms: Firms,
-    pub firms_report: LoadReport,
-    /// The bundled sample firms (shown as synthetic everywhere).
-    pub synthetic: bool,
-    pub index: SpatialIndex,
-    pub basemap: Arc<Basemap>,
-    /// Increases with every load, so results from older data are never shown.
-    pub generation: u64,
-}
-
 /// The window's projection before any data is loaded: Shenzhen's. Data near Shenzhen keeps
 /// it (so a saved view stays valid); see [`Projection::for_points`].
 pub fn window_projection() -> Projection {
     Projection::default()
-}
-
-impl Dataset {
-    pub fn new(
-        zones: Vec<Zone>,
-        zones_report: LoadReport,
-        firms: Firms,
-        firms_report: LoadReport,
-        synthetic: bool,
-        basemap: Arc<Basemap>,
-        generation: u64,
-    ) -> Self {
-        // The same projection rule as the CLI, so both report the same numbers.
-        let index = SpatialIndex::build(&firms, &zones);
-        let basemap = if basemap.projection == index.projection {
-            basemap
-        } else {
-            Arc::new(Basemap::bundled(&index.projection))
-        };
-        Self {
-            zones,
-            zones_report,
-            firms,
-            firms_report,
-            synthetic,
-            index,
-            basemap,
-            generation,
-        }
-    }
-
-    /// The bundled zones and synthetic sample firms.
-    pub fn bundled() -> Result<Self, String> {
-        let zones = bundled::zones().map_err(|e| e.to_string())?;
-        let firms = bundled::sample_firms().map_err(|e| e.to_string())?;
-        let basemap = Arc::new(Basemap::bundled(&window_projection()));
-        Ok(Self::new(
-            zones.zones,
-            zones.report,
-            firms.firms,
-            firms.report,
-            true,
-            basemap,
-            1,
-        ))
-    }
-}
-
-/// Results of one analysis run on one dataset generation.
-pub struct Results {
-    pub analysis: Analysis,
-    pub density: DensityGrid,
-    /// The advisor's per-zone counts (at `params.nearby_radius_m`).
-    pub advisor: Arc<crate::analysis::relocate::AdvisorContext>,
-    pub params: AnalysisParams,
-    pub generation: u64,
-    pub seconds: f64,
 }

@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams, ParamsEcho, StudyArea};
+use cluster_atlas::analysis::{AnalysisParams, DbscanParams, ParamsEcho, StudyArea};
 use cluster_atlas::data::{self, ZoneLoadOptions};
-use cluster_atlas::index::SpatialIndex;
 use cluster_atlas::model::ZoneGeometry;
 use cluster_atlas::output::{self, Summary};
+use cluster_atlas::pipeline::{self, Extras};
 
 use super::AnalyzeArgs;
 
@@ -59,36 +59,33 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         &in_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
     )
     .with_context(|| format!("cannot write the results into {}", a.out.display()))?;
-    let inputs = a.inputs.load()?;
-    let t_load = t0.elapsed();
-    let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
-    for w in inputs
-        .zones
-        .report
+    let data = a.inputs.load()?;
+    let index_s = data.index_seconds;
+    let t_load = t0.elapsed() - std::time::Duration::from_secs_f64(index_s);
+    let (zones, firms, index) = (&data.zones, &data.firms, &data.index);
+    for w in data
+        .zones_report
         .warnings
         .iter()
-        .chain(&inputs.firms.report.warnings)
+        .chain(&data.firms_report.warnings)
     {
         crate::say!("warning: {w}");
     }
-    crate::say!("zones: {}", inputs.zones.report.summary());
-    crate::say!("firms: {}", inputs.firms.report.summary());
-    for s in inputs.firms.report.skipped.iter().take(10) {
+    crate::say!("zones: {}", data.zones_report.summary());
+    crate::say!("firms: {}", data.firms_report.summary());
+    for s in data.firms_report.skipped.iter().take(10) {
         crate::say!("  skipped {}", s.describe());
     }
-    if inputs.synthetic {
+    if data.synthetic {
         crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
     }
 
-    let t_index = Instant::now();
-    let index = SpatialIndex::build(firms, zones);
-    let index_s = t_index.elapsed().as_secs_f64();
     let params = AnalysisParams {
         dbscan,
         study_area: area.clone(),
         nearby_radius_m: a.nearby_m,
     };
-    let result = analysis::analyse(firms, zones, &index, &params, &|_, _| {})?;
+    let result = pipeline::analyse(&data, &params, Extras::default(), &|_, _| {})?.analysis;
     for w in &result.warnings {
         crate::say!("warning: {w}");
     }
@@ -104,10 +101,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         nearby_radius_m: a.nearby_m,
         projection_centre: index.projection.centre(),
     };
-    let hash = output::short_hash(&[
-        inputs.zones.report.hash.as_bytes(),
-        inputs.firms.report.hash.as_bytes(),
-    ]);
+    let hash = data.input_hash();
     let firms_path = set.final_path("firms.csv");
     set.write("firms.csv", |w| {
         output::write_firms_csv(w, firms, zones, &result)
@@ -124,10 +118,10 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         zones,
         &result,
         echo,
-        inputs.zones.report.clone(),
-        inputs.firms.report.clone(),
+        data.zones_report.clone(),
+        data.firms_report.clone(),
         hash,
-        inputs.synthetic,
+        data.synthetic,
     );
     let summary_path = set.final_path("summary.json");
     set.write("summary.json", |w| {

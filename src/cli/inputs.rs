@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use cluster_atlas::data::{
-    self, FirmLoadOptions, LoadedFirms, LoadedZones, ZoneFields, ZoneLoadOptions, bundled,
-};
+use cluster_atlas::data::{self, FirmLoadOptions, ZoneFields, ZoneLoadOptions, bundled};
 use cluster_atlas::model::SourceCrs;
+use cluster_atlas::pipeline::Dataset;
 
 use super::parse_crs;
 
@@ -94,20 +93,14 @@ pub struct InputArgs {
     pub keep_distant: bool,
 }
 
-/// Zones and firms as loaded, and whether the firms are the synthetic sample.
-pub struct Inputs {
-    pub zones: LoadedZones,
-    pub firms: LoadedFirms,
-    pub synthetic: bool,
-}
-
 impl InputArgs {
     /// The input files named on the command line (to keep outputs off them).
     pub fn paths(&self) -> Vec<PathBuf> {
         self.zones.iter().chain(&self.firms).cloned().collect()
     }
 
-    pub fn load(&self) -> Result<Inputs> {
+    /// Loads the zones and firms (the bundled ones where none is named) and indexes them.
+    pub fn load(&self) -> Result<Dataset> {
         let stdin = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
         if stdin(&self.zones) && stdin(&self.firms) {
             anyhow::bail!("--zones and --firms cannot both read standard input ('-')");
@@ -134,10 +127,6 @@ impl InputArgs {
             Some(p) => (data::load_firms(p, &firm_opts)?, false),
             None => (bundled::sample_firms()?, true),
         };
-        Ok(Inputs {
-            zones,
-            firms,
-            synthetic,
-        })
+        Ok(Dataset::new(zones, firms, synthetic, None, 1))
     }
 }

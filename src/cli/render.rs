@@ -7,12 +7,12 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
 use cluster_atlas::analysis::relocate::Weights;
-use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams, density};
+use cluster_atlas::analysis::{AnalysisParams, DbscanParams};
 use cluster_atlas::data::bundled;
 use cluster_atlas::export::{self, ExportData, ExportOptions, Extent, Format, Preset};
-use cluster_atlas::index::SpatialIndex;
 use cluster_atlas::model::limits;
-use cluster_atlas::scene::{self, Basemap, FirmColour, Lang, SceneInput, SceneSettings, Selection};
+use cluster_atlas::pipeline::{self, Extras};
+use cluster_atlas::scene::{self, FirmColour, Lang, SceneSettings, Selection};
 
 use super::InputArgs;
 
@@ -134,30 +134,28 @@ pub fn run(a: RenderArgs) -> Result<()> {
                 .with_context(|| format!("cannot create the folder {}", parent.display()))?;
         }
     }
-    let inputs = a.inputs.load()?;
-    let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
-    // The same projection rule as the window and `analyze`, so all draw the same picture.
-    let index = SpatialIndex::build(firms, zones);
-    let basemap = Basemap::bundled(&index.projection);
+    let data = a.inputs.load()?;
     let fit = bundled::fit_table()?;
     let params = AnalysisParams {
         dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
         ..Default::default()
     };
-    let result = if a.analysis || colour == FirmColour::Cluster {
-        Some(analysis::analyse(
-            firms,
-            zones,
-            &index,
-            &params,
-            &|_, _| {},
-        )?)
+    let results = if a.analysis || colour == FirmColour::Cluster {
+        let extras = Extras {
+            density_bandwidth_m: a.density.then_some(a.bandwidth_m),
+            advisor_fit: None,
+        };
+        Some(pipeline::analyse(&data, &params, extras, &|_, _| {})?)
     } else {
         None
     };
-    let dens = a
-        .density
-        .then(|| density::kernel_density(&index.firm_xy, a.bandwidth_m, 400_000));
+    let dens = match &results {
+        Some(r) => r.density.clone(),
+        None => a
+            .density
+            .then(|| pipeline::density_of(&data, a.bandwidth_m)),
+    };
+    let result = results.as_ref().map(|r| &r.analysis);
     let settings = SceneSettings {
         lang,
         firm_colour: colour,
@@ -170,30 +168,14 @@ pub fn run(a: RenderArgs) -> Result<()> {
         ..SceneSettings::default()
     };
     let sc = scene::build(
-        &SceneInput {
-            projection: &index.projection,
-            basemap: &basemap,
-            zones,
-            zone_shapes: &index.zone_shapes,
-            firms,
-            firm_xy: &index.firm_xy,
-            fit: &fit,
-            labels: result.as_ref().map(|r| r.labels.as_slice()),
-            clusters: result
-                .as_ref()
-                .map(|r| r.clusters.as_slice())
-                .unwrap_or(&[]),
-            density: dens.as_ref(),
-            selection: Selection::default(),
-            synthetic: inputs.synthetic,
-        },
+        &pipeline::scene_input(&data, result, dens.as_ref(), &fit, Selection::default()),
         &settings,
     );
     let stamp = export::stamp_for(
-        &inputs.zones.report,
-        &inputs.firms.report,
-        inputs.synthetic,
-        result.as_ref().map(|_| &params),
+        &data.zones_report,
+        &data.firms_report,
+        data.synthetic,
+        result.map(|_| &params),
         Some(&Weights::default()),
         lang,
     );
@@ -206,20 +188,20 @@ pub fn run(a: RenderArgs) -> Result<()> {
         extent,
         date: a.date.clone().unwrap_or_else(export::today),
     };
+    let firms_n = data.firms.len();
+    let synthetic = data.synthetic;
     let data = ExportData {
         scene: &sc,
-        zones,
-        index: &index,
+        zones: &data.zones,
+        index: &data.index,
     };
     // Atlas pages without a given subtitle name their zone instead (see export_atlas).
     if opts.subtitle.is_none() && !a.atlas {
         opts.subtitle = Some(export::default_subtitle(
             lang,
-            firms.len(),
-            inputs.synthetic,
-            result
-                .as_ref()
-                .map(|r| (r.clusters.len(), params.dbscan.eps_m, params.dbscan.min_pts)),
+            firms_n,
+            synthetic,
+            result.map(|r| (r.clusters.len(), params.dbscan.eps_m, params.dbscan.min_pts)),
             export::firms_in_view(&data, &opts),
         ));
     }

@@ -1,6 +1,5 @@
 //! `cluster-atlas suggest`: ranked relocation targets with reasons, stability and policy.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -15,9 +14,9 @@ use cluster_atlas::analysis::relocate::{
 use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams};
 use cluster_atlas::crs::convert;
 use cluster_atlas::data::{self, bundled};
-use cluster_atlas::index::SpatialIndex;
 use cluster_atlas::model::{LonLat, Policy, SourceCrs, limits};
 use cluster_atlas::output;
+use cluster_atlas::pipeline::{self, Extras};
 
 use super::{InputArgs, parse_crs};
 
@@ -130,17 +129,16 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         &in_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
     )
     .with_context(|| format!("cannot write the results into {}", a.out.display()))?;
-    let inputs = a.inputs.load()?;
-    let (zones, firms) = (&inputs.zones.zones, &inputs.firms.firms);
-    if inputs.synthetic {
+    let data = a.inputs.load()?;
+    let (zones, firms, index) = (&data.zones, &data.firms, &data.index);
+    if data.synthetic {
         crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
     }
-    let index = SpatialIndex::build(firms, zones);
     let params = AnalysisParams {
         dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
         ..Default::default()
     };
-    let analysis = analysis::analyse(firms, zones, &index, &params, &|_, _| {})?;
+    let analysis = pipeline::analyse(&data, &params, Extras::default(), &|_, _| {})?.analysis;
     let adv_params = AdvisorParams {
         weights,
         radius_m: a.radius_m,
@@ -150,7 +148,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     let advisor = Advisor::new(
         firms,
         zones,
-        &index,
+        index,
         &analysis.labels,
         &analysis.clusters,
         &fit,
@@ -193,7 +191,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             &advisor,
             &analysis,
             parameters,
-            inputs.synthetic,
+            data.synthetic,
             t0,
         );
     }
@@ -201,7 +199,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     let sites: Vec<Site> = if let Some(id) = &a.firm {
         let i = (0..firms.len())
             .find(|&i| firms.id(i) == id.as_str())
-            .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", inputs.firms.report.file))?;
+            .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", data.firms_report.file))?;
         vec![advisor.firm_site(i)]
     } else if let Some(at) = &a.at {
         vec![Site {
@@ -222,21 +220,16 @@ pub fn run(a: SuggestArgs) -> Result<()> {
 
     let csv_path = set.final_path("suggestions.csv");
     set.write("suggestions.csv", |w| {
-        write_csv(w, &suggestions, &advisor, a.top)
+        output::write_suggestions_csv(w, &suggestions, &advisor, a.top)
     })?;
-    let mut targets: Vec<String> = suggestions
-        .iter()
-        .filter_map(|s| s.ranked.first().map(|r| r.score.zone_id.clone()))
-        .collect();
-    targets.sort();
-    targets.dedup();
-    let json_doc = json!({
-        "generated_by": format!("cluster-atlas {}", env!("CARGO_PKG_VERSION")),
-        "synthetic_data": inputs.synthetic,
-        "parameters": parameters,
-        "sites": suggestions.iter().map(|s| site_json(s, &advisor, a.top)).collect::<Vec<_>>(),
-        "policy": policy_json(&policy, &targets, zones),
-    });
+    let json_doc = output::suggestions_json(
+        &suggestions,
+        &advisor,
+        a.top,
+        parameters,
+        &policy,
+        data.synthetic,
+    );
     let json_path = set.final_path("suggestions.json");
     set.write("suggestions.json", |w| {
         // One site reads better indented; thousands of sites stay compact.
@@ -263,108 +256,10 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     Ok(())
 }
 
-fn site_label(s: &Suggestion, adv: &Advisor) -> (String, String) {
-    match s.site.firm {
-        Some(i) => (adv.firms.id(i).into_owned(), adv.firms.name(i).to_string()),
-        None => (
-            format!("{:.6},{:.6}", s.site.lonlat.lon, s.site.lonlat.lat),
-            String::new(),
-        ),
-    }
-}
-
-fn write_csv(
-    w: &mut dyn Write,
-    suggestions: &[Suggestion],
-    adv: &Advisor,
-    top: usize,
-) -> std::io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let mut header = vec!["firm", "firm_name", "rank", "zone", "zone_name", "total"];
-    header.extend(Criterion::ALL.iter().map(|c| c.key()));
-    header.extend([
-        "distance_m",
-        "stays_first",
-        "stays_top3",
-        "approximate",
-        "explanation_en",
-        "explanation_zh",
-    ]);
-    out.write_record(&header)?;
-    for s in suggestions {
-        let (id, name) = site_label(s, adv);
-        for r in s.ranked.iter().take(top) {
-            let zone = &adv.zones[r.score.zone];
-            let mut rec = vec![
-                id.clone(),
-                name.clone(),
-                r.rank.to_string(),
-                r.score.zone_id.clone(),
-                zone.display_name(true).to_string(),
-                format!("{:.4}", r.score.total),
-            ];
-            rec.extend(
-                r.score
-                    .parts
-                    .iter()
-                    .map(|p| format!("{:.4}", p.contribution)),
-            );
-            rec.extend([
-                format!("{:.1}", r.score.distance_m),
-                format!("{:.3}", r.stability.first),
-                format!("{:.3}", r.stability.top3),
-                r.score.approximate.to_string(),
-                r.explanation_en.clone(),
-                r.explanation_zh.clone(),
-            ]);
-            out.write_record(&rec)?;
-        }
-    }
-    out.flush()
-}
-
-fn site_json(s: &Suggestion, adv: &Advisor, top: usize) -> serde_json::Value {
-    let (id, name) = site_label(s, adv);
-    json!({
-        "firm": s.site.firm.map(|_| id.clone()),
-        "name": name,
-        "lon": s.site.lonlat.lon,
-        "lat": s.site.lonlat.lat,
-        "segment": s.site.segment,
-        "segment_known": s.segment_known,
-        "ranked": s.ranked.iter().take(top).collect::<Vec<_>>(),
-        "stability_all_zones": s.ranked.iter().map(|r| &r.stability).collect::<Vec<_>>(),
-        "nearby_clusters": s.nearby_clusters,
-    })
-}
-
-fn policy_json(
-    policy: &Policy,
-    targets: &[String],
-    zones: &[cluster_atlas::model::Zone],
-) -> serde_json::Value {
-    let per_zone: Vec<serde_json::Value> = targets
-        .iter()
-        .filter_map(|id| zones.iter().find(|z| &z.id == id))
-        .map(|z| {
-            json!({
-                "zone": z.id,
-                "district_zh": z.district_zh,
-                "renewal_office_zh": policy.district_office(z.district_zh.as_deref(), true),
-                "renewal_office_en": policy.district_office(z.district_zh.as_deref(), false),
-                "caveat_en": "District rules differ: follow the urban-renewal rules of this district.",
-                "caveat_zh": "各区规定不同：具体流程以所在区的城市更新文件规定为准。",
-                "items": policy.for_zone(&z.id).iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({"targets": per_zone, "items": policy.items})
-}
-
 fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {
     crate::tell!(
         "Targets for {} (segment: {}):",
-        site_label(s, adv).0,
+        output::site_label(s, adv).0,
         s.site.segment.as_deref().unwrap_or("unknown")
     );
     for r in s.ranked.iter().take(top) {
@@ -432,44 +327,21 @@ fn for_zone(
         .iter()
         .map(Option::is_none)
         .collect();
-    let cands = advisor.candidates_for_zone(zi, &outside);
+    let all = advisor.candidates_for_zone(zi, &outside);
     let csv_path = set.final_path("candidates.csv");
+    let cands = &all[..all.len().min(a.top)];
     set.write("candidates.csv", |w| {
-        let mut out = csv::Writer::from_writer(w);
-        let mut header = vec!["rank", "firm", "firm_name", "segment", "zone", "total"];
-        header.extend(Criterion::ALL.iter().map(|c| c.key()));
-        header.push("distance_m");
-        out.write_record(&header)?;
-        for (k, (i, s)) in cands.iter().take(a.top).enumerate() {
-            let mut rec = vec![
-                (k + 1).to_string(),
-                advisor.firms.id(*i).into_owned(),
-                advisor.firms.name(*i).to_string(),
-                advisor.firms.segment_name(*i).to_string(),
-                zone_id.to_string(),
-                format!("{:.4}", s.total),
-            ];
-            rec.extend(s.parts.iter().map(|p| format!("{:.4}", p.contribution)));
-            rec.push(format!("{:.1}", s.distance_m));
-            out.write_record(&rec)?;
-        }
-        out.flush()
+        output::write_candidates_csv(w, cands, advisor, zone_id)
     })?;
     let json_path = set.final_path("candidates.json");
-    let doc = json!({
-        "generated_by": format!("cluster-atlas {}", env!("CARGO_PKG_VERSION")),
-        "synthetic_data": synthetic,
-        "zone": zone_id,
-        "parameters": parameters,
-        "candidates": cands.iter().take(a.top).map(|(i, s)| json!({"firm": advisor.firms.id(*i), "name": advisor.firms.name(*i), "segment": advisor.firms.segment_name(*i), "score": s})).collect::<Vec<_>>(),
-    });
+    let doc = output::candidates_json(cands, advisor, zone_id, parameters, synthetic);
     set.write("candidates.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         w.write_all(b"\n")
     })?;
     set.commit()?;
     crate::tell!("Best candidate firms (outside every zone) for {zone_id}:");
-    for (k, (i, s)) in cands.iter().take(a.top).enumerate() {
+    for (k, (i, s)) in cands.iter().enumerate() {
         crate::tell!(
             "{:>3}. {} {}  [{}]  score {:.1}, {:.1} km away",
             k + 1,
@@ -482,7 +354,7 @@ fn for_zone(
     }
     crate::say!(
         "ranked {} firms in {:.2} s → {}, {}",
-        cands.len(),
+        all.len(),
         t0.elapsed().as_secs_f64(),
         csv_path.display(),
         json_path.display()

@@ -64,14 +64,14 @@ pub struct ZoneLoadOptions {
 }
 
 /// Zones and the report of what was skipped.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct LoadedZones {
     pub zones: Vec<Zone>,
     pub report: LoadReport,
 }
 
 /// Firms and the report of what was skipped.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct LoadedFirms {
     pub firms: Firms,
     pub report: LoadReport,

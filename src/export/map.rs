@@ -1,6 +1,7 @@
 //! Drawing the scene's map into the page's map frame (shared by PNG, SVG and PDF).
 
 use super::*;
+use crate::model::Bounds;
 
 pub(super) fn to_page(vp: &Viewport, map: [f32; 4], p: Xy) -> [f32; 2] {
     let [x, y] = vp.to_screen(p);
@@ -55,13 +56,8 @@ pub fn draw_map(
         for item in &layer.items {
             match item {
                 Item::Polygon(p) => {
-                    let (mut blo, mut bhi) =
-                        (Xy::new(f64::MAX, f64::MAX), Xy::new(f64::MIN, f64::MIN));
-                    for q in &p.rings[0] {
-                        blo = Xy::new(blo.x.min(q.x), blo.y.min(q.y));
-                        bhi = Xy::new(bhi.x.max(q.x), bhi.y.max(q.y));
-                    }
-                    if bhi.x < lo.x || blo.x > hi.x || bhi.y < lo.y || blo.y > hi.y {
+                    let view = Bounds { lo, hi };
+                    if !Bounds::of(&p.rings[0]).is_some_and(|b| b.intersects(&view)) {
                         continue;
                     }
                     let rings: Vec<Vec<[f32; 2]>> = p

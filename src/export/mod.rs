@@ -171,15 +171,10 @@ pub fn map_viewport(
                 LonLat::new(b.lon, a.lat),
             ]
             .map(|p| proj.project(p));
-            let lo = Xy::new(
-                corners.iter().map(|c| c.x).fold(f64::MAX, f64::min),
-                corners.iter().map(|c| c.y).fold(f64::MAX, f64::min),
-            );
-            let hi = Xy::new(
-                corners.iter().map(|c| c.x).fold(f64::MIN, f64::max),
-                corners.iter().map(|c| c.y).fold(f64::MIN, f64::max),
-            );
-            return Ok(Viewport::fit((lo, hi), mw, mh, 0.0));
+            let b = crate::model::Bounds::of(&corners).ok_or_else(|| {
+                ExportError::BadBbox(format!("{},{},{},{}", a.lon, a.lat, b.lon, b.lat))
+            })?;
+            return Ok(Viewport::fit(b.pair(), mw, mh, 0.0));
         }
     };
     Ok(Viewport::fit(bounds, mw, mh, 0.04))

@@ -227,21 +227,20 @@ impl SpatialIndex {
                 .collect(),
         );
         // The locator covers the firms and the zones.
-        let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
-        let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for p in firm_xy.iter().chain(
-            zone_shapes
-                .iter()
-                .flat_map(|s| {
-                    let (a, b) = s.plane_bounds();
-                    [a, b]
-                })
-                .collect::<Vec<_>>()
-                .iter(),
-        ) {
-            lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
-            hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
-        }
+        let corners: Vec<Xy> = zone_shapes
+            .iter()
+            .flat_map(|s| {
+                let (a, b) = s.plane_bounds();
+                [a, b]
+            })
+            .collect();
+        let (lo, hi) = crate::model::Bounds::of(firm_xy.iter().chain(&corners)).map_or(
+            (
+                Xy::new(f64::INFINITY, f64::INFINITY),
+                Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY),
+            ),
+            |b| b.pair(),
+        );
         let locator = ZoneLocator::build(&zone_shapes, &projection, lo, hi);
         let mut shape_at = vec![u32::MAX; zones.len()];
         for (k, s) in zone_shapes.iter().enumerate() {

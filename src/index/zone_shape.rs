@@ -4,7 +4,7 @@
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 
 use crate::crs::Projection;
-use crate::model::{LonLat, Xy, Zone, ZoneGeometry};
+use crate::model::{Bounds, LonLat, Xy, Zone, ZoneGeometry};
 
 /// Point or polygon.
 #[derive(Clone, Debug)]
@@ -167,18 +167,27 @@ impl ZoneShape {
                 let mp_xy = project_mp(mp, proj);
                 let rings_ll = rings(mp);
                 let rings_xy = rings(&mp_xy);
-                let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
-                let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-                for c in rings_xy.iter().flatten().flatten() {
-                    lo = Xy::new(lo.x.min(c.x), lo.y.min(c.y));
-                    hi = Xy::new(hi.x.max(c.x), hi.y.max(c.y));
-                }
-                let mut llo = LonLat::new(f64::INFINITY, f64::INFINITY);
-                let mut lhi = LonLat::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-                for c in rings_ll.iter().flatten().flatten() {
-                    llo = LonLat::new(llo.lon.min(c.x), llo.lat.min(c.y));
-                    lhi = LonLat::new(lhi.lon.max(c.x), lhi.lat.max(c.y));
-                }
+                let empty = Bounds {
+                    lo: Xy::new(f64::INFINITY, f64::INFINITY),
+                    hi: Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY),
+                };
+                let Bounds { lo, hi } = Bounds::of_values(
+                    rings_xy
+                        .iter()
+                        .flatten()
+                        .flatten()
+                        .map(|c| Xy::new(c.x, c.y)),
+                )
+                .unwrap_or(empty);
+                let ll = Bounds::of_values(
+                    rings_ll
+                        .iter()
+                        .flatten()
+                        .flatten()
+                        .map(|c| Xy::new(c.x, c.y)),
+                )
+                .unwrap_or(empty);
+                let (llo, lhi) = (LonLat::new(ll.lo.x, ll.lo.y), LonLat::new(ll.hi.x, ll.hi.y));
                 // Area on the plane, scaled back to the ground with the scale factor at the
                 // zone's centre (areas scale with k²).
                 let centre = Xy::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0);

@@ -4,12 +4,14 @@
 //! conversion) and [`Xy`] (metres in the dataset's transverse Mercator, where all metric work
 //! happens). Keeping them as separate types stops degrees leaking into distance code.
 
+mod bounds;
 mod firms;
 pub mod limits;
 mod policy;
 mod util;
 mod zone;
 
+pub use bounds::Bounds;
 pub use firms::{AttrTable, Firms, SegmentId};
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, short_hash};

@@ -4,6 +4,7 @@
 
 mod files;
 mod safety;
+mod suggestions;
 mod summary;
 mod zones;
 
@@ -12,6 +13,10 @@ pub use files::{write_clusters_geojson, write_firms_csv};
 pub use safety::{
     RESULT_FILES, ResultSet, atomic_write, refuse_inputs, remove_temporaries, resolve_output_file,
     same_file,
+};
+pub use suggestions::{
+    candidates_json, generated_by, site_label, suggestions_json, write_candidates_csv,
+    write_suggestions_csv,
 };
 pub use summary::{Summary, SummaryZone};
 pub use zones::{write_zones_geojson, zone_feature};

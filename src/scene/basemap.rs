@@ -135,17 +135,7 @@ impl Basemap {
 
     /// Plane bounds of the districts (Shenzhen), for "fit to city".
     pub fn district_bounds(&self) -> Option<(Xy, Xy)> {
-        let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
-        let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for p in self
-            .districts
-            .iter()
-            .flat_map(|d| &d.polygons)
-            .flat_map(|p| &p.rings[0])
-        {
-            lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
-            hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
-        }
-        lo.x.is_finite().then_some((lo, hi))
+        let rings = self.districts.iter().flat_map(|d| &d.polygons);
+        crate::model::Bounds::of(rings.flat_map(|p| &p.rings[0])).map(|b| b.pair())
     }
 }

@@ -76,11 +76,5 @@ pub(super) fn batch_label(b: Option<Batch>, s: &SceneSettings) -> String {
 }
 
 pub(super) fn bounds_of<'a>(points: impl Iterator<Item = &'a Xy>) -> Option<(Xy, Xy)> {
-    let mut lo = Xy::new(f64::INFINITY, f64::INFINITY);
-    let mut hi = Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for p in points {
-        lo = Xy::new(lo.x.min(p.x), lo.y.min(p.y));
-        hi = Xy::new(hi.x.max(p.x), hi.y.max(p.y));
-    }
-    lo.x.is_finite().then_some((lo, hi))
+    crate::model::Bounds::of(points).map(|b| b.pair())
 }

@@ -1,0 +1,187 @@
+//! The advisor's result files: `suggestions.csv/json` (ranked targets per site) and
+//! `candidates.csv/json` (a zone's best candidate firms). Deterministic, like every output.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::analysis::relocate::{Advisor, Criterion, Suggestion, ZoneScore};
+use crate::model::{Policy, Zone};
+
+/// What every result document names as its maker.
+pub fn generated_by() -> String {
+    format!("cluster-atlas {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The site's firm id and name, or its coordinates when it is not a firm.
+pub fn site_label(s: &Suggestion, adv: &Advisor) -> (String, String) {
+    match s.site.firm {
+        Some(i) => (adv.firms.id(i).into_owned(), adv.firms.name(i).to_string()),
+        None => (
+            format!("{:.6},{:.6}", s.site.lonlat.lon, s.site.lonlat.lat),
+            String::new(),
+        ),
+    }
+}
+
+/// `suggestions.csv`: the `top` targets of every site, one row each.
+pub fn write_suggestions_csv(
+    w: &mut dyn Write,
+    suggestions: &[Suggestion],
+    adv: &Advisor,
+    top: usize,
+) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut header = vec!["firm", "firm_name", "rank", "zone", "zone_name", "total"];
+    header.extend(Criterion::ALL.iter().map(|c| c.key()));
+    header.extend([
+        "distance_m",
+        "stays_first",
+        "stays_top3",
+        "approximate",
+        "explanation_en",
+        "explanation_zh",
+    ]);
+    out.write_record(&header)?;
+    for s in suggestions {
+        let (id, name) = site_label(s, adv);
+        for r in s.ranked.iter().take(top) {
+            let zone = &adv.zones[r.score.zone];
+            let mut rec = vec![
+                id.clone(),
+                name.clone(),
+                r.rank.to_string(),
+                r.score.zone_id.clone(),
+                zone.display_name(true).to_string(),
+                format!("{:.4}", r.score.total),
+            ];
+            rec.extend(
+                r.score
+                    .parts
+                    .iter()
+                    .map(|p| format!("{:.4}", p.contribution)),
+            );
+            rec.extend([
+                format!("{:.1}", r.score.distance_m),
+                format!("{:.3}", r.stability.first),
+                format!("{:.3}", r.stability.top3),
+                r.score.approximate.to_string(),
+                r.explanation_en.clone(),
+                r.explanation_zh.clone(),
+            ]);
+            out.write_record(&rec)?;
+        }
+    }
+    out.flush()
+}
+
+/// `suggestions.json`: parameters, every site's ranking and the policy for the best targets.
+pub fn suggestions_json(
+    suggestions: &[Suggestion],
+    adv: &Advisor,
+    top: usize,
+    parameters: serde_json::Value,
+    policy: &Policy,
+    synthetic: bool,
+) -> serde_json::Value {
+    let mut targets: Vec<String> = suggestions
+        .iter()
+        .filter_map(|s| s.ranked.first().map(|r| r.score.zone_id.clone()))
+        .collect();
+    targets.sort();
+    targets.dedup();
+    json!({
+        "generated_by": generated_by(),
+        "synthetic_data": synthetic,
+        "parameters": parameters,
+        "sites": suggestions.iter().map(|s| site_json(s, adv, top)).collect::<Vec<_>>(),
+        "policy": policy_json(policy, &targets, adv.zones),
+    })
+}
+
+fn site_json(s: &Suggestion, adv: &Advisor, top: usize) -> serde_json::Value {
+    let (id, name) = site_label(s, adv);
+    json!({
+        "firm": s.site.firm.map(|_| id.clone()),
+        "name": name,
+        "lon": s.site.lonlat.lon,
+        "lat": s.site.lonlat.lat,
+        "segment": s.site.segment,
+        "segment_known": s.segment_known,
+        "ranked": s.ranked.iter().take(top).collect::<Vec<_>>(),
+        "stability_all_zones": s.ranked.iter().map(|r| &r.stability).collect::<Vec<_>>(),
+        "nearby_clusters": s.nearby_clusters,
+    })
+}
+
+fn policy_json(policy: &Policy, targets: &[String], zones: &[Zone]) -> serde_json::Value {
+    let per_zone: Vec<serde_json::Value> = targets
+        .iter()
+        .filter_map(|id| zones.iter().find(|z| &z.id == id))
+        .map(|z| {
+            json!({
+                "zone": z.id,
+                "district_zh": z.district_zh,
+                "renewal_office_zh": policy.district_office(z.district_zh.as_deref(), true),
+                "renewal_office_en": policy.district_office(z.district_zh.as_deref(), false),
+                "caveat_en": "District rules differ: follow the urban-renewal rules of this district.",
+                "caveat_zh": "各区规定不同：具体流程以所在区的城市更新文件规定为准。",
+                "items": policy.for_zone(&z.id).iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({"targets": per_zone, "items": policy.items})
+}
+
+/// `candidates.csv`: the zone's best candidate firms, one row each.
+pub fn write_candidates_csv(
+    w: &mut dyn Write,
+    cands: &[(usize, ZoneScore)],
+    adv: &Advisor,
+    zone_id: &str,
+) -> std::io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut header = vec!["rank", "firm", "firm_name", "segment", "zone", "total"];
+    header.extend(Criterion::ALL.iter().map(|c| c.key()));
+    header.push("distance_m");
+    out.write_record(&header)?;
+    for (k, (i, s)) in cands.iter().enumerate() {
+        let mut rec = vec![
+            (k + 1).to_string(),
+            adv.firms.id(*i).into_owned(),
+            adv.firms.name(*i).to_string(),
+            adv.firms.segment_name(*i).to_string(),
+            zone_id.to_string(),
+            format!("{:.4}", s.total),
+        ];
+        rec.extend(s.parts.iter().map(|p| format!("{:.4}", p.contribution)));
+        rec.push(format!("{:.1}", s.distance_m));
+        out.write_record(&rec)?;
+    }
+    out.flush()
+}
+
+/// `candidates.json`: parameters and the zone's best candidate firms.
+pub fn candidates_json(
+    cands: &[(usize, ZoneScore)],
+    adv: &Advisor,
+    zone_id: &str,
+    parameters: serde_json::Value,
+    synthetic: bool,
+) -> serde_json::Value {
+    json!({
+        "generated_by": generated_by(),
+        "synthetic_data": synthetic,
+        "zone": zone_id,
+        "parameters": parameters,
+        "candidates": cands
+            .iter()
+            .map(|(i, s)| json!({
+                "firm": adv.firms.id(*i),
+                "name": adv.firms.name(*i),
+                "segment": adv.firms.segment_name(*i),
+                "score": s,
+            }))
+            .collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,266 @@
+//! The one path from loaded files to a picture: [`Dataset`] (zones, firms, their index and
+//! basemap) → [`analyse`] → [`Results`] → [`scene_input`]. The window's jobs, every CLI
+//! command and the tests go through it, so their numbers and pictures match.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::analysis::density::{self, DensityGrid};
+use crate::analysis::relocate::AdvisorContext;
+use crate::analysis::{self, Analysis, AnalysisError, AnalysisParams};
+use crate::data::{LoadError, LoadReport, LoadedFirms, LoadedZones, bundled};
+use crate::index::SpatialIndex;
+use crate::model::{Firms, FitTable, Zone};
+use crate::scene::{Basemap, SceneInput, Selection};
+
+/// Most cells of a density surface (the grid is coarsened to stay under it).
+pub const DENSITY_MAX_CELLS: usize = 400_000;
+
+/// Zones and firms as loaded, with their index and basemap in the index's projection.
+pub struct Dataset {
+    pub zones: Vec<Zone>,
+    pub zones_report: LoadReport,
+    pub firms: Firms,
+    pub firms_report: LoadReport,
+    /// The bundled sample firms (shown as synthetic everywhere).
+    pub synthetic: bool,
+    pub index: SpatialIndex,
+    pub basemap: Arc<Basemap>,
+    /// Increases with every load in the window, so results from older data are never shown.
+    pub generation: u64,
+    /// Seconds the index took to build (for `--timings`).
+    pub index_seconds: f64,
+}
+
+impl Dataset {
+    /// Indexes the data. The projection follows [`SpatialIndex::build`]'s rule (the same for
+    /// every front end); `basemap` is reused when it is already in that projection.
+    pub fn new(
+        zones: LoadedZones,
+        firms: LoadedFirms,
+        synthetic: bool,
+        basemap: Option<Arc<Basemap>>,
+        generation: u64,
+    ) -> Self {
+        let t0 = Instant::now();
+        let index = SpatialIndex::build(&firms.firms, &zones.zones);
+        let index_seconds = t0.elapsed().as_secs_f64();
+        let basemap = match basemap {
+            Some(b) if b.projection == index.projection => b,
+            _ => Arc::new(Basemap::bundled(&index.projection)),
+        };
+        Self {
+            zones: zones.zones,
+            zones_report: zones.report,
+            firms: firms.firms,
+            firms_report: firms.report,
+            synthetic,
+            index,
+            basemap,
+            generation,
+            index_seconds,
+        }
+    }
+
+    /// The bundled zones and synthetic sample firms.
+    pub fn bundled() -> Result<Self, LoadError> {
+        Ok(Self::new(
+            bundled::zones()?,
+            bundled::sample_firms()?,
+            true,
+            None,
+            1,
+        ))
+    }
+
+    /// These zones with the same firms (and index rebuilt), one generation later.
+    pub fn with_zones(&self, zones: LoadedZones) -> Self {
+        Self::new(
+            zones,
+            self.loaded_firms(),
+            self.synthetic,
+            Some(self.basemap.clone()),
+            self.generation + 1,
+        )
+    }
+
+    /// These firms (never synthetic) with the same zones, one generation later.
+    pub fn with_firms(&self, firms: LoadedFirms) -> Self {
+        Self::new(
+            self.loaded_zones(),
+            firms,
+            false,
+            Some(self.basemap.clone()),
+            self.generation + 1,
+        )
+    }
+
+    /// A copy of the zones and their report.
+    pub fn loaded_zones(&self) -> LoadedZones {
+        LoadedZones {
+            zones: self.zones.clone(),
+            report: self.zones_report.clone(),
+        }
+    }
+
+    /// A copy of the firms and their report.
+    pub fn loaded_firms(&self) -> LoadedFirms {
+        LoadedFirms {
+            firms: self.firms.clone(),
+            report: self.firms_report.clone(),
+        }
+    }
+
+    /// The stamp of both inputs (written with results and on exported pages).
+    pub fn input_hash(&self) -> String {
+        crate::model::short_hash(&[
+            self.zones_report.hash.as_bytes(),
+            self.firms_report.hash.as_bytes(),
+        ])
+    }
+}
+
+/// What to compute besides the analysis itself.
+#[derive(Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// The density surface at this bandwidth (metres).
+    pub density_bandwidth_m: Option<f64>,
+    /// The advisor's per-zone counts with this fit table (at the params' nearby radius).
+    pub advisor_fit: Option<&'a FitTable>,
+}
+
+/// Results of one analysis run on one dataset generation.
+pub struct Results {
+    pub analysis: Analysis,
+    pub params: AnalysisParams,
+    pub density: Option<DensityGrid>,
+    /// The advisor's per-zone counts (at `params.nearby_radius_m`).
+    pub advisor: Option<Arc<AdvisorContext>>,
+    pub generation: u64,
+    pub seconds: f64,
+}
+
+/// Runs every analysis on the dataset, then the extras asked for. `progress(fraction, step)`
+/// is called between steps.
+pub fn analyse(
+    data: &Dataset,
+    params: &AnalysisParams,
+    extras: Extras<'_>,
+    progress: &(dyn Fn(f32, &str) + Sync),
+) -> Result<Results, AnalysisError> {
+    let t0 = Instant::now();
+    let analysis = analysis::analyse(&data.firms, &data.zones, &data.index, params, &|f, s| {
+        progress(f * 0.9, s)
+    })?;
+    let density = extras.density_bandwidth_m.map(|bw| {
+        progress(0.92, "density");
+        density_of(data, bw)
+    });
+    let advisor = extras.advisor_fit.map(|fit| {
+        progress(0.96, "advisor");
+        Arc::new(AdvisorContext::prepare(
+            &data.firms,
+            &data.zones,
+            &data.index,
+            &analysis.clusters,
+            fit,
+            params.nearby_radius_m,
+        ))
+    });
+    Ok(Results {
+        analysis,
+        params: params.clone(),
+        density,
+        advisor,
+        generation: data.generation,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// The firms' kernel-density surface (Gaussian, σ = `bandwidth_m`).
+pub fn density_of(data: &Dataset, bandwidth_m: f64) -> DensityGrid {
+    density::kernel_density(&data.index.firm_xy, bandwidth_m, DENSITY_MAX_CELLS)
+}
+
+/// What the scene is built from: the dataset, optionally an analysis (cluster colours and
+/// hulls) and a density surface, the fit table and the selection.
+pub fn scene_input<'a>(
+    data: &'a Dataset,
+    analysis: Option<&'a Analysis>,
+    density: Option<&'a DensityGrid>,
+    fit: &'a FitTable,
+    selection: Selection,
+) -> SceneInput<'a> {
+    SceneInput {
+        projection: &data.index.projection,
+        basemap: &data.basemap,
+        zones: &data.zones,
+        zone_shapes: &data.index.zone_shapes,
+        firms: &data.firms,
+        firm_xy: &data.index.firm_xy,
+        fit,
+        labels: analysis.map(|r| r.labels.as_slice()),
+        clusters: analysis.map(|r| r.clusters.as_slice()).unwrap_or(&[]),
+        density,
+        selection,
+        synthetic: data.synthetic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_dataset_analyses_with_extras() {
+        let data = Dataset::bundled().unwrap();
+        let fit = bundled::fit_table().unwrap();
+        let r = analyse(
+            &data,
+            &AnalysisParams::default(),
+            Extras {
+                density_bandwidth_m: Some(800.0),
+                advisor_fit: Some(&fit),
+            },
+            &|_, _| {},
+        )
+        .unwrap();
+        assert_eq!(r.analysis.labels.len(), data.firms.len());
+        assert!(r.density.is_some() && r.advisor.is_some());
+        // The scene input names the same firms and clusters.
+        let input = scene_input(
+            &data,
+            Some(&r.analysis),
+            r.density.as_ref(),
+            &fit,
+            Selection::default(),
+        );
+        assert_eq!(input.firm_xy.len(), data.firms.len());
+        assert_eq!(input.clusters.len(), r.analysis.clusters.len());
+        // Without extras nothing else is computed.
+        let bare = analyse(
+            &data,
+            &AnalysisParams::default(),
+            Extras::default(),
+            &|_, _| {},
+        )
+        .unwrap();
+        assert!(bare.density.is_none() && bare.advisor.is_none());
+        assert_eq!(bare.analysis.labels, r.analysis.labels);
+    }
+
+    #[test]
+    fn a_new_generation_keeps_the_other_half() {
+        let data = Dataset::bundled().unwrap();
+        let next = data.with_zones(LoadedZones {
+            zones: data.zones[..3].to_vec(),
+            report: data.zones_report.clone(),
+        });
+        assert_eq!(next.generation, data.generation + 1);
+        assert_eq!(next.zones.len(), 3);
+        assert_eq!(next.firms.len(), data.firms.len());
+        assert!(next.synthetic);
+        let mine = next.with_firms(data.loaded_firms());
+        assert!(!mine.synthetic, "firms the user loads are never synthetic");
+    }
+}
