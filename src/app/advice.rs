@@ -1,70 +1,105 @@
-//! The advisor's answer for the selected firm, cached per firm and settings.
+//! The advisor's answer for the selected firm: computed on a background task (the stability
+//! draws and, after a radius change, the per-zone counts are too heavy for a frame), cached
+//! per firm and settings.
 
+use std::sync::Arc;
+
+use super::jobs::{self, Task};
 use super::{ClusterAtlasApp, Message};
 use crate::analysis::relocate::{Advisor, AdvisorParams, Suggestion, stability};
 
+/// Spread of the stability draws (the CLI's `--sigma` default).
+pub const STABILITY_SIGMA: f64 = 0.35;
+
+/// The advice for one firm under one set of settings: still being computed, or ready.
+pub struct Advice {
+    firm: usize,
+    key: String,
+    state: AdviceState,
+}
+
+enum AdviceState {
+    Running(Task<Suggestion>),
+    Ready(Suggestion),
+    Failed,
+}
+
 impl ClusterAtlasApp {
-    /// The advisor's answer for the selected firm (cached per firm and weights).
-    pub fn advice_for(&mut self, firm: usize) -> Option<&Suggestion> {
+    /// The advisor's answer for the selected firm, or `None` while it is being computed (a
+    /// failure is reported once in the messages).
+    pub fn advice_for(&mut self, ctx: &egui::Context, firm: usize) -> Option<&Suggestion> {
         let results = self.results.clone()?;
         let key = format!(
-            "{:?}{}{}",
-            self.settings.weights, self.settings.advisor_radius_m, self.settings.stability_draws
+            "{:?}{}{}{:p}",
+            self.settings.weights,
+            self.settings.advisor_radius_m,
+            self.settings.stability_draws,
+            Arc::as_ptr(&results)
         );
-        let fresh = matches!(&self.advice, Some((f, k, _)) if *f == firm && *k == key);
+        let fresh = matches!(&self.advice, Some(a) if a.firm == firm && a.key == key);
         if !fresh {
             let params = AdvisorParams {
                 weights: self.settings.weights,
                 radius_m: self.settings.advisor_radius_m,
                 ..Default::default()
             };
-            // The counts prepared with the analysis, unless the radius changed since.
-            let prepared = results
-                .advisor
-                .clone()
-                .filter(|a| (a.radius_m - params.radius_m).abs() < 1e-9);
-            let advisor = if let Some(prepared) = prepared {
-                Advisor::with_context(
-                    &self.data.firms,
-                    &self.data.zones,
-                    &self.data.index,
-                    &results.analysis.labels,
-                    &results.analysis.clusters,
-                    &self.fit,
-                    params,
-                    prepared,
-                )
-            } else {
-                Advisor::new(
-                    &self.data.firms,
-                    &self.data.zones,
-                    &self.data.index,
-                    &results.analysis.labels,
-                    &results.analysis.clusters,
-                    &self.fit,
-                    params,
-                )
-            };
-            match advisor {
-                Ok(a) => {
-                    let draws = stability::weight_draws(
-                        a.weights(),
-                        self.settings.stability_draws,
-                        1,
-                        0.35,
-                    );
-                    let s = a.suggest(&a.firm_site(firm), &draws);
-                    self.advice = Some((firm, key, s));
+            let (data, fit, draws) = (
+                self.data.clone(),
+                self.fit.clone(),
+                self.settings.stability_draws,
+            );
+            let task = jobs::spawn("advice", ctx, move |_| {
+                // The counts prepared with the analysis, unless the radius changed since.
+                let prepared = results
+                    .advisor
+                    .clone()
+                    .filter(|a| (a.radius_m - params.radius_m).abs() < 1e-9);
+                let (labels, clusters) = (&results.analysis.labels, &results.analysis.clusters);
+                let (firms, zones, index) = (&data.firms, &data.zones, &data.index);
+                let advisor = match prepared {
+                    Some(p) => {
+                        Advisor::with_context(firms, zones, index, labels, clusters, &fit, params, p)
+                    }
+                    None => Advisor::new(firms, zones, index, labels, clusters, &fit, params),
                 }
-                Err(e) => {
+                .map_err(|e| e.to_string())?;
+                let draws = stability::weight_draws(advisor.weights(), draws, 1, STABILITY_SIGMA);
+                Ok(advisor.suggest(&advisor.firm_site(firm), &draws))
+            });
+            self.advice = Some(Advice {
+                firm,
+                key,
+                state: AdviceState::Running(task),
+            });
+        }
+        let advice = self.advice.as_mut()?;
+        if let AdviceState::Running(task) = &advice.state {
+            match task.poll() {
+                None => return None,
+                Some(Ok(s)) => advice.state = AdviceState::Ready(s),
+                Some(Err(e)) => {
+                    advice.state = AdviceState::Failed;
                     self.messages.push(Message {
                         error: true,
-                        text: e.to_string(),
+                        text: e,
                     });
-                    return None;
                 }
             }
         }
-        self.advice.as_ref().map(|(_, _, s)| s)
+        match &self.advice.as_ref()?.state {
+            AdviceState::Ready(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True while the selected firm's advice is being computed.
+    pub fn advice_running(&self) -> bool {
+        matches!(
+            &self.advice,
+            Some(Advice {
+                state: AdviceState::Running(_),
+                ..
+            })
+        )
     }
 }

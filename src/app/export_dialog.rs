@@ -3,14 +3,14 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
 
+use super::jobs::{self, Task};
 use super::{ClusterAtlasApp, Message};
 use crate::export::{self, ExportData, ExportError, ExportOptions, Extent, Preset};
 use crate::scene::{Lang, Scene, Selection};
 
-/// A rendered preview: width, height, premultiplied RGBA; or why it failed.
-type Preview = Result<(usize, usize, Vec<u8>), String>;
+/// A rendered preview: width, height, premultiplied RGBA.
+type Preview = (usize, usize, Vec<u8>);
 
 /// What the dialog frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +32,8 @@ pub struct ExportDialog {
     pub path: String,
     preview: Option<egui::TextureHandle>,
     preview_key: Option<String>,
-    preview_rx: Option<Receiver<Preview>>,
-    export_rx: Option<Receiver<Result<String, String>>>,
+    preview_rx: Option<Task<Preview>>,
+    export_rx: Option<Task<String>>,
     pub status: Option<String>,
 }
 
@@ -255,9 +255,7 @@ impl ClusterAtlasApp {
                 let scene = self.export_scene(d.lang);
                 let stamp = self.export_stamp(d.lang);
                 let data = self.data.clone();
-                let (tx, rx) = channel();
-                let ctx2 = ui.ctx().clone();
-                let _ = std::thread::Builder::new().name("cluster-atlas preview".into()).spawn(move || {
+                d.preview_rx = Some(jobs::spawn("preview", ui.ctx(), move |_| {
                     let ed = ExportData { scene: &scene, zones: &data.zones, index: &data.index };
                     let r = export::page_layout(&scene, &opts)
                         .and_then(|layout| {
@@ -267,13 +265,11 @@ impl ClusterAtlasApp {
                             Ok((c.pixmap.width() as usize, c.pixmap.height() as usize, c.pixmap.data().to_vec()))
                         })
                         .map_err(|e| e.to_string());
-                    let _ = tx.send(r);
-                    ctx2.request_repaint();
-                });
-                d.preview_rx = Some(rx);
+                    r
+                }));
             }
-            if let Some(rx) = &d.preview_rx
-                && let Ok(r) = rx.try_recv()
+            if let Some(task) = &d.preview_rx
+                && let Some(r) = task.poll()
             {
                 d.preview_rx = None;
                 match r {
@@ -304,8 +300,8 @@ impl ClusterAtlasApp {
                 }
             });
         });
-        if let Some(rx) = &d.export_rx
-            && let Ok(r) = rx.try_recv()
+        if let Some(task) = &d.export_rx
+            && let Some(r) = task.poll()
         {
             d.export_rx = None;
             match r {
@@ -341,30 +337,23 @@ impl ClusterAtlasApp {
             let stamp = self.export_stamp(d.lang);
             let data = self.data.clone();
             let atlas = d.atlas;
-            let (tx, rx) = channel();
-            let ctx2 = ctx.clone();
-            let _ = std::thread::Builder::new()
-                .name("cluster-atlas export".into())
-                .spawn(move || {
-                    let ed = ExportData {
-                        scene: &scene,
-                        zones: &data.zones,
-                        index: &data.index,
-                    };
-                    let r = if atlas {
-                        let format = export::Format::from_path(&path.join("x.png"))
-                            .unwrap_or(export::Format::Png);
-                        export::export_atlas(&path, format, &ed, &opts, &stamp).map(|files| {
-                            format!("{} {} → {}", files.len(), "pages", path.display())
-                        })
-                    } else {
-                        export::export_file(&path, &ed, &opts, &stamp)
-                            .map(|_| format!("→ {}", path.display()))
-                    };
-                    let _ = tx.send(r.map_err(|e| e.to_string()));
-                    ctx2.request_repaint();
-                });
-            d.export_rx = Some(rx);
+            d.export_rx = Some(jobs::spawn("export", ctx, move |_| {
+                let ed = ExportData {
+                    scene: &scene,
+                    zones: &data.zones,
+                    index: &data.index,
+                };
+                let r = if atlas {
+                    let format = export::Format::from_path(&path.join("x.png"))
+                        .unwrap_or(export::Format::Png);
+                    export::export_atlas(&path, format, &ed, &opts, &stamp)
+                        .map(|files| format!("{} {} → {}", files.len(), "pages", path.display()))
+                } else {
+                    export::export_file(&path, &ed, &opts, &stamp)
+                        .map(|_| format!("→ {}", path.display()))
+                };
+                r.map_err(|e| e.to_string())
+            }));
             d.status = None;
         }
         if !open && d.export_rx.is_none() {

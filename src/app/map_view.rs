@@ -35,7 +35,7 @@ pub struct MapView {
     points_vp: Option<Viewport>,
     points_key: Option<RasterKey>,
     /// A firm raster being drawn on a background thread, with the key it was asked for.
-    inflight: Option<(RasterKey, std::sync::mpsc::Receiver<RasterResult>)>,
+    inflight: Option<(RasterKey, super::jobs::Task<RasterResult>)>,
     /// The firms are drawn aggregated into bins (many firms in view).
     pub aggregated: bool,
     density_tex: Option<(egui::TextureHandle, u64)>,
@@ -414,11 +414,12 @@ impl MapView {
         );
         // A finished background raster?
         let finished = match &self.inflight {
-            Some((k, rx)) => rx.try_recv().ok().map(|r| (*k, r)),
+            Some((k, task)) => task.poll().map(|r| (*k, r)),
             None => None,
         };
-        if let Some((k, (tvp, img, aggregated))) = finished {
-            if k.0 == scene_gen {
+        if let Some((k, result)) = finished {
+            // A failed raster leaves the last texture standing; the next view change retries.
+            if let (true, Ok((tvp, img, aggregated))) = (k.0 == scene_gen, result) {
                 self.set_texture(ctx, &img, tvp, aggregated);
                 self.points_key = Some(k);
             }
@@ -434,18 +435,12 @@ impl MapView {
             self.points_key = Some(key);
             self.last_raster_ms = t0.elapsed().as_secs_f32() * 1000.0;
         } else if self.inflight.is_none() {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let (pts, vp2, ctx2) = (pts.clone(), *vp, ctx.clone());
-            let spawned = std::thread::Builder::new()
-                .name("cluster-atlas firms raster".into())
-                .spawn(move || {
-                    let (img, aggregated) = raster::rasterize_adaptive(&pts, &vp2, opacity, 2.0);
-                    let _ = tx.send((vp2, img, aggregated));
-                    ctx2.request_repaint();
-                });
-            if spawned.is_ok() {
-                self.inflight = Some((key, rx));
-            }
+            let (pts, vp2) = (pts.clone(), *vp);
+            let task = super::jobs::spawn("firms raster", ctx, move |_| {
+                let (img, aggregated) = raster::rasterize_adaptive(&pts, &vp2, opacity, 2.0);
+                Ok((vp2, img, aggregated))
+            });
+            self.inflight = Some((key, task));
         }
         if self.inflight.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(30));

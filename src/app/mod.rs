@@ -18,7 +18,6 @@ pub mod state;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::analysis::relocate::Suggestion;
 use crate::data::{FirmLoadOptions, ZoneLoadOptions, bundled};
 use crate::model::{FitTable, Policy};
 use crate::scene::{self, Lang, Scene, SceneSettings, Selection, Viewport};
@@ -95,7 +94,7 @@ pub struct ClusterAtlasApp {
     job: Option<jobs::Job>,
     analyse_after_job: bool,
     commands: Vec<Command>,
-    advice: Option<(usize, String, Suggestion)>,
+    advice: Option<advice::Advice>,
     panels: panels::PanelState,
     fonts_installed: bool,
     /// A running `--bench-frames` measurement.
@@ -239,9 +238,10 @@ impl ClusterAtlasApp {
         }
     }
 
-    /// True while a background job runs or the firm layer is being redrawn.
+    /// True while a background job runs, the selected firm's advice is computed or the firm
+    /// layer is being redrawn.
     pub fn is_busy(&self) -> bool {
-        self.job.is_some() || self.map.is_rendering()
+        self.job.is_some() || self.advice_running() || self.map.is_rendering()
     }
 
     /// Number of DBSCAN clusters in the current results.

@@ -426,7 +426,10 @@ impl ClusterAtlasApp {
                 ui.strong(self.tr("迁址建议：目标集聚区", "Relocation advice: target zones"));
             }
         }
-        let Some(s) = self.advice_for(f).cloned() else {
+        let Some(s) = self.advice_for(ui.ctx(), f).cloned() else {
+            if self.advice_running() {
+                ui.spinner();
+            }
             return;
         };
         ui.horizontal_wrapped(|ui| {
