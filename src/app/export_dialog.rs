@@ -257,15 +257,14 @@ impl ClusterAtlasApp {
                 let data = self.data.clone();
                 d.preview_rx = Some(jobs::spawn("preview", ui.ctx(), move |_| {
                     let ed = ExportData { scene: &scene, zones: &data.zones, index: &data.index };
-                    let r = export::page_layout(&scene, &opts)
+                    export::page_layout(&scene, &opts)
                         .and_then(|layout| {
                             let vp = export::map_viewport(&ed, &opts.extent, &layout)?;
                             let mut c = export::png::PngCanvas::new(layout.width as u32, layout.height as u32).ok_or(ExportError::BadSize(layout.width as u32, layout.height as u32))?;
                             export::render_page(&mut c, &ed, &opts, &stamp, &layout, &vp);
                             Ok((c.pixmap.width() as usize, c.pixmap.height() as usize, c.pixmap.data().to_vec()))
                         })
-                        .map_err(|e| e.to_string());
-                    r
+                        .map_err(|e| e.to_string())
                 }));
             }
             if let Some(task) = &d.preview_rx
