@@ -71,6 +71,16 @@ fn scene_of(f: &Fixture, s: &SceneSettings, synthetic: bool) -> Scene {
     )
 }
 
+/// An SVG page as text.
+fn render_svg(
+    data: &ExportData,
+    opts: &ExportOptions,
+    stamp: &Stamp,
+) -> Result<String, export::ExportError> {
+    export::render(export::Format::Svg, data, opts, stamp)
+        .map(|b| String::from_utf8(b).expect("SVG is UTF-8"))
+}
+
 fn stamp() -> Stamp {
     Stamp {
         sources: vec!["test sources".into()],
@@ -181,7 +191,7 @@ fn png_dimensions_follow_preset_and_dpi() {
             date: "2026-01-01".into(),
             ..Default::default()
         };
-        let png = export::render_png(&data, &opts, &stamp()).unwrap();
+        let png = export::render(export::Format::Png, &data, &opts, &stamp()).unwrap();
         let (w, h, d) = png_size_and_dpi(&png);
         assert_eq!((w, h), preset.size_px(dpi), "{preset:?}");
         assert_eq!(d, Some(dpi));
@@ -190,7 +200,7 @@ fn png_dimensions_follow_preset_and_dpi() {
         preset: Preset::Custom(10, 10),
         ..Default::default()
     };
-    assert!(export::render_png(&data, &bad, &stamp()).is_err());
+    assert!(export::render(export::Format::Png, &data, &bad, &stamp()).is_err());
 }
 
 #[test]
@@ -212,7 +222,7 @@ fn svg_parses_and_holds_zone_names_as_text() {
             date: "2026-01-01".into(),
             ..Default::default()
         };
-        let svg = export::render_svg(&data, &opts, &stamp()).unwrap();
+        let svg = render_svg(&data, &opts, &stamp()).unwrap();
         let doc = roxmltree::Document::parse(&svg).expect("valid XML");
         let texts: Vec<String> = doc
             .descendants()
@@ -264,7 +274,7 @@ fn golden_svg_for_a_small_fixture() {
         title: Some("Golden 金样".into()),
         ..Default::default()
     };
-    let svg = export::render_svg(&data, &opts, &stamp()).unwrap();
+    let svg = render_svg(&data, &opts, &stamp()).unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/small.svg");
     if std::env::var("UPDATE_GOLDEN").is_ok() || !path.exists() {
         std::fs::write(&path, &svg).unwrap();
@@ -348,13 +358,13 @@ fn atlas_pages_share_one_scale() {
         extent: Extent::Zone("Z99".into()),
         ..opts.clone()
     };
-    assert!(export::render_svg(&data, &unknown, &stamp()).is_err());
+    assert!(render_svg(&data, &unknown, &stamp()).is_err());
     let no_geom = ExportOptions {
         extent: Extent::Zone("Z08".into()),
         ..opts
     };
     assert!(
-        export::render_svg(&data, &no_geom, &stamp())
+        render_svg(&data, &no_geom, &stamp())
             .unwrap_err()
             .to_string()
             .contains("no geometry")
@@ -384,7 +394,7 @@ fn pdf_export_embeds_the_font_and_keeps_text() {
         date: "2026-01-01".into(),
         ..Default::default()
     };
-    let pdf = export::render_pdf(&data, &opts, &stamp()).unwrap();
+    let pdf = export::render(export::Format::Pdf, &data, &opts, &stamp()).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     assert!(pdf.windows(5).rev().take(64).any(|w| w == b"%%EOF"));
     let text = String::from_utf8_lossy(&pdf);

@@ -57,9 +57,9 @@ impl ClusterAtlasApp {
                 let (labels, clusters) = (&results.analysis.labels, &results.analysis.clusters);
                 let (firms, zones, index) = (&data.firms, &data.zones, &data.index);
                 let advisor = match prepared {
-                    Some(p) => {
-                        Advisor::with_context(firms, zones, index, labels, clusters, &fit, params, p)
-                    }
+                    Some(p) => Advisor::with_context(
+                        firms, zones, index, labels, clusters, &fit, params, p,
+                    ),
                     None => Advisor::new(firms, zones, index, labels, clusters, &fit, params),
                 }
                 .map_err(|e| e.to_string())?;

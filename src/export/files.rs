@@ -25,11 +25,7 @@ pub fn export_file(
     opts: &ExportOptions,
     stamp: &Stamp,
 ) -> Result<(), ExportError> {
-    let bytes = match Format::from_path(path)? {
-        Format::Png => render_png(data, opts, stamp)?,
-        Format::Svg => render_svg(data, opts, stamp)?.into_bytes(),
-        Format::Pdf => render_pdf(data, opts, stamp)?,
-    };
+    let bytes = render(Format::from_path(path)?, data, opts, stamp)?;
     crate::output::atomic_write(path, |w| w.write_all(&bytes)).map_err(|cause| ExportError::Io {
         path: path.display().to_string(),
         cause,
@@ -76,11 +72,7 @@ pub fn export_atlas(
             Format::Pdf => "pdf",
         };
         let path = dir.join(format!("atlas_{}.{ext}", sanitize(&zone.id)));
-        let bytes = match format {
-            Format::Png => render_png_with(data, &o, stamp, &layout, &vp)?,
-            Format::Svg => render_svg_with(data, &o, stamp, &layout, &vp).into_bytes(),
-            Format::Pdf => render_pdf_with(data, &o, stamp, &layout, &vp)?,
-        };
+        let bytes = render_with(format, data, &o, stamp, &layout, &vp)?;
         crate::output::atomic_write(&path, |w| w.write_all(&bytes)).map_err(|cause| {
             ExportError::Io {
                 path: path.display().to_string(),

@@ -83,3 +83,52 @@ pub fn rasterize(text: &str, size: f32, x: f32, y: f32, mut put: impl FnMut(i32,
         prev = Some(id);
     }
 }
+
+/// A one-line text made to fit `max_w`: the size shrinks (to no less than 60 %), then the
+/// text is cut with "…". `bold_factor` widens the measure for bold faces.
+pub fn fit_line(t: &str, size: f32, max_w: f32, bold_factor: f32) -> (String, f32) {
+    let w = text_width(t, size) * bold_factor;
+    if w <= max_w {
+        return (t.to_string(), size);
+    }
+    let size = (size * max_w / w).max(size * 0.6);
+    if text_width(t, size) * bold_factor <= max_w {
+        return (t.to_string(), size);
+    }
+    let mut cut: String = t.to_string();
+    while !cut.is_empty() && text_width(&format!("{cut}…"), size) * bold_factor > max_w {
+        cut.pop();
+    }
+    (format!("{}…", cut.trim_end()), size)
+}
+
+/// Wraps text to lines no wider than `max_w` at `size` (breaking at spaces, or anywhere in
+/// CJK runs).
+pub fn wrap(t: &str, size: f32, max_w: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for ch in t.chars() {
+        cur.push(ch);
+        if text_width(&cur, size) > max_w {
+            // Break at the last space if there is one in this line, else before this char.
+            let cut = cur.rfind(' ').filter(|i| *i > 0);
+            let rest = match cut {
+                Some(i) => {
+                    let rest = cur[i + 1..].to_string();
+                    cur.truncate(i);
+                    rest
+                }
+                None => {
+                    cur.pop();
+                    ch.to_string()
+                }
+            };
+            lines.push(std::mem::take(&mut cur));
+            cur = rest;
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}

@@ -1,89 +1,48 @@
-//! Builds the [`Scene`] from the data, the analysis results and the user's settings.
+//! One function per scene layer: each adds its layer, labels, legend section and notes to
+//! [`Parts`], in drawing order (see [`super::build`]).
 
 use std::sync::Arc;
 
-use super::basemap::Basemap;
-use super::fill::{batch_label, bounds_of, polygon_from_rings};
-use super::palette;
-use super::{
+use super::super::fill::{batch_label, polygon_from_rings};
+use super::super::palette;
+use super::super::{
     FirmColour, Item, Label, Layer, LayerKind, LegendEntry, LegendSection, MarkerItem, MarkerShape,
-    PointsItem, RasterItem, Rgba, Scene, SceneSettings, Stroke, Swatch,
+    PointsItem, RasterItem, Rgba, SceneSettings, Stroke, Swatch,
 };
-use crate::analysis::ClusterSummary;
-use crate::analysis::density::DensityGrid;
+use super::{SceneInput, short_zone_name};
 use crate::analysis::relocate::canonical_segment;
-use crate::crs::Projection;
-use crate::index::{ZoneShape, ZoneShapeKind};
-use crate::model::{Batch, Firms, FitTable, GeometryQuality, Xy, Zone};
+use crate::index::ZoneShapeKind;
+use crate::model::{Batch, GeometryQuality, Xy};
 
-/// What is selected in the window (drawn highlighted).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Selection {
-    pub zone: Option<usize>,
-    pub firm: Option<usize>,
+/// What the layers add up to, before labels are placed.
+pub(super) struct Parts {
+    pub layers: Vec<Layer>,
+    pub labels: Vec<Label>,
+    pub legend: Vec<LegendSection>,
+    pub notes: Vec<String>,
+    pub background: Rgba,
+    /// Plane points of the zones drawn (for the data bounds).
+    pub zone_bounds: Vec<Xy>,
+    /// Zone point markers, drawn above the firms so dots never bury them.
+    pub markers: Vec<Item>,
 }
 
-/// Everything a scene is drawn from.
-pub struct SceneInput<'a> {
-    pub projection: &'a Projection,
-    pub basemap: &'a Basemap,
-    pub zones: &'a [Zone],
-    pub zone_shapes: &'a [ZoneShape],
-    pub firms: &'a Firms,
-    pub firm_xy: &'a Arc<Vec<Xy>>,
-    pub fit: &'a FitTable,
-    /// DBSCAN labels per firm, when clustering has run.
-    pub labels: Option<&'a [i32]>,
-    pub clusters: &'a [ClusterSummary],
-    pub density: Option<&'a DensityGrid>,
-    pub selection: Selection,
-    pub synthetic: bool,
-}
-
-/// A zone's name without the parenthetical and the generic suffix, for map labels.
-///
-/// ```
-/// use cluster_atlas::model::Zone;
-/// use cluster_atlas::scene::short_zone_name;
-/// let z = Zone { id: "Z03".into(), name_zh: Some("龙华高新区未来产业集聚区（原观澜高新园未来产业集聚区）".into()),
-///     name_en: Some("Longhua Hi-tech Zone Future Industry Cluster Zone (formerly Guanlan Hi-tech Park)".into()), ..Default::default() };
-/// assert_eq!(short_zone_name(&z, true), "龙华高新区");
-/// assert_eq!(short_zone_name(&z, false), "Longhua Hi-tech Zone");
-/// ```
-pub fn short_zone_name(z: &Zone, chinese: bool) -> String {
-    let mut s = z.display_name(chinese).to_string();
-    for open in ['（', '('] {
-        if let Some(i) = s.find(open) {
-            s.truncate(i);
+impl Parts {
+    pub fn new() -> Self {
+        Self {
+            layers: Vec::new(),
+            labels: Vec::new(),
+            legend: Vec::new(),
+            notes: Vec::new(),
+            background: palette::WATER,
+            zone_bounds: Vec::new(),
+            markers: Vec::new(),
         }
     }
-    s = s.trim().to_string();
-    for suffix in [
-        "未来产业集聚区",
-        "新兴产业集聚区",
-        "产业集聚区",
-        " Future Industry Cluster Zone",
-        " Emerging Industry Cluster Zone",
-        " Cluster Zone",
-    ] {
-        if let Some(stripped) = s.strip_suffix(suffix)
-            && !stripped.trim().is_empty()
-        {
-            s = stripped.to_string();
-        }
-    }
-    s.trim().to_string()
 }
 
-/// Builds the scene. Only visible layers are included, and the legend lists exactly them.
-pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
-    let lang = s.lang;
-    let mut layers = Vec::new();
-    let mut labels = Vec::new();
-    let mut legend = Vec::new();
-    let mut notes = Vec::new();
-
-    let mut background = palette::WATER;
+/// Land (and the sea where the land data reaches).
+pub(super) fn land(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
     if s.land.visible {
         // Sea only where the land data reaches; outside it, a neutral "no basemap" grey.
         let sea = input.basemap.coverage.as_ref().and_then(|ring| {
@@ -92,7 +51,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             polygon_from_rings(&[coords], palette::WATER, None)
         });
         if sea.is_some() {
-            background = palette::NO_BASEMAP;
+            out.background = palette::NO_BASEMAP;
         }
         let items = sea
             .map(Item::Polygon)
@@ -109,12 +68,16 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                     }),
             )
             .collect();
-        layers.push(Layer {
+        out.layers.push(Layer {
             kind: LayerKind::Land,
             opacity: s.land.opacity,
             items,
         });
     }
+}
+/// District outlines and names.
+pub(super) fn districts(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
+    let lang = s.lang;
     if s.districts.visible {
         let mut items = Vec::new();
         for d in &input.basemap.districts {
@@ -125,7 +88,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 items.push(Item::Polygon(p));
             }
             if s.district_labels {
-                labels.push(Label {
+                out.labels.push(Label {
                     at: d.label_at,
                     text: lang.pick(&d.name_zh, &d.name_en).replace(" / ", "\n"),
                     size_px: 12.0,
@@ -135,12 +98,12 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 });
             }
         }
-        layers.push(Layer {
+        out.layers.push(Layer {
             kind: LayerKind::Districts,
             opacity: s.districts.opacity,
             items,
         });
-        legend.push(LegendSection {
+        out.legend.push(LegendSection {
             title: lang.pick("底图", "Basemap"),
             entries: vec![LegendEntry {
                 swatch: Swatch::Fill {
@@ -151,7 +114,10 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             }],
         });
     }
-
+}
+/// The density surface as a raster.
+pub(super) fn density(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
+    let lang = s.lang;
     if let (true, Some(grid)) = (s.density.visible, input.density)
         && grid.nx > 0
         && grid.max > 0.0
@@ -164,7 +130,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 rgba.extend_from_slice(&palette::ramp(v.sqrt()).0);
             }
         }
-        layers.push(Layer {
+        out.layers.push(Layer {
             kind: LayerKind::Density,
             opacity: s.density.opacity,
             items: vec![Item::Raster(RasterItem {
@@ -175,7 +141,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 rgba: Arc::new(rgba),
             })],
         });
-        legend.push(LegendSection {
+        out.legend.push(LegendSection {
             title: lang.pick(
                 &format!("企业密度（核密度，带宽 {:.0} 米）", grid.bandwidth_m),
                 &format!("Firm density (kernel, bandwidth {:.0} m)", grid.bandwidth_m),
@@ -190,7 +156,10 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             }],
         });
     }
-
+}
+/// Cluster hulls with their sizes.
+pub(super) fn clusters(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
+    let lang = s.lang;
     if s.clusters.visible && !input.clusters.is_empty() {
         let mut items = Vec::new();
         // Hulls share the firms' cluster colours only when firms are coloured by cluster;
@@ -216,7 +185,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             {
                 items.push(Item::Polygon(p));
             }
-            labels.push(Label {
+            out.labels.push(Label {
                 at: input.projection.project(c.centroid),
                 text: format!("{}", c.size),
                 size_px: 11.0,
@@ -226,12 +195,12 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 offset_px: [0.0, 0.0],
             });
         }
-        layers.push(Layer {
+        out.layers.push(Layer {
             kind: LayerKind::Clusters,
             opacity: s.clusters.opacity,
             items,
         });
-        legend.push(LegendSection {
+        out.legend.push(LegendSection {
             title: lang.pick("DBSCAN 集群", "DBSCAN clusters"),
             entries: vec![LegendEntry {
                 swatch: Swatch::Fill {
@@ -269,10 +238,10 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             }],
         });
     }
-
-    // Zones (point markers are drawn after the firms so dots never bury them).
-    let mut zone_bounds: Vec<Xy> = Vec::new();
-    let mut markers: Vec<Item> = Vec::new();
+}
+/// Zone polygons (point zones become markers in `out.markers`).
+pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
+    let lang = s.lang;
     if s.zones.visible {
         let mut items = Vec::new();
         let mut batches_seen: Vec<Option<Batch>> = Vec::new();
@@ -301,12 +270,12 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                     };
                     for rings in rings_xy {
                         if let Some(p) = polygon_from_rings(rings, color.fade(0.22), Some(stroke)) {
-                            zone_bounds.extend(p.rings[0].iter().copied());
+                            out.zone_bounds.extend(p.rings[0].iter().copied());
                             items.push(Item::Polygon(p));
                         }
                     }
                     let (lo, hi) = shape.plane_bounds();
-                    labels.push(Label {
+                    out.labels.push(Label {
                         at: Xy::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0),
                         text,
                         size_px: 14.0,
@@ -317,15 +286,15 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 }
                 ZoneShapeKind::Point(q) => {
                     any_point = true;
-                    zone_bounds.push(*q);
-                    markers.push(Item::Marker(MarkerItem {
+                    out.zone_bounds.push(*q);
+                    out.markers.push(Item::Marker(MarkerItem {
                         at: *q,
                         shape: MarkerShape::Star,
                         size_px: 20.0,
                         fill: color,
                         stroke: Some(Stroke::solid(1.5, Rgba::rgb(255, 255, 255))),
                     }));
-                    labels.push(Label {
+                    out.labels.push(Label {
                         at: *q,
                         text,
                         size_px: 14.0,
@@ -336,50 +305,18 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 }
             }
         }
-        layers.push(Layer {
+        out.layers.push(Layer {
             kind: LayerKind::Zones,
             opacity: s.zones.opacity,
             items,
         });
-        batches_seen.sort();
-        let mut entries: Vec<LegendEntry> = batches_seen
-            .iter()
-            .map(|b| LegendEntry {
-                swatch: Swatch::Fill {
-                    fill: palette::batch(*b).fade(0.22),
-                    stroke: Some(Stroke::solid(1.8, palette::batch(*b))),
-                },
-                label: batch_label(*b, s),
-            })
-            .collect();
-        if any_provided {
-            entries.push(LegendEntry {
-                swatch: Swatch::Line(Stroke::solid(1.8, palette::TEXT)),
-                label: lang.pick("边界（来自所载文件）", "Boundary (from the loaded file)"),
-            });
-        }
-        if any_footprint {
-            entries.push(LegendEntry {
-                swatch: Swatch::Line(Stroke::dashed(1.8, palette::TEXT, 6.0, 4.0)),
-                label: lang.pick(
-                    "≈ 近似范围（按规划面积绘制，非官方边界）",
-                    "≈ Approximate footprint (planned area, not an official boundary)",
-                ),
-            });
-        }
-        if any_point {
-            entries.push(LegendEntry {
-                swatch: Swatch::Marker {
-                    shape: MarkerShape::Star,
-                    fill: palette::TEXT,
-                },
-                label: lang.pick(
-                    "≈ 近似中心点（无范围资料）",
-                    "≈ Approximate centre (no boundary known)",
-                ),
-            });
-        }
-        legend.push(LegendSection {
+        let kinds = ZoneKinds {
+            footprint: any_footprint,
+            point: any_point,
+            provided: any_provided,
+        };
+        let entries = zone_legend_entries(batches_seen, kinds, s);
+        out.legend.push(LegendSection {
             title: lang.pick("产业集聚区", "Industry-cluster zones"),
             entries,
         });
@@ -389,7 +326,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             .iter()
             .any(|sh| input.zones[sh.zone].quality.is_approximate());
         if approx_shown {
-            notes.push(lang.pick(
+            out.notes.push(lang.pick(
                 &format!(
                     "≈ 集聚区位置和范围为近似（中心点为人工标定，范围按规划面积绘制）{}",
                     if unlocated > 0 { format!("；{} 个集聚区尚无位置", unlocated) } else { String::new() }
@@ -401,9 +338,10 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             ));
         }
     }
-
-    // Firms.
-    let firm_bounds = bounds_of(input.firm_xy.iter());
+}
+/// The firms as one point set, coloured by segment or cluster.
+pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
+    let lang = s.lang;
     if s.firms.visible && !input.firms.is_empty() {
         let (colour, palette_v, entries): (Vec<u8>, Vec<Rgba>, Vec<LegendEntry>) =
             match (s.firm_colour, input.labels) {
@@ -438,50 +376,11 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                     (colour, pal, entries)
                 }
                 _ => {
-                    // Segment colours in the fit table's order; others grey.
-                    let seg_index: Vec<u8> = input
-                        .firms
-                        .segments
-                        .iter()
-                        .map(|name| {
-                            let key = canonical_segment(input.fit, name);
-                            input
-                                .fit
-                                .segments
-                                .iter()
-                                .position(|s| s.key == key)
-                                .map(|p| p.min(palette::SEGMENTS.len() - 2) as u8)
-                                .unwrap_or((palette::SEGMENTS.len() - 1) as u8)
-                        })
-                        .collect();
-                    let colour: Vec<u8> = input
-                        .firms
-                        .segment
-                        .iter()
-                        .map(|s| seg_index.get(*s as usize).copied().unwrap_or(5))
-                        .collect();
-                    let mut counts = [0usize; 6];
-                    for c in &colour {
-                        counts[*c as usize] += 1;
-                    }
-                    let mut entries = Vec::new();
-                    for (k, n) in counts.iter().enumerate() {
-                        if *n == 0 {
-                            continue;
-                        }
-                        let label = match input.fit.segments.get(k) {
-                            Some(seg) if k < 5 => lang.pick(&seg.label_zh, &seg.label_en),
-                            _ => lang.pick("其他 / 未知", "Other / unknown"),
-                        };
-                        entries.push(LegendEntry {
-                            swatch: Swatch::Dot(palette::SEGMENTS[k]),
-                            label: format!("{label} ({n})"),
-                        });
-                    }
+                    let (colour, entries) = segment_classes(input, lang);
                     (colour, palette::SEGMENTS.to_vec(), entries)
                 }
             };
-        layers.push(Layer {
+        out.layers.push(Layer {
             kind: LayerKind::Firms,
             opacity: s.firms.opacity,
             items: vec![Item::Points(PointsItem {
@@ -502,25 +401,18 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
                 &format!("VR/AR firms ({})", input.firms.len()),
             )
         };
-        legend.push(LegendSection { title, entries });
+        out.legend.push(LegendSection { title, entries });
         if input.synthetic {
-            notes.push(lang.pick(
+            out.notes.push(lang.pick(
                 "企业为合成示例数据，并非真实企业",
                 "Firms are a synthetic sample, not real companies",
             ));
         }
     }
-
-    if !markers.is_empty() {
-        layers.push(Layer {
-            kind: LayerKind::Zones,
-            opacity: s.zones.opacity,
-            items: markers,
-        });
-    }
-
-    // Selection on top.
-    let mut sel_items = Vec::new();
+}
+/// The selected zone and firm, on top.
+pub(super) fn selection(input: &SceneInput, out: &mut Parts) {
+    let mut items = Vec::new();
     if let Some(z) = input.selection.zone
         && let Some(shape) = input.zone_shapes.iter().find(|sh| sh.zone == z)
     {
@@ -528,14 +420,14 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             ZoneShapeKind::Area { rings_xy, .. } => {
                 for rings in rings_xy {
                     for ring in rings {
-                        sel_items.push(Item::Line {
+                        items.push(Item::Line {
                             points: ring.iter().map(|c| Xy::new(c.x, c.y)).collect(),
                             stroke: Stroke::solid(3.0, palette::SELECTION),
                         });
                     }
                 }
             }
-            ZoneShapeKind::Point(q) => sel_items.push(Item::Marker(MarkerItem {
+            ZoneShapeKind::Point(q) => items.push(Item::Marker(MarkerItem {
                 at: *q,
                 shape: MarkerShape::Circle,
                 size_px: 26.0,
@@ -547,7 +439,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
     if let Some(f) = input.selection.firm
         && let Some(p) = input.firm_xy.get(f)
     {
-        sel_items.push(Item::Marker(MarkerItem {
+        items.push(Item::Marker(MarkerItem {
             at: *p,
             shape: MarkerShape::Circle,
             size_px: 14.0,
@@ -555,31 +447,108 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
             stroke: Some(Stroke::solid(2.5, palette::SELECTION)),
         }));
     }
-    if !sel_items.is_empty() {
-        layers.push(Layer {
+    if !items.is_empty() {
+        out.layers.push(Layer {
             kind: LayerKind::Selection,
             opacity: 1.0,
-            items: sel_items,
+            items: items,
         });
     }
+}
 
-    if !s.labels {
-        labels.clear();
+/// Each firm's colour class by segment: the fit table's segments in order, one class each
+/// while the palette lasts, and a last class (grey) for other and unknown segments; with
+/// the legend entries of the classes present.
+fn segment_classes(input: &SceneInput, lang: super::super::Lang) -> (Vec<u8>, Vec<LegendEntry>) {
+    let other = palette::SEGMENTS.len() - 1;
+    let seg_class: Vec<u8> = input
+        .firms
+        .segments
+        .iter()
+        .map(|name| {
+            let key = canonical_segment(input.fit, name);
+            let known = input.fit.segments.iter().position(|s| s.key == key);
+            known.map_or(other, |p| p.min(other - 1)) as u8
+        })
+        .collect();
+    let colour: Vec<u8> = input
+        .firms
+        .segment
+        .iter()
+        .map(|s| seg_class.get(*s as usize).copied().unwrap_or(other as u8))
+        .collect();
+    let mut counts = vec![0usize; palette::SEGMENTS.len()];
+    for c in &colour {
+        counts[*c as usize] += 1;
     }
-    let data_bounds = bounds_of(
-        zone_bounds
-            .iter()
-            .chain(firm_bounds.iter().flat_map(|(a, b)| [a, b])),
-    )
-    .or_else(|| input.basemap.district_bounds())
-    .unwrap_or((Xy::new(-40_000.0, -25_000.0), Xy::new(40_000.0, 25_000.0)));
-    Scene {
-        background,
-        layers,
-        labels,
-        legend,
-        notes,
-        data_bounds,
-        projection: *input.projection,
+    let mut entries = Vec::new();
+    for (k, n) in counts.iter().enumerate() {
+        if *n == 0 {
+            continue;
+        }
+        let label = match input.fit.segments.get(k) {
+            Some(seg) if k < other => lang.pick(&seg.label_zh, &seg.label_en),
+            _ => lang.pick("其他 / 未知", "Other / unknown"),
+        };
+        entries.push(LegendEntry {
+            swatch: Swatch::Dot(palette::SEGMENTS[k]),
+            label: format!("{label} ({n})"),
+        });
     }
+    (colour, entries)
+}
+
+/// Which kinds of zone geometry are on the map (each gets a legend line).
+struct ZoneKinds {
+    footprint: bool,
+    point: bool,
+    provided: bool,
+}
+
+/// The zones' legend: one swatch per batch shown, then one line per kind of geometry.
+fn zone_legend_entries(
+    mut batches: Vec<Option<Batch>>,
+    kinds: ZoneKinds,
+    s: &SceneSettings,
+) -> Vec<LegendEntry> {
+    let lang = s.lang;
+    batches.sort();
+    let mut entries: Vec<LegendEntry> = batches
+        .iter()
+        .map(|b| LegendEntry {
+            swatch: Swatch::Fill {
+                fill: palette::batch(*b).fade(0.22),
+                stroke: Some(Stroke::solid(1.8, palette::batch(*b))),
+            },
+            label: batch_label(*b, s),
+        })
+        .collect();
+    if kinds.provided {
+        entries.push(LegendEntry {
+            swatch: Swatch::Line(Stroke::solid(1.8, palette::TEXT)),
+            label: lang.pick("边界（来自所载文件）", "Boundary (from the loaded file)"),
+        });
+    }
+    if kinds.footprint {
+        entries.push(LegendEntry {
+            swatch: Swatch::Line(Stroke::dashed(1.8, palette::TEXT, 6.0, 4.0)),
+            label: lang.pick(
+                "≈ 近似范围（按规划面积绘制，非官方边界）",
+                "≈ Approximate footprint (planned area, not an official boundary)",
+            ),
+        });
+    }
+    if kinds.point {
+        entries.push(LegendEntry {
+            swatch: Swatch::Marker {
+                shape: MarkerShape::Star,
+                fill: palette::TEXT,
+            },
+            label: lang.pick(
+                "≈ 近似中心点（无范围资料）",
+                "≈ Approximate centre (no boundary known)",
+            ),
+        });
+    }
+    entries
 }
