@@ -451,7 +451,7 @@ pub(super) fn selection(input: &SceneInput, out: &mut Parts) {
         out.layers.push(Layer {
             kind: LayerKind::Selection,
             opacity: 1.0,
-            items: items,
+            items,
         });
     }
 }
