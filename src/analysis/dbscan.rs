@@ -85,188 +85,230 @@ pub fn dbscan(points: &[Xy], params: DbscanParams) -> Vec<i32> {
         return Vec::new();
     }
     let eps = params.eps_m;
-    let eps2 = eps * eps;
-    let min_pts = params.min_pts;
-    let grid_owned = Grid::build(points, eps / std::f64::consts::SQRT_2);
-    let grid = &grid_owned;
-    let (xs, ys) = (&grid.xs, &grid.ys);
-    let n_cells = grid.n_cells();
+    let grid = Grid::build(points, eps / std::f64::consts::SQRT_2);
     // Cells reachable within eps: rows and columns within 2 (the cell side is eps/√2).
-    let neighbours: Vec<Vec<u32>> = (0..n_cells)
+    let neighbours: Vec<Vec<u32>> = (0..grid.n_cells())
         .into_par_iter()
         .map(|c| {
             let (i, j) = grid.cell_ij(c);
             grid.block(i, j, 2).map(|x| x as u32).collect()
         })
         .collect();
-
-    // 1. Core points, in sorted (cell) order.
-    let core: Vec<bool> = (0..n_cells)
-        .into_par_iter()
-        .flat_map_iter(|c| {
-            let range = grid.points_of(c);
-            let dense = range.len() >= min_pts;
-            let nb = &neighbours[c];
-            range.map(move |p| {
-                if dense {
-                    return true;
-                }
-                let mut count = 0usize;
-                for &c2 in nb {
-                    for q in grid.points_of(c2 as usize) {
-                        let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
-                        if dx * dx + dy * dy <= eps2 {
-                            count += 1;
-                            if count >= min_pts {
-                                return true;
-                            }
-                        }
-                    }
-                }
-                false
-            })
-        })
-        .collect();
-
-    // Core positions per cell and their bounding boxes.
-    let cell_core: Vec<Vec<u32>> = (0..n_cells)
-        .into_par_iter()
-        .map(|c| {
-            grid.points_of(c)
-                .filter(|&p| core[p])
-                .map(|p| p as u32)
-                .collect()
-        })
-        .collect();
-    let bbox: Vec<[f64; 4]> = cell_core
-        .par_iter()
-        .map(|ps| {
-            let mut b = [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ];
-            for &p in ps {
-                let p = p as usize;
-                b = [
-                    b[0].min(xs[p]),
-                    b[1].min(ys[p]),
-                    b[2].max(xs[p]),
-                    b[3].max(ys[p]),
-                ];
-            }
-            b
-        })
-        .collect();
-    let box_d2 = |b: &[f64; 4], x: f64, y: f64| {
-        let dx = (b[0] - x).max(0.0).max(x - b[2]);
-        let dy = (b[1] - y).max(0.0).max(y - b[3]);
-        dx * dx + dy * dy
+    let g = Cells {
+        grid: &grid,
+        neighbours,
+        eps2: eps * eps,
     };
-
+    // 1. Core points, in sorted (cell) order.
+    let core = g.core_points(params.min_pts);
+    let (cell_core, bbox) = g.core_cells(&core);
     // 2. Merge neighbouring core cells whose closest core pair is within eps.
-    let edges: Vec<(u32, u32)> = (0..n_cells)
-        .into_par_iter()
-        .filter(|&c| !cell_core[c].is_empty())
-        .flat_map_iter(|c| {
-            let nb = &neighbours[c];
-            let cell_core = &cell_core;
-            let bbox = &bbox;
-            nb.iter()
-                .copied()
-                .filter(move |&c2| c2 as usize > c && !cell_core[c2 as usize].is_empty())
-                .filter(move |&c2| {
-                    let b2 = &bbox[c2 as usize];
-                    let b1 = &bbox[c];
-                    let dx = (b1[0] - b2[2]).max(0.0).max(b2[0] - b1[2]);
-                    let dy = (b1[1] - b2[3]).max(0.0).max(b2[1] - b1[3]);
-                    if dx * dx + dy * dy > eps2 {
-                        return false;
-                    }
-                    cell_core[c].iter().any(|&p| {
-                        let p = p as usize;
-                        if box_d2(b2, xs[p], ys[p]) > eps2 {
-                            return false;
-                        }
-                        cell_core[c2 as usize].iter().any(|&q| {
-                            let q = q as usize;
-                            let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
-                            dx * dx + dy * dy <= eps2
-                        })
-                    })
-                })
-                .map(move |c2| (c as u32, c2))
-        })
-        .collect();
-    let mut uf = UnionFind((0..n_cells as u32).collect());
-    for (a, b) in edges {
-        uf.union(a, b);
-    }
-
+    let uf = g.merge(&cell_core, &bbox);
     // 3. Number clusters by their lowest original core index.
-    let mut first_core = vec![u32::MAX; n_cells];
-    for (c, cores) in cell_core.iter().enumerate() {
-        if let Some(m) = cores.iter().map(|&p| grid.order[p as usize]).min() {
-            let r = uf.find(c as u32) as usize;
-            first_core[r] = first_core[r].min(m);
-        }
-    }
-    let mut roots: Vec<(u32, usize)> = (0..n_cells)
-        .filter(|&c| first_core[c] != u32::MAX && uf.find(c as u32) as usize == c)
-        .map(|c| (first_core[c], c))
-        .collect();
-    roots.sort_unstable();
-    let mut root_label = vec![-1i32; n_cells];
-    for (k, (_, c)) in roots.iter().enumerate() {
-        root_label[*c] = k as i32;
-    }
-    let cell_label: Vec<i32> = (0..n_cells)
-        .map(|c| {
-            if cell_core[c].is_empty() {
-                -1
-            } else {
-                root_label[uf.find(c as u32) as usize]
-            }
-        })
-        .collect();
-
+    let cell_label = g.number(&cell_core, uf);
     // 4. Labels in original order; border points take the lowest reachable cluster.
-    let sorted_labels: Vec<i32> = (0..n_cells)
-        .into_par_iter()
-        .flat_map_iter(|c| {
-            let nb = &neighbours[c];
-            let cell_core = &cell_core;
-            let cell_label = &cell_label;
-            let core = &core;
-            grid.points_of(c).map(move |p| {
-                if core[p] {
-                    return cell_label[c];
-                }
-                let mut best = i32::MAX;
-                for &c2 in nb {
-                    let l = cell_label[c2 as usize];
-                    if l < 0 || l >= best {
-                        continue;
-                    }
-                    let hit = cell_core[c2 as usize].iter().any(|&q| {
-                        let q = q as usize;
-                        let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
-                        dx * dx + dy * dy <= eps2
-                    });
-                    if hit {
-                        best = l;
-                    }
-                }
-                if best == i32::MAX { -1 } else { best }
-            })
-        })
-        .collect();
+    let sorted_labels = g.border_labels(&core, &cell_core, &cell_label);
     let mut labels = vec![-1i32; n];
     for (pos, l) in sorted_labels.into_iter().enumerate() {
         labels[grid.order[pos] as usize] = l;
     }
     labels
+}
+
+/// The grid with each cell's neighbour cells and eps², shared by the steps of [`dbscan`].
+struct Cells<'a> {
+    grid: &'a Grid,
+    neighbours: Vec<Vec<u32>>,
+    eps2: f64,
+}
+
+impl Cells<'_> {
+    /// Whether each point (in sorted order) has `min_pts` points within eps, itself included.
+    fn core_points(&self, min_pts: usize) -> Vec<bool> {
+        let (grid, eps2) = (self.grid, self.eps2);
+        let (xs, ys) = (&grid.xs, &grid.ys);
+        let neighbours = &self.neighbours;
+        (0..grid.n_cells())
+            .into_par_iter()
+            .flat_map_iter(|c| {
+                let range = grid.points_of(c);
+                let dense = range.len() >= min_pts;
+                let nb = &neighbours[c];
+                range.map(move |p| {
+                    if dense {
+                        return true;
+                    }
+                    let mut count = 0usize;
+                    for &c2 in nb {
+                        for q in grid.points_of(c2 as usize) {
+                            let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
+                            if dx * dx + dy * dy <= eps2 {
+                                count += 1;
+                                if count >= min_pts {
+                                    return true;
+                                }
+                            }
+                        }
+                    }
+                    false
+                })
+            })
+            .collect()
+    }
+
+    /// Each cell's core points and their bounding box.
+    #[allow(clippy::type_complexity)]
+    fn core_cells(&self, core: &[bool]) -> (Vec<Vec<u32>>, Vec<[f64; 4]>) {
+        let grid = self.grid;
+        let (xs, ys) = (&grid.xs, &grid.ys);
+        let cell_core: Vec<Vec<u32>> = (0..grid.n_cells())
+            .into_par_iter()
+            .map(|c| {
+                grid.points_of(c)
+                    .filter(|&p| core[p])
+                    .map(|p| p as u32)
+                    .collect()
+            })
+            .collect();
+        let bbox: Vec<[f64; 4]> = cell_core
+            .par_iter()
+            .map(|ps| {
+                let mut b = [
+                    f64::INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                ];
+                for &p in ps {
+                    let p = p as usize;
+                    b = [
+                        b[0].min(xs[p]),
+                        b[1].min(ys[p]),
+                        b[2].max(xs[p]),
+                        b[3].max(ys[p]),
+                    ];
+                }
+                b
+            })
+            .collect();
+        (cell_core, bbox)
+    }
+
+    /// Unites neighbouring core cells whose closest core pair is within eps.
+    fn merge(&self, cell_core: &[Vec<u32>], bbox: &[[f64; 4]]) -> UnionFind {
+        let (grid, eps2) = (self.grid, self.eps2);
+        let (xs, ys) = (&grid.xs, &grid.ys);
+        let n_cells = grid.n_cells();
+        let neighbours = &self.neighbours;
+        let box_d2 = |b: &[f64; 4], x: f64, y: f64| {
+            let dx = (b[0] - x).max(0.0).max(x - b[2]);
+            let dy = (b[1] - y).max(0.0).max(y - b[3]);
+            dx * dx + dy * dy
+        };
+        let edges: Vec<(u32, u32)> = (0..n_cells)
+            .into_par_iter()
+            .filter(|&c| !cell_core[c].is_empty())
+            .flat_map_iter(|c| {
+                let nb = &neighbours[c];
+                nb.iter()
+                    .copied()
+                    .filter(move |&c2| c2 as usize > c && !cell_core[c2 as usize].is_empty())
+                    .filter(move |&c2| {
+                        let b2 = &bbox[c2 as usize];
+                        let b1 = &bbox[c];
+                        let dx = (b1[0] - b2[2]).max(0.0).max(b2[0] - b1[2]);
+                        let dy = (b1[1] - b2[3]).max(0.0).max(b2[1] - b1[3]);
+                        if dx * dx + dy * dy > eps2 {
+                            return false;
+                        }
+                        cell_core[c].iter().any(|&p| {
+                            let p = p as usize;
+                            if box_d2(b2, xs[p], ys[p]) > eps2 {
+                                return false;
+                            }
+                            cell_core[c2 as usize].iter().any(|&q| {
+                                let q = q as usize;
+                                let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
+                                dx * dx + dy * dy <= eps2
+                            })
+                        })
+                    })
+                    .map(move |c2| (c as u32, c2))
+            })
+            .collect();
+        let mut uf = UnionFind((0..n_cells as u32).collect());
+        for (a, b) in edges {
+            uf.union(a, b);
+        }
+        uf
+    }
+
+    /// Cluster number per cell (−1 without core points), clusters numbered by their lowest
+    /// original core index.
+    fn number(&self, cell_core: &[Vec<u32>], mut uf: UnionFind) -> Vec<i32> {
+        let grid = self.grid;
+        let n_cells = grid.n_cells();
+        let mut first_core = vec![u32::MAX; n_cells];
+        for (c, cores) in cell_core.iter().enumerate() {
+            if let Some(m) = cores.iter().map(|&p| grid.order[p as usize]).min() {
+                let r = uf.find(c as u32) as usize;
+                first_core[r] = first_core[r].min(m);
+            }
+        }
+        let mut roots: Vec<(u32, usize)> = (0..n_cells)
+            .filter(|&c| first_core[c] != u32::MAX && uf.find(c as u32) as usize == c)
+            .map(|c| (first_core[c], c))
+            .collect();
+        roots.sort_unstable();
+        let mut root_label = vec![-1i32; n_cells];
+        for (k, (_, c)) in roots.iter().enumerate() {
+            root_label[*c] = k as i32;
+        }
+        (0..n_cells)
+            .map(|c| {
+                if cell_core[c].is_empty() {
+                    -1
+                } else {
+                    root_label[uf.find(c as u32) as usize]
+                }
+            })
+            .collect()
+    }
+
+    /// Labels in sorted order: core points their cell's, border points the lowest cluster
+    /// with a core point within eps, the rest noise.
+    fn border_labels(&self, core: &[bool], cell_core: &[Vec<u32>], cell_label: &[i32]) -> Vec<i32> {
+        let (grid, eps2) = (self.grid, self.eps2);
+        let (xs, ys) = (&grid.xs, &grid.ys);
+        let neighbours = &self.neighbours;
+        (0..grid.n_cells())
+            .into_par_iter()
+            .flat_map_iter(|c| {
+                let nb = &neighbours[c];
+                grid.points_of(c).map(move |p| {
+                    if core[p] {
+                        return cell_label[c];
+                    }
+                    let mut best = i32::MAX;
+                    for &c2 in nb {
+                        let l = cell_label[c2 as usize];
+                        if l < 0 || l >= best {
+                            continue;
+                        }
+                        let hit = cell_core[c2 as usize].iter().any(|&q| {
+                            let q = q as usize;
+                            let (dx, dy) = (xs[p] - xs[q], ys[p] - ys[q]);
+                            dx * dx + dy * dy <= eps2
+                        });
+                        if hit {
+                            best = l;
+                        }
+                    }
+                    if best == i32::MAX { -1 } else { best }
+                })
+            })
+            .collect()
+    }
 }
 
 /// The textbook algorithm with brute-force neighbour search, as scikit-learn runs it.
