@@ -200,3 +200,30 @@ pub(crate) fn crs_hint(lon: &str, lat: &str, chosen: SourceCrs) -> Option<String
         )
     })
 }
+
+/// Most columns read from a file (the rest are left out with a warning): a register has
+/// dozens, and every column is carried into the outputs.
+pub const MAX_COLUMNS: usize = 10_000;
+
+/// Drops unnamed trailing header columns (Excel exports often end in `,,,,`) and columns past
+/// [`MAX_COLUMNS`], with a note saying so.
+pub(super) fn trim_header(mut headers: Vec<String>) -> (Vec<String>, Option<String>) {
+    let before = headers.len();
+    while headers.len() > 1 && headers.last().is_some_and(|h| h.is_empty()) {
+        headers.pop();
+    }
+    let unnamed = before - headers.len();
+    let extra = headers.len().saturating_sub(MAX_COLUMNS);
+    headers.truncate(MAX_COLUMNS);
+    let note = match (unnamed, extra) {
+        (0, 0) => None,
+        (u, 0) => Some(format!(
+            "{u} unnamed columns at the end of the header were ignored"
+        )),
+        (_, e) => Some(format!(
+            "the header has {} columns; only the first {MAX_COLUMNS} are read ({e} left out)",
+            before - unnamed
+        )),
+    };
+    (headers, note)
+}

@@ -1,0 +1,331 @@
+//! Firms from delimited text: comma, semicolon or tab; UTF-8 (BOM or not), UTF-16 or GBK;
+//! longitude/latitude columns found from common English and Chinese headers.
+
+use super::text::decode_text;
+use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
+use crate::crs::in_china_box;
+use crate::model::{AttrTable, Firms, SegmentId};
+use rows::{ChunkCtx, ChunkOut, parse_chunk};
+#[cfg(test)]
+use rows::parse_chunk_with;
+
+mod chunks;
+pub(crate) use chunks::LineCounter;
+mod columns;
+mod rows;
+
+pub(crate) use columns::crs_hint;
+pub use columns::{FirmColumns, detect_columns};
+
+/// The delimiter with the most occurrences outside quotes in the header line.
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    let mut counts = [0usize; 3];
+    let mut in_quotes = false;
+    for c in header.chars() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => counts[0] += 1,
+            ';' if !in_quotes => counts[1] += 1,
+            '\t' if !in_quotes => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
+    let t = s.trim().trim_end_matches('°');
+    if comma_decimal && t.contains(',') && !t.contains('.') {
+        t.replace(',', ".").parse().ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
+/// Loads firms from the bytes of a delimited text file.
+///
+/// ```
+/// use cluster_atlas::data::{load_firms_csv_bytes, FirmLoadOptions};
+/// let csv = "编号,企业名称,经度,纬度\n1,\"示例, 公司\",114.05,22.54\n2,坏行,abc,22.5\n";
+/// let f = load_firms_csv_bytes(csv.as_bytes(), "f.csv", &FirmLoadOptions::default()).unwrap();
+/// assert_eq!(f.firms.len(), 1);
+/// assert_eq!(f.firms.name(0), "示例, 公司");
+/// assert_eq!(f.report.skipped[0].line, Some(3));
+/// ```
+pub fn load_firms_csv_bytes(
+    bytes: &[u8],
+    path: &str,
+    opts: &FirmLoadOptions,
+) -> Result<LoadedFirms, LoadError> {
+    load_firms_csv_releasing(bytes, path, opts, &|_| {})
+}
+
+/// [`load_firms_csv_bytes`] that calls `release` on each part of `bytes` once it has been
+/// read, so a memory-mapped file's pages can be dropped as the parse goes (a 3 GB file then
+/// needs about its attribute columns in memory, not the file and a copy).
+pub fn load_firms_csv_releasing(
+    bytes: &[u8],
+    path: &str,
+    opts: &FirmLoadOptions,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Result<LoadedFirms, LoadError> {
+    // Chunks of at most 64 MB, so few pages are held at once on large files.
+    let n = (rayon::current_num_threads() * 4).max(bytes.len() / (64 << 20));
+    load_csv_chunked(bytes, path, opts, n, release)
+}
+
+/// The loader with an explicit number of chunks parsed in parallel (1 = sequential).
+fn load_csv_chunked(
+    bytes: &[u8],
+    path: &str,
+    opts: &FirmLoadOptions,
+    n_chunks: usize,
+    release: &(dyn Fn(&[u8]) + Sync),
+) -> Result<LoadedFirms, LoadError> {
+    let decoded = decode_text(bytes, opts.encoding.as_deref(), path)?;
+    let text: &str = &decoded.text;
+    if text.trim().is_empty() {
+        return Err(LoadError::Empty {
+            path: path.to_string(),
+        });
+    }
+    let delimiter = match opts.delimiter {
+        Some(c) if c.is_ascii() => c as u8,
+        Some(c) => {
+            return Err(LoadError::Format {
+                path: path.to_string(),
+                message: format!("delimiter '{c}' is not a single-byte character"),
+            });
+        }
+        None => sniff_delimiter(text),
+    };
+    let header = read_header(text, delimiter, path)?;
+    let (headers, header_note) = columns::trim_header(header.names);
+    let cols = detect_columns(&headers, opts, path)?;
+    let mut report = LoadReport::new(path, opts.crs);
+    if let Some(n) = header_note {
+        report.warn(n);
+    }
+    report.encoding = Some(decoded.encoding.to_string());
+    describe_columns(&mut report, &headers, &cols, delimiter, opts);
+
+    let body = &text[header.body_start..];
+    let chunks = chunks::split_chunks(body, n_chunks);
+    release(body.as_bytes());
+    let reader = super::reader_for(None, opts.crs, path)?;
+    report.crs_used = Some(reader.label());
+    let ctx = ChunkCtx {
+        cols: &cols,
+        reader: &reader,
+        delimiter,
+        // With ';' or tab between fields, "22,5" is a decimal comma.
+        comma_decimal: delimiter != b',',
+        headers: &headers,
+    };
+    let parts: Vec<(usize, usize, ChunkOut)> = {
+        use rayon::prelude::*;
+        chunks
+            .par_iter()
+            .map(|(start, end, first_line)| {
+                let part = parse_chunk(&body[*start..*end], header.lines + first_line, &ctx);
+                release(&body.as_bytes()[*start..*end]);
+                (*start, *end, part)
+            })
+            .collect()
+    };
+    let mut firms = merge_parts(parts, body, &ctx, &mut report);
+    if !opts.keep_distant {
+        super::screen_strays(&mut firms, &mut report);
+    }
+    report.loaded = firms.len();
+    finish_report(&mut report, &firms);
+    if firms.is_empty() {
+        return Err(no_rows_error(&report, path));
+    }
+    Ok(LoadedFirms { firms, report })
+}
+
+/// The header record: its names, where the data starts and how many lines it took.
+struct Header {
+    names: Vec<String>,
+    body_start: usize,
+    lines: u64,
+}
+
+fn read_header(text: &str, delimiter: u8, path: &str) -> Result<Header, LoadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let names: Vec<String> = reader
+        .headers()
+        .map_err(|e| LoadError::Format {
+            path: path.to_string(),
+            message: format!("cannot read the header line ({e})"),
+        })?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    Ok(Header {
+        names,
+        body_start: (reader.position().byte() as usize).min(text.len()),
+        lines: reader.position().line().saturating_sub(1),
+    })
+}
+
+/// Records the delimiter and the columns used in the report, with a hint when the
+/// coordinate columns' names suggest another coordinate system.
+fn describe_columns(
+    report: &mut LoadReport,
+    headers: &[String],
+    cols: &FirmColumns,
+    delimiter: u8,
+    opts: &FirmLoadOptions,
+) {
+    report.delimiter = Some(
+        match delimiter {
+            b'\t' => "tab",
+            b';' => "semicolon",
+            b',' => "comma",
+            _ => "other",
+        }
+        .to_string(),
+    );
+    if let Some(w) = crs_hint(&headers[cols.lon], &headers[cols.lat], opts.crs) {
+        report.warn(w);
+    }
+    for (role, c) in [
+        ("lon", Some(cols.lon)),
+        ("lat", Some(cols.lat)),
+        ("id", cols.id),
+        ("name", cols.name),
+        ("segment", cols.segment),
+    ] {
+        if let Some(c) = c {
+            report.columns.insert(role.to_string(), headers[c].clone());
+        }
+    }
+}
+
+/// Joins the chunks' firms in file order (re-reading after a row with an unclosed quote),
+/// mapping chunk-local segment ids to global ones and absorbing each chunk's report.
+fn merge_parts(
+    parts: Vec<(usize, usize, ChunkOut)>,
+    body: &str,
+    ctx: &ChunkCtx,
+    report: &mut LoadReport,
+) -> Firms {
+    let cols = ctx.cols;
+    let rows_hint: usize = parts.iter().map(|p| p.2.lonlat.len()).sum();
+    let mut firms = Firms {
+        id_col: cols.id,
+        name_col: cols.name,
+        segment_col: cols.segment,
+        ..Default::default()
+    };
+    firms.lonlat.reserve(rows_hint);
+    firms.segment.reserve(rows_hint);
+    let mut attrs = AttrTable::new(ctx.headers.to_vec());
+    let mut queue: std::collections::VecDeque<(usize, usize, ChunkOut)> = parts.into();
+    while let Some((start, end, part)) = queue.pop_front() {
+        if let Some((off, line)) = part.resume {
+            // Only the last chunk can end inside quotes; read what follows the bad row.
+            let from = start + off;
+            if let Some(rest) = body.get(from..end) {
+                queue.push_front((from, end, parse_chunk(rest, line, ctx)));
+            }
+        }
+        // Chunk-local segment ids → global ids.
+        let remap: Vec<SegmentId> = part
+            .segments
+            .iter()
+            .map(|name| Firms::intern_segment(&mut firms.segments, name))
+            .collect();
+        firms.segment.extend(
+            part.segment
+                .iter()
+                .map(|s| remap.get(*s as usize).copied().unwrap_or(0)),
+        );
+        firms.lonlat.extend_from_slice(&part.lonlat);
+        attrs.append(part.attrs);
+        let stop = part.stopped;
+        report.absorb(part.report);
+        if stop {
+            break;
+        }
+    }
+    firms.attrs = attrs;
+    firms
+}
+
+/// The error for a file where nothing loaded, choosing the most helpful message.
+pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
+    if report.read == 0 {
+        return LoadError::NoUsableRows {
+            path: path.to_string(),
+            reasons: "the file has a header but no data rows".into(),
+        };
+    }
+    if report.skipped_by_kind.get("projected") == Some(&report.skipped_count)
+        && let Some(first) = report.skipped.first()
+    {
+        return LoadError::projected(path, first.reason.clone());
+    }
+    LoadError::NoUsableRows {
+        path: path.to_string(),
+        reasons: format!("{}; first: {}", report.summary(), report.first_reasons(3)),
+    }
+}
+
+/// File-level hints: swapped columns, points outside China or Shenzhen, duplicate ids.
+pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms) {
+    // Counted on what was kept (after stray screening), so the warnings match the data.
+    let outside_china = firms.lonlat.iter().filter(|p| !in_china_box(**p)).count();
+    let swapped = report.skipped_by_kind.get("swapped").copied().unwrap_or(0);
+    if swapped > 0 && swapped * 2 >= report.read {
+        report.warn(format!(
+            "{swapped} of {} rows look like latitude,longitude instead of longitude,latitude: \
+             the columns may be exchanged; name them explicitly (--lon-col/--lat-col)",
+            report.read
+        ));
+    }
+    if outside_china > 0 {
+        report.warn(format!(
+            "{outside_china} firms lie outside China: check the coordinate columns and system"
+        ));
+    }
+    let outside_sz = firms
+        .lonlat
+        .iter()
+        .filter(|p| !(113.6..=114.8).contains(&p.lon) || !(22.3..=22.95).contains(&p.lat))
+        .count();
+    if outside_sz > 0 && outside_sz > outside_china {
+        report.warn(format!(
+            "{outside_sz} firms lie outside the Shenzhen area (they are kept)"
+        ));
+    }
+    if let Some(c) = firms.id_col {
+        use rayon::prelude::*;
+        let mut ids: Vec<&str> = (0..firms.len())
+            .into_par_iter()
+            .map(|i| firms.attrs.get(i, c))
+            .collect();
+        ids.par_sort_unstable();
+        let dups = ids.windows(2).filter(|w| w[0] == w[1]).count();
+        if dups > 0 {
+            report.warn(format!(
+                "{dups} firm ids are repeated; outputs keep every row"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
