@@ -50,107 +50,18 @@ pub fn draw_map(
     c.push_clip(map[0], map[1], map[2], map[3]);
     c.rect(map[0], map[1], map[2], map[3], Some(scene.background), None);
     let (lo, hi) = vp.plane_bounds();
+    let view = Bounds { lo, hi };
     for layer in &scene.layers {
         c.begin_group(&format!("{:?}", layer.kind));
         let op = layer.opacity;
         for item in &layer.items {
-            match item {
-                Item::Polygon(p) => {
-                    let view = Bounds { lo, hi };
-                    if !Bounds::of(&p.rings[0]).is_some_and(|b| b.intersects(&view)) {
-                        continue;
-                    }
-                    let rings: Vec<Vec<[f32; 2]>> = p
-                        .rings
-                        .iter()
-                        .map(|r| r.iter().map(|q| to_page(vp, map, *q)).collect())
-                        .collect();
-                    c.shape(
-                        &rings,
-                        Some(p.fill.fade(op)),
-                        p.stroke.map(|s| line_of(&s, scale, op)),
-                    );
-                }
-                Item::Line { points, stroke } => {
-                    let pts: Vec<[f32; 2]> = points.iter().map(|q| to_page(vp, map, *q)).collect();
-                    c.polyline(&pts, line_of(stroke, scale, op));
-                }
-                Item::Marker(m) => {
-                    let at = to_page(vp, map, m.at);
-                    let size = m.size_px * scale;
-                    let line = m.stroke.map(|s| line_of(&s, scale, op));
-                    match m.shape {
-                        MarkerShape::Star => {
-                            c.shape(&[star(at, size / 2.0)], Some(m.fill.fade(op)), line)
-                        }
-                        MarkerShape::Circle => {
-                            c.circle(at, size / 2.0, Some(m.fill.fade(op)), line)
-                        }
-                        MarkerShape::Square => c.rect(
-                            at[0] - size / 2.0,
-                            at[1] - size / 2.0,
-                            size,
-                            size,
-                            Some(m.fill.fade(op)),
-                            line,
-                        ),
-                    }
-                }
-                Item::Points(pts) => {
-                    let mut scaled = pts.clone();
-                    scaled.radius_px = pts.radius_px * scale;
-                    let frame = Viewport {
-                        width_px: map[2].round(),
-                        height_px: map[3].round(),
-                        ..*vp
-                    };
-                    let (img, binned) =
-                        raster::rasterize_adaptive(&scaled, &frame, op, 2.0 * scale);
-                    aggregated |= binned;
-                    c.image(
-                        map[0],
-                        map[1],
-                        img.width as f32,
-                        img.height as f32,
-                        &PageImage {
-                            width: img.width,
-                            height: img.height,
-                            rgba_premultiplied: &img.rgba,
-                        },
-                        false,
-                    );
-                }
-                Item::Raster(r) => {
-                    let nw = to_page(
-                        vp,
-                        map,
-                        Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
-                    );
-                    let se = to_page(
-                        vp,
-                        map,
-                        Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
-                    );
-                    let faded: Vec<u8> = r
-                        .rgba
-                        .chunks_exact(4)
-                        .flat_map(|p| [p[0], p[1], p[2], (p[3] as f32 * op) as u8])
-                        .collect();
-                    let pm = premultiply(&faded);
-                    c.image(
-                        nw[0],
-                        nw[1],
-                        se[0] - nw[0],
-                        se[1] - nw[1],
-                        &PageImage {
-                            width: r.width,
-                            height: r.height,
-                            rgba_premultiplied: &pm,
-                        },
-                        true,
-                    );
-                }
+            // Polygons wholly outside the frame are left out of the file.
+            if let Item::Polygon(p) = item
+                && !Bounds::of(&p.rings[0]).is_some_and(|b| b.intersects(&view))
+            {
+                continue;
             }
+            aggregated |= draw_item(c, item, vp, map, scale, op);
         }
         c.end_group();
     }
@@ -198,5 +109,107 @@ pub fn draw_map(
             dash: None,
         }),
     );
+    aggregated
+}
+
+/// Draws one scene item into the map frame (`op`: the layer's opacity); returns whether
+/// firms had to be drawn aggregated into bins.
+fn draw_item(
+    c: &mut dyn Canvas,
+    item: &Item,
+    vp: &Viewport,
+    map: [f32; 4],
+    scale: f32,
+    op: f32,
+) -> bool {
+    let mut aggregated = false;
+    match item {
+        Item::Polygon(p) => {
+            let rings: Vec<Vec<[f32; 2]>> = p
+                .rings
+                .iter()
+                .map(|r| r.iter().map(|q| to_page(vp, map, *q)).collect())
+                .collect();
+            c.shape(
+                &rings,
+                Some(p.fill.fade(op)),
+                p.stroke.map(|s| line_of(&s, scale, op)),
+            );
+        }
+        Item::Line { points, stroke } => {
+            let pts: Vec<[f32; 2]> = points.iter().map(|q| to_page(vp, map, *q)).collect();
+            c.polyline(&pts, line_of(stroke, scale, op));
+        }
+        Item::Marker(m) => {
+            let at = to_page(vp, map, m.at);
+            let size = m.size_px * scale;
+            let line = m.stroke.map(|s| line_of(&s, scale, op));
+            match m.shape {
+                MarkerShape::Star => c.shape(&[star(at, size / 2.0)], Some(m.fill.fade(op)), line),
+                MarkerShape::Circle => c.circle(at, size / 2.0, Some(m.fill.fade(op)), line),
+                MarkerShape::Square => c.rect(
+                    at[0] - size / 2.0,
+                    at[1] - size / 2.0,
+                    size,
+                    size,
+                    Some(m.fill.fade(op)),
+                    line,
+                ),
+            }
+        }
+        Item::Points(pts) => {
+            let mut scaled = pts.clone();
+            scaled.radius_px = pts.radius_px * scale;
+            let frame = Viewport {
+                width_px: map[2].round(),
+                height_px: map[3].round(),
+                ..*vp
+            };
+            let (img, binned) = raster::rasterize_adaptive(&scaled, &frame, op, 2.0 * scale);
+            aggregated = binned;
+            c.image(
+                map[0],
+                map[1],
+                img.width as f32,
+                img.height as f32,
+                &PageImage {
+                    width: img.width,
+                    height: img.height,
+                    rgba_premultiplied: &img.rgba,
+                },
+                false,
+            );
+        }
+        Item::Raster(r) => {
+            let nw = to_page(
+                vp,
+                map,
+                Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
+            );
+            let se = to_page(
+                vp,
+                map,
+                Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
+            );
+            let faded: Vec<u8> = r
+                .rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2], (p[3] as f32 * op) as u8])
+                .collect();
+            let pm = premultiply(&faded);
+            c.image(
+                nw[0],
+                nw[1],
+                se[0] - nw[0],
+                se[1] - nw[1],
+                &PageImage {
+                    width: r.width,
+                    height: r.height,
+                    rgba_premultiplied: &pm,
+                },
+                true,
+            );
+        }
+    }
     aggregated
 }

@@ -5,9 +5,9 @@ use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
 use crate::crs::in_china_box;
 use crate::model::{AttrTable, Firms, SegmentId};
-use rows::{ChunkCtx, ChunkOut, parse_chunk};
 #[cfg(test)]
 use rows::parse_chunk_with;
+use rows::{ChunkCtx, ChunkOut, parse_chunk};
 
 mod chunks;
 pub(crate) use chunks::LineCounter;
