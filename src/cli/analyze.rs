@@ -63,22 +63,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     let index_s = data.index_seconds;
     let t_load = t0.elapsed() - std::time::Duration::from_secs_f64(index_s);
     let (zones, firms, index) = (&data.zones, &data.firms, &data.index);
-    for w in data
-        .zones_report
-        .warnings
-        .iter()
-        .chain(&data.firms_report.warnings)
-    {
-        crate::say!("warning: {w}");
-    }
-    crate::say!("zones: {}", data.zones_report.summary());
-    crate::say!("firms: {}", data.firms_report.summary());
-    for s in data.firms_report.skipped.iter().take(10) {
-        crate::say!("  skipped {}", s.describe());
-    }
-    if data.synthetic {
-        crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
-    }
+    print_load_report(&data);
 
     let params = AnalysisParams {
         dbscan,
@@ -171,4 +156,21 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         (t_analyse - t_load).as_secs_f64()
     );
     Ok(())
+}
+
+/// What was loaded: warnings, both reports' summaries, the first skipped rows, and whether
+/// the firms are the synthetic sample.
+fn print_load_report(data: &pipeline::Dataset) {
+    let warnings = data.zones_report.warnings.iter();
+    for w in warnings.chain(&data.firms_report.warnings) {
+        crate::say!("warning: {w}");
+    }
+    crate::say!("zones: {}", data.zones_report.summary());
+    crate::say!("firms: {}", data.firms_report.summary());
+    for s in data.firms_report.skipped.iter().take(10) {
+        crate::say!("  skipped {}", s.describe());
+    }
+    if data.synthetic {
+        crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
+    }
 }

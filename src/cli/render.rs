@@ -91,49 +91,14 @@ pub fn run(a: RenderArgs) -> Result<()> {
     }
     let lang = Lang::parse(&a.lang)
         .ok_or_else(|| anyhow!("--lang must be zh, en or both, got '{}'", a.lang))?;
-    let mut preset = Preset::parse(&a.preset)
-        .ok_or_else(|| anyhow!("--preset must be slide, a4, a4p or a3, got '{}'", a.preset))?;
-    if let Some(s) = &a.size {
-        let (w, h) = s
-            .split_once(['x', 'X', '×'])
-            .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
-            .ok_or_else(|| anyhow!("--size must look like 2400x1600, got '{s}'"))?;
-        preset = Preset::Custom(w, h);
-    }
-    let dpi = a.dpi.unwrap_or(preset.default_dpi());
-    let (w, h) = preset.size_px(dpi);
-    let side = limits::PAGE_SIDE_PX;
-    if !side.contains(w as f64) || !side.contains(h as f64) {
-        bail!(
-            "the picture would be {w}×{h} px; each side must be {}",
-            side.describe()
-        );
-    }
-    limits::check_page_pixels(w, h).map_err(|e| anyhow!(e))?;
+    let (preset, dpi) = page_size(&a)?;
     let colour = match a.colour.as_str() {
         "segment" => FirmColour::Segment,
         "cluster" => FirmColour::Cluster,
         other => bail!("--colour must be segment or cluster, got '{other}'"),
     };
     let extent = Extent::parse(&a.extent)?;
-    // The output is checked before any work: never an input, never a folder or device.
-    let in_paths = a.inputs.paths();
-    for p in &in_paths {
-        cluster_atlas::output::refuse_inputs(&a.out, &[p.as_path()])?;
-    }
-    if !a.atlas {
-        cluster_atlas::output::resolve_output_file(&a.out)?;
-        if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if parent.exists() && !parent.is_dir() {
-                bail!(
-                    "{} is a file, not a folder: give --out a path inside a folder",
-                    parent.display()
-                );
-            }
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create the folder {}", parent.display()))?;
-        }
-    }
+    check_output(&a)?;
     let data = a.inputs.load()?;
     let fit = bundled::fit_table()?;
     let params = AnalysisParams {
@@ -228,6 +193,53 @@ pub fn run(a: RenderArgs) -> Result<()> {
             a.out.display(),
             t0.elapsed().as_secs_f64()
         );
+    }
+    Ok(())
+}
+
+/// The page preset (or `--size`) and resolution, checked against the documented ranges.
+fn page_size(a: &RenderArgs) -> Result<(Preset, u32)> {
+    let mut preset = Preset::parse(&a.preset)
+        .ok_or_else(|| anyhow!("--preset must be slide, a4, a4p or a3, got '{}'", a.preset))?;
+    if let Some(s) = &a.size {
+        let (w, h) = s
+            .split_once(['x', 'X', '×'])
+            .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
+            .ok_or_else(|| anyhow!("--size must look like 2400x1600, got '{s}'"))?;
+        preset = Preset::Custom(w, h);
+    }
+    let dpi = a.dpi.unwrap_or(preset.default_dpi());
+    let (w, h) = preset.size_px(dpi);
+    let side = limits::PAGE_SIDE_PX;
+    if !side.contains(w as f64) || !side.contains(h as f64) {
+        bail!(
+            "the picture would be {w}×{h} px; each side must be {}",
+            side.describe()
+        );
+    }
+    limits::check_page_pixels(w, h).map_err(|e| anyhow!(e))?;
+    Ok((preset, dpi))
+}
+
+/// The output is checked before any work: never an input, never a folder or device; its
+/// folder is created.
+fn check_output(a: &RenderArgs) -> Result<()> {
+    let in_paths = a.inputs.paths();
+    for p in &in_paths {
+        cluster_atlas::output::refuse_inputs(&a.out, &[p.as_path()])?;
+    }
+    if !a.atlas {
+        cluster_atlas::output::resolve_output_file(&a.out)?;
+        if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if parent.exists() && !parent.is_dir() {
+                bail!(
+                    "{} is a file, not a folder: give --out a path inside a folder",
+                    parent.display()
+                );
+            }
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        }
     }
     Ok(())
 }

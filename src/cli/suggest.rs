@@ -160,28 +160,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         );
     }
     let draws = weight_draws(advisor.weights(), a.draws, a.seed, a.sigma);
-    let formulas: serde_json::Value = Criterion::ALL
-        .iter()
-        .map(|c| {
-            (
-                c.key().to_string(),
-                json!({"en": c.formula(&adv_params, false), "zh": c.formula(&adv_params, true)}),
-            )
-        })
-        .collect::<serde_json::Map<_, _>>()
-        .into();
-    let parameters = json!({
-        "weights_given": weights,
-        "weights_normalised": Criterion::ALL.iter().zip(advisor.weights()).map(|(c, w)| (c.key().to_string(), json!(w))).collect::<serde_json::Map<_, _>>(),
-        "formulas": formulas,
-        "radius_m": a.radius_m,
-        "proximity_scale_m": a.proximity_scale_m,
-        "draws": a.draws,
-        "seed": a.seed,
-        "sigma": a.sigma,
-        "eps_m": a.eps_m,
-        "min_pts": a.min_pts,
-    });
+    let parameters = parameters_json(&a, &weights, &adv_params, &advisor.weights());
 
     if let Some(zone_id) = &a.for_zone {
         return for_zone(
@@ -196,23 +175,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         );
     }
 
-    let sites: Vec<Site> = if let Some(id) = &a.firm {
-        let i = (0..firms.len())
-            .find(|&i| firms.id(i) == id.as_str())
-            .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", data.firms_report.file))?;
-        vec![advisor.firm_site(i)]
-    } else if let Some(at) = &a.at {
-        vec![Site {
-            firm: None,
-            lonlat: parse_at(at, a.at_crs)?,
-            segment: a.segment.clone(),
-        }]
-    } else {
-        (0..firms.len())
-            .filter(|&i| analysis.placement.zone[i].is_none())
-            .map(|i| advisor.firm_site(i))
-            .collect()
-    };
+    let sites = sites_to_rank(&a, &data, &advisor, &analysis)?;
     let suggestions: Vec<Suggestion> = sites
         .par_iter()
         .map(|s| advisor.suggest(s, &draws))
@@ -360,4 +323,66 @@ fn for_zone(
         json_path.display()
     );
     Ok(())
+}
+
+/// The sites to rank: the firm named by `--firm`, the place given by `--at`, or else every
+/// firm outside the zones.
+fn sites_to_rank(
+    a: &SuggestArgs,
+    data: &pipeline::Dataset,
+    advisor: &Advisor,
+    analysis: &analysis::Analysis,
+) -> Result<Vec<Site>> {
+    let firms = &data.firms;
+    Ok(if let Some(id) = &a.firm {
+        let i = (0..firms.len())
+            .find(|&i| firms.id(i) == id.as_str())
+            .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", data.firms_report.file))?;
+        vec![advisor.firm_site(i)]
+    } else if let Some(at) = &a.at {
+        vec![Site {
+            firm: None,
+            lonlat: parse_at(at, a.at_crs)?,
+            segment: a.segment.clone(),
+        }]
+    } else {
+        (0..firms.len())
+            .filter(|&i| analysis.placement.zone[i].is_none())
+            .map(|i| advisor.firm_site(i))
+            .collect()
+    })
+}
+
+/// The parameters echoed into the result files: weights as given and normalised, each
+/// criterion's formula in both languages, radii, draws, seed and clustering.
+fn parameters_json(
+    a: &SuggestArgs,
+    weights: &Weights,
+    adv_params: &AdvisorParams,
+    normalised: &[f64],
+) -> serde_json::Value {
+    let formulas: serde_json::Map<_, _> = Criterion::ALL
+        .iter()
+        .map(|c| {
+            let f = json!({"en": c.formula(adv_params, false), "zh": c.formula(adv_params, true)});
+            (c.key().to_string(), f)
+        })
+        .collect();
+    let normalised: serde_json::Map<_, _> = Criterion::ALL
+        .iter()
+        .zip(normalised)
+        .map(|(c, w)| (c.key().to_string(), json!(w)))
+        .collect();
+    json!({
+        "weights_given": weights,
+        "weights_normalised": normalised,
+        "formulas": formulas,
+        "radius_m": a.radius_m,
+        "proximity_scale_m": a.proximity_scale_m,
+        "draws": a.draws,
+        "seed": a.seed,
+        "sigma": a.sigma,
+        "eps_m": a.eps_m,
+        "min_pts": a.min_pts,
+    })
 }
