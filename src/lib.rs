@@ -1,10 +1,11 @@
 //! cluster-atlas (深圳产业集聚区地图): Shenzhen's industry-cluster zones and VR/AR firms.
 //!
-//! Data flows one way:
+//! Data flows one way (see `ARCHITECTURE.md`):
 //!
 //! ```text
-//! files ─load─▶ model ─build─▶ index ─analyse─▶ analysis ─build─▶ scene ─▶ window / export
-//! (data)        (Zone, Firms)  (R-trees)        (pure fns)        (shapes)
+//! files ─data─▶ pipeline::Dataset ─analyse─▶ pipeline::Results ─scene_input─▶ scene::Scene
+//!                                                      │                      ├▶ app (window)
+//!                                                      └▶ output (files)      └▶ export (PNG/SVG/PDF)
 //! ```
 //!
 //! [`crs`] and [`model`] sit underneath everything; only the `app` module (behind the default
