@@ -217,7 +217,11 @@ fn the_cycle_checker_sees_sibling_paths() {
         vec!["nearest"]
     );
     assert_eq!(
-        sibling_uses("let a = crate::analysis::{grid::Grid, nearest};", "analysis", &sib),
+        sibling_uses(
+            "let a = crate::analysis::{grid::Grid, nearest};",
+            "analysis",
+            &sib
+        ),
         vec!["grid", "nearest"]
     );
     assert!(sibling_uses("// super::nearest", "analysis", &sib).is_empty());

@@ -8,7 +8,7 @@ use krilla::paint::{Fill, FillRule, LineCap, LineJoin, Stroke, StrokeDash};
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 
-use super::canvas::{Anchor, Canvas, Line, PageImage, TextStyle};
+use super::canvas::{Canvas, Line, PageImage, TextStyle};
 use super::text;
 use crate::scene::{FONT_BYTES, Rgba};
 
@@ -151,13 +151,7 @@ impl Canvas for PdfCanvas<'_, '_> {
             halo,
             bold,
         } = *style;
-        let w = text::text_width(t, size);
-        let (asc, desc) = text::vertical_metrics(size);
-        let (x0, y0) = match anchor {
-            Anchor::LeftBaseline => (x, y),
-            Anchor::RightBaseline => (x - w, y),
-            Anchor::Center => (x - w / 2.0, y + (asc + desc) / 2.0),
-        };
+        let (x0, y0) = text::text_origin(x, y, t, size, anchor);
         if let Some(h) = halo {
             // A round-joined stroke around the glyph outlines, under the text.
             let halo_line = Line {

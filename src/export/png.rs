@@ -6,7 +6,7 @@ use tiny_skia::{
     Transform,
 };
 
-use super::canvas::{Anchor, Canvas, Line, PageImage, TextStyle};
+use super::canvas::{Canvas, Line, PageImage, TextStyle};
 use super::text;
 use crate::scene::Rgba;
 
@@ -220,13 +220,7 @@ impl Canvas for PngCanvas {
             halo,
             bold,
         } = *style;
-        let w = text::text_width(t, size);
-        let (asc, desc) = text::vertical_metrics(size);
-        let (x0, y0) = match anchor {
-            Anchor::LeftBaseline => (x, y),
-            Anchor::RightBaseline => (x - w, y),
-            Anchor::Center => (x - w / 2.0, y + (asc + desc) / 2.0),
-        };
+        let (x0, y0) = text::text_origin(x, y, t, size, anchor);
         if let Some(h) = halo {
             let d = (size / 12.0).max(1.0);
             for (dx, dy) in [

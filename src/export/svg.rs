@@ -1,9 +1,11 @@
-//! The vector backend: SVG with text as real text (Chinese included) so it stays editable and
-//! searchable; rasters (firm dots, density) embedded as PNG images.
+//! The vector backend: SVG whose text is drawn with the bundled font's glyph outlines (each
+//! glyph defined once and reused), so Chinese labels show on machines without CJK fonts, with
+//! an invisible copy of each text kept for search and copy; rasters (firm dots, density)
+//! embedded as PNG images.
 
 use std::fmt::Write;
 
-use super::canvas::{Anchor, Canvas, Line, PageImage, TextStyle};
+use super::canvas::{Canvas, Line, PageImage, TextStyle};
 use super::text;
 use crate::scene::Rgba;
 
@@ -14,6 +16,8 @@ pub struct SvgCanvas {
     body: String,
     clip_id: usize,
     open_clips: usize,
+    /// Glyph outlines used so far (font units, y down), written once in `<defs>`.
+    glyphs: std::collections::BTreeMap<u16, Option<String>>,
 }
 
 fn esc(s: &str) -> String {
@@ -104,6 +108,7 @@ impl SvgCanvas {
             body: String::new(),
             clip_id: 0,
             open_clips: 0,
+            glyphs: Default::default(),
         }
     }
 
@@ -117,13 +122,73 @@ impl SvgCanvas {
                 r#"<?xml version="1.0" encoding="UTF-8"?>"#,
                 "\n",
                 r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="'Noto Sans SC', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif">"#,
-                "\n<title>{t}</title>\n{b}</svg>\n"
+                "\n<title>{t}</title>\n{d}{b}</svg>\n"
             ),
             w = num(self.w),
             h = num(self.h),
             t = esc(title),
+            d = self.glyph_defs(),
             b = self.body
         )
+    }
+}
+
+/// A number with enough decimals for a glyph scale (pixels per font unit).
+fn fine(v: f32) -> String {
+    let s = format!("{v:.5}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl SvgCanvas {
+    /// One text's glyphs as `<use>`s of their outlines, scaled from font units at (x, y).
+    fn glyph_group(&mut self, x: f32, y: f32, run: &text::GlyphRun, paint: &str) {
+        let k = run.units_to_px;
+        let _ = write!(
+            self.body,
+            r#"<g transform="translate({} {}) scale({})"{paint}>"#,
+            num(x),
+            num(y),
+            fine(k)
+        );
+        for &(id, pen) in &run.glyphs {
+            let inked = self
+                .glyphs
+                .entry(id)
+                .or_insert_with(|| text::glyph_path(id))
+                .is_some();
+            if inked {
+                let _ = write!(
+                    self.body,
+                    "<use xlink:href=\"#g{id}\" x=\"{}\"/>",
+                    (pen / k).round()
+                );
+            }
+        }
+        self.body.push_str("</g>\n");
+    }
+
+    /// Real (selectable, searchable) text with its left end on the baseline at (x, y).
+    fn plain_text(&mut self, x: f32, y: f32, t: &str, size: f32, paint: String) {
+        let _ = writeln!(
+            self.body,
+            r#"<text x="{}" y="{}" font-size="{}"{paint}>{}</text>"#,
+            num(x),
+            num(y),
+            num(size),
+            esc(t)
+        );
+    }
+
+    /// The `<defs>` holding every glyph outline used.
+    fn glyph_defs(&self) -> String {
+        let mut d = String::from("<defs>\n");
+        for (id, path) in &self.glyphs {
+            if let Some(p) = path {
+                let _ = writeln!(d, r#"<path id="g{id}" d="{p}"/>"#);
+            }
+        }
+        d.push_str("</defs>\n");
+        d
     }
 }
 
@@ -190,27 +255,28 @@ impl Canvas for SvgCanvas {
             halo,
             bold,
         } = *style;
-        let (asc, desc) = text::vertical_metrics(size);
-        let (ta, yy) = match anchor {
-            Anchor::LeftBaseline => ("start", y),
-            Anchor::RightBaseline => ("end", y),
-            Anchor::Center => ("middle", y + (asc + desc) / 2.0),
+        let (x0, y0) = text::text_origin(x, y, t, size, anchor);
+        let Some(run) = text::layout_glyphs(t, size) else {
+            // No font to draw with: real text, for the viewer's fonts.
+            self.plain_text(x0, y0, t, size, fill_attr(Some(color)));
+            return;
         };
-        let halo_attr = halo
-            .map(|h| format!(r#" stroke="{}" stroke-opacity="{}" stroke-width="{}" stroke-linejoin="round" paint-order="stroke""#, h.hex(), num(h.alpha_f32()), num(size / 6.0)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            self.body,
-            r#"<text x="{}" y="{}" font-size="{}" text-anchor="{}"{}{}{}>{}</text>"#,
-            num(x),
-            num(yy),
-            num(size),
-            ta,
-            fill_attr(Some(color)),
-            if bold { r#" font-weight="bold""# } else { "" },
-            halo_attr,
-            esc(t)
-        );
+        if let Some(h) = halo {
+            // A round-joined stroke around the outlines, under the text (as in the PDF).
+            let stroke = format!(
+                r#" fill="{hex}" stroke="{hex}" stroke-opacity="{o}" fill-opacity="{o}" stroke-width="{w}" stroke-linejoin="round""#,
+                hex = h.hex(),
+                o = num(h.alpha_f32()),
+                w = fine(2.0 * (size / 12.0).max(0.5) / run.units_to_px),
+            );
+            self.glyph_group(x0, y0, &run, &stroke);
+        }
+        self.glyph_group(x0, y0, &run, &fill_attr(Some(color)));
+        if bold {
+            let dx = (size / 30.0).max(0.3);
+            self.glyph_group(x0 + dx, y0, &run, &fill_attr(Some(color)));
+        }
+        self.plain_text(x0, y0, t, size, r#" fill-opacity="0""#.into());
     }
 
     fn image(&mut self, x: f32, y: f32, w: f32, h: f32, img: &PageImage, smooth: bool) {

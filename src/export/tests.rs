@@ -50,3 +50,33 @@ fn wrap_respects_width() {
     assert!(lines.len() > 1);
     assert!(lines.iter().all(|l| text::text_width(l, 12.0) <= 150.0));
 }
+
+#[test]
+fn svg_text_is_drawn_with_embedded_glyph_outlines() {
+    use super::canvas::{Anchor, Canvas, TextStyle};
+    let mut c = svg::SvgCanvas::new(400.0, 200.0);
+    let style = TextStyle::new(20.0, Rgba::rgb(0, 0, 0), Anchor::LeftBaseline);
+    c.text(10.0, 50.0, "深圳 深圳 VR", &style);
+    let doc = c.finish("t");
+    // Each distinct inked glyph defined once: 深, 圳, V, R (the spaces have no ink).
+    let defs = doc.matches("<path id=\"g").count();
+    assert_eq!(defs, 4, "{doc}");
+    // Every glyph drawn refers to a defined outline: 6 inked characters.
+    let uses: Vec<&str> = doc.split("xlink:href=\"#g").skip(1).collect();
+    assert_eq!(uses.len(), 6);
+    for u in uses {
+        let id: String = u.chars().take_while(|c| c.is_ascii_digit()).collect();
+        assert!(doc.contains(&format!("<path id=\"g{id}\" d=\"M")), "g{id} undefined");
+    }
+    // The text stays in the file for search and copy, but invisible (the outlines show it).
+    assert!(doc.contains(r#"fill-opacity="0">深圳 深圳 VR</text>"#), "{doc}");
+    // The glyphs advance left to right: the second 深 sits right of the first.
+    let first = doc.find("<use").unwrap();
+    let end = first + doc[first..].find("</g>").unwrap();
+    let xs: Vec<f32> = doc[first..end]
+        .split("x=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect();
+    assert!(xs.windows(2).all(|w| w[1] > w[0]), "{xs:?}");
+}

@@ -59,6 +59,94 @@ pub fn vertical_metrics(size: f32) -> (f32, f32) {
     }
 }
 
+/// Where a text's left end sits on its baseline for an anchor at (x, y): the one rule every
+/// backend places text by.
+pub fn text_origin(
+    x: f32,
+    y: f32,
+    t: &str,
+    size: f32,
+    anchor: super::canvas::Anchor,
+) -> (f32, f32) {
+    use super::canvas::Anchor;
+    let w = text_width(t, size);
+    let (asc, desc) = vertical_metrics(size);
+    match anchor {
+        Anchor::LeftBaseline => (x, y),
+        Anchor::RightBaseline => (x - w, y),
+        Anchor::Center => (x - w / 2.0, y + (asc + desc) / 2.0),
+    }
+}
+
+/// A text laid out with the bundled font: each glyph's id and pen position (pixels from the
+/// text's left end at the baseline), the total width, and the font-units-to-pixels factor.
+pub struct GlyphRun {
+    pub glyphs: Vec<(u16, f32)>,
+    pub width: f32,
+    pub units_to_px: f32,
+}
+
+/// Lays out `text` at `size` em pixels the way [`rasterize`] and [`text_width`] do.
+pub fn layout_glyphs(text: &str, size: f32) -> Option<GlyphRun> {
+    let f = font()?;
+    let upem = f.units_per_em().filter(|u| *u > 0.0)?;
+    let scaled = f.as_scaled(em_scale(&f, size));
+    let mut glyphs = Vec::with_capacity(text.len());
+    let mut pen = 0.0;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = prev {
+            pen += scaled.kern(p, id);
+        }
+        glyphs.push((id.0, pen));
+        pen += scaled.h_advance(id);
+        prev = Some(id);
+    }
+    Some(GlyphRun {
+        glyphs,
+        width: pen,
+        units_to_px: size / upem,
+    })
+}
+
+/// A glyph's outline as SVG path data in font units with y pointing down (so a `scale(k)`
+/// places it at k pixels per unit), or `None` for glyphs without ink (spaces).
+pub fn glyph_path(id: u16) -> Option<String> {
+    use std::fmt::Write;
+    let f = font()?;
+    let outline = f.outline(ab_glyph::GlyphId(id))?;
+    let mut d = String::new();
+    let mut at: Option<ab_glyph::Point> = None;
+    let pt = |p: ab_glyph::Point| format!("{} {}", p.x.round(), (-p.y).round());
+    for curve in &outline.curves {
+        let (start, end) = match curve {
+            ab_glyph::OutlineCurve::Line(a, b) => (*a, *b),
+            ab_glyph::OutlineCurve::Quad(a, _, c) => (*a, *c),
+            ab_glyph::OutlineCurve::Cubic(a, _, _, d) => (*a, *d),
+        };
+        if at != Some(start) {
+            if at.is_some() {
+                d.push('Z');
+            }
+            let _ = write!(d, "M{}", pt(start));
+        }
+        let _ = match curve {
+            ab_glyph::OutlineCurve::Line(_, b) => write!(d, "L{}", pt(*b)),
+            ab_glyph::OutlineCurve::Quad(_, b, c) => write!(d, "Q{} {}", pt(*b), pt(*c)),
+            ab_glyph::OutlineCurve::Cubic(_, b, c, e) => {
+                write!(d, "C{} {} {}", pt(*b), pt(*c), pt(*e))
+            }
+        };
+        at = Some(end);
+    }
+    if d.is_empty() {
+        return None;
+    }
+    d.push('Z');
+    Some(d)
+}
+
 /// Calls `put(x, y, coverage)` for every covered pixel of `text` with its baseline origin at
 /// (x, y).
 pub fn rasterize(text: &str, size: f32, x: f32, y: f32, mut put: impl FnMut(i32, i32, f32)) {
