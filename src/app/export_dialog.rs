@@ -180,22 +180,102 @@ impl ClusterAtlasApp {
         let zh = self.lang().chinese();
         let mut open = true;
         let mut go = false;
-        egui::Window::new(self.tr("导出地图…", "Export map…")).open(&mut open).default_width(560.0).show(ctx, |ui| {
-            egui::Grid::new("export-opts").num_columns(2).show(ui, |ui| {
+        egui::Window::new(self.tr("导出地图…", "Export map…"))
+            .open(&mut open)
+            .default_width(560.0)
+            .show(ctx, |ui| {
+                go = self.export_dialog_ui(ui, &mut d, zh);
+            });
+        self.poll_export(&mut d);
+        if go {
+            self.start_export(ctx, &mut d);
+        }
+        if !open && d.export_rx.is_none() {
+            return None;
+        }
+        Some(d)
+    }
+
+    /// Draws the dialog's contents: options, command line, preview and the Export button
+    /// (returns whether it was clicked).
+    fn export_dialog_ui(&self, ui: &mut egui::Ui, d: &mut ExportDialog, zh: bool) -> bool {
+        self.export_options_grid(ui, d, zh);
+        // Equivalent command line, so a briefing can be re-made in scripts.
+        let extent = self.dialog_extent(d);
+        let cmd = format!(
+            "cluster-atlas render --analysis --preset {} --dpi {} --lang {} --extent {}{} --out {}",
+            d.preset.name(),
+            d.dpi,
+            match d.lang {
+                Lang::Zh => "zh",
+                Lang::En => "en",
+                Lang::Both => "both",
+            },
+            extent.to_arg(),
+            if d.atlas { " --atlas" } else { "" },
+            d.path
+        );
+        ui.small(self.tr("等效命令：", "Same from the command line:"));
+        ui.add(egui::Label::new(egui::RichText::new(cmd).monospace().small()).wrap());
+        self.export_preview(ui, d, &extent);
+        let mut go = false;
+        ui.horizontal(|ui| {
+            let busy = d.export_rx.is_some();
+            if ui
+                .add_enabled(!busy, egui::Button::new(self.tr("导出", "Export")))
+                .clicked()
+            {
+                go = true;
+            }
+            if busy {
+                ui.spinner();
+            }
+            if let Some(s) = &d.status {
+                ui.label(s);
+            }
+        });
+        go
+    }
+
+    /// Draws the options grid: page, DPI, language, titles, extent and file.
+    fn export_options_grid(&self, ui: &mut egui::Ui, d: &mut ExportDialog, zh: bool) {
+        egui::Grid::new("export-opts")
+            .num_columns(2)
+            .show(ui, |ui| {
                 let l = ui.label(self.tr("版式", "Page"));
                 egui::ComboBox::from_id_salt("export-preset")
                     .selected_text(d.preset.name())
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut d.preset, Preset::Slide, self.tr("幻灯片 16:9（1920×1080）", "Slide 16:9 (1920×1080)"));
-                        ui.selectable_value(&mut d.preset, Preset::A4, self.tr("A4 横向", "A4 landscape"));
-                        ui.selectable_value(&mut d.preset, Preset::A4Portrait, self.tr("A4 纵向", "A4 portrait"));
-                        ui.selectable_value(&mut d.preset, Preset::A3, self.tr("A3 横向", "A3 landscape"));
+                        ui.selectable_value(
+                            &mut d.preset,
+                            Preset::Slide,
+                            self.tr("幻灯片 16:9（1920×1080）", "Slide 16:9 (1920×1080)"),
+                        );
+                        ui.selectable_value(
+                            &mut d.preset,
+                            Preset::A4,
+                            self.tr("A4 横向", "A4 landscape"),
+                        );
+                        ui.selectable_value(
+                            &mut d.preset,
+                            Preset::A4Portrait,
+                            self.tr("A4 纵向", "A4 portrait"),
+                        );
+                        ui.selectable_value(
+                            &mut d.preset,
+                            Preset::A3,
+                            self.tr("A3 横向", "A3 landscape"),
+                        );
                     })
                     .response
                     .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label("DPI");
-                ui.add_enabled(!matches!(d.preset, Preset::Slide), egui::DragValue::new(&mut d.dpi).range(crate::model::limits::DPI.range_u32())).labelled_by(l.id);
+                ui.add_enabled(
+                    !matches!(d.preset, Preset::Slide),
+                    egui::DragValue::new(&mut d.dpi).range(crate::model::limits::DPI.range_u32()),
+                )
+                .labelled_by(l.id);
                 ui.end_row();
                 ui.label(self.tr("语言", "Language"));
                 ui.horizontal(|ui| {
@@ -211,94 +291,127 @@ impl ClusterAtlasApp {
                 ui.text_edit_singleline(&mut d.subtitle).labelled_by(l.id);
                 ui.end_row();
                 ui.label(self.tr("范围", "Extent"));
-                ui.vertical(|ui| {
-                    ui.radio_value(&mut d.extent, ExtentChoice::View, self.tr("当前视图", "Current view"));
-                    ui.radio_value(&mut d.extent, ExtentChoice::All, self.tr("全部数据", "All data"));
-                    let zone_label = match d.extent {
-                        ExtentChoice::Zone(z) => self.data.zones.get(z).map(|z| z.id.clone()).unwrap_or_default(),
-                        _ => self.tr("集聚区…", "Zone…"),
-                    };
-                    egui::ComboBox::from_id_salt("export-zone").selected_text(zone_label).show_ui(ui, |ui| {
-                        for shape in &self.data.index.zone_shapes {
-                            let z = &self.data.zones[shape.zone];
-                            ui.selectable_value(&mut d.extent, ExtentChoice::Zone(shape.zone), format!("{} {}", z.id, crate::scene::short_zone_name(z, zh)));
-                        }
-                    });
-                    ui.checkbox(&mut d.atlas, self.tr("图集：每个集聚区一页，同一比例尺", "Atlas: one page per zone, same scale"));
-                });
+                ui.vertical(|ui| self.export_extent_choice(ui, d, zh));
                 ui.end_row();
-                let l = ui.label(self.tr("文件（.png / .svg / .pdf；图集为文件夹）", "File (.png / .svg / .pdf; a folder for the atlas)"));
+                let l = ui.label(self.tr(
+                    "文件（.png / .svg / .pdf；图集为文件夹）",
+                    "File (.png / .svg / .pdf; a folder for the atlas)",
+                ));
                 ui.text_edit_singleline(&mut d.path).labelled_by(l.id);
                 ui.end_row();
             });
-            // Equivalent command line, so a briefing can be re-made in scripts.
-            let extent = self.dialog_extent(&d);
-            let cmd = format!(
-                "cluster-atlas render --analysis --preset {} --dpi {} --lang {} --extent {}{} --out {}",
-                d.preset.name(),
-                d.dpi,
-                match d.lang { Lang::Zh => "zh", Lang::En => "en", Lang::Both => "both" },
-                extent.to_arg(),
-                if d.atlas { " --atlas" } else { "" },
-                d.path
-            );
-            ui.small(self.tr("等效命令：", "Same from the command line:"));
-            ui.add(egui::Label::new(egui::RichText::new(cmd).monospace().small()).wrap());
-            // Live preview (rendered off the UI thread at a small size).
-            let key = format!("{:?}{}{:?}{}{}{:?}{}", d.preset, d.dpi, d.lang, d.title, d.subtitle, extent, self.scene_gen);
-            if d.preview_key.as_deref() != Some(key.as_str()) && d.preview_rx.is_none() {
-                d.preview_key = Some(key);
-                let (w, h) = d.preset.size_px(d.dpi);
-                let pw = 640u32;
-                let ph = (pw as f64 * h as f64 / w.max(1) as f64).round() as u32;
-                let opts = self.dialog_options(&d, Preset::Custom(pw, ph.max(200)), 96, export::today());
-                let scene = self.export_scene(d.lang);
-                let stamp = self.export_stamp(d.lang);
-                let data = self.data.clone();
-                d.preview_rx = Some(jobs::spawn("preview", ui.ctx(), move |_| {
-                    let ed = ExportData { scene: &scene, zones: &data.zones, index: &data.index };
-                    export::page_layout(&scene, &opts)
-                        .and_then(|layout| {
-                            let vp = export::map_viewport(&ed, &opts.extent, &layout)?;
-                            let mut c = export::png::PngCanvas::new(layout.width as u32, layout.height as u32).ok_or(ExportError::BadSize(layout.width as u32, layout.height as u32))?;
-                            export::render_page(&mut c, &ed, &opts, &stamp, &layout, &vp);
-                            Ok((c.pixmap.width() as usize, c.pixmap.height() as usize, c.pixmap.data().to_vec()))
-                        })
-                        .map_err(|e| e.to_string())
-                }));
-            }
-            if let Some(task) = &d.preview_rx
-                && let Some(r) = task.poll()
-            {
-                d.preview_rx = None;
-                match r {
-                    Ok((w, h, rgba)) => {
-                        let img = egui::ColorImage::from_rgba_premultiplied([w, h], &rgba);
-                        d.preview = Some(ui.ctx().load_texture("export-preview", img, egui::TextureOptions::LINEAR));
-                    }
-                    Err(e) => d.status = Some(e),
-                }
-            }
-            if let Some(t) = &d.preview {
-                let size = t.size_vec2();
-                let scale = (ui.available_width() / size.x).min(1.0);
-                ui.image((t.id(), size * scale));
-            } else {
-                ui.spinner();
-            }
-            ui.horizontal(|ui| {
-                let busy = d.export_rx.is_some();
-                if ui.add_enabled(!busy, egui::Button::new(self.tr("导出", "Export"))).clicked() {
-                    go = true;
-                }
-                if busy {
-                    ui.spinner();
-                }
-                if let Some(s) = &d.status {
-                    ui.label(s);
+    }
+
+    /// Draws the extent choice: current view, all data or one zone, and the atlas checkbox.
+    fn export_extent_choice(&self, ui: &mut egui::Ui, d: &mut ExportDialog, zh: bool) {
+        ui.radio_value(
+            &mut d.extent,
+            ExtentChoice::View,
+            self.tr("当前视图", "Current view"),
+        );
+        ui.radio_value(
+            &mut d.extent,
+            ExtentChoice::All,
+            self.tr("全部数据", "All data"),
+        );
+        let zone_label = match d.extent {
+            ExtentChoice::Zone(z) => self
+                .data
+                .zones
+                .get(z)
+                .map(|z| z.id.clone())
+                .unwrap_or_default(),
+            _ => self.tr("集聚区…", "Zone…"),
+        };
+        egui::ComboBox::from_id_salt("export-zone")
+            .selected_text(zone_label)
+            .show_ui(ui, |ui| {
+                for shape in &self.data.index.zone_shapes {
+                    let z = &self.data.zones[shape.zone];
+                    ui.selectable_value(
+                        &mut d.extent,
+                        ExtentChoice::Zone(shape.zone),
+                        format!("{} {}", z.id, crate::scene::short_zone_name(z, zh)),
+                    );
                 }
             });
-        });
+        ui.checkbox(
+            &mut d.atlas,
+            self.tr(
+                "图集：每个集聚区一页，同一比例尺",
+                "Atlas: one page per zone, same scale",
+            ),
+        );
+    }
+
+    /// Draws the live preview (rendered off the UI thread at a small size, again whenever the
+    /// options change), or a spinner while it renders.
+    fn export_preview(&self, ui: &mut egui::Ui, d: &mut ExportDialog, extent: &Extent) {
+        let key = format!(
+            "{:?}{}{:?}{}{}{:?}{}",
+            d.preset, d.dpi, d.lang, d.title, d.subtitle, extent, self.scene_gen
+        );
+        if d.preview_key.as_deref() != Some(key.as_str()) && d.preview_rx.is_none() {
+            d.preview_key = Some(key);
+            let (w, h) = d.preset.size_px(d.dpi);
+            let pw = 640u32;
+            let ph = (pw as f64 * h as f64 / w.max(1) as f64).round() as u32;
+            let opts = self.dialog_options(d, Preset::Custom(pw, ph.max(200)), 96, export::today());
+            let scene = self.export_scene(d.lang);
+            let stamp = self.export_stamp(d.lang);
+            let data = self.data.clone();
+            d.preview_rx = Some(jobs::spawn("preview", ui.ctx(), move |_| {
+                let ed = ExportData {
+                    scene: &scene,
+                    zones: &data.zones,
+                    index: &data.index,
+                };
+                export::page_layout(&scene, &opts)
+                    .and_then(|layout| {
+                        let vp = export::map_viewport(&ed, &opts.extent, &layout)?;
+                        let mut c =
+                            export::png::PngCanvas::new(layout.width as u32, layout.height as u32)
+                                .ok_or(ExportError::BadSize(
+                                    layout.width as u32,
+                                    layout.height as u32,
+                                ))?;
+                        export::render_page(&mut c, &ed, &opts, &stamp, &layout, &vp);
+                        Ok((
+                            c.pixmap.width() as usize,
+                            c.pixmap.height() as usize,
+                            c.pixmap.data().to_vec(),
+                        ))
+                    })
+                    .map_err(|e| e.to_string())
+            }));
+        }
+        if let Some(task) = &d.preview_rx
+            && let Some(r) = task.poll()
+        {
+            d.preview_rx = None;
+            match r {
+                Ok((w, h, rgba)) => {
+                    let img = egui::ColorImage::from_rgba_premultiplied([w, h], &rgba);
+                    d.preview = Some(ui.ctx().load_texture(
+                        "export-preview",
+                        img,
+                        egui::TextureOptions::LINEAR,
+                    ));
+                }
+                Err(e) => d.status = Some(e),
+            }
+        }
+        if let Some(t) = &d.preview {
+            let size = t.size_vec2();
+            let scale = (ui.available_width() / size.x).min(1.0);
+            ui.image((t.id(), size * scale));
+        } else {
+            ui.spinner();
+        }
+    }
+
+    /// Takes a finished export's result into the dialog's status and the messages.
+    fn poll_export(&mut self, d: &mut ExportDialog) {
         if let Some(task) = &d.export_rx
             && let Some(r) = task.poll()
         {
@@ -320,44 +433,42 @@ impl ClusterAtlasApp {
                 }
             }
         }
-        if go {
-            let path = PathBuf::from(d.path.trim());
-            let dpi = if matches!(d.preset, Preset::Slide) {
-                96
-            } else {
-                d.dpi
+    }
+
+    /// Starts the export (one file, or an atlas folder) on a background thread.
+    fn start_export(&self, ctx: &egui::Context, d: &mut ExportDialog) {
+        let path = PathBuf::from(d.path.trim());
+        let dpi = if matches!(d.preset, Preset::Slide) {
+            96
+        } else {
+            d.dpi
+        };
+        let mut opts = self.dialog_options(d, d.preset, dpi, export::today());
+        if d.atlas && d.subtitle.trim().is_empty() {
+            // Each atlas page names its own zone.
+            opts.subtitle = None;
+        }
+        let scene = Arc::new(self.export_scene(d.lang));
+        let stamp = self.export_stamp(d.lang);
+        let data = self.data.clone();
+        let atlas = d.atlas;
+        d.export_rx = Some(jobs::spawn("export", ctx, move |_| {
+            let ed = ExportData {
+                scene: &scene,
+                zones: &data.zones,
+                index: &data.index,
             };
-            let mut opts = self.dialog_options(&d, d.preset, dpi, export::today());
-            if d.atlas && d.subtitle.trim().is_empty() {
-                // Each atlas page names its own zone.
-                opts.subtitle = None;
-            }
-            let scene = Arc::new(self.export_scene(d.lang));
-            let stamp = self.export_stamp(d.lang);
-            let data = self.data.clone();
-            let atlas = d.atlas;
-            d.export_rx = Some(jobs::spawn("export", ctx, move |_| {
-                let ed = ExportData {
-                    scene: &scene,
-                    zones: &data.zones,
-                    index: &data.index,
-                };
-                let r = if atlas {
-                    let format = export::Format::from_path(&path.join("x.png"))
-                        .unwrap_or(export::Format::Png);
-                    export::export_atlas(&path, format, &ed, &opts, &stamp)
-                        .map(|files| format!("{} {} → {}", files.len(), "pages", path.display()))
-                } else {
-                    export::export_file(&path, &ed, &opts, &stamp)
-                        .map(|_| format!("→ {}", path.display()))
-                };
-                r.map_err(|e| e.to_string())
-            }));
-            d.status = None;
-        }
-        if !open && d.export_rx.is_none() {
-            return None;
-        }
-        Some(d)
+            let r = if atlas {
+                let format =
+                    export::Format::from_path(&path.join("x.png")).unwrap_or(export::Format::Png);
+                export::export_atlas(&path, format, &ed, &opts, &stamp)
+                    .map(|files| format!("{} {} → {}", files.len(), "pages", path.display()))
+            } else {
+                export::export_file(&path, &ed, &opts, &stamp)
+                    .map(|_| format!("→ {}", path.display()))
+            };
+            r.map_err(|e| e.to_string())
+        }));
+        d.status = None;
     }
 }

@@ -8,9 +8,12 @@ use super::state::Dataset;
 use crate::crs::Projection;
 use crate::model::{LonLat, Xy};
 use crate::scene::{
-    Item, Lang, MarkerShape, PolygonItem, Rgba, Scene, Stroke, Viewport, labels, north_angle,
-    palette, raster, scale_bar,
+    Lang, MarkerShape, PolygonItem, Rgba, Scene, Stroke, Viewport, north_angle, palette, raster,
+    scale_bar,
 };
+
+mod paint;
+use paint::{paint_aggregated_notice, paint_labels};
 
 /// What the user picked on the map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,7 +201,42 @@ impl MapView {
         let origin = rect.min;
         let proj: &Projection = &data.index.projection;
 
-        // Input: drag to pan, wheel or +/- to zoom about the cursor.
+        let hover = self.handle_navigation(ui, &response, vp, proj);
+
+        // Draw.
+        painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
+        self.paint_layers(ui.ctx(), &painter, scene, scene_gen, vp, rect);
+        paint_labels(&painter, scene, vp, origin);
+
+        // Measuring.
+        let pick = self.handle_clicks(&response, data, vp);
+        if self.measuring && !self.measure.is_empty() {
+            self.draw_measure(&painter, vp, origin, proj, hover, lang);
+        }
+
+        self.draw_overlays(&painter, rect, vp, proj, lang);
+        if self.aggregated && scene.layer(crate::scene::LayerKind::Firms).is_some() {
+            paint_aggregated_notice(&painter, rect, lang);
+        }
+        if let (Some(h), false) = (hover, self.measuring) {
+            let xy = vp.to_plane([h.x - origin.x, h.y - origin.y]);
+            if let Some(text) = self.hover_text(data, vp, xy, lang, fit) {
+                response.clone().on_hover_text_at_pointer(text);
+            }
+        }
+        pick
+    }
+
+    /// Handles navigation (drag to pan, wheel, +/- or double click to zoom about the cursor)
+    /// and tracks the cursor's position; returns where the pointer hovers.
+    fn handle_navigation(
+        &mut self,
+        ui: &egui::Ui,
+        response: &egui::Response,
+        vp: &mut Viewport,
+        proj: &Projection,
+    ) -> Option<Pos2> {
+        let origin = response.rect.min;
         if response.dragged() {
             let d = response.drag_delta();
             vp.pan_px(d.x, d.y);
@@ -232,115 +270,18 @@ impl MapView {
             vp.zoom_about(2.0, anchor);
         }
         self.cursor = hover.map(|p| proj.unproject(vp.to_plane([p.x - origin.x, p.y - origin.y])));
+        hover
+    }
 
-        // Draw.
-        painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
-        let mut shapes: Vec<Shape> = Vec::new();
-        for layer in &scene.layers {
-            for item in &layer.items {
-                match item {
-                    Item::Polygon(p) => {
-                        polygon_shapes(p, vp, origin, rect, layer.opacity, &mut shapes)
-                    }
-                    Item::Line { points, stroke } => stroke_shapes(
-                        points.iter().map(|q| pos(vp, origin, *q)).collect(),
-                        stroke,
-                        layer.opacity,
-                        &mut shapes,
-                    ),
-                    Item::Marker(m) => {
-                        let c = pos(vp, origin, m.at);
-                        if rect.expand(m.size_px).contains(c) {
-                            let stroke = m.stroke.map(|s| {
-                                egui::Stroke::new(s.width_px, color(s.color, layer.opacity))
-                            });
-                            marker_shapes(
-                                m.shape,
-                                c,
-                                m.size_px,
-                                color(m.fill, layer.opacity),
-                                stroke,
-                                &mut shapes,
-                            );
-                        }
-                    }
-                    Item::Raster(r) => {
-                        painter.extend(std::mem::take(&mut shapes));
-                        let tex = match &self.density_tex {
-                            Some((t, g)) if *g == scene_gen => t.clone(),
-                            _ => {
-                                let img = egui::ColorImage::from_rgba_unmultiplied(
-                                    [r.width, r.height],
-                                    &r.rgba,
-                                );
-                                let t = ui.ctx().load_texture(
-                                    "density",
-                                    img,
-                                    egui::TextureOptions::LINEAR,
-                                );
-                                self.density_tex = Some((t.clone(), scene_gen));
-                                t
-                            }
-                        };
-                        let nw = pos(
-                            vp,
-                            origin,
-                            Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
-                        );
-                        let se = pos(
-                            vp,
-                            origin,
-                            Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
-                        );
-                        painter.image(
-                            tex.id(),
-                            Rect::from_min_max(nw, se),
-                            Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-                            Color32::from_white_alpha((255.0 * layer.opacity) as u8),
-                        );
-                    }
-                    Item::Points(pts) => {
-                        painter.extend(std::mem::take(&mut shapes));
-                        self.update_points(ui.ctx(), pts, vp, layer.opacity, scene_gen);
-                        if let (Some(t), Some(tvp)) = (&self.points_tex, &self.points_vp) {
-                            // Place the texture where its own view lies in the current one
-                            // (pixel-aligned when it was drawn for this very view).
-                            let (lo, hi) = tvp.plane_bounds();
-                            let (nw, se) = if tvp == vp {
-                                (
-                                    origin,
-                                    origin + Vec2::new(tvp.width_px.floor(), tvp.height_px.floor()),
-                                )
-                            } else {
-                                (
-                                    pos(vp, origin, Xy::new(lo.x, hi.y)),
-                                    pos(vp, origin, Xy::new(hi.x, lo.y)),
-                                )
-                            };
-                            painter.with_clip_rect(rect).image(
-                                t.id(),
-                                Rect::from_min_max(nw, se),
-                                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-                                Color32::WHITE,
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        painter.extend(shapes);
-
-        for l in labels::place(&scene.labels, vp, 3.0) {
-            halo_text(
-                &painter,
-                origin + Vec2::new(l.x, l.y),
-                &l.text,
-                l.size_px,
-                color(l.color, 1.0),
-            );
-        }
-
-        // Measuring.
+    /// Handles clicks: a measuring point or a pick on a left click, clearing the measure on a
+    /// right click. Returns the pick.
+    fn handle_clicks(
+        &mut self,
+        response: &egui::Response,
+        data: &Dataset,
+        vp: &Viewport,
+    ) -> Option<Pick> {
+        let origin = response.rect.min;
         let mut pick = None;
         if response.clicked()
             && let Some(p) = response.interact_pointer_pos()
@@ -354,39 +295,6 @@ impl MapView {
         }
         if response.secondary_clicked() {
             self.measure.clear();
-        }
-        if self.measuring && !self.measure.is_empty() {
-            self.draw_measure(&painter, vp, origin, proj, hover, lang);
-        }
-
-        self.draw_overlays(&painter, rect, vp, proj, lang);
-        if self.aggregated && scene.layer(crate::scene::LayerKind::Firms).is_some() {
-            let text = if lang.chinese() {
-                "企业较多：按 2 像素方格聚合显示（越深越多），放大可见单个企业"
-            } else {
-                "Many firms: shown in 2-pixel bins (darker = more); zoom in for single firms"
-            };
-            let at = Pos2::new(rect.left() + 16.0, rect.bottom() - 72.0);
-            let galley = painter.layout_no_wrap(
-                text.to_string(),
-                egui::FontId::proportional(12.0),
-                Color32::from_gray(40),
-            );
-            painter.rect_filled(
-                Rect::from_min_size(
-                    at - Vec2::new(4.0, 2.0),
-                    galley.size() + Vec2::new(8.0, 4.0),
-                ),
-                3.0,
-                Color32::from_white_alpha(210),
-            );
-            painter.galley(at, galley, Color32::from_gray(40));
-        }
-        if let (Some(h), false) = (hover, self.measuring) {
-            let xy = vp.to_plane([h.x - origin.x, h.y - origin.y]);
-            if let Some(text) = self.hover_text(data, vp, xy, lang, fit) {
-                response.clone().on_hover_text_at_pointer(text);
-            }
         }
         pick
     }

@@ -293,155 +293,12 @@ impl ClusterAtlasApp {
         let zh = self.lang().chinese();
         let mut open = true;
         let mut load = false;
-        egui::Window::new(self.tr("导入文件", "Import file")).open(&mut open).default_width(640.0).show(ctx, |ui| {
-            ui.label(d.path.display().to_string());
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut d.zones, false, self.tr("企业（点）", "Firms (points)"));
-                ui.radio_value(&mut d.zones, true, self.tr("集聚区（多边形或点）", "Zones (polygons or points)"));
+        egui::Window::new(self.tr("导入文件", "Import file"))
+            .open(&mut open)
+            .default_width(640.0)
+            .show(ctx, |ui| {
+                load = self.import_dialog_ui(ui, &mut d, zh);
             });
-            if let Some(f) = d.format {
-                ui.small(format!("{}: {}", self.tr("格式", "Format"), f.name()));
-            }
-            let crs = if d.zones { &mut d.zone_opts.crs } else { &mut d.firm_opts.crs };
-            ui.horizontal_wrapped(|ui| {
-                ui.label(if zh { "坐标系" } else { "Coordinate system" });
-                for c in SourceCrs::ALL {
-                    ui.radio_value(crs, c, crs_label(c, zh));
-                }
-                ui.radio_value(crs, SourceCrs::Epsg(4490), crs_label(SourceCrs::Epsg(4490), zh));
-                ui.label("EPSG:");
-                let edit = ui.add(egui::TextEdit::singleline(&mut d.epsg_text).desired_width(60.0).hint_text("4547"));
-                if edit.changed()
-                    && let Ok(code) = d.epsg_text.trim().parse::<u32>()
-                {
-                    *crs = SourceCrs::Epsg(code);
-                }
-            });
-            if let (Some((text, fits)), false) = (&d.projected_hint, d.zones) {
-                ui.colored_label(egui::Color32::from_rgb(0xa0, 0x50, 0x00), format!(
-                    "{} {text}",
-                    self.tr("坐标看起来是米（投影坐标）：", "The coordinates look like metres (projected):")
-                ));
-                ui.horizontal(|ui| {
-                    for code in fits.iter().take(3) {
-                        if ui.button(format!("{} EPSG:{code}", self.tr("使用", "Use"))).clicked() {
-                            *crs = SourceCrs::Epsg(*code);
-                            d.epsg_text = code.to_string();
-                        }
-                    }
-                });
-            }
-            if let Some(det) = &d.detected_crs {
-                ui.small(format!(
-                    "{}: {det}",
-                    self.tr("文件自带的坐标系（选 WGS-84 时采用）", "System named in the file (used when WGS-84 is chosen)")
-                ));
-            }
-            if let SourceCrs::Epsg(code) = *crs
-                && let Err(e) = crate::crs::Reader::new(*crs)
-            {
-                ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), format!("EPSG:{code}: {e}"));
-            }
-            if !d.choices.is_empty() {
-                let is_sheet = d.format == Some(Format::Sheet);
-                let label = if is_sheet { self.tr("工作表", "Sheet") } else { self.tr("图层", "Layer") };
-                let current = if is_sheet { d.firm_opts.sheet.clone() } else if d.zones { d.zone_opts.layer.clone() } else { d.firm_opts.layer.clone() };
-                let mut chosen = current.clone();
-                ui.horizontal(|ui| {
-                    ui.label(&label);
-                    egui::ComboBox::from_id_salt("import-layer")
-                        .selected_text(chosen.clone().unwrap_or_else(|| self.tr("（第一个）", "(first)")))
-                        .show_ui(ui, |ui| {
-                            for c in &d.choices {
-                                ui.selectable_value(&mut chosen, Some(c.clone()), c);
-                            }
-                        });
-                });
-                if chosen != current {
-                    if is_sheet {
-                        d.firm_opts.sheet = chosen.clone();
-                        let (p, _) = preview_sheet(&d.path, chosen.as_deref());
-                        d.preview = p;
-                    } else if d.zones {
-                        d.zone_opts.layer = chosen;
-                    } else {
-                        d.firm_opts.layer = chosen;
-                    }
-                }
-            }
-            ui.small(self.tr("高德 / 腾讯导出的坐标是 GCJ-02，百度是 BD-09；选错会偏移约 500 米。", "Amap/Tencent exports are GCJ-02, Baidu BD-09; the wrong choice shifts points by about 500 m."));
-            if d.zones {
-                ui.horizontal(|ui| {
-                    ui.label(self.tr("编号字段（空 = 自动）", "Id property (empty = detect)"));
-                    let mut v = d.zone_opts.fields.id.clone().unwrap_or_default();
-                    ui.text_edit_singleline(&mut v);
-                    d.zone_opts.fields.id = Some(v).filter(|s| !s.trim().is_empty());
-                });
-                ui.horizontal(|ui| {
-                    ui.label(self.tr("名称字段（空 = 自动）", "Name property (empty = detect)"));
-                    let mut v = d.zone_opts.fields.name.clone().unwrap_or_default();
-                    ui.text_edit_singleline(&mut v);
-                    d.zone_opts.fields.name = Some(v).filter(|s| !s.trim().is_empty());
-                });
-            } else if let Ok(p) = &d.preview {
-                let auto = self.tr("（自动）", "(detect)");
-                let headers = p.headers.clone();
-                let combo = |ui: &mut egui::Ui, label: &str, v: &mut Option<String>| {
-                    ui.label(label);
-                    egui::ComboBox::from_id_salt(label.to_string()).selected_text(v.clone().unwrap_or(auto.clone())).show_ui(ui, |ui| {
-                        ui.selectable_value(v, None, auto.clone());
-                        for h in &headers {
-                            ui.selectable_value(v, Some(h.clone()), h);
-                        }
-                    });
-                };
-                egui::Grid::new("import-cols").num_columns(4).show(ui, |ui| {
-                    combo(ui, if zh { "经度列" } else { "Longitude column" }, &mut d.firm_opts.lon_col);
-                    combo(ui, if zh { "纬度列" } else { "Latitude column" }, &mut d.firm_opts.lat_col);
-                    ui.end_row();
-                    combo(ui, if zh { "名称列" } else { "Name column" }, &mut d.firm_opts.name_col);
-                    combo(ui, if zh { "领域列" } else { "Segment column" }, &mut d.firm_opts.segment_col);
-                    ui.end_row();
-                });
-                ui.checkbox(
-                    &mut d.firm_opts.keep_distant,
-                    self.tr(
-                        "保留远离其他企业（200 公里以上）的点",
-                        "Keep distant firms (over 200 km from the others)",
-                    ),
-                )
-                .on_hover_text(self.tr(
-                    "默认不载入这类点（多为地理编码错误），并在载入报告中逐条列出。",
-                    "By default such rows (usually failed geocodes) are left out and listed in the load report.",
-                ));
-                ui.small(format!("{}: {}", self.tr("读取方式", "Read as"), p.encoding));
-                egui::ScrollArea::horizontal().show(ui, |ui| {
-                    egui::Grid::new("import-preview").striped(true).show(ui, |ui| {
-                        for h in &p.headers {
-                            ui.strong(h);
-                        }
-                        ui.end_row();
-                        for r in &p.rows {
-                            for c in r {
-                                ui.label(c);
-                            }
-                            ui.end_row();
-                        }
-                    });
-                });
-            } else if let Err(e) = &d.preview
-                && !e.is_empty()
-            {
-                ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), e);
-            }
-            ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button(self.tr("载入", "Load")).clicked() {
-                    load = true;
-                }
-                ui.small(self.tr("载入失败时保留当前数据；跳过的行列在“载入报告”中。", "If loading fails the current data stays; skipped rows are listed under Load report."));
-            });
-        });
         if load {
             if d.zones {
                 self.push(Command::LoadZones(d.path.clone(), d.zone_opts.clone()));
@@ -452,4 +309,260 @@ impl ClusterAtlasApp {
         }
         open.then_some(d)
     }
+
+    /// Draws the dialog's contents, section by section (returns whether Load was clicked).
+    fn import_dialog_ui(&self, ui: &mut egui::Ui, d: &mut ImportDialog, zh: bool) -> bool {
+        ui.label(d.path.display().to_string());
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut d.zones, false, self.tr("企业（点）", "Firms (points)"));
+            ui.radio_value(
+                &mut d.zones,
+                true,
+                self.tr("集聚区（多边形或点）", "Zones (polygons or points)"),
+            );
+        });
+        if let Some(f) = d.format {
+            ui.small(format!("{}: {}", self.tr("格式", "Format"), f.name()));
+        }
+        self.import_crs(ui, d, zh);
+        if !d.choices.is_empty() {
+            self.import_layer_choice(ui, d);
+        }
+        ui.small(self.tr("高德 / 腾讯导出的坐标是 GCJ-02，百度是 BD-09；选错会偏移约 500 米。", "Amap/Tencent exports are GCJ-02, Baidu BD-09; the wrong choice shifts points by about 500 m."));
+        if d.zones {
+            self.zone_field_inputs(ui, &mut d.zone_opts);
+        } else if let Ok(p) = &d.preview {
+            self.firm_column_choice(ui, &mut d.firm_opts, p, zh);
+            ui.small(format!(
+                "{}: {}",
+                self.tr("读取方式", "Read as"),
+                p.encoding
+            ));
+            preview_grid(ui, p);
+        } else if let Err(e) = &d.preview
+            && !e.is_empty()
+        {
+            ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), e);
+        }
+        ui.separator();
+        let mut load = false;
+        ui.horizontal(|ui| {
+            if ui.button(self.tr("载入", "Load")).clicked() {
+                load = true;
+            }
+            ui.small(self.tr("载入失败时保留当前数据；跳过的行列在“载入报告”中。", "If loading fails the current data stays; skipped rows are listed under Load report."));
+        });
+        load
+    }
+
+    /// Draws the coordinate-system choice, the projected-coordinates hint, the system the file
+    /// names and an unknown EPSG code's error.
+    fn import_crs(&self, ui: &mut egui::Ui, d: &mut ImportDialog, zh: bool) {
+        let crs = if d.zones {
+            &mut d.zone_opts.crs
+        } else {
+            &mut d.firm_opts.crs
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(if zh { "坐标系" } else { "Coordinate system" });
+            for c in SourceCrs::ALL {
+                ui.radio_value(crs, c, crs_label(c, zh));
+            }
+            ui.radio_value(
+                crs,
+                SourceCrs::Epsg(4490),
+                crs_label(SourceCrs::Epsg(4490), zh),
+            );
+            ui.label("EPSG:");
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut d.epsg_text)
+                    .desired_width(60.0)
+                    .hint_text("4547"),
+            );
+            if edit.changed()
+                && let Ok(code) = d.epsg_text.trim().parse::<u32>()
+            {
+                *crs = SourceCrs::Epsg(code);
+            }
+        });
+        if let (Some((text, fits)), false) = (&d.projected_hint, d.zones) {
+            ui.colored_label(
+                egui::Color32::from_rgb(0xa0, 0x50, 0x00),
+                format!(
+                    "{} {text}",
+                    self.tr(
+                        "坐标看起来是米（投影坐标）：",
+                        "The coordinates look like metres (projected):"
+                    )
+                ),
+            );
+            ui.horizontal(|ui| {
+                for code in fits.iter().take(3) {
+                    if ui
+                        .button(format!("{} EPSG:{code}", self.tr("使用", "Use")))
+                        .clicked()
+                    {
+                        *crs = SourceCrs::Epsg(*code);
+                        d.epsg_text = code.to_string();
+                    }
+                }
+            });
+        }
+        if let Some(det) = &d.detected_crs {
+            ui.small(format!(
+                "{}: {det}",
+                self.tr(
+                    "文件自带的坐标系（选 WGS-84 时采用）",
+                    "System named in the file (used when WGS-84 is chosen)"
+                )
+            ));
+        }
+        if let SourceCrs::Epsg(code) = *crs
+            && let Err(e) = crate::crs::Reader::new(*crs)
+        {
+            ui.colored_label(
+                egui::Color32::from_rgb(0xc0, 0x20, 0x20),
+                format!("EPSG:{code}: {e}"),
+            );
+        }
+    }
+
+    /// Draws the layer (or workbook sheet) choice, re-reading the preview for another sheet.
+    fn import_layer_choice(&self, ui: &mut egui::Ui, d: &mut ImportDialog) {
+        let is_sheet = d.format == Some(Format::Sheet);
+        let label = if is_sheet {
+            self.tr("工作表", "Sheet")
+        } else {
+            self.tr("图层", "Layer")
+        };
+        let current = if is_sheet {
+            d.firm_opts.sheet.clone()
+        } else if d.zones {
+            d.zone_opts.layer.clone()
+        } else {
+            d.firm_opts.layer.clone()
+        };
+        let mut chosen = current.clone();
+        ui.horizontal(|ui| {
+            ui.label(&label);
+            egui::ComboBox::from_id_salt("import-layer")
+                .selected_text(
+                    chosen
+                        .clone()
+                        .unwrap_or_else(|| self.tr("（第一个）", "(first)")),
+                )
+                .show_ui(ui, |ui| {
+                    for c in &d.choices {
+                        ui.selectable_value(&mut chosen, Some(c.clone()), c);
+                    }
+                });
+        });
+        if chosen != current {
+            if is_sheet {
+                d.firm_opts.sheet = chosen.clone();
+                let (p, _) = preview_sheet(&d.path, chosen.as_deref());
+                d.preview = p;
+            } else if d.zones {
+                d.zone_opts.layer = chosen;
+            } else {
+                d.firm_opts.layer = chosen;
+            }
+        }
+    }
+
+    /// Draws the zone file's id and name property boxes.
+    fn zone_field_inputs(&self, ui: &mut egui::Ui, opts: &mut ZoneLoadOptions) {
+        ui.horizontal(|ui| {
+            ui.label(self.tr("编号字段（空 = 自动）", "Id property (empty = detect)"));
+            let mut v = opts.fields.id.clone().unwrap_or_default();
+            ui.text_edit_singleline(&mut v);
+            opts.fields.id = Some(v).filter(|s| !s.trim().is_empty());
+        });
+        ui.horizontal(|ui| {
+            ui.label(self.tr("名称字段（空 = 自动）", "Name property (empty = detect)"));
+            let mut v = opts.fields.name.clone().unwrap_or_default();
+            ui.text_edit_singleline(&mut v);
+            opts.fields.name = Some(v).filter(|s| !s.trim().is_empty());
+        });
+    }
+
+    /// Draws the firm file's column choices and the keep-distant-firms checkbox.
+    fn firm_column_choice(
+        &self,
+        ui: &mut egui::Ui,
+        opts: &mut FirmLoadOptions,
+        p: &Preview,
+        zh: bool,
+    ) {
+        let auto = self.tr("（自动）", "(detect)");
+        let headers = p.headers.clone();
+        let combo = |ui: &mut egui::Ui, label: &str, v: &mut Option<String>| {
+            ui.label(label);
+            egui::ComboBox::from_id_salt(label.to_string())
+                .selected_text(v.clone().unwrap_or(auto.clone()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(v, None, auto.clone());
+                    for h in &headers {
+                        ui.selectable_value(v, Some(h.clone()), h);
+                    }
+                });
+        };
+        egui::Grid::new("import-cols")
+            .num_columns(4)
+            .show(ui, |ui| {
+                combo(
+                    ui,
+                    if zh { "经度列" } else { "Longitude column" },
+                    &mut opts.lon_col,
+                );
+                combo(
+                    ui,
+                    if zh { "纬度列" } else { "Latitude column" },
+                    &mut opts.lat_col,
+                );
+                ui.end_row();
+                combo(
+                    ui,
+                    if zh { "名称列" } else { "Name column" },
+                    &mut opts.name_col,
+                );
+                combo(
+                    ui,
+                    if zh { "领域列" } else { "Segment column" },
+                    &mut opts.segment_col,
+                );
+                ui.end_row();
+            });
+        ui.checkbox(
+            &mut opts.keep_distant,
+            self.tr(
+                "保留远离其他企业（200 公里以上）的点",
+                "Keep distant firms (over 200 km from the others)",
+            ),
+        )
+        .on_hover_text(self.tr(
+            "默认不载入这类点（多为地理编码错误），并在载入报告中逐条列出。",
+            "By default such rows (usually failed geocodes) are left out and listed in the load report.",
+        ));
+    }
+}
+
+/// Draws the preview of the file's first rows under its headers.
+fn preview_grid(ui: &mut egui::Ui, p: &Preview) {
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        egui::Grid::new("import-preview")
+            .striped(true)
+            .show(ui, |ui| {
+                for h in &p.headers {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for r in &p.rows {
+                    for c in r {
+                        ui.label(c);
+                    }
+                    ui.end_row();
+                }
+            });
+    });
 }

@@ -4,9 +4,10 @@ use crate::analysis::clark_evans::format_p;
 use egui::{Color32, Pos2, Rect, Vec2};
 
 use crate::analysis::relocate::Criterion;
+use crate::analysis::{ClarkEvans, KDistance};
 use crate::app::map_view::{color, star_points};
 use crate::app::state::StudyAreaChoice;
-use crate::app::{ClusterAtlasApp, Command};
+use crate::app::{ClusterAtlasApp, Command, Results};
 use crate::model::limits;
 use crate::scene::{FirmColour, LayerStyle, MarkerShape, Swatch};
 
@@ -174,6 +175,36 @@ impl ClusterAtlasApp {
 
     fn analysis_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading(self.tr("分析", "Analysis"));
+        self.analysis_params(ui);
+        let busy = self.is_busy();
+        if ui
+            .add_enabled(
+                !busy,
+                egui::Button::new(self.tr("运行分析", "Run analysis")),
+            )
+            .clicked()
+        {
+            self.push(Command::RunAnalysis);
+        }
+        if let Some(job) = &self.job {
+            let (f, step) = job.fraction();
+            ui.add(egui::ProgressBar::new(f).text(step).show_percentage());
+        }
+        let Some(r) = self.results.clone() else {
+            ui.label(self.tr("尚未分析", "Not analysed yet"));
+            return;
+        };
+        self.analysis_summary(ui, &r);
+        // k-distance plot to choose eps.
+        let kd = &r.analysis.kdistance;
+        if !kd.distances_m.is_empty() && self.kdistance_plot(ui, kd) {
+            self.settings.eps_m = kd.suggested_eps_m.round().max(10.0);
+            self.push(Command::RunAnalysis);
+        }
+    }
+
+    /// Draws the analysis parameters grid: eps, min_pts, study area and density bandwidth.
+    fn analysis_params(&mut self, ui: &mut egui::Ui) {
         let (eps_l, min_l, area_l, bw_l) = (
             self.tr("邻域半径 eps（米）", "eps (metres)"),
             self.tr("最少点数 min_pts", "min_pts"),
@@ -241,24 +272,10 @@ impl ClusterAtlasApp {
                 ui.add(bw).labelled_by(l.id);
                 ui.end_row();
             });
-        let busy = self.is_busy();
-        if ui
-            .add_enabled(
-                !busy,
-                egui::Button::new(self.tr("运行分析", "Run analysis")),
-            )
-            .clicked()
-        {
-            self.push(Command::RunAnalysis);
-        }
-        if let Some(job) = &self.job {
-            let (f, step) = job.fraction();
-            ui.add(egui::ProgressBar::new(f).text(step).show_percentage());
-        }
-        let Some(r) = self.results.clone() else {
-            ui.label(self.tr("尚未分析", "Not analysed yet"));
-            return;
-        };
+    }
+
+    /// Draws the last run's summary: clusters and noise, parameters, Clark–Evans, warnings.
+    fn analysis_summary(&self, ui: &mut egui::Ui, r: &Results) {
         let a = &r.analysis;
         let noise = a.labels.iter().filter(|l| **l < 0).count();
         ui.label(format!(
@@ -274,7 +291,14 @@ impl ClusterAtlasApp {
             r.params.dbscan.eps_m, r.params.dbscan.min_pts
         ))
         .on_hover_text(format!("{:.3} s", r.seconds));
-        let ce = &a.clark_evans;
+        self.clark_evans_summary(ui, &a.clark_evans);
+        for w in &a.warnings {
+            ui.colored_label(Color32::from_rgb(0xb0, 0x50, 0x00), w);
+        }
+    }
+
+    /// Draws the citywide Clark–Evans result with its verdict, or why it was not computed.
+    fn clark_evans_summary(&self, ui: &mut egui::Ui, ce: &ClarkEvans) {
         if ce.is_available() {
             let verdict = if ce.p < 0.05 {
                 if ce.r < 1.0 {
@@ -306,62 +330,55 @@ impl ClusterAtlasApp {
             );
             ui.small(self.tr(&zh, &format!("Clark–Evans {n}")));
         }
-        for w in &a.warnings {
-            ui.colored_label(Color32::from_rgb(0xb0, 0x50, 0x00), w);
-        }
-        // k-distance plot to choose eps.
-        let kd = &a.kdistance;
-        if !kd.distances_m.is_empty() {
-            ui.label(self.tr(
-                &format!(
-                    "k 距离曲线（k = {}），建议 eps ≈ {:.0} 米",
-                    kd.k, kd.suggested_eps_m
-                ),
-                &format!(
-                    "k-distance curve (k = {}); suggested eps ≈ {:.0} m",
-                    kd.k, kd.suggested_eps_m
-                ),
-            ));
-            let n = kd.distances_m.len().max(2) as f64;
-            let pts: Vec<[f64; 2]> = kd
-                .distances_m
-                .iter()
-                .enumerate()
-                .map(|(i, d)| [i as f64 / (n - 1.0) * kd.n as f64, *d])
-                .collect();
-            let eps = self.settings.eps_m;
-            let suggested = kd.suggested_eps_m;
-            // Clip the few far outliers so the knee stays readable.
-            let top = (eps.max(suggested) * 3.0).max(1.0);
-            let pts: Vec<[f64; 2]> = pts.into_iter().map(|[x, y]| [x, y.min(top)]).collect();
-            egui_plot::Plot::new("kdist")
-                .height(140.0)
-                .allow_scroll(false)
-                .allow_zoom(false)
-                .allow_drag(false)
-                .include_y(0.0)
-                .include_y(top)
-                .x_axis_label(self.tr("企业（按距离降序）", "firms (sorted)"))
-                .y_axis_label("m")
-                .show(ui, |plot| {
-                    plot.line(egui_plot::Line::new("k-distance", pts));
-                    plot.hline(egui_plot::HLine::new("eps", eps));
-                    plot.hline(
-                        egui_plot::HLine::new("suggested", suggested)
-                            .style(egui_plot::LineStyle::dashed_loose()),
-                    );
-                });
-            if ui
-                .button(self.tr(
-                    &format!("采用建议值 {:.0} 米", suggested),
-                    &format!("Use suggested {:.0} m", suggested),
-                ))
-                .clicked()
-            {
-                self.settings.eps_m = suggested.round().max(10.0);
-                self.push(Command::RunAnalysis);
-            }
-        }
+    }
+
+    /// Draws the k-distance curve with the current and suggested eps, and the button to use the
+    /// suggestion (returns whether it was clicked).
+    fn kdistance_plot(&self, ui: &mut egui::Ui, kd: &KDistance) -> bool {
+        ui.label(self.tr(
+            &format!(
+                "k 距离曲线（k = {}），建议 eps ≈ {:.0} 米",
+                kd.k, kd.suggested_eps_m
+            ),
+            &format!(
+                "k-distance curve (k = {}); suggested eps ≈ {:.0} m",
+                kd.k, kd.suggested_eps_m
+            ),
+        ));
+        let n = kd.distances_m.len().max(2) as f64;
+        let pts: Vec<[f64; 2]> = kd
+            .distances_m
+            .iter()
+            .enumerate()
+            .map(|(i, d)| [i as f64 / (n - 1.0) * kd.n as f64, *d])
+            .collect();
+        let eps = self.settings.eps_m;
+        let suggested = kd.suggested_eps_m;
+        // Clip the few far outliers so the knee stays readable.
+        let top = (eps.max(suggested) * 3.0).max(1.0);
+        let pts: Vec<[f64; 2]> = pts.into_iter().map(|[x, y]| [x, y.min(top)]).collect();
+        egui_plot::Plot::new("kdist")
+            .height(140.0)
+            .allow_scroll(false)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .include_y(0.0)
+            .include_y(top)
+            .x_axis_label(self.tr("企业（按距离降序）", "firms (sorted)"))
+            .y_axis_label("m")
+            .show(ui, |plot| {
+                plot.line(egui_plot::Line::new("k-distance", pts));
+                plot.hline(egui_plot::HLine::new("eps", eps));
+                plot.hline(
+                    egui_plot::HLine::new("suggested", suggested)
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+            });
+        ui.button(self.tr(
+            &format!("采用建议值 {:.0} 米", suggested),
+            &format!("Use suggested {:.0} m", suggested),
+        ))
+        .clicked()
     }
 
     fn weights_ui(&mut self, ui: &mut egui::Ui) {

@@ -7,6 +7,7 @@ mod left;
 mod slots;
 mod tables;
 mod top;
+mod zone_inspector;
 
 pub use import::ImportDialog;
 pub use slots::SlotDialog;

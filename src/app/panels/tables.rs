@@ -1,12 +1,13 @@
 //! Bottom panel: the zones table (all 15 slots), the firms table (search and segment filter,
 //! linked to the map), the load report and the policy.
 
-use egui_extras::{Column, TableBuilder};
+use egui_extras::{Column, TableBuilder, TableRow};
 
-use super::{BottomTab, ZoneSort};
+use super::{BottomTab, FirmRows, ZoneSort};
+use crate::analysis::{Analysis, ZoneStats};
 use crate::app::map_view::fmt_distance;
-use crate::app::{ClusterAtlasApp, Command, Pick};
-use crate::model::Batch;
+use crate::app::{ClusterAtlasApp, Command, Dataset, Pick};
+use crate::model::{Batch, Firms, Zone};
 use crate::scene::short_zone_name;
 
 impl ClusterAtlasApp {
@@ -44,73 +45,20 @@ impl ClusterAtlasApp {
         let data = self.data.clone();
         let results = self.results.clone();
         let zh = self.lang().chinese();
-        let stats = results.as_ref().map(|r| &r.analysis.zone_stats);
-        let top_lq = |zi: usize| -> Option<(String, f64)> {
-            stats?
-                .get(zi)?
-                .location_quotients
-                .iter()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(s, v)| (s.clone(), *v))
-        };
-        let mut order: Vec<usize> = (0..data.zones.len()).collect();
-        let key = |zi: usize| -> f64 {
-            let st = stats.and_then(|s| s.get(zi));
-            match self.panels.zone_sort {
-                ZoneSort::Id => 0.0,
-                ZoneSort::Inside => st
-                    .and_then(|s| s.firms_inside.or(s.firms_nearby))
-                    .map(|n| n as f64)
-                    .unwrap_or(-1.0),
-                ZoneSort::Density => st.and_then(|s| s.density_per_km2).unwrap_or(-1.0),
-                ZoneSort::Lq => top_lq(zi).map(|x| x.1).unwrap_or(-1.0),
-            }
-        };
-        if self.panels.zone_sort != ZoneSort::Id {
-            order.sort_by(|a, b| {
-                key(*a)
-                    .total_cmp(&key(*b))
-                    .then(data.zones[*a].id.cmp(&data.zones[*b].id))
-            });
-            if self.panels.zone_sort_desc {
-                order.reverse();
-            }
-        }
+        let stats = results.as_ref().map(|r| r.analysis.zone_stats.as_slice());
+        let order = self.zone_order(&data.zones, stats);
         let lq_km = stats
             .and_then(|s| s.first())
             .map_or(3.0, |s| s.nearby_radius_m / 1000.0);
         let mut sort_click = None;
         let mut clicked_zone = None;
         let selected = self.selection.zone;
-        let header = [
-            self.tr("编号", "Id"),
-            self.tr("名称", "Name"),
-            self.tr("批次", "Batch"),
-            self.tr("所在区", "District"),
-            self.tr("几何", "Geometry"),
-            self.tr("区内/附近", "Inside/near"),
-            self.tr("密度", "Density"),
-            self.tr(
-                &format!("最高区位商（{lq_km:.0} 公里内）"),
-                &format!("Top LQ (within {lq_km:.0} km)"),
-            ),
-        ];
+        let header = self.zone_headers(lq_km);
         let hint = self.tr(
             "尚未识别：无边界，请载入官方集聚区文件",
             "Not identified: no boundary yet; load the official zone file",
         );
-        // Fill the panel exactly: a table sized by its rows would resize the panel (and the
-        // map) whenever the row count or the tab changes.
-        // (Header row and spacing need ~30 px; leaving more is harmless, leaving less lets
-        // the panel creep taller frame after frame.)
-        let body_h = (ui.available_height() - 36.0).max(40.0);
-        TableBuilder::new(ui)
-            .id_salt("zones-table")
-            .auto_shrink(false)
-            .min_scrolled_height(0.0)
-            .max_scroll_height(body_h)
-            .striped(true)
-            .resizable(true)
+        panel_table(ui, "zones-table")
             .column(Column::exact(44.0))
             .column(Column::initial(260.0).at_least(120.0))
             .column(Column::initial(70.0))
@@ -120,32 +68,8 @@ impl ClusterAtlasApp {
             .column(Column::initial(100.0))
             .column(Column::remainder())
             .header(20.0, |mut row| {
-                for (k, h) in header.iter().enumerate() {
-                    let sort = [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq];
-                    let arrow = if k >= 5 && self.panels.zone_sort == sort[k - 5] {
-                        if self.panels.zone_sort_desc {
-                            " ▼"
-                        } else {
-                            " ▲"
-                        }
-                    } else {
-                        ""
-                    };
-                    row.col(|ui| {
-                        if k >= 5 {
-                            if ui
-                                .button(format!("{h}{arrow}"))
-                                .on_hover_text(self.tr("点击排序", "Click to sort"))
-                                .clicked()
-                            {
-                                sort_click = Some(
-                                    [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq][k - 5],
-                                );
-                            }
-                        } else {
-                            ui.strong(h);
-                        }
-                    });
+                if let Some(s) = self.zone_header_row(&mut row, &header) {
+                    sort_click = Some(s);
                 }
             })
             .body(|mut body| {
@@ -154,74 +78,8 @@ impl ClusterAtlasApp {
                     let st = stats.and_then(|s| s.get(zi));
                     body.row(20.0, |mut row| {
                         row.set_selected(selected == Some(zi));
-                        row.col(|ui| {
-                            if ui.link(&zone.id).clicked() {
-                                clicked_zone = Some(zi);
-                            }
-                        });
-                        row.col(|ui| {
-                            if zone.has_geometry() || zone.name_zh.is_some() {
-                                ui.label(short_zone_name(zone, zh));
-                            } else {
-                                ui.weak(&hint);
-                            }
-                        });
-                        row.col(|ui| {
-                            ui.label(match zone.batch {
-                                Some(Batch::Future2017) => "2017",
-                                Some(Batch::Emerging2018) => "2018",
-                                None => "?",
-                            });
-                        });
-                        row.col(|ui| {
-                            ui.label(
-                                zone.district_zh
-                                    .as_deref()
-                                    .map(|d| self.district_name(d))
-                                    .unwrap_or_default(),
-                            );
-                        });
-                        row.col(|ui| {
-                            ui.label(match zone.quality {
-                                crate::model::GeometryQuality::ApproximateFootprint => {
-                                    self.tr("≈ 近似范围", "≈ footprint")
-                                }
-                                crate::model::GeometryQuality::ApproximatePoint => {
-                                    self.tr("≈ 近似点位", "≈ point")
-                                }
-                                crate::model::GeometryQuality::Provided
-                                | crate::model::GeometryQuality::FromFile => {
-                                    self.tr("边界", "boundary")
-                                }
-                                crate::model::GeometryQuality::None => self.tr("无", "none"),
-                            });
-                        });
-                        row.col(|ui| {
-                            let text = match st {
-                                Some(s) => match (s.firms_inside, s.firms_nearby) {
-                                    (Some(i), Some(n)) => format!("{i} / {n}"),
-                                    (None, Some(n)) => format!("– / {n}"),
-                                    _ => "–".into(),
-                                },
-                                None => "–".into(),
-                            };
-                            ui.label(text);
-                        });
-                        row.col(|ui| {
-                            ui.label(
-                                st.and_then(|s| s.density_per_km2)
-                                    .map(|d| format!("{d:.1}/km²"))
-                                    .unwrap_or_else(|| "–".into()),
-                            );
-                        });
-                        row.col(|ui| {
-                            ui.label(
-                                top_lq(zi)
-                                    .map(|(s, v)| format!("{} {:.2}", self.fit.label(&s, zh), v))
-                                    .unwrap_or_else(|| "–".into()),
-                            );
-                        });
-                        if row.response().clicked() {
+                        let lq = top_lq(stats, zi);
+                        if self.zone_row(&mut row, zone, st, lq, &hint, zh) {
                             clicked_zone = Some(zi);
                         }
                     });
@@ -244,10 +102,212 @@ impl ClusterAtlasApp {
         }
     }
 
+    /// The zones table's row order under the chosen sort (zone order when sorted by id).
+    fn zone_order(&self, zones: &[Zone], stats: Option<&[ZoneStats]>) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..zones.len()).collect();
+        let key = |zi: usize| -> f64 {
+            let st = stats.and_then(|s| s.get(zi));
+            match self.panels.zone_sort {
+                ZoneSort::Id => 0.0,
+                ZoneSort::Inside => st
+                    .and_then(|s| s.firms_inside.or(s.firms_nearby))
+                    .map(|n| n as f64)
+                    .unwrap_or(-1.0),
+                ZoneSort::Density => st.and_then(|s| s.density_per_km2).unwrap_or(-1.0),
+                ZoneSort::Lq => top_lq(stats, zi).map(|x| x.1).unwrap_or(-1.0),
+            }
+        };
+        if self.panels.zone_sort != ZoneSort::Id {
+            order.sort_by(|a, b| {
+                key(*a)
+                    .total_cmp(&key(*b))
+                    .then(zones[*a].id.cmp(&zones[*b].id))
+            });
+            if self.panels.zone_sort_desc {
+                order.reverse();
+            }
+        }
+        order
+    }
+
+    /// The zones table's column titles.
+    fn zone_headers(&self, lq_km: f64) -> [String; 8] {
+        [
+            self.tr("编号", "Id"),
+            self.tr("名称", "Name"),
+            self.tr("批次", "Batch"),
+            self.tr("所在区", "District"),
+            self.tr("几何", "Geometry"),
+            self.tr("区内/附近", "Inside/near"),
+            self.tr("密度", "Density"),
+            self.tr(
+                &format!("最高区位商（{lq_km:.0} 公里内）"),
+                &format!("Top LQ (within {lq_km:.0} km)"),
+            ),
+        ]
+    }
+
+    /// Draws the zones table's header row: plain titles, then sort buttons for the statistics
+    /// columns (returns the sort that was clicked).
+    fn zone_header_row(&self, row: &mut TableRow, header: &[String]) -> Option<ZoneSort> {
+        let mut sort_click = None;
+        for (k, h) in header.iter().enumerate() {
+            let sort = [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq];
+            let arrow = if k >= 5 && self.panels.zone_sort == sort[k - 5] {
+                if self.panels.zone_sort_desc {
+                    " ▼"
+                } else {
+                    " ▲"
+                }
+            } else {
+                ""
+            };
+            row.col(|ui| {
+                if k >= 5 {
+                    if ui
+                        .button(format!("{h}{arrow}"))
+                        .on_hover_text(self.tr("点击排序", "Click to sort"))
+                        .clicked()
+                    {
+                        sort_click =
+                            Some([ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq][k - 5]);
+                    }
+                } else {
+                    ui.strong(h);
+                }
+            });
+        }
+        sort_click
+    }
+
+    /// Draws one zone's row of the zones table (returns whether its id or the row was clicked).
+    fn zone_row(
+        &self,
+        row: &mut TableRow,
+        zone: &Zone,
+        st: Option<&ZoneStats>,
+        lq: Option<(String, f64)>,
+        hint: &str,
+        zh: bool,
+    ) -> bool {
+        let mut clicked = false;
+        row.col(|ui| {
+            if ui.link(&zone.id).clicked() {
+                clicked = true;
+            }
+        });
+        row.col(|ui| {
+            if zone.has_geometry() || zone.name_zh.is_some() {
+                ui.label(short_zone_name(zone, zh));
+            } else {
+                ui.weak(hint);
+            }
+        });
+        row.col(|ui| {
+            ui.label(match zone.batch {
+                Some(Batch::Future2017) => "2017",
+                Some(Batch::Emerging2018) => "2018",
+                None => "?",
+            });
+        });
+        row.col(|ui| {
+            ui.label(
+                zone.district_zh
+                    .as_deref()
+                    .map(|d| self.district_name(d))
+                    .unwrap_or_default(),
+            );
+        });
+        row.col(|ui| {
+            ui.label(match zone.quality {
+                crate::model::GeometryQuality::ApproximateFootprint => {
+                    self.tr("≈ 近似范围", "≈ footprint")
+                }
+                crate::model::GeometryQuality::ApproximatePoint => self.tr("≈ 近似点位", "≈ point"),
+                crate::model::GeometryQuality::Provided
+                | crate::model::GeometryQuality::FromFile => self.tr("边界", "boundary"),
+                crate::model::GeometryQuality::None => self.tr("无", "none"),
+            });
+        });
+        row.col(|ui| {
+            let text = match st {
+                Some(s) => match (s.firms_inside, s.firms_nearby) {
+                    (Some(i), Some(n)) => format!("{i} / {n}"),
+                    (None, Some(n)) => format!("– / {n}"),
+                    _ => "–".into(),
+                },
+                None => "–".into(),
+            };
+            ui.label(text);
+        });
+        row.col(|ui| {
+            ui.label(
+                st.and_then(|s| s.density_per_km2)
+                    .map(|d| format!("{d:.1}/km²"))
+                    .unwrap_or_else(|| "–".into()),
+            );
+        });
+        row.col(|ui| {
+            ui.label(
+                lq.map(|(s, v)| format!("{} {:.2}", self.fit.label(&s, zh), v))
+                    .unwrap_or_else(|| "–".into()),
+            );
+        });
+        clicked || row.response().clicked()
+    }
+
     fn firms_table(&mut self, ui: &mut egui::Ui) {
         let data = self.data.clone();
         let results = self.results.clone();
         let zh = self.lang().chinese();
+        self.firm_filter_bar(ui, &data.firms, zh);
+        let key = (
+            self.panels.firm_search.trim().to_lowercase(),
+            self.panels.firm_segment.clone(),
+            data.generation,
+        );
+        // Filter incrementally (at most 250,000 rows a frame) so typing in the search box
+        // never stalls the window, even with millions of firms.
+        let mut state = match self.panels.firm_rows.take() {
+            Some(s) if s.key == key => s,
+            _ => super::FirmRows {
+                key: key.clone(),
+                rows: Vec::new(),
+                scanned: 0,
+            },
+        };
+        let n = data.firms.len();
+        if state.scanned < n {
+            scan_firm_rows(&mut state, &data.firms);
+            if state.scanned < n {
+                ui.ctx().request_repaint();
+            }
+        }
+        let rows = std::mem::take(&mut state.rows);
+        if state.scanned < n {
+            ui.label(format!(
+                "{} {:.0}%",
+                self.tr("筛选中", "Filtering"),
+                100.0 * state.scanned as f64 / n.max(1) as f64
+            ));
+        }
+        ui.label(format!(
+            "{} / {} {}",
+            rows.len(),
+            data.firms.len(),
+            self.tr("家企业", "firms")
+        ));
+        let analysis = results.as_ref().map(|r| &r.analysis);
+        let clicked = self.firm_rows_table(ui, &data, analysis, &rows, zh);
+        state.rows = rows;
+        self.panels.firm_rows = Some(state);
+        if let Some(f) = clicked {
+            self.push(Command::ZoomToFirm(f));
+        }
+    }
+
+    /// Draws the firms table's search box and segment filter.
+    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, firms: &Firms, zh: bool) {
         ui.horizontal(|ui| {
             ui.label(self.tr("搜索", "Search"));
             let hint = self.tr("名称或编号", "name or id");
@@ -267,7 +327,7 @@ impl ClusterAtlasApp {
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.panels.firm_segment, None, all);
-                    for s in &data.firms.segments {
+                    for s in &firms.segments {
                         ui.selectable_value(
                             &mut self.panels.firm_segment,
                             Some(s.clone()),
@@ -276,58 +336,17 @@ impl ClusterAtlasApp {
                     }
                 });
         });
-        let key = (
-            self.panels.firm_search.trim().to_lowercase(),
-            self.panels.firm_segment.clone(),
-            data.generation,
-        );
-        // Filter incrementally (at most 250,000 rows a frame) so typing in the search box
-        // never stalls the window, even with millions of firms.
-        let mut state = match self.panels.firm_rows.take() {
-            Some(s) if s.key == key => s,
-            _ => super::FirmRows {
-                key: key.clone(),
-                rows: Vec::new(),
-                scanned: 0,
-            },
-        };
-        let n = data.firms.len();
-        if state.scanned < n {
-            let seg_id = key
-                .1
-                .as_ref()
-                .and_then(|s| data.firms.segments.iter().position(|x| x == s));
-            let end = (state.scanned + 250_000).min(n);
-            state
-                .rows
-                .extend((state.scanned as u32..end as u32).filter(|&i| {
-                    let i = i as usize;
-                    (seg_id.is_none() || data.firms.segment.get(i).map(|s| *s as usize) == seg_id)
-                        && (key.0.is_empty()
-                            || data.firms.name(i).to_lowercase().contains(&key.0)
-                            || data.firms.id(i).to_lowercase().contains(&key.0))
-                }));
-            state.scanned = end;
-            if end < n {
-                ui.ctx().request_repaint();
-            }
-        }
-        let rows = std::mem::take(&mut state.rows);
-        if state.scanned < n {
-            ui.label(format!(
-                "{} {:.0}%",
-                self.tr("筛选中", "Filtering"),
-                100.0 * state.scanned as f64 / n.max(1) as f64
-            ));
-        }
-        ui.label(format!(
-            "{} / {} {}",
-            rows.len(),
-            data.firms.len(),
-            self.tr("家企业", "firms")
-        ));
-        let placement = results.as_ref().map(|r| &r.analysis.placement);
-        let labels = results.as_ref().map(|r| &r.analysis.labels);
+    }
+
+    /// Draws the firms table itself, one row per filtered firm (returns the firm clicked).
+    fn firm_rows_table(
+        &self,
+        ui: &mut egui::Ui,
+        data: &Dataset,
+        analysis: Option<&Analysis>,
+        rows: &[u32],
+        zh: bool,
+    ) -> Option<usize> {
         let selected = self.selection.firm;
         let mut clicked = None;
         let header = [
@@ -339,23 +358,7 @@ impl ClusterAtlasApp {
             self.tr("距离", "Distance"),
             self.tr("集群", "Cluster"),
         ];
-        let zone_id = |z: Option<u32>| {
-            z.and_then(|z| data.zones.get(z as usize))
-                .map(|z| z.id.clone())
-                .unwrap_or_default()
-        };
-        // Fill the panel exactly: a table sized by its rows would resize the panel (and the
-        // map) whenever the row count or the tab changes.
-        // (Header row and spacing need ~30 px; leaving more is harmless, leaving less lets
-        // the panel creep taller frame after frame.)
-        let body_h = (ui.available_height() - 36.0).max(40.0);
-        TableBuilder::new(ui)
-            .id_salt("firms-table")
-            .auto_shrink(false)
-            .min_scrolled_height(0.0)
-            .max_scroll_height(body_h)
-            .striped(true)
-            .resizable(true)
+        panel_table(ui, "firms-table")
             .column(Column::initial(70.0))
             .column(Column::initial(180.0))
             .column(Column::initial(120.0))
@@ -374,54 +377,70 @@ impl ClusterAtlasApp {
                 body.rows(18.0, rows.len(), |mut row| {
                     let f = rows[row.index()] as usize;
                     row.set_selected(selected == Some(f));
-                    row.col(|ui| {
-                        if ui.link(data.firms.id(f)).clicked() {
-                            clicked = Some(f);
-                        }
-                    });
-                    row.col(|ui| {
-                        ui.label(data.firms.name(f));
-                    });
-                    row.col(|ui| {
-                        ui.label(self.fit.label(data.firms.segment_name(f), zh));
-                    });
-                    row.col(|ui| {
-                        ui.label(zone_id(
-                            placement.and_then(|p| p.zone.get(f).copied().flatten()),
-                        ));
-                    });
-                    row.col(|ui| {
-                        ui.label(zone_id(
-                            placement.and_then(|p| p.nearest_zone.get(f).copied().flatten()),
-                        ));
-                    });
-                    row.col(|ui| {
-                        ui.label(
-                            placement
-                                .and_then(|p| p.nearest_m.get(f))
-                                .filter(|d| d.is_finite())
-                                .map(|d| fmt_distance(*d))
-                                .unwrap_or_default(),
-                        );
-                    });
-                    row.col(|ui| {
-                        ui.label(
-                            labels
-                                .and_then(|l| l.get(f))
-                                .map(|l| l.to_string())
-                                .unwrap_or_default(),
-                        );
-                    });
-                    if row.response().clicked() {
+                    if self.firm_row(&mut row, data, analysis, f, zh) {
                         clicked = Some(f);
                     }
                 });
             });
-        state.rows = rows;
-        self.panels.firm_rows = Some(state);
-        if let Some(f) = clicked {
-            self.push(Command::ZoomToFirm(f));
-        }
+        clicked
+    }
+
+    /// Draws one firm's row of the firms table (returns whether its id or the row was clicked).
+    fn firm_row(
+        &self,
+        row: &mut TableRow,
+        data: &Dataset,
+        analysis: Option<&Analysis>,
+        f: usize,
+        zh: bool,
+    ) -> bool {
+        let placement = analysis.map(|a| &a.placement);
+        let labels = analysis.map(|a| &a.labels);
+        let zone_id = |z: Option<u32>| {
+            z.and_then(|z| data.zones.get(z as usize))
+                .map(|z| z.id.clone())
+                .unwrap_or_default()
+        };
+        let mut clicked = false;
+        row.col(|ui| {
+            if ui.link(data.firms.id(f)).clicked() {
+                clicked = true;
+            }
+        });
+        row.col(|ui| {
+            ui.label(data.firms.name(f));
+        });
+        row.col(|ui| {
+            ui.label(self.fit.label(data.firms.segment_name(f), zh));
+        });
+        row.col(|ui| {
+            ui.label(zone_id(
+                placement.and_then(|p| p.zone.get(f).copied().flatten()),
+            ));
+        });
+        row.col(|ui| {
+            ui.label(zone_id(
+                placement.and_then(|p| p.nearest_zone.get(f).copied().flatten()),
+            ));
+        });
+        row.col(|ui| {
+            ui.label(
+                placement
+                    .and_then(|p| p.nearest_m.get(f))
+                    .filter(|d| d.is_finite())
+                    .map(|d| fmt_distance(*d))
+                    .unwrap_or_default(),
+            );
+        });
+        row.col(|ui| {
+            ui.label(
+                labels
+                    .and_then(|l| l.get(f))
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
+            );
+        });
+        clicked || row.response().clicked()
     }
 
     fn report_ui(&mut self, ui: &mut egui::Ui) {
@@ -518,4 +537,52 @@ fn report_summary_zh(r: &crate::data::LoadReport) -> String {
         ));
     }
     s
+}
+
+/// A bottom-panel table that fills the panel, with the settings both tables share.
+fn panel_table<'a>(ui: &'a mut egui::Ui, id_salt: &str) -> TableBuilder<'a> {
+    // Fill the panel exactly: a table sized by its rows would resize the panel (and the
+    // map) whenever the row count or the tab changes.
+    // (Header row and spacing need ~30 px; leaving more is harmless, leaving less lets
+    // the panel creep taller frame after frame.)
+    let body_h = (ui.available_height() - 36.0).max(40.0);
+    TableBuilder::new(ui)
+        .id_salt(id_salt)
+        .auto_shrink(false)
+        .min_scrolled_height(0.0)
+        .max_scroll_height(body_h)
+        .striped(true)
+        .resizable(true)
+}
+
+/// The segment with the highest location quotient near zone `zi`, with that quotient.
+fn top_lq(stats: Option<&[ZoneStats]>, zi: usize) -> Option<(String, f64)> {
+    stats?
+        .get(zi)?
+        .location_quotients
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(s, v)| (s.clone(), *v))
+}
+
+/// Filters the next slice (at most 250,000) of the firms into `state.rows` by its search text
+/// and segment.
+fn scan_firm_rows(state: &mut FirmRows, firms: &Firms) {
+    let n = firms.len();
+    let key = &state.key;
+    let seg_id = key
+        .1
+        .as_ref()
+        .and_then(|s| firms.segments.iter().position(|x| x == s));
+    let end = (state.scanned + 250_000).min(n);
+    state
+        .rows
+        .extend((state.scanned as u32..end as u32).filter(|&i| {
+            let i = i as usize;
+            (seg_id.is_none() || firms.segment.get(i).map(|s| *s as usize) == seg_id)
+                && (key.0.is_empty()
+                    || firms.name(i).to_lowercase().contains(&key.0)
+                    || firms.id(i).to_lowercase().contains(&key.0))
+        }));
+    state.scanned = end;
 }

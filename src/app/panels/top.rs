@@ -9,141 +9,12 @@ impl ClusterAtlasApp {
     pub(crate) fn top_bar(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
-                ui.menu_button(self.tr("文件", "File"), |ui| {
-                    if ui.button(self.tr("打开企业文件…", "Open firms…")).clicked() {
-                        match pick_file(FIRM_EXTENSIONS) {
-                            Some(p) => self.push(Command::OpenImport(p)),
-                            None => self.no_file_chosen(),
-                        }
-                        ui.close();
-                    }
-                    if ui
-                        .button(self.tr("打开集聚区文件…", "Open zones…"))
-                        .clicked()
-                    {
-                        match pick_file(ZONE_EXTENSIONS) {
-                            Some(p) => self.push(Command::OpenImport(p)),
-                            None => self.no_file_chosen(),
-                        }
-                        ui.close();
-                    }
-                    if ui.button(self.tr("按路径打开…", "Open by path…")).clicked() {
-                        self.open_path = Some(String::new());
-                        ui.close();
-                    }
-                    let recent = self.settings.recent.clone();
-                    ui.menu_button(self.tr("最近打开", "Recent files"), |ui| {
-                        if recent.is_empty() {
-                            ui.label(self.tr("（无）", "(none)"));
-                        }
-                        for f in recent {
-                            let kind = if f.zones {
-                                self.tr("集聚区", "zones")
-                            } else {
-                                self.tr("企业", "firms")
-                            };
-                            if ui
-                                .button(format!("{} ({kind})", f.path.display()))
-                                .clicked()
-                            {
-                                if f.zones {
-                                    self.push(Command::LoadZones(
-                                        f.path.clone(),
-                                        f.zone_options.clone(),
-                                    ));
-                                } else {
-                                    self.push(Command::LoadFirms(
-                                        f.path.clone(),
-                                        f.firm_options.clone(),
-                                    ));
-                                }
-                                ui.close();
-                            }
-                        }
-                    });
-                    if ui
-                        .button(self.tr("匹配到 15 个集聚区编号…", "Match zones to the 15 slots…"))
-                        .clicked()
-                    {
-                        self.open_slot_dialog();
-                        ui.close();
-                    }
-                    if ui
-                        .button(self.tr("集聚区另存为…", "Save zones as…"))
-                        .clicked()
-                    {
-                        self.save_zones_path = Some(String::new());
-                        ui.close();
-                    }
-                    if ui.button(self.tr("导出地图…", "Export map…")).clicked() {
-                        self.export = Some(crate::app::ExportDialog::new(self.lang()));
-                        ui.close();
-                    }
-                    if ui
-                        .button(self.tr("恢复内置数据", "Back to the bundled data"))
-                        .clicked()
-                    {
-                        self.push(Command::ResetBundled);
-                        ui.close();
-                    }
-                    ui.separator();
-                    if ui
-                        .add(egui::Button::new(self.tr("退出", "Quit")).shortcut_text("Ctrl+Q"))
-                        .clicked()
-                    {
-                        ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-                        ui.close();
-                    }
-                });
-                ui.menu_button(self.tr("视图", "View"), |ui| {
-                    if ui.button(self.tr("缩放到数据", "Fit to data")).clicked() {
-                        self.push(Command::FitData);
-                        ui.close();
-                    }
-                    if ui
-                        .button(self.tr("缩放到深圳", "Fit to Shenzhen"))
-                        .clicked()
-                    {
-                        self.push(Command::FitCity);
-                        ui.close();
-                    }
-                    let (l, r) = (
-                        self.tr("图层与分析面板", "Layers and analysis panel"),
-                        self.tr("详情面板", "Inspector panel"),
-                    );
-                    ui.checkbox(&mut self.settings.left_panel, l);
-                    ui.checkbox(&mut self.settings.right_panel, r);
-                });
-                ui.menu_button(self.tr("工具", "Tools"), |ui| {
-                    let label = self.tr("测距", "Measure distance");
-                    if ui.checkbox(&mut self.map.measuring, label).changed() {
-                        self.map.measure.clear();
-                    }
-                });
-                ui.menu_button(self.tr("帮助", "Help"), |ui| {
-                    if ui
-                        .button(self.tr("政策与改造流程", "Policy and renovation procedure"))
-                        .clicked()
-                    {
-                        self.show_policy = true;
-                        ui.close();
-                    }
-                    if ui
-                        .button(self.tr("关于与数据来源", "About and data sources"))
-                        .clicked()
-                    {
-                        self.show_about = true;
-                        ui.close();
-                    }
-                });
+                ui.menu_button(self.tr("文件", "File"), |ui| self.file_menu(ui));
+                ui.menu_button(self.tr("视图", "View"), |ui| self.view_menu(ui));
+                ui.menu_button(self.tr("工具", "Tools"), |ui| self.tools_menu(ui));
+                ui.menu_button(self.tr("帮助", "Help"), |ui| self.help_menu(ui));
                 ui.separator();
-                let lang = self.lang();
-                if ui.selectable_label(lang == Lang::Zh, "中文").clicked() {
-                    self.push(Command::SetLang(Lang::Zh));
-                }
-                if ui.selectable_label(lang == Lang::En, "English").clicked() {
-                    self.push(Command::SetLang(Lang::En));
-                }
+                self.language_switch(ui);
                 ui.separator();
                 if self.data.synthetic {
                     ui.colored_label(
@@ -153,6 +24,151 @@ impl ClusterAtlasApp {
                 }
             });
         });
+    }
+
+    /// Draws the File menu's entries: open, recent files, slots, save, export, reset, quit.
+    fn file_menu(&mut self, ui: &mut egui::Ui) {
+        if ui.button(self.tr("打开企业文件…", "Open firms…")).clicked() {
+            match pick_file(FIRM_EXTENSIONS) {
+                Some(p) => self.push(Command::OpenImport(p)),
+                None => self.no_file_chosen(),
+            }
+            ui.close();
+        }
+        if ui
+            .button(self.tr("打开集聚区文件…", "Open zones…"))
+            .clicked()
+        {
+            match pick_file(ZONE_EXTENSIONS) {
+                Some(p) => self.push(Command::OpenImport(p)),
+                None => self.no_file_chosen(),
+            }
+            ui.close();
+        }
+        if ui.button(self.tr("按路径打开…", "Open by path…")).clicked() {
+            self.open_path = Some(String::new());
+            ui.close();
+        }
+        ui.menu_button(self.tr("最近打开", "Recent files"), |ui| {
+            self.recent_files_menu(ui)
+        });
+        if ui
+            .button(self.tr("匹配到 15 个集聚区编号…", "Match zones to the 15 slots…"))
+            .clicked()
+        {
+            self.open_slot_dialog();
+            ui.close();
+        }
+        if ui
+            .button(self.tr("集聚区另存为…", "Save zones as…"))
+            .clicked()
+        {
+            self.save_zones_path = Some(String::new());
+            ui.close();
+        }
+        if ui.button(self.tr("导出地图…", "Export map…")).clicked() {
+            self.export = Some(crate::app::ExportDialog::new(self.lang()));
+            ui.close();
+        }
+        if ui
+            .button(self.tr("恢复内置数据", "Back to the bundled data"))
+            .clicked()
+        {
+            self.push(Command::ResetBundled);
+            ui.close();
+        }
+        ui.separator();
+        if ui
+            .add(egui::Button::new(self.tr("退出", "Quit")).shortcut_text("Ctrl+Q"))
+            .clicked()
+        {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            ui.close();
+        }
+    }
+
+    /// Draws the Recent files submenu: one button per recently opened file.
+    fn recent_files_menu(&mut self, ui: &mut egui::Ui) {
+        let recent = self.settings.recent.clone();
+        if recent.is_empty() {
+            ui.label(self.tr("（无）", "(none)"));
+        }
+        for f in recent {
+            let kind = if f.zones {
+                self.tr("集聚区", "zones")
+            } else {
+                self.tr("企业", "firms")
+            };
+            if ui
+                .button(format!("{} ({kind})", f.path.display()))
+                .clicked()
+            {
+                if f.zones {
+                    self.push(Command::LoadZones(f.path.clone(), f.zone_options.clone()));
+                } else {
+                    self.push(Command::LoadFirms(f.path.clone(), f.firm_options.clone()));
+                }
+                ui.close();
+            }
+        }
+    }
+
+    /// Draws the View menu's entries: fit buttons and the side-panel toggles.
+    fn view_menu(&mut self, ui: &mut egui::Ui) {
+        if ui.button(self.tr("缩放到数据", "Fit to data")).clicked() {
+            self.push(Command::FitData);
+            ui.close();
+        }
+        if ui
+            .button(self.tr("缩放到深圳", "Fit to Shenzhen"))
+            .clicked()
+        {
+            self.push(Command::FitCity);
+            ui.close();
+        }
+        let (l, r) = (
+            self.tr("图层与分析面板", "Layers and analysis panel"),
+            self.tr("详情面板", "Inspector panel"),
+        );
+        ui.checkbox(&mut self.settings.left_panel, l);
+        ui.checkbox(&mut self.settings.right_panel, r);
+    }
+
+    /// Draws the Tools menu's entries: the measuring toggle.
+    fn tools_menu(&mut self, ui: &mut egui::Ui) {
+        let label = self.tr("测距", "Measure distance");
+        if ui.checkbox(&mut self.map.measuring, label).changed() {
+            self.map.measure.clear();
+        }
+    }
+
+    /// Draws the Help menu's entries: the Policy and About windows.
+    fn help_menu(&mut self, ui: &mut egui::Ui) {
+        if ui
+            .button(self.tr("政策与改造流程", "Policy and renovation procedure"))
+            .clicked()
+        {
+            self.show_policy = true;
+            ui.close();
+        }
+        if ui
+            .button(self.tr("关于与数据来源", "About and data sources"))
+            .clicked()
+        {
+            self.show_about = true;
+            ui.close();
+        }
+    }
+
+    /// Draws the 中文 / English language switch of the menu bar.
+    fn language_switch(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang();
+        if ui.selectable_label(lang == Lang::Zh, "中文").clicked() {
+            self.push(Command::SetLang(Lang::Zh));
+        }
+        if ui.selectable_label(lang == Lang::En, "English").clicked() {
+            self.push(Command::SetLang(Lang::En));
+        }
     }
 
     pub(crate) fn status_bar(&mut self, ui: &mut egui::Ui) {

@@ -1,0 +1,177 @@
+//! Painting the scene's layers, labels and notices onto the map.
+
+use egui::{Color32, Pos2, Rect, Shape, Vec2};
+
+use super::{MapView, color, halo_text, marker_shapes, polygon_shapes, pos, stroke_shapes};
+use crate::model::Xy;
+use crate::scene::{Item, Lang, MarkerItem, RasterItem, Scene, Viewport, labels};
+
+impl MapView {
+    /// Paints the scene's layers in order: vector items batched into shapes, the density
+    /// raster and the firm texture in between.
+    pub(super) fn paint_layers(
+        &mut self,
+        ctx: &egui::Context,
+        painter: &egui::Painter,
+        scene: &Scene,
+        scene_gen: u64,
+        vp: &Viewport,
+        rect: Rect,
+    ) {
+        let origin = rect.min;
+        let mut shapes: Vec<Shape> = Vec::new();
+        for layer in &scene.layers {
+            for item in &layer.items {
+                match item {
+                    Item::Polygon(p) => {
+                        polygon_shapes(p, vp, origin, rect, layer.opacity, &mut shapes)
+                    }
+                    Item::Line { points, stroke } => stroke_shapes(
+                        points.iter().map(|q| pos(vp, origin, *q)).collect(),
+                        stroke,
+                        layer.opacity,
+                        &mut shapes,
+                    ),
+                    Item::Marker(m) => marker_item_shapes(m, vp, rect, layer.opacity, &mut shapes),
+                    Item::Raster(r) => {
+                        painter.extend(std::mem::take(&mut shapes));
+                        let tex = self.density_texture(ctx, r, scene_gen);
+                        paint_density(painter, &tex, r, vp, origin, layer.opacity);
+                    }
+                    Item::Points(pts) => {
+                        painter.extend(std::mem::take(&mut shapes));
+                        self.update_points(ctx, pts, vp, layer.opacity, scene_gen);
+                        self.paint_points_texture(painter, vp, rect);
+                    }
+                }
+            }
+        }
+        painter.extend(shapes);
+    }
+
+    /// The density raster's texture, uploaded again only when the scene changed.
+    fn density_texture(
+        &mut self,
+        ctx: &egui::Context,
+        r: &RasterItem,
+        scene_gen: u64,
+    ) -> egui::TextureHandle {
+        match &self.density_tex {
+            Some((t, g)) if *g == scene_gen => t.clone(),
+            _ => {
+                let img = egui::ColorImage::from_rgba_unmultiplied([r.width, r.height], &r.rgba);
+                let t = ctx.load_texture("density", img, egui::TextureOptions::LINEAR);
+                self.density_tex = Some((t.clone(), scene_gen));
+                t
+            }
+        }
+    }
+
+    /// Paints the firm texture where its own view lies in the current one.
+    fn paint_points_texture(&self, painter: &egui::Painter, vp: &Viewport, rect: Rect) {
+        let origin = rect.min;
+        if let (Some(t), Some(tvp)) = (&self.points_tex, &self.points_vp) {
+            // Place the texture where its own view lies in the current one
+            // (pixel-aligned when it was drawn for this very view).
+            let (lo, hi) = tvp.plane_bounds();
+            let (nw, se) = if tvp == vp {
+                (
+                    origin,
+                    origin + Vec2::new(tvp.width_px.floor(), tvp.height_px.floor()),
+                )
+            } else {
+                (
+                    pos(vp, origin, Xy::new(lo.x, hi.y)),
+                    pos(vp, origin, Xy::new(hi.x, lo.y)),
+                )
+            };
+            painter.with_clip_rect(rect).image(
+                t.id(),
+                Rect::from_min_max(nw, se),
+                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                Color32::WHITE,
+            );
+        }
+    }
+}
+
+/// Adds a marker's shapes when it lies in (or near) the map.
+fn marker_item_shapes(
+    m: &MarkerItem,
+    vp: &Viewport,
+    rect: Rect,
+    opacity: f32,
+    out: &mut Vec<Shape>,
+) {
+    let c = pos(vp, rect.min, m.at);
+    if rect.expand(m.size_px).contains(c) {
+        let stroke = m
+            .stroke
+            .map(|s| egui::Stroke::new(s.width_px, color(s.color, opacity)));
+        marker_shapes(m.shape, c, m.size_px, color(m.fill, opacity), stroke, out);
+    }
+}
+
+/// Paints the density raster's texture over its cells.
+fn paint_density(
+    painter: &egui::Painter,
+    tex: &egui::TextureHandle,
+    r: &RasterItem,
+    vp: &Viewport,
+    origin: Pos2,
+    opacity: f32,
+) {
+    let nw = pos(
+        vp,
+        origin,
+        Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
+    );
+    let se = pos(
+        vp,
+        origin,
+        Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
+    );
+    painter.image(
+        tex.id(),
+        Rect::from_min_max(nw, se),
+        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+        Color32::from_white_alpha((255.0 * opacity) as u8),
+    );
+}
+
+/// Paints the scene's labels that fit, each with a halo.
+pub(super) fn paint_labels(painter: &egui::Painter, scene: &Scene, vp: &Viewport, origin: Pos2) {
+    for l in labels::place(&scene.labels, vp, 3.0) {
+        halo_text(
+            painter,
+            origin + Vec2::new(l.x, l.y),
+            &l.text,
+            l.size_px,
+            color(l.color, 1.0),
+        );
+    }
+}
+
+/// Paints the notice that the firms are shown aggregated into bins.
+pub(super) fn paint_aggregated_notice(painter: &egui::Painter, rect: Rect, lang: Lang) {
+    let text = if lang.chinese() {
+        "企业较多：按 2 像素方格聚合显示（越深越多），放大可见单个企业"
+    } else {
+        "Many firms: shown in 2-pixel bins (darker = more); zoom in for single firms"
+    };
+    let at = Pos2::new(rect.left() + 16.0, rect.bottom() - 72.0);
+    let galley = painter.layout_no_wrap(
+        text.to_string(),
+        egui::FontId::proportional(12.0),
+        Color32::from_gray(40),
+    );
+    painter.rect_filled(
+        Rect::from_min_size(
+            at - Vec2::new(4.0, 2.0),
+            galley.size() + Vec2::new(8.0, 4.0),
+        ),
+        3.0,
+        Color32::from_white_alpha(210),
+    );
+    painter.galley(at, galley, Color32::from_gray(40));
+}
