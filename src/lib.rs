@@ -11,6 +11,8 @@
 //! [`crs`] and [`model`] sit underneath everything; only the `app` module (behind the default
 //! `gui` feature) touches egui.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;

@@ -1,5 +1,7 @@
 //! The `cluster-atlas` binary: the window by default, or a command-line job.
 
+#![warn(clippy::too_many_lines)]
+
 mod cli;
 
 use std::process::ExitCode;

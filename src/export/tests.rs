@@ -66,10 +66,16 @@ fn svg_text_is_drawn_with_embedded_glyph_outlines() {
     assert_eq!(uses.len(), 6);
     for u in uses {
         let id: String = u.chars().take_while(|c| c.is_ascii_digit()).collect();
-        assert!(doc.contains(&format!("<path id=\"g{id}\" d=\"M")), "g{id} undefined");
+        assert!(
+            doc.contains(&format!("<path id=\"g{id}\" d=\"M")),
+            "g{id} undefined"
+        );
     }
     // The text stays in the file for search and copy, but invisible (the outlines show it).
-    assert!(doc.contains(r#"fill-opacity="0">深圳 深圳 VR</text>"#), "{doc}");
+    assert!(
+        doc.contains(r#"fill-opacity="0">深圳 深圳 VR</text>"#),
+        "{doc}"
+    );
     // The glyphs advance left to right: the second 深 sits right of the first.
     let first = doc.find("<use").unwrap();
     let end = first + doc[first..].find("</g>").unwrap();
