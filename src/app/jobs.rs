@@ -81,8 +81,12 @@ pub fn spawn<T: Send + 'static>(
 /// What the window's main job does (the status bar names it; a failure is worded by it).
 pub enum JobKind {
     Analyse,
-    /// Loading a file (or new zones), remembered in the recent list when it succeeds.
-    Load(Box<RecentFile>),
+    /// Loading a file (or new zones), remembered in the recent list when it succeeds;
+    /// `reopen`: the file is reopened at the next start (not for zones matched to slots).
+    Load {
+        recent: Box<RecentFile>,
+        reopen: bool,
+    },
 }
 
 /// What a finished main job hands back.
@@ -133,7 +137,7 @@ pub fn analyse(
 
 fn load_job(
     ctx: &egui::Context,
-    recent: RecentFile,
+    (recent, reopen): (RecentFile, bool),
     labels: (&'static str, &'static str),
     work: impl FnOnce(&Progress<'_>) -> Result<Dataset, String> + Send + 'static,
 ) -> Job {
@@ -143,7 +147,10 @@ fn load_job(
     Job {
         label_zh: labels.0,
         label_en: labels.1,
-        kind: JobKind::Load(Box::new(recent)),
+        kind: JobKind::Load {
+            recent: Box::new(recent),
+            reopen,
+        },
         task,
     }
 }
@@ -163,7 +170,7 @@ pub fn load_firms(
     };
     load_job(
         ctx,
-        recent,
+        (recent, true),
         ("读取企业文件", "Loading firms"),
         move |progress| {
             progress(0.05, "reading");
@@ -189,7 +196,7 @@ pub fn load_zones(
     };
     load_job(
         ctx,
-        recent,
+        (recent, true),
         ("读取集聚区文件", "Loading zones"),
         move |progress| {
             progress(0.05, "reading");
@@ -218,7 +225,7 @@ pub fn with_zones(
     };
     load_job(
         ctx,
-        recent,
+        (recent, false),
         ("更新集聚区", "Updating zones"),
         move |progress| {
             progress(0.1, "indexing");

@@ -25,7 +25,7 @@ use crate::scene::{self, Lang, Scene, SceneSettings, Selection, Viewport};
 pub use export_dialog::{ExportDialog, ExtentChoice};
 pub use map_view::{MapView, Pick};
 pub use panels::{BottomTab, ImportDialog, SlotDialog};
-pub use state::{Dataset, Results, Settings};
+pub use state::{Dataset, OpenFiles, RecentFile, Results, Settings};
 
 /// When the process started (set by `main`), to report the time to the first frame.
 pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -85,6 +85,10 @@ pub struct ClusterAtlasApp {
     /// The data shown before the last file was loaded, while the user can still undo it
     /// (the loaded file is shown on the map first: keep it or go back).
     pub previous: Option<(Arc<Dataset>, String)>,
+    /// The open files before the last load (restored by Undo).
+    previous_open: Option<state::OpenFiles>,
+    /// The window title last sent (it names the open files).
+    title_shown: String,
     pub fit: FitTable,
     pub policy: Policy,
     scene: Option<Scene>,
@@ -163,6 +167,8 @@ impl ClusterAtlasApp {
             slot_dialog: None,
             save_zones_path: None,
             previous: None,
+            previous_open: None,
+            title_shown: String::new(),
             message_times: Default::default(),
             fit,
             policy,
@@ -178,6 +184,11 @@ impl ClusterAtlasApp {
             fonts_installed: false,
             bench: None,
         };
+        if app.commands.is_empty() {
+            // The user's own files from the last session, if any, else the bundled data.
+            let reopen = app.reopen_commands();
+            app.commands.extend(reopen);
+        }
         if app.commands.is_empty() {
             app.commands.push(Command::RunAnalysis);
         }
@@ -288,15 +299,15 @@ impl ClusterAtlasApp {
                     self.analyse_after_job = true;
                 }
             }
-            (Ok(jobs::JobOutput::Loaded(data)), jobs::JobKind::Load(recent)) => {
-                self.loaded(*data, *recent)
+            (Ok(jobs::JobOutput::Loaded(data)), jobs::JobKind::Load { recent, reopen }) => {
+                self.loaded(*data, *recent, reopen)
             }
             (Ok(jobs::JobOutput::Loaded(_)), jobs::JobKind::Analyse) => {}
             (Err(e), jobs::JobKind::Analyse) => self.messages.push(Message {
                 error: true,
                 text: format!("{}: {e}", self.tr("分析失败", "Analysis failed")),
             }),
-            (Err(e), jobs::JobKind::Load(recent)) => {
+            (Err(e), jobs::JobKind::Load { recent, .. }) => {
                 let what = if recent.zones {
                     self.tr(
                         "集聚区文件未载入，当前数据保留",
@@ -321,7 +332,7 @@ impl ClusterAtlasApp {
     }
 
     /// Shows a newly loaded dataset (the previous one kept for Undo) and analyses it.
-    fn loaded(&mut self, data: Dataset, recent: state::RecentFile) {
+    fn loaded(&mut self, data: Dataset, recent: state::RecentFile, reopen: bool) {
         let summary = if recent.zones {
             data.zones_report.summary()
         } else {
@@ -340,6 +351,7 @@ impl ClusterAtlasApp {
         self.messages
             .retain(|m| !(m.error && failed.iter().any(|f| m.text.starts_with(f.as_str()))));
         let shown = recent.path.display().to_string();
+        self.note_open(&recent, reopen);
         self.settings.remember(recent);
         self.previous = Some((self.data.clone(), shown));
         self.data = Arc::new(data);
@@ -466,6 +478,7 @@ impl ClusterAtlasApp {
                     if let Some((before, _)) = self.previous.take()
                         && self.job.is_none()
                     {
+                        self.settings.open = self.previous_open.take().unwrap_or_default();
                         self.data = before;
                         self.results = None;
                         self.selection = Selection::default();
@@ -475,6 +488,7 @@ impl ClusterAtlasApp {
                 }
                 Command::ResetBundled => match Dataset::bundled() {
                     Ok(mut d) => {
+                        self.settings.open = Default::default();
                         d.generation = self.data.generation + 1;
                         self.data = Arc::new(d);
                         self.results = None;
@@ -547,6 +561,7 @@ impl ClusterAtlasApp {
             b.first_frame_ms = Some(t0.elapsed().as_secs_f64() * 1000.0);
         }
         self.logic(&ctx);
+        self.update_title(&ctx);
         self.bench_step(&ctx);
         self.refresh_scene();
         // Files dropped on the window.

@@ -1,8 +1,63 @@
 //! Starting from stored settings, keeping the status-bar messages tidy, saving the zones.
 
+use super::state::{OpenFiles, RecentFile};
 use super::{ClusterAtlasApp, Command, Message, NOTICE_SECONDS, settings_file};
 
 impl ClusterAtlasApp {
+    /// Loads of the files open when the window last closed, zones first (a file that has
+    /// gone is reported by its load, and the rest still opens).
+    pub(super) fn reopen_commands(&self) -> Vec<Command> {
+        let OpenFiles { zones, firms } = &self.settings.open;
+        let mut out = Vec::new();
+        if let Some(z) = zones {
+            out.push(Command::LoadZones(z.path.clone(), z.zone_options.clone()));
+        }
+        if let Some(f) = firms {
+            out.push(Command::LoadFirms(f.path.clone(), f.firm_options.clone()));
+        }
+        out
+    }
+
+    /// Records a file just shown as open (kept for the next start unless `reopen` is false),
+    /// keeping the previous state for Undo.
+    pub(super) fn note_open(&mut self, recent: &RecentFile, reopen: bool) {
+        self.previous_open = Some(self.settings.open.clone());
+        let slot = if recent.zones {
+            &mut self.settings.open.zones
+        } else {
+            &mut self.settings.open.firms
+        };
+        *slot = reopen.then(|| recent.clone());
+    }
+
+    /// The window title: the app and the files open, as desktop apps name their document.
+    pub fn window_title(&self) -> String {
+        let name = |f: &Option<RecentFile>| {
+            f.as_ref()
+                .and_then(|r| r.path.file_name())
+                .map(|n| n.to_string_lossy().to_string())
+        };
+        let open = &self.settings.open;
+        let files: Vec<String> = [name(&open.firms), name(&open.zones)]
+            .into_iter()
+            .flatten()
+            .collect();
+        if files.is_empty() {
+            "cluster-atlas · 深圳产业集聚区地图".into()
+        } else {
+            format!("{} — cluster-atlas", files.join(" · "))
+        }
+    }
+
+    /// Sends the window title when it changed.
+    pub(super) fn update_title(&mut self, ctx: &egui::Context) {
+        let title = self.window_title();
+        if title != self.title_shown {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title_shown = title;
+        }
+    }
+
     /// Starts with settings read from stored text (see [`settings_file`]): fields that cannot
     /// be used are reset one by one and the window says which, once.
     pub fn from_stored_settings(stored: Option<&str>, initial: Vec<Command>) -> Self {

@@ -35,6 +35,14 @@ pub struct RecentFile {
     pub zone_options: ZoneLoadOptions,
 }
 
+/// The files open in the window (how each was read), reopened at the next start.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OpenFiles {
+    pub zones: Option<RecentFile>,
+    pub firms: Option<RecentFile>,
+}
+
 /// Persisted settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -52,6 +60,8 @@ pub struct Settings {
     pub right_panel: bool,
     /// The last slot matching the user applied: the zone file's name and the matches.
     pub slot_matches: Option<(String, crate::data::slots::SlotMatches)>,
+    /// The user's own files shown when the window closed (none: the bundled data).
+    pub open: OpenFiles,
 }
 
 impl Default for Settings {
@@ -69,6 +79,7 @@ impl Default for Settings {
             left_panel: true,
             right_panel: true,
             slot_matches: None,
+            open: OpenFiles::default(),
         }
     }
 }

@@ -211,11 +211,13 @@ impl ImportDialog {
                 .map(|_| Format::GeoJson)
         });
         let zones = format.is_some_and(|f| holds_polygons(&path, f));
+        // This file read as last time (system, columns, sheet…); a new file starts on the
+        // coordinate system of the last firm file.
+        let same = settings.recent.iter().find(|r| !r.zones && r.path == path);
         let last = settings
             .recent
             .iter()
-            .find(|r| !r.zones && r.path == path)
-            .or_else(|| settings.recent.iter().find(|r| !r.zones))
+            .find(|r| !r.zones)
             .map(|r| r.firm_options.clone())
             .unwrap_or_default();
         let last_zone = settings
@@ -224,9 +226,12 @@ impl ImportDialog {
             .find(|r| r.zones && r.path == path)
             .map(|r| r.zone_options.clone())
             .unwrap_or_default();
-        let firm_opts = FirmLoadOptions {
-            crs: last.crs,
-            ..Default::default()
+        let firm_opts = match same {
+            Some(r) => r.firm_options.clone(),
+            None => FirmLoadOptions {
+                crs: last.crs,
+                ..Default::default()
+            },
         };
         let mut choices = Vec::new();
         let preview = match format {
