@@ -32,6 +32,8 @@ pub struct ExportDialog {
     pub path: String,
     preview: Option<egui::TextureHandle>,
     preview_key: Option<String>,
+    /// The equivalent command and its note, with the options they were made for.
+    command: Option<(String, String, Option<String>)>,
     preview_rx: Option<Task<Preview>>,
     export_rx: Option<Task<String>>,
     pub status: Option<String>,
@@ -54,6 +56,7 @@ impl ExportDialog {
                 .to_string(),
             preview: None,
             preview_key: None,
+            command: None,
             preview_rx: None,
             export_rx: None,
             status: None,
@@ -202,21 +205,33 @@ impl ClusterAtlasApp {
         self.export_options_grid(ui, d, zh);
         // Equivalent command line, so a briefing can be re-made in scripts.
         let extent = self.dialog_extent(d);
-        let cmd = format!(
-            "cluster-atlas render --analysis --preset {} --dpi {} --lang {} --extent {}{} --out {}",
-            d.preset.name(),
+        // Made from the export's own options; rebuilt only when they change.
+        let key = format!(
+            "{:?}{}{:?}{}{}{:?}{}{}{}{}{:?}",
+            d.preset,
             d.dpi,
-            match d.lang {
-                Lang::Zh => "zh",
-                Lang::En => "en",
-                Lang::Both => "both",
-            },
-            extent.to_arg(),
-            if d.atlas { " --atlas" } else { "" },
-            d.path
+            d.lang,
+            d.title,
+            d.subtitle,
+            extent,
+            self.scene_gen,
+            d.path,
+            d.atlas,
+            export::today(),
+            self.settings.weights
         );
-        ui.small(self.tr("等效命令：", "Same from the command line:"));
-        ui.add(egui::Label::new(egui::RichText::new(cmd).monospace().small()).wrap());
+        if d.command.as_ref().is_none_or(|c| c.0 != key) {
+            let (_, cmd, note) = self.render_command(d, &self.final_options(d, export::today()));
+            d.command = Some((key, cmd, note));
+        }
+        if let Some((_, cmd, note)) = &d.command {
+            ui.small(self.tr("等效命令：", "Same from the command line:"));
+            let text = egui::RichText::new(cmd.as_str()).monospace().small();
+            ui.add(egui::Label::new(text).wrap());
+            if let Some(n) = note {
+                ui.small(n.as_str());
+            }
+        }
         self.export_preview(ui, d, &extent);
         let mut go = false;
         ui.horizontal(|ui| {
@@ -435,19 +450,69 @@ impl ClusterAtlasApp {
         }
     }
 
-    /// Starts the export (one file, or an atlas folder) on a background thread.
-    fn start_export(&self, ctx: &egui::Context, d: &mut ExportDialog) {
-        let path = PathBuf::from(d.path.trim());
+    /// The options the export uses, dated `date` (the equivalent command is made from them).
+    pub fn final_options(&self, d: &ExportDialog, date: String) -> ExportOptions {
+        // A slide is a screen picture: 96 dpi whatever the paper setting says.
         let dpi = if matches!(d.preset, Preset::Slide) {
             96
         } else {
             d.dpi
         };
-        let mut opts = self.dialog_options(d, d.preset, dpi, export::today());
+        let mut opts = self.dialog_options(d, d.preset, dpi, date);
         if d.atlas && d.subtitle.trim().is_empty() {
             // Each atlas page names its own zone.
             opts.subtitle = None;
         }
+        opts
+    }
+
+    /// The `cluster-atlas render` arguments that redraw what `opts` export, and a note when
+    /// the window shows something no command line can name (zones matched to slots).
+    pub fn render_command(
+        &self,
+        d: &ExportDialog,
+        opts: &ExportOptions,
+    ) -> (Vec<String>, String, Option<String>) {
+        let results = self
+            .results
+            .as_deref()
+            .filter(|r| r.generation == self.data.generation);
+        let open = &self.settings.open;
+        let zones = open
+            .zones
+            .as_ref()
+            .map(|z| (z.path.as_path(), &z.zone_options));
+        let firms = open
+            .firms
+            .as_ref()
+            .map(|f| (f.path.as_path(), &f.firm_options));
+        let note = (zones.is_none() && !self.data.zones_report.file.starts_with("bundled:"))
+            .then(|| {
+                self.tr(
+                    "集聚区为窗口中匹配的结果：先用“保存集聚区为…”保存，再加 --zones 文件",
+                    "The zones were matched in the window: save them (Save zones as…) and add --zones FILE",
+                )
+            });
+        let mut scene = self.settings.scene.clone();
+        scene.lang = opts.lang;
+        let out = PathBuf::from(d.path.trim());
+        let cmd = export::command::RenderCommand {
+            zones,
+            firms,
+            analysis: results.map(|r| &r.params),
+            scene: &scene,
+            weights: &self.settings.weights,
+            opts,
+            atlas: d.atlas.then_some(export::Format::Png),
+            out: &out,
+        };
+        (cmd.args(), cmd.shell(), note)
+    }
+
+    /// Starts the export (one file, or an atlas folder) on a background thread.
+    fn start_export(&self, ctx: &egui::Context, d: &mut ExportDialog) {
+        let path = PathBuf::from(d.path.trim());
+        let opts = self.final_options(d, export::today());
         let scene = Arc::new(self.export_scene(d.lang));
         let stamp = self.export_stamp(d.lang);
         let data = self.data.clone();

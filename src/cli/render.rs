@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
 use cluster_atlas::analysis::relocate::Weights;
-use cluster_atlas::analysis::{AnalysisParams, DbscanParams};
+use cluster_atlas::analysis::{AnalysisParams, DbscanParams, StudyArea};
 use cluster_atlas::data::bundled;
 use cluster_atlas::export::{self, ExportData, ExportOptions, Extent, Format, Preset};
 use cluster_atlas::model::limits;
@@ -75,6 +75,83 @@ pub struct RenderArgs {
     /// Picture format for --atlas: png, svg or pdf.
     #[arg(long, default_value = "png")]
     pub format: String,
+    /// Clark–Evans study area stamped with the analysis: bbox, hull or land.
+    #[arg(long, default_value = "bbox")]
+    pub study_area: String,
+    /// Layers to leave out, comma-separated: land, districts, zones, firms, clusters,
+    /// district-labels.
+    #[arg(long, value_name = "LAYERS")]
+    pub hide: Option<String>,
+    /// A layer's opacity, e.g. firms=0.6 (0–1; repeat for several layers).
+    #[arg(long, value_name = "LAYER=OPACITY")]
+    pub opacity: Vec<String>,
+    /// Radius of the firm dots in pixels (1–6).
+    #[arg(long, value_parser = |s: &str| limits::FIRM_RADIUS_PX.parse(s))]
+    pub firm_radius_px: Option<f64>,
+    /// The advisor's weights stamped in the footer: a JSON object such as
+    /// {"proximity": 40, "room": 20} (missing keys keep their defaults), or a file holding one.
+    #[arg(long, value_name = "JSON|FILE")]
+    pub weights: Option<String>,
+}
+
+/// The scene settings the flags describe (the same fields the window's layer panel sets).
+fn scene_settings(a: &RenderArgs, lang: Lang, colour: FirmColour) -> Result<SceneSettings> {
+    let mut s = SceneSettings {
+        lang,
+        firm_colour: colour,
+        density_bandwidth_m: a.bandwidth_m,
+        labels: !a.no_labels,
+        ..SceneSettings::default()
+    };
+    s.density.visible = a.density;
+    for name in a.hide.iter().flat_map(|h| h.split(',')).map(str::trim) {
+        match name {
+            "district-labels" => s.district_labels = false,
+            "" => {}
+            _ => layer_mut(&mut s, name)?.visible = false,
+        }
+    }
+    for spec in &a.opacity {
+        let (name, value) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--opacity must look like firms=0.6, got '{spec}'"))?;
+        let v = limits::OPACITY
+            .parse(value.trim())
+            .map_err(|e| anyhow!("--opacity {spec}: {e}"))?;
+        layer_mut(&mut s, name.trim())?.opacity = v as f32;
+    }
+    if let Some(r) = a.firm_radius_px {
+        s.firm_radius_px = r as f32;
+    }
+    Ok(s)
+}
+
+fn layer_mut<'s>(s: &'s mut SceneSettings, name: &str) -> Result<&'s mut scene::LayerStyle> {
+    Ok(match name {
+        "land" => &mut s.land,
+        "districts" => &mut s.districts,
+        "zones" => &mut s.zones,
+        "firms" => &mut s.firms,
+        "clusters" => &mut s.clusters,
+        "density" => &mut s.density,
+        other => {
+            bail!("unknown layer '{other}': use land, districts, zones, firms, clusters, density")
+        }
+    })
+}
+
+/// `--weights`: inline JSON or a file holding it.
+fn weights_arg(a: &RenderArgs) -> Result<Weights> {
+    let Some(w) = &a.weights else {
+        return Ok(Weights::default());
+    };
+    let text = if w.trim_start().starts_with('{') {
+        w.clone()
+    } else {
+        cluster_atlas::data::read_small_text(std::path::Path::new(w), 1 << 20)
+            .with_context(|| format!("cannot read the weights file {w}"))?
+    };
+    Weights::from_json(&text).map_err(|e| anyhow!("--weights: {e}"))
 }
 
 pub fn run(a: RenderArgs) -> Result<()> {
@@ -103,8 +180,15 @@ pub fn run(a: RenderArgs) -> Result<()> {
     let fit = bundled::fit_table()?;
     let params = AnalysisParams {
         dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
+        study_area: match a.study_area.as_str() {
+            "bbox" => StudyArea::Bbox,
+            "hull" => StudyArea::Hull,
+            "land" => StudyArea::Land,
+            other => bail!("--study-area must be bbox, hull or land, got '{other}'"),
+        },
         ..Default::default()
     };
+    let weights = weights_arg(&a)?;
     let results = if a.analysis || colour == FirmColour::Cluster {
         let extras = Extras {
             density_bandwidth_m: a.density.then_some(a.bandwidth_m),
@@ -121,17 +205,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
             .then(|| pipeline::density_of(&data, a.bandwidth_m)),
     };
     let result = results.as_ref().map(|r| &r.analysis);
-    let settings = SceneSettings {
-        lang,
-        firm_colour: colour,
-        density: scene::LayerStyle {
-            visible: a.density,
-            ..SceneSettings::default().density
-        },
-        density_bandwidth_m: a.bandwidth_m,
-        labels: !a.no_labels,
-        ..SceneSettings::default()
-    };
+    let settings = scene_settings(&a, lang, colour)?;
     let sc = scene::build(
         &pipeline::scene_input(&data, result, dens.as_ref(), &fit, Selection::default()),
         &settings,
@@ -141,7 +215,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
         &data.firms_report,
         data.synthetic,
         result.map(|_| &params),
-        Some(&Weights::default()),
+        Some(&weights),
         lang,
     );
     let mut opts = ExportOptions {

@@ -3,6 +3,7 @@
 //! date, parameters and the input data's hash. PNG (tiny-skia) and SVG (text as text).
 
 pub mod canvas;
+pub mod command;
 mod extent;
 mod files;
 mod layout;

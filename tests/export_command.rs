@@ -1,0 +1,119 @@
+//! The export dialog's equivalent command is made from the export's own options: run as
+//! printed, it redraws the window's picture byte for byte (a GCJ-02 workbook, an official
+//! zone file in CGCS2000, non-default clustering, layers, weights, page and language).
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::path::PathBuf;
+
+use cluster_atlas::app::state::StudyAreaChoice;
+use cluster_atlas::app::{ClusterAtlasApp, Command, ExportDialog, ExtentChoice, Settings};
+use cluster_atlas::data::{FirmLoadOptions, ZoneLoadOptions};
+use cluster_atlas::export::Preset;
+use cluster_atlas::model::SourceCrs;
+use cluster_atlas::scene::{FirmColour, Lang};
+use common::{temp_dir, wait_idle};
+use egui_kittest::Harness;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/formats")
+        .join(name)
+}
+
+fn settings() -> Settings {
+    let mut s = Settings::default();
+    s.scene.lang = Lang::En;
+    s.eps_m = 300.0;
+    s.min_pts = 4;
+    s.study_area = StudyAreaChoice::Land;
+    s.scene.districts.visible = false;
+    s.scene.district_labels = false;
+    s.scene.firm_radius_px = 3.5;
+    s.scene.firms.opacity = 0.6;
+    s.scene.density.visible = true;
+    s.scene.density_bandwidth_m = 1200.0;
+    s.scene.firm_colour = FirmColour::Cluster;
+    s.weights.proximity = 50.0;
+    s
+}
+
+#[test]
+fn the_printed_command_redraws_the_windows_picture_byte_for_byte() {
+    let firms = FirmLoadOptions {
+        crs: SourceCrs::Gcj02,
+        sheet: Some("企业名录".into()),
+        ..Default::default()
+    };
+    let initial = vec![
+        Command::LoadZones(fixture("zones_cgcs2000.shp"), ZoneLoadOptions::default()),
+        Command::LoadFirms(fixture("firms_gcj02.xlsx"), firms),
+    ];
+    let app = ClusterAtlasApp::new(Some(settings()), initial);
+    let mut h = Harness::builder()
+        .with_size([1366.0, 768.0])
+        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
+    wait_idle(&mut h);
+    let app = h.state();
+    assert!(!app.data.synthetic && app.results.is_some());
+    let dir = temp_dir("export_command");
+    let cases = [
+        (
+            "svg",
+            Preset::Slide,
+            ExtentChoice::View,
+            Lang::En,
+            "Briefing: it's 深圳",
+        ),
+        ("png", Preset::A4, ExtentChoice::All, Lang::Both, ""),
+        (
+            "pdf",
+            Preset::A4Portrait,
+            ExtentChoice::Zone(0),
+            Lang::Zh,
+            "简报",
+        ),
+    ];
+    for (ext, preset, extent, lang, title) in cases {
+        let mut d = ExportDialog::new(lang);
+        d.preset = preset;
+        d.dpi = 150;
+        d.extent = extent;
+        d.title = title.into();
+        let window_file = dir.join(format!("window.{ext}"));
+        d.path = window_file.display().to_string();
+        let opts = app.final_options(&d, "2026-11-30".into());
+        app.export_to(&window_file, &opts).unwrap();
+        let (mut args, shell, note) = app.render_command(&d, &opts);
+        assert!(note.is_none(), "{note:?}");
+        assert!(
+            shell.starts_with("cluster-atlas render --zones "),
+            "{shell}"
+        );
+        for flag in ["--firms-crs", "--sheet", "--eps-m", "--hide", "--weights"] {
+            assert!(args.iter().any(|a| a == flag), "{flag} missing: {shell}");
+        }
+        let cli_file = dir.join(format!("cli.{ext}"));
+        let at = args.iter().position(|a| a == "--out").unwrap();
+        args[at + 1] = cli_file.display().to_string();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (a, b) = (
+            std::fs::read(&window_file).unwrap(),
+            std::fs::read(&cli_file).unwrap(),
+        );
+        assert!(a.len() > 1000);
+        assert!(
+            a == b,
+            "{ext}: the command's picture differs from the window's: {shell}"
+        );
+    }
+}
