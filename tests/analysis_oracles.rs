@@ -67,27 +67,29 @@ fn zone_statistics_match_a_hand_count() {
     )
     .unwrap();
     assert_eq!(result.zone_stats.len(), 15);
+    let (mut zones_with_lq, mut zones_without_lq, mut lq_checked) = (0, 0, 0);
     for (zi, stats) in result.zone_stats.iter().enumerate() {
         let Some(shape) = index.shape_of(zi) else {
             assert!(stats.firms_inside.is_none() && stats.firms_nearby.is_none());
             continue;
         };
-        if !shape.is_area() {
+        if shape.is_area() {
+            let members: Vec<usize> = (0..firms.len())
+                .filter(|&i| shape.contains(firms.lonlat[i]))
+                .collect();
+            assert_eq!(stats.firms_inside, Some(members.len()), "{}", stats.zone_id);
+            let area = stats.area_km2.unwrap();
+            let stated = zones[zi].area_km2.unwrap();
+            assert!(
+                (area - stated).abs() / stated < 0.01,
+                "footprint area {area} vs stated {stated}"
+            );
+        } else {
             assert!(stats.firms_inside.is_none());
-            continue;
         }
-        let members: Vec<usize> = (0..firms.len())
-            .filter(|&i| shape.contains(firms.lonlat[i]))
-            .collect();
-        assert_eq!(stats.firms_inside, Some(members.len()), "{}", stats.zone_id);
-        let area = stats.area_km2.unwrap();
-        let stated = zones[zi].area_km2.unwrap();
-        assert!(
-            (area - stated).abs() / stated < 0.01,
-            "footprint area {area} vs stated {stated}"
-        );
-        // Location quotients over the firms within the nearby radius (inside included),
-        // by brute force over every firm with the shape's own distance.
+        // Location quotients over the firms within the nearby radius (inside included; one
+        // definition for footprints and points), by brute force over every firm with the
+        // shape's own distance.
         let near: Vec<usize> = (0..firms.len())
             .filter(|&i| {
                 shape
@@ -99,8 +101,22 @@ fn zone_statistics_match_a_hand_count() {
         assert_eq!(stats.firms_nearby, Some(near.len()), "{}", stats.zone_id);
         if near.len() < analysis::zone_stats::MIN_FIRMS_FOR_LQ {
             assert!(stats.location_quotients.is_empty());
+            zones_without_lq += 1;
+        } else {
+            // One quotient per segment present near the zone, no more, no fewer.
+            let mut present: Vec<&str> = near.iter().map(|&i| firms.segment_name(i)).collect();
+            present.sort();
+            present.dedup();
+            let keys: Vec<&str> = stats
+                .location_quotients
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(keys, present, "{}", stats.zone_id);
+            zones_with_lq += 1;
         }
         for (seg, lq) in &stats.location_quotients {
+            lq_checked += 1;
             let in_zone = near
                 .iter()
                 .filter(|&&i| firms.segment_name(i) == seg)
@@ -112,6 +128,17 @@ fn zone_statistics_match_a_hand_count() {
             assert!((lq - want).abs() < 1e-12);
         }
     }
+    // The loops above must have had something to check: both branches taken, and the
+    // value loop run (a zone with quotients has one per segment present, so at least one).
+    assert!(zones_with_lq >= 2, "{zones_with_lq} zones with quotients");
+    assert!(
+        zones_without_lq >= 1,
+        "{zones_without_lq} zones below the minimum"
+    );
+    assert!(
+        lq_checked >= zones_with_lq,
+        "{lq_checked} quotients checked"
+    );
 }
 
 #[test]
