@@ -2,9 +2,11 @@
 //! nearest neighbours, and hand-worked location quotients.
 
 use cluster_atlas::analysis::dbscan::{DbscanParams, dbscan, dbscan_reference};
+use cluster_atlas::analysis::kdistance::k_distance;
 use cluster_atlas::analysis::{self, AnalysisParams, StudyArea};
 use cluster_atlas::data::bundled;
 use cluster_atlas::index::SpatialIndex;
+use cluster_atlas::model::Xy;
 
 #[test]
 fn grid_dbscan_equals_textbook_dbscan_on_the_sample() {
@@ -195,4 +197,98 @@ fn land_study_area_matches_an_independent_count_and_geodesic_area() {
     // Leaving out the sea makes the same firms look less clustered than the bounding box does.
     let bbox = analysis::study_area_clark_evans(&index, &firms, &analysis::StudyArea::Bbox);
     assert!(ce.r > bbox.r);
+}
+
+/// k-th nearest-neighbour distance of every point, by brute force, largest first.
+fn k_distances_brute_force(pts: &[Xy], k: usize) -> Vec<f64> {
+    let mut out: Vec<f64> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut d: Vec<f64> = pts
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, q)| p.plane_distance(*q))
+                .collect();
+            d.sort_by(f64::total_cmp);
+            d[k - 1]
+        })
+        .collect();
+    out.sort_by(|a, b| b.total_cmp(a));
+    out
+}
+
+/// The documented knee, written out independently: on the curve without its first 1 %
+/// (at least one value), both axes scaled to 0..1, the point farthest below the straight
+/// line from the first kept point to the last (the first such point on ties).
+fn knee_as_documented(curve: &[f64]) -> f64 {
+    let m = curve.len();
+    let start = (m / 100).clamp(1, m - 2);
+    let (top, bottom) = (curve[start], curve[m - 1]);
+    let mut best: Option<(f64, f64)> = None;
+    for (i, v) in curve.iter().enumerate().skip(start) {
+        let x = (i - start) as f64 / (m - 1 - start) as f64;
+        let y = (v - bottom) / (top - bottom);
+        let gap = (1.0 - x) - y;
+        if best.is_none_or(|(g, _)| gap > g) {
+            best = Some((gap, *v));
+        }
+    }
+    best.unwrap().1
+}
+
+#[test]
+fn k_distance_knee_sits_at_the_grid_spacing() {
+    // 40 × 40 firms on a 100 m grid plus 40 far outliers on a 20 km circle. With min_pts 5
+    // (k = 4) an inner grid point's 4th neighbour is at 100 m, an edge or corner point's at
+    // 100·√2 m (its 4th is diagonal); the outliers' are kilometres. The knee, where the
+    // curve falls from kilometres to the grid, must be one of the grid's two values.
+    let s = 100.0;
+    let mut pts: Vec<Xy> = (0..1600)
+        .map(|i| Xy::new((i % 40) as f64 * s, (i / 40) as f64 * s))
+        .collect();
+    pts.extend((0..40).map(|k| {
+        let a = k as f64 / 40.0 * std::f64::consts::TAU;
+        Xy::new(2000.0 + 20_000.0 * a.cos(), 2000.0 + 20_000.0 * a.sin())
+    }));
+    let kd = k_distance(&pts, 5);
+    assert_eq!(kd.k, 4);
+    let brute = k_distances_brute_force(&pts, 4);
+    assert_eq!(kd.distances_m.len(), brute.len(), "no thinning below 2,000");
+    for (a, b) in kd.distances_m.iter().zip(&brute) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    assert!(
+        kd.suggested_eps_m >= s - 1e-9 && kd.suggested_eps_m <= s * 2f64.sqrt() + 1e-9,
+        "knee {} m for a {s} m grid",
+        kd.suggested_eps_m
+    );
+    assert_eq!(kd.suggested_eps_m, knee_as_documented(&brute));
+    // Twice the spacing, twice the knee.
+    let wide: Vec<Xy> = pts.iter().map(|p| Xy::new(2.0 * p.x, 2.0 * p.y)).collect();
+    let kd2 = k_distance(&wide, 5);
+    assert!((kd2.suggested_eps_m - 2.0 * kd.suggested_eps_m).abs() < 1e-9);
+}
+
+#[test]
+fn k_distance_curve_and_knee_match_brute_force_on_the_sample() {
+    let firms = bundled::sample_firms().unwrap().firms;
+    let index = SpatialIndex::build(&firms, &[]);
+    for min_pts in [3, 5, 10] {
+        let kd = k_distance(&index.firm_xy, min_pts);
+        let brute = k_distances_brute_force(&index.firm_xy, min_pts - 1);
+        assert_eq!(kd.distances_m.len(), brute.len());
+        for (a, b) in kd.distances_m.iter().zip(&brute) {
+            assert!((a - b).abs() < 1e-6, "min_pts {min_pts}: {a} vs {b}");
+        }
+        let want = knee_as_documented(&brute);
+        assert!(
+            (kd.suggested_eps_m - want).abs() < 1e-6,
+            "min_pts {min_pts}: knee {} vs {want}",
+            kd.suggested_eps_m
+        );
+        // A knee is neither the outliers' tail nor the densest core.
+        assert!(want < brute[brute.len() / 100] && want > brute[brute.len() - 1]);
+    }
 }
