@@ -6,9 +6,12 @@ projection centred on each firm (pyproj; exact geodesic distance from the centre
 DBSCAN on UTM 50N metres (adjusted Rand index), pointpats (Clark–Evans from mean NN distance and
 window area), and a standard GCJ-02 implementation (eviltransform formulas, written out below).
 
-Usage: python3 scripts/oracle_check.py path/to/cluster-atlas [n_firms]
-Needs: shapely pyproj scikit-learn pointpats pandas numpy.
+Usage: python3 scripts/oracle_check.py path/to/cluster-atlas [n_firms | --n N] [--max-geodesic M]
+Needs: shapely pyproj scikit-learn pointpats pandas numpy (pinned in scripts/oracle_requirements.txt;
+scripts/oracle_ci.sh makes the virtual environment and runs a small set, as CI does).
+Exits 1 when any comparison is outside its tolerance (listed at the end), 0 otherwise.
 """
+import argparse
 import csv
 import json
 import math
@@ -17,6 +20,9 @@ import random
 import subprocess
 import sys
 import tempfile
+import warnings
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)  # shapely.ops.transform
 
 import numpy as np
 import pyproj
@@ -24,9 +30,23 @@ from shapely.geometry import Point, Polygon, MultiPolygon, shape
 from sklearn.cluster import DBSCAN
 from sklearn.metrics import adjusted_rand_score
 
-BIN = sys.argv[1]
-N = int(sys.argv[2]) if len(sys.argv) > 2 else 3000
+ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+ap.add_argument("bin", help="the cluster-atlas binary")
+ap.add_argument("n_pos", nargs="?", type=int, help=argparse.SUPPRESS)
+ap.add_argument("--n", type=int, default=None, help="firms to generate (default 3000)")
+ap.add_argument("--max-geodesic", type=int, default=3000,
+                help="firms checked against the slow geodesic oracle (an even sample beyond)")
+args = ap.parse_args()
+BIN = args.bin
+N = args.n or args.n_pos or 3000
 rng = random.Random(99)
+failures = []
+
+
+def check(ok, what):
+    """Records a comparison outside its tolerance."""
+    if not ok:
+        failures.append(what)
 
 
 def circle(lon, lat, r_deg, n=40):
@@ -80,7 +100,7 @@ bad_member = 0
 bad_nearest = 0
 worst = 0.0
 # The geodesic oracle is slow in Python: check every firm up to 3,000, then an even sample.
-step = max(1, len(firms) // 3000)
+step = max(1, -(-len(firms) // args.max_geodesic))
 for f, r in list(zip(firms, rows))[::step]:
     p = Point(f[2], f[3])
     inside = sorted(zid for zid, g in zones if g.geom_type != "Point" and g.contains(p))
@@ -108,18 +128,27 @@ for f, r in list(zip(firms, rows))[::step]:
         worst = max(worst, abs(best[1] - float(r["nearest_zone_m"])))
 print(f"membership mismatches: {bad_member} of {len(firms[::step])} checked")
 print(f"nearest-zone mismatches: {bad_nearest}; worst distance error {worst:.3f} m (output rounded to 0.1 m)")
+check(bad_member == 0, f"membership: {bad_member} mismatches")
+check(bad_nearest == 0, f"nearest zone: {bad_nearest} mismatches")
+check(worst <= 1.0, f"nearest-zone distance: worst error {worst:.3f} m > 1 m")
 
 # DBSCAN vs scikit-learn on UTM 50N.
 utm = pyproj.Transformer.from_crs(wgs, pyproj.CRS.from_epsg(32650), always_xy=True)
 xy = np.array([utm.transform(f[2], f[3]) for f in firms])
 sk = DBSCAN(eps=500, min_samples=5).fit(xy).labels_
 ours = np.array([int(r["cluster"]) for r in rows])
-print(f"DBSCAN ARI vs scikit-learn: {adjusted_rand_score(sk, ours):.5f}; clusters ours {ours.max()+1} sklearn {sk.max()+1}")
+ari = adjusted_rand_score(sk, ours)
+print(f"DBSCAN ARI vs scikit-learn: {ari:.5f}; clusters ours {ours.max()+1} sklearn {sk.max()+1}")
+check(ari >= 0.9999, f"DBSCAN: adjusted Rand index {ari:.5f} < 0.9999")
+check(ours.max() == sk.max() and (ours < 0).sum() == (sk < 0).sum(),
+      f"DBSCAN: {ours.max()+1} clusters / {(ours < 0).sum()} noise vs scikit-learn {sk.max()+1} / {(sk < 0).sum()}")
 
 # Clark-Evans vs pointpats (bbox window) on a transverse Mercator centred on the data.
 from pointpats import PointPattern
-lons = [f[2] for f in firms]; lats = [f[3] for f in firms]
-c_lon, c_lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+# The bbox window's area depends on the plane: use the same transverse Mercator centre as the
+# binary (reported in summary.json), or the two windows differ by up to ~1e-4 in area.
+c_lon = summary["parameters"]["projection_centre"]["lon"]
+c_lat = summary["parameters"]["projection_centre"]["lat"]
 tm = pyproj.Transformer.from_crs(wgs, pyproj.CRS.from_proj4(f"+proj=tmerc +lat_0={c_lat} +lon_0={c_lon} +k=1 +datum=WGS84"), always_xy=True)
 pts = np.array([tm.transform(f[2], f[3]) for f in firms])
 pp = PointPattern(pts)
@@ -127,6 +156,7 @@ r_pp = pp.mean_nnd / (0.5 / math.sqrt(pp.lambda_mbb))
 r_hull = pp.mean_nnd / (0.5 / math.sqrt(pp.lambda_hull))
 ce = summary["clark_evans"]
 print(f"Clark-Evans R ours {ce['r']:.5f} pointpats(bbox) {r_pp:.5f} rel.err {abs(ce['r']-r_pp)/r_pp:.2e}; hull R {r_hull:.5f}")
+check(abs(ce["r"] - r_pp) / r_pp <= 1e-5, f"Clark-Evans: R {ce['r']:.6f} vs pointpats {r_pp:.6f}")
 
 # GCJ-02 against the standard formulas (eviltransform), via the convert command.
 def _tlat(x, y):
@@ -161,3 +191,9 @@ for f, r in zip(firms[:500], csv.DictReader(open(cout))):
     glon, glat = wgs2gcj(float(f"{f[2]:.8f}"), float(f"{f[3]:.8f}"))
     worst_g = max(worst_g, geod.inv(glon, glat, float(r["lon"]), float(r["lat"]))[2])
 print(f"GCJ-02 forward worst difference vs standard formulas: {worst_g*1000:.3f} mm")
+check(worst_g <= 0.002, f"GCJ-02: worst difference {worst_g*1000:.3f} mm > 2 mm")
+
+if failures:
+    print("ORACLE CHECK FAILED:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print(f"oracle check passed ({len(firms)} firms)")

@@ -4,20 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use common::{TEST_ZONES, temp_dir};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
+use common::{TEST_ZONES, run, stderr, temp_dir};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
@@ -373,4 +361,85 @@ fn convert_refuses_what_would_lose_or_double_shift_data() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn clusters_geojson_hulls_enclose_their_members_and_are_convex() {
+    let out = temp_dir("hulls");
+    let o = run(&["analyze", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Members from firms.csv (the csv crate, not a split on commas: names may hold commas).
+    let mut rd = csv::Reader::from_path(out.join("firms.csv")).unwrap();
+    let head = rd.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (c_cl, c_lon, c_lat) = (col("cluster"), col("wgs84_lon"), col("wgs84_lat"));
+    let mut members: std::collections::BTreeMap<i64, Vec<[f64; 2]>> = Default::default();
+    for row in rd.records() {
+        let row = row.unwrap();
+        let id: i64 = row[c_cl].parse().unwrap();
+        if id >= 0 {
+            members
+                .entry(id)
+                .or_default()
+                .push([row[c_lon].parse().unwrap(), row[c_lat].parse().unwrap()]);
+        }
+    }
+    // Degrees → local metres (equirectangular about Shenzhen; fine for sub-metre checks).
+    let m = |p: [f64; 2]| {
+        [
+            (p[0] - 114.0) * 111_320.0 * 22.6f64.to_radians().cos(),
+            (p[1] - 22.6) * 110_570.0,
+        ]
+    };
+    let cross = |o: [f64; 2], a: [f64; 2], b: [f64; 2]| {
+        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    };
+    let fc: serde_json::Value = serde_json::from_str(&read(&out.join("clusters.geojson"))).unwrap();
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features.len(), members.len(), "one feature per cluster");
+    for f in features {
+        let id = f["properties"]["cluster"].as_i64().unwrap();
+        let pts: Vec<[f64; 2]> = members[&id].iter().map(|p| m(*p)).collect();
+        assert_eq!(f["properties"]["size"].as_u64(), Some(pts.len() as u64));
+        assert_eq!(f["geometry"]["type"], "Polygon", "cluster {id}");
+        let ring: Vec<[f64; 2]> = f["geometry"]["coordinates"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| m([c[0].as_f64().unwrap(), c[1].as_f64().unwrap()]))
+            .collect();
+        assert_eq!(ring[0], ring[ring.len() - 1], "closed");
+        let ring = &ring[..ring.len() - 1];
+        let n = ring.len();
+        assert!(n >= 3);
+        // Coordinates are rounded to 1e-6° (≤ 0.06 m each way): allow 0.2 m.
+        let dist = |a: [f64; 2], b: [f64; 2]| (a[0] - b[0]).hypot(a[1] - b[1]);
+        for v in ring {
+            assert!(
+                pts.iter().any(|p| dist(*p, *v) < 0.2),
+                "cluster {id}: hull vertex {v:?} is no member"
+            );
+        }
+        let sign = (0..n)
+            .map(|k| cross(ring[k], ring[(k + 1) % n], ring[(k + 2) % n]))
+            .sum::<f64>()
+            .signum();
+        for k in 0..n {
+            let (a, b, c) = (ring[k], ring[(k + 1) % n], ring[(k + 2) % n]);
+            // A turn the wrong way by more than the rounding allows breaks convexity.
+            assert!(
+                cross(a, b, c) * sign / dist(a, b).max(dist(b, c)) > -0.2,
+                "cluster {id}: concave at vertex {}",
+                (k + 1) % n
+            );
+            for p in &pts {
+                let outside = -cross(a, b, *p) * sign / dist(a, b);
+                assert!(
+                    outside < 0.2,
+                    "cluster {id}: member {p:?} {outside} m outside"
+                );
+            }
+        }
+    }
+    assert!(features.len() >= 10);
 }

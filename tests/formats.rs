@@ -9,18 +9,10 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
-use common::temp_dir;
+use common::{run, temp_dir};
 
 const DIR: &str = "tests/fixtures/formats";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 struct Ref {
     zone: Option<String>,

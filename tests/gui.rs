@@ -4,7 +4,10 @@
 
 mod common;
 
+use cluster_atlas::analysis::dbscan::{DbscanParams, dbscan_reference};
 use cluster_atlas::app::{ClusterAtlasApp, Command};
+use cluster_atlas::data::bundled;
+use cluster_atlas::index::SpatialIndex;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
@@ -43,11 +46,35 @@ fn starts_on_bundled_data_with_fifteen_zone_rows() {
         8
     );
     assert!(h.query_by_label_contains("2000 家企业").is_some());
-    assert!(
-        label_text(&h, "集群数").contains("38"),
-        "{}",
-        label_text(&h, "集群数")
-    );
+    // The cluster and noise counts on screen equal the textbook DBSCAN's (brute-force
+    // neighbours) on the same firms, in the same plane, with the parameters on screen.
+    let counts = label_text(&h, "集群数");
+    let numbers: Vec<usize> = counts
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().unwrap())
+        .collect();
+    let params = h
+        .query_all_by_label_contains("min_pts")
+        .filter_map(|n| {
+            let a = n.accesskit_node();
+            a.label().or_else(|| a.value())
+        })
+        .find(|t| t.starts_with("eps "))
+        .expect("the parameters line under the counts");
+    let words: Vec<&str> = params.split_whitespace().collect();
+    let (eps, min_pts): (f64, usize) = match words[..] {
+        ["eps", e, "m", "·", "min_pts", m] => (e.parse().unwrap(), m.parse().unwrap()),
+        _ => panic!("parameters shown as '{params}'"),
+    };
+    let firms = bundled::sample_firms().unwrap().firms;
+    let zones = bundled::zones().unwrap().zones;
+    let index = SpatialIndex::build(&firms, &zones);
+    let labels = dbscan_reference(&index.firm_xy, DbscanParams::new(eps, min_pts).unwrap());
+    let clusters = labels.iter().copied().max().map_or(0, |m| (m + 1) as usize);
+    let noise = labels.iter().filter(|l| **l < 0).count();
+    assert!(clusters > 1 && noise > 0);
+    assert_eq!(numbers, vec![clusters, noise], "shown: '{counts}'");
 }
 
 #[test]

@@ -52,13 +52,24 @@ fn membership_matches_geo_contains_and_nearest_matches_geodesic_brute_force() {
     let zones = load_zones_str(TEST_ZONES, "t", &ZoneLoadOptions::default())
         .unwrap()
         .zones;
-    let pts = random_points(400, 3);
+    let mut pts = random_points(400, 3);
+    // The random points miss the D∩E overlap ([114.02, 114.04] × [22.64, 22.66]), so seed it:
+    // its centre and a point about 100 m inside each of its four corners.
+    let overlap = [
+        (114.03, 22.65),
+        (114.021, 22.641),
+        (114.039, 22.659),
+        (114.039, 22.641),
+        (114.0205, 22.6577),
+    ];
+    pts.extend(overlap.iter().map(|&(lon, lat)| LonLat::new(lon, lat)));
     let firms = firms_at(pts.clone());
     let index = SpatialIndex::build(&firms, &zones);
     let placement = place_firms(&index, &firms, &zones);
     let mut by_id: Vec<usize> = (0..zones.len()).collect();
     by_id.sort_by(|a, b| zones[*a].id.cmp(&zones[*b].id));
     let mut worst: f64 = 0.0;
+    let mut in_several = 0;
     for (i, p) in pts.iter().enumerate() {
         let gp = Point::new(p.lon, p.lat);
         let inside: Vec<usize> = by_id
@@ -72,7 +83,13 @@ fn membership_matches_geo_contains_and_nearest_matches_geodesic_brute_force() {
             "firm {i} at {p:?}"
         );
         if inside.len() > 1 {
-            assert!(placement.overlaps.iter().any(|(f, _)| *f == i as u32));
+            // Listed with all its zones, sorted by id (few enough here to all be listed).
+            in_several += 1;
+            let listed = placement.overlaps.iter().find(|(f, _)| *f == i as u32);
+            let want: Vec<u32> = inside.iter().map(|z| *z as u32).collect();
+            assert_eq!(listed.map(|(_, z)| z), Some(&want), "firm {i} at {p:?}");
+        } else {
+            assert!(placement.overlaps.iter().all(|(f, _)| *f != i as u32));
         }
         // Brute-force nearest over every zone with geometry.
         let mut best = (usize::MAX, f64::INFINITY);
@@ -115,6 +132,25 @@ fn membership_matches_geo_contains_and_nearest_matches_geodesic_brute_force() {
         );
     }
     assert!(worst < 1.0, "worst distance error {worst} m");
+    assert_eq!(placement.n_overlapping, in_several);
+    assert!(
+        in_several >= overlap.len(),
+        "{in_several} firms in two zones"
+    );
+    // The seeded points by hand: inside both squares, assigned to D (the first by id, though
+    // E comes first in the file), at distance 0, and listed with D and E.
+    let (d, e) = (
+        zones.iter().position(|z| z.id == "D").unwrap() as u32,
+        zones.iter().position(|z| z.id == "E").unwrap() as u32,
+    );
+    assert!(e < d, "E precedes D in the file");
+    let first = pts.len() - overlap.len();
+    for (k, p) in pts.iter().enumerate().skip(first) {
+        assert_eq!(placement.zone[k], Some(d), "{p:?}");
+        assert_eq!(placement.nearest_zone[k], Some(d));
+        assert_eq!(placement.nearest_m[k], 0.0);
+        assert!(placement.overlaps.contains(&(k as u32, vec![d, e])));
+    }
 }
 
 #[test]

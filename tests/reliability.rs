@@ -8,19 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{TEST_ZONES, temp_dir};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).stdin(Stdio::null()).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
+use common::{TEST_ZONES, bin, run, stderr, temp_dir};
 
 /// Fails with one `error:` line containing `expect`, never a panic or an abort.
 fn assert_refused(o: &Output, expect: &str) {

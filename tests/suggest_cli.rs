@@ -2,16 +2,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::temp_dir;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{run, temp_dir};
 
 #[test]
 fn all_firms_outside_zones_deterministic_with_stability() {

@@ -2,6 +2,22 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// The release binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
+}
+
+/// Runs the binary with `args` (standard input closed) and collects its output.
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+/// The run's standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
 
 /// A fresh, empty temporary folder for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
