@@ -4,7 +4,8 @@
 # build; this is only for running. Safe to run twice: it installs only what is missing.
 set -euo pipefail
 packages=(xvfb xauth libvulkan1 mesa-vulkan-drivers libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
-  libglx-mesa0 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 fontconfig)
+  libglx-mesa0 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 fontconfig
+  python3 python3-venv)  # the last two: scripts/oracle_ci.sh (the Python GIS stack as oracle)
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for p in "${packages[@]}"; do

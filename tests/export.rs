@@ -540,7 +540,7 @@ fn png_pair(
             None => frame = Some((vp, layout.map)),
             Some(fr) => assert_eq!(fr, (vp, layout.map), "same map frame in both renders"),
         }
-        Page::decode(&export::render_png(&data, opts, &stamp()).unwrap())
+        Page::decode(&export::render(export::Format::Png, &data, opts, &stamp()).unwrap())
     });
     let [a, b] = pages;
     let (vp, map) = frame.unwrap();
@@ -990,7 +990,7 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
         date: "2026-01-01".into(),
         ..Default::default()
     };
-    let page = read_pdf_page(&export::render_pdf(&data, &opts, &stamp()).unwrap());
+    let page = read_pdf_page(&export::render(export::Format::Pdf, &data, &opts, &stamp()).unwrap());
     let layout = export::page_layout(&sc, &opts).unwrap();
     let vp = export::map_viewport(&data, &opts.extent, &layout).unwrap();
     let map = layout.map;
