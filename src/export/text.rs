@@ -22,7 +22,7 @@ pub fn font() -> Option<FontRef<'static>> {
 /// Width of a single-line text in pixels at `size` (em) pixels.
 pub fn text_width(text: &str, size: f32) -> f32 {
     let Some(f) = font() else {
-        return crate::scene::labels::text_width(text, size);
+        return crate::scene::labels::estimated_text_width(text, size);
     };
     let scaled = f.as_scaled(em_scale(&f, size));
     let mut w = 0.0;

@@ -17,7 +17,7 @@ pub struct PlacedLabel {
 }
 
 /// Estimated text width: CJK characters are one em wide, others a little over half.
-pub fn text_width(text: &str, size_px: f32) -> f32 {
+pub fn estimated_text_width(text: &str, size_px: f32) -> f32 {
     text.chars()
         .map(|c| {
             if (c as u32) >= 0x2E80 {
@@ -54,7 +54,7 @@ pub fn place(labels: &[Label], vp: &Viewport, pad: f32) -> Vec<PlacedLabel> {
         }
         let [sx, sy] = vp.to_screen(l.at);
         let (x, y) = (sx + l.offset_px[0], sy + l.offset_px[1]);
-        let w = text_width(&l.text, l.size_px);
+        let w = estimated_text_width(&l.text, l.size_px);
         let h = l.size_px * 1.25;
         if x - w / 2.0 < 0.0
             || x + w / 2.0 > vp.width_px
