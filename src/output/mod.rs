@@ -6,6 +6,7 @@ mod files;
 mod safety;
 mod suggestions;
 mod summary;
+mod tables;
 mod zones;
 
 pub use crate::model::{ShortHasher, short_hash};
@@ -19,4 +20,5 @@ pub use suggestions::{
     write_suggestions_csv,
 };
 pub use summary::{Summary, SummaryZone};
+pub use tables::{UTF8_BOM, write_table_csv};
 pub use zones::{write_zones_geojson, zone_feature};
