@@ -24,7 +24,7 @@ use crate::scene::{self, Lang, Scene, SceneSettings, Selection, Viewport};
 
 pub use export_dialog::{ExportDialog, ExtentChoice};
 pub use map_view::{MapView, Pick};
-pub use panels::{BottomTab, ImportDialog, SlotDialog};
+pub use panels::{BottomTab, ImportDialog, LayoutRecord, SlotDialog};
 pub use state::{Dataset, Results, Settings};
 
 /// When the process started (set by `main`), to report the time to the first frame.
@@ -247,6 +247,11 @@ impl ClusterAtlasApp {
     /// Number of DBSCAN clusters in the current results.
     pub fn n_clusters(&self) -> Option<usize> {
         self.results.as_ref().map(|r| r.analysis.clusters.len())
+    }
+
+    /// Where the last frame put the panels, the map and the zones table's columns.
+    pub fn layout(&self) -> &LayoutRecord {
+        &self.panels.layout
     }
 
     /// Queues a command (used by panels and by tests that drive the app without dialogs).
@@ -561,6 +566,8 @@ impl ClusterAtlasApp {
         if let Some(p) = dropped.into_iter().next() {
             self.commands.push(Command::OpenImport(p));
         }
+        self.panels.layout.screen = ui.max_rect();
+        self.panels.layout.panels.clear();
         self.top_bar(ui);
         self.status_bar(ui);
         if self.settings.left_panel {
@@ -570,7 +577,7 @@ impl ClusterAtlasApp {
             self.right_panel(ui);
         }
         self.bottom_panel(ui);
-        egui::CentralPanel::default()
+        let map = egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let mut vp = self.viewport();
@@ -598,6 +605,7 @@ impl ClusterAtlasApp {
                 }
                 self.settings.view = Some(vp);
             });
+        self.panels.layout.panels.push(("map", map.response.rect));
         self.windows(&ctx);
         self.apply_commands(&ctx);
         self.refresh_scene();

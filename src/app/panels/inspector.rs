@@ -21,7 +21,7 @@ pub const CRITERION_COLOURS: [Color32; 5] = [
 
 impl ClusterAtlasApp {
     pub(crate) fn right_panel(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::right("inspector")
+        let shown = egui::Panel::right("inspector")
             .resizable(true)
             .default_size(380.0)
             .size_range(280.0..=560.0)
@@ -40,6 +40,10 @@ impl ClusterAtlasApp {
                     }
                 });
             });
+        self.panels
+            .layout
+            .panels
+            .push(("inspector", shown.response.rect));
     }
 
     /// A district's name in the window's language (the basemap knows both).

@@ -100,7 +100,7 @@ pub fn swatch(ui: &mut egui::Ui, s: &Swatch) {
 
 impl ClusterAtlasApp {
     pub(crate) fn left_panel(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::left("left")
+        let shown = egui::Panel::left("left")
             .resizable(true)
             .default_size(300.0)
             .size_range(240.0..=460.0)
@@ -171,6 +171,10 @@ impl ClusterAtlasApp {
                     self.weights_ui(ui);
                 });
             });
+        self.panels
+            .layout
+            .panels
+            .push(("left", shown.response.rect));
     }
 
     fn analysis_ui(&mut self, ui: &mut egui::Ui) {

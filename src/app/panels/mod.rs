@@ -43,9 +43,39 @@ pub struct FirmRows {
     pub scanned: usize,
 }
 
+/// Where the last frame put each part of the window (read by the layout tests).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayoutRecord {
+    /// The whole window.
+    pub screen: egui::Rect,
+    /// The panels in the order they were drawn (the map last): name and outer rect.
+    pub panels: Vec<(&'static str, egui::Rect)>,
+    /// Widths of the zones table's columns, the last frame it was shown.
+    pub zone_columns: Vec<f32>,
+}
+
+impl Default for LayoutRecord {
+    fn default() -> Self {
+        Self {
+            screen: egui::Rect::NOTHING,
+            panels: Vec::new(),
+            zone_columns: Vec::new(),
+        }
+    }
+}
+
+impl LayoutRecord {
+    /// The rect of the panel called `name`, if it was drawn.
+    pub fn panel(&self, name: &str) -> Option<egui::Rect> {
+        self.panels.iter().find(|p| p.0 == name).map(|p| p.1)
+    }
+}
+
 /// Runtime state of the panels (not persisted).
 #[derive(Default)]
 pub struct PanelState {
+    /// Where the last frame put the panels.
+    pub layout: LayoutRecord,
     pub zone_sort: ZoneSort,
     pub zone_sort_desc: bool,
     pub firm_search: String,

@@ -13,7 +13,7 @@ use crate::scene::short_zone_name;
 impl ClusterAtlasApp {
     pub(crate) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
         let max_h = (ui.available_height() * 0.7).max(200.0);
-        egui::Panel::bottom("tables")
+        let shown = egui::Panel::bottom("tables")
             .resizable(true)
             .default_size(330.0)
             .size_range(120.0..=max_h)
@@ -39,6 +39,10 @@ impl ClusterAtlasApp {
                     }
                 }
             });
+        self.panels
+            .layout
+            .panels
+            .push(("tables", shown.response.rect));
     }
 
     fn zones_table(&mut self, ui: &mut egui::Ui) {
@@ -52,6 +56,7 @@ impl ClusterAtlasApp {
             .map_or(3.0, |s| s.nearby_radius_m / 1000.0);
         let mut sort_click = None;
         let mut clicked_zone = None;
+        let mut widths = Vec::new();
         let selected = self.selection.zone;
         let header = self.zone_headers(lq_km);
         let hint = self.tr(
@@ -68,7 +73,7 @@ impl ClusterAtlasApp {
             .column(Column::initial(100.0))
             .column(Column::remainder())
             .header(20.0, |mut row| {
-                if let Some(s) = self.zone_header_row(&mut row, &header) {
+                if let Some(s) = self.zone_header_row(&mut row, &header, &mut widths) {
                     sort_click = Some(s);
                 }
             })
@@ -85,6 +90,7 @@ impl ClusterAtlasApp {
                     });
                 }
             });
+        self.panels.layout.zone_columns = widths;
         if let Some(s) = sort_click {
             if self.panels.zone_sort == s {
                 self.panels.zone_sort_desc = !self.panels.zone_sort_desc;
@@ -148,8 +154,13 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the zones table's header row: plain titles, then sort buttons for the statistics
-    /// columns (returns the sort that was clicked).
-    fn zone_header_row(&self, row: &mut TableRow, header: &[String]) -> Option<ZoneSort> {
+    /// columns (returns the sort that was clicked; `widths` gets the columns' widths).
+    fn zone_header_row(
+        &self,
+        row: &mut TableRow,
+        header: &[String],
+        widths: &mut Vec<f32>,
+    ) -> Option<ZoneSort> {
         let mut sort_click = None;
         for (k, h) in header.iter().enumerate() {
             let sort = [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq];
@@ -162,7 +173,7 @@ impl ClusterAtlasApp {
             } else {
                 ""
             };
-            row.col(|ui| {
+            let (cell, _) = row.col(|ui| {
                 if k >= 5 {
                     if ui
                         .button(format!("{h}{arrow}"))
@@ -176,6 +187,7 @@ impl ClusterAtlasApp {
                     ui.strong(h);
                 }
             });
+            widths.push(cell.width());
         }
         sort_click
     }

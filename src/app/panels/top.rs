@@ -7,7 +7,7 @@ use crate::scene::Lang;
 
 impl ClusterAtlasApp {
     pub(crate) fn top_bar(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::top("menu").show(ui, |ui| {
+        let shown = egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button(self.tr("文件", "File"), |ui| self.file_menu(ui));
                 ui.menu_button(self.tr("视图", "View"), |ui| self.view_menu(ui));
@@ -24,6 +24,10 @@ impl ClusterAtlasApp {
                 }
             });
         });
+        self.panels
+            .layout
+            .panels
+            .push(("menu", shown.response.rect));
     }
 
     /// Draws the File menu's entries: open, recent files, slots, save, export, reset, quit.
@@ -172,7 +176,7 @@ impl ClusterAtlasApp {
     }
 
     pub(crate) fn status_bar(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::bottom("status").show(ui, |ui| {
+        let shown = egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
                 match self.map.cursor {
                     Some(ll) => {
@@ -265,6 +269,10 @@ impl ClusterAtlasApp {
                 self.messages.remove(k);
             }
         });
+        self.panels
+            .layout
+            .panels
+            .push(("status", shown.response.rect));
     }
 
     /// Zoom and fit buttons over the map's top-left corner.
