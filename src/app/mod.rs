@@ -11,6 +11,7 @@ pub mod fonts;
 pub mod jobs;
 pub mod map_view;
 mod panels;
+pub mod reasons;
 mod session;
 pub mod settings_file;
 pub mod state;
@@ -36,6 +37,9 @@ pub struct Message {
     pub error: bool,
     pub text: String,
 }
+
+/// Size of small text (notes, load-report lines); egui's default is 9.
+pub const SMALL_TEXT_PT: f32 = 11.5;
 
 /// Seconds a notice (not an error) stays in the status bar.
 pub const NOTICE_SECONDS: f64 = 12.0;
@@ -269,6 +273,13 @@ impl ClusterAtlasApp {
             fonts::install(ctx);
             // A light theme matches the map and printed briefings.
             ctx.set_visuals(egui::Visuals::light());
+            // egui's small text (9 pt) is too small to read, above all in Chinese.
+            ctx.all_styles_mut(|style| {
+                style.text_styles.insert(
+                    egui::TextStyle::Small,
+                    egui::FontId::proportional(SMALL_TEXT_PT),
+                );
+            });
             self.fonts_installed = true;
         }
         let Some(job) = &self.job else {
@@ -327,10 +338,15 @@ impl ClusterAtlasApp {
 
     /// Shows a newly loaded dataset (the previous one kept for Undo) and analyses it.
     fn loaded(&mut self, data: Dataset, recent: state::RecentFile) {
-        let summary = if recent.zones {
-            data.zones_report.summary()
+        let report = if recent.zones {
+            &data.zones_report
         } else {
-            data.firms_report.summary()
+            &data.firms_report
+        };
+        let summary = if self.lang().chinese() {
+            reasons::summary_zh(report)
+        } else {
+            report.summary()
         };
         self.messages.push(Message {
             error: false,
@@ -570,13 +586,15 @@ impl ClusterAtlasApp {
         self.panels.layout.panels.clear();
         self.top_bar(ui);
         self.status_bar(ui);
+        // The tables span the whole width (their columns need it); the side panels sit between
+        // the menu and the tables.
+        self.bottom_panel(ui);
         if self.settings.left_panel {
             self.left_panel(ui);
         }
         if self.settings.right_panel {
             self.right_panel(ui);
         }
-        self.bottom_panel(ui);
         let map = egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {

@@ -12,7 +12,7 @@ use crate::model::limits;
 use crate::scene::{FirmColour, LayerStyle, MarkerShape, Swatch};
 
 fn layer_row(ui: &mut egui::Ui, style: &mut LayerStyle, label: &str) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut style.visible, label);
         ui.add_enabled(
             style.visible,
@@ -100,76 +100,81 @@ pub fn swatch(ui: &mut egui::Ui, s: &Swatch) {
 
 impl ClusterAtlasApp {
     pub(crate) fn left_panel(&mut self, ui: &mut egui::Ui) {
+        let (default, range) =
+            super::side_panel_widths(ui.max_rect().width(), 0.23, 180.0, 300.0, 460.0);
         let shown = egui::Panel::left("left")
             .resizable(true)
-            .default_size(300.0)
-            .size_range(240.0..=460.0)
+            .default_size(default)
+            .size_range(range)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.heading(self.tr("图层", "Layers"));
-                    let names = [
-                        self.tr("陆地", "Land"),
-                        self.tr("行政区", "Districts"),
-                        self.tr("集聚区", "Zones"),
-                        self.tr("企业", "Firms"),
-                        self.tr("集群凸包", "Cluster hulls"),
-                        self.tr("密度面", "Density surface"),
-                    ];
-                    let s = &mut self.settings.scene;
-                    layer_row(ui, &mut s.land, &names[0]);
-                    layer_row(ui, &mut s.districts, &names[1]);
-                    layer_row(ui, &mut s.zones, &names[2]);
-                    layer_row(ui, &mut s.firms, &names[3]);
-                    layer_row(ui, &mut s.clusters, &names[4]);
-                    layer_row(ui, &mut s.density, &names[5]);
-                    let (seg, clu, lab, dlab) = (
-                        self.tr("按领域着色", "Colour by segment"),
-                        self.tr("按集群着色", "Colour by cluster"),
-                        self.tr("标注", "Labels"),
-                        self.tr("行政区名称", "District names"),
-                    );
-                    let s = &mut self.settings.scene;
-                    ui.horizontal(|ui| {
-                        ui.radio_value(&mut s.firm_colour, FirmColour::Segment, seg);
-                        ui.radio_value(&mut s.firm_colour, FirmColour::Cluster, clu);
-                    });
-                    ui.horizontal(|ui| {
-                        ui.checkbox(&mut s.labels, lab);
-                        ui.checkbox(&mut s.district_labels, dlab);
-                    });
-                    ui.add(
-                        egui::Slider::new(
-                            &mut s.firm_radius_px,
-                            limits::FIRM_RADIUS_PX.range_f32(),
-                        )
-                        .text("px"),
-                    );
+                super::fill_side_panel(ui);
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| {
+                        ui.heading(self.tr("图层", "Layers"));
+                        let names = [
+                            self.tr("陆地", "Land"),
+                            self.tr("行政区", "Districts"),
+                            self.tr("集聚区", "Zones"),
+                            self.tr("企业", "Firms"),
+                            self.tr("集群凸包", "Cluster hulls"),
+                            self.tr("密度面", "Density surface"),
+                        ];
+                        let s = &mut self.settings.scene;
+                        layer_row(ui, &mut s.land, &names[0]);
+                        layer_row(ui, &mut s.districts, &names[1]);
+                        layer_row(ui, &mut s.zones, &names[2]);
+                        layer_row(ui, &mut s.firms, &names[3]);
+                        layer_row(ui, &mut s.clusters, &names[4]);
+                        layer_row(ui, &mut s.density, &names[5]);
+                        let (seg, clu, lab, dlab) = (
+                            self.tr("按领域着色", "Colour by segment"),
+                            self.tr("按集群着色", "Colour by cluster"),
+                            self.tr("标注", "Labels"),
+                            self.tr("行政区名称", "District names"),
+                        );
+                        let s = &mut self.settings.scene;
+                        ui.horizontal_wrapped(|ui| {
+                            ui.radio_value(&mut s.firm_colour, FirmColour::Segment, seg);
+                            ui.radio_value(&mut s.firm_colour, FirmColour::Cluster, clu);
+                        });
+                        ui.horizontal_wrapped(|ui| {
+                            ui.checkbox(&mut s.labels, lab);
+                            ui.checkbox(&mut s.district_labels, dlab);
+                        });
+                        ui.add(
+                            egui::Slider::new(
+                                &mut s.firm_radius_px,
+                                limits::FIRM_RADIUS_PX.range_f32(),
+                            )
+                            .text("px"),
+                        );
 
-                    ui.separator();
-                    ui.heading(self.tr("图例", "Legend"));
-                    if let Some(scene) = &self.scene {
-                        for section in &scene.legend {
-                            ui.strong(&section.title);
-                            for e in &section.entries {
-                                ui.horizontal(|ui| {
-                                    swatch(ui, &e.swatch);
-                                    ui.label(&e.label);
-                                    if let Swatch::Ramp { low, high, .. } = &e.swatch {
-                                        ui.small(format!("{low} – {high}"));
-                                    }
-                                });
+                        ui.separator();
+                        ui.heading(self.tr("图例", "Legend"));
+                        if let Some(scene) = &self.scene {
+                            for section in &scene.legend {
+                                ui.strong(&section.title);
+                                for e in &section.entries {
+                                    ui.horizontal_wrapped(|ui| {
+                                        swatch(ui, &e.swatch);
+                                        ui.label(&e.label);
+                                        if let Swatch::Ramp { low, high, .. } = &e.swatch {
+                                            ui.small(format!("{low} – {high}"));
+                                        }
+                                    });
+                                }
+                            }
+                            for n in &scene.notes {
+                                ui.small(n);
                             }
                         }
-                        for n in &scene.notes {
-                            ui.small(n);
-                        }
-                    }
 
-                    ui.separator();
-                    self.analysis_ui(ui);
-                    ui.separator();
-                    self.weights_ui(ui);
-                });
+                        ui.separator();
+                        self.analysis_ui(ui);
+                        ui.separator();
+                        self.weights_ui(ui);
+                    });
             });
         self.panels
             .layout
@@ -219,63 +224,61 @@ impl ClusterAtlasApp {
             self.tr("外包矩形", "Bounding box"),
             self.tr("凸包", "Convex hull"),
         );
-        egui::Grid::new("analysis-params")
-            .num_columns(2)
-            .show(ui, |ui| {
-                let l = ui.label(&eps_l);
-                let eps = egui::DragValue::new(&mut self.settings.eps_m)
-                    .range(limits::EPS_M.range())
-                    .speed(5.0)
-                    .suffix(" m");
-                ui.add(eps).labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label(&min_l);
-                ui.add(
-                    egui::DragValue::new(&mut self.settings.min_pts)
-                        .range(limits::MIN_PTS.range_usize()),
-                )
+        super::facts_grid(ui, "analysis-params").show(ui, |ui| {
+            let l = ui.label(&eps_l);
+            let eps = egui::DragValue::new(&mut self.settings.eps_m)
+                .range(limits::EPS_M.range())
+                .speed(5.0)
+                .suffix(" m");
+            ui.add(eps).labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label(&min_l);
+            ui.add(
+                egui::DragValue::new(&mut self.settings.min_pts)
+                    .range(limits::MIN_PTS.range_usize()),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label(&area_l);
+            let land_l = self.tr(
+                "深圳陆地（不含海域、香港）",
+                "Shenzhen land (no sea, no HK)",
+            );
+            let selected = match self.settings.study_area {
+                StudyAreaChoice::Bbox => bbox_l.clone(),
+                StudyAreaChoice::Hull => hull_l.clone(),
+                StudyAreaChoice::Land => land_l.clone(),
+            };
+            egui::ComboBox::from_id_salt("study-area")
+                .selected_text(selected)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(
+                        &mut self.settings.study_area,
+                        StudyAreaChoice::Bbox,
+                        bbox_l.clone(),
+                    );
+                    ui.selectable_value(
+                        &mut self.settings.study_area,
+                        StudyAreaChoice::Hull,
+                        hull_l.clone(),
+                    );
+                    ui.selectable_value(
+                        &mut self.settings.study_area,
+                        StudyAreaChoice::Land,
+                        land_l.clone(),
+                    );
+                })
+                .response
                 .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label(&area_l);
-                let land_l = self.tr(
-                    "深圳陆地（不含海域、香港）",
-                    "Shenzhen land (no sea, no HK)",
-                );
-                let selected = match self.settings.study_area {
-                    StudyAreaChoice::Bbox => bbox_l.clone(),
-                    StudyAreaChoice::Hull => hull_l.clone(),
-                    StudyAreaChoice::Land => land_l.clone(),
-                };
-                egui::ComboBox::from_id_salt("study-area")
-                    .selected_text(selected)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(
-                            &mut self.settings.study_area,
-                            StudyAreaChoice::Bbox,
-                            bbox_l.clone(),
-                        );
-                        ui.selectable_value(
-                            &mut self.settings.study_area,
-                            StudyAreaChoice::Hull,
-                            hull_l.clone(),
-                        );
-                        ui.selectable_value(
-                            &mut self.settings.study_area,
-                            StudyAreaChoice::Land,
-                            land_l.clone(),
-                        );
-                    })
-                    .response
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label(&bw_l);
-                let bw = egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
-                    .range(limits::BANDWIDTH_M.range())
-                    .speed(10.0)
-                    .suffix(" m");
-                ui.add(bw).labelled_by(l.id);
-                ui.end_row();
-            });
+            ui.end_row();
+            let l = ui.label(&bw_l);
+            let bw = egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
+                .range(limits::BANDWIDTH_M.range())
+                .speed(10.0)
+                .suffix(" m");
+            ui.add(bw).labelled_by(l.id);
+            ui.end_row();
+        });
     }
 
     /// Draws the last run's summary: clusters and noise, parameters, Clark–Evans, warnings.
@@ -391,8 +394,11 @@ impl ClusterAtlasApp {
         let norm = self.settings.weights.normalised().ok();
         for (k, c) in Criterion::ALL.iter().enumerate() {
             let mut v = self.settings.weights.get(*c);
-            ui.horizontal(|ui| {
-                ui.add(egui::Slider::new(&mut v, limits::WEIGHT.range()).text(c.label(zh)));
+            // Wrapped: in a narrow panel the name and share go under the slider.
+            ui.horizontal_wrapped(|ui| {
+                let slider = ui.add(egui::Slider::new(&mut v, limits::WEIGHT.range()));
+                let name = ui.label(c.label(zh));
+                slider.labelled_by(name.id);
                 if let Some(n) = norm {
                     ui.small(format!("{:.0}%", n[k] * 100.0));
                 }
@@ -408,7 +414,7 @@ impl ClusterAtlasApp {
                 ),
             );
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let l = ui.label(self.tr("范围半径（米）", "Radius (m)"));
             let r = egui::DragValue::new(&mut self.settings.advisor_radius_m)
                 .range(limits::RADIUS_M.range())

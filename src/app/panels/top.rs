@@ -177,7 +177,7 @@ impl ClusterAtlasApp {
 
     pub(crate) fn status_bar(&mut self, ui: &mut egui::Ui) {
         let shown = egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 match self.map.cursor {
                     Some(ll) => {
                         let g = crate::crs::wgs84_to_gcj02(ll);
@@ -225,7 +225,7 @@ impl ClusterAtlasApp {
                 }
             });
             if let Some((_, file)) = self.previous.clone() {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.label(format!(
                         "{} {file}",
                         self.tr(
@@ -249,7 +249,7 @@ impl ClusterAtlasApp {
             }
             let mut dismiss = None;
             for (k, m) in self.messages.iter().enumerate().rev().take(3) {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     let c = if m.error {
                         egui::Color32::from_rgb(0xc0, 0x20, 0x20)
                     } else {
