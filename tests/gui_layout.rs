@@ -374,3 +374,24 @@ fn chinese_mode_shows_the_load_report_in_chinese_and_small_text_is_readable() {
     let bad = misplaced(&h);
     assert!(bad.is_empty(), "the load report: {}", bad.join("\n"));
 }
+
+#[test]
+fn the_kdistance_plot_of_a_small_file() {
+    // 300 firms: the plot's y axis once showed only "0" and "m" (issue 12 item 10). The axis
+    // labels are painted, not widgets: look at the screenshot.
+    let f = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/formats/firms_wgs84.csv");
+    let mut h = harness(
+        ClusterAtlasApp::new(Some(settings(Lang::En)), Vec::new()),
+        [1366.0, 1400.0],
+    );
+    h.state_mut()
+        .push(Command::LoadFirms(f, Default::default()));
+    settle(&mut h);
+    settle(&mut h);
+    assert_eq!(h.state().data.firms.len(), 300);
+    assert!(h.state().n_clusters().is_some());
+    screenshot(&mut h, "kdistance_300_firms");
+    let bad = misplaced(&h);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

@@ -365,7 +365,7 @@ impl ClusterAtlasApp {
         let top = (eps.max(suggested) * 3.0).max(1.0);
         let pts: Vec<[f64; 2]> = pts.into_iter().map(|[x, y]| [x, y.min(top)]).collect();
         egui_plot::Plot::new("kdist")
-            .height(140.0)
+            .height(160.0)
             .allow_scroll(false)
             .allow_zoom(false)
             .allow_drag(false)
@@ -373,6 +373,11 @@ impl ClusterAtlasApp {
             .include_y(top)
             .x_axis_label(self.tr("企业（按距离降序）", "firms (sorted)"))
             .y_axis_label("m")
+            // Round values in metres, two to four steps over any range: egui_plot's own
+            // marks were too close together to be labelled in a plot this low.
+            .y_grid_spacer(|input| kdistance_marks(input.bounds))
+            .y_axis_formatter(|mark, _| metres_label(mark.value))
+            .y_axis_min_width(36.0)
             .show(ui, |plot| {
                 plot.line(egui_plot::Line::new("k-distance", pts));
                 plot.hline(egui_plot::HLine::new("eps", eps));
@@ -427,5 +432,73 @@ impl ClusterAtlasApp {
         {
             self.settings.weights = Default::default();
         }
+    }
+}
+
+/// Y-axis marks of the k-distance plot: multiples of a round step (1, 2 or 5 × 10ⁿ metres)
+/// giving two to five marks over the visible range `bounds`, whatever its size.
+pub(crate) fn kdistance_marks(bounds: (f64, f64)) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = bounds;
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return Vec::new();
+    }
+    let raw = span / 4.0;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last)
+        .map(|k| egui_plot::GridMark {
+            value: k as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// A y-axis value of the k-distance plot in metres: whole metres, or up to two decimals for
+/// tiny ranges.
+pub(crate) fn metres_label(value: f64) -> String {
+    // No "-0".
+    let value = value + 0.0;
+    if (value - value.round()).abs() < 1e-9 {
+        format!("{value:.0}")
+    } else {
+        let s = format!("{value:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kdistance_marks_label_any_range() {
+        for top in [
+            0.5, 3.0, 37.0, 250.0, 900.0, 1700.0, 3000.0, 12_345.0, 60_000.0,
+        ] {
+            let marks = kdistance_marks((-0.05 * top, 1.05 * top));
+            assert!(
+                (2..=6).contains(&marks.len()),
+                "{top}: {:?}",
+                marks.iter().map(|m| m.value).collect::<Vec<_>>()
+            );
+            assert!(marks.iter().any(|m| m.value == 0.0));
+            let labels: Vec<String> = marks.iter().map(|m| metres_label(m.value)).collect();
+            assert!(
+                labels.iter().all(|l| !l.is_empty() && l.len() <= 6),
+                "{labels:?}"
+            );
+        }
+        assert!(kdistance_marks((0.0, 0.0)).is_empty());
+        assert!(kdistance_marks((0.0, f64::NAN)).is_empty());
+        assert_eq!(metres_label(1500.0), "1500");
+        assert_eq!(metres_label(0.25), "0.25");
+        assert_eq!(metres_label(-0.0), "0");
     }
 }
