@@ -127,12 +127,20 @@ fn misplaced(h: &Harness<'static, ClusterAtlasApp>) -> Vec<String> {
     bad
 }
 
+/// The part of the bottom panel where table rows are fully visible: inside the screen, above
+/// the panel's bottom margin.
+fn visible_body(panel: egui::Rect, h: &Harness<'static, ClusterAtlasApp>) -> egui::Rect {
+    let mut r = panel.intersect(h.state().layout().screen);
+    r.max.y -= 8.0;
+    r
+}
+
 /// Rows of the zones table (their id links) wholly visible in the bottom panel.
 fn visible_zone_rows(h: &Harness<'static, ClusterAtlasApp>) -> usize {
     let Some(table) = h.state().layout().panel("tables") else {
         return 0;
     };
-    let table = table.intersect(h.state().layout().screen);
+    let table = visible_body(table, h);
     placed(h)
         .iter()
         .filter(|p| {
@@ -149,7 +157,7 @@ fn visible_firm_rows(h: &Harness<'static, ClusterAtlasApp>) -> usize {
     let Some(table) = h.state().layout().panel("tables") else {
         return 0;
     };
-    let table = table.intersect(h.state().layout().screen);
+    let table = visible_body(table, h);
     placed(h)
         .iter()
         .filter(|p| p.role == Role::Link && table.contains_rect(p.rect))
@@ -296,6 +304,45 @@ fn resizes_language_switches_and_a_restart_leave_the_layout_unchanged() {
 }
 
 #[test]
+fn a_layout_saved_in_a_large_window_restarts_cleanly_in_a_small_one() {
+    // Panel and column widths saved at 1920×1080 (eframe saves egui's memory) no longer fit
+    // 1024×700: they are clamped or reset, not kept broken.
+    let mut h = harness(
+        ClusterAtlasApp::new(Some(settings(Lang::En)), Vec::new()),
+        SIZES[2],
+    );
+    h.state_mut().push(Command::ZoomToZone(ZONE));
+    settle(&mut h);
+    check(&mut h, "1920×1080 before saving");
+    let stored = cluster_atlas::app::settings_file::to_stored(&h.state().settings);
+    let memory = h.ctx.memory(|m| ron::to_string(m).unwrap());
+    let app = ClusterAtlasApp::from_stored_settings(Some(&stored), Vec::new());
+    let mut h2 = Harness::builder()
+        .with_size(SIZES[0])
+        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
+    let restored: egui::Memory = ron::from_str(&memory).unwrap();
+    h2.ctx.memory_mut(|m| *m = restored);
+    settle(&mut h2);
+    h2.state_mut().push(Command::ZoomToZone(ZONE));
+    settle(&mut h2);
+    check(&mut h2, "1024×700 after a restart with a 1920×1080 layout");
+    // The same widths as a window that started small (the tables' height may differ: the
+    // saved one is kept when it fits).
+    let mut fresh = harness(
+        ClusterAtlasApp::new(Some(settings(Lang::En)), Vec::new()),
+        SIZES[0],
+    );
+    fresh.state_mut().push(Command::ZoomToZone(ZONE));
+    settle(&mut fresh);
+    let widths = |h: &Harness<'static, ClusterAtlasApp>| {
+        let (panels, columns) = shape(h.state().layout());
+        let x: Vec<_> = panels.iter().map(|(n, r)| (*n, r[0], r[2])).collect();
+        (x, columns)
+    };
+    assert_eq!(widths(&h2), widths(&fresh));
+}
+
+#[test]
 fn the_firms_table_keeps_its_rows_over_many_frames() {
     for size in SIZES {
         let mut h = harness(
@@ -322,6 +369,7 @@ fn the_firms_table_keeps_its_rows_over_many_frames() {
         );
         let bad = misplaced(&h);
         assert!(bad.is_empty(), "{size:?}: {}", bad.join("\n"));
+        screenshot(&mut h, &format!("{}x{}_en_firms_table", size[0], size[1]));
     }
 }
 

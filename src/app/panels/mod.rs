@@ -106,10 +106,11 @@ pub(crate) fn side_panel_widths(
 }
 
 /// Height limits of the bottom panel in a window area `height` points tall: tall enough for
-/// the tabs, the table header and five rows, at most 60% of the height.
+/// the tabs, the table header and five rows, at most 40% of the height (so a height saved in
+/// a taller window leaves the map over half of a small one).
 pub(crate) fn bottom_panel_heights(height: f32) -> (f32, std::ops::RangeInclusive<f32>) {
     let min = BOTTOM_PANEL_MIN;
-    let max = (height * 0.6).max(min);
+    let max = (height * 0.4).max(min);
     ((height * 0.32).clamp(min, 330.0).min(max), min..=max)
 }
 

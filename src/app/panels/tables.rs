@@ -280,12 +280,7 @@ impl ClusterAtlasApp {
         let data = self.data.clone();
         let results = self.results.clone();
         let zh = self.lang().chinese();
-        self.firm_filter_bar(ui, &data.firms, zh);
-        let key = (
-            self.panels.firm_search.trim().to_lowercase(),
-            self.panels.firm_segment.clone(),
-            data.generation,
-        );
+        let key = self.firm_filter_key(data.generation);
         // Filter incrementally (at most 250,000 rows a frame) so typing in the search box
         // never stalls the window, even with millions of firms.
         let mut state = match self.panels.firm_rows.take() {
@@ -304,19 +299,25 @@ impl ClusterAtlasApp {
             }
         }
         let rows = std::mem::take(&mut state.rows);
-        if state.scanned < n {
-            ui.label(format!(
-                "{} {:.0}%",
-                self.tr("筛选中", "Filtering"),
-                100.0 * state.scanned as f64 / n.max(1) as f64
-            ));
-        }
-        ui.label(format!(
+        // The count goes on the filter bar's line: the table keeps the height for its rows.
+        let mut count = format!(
             "{} / {} {}",
             rows.len(),
             data.firms.len(),
             self.tr("家企业", "firms")
-        ));
+        );
+        if state.scanned < n {
+            count.push_str(&format!(
+                " · {} {:.0}%",
+                self.tr("筛选中", "Filtering"),
+                100.0 * state.scanned as f64 / n.max(1) as f64
+            ));
+        }
+        self.firm_filter_bar(ui, &data.firms, zh, &count);
+        if self.firm_filter_key(data.generation) != key {
+            // Typed or chosen this frame: filter again next frame.
+            ui.ctx().request_repaint();
+        }
         let analysis = results.as_ref().map(|r| &r.analysis);
         let (clicked, widths) = self.firm_rows_table(ui, &data, analysis, &rows, zh);
         self.panels.layout.firm_columns = widths;
@@ -327,8 +328,17 @@ impl ClusterAtlasApp {
         }
     }
 
-    /// Draws the firms table's search box and segment filter.
-    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, firms: &Firms, zh: bool) {
+    /// The firms table's filter: search text, segment and data generation.
+    fn firm_filter_key(&self, generation: u64) -> super::FirmFilter {
+        (
+            self.panels.firm_search.trim().to_lowercase(),
+            self.panels.firm_segment.clone(),
+            generation,
+        )
+    }
+
+    /// Draws the firms table's search box and segment filter, then `count` (rows shown).
+    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, firms: &Firms, zh: bool, count: &str) {
         ui.horizontal(|ui| {
             ui.label(self.tr("搜索", "Search"));
             let hint = self.tr("名称或编号", "name or id");
@@ -356,6 +366,7 @@ impl ClusterAtlasApp {
                         );
                     }
                 });
+            ui.label(count);
         });
     }
 
