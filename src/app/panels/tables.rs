@@ -70,9 +70,9 @@ impl ClusterAtlasApp {
         let w = ui.available_width();
         let columns = [
             Column::exact(44.0),
-            Column::initial(w * 0.28).at_least(100.0),
+            Column::initial(w * 0.25).at_least(100.0),
             Column::initial(48.0).at_least(36.0),
-            Column::initial(w * 0.09).at_least(60.0),
+            Column::initial(w * 0.12).at_least(60.0),
             Column::initial(w * 0.1).at_least(60.0),
             Column::initial(w * 0.09).at_least(60.0),
             Column::initial(w * 0.08).at_least(60.0),
