@@ -6,11 +6,13 @@
 
 mod advice;
 mod bench;
+mod commands;
 mod export_dialog;
 pub mod fonts;
 pub mod jobs;
 pub mod map_view;
 mod panels;
+pub mod reasons;
 mod session;
 pub mod settings_file;
 pub mod state;
@@ -24,7 +26,7 @@ use crate::scene::{self, Lang, Scene, SceneSettings, Selection, Viewport};
 
 pub use export_dialog::{ExportDialog, ExtentChoice};
 pub use map_view::{MapView, Pick};
-pub use panels::{BottomTab, ImportDialog, SlotDialog};
+pub use panels::{BottomTab, ImportDialog, LayoutRecord, SlotDialog};
 pub use state::{Dataset, OpenFiles, RecentFile, Results, Settings};
 
 /// When the process started (set by `main`), to report the time to the first frame.
@@ -36,6 +38,9 @@ pub struct Message {
     pub error: bool,
     pub text: String,
 }
+
+/// Size of small text (notes, load-report lines); egui's default is 9.
+pub const SMALL_TEXT_PT: f32 = 11.5;
 
 /// Seconds a notice (not an error) stays in the status bar.
 pub const NOTICE_SECONDS: f64 = 12.0;
@@ -260,6 +265,11 @@ impl ClusterAtlasApp {
         self.results.as_ref().map(|r| r.analysis.clusters.len())
     }
 
+    /// Where the last frame put the panels, the map and the zones table's columns.
+    pub fn layout(&self) -> &LayoutRecord {
+        &self.panels.layout
+    }
+
     /// Queues a command (used by panels and by tests that drive the app without dialogs).
     pub fn push(&mut self, c: Command) {
         self.commands.push(c);
@@ -275,6 +285,13 @@ impl ClusterAtlasApp {
             fonts::install(ctx);
             // A light theme matches the map and printed briefings.
             ctx.set_visuals(egui::Visuals::light());
+            // egui's small text (9 pt) is too small to read, above all in Chinese.
+            ctx.all_styles_mut(|style| {
+                style.text_styles.insert(
+                    egui::TextStyle::Small,
+                    egui::FontId::proportional(SMALL_TEXT_PT),
+                );
+            });
             self.fonts_installed = true;
         }
         let Some(job) = &self.job else {
@@ -333,10 +350,15 @@ impl ClusterAtlasApp {
 
     /// Shows a newly loaded dataset (the previous one kept for Undo) and analyses it.
     fn loaded(&mut self, data: Dataset, recent: state::RecentFile, reopen: bool) {
-        let summary = if recent.zones {
-            data.zones_report.summary()
+        let report = if recent.zones {
+            &data.zones_report
         } else {
-            data.firms_report.summary()
+            &data.firms_report
+        };
+        let summary = if self.lang().chinese() {
+            reasons::summary_zh(report)
+        } else {
+            report.summary()
         };
         self.messages.push(Message {
             error: false,
@@ -385,125 +407,6 @@ impl ClusterAtlasApp {
             self.settings.scene.density_bandwidth_m,
             Arc::new(self.fit.clone()),
         ));
-    }
-
-    fn apply_commands(&mut self, ctx: &egui::Context) {
-        let mut deferred = Vec::new();
-        for c in std::mem::take(&mut self.commands) {
-            match c {
-                // Loads wait for the running job (e.g. zones then firms given at start).
-                c @ (Command::LoadFirms(..) | Command::LoadZones(..)) if self.job.is_some() => {
-                    deferred.push(c)
-                }
-                Command::RunAnalysis => self.start_analysis(ctx),
-                Command::LoadFirms(path, opts) => {
-                    self.job = Some(jobs::load_firms(ctx, self.data.clone(), path, opts))
-                }
-                Command::LoadZones(path, opts) => {
-                    self.job = Some(jobs::load_zones(ctx, self.data.clone(), path, opts))
-                }
-                Command::OpenImport(path) => {
-                    self.import = Some(ImportDialog::new(path, &self.settings))
-                }
-                Command::FitData => {
-                    if let Some(s) = &self.scene {
-                        let vp = self.viewport();
-                        self.settings.view = Some(Viewport::fit(
-                            s.data_bounds,
-                            vp.width_px,
-                            vp.height_px,
-                            0.06,
-                        ));
-                    }
-                }
-                Command::FitCity => {
-                    if let Some(b) = self.data.basemap.district_bounds() {
-                        let vp = self.viewport();
-                        self.settings.view =
-                            Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.03));
-                    }
-                }
-                Command::ZoomToZone(z) => {
-                    if let Some(shape) = self.data.index.shape_of(z) {
-                        let (lo, hi) = shape.plane_bounds();
-                        let pad = 2500.0;
-                        let b = (
-                            crate::model::Xy::new(lo.x - pad, lo.y - pad),
-                            crate::model::Xy::new(hi.x + pad, hi.y + pad),
-                        );
-                        let vp = self.viewport();
-                        self.settings.view =
-                            Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.05));
-                    }
-                    self.selection = Selection {
-                        zone: Some(z),
-                        firm: None,
-                    };
-                }
-                Command::ZoomToFirm(f) => {
-                    if let Some(p) = self.data.index.firm_xy.get(f) {
-                        let mut vp = self.viewport();
-                        vp.centre = *p;
-                        vp.m_per_px = vp.m_per_px.min(8.0);
-                        self.settings.view = Some(vp);
-                    }
-                    self.selection = Selection {
-                        zone: None,
-                        firm: Some(f),
-                    };
-                }
-                Command::Select(p) => {
-                    self.selection = match p {
-                        Pick::Firm(f) => Selection {
-                            zone: None,
-                            firm: Some(f),
-                        },
-                        Pick::Zone(z) => Selection {
-                            zone: Some(z),
-                            firm: None,
-                        },
-                        Pick::Nothing => Selection::default(),
-                    };
-                }
-                Command::SetLang(l) => self.settings.scene.lang = l,
-                Command::ApplyZones(zones, source) => {
-                    if self.job.is_some() {
-                        deferred.push(Command::ApplyZones(zones, source));
-                    } else {
-                        self.job = Some(jobs::with_zones(ctx, self.data.clone(), zones, source));
-                    }
-                }
-                Command::SaveZones(path) => self.save_zones(&path),
-                Command::UndoLoad => {
-                    if let Some((before, _)) = self.previous.take()
-                        && self.job.is_none()
-                    {
-                        self.settings.open = self.previous_open.take().unwrap_or_default();
-                        self.data = before;
-                        self.results = None;
-                        self.selection = Selection::default();
-                        self.advice = None;
-                        self.start_analysis(ctx);
-                    }
-                }
-                Command::ResetBundled => match Dataset::bundled() {
-                    Ok(mut d) => {
-                        self.settings.open = Default::default();
-                        d.generation = self.data.generation + 1;
-                        self.data = Arc::new(d);
-                        self.results = None;
-                        self.selection = Selection::default();
-                        self.advice = None;
-                        self.start_analysis(ctx);
-                    }
-                    Err(e) => self.messages.push(Message {
-                        error: true,
-                        text: e.to_string(),
-                    }),
-                },
-            }
-        }
-        self.commands.extend(deferred);
     }
 
     /// The current view (fitted to the city before the first frame knows its size).
@@ -576,16 +479,20 @@ impl ClusterAtlasApp {
         if let Some(p) = dropped.into_iter().next() {
             self.commands.push(Command::OpenImport(p));
         }
+        self.panels.layout.screen = ui.max_rect();
+        self.panels.layout.panels.clear();
         self.top_bar(ui);
         self.status_bar(ui);
+        // The tables span the whole width (their columns need it); the side panels sit between
+        // the menu and the tables.
+        self.bottom_panel(ui);
         if self.settings.left_panel {
             self.left_panel(ui);
         }
         if self.settings.right_panel {
             self.right_panel(ui);
         }
-        self.bottom_panel(ui);
-        egui::CentralPanel::default()
+        let map = egui::CentralPanel::default()
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let mut vp = self.viewport();
@@ -613,6 +520,7 @@ impl ClusterAtlasApp {
                 }
                 self.settings.view = Some(vp);
             });
+        self.panels.layout.panels.push(("map", map.response.rect));
         self.windows(&ctx);
         self.apply_commands(&ctx);
         self.refresh_scene();

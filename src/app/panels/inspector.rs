@@ -21,25 +21,34 @@ pub const CRITERION_COLOURS: [Color32; 5] = [
 
 impl ClusterAtlasApp {
     pub(crate) fn right_panel(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::right("inspector")
+        let (default, range) =
+            super::side_panel_widths(ui.max_rect().width(), 0.25, 200.0, 380.0, 560.0);
+        let shown = egui::Panel::right("inspector")
             .resizable(true)
-            .default_size(380.0)
-            .size_range(280.0..=560.0)
+            .default_size(default)
+            .size_range(range)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    if let Some(z) = self.selection.zone {
-                        self.zone_inspector(ui, z);
-                    } else if let Some(f) = self.selection.firm {
-                        self.firm_inspector(ui, f);
-                    } else {
-                        ui.heading(self.tr("详情", "Inspector"));
-                        ui.label(self.tr(
-                            "在地图或表格中点击一个集聚区或企业。",
-                            "Click a zone or a firm on the map or in a table.",
-                        ));
-                    }
-                });
+                super::fill_side_panel(ui);
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| {
+                        if let Some(z) = self.selection.zone {
+                            self.zone_inspector(ui, z);
+                        } else if let Some(f) = self.selection.firm {
+                            self.firm_inspector(ui, f);
+                        } else {
+                            ui.heading(self.tr("详情", "Inspector"));
+                            ui.label(self.tr(
+                                "在地图或表格中点击一个集聚区或企业。",
+                                "Click a zone or a firm on the map or in a table.",
+                            ));
+                        }
+                    });
             });
+        self.panels
+            .layout
+            .panels
+            .push(("inspector", shown.response.rect));
     }
 
     /// A district's name in the window's language (the basemap knows both).
@@ -121,8 +130,7 @@ impl ClusterAtlasApp {
 
     /// Draws the facts grid: segment, WGS-84 position and the file's other columns.
     fn firm_facts(&self, ui: &mut egui::Ui, firms: &Firms, f: usize, zh: bool) {
-        egui::Grid::new("firm-attrs")
-            .num_columns(2)
+        super::facts_grid(ui, "firm-attrs")
             .striped(true)
             .show(ui, |ui| {
                 ui.label(self.tr("领域", "Segment"));
@@ -213,7 +221,7 @@ impl ClusterAtlasApp {
         own_zone: Option<usize>,
         zh: bool,
     ) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.strong(format!("{}. {}", rz.rank, short_zone_name(zone, zh)));
             ui.label(format!("{:.1}", rz.score.total * 100.0));
             if rz.score.approximate {

@@ -12,7 +12,7 @@ use crate::model::limits;
 use crate::scene::{FirmColour, LayerStyle, MarkerShape, Swatch};
 
 fn layer_row(ui: &mut egui::Ui, style: &mut LayerStyle, label: &str) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut style.visible, label);
         ui.add_enabled(
             style.visible,
@@ -100,77 +100,86 @@ pub fn swatch(ui: &mut egui::Ui, s: &Swatch) {
 
 impl ClusterAtlasApp {
     pub(crate) fn left_panel(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::left("left")
+        let (default, range) =
+            super::side_panel_widths(ui.max_rect().width(), 0.23, 180.0, 300.0, 460.0);
+        let shown = egui::Panel::left("left")
             .resizable(true)
-            .default_size(300.0)
-            .size_range(240.0..=460.0)
+            .default_size(default)
+            .size_range(range)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.heading(self.tr("图层", "Layers"));
-                    let names = [
-                        self.tr("陆地", "Land"),
-                        self.tr("行政区", "Districts"),
-                        self.tr("集聚区", "Zones"),
-                        self.tr("企业", "Firms"),
-                        self.tr("集群凸包", "Cluster hulls"),
-                        self.tr("密度面", "Density surface"),
-                    ];
-                    let s = &mut self.settings.scene;
-                    layer_row(ui, &mut s.land, &names[0]);
-                    layer_row(ui, &mut s.districts, &names[1]);
-                    layer_row(ui, &mut s.zones, &names[2]);
-                    layer_row(ui, &mut s.firms, &names[3]);
-                    layer_row(ui, &mut s.clusters, &names[4]);
-                    layer_row(ui, &mut s.density, &names[5]);
-                    let (seg, clu, lab, dlab) = (
-                        self.tr("按领域着色", "Colour by segment"),
-                        self.tr("按集群着色", "Colour by cluster"),
-                        self.tr("标注", "Labels"),
-                        self.tr("行政区名称", "District names"),
-                    );
-                    let s = &mut self.settings.scene;
-                    ui.horizontal(|ui| {
-                        ui.radio_value(&mut s.firm_colour, FirmColour::Segment, seg);
-                        ui.radio_value(&mut s.firm_colour, FirmColour::Cluster, clu);
-                    });
-                    ui.horizontal(|ui| {
-                        ui.checkbox(&mut s.labels, lab);
-                        ui.checkbox(&mut s.district_labels, dlab);
-                    });
-                    ui.add(
-                        egui::Slider::new(
-                            &mut s.firm_radius_px,
-                            limits::FIRM_RADIUS_PX.range_f32(),
-                        )
-                        .text("px"),
-                    );
+                super::fill_side_panel(ui);
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| {
+                        ui.heading(self.tr("图层", "Layers"));
+                        let names = [
+                            self.tr("陆地", "Land"),
+                            self.tr("行政区", "Districts"),
+                            self.tr("集聚区", "Zones"),
+                            self.tr("企业", "Firms"),
+                            self.tr("集群凸包", "Cluster hulls"),
+                            self.tr("密度面", "Density surface"),
+                        ];
+                        let s = &mut self.settings.scene;
+                        layer_row(ui, &mut s.land, &names[0]);
+                        layer_row(ui, &mut s.districts, &names[1]);
+                        layer_row(ui, &mut s.zones, &names[2]);
+                        layer_row(ui, &mut s.firms, &names[3]);
+                        layer_row(ui, &mut s.clusters, &names[4]);
+                        layer_row(ui, &mut s.density, &names[5]);
+                        let (seg, clu, lab, dlab) = (
+                            self.tr("按领域着色", "Colour by segment"),
+                            self.tr("按集群着色", "Colour by cluster"),
+                            self.tr("标注", "Labels"),
+                            self.tr("行政区名称", "District names"),
+                        );
+                        let s = &mut self.settings.scene;
+                        ui.horizontal_wrapped(|ui| {
+                            ui.radio_value(&mut s.firm_colour, FirmColour::Segment, seg);
+                            ui.radio_value(&mut s.firm_colour, FirmColour::Cluster, clu);
+                        });
+                        ui.horizontal_wrapped(|ui| {
+                            ui.checkbox(&mut s.labels, lab);
+                            ui.checkbox(&mut s.district_labels, dlab);
+                        });
+                        ui.add(
+                            egui::Slider::new(
+                                &mut s.firm_radius_px,
+                                limits::FIRM_RADIUS_PX.range_f32(),
+                            )
+                            .text("px"),
+                        );
 
-                    ui.separator();
-                    ui.heading(self.tr("图例", "Legend"));
-                    if let Some(scene) = &self.scene {
-                        for section in &scene.legend {
-                            ui.strong(&section.title);
-                            for e in &section.entries {
-                                ui.horizontal(|ui| {
-                                    swatch(ui, &e.swatch);
-                                    ui.label(&e.label);
-                                    if let Swatch::Ramp { low, high, .. } = &e.swatch {
-                                        ui.small(format!("{low} – {high}"));
-                                    }
-                                });
+                        ui.separator();
+                        ui.heading(self.tr("图例", "Legend"));
+                        if let Some(scene) = &self.scene {
+                            for section in &scene.legend {
+                                ui.strong(&section.title);
+                                for e in &section.entries {
+                                    ui.horizontal_wrapped(|ui| {
+                                        swatch(ui, &e.swatch);
+                                        ui.label(&e.label);
+                                        if let Swatch::Ramp { low, high, .. } = &e.swatch {
+                                            ui.small(format!("{low} – {high}"));
+                                        }
+                                    });
+                                }
+                            }
+                            for n in &scene.notes {
+                                ui.small(n);
                             }
                         }
-                        for n in &scene.notes {
-                            ui.small(n);
-                        }
-                    }
 
-                    ui.separator();
-                    self.analysis_ui(ui);
-                    ui.separator();
-                    self.weights_ui(ui);
-                });
+                        ui.separator();
+                        self.analysis_ui(ui);
+                        ui.separator();
+                        self.weights_ui(ui);
+                    });
             });
+        self.panels
+            .layout
+            .panels
+            .push(("left", shown.response.rect));
     }
 
     fn analysis_ui(&mut self, ui: &mut egui::Ui) {
@@ -215,63 +224,61 @@ impl ClusterAtlasApp {
             self.tr("外包矩形", "Bounding box"),
             self.tr("凸包", "Convex hull"),
         );
-        egui::Grid::new("analysis-params")
-            .num_columns(2)
-            .show(ui, |ui| {
-                let l = ui.label(&eps_l);
-                let eps = egui::DragValue::new(&mut self.settings.eps_m)
-                    .range(limits::EPS_M.range())
-                    .speed(5.0)
-                    .suffix(" m");
-                ui.add(eps).labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label(&min_l);
-                ui.add(
-                    egui::DragValue::new(&mut self.settings.min_pts)
-                        .range(limits::MIN_PTS.range_usize()),
-                )
+        super::facts_grid(ui, "analysis-params").show(ui, |ui| {
+            let l = ui.label(&eps_l);
+            let eps = egui::DragValue::new(&mut self.settings.eps_m)
+                .range(limits::EPS_M.range())
+                .speed(5.0)
+                .suffix(" m");
+            ui.add(eps).labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label(&min_l);
+            ui.add(
+                egui::DragValue::new(&mut self.settings.min_pts)
+                    .range(limits::MIN_PTS.range_usize()),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label(&area_l);
+            let land_l = self.tr(
+                "深圳陆地（不含海域、香港）",
+                "Shenzhen land (no sea, no HK)",
+            );
+            let selected = match self.settings.study_area {
+                StudyAreaChoice::Bbox => bbox_l.clone(),
+                StudyAreaChoice::Hull => hull_l.clone(),
+                StudyAreaChoice::Land => land_l.clone(),
+            };
+            egui::ComboBox::from_id_salt("study-area")
+                .selected_text(selected)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(
+                        &mut self.settings.study_area,
+                        StudyAreaChoice::Bbox,
+                        bbox_l.clone(),
+                    );
+                    ui.selectable_value(
+                        &mut self.settings.study_area,
+                        StudyAreaChoice::Hull,
+                        hull_l.clone(),
+                    );
+                    ui.selectable_value(
+                        &mut self.settings.study_area,
+                        StudyAreaChoice::Land,
+                        land_l.clone(),
+                    );
+                })
+                .response
                 .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label(&area_l);
-                let land_l = self.tr(
-                    "深圳陆地（不含海域、香港）",
-                    "Shenzhen land (no sea, no HK)",
-                );
-                let selected = match self.settings.study_area {
-                    StudyAreaChoice::Bbox => bbox_l.clone(),
-                    StudyAreaChoice::Hull => hull_l.clone(),
-                    StudyAreaChoice::Land => land_l.clone(),
-                };
-                egui::ComboBox::from_id_salt("study-area")
-                    .selected_text(selected)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(
-                            &mut self.settings.study_area,
-                            StudyAreaChoice::Bbox,
-                            bbox_l.clone(),
-                        );
-                        ui.selectable_value(
-                            &mut self.settings.study_area,
-                            StudyAreaChoice::Hull,
-                            hull_l.clone(),
-                        );
-                        ui.selectable_value(
-                            &mut self.settings.study_area,
-                            StudyAreaChoice::Land,
-                            land_l.clone(),
-                        );
-                    })
-                    .response
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label(&bw_l);
-                let bw = egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
-                    .range(limits::BANDWIDTH_M.range())
-                    .speed(10.0)
-                    .suffix(" m");
-                ui.add(bw).labelled_by(l.id);
-                ui.end_row();
-            });
+            ui.end_row();
+            let l = ui.label(&bw_l);
+            let bw = egui::DragValue::new(&mut self.settings.scene.density_bandwidth_m)
+                .range(limits::BANDWIDTH_M.range())
+                .speed(10.0)
+                .suffix(" m");
+            ui.add(bw).labelled_by(l.id);
+            ui.end_row();
+        });
     }
 
     /// Draws the last run's summary: clusters and noise, parameters, Clark–Evans, warnings.
@@ -358,7 +365,7 @@ impl ClusterAtlasApp {
         let top = (eps.max(suggested) * 3.0).max(1.0);
         let pts: Vec<[f64; 2]> = pts.into_iter().map(|[x, y]| [x, y.min(top)]).collect();
         egui_plot::Plot::new("kdist")
-            .height(140.0)
+            .height(160.0)
             .allow_scroll(false)
             .allow_zoom(false)
             .allow_drag(false)
@@ -366,6 +373,11 @@ impl ClusterAtlasApp {
             .include_y(top)
             .x_axis_label(self.tr("企业（按距离降序）", "firms (sorted)"))
             .y_axis_label("m")
+            // Round values in metres, two to four steps over any range: egui_plot's own
+            // marks were too close together to be labelled in a plot this low.
+            .y_grid_spacer(|input| kdistance_marks(input.bounds))
+            .y_axis_formatter(|mark, _| metres_label(mark.value))
+            .y_axis_min_width(36.0)
             .show(ui, |plot| {
                 plot.line(egui_plot::Line::new("k-distance", pts));
                 plot.hline(egui_plot::HLine::new("eps", eps));
@@ -387,8 +399,11 @@ impl ClusterAtlasApp {
         let norm = self.settings.weights.normalised().ok();
         for (k, c) in Criterion::ALL.iter().enumerate() {
             let mut v = self.settings.weights.get(*c);
-            ui.horizontal(|ui| {
-                ui.add(egui::Slider::new(&mut v, limits::WEIGHT.range()).text(c.label(zh)));
+            // Wrapped: in a narrow panel the name and share go under the slider.
+            ui.horizontal_wrapped(|ui| {
+                let slider = ui.add(egui::Slider::new(&mut v, limits::WEIGHT.range()));
+                let name = ui.label(c.label(zh));
+                slider.labelled_by(name.id);
                 if let Some(n) = norm {
                     ui.small(format!("{:.0}%", n[k] * 100.0));
                 }
@@ -404,7 +419,7 @@ impl ClusterAtlasApp {
                 ),
             );
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let l = ui.label(self.tr("范围半径（米）", "Radius (m)"));
             let r = egui::DragValue::new(&mut self.settings.advisor_radius_m)
                 .range(limits::RADIUS_M.range())
@@ -417,5 +432,73 @@ impl ClusterAtlasApp {
         {
             self.settings.weights = Default::default();
         }
+    }
+}
+
+/// Y-axis marks of the k-distance plot: multiples of a round step (1, 2 or 5 × 10ⁿ metres)
+/// giving two to five marks over the visible range `bounds`, whatever its size.
+pub(crate) fn kdistance_marks(bounds: (f64, f64)) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = bounds;
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return Vec::new();
+    }
+    let raw = span / 4.0;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last)
+        .map(|k| egui_plot::GridMark {
+            value: k as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// A y-axis value of the k-distance plot in metres: whole metres, or up to two decimals for
+/// tiny ranges.
+pub(crate) fn metres_label(value: f64) -> String {
+    // No "-0".
+    let value = value + 0.0;
+    if (value - value.round()).abs() < 1e-9 {
+        format!("{value:.0}")
+    } else {
+        let s = format!("{value:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kdistance_marks_label_any_range() {
+        for top in [
+            0.5, 3.0, 37.0, 250.0, 900.0, 1700.0, 3000.0, 12_345.0, 60_000.0,
+        ] {
+            let marks = kdistance_marks((-0.05 * top, 1.05 * top));
+            assert!(
+                (2..=6).contains(&marks.len()),
+                "{top}: {:?}",
+                marks.iter().map(|m| m.value).collect::<Vec<_>>()
+            );
+            assert!(marks.iter().any(|m| m.value == 0.0));
+            let labels: Vec<String> = marks.iter().map(|m| metres_label(m.value)).collect();
+            assert!(
+                labels.iter().all(|l| !l.is_empty() && l.len() <= 6),
+                "{labels:?}"
+            );
+        }
+        assert!(kdistance_marks((0.0, 0.0)).is_empty());
+        assert!(kdistance_marks((0.0, f64::NAN)).is_empty());
+        assert_eq!(metres_label(1500.0), "1500");
+        assert_eq!(metres_label(0.25), "0.25");
+        assert_eq!(metres_label(-0.0), "0");
     }
 }

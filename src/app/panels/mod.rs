@@ -43,9 +43,42 @@ pub struct FirmRows {
     pub scanned: usize,
 }
 
+/// Where the last frame put each part of the window (read by the layout tests).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayoutRecord {
+    /// The whole window.
+    pub screen: egui::Rect,
+    /// The panels in the order they were drawn (the map last): name and outer rect.
+    pub panels: Vec<(&'static str, egui::Rect)>,
+    /// Widths of the zones table's columns, the last frame it was shown.
+    pub zone_columns: Vec<f32>,
+    /// Widths of the firms table's columns, the last frame it was shown.
+    pub firm_columns: Vec<f32>,
+}
+
+impl Default for LayoutRecord {
+    fn default() -> Self {
+        Self {
+            screen: egui::Rect::NOTHING,
+            panels: Vec::new(),
+            zone_columns: Vec::new(),
+            firm_columns: Vec::new(),
+        }
+    }
+}
+
+impl LayoutRecord {
+    /// The rect of the panel called `name`, if it was drawn.
+    pub fn panel(&self, name: &str) -> Option<egui::Rect> {
+        self.panels.iter().find(|p| p.0 == name).map(|p| p.1)
+    }
+}
+
 /// Runtime state of the panels (not persisted).
 #[derive(Default)]
 pub struct PanelState {
+    /// Where the last frame put the panels.
+    pub layout: LayoutRecord,
     pub zone_sort: ZoneSort,
     pub zone_sort_desc: bool,
     pub firm_search: String,
@@ -55,4 +88,49 @@ pub struct PanelState {
     /// Which advisor target the checklist is for, and its ticks.
     pub checklist_zone: Option<String>,
     pub checklist: [bool; 9],
+}
+
+/// Width limits of a side panel in a window `width` points wide: at most `share` of it (so
+/// the map keeps most of the window), at least `min`, starting at `default`. egui clamps a
+/// saved width into this range when the window starts, so a width saved in a wider window
+/// (or by an older version) cannot squeeze the map.
+pub(crate) fn side_panel_widths(
+    width: f32,
+    share: f32,
+    min: f32,
+    default: f32,
+    cap: f32,
+) -> (f32, std::ops::RangeInclusive<f32>) {
+    let max = (width * share).min(cap).max(min);
+    (default.clamp(min, max), min..=max)
+}
+
+/// Height limits of the bottom panel in a window area `height` points tall: tall enough for
+/// the tabs, the table header and five rows, at most 40% of the height (so a height saved in
+/// a taller window leaves the map over half of a small one).
+pub(crate) fn bottom_panel_heights(height: f32) -> (f32, std::ops::RangeInclusive<f32>) {
+    let min = BOTTOM_PANEL_MIN;
+    let max = (height * 0.4).max(min);
+    ((height * 0.32).clamp(min, 330.0).min(max), min..=max)
+}
+
+/// The bottom panel's smallest height: tabs, the firms table's filter bar, a table header
+/// and five rows, with margins.
+const BOTTOM_PANEL_MIN: f32 = 210.0;
+
+/// Prepares a side panel's content: text wraps at the panel's edge instead of pushing the
+/// panel wider (grids get a column limit so their first column wraps too), and the content
+/// fills the panel's width, so the panel keeps the width it was given (egui sizes a panel by
+/// its content, which made panels grow with English text and shrink with short pages).
+pub(crate) fn fill_side_panel(ui: &mut egui::Ui) {
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+    ui.set_min_width(ui.available_width());
+}
+
+/// A two-column grid whose columns take at most 60% of the panel each, so long labels wrap
+/// and the values keep room.
+pub(crate) fn facts_grid(ui: &egui::Ui, id: &str) -> egui::Grid {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .max_col_width((ui.available_width() * 0.6).max(60.0))
 }

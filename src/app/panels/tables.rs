@@ -6,18 +6,22 @@ use egui_extras::{Column, TableBuilder, TableRow};
 use super::{BottomTab, FirmRows, ZoneSort};
 use crate::analysis::{Analysis, ZoneStats};
 use crate::app::map_view::fmt_distance;
+use crate::app::reasons::report_text;
 use crate::app::{ClusterAtlasApp, Command, Dataset, Pick};
 use crate::model::{Batch, Firms, Zone};
 use crate::scene::short_zone_name;
 
 impl ClusterAtlasApp {
     pub(crate) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
-        let max_h = (ui.available_height() * 0.7).max(200.0);
-        egui::Panel::bottom("tables")
+        let (default, range) = super::bottom_panel_heights(ui.available_height());
+        let shown = egui::Panel::bottom("tables")
             .resizable(true)
-            .default_size(330.0)
-            .size_range(120.0..=max_h)
+            .default_size(default)
+            .size_range(range)
             .show(ui, |ui| {
+                // Fill the panel's height whatever the tab shows: a panel sized by its
+                // content shrinks (or grows) a little every frame.
+                ui.set_min_height(ui.max_rect().height());
                 ui.horizontal(|ui| {
                     let tabs = [
                         (BottomTab::Zones, self.tr("集聚区表", "Zones table")),
@@ -39,6 +43,10 @@ impl ClusterAtlasApp {
                     }
                 }
             });
+        self.panels
+            .layout
+            .panels
+            .push(("tables", shown.response.rect));
     }
 
     fn zones_table(&mut self, ui: &mut egui::Ui) {
@@ -52,23 +60,28 @@ impl ClusterAtlasApp {
             .map_or(3.0, |s| s.nearby_radius_m / 1000.0);
         let mut sort_click = None;
         let mut clicked_zone = None;
+        let mut widths = Vec::new();
         let selected = self.selection.zone;
         let header = self.zone_headers(lq_km);
         let hint = self.tr(
             "尚未识别：无边界，请载入官方集聚区文件",
             "Not identified: no boundary yet; load the official zone file",
         );
-        panel_table(ui, "zones-table")
-            .column(Column::exact(44.0))
-            .column(Column::initial(260.0).at_least(120.0))
-            .column(Column::initial(70.0))
-            .column(Column::initial(70.0))
-            .column(Column::initial(130.0))
-            .column(Column::initial(120.0))
-            .column(Column::initial(100.0))
-            .column(Column::remainder())
+        let w = ui.available_width();
+        let columns = [
+            Column::exact(44.0),
+            Column::initial(w * 0.25).at_least(100.0),
+            Column::initial(48.0).at_least(36.0),
+            Column::initial(w * 0.12).at_least(60.0),
+            Column::initial(w * 0.1).at_least(60.0),
+            Column::initial(w * 0.09).at_least(60.0),
+            Column::initial(w * 0.08).at_least(60.0),
+            Column::remainder().at_least(80.0),
+        ];
+        let last = self.panels.layout.zone_columns.clone();
+        panel_table(ui, "zones-table", &columns, &last)
             .header(20.0, |mut row| {
-                if let Some(s) = self.zone_header_row(&mut row, &header) {
+                if let Some(s) = self.zone_header_row(&mut row, &header, &mut widths) {
                     sort_click = Some(s);
                 }
             })
@@ -85,6 +98,7 @@ impl ClusterAtlasApp {
                     });
                 }
             });
+        self.panels.layout.zone_columns = widths;
         if let Some(s) = sort_click {
             if self.panels.zone_sort == s {
                 self.panels.zone_sort_desc = !self.panels.zone_sort_desc;
@@ -148,8 +162,13 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the zones table's header row: plain titles, then sort buttons for the statistics
-    /// columns (returns the sort that was clicked).
-    fn zone_header_row(&self, row: &mut TableRow, header: &[String]) -> Option<ZoneSort> {
+    /// columns (returns the sort that was clicked; `widths` gets the columns' widths).
+    fn zone_header_row(
+        &self,
+        row: &mut TableRow,
+        header: &[String],
+        widths: &mut Vec<f32>,
+    ) -> Option<ZoneSort> {
         let mut sort_click = None;
         for (k, h) in header.iter().enumerate() {
             let sort = [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq];
@@ -162,7 +181,7 @@ impl ClusterAtlasApp {
             } else {
                 ""
             };
-            row.col(|ui| {
+            let (_, cell) = row.col(|ui| {
                 if k >= 5 {
                     if ui
                         .button(format!("{h}{arrow}"))
@@ -176,6 +195,7 @@ impl ClusterAtlasApp {
                     ui.strong(h);
                 }
             });
+            widths.push(cell.rect.width());
         }
         sort_click
     }
@@ -260,12 +280,7 @@ impl ClusterAtlasApp {
         let data = self.data.clone();
         let results = self.results.clone();
         let zh = self.lang().chinese();
-        self.firm_filter_bar(ui, &data.firms, zh);
-        let key = (
-            self.panels.firm_search.trim().to_lowercase(),
-            self.panels.firm_segment.clone(),
-            data.generation,
-        );
+        let key = self.firm_filter_key(data.generation);
         // Filter incrementally (at most 250,000 rows a frame) so typing in the search box
         // never stalls the window, even with millions of firms.
         let mut state = match self.panels.firm_rows.take() {
@@ -284,21 +299,28 @@ impl ClusterAtlasApp {
             }
         }
         let rows = std::mem::take(&mut state.rows);
-        if state.scanned < n {
-            ui.label(format!(
-                "{} {:.0}%",
-                self.tr("筛选中", "Filtering"),
-                100.0 * state.scanned as f64 / n.max(1) as f64
-            ));
-        }
-        ui.label(format!(
+        // The count goes on the filter bar's line: the table keeps the height for its rows.
+        let mut count = format!(
             "{} / {} {}",
             rows.len(),
             data.firms.len(),
             self.tr("家企业", "firms")
-        ));
+        );
+        if state.scanned < n {
+            count.push_str(&format!(
+                " · {} {:.0}%",
+                self.tr("筛选中", "Filtering"),
+                100.0 * state.scanned as f64 / n.max(1) as f64
+            ));
+        }
+        self.firm_filter_bar(ui, &data.firms, zh, &count);
+        if self.firm_filter_key(data.generation) != key {
+            // Typed or chosen this frame: filter again next frame.
+            ui.ctx().request_repaint();
+        }
         let analysis = results.as_ref().map(|r| &r.analysis);
-        let clicked = self.firm_rows_table(ui, &data, analysis, &rows, zh);
+        let (clicked, widths) = self.firm_rows_table(ui, &data, analysis, &rows, zh);
+        self.panels.layout.firm_columns = widths;
         state.rows = rows;
         self.panels.firm_rows = Some(state);
         if let Some(f) = clicked {
@@ -306,8 +328,17 @@ impl ClusterAtlasApp {
         }
     }
 
-    /// Draws the firms table's search box and segment filter.
-    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, firms: &Firms, zh: bool) {
+    /// The firms table's filter: search text, segment and data generation.
+    fn firm_filter_key(&self, generation: u64) -> super::FirmFilter {
+        (
+            self.panels.firm_search.trim().to_lowercase(),
+            self.panels.firm_segment.clone(),
+            generation,
+        )
+    }
+
+    /// Draws the firms table's search box and segment filter, then `count` (rows shown).
+    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, firms: &Firms, zh: bool, count: &str) {
         ui.horizontal(|ui| {
             ui.label(self.tr("搜索", "Search"));
             let hint = self.tr("名称或编号", "name or id");
@@ -335,6 +366,7 @@ impl ClusterAtlasApp {
                         );
                     }
                 });
+            ui.label(count);
         });
     }
 
@@ -346,9 +378,10 @@ impl ClusterAtlasApp {
         analysis: Option<&Analysis>,
         rows: &[u32],
         zh: bool,
-    ) -> Option<usize> {
+    ) -> (Option<usize>, Vec<f32>) {
         let selected = self.selection.firm;
         let mut clicked = None;
+        let mut widths = Vec::new();
         let header = [
             self.tr("编号", "Id"),
             self.tr("名称", "Name"),
@@ -358,31 +391,40 @@ impl ClusterAtlasApp {
             self.tr("距离", "Distance"),
             self.tr("集群", "Cluster"),
         ];
-        panel_table(ui, "firms-table")
-            .column(Column::initial(70.0))
-            .column(Column::initial(180.0))
-            .column(Column::initial(120.0))
-            .column(Column::initial(70.0))
-            .column(Column::initial(90.0))
-            .column(Column::initial(80.0))
-            .column(Column::remainder())
-            .header(20.0, |mut row| {
-                for h in &header {
-                    row.col(|ui| {
-                        ui.strong(h);
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(18.0, rows.len(), |mut row| {
-                    let f = rows[row.index()] as usize;
-                    row.set_selected(selected == Some(f));
-                    if self.firm_row(&mut row, data, analysis, f, zh) {
-                        clicked = Some(f);
-                    }
+        let w = ui.available_width();
+        let columns = [
+            Column::initial(70.0).at_least(50.0),
+            Column::initial(w * 0.24).at_least(100.0),
+            Column::initial(w * 0.14).at_least(70.0),
+            Column::initial(64.0).at_least(40.0),
+            Column::initial(w * 0.1).at_least(60.0),
+            Column::initial(80.0).at_least(55.0),
+            Column::remainder().at_least(50.0),
+        ];
+        panel_table(
+            ui,
+            "firms-table",
+            &columns,
+            &self.panels.layout.firm_columns,
+        )
+        .header(20.0, |mut row| {
+            for h in &header {
+                let (cell, _) = row.col(|ui| {
+                    ui.strong(h);
                 });
+                widths.push(cell.width());
+            }
+        })
+        .body(|body| {
+            body.rows(18.0, rows.len(), |mut row| {
+                let f = rows[row.index()] as usize;
+                row.set_selected(selected == Some(f));
+                if self.firm_row(&mut row, data, analysis, f, zh) {
+                    clicked = Some(f);
+                }
             });
-        clicked
+        });
+        (clicked, widths)
     }
 
     /// Draws one firm's row of the firms table (returns whether its id or the row was clicked).
@@ -464,24 +506,29 @@ impl ClusterAtlasApp {
                 for (role, col) in &r.columns {
                     info.push(format!("{role} = {col}"));
                 }
-                let summary = if self.lang().chinese() {
-                    report_summary_zh(r)
+                let zh = self.lang().chinese();
+                let summary = if zh {
+                    crate::app::reasons::summary_zh(r)
                 } else {
                     r.summary()
                 };
                 ui.label(format!("{summary} · {}", info.join(" · ")));
                 for w in &r.warnings {
-                    ui.colored_label(egui::Color32::from_rgb(0xb0, 0x50, 0x00), w);
+                    ui.colored_label(
+                        egui::Color32::from_rgb(0xb0, 0x50, 0x00),
+                        report_text(w, zh),
+                    );
                 }
                 for s in r.skipped.iter().take(200) {
+                    let reason = report_text(&s.reason, zh);
                     match (s.line, s.feature) {
                         (Some(l), _) => {
-                            ui.small(format!("{} {l}: {}", self.tr("行", "line"), s.reason))
+                            ui.small(format!("{} {l}: {reason}", self.tr("行", "line")))
                         }
                         (_, Some(f)) => {
-                            ui.small(format!("{} {f}: {}", self.tr("要素", "feature"), s.reason))
+                            ui.small(format!("{} {f}: {reason}", self.tr("要素", "feature")))
                         }
-                        _ => ui.small(&s.reason),
+                        _ => ui.small(reason),
                     };
                 }
                 if r.skipped_count > r.skipped.len().min(200) {
@@ -502,57 +549,50 @@ impl ClusterAtlasApp {
     }
 }
 
-/// The load report's one-line summary in Chinese (the reasons themselves stay in English,
-/// as the command line prints them).
-fn report_summary_zh(r: &crate::data::LoadReport) -> String {
-    fn kind(k: &str) -> &str {
-        match k {
-            "missing" => "缺坐标",
-            "unparsable" => "非数字",
-            "not_finite" => "非有限数",
-            "out_of_range" => "超出经纬度范围",
-            "projected" => "疑似投影坐标",
-            "swapped" => "经纬度颠倒",
-            "null_island" => "(0,0) 占位",
-            "stray" => "远离其他企业",
-            "unclosed_quote" => "引号未闭合",
-            "unreadable" => "无法读取",
-            "no_geometry" => "无几何",
-            "bad_geometry" | "bad_feature" => "几何无效",
-            "wrong_geometry_type" => "几何类型不符",
-            other => other,
-        }
-    }
-    let mut s = format!("载入 {} / {}", r.loaded, r.read);
-    if r.skipped_count > 0 {
-        let kinds: Vec<String> = r
-            .skipped_by_kind
-            .iter()
-            .map(|(k, v)| format!("{} {v}", kind(k)))
-            .collect();
-        s.push_str(&format!(
-            "；跳过 {}（{}）",
-            r.skipped_count,
-            kinds.join("，")
-        ));
-    }
-    s
-}
-
-/// A bottom-panel table that fills the panel, with the settings both tables share.
-fn panel_table<'a>(ui: &'a mut egui::Ui, id_salt: &str) -> TableBuilder<'a> {
+/// A bottom-panel table that fills the panel, with the settings both tables share: columns
+/// that clip and text that elides (a long name or a long header never widens a column or
+/// wraps into a tall row), and widths the user may drag. Widths that no longer fit (the
+/// window narrowed, or saved by an older version) are reset to the columns' initial widths,
+/// which are fractions of the table's width.
+fn panel_table<'a>(
+    ui: &'a mut egui::Ui,
+    id_salt: &str,
+    columns: &[Column],
+    last_widths: &[f32],
+) -> TableBuilder<'a> {
     // Fill the panel exactly: a table sized by its rows would resize the panel (and the
     // map) whenever the row count or the tab changes.
     // (Header row and spacing need ~30 px; leaving more is harmless, leaving less lets
     // the panel creep taller frame after frame.)
     let body_h = (ui.available_height() - 36.0).max(40.0);
-    TableBuilder::new(ui)
+    let available = ui.available_width();
+    let spacing = ui.spacing().item_spacing.x;
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    let mut table = TableBuilder::new(ui)
         .id_salt(id_salt)
         .auto_shrink(false)
         .min_scrolled_height(0.0)
         .max_scroll_height(body_h)
         .striped(true)
-        .resizable(true)
+        .resizable(true);
+    for c in columns {
+        table = table.column(c.clip(true));
+    }
+    if widths_out_of_range(last_widths, columns.len(), available, spacing) {
+        table.reset();
+    }
+    table
+}
+
+/// Whether column widths drawn last frame no longer fit a table `available` points wide, or
+/// are not those of its `n` columns (a broken width saved by an older version shows as a
+/// squeezed last column).
+fn widths_out_of_range(widths: &[f32], n: usize, available: f32, spacing: f32) -> bool {
+    if widths.len() != n {
+        return false;
+    }
+    let total: f32 = widths.iter().sum::<f32>() + spacing * n.saturating_sub(1) as f32;
+    total > available + 1.0 || widths.last().is_some_and(|w| *w < 40.0)
 }
 
 /// The segment with the highest location quotient near zone `zi`, with that quotient.

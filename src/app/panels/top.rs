@@ -7,7 +7,7 @@ use crate::scene::Lang;
 
 impl ClusterAtlasApp {
     pub(crate) fn top_bar(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::top("menu").show(ui, |ui| {
+        let shown = egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button(self.tr("文件", "File"), |ui| self.file_menu(ui));
                 ui.menu_button(self.tr("视图", "View"), |ui| self.view_menu(ui));
@@ -24,6 +24,10 @@ impl ClusterAtlasApp {
                 }
             });
         });
+        self.panels
+            .layout
+            .panels
+            .push(("menu", shown.response.rect));
     }
 
     /// Draws the File menu's entries: open, recent files, slots, save, export, reset, quit.
@@ -172,8 +176,8 @@ impl ClusterAtlasApp {
     }
 
     pub(crate) fn status_bar(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| {
+        let shown = egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
                 match self.map.cursor {
                     Some(ll) => {
                         let g = crate::crs::wgs84_to_gcj02(ll);
@@ -221,7 +225,7 @@ impl ClusterAtlasApp {
                 }
             });
             if let Some((_, file)) = self.previous.clone() {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.label(format!(
                         "{} {file}",
                         self.tr(
@@ -245,7 +249,7 @@ impl ClusterAtlasApp {
             }
             let mut dismiss = None;
             for (k, m) in self.messages.iter().enumerate().rev().take(3) {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     let c = if m.error {
                         egui::Color32::from_rgb(0xc0, 0x20, 0x20)
                     } else {
@@ -265,6 +269,10 @@ impl ClusterAtlasApp {
                 self.messages.remove(k);
             }
         });
+        self.panels
+            .layout
+            .panels
+            .push(("status", shown.response.rect));
     }
 
     /// Zoom and fit buttons over the map's top-left corner.

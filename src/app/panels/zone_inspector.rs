@@ -55,8 +55,7 @@ impl ClusterAtlasApp {
 
     /// Draws the facts grid: id, batch, status, district, focus, planned area, geometry.
     fn zone_facts(&self, ui: &mut egui::Ui, zone: &Zone, zh: bool) {
-        egui::Grid::new("zone-facts")
-            .num_columns(2)
+        super::facts_grid(ui, "zone-facts")
             .striped(true)
             .show(ui, |ui| {
                 ui.label(self.tr("编号", "Id"));
@@ -166,8 +165,7 @@ impl ClusterAtlasApp {
 
     /// Draws the stats grid: firms inside and nearby, area, density, share, Clark–Evans.
     fn zone_stats_grid(&self, ui: &mut egui::Ui, st: &ZoneStats) {
-        egui::Grid::new("zone-stats")
-            .num_columns(2)
+        super::facts_grid(ui, "zone-stats")
             .striped(true)
             .show(ui, |ui| {
                 if let Some(n) = st.firms_inside {
@@ -248,6 +246,7 @@ impl ClusterAtlasApp {
             ));
             egui::Grid::new("zone-lq")
                 .num_columns(3)
+                .max_col_width((ui.available_width() * 0.5).max(60.0))
                 .striped(true)
                 .show(ui, |ui| {
                     for (seg, lq) in &st.location_quotients {

@@ -1,0 +1,127 @@
+//! Applying the commands panels push during a frame (loads, selection, zoom, language,
+//! zones, undo), after the frame has been drawn.
+
+use std::sync::Arc;
+
+use super::*;
+
+impl ClusterAtlasApp {
+    pub(super) fn apply_commands(&mut self, ctx: &egui::Context) {
+        let mut deferred = Vec::new();
+        for c in std::mem::take(&mut self.commands) {
+            match c {
+                // Loads wait for the running job (e.g. zones then firms given at start).
+                c @ (Command::LoadFirms(..) | Command::LoadZones(..)) if self.job.is_some() => {
+                    deferred.push(c)
+                }
+                Command::RunAnalysis => self.start_analysis(ctx),
+                Command::LoadFirms(path, opts) => {
+                    self.job = Some(jobs::load_firms(ctx, self.data.clone(), path, opts))
+                }
+                Command::LoadZones(path, opts) => {
+                    self.job = Some(jobs::load_zones(ctx, self.data.clone(), path, opts))
+                }
+                Command::OpenImport(path) => {
+                    self.import = Some(ImportDialog::new(path, &self.settings))
+                }
+                Command::FitData => {
+                    if let Some(s) = &self.scene {
+                        let vp = self.viewport();
+                        self.settings.view = Some(Viewport::fit(
+                            s.data_bounds,
+                            vp.width_px,
+                            vp.height_px,
+                            0.06,
+                        ));
+                    }
+                }
+                Command::FitCity => {
+                    if let Some(b) = self.data.basemap.district_bounds() {
+                        let vp = self.viewport();
+                        self.settings.view =
+                            Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.03));
+                    }
+                }
+                Command::ZoomToZone(z) => {
+                    if let Some(shape) = self.data.index.shape_of(z) {
+                        let (lo, hi) = shape.plane_bounds();
+                        let pad = 2500.0;
+                        let b = (
+                            crate::model::Xy::new(lo.x - pad, lo.y - pad),
+                            crate::model::Xy::new(hi.x + pad, hi.y + pad),
+                        );
+                        let vp = self.viewport();
+                        self.settings.view =
+                            Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.05));
+                    }
+                    self.selection = Selection {
+                        zone: Some(z),
+                        firm: None,
+                    };
+                }
+                Command::ZoomToFirm(f) => {
+                    if let Some(p) = self.data.index.firm_xy.get(f) {
+                        let mut vp = self.viewport();
+                        vp.centre = *p;
+                        vp.m_per_px = vp.m_per_px.min(8.0);
+                        self.settings.view = Some(vp);
+                    }
+                    self.selection = Selection {
+                        zone: None,
+                        firm: Some(f),
+                    };
+                }
+                Command::Select(p) => {
+                    self.selection = match p {
+                        Pick::Firm(f) => Selection {
+                            zone: None,
+                            firm: Some(f),
+                        },
+                        Pick::Zone(z) => Selection {
+                            zone: Some(z),
+                            firm: None,
+                        },
+                        Pick::Nothing => Selection::default(),
+                    };
+                }
+                Command::SetLang(l) => self.settings.scene.lang = l,
+                Command::ApplyZones(zones, source) => {
+                    if self.job.is_some() {
+                        deferred.push(Command::ApplyZones(zones, source));
+                    } else {
+                        self.job = Some(jobs::with_zones(ctx, self.data.clone(), zones, source));
+                    }
+                }
+                Command::SaveZones(path) => self.save_zones(&path),
+                Command::UndoLoad => {
+                    if let Some((before, _)) = self.previous.take()
+                        && self.job.is_none()
+                    {
+                        self.settings.open = self.previous_open.take().unwrap_or_default();
+                        self.data = before;
+                        self.results = None;
+                        self.selection = Selection::default();
+                        self.advice = None;
+                        self.start_analysis(ctx);
+                    }
+                }
+                Command::ResetBundled => match Dataset::bundled() {
+                    Ok(mut d) => {
+                        self.settings.open = Default::default();
+                        d.generation = self.data.generation + 1;
+                        self.data = Arc::new(d);
+                        self.results = None;
+                        self.selection = Selection::default();
+                        self.advice = None;
+                        self.start_analysis(ctx);
+                    }
+                    Err(e) => self.messages.push(Message {
+                        error: true,
+                        text: e.to_string(),
+                    }),
+                },
+            }
+        }
+        self.commands.extend(deferred);
+    }
+}

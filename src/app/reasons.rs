@@ -1,0 +1,205 @@
+//! The load report's reasons and warnings in the window's language. The data layer writes
+//! them in English (the command line prints them so); the window shows the known ones in
+//! Chinese and keeps the English text for any it does not know.
+
+/// Known English texts (`{}` marks a value) and their Chinese (`{0}`, `{1}`… the values).
+const KNOWN: &[(&str, &str)] = &[
+    ("longitude or latitude is empty", "经度或纬度为空"),
+    (
+        "longitude/latitude '{}', '{}' is not a number",
+        "经纬度“{0}”“{1}”不是数字",
+    ),
+    (
+        "coordinate ({}, {}) is not a finite number",
+        "坐标 ({0}, {1}) 不是有限数",
+    ),
+    (
+        "coordinate (0, 0) is the usual placeholder for a missing geocode; fill in the firm's real position",
+        "坐标 (0, 0) 通常是缺失地理编码的占位值；请填写企业的真实位置",
+    ),
+    (
+        "longitude/latitude look swapped ({}, {}): latitude must be within ±90; swap the columns or name them explicitly",
+        "经纬度疑似颠倒 ({0}, {1})：纬度须在 ±90 以内；请交换两列或明确指定列名",
+    ),
+    (
+        "({}, {}) is not a coordinate (degrees or metres); check the column",
+        "({0}, {1}) 不是坐标（度或米）；请检查该列",
+    ),
+    (
+        "coordinate ({}, {}) looks projected (metres), not degrees; give its system (e.g. epsg:4547) or reproject to WGS-84 lon/lat",
+        "坐标 ({0}, {1}) 疑似投影坐标（米），不是经纬度；请指定坐标系（如 epsg:4547）或转换为 WGS-84 经纬度",
+    ),
+    (
+        "coordinate ({}, {}) is outside longitude ±180 / latitude ±90",
+        "坐标 ({0}, {1}) 超出经度 ±180 / 纬度 ±90",
+    ),
+    ("cannot read the row ({})", "无法读取该行（{0}）"),
+    (
+        "a quote opened on this line is not closed on it, so {} later line(s) would have been read into one field; this row is skipped and the following lines are read normally; close or remove the quote",
+        "此行的引号未闭合，会把后面 {0} 行读进同一字段；此行已跳过，后续各行照常读取；请补上或删去引号",
+    ),
+    (
+        "firm {} at ({}, {}) is {} km from the median of the other firms ({}, {}): probably a wrong geocode, so it is left out; fix its coordinates, or keep it with --keep-distant (window: “Keep distant firms” in the import dialog)",
+        "企业 {0} 位于 ({1}, {2})，距其他企业的中位位置 ({4}, {5}) {3} 公里：可能是地理编码错误，已略去；请更正坐标，或在导入对话框中勾选“保留远离其他企业（200 公里以上）的点”（命令行 --keep-distant）",
+    ),
+    (
+        "{} firm(s) more than {} km from the others were left out (kind 'stray'); see the skipped list",
+        "{0} 家企业距其他企业超过 {1} 公里，已略去（类别“远离其他企业”）；见跳过列表",
+    ),
+    (
+        "{} of {} rows look like latitude,longitude instead of longitude,latitude: the columns may be exchanged; name them explicitly (--lon-col/--lat-col)",
+        "{1} 行中有 {0} 行像是“纬度,经度”而非“经度,纬度”：两列可能颠倒；请明确指定经纬度列",
+    ),
+    (
+        "{} firms lie outside China: check the coordinate columns and system",
+        "{0} 家企业位于中国境外：请检查坐标列和坐标系",
+    ),
+    (
+        "{} firms lie outside the Shenzhen area (they are kept)",
+        "{0} 家企业位于深圳范围之外（仍保留）",
+    ),
+    (
+        "{} firm ids are repeated; outputs keep every row",
+        "{0} 个企业编号重复；输出保留每一行",
+    ),
+    (
+        "not a valid GeoJSON feature ({})",
+        "不是有效的 GeoJSON 要素（{0}）",
+    ),
+    (
+        "feature {}: id '{}' is used twice; this one is renamed '{}'",
+        "要素 {0}：编号“{1}”重复使用；此要素改名为“{2}”",
+    ),
+    (
+        "feature {}: no id property; called it '{}'",
+        "要素 {0}：没有编号属性；命名为“{1}”",
+    ),
+    (
+        "feature {} ({}): geometry_quality '{}' does not fit its geometry; using {}",
+        "要素 {0}（{1}）：geometry_quality“{2}”与其几何不符；改用 {3}",
+    ),
+    (
+        "some features have projected (metre) coordinates and were skipped; reproject them to WGS-84",
+        "部分要素为投影坐标（米），已跳过；请转换为 WGS-84 经纬度",
+    ),
+];
+
+/// A reason or warning from the data layer in the window's language: Chinese when it is a
+/// known text, else the English as written.
+pub fn report_text(text: &str, chinese: bool) -> String {
+    if chinese && let Some(zh) = to_chinese(text) {
+        return zh;
+    }
+    text.to_string()
+}
+
+/// The Chinese of a known English reason or warning.
+pub fn to_chinese(text: &str) -> Option<String> {
+    KNOWN.iter().find_map(|(en, zh)| {
+        let values = match_template(en, text)?;
+        let mut out = (*zh).to_string();
+        for (k, v) in values.iter().enumerate() {
+            out = out.replace(&format!("{{{k}}}"), v);
+        }
+        Some(out)
+    })
+}
+
+/// The values in `text` at the `{}` marks of `template`, if the rest matches exactly.
+fn match_template<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
+    let mut pieces = template.split("{}");
+    let first = pieces.next().unwrap_or_default();
+    let mut rest = text.strip_prefix(first)?;
+    let mut values = Vec::new();
+    for piece in pieces {
+        if piece.is_empty() {
+            values.push(rest);
+            rest = "";
+            continue;
+        }
+        let at = rest.find(piece)?;
+        values.push(&rest[..at]);
+        rest = &rest[at + piece.len()..];
+    }
+    rest.is_empty().then_some(values)
+}
+
+/// The load report's one-line summary in Chinese.
+pub fn summary_zh(r: &crate::data::LoadReport) -> String {
+    fn kind(k: &str) -> &str {
+        match k {
+            "missing" => "缺坐标",
+            "unparsable" => "非数字",
+            "not_finite" => "非有限数",
+            "out_of_range" => "超出经纬度范围",
+            "projected" => "疑似投影坐标",
+            "swapped" => "经纬度颠倒",
+            "null_island" => "(0,0) 占位",
+            "stray" => "远离其他企业",
+            "unclosed_quote" => "引号未闭合",
+            "unreadable" => "无法读取",
+            "no_geometry" => "无几何",
+            "bad_geometry" | "bad_feature" => "几何无效",
+            "wrong_geometry_type" => "几何类型不符",
+            other => other,
+        }
+    }
+    let mut s = format!("载入 {} / {}", r.loaded, r.read);
+    if r.skipped_count > 0 {
+        let kinds: Vec<String> = r
+            .skipped_by_kind
+            .iter()
+            .map(|(k, v)| format!("{} {v}", kind(k)))
+            .collect();
+        s.push_str(&format!(
+            "；跳过 {}（{}）",
+            r.skipped_count,
+            kinds.join("，")
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_reasons_read_in_chinese_and_others_stay_english() {
+        assert_eq!(
+            report_text("longitude or latitude is empty", true),
+            "经度或纬度为空"
+        );
+        assert_eq!(
+            report_text("longitude/latitude 'abc', '22.5' is not a number", true),
+            "经纬度“abc”“22.5”不是数字"
+        );
+        let stray = "firm X2 «远处» at (120.50000, 30.20000) is 1067 km from the median of the other firms (114.015, 22.561): probably a wrong geocode, so it is left out; fix its coordinates, or keep it with --keep-distant (window: “Keep distant firms” in the import dialog)";
+        let zh = report_text(stray, true);
+        assert!(
+            zh.starts_with("企业 X2 «远处» 位于 (120.50000, 30.20000)"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("1067 公里") && zh.contains("保留远离其他企业"),
+            "{zh}"
+        );
+        assert_eq!(
+            report_text(
+                "1 firm(s) more than 200 km from the others were left out (kind 'stray'); see the skipped list",
+                true
+            ),
+            "1 家企业距其他企业超过 200 公里，已略去（类别“远离其他企业”）；见跳过列表"
+        );
+        // Unknown texts and English mode keep the English.
+        assert_eq!(report_text("something new", true), "something new");
+        assert_eq!(
+            report_text("longitude or latitude is empty", false),
+            "longitude or latitude is empty"
+        );
+        assert_eq!(
+            report_text("longitude or latitude is empty!", true),
+            "longitude or latitude is empty!"
+        );
+    }
+}
