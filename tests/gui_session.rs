@@ -129,3 +129,48 @@ fn reopening_a_file_by_path_starts_the_dialog_on_how_it_was_read() {
     let d = ImportDialog::new(fixture("firms_4547.csv"), &s);
     assert_eq!(d.firm_opts.crs, SourceCrs::Wgs84);
 }
+
+#[test]
+fn tables_save_as_csv_for_excel() {
+    use cluster_atlas::app::BottomTab;
+    let mut h = start(None);
+    h.state_mut()
+        .push(Command::LoadFirms(fixture("firms_gcj02.xlsx"), gcj02()));
+    wait_idle(&mut h);
+    let dir = common::temp_dir("table_csv");
+    let app = h.state_mut();
+    let read = |p: &std::path::Path| {
+        let bytes = std::fs::read(p).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+        let mut r = csv::Reader::from_reader(&bytes[3..]);
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        (header, rows)
+    };
+    // Firms: one row per firm, the zone column as the analysis placed each firm.
+    let firms = dir.join("firms.csv");
+    app.save_table(BottomTab::Firms, &firms);
+    let (header, rows) = read(&firms);
+    assert_eq!(header[0], "编号", "headers in the window's language");
+    assert_eq!(rows.len(), app.data.firms.len());
+    let placement = &app.results.as_ref().unwrap().analysis.placement;
+    for (f, row) in rows.iter().enumerate() {
+        assert_eq!(&row[0], app.data.firms.id(f).as_ref());
+        let zone = placement.zone[f].map(|z| app.data.zones[z as usize].id.clone());
+        assert_eq!(&row[3], zone.as_deref().unwrap_or(""));
+    }
+    // Zones: the 15 slots; the load report: one row per skipped row.
+    let zones = dir.join("zones.csv");
+    app.save_table(BottomTab::Zones, &zones);
+    assert_eq!(read(&zones).1.len(), app.data.zones.len());
+    let report = dir.join("report.csv");
+    app.save_table(BottomTab::Report, &report);
+    let skipped = app.data.zones_report.skipped.len() + app.data.firms_report.skipped.len();
+    assert_eq!(read(&report).1.len(), skipped);
+    // Never over an input file.
+    let input = fixture("firms_gcj02.xlsx");
+    let before = std::fs::read(&input).unwrap();
+    app.save_table(BottomTab::Firms, &input);
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+    assert!(app.messages.last().is_some_and(|m| m.error));
+}

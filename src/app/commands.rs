@@ -93,6 +93,7 @@ impl ClusterAtlasApp {
                     }
                 }
                 Command::SaveZones(path) => self.save_zones(&path),
+                Command::SaveTable(tab, path) => self.save_table(tab, &path),
                 Command::UndoLoad => {
                     if let Some((before, _)) = self.previous.take()
                         && self.job.is_none()

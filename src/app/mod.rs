@@ -65,6 +65,8 @@ pub enum Command {
     SaveZones(PathBuf),
     /// Go back to the data shown before the last load.
     UndoLoad,
+    /// Write a bottom table as CSV.
+    SaveTable(BottomTab, PathBuf),
 }
 
 /// The application.
@@ -85,6 +87,8 @@ pub struct ClusterAtlasApp {
     pub slot_dialog: Option<SlotDialog>,
     /// The "save zones as" box, when open.
     pub save_zones_path: Option<String>,
+    /// The "save table as CSV" box, when open: which table and the path typed so far.
+    pub save_table_path: Option<(BottomTab, String)>,
     /// When each notice was first shown (notices fade after [`NOTICE_SECONDS`]; errors stay).
     message_times: std::collections::HashMap<String, std::time::Instant>,
     /// The data shown before the last file was loaded, while the user can still undo it
@@ -171,6 +175,7 @@ impl ClusterAtlasApp {
             open_path: None,
             slot_dialog: None,
             save_zones_path: None,
+            save_table_path: None,
             previous: None,
             previous_open: None,
             title_shown: String::new(),

@@ -5,6 +5,7 @@ mod import;
 mod inspector;
 mod left;
 mod slots;
+mod table_csv;
 mod tables;
 mod top;
 mod zone_inspector;

@@ -32,6 +32,14 @@ impl ClusterAtlasApp {
                     for (t, label) in tabs {
                         ui.selectable_value(&mut self.bottom_tab, t, label);
                     }
+                    if self.bottom_tab != BottomTab::Policy
+                        && ui
+                            .small_button(self.tr("另存为 CSV…", "Save as CSV…"))
+                            .clicked()
+                    {
+                        let name = format!("{:?}.csv", self.bottom_tab).to_lowercase();
+                        self.save_table_path = Some((self.bottom_tab, name));
+                    }
                 });
                 ui.separator();
                 match self.bottom_tab {

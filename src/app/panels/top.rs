@@ -422,6 +422,9 @@ impl ClusterAtlasApp {
         if let Some(dialog) = self.slot_dialog.take() {
             self.slot_dialog = self.slot_window(ctx, dialog);
         }
+        if let Some((tab, path)) = self.save_table_path.take() {
+            self.save_table_path = self.save_table_window(ctx, tab, path).map(|p| (tab, p));
+        }
         if let Some(path) = self.save_zones_path.take() {
             self.save_zones_path = self.save_zones_window(ctx, path);
         }
