@@ -211,7 +211,7 @@ impl MapView {
         // Measuring.
         let pick = self.handle_clicks(&response, data, vp);
         if self.measuring && !self.measure.is_empty() {
-            self.draw_measure(&painter, vp, origin, proj, hover, lang);
+            self.draw_measure(&painter, vp, origin, proj, hover);
         }
 
         self.draw_overlays(&painter, rect, vp, proj, lang);
@@ -427,7 +427,6 @@ impl MapView {
         origin: Pos2,
         proj: &Projection,
         hover: Option<Pos2>,
-        lang: Lang,
     ) {
         let line = egui::Stroke::new(2.0, color(palette::SELECTION, 1.0));
         let pts: Vec<Pos2> = self.measure.iter().map(|p| pos(vp, origin, *p)).collect();
@@ -450,7 +449,6 @@ impl MapView {
                 );
             }
         }
-        let _ = lang;
     }
 
     fn draw_overlays(
