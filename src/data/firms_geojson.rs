@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::firms_csv::{detect_columns, finish_report, no_rows_error};
+use super::firms_csv::{detect_columns, finish_firms};
 use super::geometry::point;
 use super::zones_geojson::feature_values;
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
@@ -141,15 +141,7 @@ pub fn load_firms_geojson_str(
         attrs.push_row(row.iter().map(String::as_str));
     }
     firms.attrs = attrs;
-    if !opts.keep_distant {
-        super::screen_strays(&mut firms, &mut report);
-    }
-    report.loaded = firms.len();
-    finish_report(&mut report, &firms);
-    if firms.is_empty() {
-        return Err(no_rows_error(&report, path));
-    }
-    Ok(LoadedFirms { firms, report })
+    finish_firms(firms, report, opts, path)
 }
 
 #[cfg(test)]

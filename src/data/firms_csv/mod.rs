@@ -139,16 +139,8 @@ fn load_csv_chunked(
             })
             .collect()
     };
-    let mut firms = merge_parts(parts, body, &ctx, &mut report);
-    if !opts.keep_distant {
-        super::screen_strays(&mut firms, &mut report);
-    }
-    report.loaded = firms.len();
-    finish_report(&mut report, &firms);
-    if firms.is_empty() {
-        return Err(no_rows_error(&report, path));
-    }
-    Ok(LoadedFirms { firms, report })
+    let firms = merge_parts(parts, body, &ctx, &mut report);
+    finish_firms(firms, report, opts, path)
 }
 
 /// The header record: its names, where the data starts and how many lines it took.
@@ -266,6 +258,25 @@ fn merge_parts(
 }
 
 /// The error for a file where nothing loaded, choosing the most helpful message.
+/// The last steps every firm loader shares: distant firms screened out (unless kept), the
+/// report completed, and an error when no firm is left.
+pub(super) fn finish_firms(
+    mut firms: Firms,
+    mut report: LoadReport,
+    opts: &FirmLoadOptions,
+    path: &str,
+) -> Result<LoadedFirms, LoadError> {
+    if !opts.keep_distant {
+        super::screen_strays(&mut firms, &mut report);
+    }
+    report.loaded = firms.len();
+    finish_report(&mut report, &firms);
+    if firms.is_empty() {
+        return Err(no_rows_error(&report, path));
+    }
+    Ok(LoadedFirms { firms, report })
+}
+
 pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
     if report.read == 0 {
         return LoadError::NoUsableRows {
