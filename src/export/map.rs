@@ -181,16 +181,8 @@ fn draw_item(
             );
         }
         Item::Raster(r) => {
-            let nw = to_page(
-                vp,
-                map,
-                Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
-            );
-            let se = to_page(
-                vp,
-                map,
-                Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
-            );
+            let (nw, se) = r.corners();
+            let (nw, se) = (to_page(vp, map, nw), to_page(vp, map, se));
             let faded: Vec<u8> = r
                 .rgba
                 .chunks_exact(4)

@@ -146,6 +146,17 @@ pub struct RasterItem {
     pub rgba: Arc<Vec<u8>>,
 }
 
+impl RasterItem {
+    /// The north-west and south-east corners on the plane (where the image is placed).
+    pub fn corners(&self) -> (Xy, Xy) {
+        let (w, h) = (self.width as f64, self.height as f64);
+        (
+            Xy::new(self.origin.x, self.origin.y + h * self.cell_m),
+            Xy::new(self.origin.x + w * self.cell_m, self.origin.y),
+        )
+    }
+}
+
 /// One drawable thing.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {

@@ -121,16 +121,8 @@ fn paint_density(
     origin: Pos2,
     opacity: f32,
 ) {
-    let nw = pos(
-        vp,
-        origin,
-        Xy::new(r.origin.x, r.origin.y + r.height as f64 * r.cell_m),
-    );
-    let se = pos(
-        vp,
-        origin,
-        Xy::new(r.origin.x + r.width as f64 * r.cell_m, r.origin.y),
-    );
+    let (nw, se) = r.corners();
+    let (nw, se) = (pos(vp, origin, nw), pos(vp, origin, se));
     painter.image(
         tex.id(),
         Rect::from_min_max(nw, se),
