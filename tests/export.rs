@@ -1007,7 +1007,7 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
     let placed: Vec<&Zone> = f.zones.iter().filter(|z| z.has_geometry()).collect();
     assert_eq!(placed.len(), 7);
     for z in &placed {
-        let name = scene::short_zone_name(z, true);
+        let name = scene::short_zone_name(z, cluster_atlas::model::Lang::Zh);
         assert!(
             page.text.contains(&name),
             "label '{name}' missing:\n{}",

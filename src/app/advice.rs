@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::jobs::{self, Task};
 use super::{ClusterAtlasApp, Message};
 use crate::analysis::relocate::{Advisor, AdvisorParams, Suggestion, stability};
+use crate::scene::Selection;
 
 /// Spread of the stability draws (the CLI's `--sigma` default).
 pub const STABILITY_SIGMA: f64 = 0.35;
@@ -25,10 +26,20 @@ enum AdviceState {
 }
 
 impl ClusterAtlasApp {
-    /// The advisor's answer for the selected firm, or `None` while it is being computed (a
-    /// failure is reported once in the messages).
-    pub fn advice_for(&mut self, ctx: &egui::Context, firm: usize) -> Option<&Suggestion> {
-        let results = self.results.clone()?;
+    /// Starts or polls the advice for the firm the inspector shows (a selected firm, no zone
+    /// selected, after an analysis); a failure is reported once in the messages. Called once
+    /// per frame before the panels draw, so they only read [`Self::advice`].
+    pub fn update_advice(&mut self, ctx: &egui::Context) {
+        let firm = match self.selection {
+            Selection {
+                zone: None,
+                firm: Some(f),
+            } if f < self.data.firms.len() => f,
+            _ => return,
+        };
+        let Some(results) = self.results.clone() else {
+            return;
+        };
         let key = format!(
             "{:?}{}{}{:p}",
             self.settings.weights,
@@ -72,10 +83,12 @@ impl ClusterAtlasApp {
                 state: AdviceState::Running(task),
             });
         }
-        let advice = self.advice.as_mut()?;
+        let Some(advice) = self.advice.as_mut() else {
+            return;
+        };
         if let AdviceState::Running(task) = &advice.state {
             match task.poll() {
-                None => return None,
+                None => {}
                 Some(Ok(s)) => advice.state = AdviceState::Ready(s),
                 Some(Err(e)) => {
                     advice.state = AdviceState::Failed;
@@ -86,8 +99,14 @@ impl ClusterAtlasApp {
                 }
             }
         }
+    }
+
+    /// The advisor's answer for the selected firm, once computed.
+    pub fn advice(&self) -> Option<&Suggestion> {
         match &self.advice.as_ref()?.state {
-            AdviceState::Ready(s) => Some(s),
+            AdviceState::Ready(s) if self.selection.firm == Some(self.advice.as_ref()?.firm) => {
+                Some(s)
+            }
             _ => None,
         }
     }

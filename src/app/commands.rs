@@ -93,6 +93,10 @@ impl ClusterAtlasApp {
                     }
                 }
                 Command::SaveZones(path) => self.save_zones(&path),
+                Command::AskSaveTable(tab) => {
+                    let name = format!("{tab:?}.csv").to_lowercase();
+                    self.save_table_path = Some((tab, name));
+                }
                 Command::SaveTable(tab, path) => self.save_table(tab, &path),
                 Command::UndoLoad => {
                     if let Some((before, _)) = self.previous.take()

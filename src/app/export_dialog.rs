@@ -180,14 +180,14 @@ impl ClusterAtlasApp {
         ctx: &egui::Context,
         mut d: ExportDialog,
     ) -> Option<ExportDialog> {
-        let zh = self.lang().chinese();
+        let lang = self.lang();
         let mut open = true;
         let mut go = false;
         egui::Window::new(self.tr("导出地图…", "Export map…"))
             .open(&mut open)
             .default_width(560.0)
             .show(ctx, |ui| {
-                go = self.export_dialog_ui(ui, &mut d, zh);
+                go = self.export_dialog_ui(ui, &mut d, lang);
             });
         self.poll_export(&mut d);
         if go {
@@ -201,8 +201,8 @@ impl ClusterAtlasApp {
 
     /// Draws the dialog's contents: options, command line, preview and the Export button
     /// (returns whether it was clicked).
-    fn export_dialog_ui(&self, ui: &mut egui::Ui, d: &mut ExportDialog, zh: bool) -> bool {
-        self.export_options_grid(ui, d, zh);
+    fn export_dialog_ui(&self, ui: &mut egui::Ui, d: &mut ExportDialog, lang: Lang) -> bool {
+        self.export_options_grid(ui, d, lang);
         // Equivalent command line, so a briefing can be re-made in scripts.
         let extent = self.dialog_extent(d);
         // Made from the export's own options; rebuilt only when they change.
@@ -253,7 +253,7 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the options grid: page, DPI, language, titles, extent and file.
-    fn export_options_grid(&self, ui: &mut egui::Ui, d: &mut ExportDialog, zh: bool) {
+    fn export_options_grid(&self, ui: &mut egui::Ui, d: &mut ExportDialog, lang: Lang) {
         egui::Grid::new("export-opts")
             .num_columns(2)
             .show(ui, |ui| {
@@ -306,7 +306,7 @@ impl ClusterAtlasApp {
                 ui.text_edit_singleline(&mut d.subtitle).labelled_by(l.id);
                 ui.end_row();
                 ui.label(self.tr("范围", "Extent"));
-                ui.vertical(|ui| self.export_extent_choice(ui, d, zh));
+                ui.vertical(|ui| self.export_extent_choice(ui, d, lang));
                 ui.end_row();
                 let l = ui.label(self.tr(
                     "文件（.png / .svg / .pdf；图集为文件夹）",
@@ -318,7 +318,7 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the extent choice: current view, all data or one zone, and the atlas checkbox.
-    fn export_extent_choice(&self, ui: &mut egui::Ui, d: &mut ExportDialog, zh: bool) {
+    fn export_extent_choice(&self, ui: &mut egui::Ui, d: &mut ExportDialog, lang: Lang) {
         ui.radio_value(
             &mut d.extent,
             ExtentChoice::View,
@@ -346,7 +346,7 @@ impl ClusterAtlasApp {
                     ui.selectable_value(
                         &mut d.extent,
                         ExtentChoice::Zone(shape.zone),
-                        format!("{} {}", z.id, crate::scene::short_zone_name(z, zh)),
+                        format!("{} {}", z.id, crate::scene::short_zone_name(z, lang)),
                     );
                 }
             });

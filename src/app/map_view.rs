@@ -410,12 +410,12 @@ impl MapView {
                 "{} {}\n{}",
                 data.firms.id(f),
                 data.firms.name(f),
-                fit.label(data.firms.segment_name(f), lang.chinese())
+                fit.label(data.firms.segment_name(f), lang)
             )),
             Pick::Zone(z) => data
                 .zones
                 .get(z)
-                .map(|z| format!("{} {}", z.id, z.display_name(lang.chinese()))),
+                .map(|z| format!("{} {}", z.id, z.display_name(lang))),
             Pick::Nothing => None,
         }
     }

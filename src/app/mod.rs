@@ -65,6 +65,8 @@ pub enum Command {
     SaveZones(PathBuf),
     /// Go back to the data shown before the last load.
     UndoLoad,
+    /// Ask where to save a bottom table as CSV.
+    AskSaveTable(BottomTab),
     /// Write a bottom table as CSV.
     SaveTable(BottomTab, PathBuf),
 }
@@ -246,17 +248,14 @@ impl ClusterAtlasApp {
         )
     }
 
+    /// The window's language: 中文 or English (a settings file asking for both shows 中文).
     pub fn lang(&self) -> Lang {
-        self.settings.scene.lang
+        self.settings.scene.lang.single()
     }
 
-    /// "中文" or "English" text for the current language.
+    /// The text for the window's language ([`Lang::pick`]).
     pub fn tr(&self, zh: &str, en: &str) -> String {
-        if self.lang().chinese() {
-            zh.to_string()
-        } else {
-            en.to_string()
-        }
+        self.lang().pick(zh, en)
     }
 
     /// True while a background job runs, the selected firm's advice is computed or the firm
@@ -469,6 +468,7 @@ impl ClusterAtlasApp {
             b.first_frame_ms = Some(t0.elapsed().as_secs_f64() * 1000.0);
         }
         self.logic(&ctx);
+        self.update_advice(&ctx);
         self.update_title(&ctx);
         self.bench_step(&ctx);
         self.refresh_scene();

@@ -2,6 +2,7 @@
 //! them in English (the command line prints them so); the window shows the known ones in
 //! Chinese and keeps the English text for any it does not know.
 
+use crate::model::Lang;
 /// Known English texts (`{}` marks a value) and their Chinese (`{0}`, `{1}`… the values).
 const KNOWN: &[(&str, &str)] = &[
     ("longitude or latitude is empty", "经度或纬度为空"),
@@ -86,8 +87,10 @@ const KNOWN: &[(&str, &str)] = &[
 
 /// A reason or warning from the data layer in the window's language: Chinese when it is a
 /// known text, else the English as written.
-pub fn report_text(text: &str, chinese: bool) -> String {
-    if chinese && let Some(zh) = to_chinese(text) {
+pub fn report_text(text: &str, lang: Lang) -> String {
+    if lang.chinese()
+        && let Some(zh) = to_chinese(text)
+    {
         return zh;
     }
     text.to_string()
@@ -167,15 +170,15 @@ mod tests {
     #[test]
     fn known_reasons_read_in_chinese_and_others_stay_english() {
         assert_eq!(
-            report_text("longitude or latitude is empty", true),
+            report_text("longitude or latitude is empty", Lang::Zh),
             "经度或纬度为空"
         );
         assert_eq!(
-            report_text("longitude/latitude 'abc', '22.5' is not a number", true),
+            report_text("longitude/latitude 'abc', '22.5' is not a number", Lang::Zh),
             "经纬度“abc”“22.5”不是数字"
         );
         let stray = "firm X2 «远处» at (120.50000, 30.20000) is 1067 km from the median of the other firms (114.015, 22.561): probably a wrong geocode, so it is left out; fix its coordinates, or keep it with --keep-distant (window: “Keep distant firms” in the import dialog)";
-        let zh = report_text(stray, true);
+        let zh = report_text(stray, Lang::Zh);
         assert!(
             zh.starts_with("企业 X2 «远处» 位于 (120.50000, 30.20000)"),
             "{zh}"
@@ -187,18 +190,18 @@ mod tests {
         assert_eq!(
             report_text(
                 "1 firm(s) more than 200 km from the others were left out (kind 'stray'); see the skipped list",
-                true
+                Lang::Zh
             ),
             "1 家企业距其他企业超过 200 公里，已略去（类别“远离其他企业”）；见跳过列表"
         );
         // Unknown texts and English mode keep the English.
-        assert_eq!(report_text("something new", true), "something new");
+        assert_eq!(report_text("something new", Lang::Zh), "something new");
         assert_eq!(
-            report_text("longitude or latitude is empty", false),
+            report_text("longitude or latitude is empty", Lang::En),
             "longitude or latitude is empty"
         );
         assert_eq!(
-            report_text("longitude or latitude is empty!", true),
+            report_text("longitude or latitude is empty!", Lang::Zh),
             "longitude or latitude is empty!"
         );
     }

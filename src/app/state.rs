@@ -105,6 +105,10 @@ impl Settings {
     pub fn repair(&mut self) -> Vec<String> {
         let mut notes = Vec::new();
         let s = &mut self.scene;
+        if s.lang != s.lang.single() {
+            notes.push("scene.lang = both is for exports; the window shows 中文".into());
+            s.lang = s.lang.single();
+        }
         limits::FIRM_RADIUS_PX.repair_f32(
             "scene.firm_radius_px",
             &mut s.firm_radius_px,

@@ -9,12 +9,12 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use cluster_atlas::analysis::relocate::{
-    Advisor, AdvisorParams, Criterion, Site, Suggestion, Weights, stability::weight_draws,
+    Advisor, AdvisorParams, Criterion, Shares, Site, Suggestion, Weights, stability::weight_draws,
 };
 use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams};
 use cluster_atlas::crs::convert;
 use cluster_atlas::data::{self, bundled};
-use cluster_atlas::model::{LonLat, Policy, SourceCrs, limits};
+use cluster_atlas::model::{Lang, LonLat, Policy, SourceCrs, limits};
 use cluster_atlas::output;
 use cluster_atlas::pipeline::{self, Extras};
 
@@ -254,8 +254,8 @@ fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {
         crate::tell!(
             "Renovating an old industrial park near {} — ask {} ({}); district rules differ:",
             best.score.zone_id,
-            policy.district_office(zone.district_zh.as_deref(), true),
-            policy.district_office(zone.district_zh.as_deref(), false)
+            policy.district_office(zone.district_zh.as_deref(), Lang::Zh),
+            policy.district_office(zone.district_zh.as_deref(), Lang::En)
         );
         for step in policy.procedure() {
             crate::tell!("   [ ] {}. {}", step.step.unwrap_or(0), step.en);
@@ -359,18 +359,17 @@ fn parameters_json(
     a: &SuggestArgs,
     weights: &Weights,
     adv_params: &AdvisorParams,
-    normalised: &[f64],
+    normalised: &Shares,
 ) -> serde_json::Value {
     let formulas: serde_json::Map<_, _> = Criterion::ALL
         .iter()
         .map(|c| {
-            let f = json!({"en": c.formula(adv_params, false), "zh": c.formula(adv_params, true)});
+            let f = json!({"en": c.formula(adv_params, Lang::En), "zh": c.formula(adv_params, Lang::Zh)});
             (c.key().to_string(), f)
         })
         .collect();
-    let normalised: serde_json::Map<_, _> = Criterion::ALL
+    let normalised: serde_json::Map<_, _> = normalised
         .iter()
-        .zip(normalised)
         .map(|(c, w)| (c.key().to_string(), json!(w)))
         .collect();
     json!({

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
 use cluster_atlas::data::{self, bundled, slots};
+use cluster_atlas::model::Lang;
 
 #[derive(Debug, Args)]
 pub struct ZonesArgs {
@@ -70,13 +71,13 @@ pub fn run(a: ZonesArgs) -> Result<()> {
             Some(f) => format!(
                 "{} {} ({:.0} %{})",
                 f.id,
-                f.display_name(true),
+                f.display_name(Lang::Zh),
                 s.score * 100.0,
                 if s.confirmed { ", set" } else { "" }
             ),
             None => "—".into(),
         };
-        crate::tell!("{}   {:<36} ← {}", z.id, z.display_name(true), target);
+        crate::tell!("{}   {:<36} ← {}", z.id, z.display_name(Lang::Zh), target);
     }
     let used: Vec<usize> = m.slots.iter().filter_map(|s| s.feature).collect();
     let unused: Vec<&str> = file

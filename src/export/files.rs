@@ -60,11 +60,7 @@ pub fn export_atlas(
         let mut o = opts.clone();
         o.extent = Extent::Zone(zone.id.clone());
         if o.subtitle.is_none() {
-            o.subtitle = Some(format!(
-                "{} {}",
-                zone.id,
-                zone.display_name(opts.lang.chinese())
-            ));
+            o.subtitle = Some(format!("{} {}", zone.id, zone.display_name(opts.lang)));
         }
         let ext = match format {
             Format::Png => "png",
@@ -210,9 +206,8 @@ pub fn stamp_for(
     if let Some(w) = weights
         && let Ok(n) = w.normalised()
     {
-        let parts: Vec<String> = crate::analysis::relocate::Criterion::ALL
+        let parts: Vec<String> = n
             .iter()
-            .zip(n)
             .map(|(c, v)| format!("{} {:.0}%", c.key(), v * 100.0))
             .collect();
         parameters.push_str(&format!(

@@ -45,7 +45,7 @@ fn draw_titles(c: &mut dyn Canvas, data: &ExportData, opts: &ExportOptions, layo
                 .zones
                 .iter()
                 .find(|z| &z.id == id)
-                .map(|z| crate::scene::short_zone_name(z, lang.chinese()))
+                .map(|z| crate::scene::short_zone_name(z, lang))
                 .unwrap_or_else(|| id.clone());
             lang.pick(
                 &format!("{name}：产业集聚区与 VR/AR 企业"),

@@ -6,6 +6,7 @@
 
 mod bounds;
 mod firms;
+mod lang;
 pub mod limits;
 mod policy;
 mod util;
@@ -13,6 +14,7 @@ mod zone;
 
 pub use bounds::Bounds;
 pub use firms::{AttrTable, Firms, SegmentId};
+pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, short_hash};
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};

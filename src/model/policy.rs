@@ -37,6 +37,13 @@ pub struct PolicyItem {
     pub step: Option<u8>,
 }
 
+impl PolicyItem {
+    /// The fact in the chosen language (Chinese for both).
+    pub fn text(&self, lang: super::Lang) -> &str {
+        lang.one(&self.zh, &self.en)
+    }
+}
+
 /// All policy items plus the template for naming a district's renewal office.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
@@ -81,18 +88,10 @@ impl Policy {
     }
 
     /// The renewal office of a district, e.g. 南山区城市更新和土地整备局.
-    pub fn district_office(&self, district_zh: Option<&str>, chinese: bool) -> String {
-        let d = district_zh.unwrap_or(if chinese {
-            "所在区"
-        } else {
-            "the district's"
-        });
-        let t = if chinese {
-            &self.district_office_zh
-        } else {
-            &self.district_office_en
-        };
-        t.replace("{district}", d)
+    pub fn district_office(&self, district_zh: Option<&str>, lang: super::Lang) -> String {
+        let d = district_zh.unwrap_or(lang.one("所在区", "the district's"));
+        lang.one(&self.district_office_zh, &self.district_office_en)
+            .replace("{district}", d)
     }
 }
 
@@ -140,10 +139,9 @@ impl FitTable {
     }
 
     /// Display label of a segment name in the chosen language (the name itself if unknown).
-    pub fn label<'a>(&'a self, name: &'a str, chinese: bool) -> &'a str {
+    pub fn label<'a>(&'a self, name: &'a str, lang: super::Lang) -> &'a str {
         match self.segment(name) {
-            Some(s) if chinese => &s.label_zh,
-            Some(s) => &s.label_en,
+            Some(s) => lang.one(&s.label_zh, &s.label_en),
             None => name,
         }
     }

@@ -152,8 +152,8 @@ pub struct Zone {
 
 impl Zone {
     /// Best display name in the requested language, falling back to the other, then the id.
-    pub fn display_name(&self, chinese: bool) -> &str {
-        let (first, second) = if chinese {
+    pub fn display_name(&self, lang: super::Lang) -> &str {
+        let (first, second) = if lang.chinese() {
             (&self.name_zh, &self.name_en)
         } else {
             (&self.name_en, &self.name_zh)

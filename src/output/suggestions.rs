@@ -6,7 +6,7 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::analysis::relocate::{Advisor, Criterion, Suggestion, ZoneScore};
-use crate::model::{Policy, Zone};
+use crate::model::{Lang, Policy, Zone};
 
 /// What every result document names as its maker.
 pub fn generated_by() -> String {
@@ -52,7 +52,7 @@ pub fn write_suggestions_csv(
                 name.clone(),
                 r.rank.to_string(),
                 r.score.zone_id.clone(),
-                zone.display_name(true).to_string(),
+                zone.display_name(Lang::Zh).to_string(),
                 format!("{:.4}", r.score.total),
             ];
             rec.extend(
@@ -122,8 +122,8 @@ fn policy_json(policy: &Policy, targets: &[String], zones: &[Zone]) -> serde_jso
             json!({
                 "zone": z.id,
                 "district_zh": z.district_zh,
-                "renewal_office_zh": policy.district_office(z.district_zh.as_deref(), true),
-                "renewal_office_en": policy.district_office(z.district_zh.as_deref(), false),
+                "renewal_office_zh": policy.district_office(z.district_zh.as_deref(), Lang::Zh),
+                "renewal_office_en": policy.district_office(z.district_zh.as_deref(), Lang::En),
                 "caveat_en": "District rules differ: follow the urban-renewal rules of this district.",
                 "caveat_zh": "各区规定不同：具体流程以所在区的城市更新文件规定为准。",
                 "items": policy.for_zone(&z.id).iter().map(|i| i.id.clone()).collect::<Vec<_>>(),

@@ -3,41 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Display language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-    /// Both (exports): Chinese first.
-    Both,
-}
-
-impl Lang {
-    pub fn chinese(self) -> bool {
-        !matches!(self, Lang::En)
-    }
-
-    /// Picks the text for this language ("中文 / English" for both).
-    pub fn pick(self, zh: &str, en: &str) -> String {
-        match self {
-            Lang::Zh => zh.to_string(),
-            Lang::En => en.to_string(),
-            Lang::Both if zh == en => zh.to_string(),
-            Lang::Both => format!("{zh} / {en}"),
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "zh" | "cn" | "chinese" | "中文" => Some(Lang::Zh),
-            "en" | "english" => Some(Lang::En),
-            "both" | "zh+en" => Some(Lang::Both),
-            _ => None,
-        }
-    }
-}
+pub use crate::model::Lang;
 
 /// Visibility and opacity of one layer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

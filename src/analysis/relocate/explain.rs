@@ -2,7 +2,7 @@
 //! score's parts so that they can never disagree with the numbers.
 
 use super::{Criterion, ZoneScore};
-use crate::model::{GeometryQuality, Zone};
+use crate::model::{GeometryQuality, Lang, Zone};
 
 fn km(m: f64) -> String {
     if m < 1000.0 {
@@ -50,8 +50,9 @@ pub fn explain(
     zone: &Zone,
     radius_m: f64,
     segment_known: bool,
-    chinese: bool,
+    lang: Lang,
 ) -> String {
+    let chinese = lang.chinese();
     let mut parts: Vec<(f64, Criterion)> = score
         .parts
         .iter()
@@ -122,7 +123,7 @@ pub fn explain(
         (GeometryQuality::ApproximatePoint, true) => Some("位置为近似点位"),
         _ => None,
     };
-    let name = zone.display_name(chinese);
+    let name = zone.display_name(lang);
     let head = if chinese {
         const DIGITS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
         let r = match rank {

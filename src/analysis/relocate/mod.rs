@@ -8,7 +8,7 @@
 mod explain;
 mod weights;
 
-pub use weights::Weights;
+pub use weights::{Shares, Weights};
 pub mod stability;
 
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ pub use stability::{Stability, stability};
 
 use super::{AnalysisError, ClusterSummary};
 use crate::index::SpatialIndex;
-use crate::model::{Firms, FitTable, GeometryQuality, LonLat, Xy, Zone};
+use crate::model::{Firms, FitTable, GeometryQuality, Lang, LonLat, Xy, Zone};
 
 /// The five criteria, in display order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -42,6 +42,11 @@ impl Criterion {
         Criterion::Confidence,
     ];
 
+    /// Position in [`Criterion::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Criterion::Proximity => "proximity",
@@ -52,8 +57,8 @@ impl Criterion {
         }
     }
 
-    pub fn label(self, chinese: bool) -> &'static str {
-        match (self, chinese) {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang.chinese()) {
             (Criterion::Proximity, true) => "距离",
             (Criterion::Proximity, false) => "Proximity",
             (Criterion::IndustryFit, true) => "产业匹配",
@@ -68,9 +73,9 @@ impl Criterion {
     }
 
     /// The normalisation formula, as shown in the docs and the app's help.
-    pub fn formula(self, p: &AdvisorParams, chinese: bool) -> String {
+    pub fn formula(self, p: &AdvisorParams, lang: Lang) -> String {
         let r_km = p.radius_m / 1000.0;
-        match (self, chinese) {
+        match (self, lang.chinese()) {
             (Criterion::Proximity, false) => format!(
                 "exp(−d / {:.0} km), d = ground distance from the site to the zone (0 inside)",
                 p.proximity_scale_m / 1000.0
@@ -175,7 +180,7 @@ pub struct ZoneScore {
 
 impl ZoneScore {
     pub fn part(&self, c: Criterion) -> &Part {
-        &self.parts[Criterion::ALL.iter().position(|x| *x == c).unwrap_or(0)]
+        &self.parts[c.index()]
     }
 }
 
@@ -216,7 +221,7 @@ pub struct Advisor<'a> {
     pub clusters: &'a [ClusterSummary],
     pub fit: &'a FitTable,
     pub params: AdvisorParams,
-    weights: [f64; 5],
+    weights: Shares,
     ctx: std::sync::Arc<AdvisorContext>,
 }
 
@@ -355,7 +360,7 @@ impl<'a> Advisor<'a> {
     }
 
     /// The weights in use, as fractions.
-    pub fn weights(&self) -> [f64; 5] {
+    pub fn weights(&self) -> Shares {
         self.weights
     }
 
@@ -435,10 +440,10 @@ impl<'a> Advisor<'a> {
                     criterion: Criterion::ALL[k],
                     raw: raws[k],
                     normalised: norms[k],
-                    weight: self.weights[k],
-                    contribution: self.weights[k] * norms[k],
+                    weight: self.weights.get(Criterion::ALL[k]),
+                    contribution: self.weights.get(Criterion::ALL[k]) * norms[k],
                 });
-                let total = (0..5).map(|k| self.weights[k] * norms[k]).sum();
+                let total = self.weights.weighted_sum(|c| norms[c.index()]);
                 Some(ZoneScore {
                     zone: c.zone,
                     zone_id: zone.id.clone(),
@@ -544,7 +549,7 @@ pub struct Suggestion {
 impl Advisor<'_> {
     /// Ranks, explains and tests the stability of every target zone for a site.
     /// `draws` come from [`stability::weight_draws`] (share them across sites).
-    pub fn suggest(&self, site: &Site, draws: &[[f64; 5]]) -> Suggestion {
+    pub fn suggest(&self, site: &Site, draws: &[Shares]) -> Suggestion {
         let scores = self.score(site);
         let stab = stability(&scores, draws);
         let segment_known = site
@@ -566,7 +571,7 @@ impl Advisor<'_> {
                         zone,
                         self.params.radius_m,
                         segment_known,
-                        true,
+                        Lang::Zh,
                     ),
                     explanation_en: explain(
                         &score,
@@ -574,7 +579,7 @@ impl Advisor<'_> {
                         zone,
                         self.params.radius_m,
                         segment_known,
-                        false,
+                        Lang::En,
                     ),
                     score,
                     stability,

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::ZoneScore;
+use super::{Shares, ZoneScore};
 use crate::model::Rng;
 
 /// Share of weight draws in which a zone ranks first and in the top three.
@@ -17,19 +17,10 @@ pub struct Stability {
 /// Seeded weight draws around `weights`: each weight is multiplied by exp(σ·N(0,1)) and the
 /// set renormalised to sum to 1. Zero weights stay zero (a criterion the user turned off
 /// stays off). Same seed, same draws.
-pub fn weight_draws(weights: [f64; 5], n: usize, seed: u64, sigma: f64) -> Vec<[f64; 5]> {
+pub fn weight_draws(weights: Shares, n: usize, seed: u64, sigma: f64) -> Vec<Shares> {
     let mut rng = Rng::new(seed);
     (0..n)
-        .map(|_| {
-            let mut w = weights.map(|x| x * (sigma * rng.normal()).exp());
-            let s: f64 = w.iter().sum();
-            if s > 0.0 {
-                for x in &mut w {
-                    *x /= s;
-                }
-            }
-            w
-        })
+        .map(|_| weights.scaled(|_| (sigma * rng.normal()).exp()))
         .collect()
 }
 
@@ -37,13 +28,13 @@ pub fn weight_draws(weights: [f64; 5], n: usize, seed: u64, sigma: f64) -> Vec<[
 /// and in the top three. Ties go to the lower zone id, as in the main ranking.
 ///
 /// ```
-/// use cluster_atlas::analysis::relocate::{stability::weight_draws, stability};
-/// let draws = weight_draws([0.2; 5], 100, 1, 0.35);
+/// use cluster_atlas::analysis::relocate::{Shares, stability::weight_draws, stability};
+/// let draws = weight_draws(Shares::equal(), 100, 1, 0.35);
 /// assert_eq!(draws.len(), 100);
-/// assert!(draws.iter().all(|w| (w.iter().sum::<f64>() - 1.0).abs() < 1e-12));
+/// assert!(draws.iter().all(|w| (w.sum() - 1.0).abs() < 1e-12));
 /// assert!(stability(&[], &draws).is_empty());
 /// ```
-pub fn stability(scores: &[ZoneScore], draws: &[[f64; 5]]) -> Vec<Stability> {
+pub fn stability(scores: &[ZoneScore], draws: &[Shares]) -> Vec<Stability> {
     let m = scores.len();
     let mut first = vec![0usize; m];
     let mut top3 = vec![0usize; m];
@@ -51,7 +42,7 @@ pub fn stability(scores: &[ZoneScore], draws: &[[f64; 5]]) -> Vec<Stability> {
     let mut totals = vec![0.0; m];
     for w in draws {
         for (t, s) in totals.iter_mut().zip(scores) {
-            *t = (0..5).map(|k| w[k] * s.parts[k].normalised).sum();
+            *t = w.weighted_sum(|c| s.part(c).normalised);
         }
         order.sort_by(|&a, &b| {
             totals[b]

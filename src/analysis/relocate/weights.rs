@@ -52,9 +52,9 @@ impl Weights {
         }
     }
 
-    /// Weights as fractions summing to 1, in [`Criterion::ALL`] order. Each weight must lie in
-    /// [`limits::WEIGHT`] (so their sum can never overflow) and one must be above zero.
-    pub fn normalised(&self) -> Result<[f64; 5], AnalysisError> {
+    /// The weights as fractions summing to 1. Each weight must lie in [`limits::WEIGHT`] (so
+    /// their sum can never overflow) and one must be above zero.
+    pub fn normalised(&self) -> Result<Shares, AnalysisError> {
         let raw = Criterion::ALL.map(|c| self.get(c));
         for (c, w) in Criterion::ALL.iter().zip(raw) {
             if !limits::WEIGHT.contains(w) {
@@ -73,7 +73,7 @@ impl Weights {
                 "at least one advisor weight must be above zero".into(),
             ));
         }
-        Ok(raw.map(|w| w / sum))
+        Ok(Shares(raw.map(|w| w / sum)))
     }
 
     /// Reads weights from a JSON object such as `{"proximity": 40, "room": 5}` (missing keys
@@ -105,5 +105,50 @@ impl Weights {
         }
         w.normalised()?;
         Ok(w)
+    }
+}
+
+/// Weights as fractions summing to 1, named by criterion: what each criterion's normalised
+/// value is multiplied by. Made by [`Weights::normalised`] or [`Shares::equal`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shares([f64; Criterion::ALL.len()]);
+
+impl Shares {
+    /// Every criterion counts the same.
+    pub fn equal() -> Self {
+        Self([1.0 / Criterion::ALL.len() as f64; Criterion::ALL.len()])
+    }
+
+    /// The share of one criterion.
+    pub fn get(&self, c: Criterion) -> f64 {
+        self.0[c.index()]
+    }
+
+    /// The criteria with their shares, in [`Criterion::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Criterion, f64)> + '_ {
+        Criterion::ALL.into_iter().zip(self.0)
+    }
+
+    /// Σ share × `value(criterion)`, summed in [`Criterion::ALL`] order.
+    pub fn weighted_sum(&self, value: impl Fn(Criterion) -> f64) -> f64 {
+        self.iter().map(|(c, share)| share * value(c)).sum()
+    }
+
+    /// Each share multiplied by `factor(criterion)` (called in [`Criterion::ALL`] order) and
+    /// the set renormalised to sum to 1; shares that were zero stay zero.
+    pub fn scaled(&self, mut factor: impl FnMut(Criterion) -> f64) -> Self {
+        let mut w = std::array::from_fn(|k| self.0[k] * factor(Criterion::ALL[k]));
+        let s: f64 = w.iter().sum();
+        if s > 0.0 {
+            for x in &mut w {
+                *x /= s;
+            }
+        }
+        Self(w)
+    }
+
+    /// The sum of the shares (1 up to rounding).
+    pub fn sum(&self) -> f64 {
+        self.0.iter().sum()
     }
 }

@@ -6,7 +6,7 @@ use crate::app::state::Settings;
 use crate::app::{ClusterAtlasApp, Command};
 use crate::data::formats::{self, Format};
 use crate::data::{FirmLoadOptions, ZoneLoadOptions, decode_text};
-use crate::model::SourceCrs;
+use crate::model::{Lang, SourceCrs};
 
 /// What the dialog shows about the file before loading it.
 pub struct Preview {
@@ -273,8 +273,8 @@ impl ImportDialog {
     }
 }
 
-fn crs_label(c: SourceCrs, zh: bool) -> String {
-    let s = match (c, zh) {
+fn crs_label(c: SourceCrs, lang: Lang) -> String {
+    let s = match (c, lang.chinese()) {
         (SourceCrs::Wgs84, true) => "WGS-84（GPS、OSM）",
         (SourceCrs::Wgs84, false) => "WGS-84 (GPS, OSM)",
         (SourceCrs::Gcj02, true) => "GCJ-02（高德、腾讯）",
@@ -295,14 +295,14 @@ impl ClusterAtlasApp {
         ctx: &egui::Context,
         mut d: ImportDialog,
     ) -> Option<ImportDialog> {
-        let zh = self.lang().chinese();
+        let lang = self.lang();
         let mut open = true;
         let mut load = false;
         egui::Window::new(self.tr("导入文件", "Import file"))
             .open(&mut open)
             .default_width(640.0)
             .show(ctx, |ui| {
-                load = self.import_dialog_ui(ui, &mut d, zh);
+                load = self.import_dialog_ui(ui, &mut d, lang);
             });
         if load {
             if d.zones {
@@ -316,7 +316,7 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the dialog's contents, section by section (returns whether Load was clicked).
-    fn import_dialog_ui(&self, ui: &mut egui::Ui, d: &mut ImportDialog, zh: bool) -> bool {
+    fn import_dialog_ui(&self, ui: &mut egui::Ui, d: &mut ImportDialog, lang: Lang) -> bool {
         ui.label(d.path.display().to_string());
         ui.horizontal(|ui| {
             ui.radio_value(&mut d.zones, false, self.tr("企业（点）", "Firms (points)"));
@@ -329,7 +329,7 @@ impl ClusterAtlasApp {
         if let Some(f) = d.format {
             ui.small(format!("{}: {}", self.tr("格式", "Format"), f.name()));
         }
-        self.import_crs(ui, d, zh);
+        self.import_crs(ui, d, lang);
         if !d.choices.is_empty() {
             self.import_layer_choice(ui, d);
         }
@@ -337,7 +337,7 @@ impl ClusterAtlasApp {
         if d.zones {
             self.zone_field_inputs(ui, &mut d.zone_opts);
         } else if let Ok(p) = &d.preview {
-            self.firm_column_choice(ui, &mut d.firm_opts, p, zh);
+            self.firm_column_choice(ui, &mut d.firm_opts, p, lang);
             ui.small(format!(
                 "{}: {}",
                 self.tr("读取方式", "Read as"),
@@ -362,21 +362,21 @@ impl ClusterAtlasApp {
 
     /// Draws the coordinate-system choice, the projected-coordinates hint, the system the file
     /// names and an unknown EPSG code's error.
-    fn import_crs(&self, ui: &mut egui::Ui, d: &mut ImportDialog, zh: bool) {
+    fn import_crs(&self, ui: &mut egui::Ui, d: &mut ImportDialog, lang: Lang) {
         let crs = if d.zones {
             &mut d.zone_opts.crs
         } else {
             &mut d.firm_opts.crs
         };
         ui.horizontal_wrapped(|ui| {
-            ui.label(if zh { "坐标系" } else { "Coordinate system" });
+            ui.label(lang.one("坐标系", "Coordinate system"));
             for c in SourceCrs::ALL {
-                ui.radio_value(crs, c, crs_label(c, zh));
+                ui.radio_value(crs, c, crs_label(c, lang));
             }
             ui.radio_value(
                 crs,
                 SourceCrs::Epsg(4490),
-                crs_label(SourceCrs::Epsg(4490), zh),
+                crs_label(SourceCrs::Epsg(4490), lang),
             );
             ui.label("EPSG:");
             let edit = ui.add(
@@ -497,7 +497,7 @@ impl ClusterAtlasApp {
         ui: &mut egui::Ui,
         opts: &mut FirmLoadOptions,
         p: &Preview,
-        zh: bool,
+        lang: Lang,
     ) {
         let auto = self.tr("（自动）", "(detect)");
         let headers = p.headers.clone();
@@ -517,23 +517,15 @@ impl ClusterAtlasApp {
             .show(ui, |ui| {
                 combo(
                     ui,
-                    if zh { "经度列" } else { "Longitude column" },
+                    lang.one("经度列", "Longitude column"),
                     &mut opts.lon_col,
                 );
-                combo(
-                    ui,
-                    if zh { "纬度列" } else { "Latitude column" },
-                    &mut opts.lat_col,
-                );
+                combo(ui, lang.one("纬度列", "Latitude column"), &mut opts.lat_col);
                 ui.end_row();
+                combo(ui, lang.one("名称列", "Name column"), &mut opts.name_col);
                 combo(
                     ui,
-                    if zh { "名称列" } else { "Name column" },
-                    &mut opts.name_col,
-                );
-                combo(
-                    ui,
-                    if zh { "领域列" } else { "Segment column" },
+                    lang.one("领域列", "Segment column"),
                     &mut opts.segment_col,
                 );
                 ui.end_row();

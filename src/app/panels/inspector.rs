@@ -3,11 +3,12 @@
 
 use egui::{Color32, Rect, Vec2};
 
+use super::view::{Commands, View};
 use crate::analysis::Analysis;
 use crate::analysis::relocate::{Criterion, RankedZone, Suggestion};
 use crate::app::map_view::fmt_distance;
 use crate::app::{ClusterAtlasApp, Command, Dataset};
-use crate::model::{Firms, Zone};
+use crate::model::{Firms, Lang, Zone};
 use crate::scene::short_zone_name;
 
 /// Colours of the advisor's criteria in score bars.
@@ -23,6 +24,8 @@ impl ClusterAtlasApp {
     pub(crate) fn right_panel(&mut self, ui: &mut egui::Ui) {
         let (default, range) =
             super::side_panel_widths(ui.max_rect().width(), 0.25, 200.0, 380.0, 560.0);
+        let mut checklist = std::mem::take(&mut self.panels.checklist);
+        let mut out = Commands::new();
         let shown = egui::Panel::right("inspector")
             .resizable(true)
             .default_size(default)
@@ -32,53 +35,70 @@ impl ClusterAtlasApp {
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, true])
                     .show(ui, |ui| {
-                        if let Some(z) = self.selection.zone {
-                            self.zone_inspector(ui, z);
-                        } else if let Some(f) = self.selection.firm {
-                            self.firm_inspector(ui, f);
-                        } else {
-                            ui.heading(self.tr("详情", "Inspector"));
-                            ui.label(self.tr(
-                                "在地图或表格中点击一个集聚区或企业。",
-                                "Click a zone or a firm on the map or in a table.",
-                            ));
+                        Inspector {
+                            view: self.view(),
+                            checklist: &mut checklist,
+                            out: &mut out,
                         }
+                        .show(ui);
                     });
             });
+        self.panels.checklist = checklist;
+        self.commands.extend(out);
         self.panels
             .layout
             .panels
             .push(("inspector", shown.response.rect));
     }
+}
 
-    /// A district's name in the window's language (the basemap knows both).
-    pub(crate) fn district_name(&self, name_zh: &str) -> String {
-        if self.lang().chinese() {
-            return name_zh.to_string();
+/// The ticks of the renovation checklist and the target zone they are for.
+#[derive(Clone, Debug, Default)]
+pub struct Checklist {
+    zone: Option<String>,
+    ticks: [bool; 9],
+}
+
+/// The right panel: the selected zone's page, the selected firm's page, or a hint.
+pub(super) struct Inspector<'a> {
+    pub view: View<'a>,
+    pub checklist: &'a mut Checklist,
+    pub out: &'a mut Commands,
+}
+
+impl Inspector<'_> {
+    fn show(&mut self, ui: &mut egui::Ui) {
+        let sel = self.view.selection;
+        if let Some(z) = sel.zone {
+            self.zone_inspector(ui, z);
+        } else if let Some(f) = sel.firm {
+            self.firm_inspector(ui, f);
+        } else {
+            ui.heading(self.tr("详情", "Inspector"));
+            ui.label(self.tr(
+                "在地图或表格中点击一个集聚区或企业。",
+                "Click a zone or a firm on the map or in a table.",
+            ));
         }
-        self.data
-            .basemap
-            .districts
-            .iter()
-            .find(|d| d.name_zh == name_zh)
-            .map(|d| d.name_en.clone())
-            .unwrap_or_else(|| name_zh.to_string())
+    }
+
+    pub(super) fn tr(&self, zh: &str, en: &str) -> String {
+        self.view.tr(zh, en)
     }
 
     fn firm_inspector(&mut self, ui: &mut egui::Ui, f: usize) {
-        let data = self.data.clone();
+        let data = self.view.data;
         if f >= data.firms.len() {
             return;
         }
-        let zh = self.lang().chinese();
-        self.firm_header(ui, &data, f);
-        self.firm_facts(ui, &data.firms, f, zh);
+        let lang = self.view.lang;
+        self.firm_header(ui, data, f);
+        self.firm_facts(ui, &data.firms, f, lang);
         if ui.button(self.tr("缩放到此企业", "Zoom to firm")).clicked() {
-            self.push(Command::ZoomToFirm(f));
+            self.out.push(Command::ZoomToFirm(f));
         }
         ui.separator();
-        let results = self.results.clone();
-        let Some(r) = results else {
+        let Some(r) = self.view.results else {
             ui.label(self.tr(
                 "运行分析后显示所在集聚区与建议。",
                 "Run the analysis to see zones and advice.",
@@ -86,7 +106,7 @@ impl ClusterAtlasApp {
             return;
         };
         let a = &r.analysis;
-        self.firm_placement(ui, &data, a, f, zh);
+        self.firm_placement(ui, data, a, f, lang);
         ui.separator();
         let own_zone = a
             .placement
@@ -95,21 +115,21 @@ impl ClusterAtlasApp {
             .copied()
             .flatten()
             .map(|z| z as usize);
-        self.advice_heading(ui, &data, own_zone, zh);
-        let Some(s) = self.advice_for(ui.ctx(), f).cloned() else {
-            if self.advice_running() {
+        self.advice_heading(ui, data, own_zone, lang);
+        let Some(s) = self.view.advice else {
+            if self.view.advice_running {
                 ui.spinner();
             }
             return;
         };
-        criterion_legend(ui, zh);
+        criterion_legend(ui, lang);
         for rz in s.ranked.iter().take(5) {
-            self.ranked_zone(ui, &data.zones[rz.score.zone], rz, own_zone, zh);
+            self.ranked_zone(ui, &data.zones[rz.score.zone], rz, own_zone, lang);
         }
-        self.nearby_clusters(ui, &s, zh);
+        self.nearby_clusters(ui, s, lang);
         // Renovation checklist for the chosen target's district.
         if let Some(best) = s.ranked.first() {
-            self.renovation_checklist(ui, &data.zones[best.score.zone], zh);
+            self.renovation_checklist(ui, &data.zones[best.score.zone], lang);
         }
     }
 
@@ -129,12 +149,12 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the facts grid: segment, WGS-84 position and the file's other columns.
-    fn firm_facts(&self, ui: &mut egui::Ui, firms: &Firms, f: usize, zh: bool) {
+    fn firm_facts(&self, ui: &mut egui::Ui, firms: &Firms, f: usize, lang: Lang) {
         super::facts_grid(ui, "firm-attrs")
             .striped(true)
             .show(ui, |ui| {
                 ui.label(self.tr("领域", "Segment"));
-                ui.label(self.fit.label(firms.segment_name(f), zh));
+                ui.label(self.view.fit.label(firms.segment_name(f), lang));
                 ui.end_row();
                 let ll = firms.lonlat[f];
                 ui.label("WGS-84");
@@ -152,13 +172,20 @@ impl ClusterAtlasApp {
     }
 
     /// Draws which zone the firm is in (or the nearest one) and which cluster it belongs to.
-    fn firm_placement(&self, ui: &mut egui::Ui, data: &Dataset, a: &Analysis, f: usize, zh: bool) {
+    fn firm_placement(
+        &self,
+        ui: &mut egui::Ui,
+        data: &Dataset,
+        a: &Analysis,
+        f: usize,
+        lang: Lang,
+    ) {
         match a.placement.zone.get(f).copied().flatten() {
             Some(z) => {
                 let name = data
                     .zones
                     .get(z as usize)
-                    .map(|z| short_zone_name(z, zh))
+                    .map(|z| short_zone_name(z, lang))
                     .unwrap_or_default();
                 ui.label(self.tr(
                     &format!("位于集聚区：{name}"),
@@ -173,7 +200,7 @@ impl ClusterAtlasApp {
                     let name = data
                         .zones
                         .get(*z as usize)
-                        .map(|z| short_zone_name(z, zh))
+                        .map(|z| short_zone_name(z, lang))
                         .unwrap_or_default();
                     ui.label(self.tr(
                         &format!("不在集聚区内；最近：{name}，{}", fmt_distance(*d)),
@@ -197,10 +224,16 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the advice section's heading: zones compared, or relocation targets.
-    fn advice_heading(&self, ui: &mut egui::Ui, data: &Dataset, own_zone: Option<usize>, zh: bool) {
+    fn advice_heading(
+        &self,
+        ui: &mut egui::Ui,
+        data: &Dataset,
+        own_zone: Option<usize>,
+        lang: Lang,
+    ) {
         match own_zone.and_then(|z| data.zones.get(z)) {
             Some(z) => {
-                let name = short_zone_name(z, zh);
+                let name = short_zone_name(z, lang);
                 ui.strong(self.tr(
                     &format!("集聚区比较（已位于{name}）"),
                     &format!("Zones compared (already inside {name})"),
@@ -219,10 +252,10 @@ impl ClusterAtlasApp {
         zone: &Zone,
         rz: &RankedZone,
         own_zone: Option<usize>,
-        zh: bool,
+        lang: Lang,
     ) {
         ui.horizontal_wrapped(|ui| {
-            ui.strong(format!("{}. {}", rz.rank, short_zone_name(zone, zh)));
+            ui.strong(format!("{}. {}", rz.rank, short_zone_name(zone, lang)));
             ui.label(format!("{:.1}", rz.score.total * 100.0));
             if rz.score.approximate {
                 ui.small("≈");
@@ -231,12 +264,8 @@ impl ClusterAtlasApp {
                 ui.small(self.tr("（当前所在）", "(current)"));
             }
         });
-        score_bar(ui, rz, zh);
-        ui.label(if zh {
-            &rz.explanation_zh
-        } else {
-            &rz.explanation_en
-        });
+        score_bar(ui, rz, lang);
+        ui.label(lang.one(&rz.explanation_zh, &rz.explanation_en));
         ui.small(self.tr(
             &format!(
                 "权重扰动下：{:.0}% 保持第一，{:.0}% 保持前三",
@@ -252,7 +281,7 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the list of clusters near the firm.
-    fn nearby_clusters(&self, ui: &mut egui::Ui, s: &Suggestion, zh: bool) {
+    fn nearby_clusters(&self, ui: &mut egui::Ui, s: &Suggestion, lang: Lang) {
         if !s.nearby_clusters.is_empty() {
             ui.separator();
             ui.strong(self.tr("附近集群", "Clusters nearby"));
@@ -263,7 +292,7 @@ impl ClusterAtlasApp {
                     c.cluster,
                     c.size,
                     self.tr("家", "firms"),
-                    self.fit.label(&c.dominant_segment, zh),
+                    self.view.fit.label(&c.dominant_segment, lang),
                     fmt_distance(c.distance_m)
                 ));
             }
@@ -271,34 +300,34 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the renovation checklist for the best target zone's district.
-    fn renovation_checklist(&mut self, ui: &mut egui::Ui, zone: &Zone, zh: bool) {
+    fn renovation_checklist(&mut self, ui: &mut egui::Ui, zone: &Zone, lang: Lang) {
         ui.separator();
         ui.strong(self.tr(
-            &format!("改造流程清单：{}", short_zone_name(zone, zh)),
-            &format!("Renovation checklist: {}", short_zone_name(zone, zh)),
+            &format!("改造流程清单：{}", short_zone_name(zone, lang)),
+            &format!("Renovation checklist: {}", short_zone_name(zone, lang)),
         ));
-        if self.panels.checklist_zone.as_deref() != Some(zone.id.as_str()) {
-            self.panels.checklist_zone = Some(zone.id.clone());
-            self.panels.checklist = [false; 9];
+        if self.checklist.zone.as_deref() != Some(zone.id.as_str()) {
+            *self.checklist = Checklist {
+                zone: Some(zone.id.clone()),
+                ticks: [false; 9],
+            };
         }
         ui.label(format!(
             "{} {}",
             self.tr("咨询：", "Ask:"),
-            self.policy.district_office(zone.district_zh.as_deref(), zh)
+            self.view
+                .policy
+                .district_office(zone.district_zh.as_deref(), lang)
         ));
         let steps: Vec<(u8, String)> = self
+            .view
             .policy
             .procedure()
             .iter()
-            .map(|i| {
-                (
-                    i.step.unwrap_or(0),
-                    if zh { i.zh.clone() } else { i.en.clone() },
-                )
-            })
+            .map(|i| (i.step.unwrap_or(0), i.text(lang).to_string()))
             .collect();
         for (k, (n, text)) in steps.iter().enumerate().take(9) {
-            ui.checkbox(&mut self.panels.checklist[k], format!("{n}. {text}"));
+            ui.checkbox(&mut self.checklist.ticks[k], format!("{n}. {text}"));
         }
         ui.small(self.tr(
             "各区规定不同，具体以所在区城市更新文件为准。",
@@ -308,18 +337,18 @@ impl ClusterAtlasApp {
 }
 
 /// Draws the colour legend of the advisor's criteria.
-fn criterion_legend(ui: &mut egui::Ui, zh: bool) {
+fn criterion_legend(ui: &mut egui::Ui, lang: Lang) {
     ui.horizontal_wrapped(|ui| {
         for (k, c) in Criterion::ALL.iter().enumerate() {
             let (rect, _) = ui.allocate_exact_size(Vec2::new(10.0, 10.0), egui::Sense::hover());
             ui.painter().rect_filled(rect, 1.0, CRITERION_COLOURS[k]);
-            ui.small(c.label(zh));
+            ui.small(c.label(lang));
         }
     });
 }
 
 /// Draws a ranked zone's score bar: one segment per criterion, width = contribution.
-fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, zh: bool) {
+fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, lang: Lang) {
     let (rect, resp) = ui.allocate_exact_size(
         Vec2::new(ui.available_width().min(320.0), 12.0),
         egui::Sense::hover(),
@@ -337,7 +366,7 @@ fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, zh: bool) {
         x += w;
         tip.push_str(&format!(
             "{}: raw {:.3}, normalised {:.2} × weight {:.0}% = {:.3}\n",
-            p.criterion.label(zh),
+            p.criterion.label(lang),
             p.raw,
             p.normalised,
             p.weight * 100.0,

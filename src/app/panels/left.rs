@@ -395,17 +395,17 @@ impl ClusterAtlasApp {
 
     fn weights_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading(self.tr("迁址建议权重", "Advisor weights"));
-        let zh = self.lang().chinese();
+        let lang = self.lang();
         let norm = self.settings.weights.normalised().ok();
-        for (k, c) in Criterion::ALL.iter().enumerate() {
+        for c in &Criterion::ALL {
             let mut v = self.settings.weights.get(*c);
             // Wrapped: in a narrow panel the name and share go under the slider.
             ui.horizontal_wrapped(|ui| {
                 let slider = ui.add(egui::Slider::new(&mut v, limits::WEIGHT.range()));
-                let name = ui.label(c.label(zh));
+                let name = ui.label(c.label(lang));
                 slider.labelled_by(name.id);
                 if let Some(n) = norm {
-                    ui.small(format!("{:.0}%", n[k] * 100.0));
+                    ui.small(format!("{:.0}%", n.get(*c) * 100.0));
                 }
             });
             self.settings.weights.set(*c, v);

@@ -1,6 +1,7 @@
-//! The window's panels. Each draws from the app's state and pushes commands; none does heavy
-//! work.
+//! The window's panels. Each draws from a read-only `View` of the app's state and returns
+//! commands (see `view.rs`); none does heavy work.
 
+mod firms_table;
 mod import;
 mod inspector;
 mod left;
@@ -8,6 +9,7 @@ mod slots;
 mod table_csv;
 mod tables;
 mod top;
+mod view;
 mod zone_inspector;
 
 pub use import::ImportDialog;
@@ -86,9 +88,8 @@ pub struct PanelState {
     pub firm_segment: Option<String>,
     /// Cached filtered firm rows: (search, segment, data generation) → rows.
     pub firm_rows: Option<FirmRows>,
-    /// Which advisor target the checklist is for, and its ticks.
-    pub checklist_zone: Option<String>,
-    pub checklist: [bool; 9],
+    /// The renovation checklist's ticks, kept while the target zone stays the same.
+    pub checklist: inspector::Checklist,
 }
 
 /// Width limits of a side panel in a window `width` points wide: at most `share` of it (so

@@ -86,7 +86,7 @@ impl ClusterAtlasApp {
         ctx: &egui::Context,
         mut d: SlotDialog,
     ) -> Option<SlotDialog> {
-        let zh = self.lang().chinese();
+        let lang = self.lang();
         let (mut open, mut apply) = (true, false);
         let none = self.tr("—（不匹配）", "— (none)");
         let screen = ctx.content_rect();
@@ -119,9 +119,11 @@ impl ClusterAtlasApp {
                                 for si in 0..d.slots.len() {
                                     let slot = &d.slots[si];
                                     ui.label(&slot.id);
-                                    let full = slot.display_name(zh);
-                                    let short: String =
-                                        full.chars().take(if zh { 16 } else { 34 }).collect();
+                                    let full = slot.display_name(lang);
+                                    let short: String = full
+                                        .chars()
+                                        .take(if lang.chinese() { 16 } else { 34 })
+                                        .collect();
                                     let shown = if short.len() < full.len() {
                                         format!("{short}…")
                                     } else {
@@ -132,7 +134,7 @@ impl ClusterAtlasApp {
                                     let text = |f: Option<usize>| match f
                                         .and_then(|f| d.file_zones.get(f))
                                     {
-                                        Some(z) => format!("{} {}", z.id, z.display_name(zh)),
+                                        Some(z) => format!("{} {}", z.id, z.display_name(lang)),
                                         None => none.clone(),
                                     };
                                     let mut chosen = current;

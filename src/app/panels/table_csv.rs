@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::BottomTab;
 use crate::app::reasons::report_text;
 use crate::app::{ClusterAtlasApp, Command, Message};
+use crate::model::Lang;
 
 /// A table as text: header and rows.
 pub type TableText = (Vec<String>, Vec<Vec<String>>);
@@ -27,7 +28,7 @@ impl ClusterAtlasApp {
     }
 
     fn zone_table_text(&self) -> TableText {
-        let zh = self.lang().chinese();
+        let lang = self.lang();
         let header = [
             ("编号", "id"),
             ("名称", "name"),
@@ -51,7 +52,7 @@ impl ClusterAtlasApp {
                 let s = stats.and_then(|s| s.get(zi));
                 vec![
                     z.id.clone(),
-                    z.display_name(zh).to_string(),
+                    z.display_name(lang).to_string(),
                     z.batch.map(|b| format!("{b:?}")).unwrap_or_default(),
                     z.district_zh.clone().unwrap_or_default(),
                     format!("{:?}", z.quality),
@@ -68,11 +69,11 @@ impl ClusterAtlasApp {
                 ]
             })
             .collect();
-        (pick(&header, zh), rows)
+        (pick(&header, lang), rows)
     }
 
     fn firm_table_text(&self) -> TableText {
-        let zh = self.lang().chinese();
+        let lang = self.lang();
         let header = [
             ("编号", "id"),
             ("名称", "name"),
@@ -96,7 +97,7 @@ impl ClusterAtlasApp {
                 vec![
                     data.firms.id(f).into_owned(),
                     data.firms.name(f).to_string(),
-                    self.fit.label(data.firms.segment_name(f), zh).to_string(),
+                    self.fit.label(data.firms.segment_name(f), lang).to_string(),
                     zone_id(p.and_then(|p| p.zone.get(f).copied().flatten())),
                     zone_id(p.and_then(|p| p.nearest_zone.get(f).copied().flatten())),
                     num(p.and_then(|p| p.nearest_m.get(f).copied()), 1),
@@ -109,11 +110,11 @@ impl ClusterAtlasApp {
                 ]
             })
             .collect();
-        (pick(&header, zh), rows)
+        (pick(&header, lang), rows)
     }
 
     fn report_table_text(&self) -> TableText {
-        let zh = self.lang().chinese();
+        let lang = self.lang();
         let header = [
             ("文件", "file"),
             ("行", "line"),
@@ -129,12 +130,12 @@ impl ClusterAtlasApp {
                         r.file.clone(),
                         s.line.map(|l| l.to_string()).unwrap_or_default(),
                         s.feature.map(|f| f.to_string()).unwrap_or_default(),
-                        report_text(&s.reason, zh),
+                        report_text(&s.reason, lang),
                     ]
                 })
             })
             .collect();
-        (pick(&header, zh), rows)
+        (pick(&header, lang), rows)
     }
 
     /// Writes a bottom tab as CSV (atomically; never over an input or a non-regular file).
@@ -194,9 +195,6 @@ impl ClusterAtlasApp {
     }
 }
 
-fn pick(header: &[(&str, &str)], zh: bool) -> Vec<String> {
-    header
-        .iter()
-        .map(|(z, e)| if zh { z } else { e }.to_string())
-        .collect()
+fn pick(header: &[(&str, &str)], lang: Lang) -> Vec<String> {
+    header.iter().map(|(z, e)| lang.pick(z, e)).collect()
 }

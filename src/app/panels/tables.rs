@@ -3,17 +3,21 @@
 
 use egui_extras::{Column, TableBuilder, TableRow};
 
-use super::{BottomTab, FirmRows, ZoneSort};
-use crate::analysis::{Analysis, ZoneStats};
-use crate::app::map_view::fmt_distance;
+use super::top::policy_ui;
+use super::view::{Commands, View};
+use super::{BottomTab, PanelState, ZoneSort};
+use crate::analysis::ZoneStats;
 use crate::app::reasons::report_text;
-use crate::app::{ClusterAtlasApp, Command, Dataset, Pick};
-use crate::model::{Batch, Firms, Zone};
+use crate::app::{ClusterAtlasApp, Command, Message, Pick};
+use crate::model::{Batch, Lang, Zone};
 use crate::scene::short_zone_name;
 
 impl ClusterAtlasApp {
     pub(crate) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
         let (default, range) = super::bottom_panel_heights(ui.available_height());
+        let mut state = std::mem::take(&mut self.panels);
+        let mut tab = self.bottom_tab;
+        let mut out = Commands::new();
         let shown = egui::Panel::bottom("tables")
             .resizable(true)
             .default_size(default)
@@ -22,45 +26,73 @@ impl ClusterAtlasApp {
                 // Fill the panel's height whatever the tab shows: a panel sized by its
                 // content shrinks (or grows) a little every frame.
                 ui.set_min_height(ui.max_rect().height());
-                ui.horizontal(|ui| {
-                    let tabs = [
-                        (BottomTab::Zones, self.tr("集聚区表", "Zones table")),
-                        (BottomTab::Firms, self.tr("企业表", "Firms table")),
-                        (BottomTab::Report, self.tr("载入报告", "Load report")),
-                        (BottomTab::Policy, self.tr("政策", "Policy")),
-                    ];
-                    for (t, label) in tabs {
-                        ui.selectable_value(&mut self.bottom_tab, t, label);
-                    }
-                    if self.bottom_tab != BottomTab::Policy
-                        && ui
-                            .small_button(self.tr("另存为 CSV…", "Save as CSV…"))
-                            .clicked()
-                    {
-                        let name = format!("{:?}.csv", self.bottom_tab).to_lowercase();
-                        self.save_table_path = Some((self.bottom_tab, name));
-                    }
-                });
-                ui.separator();
-                match self.bottom_tab {
-                    BottomTab::Zones => self.zones_table(ui),
-                    BottomTab::Firms => self.firms_table(ui),
-                    BottomTab::Report => self.report_ui(ui),
-                    BottomTab::Policy => {
-                        egui::ScrollArea::vertical().show(ui, |ui| self.policy_ui(ui, None));
-                    }
+                Tables {
+                    view: self.view(),
+                    state: &mut state,
+                    tab: &mut tab,
+                    messages: &self.messages,
+                    out: &mut out,
                 }
+                .show(ui);
             });
+        self.panels = state;
+        self.bottom_tab = tab;
+        self.commands.extend(out);
         self.panels
             .layout
             .panels
             .push(("tables", shown.response.rect));
     }
+}
+
+/// The bottom panel: its tabs, the tables and their sorting and filtering state.
+pub(super) struct Tables<'a> {
+    pub view: View<'a>,
+    pub state: &'a mut PanelState,
+    pub tab: &'a mut BottomTab,
+    pub messages: &'a [Message],
+    pub out: &'a mut Commands,
+}
+
+impl Tables<'_> {
+    fn show(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let tabs = [
+                (BottomTab::Zones, self.tr("集聚区表", "Zones table")),
+                (BottomTab::Firms, self.tr("企业表", "Firms table")),
+                (BottomTab::Report, self.tr("载入报告", "Load report")),
+                (BottomTab::Policy, self.tr("政策", "Policy")),
+            ];
+            for (t, label) in tabs {
+                ui.selectable_value(self.tab, t, label);
+            }
+            if *self.tab != BottomTab::Policy
+                && ui
+                    .small_button(self.tr("另存为 CSV…", "Save as CSV…"))
+                    .clicked()
+            {
+                self.out.push(Command::AskSaveTable(*self.tab));
+            }
+        });
+        ui.separator();
+        match *self.tab {
+            BottomTab::Zones => self.zones_table(ui),
+            BottomTab::Firms => self.firms_table(ui),
+            BottomTab::Report => self.report_ui(ui),
+            BottomTab::Policy => {
+                egui::ScrollArea::vertical().show(ui, |ui| policy_ui(&self.view, ui, None));
+            }
+        }
+    }
+
+    pub(super) fn tr(&self, zh: &str, en: &str) -> String {
+        self.view.tr(zh, en)
+    }
 
     fn zones_table(&mut self, ui: &mut egui::Ui) {
-        let data = self.data.clone();
-        let results = self.results.clone();
-        let zh = self.lang().chinese();
+        let data = self.view.data;
+        let results = self.view.results;
+        let lang = self.view.lang;
         let stats = results.as_ref().map(|r| r.analysis.zone_stats.as_slice());
         let order = self.zone_order(&data.zones, stats);
         let lq_km = stats
@@ -69,7 +101,7 @@ impl ClusterAtlasApp {
         let mut sort_click = None;
         let mut clicked_zone = None;
         let mut widths = Vec::new();
-        let selected = self.selection.zone;
+        let selected = self.view.selection.zone;
         let header = self.zone_headers(lq_km);
         let hint = self.tr(
             "尚未识别：无边界，请载入官方集聚区文件",
@@ -86,7 +118,7 @@ impl ClusterAtlasApp {
             Column::initial(w * 0.08).at_least(60.0),
             Column::remainder().at_least(80.0),
         ];
-        let last = self.panels.layout.zone_columns.clone();
+        let last = self.state.layout.zone_columns.clone();
         panel_table(ui, "zones-table", &columns, &last)
             .header(20.0, |mut row| {
                 if let Some(s) = self.zone_header_row(&mut row, &header, &mut widths) {
@@ -100,26 +132,26 @@ impl ClusterAtlasApp {
                     body.row(20.0, |mut row| {
                         row.set_selected(selected == Some(zi));
                         let lq = top_lq(stats, zi);
-                        if self.zone_row(&mut row, zone, st, lq, &hint, zh) {
+                        if self.zone_row(&mut row, zone, st, lq, &hint, lang) {
                             clicked_zone = Some(zi);
                         }
                     });
                 }
             });
-        self.panels.layout.zone_columns = widths;
+        self.state.layout.zone_columns = widths;
         if let Some(s) = sort_click {
-            if self.panels.zone_sort == s {
-                self.panels.zone_sort_desc = !self.panels.zone_sort_desc;
+            if self.state.zone_sort == s {
+                self.state.zone_sort_desc = !self.state.zone_sort_desc;
             } else {
-                self.panels.zone_sort = s;
-                self.panels.zone_sort_desc = true;
+                self.state.zone_sort = s;
+                self.state.zone_sort_desc = true;
             }
         }
         if let Some(z) = clicked_zone {
             if data.zones[z].has_geometry() {
-                self.push(Command::ZoomToZone(z));
+                self.out.push(Command::ZoomToZone(z));
             } else {
-                self.push(Command::Select(Pick::Zone(z)));
+                self.out.push(Command::Select(Pick::Zone(z)));
             }
         }
     }
@@ -129,7 +161,7 @@ impl ClusterAtlasApp {
         let mut order: Vec<usize> = (0..zones.len()).collect();
         let key = |zi: usize| -> f64 {
             let st = stats.and_then(|s| s.get(zi));
-            match self.panels.zone_sort {
+            match self.state.zone_sort {
                 ZoneSort::Id => 0.0,
                 ZoneSort::Inside => st
                     .and_then(|s| s.firms_inside.or(s.firms_nearby))
@@ -139,13 +171,13 @@ impl ClusterAtlasApp {
                 ZoneSort::Lq => top_lq(stats, zi).map(|x| x.1).unwrap_or(-1.0),
             }
         };
-        if self.panels.zone_sort != ZoneSort::Id {
+        if self.state.zone_sort != ZoneSort::Id {
             order.sort_by(|a, b| {
                 key(*a)
                     .total_cmp(&key(*b))
                     .then(zones[*a].id.cmp(&zones[*b].id))
             });
-            if self.panels.zone_sort_desc {
+            if self.state.zone_sort_desc {
                 order.reverse();
             }
         }
@@ -180,8 +212,8 @@ impl ClusterAtlasApp {
         let mut sort_click = None;
         for (k, h) in header.iter().enumerate() {
             let sort = [ZoneSort::Inside, ZoneSort::Density, ZoneSort::Lq];
-            let arrow = if k >= 5 && self.panels.zone_sort == sort[k - 5] {
-                if self.panels.zone_sort_desc {
+            let arrow = if k >= 5 && self.state.zone_sort == sort[k - 5] {
+                if self.state.zone_sort_desc {
                     " ▼"
                 } else {
                     " ▲"
@@ -216,7 +248,7 @@ impl ClusterAtlasApp {
         st: Option<&ZoneStats>,
         lq: Option<(String, f64)>,
         hint: &str,
-        zh: bool,
+        lang: Lang,
     ) -> bool {
         let mut clicked = false;
         row.col(|ui| {
@@ -226,7 +258,7 @@ impl ClusterAtlasApp {
         });
         row.col(|ui| {
             if zone.has_geometry() || zone.name_zh.is_some() {
-                ui.label(short_zone_name(zone, zh));
+                ui.label(short_zone_name(zone, lang));
             } else {
                 ui.weak(hint);
             }
@@ -242,7 +274,7 @@ impl ClusterAtlasApp {
             ui.label(
                 zone.district_zh
                     .as_deref()
-                    .map(|d| self.district_name(d))
+                    .map(|d| self.view.district_name(d))
                     .unwrap_or_default(),
             );
         });
@@ -277,224 +309,15 @@ impl ClusterAtlasApp {
         });
         row.col(|ui| {
             ui.label(
-                lq.map(|(s, v)| format!("{} {:.2}", self.fit.label(&s, zh), v))
+                lq.map(|(s, v)| format!("{} {:.2}", self.view.fit.label(&s, lang), v))
                     .unwrap_or_else(|| "–".into()),
             );
         });
         clicked || row.response().clicked()
     }
 
-    fn firms_table(&mut self, ui: &mut egui::Ui) {
-        let data = self.data.clone();
-        let results = self.results.clone();
-        let zh = self.lang().chinese();
-        let key = self.firm_filter_key(data.generation);
-        // Filter incrementally (at most 250,000 rows a frame) so typing in the search box
-        // never stalls the window, even with millions of firms.
-        let mut state = match self.panels.firm_rows.take() {
-            Some(s) if s.key == key => s,
-            _ => super::FirmRows {
-                key: key.clone(),
-                rows: Vec::new(),
-                scanned: 0,
-            },
-        };
-        let n = data.firms.len();
-        if state.scanned < n {
-            scan_firm_rows(&mut state, &data.firms);
-            if state.scanned < n {
-                ui.ctx().request_repaint();
-            }
-        }
-        let rows = std::mem::take(&mut state.rows);
-        // The count goes on the filter bar's line: the table keeps the height for its rows.
-        let mut count = format!(
-            "{} / {} {}",
-            rows.len(),
-            data.firms.len(),
-            self.tr("家企业", "firms")
-        );
-        if state.scanned < n {
-            count.push_str(&format!(
-                " · {} {:.0}%",
-                self.tr("筛选中", "Filtering"),
-                100.0 * state.scanned as f64 / n.max(1) as f64
-            ));
-        }
-        self.firm_filter_bar(ui, &data.firms, zh, &count);
-        if self.firm_filter_key(data.generation) != key {
-            // Typed or chosen this frame: filter again next frame.
-            ui.ctx().request_repaint();
-        }
-        let analysis = results.as_ref().map(|r| &r.analysis);
-        let (clicked, widths) = self.firm_rows_table(ui, &data, analysis, &rows, zh);
-        self.panels.layout.firm_columns = widths;
-        state.rows = rows;
-        self.panels.firm_rows = Some(state);
-        if let Some(f) = clicked {
-            self.push(Command::ZoomToFirm(f));
-        }
-    }
-
-    /// The firms table's filter: search text, segment and data generation.
-    fn firm_filter_key(&self, generation: u64) -> super::FirmFilter {
-        (
-            self.panels.firm_search.trim().to_lowercase(),
-            self.panels.firm_segment.clone(),
-            generation,
-        )
-    }
-
-    /// Draws the firms table's search box and segment filter, then `count` (rows shown).
-    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, firms: &Firms, zh: bool, count: &str) {
-        ui.horizontal(|ui| {
-            ui.label(self.tr("搜索", "Search"));
-            let hint = self.tr("名称或编号", "name or id");
-            ui.add(
-                egui::TextEdit::singleline(&mut self.panels.firm_search)
-                    .hint_text(hint)
-                    .desired_width(200.0),
-            );
-            let all = self.tr("全部领域", "All segments");
-            let current = self
-                .panels
-                .firm_segment
-                .clone()
-                .map(|s| self.fit.label(&s, zh).to_string())
-                .unwrap_or(all.clone());
-            egui::ComboBox::from_id_salt("segment-filter")
-                .selected_text(current)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.panels.firm_segment, None, all);
-                    for s in &firms.segments {
-                        ui.selectable_value(
-                            &mut self.panels.firm_segment,
-                            Some(s.clone()),
-                            self.fit.label(s, zh),
-                        );
-                    }
-                });
-            ui.label(count);
-        });
-    }
-
-    /// Draws the firms table itself, one row per filtered firm (returns the firm clicked).
-    fn firm_rows_table(
-        &self,
-        ui: &mut egui::Ui,
-        data: &Dataset,
-        analysis: Option<&Analysis>,
-        rows: &[u32],
-        zh: bool,
-    ) -> (Option<usize>, Vec<f32>) {
-        let selected = self.selection.firm;
-        let mut clicked = None;
-        let mut widths = Vec::new();
-        let header = [
-            self.tr("编号", "Id"),
-            self.tr("名称", "Name"),
-            self.tr("领域", "Segment"),
-            self.tr("所在集聚区", "Zone"),
-            self.tr("最近集聚区", "Nearest zone"),
-            self.tr("距离", "Distance"),
-            self.tr("集群", "Cluster"),
-        ];
-        let w = ui.available_width();
-        let columns = [
-            Column::initial(70.0).at_least(50.0),
-            Column::initial(w * 0.24).at_least(100.0),
-            Column::initial(w * 0.14).at_least(70.0),
-            Column::initial(64.0).at_least(40.0),
-            Column::initial(w * 0.1).at_least(60.0),
-            Column::initial(80.0).at_least(55.0),
-            Column::remainder().at_least(50.0),
-        ];
-        panel_table(
-            ui,
-            "firms-table",
-            &columns,
-            &self.panels.layout.firm_columns,
-        )
-        .header(20.0, |mut row| {
-            for h in &header {
-                let (cell, _) = row.col(|ui| {
-                    ui.strong(h);
-                });
-                widths.push(cell.width());
-            }
-        })
-        .body(|body| {
-            body.rows(18.0, rows.len(), |mut row| {
-                let f = rows[row.index()] as usize;
-                row.set_selected(selected == Some(f));
-                if self.firm_row(&mut row, data, analysis, f, zh) {
-                    clicked = Some(f);
-                }
-            });
-        });
-        (clicked, widths)
-    }
-
-    /// Draws one firm's row of the firms table (returns whether its id or the row was clicked).
-    fn firm_row(
-        &self,
-        row: &mut TableRow,
-        data: &Dataset,
-        analysis: Option<&Analysis>,
-        f: usize,
-        zh: bool,
-    ) -> bool {
-        let placement = analysis.map(|a| &a.placement);
-        let labels = analysis.map(|a| &a.labels);
-        let zone_id = |z: Option<u32>| {
-            z.and_then(|z| data.zones.get(z as usize))
-                .map(|z| z.id.clone())
-                .unwrap_or_default()
-        };
-        let mut clicked = false;
-        row.col(|ui| {
-            if ui.link(data.firms.id(f)).clicked() {
-                clicked = true;
-            }
-        });
-        row.col(|ui| {
-            ui.label(data.firms.name(f));
-        });
-        row.col(|ui| {
-            ui.label(self.fit.label(data.firms.segment_name(f), zh));
-        });
-        row.col(|ui| {
-            ui.label(zone_id(
-                placement.and_then(|p| p.zone.get(f).copied().flatten()),
-            ));
-        });
-        row.col(|ui| {
-            ui.label(zone_id(
-                placement.and_then(|p| p.nearest_zone.get(f).copied().flatten()),
-            ));
-        });
-        row.col(|ui| {
-            ui.label(
-                placement
-                    .and_then(|p| p.nearest_m.get(f))
-                    .filter(|d| d.is_finite())
-                    .map(|d| fmt_distance(*d))
-                    .unwrap_or_default(),
-            );
-        });
-        row.col(|ui| {
-            ui.label(
-                labels
-                    .and_then(|l| l.get(f))
-                    .map(|l| l.to_string())
-                    .unwrap_or_default(),
-            );
-        });
-        clicked || row.response().clicked()
-    }
-
     fn report_ui(&mut self, ui: &mut egui::Ui) {
-        let data = self.data.clone();
+        let data = self.view.data;
         egui::ScrollArea::vertical().show(ui, |ui| {
             for (title, r) in [
                 (self.tr("集聚区", "Zones"), &data.zones_report),
@@ -514,8 +337,8 @@ impl ClusterAtlasApp {
                 for (role, col) in &r.columns {
                     info.push(format!("{role} = {col}"));
                 }
-                let zh = self.lang().chinese();
-                let summary = if zh {
+                let lang = self.view.lang;
+                let summary = if lang.chinese() {
                     crate::app::reasons::summary_zh(r)
                 } else {
                     r.summary()
@@ -524,11 +347,11 @@ impl ClusterAtlasApp {
                 for w in &r.warnings {
                     ui.colored_label(
                         egui::Color32::from_rgb(0xb0, 0x50, 0x00),
-                        report_text(w, zh),
+                        report_text(w, lang),
                     );
                 }
                 for s in r.skipped.iter().take(200) {
-                    let reason = report_text(&s.reason, zh);
+                    let reason = report_text(&s.reason, lang);
                     match (s.line, s.feature) {
                         (Some(l), _) => {
                             ui.small(format!("{} {l}: {reason}", self.tr("行", "line")))
@@ -548,7 +371,7 @@ impl ClusterAtlasApp {
                 }
                 ui.separator();
             }
-            for m in &self.messages {
+            for m in self.messages {
                 if m.error {
                     ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), &m.text);
                 }
@@ -562,7 +385,7 @@ impl ClusterAtlasApp {
 /// wraps into a tall row), and widths the user may drag. Widths that no longer fit (the
 /// window narrowed, or saved by an older version) are reset to the columns' initial widths,
 /// which are fractions of the table's width.
-fn panel_table<'a>(
+pub(super) fn panel_table<'a>(
     ui: &'a mut egui::Ui,
     id_salt: &str,
     columns: &[Column],
@@ -611,26 +434,4 @@ fn top_lq(stats: Option<&[ZoneStats]>, zi: usize) -> Option<(String, f64)> {
         .iter()
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map(|(s, v)| (s.clone(), *v))
-}
-
-/// Filters the next slice (at most 250,000) of the firms into `state.rows` by its search text
-/// and segment.
-fn scan_firm_rows(state: &mut FirmRows, firms: &Firms) {
-    let n = firms.len();
-    let key = &state.key;
-    let seg_id = key
-        .1
-        .as_ref()
-        .and_then(|s| firms.segments.iter().position(|x| x == s));
-    let end = (state.scanned + 250_000).min(n);
-    state
-        .rows
-        .extend((state.scanned as u32..end as u32).filter(|&i| {
-            let i = i as usize;
-            (seg_id.is_none() || firms.segment.get(i).map(|s| *s as usize) == seg_id)
-                && (key.0.is_empty()
-                    || firms.name(i).to_lowercase().contains(&key.0)
-                    || firms.id(i).to_lowercase().contains(&key.0))
-        }));
-    state.scanned = end;
 }

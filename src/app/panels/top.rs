@@ -1,5 +1,6 @@
 //! Menu bar, status bar, map buttons, and the About and Policy windows.
 
+use super::view::View;
 use crate::app::{ClusterAtlasApp, Command};
 use crate::data::bundled;
 use crate::model::PolicyKind;
@@ -365,7 +366,7 @@ impl ClusterAtlasApp {
             ui.label(format!("{} {}", self.tr("版本", "Version"), env!("CARGO_PKG_VERSION")));
             ui.separator();
             for (_, en, zh) in bundled::SOURCES {
-                ui.label(if lang.chinese() { *zh } else { *en });
+                ui.label(lang.one(zh, en));
             }
             ui.separator();
             ui.label(self.tr(
@@ -387,7 +388,7 @@ impl ClusterAtlasApp {
             .default_width(620.0)
             .vscroll(true)
             .show(ctx, |ui| {
-                self.policy_ui(ui, None);
+                policy_ui(&self.view(), ui, None);
             });
         self.show_policy = policy;
 
@@ -431,71 +432,70 @@ impl ClusterAtlasApp {
         if let Some(dialog) = self.export.take() {
             self.export = self.export_window(ctx, dialog);
         }
-        let _ = PolicyKind::Programme;
     }
+}
 
-    /// The seed letter's programmes, zone facts and the 9-step procedure; `district` names
-    /// the renewal office when a target zone's district is known.
-    pub(crate) fn policy_ui(&self, ui: &mut egui::Ui, district: Option<&str>) {
-        let zh = self.lang().chinese();
-        let pick = |i: &crate::model::PolicyItem| if zh { i.zh.clone() } else { i.en.clone() };
-        let source = |i: &crate::model::PolicyItem| {
-            format!(
-                "{} · {} {}",
-                i.source.document,
-                self.tr("第", "line"),
-                i.source.line
-            ) + if zh { " 行" } else { "" }
-        };
-        ui.heading(self.tr("扶持计划", "Support programmes"));
-        for i in self
-            .policy
-            .items
-            .iter()
-            .filter(|i| i.kind == PolicyKind::Programme)
-        {
-            ui.label(format!("• {}", pick(i))).on_hover_text(format!(
-                "{}\n“{}”",
-                source(i),
-                i.source.quote
-            ));
-        }
-        ui.heading(self.tr("集聚区", "Zones"));
-        for i in self
-            .policy
-            .items
-            .iter()
-            .filter(|i| i.kind == PolicyKind::ZoneFact)
-        {
-            ui.label(format!("• {}", pick(i))).on_hover_text(format!(
-                "{}\n“{}”",
-                source(i),
-                i.source.quote
-            ));
-        }
-        ui.heading(self.tr(
-            "旧工业园区改造（城市更新）九个步骤",
-            "Renovating an old industrial park: the 9 steps",
+/// The seed letter's programmes, zone facts and the 9-step procedure; `district` names the
+/// renewal office when a target zone's district is known.
+pub(super) fn policy_ui(view: &View, ui: &mut egui::Ui, district: Option<&str>) {
+    let lang = view.lang;
+    let pick = |i: &crate::model::PolicyItem| i.text(lang).to_string();
+    let source = |i: &crate::model::PolicyItem| {
+        format!(
+            "{} · {} {}",
+            i.source.document,
+            view.tr("第", "line"),
+            i.source.line
+        ) + lang.one(" 行", "")
+    };
+    ui.heading(view.tr("扶持计划", "Support programmes"));
+    for i in view
+        .policy
+        .items
+        .iter()
+        .filter(|i| i.kind == PolicyKind::Programme)
+    {
+        ui.label(format!("• {}", pick(i))).on_hover_text(format!(
+            "{}\n“{}”",
+            source(i),
+            i.source.quote
         ));
-        ui.label(format!(
-            "{} {}",
-            self.tr("咨询：", "Ask:"),
-            self.policy.district_office(district, zh)
-        ));
-        for i in self.policy.procedure() {
-            ui.label(format!("{}. {}", i.step.unwrap_or(0), pick(i)))
-                .on_hover_text(format!("{}\n“{}”", source(i), i.source.quote));
-        }
-        for i in self
-            .policy
-            .items
-            .iter()
-            .filter(|i| matches!(i.kind, PolicyKind::Renovation | PolicyKind::Reference))
-        {
-            ui.label(format!("• {}", pick(i))).on_hover_text(source(i));
-        }
-        ui.small(self.tr("来源：深工信人大函〔2019〕57号（2019-06-03）；个人姓名与电话已略去。", "Source: letter 深工信人大函〔2019〕57号 (2019-06-03); personal names and phone numbers left out."));
     }
+    ui.heading(view.tr("集聚区", "Zones"));
+    for i in view
+        .policy
+        .items
+        .iter()
+        .filter(|i| i.kind == PolicyKind::ZoneFact)
+    {
+        ui.label(format!("• {}", pick(i))).on_hover_text(format!(
+            "{}\n“{}”",
+            source(i),
+            i.source.quote
+        ));
+    }
+    ui.heading(view.tr(
+        "旧工业园区改造（城市更新）九个步骤",
+        "Renovating an old industrial park: the 9 steps",
+    ));
+    ui.label(format!(
+        "{} {}",
+        view.tr("咨询：", "Ask:"),
+        view.policy.district_office(district, lang)
+    ));
+    for i in view.policy.procedure() {
+        ui.label(format!("{}. {}", i.step.unwrap_or(0), pick(i)))
+            .on_hover_text(format!("{}\n“{}”", source(i), i.source.quote));
+    }
+    for i in view
+        .policy
+        .items
+        .iter()
+        .filter(|i| matches!(i.kind, PolicyKind::Renovation | PolicyKind::Reference))
+    {
+        ui.label(format!("• {}", pick(i))).on_hover_text(source(i));
+    }
+    ui.small(view.tr("来源：深工信人大函〔2019〕57号（2019-06-03）；个人姓名与电话已略去。", "Source: letter 深工信人大函〔2019〕57号 (2019-06-03); personal names and phone numbers left out."));
 }
 
 impl ClusterAtlasApp {

@@ -5,10 +5,11 @@ use crate::analysis::clark_evans::format_p;
 use crate::analysis::zone_stats::ZoneStats;
 use egui::Color32;
 
-use crate::app::{ClusterAtlasApp, Command};
-use crate::model::{Batch, GeometryQuality, Zone, ZoneStatus};
+use super::inspector::Inspector;
+use crate::app::Command;
+use crate::model::{Batch, GeometryQuality, Lang, Zone, ZoneStatus};
 
-impl ClusterAtlasApp {
+impl Inspector<'_> {
     fn quality_text(&self, q: GeometryQuality) -> String {
         match q {
             GeometryQuality::ApproximateFootprint => self.tr(
@@ -35,26 +36,26 @@ impl ClusterAtlasApp {
 
     /// Draws the inspector page of zone `zi`.
     pub(super) fn zone_inspector(&mut self, ui: &mut egui::Ui, zi: usize) {
-        let data = self.data.clone();
+        let data = self.view.data;
         let Some(zone) = data.zones.get(zi) else {
             return;
         };
-        let zh = self.lang().chinese();
-        zone_header(ui, zone, zh);
-        self.zone_facts(ui, zone, zh);
+        let lang = self.view.lang;
+        zone_header(ui, zone, lang);
+        self.zone_facts(ui, zone, lang);
         if self.zone_location(ui, zone) {
-            self.push(Command::ZoomToZone(zi));
+            self.out.push(Command::ZoomToZone(zi));
         }
-        zone_geometry_note(ui, zone, zh);
+        zone_geometry_note(ui, zone, lang);
         self.zone_sources(ui, zone);
         ui.separator();
-        self.zone_statistics(ui, zi, zh);
+        self.zone_statistics(ui, zi, lang);
         ui.separator();
-        self.zone_policy(ui, zone, zh);
+        self.zone_policy(ui, zone, lang);
     }
 
     /// Draws the facts grid: id, batch, status, district, focus, planned area, geometry.
-    fn zone_facts(&self, ui: &mut egui::Ui, zone: &Zone, zh: bool) {
+    fn zone_facts(&self, ui: &mut egui::Ui, zone: &Zone, lang: Lang) {
         super::facts_grid(ui, "zone-facts")
             .striped(true)
             .show(ui, |ui| {
@@ -88,12 +89,12 @@ impl ClusterAtlasApp {
                 ui.label(
                     zone.district_zh
                         .as_deref()
-                        .map(|d| self.district_name(d))
+                        .map(|d| self.view.district_name(d))
                         .unwrap_or_else(|| "-".into()),
                 );
                 ui.end_row();
                 ui.label(self.tr("主导产业", "Focus"));
-                ui.label(if zh {
+                ui.label(if lang.chinese() {
                     zone.focus_zh.join("、")
                 } else {
                     zone.focus_en.join(", ")
@@ -143,16 +144,16 @@ impl ClusterAtlasApp {
 
     /// Draws the Statistics section: the stats grid and the location quotients, or a hint to
     /// run the analysis.
-    fn zone_statistics(&self, ui: &mut egui::Ui, zi: usize, zh: bool) {
+    fn zone_statistics(&self, ui: &mut egui::Ui, zi: usize, lang: Lang) {
         ui.strong(self.tr("统计", "Statistics"));
         match self
+            .view
             .results
-            .as_ref()
             .and_then(|r| r.analysis.zone_stats.get(zi))
         {
             Some(st) => {
                 self.zone_stats_grid(ui, st);
-                self.zone_location_quotients(ui, st, zh);
+                self.zone_location_quotients(ui, st, lang);
             }
             None => {
                 ui.label(self.tr(
@@ -225,7 +226,7 @@ impl ClusterAtlasApp {
 
     /// Draws the segments within the nearby radius with their location quotients (or why they
     /// were not computed).
-    fn zone_location_quotients(&self, ui: &mut egui::Ui, st: &ZoneStats, zh: bool) {
+    fn zone_location_quotients(&self, ui: &mut egui::Ui, st: &ZoneStats, lang: Lang) {
         let km = st.nearby_radius_m / 1000.0;
         if st.location_quotients.is_empty() && st.firms_nearby.is_some() {
             ui.weak(self.tr(
@@ -250,7 +251,7 @@ impl ClusterAtlasApp {
                 .striped(true)
                 .show(ui, |ui| {
                     for (seg, lq) in &st.location_quotients {
-                        ui.label(self.fit.label(seg, zh));
+                        ui.label(self.view.fit.label(seg, lang));
                         ui.label(st.segment_counts.get(seg).copied().unwrap_or(0).to_string());
                         ui.label(format!("{lq:.2}"));
                         ui.end_row();
@@ -260,13 +261,13 @@ impl ClusterAtlasApp {
     }
 
     /// Draws the collapsible list of policy items that apply to the zone.
-    fn zone_policy(&self, ui: &mut egui::Ui, zone: &Zone, zh: bool) {
+    fn zone_policy(&self, ui: &mut egui::Ui, zone: &Zone, lang: Lang) {
         ui.collapsing(self.tr("适用政策", "Policy that applies"), |ui| {
-            for item in self.policy.for_zone(&zone.id) {
+            for item in self.view.policy.for_zone(&zone.id) {
                 if item.kind == crate::model::PolicyKind::ProcedureStep {
                     continue;
                 }
-                ui.label(format!("• {}", if zh { &item.zh } else { &item.en }))
+                ui.label(format!("• {}", item.text(lang)))
                     .on_hover_text(format!(
                         "{} · line {}",
                         item.source.document, item.source.line
@@ -277,16 +278,16 @@ impl ClusterAtlasApp {
 }
 
 /// Draws the zone's heading and its name in the other language.
-fn zone_header(ui: &mut egui::Ui, zone: &Zone, zh: bool) {
-    ui.heading(zone.display_name(zh));
+fn zone_header(ui: &mut egui::Ui, zone: &Zone, lang: Lang) {
+    ui.heading(zone.display_name(lang));
     if let (Some(a), Some(b)) = (&zone.name_zh, &zone.name_en) {
-        ui.label(if zh { b } else { a });
+        ui.label(lang.one(b, a));
     }
 }
 
 /// Draws the small note on how approximate the zone's geometry is.
-fn zone_geometry_note(ui: &mut egui::Ui, zone: &Zone, zh: bool) {
-    match (zh, zone.quality) {
+fn zone_geometry_note(ui: &mut egui::Ui, zone: &Zone, lang: Lang) {
+    match (lang.chinese(), zone.quality) {
         (true, GeometryQuality::ApproximatePoint) => {
             let conf = zone
                 .properties

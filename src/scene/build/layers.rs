@@ -253,7 +253,7 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                 batches_seen.push(zone.batch);
             }
             let approx = zone.quality.is_approximate();
-            let name = short_zone_name(zone, lang.chinese());
+            let name = short_zone_name(zone, lang);
             let text = format!("{}{}", if approx { "≈" } else { "" }, name);
             let selected = input.selection.zone == Some(shape.zone);
             match &shape.kind {

@@ -11,7 +11,7 @@ use crate::analysis::ClusterSummary;
 use crate::analysis::density::DensityGrid;
 use crate::crs::Projection;
 use crate::index::ZoneShape;
-use crate::model::{Firms, FitTable, Xy, Zone};
+use crate::model::{Firms, FitTable, Lang, Xy, Zone};
 use layers::Parts;
 
 /// What is selected in the window (drawn highlighted).
@@ -41,15 +41,15 @@ pub struct SceneInput<'a> {
 /// A zone's name without the parenthetical and the generic suffix, for map labels.
 ///
 /// ```
-/// use cluster_atlas::model::Zone;
+/// use cluster_atlas::model::{Lang, Zone};
 /// use cluster_atlas::scene::short_zone_name;
 /// let z = Zone { id: "Z03".into(), name_zh: Some("龙华高新区未来产业集聚区（原观澜高新园未来产业集聚区）".into()),
 ///     name_en: Some("Longhua Hi-tech Zone Future Industry Cluster Zone (formerly Guanlan Hi-tech Park)".into()), ..Default::default() };
-/// assert_eq!(short_zone_name(&z, true), "龙华高新区");
-/// assert_eq!(short_zone_name(&z, false), "Longhua Hi-tech Zone");
+/// assert_eq!(short_zone_name(&z, Lang::Zh), "龙华高新区");
+/// assert_eq!(short_zone_name(&z, Lang::En), "Longhua Hi-tech Zone");
 /// ```
-pub fn short_zone_name(z: &Zone, chinese: bool) -> String {
-    let mut s = z.display_name(chinese).to_string();
+pub fn short_zone_name(z: &Zone, lang: Lang) -> String {
+    let mut s = z.display_name(lang).to_string();
     for open in ['（', '('] {
         if let Some(i) = s.find(open) {
             s.truncate(i);
