@@ -12,7 +12,7 @@ use cluster_atlas::export::{self, ExportData, ExportOptions, Extent, Preset, Sta
 use cluster_atlas::index::SpatialIndex;
 use cluster_atlas::model::{Firms, LonLat, Zone};
 use cluster_atlas::scene::{
-    self, Basemap, Lang, LayerKind, Scene, SceneInput, SceneSettings, Selection, Viewport,
+    self, Basemap, Lang, LayerKind, Px, Scene, SceneInput, SceneSettings, Selection, Viewport,
 };
 
 struct Fixture {
@@ -123,8 +123,8 @@ fn scale_bar_is_true_on_the_ground_two_degrees_from_the_central_meridian() {
         let bar = scene::scale_bar(&vp, &proj, 300.0);
         // The bar centred on the view's centre, where it is measured.
         let (cx, cy) = (vp.width_px / 2.0, vp.height_px / 2.0);
-        let a = proj.unproject(vp.to_plane([cx - bar.length_px / 2.0, cy]));
-        let b = proj.unproject(vp.to_plane([cx + bar.length_px / 2.0, cy]));
+        let a = proj.unproject(vp.to_plane(Px::new(cx - bar.length_px / 2.0, cy)));
+        let b = proj.unproject(vp.to_plane(Px::new(cx + bar.length_px / 2.0, cy)));
         let ground = geodesic_m(a, b);
         let rel = (ground - bar.length_m).abs() / bar.length_m;
         assert!(
@@ -173,8 +173,7 @@ fn scale_bar_length_matches_the_ground_within_1e_4() {
         // distance code. The bar is measured at the map's centre but drawn in its corner, up
         // to about 25 km away, where the plane's scale differs by a few 1e-5.
         let proj = &f.index.projection;
-        let to_ll =
-            |p: [f32; 2]| proj.unproject(vp.to_plane([p[0] - layout.map[0], p[1] - layout.map[1]]));
+        let to_ll = |p: Px| proj.unproject(vp.to_plane(p.offset(-layout.map[0], -layout.map[1])));
         let ground = geodesic_m(to_ll(a), to_ll(b));
         assert!(
             (ground - bar.length_m).abs() / bar.length_m < 1e-4,
@@ -497,7 +496,7 @@ impl Page {
 /// Page pixel (x right, y down) of a WGS-84 point in a map frame.
 fn page_px(f: &Fixture, vp: &Viewport, map: [f32; 4], ll: LonLat) -> [f32; 2] {
     let s = vp.to_screen(f.index.projection.project(ll));
-    [map[0] + s[0], map[1] + s[1]]
+    [map[0] + s.x, map[1] + s.y]
 }
 
 fn hex(c: u32) -> [f64; 3] {

@@ -224,7 +224,10 @@ fn exporting_the_current_view_matches_the_command_line() {
     {
         let app = h.state_mut();
         let mut vp = app.viewport();
-        vp.zoom_about(2.5, [vp.width_px * 0.4, vp.height_px * 0.6]);
+        vp.zoom_about(
+            2.5,
+            cluster_atlas::scene::Px::new(vp.width_px * 0.4, vp.height_px * 0.6),
+        );
         app.settings.view = Some(vp);
     }
     h.run_steps(2);

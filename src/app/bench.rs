@@ -60,7 +60,7 @@ impl ClusterAtlasApp {
             b.frames_ms.push((now - last).as_secs_f64() * 1000.0);
         }
         b.last = Some(now);
-        let centre = [vp.width_px / 2.0, vp.height_px / 2.0];
+        let centre = vp.centre_px();
         match b.step {
             s if s < 60 => vp.pan_px(-12.0, 0.0),
             s if s < 120 => vp.zoom_about(1.03, centre),

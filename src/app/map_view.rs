@@ -8,8 +8,8 @@ use super::state::Dataset;
 use crate::crs::Projection;
 use crate::model::{LonLat, Xy};
 use crate::scene::{
-    Lang, MarkerShape, PolygonItem, Rgba, Scene, Stroke, Viewport, north_angle, palette, raster,
-    scale_bar,
+    Lang, MarkerShape, PolygonItem, Px, Rgba, Scene, Stroke, Viewport, north_angle, palette,
+    raster, scale_bar,
 };
 
 mod paint;
@@ -56,7 +56,7 @@ pub fn color(c: Rgba, opacity: f32) -> Color32 {
 }
 
 fn pos(vp: &Viewport, origin: Pos2, p: Xy) -> Pos2 {
-    let [x, y] = vp.to_screen(p);
+    let Px { x, y } = vp.to_screen(p);
     Pos2::new(origin.x + x, origin.y + y)
 }
 
@@ -111,9 +111,9 @@ fn polygon_shapes(
 
 /// Star outline points around a centre (5 points).
 pub fn star_points(c: Pos2, r: f32) -> Vec<Pos2> {
-    crate::scene::star_outline([c.x, c.y], r)
+    crate::scene::star_outline(Px::new(c.x, c.y), r)
         .into_iter()
-        .map(|[x, y]| Pos2::new(x, y))
+        .map(|p| Pos2::new(p.x, p.y))
         .collect()
 }
 
@@ -219,7 +219,7 @@ impl MapView {
             paint_aggregated_notice(&painter, rect, lang);
         }
         if let (Some(h), false) = (hover, self.measuring) {
-            let xy = vp.to_plane([h.x - origin.x, h.y - origin.y]);
+            let xy = vp.to_plane(Px::new(h.x - origin.x, h.y - origin.y));
             if let Some(text) = self.hover_text(data, vp, xy, lang, fit) {
                 response.clone().on_hover_text_at_pointer(text);
             }
@@ -243,8 +243,8 @@ impl MapView {
         }
         let hover = response.hover_pos();
         let anchor = hover
-            .map(|p| [p.x - origin.x, p.y - origin.y])
-            .unwrap_or([vp.width_px / 2.0, vp.height_px / 2.0]);
+            .map(|p| Px::new(p.x - origin.x, p.y - origin.y))
+            .unwrap_or(vp.centre_px());
         if response.hovered() {
             let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
             let factor = (scroll as f64 * 0.0025).exp() * zoom as f64;
@@ -269,7 +269,8 @@ impl MapView {
         if response.double_clicked() {
             vp.zoom_about(2.0, anchor);
         }
-        self.cursor = hover.map(|p| proj.unproject(vp.to_plane([p.x - origin.x, p.y - origin.y])));
+        self.cursor =
+            hover.map(|p| proj.unproject(vp.to_plane(Px::new(p.x - origin.x, p.y - origin.y))));
         hover
     }
 
@@ -286,7 +287,7 @@ impl MapView {
         if response.clicked()
             && let Some(p) = response.interact_pointer_pos()
         {
-            let xy = vp.to_plane([p.x - origin.x, p.y - origin.y]);
+            let xy = vp.to_plane(Px::new(p.x - origin.x, p.y - origin.y));
             if self.measuring {
                 self.measure.push(xy);
             } else {

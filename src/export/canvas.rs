@@ -1,6 +1,6 @@
 //! The drawing surface both exporters implement: page pixels, y down.
 
-use crate::scene::Rgba;
+use crate::scene::{Px, Rgba};
 
 /// Where a text's (x, y) sits relative to the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,12 +65,18 @@ pub struct PageImage<'a> {
 pub trait Canvas {
     fn size(&self) -> (f32, f32);
     /// Filled and/or outlined shape made of closed rings (even-odd fill, so holes work).
-    fn shape(&mut self, rings: &[Vec<[f32; 2]>], fill: Option<Rgba>, line: Option<Line>);
+    fn shape(&mut self, rings: &[Vec<Px>], fill: Option<Rgba>, line: Option<Line>);
     /// An open polyline.
-    fn polyline(&mut self, points: &[[f32; 2]], line: Line);
-    fn circle(&mut self, centre: [f32; 2], r: f32, fill: Option<Rgba>, line: Option<Line>);
+    fn polyline(&mut self, points: &[Px], line: Line);
+    fn circle(&mut self, centre: Px, r: f32, fill: Option<Rgba>, line: Option<Line>);
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Option<Rgba>, line: Option<Line>) {
-        let ring = vec![[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]];
+        let ring = vec![
+            Px::new(x, y),
+            Px::new(x + w, y),
+            Px::new(x + w, y + h),
+            Px::new(x, y + h),
+            Px::new(x, y),
+        ];
         self.shape(&[ring], fill, line);
     }
     /// Text in the bundled font.

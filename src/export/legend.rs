@@ -89,21 +89,24 @@ pub(super) fn swatch(c: &mut dyn Canvas, s: &Swatch, x: f32, y: f32, u: f32) {
             stroke.map(|st| line_of(&st, u, 1.0)),
         ),
         Swatch::Line(st) => c.polyline(
-            &[[x, y + h / 2.0], [x + w, y + h / 2.0]],
+            &[Px::new(x, y + h / 2.0), Px::new(x + w, y + h / 2.0)],
             line_of(st, u, 1.0),
         ),
         Swatch::Marker {
             shape: MarkerShape::Star,
             fill,
         } => c.shape(
-            &[star([x + w / 2.0, y + h / 2.0], 8.0 * u)],
+            &[star(Px::new(x + w / 2.0, y + h / 2.0), 8.0 * u)],
             Some(*fill),
             None,
         ),
-        Swatch::Marker { fill, .. } => {
-            c.circle([x + w / 2.0, y + h / 2.0], 5.0 * u, Some(*fill), None)
-        }
-        Swatch::Dot(col) => c.circle([x + w / 2.0, y + h / 2.0], 4.5 * u, Some(*col), None),
+        Swatch::Marker { fill, .. } => c.circle(
+            Px::new(x + w / 2.0, y + h / 2.0),
+            5.0 * u,
+            Some(*fill),
+            None,
+        ),
+        Swatch::Dot(col) => c.circle(Px::new(x + w / 2.0, y + h / 2.0), 4.5 * u, Some(*col), None),
         Swatch::Ramp { colors, .. } => {
             let n = colors.len().max(1) as f32;
             for (k, col) in colors.iter().enumerate() {

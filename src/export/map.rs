@@ -3,9 +3,8 @@
 use super::*;
 use crate::model::Bounds;
 
-pub(super) fn to_page(vp: &Viewport, map: [f32; 4], p: Xy) -> [f32; 2] {
-    let [x, y] = vp.to_screen(p);
-    [map[0] + x, map[1] + y]
+pub(super) fn to_page(vp: &Viewport, map: [f32; 4], p: Xy) -> Px {
+    vp.to_screen(p).offset(map[0], map[1])
 }
 
 pub(super) fn line_of(s: &crate::scene::Stroke, scale: f32, opacity: f32) -> Line {
@@ -16,7 +15,7 @@ pub(super) fn line_of(s: &crate::scene::Stroke, scale: f32, opacity: f32) -> Lin
     }
 }
 
-pub(super) fn star(c: [f32; 2], r: f32) -> Vec<[f32; 2]> {
+pub(super) fn star(c: Px, r: f32) -> Vec<Px> {
     let mut v = crate::scene::star_outline(c, r);
     v.push(v[0]);
     v
@@ -71,7 +70,7 @@ pub fn draw_map(
         .iter()
         .map(|l| Label {
             size_px: l.size_px * scale,
-            offset_px: [l.offset_px[0] * scale, l.offset_px[1] * scale],
+            offset_px: Px::new(l.offset_px.x * scale, l.offset_px.y * scale),
             ..l.clone()
         })
         .collect();
@@ -125,7 +124,7 @@ fn draw_item(
     let mut aggregated = false;
     match item {
         Item::Polygon(p) => {
-            let rings: Vec<Vec<[f32; 2]>> = p
+            let rings: Vec<Vec<Px>> = p
                 .rings
                 .iter()
                 .map(|r| r.iter().map(|q| to_page(vp, map, *q)).collect())
@@ -137,7 +136,7 @@ fn draw_item(
             );
         }
         Item::Line { points, stroke } => {
-            let pts: Vec<[f32; 2]> = points.iter().map(|q| to_page(vp, map, *q)).collect();
+            let pts: Vec<Px> = points.iter().map(|q| to_page(vp, map, *q)).collect();
             c.polyline(&pts, line_of(stroke, scale, op));
         }
         Item::Marker(m) => {
@@ -148,8 +147,8 @@ fn draw_item(
                 MarkerShape::Star => c.shape(&[star(at, size / 2.0)], Some(m.fill.fade(op)), line),
                 MarkerShape::Circle => c.circle(at, size / 2.0, Some(m.fill.fade(op)), line),
                 MarkerShape::Square => c.rect(
-                    at[0] - size / 2.0,
-                    at[1] - size / 2.0,
+                    at.x - size / 2.0,
+                    at.y - size / 2.0,
                     size,
                     size,
                     Some(m.fill.fade(op)),
@@ -190,10 +189,10 @@ fn draw_item(
                 .collect();
             let pm = premultiply(&faded);
             c.image(
-                nw[0],
-                nw[1],
-                se[0] - nw[0],
-                se[1] - nw[1],
+                nw.x,
+                nw.y,
+                se.x - nw.x,
+                se.y - nw.y,
                 &PageImage {
                     width: r.width,
                     height: r.height,

@@ -31,7 +31,7 @@ use self::canvas::{Anchor, Canvas, Line, PageImage, TextStyle};
 use crate::index::SpatialIndex;
 use crate::model::{LonLat, Xy, Zone};
 use crate::scene::{
-    Item, Label, Lang, MarkerShape, Rgba, Scene, Swatch, Viewport, labels, palette, raster,
+    Item, Label, Lang, MarkerShape, Px, Rgba, Scene, Swatch, Viewport, labels, palette, raster,
     scale_bar,
 };
 
@@ -189,12 +189,12 @@ pub fn scale_bar_geometry(
     layout: &PageLayout,
     vp: &Viewport,
     proj: &crate::crs::Projection,
-) -> ([f32; 2], [f32; 2], crate::scene::ScaleBar) {
+) -> (Px, Px, crate::scene::ScaleBar) {
     let bar = scale_bar(vp, proj, 220.0 * layout.u);
     let [mx, my, _, mh] = layout.map;
     let x0 = mx + 20.0 * layout.u;
     let y0 = my + mh - 24.0 * layout.u;
-    ([x0, y0], [x0 + bar.length_px, y0], bar)
+    (Px::new(x0, y0), Px::new(x0 + bar.length_px, y0), bar)
 }
 
 /// Picture format from a file name.

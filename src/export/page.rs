@@ -8,7 +8,7 @@ use super::{
     ExportData, ExportError, ExportOptions, Extent, Format, PageLayout, Preset, Stamp, draw_map,
     map_viewport, page_layout, pdf, png, scale_bar_geometry, svg,
 };
-use crate::scene::{Rgba, Viewport, north_angle, palette};
+use crate::scene::{Px, Rgba, Viewport, north_angle, palette};
 
 /// Draws the whole page: title, map, scale bar, north arrow, legend and footer.
 pub fn render_page(
@@ -88,15 +88,15 @@ fn draw_scale_bar(
     let (a, b, bar) = scale_bar_geometry(layout, vp, &data.index.projection);
     let bh = 7.0 * u;
     c.rect(
-        a[0] - 10.0 * u,
-        a[1] - 30.0 * u,
-        b[0] - a[0] + 20.0 * u,
+        a.x - 10.0 * u,
+        a.y - 30.0 * u,
+        b.x - a.x + 20.0 * u,
         42.0 * u,
         Some(Rgba::with_alpha(255, 255, 255, 220)),
         None,
     );
     for k in 0..4 {
-        let x = a[0] + (b[0] - a[0]) * k as f32 / 4.0;
+        let x = a.x + (b.x - a.x) * k as f32 / 4.0;
         let fill = if k % 2 == 0 {
             Rgba::rgb(0, 0, 0)
         } else {
@@ -105,16 +105,16 @@ fn draw_scale_bar(
         let edge = outline(0.8 * u, Rgba::rgb(0, 0, 0));
         c.rect(
             x,
-            a[1] - bh / 2.0,
-            (b[0] - a[0]) / 4.0,
+            a.y - bh / 2.0,
+            (b.x - a.x) / 4.0,
             bh,
             Some(fill),
             Some(edge),
         );
     }
     let style = TextStyle::new(12.0 * u, palette::TEXT, Anchor::Center);
-    c.text(a[0], a[1] - 10.0 * u, "0", &style);
-    c.text(b[0], a[1] - 10.0 * u, &bar.label, &style);
+    c.text(a.x, a.y - 10.0 * u, "0", &style);
+    c.text(b.x, a.y - 10.0 * u, &bar.label, &style);
     bar.label
 }
 
@@ -128,13 +128,13 @@ fn draw_north_arrow(
 ) {
     let u = layout.u;
     let [mx, my, mw, _] = layout.map;
-    let centre = [mx + mw - 34.0 * u, my + 44.0 * u];
+    let centre = Px::new(mx + mw - 34.0 * u, my + 44.0 * u);
     let ang = north_angle(vp, &data.index.projection);
     let rot = |dx: f32, dy: f32| {
-        [
-            centre[0] + dx * ang.cos() - dy * ang.sin(),
-            centre[1] + dx * ang.sin() + dy * ang.cos(),
-        ]
+        Px::new(
+            centre.x + dx * ang.cos() - dy * ang.sin(),
+            centre.y + dx * ang.sin() + dy * ang.cos(),
+        )
     };
     c.circle(
         centre,
@@ -149,7 +149,7 @@ fn draw_north_arrow(
     c.shape(&[west], Some(Rgba::rgb(0x99, 0x99, 0x99)), None);
     let at = rot(0.0, -30.0 * u);
     let style = TextStyle::new(13.0 * u, palette::TEXT, Anchor::Center).bold();
-    c.text(at[0], at[1], &opts.lang.pick("北", "N"), &style);
+    c.text(at.x, at.y, &opts.lang.pick("北", "N"), &style);
 }
 
 /// The legend: exactly the scene's (visible) layers, its text shrunk if it would not fit.

@@ -10,7 +10,7 @@ use krilla::text::{Font, TextDirection};
 
 use super::canvas::{Canvas, Line, PageImage, TextStyle};
 use super::text;
-use crate::scene::{FONT_BYTES, Rgba};
+use crate::scene::{FONT_BYTES, Px, Rgba};
 
 /// A page being drawn into a krilla surface.
 pub struct PdfCanvas<'a, 'b> {
@@ -52,14 +52,14 @@ fn stroke(l: &Line) -> Stroke {
     }
 }
 
-fn path(rings: &[Vec<[f32; 2]>], close: bool) -> Option<Path> {
+fn path(rings: &[Vec<Px>], close: bool) -> Option<Path> {
     let mut pb = PathBuilder::new();
     for ring in rings {
         let mut it = ring.iter();
         let Some(first) = it.next() else { continue };
-        pb.move_to(first[0], first[1]);
+        pb.move_to(first.x, first.y);
         for p in it {
-            pb.line_to(p[0], p[1]);
+            pb.line_to(p.x, p.y);
         }
         if close {
             pb.close();
@@ -117,7 +117,7 @@ impl Canvas for PdfCanvas<'_, '_> {
         (self.w, self.h)
     }
 
-    fn shape(&mut self, rings: &[Vec<[f32; 2]>], f: Option<Rgba>, line: Option<Line>) {
+    fn shape(&mut self, rings: &[Vec<Px>], f: Option<Rgba>, line: Option<Line>) {
         let Some(p) = path(rings, true) else { return };
         self.draw(
             &p,
@@ -126,18 +126,18 @@ impl Canvas for PdfCanvas<'_, '_> {
         );
     }
 
-    fn polyline(&mut self, points: &[[f32; 2]], line: Line) {
+    fn polyline(&mut self, points: &[Px], line: Line) {
         let Some(p) = path(&[points.to_vec()], false) else {
             return;
         };
         self.draw(&p, None, Some(stroke(&line)));
     }
 
-    fn circle(&mut self, c: [f32; 2], r: f32, f: Option<Rgba>, line: Option<Line>) {
-        let ring: Vec<[f32; 2]> = (0..=36)
+    fn circle(&mut self, c: Px, r: f32, f: Option<Rgba>, line: Option<Line>) {
+        let ring: Vec<Px> = (0..=36)
             .map(|k| {
                 let a = k as f32 / 36.0 * std::f32::consts::TAU;
-                [c[0] + r * a.cos(), c[1] + r * a.sin()]
+                c.offset(r * a.cos(), r * a.sin())
             })
             .collect();
         self.shape(&[ring], f, line);
@@ -200,7 +200,12 @@ impl Canvas for PdfCanvas<'_, '_> {
     }
 
     fn push_clip(&mut self, x: f32, y: f32, w: f32, h: f32) {
-        let ring = vec![[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
+        let ring = vec![
+            Px::new(x, y),
+            Px::new(x + w, y),
+            Px::new(x + w, y + h),
+            Px::new(x, y + h),
+        ];
         if let Some(p) = path(&[ring], true) {
             self.surface.push_clip_path(&p, &FillRule::NonZero);
         }

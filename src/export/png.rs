@@ -8,7 +8,7 @@ use tiny_skia::{
 
 use super::canvas::{Canvas, Line, PageImage, TextStyle};
 use super::text;
-use crate::scene::Rgba;
+use crate::scene::{Px, Rgba};
 
 /// A page being drawn into a pixmap.
 pub struct PngCanvas {
@@ -134,14 +134,14 @@ impl Canvas for PngCanvas {
         (self.pixmap.width() as f32, self.pixmap.height() as f32)
     }
 
-    fn shape(&mut self, rings: &[Vec<[f32; 2]>], fill: Option<Rgba>, line: Option<Line>) {
+    fn shape(&mut self, rings: &[Vec<Px>], fill: Option<Rgba>, line: Option<Line>) {
         let mut pb = PathBuilder::new();
         for ring in rings {
             let mut it = ring.iter();
             let Some(first) = it.next() else { continue };
-            pb.move_to(first[0], first[1]);
+            pb.move_to(first.x, first.y);
             for p in it {
-                pb.line_to(p[0], p[1]);
+                pb.line_to(p.x, p.y);
             }
             pb.close();
         }
@@ -168,13 +168,13 @@ impl Canvas for PngCanvas {
         }
     }
 
-    fn polyline(&mut self, points: &[[f32; 2]], line: Line) {
+    fn polyline(&mut self, points: &[Px], line: Line) {
         let mut pb = PathBuilder::new();
         let mut it = points.iter();
         let Some(first) = it.next() else { return };
-        pb.move_to(first[0], first[1]);
+        pb.move_to(first.x, first.y);
         for p in it {
-            pb.line_to(p[0], p[1]);
+            pb.line_to(p.x, p.y);
         }
         let Some(path) = pb.finish() else { return };
         let m = self.mask().cloned();
@@ -187,8 +187,8 @@ impl Canvas for PngCanvas {
         );
     }
 
-    fn circle(&mut self, c: [f32; 2], r: f32, fill: Option<Rgba>, line: Option<Line>) {
-        let Some(path) = PathBuilder::from_circle(c[0], c[1], r.max(0.1)) else {
+    fn circle(&mut self, c: Px, r: f32, fill: Option<Rgba>, line: Option<Line>) {
+        let Some(path) = PathBuilder::from_circle(c.x, c.y, r.max(0.1)) else {
             return;
         };
         let m = self.mask().cloned();

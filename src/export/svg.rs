@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::canvas::{Canvas, Line, PageImage, TextStyle};
 use super::text;
-use crate::scene::Rgba;
+use crate::scene::{Px, Rgba};
 
 /// A page being written as SVG.
 pub struct SvgCanvas {
@@ -192,7 +192,7 @@ impl SvgCanvas {
     }
 }
 
-fn path_d(rings: &[Vec<[f32; 2]>], close: bool) -> String {
+fn path_d(rings: &[Vec<Px>], close: bool) -> String {
     let mut d = String::new();
     for ring in rings {
         for (k, p) in ring.iter().enumerate() {
@@ -200,8 +200,8 @@ fn path_d(rings: &[Vec<[f32; 2]>], close: bool) -> String {
                 d,
                 "{}{} {}",
                 if k == 0 { "M" } else { "L" },
-                num(p[0]),
-                num(p[1])
+                num(p.x),
+                num(p.y)
             );
         }
         if close {
@@ -216,7 +216,7 @@ impl Canvas for SvgCanvas {
         (self.w, self.h)
     }
 
-    fn shape(&mut self, rings: &[Vec<[f32; 2]>], fill: Option<Rgba>, line: Option<Line>) {
+    fn shape(&mut self, rings: &[Vec<Px>], fill: Option<Rgba>, line: Option<Line>) {
         let _ = writeln!(
             self.body,
             r#"<path d="{}" fill-rule="evenodd"{}{}/>"#,
@@ -226,7 +226,7 @@ impl Canvas for SvgCanvas {
         );
     }
 
-    fn polyline(&mut self, points: &[[f32; 2]], line: Line) {
+    fn polyline(&mut self, points: &[Px], line: Line) {
         let _ = writeln!(
             self.body,
             r#"<path d="{}" fill="none"{}/>"#,
@@ -235,12 +235,12 @@ impl Canvas for SvgCanvas {
         );
     }
 
-    fn circle(&mut self, c: [f32; 2], r: f32, fill: Option<Rgba>, line: Option<Line>) {
+    fn circle(&mut self, c: Px, r: f32, fill: Option<Rgba>, line: Option<Line>) {
         let _ = writeln!(
             self.body,
             r#"<circle cx="{}" cy="{}" r="{}"{}{}/>"#,
-            num(c[0]),
-            num(c[1]),
+            num(c.x),
+            num(c.y),
             num(r),
             fill_attr(fill),
             line_attr(line)

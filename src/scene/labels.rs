@@ -1,7 +1,7 @@
 //! Label placement: highest priority first, skipping any label that would overlap one already
 //! placed or fall outside the view. The same placement serves the window and the exporters.
 
-use super::{Label, Rgba, Viewport};
+use super::{Label, Px, Rgba, Viewport};
 
 /// A label that fits, in pixels.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,10 +35,10 @@ pub fn estimated_text_width(text: &str, size_px: f32) -> f32 {
 /// Places labels without overlaps (boxes padded by `pad` pixels).
 ///
 /// ```
-/// use cluster_atlas::scene::{labels::place, Label, Rgba, Viewport};
+/// use cluster_atlas::scene::{labels::place, Label, Px, Rgba, Viewport};
 /// use cluster_atlas::model::Xy;
 /// let vp = Viewport { centre: Xy::new(0.0, 0.0), m_per_px: 1.0, width_px: 400.0, height_px: 300.0 };
-/// let l = |x: f64, p: i32| Label { at: Xy::new(x, 0.0), text: "深圳湾".into(), size_px: 14.0, color: Rgba::rgb(0, 0, 0), priority: p, offset_px: [0.0, 0.0] };
+/// let l = |x: f64, p: i32| Label { at: Xy::new(x, 0.0), text: "深圳湾".into(), size_px: 14.0, color: Rgba::rgb(0, 0, 0), priority: p, offset_px: Px::new(0.0, 0.0) };
 /// let placed = place(&[l(0.0, 1), l(5.0, 2), l(150.0, 0)], &vp, 2.0);
 /// assert_eq!(placed.len(), 2); // the two at 0 and 5 m collide; the higher priority wins
 /// assert_eq!(placed[0].x, 205.0);
@@ -52,8 +52,8 @@ pub fn place(labels: &[Label], vp: &Viewport, pad: f32) -> Vec<PlacedLabel> {
         if l.text.is_empty() {
             continue;
         }
-        let [sx, sy] = vp.to_screen(l.at);
-        let (x, y) = (sx + l.offset_px[0], sy + l.offset_px[1]);
+        let Px { x: sx, y: sy } = vp.to_screen(l.at);
+        let (x, y) = (sx + l.offset_px.x, sy + l.offset_px.y);
         let w = estimated_text_width(&l.text, l.size_px);
         let h = l.size_px * 1.25;
         if x - w / 2.0 < 0.0

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use basemap::Basemap;
 pub use build::{SceneInput, Selection, build, short_zone_name};
 pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings};
-pub use viewport::{ScaleBar, Viewport, north_angle, scale_bar};
+pub use viewport::{Px, ScaleBar, Viewport, north_angle, scale_bar};
 
 use crate::crs::Projection;
 use crate::model::Xy;
@@ -103,12 +103,12 @@ pub enum MarkerShape {
 }
 
 /// The ten corners of a five-pointed star of outer radius `r` around `c` (pixels, y down).
-pub fn star_outline(c: [f32; 2], r: f32) -> Vec<[f32; 2]> {
+pub fn star_outline(c: Px, r: f32) -> Vec<Px> {
     (0..10)
         .map(|k| {
             let a = -std::f32::consts::FRAC_PI_2 + k as f32 * std::f32::consts::PI / 5.0;
             let rr = if k % 2 == 0 { r } else { r * 0.45 };
-            [c[0] + rr * a.cos(), c[1] + rr * a.sin()]
+            c.offset(rr * a.cos(), rr * a.sin())
         })
         .collect()
 }
@@ -197,7 +197,7 @@ pub struct Label {
     /// Higher wins when labels collide.
     pub priority: i32,
     /// Offset of the label's centre from the anchor, pixels (y down).
-    pub offset_px: [f32; 2],
+    pub offset_px: Px,
 }
 
 /// What a legend entry's symbol looks like.

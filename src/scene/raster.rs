@@ -2,7 +2,7 @@
 //! anti-aliased disc stamp, premultiplied source-over blending. Every backend uses this for
 //! firms, so the window and the exported PNG show the same dots.
 
-use super::{PointsItem, Viewport};
+use super::{PointsItem, Px, Viewport};
 
 /// A premultiplied RGBA image.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,7 +86,7 @@ pub fn rasterize_binned(item: &PointsItem, vp: &Viewport, opacity: f32, bin_px: 
         else {
             continue;
         };
-        let [sx, sy] = vp.to_screen(*p);
+        let Px { x: sx, y: sy } = vp.to_screen(*p);
         if sx < 0.0 || sy < 0.0 || sx >= w as f32 || sy >= h as f32 {
             continue;
         }
@@ -172,7 +172,7 @@ pub fn draw_points(img: &mut Image, item: &PointsItem, vp: &Viewport, opacity: f
         let Some(src) = item.colour.get(i).and_then(|c| premul.get(*c as usize)) else {
             continue;
         };
-        let [sx, sy] = vp.to_screen(*p);
+        let Px { x: sx, y: sy } = vp.to_screen(*p);
         let (cx, cy) = (sx.floor() as i32, sy.floor() as i32);
         for dy in -k..=k {
             let y = cy + dy;

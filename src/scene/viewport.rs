@@ -6,6 +6,25 @@ use serde::{Deserialize, Serialize};
 use crate::crs::Projection;
 use crate::model::{LonLat, Xy};
 
+/// A point on a drawing surface in pixels, x right and y down: the window's screen or an
+/// exported page. Kept apart from [`Xy`] (plane metres, y up) so the two cannot be mixed.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Px {
+    pub x: f32,
+    pub y: f32,
+}
+
+impl Px {
+    pub const fn new(x: f32, y: f32) -> Self {
+        Self { x, y }
+    }
+
+    /// This point moved by (dx, dy) pixels.
+    pub fn offset(self, dx: f32, dy: f32) -> Self {
+        Self::new(self.x + dx, self.y + dy)
+    }
+}
+
 /// A window onto the plane: centre, plane metres per pixel and size in pixels. Screen y grows
 /// downwards, plane y northwards.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,23 +51,28 @@ impl Viewport {
     }
 
     /// Plane point → pixel (x right, y down).
-    pub fn to_screen(&self, p: Xy) -> [f32; 2] {
-        [
+    pub fn to_screen(&self, p: Xy) -> Px {
+        Px::new(
             (self.width_px as f64 / 2.0 + (p.x - self.centre.x) / self.m_per_px) as f32,
             (self.height_px as f64 / 2.0 - (p.y - self.centre.y) / self.m_per_px) as f32,
-        ]
+        )
+    }
+
+    /// The middle of the view, in pixels.
+    pub fn centre_px(&self) -> Px {
+        Px::new(self.width_px / 2.0, self.height_px / 2.0)
     }
 
     /// Pixel → plane point.
-    pub fn to_plane(&self, s: [f32; 2]) -> Xy {
+    pub fn to_plane(&self, s: Px) -> Xy {
         Xy::new(
-            self.centre.x + (s[0] as f64 - self.width_px as f64 / 2.0) * self.m_per_px,
-            self.centre.y - (s[1] as f64 - self.height_px as f64 / 2.0) * self.m_per_px,
+            self.centre.x + (s.x as f64 - self.width_px as f64 / 2.0) * self.m_per_px,
+            self.centre.y - (s.y as f64 - self.height_px as f64 / 2.0) * self.m_per_px,
         )
     }
 
     /// Zooms by `factor` (> 1 zooms in) keeping the plane point under `pixel` fixed.
-    pub fn zoom_about(&mut self, factor: f64, pixel: [f32; 2]) {
+    pub fn zoom_about(&mut self, factor: f64, pixel: Px) {
         if !(factor.is_finite() && factor > 0.0) {
             return;
         }
@@ -168,7 +192,7 @@ mod tests {
         let s = vp.to_screen(p);
         let back = vp.to_plane(s);
         assert!((back.x - p.x).abs() < 1e-3 && (back.y - p.y).abs() < 1e-3);
-        let anchor = [100.0, 50.0];
+        let anchor = Px::new(100.0, 50.0);
         let before = vp.to_plane(anchor);
         vp.zoom_about(2.0, anchor);
         let after = vp.to_plane(anchor);
@@ -187,8 +211,8 @@ mod tests {
             height_px: 800.0,
         };
         let bar = scale_bar(&vp, &proj, 200.0);
-        let a = vp.to_plane([100.0, 400.0]);
-        let b = vp.to_plane([100.0 + bar.length_px, 400.0]);
+        let a = vp.to_plane(Px::new(100.0, 400.0));
+        let b = vp.to_plane(Px::new(100.0 + bar.length_px, 400.0));
         let ground = proj.ground_distance(a, b);
         assert!(
             (ground - bar.length_m).abs() / bar.length_m < 1e-4,

@@ -288,7 +288,7 @@ impl ClusterAtlasApp {
                 ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
                 ui.vertical(|ui| {
                     let mut vp = self.viewport();
-                    let centre = [vp.width_px / 2.0, vp.height_px / 2.0];
+                    let centre = vp.centre_px();
                     if ui
                         .button("+")
                         .on_hover_text(self.tr("放大", "Zoom in"))

@@ -13,6 +13,7 @@ use super::{SceneInput, short_zone_name};
 use crate::analysis::relocate::canonical_segment;
 use crate::index::ZoneShapeKind;
 use crate::model::{Batch, GeometryQuality, Xy};
+use crate::scene::Px;
 
 /// What the layers add up to, before labels are placed.
 pub(super) struct Parts {
@@ -94,7 +95,7 @@ pub(super) fn districts(input: &SceneInput, s: &SceneSettings, out: &mut Parts) 
                     size_px: 12.0,
                     color: palette::DISTRICT_TEXT,
                     priority: 10,
-                    offset_px: [0.0, 0.0],
+                    offset_px: Px::new(0.0, 0.0),
                 });
             }
         }
@@ -192,7 +193,7 @@ pub(super) fn clusters(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                 // Dark text on its halo: pale cluster colours are unreadable as text.
                 color: palette::HULL_TEXT,
                 priority: 40 + (c.size.min(10_000) as i32 / 10),
-                offset_px: [0.0, 0.0],
+                offset_px: Px::new(0.0, 0.0),
             });
         }
         out.layers.push(Layer {
@@ -281,7 +282,7 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                         size_px: 14.0,
                         color: palette::TEXT,
                         priority: if selected { 300 } else { 200 },
-                        offset_px: [0.0, 0.0],
+                        offset_px: Px::new(0.0, 0.0),
                     });
                 }
                 ZoneShapeKind::Point(q) => {
@@ -300,7 +301,7 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                         size_px: 14.0,
                         color: palette::TEXT,
                         priority: if selected { 300 } else { 190 },
-                        offset_px: [0.0, -17.0],
+                        offset_px: Px::new(0.0, -17.0),
                     });
                 }
             }
