@@ -12,6 +12,9 @@ use clap::Parser;
 fn open_window(open: cli::OpenArgs) -> anyhow::Result<()> {
     use cluster_atlas::app::{ClusterAtlasApp, Command};
     let mut initial = Vec::new();
+    if let Some(p) = open.project {
+        initial.push(Command::OpenProject(p));
+    }
     if let Some(z) = open.zones {
         initial.push(Command::LoadZones(z, Default::default()));
     }

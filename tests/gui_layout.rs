@@ -343,6 +343,56 @@ fn a_layout_saved_in_a_large_window_restarts_cleanly_in_a_small_one() {
 }
 
 #[test]
+fn the_tables_get_their_height_back_when_the_window_grows_again() {
+    // Started large, squeezed small (the tables shrink to 40 % of the height), then large
+    // again (and after a restart that started small): the height the user had comes back.
+    let large = egui::vec2(1920.0, 1080.0);
+    let mut h = harness(
+        ClusterAtlasApp::new(Some(settings(Lang::Zh)), Vec::new()),
+        SIZES[2],
+    );
+    let height = |h: &Harness<'static, ClusterAtlasApp>| {
+        h.state()
+            .layout()
+            .panel("tables")
+            .expect("tables drawn")
+            .height()
+    };
+    let tall = height(&h);
+    h.set_size(egui::vec2(SIZES[0][0], SIZES[0][1]));
+    settle(&mut h);
+    let squeezed = height(&h);
+    assert!(
+        squeezed < tall - 20.0,
+        "{squeezed} vs {tall}: the small window squeezes it"
+    );
+    h.set_size(large);
+    settle(&mut h);
+    assert!((height(&h) - tall).abs() < 1.0, "{} vs {tall}", height(&h));
+
+    // A restart in the small window, egui's memory and the settings as eframe saves them.
+    h.set_size(egui::vec2(SIZES[0][0], SIZES[0][1]));
+    settle(&mut h);
+    let stored = cluster_atlas::app::settings_file::to_stored(&h.state().settings);
+    let memory = h.ctx.memory(|m| ron::to_string(m).unwrap());
+    let app = ClusterAtlasApp::from_stored_settings(Some(&stored), Vec::new());
+    let mut h2 = Harness::builder()
+        .with_size(SIZES[0])
+        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
+    let restored: egui::Memory = ron::from_str(&memory).unwrap();
+    h2.ctx.memory_mut(|m| *m = restored);
+    settle(&mut h2);
+    h2.set_size(large);
+    settle(&mut h2);
+    assert!(
+        (height(&h2) - tall).abs() < 1.0,
+        "{} vs {tall} after a restart",
+        height(&h2)
+    );
+    check(&mut h2, "1920×1080 after growing back");
+}
+
+#[test]
 fn the_firms_table_keeps_its_rows_over_many_frames() {
     for size in SIZES {
         let mut h = harness(

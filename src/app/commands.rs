@@ -21,6 +21,10 @@ impl ClusterAtlasApp {
                 Command::LoadZones(path, opts) => {
                     self.job = Some(jobs::load_zones(ctx, self.data.clone(), path, opts))
                 }
+                // A project file opened by path or dropped on the window opens as a project.
+                Command::OpenImport(path) if project::is_project_file(&path) => {
+                    self.commands.push(Command::OpenProject(path))
+                }
                 Command::OpenImport(path) => {
                     self.import = Some(ImportDialog::new(path, &self.settings))
                 }
@@ -42,35 +46,8 @@ impl ClusterAtlasApp {
                             Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.03));
                     }
                 }
-                Command::ZoomToZone(z) => {
-                    if let Some(shape) = self.data.index.shape_of(z) {
-                        let (lo, hi) = shape.plane_bounds();
-                        let pad = 2500.0;
-                        let b = (
-                            crate::model::Xy::new(lo.x - pad, lo.y - pad),
-                            crate::model::Xy::new(hi.x + pad, hi.y + pad),
-                        );
-                        let vp = self.viewport();
-                        self.settings.view =
-                            Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.05));
-                    }
-                    self.selection = Selection {
-                        zone: Some(z),
-                        firm: None,
-                    };
-                }
-                Command::ZoomToFirm(f) => {
-                    if let Some(p) = self.data.index.firm_xy.get(f) {
-                        let mut vp = self.viewport();
-                        vp.centre = *p;
-                        vp.m_per_px = vp.m_per_px.min(8.0);
-                        self.settings.view = Some(vp);
-                    }
-                    self.selection = Selection {
-                        zone: None,
-                        firm: Some(f),
-                    };
-                }
+                Command::ZoomToZone(z) => self.zoom_to_zone(z),
+                Command::ZoomToFirm(f) => self.zoom_to_firm(f),
                 Command::Select(p) => {
                     self.selection = match p {
                         Pick::Firm(f) => Selection {
@@ -110,23 +87,79 @@ impl ClusterAtlasApp {
                         self.start_analysis(ctx);
                     }
                 }
-                Command::ResetBundled => match Dataset::bundled() {
-                    Ok(mut d) => {
-                        self.settings.open = Default::default();
-                        d.generation = self.data.generation + 1;
-                        self.data = Arc::new(d);
-                        self.results = None;
-                        self.selection = Selection::default();
-                        self.advice = None;
+                Command::ResetBundled => {
+                    if self.show_bundled() {
+                        self.project = None;
                         self.start_analysis(ctx);
                     }
-                    Err(e) => self.messages.push(Message {
-                        error: true,
-                        text: e.to_string(),
-                    }),
-                },
+                }
+                c @ Command::OpenProject(_) if self.job.is_some() => deferred.push(c),
+                Command::OpenProject(path) => self.open_project(ctx, &path),
+                Command::AskSaveProject => {
+                    self.save_project_path = Some(match &self.project {
+                        Some(p) => p.display().to_string(),
+                        None => String::new(),
+                    })
+                }
+                Command::SaveProject(path) => self.save_project(&path),
             }
         }
         self.commands.extend(deferred);
+        self.note_selection();
+    }
+
+    /// Selects zone `z` and fits the view to it (with a margin of 2.5 km).
+    fn zoom_to_zone(&mut self, z: usize) {
+        if let Some(shape) = self.data.index.shape_of(z) {
+            let (lo, hi) = shape.plane_bounds();
+            let pad = 2500.0;
+            let b = (
+                crate::model::Xy::new(lo.x - pad, lo.y - pad),
+                crate::model::Xy::new(hi.x + pad, hi.y + pad),
+            );
+            let vp = self.viewport();
+            self.settings.view = Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.05));
+        }
+        self.selection = Selection {
+            zone: Some(z),
+            firm: None,
+        };
+    }
+
+    /// Selects firm `f` and centres the view on it, zooming in to street level.
+    fn zoom_to_firm(&mut self, f: usize) {
+        if let Some(p) = self.data.index.firm_xy.get(f) {
+            let mut vp = self.viewport();
+            vp.centre = *p;
+            vp.m_per_px = vp.m_per_px.min(8.0);
+            self.settings.view = Some(vp);
+        }
+        self.selection = Selection {
+            zone: None,
+            firm: Some(f),
+        };
+    }
+
+    /// Shows the bundled data with nothing selected and no files open (the user's files are
+    /// forgotten for the next start); false, with a message, if it cannot be read.
+    pub(super) fn show_bundled(&mut self) -> bool {
+        match Dataset::bundled() {
+            Ok(mut d) => {
+                self.settings.open = Default::default();
+                d.generation = self.data.generation + 1;
+                self.data = Arc::new(d);
+                self.results = None;
+                self.selection = Selection::default();
+                self.advice = None;
+                true
+            }
+            Err(e) => {
+                self.messages.push(Message {
+                    error: true,
+                    text: e.to_string(),
+                });
+                false
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod fonts;
 pub mod jobs;
 pub mod map_view;
 mod panels;
+pub mod project;
 pub mod reasons;
 mod session;
 pub mod settings_file;
@@ -69,6 +70,12 @@ pub enum Command {
     AskSaveTable(BottomTab),
     /// Write a bottom table as CSV.
     SaveTable(BottomTab, PathBuf),
+    /// Open a project file: its files, settings, view and selection.
+    OpenProject(PathBuf),
+    /// Ask where to save the project.
+    AskSaveProject,
+    /// Write the project file.
+    SaveProject(PathBuf),
 }
 
 /// The application.
@@ -91,6 +98,12 @@ pub struct ClusterAtlasApp {
     pub save_zones_path: Option<String>,
     /// The "save table as CSV" box, when open: which table and the path typed so far.
     pub save_table_path: Option<(BottomTab, String)>,
+    /// The path being typed in the "Save project as" window.
+    pub save_project_path: Option<String>,
+    /// The project file open (saved or opened last), named in the window title.
+    pub project: Option<PathBuf>,
+    /// The selection and view to bring back once the files being opened have loaded.
+    pub restore: Option<session::Restore>,
     /// When each notice was first shown (notices fade after [`NOTICE_SECONDS`]; errors stay).
     message_times: std::collections::HashMap<String, std::time::Instant>,
     /// The data shown before the last file was loaded, while the user can still undo it
@@ -178,6 +191,9 @@ impl ClusterAtlasApp {
             slot_dialog: None,
             save_zones_path: None,
             save_table_path: None,
+            save_project_path: None,
+            project: None,
+            restore: None,
             previous: None,
             previous_open: None,
             title_shown: String::new(),
@@ -197,9 +213,14 @@ impl ClusterAtlasApp {
             bench: None,
         };
         if app.commands.is_empty() {
-            // The user's own files from the last session, if any, else the bundled data.
+            // The user's own files from the last session, if any, else the bundled data; the
+            // selection and view come back once they have loaded.
             let reopen = app.reopen_commands();
             app.commands.extend(reopen);
+            app.restore = Some(session::Restore {
+                selection: app.settings.selection.clone(),
+                view: app.settings.view,
+            });
         }
         if app.commands.is_empty() {
             app.commands.push(Command::RunAnalysis);
@@ -344,6 +365,10 @@ impl ClusterAtlasApp {
                     error: true,
                     text: format!("{what}: {e}"),
                 });
+                // The data kept may not be analysed yet (a project's file that has gone).
+                if self.results.is_none() {
+                    self.analyse_after_job = true;
+                }
             }
         }
         if self.analyse_after_job && self.job.is_none() {
@@ -468,6 +493,7 @@ impl ClusterAtlasApp {
             b.first_frame_ms = Some(t0.elapsed().as_secs_f64() * 1000.0);
         }
         self.logic(&ctx);
+        self.restore_when_loaded();
         self.update_advice(&ctx);
         self.update_title(&ctx);
         self.bench_step(&ctx);
@@ -544,6 +570,7 @@ impl eframe::App for ClusterAtlasApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.note_selection();
         storage.set_string(settings_file::KEY, settings_file::to_stored(&self.settings));
     }
 }

@@ -7,6 +7,14 @@ use crate::model::Lang;
 const KNOWN: &[(&str, &str)] = &[
     ("longitude or latitude is empty", "经度或纬度为空"),
     (
+        "eps {} m joins {}% of all firms into one cluster; try a smaller eps (the k-distance curve suggests about {} m)",
+        "eps {0} 米把 {1}% 的企业连成一个集群；请减小 eps（k 距离曲线建议约 {2} 米）",
+    ),
+    (
+        "{} firms lie in more than one zone; zone_id lists the first by id, summary.json lists all zones of the first {}",
+        "{0} 家企业位于多个集聚区内；zone_id 列出编号最小的一个，summary.json 列出前 {1} 家所在的全部集聚区",
+    ),
+    (
         "longitude/latitude '{}', '{}' is not a number",
         "经纬度“{0}”“{1}”不是数字",
     ),
@@ -166,6 +174,34 @@ pub fn summary_zh(r: &crate::data::LoadReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_analysis_warnings_as_written_read_in_chinese() {
+        // eps 20 km joins the bundled sample into one cluster: the warning as the analysis
+        // writes it must match its template (a changed English text would fall back to English).
+        let data = crate::pipeline::Dataset::bundled().unwrap();
+        let mut params = crate::analysis::AnalysisParams::default();
+        params.dbscan.eps_m = 20_000.0;
+        let none = crate::pipeline::Extras {
+            density_bandwidth_m: None,
+            advisor_fit: None,
+        };
+        let r = crate::pipeline::analyse(&data, &params, none, &|_, _| {}).unwrap();
+        let w = r.analysis.warnings.first().expect("one-cluster warning");
+        let zh = to_chinese(w).expect("translated");
+        assert!(
+            zh.starts_with("eps 20000 米把 ") && zh.contains("建议约"),
+            "{zh}"
+        );
+        let overlap = "3 firms lie in more than one zone; zone_id lists the first by id, \
+                       summary.json lists all zones of the first 3";
+        assert_eq!(
+            to_chinese(overlap).as_deref(),
+            Some(
+                "3 家企业位于多个集聚区内；zone_id 列出编号最小的一个，summary.json 列出前 3 家所在的全部集聚区"
+            )
+        );
+    }
 
     #[test]
     fn known_reasons_read_in_chinese_and_others_stay_english() {

@@ -1,7 +1,22 @@
-//! Starting from stored settings, keeping the status-bar messages tidy, saving the zones.
+//! Starting from stored settings, keeping the status-bar messages tidy, saving the zones,
+//! and projects: bringing back the files, settings, view and selection a project (or the last
+//! session) had.
 
+use std::path::{Path, PathBuf};
+
+use super::jobs::JobKind;
+use super::project::{Project, SavedSelection};
 use super::state::{OpenFiles, RecentFile};
 use super::{ClusterAtlasApp, Command, Message, NOTICE_SECONDS, settings_file};
+use crate::scene::{Selection, Viewport};
+
+/// What to bring back once the files being opened have loaded (a load resets the selection
+/// and fits the view to the new data).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restore {
+    pub selection: SavedSelection,
+    pub view: Option<Viewport>,
+}
 
 impl ClusterAtlasApp {
     /// Loads of the files open when the window last closed, zones first (a file that has
@@ -30,8 +45,11 @@ impl ClusterAtlasApp {
         *slot = reopen.then(|| recent.clone());
     }
 
-    /// The window title: the app and the files open, as desktop apps name their document.
+    /// The window title: the project, or the files open, as desktop apps name their document.
     pub fn window_title(&self) -> String {
+        if let Some(name) = self.project.as_ref().and_then(|p| p.file_name()) {
+            return format!("{} — cluster-atlas", name.to_string_lossy());
+        }
         let name = |f: &Option<RecentFile>| {
             f.as_ref()
                 .and_then(|r| r.path.file_name())
@@ -124,6 +142,168 @@ impl ClusterAtlasApp {
                 path.display()
             ),
         };
+        self.messages.push(Message {
+            error: result.is_err(),
+            text,
+        });
+    }
+}
+
+impl ClusterAtlasApp {
+    /// The selection by id, as projects and the settings store it.
+    pub fn saved_selection(&self) -> SavedSelection {
+        let d = &self.data;
+        SavedSelection {
+            zone: self
+                .selection
+                .zone
+                .and_then(|z| d.zones.get(z))
+                .map(|z| z.id.clone()),
+            firm: self
+                .selection
+                .firm
+                .filter(|f| *f < d.firms.len())
+                .map(|f| d.firms.id(f).into_owned()),
+        }
+    }
+
+    /// Keeps the settings' copy of the selection current (not while one is being restored).
+    pub(super) fn note_selection(&mut self) {
+        if self.restore.is_none() {
+            self.settings.selection = self.saved_selection();
+        }
+    }
+
+    /// Once no file is loading or waiting to load, selects the saved zone or firm again (when
+    /// the data still has it) and puts the saved view back.
+    pub(super) fn restore_when_loaded(&mut self) {
+        let loading = matches!(
+            self.job.as_ref().map(|j| &j.kind),
+            Some(JobKind::Load { .. })
+        ) || self.commands.iter().any(|c| {
+            matches!(
+                c,
+                Command::LoadFirms(..)
+                    | Command::LoadZones(..)
+                    | Command::ApplyZones(..)
+                    | Command::OpenProject(..)
+                    | Command::FitData
+            )
+        });
+        if loading {
+            return;
+        }
+        let Some(r) = self.restore.take() else {
+            return;
+        };
+        let d = &self.data;
+        let zone = r
+            .selection
+            .zone
+            .and_then(|id| d.zones.iter().position(|z| z.id == id));
+        let firm = r
+            .selection
+            .firm
+            .and_then(|id| (0..d.firms.len()).find(|&f| d.firms.id(f) == id.as_str()));
+        self.selection = match (zone, firm) {
+            (Some(z), _) => Selection {
+                zone: Some(z),
+                firm: None,
+            },
+            (None, f) => Selection {
+                zone: None,
+                firm: f,
+            },
+        };
+        if r.view.is_some() {
+            self.settings.view = r.view;
+        }
+        self.note_selection();
+    }
+
+    /// Opens a project: its settings (each checked against its range), then its files (a
+    /// missing one is reported by its load and the rest opens), then its view and selection.
+    pub(super) fn open_project(&mut self, ctx: &egui::Context, path: &Path) {
+        let project = match Project::read(path) {
+            Ok(p) => p,
+            Err(e) => {
+                self.messages.push(Message {
+                    error: true,
+                    text: format!("{}: {e}", self.tr("项目未打开", "Project not opened")),
+                });
+                // Started with this project: show the data there is.
+                if self.results.is_none() {
+                    self.start_analysis(ctx);
+                }
+                return;
+            }
+        };
+        let (settings, notes) = project.settings_over(&self.settings);
+        self.settings = settings;
+        if !notes.is_empty() {
+            let head = self.tr(
+                "项目中有设置无法使用，已恢复默认值",
+                "Project settings reset",
+            );
+            self.messages.push(Message {
+                error: false,
+                text: format!("{head}: {}", notes.join("; ")),
+            });
+        }
+        let files = project.files.clone();
+        if !self.show_bundled() {
+            return;
+        }
+        self.restore = Some(Restore {
+            selection: project.selection,
+            view: self.settings.view,
+        });
+        self.project = Some(path.to_path_buf());
+        match (files.zones, files.firms) {
+            (None, None) => self.start_analysis(ctx),
+            (zones, firms) => {
+                if let Some(z) = zones {
+                    self.commands
+                        .push(Command::LoadZones(z.path, z.zone_options));
+                }
+                if let Some(f) = firms {
+                    self.commands
+                        .push(Command::LoadFirms(f.path, f.firm_options));
+                }
+            }
+        }
+    }
+
+    /// Writes the project file (named `*.atlas.json`; atomically, never over a non-regular
+    /// file) and names the window after it.
+    pub(super) fn save_project(&mut self, path: &Path) {
+        let path: PathBuf = super::project::with_extension(path);
+        let text = Project::new(&self.settings, self.saved_selection(), &path).to_text();
+        let result = crate::output::atomic_write(&path, |w| w.write_all(text.as_bytes()));
+        let mut text = match &result {
+            Ok(()) => format!(
+                "{}: {}",
+                self.tr("已保存项目", "Project saved"),
+                path.display()
+            ),
+            Err(e) => format!(
+                "{} {}: {e}",
+                self.tr("无法保存", "Cannot save"),
+                path.display()
+            ),
+        };
+        if result.is_ok()
+            && self.settings.open.zones.is_none()
+            && !self.data.zones_report.file.starts_with("bundled:")
+        {
+            text.push_str(&self.tr(
+                "（集聚区为窗口中匹配的结果，项目中未包含：请先用“集聚区另存为…”保存并打开该文件）",
+                " (the zones matched in the window are not in the project: save them with Save zones as… and open that file first)",
+            ));
+        }
+        if result.is_ok() {
+            self.project = Some(path);
+        }
         self.messages.push(Message {
             error: result.is_err(),
             text,

@@ -43,6 +43,14 @@ pub struct OpenFiles {
     pub firms: Option<RecentFile>,
 }
 
+/// The selected zone and firm, by id (indices change when data is read again).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedSelection {
+    pub zone: Option<String>,
+    pub firm: Option<String>,
+}
+
 /// Persisted settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -62,6 +70,11 @@ pub struct Settings {
     pub slot_matches: Option<(String, crate::data::slots::SlotMatches)>,
     /// The user's own files shown when the window closed (none: the bundled data).
     pub open: OpenFiles,
+    /// The zone or firm selected when the window closed, by id.
+    pub selection: SavedSelection,
+    /// The bottom panel's height as the user left it (points), restored when the window has
+    /// room for it again.
+    pub bottom_panel_px: Option<f32>,
 }
 
 impl Default for Settings {
@@ -80,6 +93,8 @@ impl Default for Settings {
             right_panel: true,
             slot_matches: None,
             open: OpenFiles::default(),
+            selection: Default::default(),
+            bottom_panel_px: None,
         }
     }
 }
@@ -104,6 +119,14 @@ impl Settings {
     /// file) to its default, keeping all other fields; returns one note per field reset.
     pub fn repair(&mut self) -> Vec<String> {
         let mut notes = Vec::new();
+        if let Some(h) = self.bottom_panel_px
+            && !(h.is_finite() && (100.0..=10_000.0).contains(&h))
+        {
+            notes.push(format!(
+                "bottom_panel_px = {h} is not a panel height; reset"
+            ));
+            self.bottom_panel_px = None;
+        }
         let s = &mut self.scene;
         if s.lang != s.lang.single() {
             notes.push("scene.lang = both is for exports; the window shows 中文".into());

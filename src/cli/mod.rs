@@ -38,6 +38,9 @@ pub struct OpenArgs {
     /// Firms CSV or GeoJSON to open in the window.
     #[arg(long, value_name = "FILE")]
     pub firms: Option<PathBuf>,
+    /// Project file to open in the window (`*.atlas.json`, made by File → Save project as…).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["zones", "firms"])]
+    pub project: Option<PathBuf>,
     /// Coordinate system of --firms: wgs84, gcj02 or bd09.
     #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
     pub firms_crs: SourceCrs,

@@ -300,7 +300,10 @@ impl ClusterAtlasApp {
         .on_hover_text(format!("{:.3} s", r.seconds));
         self.clark_evans_summary(ui, &a.clark_evans);
         for w in &a.warnings {
-            ui.colored_label(Color32::from_rgb(0xb0, 0x50, 0x00), w);
+            ui.colored_label(
+                Color32::from_rgb(0xb0, 0x50, 0x00),
+                crate::app::reasons::report_text(w, self.lang()),
+            );
         }
     }
 

@@ -90,6 +90,8 @@ pub struct PanelState {
     pub firm_rows: Option<FirmRows>,
     /// The renovation checklist's ticks, kept while the target zone stays the same.
     pub checklist: inspector::Checklist,
+    /// The bottom panel's height and its largest allowed height, last frame.
+    pub bottom_last: Option<(f32, f32)>,
 }
 
 /// Width limits of a side panel in a window `width` points wide: at most `share` of it (so

@@ -228,4 +228,36 @@ impl ClusterAtlasApp {
         }
         open.then_some(path)
     }
+
+    /// The "Save project as" window: a path to type (`.atlas.json` is added when missing).
+    pub(crate) fn save_project_window(
+        &mut self,
+        ctx: &egui::Context,
+        mut path: String,
+    ) -> Option<String> {
+        let (mut open, mut go) = (true, false);
+        egui::Window::new(self.tr("项目另存为", "Save project as"))
+            .open(&mut open)
+            .show(ctx, |ui| {
+                ui.label(self.tr(
+                    "保存打开的文件及其读取方式、分析与建议参数、图层、视图和选中对象。数据文件路径按项目文件所在文件夹的相对路径保存。",
+                    "Saves the files open and how they were read, the analysis and advisor settings, the layers, the view and the selection. Data paths are stored relative to the project's folder.",
+                ));
+                let r = ui.add(
+                    egui::TextEdit::singleline(&mut path)
+                        .desired_width(420.0)
+                        .hint_text("/path/to/briefing.atlas.json"),
+                );
+                if ui.button(self.tr("保存", "Save")).clicked()
+                    || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+                {
+                    go = true;
+                }
+            });
+        if go && !path.trim().is_empty() {
+            self.push(Command::SaveProject(PathBuf::from(path.trim())));
+            return None;
+        }
+        open.then_some(path)
+    }
 }

@@ -15,29 +15,46 @@ use crate::scene::short_zone_name;
 impl ClusterAtlasApp {
     pub(crate) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
         let (default, range) = super::bottom_panel_heights(ui.available_height());
+        let (min, max) = (*range.start(), *range.end());
+        let wanted = self.settings.bottom_panel_px;
+        let mut panel = egui::Panel::bottom("tables")
+            .resizable(true)
+            .default_size(wanted.unwrap_or(default).clamp(min, max))
+            .size_range(range);
+        // The window grew after squeezing the panel to its limit: give it back the height
+        // the user chose (egui keeps the squeezed height otherwise).
+        if let (Some(w), Some((last, last_max))) = (wanted, self.panels.bottom_last)
+            && last >= last_max - 0.5
+            && w > last + 0.5
+            && max > last + 0.5
+        {
+            panel = panel.exact_size(w.clamp(min, max));
+        }
         let mut state = std::mem::take(&mut self.panels);
         let mut tab = self.bottom_tab;
         let mut out = Commands::new();
-        let shown = egui::Panel::bottom("tables")
-            .resizable(true)
-            .default_size(default)
-            .size_range(range)
-            .show(ui, |ui| {
-                // Fill the panel's height whatever the tab shows: a panel sized by its
-                // content shrinks (or grows) a little every frame.
-                ui.set_min_height(ui.max_rect().height());
-                Tables {
-                    view: self.view(),
-                    state: &mut state,
-                    tab: &mut tab,
-                    messages: &self.messages,
-                    out: &mut out,
-                }
-                .show(ui);
-            });
+        let shown = panel.show(ui, |ui| {
+            // Fill the panel's height whatever the tab shows: a panel sized by its
+            // content shrinks (or grows) a little every frame.
+            ui.set_min_height(ui.max_rect().height());
+            Tables {
+                view: self.view(),
+                state: &mut state,
+                tab: &mut tab,
+                messages: &self.messages,
+                out: &mut out,
+            }
+            .show(ui);
+        });
         self.panels = state;
         self.bottom_tab = tab;
         self.commands.extend(out);
+        // The height the user wants: what the panel has, unless the window squeezed it.
+        let h = shown.response.rect.height();
+        if h < max - 0.5 || wanted.is_none_or(|w| w < h) {
+            self.settings.bottom_panel_px = Some(h);
+        }
+        self.panels.bottom_last = Some((h, max));
         self.panels
             .layout
             .panels

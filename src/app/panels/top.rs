@@ -50,6 +50,20 @@ impl ClusterAtlasApp {
             }
             ui.close();
         }
+        if ui.button(self.tr("打开项目…", "Open project…")).clicked() {
+            match pick_file(&["json"]) {
+                Some(p) => self.push(Command::OpenProject(p)),
+                None => self.no_file_chosen(),
+            }
+            ui.close();
+        }
+        if ui
+            .button(self.tr("项目另存为…", "Save project as…"))
+            .clicked()
+        {
+            self.push(Command::AskSaveProject);
+            ui.close();
+        }
         if ui.button(self.tr("按路径打开…", "Open by path…")).clicked() {
             self.open_path = Some(String::new());
             ui.close();
@@ -428,6 +442,9 @@ impl ClusterAtlasApp {
         }
         if let Some(path) = self.save_zones_path.take() {
             self.save_zones_path = self.save_zones_window(ctx, path);
+        }
+        if let Some(path) = self.save_project_path.take() {
+            self.save_project_path = self.save_project_window(ctx, path);
         }
         if let Some(dialog) = self.export.take() {
             self.export = self.export_window(ctx, dialog);
