@@ -8,8 +8,8 @@ use super::state::Dataset;
 use crate::crs::Projection;
 use crate::model::{LonLat, Xy};
 use crate::scene::{
-    Lang, MarkerShape, PolygonItem, Px, Rgba, Scene, Stroke, Viewport, north_angle, palette,
-    raster, scale_bar,
+    Lang, MarkerShape, PolygonItem, Px, Rgba, Scene, Stroke, Viewport, north_angle, overlay,
+    palette, raster, scale_bar,
 };
 
 mod paint;
@@ -452,6 +452,8 @@ impl MapView {
         }
     }
 
+    /// The scale bar and the north arrow: the exporters' shapes ([`overlay`]) at one pixel per
+    /// unit, so the screen and a saved picture show the same furniture.
     fn draw_overlays(
         &self,
         painter: &egui::Painter,
@@ -460,62 +462,53 @@ impl MapView {
         proj: &Projection,
         lang: Lang,
     ) {
-        // Scale bar (true on the ground at the centre of the view).
-        let bar = scale_bar(vp, proj, 160.0);
-        let base = Pos2::new(rect.left() + 16.0, rect.bottom() - 22.0);
-        let bg = Rect::from_min_max(
-            base + Vec2::new(-8.0, -22.0),
-            base + Vec2::new(bar.length_px + 8.0, 10.0),
-        );
-        painter.rect_filled(bg, 3.0, Color32::from_white_alpha(210));
-        let half = bar.length_px / 2.0;
-        painter.rect_filled(
-            Rect::from_min_size(base + Vec2::new(0.0, -3.0), Vec2::new(half, 6.0)),
-            0.0,
-            Color32::BLACK,
-        );
-        painter.rect_stroke(
-            Rect::from_min_size(base + Vec2::new(0.0, -3.0), Vec2::new(bar.length_px, 6.0)),
-            0.0,
-            egui::Stroke::new(1.0, Color32::BLACK),
-            egui::StrokeKind::Middle,
-        );
-        painter.text(
-            base + Vec2::new(bar.length_px / 2.0, -14.0),
-            egui::Align2::CENTER_CENTER,
-            &bar.label,
-            egui::FontId::proportional(12.0),
-            Color32::BLACK,
-        );
-
-        // North arrow.
-        let c = Pos2::new(rect.right() - 30.0, rect.top() + 40.0);
-        let a = north_angle(vp, proj);
-        let rot = |dx: f32, dy: f32| {
-            Pos2::new(
-                c.x + dx * a.cos() - dy * a.sin(),
-                c.y + dx * a.sin() + dy * a.cos(),
+        let pos = |p: Px| Pos2::new(p.x, p.y);
+        let rect_of =
+            |r: overlay::PxRect| Rect::from_min_size(Pos2::new(r.x, r.y), Vec2::new(r.w, r.h));
+        let text = |at: Px, s: &str, size: f32| {
+            painter.text(
+                pos(at),
+                egui::Align2::CENTER_CENTER,
+                s,
+                egui::FontId::proportional(size),
+                color(palette::TEXT, 1.0),
             )
         };
-        painter.circle_filled(c, 20.0, Color32::from_white_alpha(200));
-        let tip = rot(0.0, -16.0);
-        painter.add(Shape::convex_polygon(
-            vec![tip, rot(7.0, 10.0), rot(0.0, 5.0)],
-            Color32::BLACK,
-            egui::Stroke::NONE,
-        ));
-        painter.add(Shape::convex_polygon(
-            vec![tip, rot(0.0, 5.0), rot(-7.0, 10.0)],
-            Color32::from_gray(150),
-            egui::Stroke::NONE,
-        ));
-        painter.text(
-            rot(0.0, -24.0),
-            egui::Align2::CENTER_CENTER,
-            if lang.chinese() { "北" } else { "N" },
-            egui::FontId::proportional(12.0),
-            Color32::BLACK,
+        // Scale bar (true on the ground at the centre of the view).
+        let bar = scale_bar(vp, proj, 160.0);
+        let start = Px::new(rect.left() + 20.0, rect.bottom() - 24.0);
+        let (a, b) = overlay::scale_bar_ends(start, &bar);
+        let s = overlay::scale_bar_shapes(a, b, 1.0);
+        painter.rect_filled(rect_of(s.backing), 3.0, color(overlay::BACKING, 1.0));
+        for (r, fill) in s.segments {
+            painter.rect_filled(rect_of(r), 0.0, color(fill, 1.0));
+            painter.rect_stroke(
+                rect_of(r),
+                0.0,
+                egui::Stroke::new(s.edge_width, color(overlay::INK, 1.0)),
+                egui::StrokeKind::Middle,
+            );
+        }
+        text(s.zero_at, "0", s.text_size);
+        text(s.label_at, &bar.label, s.text_size);
+
+        // North arrow, pointing to true north.
+        let centre = Px::new(rect.right() - 34.0, rect.top() + 44.0);
+        let n = overlay::north_arrow_shapes(centre, north_angle(vp, proj), 1.0);
+        painter.circle(
+            pos(n.centre),
+            n.radius,
+            color(overlay::BACKING, 1.0),
+            egui::Stroke::new(n.rim_width, color(overlay::RIM, 1.0)),
         );
+        for (half, fill) in [(n.east, overlay::INK), (n.west, overlay::ARROW_SHADE)] {
+            painter.add(Shape::convex_polygon(
+                half[..3].iter().map(|p| pos(*p)).collect(),
+                color(fill, 1.0),
+                egui::Stroke::NONE,
+            ));
+        }
+        text(n.label_at, lang.one("北", "N"), n.text_size);
     }
 }
 

@@ -8,7 +8,7 @@ use super::{
     ExportData, ExportError, ExportOptions, Extent, Format, PageLayout, Preset, Stamp, draw_map,
     map_viewport, page_layout, pdf, png, scale_bar_geometry, svg,
 };
-use crate::scene::{Px, Rgba, Viewport, north_angle, palette};
+use crate::scene::{Px, Rgba, Viewport, north_angle, overlay, palette};
 
 /// Draws the whole page: title, map, scale bar, north arrow, legend and footer.
 pub fn render_page(
@@ -86,35 +86,16 @@ fn draw_scale_bar(
 ) -> String {
     let u = layout.u;
     let (a, b, bar) = scale_bar_geometry(layout, vp, &data.index.projection);
-    let bh = 7.0 * u;
-    c.rect(
-        a.x - 10.0 * u,
-        a.y - 30.0 * u,
-        b.x - a.x + 20.0 * u,
-        42.0 * u,
-        Some(Rgba::with_alpha(255, 255, 255, 220)),
-        None,
-    );
-    for k in 0..4 {
-        let x = a.x + (b.x - a.x) * k as f32 / 4.0;
-        let fill = if k % 2 == 0 {
-            Rgba::rgb(0, 0, 0)
-        } else {
-            Rgba::rgb(255, 255, 255)
-        };
-        let edge = outline(0.8 * u, Rgba::rgb(0, 0, 0));
-        c.rect(
-            x,
-            a.y - bh / 2.0,
-            (b.x - a.x) / 4.0,
-            bh,
-            Some(fill),
-            Some(edge),
-        );
+    let s = overlay::scale_bar_shapes(a, b, u);
+    let r = s.backing;
+    c.rect(r.x, r.y, r.w, r.h, Some(overlay::BACKING), None);
+    for (r, fill) in s.segments {
+        let edge = outline(s.edge_width, overlay::INK);
+        c.rect(r.x, r.y, r.w, r.h, Some(fill), Some(edge));
     }
-    let style = TextStyle::new(12.0 * u, palette::TEXT, Anchor::Center);
-    c.text(a.x, a.y - 10.0 * u, "0", &style);
-    c.text(b.x, a.y - 10.0 * u, &bar.label, &style);
+    let style = TextStyle::new(s.text_size, palette::TEXT, Anchor::Center);
+    c.text(s.zero_at.x, s.zero_at.y, "0", &style);
+    c.text(s.label_at.x, s.label_at.y, &bar.label, &style);
     bar.label
 }
 
@@ -130,26 +111,22 @@ fn draw_north_arrow(
     let [mx, my, mw, _] = layout.map;
     let centre = Px::new(mx + mw - 34.0 * u, my + 44.0 * u);
     let ang = north_angle(vp, &data.index.projection);
-    let rot = |dx: f32, dy: f32| {
-        Px::new(
-            centre.x + dx * ang.cos() - dy * ang.sin(),
-            centre.y + dx * ang.sin() + dy * ang.cos(),
-        )
-    };
+    let a = overlay::north_arrow_shapes(centre, ang, u);
     c.circle(
-        centre,
-        24.0 * u,
-        Some(Rgba::with_alpha(255, 255, 255, 220)),
-        Some(outline(0.8 * u, Rgba::rgb(0x88, 0x88, 0x88))),
+        a.centre,
+        a.radius,
+        Some(overlay::BACKING),
+        Some(outline(a.rim_width, overlay::RIM)),
     );
-    let (tip, tail) = (rot(0.0, -18.0 * u), rot(0.0, 6.0 * u));
-    let east = vec![tip, rot(8.0 * u, 12.0 * u), tail, tip];
-    c.shape(&[east], Some(Rgba::rgb(0, 0, 0)), None);
-    let west = vec![tip, tail, rot(-8.0 * u, 12.0 * u), tip];
-    c.shape(&[west], Some(Rgba::rgb(0x99, 0x99, 0x99)), None);
-    let at = rot(0.0, -30.0 * u);
-    let style = TextStyle::new(13.0 * u, palette::TEXT, Anchor::Center).bold();
-    c.text(at.x, at.y, &opts.lang.pick("北", "N"), &style);
+    c.shape(&[a.east.to_vec()], Some(overlay::INK), None);
+    c.shape(&[a.west.to_vec()], Some(overlay::ARROW_SHADE), None);
+    let style = TextStyle::new(a.text_size, palette::TEXT, Anchor::Center).bold();
+    c.text(
+        a.label_at.x,
+        a.label_at.y,
+        &opts.lang.pick("北", "N"),
+        &style,
+    );
 }
 
 /// The legend: exactly the scene's (visible) layers, its text shrunk if it would not fit.

@@ -6,6 +6,7 @@ mod basemap;
 mod build;
 mod fill;
 pub mod labels;
+pub mod overlay;
 pub mod palette;
 pub mod raster;
 mod settings;

@@ -1,0 +1,159 @@
+//! The window's map and an exported page draw the same scene with different painters (egui on
+//! the GPU, tiny-skia for PNG): at the same places on the ground they must show the same
+//! colours, and their scale bars the same ground length. Sample points are taken where both
+//! pictures are flat (no edge, dot, text or furniture nearby), so anti-aliasing does not count.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use cluster_atlas::app::{ClusterAtlasApp, Command, ExportDialog, ExtentChoice, Settings};
+use cluster_atlas::export::{self, ExportData, Preset};
+use cluster_atlas::scene::{Lang, Px};
+use common::{temp_dir, wait_idle};
+use egui_kittest::Harness;
+
+/// An RGBA picture read pixel by pixel.
+struct Picture {
+    w: u32,
+    h: u32,
+    rgba: Vec<u8>,
+}
+
+impl Picture {
+    fn rgb(&self, x: i64, y: i64) -> Option<[i32; 3]> {
+        if x < 0 || y < 0 || x >= self.w as i64 || y >= self.h as i64 {
+            return None;
+        }
+        let i = ((y as u32 * self.w + x as u32) * 4) as usize;
+        Some([0, 1, 2].map(|k| self.rgba[i + k] as i32))
+    }
+
+    /// The colour at (x, y) when the 7×7 pixels around it are all within 3 of it, else None.
+    fn flat(&self, p: Px) -> Option<[i32; 3]> {
+        let (x, y) = (p.x.floor() as i64, p.y.floor() as i64);
+        let c = self.rgb(x, y)?;
+        for dy in -3..=3 {
+            for dx in -3..=3 {
+                let o = self.rgb(x + dx, y + dy)?;
+                if (0..3).any(|k| (o[k] - c[k]).abs() > 3) {
+                    return None;
+                }
+            }
+        }
+        Some(c)
+    }
+}
+
+fn settings() -> Settings {
+    let mut s = Settings::default();
+    s.scene.lang = Lang::Zh;
+    // Dots and text are drawn at screen sizes in both, but placed and hinted differently: the
+    // comparison is about the map's fills.
+    s.scene.firms.visible = false;
+    s.scene.labels = false;
+    s.scene.district_labels = false;
+    s.left_panel = false;
+    s.right_panel = false;
+    s
+}
+
+#[test]
+fn the_window_and_an_exported_png_show_the_same_colours_at_the_same_places() {
+    let app = ClusterAtlasApp::new(Some(settings()), Vec::new());
+    let mut h = Harness::builder()
+        .with_size([1366.0, 768.0])
+        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
+    wait_idle(&mut h);
+    // Z05 (Futian–Shenzhen Hong Kong zone): footprints, land, districts and sea in one view.
+    h.state_mut().push(Command::ZoomToZone(4));
+    wait_idle(&mut h);
+    h.run_steps(4);
+    let shot = h.render().expect("the window renders (Mesa)");
+    let window = Picture {
+        w: shot.width(),
+        h: shot.height(),
+        rgba: shot.into_raw(),
+    };
+    let app = h.state();
+    let map = app.layout().panel("map").expect("map drawn");
+    let vp = app.viewport();
+    // The screenshot is in physical pixels; kittest's default is one pixel per point.
+    assert_eq!(window.w as f32, 1366.0);
+
+    let mut d = ExportDialog::new(Lang::Zh);
+    d.preset = Preset::Slide;
+    d.extent = ExtentChoice::View;
+    let dir = temp_dir("screen-vs-export");
+    let file = dir.join("view.png");
+    d.path = file.display().to_string();
+    let opts = app.final_options(&d, "2026-11-30".into());
+    app.export_to(&file, &opts).unwrap();
+    let page = tiny_skia::Pixmap::load_png(&file).unwrap();
+    let page = Picture {
+        w: page.width(),
+        h: page.height(),
+        rgba: page.data().to_vec(), // opaque page: premultiplied = straight
+    };
+    let scene = app.export_scene(Lang::Zh);
+    let data = ExportData {
+        scene: &scene,
+        zones: &app.data.zones,
+        index: &app.data.index,
+    };
+    let layout = export::page_layout(&scene, &opts).unwrap();
+    let pvp = export::map_viewport(&data, &opts.extent, &layout).unwrap();
+
+    // A grid of ground points over the window's map, away from the map buttons (top left),
+    // the scale bar (bottom left) and the north arrow (top right).
+    let (mut compared, mut colours, mut worst) = (0, Vec::<[i32; 3]>::new(), 0);
+    for i in 1..40 {
+        for j in 1..24 {
+            let s = Px::new(
+                vp.width_px * i as f32 / 40.0,
+                vp.height_px * j as f32 / 24.0,
+            );
+            let furniture = (s.x < 150.0 && s.y < 170.0)
+                || (s.x < 300.0 && s.y > vp.height_px - 70.0)
+                || (s.x > vp.width_px - 90.0 && s.y < 100.0);
+            if furniture {
+                continue;
+            }
+            let ground = vp.to_plane(s);
+            let on_screen = Px::new(map.min.x + s.x, map.min.y + s.y);
+            let on_page = pvp.to_screen(ground).offset(layout.map[0], layout.map[1]);
+            let [mx, my, mw, mh] = layout.map;
+            if on_page.x < mx + 8.0
+                || on_page.y < my + 8.0
+                || on_page.x > mx + mw - 8.0
+                || on_page.y > my + mh - 8.0
+            {
+                continue;
+            }
+            let (Some(a), Some(b)) = (window.flat(on_screen), page.flat(on_page)) else {
+                continue;
+            };
+            let diff = (0..3).map(|k| (a[k] - b[k]).abs()).max().unwrap_or(0);
+            worst = worst.max(diff);
+            assert!(
+                diff <= 3,
+                "at {ground:?}: window {a:?} vs page {b:?} (screen {on_screen:?}, page {on_page:?})"
+            );
+            compared += 1;
+            if colours
+                .iter()
+                .all(|c| (0..3).any(|k| (c[k] - a[k]).abs() > 6))
+            {
+                colours.push(a);
+            }
+        }
+    }
+    assert!(compared >= 100, "only {compared} flat places to compare");
+    assert!(
+        colours.len() >= 3,
+        "the samples cover several fills (zone, land, sea): {colours:?}"
+    );
+    eprintln!(
+        "{compared} places, {} colours, worst difference {worst}",
+        colours.len()
+    );
+}
