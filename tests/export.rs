@@ -6,20 +6,16 @@ mod common;
 use cluster_atlas::analysis::{self, AnalysisParams};
 use cluster_atlas::crs::Projection;
 use cluster_atlas::data::{
-    FirmLoadOptions, ZoneLoadOptions, bundled, load_firms_csv_bytes, load_zones_str,
+    FirmLoadOptions, LoadedFirms, LoadedZones, ZoneLoadOptions, bundled, load_firms_csv_bytes,
+    load_zones_str,
 };
 use cluster_atlas::export::{self, ExportData, ExportOptions, Extent, Preset, Stamp};
-use cluster_atlas::index::SpatialIndex;
 use cluster_atlas::model::{Firms, LonLat, Zone};
-use cluster_atlas::scene::{
-    self, Basemap, Lang, LayerKind, Px, Scene, SceneInput, SceneSettings, Selection, Viewport,
-};
+use cluster_atlas::pipeline::{self, Dataset};
+use cluster_atlas::scene::{self, Lang, LayerKind, Px, Scene, SceneSettings, Selection, Viewport};
 
 struct Fixture {
-    zones: Vec<Zone>,
-    firms: Firms,
-    index: SpatialIndex,
-    basemap: Basemap,
+    data: Dataset,
     analysis: analysis::Analysis,
 }
 
@@ -29,46 +25,39 @@ fn bundled_fixture() -> Fixture {
     fixture(zones, firms)
 }
 
+/// The zones and firms through the pipeline, as the window and the CLI see them.
 fn fixture(zones: Vec<Zone>, firms: Firms) -> Fixture {
-    let proj = Projection::default();
-    let index = SpatialIndex::build_with(proj, &firms, &zones);
-    let basemap = Basemap::bundled(&proj);
-    let analysis = analysis::analyse(
-        &firms,
-        &zones,
-        &index,
-        &AnalysisParams::default(),
-        &|_, _| {},
-    )
-    .unwrap();
-    Fixture {
+    let zones = LoadedZones {
         zones,
+        report: Default::default(),
+    };
+    let firms = LoadedFirms {
         firms,
-        index,
-        basemap,
-        analysis,
+        report: Default::default(),
+    };
+    let data = Dataset::new(zones, firms, false, None, 1);
+    assert_eq!(
+        data.index.projection,
+        Projection::default(),
+        "Shenzhen's plane"
+    );
+    let none = pipeline::Extras {
+        density_bandwidth_m: None,
+        advisor_fit: None,
+    };
+    let results = pipeline::analyse(&data, &AnalysisParams::default(), none, &|_, _| {});
+    Fixture {
+        data,
+        analysis: results.unwrap().analysis,
     }
 }
 
 fn scene_of(f: &Fixture, s: &SceneSettings, synthetic: bool) -> Scene {
     let fit = bundled::fit_table().unwrap();
-    scene::build(
-        &SceneInput {
-            projection: &f.index.projection,
-            basemap: &f.basemap,
-            zones: &f.zones,
-            zone_shapes: &f.index.zone_shapes,
-            firms: &f.firms,
-            firm_xy: &f.index.firm_xy,
-            fit: &fit,
-            labels: Some(&f.analysis.labels),
-            clusters: &f.analysis.clusters,
-            density: None,
-            selection: Selection::default(),
-            synthetic,
-        },
-        s,
-    )
+    let mut input =
+        pipeline::scene_input(&f.data, Some(&f.analysis), None, &fit, Selection::default());
+    input.synthetic = synthetic;
+    scene::build(&input, s)
 }
 
 /// An SVG page as text.
@@ -147,8 +136,8 @@ fn scale_bar_length_matches_the_ground_within_1e_4() {
     let sc = scene_of(&f, &SceneSettings::default(), true);
     let data = ExportData {
         scene: &sc,
-        zones: &f.zones,
-        index: &f.index,
+        zones: &f.data.zones,
+        index: &f.data.index,
     };
     for (preset, dpi, extent) in [
         (Preset::Slide, 96, Extent::All),
@@ -168,11 +157,11 @@ fn scale_bar_length_matches_the_ground_within_1e_4() {
         };
         let layout = export::page_layout(&sc, &opts).unwrap();
         let vp = export::map_viewport(&data, &opts.extent, &layout).unwrap();
-        let (a, b, bar) = export::scale_bar_geometry(&layout, &vp, &f.index.projection);
+        let (a, b, bar) = export::scale_bar_geometry(&layout, &vp, &f.data.index.projection);
         // Page pixels → plane → WGS-84 → Karney's geodesic: no use of the projection's own
         // distance code. The bar is measured at the map's centre but drawn in its corner, up
         // to about 25 km away, where the plane's scale differs by a few 1e-5.
-        let proj = &f.index.projection;
+        let proj = &f.data.index.projection;
         let to_ll = |p: Px| proj.unproject(vp.to_plane(p.offset(-layout.map[0], -layout.map[1])));
         let ground = geodesic_m(to_ll(a), to_ll(b));
         assert!(
@@ -220,8 +209,8 @@ fn png_dimensions_follow_preset_and_dpi() {
     let sc = scene_of(&f, &SceneSettings::default(), true);
     let data = ExportData {
         scene: &sc,
-        zones: &f.zones,
-        index: &f.index,
+        zones: &f.data.zones,
+        index: &f.data.index,
     };
     for (preset, dpi) in [
         (Preset::Slide, 96),
@@ -259,8 +248,8 @@ fn svg_parses_and_holds_zone_names_as_text() {
         let sc = scene_of(&f, &s, true);
         let data = ExportData {
             scene: &sc,
-            zones: &f.zones,
-            index: &f.index,
+            zones: &f.data.zones,
+            index: &f.data.index,
         };
         let opts = ExportOptions {
             lang,
@@ -313,8 +302,8 @@ fn golden_svg_for_a_small_fixture() {
     let sc = scene_of(&f, &SceneSettings::default(), false);
     let data = ExportData {
         scene: &sc,
-        zones: &f.zones,
-        index: &f.index,
+        zones: &f.data.zones,
+        index: &f.data.index,
     };
     let opts = ExportOptions {
         preset: Preset::Custom(900, 600),
@@ -384,8 +373,8 @@ fn atlas_pages_share_one_scale() {
     let sc = scene_of(&f, &SceneSettings::default(), true);
     let data = ExportData {
         scene: &sc,
-        zones: &f.zones,
-        index: &f.index,
+        zones: &f.data.zones,
+        index: &f.data.index,
     };
     let dir = common::temp_dir("atlas");
     let opts = ExportOptions {
@@ -440,8 +429,8 @@ fn pdf_export_embeds_the_font_and_keeps_text() {
     );
     let data = ExportData {
         scene: &sc,
-        zones: &f.zones,
-        index: &f.index,
+        zones: &f.data.zones,
+        index: &f.data.index,
     };
     let opts = ExportOptions {
         preset: Preset::A4,
@@ -495,7 +484,7 @@ impl Page {
 
 /// Page pixel (x right, y down) of a WGS-84 point in a map frame.
 fn page_px(f: &Fixture, vp: &Viewport, map: [f32; 4], ll: LonLat) -> [f32; 2] {
-    let s = vp.to_screen(f.index.projection.project(ll));
+    let s = vp.to_screen(f.data.index.projection.project(ll));
     [map[0] + s.x, map[1] + s.y]
 }
 
@@ -530,8 +519,8 @@ fn png_pair(
         let sc = scene_of(f, s, false);
         let data = ExportData {
             scene: &sc,
-            zones: &f.zones,
-            index: &f.index,
+            zones: &f.data.zones,
+            index: &f.data.index,
         };
         let layout = export::page_layout(&sc, opts).unwrap();
         let vp = export::map_viewport(&data, &opts.extent, &layout).unwrap();
@@ -630,8 +619,8 @@ fn segment_colour(segment: &str) -> [f64; 3] {
 /// Firms whose marker no other firm's marker reaches (centres more than `gap` pixels apart),
 /// with their page pixel.
 fn isolated_firms(f: &Fixture, vp: &Viewport, map: [f32; 4], gap: f32) -> Vec<(usize, [f32; 2])> {
-    let px: Vec<[f32; 2]> = (0..f.firms.len())
-        .map(|i| page_px(f, vp, map, f.firms.lonlat[i]))
+    let px: Vec<[f32; 2]> = (0..f.data.firms.len())
+        .map(|i| page_px(f, vp, map, f.data.firms.lonlat[i]))
         .collect();
     (0..px.len())
         .filter(|&i| {
@@ -668,8 +657,8 @@ fn png_draws_every_firm_where_it_is_in_its_segment_colour() {
     };
     let (with, without, vp, map) = png_pair(&f, &base, |s| s.firms.visible = false, &opts);
     let mut in_frame = 0;
-    for i in 0..f.firms.len() {
-        let p = page_px(&f, &vp, map, f.firms.lonlat[i]);
+    for i in 0..f.data.firms.len() {
+        let p = page_px(&f, &vp, map, f.data.firms.lonlat[i]);
         if p[0] < map[0] + 1.0
             || p[1] < map[1] + 1.0
             || p[0] > map[0] + map[2] - 1.0
@@ -681,7 +670,7 @@ fn png_draws_every_firm_where_it_is_in_its_segment_colour() {
         assert!(
             max_diff(with.rgb(p), without.rgb(p)) >= 20.0,
             "firm {i} at {:?} not drawn: {:?}",
-            f.firms.lonlat[i],
+            f.data.firms.lonlat[i],
             with.rgb(p)
         );
     }
@@ -692,13 +681,13 @@ fn png_draws_every_firm_where_it_is_in_its_segment_colour() {
     for (i, p) in lone {
         let want = over(
             without.rgb(p),
-            segment_colour(f.firms.segment_name(i)),
+            segment_colour(f.data.firms.segment_name(i)),
             0.85,
         );
         assert!(
             max_diff(with.rgb(p), want) <= 4.0,
             "firm {i} ({}) at {p:?}: {:?}, expected {want:?}",
-            f.firms.segment_name(i),
+            f.data.firms.segment_name(i),
             with.rgb(p)
         );
     }
@@ -979,8 +968,8 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
     let sc = scene_of(&f, &settings, true);
     let data = ExportData {
         scene: &sc,
-        zones: &f.zones,
-        index: &f.index,
+        zones: &f.data.zones,
+        index: &f.data.index,
     };
     let opts = ExportOptions {
         preset: Preset::A4,
@@ -1003,7 +992,7 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
             page.text
         );
     }
-    let placed: Vec<&Zone> = f.zones.iter().filter(|z| z.has_geometry()).collect();
+    let placed: Vec<&Zone> = f.data.zones.iter().filter(|z| z.has_geometry()).collect();
     assert_eq!(placed.len(), 7);
     for z in &placed {
         let name = scene::short_zone_name(z, cluster_atlas::model::Lang::Zh);
@@ -1104,8 +1093,8 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
         let c = &rgb.1[3 * k..3 * k + 3];
         ([c[0] as f64, c[1] as f64, c[2] as f64], mask.1[k])
     };
-    for i in 0..f.firms.len() {
-        let p = page_px(&f, &vp, map, f.firms.lonlat[i]);
+    for i in 0..f.data.firms.len() {
+        let p = page_px(&f, &vp, map, f.data.firms.lonlat[i]);
         let (_, alpha) = pixel(p);
         assert!(alpha > 0, "firm {i} at {p:?} not drawn");
     }
@@ -1113,7 +1102,7 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
     assert!(lone.len() > 100, "only {} isolated firms", lone.len());
     for (i, p) in lone {
         let (c, alpha) = pixel(p);
-        let want = segment_colour(f.firms.segment_name(i));
+        let want = segment_colour(f.data.firms.segment_name(i));
         assert!(
             max_diff(c, want) <= 2.0 && (alpha as f64 - 0.85 * 255.0).abs() <= 2.0,
             "firm {i}: {c:?} α {alpha}, expected {want:?} at 85 %"

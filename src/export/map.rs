@@ -85,13 +85,7 @@ pub fn draw_map(
             map[0] + l.x,
             map[1] + l.y,
             &l.text,
-            &TextStyle {
-                size: l.size_px,
-                color: l.color,
-                anchor: Anchor::Center,
-                halo: Some(palette::HALO),
-                bold: false,
-            },
+            &TextStyle::new(l.size_px, l.color, Anchor::Center).halo(palette::HALO),
         );
     }
     c.end_group();
@@ -104,7 +98,7 @@ pub fn draw_map(
         None,
         Some(Line {
             width: 1.2 * scale,
-            color: Rgba::rgb(0x55, 0x55, 0x55),
+            color: palette::MAP_NOTE,
             dash: None,
         }),
     );

@@ -24,7 +24,7 @@ pub fn render_page(
         0.0,
         layout.width,
         layout.height,
-        Some(Rgba::rgb(255, 255, 255)),
+        Some(palette::PAGE),
         None,
     );
     draw_titles(c, data, opts, layout);
@@ -63,7 +63,7 @@ fn draw_titles(c: &mut dyn Canvas, data: &ExportData, opts: &ExportOptions, layo
     c.text(layout.margin, layout.margin + 30.0 * u, &title, &style);
     if let Some(sub) = &opts.subtitle {
         let (sub, sub_size) = fit_line(sub, 17.0 * u, line_w, 1.0);
-        let style = TextStyle::new(sub_size, Rgba::rgb(0x55, 0x55, 0x55), Anchor::LeftBaseline);
+        let style = TextStyle::new(sub_size, palette::SUBTITLE, Anchor::LeftBaseline);
         c.text(layout.margin, layout.margin + 62.0 * u, &sub, &style);
     }
 }
@@ -139,8 +139,8 @@ fn draw_legend(c: &mut dyn Canvas, data: &ExportData, opts: &ExportOptions, layo
         ly,
         lw,
         lh,
-        Some(Rgba::rgb(0xfb, 0xfb, 0xf9)),
-        Some(outline(0.8 * u, Rgba::rgb(0xbb, 0xbb, 0xbb))),
+        Some(palette::LEGEND_FILL),
+        Some(outline(0.8 * u, palette::LEGEND_EDGE)),
     );
     let cols = if layout.portrait { 2 } else { 1 };
     let pad = 12.0 * u;
@@ -264,7 +264,7 @@ fn draw_footer(c: &mut dyn Canvas, layout: &PageLayout, footer: &[String]) {
         fs = (fs * room / (lines.len() as f32 * fs * 1.3)).max(6.0 * u);
         lines = footer.iter().flat_map(|f| wrap(f, fs, width)).collect();
     }
-    let style = TextStyle::new(fs, Rgba::rgb(0x44, 0x44, 0x44), Anchor::LeftBaseline);
+    let style = TextStyle::new(fs, palette::FOOTER, Anchor::LeftBaseline);
     let mut fy = layout.footer_top + fs * 1.1;
     for line in lines {
         c.text(layout.margin, fy, &line, &style);

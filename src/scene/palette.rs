@@ -18,6 +18,35 @@ pub const DISTRICT_TEXT: Rgba = Rgba::rgb(0x8a, 0x85, 0x7c);
 pub const HALO: Rgba = Rgba::with_alpha(0xff, 0xff, 0xff, 0xd8);
 pub const SELECTION: Rgba = Rgba::rgb(0x00, 0x5f, 0xcc);
 pub const NOISE: Rgba = Rgba::rgb(0x9a, 0x9a, 0x9a);
+/// Nothing drawn (an outline-only shape).
+pub const CLEAR: Rgba = Rgba::with_alpha(0, 0, 0, 0);
+/// The outline around a zone's star marker.
+pub const STAR_EDGE: Rgba = Rgba::rgb(255, 255, 255);
+
+/// The page of an exported picture and its furniture.
+pub const PAGE: Rgba = Rgba::rgb(255, 255, 255);
+pub const SUBTITLE: Rgba = Rgba::rgb(0x55, 0x55, 0x55);
+pub const FOOTER: Rgba = Rgba::rgb(0x44, 0x44, 0x44);
+pub const LEGEND_FILL: Rgba = Rgba::rgb(0xfb, 0xfb, 0xf9);
+pub const LEGEND_EDGE: Rgba = Rgba::rgb(0xbb, 0xbb, 0xbb);
+/// Notes written on the map (e.g. "firms aggregated").
+pub const MAP_NOTE: Rgba = Rgba::rgb(0x55, 0x55, 0x55);
+pub const MAP_NOTE_TEXT: Rgba = Rgba::rgb(40, 40, 40);
+pub const MAP_NOTE_BACKING: Rgba = Rgba::with_alpha(255, 255, 255, 210);
+
+/// The window's messages: warnings (a file read with notes) and errors.
+pub const WARNING: Rgba = Rgba::rgb(0xb0, 0x50, 0x00);
+pub const ERROR: Rgba = Rgba::rgb(0xc0, 0x20, 0x20);
+/// The empty track of a score bar.
+pub const TRACK: Rgba = Rgba::rgb(230, 230, 230);
+/// The advisor's five criteria in score bars (Okabe–Ito), in `Criterion::ALL` order.
+pub const CRITERIA: [Rgba; 5] = [
+    Rgba::rgb(0x00, 0x72, 0xb2),
+    Rgba::rgb(0x00, 0x9e, 0x73),
+    Rgba::rgb(0xe6, 0x9f, 0x00),
+    Rgba::rgb(0xcc, 0x79, 0xa7),
+    Rgba::rgb(0x99, 0x99, 0x99),
+];
 
 /// Zone colour by policy batch.
 pub fn batch(b: Option<Batch>) -> Rgba {

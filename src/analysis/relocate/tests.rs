@@ -169,16 +169,30 @@ fn obvious_case_ranks_the_matching_clustered_zone_first() {
 }
 
 #[test]
-fn parts_sum_to_the_total_and_weights_sum_to_one() {
+fn the_total_weighs_each_normalised_part_by_the_users_weight_share() {
+    // Weights 40/30/20/10/0 written out as shares by hand, independent of `Shares`.
     let c = case();
-    let adv = advisor(&c, AdvisorParams::default());
+    let params = AdvisorParams {
+        weights: Weights {
+            proximity: 40.0,
+            industry_fit: 30.0,
+            agglomeration: 20.0,
+            room: 10.0,
+            confidence: 0.0,
+        },
+        ..Default::default()
+    };
+    let by_hand = [0.4, 0.3, 0.2, 0.1, 0.0];
+    let adv = advisor(&c, params);
     for i in 0..c.firms.len() {
         for z in adv.score(&adv.firm_site(i)) {
-            let sum: f64 = z.parts.iter().map(|p| p.contribution).sum();
-            assert!((sum - z.total).abs() < 1e-12);
-            let wsum: f64 = z.parts.iter().map(|p| p.weight).sum();
-            assert!((wsum - 1.0).abs() < 1e-12);
-            assert!(z.parts.iter().all(|p| (0.0..=1.0).contains(&p.normalised)));
+            let want: f64 = (0..5).map(|k| by_hand[k] * z.parts[k].normalised).sum();
+            assert!((want - z.total).abs() < 1e-12, "{want} vs {}", z.total);
+            for (k, p) in z.parts.iter().enumerate() {
+                assert_eq!(p.criterion, Criterion::ALL[k]);
+                assert!((p.weight - by_hand[k]).abs() < 1e-12);
+                assert!((0.0..=1.0).contains(&p.normalised));
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use egui::{Color32, Pos2, Rect, Shape, Vec2};
 
 use super::{MapView, color, halo_text, marker_shapes, polygon_shapes, pos, stroke_shapes};
 use crate::model::Xy;
+use crate::scene::palette;
 use crate::scene::{Item, Lang, MarkerItem, RasterItem, Scene, Viewport, labels};
 
 impl MapView {
@@ -155,7 +156,7 @@ pub(super) fn paint_aggregated_notice(painter: &egui::Painter, rect: Rect, lang:
     let galley = painter.layout_no_wrap(
         text.to_string(),
         egui::FontId::proportional(12.0),
-        Color32::from_gray(40),
+        color(palette::MAP_NOTE_TEXT, 1.0),
     );
     painter.rect_filled(
         Rect::from_min_size(
@@ -163,7 +164,7 @@ pub(super) fn paint_aggregated_notice(painter: &egui::Painter, rect: Rect, lang:
             galley.size() + Vec2::new(8.0, 4.0),
         ),
         3.0,
-        Color32::from_white_alpha(210),
+        color(palette::MAP_NOTE_BACKING, 1.0),
     );
-    painter.galley(at, galley, Color32::from_gray(40));
+    painter.galley(at, galley, color(palette::MAP_NOTE_TEXT, 1.0));
 }

@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
+use crate::app::map_view::color;
 use crate::app::state::Settings;
 use crate::app::{ClusterAtlasApp, Command};
 use crate::data::formats::{self, Format};
 use crate::data::{FirmLoadOptions, ZoneLoadOptions, decode_text};
 use crate::model::{Lang, SourceCrs};
+use crate::scene::palette;
 
 /// What the dialog shows about the file before loading it.
 pub struct Preview {
@@ -347,7 +349,7 @@ impl ClusterAtlasApp {
         } else if let Err(e) = &d.preview
             && !e.is_empty()
         {
-            ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), e);
+            ui.colored_label(color(palette::ERROR, 1.0), e);
         }
         ui.separator();
         let mut load = false;
@@ -392,7 +394,7 @@ impl ClusterAtlasApp {
         });
         if let (Some((text, fits)), false) = (&d.projected_hint, d.zones) {
             ui.colored_label(
-                egui::Color32::from_rgb(0xa0, 0x50, 0x00),
+                color(palette::WARNING, 1.0),
                 format!(
                     "{} {text}",
                     self.tr(
@@ -425,10 +427,7 @@ impl ClusterAtlasApp {
         if let SourceCrs::Epsg(code) = *crs
             && let Err(e) = crate::crs::Reader::new(*crs)
         {
-            ui.colored_label(
-                egui::Color32::from_rgb(0xc0, 0x20, 0x20),
-                format!("EPSG:{code}: {e}"),
-            );
+            ui.colored_label(color(palette::ERROR, 1.0), format!("EPSG:{code}: {e}"));
         }
     }
 

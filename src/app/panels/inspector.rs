@@ -6,19 +6,17 @@ use egui::{Color32, Rect, Vec2};
 use super::view::{Commands, View};
 use crate::analysis::Analysis;
 use crate::analysis::relocate::{Criterion, RankedZone, Suggestion};
+use crate::app::map_view::color;
 use crate::app::map_view::fmt_distance;
 use crate::app::{ClusterAtlasApp, Command, Dataset};
 use crate::model::{Firms, Lang, Zone};
+use crate::scene::palette;
 use crate::scene::short_zone_name;
 
 /// Colours of the advisor's criteria in score bars.
-pub const CRITERION_COLOURS: [Color32; 5] = [
-    Color32::from_rgb(0x00, 0x72, 0xb2),
-    Color32::from_rgb(0x00, 0x9e, 0x73),
-    Color32::from_rgb(0xe6, 0x9f, 0x00),
-    Color32::from_rgb(0xcc, 0x79, 0xa7),
-    Color32::from_rgb(0x99, 0x99, 0x99),
-];
+fn criterion_colour(k: usize) -> Color32 {
+    color(palette::CRITERIA[k % palette::CRITERIA.len()], 1.0)
+}
 
 impl ClusterAtlasApp {
     pub(crate) fn right_panel(&mut self, ui: &mut egui::Ui) {
@@ -139,7 +137,7 @@ impl Inspector<'_> {
         ui.heading(format!("{} {}", firms.id(f), firms.name(f)));
         if data.synthetic {
             ui.colored_label(
-                Color32::from_rgb(0xb0, 0x50, 0x00),
+                color(palette::WARNING, 1.0),
                 self.tr(
                     "合成示例企业，并非真实企业",
                     "Synthetic sample firm, not a real company",
@@ -341,7 +339,7 @@ fn criterion_legend(ui: &mut egui::Ui, lang: Lang) {
     ui.horizontal_wrapped(|ui| {
         for (k, c) in Criterion::ALL.iter().enumerate() {
             let (rect, _) = ui.allocate_exact_size(Vec2::new(10.0, 10.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 1.0, CRITERION_COLOURS[k]);
+            ui.painter().rect_filled(rect, 1.0, criterion_colour(k));
             ui.small(c.label(lang));
         }
     });
@@ -353,7 +351,8 @@ fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, lang: Lang) {
         Vec2::new(ui.available_width().min(320.0), 12.0),
         egui::Sense::hover(),
     );
-    ui.painter().rect_filled(rect, 2.0, Color32::from_gray(230));
+    ui.painter()
+        .rect_filled(rect, 2.0, color(palette::TRACK, 1.0));
     let mut x = rect.left();
     let mut tip = String::new();
     for (k, p) in rz.score.parts.iter().enumerate() {
@@ -361,7 +360,7 @@ fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, lang: Lang) {
         ui.painter().rect_filled(
             Rect::from_min_size(egui::pos2(x, rect.top()), Vec2::new(w, rect.height())),
             0.0,
-            CRITERION_COLOURS[k],
+            criterion_colour(k),
         );
         x += w;
         tip.push_str(&format!(

@@ -9,6 +9,7 @@ use crate::app::map_view::{color, star_points};
 use crate::app::state::StudyAreaChoice;
 use crate::app::{ClusterAtlasApp, Command, Results};
 use crate::model::limits;
+use crate::scene::palette;
 use crate::scene::{FirmColour, LayerStyle, MarkerShape, Swatch};
 
 fn layer_row(ui: &mut egui::Ui, style: &mut LayerStyle, label: &str) {
@@ -301,7 +302,7 @@ impl ClusterAtlasApp {
         self.clark_evans_summary(ui, &a.clark_evans);
         for w in &a.warnings {
             ui.colored_label(
-                Color32::from_rgb(0xb0, 0x50, 0x00),
+                color(palette::WARNING, 1.0),
                 crate::app::reasons::report_text(w, self.lang()),
             );
         }
@@ -415,7 +416,7 @@ impl ClusterAtlasApp {
         }
         if norm.is_none() {
             ui.colored_label(
-                Color32::from_rgb(0xc0, 0x20, 0x20),
+                color(palette::ERROR, 1.0),
                 self.tr(
                     "至少一个权重须大于 0",
                     "At least one weight must be above zero",

@@ -7,9 +7,11 @@ use super::top::policy_ui;
 use super::view::{Commands, View};
 use super::{BottomTab, PanelState, ZoneSort};
 use crate::analysis::ZoneStats;
+use crate::app::map_view::color;
 use crate::app::reasons::report_text;
 use crate::app::{ClusterAtlasApp, Command, Message, Pick};
 use crate::model::{Batch, Lang, Zone};
+use crate::scene::palette;
 use crate::scene::short_zone_name;
 
 impl ClusterAtlasApp {
@@ -362,10 +364,7 @@ impl Tables<'_> {
                 };
                 ui.label(format!("{summary} · {}", info.join(" · ")));
                 for w in &r.warnings {
-                    ui.colored_label(
-                        egui::Color32::from_rgb(0xb0, 0x50, 0x00),
-                        report_text(w, lang),
-                    );
+                    ui.colored_label(color(palette::WARNING, 1.0), report_text(w, lang));
                 }
                 for s in r.skipped.iter().take(200) {
                     let reason = report_text(&s.reason, lang);
@@ -390,7 +389,7 @@ impl Tables<'_> {
             }
             for m in self.messages {
                 if m.error {
-                    ui.colored_label(egui::Color32::from_rgb(0xc0, 0x20, 0x20), &m.text);
+                    ui.colored_label(color(palette::ERROR, 1.0), &m.text);
                 }
             }
         });

@@ -1,10 +1,12 @@
 //! Menu bar, status bar, map buttons, and the About and Policy windows.
 
 use super::view::View;
+use crate::app::map_view::color;
 use crate::app::{ClusterAtlasApp, Command};
 use crate::data::bundled;
 use crate::model::PolicyKind;
 use crate::scene::Lang;
+use crate::scene::palette;
 
 impl ClusterAtlasApp {
     pub(crate) fn top_bar(&mut self, ui: &mut egui::Ui) {
@@ -19,7 +21,7 @@ impl ClusterAtlasApp {
                 ui.separator();
                 if self.data.synthetic {
                     ui.colored_label(
-                        egui::Color32::from_rgb(0xb0, 0x50, 0x00),
+                        color(palette::WARNING, 1.0),
                         self.tr("企业为合成示例数据", "Firms: SYNTHETIC sample"),
                     );
                 }
@@ -266,7 +268,7 @@ impl ClusterAtlasApp {
             for (k, m) in self.messages.iter().enumerate().rev().take(3) {
                 ui.horizontal_wrapped(|ui| {
                     let c = if m.error {
-                        egui::Color32::from_rgb(0xc0, 0x20, 0x20)
+                        color(palette::ERROR, 1.0)
                     } else {
                         ui.visuals().text_color()
                     };

@@ -3,11 +3,12 @@
 
 use crate::analysis::clark_evans::format_p;
 use crate::analysis::zone_stats::ZoneStats;
-use egui::Color32;
 
 use super::inspector::Inspector;
 use crate::app::Command;
+use crate::app::map_view::color;
 use crate::model::{Batch, GeometryQuality, Lang, Zone, ZoneStatus};
+use crate::scene::palette;
 
 impl Inspector<'_> {
     fn quality_text(&self, q: GeometryQuality) -> String {
@@ -118,7 +119,7 @@ impl Inspector<'_> {
     fn zone_location(&self, ui: &mut egui::Ui, zone: &Zone) -> bool {
         if !zone.has_geometry() {
             ui.colored_label(
-                Color32::from_rgb(0xb0, 0x50, 0x00),
+                color(palette::WARNING, 1.0),
                 self.tr(
                     "尚无边界：请通过“文件 → 打开集聚区文件…”载入官方集聚区文件。",
                     "No boundary yet: load the official zone file with File → Open zones…",

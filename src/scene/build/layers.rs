@@ -293,7 +293,7 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                         shape: MarkerShape::Star,
                         size_px: 20.0,
                         fill: color,
-                        stroke: Some(Stroke::solid(1.5, Rgba::rgb(255, 255, 255))),
+                        stroke: Some(Stroke::solid(1.5, palette::STAR_EDGE)),
                     }));
                     out.labels.push(Label {
                         at: *q,
@@ -432,7 +432,7 @@ pub(super) fn selection(input: &SceneInput, out: &mut Parts) {
                 at: *q,
                 shape: MarkerShape::Circle,
                 size_px: 26.0,
-                fill: Rgba::with_alpha(0, 0, 0, 0),
+                fill: palette::CLEAR,
                 stroke: Some(Stroke::solid(3.0, palette::SELECTION)),
             })),
         }
@@ -444,7 +444,7 @@ pub(super) fn selection(input: &SceneInput, out: &mut Parts) {
             at: *p,
             shape: MarkerShape::Circle,
             size_px: 14.0,
-            fill: Rgba::with_alpha(0, 0, 0, 0),
+            fill: palette::CLEAR,
             stroke: Some(Stroke::solid(2.5, palette::SELECTION)),
         }));
     }
