@@ -138,3 +138,45 @@ pub(crate) fn facts_grid(ui: &egui::Ui, id: &str) -> egui::Grid {
         .num_columns(2)
         .max_col_width((ui.available_width() * 0.6).max(60.0))
 }
+
+/// What happened in a path box this frame.
+pub(crate) enum PathBox {
+    /// Still open, with the text typed so far.
+    Open(String),
+    Closed,
+    /// Saved to this path.
+    Chosen(std::path::PathBuf),
+}
+
+/// A small window asking where to save: `note` says what is written, `hint` shows an example
+/// path; Save or Enter chooses the (non-empty) path typed.
+pub(crate) fn path_box(
+    ctx: &egui::Context,
+    title: String,
+    note: String,
+    hint: &str,
+    save: String,
+    mut path: String,
+) -> PathBox {
+    let (mut open, mut go) = (true, false);
+    egui::Window::new(title).open(&mut open).show(ctx, |ui| {
+        ui.label(note);
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut path)
+                .desired_width(420.0)
+                .hint_text(hint),
+        );
+        if ui.button(save).clicked()
+            || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
+        {
+            go = true;
+        }
+    });
+    if go && !path.trim().is_empty() {
+        PathBox::Chosen(std::path::PathBuf::from(path.trim()))
+    } else if open {
+        PathBox::Open(path)
+    } else {
+        PathBox::Closed
+    }
+}

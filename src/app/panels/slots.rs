@@ -1,7 +1,6 @@
 //! Matching an official zone file to the 15 slots (the user confirms or corrects each proposed
 //! match in a table, then applies it) and *Save zones as…*.
 
-use std::path::PathBuf;
 
 use crate::app::{ClusterAtlasApp, Command, Message};
 use crate::data::slots::{self, SlotMatches};
@@ -197,67 +196,54 @@ impl ClusterAtlasApp {
         open.then_some(d)
     }
 
-    /// The "Save zones as" path box.
+    /// The "Save zones as GeoJSON" box; returns the path typed while it stays open.
     pub(crate) fn save_zones_window(
         &mut self,
         ctx: &egui::Context,
-        mut path: String,
+        path: String,
     ) -> Option<String> {
-        let (mut open, mut go) = (true, false);
-        egui::Window::new(self.tr("保存集聚区为 GeoJSON", "Save zones as GeoJSON"))
-            .open(&mut open)
-            .show(ctx, |ui| {
-                ui.label(self.tr(
-                    "写出当前 15 个集聚区（含匹配到的官方边界和各自来源）。",
-                    "Writes the current zones (with matched official boundaries and their sources).",
-                ));
-                let r = ui.add(
-                    egui::TextEdit::singleline(&mut path)
-                        .desired_width(420.0)
-                        .hint_text("/path/to/zones_completed.geojson"),
-                );
-                if ui.button(self.tr("保存", "Save")).clicked()
-                    || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
-                {
-                    go = true;
-                }
-            });
-        if go && !path.trim().is_empty() {
-            self.push(Command::SaveZones(PathBuf::from(path.trim())));
-            return None;
+        let title = self.tr("保存集聚区为 GeoJSON", "Save zones as GeoJSON");
+        let note = self.tr(
+            "写出当前 15 个集聚区（含匹配到的官方边界和各自来源）。",
+            "Writes the current zones (with matched official boundaries and their sources).",
+        );
+        let save = self.tr("保存", "Save");
+        match super::path_box(
+            ctx,
+            title,
+            note,
+            "/path/to/zones_completed.geojson",
+            save,
+            path,
+        ) {
+            super::PathBox::Open(p) => Some(p),
+            super::PathBox::Closed => None,
+            super::PathBox::Chosen(p) => {
+                self.push(Command::SaveZones(p));
+                None
+            }
         }
-        open.then_some(path)
     }
 
-    /// The "Save project as" window: a path to type (`.atlas.json` is added when missing).
+    /// The "Save project as" box (`.atlas.json` is added when missing).
     pub(crate) fn save_project_window(
         &mut self,
         ctx: &egui::Context,
-        mut path: String,
+        path: String,
     ) -> Option<String> {
-        let (mut open, mut go) = (true, false);
-        egui::Window::new(self.tr("项目另存为", "Save project as"))
-            .open(&mut open)
-            .show(ctx, |ui| {
-                ui.label(self.tr(
-                    "保存打开的文件及其读取方式、分析与建议参数、图层、视图和选中对象。数据文件路径按项目文件所在文件夹的相对路径保存。",
-                    "Saves the files open and how they were read, the analysis and advisor settings, the layers, the view and the selection. Data paths are stored relative to the project's folder.",
-                ));
-                let r = ui.add(
-                    egui::TextEdit::singleline(&mut path)
-                        .desired_width(420.0)
-                        .hint_text("/path/to/briefing.atlas.json"),
-                );
-                if ui.button(self.tr("保存", "Save")).clicked()
-                    || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
-                {
-                    go = true;
-                }
-            });
-        if go && !path.trim().is_empty() {
-            self.push(Command::SaveProject(PathBuf::from(path.trim())));
-            return None;
+        let title = self.tr("项目另存为", "Save project as");
+        let note = self.tr(
+            "保存打开的文件及其读取方式、分析与建议参数、图层、视图和选中对象。数据文件路径按项目文件所在文件夹的相对路径保存。",
+            "Saves the files open and how they were read, the analysis and advisor settings, the layers, the view and the selection. Data paths are stored relative to the project's folder.",
+        );
+        let save = self.tr("保存", "Save");
+        match super::path_box(ctx, title, note, "/path/to/briefing.atlas.json", save, path) {
+            super::PathBox::Open(p) => Some(p),
+            super::PathBox::Closed => None,
+            super::PathBox::Chosen(p) => {
+                self.push(Command::SaveProject(p));
+                None
+            }
         }
-        open.then_some(path)
     }
 }

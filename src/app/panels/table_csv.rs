@@ -161,37 +161,27 @@ impl ClusterAtlasApp {
         self.messages.push(Message { error, text });
     }
 
-    /// The "save table as CSV" box: a path and Save; returns the path while it stays open.
+    /// The "save table as CSV" box; returns the path typed while it stays open.
     pub(crate) fn save_table_window(
         &mut self,
         ctx: &egui::Context,
         tab: BottomTab,
-        mut path: String,
+        path: String,
     ) -> Option<String> {
-        let (mut open, mut go) = (true, false);
-        egui::Window::new(self.tr("表格另存为 CSV", "Save table as CSV"))
-            .open(&mut open)
-            .show(ctx, |ui| {
-                ui.label(self.tr(
-                    "UTF-8（带 BOM）CSV，Excel 可直接打开中文。",
-                    "UTF-8 CSV with a BOM, so Excel opens Chinese text correctly.",
-                ));
-                let r = ui.add(
-                    egui::TextEdit::singleline(&mut path)
-                        .desired_width(420.0)
-                        .hint_text("/path/to/table.csv"),
-                );
-                if ui.button(self.tr("保存", "Save")).clicked()
-                    || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)))
-                {
-                    go = true;
-                }
-            });
-        if go && !path.trim().is_empty() {
-            self.push(Command::SaveTable(tab, PathBuf::from(path.trim())));
-            return None;
+        let title = self.tr("表格另存为 CSV", "Save table as CSV");
+        let note = self.tr(
+            "UTF-8（带 BOM）CSV，Excel 可直接打开中文。",
+            "UTF-8 CSV with a BOM, so Excel opens Chinese text correctly.",
+        );
+        let save = self.tr("保存", "Save");
+        match super::path_box(ctx, title, note, "/path/to/table.csv", save, path) {
+            super::PathBox::Open(p) => Some(p),
+            super::PathBox::Closed => None,
+            super::PathBox::Chosen(p) => {
+                self.push(Command::SaveTable(tab, p));
+                None
+            }
         }
-        open.then_some(path)
     }
 }
 
