@@ -21,7 +21,7 @@ pub struct Advice {
 
 enum AdviceState {
     Running(Task<Suggestion>),
-    Ready(Suggestion),
+    Ready(Box<Suggestion>),
     Failed,
 }
 
@@ -89,7 +89,7 @@ impl ClusterAtlasApp {
         if let AdviceState::Running(task) = &advice.state {
             match task.poll() {
                 None => {}
-                Some(Ok(s)) => advice.state = AdviceState::Ready(s),
+                Some(Ok(s)) => advice.state = AdviceState::Ready(Box::new(s)),
                 Some(Err(e)) => {
                     advice.state = AdviceState::Failed;
                     self.messages.push(Message {

@@ -69,6 +69,15 @@ pub struct SuggestArgs {
     /// Distance at which proximity falls to 1/e, metres (500–50000).
     #[arg(long, default_value_t = 5000.0, value_parser = |s: &str| limits::PROXIMITY_SCALE_M.parse(s))]
     pub proximity_scale_m: f64,
+    /// Moves within this distance carry no distance cost, metres (1000–100000).
+    #[arg(long, default_value_t = 15_000.0, value_parser = |s: &str| limits::COMMUTE_RADIUS_M.parse(s))]
+    pub commute_radius_m: f64,
+    /// Distance cost at twice the commuting radius, on the 0–1 score scale (0–1).
+    #[arg(long, default_value_t = 0.3, value_parser = |s: &str| limits::DISTANCE_COST.parse(s))]
+    pub distance_cost: f64,
+    /// A target is recommended when it beats staying by this much, 0–1 score scale (0–0.5).
+    #[arg(long, default_value_t = 0.05, value_parser = |s: &str| limits::MARGIN.parse(s))]
+    pub margin: f64,
     /// DBSCAN eps for the clusters the advisor counts, metres (10–20000).
     #[arg(long, default_value_t = 500.0, value_parser = super::eps_m)]
     pub eps_m: f64,
@@ -143,6 +152,9 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         weights,
         radius_m: a.radius_m,
         proximity_scale_m: a.proximity_scale_m,
+        commute_radius_m: a.commute_radius_m,
+        distance_cost: a.distance_cost,
+        margin: a.margin,
         ..Default::default()
     };
     let advisor = Advisor::new(
@@ -220,17 +232,23 @@ pub fn run(a: SuggestArgs) -> Result<()> {
 }
 
 fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {
+    crate::tell!("{}", s.verdict_en);
+    crate::tell!("{}", s.verdict_zh);
     crate::tell!(
-        "Targets for {} (segment: {}):",
+        "Targets for {} (segment: {}), against staying at {:.1}:",
         output::site_label(s, adv).0,
-        s.site.segment.as_deref().unwrap_or("unknown")
+        s.site.segment.as_deref().unwrap_or("unknown"),
+        s.current_site.total * 100.0
     );
     for r in s.ranked.iter().take(top) {
         crate::tell!(
-            "{}. {}  score {:.1}  (stays first {:.0}%, top 3 {:.0}%)",
+            "{}. {}  score {:.1} − distance cost {:.1}: {:+.1} vs staying{}  (stays first {:.0}%, top 3 {:.0}%)",
             r.rank,
             r.score.zone_id,
             r.score.total * 100.0,
+            r.score.distance_cost * 100.0,
+            r.gain_vs_current * 100.0,
+            if r.recommended { ", recommended" } else { "" },
             r.stability.first * 100.0,
             r.stability.top3 * 100.0
         );
@@ -378,6 +396,9 @@ fn parameters_json(
         "formulas": formulas,
         "radius_m": a.radius_m,
         "proximity_scale_m": a.proximity_scale_m,
+        "commute_radius_m": a.commute_radius_m,
+        "distance_cost": a.distance_cost,
+        "margin": a.margin,
         "draws": a.draws,
         "seed": a.seed,
         "sigma": a.sigma,

@@ -62,6 +62,13 @@ pub const RADIUS_M: Limit = real("radius-m", 100.0, 20_000.0, 3_000.0, "m");
 pub const BANDWIDTH_M: Limit = real("bandwidth-m", 50.0, 20_000.0, 800.0, "m");
 /// Distance at which the advisor's proximity score falls to 1/e.
 pub const PROXIMITY_SCALE_M: Limit = real("proximity-scale-m", 500.0, 50_000.0, 5_000.0, "m");
+/// The advisor's commuting radius: moves within it cost nothing beyond lost proximity; beyond
+/// it the distance cost rises with the square of the excess.
+pub const COMMUTE_RADIUS_M: Limit = real("commute-radius-m", 1_000.0, 100_000.0, 15_000.0, "m");
+/// The distance cost at twice the commuting radius, on the score's 0–1 scale.
+pub const DISTANCE_COST: Limit = real("distance-cost", 0.0, 1.0, 0.3, "");
+/// How much a target must beat staying (score points on the 0–1 scale) to be recommended.
+pub const MARGIN: Limit = real("margin", 0.0, 0.5, 0.05, "");
 /// One advisor weight (they are normalised to sum to 1; at least one must be above 0).
 pub const WEIGHT: Limit = real("weight", 0.0, 100.0, 20.0, "");
 /// Random weight draws for the advisor's rank-stability test.
@@ -271,6 +278,9 @@ mod tests {
             RADIUS_M,
             BANDWIDTH_M,
             PROXIMITY_SCALE_M,
+            COMMUTE_RADIUS_M,
+            DISTANCE_COST,
+            MARGIN,
             WEIGHT,
             DRAWS,
             SIGMA,

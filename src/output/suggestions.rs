@@ -36,6 +36,9 @@ pub fn write_suggestions_csv(
     header.extend(Criterion::ALL.iter().map(|c| c.key()));
     header.extend([
         "distance_m",
+        "distance_cost",
+        "gain_vs_current",
+        "recommended",
         "stays_first",
         "stays_top3",
         "approximate",
@@ -63,6 +66,9 @@ pub fn write_suggestions_csv(
             );
             rec.extend([
                 format!("{:.1}", r.score.distance_m),
+                format!("{:.4}", r.score.distance_cost),
+                format!("{:.4}", r.gain_vs_current),
+                r.recommended.to_string(),
                 format!("{:.3}", r.stability.first),
                 format!("{:.3}", r.stability.top3),
                 r.score.approximate.to_string(),
@@ -108,6 +114,10 @@ fn site_json(s: &Suggestion, adv: &Advisor, top: usize) -> serde_json::Value {
         "lat": s.site.lonlat.lat,
         "segment": s.site.segment,
         "segment_known": s.segment_known,
+        "current_site": s.current_site,
+        "recommended": s.recommended,
+        "verdict_en": s.verdict_en,
+        "verdict_zh": s.verdict_zh,
         "ranked": s.ranked.iter().take(top).collect::<Vec<_>>(),
         "stability_all_zones": s.ranked.iter().map(|r| &r.stability).collect::<Vec<_>>(),
         "nearby_clusters": s.nearby_clusters,

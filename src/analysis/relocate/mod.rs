@@ -5,9 +5,13 @@
 //! the total is Σ weightᵢ × normalisedᵢ with weights normalised to sum to 1, so the
 //! contributions always add up to the total. Zones without geometry are never targets.
 
+pub mod baseline;
+mod criterion;
 mod explain;
 mod weights;
 
+pub use baseline::SiteScore;
+pub use criterion::Criterion;
 pub use weights::{Shares, Weights};
 pub mod stability;
 
@@ -21,98 +25,6 @@ pub use stability::{Stability, stability};
 use super::{AnalysisError, ClusterSummary};
 use crate::index::SpatialIndex;
 use crate::model::{Firms, FitTable, GeometryQuality, Lang, LonLat, Xy, Zone};
-
-/// The five criteria, in display order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Criterion {
-    Proximity,
-    IndustryFit,
-    Agglomeration,
-    Room,
-    Confidence,
-}
-
-impl Criterion {
-    pub const ALL: [Criterion; 5] = [
-        Criterion::Proximity,
-        Criterion::IndustryFit,
-        Criterion::Agglomeration,
-        Criterion::Room,
-        Criterion::Confidence,
-    ];
-
-    /// Position in [`Criterion::ALL`].
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Criterion::Proximity => "proximity",
-            Criterion::IndustryFit => "industry_fit",
-            Criterion::Agglomeration => "agglomeration",
-            Criterion::Room => "room",
-            Criterion::Confidence => "confidence",
-        }
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang.chinese()) {
-            (Criterion::Proximity, true) => "距离",
-            (Criterion::Proximity, false) => "Proximity",
-            (Criterion::IndustryFit, true) => "产业匹配",
-            (Criterion::IndustryFit, false) => "Industry fit",
-            (Criterion::Agglomeration, true) => "集聚",
-            (Criterion::Agglomeration, false) => "Agglomeration",
-            (Criterion::Room, true) => "空间",
-            (Criterion::Room, false) => "Room",
-            (Criterion::Confidence, true) => "数据可信度",
-            (Criterion::Confidence, false) => "Data confidence",
-        }
-    }
-
-    /// The normalisation formula, as shown in the docs and the app's help.
-    pub fn formula(self, p: &AdvisorParams, lang: Lang) -> String {
-        let r_km = p.radius_m / 1000.0;
-        match (self, lang.chinese()) {
-            (Criterion::Proximity, false) => format!(
-                "exp(−d / {:.0} km), d = ground distance from the site to the zone (0 inside)",
-                p.proximity_scale_m / 1000.0
-            ),
-            (Criterion::Proximity, true) => format!(
-                "exp(−d / {:.0} 公里)，d 为选址到集聚区的地面距离（区内为 0）",
-                p.proximity_scale_m / 1000.0
-            ),
-            (Criterion::IndustryFit, false) => {
-                "largest weight in the segment-fit table among the zone's focus industries (0 if none match or the segment is unknown)".into()
-            }
-            (Criterion::IndustryFit, true) => {
-                "集聚区主导产业在产业匹配表中的最高权重（无匹配或领域未知为 0）".into()
-            }
-            (Criterion::Agglomeration, false) => format!(
-                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c; s = same-segment firms and a = all VR/AR firms within {r_km:.0} km of the zone (the firm itself excluded), c = 1 if a DBSCAN cluster overlaps the zone",
-                s = p.same_segment_half, a = p.all_firms_half
-            ),
-            (Criterion::Agglomeration, true) => format!(
-                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c；s 为集聚区 {r_km:.0} 公里内同领域企业数，a 为全部 VR/AR 企业数（不含本企业），有 DBSCAN 集群与集聚区重叠时 c = 1",
-                s = p.same_segment_half, a = p.all_firms_half
-            ),
-            (Criterion::Room, false) => format!(
-                "A/(A+{:.0} km²), A = planned area stated by a source; 0 when no area is stated",
-                p.room_half_km2
-            ),
-            (Criterion::Room, true) => format!(
-                "A/(A+{:.0} 平方公里)，A 为资料所载规划面积；未载明为 0",
-                p.room_half_km2
-            ),
-            (Criterion::Confidence, false) => {
-                "1 for a boundary from the user's file, 0.6 for an approximate footprint, 0.3 for an approximate point".into()
-            }
-            (Criterion::Confidence, true) => "用户提供的边界为 1，近似范围为 0.6，近似点位为 0.3".into(),
-        }
-    }
-}
 
 /// Scales and counts behind the formulas, with documented defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,6 +41,14 @@ pub struct AdvisorParams {
     pub all_firms_half: f64,
     /// Planned area that gives half the room credit (default 5 km²).
     pub room_half_km2: f64,
+    /// Moves within this distance carry no distance cost (default 15 km, about twice
+    /// Shenzhen's average one-way commute of 8.1 km).
+    pub commute_radius_m: f64,
+    /// Distance cost at twice the commuting radius (default 0.3); it grows with the square
+    /// of the distance beyond the radius.
+    pub distance_cost: f64,
+    /// A target is recommended when it beats staying by at least this much (default 0.05).
+    pub margin: f64,
 }
 
 impl Default for AdvisorParams {
@@ -140,6 +60,9 @@ impl Default for AdvisorParams {
             same_segment_half: 10.0,
             all_firms_half: 30.0,
             room_half_km2: 5.0,
+            commute_radius_m: 15_000.0,
+            distance_cost: 0.3,
+            margin: 0.05,
         }
     }
 }
@@ -165,6 +88,9 @@ pub struct ZoneScore {
     pub zone_id: String,
     pub total: f64,
     pub parts: [Part; 5],
+    /// The cost of moving this far ([`baseline::distance_cost`]); ranking uses
+    /// `total − distance_cost`.
+    pub distance_cost: f64,
     pub distance_m: f64,
     pub inside: bool,
     pub same_segment_near: usize,
@@ -373,13 +299,18 @@ impl<'a> Advisor<'a> {
         }
     }
 
+    /// The site on the plane.
+    pub fn site_xy(&self, site: &Site) -> Xy {
+        match site.firm.and_then(|i| self.index.firm_xy.get(i)) {
+            Some(p) => *p,
+            None => self.index.projection.project(site.lonlat),
+        }
+    }
+
     /// Scores every zone with geometry for a site, best first (ties by zone id).
     pub fn score(&self, site: &Site) -> Vec<ZoneScore> {
         let p = &self.params;
-        let xy: Xy = match site.firm {
-            Some(i) => self.index.firm_xy[i],
-            None => self.index.projection.project(site.lonlat),
-        };
+        let xy = self.site_xy(site);
         let seg_entry = site.segment.as_deref().and_then(|s| self.fit.segment(s));
         let mut out: Vec<ZoneScore> = self
             .ctx
@@ -449,6 +380,7 @@ impl<'a> Advisor<'a> {
                     zone_id: zone.id.clone(),
                     total,
                     parts,
+                    distance_cost: baseline::distance_cost(d, p),
                     distance_m: d,
                     inside,
                     same_segment_near: same,
@@ -470,10 +402,7 @@ impl<'a> Advisor<'a> {
         if self.labels.len() != self.firms.len() {
             return Vec::new();
         }
-        let xy = match site.firm {
-            Some(i) => self.index.firm_xy[i],
-            None => self.index.projection.project(site.lonlat),
-        };
+        let xy = self.site_xy(site);
         let mut best: BTreeMap<i32, f64> = BTreeMap::new();
         for i in self.index.firms_within(xy, self.params.radius_m) {
             let l = self.labels[i as usize];
@@ -533,6 +462,10 @@ pub struct RankedZone {
     pub explanation_zh: String,
     pub explanation_en: String,
     pub stability: Stability,
+    /// Score less distance cost less the current site's score.
+    pub gain_vs_current: f64,
+    /// The gain reaches the margin: moving here is advised.
+    pub recommended: bool,
 }
 
 /// The advisor's whole answer for one site.
@@ -541,6 +474,13 @@ pub struct Suggestion {
     pub site: Site,
     /// Whether the site's segment is in the fit table (industry fit is scored only then).
     pub segment_known: bool,
+    /// Staying where the site is, scored on the same criteria.
+    pub current_site: SiteScore,
+    /// Whether any target beats staying by the margin.
+    pub recommended: bool,
+    /// One sentence: the best move, or why staying is better.
+    pub verdict_zh: String,
+    pub verdict_en: String,
     /// Every zone with geometry, best first.
     pub ranked: Vec<RankedZone>,
     pub nearby_clusters: Vec<NearbyCluster>,
@@ -551,6 +491,7 @@ impl Advisor<'_> {
     /// `draws` come from [`stability::weight_draws`] (share them across sites).
     pub fn suggest(&self, site: &Site, draws: &[Shares]) -> Suggestion {
         let scores = self.score(site);
+        let current = self.current_site(site, self.site_xy(site), &scores);
         let stab = stability(&scores, draws);
         let segment_known = site
             .segment
@@ -581,14 +522,21 @@ impl Advisor<'_> {
                         segment_known,
                         Lang::En,
                     ),
+                    gain_vs_current: baseline::gain(&score, &current),
+                    recommended: baseline::gain(&score, &current) >= self.params.margin,
                     score,
                     stability,
                 }
             })
-            .collect();
+            .collect::<Vec<RankedZone>>();
+        let (verdict_zh, verdict_en) = baseline::verdict(&current, &ranked, self);
         Suggestion {
             site: site.clone(),
             segment_known,
+            recommended: ranked.iter().any(|r| r.recommended),
+            verdict_zh,
+            verdict_en,
+            current_site: current,
             ranked,
             nearby_clusters: self.nearby_clusters(site),
         }
@@ -602,11 +550,12 @@ pub fn canonical_segment(fit: &FitTable, name: &str) -> String {
         .unwrap_or_else(|| name.trim().to_string())
 }
 
-/// Best first; ties by zone id so results never depend on input order.
+/// Best first (score less distance cost); ties by zone id so results never depend on input
+/// order.
 pub fn sort_scores(v: &mut [ZoneScore]) {
     v.sort_by(|a, b| {
-        b.total
-            .total_cmp(&a.total)
+        (b.total - b.distance_cost)
+            .total_cmp(&(a.total - a.distance_cost))
             .then_with(|| a.zone_id.cmp(&b.zone_id))
     });
 }

@@ -42,7 +42,7 @@ pub fn stability(scores: &[ZoneScore], draws: &[Shares]) -> Vec<Stability> {
     let mut totals = vec![0.0; m];
     for w in draws {
         for (t, s) in totals.iter_mut().zip(scores) {
-            *t = w.weighted_sum(|c| s.part(c).normalised);
+            *t = w.weighted_sum(|c| s.part(c).normalised) - s.distance_cost;
         }
         order.sort_by(|&a, &b| {
             totals[b]

@@ -5,7 +5,7 @@ use egui::{Color32, Rect, Vec2};
 
 use super::view::{Commands, View};
 use crate::analysis::Analysis;
-use crate::analysis::relocate::{Criterion, RankedZone, Suggestion};
+use crate::analysis::relocate::{Criterion, Part, RankedZone, Suggestion};
 use crate::app::map_view::color;
 use crate::app::map_view::fmt_distance;
 use crate::app::{ClusterAtlasApp, Command, Dataset};
@@ -121,6 +121,7 @@ impl Inspector<'_> {
             return;
         };
         criterion_legend(ui, lang);
+        self.current_site(ui, s, lang);
         for rz in s.ranked.iter().take(5) {
             self.ranked_zone(ui, &data.zones[rz.score.zone], rz, own_zone, lang);
         }
@@ -243,6 +244,23 @@ impl Inspector<'_> {
         }
     }
 
+    /// Draws staying put as the first bar, and the verdict: the advised move or why staying
+    /// is better.
+    fn current_site(&self, ui: &mut egui::Ui, s: &Suggestion, lang: Lang) {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(self.tr("原址（不迁移）", "Your site (staying)"));
+            ui.label(format!("{:.1}", s.current_site.total * 100.0));
+        });
+        score_bar(ui, &s.current_site.parts, 0.0, lang);
+        let verdict = lang.one(&s.verdict_zh, &s.verdict_en);
+        if s.recommended {
+            ui.colored_label(color(palette::SELECTION, 1.0), verdict);
+        } else {
+            ui.strong(verdict);
+        }
+        ui.separator();
+    }
+
     /// Draws one ranked target zone: rank and score, score bar, explanation and stability.
     fn ranked_zone(
         &self,
@@ -262,7 +280,21 @@ impl Inspector<'_> {
                 ui.small(self.tr("（当前所在）", "(current)"));
             }
         });
-        score_bar(ui, rz, lang);
+        score_bar(ui, &rz.score.parts, rz.score.distance_cost, lang);
+        let gain = rz.gain_vs_current * 100.0;
+        let cost = rz.score.distance_cost * 100.0;
+        let line = self.tr(
+            &format!("距离成本 {cost:.1}；比留在原址 {gain:+.1}"),
+            &format!("distance cost {cost:.1}; {gain:+.1} vs staying"),
+        );
+        if rz.recommended {
+            ui.colored_label(
+                color(palette::SELECTION, 1.0),
+                format!("{line} · {}", self.tr("建议", "recommended")),
+            );
+        } else {
+            ui.small(line);
+        }
         ui.label(lang.one(&rz.explanation_zh, &rz.explanation_en));
         ui.small(self.tr(
             &format!(
@@ -346,7 +378,7 @@ fn criterion_legend(ui: &mut egui::Ui, lang: Lang) {
 }
 
 /// Draws a ranked zone's score bar: one segment per criterion, width = contribution.
-fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, lang: Lang) {
+fn score_bar(ui: &mut egui::Ui, parts: &[Part], distance_cost: f64, lang: Lang) {
     let (rect, resp) = ui.allocate_exact_size(
         Vec2::new(ui.available_width().min(320.0), 12.0),
         egui::Sense::hover(),
@@ -355,7 +387,7 @@ fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, lang: Lang) {
         .rect_filled(rect, 2.0, color(palette::TRACK, 1.0));
     let mut x = rect.left();
     let mut tip = String::new();
-    for (k, p) in rz.score.parts.iter().enumerate() {
+    for (k, p) in parts.iter().enumerate() {
         let w = rect.width() * p.contribution as f32;
         ui.painter().rect_filled(
             Rect::from_min_size(egui::pos2(x, rect.top()), Vec2::new(w, rect.height())),
@@ -371,6 +403,14 @@ fn score_bar(ui: &mut egui::Ui, rz: &RankedZone, lang: Lang) {
             p.weight * 100.0,
             p.contribution
         ));
+    }
+    if distance_cost > 0.0 {
+        // The distance cost eats into the bar from its right end, hatched in the error colour.
+        let w = (rect.width() * distance_cost as f32).min(x - rect.left());
+        let cut = Rect::from_min_size(egui::pos2(x - w, rect.top()), Vec2::new(w, rect.height()));
+        ui.painter()
+            .rect_filled(cut, 0.0, color(palette::ERROR, 0.45));
+        tip.push_str(&format!("− distance cost {distance_cost:.3}\n"));
     }
     resp.on_hover_text(tip);
 }

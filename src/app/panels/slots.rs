@@ -1,7 +1,6 @@
 //! Matching an official zone file to the 15 slots (the user confirms or corrects each proposed
 //! match in a table, then applies it) and *Save zones as…*.
 
-
 use crate::app::{ClusterAtlasApp, Command, Message};
 use crate::data::slots::{self, SlotMatches};
 use crate::model::Zone;
