@@ -290,3 +290,48 @@ fn gains_fall_as_the_distance_cost_rises_and_as_the_margin_is_raised_fewer_are_r
         "each draw has exactly one first"
     );
 }
+
+#[test]
+fn the_planners_candidates_are_the_firms_whose_own_advice_recommends_the_zone() {
+    let data = cluster_atlas::pipeline::Dataset::bundled().unwrap();
+    let none = cluster_atlas::pipeline::Extras::default();
+    let r = cluster_atlas::pipeline::analyse(&data, &AnalysisParams::default(), none, &|_, _| {})
+        .unwrap();
+    let fit = cluster_atlas::data::bundled::fit_table().unwrap();
+    let a = &r.analysis;
+    let adv = Advisor::new(
+        &data.firms,
+        &data.zones,
+        &data.index,
+        &a.labels,
+        &a.clusters,
+        &fit,
+        AdvisorParams::default(),
+    )
+    .unwrap();
+    let z03 = data.zones.iter().position(|z| z.id == "Z03").unwrap();
+    let outside: Vec<bool> = a.placement.zone.iter().map(Option::is_none).collect();
+    let cands = adv.candidates_for_zone(z03, &outside);
+    assert!(
+        cands.len() >= 10,
+        "Z03 can attract some firms: {}",
+        cands.len()
+    );
+    let mut got: Vec<usize> = cands.iter().map(|c| c.firm).collect();
+    got.sort_unstable();
+    let by_hand: Vec<usize> = (0..data.firms.len())
+        .filter(|&i| outside[i])
+        .filter(|&i| {
+            let s = adv.suggest(&adv.firm_site(i), &[]);
+            s.ranked
+                .iter()
+                .any(|r| r.score.zone == z03 && r.recommended)
+        })
+        .collect();
+    assert_eq!(got, by_hand);
+    assert!(
+        cands
+            .windows(2)
+            .all(|w| w[0].gain_vs_current >= w[1].gain_vs_current)
+    );
+}

@@ -321,16 +321,24 @@ fn for_zone(
         w.write_all(b"\n")
     })?;
     set.commit()?;
-    crate::tell!("Best candidate firms (outside every zone) for {zone_id}:");
-    for (k, (i, s)) in cands.iter().enumerate() {
+    crate::tell!(
+        "{} firms outside every zone would gain by moving into {zone_id} (by at least {:.1} points):",
+        all.len(),
+        advisor.params.margin * 100.0
+    );
+    for (k, c) in cands.iter().enumerate() {
+        let i = c.firm;
         crate::tell!(
-            "{:>3}. {} {}  [{}]  score {:.1}, {:.1} km away",
+            "{:>3}. {} {}  [{}]  {:+.1} vs staying (score {:.1} − distance cost {:.1}, staying {:.1}), {:.1} km away",
             k + 1,
-            advisor.firms.id(*i),
-            advisor.firms.name(*i),
-            advisor.firms.segment_name(*i),
-            s.total * 100.0,
-            s.distance_m / 1000.0
+            advisor.firms.id(i),
+            advisor.firms.name(i),
+            advisor.firms.segment_name(i),
+            c.gain_vs_current * 100.0,
+            c.score.total * 100.0,
+            c.score.distance_cost * 100.0,
+            c.current_total * 100.0,
+            c.score.distance_m / 1000.0
         );
     }
     crate::say!(

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::analysis::relocate::{Advisor, Criterion, Suggestion, ZoneScore};
+use crate::analysis::relocate::{Advisor, Candidate, Criterion, Suggestion};
 use crate::model::{Lang, Policy, Zone};
 
 /// What every result document names as its maker.
@@ -146,16 +146,22 @@ fn policy_json(policy: &Policy, targets: &[String], zones: &[Zone]) -> serde_jso
 /// `candidates.csv`: the zone's best candidate firms, one row each.
 pub fn write_candidates_csv(
     w: &mut dyn Write,
-    cands: &[(usize, ZoneScore)],
+    cands: &[Candidate],
     adv: &Advisor,
     zone_id: &str,
 ) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let mut header = vec!["rank", "firm", "firm_name", "segment", "zone", "total"];
     header.extend(Criterion::ALL.iter().map(|c| c.key()));
-    header.push("distance_m");
+    header.extend([
+        "distance_m",
+        "distance_cost",
+        "current_total",
+        "gain_vs_current",
+    ]);
     out.write_record(&header)?;
-    for (k, (i, s)) in cands.iter().enumerate() {
+    for (k, c) in cands.iter().enumerate() {
+        let (i, s) = (&c.firm, &c.score);
         let mut rec = vec![
             (k + 1).to_string(),
             adv.firms.id(*i).into_owned(),
@@ -165,7 +171,12 @@ pub fn write_candidates_csv(
             format!("{:.4}", s.total),
         ];
         rec.extend(s.parts.iter().map(|p| format!("{:.4}", p.contribution)));
-        rec.push(format!("{:.1}", s.distance_m));
+        rec.extend([
+            format!("{:.1}", s.distance_m),
+            format!("{:.4}", s.distance_cost),
+            format!("{:.4}", c.current_total),
+            format!("{:.4}", c.gain_vs_current),
+        ]);
         out.write_record(&rec)?;
     }
     out.flush()
@@ -173,7 +184,7 @@ pub fn write_candidates_csv(
 
 /// `candidates.json`: parameters and the zone's best candidate firms.
 pub fn candidates_json(
-    cands: &[(usize, ZoneScore)],
+    cands: &[Candidate],
     adv: &Advisor,
     zone_id: &str,
     parameters: serde_json::Value,
@@ -186,11 +197,13 @@ pub fn candidates_json(
         "parameters": parameters,
         "candidates": cands
             .iter()
-            .map(|(i, s)| json!({
-                "firm": adv.firms.id(*i),
-                "name": adv.firms.name(*i),
-                "segment": adv.firms.segment_name(*i),
-                "score": s,
+            .map(|c| json!({
+                "firm": adv.firms.id(c.firm),
+                "name": adv.firms.name(c.firm),
+                "segment": adv.firms.segment_name(c.firm),
+                "score": c.score,
+                "current_total": c.current_total,
+                "gain_vs_current": c.gain_vs_current,
             }))
             .collect::<Vec<_>>(),
     })

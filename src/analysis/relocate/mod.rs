@@ -436,21 +436,43 @@ impl<'a> Advisor<'a> {
         v
     }
 
-    /// Firms outside every zone ranked as candidates for one zone (best first), with their
-    /// score for that zone.
-    pub fn candidates_for_zone(&self, zone: usize, outside: &[bool]) -> Vec<(usize, ZoneScore)> {
+    /// The planner's view: firms outside every zone for which moving into `zone` beats
+    /// staying by the margin, largest gain first, with their score for the zone.
+    pub fn candidates_for_zone(&self, zone: usize, outside: &[bool]) -> Vec<Candidate> {
         use rayon::prelude::*;
-        let mut v: Vec<(usize, ZoneScore)> = (0..self.firms.len())
+        let mut v: Vec<Candidate> = (0..self.firms.len())
             .into_par_iter()
             .filter(|&i| outside.get(i).copied().unwrap_or(true))
             .filter_map(|i| {
-                let scores = self.score(&self.firm_site(i));
-                scores.into_iter().find(|s| s.zone == zone).map(|s| (i, s))
+                let site = self.firm_site(i);
+                let scores = self.score(&site);
+                let current = self.current_site(&site, self.site_xy(&site), &scores);
+                let score = scores.into_iter().find(|s| s.zone == zone)?;
+                let gain = baseline::gain(&score, &current);
+                (gain >= self.params.margin).then_some(Candidate {
+                    firm: i,
+                    score,
+                    current_total: current.total,
+                    gain_vs_current: gain,
+                })
             })
             .collect();
-        v.sort_by(|a, b| b.1.total.total_cmp(&a.1.total).then(a.0.cmp(&b.0)));
+        v.sort_by(|a, b| {
+            b.gain_vs_current
+                .total_cmp(&a.gain_vs_current)
+                .then(a.firm.cmp(&b.firm))
+        });
         v
     }
+}
+
+/// A firm a zone could attract: its score for the zone and its gain over staying.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Candidate {
+    pub firm: usize,
+    pub score: ZoneScore,
+    pub current_total: f64,
+    pub gain_vs_current: f64,
 }
 
 /// A ranked target zone with its explanations and stability.

@@ -393,9 +393,21 @@ fn candidates_for_a_zone_are_outside_firms_best_first() {
         })
         .collect();
     let cands = adv.candidates_for_zone(1, &outside);
-    assert!(!cands.is_empty());
-    assert!(cands.windows(2).all(|w| w[0].1.total >= w[1].1.total));
-    assert!(cands.iter().all(|(i, _)| outside[*i]));
-    // The far firm is nearest to Z2, so it is Z2's best candidate.
-    assert_eq!(c.firms.id(cands[0].0), "FAR");
+    assert!(
+        cands
+            .windows(2)
+            .all(|w| w[0].gain_vs_current >= w[1].gain_vs_current)
+    );
+    assert!(cands.iter().all(|k| outside[k.firm]));
+    // The same firms as asking each outside firm's own advice whether zone 1 is recommended.
+    let by_hand: Vec<usize> = (0..c.firms.len())
+        .filter(|&i| outside[i])
+        .filter(|&i| {
+            let s = adv.suggest(&adv.firm_site(i), &[]);
+            s.ranked.iter().any(|r| r.score.zone == 1 && r.recommended)
+        })
+        .collect();
+    let mut got: Vec<usize> = cands.iter().map(|k| k.firm).collect();
+    got.sort_unstable();
+    assert_eq!(got, by_hand);
 }
