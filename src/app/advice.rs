@@ -40,20 +40,18 @@ impl ClusterAtlasApp {
         let Some(results) = self.results.clone() else {
             return;
         };
-        let key = format!(
-            "{:?}{}{}{:p}",
-            self.settings.weights,
-            self.settings.advisor_radius_m,
-            self.settings.stability_draws,
-            Arc::as_ptr(&results)
-        );
+        let s = &self.settings;
+        let params = AdvisorParams {
+            weights: s.weights,
+            radius_m: s.advisor_radius_m,
+            commute_radius_m: s.commute_radius_m,
+            distance_cost: s.distance_cost,
+            margin: s.margin,
+            ..Default::default()
+        };
+        let key = format!("{params:?}{}{:p}", s.stability_draws, Arc::as_ptr(&results));
         let fresh = matches!(&self.advice, Some(a) if a.firm == firm && a.key == key);
         if !fresh {
-            let params = AdvisorParams {
-                weights: self.settings.weights,
-                radius_m: self.settings.advisor_radius_m,
-                ..Default::default()
-            };
             let (data, fit, draws) = (
                 self.data.clone(),
                 self.fit.clone(),

@@ -30,6 +30,9 @@ const PROJECT_SETTINGS: &[&str] = &[
     "study_area",
     "weights",
     "advisor_radius_m",
+    "commute_radius_m",
+    "distance_cost",
+    "margin",
     "stability_draws",
     "view",
     "slot_matches",
@@ -164,6 +167,9 @@ impl Project {
         s.study_area = read.study_area;
         s.weights = read.weights;
         s.advisor_radius_m = read.advisor_radius_m;
+        s.commute_radius_m = read.commute_radius_m;
+        s.distance_cost = read.distance_cost;
+        s.margin = read.margin;
         s.stability_draws = read.stability_draws;
         s.view = read.view;
         s.slot_matches = read.slot_matches;

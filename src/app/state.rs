@@ -61,6 +61,10 @@ pub struct Settings {
     pub study_area: StudyAreaChoice,
     pub weights: Weights,
     pub advisor_radius_m: f64,
+    /// The advisor's commuting radius, distance cost and margin over staying.
+    pub commute_radius_m: f64,
+    pub distance_cost: f64,
+    pub margin: f64,
     pub stability_draws: usize,
     pub view: Option<Viewport>,
     pub recent: Vec<RecentFile>,
@@ -86,6 +90,9 @@ impl Default for Settings {
             study_area: StudyAreaChoice::Bbox,
             weights: Weights::default(),
             advisor_radius_m: 3000.0,
+            commute_radius_m: limits::COMMUTE_RADIUS_M.default,
+            distance_cost: limits::DISTANCE_COST.default,
+            margin: limits::MARGIN.default,
             stability_draws: 1000,
             view: None,
             recent: Vec::new(),
@@ -164,6 +171,9 @@ impl Settings {
         limits::EPS_M.repair("eps_m", &mut self.eps_m, &mut notes);
         limits::MIN_PTS.repair_usize("min_pts", &mut self.min_pts, &mut notes);
         limits::RADIUS_M.repair("advisor_radius_m", &mut self.advisor_radius_m, &mut notes);
+        limits::COMMUTE_RADIUS_M.repair("commute_radius_m", &mut self.commute_radius_m, &mut notes);
+        limits::DISTANCE_COST.repair("distance_cost", &mut self.distance_cost, &mut notes);
+        limits::MARGIN.repair("margin", &mut self.margin, &mut notes);
         limits::DRAWS.repair_usize("stability_draws", &mut self.stability_draws, &mut notes);
         let default_w = Weights::default();
         for c in crate::analysis::relocate::Criterion::ALL {

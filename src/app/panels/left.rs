@@ -430,6 +430,39 @@ impl ClusterAtlasApp {
                 .speed(50.0);
             ui.add(r).labelled_by(l.id);
         });
+        let s = &mut self.settings;
+        let fields = [
+            (
+                lang.pick("通勤半径（米）", "Commuting radius (m)"),
+                &mut s.commute_radius_m,
+                limits::COMMUTE_RADIUS_M,
+                500.0,
+            ),
+            (
+                lang.pick(
+                    "距离成本（两倍半径处）",
+                    "Distance cost (at twice the radius)",
+                ),
+                &mut s.distance_cost,
+                limits::DISTANCE_COST,
+                0.01,
+            ),
+            (
+                lang.pick("建议门槛（高于原址）", "Margin over staying"),
+                &mut s.margin,
+                limits::MARGIN,
+                0.005,
+            ),
+        ];
+        for (label, value, limit, speed) in fields {
+            ui.horizontal_wrapped(|ui| {
+                let l = ui.label(label);
+                let r = egui::DragValue::new(value)
+                    .range(limit.range())
+                    .speed(speed);
+                ui.add(r).labelled_by(l.id);
+            });
+        }
         if ui
             .button(self.tr("恢复默认权重", "Default weights"))
             .clicked()
