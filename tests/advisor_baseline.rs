@@ -335,3 +335,25 @@ fn the_planners_candidates_are_the_firms_whose_own_advice_recommends_the_zone() 
             .all(|w| w[0].gain_vs_current >= w[1].gain_vs_current)
     );
 }
+
+#[test]
+fn a_general_firm_list_is_not_read_as_vr_ar_segments() {
+    let fit = cluster_atlas::data::bundled::fit_table().unwrap();
+    for general in [
+        "software", "services", "trading", "软件", "服务", "设备", "platform",
+    ] {
+        assert!(
+            fit.segment(general).is_none(),
+            "{general} is not a VR/AR segment"
+        );
+    }
+    for vr in [
+        "hardware",
+        "头显",
+        "内容与软件",
+        "platforms & services",
+        "光学",
+    ] {
+        assert!(fit.segment(vr).is_some(), "{vr} is a VR/AR synonym");
+    }
+}

@@ -59,7 +59,16 @@ impl Advisor<'_> {
         let agglo = 0.5 * s / (s + p.same_segment_half)
             + 0.3 * a / (a + p.all_firms_half)
             + 0.2 * f64::from(u8::from(cluster_near));
-        let fit = home.map_or(0.0, |h| h.part(Criterion::IndustryFit).normalised);
+        let known = site
+            .segment
+            .as_deref()
+            .and_then(|s| self.fit.segment(s))
+            .is_some();
+        let fit = match home {
+            _ if !known => super::UNKNOWN_FIT,
+            Some(h) => h.part(Criterion::IndustryFit).normalised,
+            None => 0.0,
+        };
         let room = home.map_or(0.0, |h| h.part(Criterion::Room).normalised);
         let area = home.and_then(|h| h.area_km2).unwrap_or(0.0);
         let raws = [0.0, fit, agglo, area, 1.0];

@@ -92,13 +92,13 @@ pub fn explain(
             }
             (Criterion::IndustryFit, false) => match (segment_known, score.matched_focus.first()) {
                 (false, _) => {
-                    "your segment is not in the fit table, so industry fit is not scored".into()
+                    "industry fit unknown: your segment is not in the fit table, so it counts as neutral (0.5) here and for staying".into()
                 }
                 (true, Some(t)) => format!("its focus includes {}", focus_en(zone, t)),
                 (true, None) => "its focus does not match your segment".into(),
             },
             (Criterion::IndustryFit, true) => match (segment_known, score.matched_focus.first()) {
-                (false, _) => "企业领域不在匹配表中，未计产业匹配".into(),
+                (false, _) => "产业匹配未知：企业领域不在匹配表中，此处与原址均按中性值 0.5 计".into(),
                 (true, Some(t)) => format!("主导产业包括{t}"),
                 (true, None) => "主导产业与您的领域不匹配".into(),
             },

@@ -26,6 +26,11 @@ use super::{AnalysisError, ClusterSummary};
 use crate::index::SpatialIndex;
 use crate::model::{Firms, FitTable, GeometryQuality, Lang, LonLat, Xy, Zone};
 
+/// Industry fit of a segment the fit table does not know (no segment, or a name that is none
+/// of its keys, labels or synonyms): neutral, the same for every zone and for staying, so an
+/// unknown industry neither attracts nor repels; the explanation says it is unknown.
+pub const UNKNOWN_FIT: f64 = 0.5;
+
 /// Scales and counts behind the formulas, with documented defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -323,7 +328,7 @@ impl<'a> Advisor<'a> {
                 let inside = d == 0.0 && shape.is_area();
                 let (fit, matched) = match seg_entry {
                     Some(s) => self.fit.fit(s, &zone.focus_zh, &zone.focus_en),
-                    None => (0.0, Vec::new()),
+                    None => (UNKNOWN_FIT, Vec::new()),
                 };
                 // Counts around the zone, leaving out the firm itself.
                 let self_near = site

@@ -155,9 +155,9 @@ fn obvious_case_ranks_the_matching_clustered_zone_first() {
             .contains("主导产业包括新一代信息技术")
     );
     assert!(!s.nearby_clusters.is_empty());
-    // A Chinese alias of the segment counts the same peers.
+    // A Chinese synonym of the segment counts the same peers.
     let alias = Site {
-        segment: Some("内容".into()),
+        segment: Some("内容与软件".into()),
         ..site.clone()
     };
     let t = adv.suggest(&alias, &[]);
@@ -329,9 +329,14 @@ fn unknown_segment_and_lonely_firm_still_get_an_answer() {
     assert!(
         s.ranked
             .iter()
-            .all(|r| r.score.part(Criterion::IndustryFit).normalised == 0.0)
+            .all(|r| r.score.part(Criterion::IndustryFit).normalised == UNKNOWN_FIT)
     );
-    assert!(s.ranked[0].explanation_en.contains("not in the fit table"));
+    assert_eq!(
+        s.current_site.parts[Criterion::IndustryFit.index()].normalised,
+        UNKNOWN_FIT,
+        "neutral for staying too"
+    );
+    assert!(s.ranked[0].explanation_en.contains("industry fit unknown"));
     assert!(s.nearby_clusters.is_empty());
     let none = Site {
         firm: None,
