@@ -1,20 +1,20 @@
-//! The advisor's answer for the selected firm: computed on a background task (the stability
-//! draws and, after a radius change, the per-zone counts are too heavy for a frame), cached
-//! per firm and settings.
+//! The advisor's answer for the selected firm or the user's own site (*My site…*): computed on
+//! a background task (the stability draws and, after a radius change, the per-zone counts are
+//! too heavy for a frame), cached per site and settings.
 
 use std::sync::Arc;
 
 use super::jobs::{self, Task};
 use super::{ClusterAtlasApp, Message};
-use crate::analysis::relocate::{Advisor, AdvisorParams, Suggestion, stability};
+use crate::analysis::relocate::{Advisor, AdvisorParams, Site, Suggestion, stability};
 use crate::scene::Selection;
 
 /// Spread of the stability draws (the CLI's `--sigma` default).
 pub const STABILITY_SIGMA: f64 = 0.35;
 
-/// The advice for one firm under one set of settings: still being computed, or ready.
+/// The advice for one site under one set of settings: still being computed, or ready.
 pub struct Advice {
-    firm: usize,
+    site: Site,
     key: String,
     state: AdviceState,
 }
@@ -26,16 +26,28 @@ enum AdviceState {
 }
 
 impl ClusterAtlasApp {
-    /// Starts or polls the advice for the firm the inspector shows (a selected firm, no zone
-    /// selected, after an analysis); a failure is reported once in the messages. Called once
-    /// per frame before the panels draw, so they only read [`Self::advice`].
-    pub fn update_advice(&mut self, ctx: &egui::Context) {
-        let firm = match self.selection {
+    /// The site the inspector advises: the selected firm (no zone selected), else the user's
+    /// own site when nothing is selected.
+    pub fn advice_site(&self) -> Option<Site> {
+        match self.selection {
             Selection {
                 zone: None,
                 firm: Some(f),
-            } if f < self.data.firms.len() => f,
-            _ => return,
+            } => Site::of_firm(&self.data.firms, f),
+            Selection {
+                zone: None,
+                firm: None,
+            } => self.site.clone(),
+            _ => None,
+        }
+    }
+
+    /// Starts or polls the advice for the site the inspector shows ([`Self::advice_site`],
+    /// after an analysis); a failure is reported once in the messages. Called once per frame
+    /// before the panels draw, so they only read [`Self::advice`].
+    pub fn update_advice(&mut self, ctx: &egui::Context) {
+        let Some(site) = self.advice_site() else {
+            return;
         };
         let Some(results) = self.results.clone() else {
             return;
@@ -50,12 +62,13 @@ impl ClusterAtlasApp {
             ..Default::default()
         };
         let key = format!("{params:?}{}{:p}", s.stability_draws, Arc::as_ptr(&results));
-        let fresh = matches!(&self.advice, Some(a) if a.firm == firm && a.key == key);
+        let fresh = matches!(&self.advice, Some(a) if a.site == site && a.key == key);
         if !fresh {
-            let (data, fit, draws) = (
+            let (data, fit, draws, asked) = (
                 self.data.clone(),
                 self.fit.clone(),
                 self.settings.stability_draws,
+                site.clone(),
             );
             let task = jobs::spawn("advice", ctx, move |_| {
                 // The counts prepared with the analysis, unless the radius changed since.
@@ -73,10 +86,10 @@ impl ClusterAtlasApp {
                 }
                 .map_err(|e| e.to_string())?;
                 let draws = stability::weight_draws(advisor.weights(), draws, 1, STABILITY_SIGMA);
-                Ok(advisor.suggest(&advisor.firm_site(firm), &draws))
+                Ok(advisor.suggest(&asked, &draws))
             });
             self.advice = Some(Advice {
-                firm,
+                site,
                 key,
                 state: AdviceState::Running(task),
             });
@@ -99,12 +112,11 @@ impl ClusterAtlasApp {
         }
     }
 
-    /// The advisor's answer for the selected firm, once computed.
+    /// The advisor's answer for [`Self::advice_site`], once computed.
     pub fn advice(&self) -> Option<&Suggestion> {
-        match &self.advice.as_ref()?.state {
-            AdviceState::Ready(s) if self.selection.firm == Some(self.advice.as_ref()?.firm) => {
-                Some(s)
-            }
+        let a = self.advice.as_ref()?;
+        match &a.state {
+            AdviceState::Ready(s) if self.advice_site().as_ref() == Some(&a.site) => Some(s),
             _ => None,
         }
     }

@@ -48,6 +48,14 @@ impl ClusterAtlasApp {
                 }
                 Command::ZoomToZone(z) => self.zoom_to_zone(z),
                 Command::ZoomToFirm(f) => self.zoom_to_firm(f),
+                Command::Select(Pick::Place(xy)) => {
+                    let p = self.data.index.projection.unproject(xy);
+                    self.site_picked(p);
+                }
+                Command::SetSite(site) => {
+                    self.site = site;
+                    self.selection = Selection::default();
+                }
                 Command::Select(p) => {
                     self.selection = match p {
                         Pick::Firm(f) => Selection {
@@ -58,7 +66,7 @@ impl ClusterAtlasApp {
                             zone: Some(z),
                             firm: None,
                         },
-                        Pick::Nothing => Selection::default(),
+                        Pick::Nothing | Pick::Place(_) => Selection::default(),
                     };
                 }
                 Command::SetLang(l) => self.settings.scene.lang = l,

@@ -16,11 +16,13 @@ mod paint;
 use paint::{paint_aggregated_notice, paint_labels};
 
 /// What the user picked on the map.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Pick {
     Firm(usize),
     Zone(usize),
     Nothing,
+    /// A point clicked while picking the user's own site (*My site…*).
+    Place(Xy),
 }
 
 /// What a firm raster was drawn for: scene generation, view bits and opacity bits.
@@ -43,6 +45,10 @@ pub struct MapView {
     pub aggregated: bool,
     density_tex: Option<(egui::TextureHandle, u64)>,
     pub measuring: bool,
+    /// The next click places the user's own site instead of selecting.
+    pub picking_site: bool,
+    /// Where the user's own site is (drawn as a ring).
+    pub site_marker: Option<Xy>,
     pub measure: Vec<Xy>,
     /// WGS-84 position under the cursor.
     pub cursor: Option<LonLat>,
@@ -214,6 +220,20 @@ impl MapView {
             self.draw_measure(&painter, vp, origin, proj, hover);
         }
 
+        if let Some(xy) = self.site_marker {
+            let c = pos(vp, origin, xy);
+            painter.circle_stroke(
+                c,
+                9.0,
+                egui::Stroke::new(3.0, color(palette::STAR_EDGE, 1.0)),
+            );
+            painter.circle_stroke(
+                c,
+                9.0,
+                egui::Stroke::new(2.0, color(palette::SELECTION, 1.0)),
+            );
+            painter.circle_filled(c, 3.0, color(palette::SELECTION, 1.0));
+        }
         self.draw_overlays(&painter, rect, vp, proj, lang);
         if self.aggregated && scene.layer(crate::scene::LayerKind::Firms).is_some() {
             paint_aggregated_notice(&painter, rect, lang);
@@ -288,7 +308,9 @@ impl MapView {
             && let Some(p) = response.interact_pointer_pos()
         {
             let xy = vp.to_plane(Px::new(p.x - origin.x, p.y - origin.y));
-            if self.measuring {
+            if self.picking_site {
+                pick = Some(Pick::Place(xy));
+            } else if self.measuring {
                 self.measure.push(xy);
             } else {
                 pick = Some(self.pick(data, vp, xy));
@@ -417,7 +439,7 @@ impl MapView {
                 .zones
                 .get(z)
                 .map(|z| format!("{} {}", z.id, z.display_name(lang))),
-            Pick::Nothing => None,
+            Pick::Nothing | Pick::Place(_) => None,
         }
     }
 

@@ -11,6 +11,7 @@ mod export_dialog;
 pub mod fonts;
 pub mod jobs;
 pub mod map_view;
+pub mod my_site;
 mod panels;
 pub mod project;
 pub mod reasons;
@@ -76,6 +77,8 @@ pub enum Command {
     AskSaveProject,
     /// Write the project file.
     SaveProject(PathBuf),
+    /// Advise this site (the user's own, not a firm of the data), or forget it.
+    SetSite(Option<crate::analysis::relocate::Site>),
 }
 
 /// The application.
@@ -102,6 +105,10 @@ pub struct ClusterAtlasApp {
     pub save_project_path: Option<String>,
     /// The project file open (saved or opened last), named in the window title.
     pub project: Option<PathBuf>,
+    /// The user's own site (*My site…*), advised when nothing is selected.
+    pub site: Option<crate::analysis::relocate::Site>,
+    /// The *My site* window, while open.
+    pub my_site: Option<my_site::MySiteDialog>,
     /// The selection and view to bring back once the files being opened have loaded.
     pub restore: Option<session::Restore>,
     /// When each notice was first shown (notices fade after [`NOTICE_SECONDS`]; errors stay).
@@ -194,6 +201,8 @@ impl ClusterAtlasApp {
             save_project_path: None,
             project: None,
             restore: None,
+            site: None,
+            my_site: None,
             previous: None,
             previous_open: None,
             title_shown: String::new(),
@@ -527,6 +536,10 @@ impl ClusterAtlasApp {
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let mut vp = self.viewport();
+                self.map.site_marker = self
+                    .site
+                    .as_ref()
+                    .map(|s| self.data.index.projection.project(s.lonlat));
                 if let Some(scene) = &self.scene {
                     let first = self.settings.view.is_none();
                     let lang = self.lang();

@@ -12,7 +12,6 @@ use cluster_atlas::analysis::relocate::{
     Advisor, AdvisorParams, Criterion, Shares, Site, Suggestion, Weights, stability::weight_draws,
 };
 use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams};
-use cluster_atlas::crs::convert;
 use cluster_atlas::data::{self, bundled};
 use cluster_atlas::model::{Lang, LonLat, Policy, SourceCrs, limits};
 use cluster_atlas::output;
@@ -90,22 +89,7 @@ pub struct SuggestArgs {
 }
 
 fn parse_at(s: &str, crs: SourceCrs) -> Result<LonLat> {
-    let parts: Vec<&str> = s.split([',', ' ']).filter(|p| !p.is_empty()).collect();
-    let [lon, lat] = parts.as_slice() else {
-        bail!("--at needs LON,LAT (e.g. --at 114.05,22.54), got '{s}'");
-    };
-    let (lon, lat): (f64, f64) = (
-        lon.trim()
-            .parse()
-            .map_err(|_| anyhow!("--at: '{lon}' is not a number"))?,
-        lat.trim()
-            .parse()
-            .map_err(|_| anyhow!("--at: '{lat}' is not a number"))?,
-    );
-    if !(lon.abs() <= 180.0 && lat.abs() <= 90.0) {
-        bail!("--at: ({lon}, {lat}) is not a longitude/latitude pair (is it LAT,LON?)");
-    }
-    Ok(convert(LonLat::new(lon, lat), crs, SourceCrs::Wgs84))
+    cluster_atlas::crs::parse_point(s, crs).map_err(|e| anyhow!("--at: {e}"))
 }
 
 fn load_weights(path: &std::path::Path) -> Result<Weights> {

@@ -3,6 +3,7 @@
 
 mod epsg;
 mod offsets;
+mod point;
 mod tm;
 
 pub use epsg::{CrsError, EpsgTransform, code_from_urn, describe_guess, from_wkt, suggest_systems};
@@ -10,6 +11,7 @@ pub use offsets::{
     bd09_to_gcj02, bd09_to_wgs84, convert, gcj02_to_bd09, gcj02_to_wgs84, in_china_box,
     wgs84_to_bd09, wgs84_to_gcj02,
 };
+pub use point::{PointError, parse_point};
 pub use tm::{Projection, great_circle_km, median_lonlat};
 
 use crate::model::{LonLat, SourceCrs};

@@ -124,6 +124,17 @@ pub struct Site {
     pub segment: Option<String>,
 }
 
+impl Site {
+    /// The site of firm `i` of the dataset (None when there is no such firm).
+    pub fn of_firm(firms: &Firms, i: usize) -> Option<Site> {
+        Some(Site {
+            firm: Some(i),
+            lonlat: *firms.lonlat.get(i)?,
+            segment: Some(firms.segment_name(i).to_string()).filter(|s| !s.is_empty()),
+        })
+    }
+}
+
 /// A DBSCAN cluster near a site.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NearbyCluster {
@@ -297,11 +308,11 @@ impl<'a> Advisor<'a> {
 
     /// Site for a firm of the dataset.
     pub fn firm_site(&self, i: usize) -> Site {
-        Site {
-            firm: Some(i),
-            lonlat: self.firms.lonlat[i],
-            segment: Some(self.firms.segment_name(i).to_string()).filter(|s| !s.is_empty()),
-        }
+        Site::of_firm(self.firms, i).unwrap_or(Site {
+            firm: None,
+            lonlat: LonLat::new(f64::NAN, f64::NAN),
+            segment: None,
+        })
     }
 
     /// The site on the plane.

@@ -5,10 +5,12 @@ use egui::{Color32, Rect, Vec2};
 
 use super::view::{Commands, View};
 use crate::analysis::Analysis;
-use crate::analysis::relocate::{Criterion, Part, RankedZone, Suggestion};
+use crate::analysis::relocate::{Criterion, Part, RankedZone, Site, Suggestion};
 use crate::app::map_view::color;
 use crate::app::map_view::fmt_distance;
 use crate::app::{ClusterAtlasApp, Command, Dataset};
+use crate::crs::convert;
+use crate::model::SourceCrs;
 use crate::model::{Firms, Lang, Zone};
 use crate::scene::palette;
 use crate::scene::short_zone_name;
@@ -71,6 +73,8 @@ impl Inspector<'_> {
             self.zone_inspector(ui, z);
         } else if let Some(f) = sel.firm {
             self.firm_inspector(ui, f);
+        } else if let Some(site) = self.view.site {
+            self.site_page(ui, site);
         } else {
             ui.heading(self.tr("详情", "Inspector"));
             ui.label(self.tr(
@@ -114,6 +118,54 @@ impl Inspector<'_> {
             .flatten()
             .map(|z| z as usize);
         self.advice_heading(ui, data, own_zone, lang);
+        self.advice_section(ui, own_zone, lang);
+    }
+
+    /// The user's own site (*My site…*): where it is, the nearest zone, then the advice with
+    /// its baseline, as `suggest --at` prints it.
+    fn site_page(&mut self, ui: &mut egui::Ui, site: &Site) {
+        let lang = self.view.lang;
+        ui.heading(self.tr("我的位置", "My site"));
+        let gcj = convert(site.lonlat, SourceCrs::Wgs84, SourceCrs::Gcj02);
+        ui.label(format!(
+            "WGS-84 {:.6}, {:.6} · GCJ-02 {:.6}, {:.6}",
+            site.lonlat.lon, site.lonlat.lat, gcj.lon, gcj.lat
+        ));
+        let segment = match site.segment.as_deref() {
+            Some(s) => self.view.fit.label(s, lang).to_string(),
+            None => self.tr("未知", "unknown"),
+        };
+        ui.label(format!("{}: {segment}", self.tr("领域", "Segment")));
+        if self.view.results.is_none() {
+            ui.label(self.tr(
+                "运行分析后显示建议。",
+                "Run the analysis to see the advice.",
+            ));
+            return;
+        }
+        if let Some(s) = self.view.advice
+            && let Some(near) = s
+                .ranked
+                .iter()
+                .min_by(|a, b| a.score.distance_m.total_cmp(&b.score.distance_m))
+            && let Some(zone) = self.view.data.zones.get(near.score.zone)
+        {
+            let name = short_zone_name(zone, lang);
+            let d = fmt_distance(near.score.distance_m);
+            ui.label(self.tr(
+                &format!("最近的集聚区：{name}，{d}"),
+                &format!("Nearest zone: {name}, {d}"),
+            ));
+        }
+        ui.separator();
+        ui.strong(self.tr("迁址建议：目标集聚区", "Relocation advice: target zones"));
+        self.advice_section(ui, None, lang);
+    }
+
+    /// The advice for the site shown: the current site first, the ranked targets, the clusters
+    /// nearby and the renovation checklist for the best target (a spinner while computing).
+    fn advice_section(&mut self, ui: &mut egui::Ui, own_zone: Option<usize>, lang: Lang) {
+        let data = self.view.data;
         let Some(s) = self.view.advice else {
             if self.view.advice_running {
                 ui.spinner();

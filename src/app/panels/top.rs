@@ -161,6 +161,16 @@ impl ClusterAtlasApp {
         if ui.checkbox(&mut self.map.measuring, label).changed() {
             self.map.measure.clear();
         }
+        if ui
+            .button(self.tr(
+                "我的位置…（不在数据中的企业）",
+                "My site… (a firm not in the data)",
+            ))
+            .clicked()
+        {
+            self.my_site.get_or_insert_with(Default::default);
+            ui.close();
+        }
     }
 
     /// Draws the Help menu's entries: the Policy and About windows.
@@ -448,6 +458,7 @@ impl ClusterAtlasApp {
         if let Some(path) = self.save_project_path.take() {
             self.save_project_path = self.save_project_window(ctx, path);
         }
+        self.my_site_window(ctx);
         if let Some(dialog) = self.export.take() {
             self.export = self.export_window(ctx, dialog);
         }

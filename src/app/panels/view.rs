@@ -3,7 +3,7 @@
 //! ticks), and a list of [`Command`]s it returns; it never writes the app's state, so it can
 //! be drawn without the rest of the window and its effects are all in one list.
 
-use crate::analysis::relocate::Suggestion;
+use crate::analysis::relocate::{Site, Suggestion};
 use crate::app::{ClusterAtlasApp, Command, Dataset, Results};
 use crate::model::{FitTable, Lang, Policy};
 use crate::scene::Selection;
@@ -19,6 +19,8 @@ pub struct View<'a> {
     /// The selected firm's advice once computed, and whether it is still being computed.
     pub advice: Option<&'a Suggestion>,
     pub advice_running: bool,
+    /// The user's own site (*My site…*), shown when nothing is selected.
+    pub site: Option<&'a Site>,
 }
 
 impl View<'_> {
@@ -57,6 +59,7 @@ impl ClusterAtlasApp {
             policy: &self.policy,
             advice: self.advice(),
             advice_running: self.advice_running(),
+            site: self.site.as_ref(),
         }
     }
 }
