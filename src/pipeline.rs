@@ -204,6 +204,9 @@ pub fn scene_input<'a>(
         density,
         selection,
         synthetic: data.synthetic,
+        firms_file: Some(data.firms_report.file.as_str())
+            .filter(|f| !f.is_empty() && !f.starts_with("bundled:"))
+            .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f)),
     }
 }
 

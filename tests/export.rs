@@ -1115,3 +1115,65 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
         mw * mh
     );
 }
+
+#[test]
+fn the_firm_layer_and_default_title_name_what_the_data_is() {
+    // A user's list: named by its file, never called VR/AR; the bundled sample: VR/AR firms.
+    let zones = load_zones_str(
+        common::TEST_ZONES,
+        "fixture-zones.geojson",
+        &ZoneLoadOptions::default(),
+    )
+    .unwrap();
+    let csv = "id,name,lon,lat,segment\nA,甲,113.95,22.55,trading\nB,乙,114.06,22.54,software\n";
+    let firms = load_firms_csv_bytes(
+        csv.as_bytes(),
+        "/data/incoming/全市企业名录.csv",
+        &FirmLoadOptions::default(),
+    )
+    .unwrap();
+    let data = Dataset::new(zones, firms, false, None, 1);
+    let fit = bundled::fit_table().unwrap();
+    let input = pipeline::scene_input(&data, None, None, &fit, Selection::default());
+    let settings = SceneSettings {
+        lang: Lang::Both,
+        ..Default::default()
+    };
+    let sc = scene::build(&input, &settings);
+    let titles: Vec<&str> = sc.legend.iter().map(|s| s.title.as_str()).collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("企业（全市企业名录）：2 家")),
+        "{titles:?}"
+    );
+    assert!(titles.iter().all(|t| !t.contains("VR/AR")), "{titles:?}");
+    let opts = ExportOptions {
+        date: "2026-01-01".into(),
+        lang: Lang::En,
+        ..Default::default()
+    };
+    let en = scene::build(
+        &input,
+        &SceneSettings {
+            lang: Lang::En,
+            ..Default::default()
+        },
+    );
+    let ed = ExportData {
+        scene: &en,
+        zones: &data.zones,
+        index: &data.index,
+    };
+    let svg = render_svg(&ed, &opts, &stamp()).unwrap();
+    assert!(svg.contains("Shenzhen cluster zones and firms (全市企业名录)"));
+    assert!(!svg.contains("VR/AR"));
+
+    let sample = pipeline::Dataset::bundled().unwrap();
+    let input = pipeline::scene_input(&sample, None, None, &fit, Selection::default());
+    let sc = scene::build(&input, &settings);
+    assert!(
+        sc.legend.iter().any(|s| s.title.starts_with("VR/AR 企业")),
+        "the sample is VR/AR"
+    );
+}

@@ -124,7 +124,7 @@ fn hand_made_case_with_an_obvious_answer() {
         best["explanation_en"]
             .as_str()
             .unwrap()
-            .contains("30 VR/AR firms within 3 km (30 in your segment)")
+            .contains("30 firms within 3 km (30 in your segment)")
     );
 }
 

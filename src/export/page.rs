@@ -47,15 +47,21 @@ fn draw_titles(c: &mut dyn Canvas, data: &ExportData, opts: &ExportOptions, layo
                 .find(|z| &z.id == id)
                 .map(|z| crate::scene::short_zone_name(z, lang))
                 .unwrap_or_else(|| id.clone());
+            let (zh, en) = &data.scene.firms_noun;
+            let sp = spacer(zh);
             lang.pick(
-                &format!("{name}：产业集聚区与 VR/AR 企业"),
-                &format!("{name}: industry-cluster zone and VR/AR firms"),
+                &format!("{name}：产业集聚区与{sp}{zh}"),
+                &format!("{name}: industry-cluster zone and {en}"),
             )
         }
-        _ => lang.pick(
-            "深圳产业集聚区与 VR/AR 企业分布",
-            "Shenzhen cluster zones and VR/AR firms",
-        ),
+        _ => {
+            let (zh, en) = &data.scene.firms_noun;
+            let sp = spacer(zh);
+            lang.pick(
+                &format!("深圳产业集聚区与{sp}{zh}分布"),
+                &format!("Shenzhen cluster zones and {en}"),
+            )
+        }
     });
     let line_w = layout.width - 2.0 * layout.margin;
     let (title, title_size) = fit_line(&title, 30.0 * u, line_w, 1.04);
@@ -74,6 +80,16 @@ fn outline(width: f32, color: Rgba) -> Line {
         width,
         color,
         dash: None,
+    }
+}
+
+/// A space between Chinese text and a following Latin word ("与 VR/AR 企业"), none before
+/// Chinese ("与企业").
+fn spacer(next: &str) -> &'static str {
+    if next.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        " "
+    } else {
+        ""
     }
 }
 

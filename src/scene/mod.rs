@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use basemap::Basemap;
-pub use build::{SceneInput, Selection, build, short_zone_name};
+pub use build::{SceneInput, Selection, build, firms_noun, short_zone_name};
 pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings};
 pub use viewport::{Px, ScaleBar, Viewport, north_angle, scale_bar};
 
@@ -247,6 +247,8 @@ pub struct Scene {
     /// Plane bounds of the data (zones with geometry and firms).
     pub data_bounds: (Xy, Xy),
     pub projection: Projection,
+    /// What the firms are called (Chinese, English), see `scene::firms_noun`.
+    pub firms_noun: (String, String),
 }
 
 impl Scene {

@@ -74,11 +74,11 @@ impl Criterion {
                 "集聚区主导产业在产业匹配表中的最高权重（无匹配或领域未知为 0）".into()
             }
             (Criterion::Agglomeration, false) => format!(
-                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c; s = same-segment firms and a = all VR/AR firms within {r_km:.0} km of the zone (the firm itself excluded), c = 1 if a DBSCAN cluster overlaps the zone",
+                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c; s = same-segment firms and a = all firms within {r_km:.0} km of the zone (the firm itself excluded), c = 1 if a DBSCAN cluster overlaps the zone",
                 s = p.same_segment_half, a = p.all_firms_half
             ),
             (Criterion::Agglomeration, true) => format!(
-                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c；s 为集聚区 {r_km:.0} 公里内同领域企业数，a 为全部 VR/AR 企业数（不含本企业），有 DBSCAN 集群与集聚区重叠时 c = 1",
+                "0.5·s/(s+{s}) + 0.3·a/(a+{a}) + 0.2·c；s 为集聚区 {r_km:.0} 公里内同领域企业数，a 为全部企业数（不含本企业），有 DBSCAN 集群与集聚区重叠时 c = 1",
                 s = p.same_segment_half, a = p.all_firms_half
             ),
             (Criterion::Room, false) => format!(

@@ -42,7 +42,7 @@ fn focus_en<'a>(zone: &'a Zone, zh_term: &'a str) -> &'a str {
 /// One sentence: the rank, then the criteria in order of their contribution, then the data
 /// caveat. `segment_known` says whether the firm's segment is in the fit table.
 ///
-/// e.g. "Z03 ranks first: 38 VR/AR firms within 3 km (12 in your segment), its focus includes
+/// e.g. "Z03 ranks first: 38 firms within 3 km (12 in your segment), its focus includes
 /// next-gen IT, 6.2 km from your site; boundary approximate".
 pub fn explain(
     score: &ZoneScore,
@@ -71,7 +71,7 @@ pub fn explain(
             (Criterion::Proximity, false) => format!("{} from your site", km(score.distance_m)),
             (Criterion::Proximity, true) => format!("距您 {}", km_zh(score.distance_m)),
             (Criterion::Agglomeration, false) => {
-                let mut s = format!("{} VR/AR firms within {r:.0} km", score.all_near);
+                let mut s = format!("{} firms within {r:.0} km", score.all_near);
                 if segment_known {
                     s.push_str(&format!(" ({} in your segment)", score.same_segment_near));
                 }
@@ -81,7 +81,7 @@ pub fn explain(
                 s
             }
             (Criterion::Agglomeration, true) => {
-                let mut s = format!("{r:.0} 公里内有 {} 家 VR/AR 企业", score.all_near);
+                let mut s = format!("{r:.0} 公里内有 {} 家企业", score.all_near);
                 if segment_known {
                     s.push_str(&format!("（同领域 {} 家）", score.same_segment_near));
                 }

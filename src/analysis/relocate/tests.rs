@@ -143,11 +143,7 @@ fn obvious_case_ranks_the_matching_clustered_zone_first() {
         "{}",
         s.ranked[0].explanation_en
     );
-    assert!(
-        s.ranked[0]
-            .explanation_en
-            .contains("40 VR/AR firms within 3 km")
-    );
+    assert!(s.ranked[0].explanation_en.contains("40 firms within 3 km"));
     assert!(s.ranked[0].explanation_en.ends_with("boundary approximate"));
     assert!(
         s.ranked[0]

@@ -391,16 +391,15 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                 radius_px: s.firm_radius_px,
             })],
         });
+        let (zh, en) = super::firms_noun(input);
+        let n = input.firms.len();
         let title = if input.synthetic {
             lang.pick(
-                &format!("VR/AR 企业（{} 家，合成示例数据）", input.firms.len()),
-                &format!("VR/AR firms ({}, SYNTHETIC sample)", input.firms.len()),
+                &format!("{zh}（{n} 家，合成示例数据）"),
+                &format!("{en} ({n}, SYNTHETIC sample)"),
             )
         } else {
-            lang.pick(
-                &format!("VR/AR 企业（{} 家）", input.firms.len()),
-                &format!("VR/AR firms ({})", input.firms.len()),
-            )
+            lang.pick(&format!("{zh}：{n} 家"), &format!("{en}: {n}"))
         };
         out.legend.push(LegendSection { title, entries });
         if input.synthetic {

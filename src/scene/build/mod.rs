@@ -36,6 +36,25 @@ pub struct SceneInput<'a> {
     pub density: Option<&'a DensityGrid>,
     pub selection: Selection,
     pub synthetic: bool,
+    /// The firm file's name (without folders) when the firms are the user's own; None for the
+    /// bundled sample. Names the firm layer, its legend and default titles.
+    pub firms_file: Option<&'a str>,
+}
+
+/// What the firms are called in the legend and titles (Chinese, English): "VR/AR 企业" for
+/// the bundled sample; for a user's file, "企业（名录）" with the file's name without its
+/// extension, since the tool cannot know that a user's list holds VR/AR firms.
+pub fn firms_noun(input: &SceneInput) -> (String, String) {
+    match input.firms_file.filter(|_| !input.synthetic) {
+        Some(file) => {
+            let stem = std::path::Path::new(file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| file.to_string());
+            (format!("企业（{stem}）"), format!("firms ({stem})"))
+        }
+        None => ("VR/AR 企业".into(), "VR/AR firms".into()),
+    }
 }
 
 /// A zone's name without the parenthetical and the generic suffix, for map labels.
@@ -110,5 +129,6 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
         notes: out.notes,
         data_bounds,
         projection: *input.projection,
+        firms_noun: firms_noun(input),
     }
 }
