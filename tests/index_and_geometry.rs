@@ -235,3 +235,30 @@ fn zones_containing_and_nearest_zones_agree_with_brute_force() {
         assert_eq!(inside, brute);
     }
 }
+
+#[test]
+fn the_plane_shortcut_of_firms_within_agrees_with_the_exact_ground_distance_far_from_the_meridian()
+{
+    // About 230 km east of Shenzhen's central meridian the plane is stretched by ~6.5e-4, so the
+    // bounds on the stretch (not a constant) decide most points; the answer must equal the
+    // exact ground-distance filter point for point.
+    let mut r = Lcg(21);
+    let pts: Vec<LonLat> = (0..4000)
+        .map(|_| LonLat::new(116.2 + 0.2 * r.next(), 22.5 + 0.2 * r.next()))
+        .collect();
+    let firms = firms_at(pts);
+    let proj = cluster_atlas::crs::Projection::default();
+    let index = SpatialIndex::build_with(proj, &firms, &[]);
+    for _ in 0..40 {
+        let c = proj.project(LonLat::new(
+            116.22 + 0.16 * r.next(),
+            22.52 + 0.16 * r.next(),
+        ));
+        let radius = 200.0 + 5000.0 * r.next();
+        let got = index.firms_within(c, radius);
+        let want: Vec<u32> = (0..index.firm_xy.len() as u32)
+            .filter(|&i| proj.ground_distance(c, index.firm_xy[i as usize]) <= radius)
+            .collect();
+        assert_eq!(got, want, "radius {radius}");
+    }
+}

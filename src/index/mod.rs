@@ -282,20 +282,48 @@ impl SpatialIndex {
 
     /// Firms whose ground distance to `p` is at most `radius_m`, in firm order.
     pub fn firms_within(&self, p: Xy, radius_m: f64) -> Vec<u32> {
-        // Plane lengths are at most a few parts in 10⁵ longer than ground ones here; search a
-        // slightly larger plane circle, then keep exact ground distances.
-        let r_plane = radius_m * 1.001;
-        let mut out: Vec<u32> = self
-            .tree()
-            .locate_within_distance([p.x, p.y], r_plane * r_plane)
-            .filter(|e| {
-                let q = self.firm_xy[e.data as usize];
-                self.projection.ground_distance(p, q) <= radius_m
-            })
-            .map(|e| e.data)
-            .collect();
+        let mut out = Vec::new();
+        self.visit_within(p, radius_m, |i| out.push(i));
         out.sort_unstable();
         out
+    }
+
+    /// Calls `visit` for each firm whose ground distance to `p` is at most `radius_m` (in no
+    /// particular order, nothing allocated). Plane lengths are at most a few parts in 10⁵
+    /// longer than ground ones here, so a slightly larger plane circle is searched; the plane's
+    /// scale over that circle bounds the ground length, so only firms within a hair of the
+    /// edge need the exact (slower) ground distance.
+    pub fn visit_within(&self, p: Xy, radius_m: f64, mut visit: impl FnMut(u32)) {
+        let r_plane = radius_m * 1.001;
+        let (lo, hi) = (p.x - r_plane, p.x + r_plane);
+        let near = if lo <= 0.0 && hi >= 0.0 {
+            0.0
+        } else {
+            lo.abs().min(hi.abs())
+        };
+        let far = lo.abs().max(hi.abs());
+        // Ground = plane × g, with g between 1/k at the circle's farthest and nearest x.
+        let g_max = 1.0 / self.projection.scale_factor(Xy::new(near, 0.0));
+        let g_min = 1.0 / self.projection.scale_factor(Xy::new(far, 0.0));
+        let sure_in = radius_m / (g_max * (1.0 + 1e-12));
+        let sure_out = radius_m / (g_min * (1.0 - 1e-12));
+        for e in self
+            .tree()
+            .locate_within_distance([p.x, p.y], r_plane * r_plane)
+        {
+            let q = self.firm_xy[e.data as usize];
+            let d = p.plane_distance(q);
+            let inside = if d <= sure_in {
+                true
+            } else if d > sure_out {
+                false
+            } else {
+                self.projection.ground_distance(p, q) <= radius_m
+            };
+            if inside {
+                visit(e.data);
+            }
+        }
     }
 
     /// Number of firms inside a plane rectangle (for viewport culling and counts).

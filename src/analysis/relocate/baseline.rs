@@ -90,6 +90,19 @@ impl Advisor<'_> {
         }
     }
 
+    /// The least staying can score: proximity and confidence are always 1, and an unknown
+    /// segment has a neutral fit; agglomeration, room and a known fit only add to it.
+    pub fn staying_floor(&self, site: &Site) -> f64 {
+        let known = site
+            .segment
+            .as_deref()
+            .and_then(|s| self.fit.segment(s))
+            .is_some();
+        let w = |c| self.weights.get(c);
+        let fit = if known { 0.0 } else { super::UNKNOWN_FIT };
+        w(Criterion::Proximity) + w(Criterion::Confidence) + w(Criterion::IndustryFit) * fit
+    }
+
     /// Firms of the site's segment and all firms within the radius of `xy` (the firm itself
     /// left out), and whether a clustered firm is among them (or the firm is clustered).
     fn around(&self, site: &Site, xy: Xy) -> (usize, usize, bool) {
@@ -108,10 +121,10 @@ impl Advisor<'_> {
         let clustered = |i: usize| self.labels.get(i).is_some_and(|l| *l >= 0);
         let mut cluster_near = site.firm.is_some_and(clustered);
         let (mut same, mut all) = (0, 0);
-        for j in self.index.firms_within(xy, self.params.radius_m) {
+        self.index.visit_within(xy, self.params.radius_m, |j| {
             let j = j as usize;
             if Some(j) == site.firm {
-                continue;
+                return;
             }
             all += 1;
             let sid = self.firms.segment.get(j).map(|s| *s as usize);
@@ -119,7 +132,7 @@ impl Advisor<'_> {
                 same += 1;
             }
             cluster_near |= clustered(j);
-        }
+        });
         (same, all, cluster_near)
     }
 }

@@ -462,8 +462,15 @@ impl<'a> Advisor<'a> {
             .filter_map(|i| {
                 let site = self.firm_site(i);
                 let scores = self.score(&site);
+                let score = scores.iter().find(|s| s.zone == zone)?.clone();
+                // Staying scores at least its proximity and confidence (and a neutral fit for
+                // an unknown segment): a zone that cannot beat that needs no neighbour count.
+                if score.total - score.distance_cost - self.staying_floor(&site)
+                    < self.params.margin
+                {
+                    return None;
+                }
                 let current = self.current_site(&site, self.site_xy(&site), &scores);
-                let score = scores.into_iter().find(|s| s.zone == zone)?;
                 let gain = baseline::gain(&score, &current);
                 (gain >= self.params.margin).then_some(Candidate {
                     firm: i,
