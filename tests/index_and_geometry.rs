@@ -262,3 +262,46 @@ fn the_plane_shortcut_of_firms_within_agrees_with_the_exact_ground_distance_far_
         assert_eq!(got, want, "radius {radius}");
     }
 }
+
+#[test]
+fn the_counting_grid_counts_exactly_the_firms_within() {
+    // Dense blobs and sparse noise, three segments, every sixth firm clustered; sites inside,
+    // at the edge of and outside the data, radii from below a cell to several km.
+    let mut r = Lcg(33);
+    let mut pts = Vec::new();
+    for b in 0..6 {
+        let (cx, cy) = (113.9 + 0.05 * b as f64, 22.55 + 0.02 * (b % 3) as f64);
+        for _ in 0..1500 {
+            pts.push(LonLat::new(
+                cx + 0.01 * (r.next() - 0.5),
+                cy + 0.01 * (r.next() - 0.5),
+            ));
+        }
+    }
+    for _ in 0..1500 {
+        pts.push(LonLat::new(113.8 + 0.5 * r.next(), 22.45 + 0.3 * r.next()));
+    }
+    let firms = firms_at(pts);
+    let index = SpatialIndex::build(&firms, &[]);
+    let segment: Vec<u16> = (0..index.firm_xy.len()).map(|i| (i % 3) as u16).collect();
+    let clustered = |i: usize| i.is_multiple_of(6);
+    let grid = cluster_atlas::index::NeighbourGrid::build(&index, &segment, 3, &clustered, 3000.0)
+        .expect("a grid");
+    let same = [true, false, true];
+    for k in 0..300 {
+        let site = LonLat::new(113.75 + 0.6 * r.next(), 22.4 + 0.4 * r.next());
+        let p = index.projection.project(site);
+        let radius = [3000.0, 150.0, 800.0, 6000.0][k % 4];
+        let got = grid.count(&index, p, radius, &same, &segment, &clustered);
+        let within = index.firms_within(p, radius);
+        let want = cluster_atlas::index::Counts {
+            all: within.len(),
+            same: within
+                .iter()
+                .filter(|i| same[segment[**i as usize] as usize])
+                .count(),
+            clustered: within.iter().filter(|i| clustered(**i as usize)).count(),
+        };
+        assert_eq!(got, want, "site {site:?}, radius {radius}");
+    }
+}

@@ -5,8 +5,10 @@
 //! GEOS convention); distances are measured on the dataset's transverse Mercator plane and
 //! corrected to the ground.
 
+mod counts;
 mod zone_shape;
 
+pub use counts::{Counts, NeighbourGrid};
 pub use zone_shape::{ZoneShape, ZoneShapeKind};
 
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -295,6 +297,22 @@ impl SpatialIndex {
     /// edge need the exact (slower) ground distance.
     pub fn visit_within(&self, p: Xy, radius_m: f64, mut visit: impl FnMut(u32)) {
         let r_plane = radius_m * 1.001;
+        let bounds = self.ground_bounds(p, radius_m);
+        for e in self
+            .tree()
+            .locate_within_distance([p.x, p.y], r_plane * r_plane)
+        {
+            if self.within(p, self.firm_xy[e.data as usize], radius_m, bounds) {
+                visit(e.data);
+            }
+        }
+    }
+
+    /// Plane distances from `p` below the first are surely within `radius_m` on the ground,
+    /// above the second surely not: ground = plane × g, with g between 1/k at the farthest and
+    /// nearest x a circle around `p` reaches (k: the plane's point scale).
+    pub fn ground_bounds(&self, p: Xy, radius_m: f64) -> (f64, f64) {
+        let r_plane = radius_m * 1.001;
         let (lo, hi) = (p.x - r_plane, p.x + r_plane);
         let near = if lo <= 0.0 && hi >= 0.0 {
             0.0
@@ -302,27 +320,24 @@ impl SpatialIndex {
             lo.abs().min(hi.abs())
         };
         let far = lo.abs().max(hi.abs());
-        // Ground = plane × g, with g between 1/k at the circle's farthest and nearest x.
         let g_max = 1.0 / self.projection.scale_factor(Xy::new(near, 0.0));
         let g_min = 1.0 / self.projection.scale_factor(Xy::new(far, 0.0));
-        let sure_in = radius_m / (g_max * (1.0 + 1e-12));
-        let sure_out = radius_m / (g_min * (1.0 - 1e-12));
-        for e in self
-            .tree()
-            .locate_within_distance([p.x, p.y], r_plane * r_plane)
-        {
-            let q = self.firm_xy[e.data as usize];
-            let d = p.plane_distance(q);
-            let inside = if d <= sure_in {
-                true
-            } else if d > sure_out {
-                false
-            } else {
-                self.projection.ground_distance(p, q) <= radius_m
-            };
-            if inside {
-                visit(e.data);
-            }
+        (
+            radius_m / (g_max * (1.0 + 1e-12)),
+            radius_m / (g_min * (1.0 - 1e-12)),
+        )
+    }
+
+    /// Whether `q` is within ground distance `radius_m` of `p`, given [`Self::ground_bounds`]:
+    /// the exact ground distance only between the bounds.
+    pub fn within(&self, p: Xy, q: Xy, radius_m: f64, (sure_in, sure_out): (f64, f64)) -> bool {
+        let d = p.plane_distance(q);
+        if d <= sure_in {
+            true
+        } else if d > sure_out {
+            false
+        } else {
+            self.projection.ground_distance(p, q) <= radius_m
         }
     }
 

@@ -119,6 +119,27 @@ impl Advisor<'_> {
             .map(|name| seg.as_deref() == Some(canonical_segment(self.fit, name).as_str()))
             .collect();
         let clustered = |i: usize| self.labels.get(i).is_some_and(|l| *l >= 0);
+        if let Some(grid) = self.neighbour_grid() {
+            let c = grid.count(
+                self.index,
+                xy,
+                self.params.radius_m,
+                &same_ids,
+                &self.firms.segment,
+                &clustered,
+            );
+            // The firm itself is counted (it is at distance 0): leave it out.
+            let own_same = site.firm.is_some_and(|i| {
+                let s = self.firms.segment.get(i).map(|s| *s as usize);
+                s.and_then(|s| same_ids.get(s)).copied().unwrap_or(false)
+            });
+            let own = usize::from(site.firm.is_some());
+            return (
+                c.same - usize::from(own_same).min(c.same),
+                c.all - own.min(c.all),
+                c.clustered > 0,
+            );
+        }
         let mut cluster_near = site.firm.is_some_and(clustered);
         let (mut same, mut all) = (0, 0);
         self.index.visit_within(xy, self.params.radius_m, |j| {
@@ -134,6 +155,30 @@ impl Advisor<'_> {
             cluster_near |= clustered(j);
         });
         (same, all, cluster_near)
+    }
+}
+
+/// Firms from which the counting grid pays for its building (fewer: visit the firms).
+const GRID_MIN_FIRMS: usize = 20_000;
+
+impl Advisor<'_> {
+    /// The counting grid, built on first use when there are many firms.
+    fn neighbour_grid(&self) -> Option<&crate::index::NeighbourGrid> {
+        if self.firms.len() < GRID_MIN_FIRMS {
+            return None;
+        }
+        self.grid
+            .get_or_init(|| {
+                let labels = self.labels;
+                crate::index::NeighbourGrid::build(
+                    self.index,
+                    &self.firms.segment,
+                    self.firms.segments.len(),
+                    &|i| labels.get(i).is_some_and(|l| *l >= 0),
+                    self.params.radius_m,
+                )
+            })
+            .as_ref()
     }
 }
 

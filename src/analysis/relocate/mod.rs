@@ -165,6 +165,8 @@ pub struct Advisor<'a> {
     pub params: AdvisorParams,
     weights: Shares,
     ctx: std::sync::Arc<AdvisorContext>,
+    /// The counting grid for sites' neighbours, built on first use with many firms.
+    grid: std::sync::OnceLock<Option<crate::index::NeighbourGrid>>,
 }
 
 /// The per-zone counts the advisor needs, which depend on the data and the radius but not on
@@ -271,6 +273,7 @@ impl<'a> Advisor<'a> {
             params,
             weights,
             ctx,
+            grid: std::sync::OnceLock::new(),
         })
     }
 
@@ -298,6 +301,7 @@ impl<'a> Advisor<'a> {
             params,
             weights,
             ctx,
+            grid: std::sync::OnceLock::new(),
         })
     }
 
