@@ -16,12 +16,7 @@ use egui_kittest::kittest::Queryable;
 fn start() -> Harness<'static, ClusterAtlasApp> {
     let mut s = Settings::default();
     s.scene.lang = Lang::En;
-    let app = ClusterAtlasApp::new(Some(s), Vec::new());
-    let mut h = Harness::builder()
-        .with_size([1366.0, 768.0])
-        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
-    wait_idle(&mut h);
-    h
+    common::window(ClusterAtlasApp::new(Some(s), Vec::new()))
 }
 
 /// The command line's advice for a point: (zone, gain) of the top five, the current site's

@@ -22,11 +22,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn start(app: ClusterAtlasApp) -> Harness<'static, ClusterAtlasApp> {
-    let mut h = Harness::builder()
-        .with_size([1366.0, 768.0])
-        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
-    wait_idle(&mut h);
-    h
+    common::window(app)
 }
 
 fn gcj02() -> FirmLoadOptions {

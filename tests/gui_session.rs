@@ -21,12 +21,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn start(settings: Option<Settings>) -> Harness<'static, ClusterAtlasApp> {
-    let app = ClusterAtlasApp::new(settings, Vec::new());
-    let mut h = Harness::builder()
-        .with_size([1366.0, 768.0])
-        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
-    wait_idle(&mut h);
-    h
+    common::window(ClusterAtlasApp::new(settings, Vec::new()))
 }
 
 fn gcj02() -> FirmLoadOptions {

@@ -76,3 +76,18 @@ pub fn wait_idle(h: &mut egui_kittest::Harness<'static, cluster_atlas::app::Clus
     }
     h.run_steps(3);
 }
+
+/// The window at 1366×768 in kittest, run until its start-up work has finished.
+#[cfg(feature = "gui")]
+pub fn window(
+    app: cluster_atlas::app::ClusterAtlasApp,
+) -> egui_kittest::Harness<'static, cluster_atlas::app::ClusterAtlasApp> {
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1366.0, 768.0])
+        .build_ui_state(
+            |ui, app: &mut cluster_atlas::app::ClusterAtlasApp| app.show(ui),
+            app,
+        );
+    wait_idle(&mut h);
+    h
+}

@@ -73,15 +73,9 @@ impl Advisor<'_> {
         let area = home.and_then(|h| h.area_km2).unwrap_or(0.0);
         let raws = [0.0, fit, agglo, area, 1.0];
         let norms = [1.0, fit, agglo, room, 1.0];
-        let parts = std::array::from_fn(|k| Part {
-            criterion: Criterion::ALL[k],
-            raw: raws[k],
-            normalised: norms[k],
-            weight: self.weights.get(Criterion::ALL[k]),
-            contribution: self.weights.get(Criterion::ALL[k]) * norms[k],
-        });
+        let (parts, total) = self.weigh(raws, norms);
         SiteScore {
-            total: self.weights.weighted_sum(|c| norms[c.index()]),
+            total,
             parts,
             zone_id: home.map(|h| h.zone_id.clone()),
             same_segment_near: same,

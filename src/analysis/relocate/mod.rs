@@ -319,6 +319,19 @@ impl<'a> Advisor<'a> {
         })
     }
 
+    /// Each criterion's part (raw value, normalised value, weight share, contribution) and
+    /// the total, for a target zone or for staying.
+    fn weigh(&self, raws: [f64; 5], norms: [f64; 5]) -> ([Part; 5], f64) {
+        let parts = std::array::from_fn(|k| Part {
+            criterion: Criterion::ALL[k],
+            raw: raws[k],
+            normalised: norms[k],
+            weight: self.weights.get(Criterion::ALL[k]),
+            contribution: self.weights.get(Criterion::ALL[k]) * norms[k],
+        });
+        (parts, self.weights.weighted_sum(|c| norms[c.index()]))
+    }
+
     /// The site on the plane.
     pub fn site_xy(&self, site: &Site) -> Xy {
         match site.firm.and_then(|i| self.index.firm_xy.get(i)) {
@@ -387,14 +400,7 @@ impl<'a> Advisor<'a> {
                     room,
                     confidence,
                 ];
-                let parts = std::array::from_fn(|k| Part {
-                    criterion: Criterion::ALL[k],
-                    raw: raws[k],
-                    normalised: norms[k],
-                    weight: self.weights.get(Criterion::ALL[k]),
-                    contribution: self.weights.get(Criterion::ALL[k]) * norms[k],
-                });
-                let total = self.weights.weighted_sum(|c| norms[c.index()]);
+                let (parts, total) = self.weigh(raws, norms);
                 Some(ZoneScore {
                     zone: c.zone,
                     zone_id: zone.id.clone(),
