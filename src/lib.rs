@@ -25,3 +25,4 @@ pub mod output;
 pub mod pipeline;
 pub mod sample;
 pub mod scene;
+pub mod tiles;

@@ -1,7 +1,7 @@
 //! The layer order of ARCHITECTURE.md, checked on the source: a module may use only modules at
 //! its own level or below, and only the app (the window) may use egui.
 //!
-//! model < crs < data < {sample, index} < analysis < scene < pipeline < output < export < app; the binary's
+//! model < crs < {data, tiles} < {sample, index} < analysis < scene < pipeline < output < export < app; the binary's
 //! `cli` may use everything.
 
 use std::path::Path;
@@ -10,6 +10,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("model", 0),
     ("crs", 1),
     ("data", 2),
+    ("tiles", 2),
     ("sample", 3),
     ("index", 3),
     ("analysis", 4),

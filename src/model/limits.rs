@@ -95,6 +95,11 @@ pub const PLANE_COORD_M: Limit = real("view centre", -2.0e7, 2.0e7, 0.0, "m");
 /// Repetitions of each step in the hidden `bench` command.
 pub const REPEAT: Limit = int("repeat", 1.0, 100.0, 3.0);
 
+/// On-disk tile cache size; oldest tiles are evicted beyond it.
+pub const TILE_CACHE_MB: Limit = int("tile-cache-mb", 16.0, 20_000.0, 500.0);
+/// How long an export waits for its basemap tiles.
+pub const TILE_TIMEOUT_S: Limit = real("tiles-timeout-s", 1.0, 600.0, 60.0, "s");
+
 /// Largest export picture (width × height): 100 million pixels is 400 MB of RGBA.
 pub const MAX_PAGE_PIXELS: u64 = 100_000_000;
 
