@@ -138,6 +138,7 @@ fn scale_bar_length_matches_the_ground_within_1e_4() {
         scene: &sc,
         zones: &f.data.zones,
         index: &f.data.index,
+        tiles: None,
     };
     for (preset, dpi, extent) in [
         (Preset::Slide, 96, Extent::All),
@@ -211,6 +212,7 @@ fn png_dimensions_follow_preset_and_dpi() {
         scene: &sc,
         zones: &f.data.zones,
         index: &f.data.index,
+        tiles: None,
     };
     for (preset, dpi) in [
         (Preset::Slide, 96),
@@ -250,6 +252,7 @@ fn svg_parses_and_holds_zone_names_as_text() {
             scene: &sc,
             zones: &f.data.zones,
             index: &f.data.index,
+            tiles: None,
         };
         let opts = ExportOptions {
             lang,
@@ -304,6 +307,7 @@ fn golden_svg_for_a_small_fixture() {
         scene: &sc,
         zones: &f.data.zones,
         index: &f.data.index,
+        tiles: None,
     };
     let opts = ExportOptions {
         preset: Preset::Custom(900, 600),
@@ -375,6 +379,7 @@ fn atlas_pages_share_one_scale() {
         scene: &sc,
         zones: &f.data.zones,
         index: &f.data.index,
+        tiles: None,
     };
     let dir = common::temp_dir("atlas");
     let opts = ExportOptions {
@@ -431,6 +436,7 @@ fn pdf_export_embeds_the_font_and_keeps_text() {
         scene: &sc,
         zones: &f.data.zones,
         index: &f.data.index,
+        tiles: None,
     };
     let opts = ExportOptions {
         preset: Preset::A4,
@@ -521,6 +527,7 @@ fn png_pair(
             scene: &sc,
             zones: &f.data.zones,
             index: &f.data.index,
+            tiles: None,
         };
         let layout = export::page_layout(&sc, opts).unwrap();
         let vp = export::map_viewport(&data, &opts.extent, &layout).unwrap();
@@ -970,6 +977,7 @@ fn pdf_page_holds_the_map_labels_outlines_and_firms() {
         scene: &sc,
         zones: &f.data.zones,
         index: &f.data.index,
+        tiles: None,
     };
     let opts = ExportOptions {
         preset: Preset::A4,
@@ -1164,6 +1172,7 @@ fn the_firm_layer_and_default_title_name_what_the_data_is() {
         scene: &en,
         zones: &data.zones,
         index: &data.index,
+        tiles: None,
     };
     let svg = render_svg(&ed, &opts, &stamp()).unwrap();
     assert!(svg.contains("Shenzhen cluster zones and firms (全市企业名录)"));

@@ -99,6 +99,7 @@ fn the_window_and_an_exported_png_show_the_same_colours_at_the_same_places() {
         scene: &scene,
         zones: &app.data.zones,
         index: &app.data.index,
+        tiles: None,
     };
     let layout = export::page_layout(&scene, &opts).unwrap();
     let pvp = export::map_viewport(&data, &opts.extent, &layout).unwrap();

@@ -57,7 +57,11 @@ fn downloads_then_reuses_the_disk_cache_with_a_named_user_agent() {
     assert_eq!(&t.rgba[..4], &[200, 10, 10, 255]);
     assert_eq!(f.stats().downloaded, 1);
     let log = server.log();
-    assert!(log[0].2.starts_with("cluster-atlas/"), "user agent {:?}", log[0].2);
+    assert!(
+        log[0].2.starts_with("cluster-atlas/"),
+        "user agent {:?}",
+        log[0].2
+    );
     drop(f);
     // A new fetcher (a restart) finds it on disk: no second request.
     let f = fetcher(&server, Some(DiskCache::new(dir, 1 << 30)), quick());
@@ -83,7 +87,9 @@ fn the_cache_stays_under_its_size_limit() {
     let dir = common::temp_dir("tiles-cache-limit");
     let limit = 1_000_000;
     let f = fetcher(&server, Some(DiskCache::new(dir.clone(), limit)), quick());
-    let keys: Vec<TileKey> = (0..12).map(|i| TileKey::new(12, 3_300 + i, 1_780)).collect();
+    let keys: Vec<TileKey> = (0..12)
+        .map(|i| TileKey::new(12, 3_300 + i, 1_780))
+        .collect();
     let (ready, missing) = f.fetch_all(&keys, Duration::from_secs(30));
     assert!(missing.is_empty() && ready.len() == 12);
     let on_disk = DiskCache::new(dir, limit).size_on_disk();
@@ -107,7 +113,10 @@ fn a_500_is_retried_with_growing_waits() {
     let gap1 = log[1].1 - log[0].1;
     let gap2 = log[2].1 - log[1].1;
     assert!(gap1 >= Duration::from_millis(100), "{gap1:?}");
-    assert!(gap2 >= Duration::from_millis(200), "backoff doubles: {gap2:?}");
+    assert!(
+        gap2 >= Duration::from_millis(200),
+        "backoff doubles: {gap2:?}"
+    );
 }
 
 #[test]
@@ -136,7 +145,10 @@ fn refused_and_missing_tiles_are_not_retried() {
         }
     });
     let f = fetcher(&server, None, quick());
-    assert_eq!(one(&f, TileKey::new(12, 1, 1)), Err(Some(FailReason::Refused(403))));
+    assert_eq!(
+        one(&f, TileKey::new(12, 1, 1)),
+        Err(Some(FailReason::Refused(403)))
+    );
     assert_eq!(one(&f, K), Err(Some(FailReason::NotFound)));
     assert_eq!(server.log().len(), 2);
     assert_eq!(f.stats().failed, 2);
@@ -160,7 +172,11 @@ fn offline_mode_uses_the_cache_only() {
         offline: true,
         ..quick()
     };
-    let f = fetcher(&server, Some(DiskCache::new(dir.clone(), 1 << 30)), offline.clone());
+    let f = fetcher(
+        &server,
+        Some(DiskCache::new(dir.clone(), 1 << 30)),
+        offline.clone(),
+    );
     assert_eq!(one(&f, K), Err(Some(FailReason::NotCached)));
     assert!(server.log().is_empty(), "offline sent a request");
     drop(f);

@@ -91,6 +91,7 @@ impl ClusterAtlasApp {
                     scene: &scene,
                     zones: &self.data.zones,
                     index: &self.data.index,
+                    tiles: None,
                 };
                 export::firms_in_view(&data, &opts)
             };
@@ -157,6 +158,7 @@ impl ClusterAtlasApp {
             scene: &scene,
             zones: &self.data.zones,
             index: &self.data.index,
+            tiles: None,
         };
         export::export_file(path, &data, opts, &stamp)
     }
@@ -380,6 +382,7 @@ impl ClusterAtlasApp {
                     scene: &scene,
                     zones: &data.zones,
                     index: &data.index,
+                    tiles: None,
                 };
                 export::page_layout(&scene, &opts)
                     .and_then(|layout| {
@@ -522,6 +525,7 @@ impl ClusterAtlasApp {
                 scene: &scene,
                 zones: &data.zones,
                 index: &data.index,
+                tiles: None,
             };
             let r = if atlas {
                 let format =

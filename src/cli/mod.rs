@@ -61,7 +61,7 @@ pub enum Command {
     Suggest(suggest::SuggestArgs),
     /// Make a briefing map picture (PNG, SVG or PDF): title, legend, true scale bar, north arrow,
     /// sources and parameters, in one step; --atlas makes one page per zone.
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
     /// Convert a CSV's longitude/latitude columns between WGS-84, GCJ-02 (Amap) and BD-09
     /// (Baidu), keeping every other column.
     Convert(ConvertArgs),
@@ -215,7 +215,7 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Analyze(a) => analyze::run(a),
         Command::Suggest(s) => suggest::run(s),
-        Command::Render(r) => render::run(r),
+        Command::Render(r) => render::run(*r),
         Command::Convert(c) => convert(c),
         Command::Sample(s) => sample(s),
         Command::Zones(z) => zones::run(z),

@@ -13,6 +13,7 @@ use cluster_atlas::export::{self, ExportData, ExportOptions, Extent, Format, Pre
 use cluster_atlas::model::limits;
 use cluster_atlas::pipeline::{self, Extras};
 use cluster_atlas::scene::{self, FirmColour, Lang, SceneSettings, Selection};
+use cluster_atlas::tiles::{self, DiskCache, FetchConfig, Fetcher, TileCrs, TileSource};
 
 use super::InputArgs;
 
@@ -88,10 +89,83 @@ pub struct RenderArgs {
     /// Radius of the firm dots in pixels (1–6).
     #[arg(long, value_parser = |s: &str| limits::FIRM_RADIUS_PX.parse(s))]
     pub firm_radius_px: Option<f64>,
+    /// Leave out the bundled land and district outlines (and their labels), e.g. over tiles.
+    #[arg(long)]
+    pub no_basemap: bool,
+    /// Draw every firm in one colour, e.g. '#D62728' (overrides --colour).
+    #[arg(long, value_name = "#RRGGBB")]
+    pub firm_colour: Option<String>,
+    #[command(flatten)]
+    pub tiles: TileArgs,
     /// The advisor's weights stamped in the footer: a JSON object such as
     /// {"proximity": 40, "room": 20} (missing keys keep their defaults), or a file holding one.
     #[arg(long, value_name = "JSON|FILE")]
     pub weights: Option<String>,
+}
+
+/// A street basemap under the picture (network: only when asked for).
+#[derive(Debug, Args)]
+pub struct TileArgs {
+    /// Tile basemap: osm, amap (高德, GCJ-02), tianditu (needs --tianditu-key) or an XYZ URL
+    /// template such as https://host/{z}/{x}/{y}.png. Off by default (fully offline).
+    #[arg(long, value_name = "osm|amap|tianditu|URL")]
+    pub tiles: Option<String>,
+    /// Datum of a URL template's tiles: wgs84 (also CGCS2000) or gcj02 (Amap, Tencent).
+    #[arg(long, value_name = "wgs84|gcj02")]
+    pub tiles_crs: Option<String>,
+    /// Your Tianditu key (天地图 tk); or set TIANDITU_KEY.
+    #[arg(long, value_name = "KEY")]
+    pub tianditu_key: Option<String>,
+    /// How long to wait for the tiles, in seconds (1–600).
+    #[arg(long, default_value_t = 60.0, value_parser = |s: &str| limits::TILE_TIMEOUT_S.parse(s))]
+    pub tiles_timeout_s: f64,
+    /// Use cached tiles only (no downloads).
+    #[arg(long)]
+    pub tiles_offline: bool,
+    /// Opacity of the tiles (0–1).
+    #[arg(long, default_value_t = 1.0, value_parser = |s: &str| limits::OPACITY.parse(s))]
+    pub tiles_opacity: f64,
+    /// Tile cache size in MB (16–20000); the folder is the user's cache folder or
+    /// $CLUSTER_ATLAS_TILE_CACHE.
+    #[arg(long, value_parser = |s: &str| limits::TILE_CACHE_MB.parse(s))]
+    pub tiles_cache_mb: Option<f64>,
+}
+
+impl TileArgs {
+    /// The chosen source, checked before any work (`None`: no tiles).
+    fn source(&self) -> Result<Option<TileSource>> {
+        let Some(spec) = &self.tiles else {
+            if self.tiles_crs.is_some() {
+                bail!("--tiles-crs describes a --tiles URL template; give --tiles too");
+            }
+            return Ok(None);
+        };
+        let crs = match &self.tiles_crs {
+            Some(c) => Some(
+                TileCrs::parse(c)
+                    .ok_or_else(|| anyhow!("--tiles-crs must be wgs84 or gcj02, got '{c}'"))?,
+            ),
+            None => None,
+        };
+        let key = self
+            .tianditu_key
+            .clone()
+            .or_else(|| std::env::var("TIANDITU_KEY").ok());
+        TileSource::from_cli(spec, crs, key.as_deref())
+            .map(Some)
+            .map_err(|e| anyhow!("--tiles: {e}"))
+    }
+
+    /// A fetcher with the disk cache (unless no cache folder can be found).
+    fn fetcher(&self, source: TileSource) -> Fetcher {
+        let mb = self.tiles_cache_mb.unwrap_or(limits::TILE_CACHE_MB.default);
+        let cache = tiles::cache::default_dir().map(|d| DiskCache::new(d, (mb * 1e6) as u64));
+        let cfg = FetchConfig {
+            offline: self.tiles_offline,
+            ..FetchConfig::default()
+        };
+        Fetcher::new(source, cache, cfg)
+    }
 }
 
 /// The scene settings the flags describe (the same fields the window's layer panel sets).
@@ -122,6 +196,17 @@ fn scene_settings(a: &RenderArgs, lang: Lang, colour: FirmColour) -> Result<Scen
     }
     if let Some(r) = a.firm_radius_px {
         s.firm_radius_px = r as f32;
+    }
+    if a.no_basemap {
+        s.land.visible = false;
+        s.districts.visible = false;
+        s.district_labels = false;
+    }
+    if let Some(c) = &a.firm_colour {
+        s.firm_single_colour = Some(
+            scene::parse_hex_rgb(c)
+                .ok_or_else(|| anyhow!("--firm-colour must look like '#D62728', got '{c}'"))?,
+        );
     }
     Ok(s)
 }
@@ -175,6 +260,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
         other => bail!("--colour must be segment or cluster, got '{other}'"),
     };
     let extent = Extent::parse(&a.extent)?;
+    let tile_source = a.tiles.source()?;
     check_output(&a)?;
     let data = a.inputs.load()?;
     let fit = bundled::fit_table()?;
@@ -229,11 +315,17 @@ pub fn run(a: RenderArgs) -> Result<()> {
     };
     let firms_n = data.firms.len();
     let synthetic = data.synthetic;
-    let data = ExportData {
+    let mut data = ExportData {
         scene: &sc,
         zones: &data.zones,
         index: &data.index,
+        tiles: None,
     };
+    let fetched = match tile_source {
+        Some(src) => Some(fetch_tiles(&a, src, &data, &opts)?),
+        None => None,
+    };
+    data.tiles = fetched.as_ref().map(|t| &t.set);
     // Atlas pages without a given subtitle name their zone instead (see export_atlas).
     if opts.subtitle.is_none() && !a.atlas {
         opts.subtitle = Some(export::default_subtitle(
@@ -269,6 +361,35 @@ pub fn run(a: RenderArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Downloads (or reads from the cache) the tiles under the picture's map frames.
+fn fetch_tiles(
+    a: &RenderArgs,
+    src: TileSource,
+    data: &ExportData,
+    opts: &ExportOptions,
+) -> Result<export::ExportTiles> {
+    let t = Instant::now();
+    let vps = export::export_viewports(data, opts, a.atlas)?;
+    let timeout = std::time::Duration::from_secs_f64(a.tiles.tiles_timeout_s);
+    let name = src.name.clone();
+    let fetcher = a.tiles.fetcher(src);
+    let got =
+        export::fetch_export_tiles(&fetcher, data, &vps, timeout, a.tiles.tiles_opacity as f32);
+    let stats = fetcher.stats();
+    crate::say!(
+        "basemap {name}: {} tiles at zoom {} ({} downloaded, {} from the cache) in {:.2} s",
+        got.wanted,
+        got.set.zoom,
+        stats.downloaded,
+        stats.from_cache,
+        t.elapsed().as_secs_f64()
+    );
+    if let Some(msg) = got.missing_message(timeout) {
+        eprintln!("warning: {msg}");
+    }
+    Ok(got)
 }
 
 /// The page preset (or `--size`) and resolution, checked against the documented ranges.

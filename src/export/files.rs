@@ -32,6 +32,23 @@ pub fn export_file(
     })
 }
 
+/// The map of each atlas page: every zone with geometry, all at the scale of the largest.
+pub fn atlas_viewports(
+    data: &ExportData,
+    layout: &PageLayout,
+) -> Result<Vec<(usize, Viewport)>, ExportError> {
+    let mut vps = Vec::new();
+    for zi in data.index.zone_shapes.iter().map(|s| s.zone) {
+        let vp = map_viewport(data, &Extent::Zone(data.zones[zi].id.clone()), layout)?;
+        vps.push((zi, vp));
+    }
+    let common = vps.iter().map(|(_, v)| v.m_per_px).fold(0.0, f64::max);
+    for (_, vp) in &mut vps {
+        vp.m_per_px = common;
+    }
+    Ok(vps)
+}
+
 /// One page per zone with geometry, all at the same scale (the largest zone decides), written
 /// as `DIR/atlas_<zone id>.<ext>`. Returns the files written.
 pub fn export_atlas(
@@ -42,20 +59,13 @@ pub fn export_atlas(
     stamp: &Stamp,
 ) -> Result<Vec<std::path::PathBuf>, ExportError> {
     let layout = page_layout(data.scene, opts)?;
-    let with_geometry: Vec<usize> = data.index.zone_shapes.iter().map(|s| s.zone).collect();
-    let mut vps = Vec::new();
-    for &zi in &with_geometry {
-        let vp = map_viewport(data, &Extent::Zone(data.zones[zi].id.clone()), &layout)?;
-        vps.push((zi, vp));
-    }
-    let common = vps.iter().map(|(_, v)| v.m_per_px).fold(0.0, f64::max);
+    let vps = atlas_viewports(data, &layout)?;
     std::fs::create_dir_all(dir).map_err(|cause| ExportError::Io {
         path: dir.display().to_string(),
         cause,
     })?;
     let mut written = Vec::new();
-    for (zi, mut vp) in vps {
-        vp.m_per_px = common;
+    for (zi, vp) in vps {
         let zone = &data.zones[zi];
         let mut o = opts.clone();
         o.extent = Extent::Zone(zone.id.clone());

@@ -40,14 +40,18 @@ pub(super) fn premultiply(straight: &[u8]) -> Vec<u8> {
 /// Returns whether the firms had to be drawn aggregated into bins.
 pub fn draw_map(
     c: &mut dyn Canvas,
-    scene: &Scene,
+    data: &ExportData,
     vp: &Viewport,
     map: [f32; 4],
     scale: f32,
 ) -> bool {
+    let scene = data.scene;
     let mut aggregated = false;
     c.push_clip(map[0], map[1], map[2], map[3]);
     c.rect(map[0], map[1], map[2], map[3], Some(scene.background), None);
+    if let Some(tiles) = data.tiles {
+        draw_tiles(c, tiles, &data.index.projection, vp, map);
+    }
     let (lo, hi) = vp.plane_bounds();
     let view = Bounds { lo, hi };
     for layer in &scene.layers {
@@ -89,6 +93,9 @@ pub fn draw_map(
         );
     }
     c.end_group();
+    if let Some(tiles) = data.tiles {
+        draw_attribution(c, &tiles.attribution, map, scale);
+    }
     c.pop_clip();
     c.rect(
         map[0],
@@ -197,4 +204,56 @@ fn draw_item(
         }
     }
     aggregated
+}
+
+/// The tiles resampled exactly onto the frame's pixels (see `tiles::warp`), under the data.
+fn draw_tiles(
+    c: &mut dyn Canvas,
+    tiles: &crate::tiles::TileSet,
+    proj: &crate::crs::Projection,
+    vp: &Viewport,
+    map: [f32; 4],
+) {
+    let (w, h) = (
+        map[2].round().max(1.0) as usize,
+        map[3].round().max(1.0) as usize,
+    );
+    let frame = crate::tiles::PlaneFrame {
+        // the same frame as the firm raster's (rounded size, the view's centre)
+        centre: vp.centre,
+        m_per_px: vp.m_per_px,
+        width: w,
+        height: h,
+    };
+    let rgba = crate::tiles::warp::render_frame(tiles, &frame, proj);
+    c.begin_group("Basemap tiles");
+    c.image(
+        map[0],
+        map[1],
+        w as f32,
+        h as f32,
+        &PageImage {
+            width: w,
+            height: h,
+            rgba_premultiplied: &rgba,
+        },
+        false,
+    );
+    c.end_group();
+}
+
+/// The tile service's credit in the frame's bottom-right corner, on a pale backing.
+fn draw_attribution(c: &mut dyn Canvas, text: &str, map: [f32; 4], scale: f32) {
+    let size = 9.0 * scale;
+    let w = super::text::text_width(text, size) + 8.0 * scale;
+    let h = size * 1.5;
+    let (x, y) = (map[0] + map[2] - w, map[1] + map[3] - h);
+    c.rect(x, y, w, h, Some(crate::scene::overlay::BACKING), None);
+    let style = TextStyle::new(size, palette::TEXT, Anchor::RightBaseline);
+    c.text(
+        map[0] + map[2] - 4.0 * scale,
+        y + h - size * 0.4,
+        text,
+        &style,
+    );
 }

@@ -14,6 +14,7 @@ pub mod pdf;
 pub mod png;
 pub mod svg;
 pub mod text;
+mod tiles;
 
 use std::path::Path;
 
@@ -26,6 +27,7 @@ use legend::*;
 pub use map::*;
 pub use page::{render, render_page, render_with};
 pub use text::{fit_line, wrap};
+pub use tiles::{ExportTiles, MAX_EXPORT_TILES, export_viewports, fetch_export_tiles};
 
 use self::canvas::{Anchor, Canvas, Line, PageImage, TextStyle};
 use crate::index::SpatialIndex;
@@ -125,6 +127,8 @@ pub struct ExportData<'a> {
     pub scene: &'a Scene,
     pub zones: &'a [Zone],
     pub index: &'a SpatialIndex,
+    /// Basemap tiles drawn under the data (with their credit line), when the user chose some.
+    pub tiles: Option<&'a crate::tiles::TileSet>,
 }
 
 /// The page layout for these options.

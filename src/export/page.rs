@@ -28,7 +28,7 @@ pub fn render_page(
         None,
     );
     draw_titles(c, data, opts, layout);
-    let aggregated = draw_map(c, data.scene, vp, layout.map, layout.u * 1.1);
+    let aggregated = draw_map(c, data, vp, layout.map, layout.u * 1.1);
     let bar_label = draw_scale_bar(c, data, layout, vp);
     draw_north_arrow(c, data, opts, layout, vp);
     draw_legend(c, data, opts, layout);
@@ -235,6 +235,13 @@ fn footer_lines(
         lang.pick("数据来源：", "Sources: "),
         stamp.sources.join("; ")
     ));
+    if let Some(t) = data.tiles {
+        footer.push(format!(
+            "{}{}",
+            lang.pick("底图：", "Basemap: "),
+            t.attribution
+        ));
+    }
     let crs = lang.pick(
         &format!(
             "坐标：WGS-84 数据，横轴墨卡托投影（中央经线 {:.2}°E）",

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use basemap::Basemap;
 pub use build::{SceneInput, Selection, build, firms_noun, short_zone_name};
-pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings};
+pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings, parse_hex_rgb};
 pub use viewport::{Px, ScaleBar, Viewport, north_angle, scale_bar};
 
 use crate::crs::Projection;

@@ -51,6 +51,8 @@ pub struct SceneSettings {
     pub labels: bool,
     pub district_labels: bool,
     pub firm_colour: FirmColour,
+    /// All firms in this one colour (RGB), overriding `firm_colour` (`render --firm-colour`).
+    pub firm_single_colour: Option<[u8; 3]>,
     pub firm_radius_px: f32,
     pub density_bandwidth_m: f64,
 }
@@ -68,8 +70,31 @@ impl Default for SceneSettings {
             labels: true,
             district_labels: true,
             firm_colour: FirmColour::Segment,
+            firm_single_colour: None,
             firm_radius_px: 2.5,
             density_bandwidth_m: 800.0,
         }
+    }
+}
+
+/// `#RRGGBB` (or `RRGGBB`) → RGB.
+pub fn parse_hex_rgb(s: &str) -> Option<[u8; 3]> {
+    let h = s.trim().trim_start_matches('#');
+    if h.len() != 6 || !h.is_ascii() {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(h.get(i..i + 2)?, 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_colours() {
+        assert_eq!(super::parse_hex_rgb("#FF0080"), Some([255, 0, 128]));
+        assert_eq!(super::parse_hex_rgb("0a0b0c"), Some([10, 11, 12]));
+        assert_eq!(super::parse_hex_rgb("#FFF"), None);
+        assert_eq!(super::parse_hex_rgb("#GG0000"), None);
+        assert_eq!(super::parse_hex_rgb("#ＦＦ00"), None);
     }
 }

@@ -44,6 +44,9 @@ impl FailReason {
     }
 }
 
+/// Decoded tiles by key.
+pub type ReadyTiles = HashMap<TileKey, Arc<TileImage>>;
+
 /// Where one tile stands.
 #[derive(Clone, Debug)]
 pub enum TileState {
@@ -189,8 +192,8 @@ impl Fetcher {
         }
         let mut added = false;
         for &k in keys.iter().rev() {
-            if !s.states.contains_key(&k) {
-                s.states.insert(k, TileState::Pending);
+            if let std::collections::hash_map::Entry::Vacant(e) = s.states.entry(k) {
+                e.insert(TileState::Pending);
                 s.queue.push_front(k);
                 added = true;
             }
@@ -229,10 +232,7 @@ impl Fetcher {
         &self,
         keys: &[TileKey],
         timeout: Duration,
-    ) -> (
-        HashMap<TileKey, Arc<TileImage>>,
-        Vec<(TileKey, Option<FailReason>)>,
-    ) {
+    ) -> (ReadyTiles, Vec<(TileKey, Option<FailReason>)>) {
         self.request(keys, false);
         let deadline = Instant::now() + timeout;
         let mut s = lock(&self.inner.shared);

@@ -132,6 +132,13 @@ pub fn png(size: u32, rgba: [u8; 4]) -> Vec<u8> {
 
 /// Parses `/z/x/y.png`.
 pub fn zxy(path: &str) -> Option<(u8, u32, u32)> {
-    let mut it = path.trim_start_matches('/').trim_end_matches(".png").split('/');
-    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+    let mut it = path
+        .trim_start_matches('/')
+        .trim_end_matches(".png")
+        .split('/');
+    Some((
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    ))
 }

@@ -346,6 +346,18 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
     if s.firms.visible && !input.firms.is_empty() {
         let (colour, palette_v, entries): (Vec<u8>, Vec<Rgba>, Vec<LegendEntry>) =
             match (s.firm_colour, input.labels) {
+                _ if s.firm_single_colour.is_some() => {
+                    let [r, g, b] = s.firm_single_colour.unwrap_or_default();
+                    let entries = vec![LegendEntry {
+                        swatch: Swatch::Dot(Rgba::rgb(r, g, b)),
+                        label: lang.pick("企业", "Firm"),
+                    }];
+                    (
+                        vec![0; input.firms.len()],
+                        vec![Rgba::rgb(r, g, b)],
+                        entries,
+                    )
+                }
                 (FirmColour::Cluster, Some(lbl)) if lbl.len() == input.firms.len() => {
                     let mut pal = vec![palette::NOISE];
                     pal.extend(palette::CLUSTERS);
