@@ -3,11 +3,30 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::jobs::{self, Task};
 use super::{ClusterAtlasApp, Message};
 use crate::export::{self, ExportData, ExportError, ExportOptions, Extent, Preset};
 use crate::scene::{Lang, Scene, Selection};
+use crate::tiles::Fetcher;
+
+/// How long an export from the window waits for its tiles (a preview waits less).
+const EXPORT_TILE_WAIT: Duration = Duration::from_secs(60);
+const PREVIEW_TILE_WAIT: Duration = Duration::from_secs(8);
+
+/// Fetches the tiles an export needs from the window's basemap (none when it is off).
+fn basemap_for(
+    ed: &ExportData,
+    opts: &ExportOptions,
+    atlas: bool,
+    tiles: Option<&(Arc<Fetcher>, f32)>,
+    wait: Duration,
+) -> Option<export::ExportTiles> {
+    let (f, opacity) = tiles?;
+    let vps = export::export_viewports(ed, opts, atlas).ok()?;
+    Some(export::fetch_export_tiles(f, ed, &vps, wait, *opacity))
+}
 
 /// A rendered preview: width, height, premultiplied RGBA.
 type Preview = (usize, usize, Vec<u8>);
@@ -154,13 +173,22 @@ impl ClusterAtlasApp {
     ) -> Result<(), ExportError> {
         let scene = self.export_scene(opts.lang);
         let stamp = self.export_stamp(opts.lang);
-        let data = ExportData {
+        let mut data = ExportData {
             scene: &scene,
             zones: &self.data.zones,
             index: &self.data.index,
             tiles: None,
         };
+        let tiles = self.export_tiles();
+        let got = basemap_for(&data, opts, false, tiles.as_ref(), EXPORT_TILE_WAIT);
+        data.tiles = got.as_ref().map(|t| &t.set);
         export::export_file(path, &data, opts, &stamp)
+    }
+
+    /// The basemap an export draws under the data: the window's own, when one is on.
+    fn export_tiles(&self) -> Option<(Arc<Fetcher>, f32)> {
+        let f = self.map.tiles.fetcher()?;
+        Some((Arc::clone(f), self.map.tiles.opacity()))
     }
 
     fn dialog_extent(&self, d: &ExportDialog) -> Extent {
@@ -209,7 +237,7 @@ impl ClusterAtlasApp {
         let extent = self.dialog_extent(d);
         // Made from the export's own options; rebuilt only when they change.
         let key = format!(
-            "{:?}{}{:?}{}{}{:?}{}{}{}{}{:?}",
+            "{:?}{}{:?}{}{}{:?}{}{}{}{}{:?}{:?}",
             d.preset,
             d.dpi,
             d.lang,
@@ -220,7 +248,12 @@ impl ClusterAtlasApp {
             d.path,
             d.atlas,
             export::today(),
-            self.settings.weights
+            self.settings.weights,
+            (
+                self.settings.tiles.kind,
+                &self.settings.tiles.custom_url,
+                self.settings.tiles.opacity
+            )
         );
         if d.command.as_ref().is_none_or(|c| c.0 != key) {
             let (_, cmd, note) = self.render_command(d, &self.final_options(d, export::today()));
@@ -359,14 +392,28 @@ impl ClusterAtlasApp {
                 "Atlas: one page per zone, same scale",
             ),
         );
+        if self.map.tiles.is_on() {
+            ui.small(self.tr(
+                "街道底图瓦片一并导出（在左侧“街道底图”中关闭）",
+                "The street basemap is included (turn it off under Street basemap)",
+            ));
+        }
     }
 
     /// Draws the live preview (rendered off the UI thread at a small size, again whenever the
     /// options change), or a spinner while it renders.
     fn export_preview(&self, ui: &mut egui::Ui, d: &mut ExportDialog, extent: &Extent) {
+        let t = &self.settings.tiles;
         let key = format!(
-            "{:?}{}{:?}{}{}{:?}{}",
-            d.preset, d.dpi, d.lang, d.title, d.subtitle, extent, self.scene_gen
+            "{:?}{}{:?}{}{}{:?}{}{:?}",
+            d.preset,
+            d.dpi,
+            d.lang,
+            d.title,
+            d.subtitle,
+            extent,
+            self.scene_gen,
+            (self.map.tiles.is_on(), t.kind, &t.custom_url, t.opacity)
         );
         if d.preview_key.as_deref() != Some(key.as_str()) && d.preview_rx.is_none() {
             d.preview_key = Some(key);
@@ -377,13 +424,16 @@ impl ClusterAtlasApp {
             let scene = self.export_scene(d.lang);
             let stamp = self.export_stamp(d.lang);
             let data = self.data.clone();
+            let tiles = self.export_tiles();
             d.preview_rx = Some(jobs::spawn("preview", ui.ctx(), move |_| {
-                let ed = ExportData {
+                let mut ed = ExportData {
                     scene: &scene,
                     zones: &data.zones,
                     index: &data.index,
                     tiles: None,
                 };
+                let got = basemap_for(&ed, &opts, false, tiles.as_ref(), PREVIEW_TILE_WAIT);
+                ed.tiles = got.as_ref().map(|t| &t.set);
                 export::page_layout(&scene, &opts)
                     .and_then(|layout| {
                         let vp = export::map_viewport(&ed, &opts.extent, &layout)?;
@@ -507,6 +557,7 @@ impl ClusterAtlasApp {
             weights: &self.settings.weights,
             opts,
             atlas: d.atlas.then_some(export::Format::Png),
+            tiles: Some(&self.settings.tiles),
             out: &out,
         };
         (cmd.args(), cmd.shell(), note)
@@ -520,13 +571,19 @@ impl ClusterAtlasApp {
         let stamp = self.export_stamp(d.lang);
         let data = self.data.clone();
         let atlas = d.atlas;
+        let tiles = self.export_tiles();
         d.export_rx = Some(jobs::spawn("export", ctx, move |_| {
-            let ed = ExportData {
+            let mut ed = ExportData {
                 scene: &scene,
                 zones: &data.zones,
                 index: &data.index,
                 tiles: None,
             };
+            let got = basemap_for(&ed, &opts, atlas, tiles.as_ref(), EXPORT_TILE_WAIT);
+            ed.tiles = got.as_ref().map(|t| &t.set);
+            let missing = got
+                .as_ref()
+                .and_then(|t| t.missing_message(EXPORT_TILE_WAIT));
             let r = if atlas {
                 let format =
                     export::Format::from_path(&path.join("x.png")).unwrap_or(export::Format::Png);
@@ -536,7 +593,11 @@ impl ClusterAtlasApp {
                 export::export_file(&path, &ed, &opts, &stamp)
                     .map(|_| format!("→ {}", path.display()))
             };
-            r.map_err(|e| e.to_string())
+            r.map(|done| match missing {
+                Some(m) => format!("{done}\n⚠ {m}"),
+                None => done,
+            })
+            .map_err(|e| e.to_string())
         }));
         d.status = None;
     }

@@ -13,7 +13,9 @@ use crate::scene::{
 };
 
 mod paint;
+mod tiles;
 use paint::{paint_aggregated_notice, paint_labels};
+pub use tiles::TileLayer;
 
 /// What the user picked on the map.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -54,6 +56,8 @@ pub struct MapView {
     pub cursor: Option<LonLat>,
     /// Milliseconds the last firm rasterisation took.
     pub last_raster_ms: f32,
+    /// The street basemap under the data (off unless the user turns one on).
+    pub tiles: TileLayer,
 }
 
 pub fn color(c: Rgba, opacity: f32) -> Color32 {
@@ -211,6 +215,7 @@ impl MapView {
 
         // Draw.
         painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
+        self.tiles.paint(ui.ctx(), &painter, vp, rect, proj);
         self.paint_layers(ui.ctx(), &painter, scene, scene_gen, vp, rect);
         paint_labels(&painter, scene, vp, origin);
 
@@ -235,6 +240,7 @@ impl MapView {
             painter.circle_filled(c, 3.0, color(palette::SELECTION, 1.0));
         }
         self.draw_overlays(&painter, rect, vp, proj, lang);
+        self.tiles.paint_credit(&painter, rect, lang);
         if self.aggregated && scene.layer(crate::scene::LayerKind::Firms).is_some() {
             paint_aggregated_notice(&painter, rect, lang);
         }

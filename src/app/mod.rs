@@ -300,6 +300,11 @@ impl ClusterAtlasApp {
     }
 
     /// Where the last frame put the panels, the map and the zones table's columns.
+    /// The street basemap layer (tiles waiting, problems, the fetcher).
+    pub fn basemap(&self) -> &map_view::TileLayer {
+        &self.map.tiles
+    }
+
     pub fn layout(&self) -> &LayoutRecord {
         &self.panels.layout
     }
@@ -536,6 +541,7 @@ impl ClusterAtlasApp {
             .frame(egui::Frame::NONE)
             .show(ui, |ui| {
                 let mut vp = self.viewport();
+                self.map.tiles.sync(&self.settings.tiles, ui.ctx());
                 self.map.site_marker = self
                     .site
                     .as_ref()

@@ -79,6 +79,9 @@ pub struct Settings {
     /// The bottom panel's height as the user left it (points), restored when the window has
     /// room for it again.
     pub bottom_panel_px: Option<f32>,
+    /// The street basemap (off by default: the window stays offline until the user turns
+    /// one on). A per-user choice: not stored in project files, which may be shared.
+    pub tiles: crate::tiles::TileSettings,
 }
 
 impl Default for Settings {
@@ -102,6 +105,7 @@ impl Default for Settings {
             open: OpenFiles::default(),
             selection: Default::default(),
             bottom_panel_px: None,
+            tiles: crate::tiles::TileSettings::default(),
         }
     }
 }
@@ -168,6 +172,10 @@ impl Settings {
                 layer.opacity = default.opacity;
             }
         }
+        let mut mb = f64::from(self.tiles.cache_mb);
+        limits::TILE_CACHE_MB.repair("tiles.cache_mb", &mut mb, &mut notes);
+        self.tiles.cache_mb = mb as u32;
+        limits::OPACITY.repair_f32("tiles.opacity", &mut self.tiles.opacity, &mut notes);
         limits::EPS_M.repair("eps_m", &mut self.eps_m, &mut notes);
         limits::MIN_PTS.repair_usize("min_pts", &mut self.min_pts, &mut notes);
         limits::RADIUS_M.repair("advisor_radius_m", &mut self.advisor_radius_m, &mut notes);

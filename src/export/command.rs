@@ -9,6 +9,7 @@ use crate::analysis::relocate::Weights;
 use crate::analysis::{AnalysisParams, StudyArea};
 use crate::data::{FirmLoadOptions, ZoneLoadOptions};
 use crate::scene::{FirmColour, Lang, LayerStyle, SceneSettings};
+use crate::tiles::{TileKind, TileSettings};
 
 /// Everything a picture depends on.
 pub struct RenderCommand<'a> {
@@ -23,6 +24,8 @@ pub struct RenderCommand<'a> {
     pub opts: &'a ExportOptions,
     /// One page per zone in this format, into the folder `out`.
     pub atlas: Option<Format>,
+    /// The street basemap under the data (`None` or kind `None`: no tiles).
+    pub tiles: Option<&'a TileSettings>,
     pub out: &'a Path,
 }
 
@@ -55,8 +58,31 @@ impl RenderCommand<'_> {
         self.input_args(&mut a);
         self.analysis_args(&mut a);
         self.layer_args(&mut a);
+        self.tile_args(&mut a);
         self.page_args(&mut a);
         a
+    }
+
+    /// The basemap flags; a Tianditu key is never printed (the command reads TIANDITU_KEY).
+    fn tile_args(&self, a: &mut Vec<String>) {
+        let Some(t) = self.tiles else { return };
+        let spec = match t.kind {
+            TileKind::None => return,
+            TileKind::Osm => "osm".to_string(),
+            TileKind::Amap => "amap".to_string(),
+            TileKind::Tianditu => "tianditu".to_string(),
+            TileKind::Custom => t.custom_url.clone(),
+        };
+        push(a, "--tiles", spec);
+        if t.kind == TileKind::Custom {
+            push(a, "--tiles-crs", t.custom_crs.as_str());
+        }
+        if t.opacity != 1.0 {
+            push(a, "--tiles-opacity", t.opacity.to_string());
+        }
+        if t.offline {
+            a.push("--tiles-offline".into());
+        }
     }
 
     fn input_args(&self, a: &mut Vec<String>) {
@@ -231,6 +257,7 @@ mod tests {
             weights: &Weights::default(),
             opts: &opts,
             atlas: None,
+            tiles: None,
             out: Path::new("map.png"),
         };
         let args = cmd.args();

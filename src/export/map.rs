@@ -55,6 +55,10 @@ pub fn draw_map(
     let (lo, hi) = vp.plane_bounds();
     let view = Bounds { lo, hi };
     for layer in &scene.layers {
+        let cover = crate::scene::over_tiles(layer.kind, data.tiles.is_some());
+        if !cover.draw {
+            continue;
+        }
         c.begin_group(&format!("{:?}", layer.kind));
         let op = layer.opacity;
         for item in &layer.items {
@@ -62,6 +66,14 @@ pub fn draw_map(
             if let Item::Polygon(p) = item
                 && !Bounds::of(&p.rings[0]).is_some_and(|b| b.intersects(&view))
             {
+                continue;
+            }
+            if let (Item::Polygon(p), false) = (item, cover.fill) {
+                let outline = Item::Polygon(crate::scene::PolygonItem {
+                    fill: crate::scene::Rgba([0; 4]),
+                    ..p.clone()
+                });
+                draw_item(c, &outline, vp, map, scale, op);
                 continue;
             }
             aggregated |= draw_item(c, item, vp, map, scale, op);

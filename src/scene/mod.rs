@@ -180,6 +180,32 @@ pub enum LayerKind {
     Selection,
 }
 
+/// How a layer is drawn over a street basemap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TileCover {
+    pub draw: bool,
+    pub fill: bool,
+}
+
+/// Over tiles the bundled land is left out and districts keep only their outlines, so the
+/// streets show through; without tiles everything is drawn.
+pub fn over_tiles(kind: LayerKind, tiles_on: bool) -> TileCover {
+    match (tiles_on, kind) {
+        (true, LayerKind::Land) => TileCover {
+            draw: false,
+            fill: false,
+        },
+        (true, LayerKind::Districts) => TileCover {
+            draw: true,
+            fill: false,
+        },
+        _ => TileCover {
+            draw: true,
+            fill: true,
+        },
+    }
+}
+
 /// A visible layer and its opacity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layer {

@@ -142,3 +142,115 @@ pub fn zxy(path: &str) -> Option<(u8, u32, u32)> {
         it.next()?.parse().ok()?,
     ))
 }
+
+/// WGS-84 points inside the test's extent (central Shenzhen, Futian).
+pub const POINTS: [(f64, f64); 6] = [
+    (114.0455, 22.5340),
+    (114.0520, 22.5475),
+    (114.0610, 22.5385),
+    (114.0680, 22.5510),
+    (114.0575, 22.5330),
+    (114.0705, 22.5415),
+];
+pub const BBOX: &str = "bbox:114.040,22.530,114.075,22.555";
+
+/// Web Mercator world pixels at zoom z, written out here independently of the program.
+pub fn mercator(lon: f64, lat: f64, z: u8) -> (f64, f64) {
+    let n = 256.0 * 2f64.powi(i32::from(z));
+    let phi = lat.to_radians();
+    let y = (1.0 - (phi.tan() + 1.0 / phi.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+    ((lon + 180.0) / 360.0 * n, y)
+}
+
+/// Tiles: white, with a blue ring (radii 6–8 px) around the GCJ-02 position of every point
+/// (converted with the `coordtransform` crate, not the program's own code).
+pub fn ring_tiles(path: &str) -> Reply {
+    let Some((z, tx, ty)) = zxy(path) else {
+        return Reply::status(404);
+    };
+    let mut img = image::RgbaImage::from_pixel(256, 256, image::Rgba([255, 255, 255, 255]));
+    for (lon, lat) in POINTS {
+        let (glon, glat) = coordtransform::wgs84_to_gcj02(lon, lat);
+        let (wx, wy) = mercator(glon, glat, z);
+        let (cx, cy) = (wx - f64::from(tx) * 256.0, wy - f64::from(ty) * 256.0);
+        for y in 0..256u32 {
+            for x in 0..256u32 {
+                let d =
+                    ((f64::from(x) + 0.5 - cx).powi(2) + (f64::from(y) + 0.5 - cy).powi(2)).sqrt();
+                if (6.0..=8.0).contains(&d) {
+                    img.put_pixel(x, y, image::Rgba([0, 0, 255, 255]));
+                }
+            }
+        }
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    Reply::ok(out.into_inner())
+}
+
+pub fn firms_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut s = String::from("id,name,lon,lat,segment\n");
+    for (i, (lon, lat)) in POINTS.iter().enumerate() {
+        s.push_str(&format!("P{i},point {i},{lon},{lat},hardware\n"));
+    }
+    let p = dir.join("points.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+/// Weighted centroid of `weight` in a square window around (x, y).
+pub fn centroid(
+    img: &image::RgbaImage,
+    x: f64,
+    y: f64,
+    r: i64,
+    weight: impl Fn([u8; 4]) -> f64,
+) -> Option<(f64, f64)> {
+    let (mut sw, mut sx, mut sy) = (0.0, 0.0, 0.0);
+    for j in (y as i64 - r)..=(y as i64 + r) {
+        for i in (x as i64 - r)..=(x as i64 + r) {
+            if i < 0 || j < 0 || i >= i64::from(img.width()) || j >= i64::from(img.height()) {
+                continue;
+            }
+            let w = weight(img.get_pixel(i as u32, j as u32).0);
+            sw += w;
+            sx += w * (i as f64 + 0.5);
+            sy += w * (j as f64 + 0.5);
+        }
+    }
+    (sw > 0.0).then(|| (sx / sw, sy / sw))
+}
+
+/// Red firm dots: connected red pixels, their centroids.
+pub fn red_dots(img: &image::RgbaImage) -> Vec<(f64, f64)> {
+    let red = |p: [u8; 4]| p[0] > 180 && p[1] < 120 && p[2] < 120;
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut seen = vec![false; w * h];
+    let mut out = Vec::new();
+    for start in 0..w * h {
+        if seen[start] || !red(img.get_pixel((start % w) as u32, (start / w) as u32).0) {
+            continue;
+        }
+        let (mut stack, mut sum, mut n) = (vec![start], (0.0, 0.0), 0.0);
+        seen[start] = true;
+        while let Some(k) = stack.pop() {
+            let (x, y) = (k % w, k / w);
+            sum.0 += x as f64 + 0.5;
+            sum.1 += y as f64 + 0.5;
+            n += 1.0;
+            for (dx, dy) in [(-1i64, 0i64), (1, 0), (0, -1), (0, 1)] {
+                let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                    continue;
+                }
+                let nk = ny as usize * w + nx as usize;
+                if !seen[nk] && red(img.get_pixel(nx as u32, ny as u32).0) {
+                    seen[nk] = true;
+                    stack.push(nk);
+                }
+            }
+        }
+        out.push((sum.0 / n, sum.1 / n));
+    }
+    out
+}

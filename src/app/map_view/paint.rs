@@ -5,7 +5,9 @@ use egui::{Color32, Pos2, Rect, Shape, Vec2};
 use super::{MapView, color, halo_text, marker_shapes, polygon_shapes, pos, stroke_shapes};
 use crate::model::Xy;
 use crate::scene::palette;
-use crate::scene::{Item, Lang, MarkerItem, RasterItem, Scene, Viewport, labels};
+use crate::scene::{
+    Item, Lang, MarkerItem, PolygonItem, RasterItem, Rgba, Scene, Viewport, labels,
+};
 
 impl MapView {
     /// Paints the scene's layers in order: vector items batched into shapes, the density
@@ -21,9 +23,21 @@ impl MapView {
     ) {
         let origin = rect.min;
         let mut shapes: Vec<Shape> = Vec::new();
+        let on_tiles = self.tiles.is_on();
         for layer in &scene.layers {
+            let cover = crate::scene::over_tiles(layer.kind, on_tiles);
+            if !cover.draw {
+                continue;
+            }
             for item in &layer.items {
                 match item {
+                    Item::Polygon(p) if !cover.fill => {
+                        let outline = PolygonItem {
+                            fill: Rgba([0; 4]),
+                            ..p.clone()
+                        };
+                        polygon_shapes(&outline, vp, origin, rect, layer.opacity, &mut shapes)
+                    }
                     Item::Polygon(p) => {
                         polygon_shapes(p, vp, origin, rect, layer.opacity, &mut shapes)
                     }

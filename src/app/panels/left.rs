@@ -150,6 +150,7 @@ impl ClusterAtlasApp {
                             )
                             .text("px"),
                         );
+                        self.basemap_ui(ui);
 
                         ui.separator();
                         ui.heading(self.tr("图例", "Legend"));

@@ -1,6 +1,7 @@
 //! The window's panels. Each draws from a read-only `View` of the app's state and returns
 //! commands (see `view.rs`); none does heavy work.
 
+mod basemap;
 mod firms_table;
 mod import;
 mod inspector;
