@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod app;
 pub mod crs;
 pub mod data;
+pub mod digitise;
 pub mod export;
 pub mod index;
 pub mod model;

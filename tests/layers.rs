@@ -1,7 +1,7 @@
 //! The layer order of ARCHITECTURE.md, checked on the source: a module may use only modules at
 //! its own level or below, and only the app (the window) may use egui.
 //!
-//! model < crs < {data, tiles} < {sample, index} < analysis < scene < pipeline < output < export < app; the binary's
+//! model < crs < {data, tiles} < {sample, index} < {analysis, digitise} < scene < pipeline < output < export < app; the binary's
 //! `cli` may use everything.
 
 use std::path::Path;
@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("sample", 3),
     ("index", 3),
     ("analysis", 4),
+    ("digitise", 4),
     ("scene", 5),
     ("pipeline", 6),
     ("output", 7),

@@ -16,6 +16,8 @@ pub enum GeometryQuality {
     Provided,
     /// A slot whose geometry was taken from a matched feature of an official zone file.
     FromFile,
+    /// Drawn by a user in the digitiser from a plan map; its source is in `digitised_from`.
+    Digitised,
     /// No location is known (an unidentified zone slot).
     #[default]
     None,
@@ -28,6 +30,7 @@ impl GeometryQuality {
             GeometryQuality::ApproximatePoint => "approximate_point",
             GeometryQuality::Provided => "provided",
             GeometryQuality::FromFile => "from_file",
+            GeometryQuality::Digitised => "digitised",
             GeometryQuality::None => "none",
         }
     }
@@ -38,6 +41,7 @@ impl GeometryQuality {
             "approximate_point" => Some(Self::ApproximatePoint),
             "provided" | "official" | "surveyed" => Some(Self::Provided),
             "from_file" => Some(Self::FromFile),
+            "digitised" | "digitized" => Some(Self::Digitised),
             "none" => Some(Self::None),
             _ => None,
         }
@@ -47,6 +51,11 @@ impl GeometryQuality {
     /// A boundary from a file the user trusts (not an approximation made here).
     pub fn is_authoritative(self) -> bool {
         matches!(self, GeometryQuality::Provided | GeometryQuality::FromFile)
+    }
+
+    /// A real boundary (from a file, or digitised from a plan map), not an approximation.
+    pub fn is_boundary(self) -> bool {
+        self.is_authoritative() || self == GeometryQuality::Digitised
     }
 
     pub fn is_approximate(self) -> bool {

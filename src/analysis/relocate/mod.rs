@@ -384,10 +384,12 @@ impl<'a> Advisor<'a> {
                     + 0.2 * f64::from(u8::from(c.cluster_overlap));
                 let area = zone
                     .area_km2
-                    .or(shape.area_km2().filter(|_| zone.quality.is_authoritative()));
+                    .or(shape.area_km2().filter(|_| zone.quality.is_boundary()));
                 let room = area.map(|a| a / (a + p.room_half_km2)).unwrap_or(0.0);
                 let confidence = match zone.quality {
                     GeometryQuality::Provided | GeometryQuality::FromFile => 1.0,
+                    // drawn by hand from a plan map: a boundary, traced with some error
+                    GeometryQuality::Digitised => 0.8,
                     GeometryQuality::ApproximateFootprint => 0.6,
                     GeometryQuality::ApproximatePoint => 0.3,
                     GeometryQuality::None => 0.0,

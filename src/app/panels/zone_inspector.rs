@@ -28,6 +28,10 @@ impl Inspector<'_> {
                 "来自官方集聚区文件的边界（已匹配到此编号）",
                 "boundary from the official zone file (matched to this slot)",
             ),
+            GeometryQuality::Digitised => self.tr(
+                "手绘边界（依据规划图描绘，见来源）",
+                "digitised boundary (traced from a plan map; see its source)",
+            ),
             GeometryQuality::None => self.tr(
                 "无位置：尚未识别，请载入官方集聚区文件",
                 "no location: not identified yet; load the official zone file",
