@@ -74,9 +74,18 @@ impl ClusterAtlasApp {
                     if self.job.is_some() {
                         deferred.push(Command::ApplyZones(zones, source));
                     } else {
-                        self.job = Some(jobs::with_zones(ctx, self.data.clone(), zones, source));
+                        let note = format!("15 slots filled from {source}");
+                        self.job = Some(jobs::with_zones(ctx, self.data.clone(), zones, note));
                     }
                 }
+                Command::MergeZones(zones, note) => {
+                    if self.job.is_some() {
+                        deferred.push(Command::MergeZones(zones, note));
+                    } else {
+                        self.merge_zones(ctx, zones, note);
+                    }
+                }
+                Command::StartDigitiser(target) => self.start_digitiser(target),
                 Command::SaveZones(path) => self.save_zones(&path),
                 Command::AskSaveTable(tab) => {
                     let name = format!("{tab:?}.csv").to_lowercase();
@@ -87,8 +96,11 @@ impl ClusterAtlasApp {
                     if let Some((before, _)) = self.previous.take()
                         && self.job.is_none()
                     {
-                        self.settings.open = self.previous_open.take().unwrap_or_default();
+                        if !self.undo_is_edit {
+                            self.settings.open = self.previous_open.take().unwrap_or_default();
+                        }
                         self.data = before;
+                        self.settings.digitised = self.digitised_features();
                         self.results = None;
                         self.selection = Selection::default();
                         self.advice = None;

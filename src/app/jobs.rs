@@ -87,6 +87,11 @@ pub enum JobKind {
         recent: Box<RecentFile>,
         reopen: bool,
     },
+    /// The zones edited in the window (slots filled, a zone digitised): no file is
+    /// remembered, the view and selection stay; `note` says what changed.
+    Edit {
+        note: String,
+    },
 }
 
 /// What a finished main job hands back.
@@ -207,29 +212,25 @@ pub fn load_zones(
     )
 }
 
-/// A new dataset with these zones (e.g. the 15 slots filled from an official file) and the
-/// current firms.
+/// A new dataset with these zones (e.g. the 15 slots filled from an official file, or a
+/// digitised zone) and the current firms; `note` goes into the zones' load report.
 pub fn with_zones(
     ctx: &egui::Context,
     current: Arc<Dataset>,
     zones: Vec<crate::model::Zone>,
-    source: String,
+    note: String,
 ) -> Job {
     let mut report = current.zones_report.clone();
-    report.notes.push(format!("15 slots filled from {source}"));
-    let recent = RecentFile {
-        path: PathBuf::from(&report.file),
-        zones: true,
-        firm_options: Default::default(),
-        zone_options: Default::default(),
-    };
-    load_job(
-        ctx,
-        (recent, false),
-        ("更新集聚区", "Updating zones"),
-        move |progress| {
-            progress(0.1, "indexing");
-            Ok(current.with_zones(LoadedZones { zones, report }))
-        },
-    )
+    report.notes.push(note.clone());
+    let task = spawn("Updating zones", ctx, move |progress| {
+        progress(0.1, "indexing");
+        let data = current.with_zones(LoadedZones { zones, report });
+        Ok(JobOutput::Loaded(Box::new(data)))
+    });
+    Job {
+        label_zh: "更新集聚区",
+        label_en: "Updating zones",
+        kind: JobKind::Edit { note },
+        task,
+    }
 }

@@ -12,8 +12,10 @@ use crate::scene::{
     palette, raster, scale_bar,
 };
 
+mod draw;
 mod paint;
 mod tiles;
+pub use draw::DrawState;
 use paint::{paint_aggregated_notice, paint_labels};
 pub use tiles::TileLayer;
 
@@ -58,6 +60,8 @@ pub struct MapView {
     pub last_raster_ms: f32,
     /// The street basemap under the data (off unless the user turns one on).
     pub tiles: TileLayer,
+    /// A zone being drawn (*Draw zone…*): clicks go to the sketch, not to picking.
+    pub draw: Option<DrawState>,
 }
 
 pub fn color(c: Rgba, opacity: f32) -> Color32 {
@@ -211,7 +215,8 @@ impl MapView {
         let origin = rect.min;
         let proj: &Projection = &data.index.projection;
 
-        let hover = self.handle_navigation(ui, &response, vp, proj);
+        let drawing = self.handle_drawing(ui, &response, vp);
+        let hover = self.handle_navigation(ui, &response, vp, proj, !drawing);
 
         // Draw.
         painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
@@ -220,7 +225,12 @@ impl MapView {
         paint_labels(&painter, scene, vp, origin);
 
         // Measuring.
-        let pick = self.handle_clicks(&response, data, vp);
+        let pick = if self.draw.is_some() {
+            None
+        } else {
+            self.handle_clicks(&response, data, vp)
+        };
+        self.paint_drawing(&painter, vp, origin);
         if self.measuring && !self.measure.is_empty() {
             self.draw_measure(&painter, vp, origin, proj, hover);
         }
@@ -261,9 +271,10 @@ impl MapView {
         response: &egui::Response,
         vp: &mut Viewport,
         proj: &Projection,
+        pan: bool,
     ) -> Option<Pos2> {
         let origin = response.rect.min;
-        if response.dragged() {
+        if pan && response.dragged() {
             let d = response.drag_delta();
             vp.pan_px(d.x, d.y);
         }
@@ -292,7 +303,7 @@ impl MapView {
                 vp.zoom_about(1.0 / 1.5, anchor);
             }
         }
-        if response.double_clicked() {
+        if response.double_clicked() && self.draw.is_none() {
             vp.zoom_about(2.0, anchor);
         }
         self.cursor =

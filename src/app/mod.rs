@@ -7,6 +7,7 @@
 mod advice;
 mod bench;
 mod commands;
+pub mod digitiser;
 mod export_dialog;
 pub mod fonts;
 pub mod jobs;
@@ -79,6 +80,10 @@ pub enum Command {
     SaveProject(PathBuf),
     /// Advise this site (the user's own, not a firm of the data), or forget it.
     SetSite(Option<crate::analysis::relocate::Site>),
+    /// Open the digitiser for this zone (or a new zone).
+    StartDigitiser(Option<usize>),
+    /// Put these zones in place of those with the same ids (others added); the note says why.
+    MergeZones(Vec<crate::model::Zone>, String),
 }
 
 /// The application.
@@ -109,6 +114,8 @@ pub struct ClusterAtlasApp {
     pub site: Option<crate::analysis::relocate::Site>,
     /// The *My site* window, while open.
     pub my_site: Option<my_site::MySiteDialog>,
+    /// *Draw zone…* while open.
+    pub digitiser: Option<digitiser::Digitiser>,
     /// The selection and view to bring back once the files being opened have loaded.
     pub restore: Option<session::Restore>,
     /// When each notice was first shown (notices fade after [`NOTICE_SECONDS`]; errors stay).
@@ -116,6 +123,8 @@ pub struct ClusterAtlasApp {
     /// The data shown before the last file was loaded, while the user can still undo it
     /// (the loaded file is shown on the map first: keep it or go back).
     pub previous: Option<(Arc<Dataset>, String)>,
+    /// `previous` was replaced by an edit of the zones (not a file load).
+    pub undo_is_edit: bool,
     /// The open files before the last load (restored by Undo).
     previous_open: Option<state::OpenFiles>,
     /// The window title last sent (it names the open files).
@@ -203,6 +212,8 @@ impl ClusterAtlasApp {
             restore: None,
             site: None,
             my_site: None,
+            digitiser: None,
+            undo_is_edit: false,
             previous: None,
             previous_open: None,
             title_shown: String::new(),
@@ -226,6 +237,17 @@ impl ClusterAtlasApp {
             // selection and view come back once they have loaded.
             let reopen = app.reopen_commands();
             app.commands.extend(reopen);
+            match digitiser::zones_of_features(&app.settings.digitised) {
+                Ok(z) if z.is_empty() => {}
+                Ok(z) => {
+                    let note = format!("{} digitised zones from the last session", z.len());
+                    app.commands.push(Command::MergeZones(z, note));
+                }
+                Err(e) => app.messages.push(Message {
+                    error: true,
+                    text: format!("digitised zones of the last session cannot be read: {e}"),
+                }),
+            }
             app.restore = Some(session::Restore {
                 selection: app.settings.selection.clone(),
                 view: app.settings.view,
@@ -300,6 +322,11 @@ impl ClusterAtlasApp {
     }
 
     /// Where the last frame put the panels, the map and the zones table's columns.
+    /// The zone being drawn in the digitiser, if any.
+    pub fn sketch(&self) -> Option<&crate::digitise::Sketch> {
+        self.map.draw.as_ref().map(|d| &d.sketch)
+    }
+
     /// The street basemap layer (tiles waiting, problems, the fetcher).
     pub fn basemap(&self) -> &map_view::TileLayer {
         &self.map.tiles
@@ -358,6 +385,13 @@ impl ClusterAtlasApp {
             (Ok(jobs::JobOutput::Loaded(data)), jobs::JobKind::Load { recent, reopen }) => {
                 self.loaded(*data, *recent, reopen)
             }
+            (Ok(jobs::JobOutput::Loaded(data)), jobs::JobKind::Edit { note }) => {
+                self.edited(*data, note)
+            }
+            (Err(e), jobs::JobKind::Edit { .. }) => self.messages.push(Message {
+                error: true,
+                text: format!("{}: {e}", self.tr("集聚区未更新", "Zones not updated")),
+            }),
             (Ok(jobs::JobOutput::Loaded(_)), jobs::JobKind::Analyse) => {}
             (Err(e), jobs::JobKind::Analyse) => self.messages.push(Message {
                 error: true,
@@ -419,13 +453,32 @@ impl ClusterAtlasApp {
         self.note_open(&recent, reopen);
         self.settings.remember(recent);
         self.previous = Some((self.data.clone(), shown));
+        self.undo_is_edit = false;
         self.data = Arc::new(data);
+        self.settings.digitised = self.digitised_features();
         self.results = None;
         self.selection = Selection::default();
         self.advice = None;
         self.bottom_tab = BottomTab::Report;
         self.analyse_after_job = true;
         self.commands.push(Command::FitData);
+    }
+
+    /// Shows zones edited in the window (Undo goes back), keeping the view and the selection
+    /// (by id), and remembers digitised zones for the next start.
+    fn edited(&mut self, data: Dataset, note: String) {
+        let selected = self.saved_selection();
+        self.previous = Some((self.data.clone(), note));
+        self.undo_is_edit = true;
+        self.data = Arc::new(data);
+        self.settings.digitised = self.digitised_features();
+        self.results = None;
+        self.advice = None;
+        self.restore = Some(session::Restore {
+            selection: selected,
+            view: self.settings.view,
+        });
+        self.analyse_after_job = true;
     }
 
     fn start_analysis(&mut self, ctx: &egui::Context) {

@@ -51,6 +51,10 @@ pub struct Project {
     /// Analysis, advisor, layers and view, with the same names and ranges as the settings.
     #[serde(default)]
     pub settings: serde_json::Map<String, Value>,
+    /// Zones drawn in the digitiser, as GeoJSON features (they live in no file of their own
+    /// until *Save zones as…*); put over the zone file's zones with the same ids on opening.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub digitised: Vec<Value>,
 }
 
 /// Why a project file cannot be opened.
@@ -103,7 +107,14 @@ impl Project {
             },
             selection,
             settings: stored,
+            digitised: Vec::new(),
         }
+    }
+
+    /// The digitised zones this project carries, read like a zone file (a bad feature is
+    /// reported and skipped).
+    pub fn digitised_zones(&self) -> Result<Vec<crate::model::Zone>, String> {
+        super::digitiser::zones_of_features(&self.digitised)
     }
 
     /// The stored text: pretty JSON, one field a line, so it diffs well under version control.

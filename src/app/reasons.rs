@@ -2,7 +2,21 @@
 //! them in English (the command line prints them so); the window shows the known ones in
 //! Chinese and keeps the English text for any it does not know.
 
+use crate::digitise::SketchError;
 use crate::model::Lang;
+
+/// Why a drawn polygon cannot be saved yet, in the window's language.
+pub fn sketch_error(e: &SketchError, lang: Lang) -> String {
+    let zh = match e {
+        SketchError::TooFewVertices => "边界至少需要 3 个顶点".to_string(),
+        SketchError::NotClosed => "请先闭合边界（单击第一个顶点）".into(),
+        SketchError::BadHole(h) => format!("内洞 {h} 至少需要 3 个顶点并须闭合"),
+        SketchError::SelfIntersecting => "边界自相交".into(),
+        SketchError::HoleOutside(h) => format!("内洞 {h} 不在边界内"),
+        SketchError::HoleCrosses(h) => format!("内洞 {h} 与边界或其他内洞相交"),
+    };
+    lang.pick(&zh, &e.to_string())
+}
 /// Known English texts (`{}` marks a value) and their Chinese (`{0}`, `{1}`… the values).
 const KNOWN: &[(&str, &str)] = &[
     ("longitude or latitude is empty", "经度或纬度为空"),

@@ -179,13 +179,14 @@ impl ClusterAtlasApp {
     pub(super) fn restore_when_loaded(&mut self) {
         let loading = matches!(
             self.job.as_ref().map(|j| &j.kind),
-            Some(JobKind::Load { .. })
+            Some(JobKind::Load { .. } | JobKind::Edit { .. })
         ) || self.commands.iter().any(|c| {
             matches!(
                 c,
                 Command::LoadFirms(..)
                     | Command::LoadZones(..)
                     | Command::ApplyZones(..)
+                    | Command::MergeZones(..)
                     | Command::OpenProject(..)
                     | Command::FitData
             )
@@ -251,6 +252,7 @@ impl ClusterAtlasApp {
             });
         }
         let files = project.files.clone();
+        let digitised = project.digitised_zones();
         if !self.show_bundled() {
             return;
         }
@@ -272,13 +274,32 @@ impl ClusterAtlasApp {
                 }
             }
         }
+        match digitised {
+            Ok(z) if z.is_empty() => {}
+            Ok(z) => {
+                let note = format!("{} digitised zones from the project", z.len());
+                self.commands.push(Command::MergeZones(z, note));
+            }
+            Err(e) => self.messages.push(Message {
+                error: true,
+                text: format!(
+                    "{}: {e}",
+                    self.tr(
+                        "项目中的手绘集聚区无法读取",
+                        "The project's digitised zones cannot be read"
+                    )
+                ),
+            }),
+        }
     }
 
     /// Writes the project file (named `*.atlas.json`; atomically, never over a non-regular
     /// file) and names the window after it.
     pub(super) fn save_project(&mut self, path: &Path) {
         let path: PathBuf = super::project::with_extension(path);
-        let text = Project::new(&self.settings, self.saved_selection(), &path).to_text();
+        let mut project = Project::new(&self.settings, self.saved_selection(), &path);
+        project.digitised = self.digitised_features();
+        let text = project.to_text();
         let result = crate::output::atomic_write(&path, |w| w.write_all(text.as_bytes()));
         let mut text = match &result {
             Ok(()) => format!(

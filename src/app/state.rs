@@ -82,6 +82,9 @@ pub struct Settings {
     /// The street basemap (off by default: the window stays offline until the user turns
     /// one on). A per-user choice: not stored in project files, which may be shared.
     pub tiles: crate::tiles::TileSettings,
+    /// Zones drawn in the digitiser (GeoJSON features), put back over the zones at the next
+    /// start so drawn work is never lost.
+    pub digitised: Vec<serde_json::Value>,
 }
 
 impl Default for Settings {
@@ -106,6 +109,7 @@ impl Default for Settings {
             selection: Default::default(),
             bottom_panel_px: None,
             tiles: crate::tiles::TileSettings::default(),
+            digitised: Vec::new(),
         }
     }
 }

@@ -35,7 +35,12 @@ impl DigitisedSource {
     /// Reads a zone's `digitised_from` property.
     pub fn of_zone(z: &Zone) -> Option<Self> {
         let v = z.properties.get("digitised_from")?;
-        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         Some(Self {
             document: s("document"),
             page: s("page"),
@@ -147,10 +152,15 @@ impl ZoneForm {
         z.geometry = ZoneGeometry::Area(polygon);
         z.quality = GeometryQuality::Digitised;
         let credit = self.source.credit();
-        z.sources.retain(|s| !s.starts_with("digitised in cluster-atlas from"));
-        z.sources.push(credit);
+        z.sources
+            .retain(|s| !s.starts_with("digitised in cluster-atlas from"));
+        z.sources.push(credit.clone());
         z.properties
             .insert("digitised_from".into(), self.source.to_json());
+        z.properties.insert(
+            "geometry_note".into(),
+            Value::String(format!("boundary {credit}")),
+        );
         z
     }
 }

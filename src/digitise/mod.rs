@@ -251,7 +251,11 @@ impl Sketch {
             if r.vertices.len() < 3 {
                 return 0.0;
             }
-            let ls: LineString<f64> = r.vertices.iter().map(|p| Coord { x: p.x, y: p.y }).collect();
+            let ls: LineString<f64> = r
+                .vertices
+                .iter()
+                .map(|p| Coord { x: p.x, y: p.y })
+                .collect();
             Polygon::new(ls, vec![]).unsigned_area()
         };
         let plane = ring_area(outer) - self.rings[1..].iter().map(ring_area).sum::<f64>();

@@ -14,19 +14,29 @@ fn a_square_with_a_hole_has_the_hand_worked_area() {
     square(&mut s, 0.0, 0.0, 1_000.0);
     assert_eq!(s.validate(), Err(SketchError::NotClosed));
     assert!(s.close_ring());
-    assert!(!s.add_vertex(Xy::new(5.0, 5.0)), "closed: a hole must be started first");
+    assert!(
+        !s.add_vertex(Xy::new(5.0, 5.0)),
+        "closed: a hole must be started first"
+    );
     assert!(s.start_hole());
     square(&mut s, 200.0, 200.0, 300.0);
     assert_eq!(s.validate(), Err(SketchError::BadHole(1)));
     assert!(s.close_ring());
     s.validate().unwrap();
     // 1 km² less 0.09 km², on the central meridian (scale factor 1 ± 1e-9)
-    assert!((s.area_km2(&proj) - 0.91).abs() < 1e-6, "{}", s.area_km2(&proj));
+    assert!(
+        (s.area_km2(&proj) - 0.91).abs() < 1e-6,
+        "{}",
+        s.area_km2(&proj)
+    );
     let mp = s.to_lonlat(&proj).unwrap();
     let p = &mp.0[0];
     assert_eq!(p.interiors().len(), 1);
     assert_eq!(p.exterior().0.first(), p.exterior().0.last());
-    assert!(signed_area(&p.exterior().0) > 0.0, "exterior counter-clockwise");
+    assert!(
+        signed_area(&p.exterior().0) > 0.0,
+        "exterior counter-clockwise"
+    );
     assert!(signed_area(&p.interiors()[0].0) < 0.0, "hole clockwise");
 }
 
@@ -73,7 +83,10 @@ fn invalid_shapes_are_named() {
     square(&mut cross, 50.0, 50.0, 100.0);
     cross.close_ring();
     assert_eq!(cross.validate(), Err(SketchError::HoleCrosses(1)));
-    assert_eq!(Sketch::default().validate(), Err(SketchError::TooFewVertices));
+    assert_eq!(
+        Sketch::default().validate(),
+        Err(SketchError::TooFewVertices)
+    );
 }
 
 #[test]
@@ -84,8 +97,14 @@ fn snapping_prefers_vertices_then_edges_within_the_tolerance() {
         Xy::new(100.0, 100.0),
         Xy::new(0.0, 0.0),
     ]];
-    assert_eq!(snap(Xy::new(103.0, 4.0), &rings, 10.0), Some(Xy::new(100.0, 0.0)));
-    assert_eq!(snap(Xy::new(50.0, 3.0), &rings, 10.0), Some(Xy::new(50.0, 0.0)));
+    assert_eq!(
+        snap(Xy::new(103.0, 4.0), &rings, 10.0),
+        Some(Xy::new(100.0, 0.0))
+    );
+    assert_eq!(
+        snap(Xy::new(50.0, 3.0), &rings, 10.0),
+        Some(Xy::new(50.0, 0.0))
+    );
     assert_eq!(snap(Xy::new(50.0, 30.0), &rings, 10.0), None);
 }
 
@@ -134,7 +153,12 @@ fn the_form_requires_its_source_and_makes_a_digitised_zone() {
     assert_eq!(z.quality, GeometryQuality::Digitised);
     assert_eq!(z.focus_zh, ["虚拟现实", "人工智能", "机器人"]);
     assert_eq!(z.area_km2, Some(5.6));
-    assert!(z.sources.last().unwrap().contains("规划图, p. 12 (2018-06)"));
+    assert!(
+        z.sources
+            .last()
+            .unwrap()
+            .contains("规划图, p. 12 (2018-06)")
+    );
     assert_eq!(DigitisedSource::of_zone(&z), Some(f.source.clone()));
     assert_eq!(ZoneForm::of_zone(&z).source, f.source);
 }

@@ -305,9 +305,7 @@ impl Tables<'_> {
                 crate::model::GeometryQuality::ApproximatePoint => self.tr("≈ 近似点位", "≈ point"),
                 crate::model::GeometryQuality::Provided
                 | crate::model::GeometryQuality::FromFile => self.tr("边界", "boundary"),
-                crate::model::GeometryQuality::Digitised => {
-                    self.tr("✎ 手绘边界", "✎ digitised")
-                }
+                crate::model::GeometryQuality::Digitised => self.tr("手绘边界", "digitised"),
                 crate::model::GeometryQuality::None => self.tr("无", "none"),
             });
         });

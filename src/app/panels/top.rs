@@ -171,6 +171,14 @@ impl ClusterAtlasApp {
             self.my_site.get_or_insert_with(Default::default);
             ui.close();
         }
+        let draw = self.tr(
+            "绘制集聚区…（依据规划图，选中集聚区则重绘其边界）",
+            "Draw zone… (from a plan map; redraws the selected zone)",
+        );
+        if ui.button(draw).clicked() {
+            self.push(Command::StartDigitiser(self.selection.zone));
+            ui.close();
+        }
     }
 
     /// Draws the Help menu's entries: the Policy and About windows.
@@ -253,13 +261,15 @@ impl ClusterAtlasApp {
             });
             if let Some((_, file)) = self.previous.clone() {
                 ui.horizontal_wrapped(|ui| {
-                    ui.label(format!(
-                        "{} {file}",
+                    let head = if self.undo_is_edit {
+                        self.tr("集聚区已更改：", "Zones changed:")
+                    } else {
                         self.tr(
                             "地图上显示的是刚载入的",
-                            "The map shows the file just loaded:"
+                            "The map shows the file just loaded:",
                         )
-                    ));
+                    };
+                    ui.label(format!("{head} {file}"));
                     if ui.button(self.tr("保留", "Keep")).clicked() {
                         self.previous = None;
                     }
@@ -459,6 +469,7 @@ impl ClusterAtlasApp {
             self.save_project_path = self.save_project_window(ctx, path);
         }
         self.my_site_window(ctx);
+        self.digitiser_window(ctx);
         if let Some(dialog) = self.export.take() {
             self.export = self.export_window(ctx, dialog);
         }

@@ -51,6 +51,14 @@ impl Inspector<'_> {
         if self.zone_location(ui, zone) {
             self.out.push(Command::ZoomToZone(zi));
         }
+        let draw = if zone.quality == GeometryQuality::Digitised {
+            self.tr("编辑手绘边界…", "Edit the digitised boundary…")
+        } else {
+            self.tr("依据规划图绘制边界…", "Draw the boundary from a plan map…")
+        };
+        if ui.button(draw).clicked() {
+            self.out.push(Command::StartDigitiser(Some(zi)));
+        }
         zone_geometry_note(ui, zone, lang);
         self.zone_sources(ui, zone);
         ui.separator();
@@ -125,8 +133,8 @@ impl Inspector<'_> {
             ui.colored_label(
                 color(palette::WARNING, 1.0),
                 self.tr(
-                    "尚无边界：请通过“文件 → 打开集聚区文件…”载入官方集聚区文件。",
-                    "No boundary yet: load the official zone file with File → Open zones…",
+                    "尚无边界：请通过“文件 → 打开集聚区文件…”载入官方集聚区文件，或依据规划图绘制。",
+                    "No boundary yet: load the official zone file with File → Open zones…, or draw it from a plan map.",
                 ),
             );
             false

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use super::super::fill::{batch_label, polygon_from_rings};
+use super::super::fill::polygon_from_rings;
 use super::super::palette;
 use super::super::{
     FirmColour, Item, Label, Layer, LayerKind, LegendEntry, LegendSection, MarkerItem, MarkerShape,
     PointsItem, RasterItem, Rgba, SceneSettings, Stroke, Swatch,
 };
+use super::zone_legend::{ZoneKinds, digitised_notes, zone_legend_entries, zone_stroke};
 use super::{SceneInput, short_zone_name};
 use crate::analysis::relocate::canonical_segment;
 use crate::index::ZoneShapeKind;
@@ -246,7 +247,7 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
     if s.zones.visible {
         let mut items = Vec::new();
         let mut batches_seen: Vec<Option<Batch>> = Vec::new();
-        let (mut any_footprint, mut any_point, mut any_provided) = (false, false, false);
+        let mut kinds = ZoneKinds::default();
         for shape in input.zone_shapes {
             let zone = &input.zones[shape.zone];
             let color = palette::batch(zone.batch);
@@ -255,29 +256,31 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
             }
             let approx = zone.quality.is_approximate();
             let name = short_zone_name(zone, lang);
-            let text = format!("{}{}", if approx { "≈" } else { "" }, name);
+            let digitised = zone.quality == GeometryQuality::Digitised;
+            let text = match (approx, digitised) {
+                (true, _) => format!("≈{name}"),
+                (false, true) => {
+                    lang.pick(&format!("{name}（手绘）"), &format!("{name} (digitised)"))
+                }
+                _ => name,
+            };
             let selected = input.selection.zone == Some(shape.zone);
             match &shape.kind {
                 ZoneShapeKind::Area { rings_xy, .. } => {
-                    if zone.quality == GeometryQuality::ApproximateFootprint {
-                        any_footprint = true;
-                    } else {
-                        any_provided = true;
+                    match zone.quality {
+                        GeometryQuality::ApproximateFootprint => kinds.footprint = true,
+                        GeometryQuality::Digitised => kinds.digitised = true,
+                        _ => kinds.provided = true,
                     }
-                    let stroke = if approx {
-                        Stroke::dashed(1.8, color, 6.0, 4.0)
-                    } else {
-                        Stroke::solid(1.8, color)
-                    };
+                    let stroke = zone_stroke(zone.quality, color);
                     for rings in rings_xy {
                         if let Some(p) = polygon_from_rings(rings, color.fade(0.22), Some(stroke)) {
                             out.zone_bounds.extend(p.rings[0].iter().copied());
                             items.push(Item::Polygon(p));
                         }
                     }
-                    let (lo, hi) = shape.plane_bounds();
                     out.labels.push(Label {
-                        at: Xy::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0),
+                        at: super::zone_legend::label_point(shape, rings_xy),
                         text,
                         size_px: 14.0,
                         color: palette::TEXT,
@@ -286,7 +289,7 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                     });
                 }
                 ZoneShapeKind::Point(q) => {
-                    any_point = true;
+                    kinds.point = true;
                     out.zone_bounds.push(*q);
                     out.markers.push(Item::Marker(MarkerItem {
                         at: *q,
@@ -311,12 +314,8 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
             opacity: s.zones.opacity,
             items,
         });
-        let kinds = ZoneKinds {
-            footprint: any_footprint,
-            point: any_point,
-            provided: any_provided,
-        };
         let entries = zone_legend_entries(batches_seen, kinds, s);
+        digitised_notes(input, lang, &mut out.notes);
         out.legend.push(LegendSection {
             title: lang.pick("产业集聚区", "Industry-cluster zones"),
             entries,
@@ -508,59 +507,4 @@ fn segment_classes(input: &SceneInput, lang: super::super::Lang) -> (Vec<u8>, Ve
         });
     }
     (colour, entries)
-}
-
-/// Which kinds of zone geometry are on the map (each gets a legend line).
-struct ZoneKinds {
-    footprint: bool,
-    point: bool,
-    provided: bool,
-}
-
-/// The zones' legend: one swatch per batch shown, then one line per kind of geometry.
-fn zone_legend_entries(
-    mut batches: Vec<Option<Batch>>,
-    kinds: ZoneKinds,
-    s: &SceneSettings,
-) -> Vec<LegendEntry> {
-    let lang = s.lang;
-    batches.sort();
-    let mut entries: Vec<LegendEntry> = batches
-        .iter()
-        .map(|b| LegendEntry {
-            swatch: Swatch::Fill {
-                fill: palette::batch(*b).fade(0.22),
-                stroke: Some(Stroke::solid(1.8, palette::batch(*b))),
-            },
-            label: batch_label(*b, s),
-        })
-        .collect();
-    if kinds.provided {
-        entries.push(LegendEntry {
-            swatch: Swatch::Line(Stroke::solid(1.8, palette::TEXT)),
-            label: lang.pick("边界（来自所载文件）", "Boundary (from the loaded file)"),
-        });
-    }
-    if kinds.footprint {
-        entries.push(LegendEntry {
-            swatch: Swatch::Line(Stroke::dashed(1.8, palette::TEXT, 6.0, 4.0)),
-            label: lang.pick(
-                "≈ 近似范围（按规划面积绘制，非官方边界）",
-                "≈ Approximate footprint (planned area, not an official boundary)",
-            ),
-        });
-    }
-    if kinds.point {
-        entries.push(LegendEntry {
-            swatch: Swatch::Marker {
-                shape: MarkerShape::Star,
-                fill: palette::TEXT,
-            },
-            label: lang.pick(
-                "≈ 近似中心点（无范围资料）",
-                "≈ Approximate centre (no boundary known)",
-            ),
-        });
-    }
-    entries
 }

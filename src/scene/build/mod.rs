@@ -1,6 +1,7 @@
 //! Builds the [`Scene`] from the data, the analysis results and the user's settings.
 
 mod layers;
+mod zone_legend;
 
 use std::sync::Arc;
 
