@@ -94,6 +94,7 @@ impl ClusterAtlasApp {
         egui::Window::new(self.tr("绘制集聚区", "Draw zone"))
             .open(&mut open)
             .default_width(360.0)
+            .default_height((ctx.content_rect().height() - 120.0).clamp(300.0, 640.0))
             .default_pos(egui::pos2(330.0, 60.0))
             .vscroll(true)
             .show(ctx, |ui| {
@@ -171,7 +172,7 @@ impl ClusterAtlasApp {
             Some(z) => format!("{} {}", dg.id, self.data.zones[z].display_name(lang)),
             None => format!("{} ({})", dg.id, self.tr("新集聚区", "new zone")),
         };
-        ui.strong(what);
+        ui.add(egui::Label::new(RichText::new(what).strong()).wrap());
         let area = self
             .map
             .draw
@@ -179,23 +180,26 @@ impl ClusterAtlasApp {
             .map(|d| d.sketch.area_km2(&self.data.index.projection))
             .unwrap_or(0.0);
         let planned = dg.form.planned_area();
-        let area_text = match planned {
-            Some(p) => self.tr(
-                &format!(
-                    "绘制面积 {area:.3} km² · 规划面积 {p} km²（{:+.0}%）",
-                    (area / p - 1.0) * 100.0
+        let area_text = match planned.filter(|_| area > 0.0) {
+            Some(p) => {
+                let pct = (area / p - 1.0) * 100.0;
+                self.tr(
+                    &format!("绘制面积 {area:.3} km² · 规划面积 {p} km²（{pct:+.0}%）"),
+                    &format!("Drawn area {area:.3} km² · planned {p} km² ({pct:+.0} %)"),
+                )
+            }
+            None => match planned {
+                Some(p) => self.tr(
+                    &format!("绘制面积 {area:.3} km² · 规划面积 {p} km²"),
+                    &format!("Drawn area {area:.3} km² · planned {p} km²"),
                 ),
-                &format!(
-                    "Drawn area {area:.3} km² · planned {p} km² ({:+.0} %)",
-                    (area / p - 1.0) * 100.0
+                None => self.tr(
+                    &format!("绘制面积 {area:.3} km²（未填规划面积）"),
+                    &format!("Drawn area {area:.3} km² (no planned area given)"),
                 ),
-            ),
-            None => self.tr(
-                &format!("绘制面积 {area:.3} km²（未填规划面积）"),
-                &format!("Drawn area {area:.3} km² (no planned area given)"),
-            ),
+            },
         };
-        ui.label(RichText::new(area_text).strong());
+        ui.add(egui::Label::new(RichText::new(area_text).strong()).wrap());
         let f = &mut dg.form;
         let labels = [
             self.tr("中文名称", "Name (中文)"),

@@ -16,7 +16,7 @@ fn committed_text(ui: &mut egui::Ui, salt: &str, value: &mut String, password: b
         egui::TextEdit::singleline(&mut buf)
             .password(password)
             .hint_text(hint)
-            .desired_width(f32::INFINITY),
+            .desired_width(ui.available_width()),
     );
     if r.lost_focus() {
         *value = buf.trim().to_string();
@@ -54,6 +54,7 @@ impl ClusterAtlasApp {
                 "开启后从所选服务下载瓦片（需联网）；数据不会上传。",
                 "Tiles are downloaded from the chosen service (network); your data is not sent.",
             ),
+            self.tr("{n} 块瓦片尚未显示", "{n} tiles not shown yet"),
         ];
         let waiting = self.map.tiles.waiting;
         let t = &mut self.settings.tiles;
@@ -100,9 +101,11 @@ impl ClusterAtlasApp {
                 if t.kind == TileKind::None {
                     return;
                 }
-                ui.add(
-                    egui::Slider::new(&mut t.opacity, limits::OPACITY.range_f32()).text(&texts[3]),
-                );
+                ui.label(&texts[3]);
+                ui.add(egui::Slider::new(
+                    &mut t.opacity,
+                    limits::OPACITY.range_f32(),
+                ));
                 ui.checkbox(&mut t.offline, &texts[4]);
                 ui.horizontal(|ui| {
                     ui.label(&texts[5]);
@@ -113,7 +116,7 @@ impl ClusterAtlasApp {
                 });
                 ui.small(&texts[7]);
                 if waiting > 0 {
-                    ui.small(format!("… {waiting}"));
+                    ui.small(&texts[8].replace("{n}", &waiting.to_string()));
                 }
             });
         if self.settings.tiles.kind != TileKind::None
