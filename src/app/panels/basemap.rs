@@ -116,7 +116,7 @@ impl ClusterAtlasApp {
                 });
                 ui.small(&texts[7]);
                 if waiting > 0 {
-                    ui.small(&texts[8].replace("{n}", &waiting.to_string()));
+                    ui.small(texts[8].replace("{n}", &waiting.to_string()));
                 }
             });
         if self.settings.tiles.kind != TileKind::None
