@@ -30,6 +30,8 @@ pub struct Dataset {
     pub generation: u64,
     /// Seconds the index took to build (for `--timings`).
     pub index_seconds: f64,
+    /// Founding and closing years, when the firms carry dates.
+    pub times: Option<Arc<crate::model::FirmTimes>>,
 }
 
 impl Dataset {
@@ -42,6 +44,8 @@ impl Dataset {
         basemap: Option<Arc<Basemap>>,
         generation: u64,
     ) -> Self {
+        let mut firms = firms;
+        let times = crate::data::dates::detect_times(&firms.firms, &mut firms.report).map(Arc::new);
         let t0 = Instant::now();
         let index = SpatialIndex::build(&firms.firms, &zones.zones);
         let index_seconds = t0.elapsed().as_secs_f64();
@@ -59,7 +63,29 @@ impl Dataset {
             basemap,
             generation,
             index_seconds,
+            times,
         }
+    }
+
+    /// The firms alive in `year` (founded by then and not closed), re-indexed; `None` when
+    /// the firms carry no dates.
+    pub fn alive_in(&self, year: i32) -> Option<Self> {
+        let t = self.times.as_ref()?;
+        let keep: Vec<bool> = (0..self.firms.len()).map(|i| t.alive(i, year)).collect();
+        let mut firms = self.loaded_firms();
+        firms.firms.retain(&keep);
+        let kept = keep.iter().filter(|k| **k).count();
+        firms.report.notes.push(format!(
+            "{kept} of {} firms alive in {year} (founded by then, not closed)",
+            keep.len()
+        ));
+        Some(Self::new(
+            self.loaded_zones(),
+            firms,
+            self.synthetic,
+            Some(self.basemap.clone()),
+            self.generation + 1,
+        ))
     }
 
     /// The bundled zones and synthetic sample firms.

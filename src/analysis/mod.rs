@@ -9,6 +9,7 @@ pub mod kdistance;
 pub mod nearest;
 pub mod placement;
 pub mod relocate;
+pub mod time;
 pub mod zone_stats;
 
 use serde::{Deserialize, Serialize};

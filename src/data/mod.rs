@@ -3,6 +3,7 @@
 
 pub mod bundled;
 mod convert;
+pub mod dates;
 mod error;
 mod firms_csv;
 mod firms_geojson;

@@ -218,6 +218,15 @@ impl Firms {
         self.lonlat.is_empty()
     }
 
+    /// Keeps the firms for which `keep` is true, in order (all columns).
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut k = keep.iter();
+        self.lonlat.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        self.segment.retain(|_| *k.next().unwrap_or(&false));
+        self.attrs.retain_rows(keep);
+    }
+
     /// The firm's id from the file, or `#<row number>` when the file has no id column.
     pub fn id(&self, i: usize) -> Cow<'_, str> {
         match self.id_col {
@@ -297,5 +306,41 @@ mod tests {
             stored < 2_000_000,
             "{stored} field slots for 1000 short rows"
         );
+    }
+}
+
+/// When each firm was founded and closed (years; 0 = not known / still open), read from the
+/// register's date columns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FirmTimes {
+    pub founded: Vec<i16>,
+    pub closed: Vec<i16>,
+    /// The column the founding years came from, and the closing columns.
+    pub founded_col: String,
+    pub closed_cols: Vec<String>,
+}
+
+impl FirmTimes {
+    /// Founded in or before `year` and not closed by it (a firm closing in `year` no longer
+    /// counts in that year); a firm of unknown founding date never counts.
+    pub fn alive(&self, i: usize, year: i32) -> bool {
+        let f = i32::from(self.founded.get(i).copied().unwrap_or(0));
+        let c = i32::from(self.closed.get(i).copied().unwrap_or(0));
+        f != 0 && f <= year && (c == 0 || c > year)
+    }
+
+    /// The first and last founding year known.
+    pub fn year_range(&self) -> Option<(i32, i32)> {
+        let known = self.founded.iter().filter(|y| **y != 0).map(|y| i32::from(*y));
+        let (lo, hi) = known.fold((i32::MAX, i32::MIN), |(a, b), y| (a.min(y), b.max(y)));
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// Keeps the rows where `keep` is true.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut k = keep.iter();
+        self.founded.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        self.closed.retain(|_| *k.next().unwrap_or(&false));
     }
 }

@@ -13,7 +13,7 @@ mod util;
 mod zone;
 
 pub use bounds::Bounds;
-pub use firms::{AttrTable, Firms, SegmentId};
+pub use firms::{AttrTable, FirmTimes, Firms, SegmentId};
 pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, short_hash};

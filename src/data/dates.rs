@@ -1,0 +1,251 @@
+//! Founding and closing dates from company registers: the columns are found by their usual
+//! headers (成立日期, 注册日期, founded, 注销日期, 吊销日期, closed …) and each value is read as a
+//! year from the forms registers and spreadsheets use: ISO and Chinese dates, dates with times,
+//! compact `20150302`, Excel serial day numbers and bare years.
+
+use rayon::prelude::*;
+
+use super::LoadReport;
+use crate::model::{FirmTimes, Firms};
+
+/// Headers of a founding date (compared case-insensitively, spaces and `_` ignored).
+const FOUNDED: &[&str] = &[
+    "成立日期", "成立时间", "成立年份", "成立年度", "注册日期", "注册时间", "设立日期",
+    "founded", "foundingdate", "founded_year", "foundedyear", "founding", "established",
+    "establishdate", "estiblishtime", "establishtime", "dateestablished", "incorporationdate",
+    "registrationdate", "registerdate", "startdate",
+];
+/// Headers of a closing date (deregistered or revoked); the earliest given counts.
+const CLOSED: &[&str] = &[
+    "注销日期", "注销时间", "吊销日期", "吊销时间", "closed", "closingdate", "closeddate",
+    "dissolved", "dissolutiondate", "deregistrationdate", "canceldate", "revokedate",
+    "enddate",
+];
+
+fn norm(h: &str) -> String {
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Days from 1899-12-30 (Excel's day 0, after its 1900 leap-year bug) to a year.
+fn excel_serial_year(days: i64) -> i32 {
+    // civil-from-days (Howard Hinnant), with day 0 = 1899-12-30 = -25569 days from 1970-01-01
+    let z = days - 25_569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2)) as i32
+}
+
+/// The year of a date as registers write it, or `None` when it is not a date.
+///
+/// `2015-03-02`, `2015/3/2`, `2015.03.02`, `2015年3月2日`, `2015-03-02 00:00:00`,
+/// `2015-03-02T08:00:00Z`, `20150302`, `2015-03`, `2015年`, `2015`, `3/2/2015`,
+/// Excel serial days such as `42065` (10000–80000, 1927–2119).
+pub fn parse_year(s: &str) -> Option<i32> {
+    let t = s.trim().trim_matches('"');
+    if t.is_empty() {
+        return None;
+    }
+    let plausible = |y: i64| (1800..=2100).contains(&y).then_some(y as i32);
+    // Dates with a time: keep the date.
+    let date = t.split(['T', ' ']).next().unwrap_or(t);
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if digits(date) {
+        return match date.len() {
+            4 => plausible(date.parse().ok()?),
+            8 => {
+                let y: i64 = date[..4].parse().ok()?;
+                let m: u32 = date[4..6].parse().ok()?;
+                let d: u32 = date[6..].parse().ok()?;
+                ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some(())?;
+                plausible(y)
+            }
+            5 => {
+                let n: i64 = date.parse().ok()?;
+                (10_000..=80_000).contains(&n).then(|| excel_serial_year(n))
+            }
+            _ => None,
+        };
+    }
+    // Excel serials written as 42065.0 or with a fraction of a day.
+    if let Ok(v) = date.parse::<f64>()
+        && v.is_finite()
+        && (10_000.0..=80_000.0).contains(&v)
+    {
+        return Some(excel_serial_year(v.floor() as i64));
+    }
+    let parts: Vec<&str> = date
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() || parts.len() > 3 || !parts.iter().all(|p| digits(p)) {
+        return None;
+    }
+    let nums: Vec<i64> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let ok_md = |m: i64, d: Option<i64>| {
+        (1..=12).contains(&m) && d.is_none_or(|d| (1..=31).contains(&d))
+    };
+    match (parts[0].len(), nums.as_slice()) {
+        (4, [y]) => plausible(*y),
+        (4, [y, m]) if ok_md(*m, None) => plausible(*y),
+        (4, [y, m, d]) if ok_md(*m, Some(*d)) => plausible(*y),
+        // day-first or month-first with the year last: the year is what is needed
+        (1 | 2, [a, b, y]) if parts[2].len() == 4 && (ok_md(*a, Some(*b)) || ok_md(*b, Some(*a))) => {
+            plausible(*y)
+        }
+        _ => None,
+    }
+}
+
+/// Finds the founding (and closing) columns and reads every row's year in parallel. Notes
+/// go into the report: which columns, how many years were read, how many values were not dates
+/// (with the first few lines).
+pub fn detect_times(firms: &Firms, report: &mut LoadReport) -> Option<FirmTimes> {
+    let headers = &firms.attrs.headers;
+    let find = |names: &[&str]| -> Vec<usize> {
+        headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| names.iter().any(|n| norm(n) == norm(h)))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let founded_col = *find(FOUNDED).first()?;
+    let closed_cols = find(CLOSED);
+    let n = firms.len();
+    let rows: Vec<(i16, i16, bool)> = (0..n)
+        .into_par_iter()
+        .map(|r| {
+            let raw = firms.attrs.get(r, founded_col);
+            let f = parse_year(raw);
+            let bad = f.is_none() && !raw.trim().is_empty();
+            let c = closed_cols
+                .iter()
+                .filter_map(|&c| parse_year(firms.attrs.get(r, c)))
+                .min();
+            (f.unwrap_or(0) as i16, c.unwrap_or(0) as i16, bad)
+        })
+        .collect();
+    let founded: Vec<i16> = rows.iter().map(|r| r.0).collect();
+    let closed: Vec<i16> = rows.iter().map(|r| r.1).collect();
+    let bad: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.2)
+        .map(|(i, _)| i)
+        .collect();
+    let n_founded = founded.iter().filter(|y| **y != 0).count();
+    let closed_names: Vec<&str> = closed_cols.iter().map(|&c| headers[c].as_str()).collect();
+    report.notes.push(format!(
+        "founding years from column '{}': {n_founded} of {n} firms{}",
+        headers[founded_col],
+        if closed_names.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; closing years from {} ({} closed)",
+                closed_names.join(", "),
+                closed.iter().filter(|y| **y != 0).count()
+            )
+        }
+    ));
+    if !bad.is_empty() {
+        let shown: Vec<String> = bad
+            .iter()
+            .take(5)
+            .map(|&r| format!("row {} '{}'", r + 1, firms.attrs.get(r, founded_col)))
+            .collect();
+        report.warn(format!(
+            "{} founding dates are not dates ({}); those firms count as founded at an unknown time",
+            bad.len(),
+            shown.join(", ")
+        ));
+    }
+    Some(FirmTimes {
+        founded,
+        closed,
+        founded_col: headers[founded_col].clone(),
+        closed_cols: closed_names.iter().map(|s| s.to_string()).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_usual_forms_give_their_year() {
+        for (s, y) in [
+            ("2015-03-02", 2015),
+            ("2015/3/2", 2015),
+            ("2015.03.02", 2015),
+            ("2015年3月2日", 2015),
+            ("2015年03月", 2015),
+            ("2015年", 2015),
+            ("2015-03-02 00:00:00", 2015),
+            ("2015-03-02T08:00:00Z", 2015),
+            ("20150302", 2015),
+            ("2015-03", 2015),
+            ("2015", 2015),
+            (" 1998 ", 1998),
+            ("3/2/2015", 2015),
+            ("28/02/2015", 2015),
+            // Excel: 42065 is 2015-03-02; 43101 is 2018-01-01; 43100 is 2017-12-31
+            ("42065", 2015),
+            ("43101", 2018),
+            ("43100", 2017),
+            ("43100.5", 2017),
+        ] {
+            assert_eq!(parse_year(s), Some(y), "{s}");
+        }
+    }
+
+    #[test]
+    fn non_dates_are_refused() {
+        for s in [
+            "", "  ", "unknown", "不详", "2015-13-01", "2015-02-40", "15-03-02", "123",
+            "9999", "1700", "201503", "2015-03-02-01", "abc2015", "2015年13月",
+        ] {
+            assert_eq!(parse_year(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn excel_serials_match_the_calendar() {
+        // Day 1 of 1900 per Excel is serial 1; serial 25569 is 1970-01-01.
+        assert_eq!(excel_serial_year(25_569), 1970);
+        assert_eq!(excel_serial_year(36_526), 2000); // 2000-01-01
+        assert_eq!(excel_serial_year(36_525), 1999); // 1999-12-31
+        assert_eq!(excel_serial_year(45_658), 2025); // 2025-01-01
+    }
+
+    #[test]
+    fn columns_are_found_by_their_usual_names() {
+        let csv = "id,lon,lat,成立日期,注销日期,吊销日期\n\
+                   a,114.0,22.5,2015-03-02,,\n\
+                   b,114.0,22.5,2012年5月,2019-01-01,2018/6/1\n\
+                   c,114.0,22.5,不详,,\n";
+        let loaded = crate::data::load_firms_csv_bytes(
+            csv.as_bytes(),
+            "t.csv",
+            &crate::data::FirmLoadOptions::default(),
+        )
+        .unwrap();
+        let mut report = loaded.report.clone();
+        let t = detect_times(&loaded.firms, &mut report).unwrap();
+        assert_eq!(t.founded, vec![2015, 2012, 0]);
+        assert_eq!(t.closed, vec![0, 2018, 0], "the earlier of 注销 and 吊销");
+        assert_eq!(t.founded_col, "成立日期");
+        assert!(report.warnings.iter().any(|w| w.contains("row 3 '不详'")), "{:?}", report.warnings);
+        assert!(t.alive(1, 2017) && !t.alive(1, 2018) && !t.alive(1, 2011));
+        assert!(!t.alive(2, 2020), "an unknown founding date is never counted");
+    }
+}
