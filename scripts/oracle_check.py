@@ -62,9 +62,11 @@ sq1 = Polygon([(114.0, 22.62), (114.04, 22.62), (114.04, 22.66), (114.0, 22.66)]
 sq2 = Polygon([(114.02, 22.64), (114.06, 22.64), (114.06, 22.68), (114.02, 22.68)])
 zones = [("A", ring_hole), ("B", multi), ("C", c_shape), ("D", sq2), ("E", sq1), ("F", Point(114.2, 22.7))]
 
+ZONE_YEAR = {"A": 2017, "B": 2018, "C": 2017, "D": 2018, "E": 2018, "F": 2017}
 tmp = tempfile.mkdtemp()
 fc = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"id": zid, "name": f"测试区{zid}"}, "geometry": json.loads(json.dumps(g.__geo_interface__))}
+    {"type": "Feature", "properties": {"id": zid, "name": f"测试区{zid}", "year": ZONE_YEAR[zid]},
+     "geometry": json.loads(json.dumps(g.__geo_interface__))}
     for zid, g in zones]}
 zpath = os.path.join(tmp, "zones.geojson")
 json.dump(fc, open(zpath, "w"), ensure_ascii=False)
@@ -78,18 +80,37 @@ for i in range(N):
     else:
         c = centres[i % len(centres)]
         lon, lat = c[0] + rng.gauss(0, 0.02), c[1] + rng.gauss(0, 0.02)
-    firms.append((f"F{i}", f"公司, 第{i}号 \"测试\"", lon, lat))
+    founded = rng.randint(2005, 2024)
+    closed = founded + rng.randint(1, 8) if rng.random() < 0.15 else 0
+    firms.append((f"F{i}", f"公司, 第{i}号 \"测试\"", lon, lat, founded, closed))
 for k in range(30):
     firms.append((f"DUP{k}",) + firms[k * 7][1:])
+
+
+def date_text(y, k):
+    """A founding date written the ways registers do (the year is what matters)."""
+    form = k % 5
+    if form == 0:
+        return f"{y}-03-{1 + k % 28:02d}"
+    if form == 1:
+        return f"{y}年{1 + k % 12}月{1 + k % 28}日"
+    if form == 2:
+        return f"{y}/{1 + k % 12}/{1 + k % 28}"
+    if form == 3:  # Excel serial day of 1 July (days since 1899-12-30)
+        import datetime
+        return str((datetime.date(y, 7, 1) - datetime.date(1899, 12, 30)).days)
+    return str(y)
 fpath = os.path.join(tmp, "firms.csv")
 with open(fpath, "w", newline="", encoding="utf-8") as fh:
     w = csv.writer(fh)
-    w.writerow(["id", "name", "lng", "lat"])
-    for f in firms:
-        w.writerow([f[0], f[1], f"{f[2]:.7f}", f"{f[3]:.7f}"])
+    w.writerow(["id", "name", "lng", "lat", "成立日期", "注销日期"])
+    for k, f in enumerate(firms):
+        w.writerow([f[0], f[1], f"{f[2]:.7f}", f"{f[3]:.7f}", date_text(f[4], k),
+                    f"{f[5]}-06-30" if f[5] else ""])
 
 out = os.path.join(tmp, "out")
-subprocess.run([BIN, "analyze", "--zones", zpath, "--firms", fpath, "--eps-m", "500", "--min-pts", "5", "--out", out], check=True)
+subprocess.run([BIN, "analyze", "--zones", zpath, "--firms", fpath, "--eps-m", "500", "--min-pts", "5",
+                "--hotspots", "--ripley", "--out", out], check=True)
 rows = list(csv.DictReader(open(os.path.join(out, "firms.csv"), encoding="utf-8")))
 summary = json.load(open(os.path.join(out, "summary.json"), encoding="utf-8"))
 assert len(rows) == len(firms)
@@ -192,6 +213,57 @@ for f, r in zip(firms[:500], csv.DictReader(open(cout))):
     worst_g = max(worst_g, geod.inv(glon, glat, float(r["lon"]), float(r["lat"]))[2])
 print(f"GCJ-02 forward worst difference vs standard formulas: {worst_g*1000:.3f} mm")
 check(worst_g <= 0.002, f"GCJ-02: worst difference {worst_g*1000:.3f} mm > 2 mm")
+
+# Hot spots: esda's Gi* (star, binary distance band) on the counts and cell centres we wrote.
+import esda
+import libpysal
+hs = json.load(open(os.path.join(out, "hotspots.geojson"), encoding="utf-8"))
+props = [f["properties"] for f in hs["features"]]
+counts = np.array([p["count"] for p in props], dtype=float)
+centres = np.array([[p["x_m"], p["y_m"]] for p in props])
+check(int(counts.sum()) == len(firms), f"hot spots: cell counts add to {int(counts.sum())}, not {len(firms)}")
+wband = libpysal.weights.DistanceBand(centres, threshold=hs["band_m"] * (1 + 1e-9), binary=True, silence_warnings=True)
+g = esda.G_Local(counts, wband, transform="B", star=True, permutations=0)
+ours_z = np.array([p["z"] for p in props])
+dz = float(np.max(np.abs(g.Zs - ours_z)))
+print(f"Gi* z vs esda.G_Local(star): worst difference {dz:.2e} over {len(props)} cells")
+check(dz <= 1e-6, f"Gi*: worst z difference {dz:.2e} > 1e-6")
+
+# Ripley's K by brute force on the same plane points and bbox area.
+rip = summary["ripley"]
+A = (pts[:, 0].max() - pts[:, 0].min()) * (pts[:, 1].max() - pts[:, 1].min())
+n = len(pts)
+cnt = np.zeros(len(rip["d"]))
+dmax = max(rip["d"])
+for i0 in range(0, n, 500):
+    block = pts[i0:i0 + 500]
+    dd = np.sqrt(((block[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
+    for k, d in enumerate(rip["d"]):
+        cnt[k] += (dd <= d).sum()
+cnt -= n  # each point with itself
+k_bf = A * cnt / (n * (n - 1))
+dk = float(np.max(np.abs(k_bf - np.array(rip["k"])) / k_bf))
+print(f"Ripley K vs brute force: worst relative difference {dk:.2e} ({n} points, area {A/1e6:.1f} km²)")
+check(dk <= 1e-4, f"Ripley: K differs from brute force by {dk:.2e}")
+
+# Firms alive per zone by year, against a group-by of shapely containment and the years written.
+tz = {z["id"]: z for z in summary["time"]["zones"]}
+bad_years = 0
+for zid, gm in zones:
+    if gm.geom_type == "Point":
+        continue
+    inside = [f for f in firms if gm.contains(Point(f[2], f[3]))]
+    for row in tz[zid]["by_year"]:
+        y = row["year"]
+        want = sum(1 for f in inside if f[4] <= y and (f[5] == 0 or f[5] > y))
+        if row["alive_inside"] != want:
+            bad_years += 1
+city = {r["year"]: r["alive"] for r in summary["time"]["city"]}
+for y, v in city.items():
+    if v != sum(1 for f in firms if f[4] <= y and (f[5] == 0 or f[5] > y)):
+        bad_years += 1
+print(f"firms alive by zone and year vs group-by: {bad_years} mismatches")
+check(bad_years == 0, f"time tables: {bad_years} zone-year counts differ from the group-by")
 
 if failures:
     print("ORACLE CHECK FAILED:\n  " + "\n  ".join(failures))

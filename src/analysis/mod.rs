@@ -5,10 +5,12 @@ pub mod clusters;
 pub mod dbscan;
 pub mod density;
 mod grid;
+pub mod hotspots;
 pub mod kdistance;
 pub mod nearest;
 pub mod placement;
 pub mod relocate;
+pub mod ripley;
 pub mod time;
 pub mod zone_stats;
 
@@ -183,6 +185,59 @@ pub fn analyse(
         warnings,
         timings,
     })
+}
+
+/// The firms inside the study area and the area as rings on the plane (for Ripley's K).
+pub fn study_area_points_and_rings(
+    index: &SpatialIndex,
+    firms: &Firms,
+    area: &StudyArea,
+) -> (Vec<Xy>, Vec<Vec<Xy>>) {
+    let pts: &[Xy] = index.firm_xy.as_slice();
+    match area {
+        StudyArea::Bbox => {
+            let Some(b) = crate::model::Bounds::of(pts) else {
+                return (Vec::new(), Vec::new());
+            };
+            let ring = vec![b.lo, Xy::new(b.hi.x, b.lo.y), b.hi, Xy::new(b.lo.x, b.hi.y)];
+            (pts.to_vec(), vec![ring])
+        }
+        StudyArea::Hull => {
+            let h = clark_evans::hull(pts);
+            let ring = h.exterior().0.iter().map(|c| Xy::new(c.x, c.y)).collect();
+            (pts.to_vec(), vec![ring])
+        }
+        StudyArea::Land | StudyArea::Polygons { .. } => {
+            let shape = match area {
+                StudyArea::Polygons { shape, .. } => shape.clone(),
+                _ => StudyArea::shenzhen_land_shape(),
+            };
+            let zone = Zone {
+                id: "study-area".into(),
+                geometry: crate::model::ZoneGeometry::Area(shape),
+                ..Default::default()
+            };
+            let Some(prepared) = crate::index::ZoneShape::new(0, &zone, &index.projection) else {
+                return (Vec::new(), Vec::new());
+            };
+            let inside = firms
+                .lonlat
+                .iter()
+                .zip(pts.iter())
+                .filter(|(ll, _)| prepared.contains(**ll))
+                .map(|(_, xy)| *xy)
+                .collect();
+            let rings = match &prepared.kind {
+                crate::index::ZoneShapeKind::Area { rings_xy, .. } => rings_xy
+                    .iter()
+                    .flatten()
+                    .map(|r| r.iter().map(|c| Xy::new(c.x, c.y)).collect())
+                    .collect(),
+                crate::index::ZoneShapeKind::Point(_) => Vec::new(),
+            };
+            (inside, rings)
+        }
+    }
 }
 
 /// Clark–Evans over the chosen study area (with a note instead of numbers when it cannot be

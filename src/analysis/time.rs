@@ -128,7 +128,11 @@ fn year_span(t: &FirmTimes) -> Option<(i32, i32)> {
 }
 
 /// Alive and founded counts by year of a set of firms (`None`: all).
-fn counts(t: &FirmTimes, members: Option<&[u32]>, span: (i32, i32)) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+fn counts(
+    t: &FirmTimes,
+    members: Option<&[u32]>,
+    span: (i32, i32),
+) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     let len = (span.1 - span.0 + 1).max(0) as usize;
     let mut delta = vec![0i64; len + 1];
     let (mut founded, mut closed) = (vec![0usize; len], vec![0usize; len]);
@@ -188,7 +192,13 @@ fn log_ratio(tp: f64, tq: f64, rp: f64, rq: f64) -> f64 {
 }
 
 /// The difference-in-differences for a zone designated in `year` with `within` its firms.
-pub fn did(t: &FirmTimes, within: &[u32], year: i32, span: (i32, i32), p: &TimeParams) -> Option<Did> {
+pub fn did(
+    t: &FirmTimes,
+    within: &[u32],
+    year: i32,
+    span: (i32, i32),
+    p: &TimeParams,
+) -> Option<Did> {
     let pre = ((year - p.window_years).max(span.0), year - 1);
     let post = (year, (year + p.window_years - 1).min(span.1));
     if pre.0 > pre.1 || post.0 > post.1 {
@@ -302,7 +312,11 @@ pub fn time_tables(
                     alive_within: aw[k],
                     founded_inside: ins.as_ref().map(|c| c.1[k]),
                     founded_within: fw[k],
-                    share_within: if alive[k] == 0 { 0.0 } else { aw[k] as f64 / alive[k] as f64 },
+                    share_within: if alive[k] == 0 {
+                        0.0
+                    } else {
+                        aw[k] as f64 / alive[k] as f64
+                    },
                 })
                 .collect();
             let (share_before, share_after, did) = match designated {
@@ -393,12 +407,19 @@ mod tests {
         let p = TimeParams::default();
         let d = did(&t, &within, 2018, (2008, 2027), &p).unwrap();
         // standard error ≈ 0.019 here
-        assert!((d.estimate - 2f64.ln()).abs() < 0.06, "estimate {}", d.estimate);
+        assert!(
+            (d.estimate - 2f64.ln()).abs() < 0.06,
+            "estimate {}",
+            d.estimate
+        );
         assert!(d.ci_low < 2f64.ln() && d.ci_high > 2f64.ln(), "{d:?}");
         assert!(d.ci_low > 0.5, "the effect is clearly found: {d:?}");
         assert_eq!((d.pre_years, d.post_years), ((2013, 2017), (2018, 2022)));
         let n = did(&t, &null_within, 2018, (2008, 2027), &p).unwrap();
-        assert!(n.ci_low < 0.0 && n.ci_high > 0.0, "no effect, the interval covers 0: {n:?}");
+        assert!(
+            n.ci_low < 0.0 && n.ci_high > 0.0,
+            "no effect, the interval covers 0: {n:?}"
+        );
         assert!(n.estimate.abs() < 0.06);
     }
 }

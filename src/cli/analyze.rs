@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use cluster_atlas::analysis::{AnalysisParams, DbscanParams, ParamsEcho, StudyArea};
+use cluster_atlas::analysis::{self, AnalysisParams, DbscanParams, ParamsEcho, StudyArea};
 use cluster_atlas::data::{self, ZoneLoadOptions};
 use cluster_atlas::model::ZoneGeometry;
 use cluster_atlas::output::{self, Summary};
@@ -43,6 +43,77 @@ fn study_area(spec: &str) -> Result<StudyArea> {
     }
 }
 
+/// The optional analyses: time tables (when the firms carry dates), hot spots, Ripley.
+struct Extra {
+    time: Option<analysis::time::TimeTables>,
+    hotspots: Option<analysis::hotspots::Hotspots>,
+    ripley: Option<analysis::ripley::Ripley>,
+}
+
+fn extra_analyses(a: &AnalyzeArgs, data: &pipeline::Dataset, area: &StudyArea) -> Extra {
+    let (firms, zones, index) = (&data.firms, &data.zones, &data.index);
+    let time = data.times.as_ref().and_then(|t| {
+        let p = analysis::time::TimeParams {
+            radius_m: a.nearby_m,
+            ..Default::default()
+        };
+        analysis::time::time_tables(t, firms, zones, index, &p)
+    });
+    let hotspots = a
+        .hotspots
+        .then(|| {
+            let p = analysis::hotspots::HotspotParams {
+                cell_m: a.cell_m,
+                band_m: a.band_m,
+                ..Default::default()
+            };
+            analysis::hotspots::hotspots(&index.firm_xy, &p)
+        })
+        .flatten();
+    let ripley = a
+        .ripley
+        .then(|| {
+            let (pts, rings) = analysis::study_area_points_and_rings(index, firms, area);
+            let p = analysis::ripley::RipleyParams {
+                max_m: a.ripley_max_m,
+                ..Default::default()
+            };
+            analysis::ripley::ripley(&pts, &rings, &a.study_area, &p)
+        })
+        .flatten();
+    if let Some(h) = &hotspots {
+        let c = &h.classes;
+        crate::say!(
+            "hot spots: {} cells of {:.0} m (band {:.0} m): hot {}/{}/{} and cold {}/{}/{} at 99/95/90 % (FDR-corrected)",
+            h.n_cells,
+            h.cell_m,
+            h.band_m,
+            c.hot_99,
+            c.hot_95,
+            c.hot_90,
+            c.cold_99,
+            c.cold_95,
+            c.cold_90
+        );
+    }
+    if let Some(r) = &ripley {
+        let above = r.l.iter().zip(&r.hi).filter(|(l, hi)| l > hi).count();
+        crate::say!(
+            "Ripley's L over {} ({:.1} km², {} points): above the CSR envelope at {above} of {} distances up to {:.0} m",
+            r.study_area,
+            r.area_km2,
+            r.points_used,
+            r.d.len(),
+            r.d.last().copied().unwrap_or(0.0)
+        );
+    }
+    Extra {
+        time,
+        hotspots,
+        ripley,
+    }
+}
+
 pub fn run(a: AnalyzeArgs) -> Result<()> {
     let t0 = Instant::now();
     let dbscan = DbscanParams::new(a.eps_m, a.min_pts)?;
@@ -53,13 +124,25 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
     if let StudyArea::Polygons { name, .. } = &area {
         in_paths.push(name.into());
     }
+    let mut files = vec!["firms.csv", "clusters.geojson", "summary.json"];
+    if a.hotspots {
+        files.push("hotspots.geojson");
+    }
     let set = output::ResultSet::create(
         &a.out,
-        &["firms.csv", "clusters.geojson", "summary.json"],
+        &files,
         &in_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
     )
     .with_context(|| format!("cannot write the results into {}", a.out.display()))?;
-    let data = a.inputs.load()?;
+    let mut data = a.inputs.load()?;
+    if let Some(y) = a.year {
+        data = data.alive_in(y).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--year {y} needs founding dates: the firms file has no column such as 成立日期, \
+                 注册日期 or founded"
+            )
+        })?;
+    }
     let index_s = data.index_seconds;
     let t_load = t0.elapsed() - std::time::Duration::from_secs_f64(index_s);
     let (zones, firms, index) = (&data.zones, &data.firms, &data.index);
@@ -98,7 +181,16 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         output::write_clusters_geojson(w, &result.clusters, &echo_json)
     })
     .with_context(|| format!("cannot write {}", clusters_path.display()))?;
-    let summary = Summary::new(
+    let extra = extra_analyses(&a, &data, &area);
+    let t_extra = t0.elapsed();
+    if let Some(h) = &extra.hotspots {
+        let path = set.final_path("hotspots.geojson");
+        set.write("hotspots.geojson", |w| {
+            output::write_hotspots_geojson(w, h, &index.projection)
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut summary = Summary::new(
         firms,
         zones,
         &result,
@@ -108,6 +200,9 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         hash,
         data.synthetic,
     );
+    summary.time = extra.time;
+    summary.hotspots = extra.hotspots;
+    summary.ripley = extra.ripley;
     let summary_path = set.final_path("summary.json");
     set.write("summary.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &summary)?;
@@ -124,14 +219,33 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
             ("index".to_string(), index_s),
         ];
         steps.extend(result.timings.iter().map(|(n, s)| (n.to_string(), *s)));
-        steps.push(("write".to_string(), (t_total - t_analyse).as_secs_f64()));
+        steps.push((
+            "time_hotspots_ripley".to_string(),
+            (t_extra - t_analyse).as_secs_f64(),
+        ));
+        steps.push(("write".to_string(), (t_total - t_extra).as_secs_f64()));
         steps.push(("total".to_string(), t_total.as_secs_f64()));
         let line: Vec<String> = steps.iter().map(|(n, s)| format!("{n}={s:.3}")).collect();
         crate::say!("timings: {}", line.join(" "));
     }
+    print_outcome(firms.len(), &summary);
+    crate::say!(
+        "wrote {}, {}, {} in {:.2} s (load {:.2} s, analyse {:.2} s)",
+        firms_path.display(),
+        summary_path.display(),
+        clusters_path.display(),
+        t_total.as_secs_f64(),
+        t_load.as_secs_f64(),
+        (t_analyse - t_load).as_secs_f64()
+    );
+    Ok(())
+}
+
+/// One line on what the analysis found.
+fn print_outcome(n_firms: usize, summary: &Summary) {
     crate::say!(
         "{} firms, {} clusters, {} noise; Clark–Evans {}",
-        firms.len(),
+        n_firms,
         summary.n_clusters,
         summary.n_noise,
         match &summary.clark_evans {
@@ -146,16 +260,6 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
             ce => ce.note.clone().unwrap_or_default(),
         }
     );
-    crate::say!(
-        "wrote {}, {}, {} in {:.2} s (load {:.2} s, analyse {:.2} s)",
-        firms_path.display(),
-        summary_path.display(),
-        clusters_path.display(),
-        t_total.as_secs_f64(),
-        t_load.as_secs_f64(),
-        (t_analyse - t_load).as_secs_f64()
-    );
-    Ok(())
 }
 
 /// What was loaded: warnings, both reports' summaries, the first skipped rows, and whether

@@ -101,6 +101,28 @@ pub struct AnalyzeArgs {
     /// Print how long each step took (load, index, each analysis, writing).
     #[arg(long)]
     pub timings: bool,
+    /// Analyse the firms alive in this year (founded by then, not closed; needs a founding
+    /// date column; 1900–2100).
+    #[arg(long, value_parser = |s: &str| limits::YEAR.parse(s).map(|v| v as i32))]
+    pub year: Option<i32>,
+    /// Find hot and cold spots (Getis–Ord Gi* on a fishnet, FDR-corrected): writes
+    /// hotspots.geojson and summary.json's hotspots.
+    #[arg(long)]
+    pub hotspots: bool,
+    /// Hot-spot cell side in metres (10–20000; default from the data).
+    #[arg(long, value_name = "METRES", value_parser = |s: &str| limits::CELL_M.parse(s))]
+    pub cell_m: Option<f64>,
+    /// Hot-spot neighbourhood: distance between cell centres in metres (10–100000; default
+    /// 2.5 cells).
+    #[arg(long, value_name = "METRES", value_parser = |s: &str| limits::BAND_M.parse(s))]
+    pub band_m: Option<f64>,
+    /// Ripley's K and L with a 99-simulation envelope over the study area: summary.json's
+    /// ripley.
+    #[arg(long)]
+    pub ripley: bool,
+    /// Largest Ripley distance in metres (10–50000; default min(3 km, √area / 4)).
+    #[arg(long, value_name = "METRES", value_parser = |s: &str| limits::RIPLEY_MAX_M.parse(s))]
+    pub ripley_max_m: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -10,15 +10,42 @@ use crate::model::{FirmTimes, Firms};
 
 /// Headers of a founding date (compared case-insensitively, spaces and `_` ignored).
 const FOUNDED: &[&str] = &[
-    "成立日期", "成立时间", "成立年份", "成立年度", "注册日期", "注册时间", "设立日期",
-    "founded", "foundingdate", "founded_year", "foundedyear", "founding", "established",
-    "establishdate", "estiblishtime", "establishtime", "dateestablished", "incorporationdate",
-    "registrationdate", "registerdate", "startdate",
+    "成立日期",
+    "成立时间",
+    "成立年份",
+    "成立年度",
+    "注册日期",
+    "注册时间",
+    "设立日期",
+    "founded",
+    "foundingdate",
+    "founded_year",
+    "foundedyear",
+    "founding",
+    "established",
+    "establishdate",
+    "estiblishtime",
+    "establishtime",
+    "dateestablished",
+    "incorporationdate",
+    "registrationdate",
+    "registerdate",
+    "startdate",
 ];
 /// Headers of a closing date (deregistered or revoked); the earliest given counts.
 const CLOSED: &[&str] = &[
-    "注销日期", "注销时间", "吊销日期", "吊销时间", "closed", "closingdate", "closeddate",
-    "dissolved", "dissolutiondate", "deregistrationdate", "canceldate", "revokedate",
+    "注销日期",
+    "注销时间",
+    "吊销日期",
+    "吊销时间",
+    "closed",
+    "closingdate",
+    "closeddate",
+    "dissolved",
+    "dissolutiondate",
+    "deregistrationdate",
+    "canceldate",
+    "revokedate",
     "enddate",
 ];
 
@@ -89,16 +116,20 @@ pub fn parse_year(s: &str) -> Option<i32> {
     if parts.is_empty() || parts.len() > 3 || !parts.iter().all(|p| digits(p)) {
         return None;
     }
-    let nums: Vec<i64> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let ok_md = |m: i64, d: Option<i64>| {
-        (1..=12).contains(&m) && d.is_none_or(|d| (1..=31).contains(&d))
-    };
+    let nums: Vec<i64> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let ok_md =
+        |m: i64, d: Option<i64>| (1..=12).contains(&m) && d.is_none_or(|d| (1..=31).contains(&d));
     match (parts[0].len(), nums.as_slice()) {
         (4, [y]) => plausible(*y),
         (4, [y, m]) if ok_md(*m, None) => plausible(*y),
         (4, [y, m, d]) if ok_md(*m, Some(*d)) => plausible(*y),
         // day-first or month-first with the year last: the year is what is needed
-        (1 | 2, [a, b, y]) if parts[2].len() == 4 && (ok_md(*a, Some(*b)) || ok_md(*b, Some(*a))) => {
+        (1 | 2, [a, b, y])
+            if parts[2].len() == 4 && (ok_md(*a, Some(*b)) || ok_md(*b, Some(*a))) =>
+        {
             plausible(*y)
         }
         _ => None,
@@ -211,8 +242,20 @@ mod tests {
     #[test]
     fn non_dates_are_refused() {
         for s in [
-            "", "  ", "unknown", "不详", "2015-13-01", "2015-02-40", "15-03-02", "123",
-            "9999", "1700", "201503", "2015-03-02-01", "abc2015", "2015年13月",
+            "",
+            "  ",
+            "unknown",
+            "不详",
+            "2015-13-01",
+            "2015-02-40",
+            "15-03-02",
+            "123",
+            "9999",
+            "1700",
+            "201503",
+            "2015-03-02-01",
+            "abc2015",
+            "2015年13月",
         ] {
             assert_eq!(parse_year(s), None, "{s}");
         }
@@ -244,8 +287,15 @@ mod tests {
         assert_eq!(t.founded, vec![2015, 2012, 0]);
         assert_eq!(t.closed, vec![0, 2018, 0], "the earlier of 注销 and 吊销");
         assert_eq!(t.founded_col, "成立日期");
-        assert!(report.warnings.iter().any(|w| w.contains("row 3 '不详'")), "{:?}", report.warnings);
+        assert!(
+            report.warnings.iter().any(|w| w.contains("row 3 '不详'")),
+            "{:?}",
+            report.warnings
+        );
         assert!(t.alive(1, 2017) && !t.alive(1, 2018) && !t.alive(1, 2011));
-        assert!(!t.alive(2, 2020), "an unknown founding date is never counted");
+        assert!(
+            !t.alive(2, 2020),
+            "an unknown founding date is never counted"
+        );
     }
 }

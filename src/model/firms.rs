@@ -331,7 +331,11 @@ impl FirmTimes {
 
     /// The first and last founding year known.
     pub fn year_range(&self) -> Option<(i32, i32)> {
-        let known = self.founded.iter().filter(|y| **y != 0).map(|y| i32::from(*y));
+        let known = self
+            .founded
+            .iter()
+            .filter(|y| **y != 0)
+            .map(|y| i32::from(*y));
         let (lo, hi) = known.fold((i32::MAX, i32::MIN), |(a, b), y| (a.min(y), b.max(y)));
         (lo <= hi).then_some((lo, hi))
     }

@@ -100,6 +100,15 @@ pub const TILE_CACHE_MB: Limit = int("tile-cache-mb", 16.0, 20_000.0, 500.0);
 /// How long an export waits for its basemap tiles.
 pub const TILE_TIMEOUT_S: Limit = real("tiles-timeout-s", 1.0, 600.0, 60.0, "s");
 
+/// Hot-spot fishnet cell side (default from the data).
+pub const CELL_M: Limit = real("cell-m", 10.0, 20_000.0, 1_000.0, "m");
+/// Hot-spot neighbourhood distance between cell centres (default 2.5 cells).
+pub const BAND_M: Limit = real("band-m", 10.0, 100_000.0, 2_500.0, "m");
+/// Largest distance of Ripley's K/L (default the smaller of 3 km and a quarter of √area).
+pub const RIPLEY_MAX_M: Limit = real("ripley-max-m", 10.0, 50_000.0, 3_000.0, "m");
+/// A year to look at (firms alive then).
+pub const YEAR: Limit = int("year", 1900.0, 2100.0, 2024.0);
+
 /// Largest export picture (width × height): 100 million pixels is 400 MB of RGBA.
 pub const MAX_PAGE_PIXELS: u64 = 100_000_000;
 

@@ -159,3 +159,74 @@ pub fn write_clusters_geojson(
     serde_json::to_writer_pretty(&mut *w, &fc)?;
     w.write_all(b"\n")
 }
+
+/// Hot-spot cells as a GeoJSON FeatureCollection of squares in WGS-84 (corners unprojected
+/// from the plane), with their counts, z, p, q and class; the fishnet's parameters at the top.
+pub fn write_hotspots_geojson(
+    w: &mut dyn Write,
+    h: &crate::analysis::hotspots::Hotspots,
+    proj: &crate::crs::Projection,
+) -> io::Result<()> {
+    let r7 = |v: f64| (v * 1e7).round() / 1e7;
+    writeln!(
+        w,
+        "{{\"type\":\"FeatureCollection\",\"name\":\"hotspots\",\"cell_m\":{},\"band_m\":{},\"fdr\":{},\"method\":{},\"features\":[",
+        h.cell_m,
+        h.band_m,
+        h.fdr,
+        serde_json::to_string(&h.method).unwrap_or_default()
+    )?;
+    let half = h.cell_m / 2.0;
+    for (k, c) in h.cells.iter().enumerate() {
+        let corners = [
+            (-half, -half),
+            (half, -half),
+            (half, half),
+            (-half, half),
+            (-half, -half),
+        ];
+        let ring: Vec<String> = corners
+            .iter()
+            .map(|(dx, dy)| {
+                let ll = proj.unproject(crate::model::Xy::new(c.x_m + dx, c.y_m + dy));
+                format!("[{},{}]", r7(ll.lon), r7(ll.lat))
+            })
+            .collect();
+        let centre = proj.unproject(crate::model::Xy::new(c.x_m, c.y_m));
+        let label = match c.class {
+            3 => "hot_99",
+            2 => "hot_95",
+            1 => "hot_90",
+            -1 => "cold_90",
+            -2 => "cold_95",
+            -3 => "cold_99",
+            _ => "not_significant",
+        };
+        let num = |v: f64| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                "null".into()
+            }
+        };
+        write!(
+            w,
+            "{}{{\"type\":\"Feature\",\"properties\":{{\"id\":{k},\"col\":{},\"row\":{},\"x_m\":{},\"y_m\":{},\"lon\":{},\"lat\":{},\"count\":{},\"z\":{},\"p\":{},\"p_norm\":{},\"q\":{},\"class\":{},\"class_label\":\"{label}\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}}}",
+            if k == 0 { "" } else { ",\n" },
+            c.col,
+            c.row,
+            c.x_m,
+            c.y_m,
+            r7(centre.lon),
+            r7(centre.lat),
+            c.count,
+            num(c.z),
+            num(c.p),
+            num(c.p_norm),
+            num(c.q),
+            c.class,
+            ring.join(",")
+        )?;
+    }
+    writeln!(w, "\n]}}")
+}

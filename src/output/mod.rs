@@ -10,7 +10,7 @@ mod tables;
 mod zones;
 
 pub use crate::model::{ShortHasher, short_hash};
-pub use files::{write_clusters_geojson, write_firms_csv};
+pub use files::{write_clusters_geojson, write_firms_csv, write_hotspots_geojson};
 pub use safety::{
     RESULT_FILES, ResultSet, atomic_write, refuse_inputs, remove_temporaries, resolve_output_file,
     same_file,

@@ -51,6 +51,15 @@ pub struct Summary {
     pub parameters: ParamsEcho,
     pub load_report: LoadReports,
     pub warnings: Vec<String>,
+    /// Firms over time (when the firms carry founding dates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<crate::analysis::time::TimeTables>,
+    /// Hot and cold spots (`analyze --hotspots`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hotspots: Option<crate::analysis::hotspots::Hotspots>,
+    /// Ripley's K and L (`analyze --ripley`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ripley: Option<crate::analysis::ripley::Ripley>,
 }
 
 impl Summary {
@@ -107,6 +116,9 @@ impl Summary {
                 firms: firms_report,
             },
             warnings,
+            time: None,
+            hotspots: None,
+            ripley: None,
         }
     }
 }
