@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::model::{Rng, Xy};
 
 /// Most points used (observed and simulated).
-pub const MAX_POINTS: usize = 50_000;
+pub const MAX_POINTS: usize = 20_000;
 /// Horizontal strips the study area is cut into for uniform sampling.
 const STRIPS: usize = 2_048;
 
@@ -170,6 +170,28 @@ pub fn pair_counts(points: &[Xy], d: &[f64]) -> Vec<u64> {
         fill[r * cols + c] += 1;
     }
     let d2: Vec<f64> = d.iter().map(|v| v * v).collect();
+    // Equally spaced distances (as `ripley` asks for) find their bin by division.
+    let step = d[0];
+    let even = d
+        .iter()
+        .enumerate()
+        .all(|(k, v)| (v - step * (k + 1) as f64).abs() <= 1e-9 * v.abs().max(1.0));
+    let bin_of = |dd: f64| -> usize {
+        if even {
+            let b = ((dd.sqrt() / step).ceil() as usize).saturating_sub(1);
+            // guard the rounding at bin edges with the exact test
+            if b < d2.len() && dd > d2[b] {
+                b + 1
+            } else if b > 0 && dd <= d2[b - 1] {
+                b - 1
+            } else {
+                b
+            }
+        } else {
+            d2.partition_point(|t| *t < dd)
+        }
+    };
+    let max2 = d2[d2.len() - 1];
     let hist = sorted
         .par_iter()
         .fold(
@@ -181,9 +203,8 @@ pub fn pair_counts(points: &[Xy], d: &[f64]) -> Vec<u64> {
                         let k = rr * cols + cc;
                         for q in &sorted[start[k]..start[k + 1]] {
                             let dd = (p.x - q.x).powi(2) + (p.y - q.y).powi(2);
-                            if dd <= d2[d2.len() - 1] {
-                                let bin = d2.partition_point(|t| *t < dd);
-                                h[bin] += 1;
+                            if dd <= max2 {
+                                h[bin_of(dd).min(d2.len() - 1)] += 1;
                             }
                         }
                     }
@@ -314,6 +335,34 @@ mod tests {
             Xy::new(side, side),
             Xy::new(0.0, side),
         ]]
+    }
+
+    #[test]
+    fn pair_counts_on_even_steps_equal_brute_force() {
+        let mut rng = Rng::new(11);
+        // on a 10 m lattice many pairs sit exactly on the bin edges
+        let pts: Vec<Xy> = (0..900)
+            .map(|_| {
+                Xy::new(
+                    (rng.uniform() * 60.0).floor() * 10.0,
+                    (rng.uniform() * 60.0).floor() * 10.0,
+                )
+            })
+            .collect();
+        let d: Vec<f64> = (1..=10).map(|k| 10.0 * k as f64).collect();
+        let fast = pair_counts(&pts, &d);
+        for (k, dk) in d.iter().enumerate() {
+            let mut n = 0u64;
+            for i in 0..pts.len() {
+                for j in 0..pts.len() {
+                    let dd = (pts[i].x - pts[j].x).powi(2) + (pts[i].y - pts[j].y).powi(2);
+                    if i != j && dd <= dk * dk {
+                        n += 1;
+                    }
+                }
+            }
+            assert_eq!(fast[k], n, "d = {dk}");
+        }
     }
 
     #[test]

@@ -158,6 +158,8 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         crate::say!("warning: {w}");
     }
     let t_analyse = t0.elapsed();
+    let extra = extra_analyses(&a, &data, &area);
+    let t_extra = t0.elapsed();
 
     let echo = ParamsEcho {
         eps_m: dbscan.eps_m,
@@ -181,8 +183,6 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         output::write_clusters_geojson(w, &result.clusters, &echo_json)
     })
     .with_context(|| format!("cannot write {}", clusters_path.display()))?;
-    let extra = extra_analyses(&a, &data, &area);
-    let t_extra = t0.elapsed();
     if let Some(h) = &extra.hotspots {
         let path = set.final_path("hotspots.geojson");
         set.write("hotspots.geojson", |w| {
@@ -220,7 +220,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         ];
         steps.extend(result.timings.iter().map(|(n, s)| (n.to_string(), *s)));
         steps.push((
-            "time_hotspots_ripley".to_string(),
+            "time+hotspots+ripley".to_string(),
             (t_extra - t_analyse).as_secs_f64(),
         ));
         steps.push(("write".to_string(), (t_total - t_extra).as_secs_f64()));
