@@ -153,6 +153,8 @@ pub struct Extras<'a> {
     pub density_bandwidth_m: Option<f64>,
     /// The advisor's per-zone counts with this fit table (at the params' nearby radius).
     pub advisor_fit: Option<&'a FitTable>,
+    /// Gi* hot spots with these parameters.
+    pub hotspots: Option<crate::analysis::hotspots::HotspotParams>,
 }
 
 /// Results of one analysis run on one dataset generation.
@@ -162,6 +164,9 @@ pub struct Results {
     pub density: Option<DensityGrid>,
     /// The advisor's per-zone counts (at `params.nearby_radius_m`).
     pub advisor: Option<Arc<AdvisorContext>>,
+    /// Firms over time (when the firms carry founding dates; at the params' nearby radius).
+    pub time: Option<crate::analysis::time::TimeTables>,
+    pub hotspots: Option<crate::analysis::hotspots::Hotspots>,
     pub generation: u64,
     pub seconds: f64,
 }
@@ -193,11 +198,25 @@ pub fn analyse(
             params.nearby_radius_m,
         ))
     });
+    let time = data.times.as_ref().and_then(|t| {
+        progress(0.97, "time");
+        let p = analysis::time::TimeParams {
+            radius_m: params.nearby_radius_m,
+            ..Default::default()
+        };
+        analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p)
+    });
+    let hotspots = extras.hotspots.and_then(|p| {
+        progress(0.99, "hot spots");
+        analysis::hotspots::hotspots(&data.index.firm_xy, &p)
+    });
     Ok(Results {
         analysis,
         params: params.clone(),
         density,
         advisor,
+        time,
+        hotspots,
         generation: data.generation,
         seconds: t0.elapsed().as_secs_f64(),
     })
@@ -233,6 +252,8 @@ pub fn scene_input<'a>(
         firms_file: Some(data.firms_report.file.as_str())
             .filter(|f| !f.is_empty() && !f.starts_with("bundled:"))
             .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f)),
+        times: data.times.as_deref(),
+        hotspots: None,
     }
 }
 
@@ -250,6 +271,7 @@ mod tests {
             Extras {
                 density_bandwidth_m: Some(800.0),
                 advisor_fit: Some(&fit),
+                hotspots: None,
             },
             &|_, _| {},
         )

@@ -44,6 +44,7 @@ fn fixture(zones: Vec<Zone>, firms: Firms) -> Fixture {
     let none = pipeline::Extras {
         density_bandwidth_m: None,
         advisor_fit: None,
+        hotspots: None,
     };
     let results = pipeline::analyse(&data, &AnalysisParams::default(), none, &|_, _| {});
     Fixture {

@@ -114,6 +114,9 @@ pub struct ClusterAtlasApp {
     pub site: Option<crate::analysis::relocate::Site>,
     /// The *My site* window, while open.
     pub my_site: Option<my_site::MySiteDialog>,
+    /// The year view is playing (one year every 0.8 s), and when it last stepped.
+    pub time_playing: bool,
+    pub time_last_step: f64,
     /// *Draw zone…* while open.
     pub digitiser: Option<digitiser::Digitiser>,
     /// The selection and view to bring back once the files being opened have loaded.
@@ -213,6 +216,8 @@ impl ClusterAtlasApp {
             site: None,
             my_site: None,
             digitiser: None,
+            time_playing: false,
+            time_last_step: 0.0,
             undo_is_edit: false,
             previous: None,
             previous_open: None,
@@ -322,6 +327,11 @@ impl ClusterAtlasApp {
     }
 
     /// Where the last frame put the panels, the map and the zones table's columns.
+    /// The scene the map shows now.
+    pub fn current_scene(&self) -> Option<&Scene> {
+        self.scene.as_ref()
+    }
+
     /// The zone being drawn in the digitiser, if any.
     pub fn sketch(&self) -> Option<&crate::digitise::Sketch> {
         self.map.draw.as_ref().map(|d| &d.sketch)
@@ -523,13 +533,14 @@ impl ClusterAtlasApp {
             .results
             .as_deref()
             .filter(|r| r.generation == self.data.generation);
-        let input = crate::pipeline::scene_input(
+        let mut input = crate::pipeline::scene_input(
             &self.data,
             results.map(|r| &r.analysis),
             results.and_then(|r| r.density.as_ref()),
             &self.fit,
             selection,
         );
+        input.hotspots = results.and_then(|r| r.hotspots.as_ref());
         scene::build(&input, settings)
     }
 

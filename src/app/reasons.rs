@@ -199,6 +199,7 @@ mod tests {
         let none = crate::pipeline::Extras {
             density_bandwidth_m: None,
             advisor_fit: None,
+            hotspots: None,
         };
         let r = crate::pipeline::analyse(&data, &params, none, &|_, _| {}).unwrap();
         let w = r.analysis.warnings.first().expect("one-cluster warning");

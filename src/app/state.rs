@@ -165,6 +165,7 @@ impl Settings {
             ("firms", &mut s.firms, defaults.firms),
             ("clusters", &mut s.clusters, defaults.clusters),
             ("density", &mut s.density, defaults.density),
+            ("hotspots", &mut s.hotspots, defaults.hotspots),
         ] {
             if !limits::OPACITY.contains(layer.opacity as f64) {
                 notes.push(format!(
@@ -175,6 +176,18 @@ impl Settings {
                 ));
                 layer.opacity = default.opacity;
             }
+        }
+        let mut n = f64::from(self.scene.new_years);
+        limits::NEW_YEARS.repair("scene.new_years", &mut n, &mut notes);
+        self.scene.new_years = n as u8;
+        if let Some(y) = self.scene.year
+            && !limits::YEAR.contains(f64::from(y))
+        {
+            notes.push(format!(
+                "scene.year = {y} is outside {}; reset",
+                limits::YEAR.describe()
+            ));
+            self.scene.year = None;
         }
         let mut mb = f64::from(self.tiles.cache_mb);
         limits::TILE_CACHE_MB.repair("tiles.cache_mb", &mut mb, &mut notes);

@@ -43,22 +43,14 @@ fn study_area(spec: &str) -> Result<StudyArea> {
     }
 }
 
-/// The optional analyses: time tables (when the firms carry dates), hot spots, Ripley.
+/// The optional analyses: hot spots and Ripley.
 struct Extra {
-    time: Option<analysis::time::TimeTables>,
     hotspots: Option<analysis::hotspots::Hotspots>,
     ripley: Option<analysis::ripley::Ripley>,
 }
 
 fn extra_analyses(a: &AnalyzeArgs, data: &pipeline::Dataset, area: &StudyArea) -> Extra {
-    let (firms, zones, index) = (&data.firms, &data.zones, &data.index);
-    let time = data.times.as_ref().and_then(|t| {
-        let p = analysis::time::TimeParams {
-            radius_m: a.nearby_m,
-            ..Default::default()
-        };
-        analysis::time::time_tables(t, firms, zones, index, &p)
-    });
+    let (firms, index) = (&data.firms, &data.index);
     let hotspots = a
         .hotspots
         .then(|| {
@@ -107,11 +99,7 @@ fn extra_analyses(a: &AnalyzeArgs, data: &pipeline::Dataset, area: &StudyArea) -
             r.d.last().copied().unwrap_or(0.0)
         );
     }
-    Extra {
-        time,
-        hotspots,
-        ripley,
-    }
+    Extra { hotspots, ripley }
 }
 
 pub fn run(a: AnalyzeArgs) -> Result<()> {
@@ -153,7 +141,8 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         study_area: area.clone(),
         nearby_radius_m: a.nearby_m,
     };
-    let result = pipeline::analyse(&data, &params, Extras::default(), &|_, _| {})?.analysis;
+    let results = pipeline::analyse(&data, &params, Extras::default(), &|_, _| {})?;
+    let (result, time) = (results.analysis, results.time);
     for w in &result.warnings {
         crate::say!("warning: {w}");
     }
@@ -200,7 +189,7 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         hash,
         data.synthetic,
     );
-    summary.time = extra.time;
+    summary.time = time;
     summary.hotspots = extra.hotspots;
     summary.ripley = extra.ripley;
     let summary_path = set.final_path("summary.json");

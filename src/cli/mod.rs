@@ -5,6 +5,7 @@ mod analyze;
 mod bench;
 mod inputs;
 mod render;
+mod render_years;
 mod suggest;
 mod zones;
 

@@ -89,6 +89,16 @@ pub struct RenderArgs {
     /// Radius of the firm dots in pixels (1–6).
     #[arg(long, value_parser = |s: &str| limits::FIRM_RADIUS_PX.parse(s))]
     pub firm_radius_px: Option<f64>,
+    /// Draw Gi* hot and cold spots (computed with default cell and band; see analyze).
+    #[arg(long)]
+    pub hotspots: bool,
+    /// Show the firms alive in this year (founded by then, not closed), the last three
+    /// years' new firms highlighted (needs founding dates; 1900–2100).
+    #[arg(long, value_parser = |s: &str| limits::YEAR.parse(s).map(|v| v as i32))]
+    pub year: Option<i32>,
+    /// An animated PNG (APNG), one frame a year, e.g. 2012-2024 (--out must end in .png).
+    #[arg(long, value_name = "FIRST-LAST")]
+    pub years: Option<String>,
     /// Leave out the bundled land and district outlines (and their labels), e.g. over tiles.
     #[arg(long)]
     pub no_basemap: bool,
@@ -239,8 +249,12 @@ fn weights_arg(a: &RenderArgs) -> Result<Weights> {
     Weights::from_json(&text).map_err(|e| anyhow!("--weights: {e}"))
 }
 
-pub fn run(a: RenderArgs) -> Result<()> {
-    let t0 = Instant::now();
+/// First and last year of an animation.
+type YearSpan = (i32, i32);
+
+/// The flags checked before any work: output kind, language, colouring, the years of an
+/// animation.
+fn check_args(a: &RenderArgs) -> Result<(Lang, FirmColour, Option<YearSpan>)> {
     if a.atlas && a.out.as_os_str() == "-" {
         bail!("--out - (standard output) is for one picture; give --atlas a folder");
     }
@@ -253,37 +267,39 @@ pub fn run(a: RenderArgs) -> Result<()> {
     }
     let lang = Lang::parse(&a.lang)
         .ok_or_else(|| anyhow!("--lang must be zh, en or both, got '{}'", a.lang))?;
-    let (preset, dpi) = page_size(&a)?;
     let colour = match a.colour.as_str() {
         "segment" => FirmColour::Segment,
         "cluster" => FirmColour::Cluster,
         other => bail!("--colour must be segment or cluster, got '{other}'"),
     };
+    let years = a
+        .years
+        .as_deref()
+        .map(super::render_years::parse_years)
+        .transpose()?;
+    if years.is_some() && (a.atlas || Format::from_path(&a.out).ok() != Some(Format::Png)) {
+        bail!("--years makes an animated PNG: give --out a .png file (not --atlas)");
+    }
+    Ok((lang, colour, years))
+}
+
+pub fn run(a: RenderArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let (lang, colour, years) = check_args(&a)?;
+    let (preset, dpi) = page_size(&a)?;
     let extent = Extent::parse(&a.extent)?;
     let tile_source = a.tiles.source()?;
     check_output(&a)?;
     let data = a.inputs.load()?;
+    if (a.year.is_some() || years.is_some()) && data.times.is_none() {
+        bail!(
+            "--year/--years need founding dates: the firms file has no column such as 成立日期, \
+             注册日期 or founded"
+        );
+    }
     let fit = bundled::fit_table()?;
-    let params = AnalysisParams {
-        dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
-        study_area: match a.study_area.as_str() {
-            "bbox" => StudyArea::Bbox,
-            "hull" => StudyArea::Hull,
-            "land" => StudyArea::Land,
-            other => bail!("--study-area must be bbox, hull or land, got '{other}'"),
-        },
-        ..Default::default()
-    };
+    let (params, results) = analyse_for_render(&a, &data, colour)?;
     let weights = weights_arg(&a)?;
-    let results = if a.analysis || colour == FirmColour::Cluster {
-        let extras = Extras {
-            density_bandwidth_m: a.density.then_some(a.bandwidth_m),
-            advisor_fit: None,
-        };
-        Some(pipeline::analyse(&data, &params, extras, &|_, _| {})?)
-    } else {
-        None
-    };
     let dens = match &results {
         Some(r) => r.density.clone(),
         None => a
@@ -291,11 +307,12 @@ pub fn run(a: RenderArgs) -> Result<()> {
             .then(|| pipeline::density_of(&data, a.bandwidth_m)),
     };
     let result = results.as_ref().map(|r| &r.analysis);
-    let settings = scene_settings(&a, lang, colour)?;
-    let sc = scene::build(
-        &pipeline::scene_input(&data, result, dens.as_ref(), &fit, Selection::default()),
-        &settings,
-    );
+    let mut settings = scene_settings(&a, lang, colour)?;
+    settings.year = a.year;
+    settings.hotspots.visible = a.hotspots;
+    let mut input = pipeline::scene_input(&data, result, dens.as_ref(), &fit, Selection::default());
+    input.hotspots = results.as_ref().and_then(|r| r.hotspots.as_ref());
+    let sc = scene::build(&input, &settings);
     let stamp = export::stamp_for(
         &data.zones_report,
         &data.firms_report,
@@ -336,6 +353,19 @@ pub fn run(a: RenderArgs) -> Result<()> {
             export::firms_in_view(&data, &opts),
         ));
     }
+    if let Some(ys) = years {
+        let n = super::render_years::write_animation(
+            &a.out, &input, &settings, &data, &opts, &stamp, ys,
+        )?;
+        crate::say!(
+            "wrote {} (animated PNG, {n} frames, {}–{}) in {:.2} s",
+            a.out.display(),
+            ys.0,
+            ys.1,
+            t0.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     if a.atlas {
         let format = match a.format.to_ascii_lowercase().as_str() {
             "png" => Format::Png,
@@ -361,6 +391,34 @@ pub fn run(a: RenderArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The analysis a picture needs (clusters, density, hot spots), with its parameters.
+fn analyse_for_render(
+    a: &RenderArgs,
+    data: &pipeline::Dataset,
+    colour: FirmColour,
+) -> Result<(AnalysisParams, Option<pipeline::Results>)> {
+    let params = AnalysisParams {
+        dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,
+        study_area: match a.study_area.as_str() {
+            "bbox" => StudyArea::Bbox,
+            "hull" => StudyArea::Hull,
+            "land" => StudyArea::Land,
+            other => bail!("--study-area must be bbox, hull or land, got '{other}'"),
+        },
+        ..Default::default()
+    };
+    if !(a.analysis || a.hotspots || colour == FirmColour::Cluster) {
+        return Ok((params, None));
+    }
+    let extras = Extras {
+        density_bandwidth_m: a.density.then_some(a.bandwidth_m),
+        advisor_fit: None,
+        hotspots: a.hotspots.then(Default::default),
+    };
+    let r = pipeline::analyse(data, &params, extras, &|_, _| {})?;
+    Ok((params, Some(r)))
 }
 
 /// Downloads (or reads from the cache) the tiles under the picture's map frames.

@@ -123,6 +123,7 @@ pub fn today() -> String {
 }
 
 /// The data an export frames: zones (for zone extents) and the index (projection, shapes).
+#[derive(Clone, Copy)]
 pub struct ExportData<'a> {
     pub scene: &'a Scene,
     pub zones: &'a [Zone],

@@ -106,6 +106,8 @@ pub const CELL_M: Limit = real("cell-m", 10.0, 20_000.0, 1_000.0, "m");
 pub const BAND_M: Limit = real("band-m", 10.0, 100_000.0, 2_500.0, "m");
 /// Largest distance of Ripley's K/L (default the smaller of 3 km and a quarter of √area).
 pub const RIPLEY_MAX_M: Limit = real("ripley-max-m", 10.0, 50_000.0, 3_000.0, "m");
+/// Years of newly founded firms highlighted in the year view.
+pub const NEW_YEARS: Limit = int("new-years", 1.0, 10.0, 3.0);
 /// A year to look at (firms alive then).
 pub const YEAR: Limit = int("year", 1900.0, 2100.0, 2024.0);
 

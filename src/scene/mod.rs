@@ -174,6 +174,7 @@ pub enum LayerKind {
     Land,
     Districts,
     Density,
+    Hotspots,
     Clusters,
     Zones,
     Firms,

@@ -48,6 +48,8 @@ pub struct SceneSettings {
     pub firms: LayerStyle,
     pub clusters: LayerStyle,
     pub density: LayerStyle,
+    /// Gi* hot and cold spots (when computed).
+    pub hotspots: LayerStyle,
     pub labels: bool,
     pub district_labels: bool,
     pub firm_colour: FirmColour,
@@ -55,6 +57,10 @@ pub struct SceneSettings {
     pub firm_single_colour: Option<[u8; 3]>,
     pub firm_radius_px: f32,
     pub density_bandwidth_m: f64,
+    /// Show the firms alive in this year (needs founding dates), the newest highlighted.
+    pub year: Option<i32>,
+    /// Firms founded in the last this many years (up to `year`) are highlighted (1–10).
+    pub new_years: u8,
 }
 
 impl Default for SceneSettings {
@@ -67,12 +73,15 @@ impl Default for SceneSettings {
             firms: LayerStyle::new(true, 0.85),
             clusters: LayerStyle::new(true, 0.8),
             density: LayerStyle::new(false, 0.7),
+            hotspots: LayerStyle::new(false, 0.5),
             labels: true,
             district_labels: true,
             firm_colour: FirmColour::Segment,
             firm_single_colour: None,
             firm_radius_px: 2.5,
             density_bandwidth_m: 800.0,
+            year: None,
+            new_years: 3,
         }
     }
 }

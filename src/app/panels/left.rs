@@ -120,6 +120,7 @@ impl ClusterAtlasApp {
                             self.tr("企业", "Firms"),
                             self.tr("集群凸包", "Cluster hulls"),
                             self.tr("密度面", "Density surface"),
+                            self.tr("Gi* 热点", "Gi* hot spots"),
                         ];
                         let s = &mut self.settings.scene;
                         layer_row(ui, &mut s.land, &names[0]);
@@ -128,6 +129,7 @@ impl ClusterAtlasApp {
                         layer_row(ui, &mut s.firms, &names[3]);
                         layer_row(ui, &mut s.clusters, &names[4]);
                         layer_row(ui, &mut s.density, &names[5]);
+                        layer_row(ui, &mut s.hotspots, &names[6]);
                         let (seg, clu, lab, dlab) = (
                             self.tr("按领域着色", "Colour by segment"),
                             self.tr("按集群着色", "Colour by cluster"),
@@ -151,6 +153,7 @@ impl ClusterAtlasApp {
                             .text("px"),
                         );
                         self.basemap_ui(ui);
+                        self.time_ui(ui);
 
                         ui.separator();
                         ui.heading(self.tr("图例", "Legend"));

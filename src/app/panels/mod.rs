@@ -9,6 +9,7 @@ mod left;
 mod slots;
 mod table_csv;
 mod tables;
+mod time_panel;
 mod top;
 mod view;
 mod zone_inspector;

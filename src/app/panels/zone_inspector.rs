@@ -63,6 +63,7 @@ impl Inspector<'_> {
         self.zone_sources(ui, zone);
         ui.separator();
         self.zone_statistics(ui, zi, lang);
+        self.zone_time_chart(ui, &zone.id);
         ui.separator();
         self.zone_policy(ui, zone, lang);
     }

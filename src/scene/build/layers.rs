@@ -392,6 +392,8 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                     (colour, palette::SEGMENTS.to_vec(), entries)
                 }
             };
+        let (mut colour, mut palette_v, mut entries) = (colour, palette_v, entries);
+        let year = super::time_layers::year_filter(input, s, &mut colour, &mut palette_v);
         out.layers.push(Layer {
             kind: LayerKind::Firms,
             opacity: s.firms.opacity,
@@ -404,7 +406,7 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
         });
         let (zh, en) = super::firms_noun(input);
         let n = input.firms.len();
-        let title = if input.synthetic {
+        let mut title = if input.synthetic {
             lang.pick(
                 &format!("{zh}（{n} 家，合成示例数据）"),
                 &format!("{en} ({n}, SYNTHETIC sample)"),
@@ -412,6 +414,10 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
         } else {
             lang.pick(&format!("{zh}：{n} 家"), &format!("{en}: {n}"))
         };
+        if let Some((entry, suffix)) = year {
+            entries.push(entry);
+            title.push_str(&suffix);
+        }
         out.legend.push(LegendSection { title, entries });
         if input.synthetic {
             out.notes.push(lang.pick(

@@ -1,6 +1,7 @@
 //! Builds the [`Scene`] from the data, the analysis results and the user's settings.
 
 mod layers;
+pub mod time_layers;
 mod zone_legend;
 
 use std::sync::Arc;
@@ -40,6 +41,10 @@ pub struct SceneInput<'a> {
     /// The firm file's name (without folders) when the firms are the user's own; None for the
     /// bundled sample. Names the firm layer, its legend and default titles.
     pub firms_file: Option<&'a str>,
+    /// Founding and closing years (for the year filter).
+    pub times: Option<&'a crate::model::FirmTimes>,
+    /// Gi* hot spots, when computed.
+    pub hotspots: Option<&'a crate::analysis::hotspots::Hotspots>,
 }
 
 /// What the firms are called in the legend and titles (Chinese, English): "VR/AR 企业" for
@@ -99,6 +104,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
     layers::land(input, s, &mut out);
     layers::districts(input, s, &mut out);
     layers::density(input, s, &mut out);
+    time_layers::hotspots(input, s, &mut out);
     layers::clusters(input, s, &mut out);
     layers::zones(input, s, &mut out);
     layers::firms(input, s, &mut out);
