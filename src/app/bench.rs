@@ -111,5 +111,13 @@ impl ClusterAtlasApp {
         }
         b.step += 1;
         self.settings.view = Some(vp);
+        // CA_BENCH_YEARS: the year view steps one year a frame along the path (the time
+        // slider's redraw under a moving map).
+        if std::env::var_os("CA_BENCH_YEARS").is_some()
+            && let Some((first, last)) = self.data.times.as_ref().and_then(|t| t.year_range())
+        {
+            let span = (last - first + 1).max(1) as usize;
+            self.settings.scene.year = Some(first + (b.step % span) as i32);
+        }
     }
 }

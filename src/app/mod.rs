@@ -11,6 +11,7 @@ pub mod digitiser;
 mod export_dialog;
 pub mod fonts;
 pub mod jobs;
+mod loads;
 pub mod map_view;
 pub mod my_site;
 mod panels;
@@ -433,62 +434,6 @@ impl ClusterAtlasApp {
             self.analyse_after_job = false;
             self.start_analysis(ctx);
         }
-    }
-
-    /// Shows a newly loaded dataset (the previous one kept for Undo) and analyses it.
-    fn loaded(&mut self, data: Dataset, recent: state::RecentFile, reopen: bool) {
-        let report = if recent.zones {
-            &data.zones_report
-        } else {
-            &data.firms_report
-        };
-        let summary = if self.lang().chinese() {
-            reasons::summary_zh(report)
-        } else {
-            report.summary()
-        };
-        self.messages.push(Message {
-            error: false,
-            text: format!("{}: {}", recent.path.display(), summary),
-        });
-        // An older failed load is answered by this one.
-        let failed = [
-            self.tr("企业文件未载入", "Firms not loaded"),
-            self.tr("集聚区文件未载入", "Zones not loaded"),
-            self.tr("找不到文件", "No such file"),
-        ];
-        self.messages
-            .retain(|m| !(m.error && failed.iter().any(|f| m.text.starts_with(f.as_str()))));
-        let shown = recent.path.display().to_string();
-        self.note_open(&recent, reopen);
-        self.settings.remember(recent);
-        self.previous = Some((self.data.clone(), shown));
-        self.undo_is_edit = false;
-        self.data = Arc::new(data);
-        self.settings.digitised = self.digitised_features();
-        self.results = None;
-        self.selection = Selection::default();
-        self.advice = None;
-        self.bottom_tab = BottomTab::Report;
-        self.analyse_after_job = true;
-        self.commands.push(Command::FitData);
-    }
-
-    /// Shows zones edited in the window (Undo goes back), keeping the view and the selection
-    /// (by id), and remembers digitised zones for the next start.
-    fn edited(&mut self, data: Dataset, note: String) {
-        let selected = self.saved_selection();
-        self.previous = Some((self.data.clone(), note));
-        self.undo_is_edit = true;
-        self.data = Arc::new(data);
-        self.settings.digitised = self.digitised_features();
-        self.results = None;
-        self.advice = None;
-        self.restore = Some(session::Restore {
-            selection: selected,
-            view: self.settings.view,
-        });
-        self.analyse_after_job = true;
     }
 
     fn start_analysis(&mut self, ctx: &egui::Context) {

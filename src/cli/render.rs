@@ -96,6 +96,9 @@ pub struct RenderArgs {
     /// years' new firms highlighted (needs founding dates; 1900–2100).
     #[arg(long, value_parser = |s: &str| limits::YEAR.parse(s).map(|v| v as i32))]
     pub year: Option<i32>,
+    /// With --year/--years: highlight the firms founded in the last N years (1–10).
+    #[arg(long, default_value_t = 3, value_parser = |s: &str| limits::NEW_YEARS.parse(s).map(|v| v as u8))]
+    pub new_years: u8,
     /// An animated PNG (APNG), one frame a year, e.g. 2012-2024 (--out must end in .png).
     #[arg(long, value_name = "FIRST-LAST")]
     pub years: Option<String>,
@@ -229,8 +232,12 @@ fn layer_mut<'s>(s: &'s mut SceneSettings, name: &str) -> Result<&'s mut scene::
         "firms" => &mut s.firms,
         "clusters" => &mut s.clusters,
         "density" => &mut s.density,
+        "hotspots" => &mut s.hotspots,
         other => {
-            bail!("unknown layer '{other}': use land, districts, zones, firms, clusters, density")
+            bail!(
+                "unknown layer '{other}': use land, districts, zones, firms, clusters, density, \
+                 hotspots"
+            )
         }
     })
 }
@@ -309,6 +316,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
     let result = results.as_ref().map(|r| &r.analysis);
     let mut settings = scene_settings(&a, lang, colour)?;
     settings.year = a.year;
+    settings.new_years = a.new_years;
     settings.hotspots.visible = a.hotspots;
     let mut input = pipeline::scene_input(&data, result, dens.as_ref(), &fit, Selection::default());
     input.hotspots = results.as_ref().and_then(|r| r.hotspots.as_ref());

@@ -30,7 +30,7 @@ pub struct RenderCommand<'a> {
 }
 
 /// The layers `--hide` and `--opacity` name, with their styles.
-pub fn layer_styles(s: &SceneSettings) -> [(&'static str, LayerStyle); 6] {
+pub fn layer_styles(s: &SceneSettings) -> [(&'static str, LayerStyle); 7] {
     [
         ("land", s.land),
         ("districts", s.districts),
@@ -38,6 +38,7 @@ pub fn layer_styles(s: &SceneSettings) -> [(&'static str, LayerStyle); 6] {
         ("firms", s.firms),
         ("clusters", s.clusters),
         ("density", s.density),
+        ("hotspots", s.hotspots),
     ]
 }
 
@@ -152,7 +153,7 @@ impl RenderCommand<'_> {
         let (s, d) = (self.scene, SceneSettings::default());
         let mut hidden: Vec<&str> = layer_styles(s)
             .iter()
-            .filter(|(name, l)| !l.visible && *name != "density")
+            .filter(|(name, l)| !l.visible && *name != "density" && *name != "hotspots")
             .map(|(name, _)| *name)
             .collect();
         if !s.district_labels {
@@ -172,6 +173,15 @@ impl RenderCommand<'_> {
         }
         if s.density.visible {
             a.push("--density".into());
+        }
+        if s.hotspots.visible {
+            a.push("--hotspots".into());
+        }
+        if let Some(y) = s.year {
+            push(a, "--year", y.to_string());
+            if s.new_years != d.new_years {
+                push(a, "--new-years", s.new_years.to_string());
+            }
         }
         if s.density_bandwidth_m != d.density_bandwidth_m {
             push(a, "--bandwidth-m", s.density_bandwidth_m.to_string());

@@ -9,39 +9,13 @@ use super::super::{
     FirmColour, Item, Label, Layer, LayerKind, LegendEntry, LegendSection, MarkerItem, MarkerShape,
     PointsItem, RasterItem, Rgba, SceneSettings, Stroke, Swatch,
 };
+use super::parts::Parts;
 use super::zone_legend::{ZoneKinds, digitised_notes, zone_legend_entries, zone_stroke};
 use super::{SceneInput, short_zone_name};
 use crate::analysis::relocate::canonical_segment;
 use crate::index::ZoneShapeKind;
 use crate::model::{Batch, GeometryQuality, Xy};
 use crate::scene::Px;
-
-/// What the layers add up to, before labels are placed.
-pub(super) struct Parts {
-    pub layers: Vec<Layer>,
-    pub labels: Vec<Label>,
-    pub legend: Vec<LegendSection>,
-    pub notes: Vec<String>,
-    pub background: Rgba,
-    /// Plane points of the zones drawn (for the data bounds).
-    pub zone_bounds: Vec<Xy>,
-    /// Zone point markers, drawn above the firms so dots never bury them.
-    pub markers: Vec<Item>,
-}
-
-impl Parts {
-    pub fn new() -> Self {
-        Self {
-            layers: Vec::new(),
-            labels: Vec::new(),
-            legend: Vec::new(),
-            notes: Vec::new(),
-            background: palette::WATER,
-            zone_bounds: Vec::new(),
-            markers: Vec::new(),
-        }
-    }
-}
 
 /// Land (and the sea where the land data reaches).
 pub(super) fn land(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {

@@ -1,6 +1,7 @@
 //! Builds the [`Scene`] from the data, the analysis results and the user's settings.
 
 mod layers;
+mod parts;
 pub mod time_layers;
 mod zone_legend;
 
@@ -14,7 +15,7 @@ use crate::analysis::density::DensityGrid;
 use crate::crs::Projection;
 use crate::index::ZoneShape;
 use crate::model::{Firms, FitTable, Lang, Xy, Zone};
-use layers::Parts;
+use parts::Parts;
 
 /// What is selected in the window (drawn highlighted).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

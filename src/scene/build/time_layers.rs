@@ -6,7 +6,7 @@ use super::super::{
     Item, Layer, LayerKind, LegendEntry, LegendSection, PolygonItem, Rgba, SceneSettings, Swatch,
 };
 use super::SceneInput;
-use super::layers::Parts;
+use super::parts::Parts;
 use crate::model::Xy;
 
 /// Colours of the classes +3…−3 (ArcGIS's hot-spot ramp).
