@@ -155,6 +155,8 @@ pub struct Extras<'a> {
     pub advisor_fit: Option<&'a FitTable>,
     /// Gi* hot spots with these parameters.
     pub hotspots: Option<crate::analysis::hotspots::HotspotParams>,
+    /// Ripley's K/L over the params' study area with these parameters.
+    pub ripley: Option<crate::analysis::ripley::RipleyParams>,
 }
 
 /// Results of one analysis run on one dataset generation.
@@ -167,6 +169,7 @@ pub struct Results {
     /// Firms over time (when the firms carry founding dates; at the params' nearby radius).
     pub time: Option<crate::analysis::time::TimeTables>,
     pub hotspots: Option<crate::analysis::hotspots::Hotspots>,
+    pub ripley: Option<crate::analysis::ripley::Ripley>,
     pub generation: u64,
     pub seconds: f64,
 }
@@ -180,9 +183,10 @@ pub fn analyse(
     progress: &(dyn Fn(f32, &str) + Sync),
 ) -> Result<Results, AnalysisError> {
     let t0 = Instant::now();
-    let analysis = analysis::analyse(&data.firms, &data.zones, &data.index, params, &|f, s| {
-        progress(f * 0.9, s)
-    })?;
+    let mut analysis =
+        analysis::analyse(&data.firms, &data.zones, &data.index, params, &|f, s| {
+            progress(f * 0.9, s)
+        })?;
     let density = extras.density_bandwidth_m.map(|bw| {
         progress(0.92, "density");
         density_of(data, bw)
@@ -198,6 +202,11 @@ pub fn analyse(
             params.nearby_radius_m,
         ))
     });
+    let mut lap = Instant::now();
+    let mut timed = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, lap.elapsed().as_secs_f64()));
+        lap = Instant::now();
+    };
     let time = data.times.as_ref().and_then(|t| {
         progress(0.97, "time");
         let p = analysis::time::TimeParams {
@@ -206,10 +215,23 @@ pub fn analyse(
         };
         analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p)
     });
+    timed("time tables", &mut analysis.timings);
     let hotspots = extras.hotspots.and_then(|p| {
         progress(0.99, "hot spots");
         analysis::hotspots::hotspots(&data.index.firm_xy, &p)
     });
+    timed("hot spots", &mut analysis.timings);
+    let ripley = extras.ripley.and_then(|p| {
+        progress(0.99, "Ripley");
+        let (pts, rings) =
+            analysis::study_area_points_and_rings(&data.index, &data.firms, &params.study_area);
+        let name = match &params.study_area {
+            analysis::StudyArea::Polygons { name, .. } => name.clone(),
+            other => other.kind().as_str().to_string(),
+        };
+        analysis::ripley::ripley(&pts, &rings, &name, &p)
+    });
+    timed("ripley", &mut analysis.timings);
     Ok(Results {
         analysis,
         params: params.clone(),
@@ -217,6 +239,7 @@ pub fn analyse(
         advisor,
         time,
         hotspots,
+        ripley,
         generation: data.generation,
         seconds: t0.elapsed().as_secs_f64(),
     })
@@ -272,6 +295,7 @@ mod tests {
                 density_bandwidth_m: Some(800.0),
                 advisor_fit: Some(&fit),
                 hotspots: None,
+                ripley: None,
             },
             &|_, _| {},
         )

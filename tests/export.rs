@@ -45,6 +45,7 @@ fn fixture(zones: Vec<Zone>, firms: Firms) -> Fixture {
         density_bandwidth_m: None,
         advisor_fit: None,
         hotspots: None,
+        ripley: None,
     };
     let results = pipeline::analyse(&data, &AnalysisParams::default(), none, &|_, _| {});
     Fixture {

@@ -200,6 +200,7 @@ mod tests {
             density_bandwidth_m: None,
             advisor_fit: None,
             hotspots: None,
+            ripley: None,
         };
         let r = crate::pipeline::analyse(&data, &params, none, &|_, _| {}).unwrap();
         let w = r.analysis.warnings.first().expect("one-cluster warning");

@@ -424,6 +424,7 @@ fn analyse_for_render(
         density_bandwidth_m: a.density.then_some(a.bandwidth_m),
         advisor_fit: None,
         hotspots: a.hotspots.then(Default::default),
+        ripley: None,
     };
     let r = pipeline::analyse(data, &params, extras, &|_, _| {})?;
     Ok((params, Some(r)))

@@ -215,6 +215,9 @@ impl ClusterAtlasApp {
             self.settings.eps_m = kd.suggested_eps_m.round().max(10.0);
             self.push(Command::RunAnalysis);
         }
+        if let Some(rip) = &r.ripley {
+            self.ripley_plot(ui, rip);
+        }
     }
 
     /// Draws the analysis parameters grid: eps, min_pts, study area and density bandwidth.

@@ -5,6 +5,7 @@
 use egui_plot::{Line, Plot, PlotPoints, VLine};
 
 use super::inspector::Inspector;
+use crate::analysis::ripley::Ripley;
 use crate::app::ClusterAtlasApp;
 use crate::model::limits;
 
@@ -69,6 +70,43 @@ impl ClusterAtlasApp {
         ui.add(egui::Slider::new(&mut n, r.min as u8..=r.max as u8));
         s.new_years = n;
         s.year = Some(year);
+    }
+}
+
+impl ClusterAtlasApp {
+    /// Ripley's L(d) over the study area with the envelope of 99 CSR simulations and the
+    /// line L = d of complete spatial randomness.
+    pub(crate) fn ripley_plot(&self, ui: &mut egui::Ui, r: &Ripley) {
+        let above = r.l.iter().zip(&r.hi).filter(|(l, hi)| l > hi).count();
+        let below = r.l.iter().zip(&r.lo).filter(|(l, lo)| l < lo).count();
+        ui.label(self.tr(
+            &format!(
+                "Ripley L(d)（{}，{} 次随机模拟包络）：{} 个距离高于包络（集聚），{} 个低于",
+                r.study_area, r.simulations, above, below
+            ),
+            &format!(
+                "Ripley's L(d) ({}, envelope of {} random simulations): above at {} distances (clustered), below at {}",
+                r.study_area, r.simulations, above, below
+            ),
+        ));
+        let line = |v: &[f64]| -> PlotPoints { r.d.iter().zip(v).map(|(d, y)| [*d, *y]).collect() };
+        let csr: PlotPoints = r.d.iter().map(|d| [*d, *d]).collect();
+        Plot::new("ripley")
+            .height(140.0)
+            .allow_scroll(false)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .include_x(0.0)
+            .include_y(0.0)
+            .x_axis_label("d (m)")
+            .y_axis_label("L (m)")
+            .y_axis_min_width(36.0)
+            .show(ui, |p| {
+                p.line(Line::new("L", line(&r.l)));
+                p.line(Line::new("lo", line(&r.lo)).style(egui_plot::LineStyle::dashed_loose()));
+                p.line(Line::new("hi", line(&r.hi)).style(egui_plot::LineStyle::dashed_loose()));
+                p.line(Line::new("CSR", csr).style(egui_plot::LineStyle::dotted_dense()));
+            });
     }
 }
 
