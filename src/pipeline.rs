@@ -213,7 +213,8 @@ pub fn analyse(
             radius_m: params.nearby_radius_m,
             ..Default::default()
         };
-        analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p)
+        let near = Some(&analysis.zone_near);
+        analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p, near)
     });
     timed("time tables", &mut analysis.timings);
     let hotspots = extras.hotspots.and_then(|p| {

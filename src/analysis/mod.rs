@@ -98,6 +98,8 @@ pub struct Analysis {
     pub labels: Vec<i32>,
     pub clusters: Vec<ClusterSummary>,
     pub zone_stats: Vec<ZoneStats>,
+    /// The firms within the nearby radius of each zone (for the time tables).
+    pub zone_near: zone_stats::NearSets,
     pub clark_evans: ClarkEvans,
     pub kdistance: KDistance,
     pub warnings: Vec<String>,
@@ -148,7 +150,9 @@ pub fn analyse(
     let clark_evans = study_area_clark_evans(index, firms, &params.study_area);
     lap("clark-evans", &mut timings);
     progress(0.8, "zone statistics");
-    let zone_stats = zone_stats::zone_stats(index, firms, zones, params.nearby_radius_m);
+    let zone_near = zone_stats::near_sets(index, firms, zones, params.nearby_radius_m);
+    let zone_stats =
+        zone_stats::zone_stats(index, firms, zones, params.nearby_radius_m, &zone_near);
     lap("zone statistics", &mut timings);
     progress(0.9, "k-distance");
     let kdistance = kdistance::k_distance(&index.firm_xy, dbp.min_pts);
@@ -180,6 +184,7 @@ pub fn analyse(
         labels,
         clusters,
         zone_stats,
+        zone_near,
         clark_evans,
         kdistance,
         warnings,

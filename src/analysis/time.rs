@@ -269,6 +269,7 @@ pub fn time_tables(
     zones: &[Zone],
     index: &SpatialIndex,
     p: &TimeParams,
+    near: Option<&super::zone_stats::NearSets>,
 ) -> Option<TimeTables> {
     let span = year_span(t)?;
     let (alive, founded, closed) = counts(t, None, span);
@@ -295,7 +296,11 @@ pub fn time_tables(
                     did: None,
                 };
             };
-            let within: Vec<u32> = index.firms_near_zone(shape, &firms.lonlat, p.radius_m);
+            // The zone statistics' sets when they were made at this radius.
+            let within: Vec<u32> = match near.and_then(|n| n.get(zi)).and_then(|n| n.as_ref()) {
+                Some(n) => n.clone(),
+                None => index.firms_near_zone(shape, &firms.lonlat, p.radius_m),
+            };
             let inside: Option<Vec<u32>> = shape.area_km2().map(|_| {
                 within
                     .iter()

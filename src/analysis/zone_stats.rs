@@ -36,12 +36,28 @@ pub struct ZoneStats {
 /// Location quotients need at least this many firms near the zone.
 pub const MIN_FIRMS_FOR_LQ: usize = 10;
 
-/// Statistics for every zone, in zone order.
+/// Firms within the radius of each zone (inside included), by zone; `None` for zones
+/// without geometry. Shared by the zone statistics and the time tables.
+pub type NearSets = Vec<Option<Vec<u32>>>;
+
+/// The firms within `radius_m` of every zone.
+pub fn near_sets(index: &SpatialIndex, firms: &Firms, zones: &[Zone], radius_m: f64) -> NearSets {
+    (0..zones.len())
+        .map(|zi| {
+            index
+                .shape_of(zi)
+                .map(|s| index.firms_near_zone(s, &firms.lonlat, radius_m))
+        })
+        .collect()
+}
+
+/// Statistics for every zone, in zone order, from the firms near each zone.
 pub fn zone_stats(
     index: &SpatialIndex,
     firms: &Firms,
     zones: &[Zone],
     nearby_radius_m: f64,
+    near_sets: &NearSets,
 ) -> Vec<ZoneStats> {
     let n = firms.len();
     // Counting by segment id, not by name: this runs over every firm.
@@ -58,13 +74,10 @@ pub fn zone_stats(
         .enumerate()
         .map(|(zi, zone)| {
             let shape = index.shape_of(zi);
-            let near: Option<Vec<usize>> = shape.map(|s| {
-                index
-                    .firms_near_zone(s, &firms.lonlat, nearby_radius_m)
-                    .into_iter()
-                    .map(|i| i as usize)
-                    .collect()
-            });
+            let near: Option<Vec<usize>> = near_sets
+                .get(zi)
+                .and_then(|n| n.as_ref())
+                .map(|n| n.iter().map(|&i| i as usize).collect());
             let nearby = near.as_ref().map(Vec::len);
             let area = shape.and_then(|s| s.area_km2());
             // Members: firms inside the polygon (overlapping firms count in every zone that
