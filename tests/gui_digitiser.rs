@@ -19,6 +19,17 @@ use egui_kittest::kittest::Queryable;
 
 type H = Harness<'static, ClusterAtlasApp>;
 
+/// The zone with this id in the window's data.
+fn zone(h: &H, id: &str) -> cluster_atlas::model::Zone {
+    h.state()
+        .data
+        .zones
+        .iter()
+        .find(|z| z.id == id)
+        .unwrap()
+        .clone()
+}
+
 fn press(h: &mut H, p: Pos2, button: PointerButton, pressed: bool) {
     h.event(egui::Event::PointerButton {
         pos: p,
@@ -203,14 +214,7 @@ fn draw_z08() -> H {
 #[test]
 fn a_zone_with_a_hole_is_drawn_edited_undone_and_saved_with_its_source() {
     let mut h = draw_z08();
-    let z = h
-        .state()
-        .data
-        .zones
-        .iter()
-        .find(|z| z.id == "Z08")
-        .unwrap()
-        .clone();
+    let z = zone(&h, "Z08");
     assert_eq!(z.quality, GeometryQuality::Digitised);
     let ZoneGeometry::Area(mp) = &z.geometry else {
         panic!("no area: {:?}", z.geometry)
@@ -296,14 +300,7 @@ fn a_project_carries_the_digitised_zone_to_a_fresh_window() {
     h.run_steps(2);
     let text = std::fs::read_to_string(&project).unwrap();
     assert!(text.contains("\"digitised\"") && text.contains("Plan map of the zone"));
-    let before = h
-        .state()
-        .data
-        .zones
-        .iter()
-        .find(|z| z.id == "Z08")
-        .unwrap()
-        .clone();
+    let before = zone(&h, "Z08");
 
     let mut s = Settings::default();
     s.scene.lang = Lang::En;

@@ -192,6 +192,37 @@ pub fn analyse(
     })
 }
 
+/// A land or file study area prepared on the plane (`None` for bbox and hull, or a shape
+/// that cannot be prepared).
+fn study_polygons(index: &SpatialIndex, area: &StudyArea) -> Option<crate::index::ZoneShape> {
+    let shape = match area {
+        StudyArea::Polygons { shape, .. } => shape.clone(),
+        StudyArea::Land => StudyArea::shenzhen_land_shape(),
+        StudyArea::Bbox | StudyArea::Hull => return None,
+    };
+    let zone = Zone {
+        id: "study-area".into(),
+        geometry: crate::model::ZoneGeometry::Area(shape),
+        ..Default::default()
+    };
+    crate::index::ZoneShape::new(0, &zone, &index.projection)
+}
+
+/// The firms' plane positions inside a prepared study area.
+fn firms_inside(
+    prepared: &crate::index::ZoneShape,
+    index: &SpatialIndex,
+    firms: &Firms,
+) -> Vec<Xy> {
+    firms
+        .lonlat
+        .iter()
+        .zip(index.firm_xy.iter())
+        .filter(|(ll, _)| prepared.contains(**ll))
+        .map(|(_, xy)| *xy)
+        .collect()
+}
+
 /// The firms inside the study area and the area as rings on the plane (for Ripley's K).
 pub fn study_area_points_and_rings(
     index: &SpatialIndex,
@@ -213,25 +244,9 @@ pub fn study_area_points_and_rings(
             (pts.to_vec(), vec![ring])
         }
         StudyArea::Land | StudyArea::Polygons { .. } => {
-            let shape = match area {
-                StudyArea::Polygons { shape, .. } => shape.clone(),
-                _ => StudyArea::shenzhen_land_shape(),
-            };
-            let zone = Zone {
-                id: "study-area".into(),
-                geometry: crate::model::ZoneGeometry::Area(shape),
-                ..Default::default()
-            };
-            let Some(prepared) = crate::index::ZoneShape::new(0, &zone, &index.projection) else {
+            let Some(prepared) = study_polygons(index, area) else {
                 return (Vec::new(), Vec::new());
             };
-            let inside = firms
-                .lonlat
-                .iter()
-                .zip(pts.iter())
-                .filter(|(ll, _)| prepared.contains(**ll))
-                .map(|(_, xy)| *xy)
-                .collect();
             let rings = match &prepared.kind {
                 crate::index::ZoneShapeKind::Area { rings_xy, .. } => rings_xy
                     .iter()
@@ -240,7 +255,7 @@ pub fn study_area_points_and_rings(
                     .collect(),
                 crate::index::ZoneShapeKind::Point(_) => Vec::new(),
             };
-            (inside, rings)
+            (firms_inside(&prepared, index, firms), rings)
         }
     }
 }
@@ -257,30 +272,13 @@ pub fn study_area_clark_evans(index: &SpatialIndex, firms: &Firms, area: &StudyA
             index.firm_xy.as_slice().into(),
             clark_evans::hull_area_m2(&index.firm_xy),
         ),
-        StudyArea::Land | StudyArea::Polygons { .. } => {
-            let shape = match area {
-                StudyArea::Polygons { shape, .. } => shape.clone(),
-                _ => StudyArea::shenzhen_land_shape(),
-            };
-            let zone = Zone {
-                id: "study-area".into(),
-                geometry: crate::model::ZoneGeometry::Area(shape),
-                ..Default::default()
-            };
-            match crate::index::ZoneShape::new(0, &zone, &index.projection) {
-                Some(prepared) => {
-                    let inside: Vec<Xy> = firms
-                        .lonlat
-                        .iter()
-                        .zip(index.firm_xy.iter())
-                        .filter(|(ll, _)| prepared.contains(**ll))
-                        .map(|(_, xy)| *xy)
-                        .collect();
-                    (inside.into(), prepared.area_km2().unwrap_or(0.0) * 1e6)
-                }
-                None => (Vec::new().into(), 0.0),
-            }
-        }
+        StudyArea::Land | StudyArea::Polygons { .. } => match study_polygons(index, area) {
+            Some(prepared) => (
+                firms_inside(&prepared, index, firms).into(),
+                prepared.area_km2().unwrap_or(0.0) * 1e6,
+            ),
+            None => (Vec::new().into(), 0.0),
+        },
     };
     clark_evans::clark_evans_report(&points, area_m2, area.kind())
 }

@@ -59,26 +59,32 @@ pub fn write_firms_csv(
         let mut out = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::with_capacity(BLOCK * 96));
-        let mut rec: Vec<String> = Vec::with_capacity(header.len());
+        // Fields go straight from the data into the writer (borrowed text; numbers through
+        // one reused buffer): no allocation per field.
+        let mut num = String::with_capacity(32);
+        let field = |out: &mut csv::Writer<Vec<u8>>, num: &mut String, v: std::fmt::Arguments| {
+            num.clear();
+            let _ = std::fmt::Write::write_fmt(num, v);
+            out.write_field(num.as_bytes())
+        };
         for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-            rec.clear();
-            rec.push(firms.id(i).into_owned());
-            rec.push(zone_id(analysis.placement.zone[i]).to_string());
-            rec.push(zone_id(analysis.placement.nearest_zone[i]).to_string());
+            out.write_field(firms.id(i).as_bytes())?;
+            out.write_field(zone_id(analysis.placement.zone[i]))?;
+            out.write_field(zone_id(analysis.placement.nearest_zone[i]))?;
             let d = analysis.placement.nearest_m[i];
-            rec.push(if d.is_finite() {
-                format!("{d:.2}")
+            if d.is_finite() {
+                field(&mut out, &mut num, format_args!("{d:.2}"))?;
             } else {
-                String::new()
-            });
-            rec.push(analysis.labels[i].to_string());
-            let p = firms.lonlat[i];
-            rec.push(format!("{:.6}", p.lon));
-            rec.push(format!("{:.6}", p.lat));
-            for &c in &own {
-                rec.push(firms.attrs.get(i, c).to_string());
+                out.write_field("")?;
             }
-            out.write_record(&rec)?;
+            field(&mut out, &mut num, format_args!("{}", analysis.labels[i]))?;
+            let p = firms.lonlat[i];
+            field(&mut out, &mut num, format_args!("{:.6}", p.lon))?;
+            field(&mut out, &mut num, format_args!("{:.6}", p.lat))?;
+            for &c in &own {
+                out.write_field(firms.attrs.get(i, c))?;
+            }
+            out.write_record(std::iter::empty::<&[u8]>())?;
         }
         out.into_inner().map_err(|e| e.into_error())
     };
