@@ -123,9 +123,18 @@ impl AttrTable {
 
     /// Field `col` of row `row`, or "" when out of range.
     pub fn get(&self, row: usize, col: usize) -> &str {
-        let n = self.headers.len();
-        if row >= self.n_rows || col >= n {
-            return "";
+        self.row_view(row).get(col)
+    }
+
+    /// One row, found once, to read several of its fields.
+    pub fn row_view(&self, row: usize) -> RowView<'_> {
+        let empty = RowView {
+            buf: "",
+            start: 0,
+            ends: &[],
+        };
+        if row >= self.n_rows {
+            return empty;
         }
         let k = if self.chunks.len() == 1 {
             0
@@ -133,7 +142,7 @@ impl AttrTable {
             self.chunk_first.partition_point(|f| *f <= row) - 1
         };
         let Some(chunk) = self.chunks.get(k) else {
-            return "";
+            return empty;
         };
         let r = row - self.chunk_first[k];
         let (Some(&start), Some(&f0), Some(&f1)) = (
@@ -141,18 +150,16 @@ impl AttrTable {
             chunk.field_start.get(r),
             chunk.field_start.get(r + 1),
         ) else {
-            return "";
+            return empty;
         };
         let Some(ends) = chunk.field_end.get(f0 as usize..f1 as usize) else {
-            return "";
+            return empty;
         };
-        if col >= ends.len() {
-            return "";
+        RowView {
+            buf: &chunk.buf,
+            start: start as usize,
+            ends,
         }
-        let b = if col == 0 { 0 } else { ends[col - 1] as usize };
-        let e = ends[col] as usize;
-        let start = start as usize;
-        chunk.buf.get(start + b..start + e).unwrap_or("")
     }
 
     /// All fields of a row.
@@ -193,6 +200,30 @@ impl AttrTable {
             }
         }
         *self = out;
+    }
+}
+
+/// One row of an [`AttrTable`]: its fields by column ("" past the stored ones).
+#[derive(Clone, Copy, Debug)]
+pub struct RowView<'a> {
+    buf: &'a str,
+    start: usize,
+    ends: &'a [u32],
+}
+
+impl<'a> RowView<'a> {
+    pub fn get(&self, col: usize) -> &'a str {
+        let Some(&e) = self.ends.get(col) else {
+            return "";
+        };
+        let b = if col == 0 {
+            0
+        } else {
+            self.ends[col - 1] as usize
+        };
+        self.buf
+            .get(self.start + b..self.start + e as usize)
+            .unwrap_or("")
     }
 }
 

@@ -81,8 +81,9 @@ pub fn write_firms_csv(
             let p = firms.lonlat[i];
             field(&mut out, &mut num, format_args!("{:.6}", p.lon))?;
             field(&mut out, &mut num, format_args!("{:.6}", p.lat))?;
+            let row = firms.attrs.row_view(i);
             for &c in &own {
-                out.write_field(firms.attrs.get(i, c))?;
+                out.write_field(row.get(c))?;
             }
             out.write_record(std::iter::empty::<&[u8]>())?;
         }
