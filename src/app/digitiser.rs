@@ -168,8 +168,9 @@ impl ClusterAtlasApp {
     /// The zone's facts and its source.
     fn digitiser_form(&mut self, ui: &mut egui::Ui, dg: &mut Digitiser) {
         let lang = self.lang();
-        let what = match dg.target {
-            Some(z) => format!("{} {}", dg.id, self.data.zones[z].display_name(lang)),
+        // By id: the zones may have been reloaded while the window was open.
+        let what = match self.data.zones.iter().find(|z| z.id == dg.id) {
+            Some(z) => format!("{} {}", dg.id, z.display_name(lang)),
             None => format!("{} ({})", dg.id, self.tr("新集聚区", "new zone")),
         };
         ui.add(egui::Label::new(RichText::new(what).strong()).wrap());
@@ -274,7 +275,7 @@ impl ClusterAtlasApp {
             if ui.add_enabled(ready, egui::Button::new(save)).clicked()
                 && let Ok(mp) = polygon
             {
-                let base = dg.target.map(|z| &self.data.zones[z]);
+                let base = self.data.zones.iter().find(|z| z.id == dg.id);
                 let zone = dg.form.to_zone(base, &dg.id, mp);
                 let note = format!("{} {}", zone.id, dg.form.source.credit());
                 self.messages.push(Message {
