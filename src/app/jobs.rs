@@ -128,7 +128,7 @@ pub fn analyse(
             density_bandwidth_m: Some(bandwidth_m),
             advisor_fit: Some(&fit),
             hotspots: Some(Default::default()),
-            ripley: Some(Default::default()),
+            ripley: None,
         };
         pipeline::analyse(&data, &params, extras, progress)
             .map(|r| JobOutput::Analysed(Box::new(r)))

@@ -17,6 +17,7 @@ pub mod my_site;
 mod panels;
 pub mod project;
 pub mod reasons;
+mod ripley_task;
 mod session;
 pub mod settings_file;
 pub mod state;
@@ -118,6 +119,9 @@ pub struct ClusterAtlasApp {
     /// The year view is playing (one year every 0.8 s), and when it last stepped.
     pub time_playing: bool,
     pub time_last_step: f64,
+    /// Ripley's K/L of the results (by their address), and the run computing it.
+    pub ripley: Option<(u64, Option<crate::analysis::ripley::Ripley>)>,
+    pub ripley_task: Option<ripley_task::RipleyRun>,
     /// *Draw zone…* while open.
     pub digitiser: Option<digitiser::Digitiser>,
     /// The selection and view to bring back once the files being opened have loaded.
@@ -217,6 +221,8 @@ impl ClusterAtlasApp {
             site: None,
             my_site: None,
             digitiser: None,
+            ripley: None,
+            ripley_task: None,
             time_playing: false,
             time_last_step: 0.0,
             undo_is_edit: false,
@@ -518,6 +524,7 @@ impl ClusterAtlasApp {
         self.logic(&ctx);
         self.restore_when_loaded();
         self.update_advice(&ctx);
+        self.update_ripley(&ctx);
         self.update_title(&ctx);
         self.bench_step(&ctx);
         self.refresh_scene();

@@ -215,8 +215,13 @@ impl ClusterAtlasApp {
             self.settings.eps_m = kd.suggested_eps_m.round().max(10.0);
             self.push(Command::RunAnalysis);
         }
-        if let Some(rip) = &r.ripley {
+        if let Some(rip) = self.ripley() {
             self.ripley_plot(ui, rip);
+        } else if self.ripley_running() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.small(self.tr("正在计算 Ripley L(d)…", "Computing Ripley's L(d)…"));
+            });
         }
     }
 
