@@ -49,6 +49,20 @@ pub fn clark_evans_report(points: &[Xy], area_m2: f64, kind: AreaKind) -> ClarkE
         .unwrap_or_else(|| ClarkEvans::unavailable(kind, points.len(), area_m2))
 }
 
+/// [`clark_evans_report`] with the nearest-neighbour distances already known.
+pub fn clark_evans_report_of(
+    n: usize,
+    nn: impl FnOnce() -> Vec<f64>,
+    area_m2: f64,
+    kind: AreaKind,
+) -> ClarkEvans {
+    if n < MIN_FIRMS {
+        return ClarkEvans::unavailable(kind, n, area_m2);
+    }
+    clark_evans_of_distances(&nn(), area_m2, kind)
+        .unwrap_or_else(|| ClarkEvans::unavailable(kind, n, area_m2))
+}
+
 /// The test result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClarkEvans {
@@ -123,11 +137,18 @@ pub fn format_p(p: f64) -> String {
 /// assert!(ce.z > 0.0 && ce.p < 1e-6);
 /// ```
 pub fn clark_evans(points: &[Xy], area_m2: f64, kind: AreaKind) -> Option<ClarkEvans> {
-    let n = points.len();
+    if points.len() < 2 || !(area_m2 > 0.0 && area_m2.is_finite()) {
+        return None;
+    }
+    clark_evans_of_distances(&nearest_neighbour_distances(points), area_m2, kind)
+}
+
+/// The test from the points' nearest-neighbour distances (in point order).
+pub fn clark_evans_of_distances(nn: &[f64], area_m2: f64, kind: AreaKind) -> Option<ClarkEvans> {
+    let n = nn.len();
     if n < 2 || !(area_m2 > 0.0 && area_m2.is_finite()) {
         return None;
     }
-    let nn = nearest_neighbour_distances(points);
     let observed = nn.iter().sum::<f64>() / n as f64;
     let nf = n as f64;
     let density = nf / area_m2;

@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::nearest::kth_neighbour_distances_of;
 use crate::model::Xy;
 
 /// Sorted k-th-neighbour distances (largest first) and the knee of the curve.
@@ -38,11 +37,24 @@ pub const MAX_SAMPLE: usize = 200_000;
 /// ```
 pub fn k_distance(points: &[Xy], min_pts: usize) -> KDistance {
     let k = min_pts.saturating_sub(1).max(1);
+    k_distance_in(
+        &super::nearest::NeighbourSearch::new(points, k),
+        points.len(),
+        min_pts,
+    )
+}
+
+/// [`k_distance`] with the neighbour grids of the `n` points already built.
+pub fn k_distance_in(
+    search: &super::nearest::NeighbourSearch,
+    n: usize,
+    min_pts: usize,
+) -> KDistance {
+    let k = min_pts.saturating_sub(1).max(1);
     // An evenly spread sample is enough for the curve's shape (and its knee).
-    let n = points.len();
     let step = n.div_ceil(MAX_SAMPLE).max(1);
     let which: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
-    let mut d: Vec<f64> = kth_neighbour_distances_of(points, &which, k)
+    let mut d: Vec<f64> = super::nearest::kth_neighbour_distances_of_in(search, &which, k)
         .into_iter()
         .filter(|x| x.is_finite())
         .collect();

@@ -147,7 +147,25 @@ pub fn analyse(
     let clusters = clusters::summarise(&labels, index, firms, zones);
     lap("clusters", &mut timings);
     progress(0.6, "clark-evans");
-    let clark_evans = study_area_clark_evans(index, firms, &params.study_area);
+    // One set of neighbour grids on all firms for Clark–Evans (bbox, hull) and the k-distance
+    // curve; distances are exact whatever the grids, so results do not change.
+    let search = nearest::NeighbourSearch::new(&index.firm_xy, 1);
+    let clark_evans = match &params.study_area {
+        StudyArea::Bbox | StudyArea::Hull => {
+            let pts = index.firm_xy.as_slice();
+            let area = match params.study_area {
+                StudyArea::Bbox => clark_evans::bbox_area_m2(pts),
+                _ => clark_evans::hull_area_m2(pts),
+            };
+            clark_evans::clark_evans_report_of(
+                pts.len(),
+                || nearest::kth_neighbour_distances_in(&search, 1),
+                area,
+                params.study_area.kind(),
+            )
+        }
+        other => study_area_clark_evans(index, firms, other),
+    };
     lap("clark-evans", &mut timings);
     progress(0.8, "zone statistics");
     let zone_near = zone_stats::near_sets(index, firms, zones, params.nearby_radius_m);
@@ -155,7 +173,7 @@ pub fn analyse(
         zone_stats::zone_stats(index, firms, zones, params.nearby_radius_m, &zone_near);
     lap("zone statistics", &mut timings);
     progress(0.9, "k-distance");
-    let kdistance = kdistance::k_distance(&index.firm_xy, dbp.min_pts);
+    let kdistance = kdistance::k_distance_in(&search, index.firm_xy.len(), dbp.min_pts);
     lap("k-distance", &mut timings);
     let mut warnings = Vec::new();
     if let Some(big) = clusters.iter().map(|c| c.size).max()

@@ -22,12 +22,21 @@ pub fn nearest_neighbour_distances(points: &[Xy]) -> Vec<f64> {
 /// Distance from each point to its k-th nearest other point (k ≥ 1), in input order;
 /// infinite when there are not k other points.
 pub fn kth_neighbour_distances(points: &[Xy], k: usize) -> Vec<f64> {
+    if points.len() <= k.max(1) {
+        return vec![f64::INFINITY; points.len()];
+    }
+    kth_neighbour_distances_in(&NeighbourSearch::new(points, k), k)
+}
+
+/// [`kth_neighbour_distances`] with grids already built (shared by Clark–Evans and the
+/// k-distance curve: the answers are exact whatever the grids' cell sizes).
+pub fn kth_neighbour_distances_in(search: &NeighbourSearch, k: usize) -> Vec<f64> {
+    let points = search.points;
     let n = points.len();
     let k = k.max(1);
     if n <= k {
         return vec![f64::INFINITY; n];
     }
-    let search = NeighbourSearch::new(points, k);
     let grid = search.level(0);
     // Cell by cell: gather the 3×3 block once, answer every point of the cell from it when the
     // answer is provably inside the block, else fall back to the ring search.
@@ -91,6 +100,19 @@ pub fn kth_neighbour_distances(points: &[Xy], k: usize) -> Vec<f64> {
 /// k-th-neighbour distances for the points `which` (indices into `points`), searching among
 /// all `points`.
 pub fn kth_neighbour_distances_of(points: &[Xy], which: &[u32], k: usize) -> Vec<f64> {
+    if points.len() <= k.max(1) || which.is_empty() {
+        return vec![f64::INFINITY; which.len()];
+    }
+    kth_neighbour_distances_of_in(&NeighbourSearch::new(points, k), which, k)
+}
+
+/// [`kth_neighbour_distances_of`] with grids already built.
+pub fn kth_neighbour_distances_of_in(
+    search: &NeighbourSearch,
+    which: &[u32],
+    k: usize,
+) -> Vec<f64> {
+    let points = search.points;
     let n = points.len();
     if n == 0 || which.is_empty() {
         return vec![f64::INFINITY; which.len()];
@@ -99,7 +121,6 @@ pub fn kth_neighbour_distances_of(points: &[Xy], which: &[u32], k: usize) -> Vec
     if n <= k {
         return vec![f64::INFINITY; which.len()];
     }
-    let search = NeighbourSearch::new(points, k);
     // Visit the queries in the finest grid's cell order, so neighbouring queries touch the
     // same memory; then put the answers back in the caller's order.
     let mut order: Vec<(u64, u32)> = which
@@ -124,7 +145,7 @@ pub fn kth_neighbour_distances_of(points: &[Xy], which: &[u32], k: usize) -> Vec
 /// Grids at several cell sizes: the finest fits where most points are (about 2k per cell at
 /// the median point's local density), each next one 8 times coarser, so points in sparse
 /// areas are resolved in a few rings of a coarse grid instead of many empty fine rings.
-struct NeighbourSearch<'a> {
+pub struct NeighbourSearch<'a> {
     points: &'a [Xy],
     /// Cell sizes, finest first; each grid is built on first use (most searches never need
     /// the coarse ones).
@@ -133,7 +154,8 @@ struct NeighbourSearch<'a> {
 }
 
 impl<'a> NeighbourSearch<'a> {
-    fn new(points: &'a [Xy], k: usize) -> Self {
+    /// Grids sized for k-th-neighbour queries on `points`.
+    pub fn new(points: &'a [Xy], k: usize) -> Self {
         let n = points.len();
         let area = crate::model::Bounds::of(points)
             .map_or(0.0, |b| b.area())
