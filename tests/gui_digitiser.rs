@@ -19,15 +19,19 @@ use egui_kittest::kittest::Queryable;
 
 type H = Harness<'static, ClusterAtlasApp>;
 
-/// The zone with this id in the window's data.
-fn zone(h: &H, id: &str) -> cluster_atlas::model::Zone {
+/// Where the zone with this id is in the window's data.
+fn zone_index(h: &H, id: &str) -> usize {
     h.state()
         .data
         .zones
         .iter()
-        .find(|z| z.id == id)
+        .position(|z| z.id == id)
         .unwrap()
-        .clone()
+}
+
+/// The zone with this id in the window's data.
+fn zone(h: &H, id: &str) -> cluster_atlas::model::Zone {
+    h.state().data.zones[zone_index(h, id)].clone()
 }
 
 fn press(h: &mut H, p: Pos2, button: PointerButton, pressed: bool) {
@@ -103,13 +107,7 @@ fn draw_z08() -> H {
     s.left_panel = false;
     s.right_panel = false;
     let mut h = common::window(ClusterAtlasApp::new(Some(s), Vec::new()));
-    let z08 = h
-        .state()
-        .data
-        .zones
-        .iter()
-        .position(|z| z.id == "Z08")
-        .unwrap();
+    let z08 = zone_index(&h, "Z08");
     assert!(
         h.state().data.zones[z08].geometry.is_none(),
         "Z08 is an empty slot"
@@ -253,13 +251,7 @@ fn a_zone_with_a_hole_is_drawn_edited_undone_and_saved_with_its_source() {
     );
 
     // On screen: the table and the inspector say digitised; exports label it with its source.
-    let zi = h
-        .state()
-        .data
-        .zones
-        .iter()
-        .position(|z| z.id == "Z08")
-        .unwrap();
+    let zi = zone_index(&h, "Z08");
     h.state_mut().settings.right_panel = true;
     h.state_mut()
         .push(Command::Select(cluster_atlas::app::map_view::Pick::Zone(

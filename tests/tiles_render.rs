@@ -7,40 +7,45 @@ mod common;
 
 use common::tile_server::{BBOX, POINTS, Reply, TileServer, firms_csv, ring_tiles, zxy};
 
+/// `render` over the server's GCJ-02 tiles with the test points as firms, the cache in `dir`.
+fn render_over(
+    server: &TileServer,
+    dir: &std::path::Path,
+    crs: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let firms = firms_csv(dir);
+    common::bin()
+        .env("CLUSTER_ATLAS_TILE_CACHE", dir.join("cache"))
+        .args(["render", "--tiles", &server.template(), "--tiles-crs", crs])
+        .args(["--firms", firms.to_str().unwrap(), "--extent", BBOX])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 /// Renders the points over the ring tiles; returns the worst ring-to-dot distance in pixels.
 fn worst_offset(tiles_crs: &str, name: &str) -> f64 {
     let server = TileServer::start(|p, _| ring_tiles(p));
     let dir = common::temp_dir(name);
-    let firms = firms_csv(&dir);
     let out = dir.join("a.png");
-    let o = common::bin()
-        .env("CLUSTER_ATLAS_TILE_CACHE", dir.join("cache"))
-        .args([
-            "render",
-            "--tiles",
-            &server.template(),
-            "--tiles-crs",
-            tiles_crs,
-        ])
-        .args([
-            "--firms",
-            firms.to_str().unwrap(),
-            "--extent",
-            BBOX,
+    let o = render_over(
+        &server,
+        &dir,
+        tiles_crs,
+        &[
             "--size",
             "1600x1000",
-        ])
-        .args([
             "--no-basemap",
             "--firm-colour",
             "#FF0000",
             "--hide",
             "zones",
             "--no-labels",
-        ])
-        .args(["--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert!(
         common::stderr(&o).contains("basemap custom-"),
@@ -93,28 +98,13 @@ fn missing_tiles_warn_and_the_picture_is_still_written_with_the_credit() {
         }
     });
     let dir = common::temp_dir("tiles-missing");
-    let firms = firms_csv(&dir);
     let out = dir.join("m.svg");
-    let o = common::bin()
-        .env("CLUSTER_ATLAS_TILE_CACHE", dir.join("cache"))
-        .args([
-            "render",
-            "--tiles",
-            &server.template(),
-            "--tiles-crs",
-            "gcj02",
-        ])
-        .args([
-            "--firms",
-            firms.to_str().unwrap(),
-            "--extent",
-            BBOX,
-            "--lang",
-            "en",
-        ])
-        .args(["--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let o = render_over(
+        &server,
+        &dir,
+        "gcj02",
+        &["--lang", "en", "--out", out.to_str().unwrap()],
+    );
     let err = common::stderr(&o);
     assert!(o.status.success(), "{err}");
     assert!(

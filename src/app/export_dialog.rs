@@ -185,6 +185,20 @@ impl ClusterAtlasApp {
         export::export_file(path, &data, opts, &stamp)
     }
 
+    /// What of the basemap a preview or printed command depends on (they are redone when it
+    /// changes).
+    fn basemap_key(&self) -> String {
+        let t = &self.settings.tiles;
+        format!(
+            "{}{:?}{}{}{}",
+            self.map.tiles.is_on(),
+            t.kind,
+            t.custom_url,
+            t.opacity,
+            t.offline
+        )
+    }
+
     /// The basemap an export draws under the data: the window's own, when one is on.
     fn export_tiles(&self) -> Option<(Arc<Fetcher>, f32)> {
         let f = self.map.tiles.fetcher()?;
@@ -237,7 +251,7 @@ impl ClusterAtlasApp {
         let extent = self.dialog_extent(d);
         // Made from the export's own options; rebuilt only when they change.
         let key = format!(
-            "{:?}{}{:?}{}{}{:?}{}{}{}{}{:?}{:?}",
+            "{:?}{}{:?}{}{}{:?}{}{}{}{}{:?}{}",
             d.preset,
             d.dpi,
             d.lang,
@@ -249,11 +263,7 @@ impl ClusterAtlasApp {
             d.atlas,
             export::today(),
             self.settings.weights,
-            (
-                self.settings.tiles.kind,
-                &self.settings.tiles.custom_url,
-                self.settings.tiles.opacity
-            )
+            self.basemap_key()
         );
         if d.command.as_ref().is_none_or(|c| c.0 != key) {
             let (_, cmd, note) = self.render_command(d, &self.final_options(d, export::today()));
@@ -403,9 +413,8 @@ impl ClusterAtlasApp {
     /// Draws the live preview (rendered off the UI thread at a small size, again whenever the
     /// options change), or a spinner while it renders.
     fn export_preview(&self, ui: &mut egui::Ui, d: &mut ExportDialog, extent: &Extent) {
-        let t = &self.settings.tiles;
         let key = format!(
-            "{:?}{}{:?}{}{}{:?}{}{:?}",
+            "{:?}{}{:?}{}{}{:?}{}{}",
             d.preset,
             d.dpi,
             d.lang,
@@ -413,7 +422,7 @@ impl ClusterAtlasApp {
             d.subtitle,
             extent,
             self.scene_gen,
-            (self.map.tiles.is_on(), t.kind, &t.custom_url, t.opacity)
+            self.basemap_key()
         );
         if d.preview_key.as_deref() != Some(key.as_str()) && d.preview_rx.is_none() {
             d.preview_key = Some(key);
