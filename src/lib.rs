@@ -27,3 +27,4 @@ pub mod pipeline;
 pub mod sample;
 pub mod scene;
 pub mod tiles;
+pub mod version;

@@ -1,6 +1,10 @@
 //! The `cluster-atlas` binary: the window by default, or a command-line job.
 
 #![warn(clippy::too_many_lines)]
+// No console window behind the map when started from Explorer; the command line attaches to
+// the console it was typed in (`cli::console`). The packaged `cluster-atlas-cli.exe` is the same
+// program marked as a console program, for scripts that must wait for it.
+#![cfg_attr(windows, windows_subsystem = "windows")]
 
 mod cli;
 
@@ -38,6 +42,8 @@ fn open_window(_open: cli::OpenArgs) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     #[cfg(feature = "gui")]
     let _ = cluster_atlas::app::STARTED.set(std::time::Instant::now());
+    // Any argument may print (help, errors, a job's report): attach to the console first.
+    let _console = (std::env::args_os().len() > 1).then(cli::console::attach);
     let args = match cli::Cli::try_parse() {
         Ok(a) => a,
         Err(e) => {
@@ -46,7 +52,9 @@ fn main() -> ExitCode {
                 e.kind(),
                 K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
             ) {
-                e.exit();
+                // Printed here rather than by `e.exit()`, so the console guard is dropped.
+                let _ = e.print();
+                return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
             }
             // One line, like every other error (the full text has a usage block); the
             // indented lines right after the first (e.g. missing arguments) join it.

@@ -443,3 +443,43 @@ fn clusters_geojson_hulls_enclose_their_members_and_are_convex() {
     }
     assert!(features.len() >= 10);
 }
+
+#[test]
+fn version_names_the_commit_and_build_date() {
+    let o = run(&["--version"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    // cluster-atlas 0.1.0 (commit 0123456789ab, built 2026-11-30)
+    let rest = line
+        .strip_prefix(&format!(
+            "cluster-atlas {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .unwrap_or_else(|| panic!("{line}"));
+    let (commit, date) = rest
+        .strip_suffix(')')
+        .and_then(|r| r.split_once(", built "))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    let expected = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let Some(head) = expected {
+        assert_eq!(commit, head, "the binary was built from HEAD");
+    }
+    let parts: Vec<u32> = date.split('-').map(|p| p.parse().unwrap()).collect();
+    assert!(
+        parts.len() == 3
+            && parts[0] >= 2026
+            && (1..=12).contains(&parts[1])
+            && (1..=31).contains(&parts[2]),
+        "{date}"
+    );
+}

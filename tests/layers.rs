@@ -1,13 +1,14 @@
 //! The layer order of ARCHITECTURE.md, checked on the source: a module may use only modules at
 //! its own level or below, and only the app (the window) may use egui.
 //!
-//! model < crs < {data, tiles} < {sample, index} < {analysis, digitise} < scene < pipeline < output < export < app; the binary's
+//! {model, version} < crs < {data, tiles} < {sample, index} < {analysis, digitise} < scene < pipeline < output < export < app; the binary's
 //! `cli` may use everything.
 
 use std::path::Path;
 
 const LAYERS: &[(&str, u8)] = &[
     ("model", 0),
+    ("version", 0),
     ("crs", 1),
     ("data", 2),
     ("tiles", 2),

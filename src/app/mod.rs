@@ -277,6 +277,7 @@ impl ClusterAtlasApp {
             viewport: egui::ViewportBuilder::default()
                 .with_title("cluster-atlas · 深圳产业集聚区地图")
                 .with_app_id("cluster-atlas")
+                .with_icon(window_icon())
                 .with_inner_size([1600.0, 1000.0])
                 .with_min_inner_size([900.0, 600.0])
                 .with_drag_and_drop(true),
@@ -608,4 +609,10 @@ impl eframe::App for ClusterAtlasApp {
         self.note_selection();
         storage.set_string(settings_file::KEY, settings_file::to_stored(&self.settings));
     }
+}
+
+/// The window's icon (the same picture as the Windows executable's, `assets/icon`).
+fn window_icon() -> std::sync::Arc<egui::IconData> {
+    let png = include_bytes!("../../assets/icon/icon.png");
+    std::sync::Arc::new(eframe::icon_data::from_png_bytes(png).unwrap_or_default())
 }

@@ -223,4 +223,28 @@ mod tests {
         assert_eq!(back, s);
         assert!(notes.is_empty());
     }
+
+    #[test]
+    fn recent_files_with_chinese_names_spaces_and_windows_paths_round_trip() {
+        let mut s = Settings::default();
+        for p in [
+            r"C:\Users\张三\桌面\企业 名单 (2025).xlsx",
+            "/home/李四/深圳 数据/集聚区.geojson",
+            r"\\server\共享\zones.gpkg",
+        ] {
+            s.remember(super::super::state::RecentFile {
+                path: p.into(),
+                zones: p.ends_with("geojson"),
+                firm_options: Default::default(),
+                zone_options: Default::default(),
+            });
+        }
+        let (back, notes) = from_stored(&to_stored(&s));
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(back.recent, s.recent);
+        assert_eq!(
+            back.recent[2].path.to_str(),
+            Some(r"C:\Users\张三\桌面\企业 名单 (2025).xlsx")
+        );
+    }
 }

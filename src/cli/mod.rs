@@ -3,6 +3,7 @@
 
 mod analyze;
 mod bench;
+pub mod console;
 mod inputs;
 mod render;
 mod render_years;
@@ -21,7 +22,7 @@ pub use inputs::InputArgs;
 /// cluster-atlas (深圳产业集聚区地图): Shenzhen's industry-cluster zones and where VR/AR firms
 /// really gather.
 #[derive(Debug, Parser)]
-#[command(name = "cluster-atlas", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+#[command(name = "cluster-atlas", version = cluster_atlas::version::LONG, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

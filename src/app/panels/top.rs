@@ -399,7 +399,15 @@ impl ClusterAtlasApp {
         let mut about = self.show_about;
         egui::Window::new(self.tr("关于与数据来源", "About and data sources")).open(&mut about).default_width(560.0).show(ctx, |ui| {
             ui.heading("cluster-atlas · 深圳产业集聚区地图");
-            ui.label(format!("{} {}", self.tr("版本", "Version"), env!("CARGO_PKG_VERSION")));
+            ui.label(format!(
+                "{} {} · {} {} · {} {}",
+                self.tr("版本", "Version"),
+                crate::version::VERSION,
+                self.tr("提交", "commit"),
+                crate::version::COMMIT,
+                self.tr("构建日期", "built"),
+                crate::version::BUILD_DATE
+            ));
             ui.separator();
             for (_, en, zh) in bundled::SOURCES {
                 ui.label(lang.one(zh, en));
