@@ -38,63 +38,153 @@ pub fn kth_neighbour_distances_in(search: &NeighbourSearch, k: usize) -> Vec<f64
         return vec![f64::INFINITY; n];
     }
     let grid = search.level(0);
-    // Cell by cell: gather the 3×3 block once, answer every point of the cell from it when the
-    // answer is provably inside the block, else fall back to the ring search.
-    let per_cell: Vec<Vec<(u32, f64)>> = (0..grid.n_cells())
-        .into_par_iter()
-        .map_init(
-            || (Vec::new(), Vec::new()),
-            |(cand, best): &mut (Vec<(f64, f64, u32)>, Vec<f64>), c| {
+    // The answers in the grid's order, cut into pieces of whole cells (about 4,096 points
+    // each) that threads fill in place; then one pass puts them in input order.
+    let mut by_pos = vec![f64::INFINITY; n];
+    let mut pieces: Vec<(std::ops::Range<usize>, &mut [f64])> = Vec::new();
+    let mut rest: &mut [f64] = &mut by_pos;
+    let n_cells = grid.n_cells();
+    let mut c0 = 0;
+    while c0 < n_cells {
+        let first = grid.points_of(c0).start;
+        let mut c1 = c0 + 1;
+        while c1 < n_cells && grid.points_of(c1).end - first <= 4096 {
+            c1 += 1;
+        }
+        let (head, tail) =
+            std::mem::take(&mut rest).split_at_mut(grid.points_of(c1 - 1).end - first);
+        pieces.push((c0..c1, head));
+        rest = tail;
+        c0 = c1;
+    }
+    pieces.into_par_iter().for_each_init(
+        || (Block::default(), Vec::new()),
+        |(block, best): &mut (Block, Vec<f64>), (cells, slice)| {
+            let base = grid.points_of(cells.start).start;
+            // Cells come in row-major order: the three neighbouring rows are walked with
+            // cursors that only move forward, found by binary search once per row.
+            let mut row_of_cursors = i64::MIN;
+            let mut cursor = [0..0, 0..0, 0..0];
+            for c in cells {
                 let (ci, cj) = grid.cell_ij(c);
-                cand.clear();
-                for row in ci - 1..=ci + 1 {
-                    for cell in grid.row_cells(row, cj - 1, cj + 1) {
-                        for q in grid.points_of(cell) {
-                            cand.push((grid.xs[q], grid.ys[q], grid.order[q]));
-                        }
+                if ci != row_of_cursors {
+                    row_of_cursors = ci;
+                    for (t, row) in (ci - 1..=ci + 1).enumerate() {
+                        cursor[t] = grid.row_cells(row, cj - 1, i64::from(u32::MAX));
                     }
                 }
-                grid.points_of(c)
-                    .map(|pos| {
-                        let i = grid.order[pos];
-                        let p = Xy::new(grid.xs[pos], grid.ys[pos]);
-                        best.clear();
-                        for &(x, y, j) in cand.iter() {
-                            // k neighbours at distance 0 cannot be beaten (firms sharing one
-                            // geocode must not make this quadratic).
-                            if best.len() == k && best[k - 1] == 0.0 {
-                                break;
-                            }
-                            if j == i {
-                                continue;
-                            }
-                            let d2 = (x - p.x) * (x - p.x) + (y - p.y) * (y - p.y);
-                            if best.len() < k {
-                                let at = best.partition_point(|b| *b < d2);
-                                best.insert(at, d2);
-                            } else if d2 < best[k - 1] {
-                                best.pop();
-                                let at = best.partition_point(|b| *b < d2);
-                                best.insert(at, d2);
-                            }
-                        }
-                        let reach = grid.block_margin(p, ci, cj, 1);
-                        let d = if best.len() == k && best[k - 1] <= reach * reach {
-                            best[k - 1].sqrt()
-                        } else {
-                            search.kth(points, i as usize, k, best)
-                        };
-                        (i, d)
-                    })
-                    .collect()
-            },
-        )
-        .collect();
+                // Gather the 3×3 block once, answer every point of the cell from it when the
+                // answer is provably inside the block, else search further.
+                block.clear();
+                for cur in cursor.iter_mut() {
+                    while cur.start < cur.end && grid.cell_ij(cur.start).1 < cj - 1 {
+                        cur.start += 1;
+                    }
+                    let mut end = cur.start;
+                    while end < cur.end && grid.cell_ij(end).1 <= cj + 1 {
+                        end += 1;
+                    }
+                    if cur.start < end {
+                        block.extend(
+                            grid,
+                            grid.points_of(cur.start).start..grid.points_of(end - 1).end,
+                        );
+                    }
+                }
+                for pos in grid.points_of(c) {
+                    let i = grid.order[pos];
+                    let p = Xy::new(grid.xs[pos], grid.ys[pos]);
+                    let found = if k == 1 {
+                        block.nearest(p, i)
+                    } else {
+                        block.kth(p, i, k, best)
+                    };
+                    let reach = grid.block_margin(p, ci, cj, 1);
+                    slice[pos - base] = match found {
+                        Some(d2) if d2 <= reach * reach => d2.sqrt(),
+                        // The block's k-th distance bounds the answer: search the square of
+                        // that half-width on a grid whose cells suit it.
+                        Some(d2) => search.kth_within(i as usize, p, k, d2.sqrt(), best),
+                        None => search.kth(points, i as usize, k, best),
+                    };
+                }
+            }
+        },
+    );
     let mut out = vec![f64::INFINITY; n];
-    for (i, d) in per_cell.into_iter().flatten() {
+    for (&i, d) in grid.order.iter().zip(by_pos) {
         out[i as usize] = d;
     }
     out
+}
+
+/// The points of a 3×3 block of cells, as columns (so the k = 1 scan vectorises).
+#[derive(Default)]
+struct Block {
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    ids: Vec<u32>,
+}
+
+impl Block {
+    fn clear(&mut self) {
+        self.xs.clear();
+        self.ys.clear();
+        self.ids.clear();
+    }
+
+    /// Appends the grid's points at sorted positions `range`.
+    fn extend(&mut self, grid: &Grid, range: std::ops::Range<usize>) {
+        self.xs.extend_from_slice(&grid.xs[range.clone()]);
+        self.ys.extend_from_slice(&grid.ys[range.clone()]);
+        self.ids.extend_from_slice(&grid.order[range]);
+    }
+
+    /// Squared distance from `p` (point `i`) to the nearest other point of the block.
+    fn nearest(&self, p: Xy, i: u32) -> Option<f64> {
+        let mut best = f64::INFINITY;
+        // In runs of 256, stopping once a duplicate is found: many firms on one geocode must
+        // not make this quadratic.
+        for start in (0..self.xs.len()).step_by(256) {
+            let end = (start + 256).min(self.xs.len());
+            for t in start..end {
+                let (dx, dy) = (self.xs[t] - p.x, self.ys[t] - p.y);
+                let d2 = dx * dx + dy * dy;
+                if d2 < best && self.ids[t] != i {
+                    best = d2;
+                }
+            }
+            if best == 0.0 {
+                break;
+            }
+        }
+        best.is_finite().then_some(best)
+    }
+
+    /// Squared distance from `p` (point `i`) to its k-th nearest other point of the block.
+    fn kth(&self, p: Xy, i: u32, k: usize, best: &mut Vec<f64>) -> Option<f64> {
+        best.clear();
+        for t in 0..self.xs.len() {
+            // k neighbours at distance 0 cannot be beaten.
+            if best.len() == k && best[k - 1] == 0.0 {
+                break;
+            }
+            if self.ids[t] == i {
+                continue;
+            }
+            let (dx, dy) = (self.xs[t] - p.x, self.ys[t] - p.y);
+            let d2 = dx * dx + dy * dy;
+            if best.len() < k {
+                let at = best.partition_point(|b| *b < d2);
+                best.insert(at, d2);
+            } else if d2 < best[k - 1] {
+                best.pop();
+                let at = best.partition_point(|b| *b < d2);
+                best.insert(at, d2);
+            }
+        }
+        (best.len() == k).then(|| best[k - 1])
+    }
 }
 
 /// k-th-neighbour distances for the points `which` (indices into `points`), searching among
@@ -162,8 +252,11 @@ impl<'a> NeighbourSearch<'a> {
             .max(1.0);
         let target = 2.0 * k as f64;
         let coarse_cell = (area * target / n as f64).sqrt().max(1e-3);
-        // Median number of points in the coarse cell a point falls in, from a sample of cells.
-        let coarse = Grid::build(points, coarse_cell);
+        // Median number of points in the coarse cell a point falls in, estimated on every
+        // `step`-th point (the cell sizes only affect speed: answers are exact whatever they are).
+        let step = (n / 1_000_000).max(1);
+        let sample: Vec<Xy> = points.iter().step_by(step).copied().collect();
+        let coarse = Grid::build(&sample, coarse_cell);
         let mut occ: Vec<u32> = (0..coarse.n_cells())
             .flat_map(|c| {
                 let m = coarse.points_of(c).len() as u32;
@@ -172,10 +265,10 @@ impl<'a> NeighbourSearch<'a> {
             .collect();
         let mid = occ.len() / 2;
         let median = if occ.is_empty() {
-            0
+            0.0
         } else {
-            *occ.select_nth_unstable(mid).1
-        } as f64;
+            *occ.select_nth_unstable(mid).1 as f64 * step as f64
+        };
         let fine_cell = if median > target {
             coarse_cell * (target / median).sqrt()
         } else {
@@ -194,8 +287,6 @@ impl<'a> NeighbourSearch<'a> {
         }
         let levels: Vec<std::sync::OnceLock<Grid>> =
             cells.iter().map(|_| std::sync::OnceLock::new()).collect();
-        let coarse_at = cells.iter().position(|c| *c == coarse_cell).unwrap_or(0);
-        let _ = levels[coarse_at].set(coarse);
         Self {
             points,
             cells,
@@ -205,6 +296,44 @@ impl<'a> NeighbourSearch<'a> {
 
     fn level(&self, l: usize) -> &Grid {
         self.levels[l].get_or_init(|| Grid::build(self.points, self.cells[l]))
+    }
+
+    /// k-th neighbour distance of point `i` at `p`, known to be at most `bound`: every point
+    /// of the square of half-width `bound` around `p` is examined, on the finest grid whose
+    /// cells are at least half that wide (so the square spans a few cells).
+    fn kth_within(&self, i: usize, p: Xy, k: usize, bound: f64, best: &mut Vec<f64>) -> f64 {
+        let l = self
+            .cells
+            .iter()
+            .position(|c| *c >= bound / 2.0)
+            .unwrap_or(self.cells.len() - 1);
+        let grid = self.level(l);
+        let (i0, j0) = grid.ij_of(Xy::new(p.x - bound, p.y - bound));
+        let (i1, j1) = grid.ij_of(Xy::new(p.x + bound, p.y + bound));
+        best.clear();
+        for row in i0..=i1 {
+            for c in grid.row_cells(row, j0, j1) {
+                for q in grid.points_of(c) {
+                    if best.len() == k && best[k - 1] == 0.0 {
+                        return 0.0;
+                    }
+                    if grid.order[q] as usize == i {
+                        continue;
+                    }
+                    let (dx, dy) = (grid.xs[q] - p.x, grid.ys[q] - p.y);
+                    let d2 = dx * dx + dy * dy;
+                    if best.len() < k {
+                        let at = best.partition_point(|b| *b < d2);
+                        best.insert(at, d2);
+                    } else if d2 < best[k - 1] {
+                        best.pop();
+                        let at = best.partition_point(|b| *b < d2);
+                        best.insert(at, d2);
+                    }
+                }
+            }
+        }
+        best.get(k - 1).map_or(f64::INFINITY, |d2| d2.sqrt())
     }
 
     /// k-th neighbour distance of point `i`; `best` is scratch space.
@@ -315,6 +444,36 @@ mod tests {
             let slow = brute_kth(&pts, k);
             for (a, b) in fast.iter().zip(&slow) {
                 assert!((a - b).abs() < 1e-9, "k={k}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn many_pieces_dense_cores_sparse_background_and_stacks_match_brute_force() {
+        // > 4,096 points, so the cells are cut into several pieces; dense cores answer from
+        // their 3×3 blocks, background points need the wider searches, stacked geocodes are 0.
+        let mut s = 7u64;
+        let mut r = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut pts: Vec<Xy> = (0..6_000)
+            .map(|k| match k % 4 {
+                0 | 1 => Xy::new((r() - 0.5) * 300.0, (r() - 0.5) * 300.0),
+                2 => Xy::new(2000.0 + (r() - 0.5) * 900.0, 700.0 + (r() - 0.5) * 900.0),
+                _ => Xy::new((r() - 0.5) * 40_000.0, (r() - 0.5) * 30_000.0),
+            })
+            .collect();
+        for _ in 0..50 {
+            pts.push(Xy::new(12_345.0, -6_789.0));
+        }
+        for k in [1, 5] {
+            let fast = kth_neighbour_distances(&pts, k);
+            let slow = brute_kth(&pts, k);
+            for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
             }
         }
     }
