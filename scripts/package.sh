@@ -12,13 +12,14 @@ if [ "$what" != linux ]; then
   cargo build --release --locked --target "$win_target"
 fi
 cargo build --release --locked   # also the source of the version line for both artefacts
-bin=target/release/cluster-atlas
+out="${CARGO_TARGET_DIR:-target}"
+bin="$out/release/cluster-atlas"
 read -r _ version _ commit _ date < <("$bin" --version | tr -d '(),')
 stage=target/package
 mkdir -p "$stage"
 args=(--version "$version" --commit "$commit" --date "$date")
 if [ "$what" != linux ]; then
-  x86_64-w64-mingw32-strip -o "$stage/cluster-atlas.exe" "target/$win_target/release/cluster-atlas.exe"
+  x86_64-w64-mingw32-strip -o "$stage/cluster-atlas.exe" "$out/$win_target/release/cluster-atlas.exe"
   args+=(--windows-exe "$stage/cluster-atlas.exe")
 fi
 if [ "$what" != windows ]; then

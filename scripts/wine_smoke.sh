@@ -22,7 +22,8 @@ if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu &&
   echo "SKIPPED: cannot install rustup's x86_64-pc-windows-gnu target"; exit 0
 fi
 [ "${SKIP_PACKAGE:-0}" = 1 ] || ./scripts/package.sh
-version=$(target/release/cluster-atlas --version | awk '{print $2}')
+linux="$(realpath "${CARGO_TARGET_DIR:-target}")/release/cluster-atlas"
+version=$("$linux" --version | awk '{print $2}')
 zip="dist/cluster-atlas-$version-windows-x86_64.zip"
 work="$PWD/target/wine-smoke"
 rm -rf "$work"
@@ -51,7 +52,6 @@ echo "preparing the Wine prefix"
 timeout 300 wineboot -i >/dev/null 2>&1 || true
 cli="$app/cluster-atlas-cli.exe"
 gui="$app/cluster-atlas.exe"
-linux="$PWD/target/release/cluster-atlas"
 fail=0
 check() { if "$@"; then echo "ok: ${*: -2}"; else echo "FAILED: $*"; fail=1; fi; }
 win() { timeout 600 wine "$cli" "$@"; }

@@ -61,11 +61,20 @@ fn summarise_one(
     let cy = pts.iter().map(|p| p.y).sum::<f64>() / n;
     let hull = super::clark_evans::hull(&pts);
     let hull_area_km2 = hull.unsigned_area() / 1e6;
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    // Counted by segment number first (no string per member), then named.
+    let unnamed = firms.segments.len();
+    let mut by_id = vec![0usize; unnamed + 1];
     for &i in m {
-        *counts
-            .entry(firms.segment_name(i as usize).to_string())
-            .or_default() += 1;
+        let s = firms
+            .segment
+            .get(i as usize)
+            .map_or(unnamed, |s| *s as usize);
+        by_id[s.min(unnamed)] += 1;
+    }
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (s, &c) in by_id.iter().enumerate().filter(|(_, c)| **c > 0) {
+        let name = firms.segments.get(s).map_or("", String::as_str);
+        *counts.entry(name.to_string()).or_default() += c;
     }
     // Most common segment; ties go to the name that sorts first.
     let dominant_segment = counts

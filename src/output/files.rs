@@ -67,20 +67,25 @@ pub fn write_firms_csv(
             let _ = std::fmt::Write::write_fmt(num, v);
             out.write_field(num.as_bytes())
         };
+        let fixed = |out: &mut csv::Writer<Vec<u8>>, num: &mut String, x: f64, decimals| {
+            num.clear();
+            super::number::push_fixed(num, x, decimals);
+            out.write_field(num.as_bytes())
+        };
         for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
             out.write_field(firms.id(i).as_bytes())?;
             out.write_field(zone_id(analysis.placement.zone[i]))?;
             out.write_field(zone_id(analysis.placement.nearest_zone[i]))?;
             let d = analysis.placement.nearest_m[i];
             if d.is_finite() {
-                field(&mut out, &mut num, format_args!("{d:.2}"))?;
+                fixed(&mut out, &mut num, d, 2)?;
             } else {
                 out.write_field("")?;
             }
             field(&mut out, &mut num, format_args!("{}", analysis.labels[i]))?;
             let p = firms.lonlat[i];
-            field(&mut out, &mut num, format_args!("{:.6}", p.lon))?;
-            field(&mut out, &mut num, format_args!("{:.6}", p.lat))?;
+            fixed(&mut out, &mut num, p.lon, 6)?;
+            fixed(&mut out, &mut num, p.lat, 6)?;
             let row = firms.attrs.row_view(i);
             for &c in &own {
                 out.write_field(row.get(c))?;

@@ -3,6 +3,7 @@
 //! parameters give the same bytes).
 
 mod files;
+pub mod number;
 mod safety;
 mod suggestions;
 mod summary;

@@ -323,19 +323,54 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms) {
         ));
     }
     if let Some(c) = firms.id_col {
-        use rayon::prelude::*;
-        let mut ids: Vec<&str> = (0..firms.len())
-            .into_par_iter()
-            .map(|i| firms.attrs.get(i, c))
-            .collect();
-        ids.par_sort_unstable();
-        let dups = ids.windows(2).filter(|w| w[0] == w[1]).count();
+        let dups = repeated_ids(firms, c);
         if dups > 0 {
             report.warn(format!(
                 "{dups} firm ids are repeated; outputs keep every row"
             ));
         }
     }
+}
+
+/// How many ids repeat an earlier one (rows minus distinct ids). Ids are sorted by a 64-bit
+/// hash (a sort of integers, not of strings); only rows sharing a hash compare their text.
+fn repeated_ids(firms: &Firms, col: usize) -> usize {
+    use rayon::prelude::*;
+    let mut keyed: Vec<(u64, u32)> = (0..firms.len())
+        .into_par_iter()
+        .map(|i| (id_hash(firms.attrs.get(i, col).as_bytes()), i as u32))
+        .collect();
+    keyed.par_sort_unstable_by_key(|k| k.0);
+    let mut distinct = 0;
+    let mut seen: Vec<&str> = Vec::new();
+    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+        if let [_] = group {
+            distinct += 1;
+            continue;
+        }
+        seen.clear();
+        seen.extend(group.iter().map(|(_, i)| firms.attrs.get(*i as usize, col)));
+        seen.sort_unstable();
+        seen.dedup();
+        distinct += seen.len();
+    }
+    firms.len() - distinct
+}
+
+/// A fast 64-bit hash of an id's bytes (multiply–rotate over 8-byte words).
+fn id_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h ^ (h >> 32)
 }
 
 #[cfg(test)]

@@ -282,3 +282,38 @@ fn gcj_rows_are_converted() {
     let f = load_firms_csv_bytes(b"lon,lat\n114.0626,22.5402\n", "f", &opts).unwrap();
     assert!((f.firms.lonlat[0].lon - 114.0626).abs() > 0.003);
 }
+
+#[test]
+fn repeated_ids_are_counted_like_a_sort_of_the_strings() {
+    // Many rows, ids drawn from a small pool (long and short, Chinese, empty), so most repeat.
+    let pool = [
+        "",
+        "A1",
+        "企业-7",
+        "S000000000000017",
+        "S000000000000018",
+        "x",
+    ];
+    let mut text = String::from("id,lon,lat\n");
+    let mut ids = Vec::new();
+    for k in 0..3_000usize {
+        let id = if k % 7 == 0 {
+            format!("U{k}")
+        } else {
+            pool[(k * 31) % pool.len()].to_string()
+        };
+        text.push_str(&format!("{id},114.0{k:04},22.5\n"));
+        ids.push(id);
+    }
+    let f = load(&text).unwrap();
+    assert_eq!(f.firms.len(), 3_000);
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    let expected = ids.len() - distinct.len();
+    assert!(expected > 2_000);
+    let warning = format!("{expected} firm ids are repeated");
+    assert!(
+        f.report.warnings.iter().any(|w| w.starts_with(&warning)),
+        "{:?}",
+        f.report.warnings
+    );
+}

@@ -1,0 +1,102 @@
+//! Fixed-decimal number text for large tables, byte for byte what `format!("{x:.d$}")` gives,
+//! without the formatter's exact-arithmetic path for nearly every value: x·10^d is rounded in
+//! f64 and kept when it is provably on one side of a rounding tie; the rest (ties, negative
+//! zeros, huge values) go through the formatter.
+
+use std::fmt::Write;
+
+const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+const POW10_INT: [u64; 10] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
+
+/// Appends `x` with `decimals` digits after the point (as `{x:.decimals$}` would).
+pub fn push_fixed(out: &mut String, x: f64, decimals: usize) {
+    if decimals < POW10.len() && x.is_finite() && x.abs() < 1e9 {
+        // The product is within half an ulp of the exact x·10^d (10^d ≤ 1e9 is exact). If it
+        // is further than that from every half-integer, both round to the same integer.
+        let y = x * POW10[decimals];
+        let r = y.round();
+        let to_tie = 0.5 - (y - r).abs();
+        let slack = y.abs() * 2.3e-16 + f64::MIN_POSITIVE;
+        if to_tie > slack && !(r == 0.0 && x.is_sign_negative()) {
+            let neg = r < 0.0;
+            let m = r.abs() as u64;
+            let p = POW10_INT[decimals];
+            if neg {
+                out.push('-');
+            }
+            let _ = write!(out, "{}", m / p);
+            if decimals > 0 {
+                let _ = write!(out, ".{:0width$}", m % p, width = decimals);
+            }
+            return;
+        }
+    }
+    let _ = write!(out, "{x:.decimals$}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_fixed;
+
+    fn check(x: f64, d: usize) {
+        let mut s = String::new();
+        push_fixed(&mut s, x, d);
+        assert_eq!(s, format!("{x:.d$}"), "x = {x:e}, d = {d}");
+    }
+
+    #[test]
+    fn equals_the_formatter_on_random_values_ties_and_edges() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..400_000 {
+            let bits = next();
+            let unit = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            let scale = 10f64.powi((next() % 16) as i32 - 6);
+            let x = (unit - 0.3) * scale;
+            for d in [0, 1, 2, 6, 9] {
+                check(x, d);
+            }
+            // Coordinates as the tables hold them.
+            check(113.5 + unit * 1.5, 6);
+            check(22.3 + unit * 0.7, 6);
+        }
+        // Exact ties (binary fractions) round half to even in the formatter.
+        for x in [
+            0.125, 0.375, 2.5, 3.5, -0.125, 1.0625, 0.5, 1.5, 1e-7, 5e-7, 2.675, 1.005,
+        ] {
+            for d in 0..=4 {
+                check(x, d);
+            }
+        }
+        for x in [
+            0.0,
+            -0.0,
+            -1e-9,
+            -0.0000004,
+            1e9,
+            9.99999999e8,
+            -123.456,
+            f64::MIN_POSITIVE,
+        ] {
+            for d in [0, 2, 6, 9] {
+                check(x, d);
+            }
+        }
+    }
+}
