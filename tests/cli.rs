@@ -483,3 +483,22 @@ fn version_names_the_commit_and_build_date() {
         "{date}"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // `cluster-atlas info | head -0`: the pipe is closed before the program writes.
+    for _ in 0..3 {
+        let mut child = common::bin()
+            .arg("info")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(o.status.success(), "{:?}: {err}", o.status);
+    }
+}

@@ -193,10 +193,26 @@ macro_rules! say {
 /// Prints a line on standard output with control characters from user files escaped.
 #[macro_export]
 macro_rules! tell {
-    () => { println!() };
+    () => { $crate::cli::print_line("") };
     ($($t:tt)*) => {
-        println!("{}", cluster_atlas::model::escape_controls(&format!($($t)*)))
+        $crate::cli::print_line(&cluster_atlas::model::escape_controls(&format!($($t)*)))
     };
+}
+
+/// Writes one line on standard output. A reader that went away (`| head`, `| findstr /m`)
+/// ends the program quietly instead of a panic; another write error ends it with a message.
+pub fn print_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}") {
+        // Windows: 232 "the pipe is being closed", 233 "no process is on the other end".
+        if e.kind() == std::io::ErrorKind::BrokenPipe || matches!(e.raw_os_error(), Some(232 | 233))
+        {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output ({e})");
+        std::process::exit(1);
+    }
 }
 
 /// On Ctrl-C, SIGTERM or SIGHUP: remove the temporary files being written, then exit (earlier
@@ -330,30 +346,30 @@ pub fn info() -> Result<()> {
     let zones = bundled::zones()?;
     let firms = bundled::sample_firms()?;
     let count = |q: Q| zones.zones.iter().filter(|z| z.quality == q).count();
-    println!(
+    crate::tell!(
         "cluster-atlas {} — 深圳产业集聚区地图",
         env!("CARGO_PKG_VERSION")
     );
-    println!();
-    println!(
+    crate::tell!();
+    crate::tell!(
         "Bundled zones: {} slots ({} approximate footprints, {} approximate points, {} not yet identified)",
         zones.zones.len(),
         count(Q::ApproximateFootprint),
         count(Q::ApproximatePoint),
         count(Q::None)
     );
-    println!(
+    crate::tell!(
         "Bundled firms: {} SYNTHETIC sample firms (示例企业, not real companies)",
         firms.firms.len()
     );
-    println!("Basemap: Shenzhen districts and Pearl River estuary land (offline)");
-    println!();
-    println!("Analyse the bundled data:");
-    println!("  cluster-atlas analyze --out results");
-    println!("Analyse your own files (Amap coordinates are GCJ-02):");
-    println!(
+    crate::tell!("Basemap: Shenzhen districts and Pearl River estuary land (offline)");
+    crate::tell!();
+    crate::tell!("Analyse the bundled data:");
+    crate::tell!("  cluster-atlas analyze --out results");
+    crate::tell!("Analyse your own files (Amap coordinates are GCJ-02):");
+    crate::tell!(
         "  cluster-atlas analyze --zones zones.geojson --firms firms.csv --firms-crs gcj02 --out results"
     );
-    println!("More: cluster-atlas --help");
+    crate::tell!("More: cluster-atlas --help");
     Ok(())
 }
