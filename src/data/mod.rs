@@ -382,15 +382,22 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
         return Ok(f);
     }
     let bytes = read_input(path)?;
-    // The stamp first, dropping pages behind it; the parse then drops them again chunk by
-    // chunk, so a mapped file is never held whole beside its parsed copy.
-    let hash = bytes.hash_releasing();
-    let mut f = if looks_like_geojson(path, &bytes) {
-        let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
-        load_firms_geojson_str(&text.text, &name, opts)?
-    } else {
-        firms_csv::load_firms_csv_releasing(&bytes, &name, opts, &|part| bytes.release(part))?
-    };
+    // The stamp (one sequential pass) runs beside the parallel parse; both drop the pages
+    // behind them, so a mapped file is never held whole beside its parsed copy.
+    let (hash, loaded) = rayon::join(
+        || bytes.hash_releasing(),
+        || {
+            if looks_like_geojson(path, &bytes) {
+                let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
+                load_firms_geojson_str(&text.text, &name, opts)
+            } else {
+                firms_csv::load_firms_csv_releasing(&bytes, &name, opts, &|part| {
+                    bytes.release(part)
+                })
+            }
+        },
+    );
+    let mut f = loaded?;
     f.report.hash = hash;
     Ok(f)
 }

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::report::LoadReport;
 use crate::crs::{great_circle_km, median_lonlat};
-use crate::model::Firms;
+use crate::model::{Firms, LonLat};
 
 /// Firms farther than this from the median of all firms are left out (unless kept on request).
 pub const STRAY_KM: f64 = 200.0;
@@ -17,7 +17,7 @@ const MIN_FIRMS: usize = 10;
 /// Removes firms more than [`STRAY_KM`] from the firms' median position, listing each in
 /// `report` (by id and name: the physical line is no longer known here).
 pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) {
-    if firms.len() < MIN_FIRMS {
+    if firms.len() < MIN_FIRMS || all_within_stray_distance(&firms.lonlat) {
         return;
     }
     let Some(centre) = median_lonlat(&firms.lonlat) else {
@@ -67,6 +67,46 @@ pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) {
     firms.attrs.retain_rows(&keep);
 }
 
+/// True when no firm can be a stray: the median lies in the points' bounding box, and no two
+/// points of the box are further apart than R·√(Δφ² + Δλ²) (the sphere's metric is at most
+/// that of the flat lon/lat plane), so a box smaller than [`STRAY_KM`] holds no stray.
+fn all_within_stray_distance(points: &[LonLat]) -> bool {
+    let (lo, hi) = points
+        .par_iter()
+        .fold(
+            || {
+                (
+                    (f64::INFINITY, f64::INFINITY),
+                    (f64::NEG_INFINITY, f64::NEG_INFINITY),
+                )
+            },
+            |(lo, hi), p| {
+                (
+                    (lo.0.min(p.lon), lo.1.min(p.lat)),
+                    (hi.0.max(p.lon), hi.1.max(p.lat)),
+                )
+            },
+        )
+        .reduce(
+            || {
+                (
+                    (f64::INFINITY, f64::INFINITY),
+                    (f64::NEG_INFINITY, f64::NEG_INFINITY),
+                )
+            },
+            |a, b| {
+                (
+                    (a.0.0.min(b.0.0), a.0.1.min(b.0.1)),
+                    (a.1.0.max(b.1.0), a.1.1.max(b.1.1)),
+                )
+            },
+        );
+    let (dl, dp) = ((hi.0 - lo.0).to_radians(), (hi.1 - lo.1).to_radians());
+    // The radius `great_circle_km` uses; the margin covers rounding.
+    let span_km = crate::crs::MEAN_EARTH_RADIUS_M / 1000.0 * (dl * dl + dp * dp).sqrt();
+    span_km.is_finite() && span_km * 1.001 < STRAY_KM
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +152,39 @@ mod tests {
         );
         assert!(report.skipped[1].reason.contains("F21"));
         assert_eq!(report.warnings.len(), 1);
+    }
+
+    #[test]
+    fn the_bounding_box_shortcut_never_hides_a_stray() {
+        let mut s = 5u64;
+        let mut r = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut short, mut long) = (0, 0);
+        for _ in 0..400 {
+            // Boxes from ~0.5° to ~2.5° a side, at latitudes 0–60°.
+            let (w, h) = (0.5 + 2.0 * r(), 0.5 + 2.0 * r());
+            let (lon0, lat0) = (100.0 + 10.0 * r(), 60.0 * r());
+            let mut pts: Vec<LonLat> = (0..200)
+                .map(|_| LonLat::new(lon0 + w * r(), lat0 + h * r()))
+                .collect();
+            pts.extend([LonLat::new(lon0, lat0), LonLat::new(lon0 + w, lat0 + h)]);
+            if all_within_stray_distance(&pts) {
+                short += 1;
+                let centre = median_lonlat(&pts).unwrap();
+                let worst = pts
+                    .iter()
+                    .map(|p| great_circle_km(*p, centre))
+                    .fold(0.0, f64::max);
+                assert!(worst <= STRAY_KM, "{worst} km in a box said to be small");
+            } else {
+                long += 1;
+            }
+        }
+        assert!(short > 50 && long > 50, "{short} {long}");
     }
 
     #[test]
