@@ -39,7 +39,16 @@ impl ClusterAtlasApp {
                 crate::analysis::StudyArea::Polygons { name, .. } => name.clone(),
                 other => other.kind().as_str().to_string(),
             };
-            Ok(ripley::ripley(&pts, &rings, &name, &Default::default()))
+            // On one thread of its own: the map stays smooth while the 99 simulations run
+            // (the shared pool keeps its cores for the firm raster). Counts are integers, so
+            // the result does not depend on the number of threads.
+            let run = || ripley::ripley(&pts, &rings, &name, &Default::default());
+            Ok(
+                match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+                    Ok(pool) => pool.install(run),
+                    Err(_) => run(),
+                },
+            )
         });
         self.ripley_task = Some((key, task));
     }
