@@ -96,6 +96,8 @@ pub struct Analysis {
     pub placement: Placement,
     /// DBSCAN label per firm (−1 noise).
     pub labels: Vec<i32>,
+    /// How many firms are noise (counted once: the panel shows it every frame).
+    pub n_noise: usize,
     pub clusters: Vec<ClusterSummary>,
     pub zone_stats: Vec<ZoneStats>,
     /// The firms within the nearby radius of each zone (for the time tables).
@@ -199,6 +201,7 @@ pub fn analyse(
     progress(1.0, "done");
     Ok(Analysis {
         placement,
+        n_noise: labels.iter().filter(|l| **l < 0).count(),
         labels,
         clusters,
         zone_stats,

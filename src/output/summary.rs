@@ -84,7 +84,7 @@ impl Summary {
             n_firms: firms.len(),
             n_zones: zones.len(),
             n_clusters: analysis.clusters.len(),
-            n_noise: analysis.labels.iter().filter(|l| **l < 0).count(),
+            n_noise: analysis.n_noise,
             clark_evans: analysis.clark_evans.clone(),
             zones: zones
                 .iter()

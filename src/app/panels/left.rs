@@ -297,7 +297,7 @@ impl ClusterAtlasApp {
     /// Draws the last run's summary: clusters and noise, parameters, Clark–Evans, warnings.
     fn analysis_summary(&self, ui: &mut egui::Ui, r: &Results) {
         let a = &r.analysis;
-        let noise = a.labels.iter().filter(|l| **l < 0).count();
+        let noise = a.n_noise;
         ui.label(format!(
             "{}: {}   {}: {}",
             self.tr("集群数", "Clusters"),
