@@ -254,13 +254,8 @@ mod tests {
     #[test]
     fn the_octagon_filter_keeps_the_hull_exactly() {
         use geo::ConvexHull;
-        let mut s = 11u64;
-        let mut r = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(11);
+        let mut r = move || rng.uniform();
         // A dense blob, a ring, a diagonal line of points and a few far outliers.
         let mut pts: Vec<Xy> = (0..30_000)
             .map(|k| match k % 3 {

@@ -259,13 +259,8 @@ mod tests {
 
     #[test]
     fn counting_order_equals_sorting_the_pairs() {
-        let mut s = 3u64;
-        let mut r = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(3);
+        let mut r = move || rng.uniform();
         let mut pts: Vec<Xy> = (0..5000)
             .map(|_| Xy::new(r() * 900.0 - 50.0, r() * 400.0 + 7.0))
             .collect();

@@ -118,6 +118,18 @@ pub fn kth_neighbour_distances_in(search: &NeighbourSearch, k: usize) -> Vec<f64
     out
 }
 
+/// Keeps `best` the k smallest squared distances seen, ascending.
+fn keep_k_smallest(best: &mut Vec<f64>, k: usize, d2: f64) {
+    if best.len() < k {
+        let at = best.partition_point(|b| *b < d2);
+        best.insert(at, d2);
+    } else if d2 < best[k - 1] {
+        best.pop();
+        let at = best.partition_point(|b| *b < d2);
+        best.insert(at, d2);
+    }
+}
+
 /// The points of a 3×3 block of cells, as columns (so the k = 1 scan vectorises).
 #[derive(Default)]
 struct Block {
@@ -174,14 +186,7 @@ impl Block {
             }
             let (dx, dy) = (self.xs[t] - p.x, self.ys[t] - p.y);
             let d2 = dx * dx + dy * dy;
-            if best.len() < k {
-                let at = best.partition_point(|b| *b < d2);
-                best.insert(at, d2);
-            } else if d2 < best[k - 1] {
-                best.pop();
-                let at = best.partition_point(|b| *b < d2);
-                best.insert(at, d2);
-            }
+            keep_k_smallest(best, k, d2);
         }
         (best.len() == k).then(|| best[k - 1])
     }
@@ -322,14 +327,7 @@ impl<'a> NeighbourSearch<'a> {
                     }
                     let (dx, dy) = (grid.xs[q] - p.x, grid.ys[q] - p.y);
                     let d2 = dx * dx + dy * dy;
-                    if best.len() < k {
-                        let at = best.partition_point(|b| *b < d2);
-                        best.insert(at, d2);
-                    } else if d2 < best[k - 1] {
-                        best.pop();
-                        let at = best.partition_point(|b| *b < d2);
-                        best.insert(at, d2);
-                    }
+                    keep_k_smallest(best, k, d2);
                 }
             }
         }
@@ -362,14 +360,7 @@ impl<'a> NeighbourSearch<'a> {
                             }
                             let (dx, dy) = (grid.xs[q] - p.x, grid.ys[q] - p.y);
                             let d2 = dx * dx + dy * dy;
-                            if best.len() < k {
-                                let at = best.partition_point(|b| *b < d2);
-                                best.insert(at, d2);
-                            } else if d2 < best[k - 1] {
-                                best.pop();
-                                let at = best.partition_point(|b| *b < d2);
-                                best.insert(at, d2);
-                            }
+                            keep_k_smallest(best, k, d2);
                         }
                     }
                 };
@@ -424,13 +415,8 @@ mod tests {
 
     #[test]
     fn matches_brute_force_on_clustered_data_with_outliers_and_duplicates() {
-        let mut s = 42u64;
-        let mut r = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(42);
+        let mut r = move || rng.uniform();
         let mut pts: Vec<Xy> = (0..600)
             .map(|k| {
                 let c = [(0.0, 0.0), (5000.0, 800.0), (-3000.0, 4000.0)][k % 3];
@@ -452,13 +438,8 @@ mod tests {
     fn many_pieces_dense_cores_sparse_background_and_stacks_match_brute_force() {
         // > 4,096 points, so the cells are cut into several pieces; dense cores answer from
         // their 3×3 blocks, background points need the wider searches, stacked geocodes are 0.
-        let mut s = 7u64;
-        let mut r = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(7);
+        let mut r = move || rng.uniform();
         let mut pts: Vec<Xy> = (0..6_000)
             .map(|k| match k % 4 {
                 0 | 1 => Xy::new((r() - 0.5) * 300.0, (r() - 0.5) * 300.0),

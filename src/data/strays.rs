@@ -156,13 +156,8 @@ mod tests {
 
     #[test]
     fn the_bounding_box_shortcut_never_hides_a_stray() {
-        let mut s = 5u64;
-        let mut r = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(5);
+        let mut r = move || rng.uniform();
         let (mut short, mut long) = (0, 0);
         for _ in 0..400 {
             // Boxes from ~0.5° to ~2.5° a side, at latitudes 0–60°.
