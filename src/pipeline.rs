@@ -45,7 +45,10 @@ impl Dataset {
         generation: u64,
     ) -> Self {
         let mut firms = firms;
-        let times = crate::data::dates::detect_times(&firms.firms, &mut firms.report).map(Arc::new);
+        let times = match firms.times.take() {
+            Some(t) if t.founded.len() == firms.firms.len() => Some(t),
+            _ => crate::data::dates::detect_times(&firms.firms, &mut firms.report).map(Arc::new),
+        };
         let t0 = Instant::now();
         let index = SpatialIndex::build(&firms.firms, &zones.zones);
         let index_seconds = t0.elapsed().as_secs_f64();
@@ -74,6 +77,11 @@ impl Dataset {
         let keep: Vec<bool> = (0..self.firms.len()).map(|i| t.alive(i, year)).collect();
         let mut firms = self.loaded_firms();
         firms.firms.retain(&keep);
+        firms.times = Some(Arc::new({
+            let mut t = (**t).clone();
+            t.retain(&keep);
+            t
+        }));
         let kept = keep.iter().filter(|k| **k).count();
         firms.report.notes.push(format!(
             "{kept} of {} firms alive in {year} (founded by then, not closed)",
@@ -134,6 +142,7 @@ impl Dataset {
         LoadedFirms {
             firms: self.firms.clone(),
             report: self.firms_report.clone(),
+            times: self.times.clone(),
         }
     }
 

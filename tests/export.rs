@@ -34,6 +34,7 @@ fn fixture(zones: Vec<Zone>, firms: Firms) -> Fixture {
     let firms = LoadedFirms {
         firms,
         report: Default::default(),
+        times: None,
     };
     let data = Dataset::new(zones, firms, false, None, 1);
     assert_eq!(

@@ -77,6 +77,15 @@ fn excel_serial_year(days: i64) -> i32 {
 /// `2015-03-02T08:00:00Z`, `20150302`, `2015-03`, `2015年`, `2015`, `3/2/2015`,
 /// Excel serial days such as `42065` (10000–80000, 1927–2119).
 pub fn parse_year(s: &str) -> Option<i32> {
+    // The common case, a bare four-digit year, without the general machinery.
+    if let [a, b, c, d] = *s.as_bytes()
+        && [a, b, c, d].iter().all(u8::is_ascii_digit)
+    {
+        let y = [a, b, c, d]
+            .iter()
+            .fold(0, |y, x| y * 10 + i32::from(x - b'0'));
+        return (1800..=2100).contains(&y).then_some(y);
+    }
     let t = s.trim().trim_matches('"');
     if t.is_empty() {
         return None;
@@ -136,42 +145,87 @@ pub fn parse_year(s: &str) -> Option<i32> {
     }
 }
 
+/// The date columns of a table: the first founding column and every closing column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DateColumns {
+    pub founded: usize,
+    pub closed: Vec<usize>,
+}
+
+impl DateColumns {
+    /// The columns found by their headers, or None without a founding column.
+    pub fn find(headers: &[String]) -> Option<Self> {
+        let find = |names: &[&str]| -> Vec<usize> {
+            headers
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| names.iter().any(|n| norm(n) == norm(h)))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        Some(Self {
+            founded: *find(FOUNDED).first()?,
+            closed: find(CLOSED),
+        })
+    }
+
+    /// The highest column index read.
+    pub fn last(&self) -> usize {
+        self.closed.iter().copied().fold(self.founded, usize::max)
+    }
+
+    /// One row's founding year and earliest closing year (0 = none), given its fields; the
+    /// loader calls this while it splits the row.
+    pub fn years<'a>(&self, field: impl Fn(usize) -> &'a str) -> (i16, i16) {
+        let read = |c: usize| parse_year(field(c)).unwrap_or(0) as i16;
+        let closed = self
+            .closed
+            .iter()
+            .map(|&c| read(c))
+            .filter(|y| *y != 0)
+            .min()
+            .unwrap_or(0);
+        (read(self.founded), closed)
+    }
+}
+
 /// Finds the founding (and closing) columns and reads every row's year in parallel. Notes
 /// go into the report: which columns, how many years were read, how many values were not dates
 /// (with the first few lines).
 pub fn detect_times(firms: &Firms, report: &mut LoadReport) -> Option<FirmTimes> {
-    let headers = &firms.attrs.headers;
-    let find = |names: &[&str]| -> Vec<usize> {
-        headers
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| names.iter().any(|n| norm(n) == norm(h)))
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let founded_col = *find(FOUNDED).first()?;
-    let closed_cols = find(CLOSED);
-    let n = firms.len();
-    let rows: Vec<(i16, i16, bool)> = (0..n)
-        .into_par_iter()
-        .map(|r| {
-            let raw = firms.attrs.get(r, founded_col);
-            let f = parse_year(raw);
-            let bad = f.is_none() && !raw.trim().is_empty();
-            let c = closed_cols
-                .iter()
-                .filter_map(|&c| parse_year(firms.attrs.get(r, c)))
-                .min();
-            (f.unwrap_or(0) as i16, c.unwrap_or(0) as i16, bad)
-        })
-        .collect();
-    let founded: Vec<i16> = rows.iter().map(|r| r.0).collect();
-    let closed: Vec<i16> = rows.iter().map(|r| r.1).collect();
-    let bad: Vec<usize> = rows
-        .iter()
+    let cols = DateColumns::find(&firms.attrs.headers)?;
+    let attrs = &firms.attrs;
+    let read = |raw: &str| parse_year(raw).unwrap_or(0) as i16;
+    let founded: Vec<i16> = attrs.map_column(cols.founded, read);
+    let mut closed: Vec<i16> = vec![0; firms.len()];
+    for &c in &cols.closed {
+        // The earliest closing year given.
+        for (k, y) in closed.iter_mut().zip(attrs.map_column(c, read)) {
+            if y != 0 && (*k == 0 || y < *k) {
+                *k = y;
+            }
+        }
+    }
+    Some(times_from_years(firms, &cols, founded, closed, report))
+}
+
+/// The times from years already read (per row: founding, earliest closing; 0 = none), with
+/// the report's notes.
+pub fn times_from_years(
+    firms: &Firms,
+    cols: &DateColumns,
+    founded: Vec<i16>,
+    closed: Vec<i16>,
+    report: &mut LoadReport,
+) -> FirmTimes {
+    let (headers, attrs, n) = (&firms.attrs.headers, &firms.attrs, firms.len());
+    let (founded_col, closed_cols) = (cols.founded, &cols.closed);
+    // Founding values that are there but are not dates.
+    let bad: Vec<usize> = founded
+        .par_iter()
         .enumerate()
-        .filter(|(_, r)| r.2)
-        .map(|(i, _)| i)
+        .filter(|(r, y)| **y == 0 && !attrs.get(*r, founded_col).trim().is_empty())
+        .map(|(r, _)| r)
         .collect();
     let n_founded = founded.iter().filter(|y| **y != 0).count();
     let closed_names: Vec<&str> = closed_cols.iter().map(|&c| headers[c].as_str()).collect();
@@ -200,12 +254,12 @@ pub fn detect_times(firms: &Firms, report: &mut LoadReport) -> Option<FirmTimes>
             shown.join(", ")
         ));
     }
-    Some(FirmTimes {
+    FirmTimes {
         founded,
         closed,
         founded_col: headers[founded_col].clone(),
         closed_cols: closed_names.iter().map(|s| s.to_string()).collect(),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ pub fn load_firms_geojson_str(
         attrs.push_row(row.iter().map(String::as_str));
     }
     firms.attrs = attrs;
-    finish_firms(firms, report, opts, path)
+    finish_firms(firms, report, opts, path, None)
 }
 
 #[cfg(test)]

@@ -76,6 +76,8 @@ pub struct LoadedZones {
 pub struct LoadedFirms {
     pub firms: Firms,
     pub report: LoadReport,
+    /// Founding and closing years, when the firms have date columns (read by the loader).
+    pub times: Option<std::sync::Arc<crate::model::FirmTimes>>,
 }
 
 /// The reader for a file: the system the user named, else the one the file names (GeoJSON
@@ -196,8 +198,9 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
     if meta.is_file() && meta.len() >= 64 << 20 {
         // SAFETY: the map is read-only and lives only while this load runs; if another
         // program truncates the file meanwhile the OS may fault, as with any mapped reader
-        // (ripgrep and others accept the same trade-off for large files).
-        if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+        // (ripgrep and others accept the same trade-off for large files). The pages are mapped
+        // in one call (populate) rather than faulted in one range at a time by the readers.
+        if let Ok(m) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
             #[cfg(unix)]
             let _ = m.advise(memmap2::Advice::Sequential);
             return Ok(FileBytes(FileBytesInner::Mapped(m)));

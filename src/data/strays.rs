@@ -15,14 +15,13 @@ pub const STRAY_KM: f64 = 200.0;
 const MIN_FIRMS: usize = 10;
 
 /// Removes firms more than [`STRAY_KM`] from the firms' median position, listing each in
-/// `report` (by id and name: the physical line is no longer known here).
-pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) {
+/// `report` (by id and name: the physical line is no longer known here). Returns which rows
+/// were kept when any was removed, so row-aligned data beside the firms can follow.
+pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) -> Option<Vec<bool>> {
     if firms.len() < MIN_FIRMS || all_within_stray_distance(&firms.lonlat) {
-        return;
+        return None;
     }
-    let Some(centre) = median_lonlat(&firms.lonlat) else {
-        return;
-    };
+    let centre = median_lonlat(&firms.lonlat)?;
     let keep: Vec<bool> = firms
         .lonlat
         .par_iter()
@@ -30,7 +29,7 @@ pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) {
         .collect();
     let n_out = keep.iter().filter(|k| !**k).count();
     if n_out == 0 {
-        return;
+        return None;
     }
     for (i, _) in keep.iter().enumerate().filter(|(_, k)| !**k) {
         let p = firms.lonlat.get(i).copied().unwrap_or_default();
@@ -65,6 +64,7 @@ pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) {
     let mut it = keep.iter();
     firms.segment.retain(|_| it.next().copied().unwrap_or(true));
     firms.attrs.retain_rows(&keep);
+    Some(keep)
 }
 
 /// True when no firm can be a stray: the median lies in the points' bounding box, and no two

@@ -31,7 +31,7 @@ pub fn decode_text<'a>(
         Some("gbk" | "gb18030" | "gb2312" | "cp936") => return Ok(gbk(bytes)),
         Some("utf8") => {
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            return std::str::from_utf8(body)
+            return utf8(body)
                 .map(|s| Decoded {
                     text: Cow::Borrowed(s),
                     encoding: "utf-8",
@@ -50,7 +50,7 @@ pub fn decode_text<'a>(
         _ => {}
     }
     if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(body)
+        return utf8(body)
             .map(|s| Decoded {
                 text: Cow::Borrowed(s),
                 encoding: "utf-8-bom",
@@ -76,13 +76,18 @@ pub fn decode_text<'a>(
             },
         });
     }
-    match std::str::from_utf8(bytes) {
+    match utf8(bytes) {
         Ok(s) => Ok(Decoded {
             text: Cow::Borrowed(s),
             encoding: "utf-8",
         }),
         Err(_) => Ok(gbk(bytes)),
     }
+}
+
+/// UTF-8 validation by SIMD (several times std's speed on large files; same answer).
+fn utf8(bytes: &[u8]) -> Result<&str, simdutf8::basic::Utf8Error> {
+    simdutf8::basic::from_utf8(bytes)
 }
 
 fn gbk(bytes: &[u8]) -> Decoded<'_> {

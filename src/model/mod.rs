@@ -4,16 +4,20 @@
 //! conversion) and [`Xy`] (metres in the dataset's transverse Mercator, where all metric work
 //! happens). Keeping them as separate types stops degrees leaking into distance code.
 
+mod attrs;
 mod bounds;
 mod firms;
 mod lang;
 pub mod limits;
+pub mod memory;
 mod policy;
+pub mod scan;
 mod util;
 mod zone;
 
+pub use attrs::{AttrTable, RowView};
 pub use bounds::Bounds;
-pub use firms::{AttrTable, FirmTimes, Firms, SegmentId};
+pub use firms::{FirmTimes, Firms, SegmentId};
 pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, short_hash};

@@ -86,9 +86,10 @@ pub fn write_firms_csv(
             let p = firms.lonlat[i];
             fixed(&mut out, &mut num, p.lon, 6)?;
             fixed(&mut out, &mut num, p.lat, 6)?;
-            let row = firms.attrs.row_view(i);
-            for &c in &own {
-                out.write_field(row.get(c))?;
+            for (c, f) in firms.attrs.row_view(i).fields().enumerate() {
+                if Some(c) != firms.id_col {
+                    out.write_field(f)?;
+                }
             }
             out.write_record(std::iter::empty::<&[u8]>())?;
         }

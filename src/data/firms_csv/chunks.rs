@@ -10,11 +10,11 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Vec<(usize, usize, u64)> {
     }
     let target = bytes.len() / n;
     let mut cuts = vec![0usize];
-    if !bytes.contains(&b'"') {
+    if memchr::memchr(b'"', bytes).is_none() {
         // No quotes: any newline is a record boundary.
         let mut pos = target;
         while pos < bytes.len() {
-            match bytes[pos..].iter().position(|b| *b == b'\n') {
+            match memchr::memchr(b'\n', &bytes[pos..]) {
                 Some(off) => {
                     let cut = pos + off + 1;
                     if cut < bytes.len() {
@@ -42,12 +42,18 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Vec<(usize, usize, u64)> {
     }
     cuts.push(bytes.len());
     cuts.dedup();
-    // First line number of each chunk = 1 + newlines before it.
+    // First line number of each chunk = 1 + newlines before it (counted in parallel).
+    let newlines: Vec<u64> = {
+        use rayon::prelude::*;
+        cuts.par_windows(2)
+            .map(|w| memchr::memchr_iter(b'\n', &bytes[w[0]..w[1]]).count() as u64)
+            .collect()
+    };
     let mut out = Vec::with_capacity(cuts.len());
     let mut line = 1u64;
-    for w in cuts.windows(2) {
+    for (w, count) in cuts.windows(2).zip(newlines) {
         out.push((w[0], w[1], line));
-        line += bytes[w[0]..w[1]].iter().filter(|b| **b == b'\n').count() as u64;
+        line += count;
     }
     out
 }

@@ -5,6 +5,7 @@ use super::chunks::LineCounter;
 use super::{FirmColumns, parse_number};
 
 use crate::data::LoadReport;
+use crate::data::dates::DateColumns;
 use crate::data::geometry::read_pair;
 use crate::model::{AttrTable, Firms, SegmentId};
 
@@ -15,6 +16,8 @@ pub(super) struct ChunkCtx<'a> {
     pub(super) delimiter: u8,
     pub(super) comma_decimal: bool,
     pub(super) headers: &'a [String],
+    /// Date columns read into years as rows are split (None: the table has none).
+    pub(super) dates: Option<&'a DateColumns>,
 }
 
 /// Firms parsed from one chunk of the file, with chunk-local segment ids.
@@ -23,12 +26,53 @@ pub(super) struct ChunkOut {
     pub(super) segment: Vec<SegmentId>,
     pub(super) segments: Vec<String>,
     pub(super) attrs: AttrTable,
+    /// Per kept row, read while the row was split: the id's hash (with an id column) and
+    /// the founding and closing years (with date columns).
+    pub(super) extras: RowExtras,
     pub(super) report: LoadReport,
     /// A quote opened and never closed swallowed the rest of the chunk: that row was skipped
     /// and parsing resumes at this byte offset (within the chunk) and line.
     pub(super) resume: Option<(usize, u64)>,
     /// The chunk hit an error the reader cannot recover from; later chunks are not used.
     pub(super) stopped: bool,
+}
+
+/// Values read from every kept row while it was split, so later checks need not find the
+/// fields again.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct RowExtras {
+    pub(crate) id_hash: Vec<u64>,
+    pub(crate) founded: Vec<i16>,
+    pub(crate) closed: Vec<i16>,
+}
+
+impl RowExtras {
+    fn push<R: Fields>(&mut self, row: &R, ctx: &ChunkCtx) {
+        let field = |c: usize| row.field(c).unwrap_or("");
+        if let Some(c) = ctx.cols.id {
+            self.id_hash.push(super::id_hash(field(c).as_bytes()));
+        }
+        if let Some(d) = ctx.dates {
+            let (f, c) = d.years(field);
+            self.founded.push(f);
+            self.closed.push(c);
+        }
+    }
+
+    pub(crate) fn append(&mut self, other: RowExtras) {
+        self.id_hash.extend(other.id_hash);
+        self.founded.extend(other.founded);
+        self.closed.extend(other.closed);
+    }
+
+    pub(crate) fn retain(&mut self, keep: &[bool]) {
+        for v in [&mut self.founded, &mut self.closed] {
+            let mut k = keep.iter();
+            v.retain(|_| *k.next().unwrap_or(&true));
+        }
+        let mut k = keep.iter();
+        self.id_hash.retain(|_| *k.next().unwrap_or(&true));
+    }
 }
 
 /// Field access shared by the csv crate's records and the quote-free fast path.
@@ -55,27 +99,50 @@ impl Fields for Vec<&str> {
     }
 }
 
-/// Checks one row's coordinates and keeps it, or records why it was skipped.
+/// A quote-free line: the fields the loader reads (the first `head.len()`), and the whole
+/// line for the rare full look (a blank-row check).
+struct SplitLine<'a> {
+    line: &'a str,
+    delimiter: char,
+    head: Vec<&'a str>,
+}
+
+impl Fields for SplitLine<'_> {
+    fn field(&self, i: usize) -> Option<&str> {
+        match self.head.get(i) {
+            Some(f) => Some(f),
+            None => self.line.split(self.delimiter).nth(i),
+        }
+    }
+    fn all_fields(&self) -> impl Iterator<Item = &str> {
+        self.line.split(self.delimiter)
+    }
+}
+
+/// Checks one row's coordinates and keeps its position and segment, or records why it was
+/// skipped. True when kept: the caller then stores the row's attributes.
 fn take_row<R: Fields>(
     out: &mut ChunkOut,
     row: &R,
     line: u64,
     ctx: &ChunkCtx,
     interned: &mut std::collections::HashMap<String, SegmentId>,
-) {
+) -> bool {
     let cols = ctx.cols;
-    if row.all_fields().all(|f| f.trim().is_empty()) {
-        return; // blank line
-    }
-    let report = &mut out.report;
-    report.read += 1;
     let (lon_s, lat_s) = (
         row.field(cols.lon).unwrap_or(""),
         row.field(cols.lat).unwrap_or(""),
     );
-    if lon_s.trim().is_empty() || lat_s.trim().is_empty() {
+    let missing = lon_s.trim().is_empty() || lat_s.trim().is_empty();
+    // Only a row missing a coordinate can be blank.
+    if missing && row.all_fields().all(|f| f.trim().is_empty()) {
+        return false; // blank line
+    }
+    let report = &mut out.report;
+    report.read += 1;
+    if missing {
         report.skip_line(line, "missing", "longitude or latitude is empty".into());
-        return;
+        return false;
     }
     let (Some(lon), Some(lat)) = (
         parse_number(lon_s, ctx.comma_decimal),
@@ -90,13 +157,13 @@ fn take_row<R: Fields>(
                 lat_s.trim()
             ),
         );
-        return;
+        return false;
     };
     let ll = match read_pair(lon, lat, ctx.reader) {
         Ok(ll) => ll,
         Err(p) => {
             report.skip_line(line, p.kind, p.message);
-            return;
+            return false;
         }
     };
     out.lonlat.push(ll);
@@ -112,7 +179,7 @@ fn take_row<R: Fields>(
         id
     };
     out.segment.push(id);
-    out.attrs.push_row(row.all_fields());
+    true
 }
 
 /// Parses the records of one chunk (no header), numbering lines from `first_line`. Chunks
@@ -133,28 +200,25 @@ pub(super) fn parse_chunk_with(
         lonlat: Vec::with_capacity(rows_hint),
         segment: Vec::with_capacity(rows_hint),
         segments: Vec::new(),
-        attrs: AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len()),
+        attrs: AttrTable::new(ctx.headers.to_vec()),
+        extras: RowExtras::default(),
         report: LoadReport::default(),
         resume: None,
         stopped: false,
     };
     let mut interned = std::collections::HashMap::new();
     let bytes = chunk.as_bytes();
-    let n_cr = bytes.iter().filter(|b| **b == b'\r').count();
+    // Fast when there are no quotes and every carriage return ends a line.
     let simple = allow_fast
-        && !bytes.contains(&b'"')
-        && (n_cr == 0 || n_cr == chunk.matches("\r\n").count());
-    if simple {
-        let delim = ctx.delimiter as char;
-        let mut fields: Vec<&str> = Vec::with_capacity(ctx.headers.len());
-        for (k, raw) in chunk.split_terminator('\n').enumerate() {
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            fields.clear();
-            fields.extend(line.split(delim));
-            take_row(&mut out, &fields, first_line + k as u64, ctx, &mut interned);
-        }
+        && memchr::memchr(b'"', bytes).is_none()
+        && (memchr::memchr(b'\r', bytes).is_none()
+            || memchr::memchr_iter(b'\r', bytes).count()
+                == memchr::memmem::find_iter(bytes, b"\r\n").count());
+    if simple && u32::try_from(chunk.len()).is_ok() {
+        parse_lines(chunk, first_line, ctx, &mut out, &mut interned);
         return out;
     }
+    out.attrs = AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len());
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(ctx.delimiter)
         .flexible(true)
@@ -213,9 +277,72 @@ pub(super) fn parse_chunk_with(
             }
             break;
         }
-        take_row(&mut out, &record, line, ctx, &mut interned);
+        if take_row(&mut out, &record, line, ctx, &mut interned) {
+            out.extras.push(&record, ctx);
+            out.attrs.push_row(record.iter());
+        }
     }
     out
+}
+
+/// The quote-free fast path: one scan for delimiters and line ends over the whole chunk;
+/// kept rows are remembered by where their line starts, and the chunk's text, copied once,
+/// becomes their attribute storage.
+fn parse_lines(
+    chunk: &str,
+    first_line: u64,
+    ctx: &ChunkCtx,
+    out: &mut ChunkOut,
+    interned: &mut std::collections::HashMap<String, SegmentId>,
+) {
+    let bytes = chunk.as_bytes();
+    let cols = ctx.cols;
+    let need = [
+        cols.lon,
+        cols.lat,
+        cols.segment.unwrap_or(0),
+        cols.id.unwrap_or(0),
+    ]
+    .into_iter()
+    .chain(ctx.dates.map(DateColumns::last))
+    .max()
+    .unwrap_or(0)
+        + 1;
+    let mut starts: Vec<u32> = Vec::with_capacity(bytes.len() / 60);
+    let mut row = SplitLine {
+        line: "",
+        delimiter: ctx.delimiter as char,
+        head: Vec::with_capacity(need),
+    };
+    let mut cuts = crate::model::scan::Separators::new(bytes, ctx.delimiter, b'\n');
+    let (mut line_start, mut field_start, mut line_no) = (0, 0, first_line);
+    while line_start < bytes.len() {
+        let cut = cuts.next();
+        let end = cut.unwrap_or(bytes.len());
+        if row.head.len() < need {
+            row.head.push(chunk.get(field_start..end).unwrap_or(""));
+        }
+        field_start = end + 1;
+        if cut.is_some_and(|c| bytes[c] == ctx.delimiter) {
+            continue;
+        }
+        // The line ends here; a `\r` before the `\n` ends its last field, not the row.
+        let line = chunk.get(line_start..end).unwrap_or("");
+        row.line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(last) = row.head.last_mut() {
+            *last = last.strip_suffix('\r').unwrap_or(last);
+        }
+        if take_row(out, &row, line_no, ctx, interned) {
+            out.extras.push(&row, ctx);
+            starts.push(line_start as u32);
+        }
+        row.head.clear();
+        line_start = field_start;
+        line_no += 1;
+    }
+    let mut text = crate::model::memory::big_string(chunk.len());
+    text.push_str(chunk);
+    out.attrs = AttrTable::from_lines(ctx.headers.to_vec(), text, starts, ctx.delimiter);
 }
 
 /// For a record that spans lines: the end of its first line (where reading should resume)

@@ -208,6 +208,7 @@ fn fast_path_agrees_with_the_csv_crate() {
         delimiter: b',',
         comma_decimal: false,
         headers: &headers,
+        dates: None,
     };
     let fast = parse_chunk_with(body, 2, &ctx, true);
     let slow = parse_chunk_with(body, 2, &ctx, false);
@@ -310,10 +311,195 @@ fn repeated_ids_are_counted_like_a_sort_of_the_strings() {
     let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
     let expected = ids.len() - distinct.len();
     assert!(expected > 2_000);
+    assert_eq!(
+        repeated_ids(&f.firms, 0, None),
+        expected,
+        "read from the table"
+    );
     let warning = format!("{expected} firm ids are repeated");
     assert!(
         f.report.warnings.iter().any(|w| w.starts_with(&warning)),
         "{:?}",
         f.report.warnings
     );
+}
+
+/// Rows made of tricky pieces (blank and whitespace-only fields, full-width spaces, CRLF,
+/// short and over-long rows, signs, exponents, degree signs, missing final newline): the
+/// one-scan fast path must keep the same rows, fields, segments and report as the csv crate.
+#[test]
+fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
+    let pieces = [
+        "",
+        " ",
+        "　",
+        "114.05",
+        "22.54",
+        "+114.1",
+        "-0",
+        "114.",
+        ".5",
+        "1e2",
+        "22.5°",
+        "abc",
+        "示例",
+        "hardware",
+        " content ",
+        "113.9999999999999999999",
+        "0x10",
+        "NaN",
+        "2015",
+        "2015-03-02",
+        "2015年3月",
+        "1700",
+        "42065",
+    ];
+    let headers: Vec<String> = "id,name,lon,lat,segment,founded,closed"
+        .split(',')
+        .map(String::from)
+        .collect();
+    let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
+    let reader = crate::crs::Reader::new(SourceCrs::Wgs84).unwrap();
+    let dates = DateColumns::find(&headers);
+    assert_eq!(
+        dates,
+        Some(DateColumns {
+            founded: 5,
+            closed: vec![6]
+        })
+    );
+    let ctx = ChunkCtx {
+        cols: &cols,
+        reader: &reader,
+        delimiter: b',',
+        comma_decimal: false,
+        headers: &headers,
+        dates: dates.as_ref(),
+    };
+    let mut rng = crate::model::Rng::new(16);
+    for round in 0..200 {
+        let crlf = round % 3 == 0;
+        let mut body = String::new();
+        for _ in 0..40 {
+            let n = (rng.next_u64() % 8) as usize;
+            let fields: Vec<&str> = (0..n)
+                .map(|k| match k {
+                    2 if rng.uniform() < 0.7 => "114.05",
+                    3 if rng.uniform() < 0.7 => "22.54",
+                    _ => pieces[(rng.next_u64() % pieces.len() as u64) as usize],
+                })
+                .collect();
+            body.push_str(&fields.join(","));
+            body.push_str(if crlf { "\r\n" } else { "\n" });
+        }
+        if round % 2 == 1 {
+            body.pop(); // no final newline (and, with CRLF, a final '\r' the slow path reads)
+            if crlf {
+                body.pop();
+            }
+        }
+        let fast = parse_chunk_with(&body, 2, &ctx, true);
+        let slow = parse_chunk_with(&body, 2, &ctx, false);
+        assert_eq!(fast.lonlat, slow.lonlat, "{body:?}");
+        assert_eq!(fast.segment, slow.segment);
+        assert_eq!(fast.segments, slow.segments);
+        assert_eq!(fast.extras, slow.extras, "{body:?}");
+        assert_eq!(fast.extras.id_hash.len(), fast.lonlat.len());
+        assert!(fast.extras.founded.len() == fast.lonlat.len());
+        assert_eq!(fast.report, slow.report, "{body:?}");
+        assert_eq!(fast.attrs.n_rows(), slow.attrs.n_rows());
+        for r in 0..fast.attrs.n_rows() {
+            assert_eq!(
+                fast.attrs.row(r).collect::<Vec<_>>(),
+                slow.attrs.row(r).collect::<Vec<_>>(),
+                "{body:?}"
+            );
+        }
+    }
+}
+
+/// The fast decimal reader gives exactly `str::parse`'s double (bit for bit) whenever it
+/// answers, over random digit strings of every length and decimal position.
+#[test]
+fn plain_decimals_read_exactly_as_str_parse() {
+    let mut rng = crate::model::Rng::new(53);
+    let mut answered = 0;
+    for _ in 0..500_000 {
+        let len = 1 + (rng.next_u64() % 21) as usize;
+        let mut s = String::new();
+        match rng.next_u64() % 4 {
+            0 => s.push('-'),
+            1 => s.push('+'),
+            _ => {}
+        }
+        let dot = (rng.next_u64() % (len as u64 + 2)) as usize;
+        for k in 0..len {
+            if k == dot {
+                s.push('.');
+            }
+            s.push(char::from(b'0' + (rng.next_u64() % 10) as u8));
+        }
+        let std: Option<f64> = s.parse().ok();
+        if let Some(x) = plain_decimal(s.as_bytes()) {
+            answered += 1;
+            assert_eq!(Some(x.to_bits()), std.map(f64::to_bits), "{s}");
+        }
+        assert_eq!(
+            parse_number(&s, false).map(f64::to_bits),
+            std.map(f64::to_bits),
+            "{s}"
+        );
+    }
+    assert!(answered > 200_000, "the fast path answered only {answered}");
+    for s in [
+        ".5",
+        "5.",
+        "-0",
+        "+0.0",
+        "9007199254740993",
+        "0.1",
+        "113.940578",
+    ] {
+        assert_eq!(
+            plain_decimal(s.as_bytes()).map(f64::to_bits),
+            s.parse::<f64>()
+                .ok()
+                .filter(|_| s != "9007199254740993")
+                .map(f64::to_bits),
+            "{s}"
+        );
+    }
+    for s in ["", "-", ".", "1.2.3", "1e5", " 1", "1,5", "--1"] {
+        assert_eq!(plain_decimal(s.as_bytes()), None, "{s}");
+    }
+}
+
+/// The years the loader reads while splitting rows equal the ones read afterwards from the
+/// stored columns (the oracle), with a far-away row screened out in between and quoted rows
+/// (the csv crate's path) mixed in.
+#[test]
+fn years_read_by_the_parse_equal_years_read_from_the_table() {
+    let mut text = String::from("id,lon,lat,成立日期,注销日期\n");
+    for k in 0..400 {
+        let founded = ["2015-03-02", "2019", "", "不详", "42065", "2020年5月"][k % 6];
+        let closed = ["", "2022", "2021-01-01"][k % 3];
+        let lon = if k == 77 {
+            120.5
+        } else {
+            114.0 + k as f64 * 1e-4
+        };
+        if k % 50 == 3 {
+            text.push_str(&format!("\"Q{k}\",{lon},22.5,{founded},{closed}\n"));
+        } else {
+            text.push_str(&format!("F{k},{lon},22.5,{founded},{closed}\n"));
+        }
+    }
+    let f = load(&text).unwrap();
+    assert_eq!(f.firms.len(), 399, "the stray is screened out");
+    let from_parse = f.times.expect("date columns found");
+    let mut report = LoadReport::default();
+    let oracle = crate::data::dates::detect_times(&f.firms, &mut report).unwrap();
+    assert_eq!(*from_parse, oracle);
+    assert!(from_parse.founded.iter().filter(|y| **y == 0).count() > 100);
+    assert!(from_parse.closed.iter().any(|y| *y == 2021));
 }
