@@ -375,6 +375,19 @@ impl<'a> RowView<'a> {
         }
     }
 
+    /// A line row's text as read (without its line end) and its delimiter; None for rows
+    /// stored field by field. Its fields hold no quotes, so writers may copy it whole.
+    pub fn line(&self) -> Option<(&'a str, u8)> {
+        match self.kind {
+            View::Line { rest, delimiter } => {
+                let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+                let line = rest.get(..end)?;
+                Some((line.strip_suffix('\r').unwrap_or(line), delimiter))
+            }
+            _ => None,
+        }
+    }
+
     /// The row's fields in column order, as many as the header has ("" past the stored ones);
     /// one pass over a line row instead of a scan per field.
     pub fn fields(self) -> impl Iterator<Item = &'a str> {

@@ -55,45 +55,36 @@ pub fn write_firms_csv(
     let n = firms.len();
     let n_blocks = n.div_ceil(BLOCK);
     let wave = rayon::current_num_threads().max(1) * 2;
+    let n_cols = firms.attrs.n_cols();
     let format_block = |b: usize| -> io::Result<Vec<u8>> {
-        let mut out = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::with_capacity(BLOCK * 96));
-        // Fields go straight from the data into the writer (borrowed text; numbers through
-        // one reused buffer): no allocation per field.
+        let mut out = Vec::with_capacity(BLOCK * 128);
         let mut num = String::with_capacity(32);
-        let field = |out: &mut csv::Writer<Vec<u8>>, num: &mut String, v: std::fmt::Arguments| {
-            num.clear();
-            let _ = std::fmt::Write::write_fmt(num, v);
-            out.write_field(num.as_bytes())
-        };
-        let fixed = |out: &mut csv::Writer<Vec<u8>>, num: &mut String, x: f64, decimals| {
-            num.clear();
-            super::number::push_fixed(num, x, decimals);
-            out.write_field(num.as_bytes())
-        };
         for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-            out.write_field(firms.id(i).as_bytes())?;
-            out.write_field(zone_id(analysis.placement.zone[i]))?;
-            out.write_field(zone_id(analysis.placement.nearest_zone[i]))?;
+            push_field(&mut out, &firms.id(i));
+            out.push(b',');
+            push_field(&mut out, zone_id(analysis.placement.zone[i]));
+            out.push(b',');
+            push_field(&mut out, zone_id(analysis.placement.nearest_zone[i]));
+            num.clear();
             let d = analysis.placement.nearest_m[i];
             if d.is_finite() {
-                fixed(&mut out, &mut num, d, 2)?;
+                num.push(',');
+                super::number::push_fixed(&mut num, d, 2);
             } else {
-                out.write_field("")?;
+                num.push(',');
             }
-            field(&mut out, &mut num, format_args!("{}", analysis.labels[i]))?;
+            num.push(',');
+            super::number::push_int(&mut num, i64::from(analysis.labels[i]));
             let p = firms.lonlat[i];
-            fixed(&mut out, &mut num, p.lon, 6)?;
-            fixed(&mut out, &mut num, p.lat, 6)?;
-            for (c, f) in firms.attrs.row_view(i).fields().enumerate() {
-                if Some(c) != firms.id_col {
-                    out.write_field(f)?;
-                }
-            }
-            out.write_record(std::iter::empty::<&[u8]>())?;
+            num.push(',');
+            super::number::push_fixed(&mut num, p.lon, 6);
+            num.push(',');
+            super::number::push_fixed(&mut num, p.lat, 6);
+            out.extend_from_slice(num.as_bytes());
+            push_own_columns(&mut out, firms.attrs.row_view(i), firms.id_col, n_cols);
+            out.push(b'\n');
         }
-        out.into_inner().map_err(|e| e.into_error())
+        Ok(out)
     };
     // Format the next wave while the previous one is written.
     let mut pending: Vec<Vec<u8>> = Vec::new();
@@ -122,6 +113,62 @@ pub fn write_firms_csv(
         start = end;
     }
     Ok(())
+}
+
+/// Appends a CSV field, quoted when it holds a comma, quote or line break (as the csv
+/// crate's writer does: quotes doubled inside).
+fn push_field(out: &mut Vec<u8>, s: &str) {
+    if !s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.extend_from_slice(s.as_bytes());
+        return;
+    }
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// The row's own columns (all but the id), each preceded by a comma: copied whole from a
+/// comma-separated line (no quotes) that has every column, else field by field.
+fn push_own_columns(
+    out: &mut Vec<u8>,
+    row: crate::model::RowView,
+    id_col: Option<usize>,
+    n_cols: usize,
+) {
+    if let Some((line, b',')) = row.line()
+        && count_commas(line) + 1 == n_cols
+    {
+        let own = match id_col {
+            None => Some(line),
+            Some(0) => line.find(',').and_then(|c| line.get(c + 1..)),
+            Some(_) => None,
+        };
+        if let Some(text) = own {
+            out.push(b',');
+            out.extend_from_slice(text.as_bytes());
+            return;
+        }
+    }
+    push_own(out, row, id_col);
+}
+
+/// The row's own columns field by field, each preceded by a comma.
+fn push_own(out: &mut Vec<u8>, row: crate::model::RowView, id_col: Option<usize>) {
+    for (c, f) in row.fields().enumerate() {
+        if Some(c) != id_col {
+            out.push(b',');
+            push_field(out, f);
+        }
+    }
+}
+
+fn count_commas(s: &str) -> usize {
+    memchr::memchr_iter(b',', s.as_bytes()).count()
 }
 
 fn cluster_feature(c: &ClusterSummary) -> Value {
@@ -242,4 +289,51 @@ pub fn write_hotspots_geojson(
         )?;
     }
     writeln!(w, "\n]}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{FirmLoadOptions, load_firms_csv_bytes};
+
+    /// Own columns as the csv crate's writer writes them (the oracle), for rows kept as lines
+    /// and as fields: quotes, commas and line breaks inside fields, ragged rows, semicolons,
+    /// id columns first, elsewhere and absent.
+    #[test]
+    fn own_columns_match_the_csv_writer() {
+        let texts = [
+            "id,name,lon,lat,x\nA1,甲,114.0,22.5,1\nA2,乙,114.1,22.6\nA3,丙,114.2,22.7,3,extra\n",
+            "id,name,lon,lat\nB1,\"有,逗号\",114.0,22.5\nB2,\"引\"\"号\",114.1,22.6\nB3,\"多\n行\",114.2,22.7\n",
+            "name;id;lon;lat\nC,1;X1;114,0;22,5\nD;X2;114,1;22,6\n",
+            "name,lon,lat\n无编号,114.0,22.5\n,114.1,22.6\n",
+        ];
+        for text in texts {
+            let f = load_firms_csv_bytes(text.as_bytes(), "t.csv", &FirmLoadOptions::default())
+                .unwrap()
+                .firms;
+            let n_cols = f.attrs.n_cols();
+            for i in 0..f.len() {
+                let row = f.attrs.row_view(i);
+                let mut ours = Vec::new();
+                push_own_columns(&mut ours, row, f.id_col, n_cols);
+                let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+                w.write_field("lead").unwrap();
+                for (c, field) in row.fields().enumerate() {
+                    if Some(c) != f.id_col {
+                        w.write_field(field).unwrap();
+                    }
+                }
+                w.write_record(std::iter::empty::<&[u8]>()).unwrap();
+                let want = w.into_inner().unwrap();
+                let mut got = b"lead".to_vec();
+                got.extend(ours);
+                got.push(b'\n');
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want),
+                    "{text:?} row {i}"
+                );
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod safety;
 mod suggestions;
 mod summary;
 mod tables;
+mod writeback;
 mod zones;
 
 pub use crate::model::{ShortHasher, short_hash};

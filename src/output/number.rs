@@ -35,9 +35,10 @@ pub fn push_fixed(out: &mut String, x: f64, decimals: usize) {
             if neg {
                 out.push('-');
             }
-            let _ = write!(out, "{}", m / p);
+            push_digits(out, m / p, 1);
             if decimals > 0 {
-                let _ = write!(out, ".{:0width$}", m % p, width = decimals);
+                out.push('.');
+                push_digits(out, m % p, decimals);
             }
             return;
         }
@@ -45,9 +46,44 @@ pub fn push_fixed(out: &mut String, x: f64, decimals: usize) {
     let _ = write!(out, "{x:.decimals$}");
 }
 
+/// Appends an integer (as `{v}` would).
+pub fn push_int(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_digits(out, v.unsigned_abs(), 1);
+}
+
+/// Appends the decimal digits of `v`, zero-padded to at least `width`.
+fn push_digits(out: &mut String, mut v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    while v > 0 {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    for &d in &buf[start..] {
+        out.push(char::from(d));
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::push_fixed;
+    use super::{push_fixed, push_int};
+
+    #[test]
+    fn integers_print_as_display_does() {
+        let mut rng = crate::model::Rng::new(64);
+        let mut cases: Vec<i64> = vec![0, -1, 1, 9, 10, i64::MAX, i64::MIN, -10];
+        cases.extend((0..100_000).map(|k| (rng.next_u64() >> (k % 64)) as i64));
+        for v in cases {
+            let mut s = String::new();
+            push_int(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
 
     fn check(x: f64, d: usize) {
         let mut s = String::new();

@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::writeback::WritebackFile;
+
 /// Temporary files and folders being written now; [`remove_temporaries`] deletes them (the
 /// binary calls it on Ctrl-C or SIGTERM).
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -151,9 +153,9 @@ pub fn atomic_write(
     register(&tmp);
     let result = (|| {
         let f = std::fs::File::create(&tmp)?;
-        let mut w = io::BufWriter::with_capacity(1 << 20, f);
+        let mut w = io::BufWriter::with_capacity(1 << 20, WritebackFile::new(f));
         write(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
+        let f = w.into_inner().map_err(|e| e.into_error())?.into_inner();
         f.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         sync_dir(dir);
@@ -278,9 +280,9 @@ impl ResultSet {
     ) -> io::Result<()> {
         debug_assert!(self.names.iter().any(|n| n == name));
         let f = std::fs::File::create(self.path(name))?;
-        let mut w = io::BufWriter::with_capacity(1 << 20, f);
+        let mut w = io::BufWriter::with_capacity(1 << 20, WritebackFile::new(f));
         write(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
+        let f = w.into_inner().map_err(|e| e.into_error())?.into_inner();
         f.sync_all()
     }
 
