@@ -40,6 +40,7 @@ fn open_window(_open: cli::OpenArgs) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    cluster_atlas::model::memory::return_freed_memory();
     #[cfg(feature = "gui")]
     let _ = cluster_atlas::app::STARTED.set(std::time::Instant::now());
     // Any argument may print (help, errors, a job's report): attach to the console first.

@@ -310,7 +310,9 @@ fn the_planners_candidates_are_the_firms_whose_own_advice_recommends_the_zone() 
     )
     .unwrap();
     let z03 = data.zones.iter().position(|z| z.id == "Z03").unwrap();
-    let outside: Vec<bool> = a.placement.zone.iter().map(Option::is_none).collect();
+    let outside: Vec<bool> = (0..a.placement.len())
+        .map(|i| a.placement.zone(i).is_none())
+        .collect();
     let cands = adv.candidates_for_zone(z03, &outside);
     assert!(
         cands.len() >= 10,

@@ -151,7 +151,9 @@ fn tables_save_as_csv_for_excel() {
     let placement = &app.results.as_ref().unwrap().analysis.placement;
     for (f, row) in rows.iter().enumerate() {
         assert_eq!(&row[0], app.data.firms.id(f).as_ref());
-        let zone = placement.zone[f].map(|z| app.data.zones[z as usize].id.clone());
+        let zone = placement
+            .zone(f)
+            .map(|z| app.data.zones[z as usize].id.clone());
         assert_eq!(&row[3], zone.as_deref().unwrap_or(""));
     }
     // Zones: the 15 slots; the load report: one row per skipped row.

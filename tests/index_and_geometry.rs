@@ -78,7 +78,7 @@ fn membership_matches_geo_contains_and_nearest_matches_geodesic_brute_force() {
             .filter(|&z| matches!(&zones[z].geometry, ZoneGeometry::Area(mp) if mp.contains(&gp)))
             .collect();
         assert_eq!(
-            placement.zone[i],
+            placement.zone(i),
             inside.first().map(|z| *z as u32),
             "firm {i} at {p:?}"
         );
@@ -118,7 +118,7 @@ fn membership_matches_geo_contains_and_nearest_matches_geodesic_brute_force() {
         let ours = placement.nearest_m[i];
         if inside.is_empty() {
             assert_eq!(
-                placement.nearest_zone[i],
+                placement.nearest_zone(i),
                 Some(best.0 as u32),
                 "firm {i} at {p:?}"
             );
@@ -146,8 +146,8 @@ fn membership_matches_geo_contains_and_nearest_matches_geodesic_brute_force() {
     assert!(e < d, "E precedes D in the file");
     let first = pts.len() - overlap.len();
     for (k, p) in pts.iter().enumerate().skip(first) {
-        assert_eq!(placement.zone[k], Some(d), "{p:?}");
-        assert_eq!(placement.nearest_zone[k], Some(d));
+        assert_eq!(placement.zone(k), Some(d), "{p:?}");
+        assert_eq!(placement.nearest_zone(k), Some(d));
         assert_eq!(placement.nearest_m[k], 0.0);
         assert!(placement.overlaps.contains(&(k as u32, vec![d, e])));
     }
@@ -163,8 +163,8 @@ fn distance_from_inside_a_hole_is_to_the_hole_ring() {
     let firms = firms_at(vec![p]);
     let index = SpatialIndex::build(&firms, &zones);
     let placement = place_firms(&index, &firms, &zones);
-    assert_eq!(placement.zone[0], None);
-    assert_eq!(placement.nearest_zone[0], Some(0));
+    assert_eq!(placement.zone(0), None);
+    assert_eq!(placement.nearest_zone(0), Some(0));
     let ZoneGeometry::Area(mp) = &zones[0].geometry else {
         panic!()
     };

@@ -39,15 +39,16 @@ fn pack(i: i64, j: i64) -> u64 {
     ((i as u64) << 32) | (j as u64 & 0xFFFF_FFFF)
 }
 
-/// (cell key, point index) sorted by key then index, by counting points per cell when the
-/// grid has few cells for its points (no comparison sort; same order as sorting the pairs).
+/// Cell keys, cell starts and point order (by key, then index), by counting points per cell
+/// when the grid has few cells for its points: no comparison sort and no (key, index) pairs,
+/// the same result as sorting the pairs.
 fn counting_sorted(
     points: &[Xy],
     origin: Xy,
     cell: f64,
     n_j: usize,
     n_cells: usize,
-) -> Vec<(u64, u32)> {
+) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
     let n_i = n_cells / n_j;
     let slot: Vec<u32> = points
         .par_iter()
@@ -64,20 +65,73 @@ fn counting_sorted(
     for c in 1..start.len() {
         start[c] += start[c - 1];
     }
-    let mut keyed = vec![(0u64, 0u32); points.len()];
+    let mut keys = Vec::new();
+    let mut starts = Vec::new();
+    for c in 0..n_cells {
+        if start[c + 1] > start[c] {
+            keys.push(pack((c / n_j) as i64, (c % n_j) as i64));
+            starts.push(start[c]);
+        }
+    }
+    starts.push(points.len() as u32);
+    let mut order = vec![0u32; points.len()];
     for (k, &c) in slot.iter().enumerate() {
         let at = &mut start[c as usize];
-        let (i, j) = ((c as usize / n_j) as i64, (c as usize % n_j) as i64);
-        keyed[*at as usize] = (pack(i, j), k as u32);
+        order[*at as usize] = k as u32;
         *at += 1;
     }
-    keyed
+    (keys, starts, order)
+}
+
+/// The same three by sorting (key, index) pairs, for grids with many cells per point.
+fn sorted_by_key(points: &[Xy], origin: Xy, cell: f64) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
+    let mut keyed: Vec<(u64, u32)> = points
+        .par_iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let i = ((p.y - origin.y) / cell) as i64;
+            let j = ((p.x - origin.x) / cell) as i64;
+            (pack(i, j), k as u32)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let mut keys = Vec::new();
+    let mut starts = Vec::new();
+    for (pos, (key, _)) in keyed.iter().enumerate() {
+        if keys.last() != Some(key) {
+            keys.push(*key);
+            starts.push(pos as u32);
+        }
+    }
+    starts.push(keyed.len() as u32);
+    let order = keyed.iter().map(|(_, k)| *k).collect();
+    (keys, starts, order)
 }
 
 impl Grid {
     /// Buckets `points` into cells of side `cell` (> 0). Non-finite points are not expected
     /// here (loaders reject them).
     pub fn build(points: &[Xy], cell: f64) -> Self {
+        Self::build_with(points, cell, true)
+    }
+
+    /// [`Grid::build`] without the sorted copy of the coordinates (`xs`, `ys` stay empty):
+    /// read positions with [`Grid::point`]. For grids searched rarely, where 16 bytes a point
+    /// matter more than locality.
+    pub fn build_compact(points: &[Xy], cell: f64) -> Self {
+        Self::build_with(points, cell, false)
+    }
+
+    /// The point at sorted position `pos` (`points` = what the grid was built on).
+    #[inline]
+    pub fn point(&self, pos: usize, points: &[Xy]) -> Xy {
+        match (self.xs.get(pos), self.ys.get(pos)) {
+            (Some(&x), Some(&y)) => Xy::new(x, y),
+            _ => points[self.order[pos] as usize],
+        }
+    }
+
+    fn build_with(points: &[Xy], cell: f64, coords: bool) -> Self {
         let (origin, max) =
             crate::model::Bounds::of(points).map_or((Xy::default(), Xy::default()), |b| b.pair());
         // Keep cell indices within 31 bits whatever the extent.
@@ -85,31 +139,11 @@ impl Grid {
         let cell = cell.max(extent / 2.0e9).max(f64::MIN_POSITIVE);
         let n_i = ((max.y - origin.y) / cell) as usize + 1;
         let n_j = ((max.x - origin.x) / cell) as usize + 1;
-        let keyed = if n_i.saturating_mul(n_j) <= 2 * points.len() + 4096 {
+        let (keys, starts, order) = if n_i.saturating_mul(n_j) <= 2 * points.len() + 4096 {
             counting_sorted(points, origin, cell, n_j, n_i * n_j)
         } else {
-            let mut keyed: Vec<(u64, u32)> = points
-                .par_iter()
-                .enumerate()
-                .map(|(k, p)| {
-                    let i = ((p.y - origin.y) / cell) as i64;
-                    let j = ((p.x - origin.x) / cell) as i64;
-                    (pack(i, j), k as u32)
-                })
-                .collect();
-            keyed.par_sort_unstable();
-            keyed
+            sorted_by_key(points, origin, cell)
         };
-        let mut keys = Vec::new();
-        let mut starts = Vec::new();
-        for (pos, (key, _)) in keyed.iter().enumerate() {
-            if keys.last() != Some(key) {
-                keys.push(*key);
-                starts.push(pos as u32);
-            }
-        }
-        starts.push(keyed.len() as u32);
-        let order: Vec<u32> = keyed.iter().map(|(_, k)| *k).collect();
         let dims = (
             ((max.y - origin.y) / cell) as i64,
             ((max.x - origin.x) / cell) as i64,
@@ -137,8 +171,14 @@ impl Grid {
             starts.push(keys.len() as u32);
             Rows::Sparse { ids, starts }
         };
-        let xs = order.iter().map(|&k| points[k as usize].x).collect();
-        let ys = order.iter().map(|&k| points[k as usize].y).collect();
+        let (xs, ys) = if coords {
+            (
+                order.iter().map(|&k| points[k as usize].x).collect(),
+                order.iter().map(|&k| points[k as usize].y).collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Self {
             cell,
             origin,
@@ -281,7 +321,20 @@ mod tests {
             })
             .collect();
         sorted.sort_unstable();
-        assert_eq!(counted, sorted);
+        let order: Vec<u32> = sorted.iter().map(|k| k.1).collect();
+        let mut keys: Vec<u64> = sorted.iter().map(|k| k.0).collect();
+        keys.dedup();
+        let mut starts: Vec<u32> = keys
+            .iter()
+            .map(|key| sorted.partition_point(|k| k.0 < *key) as u32)
+            .collect();
+        starts.push(sorted.len() as u32);
+        assert_eq!(counted, (keys.clone(), starts.clone(), order.clone()));
+        assert_eq!(
+            sorted_by_key(&pts, origin, cell),
+            (keys, starts, order),
+            "both paths"
+        );
         // And the grid built either way answers the same neighbour queries.
         let g = Grid::build(&pts, cell);
         assert_eq!(g.order, sorted.iter().map(|k| k.1).collect::<Vec<_>>());

@@ -286,11 +286,8 @@ fn for_zone(
             "zone '{zone_id}' has no geometry yet, so firms cannot be ranked for it; load the official zone file"
         );
     }
-    let outside: Vec<bool> = analysis
-        .placement
-        .zone
-        .iter()
-        .map(Option::is_none)
+    let outside: Vec<bool> = (0..analysis.placement.len())
+        .map(|i| analysis.placement.zone(i).is_none())
         .collect();
     let all = advisor.candidates_for_zone(zi, &outside);
     let csv_path = set.final_path("candidates.csv");
@@ -357,7 +354,7 @@ fn sites_to_rank(
         }]
     } else {
         (0..firms.len())
-            .filter(|&i| analysis.placement.zone[i].is_none())
+            .filter(|&i| analysis.placement.zone(i).is_none())
             .map(|i| advisor.firm_site(i))
             .collect()
     })

@@ -46,6 +46,19 @@ fn advise_huge(addr: usize, len: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge(_addr: usize, _len: usize) {}
 
+/// Makes the allocator hand large blocks back to the system when they are freed. glibc's
+/// default raises its "map separately" threshold to 32 MB after the first large block is
+/// freed, after which blocks of a few megabytes (per-thread parse results, grid pieces) come
+/// from heaps that keep their pages: ~90 MB of dead memory at 4 million firms. A fixed 1 MB
+/// threshold keeps every large block separately mapped. Call once, first thing.
+pub fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before other threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

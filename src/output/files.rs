@@ -62,9 +62,9 @@ pub fn write_firms_csv(
         for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
             push_field(&mut out, &firms.id(i));
             out.push(b',');
-            push_field(&mut out, zone_id(analysis.placement.zone[i]));
+            push_field(&mut out, zone_id(analysis.placement.zone(i)));
             out.push(b',');
-            push_field(&mut out, zone_id(analysis.placement.nearest_zone[i]));
+            push_field(&mut out, zone_id(analysis.placement.nearest_zone(i)));
             num.clear();
             let d = analysis.placement.nearest_m[i];
             if d.is_finite() {

@@ -186,14 +186,10 @@ impl Tables<'_> {
             ui.label(self.view.fit.label(data.firms.segment_name(f), lang));
         });
         row.col(|ui| {
-            ui.label(zone_id(
-                placement.and_then(|p| p.zone.get(f).copied().flatten()),
-            ));
+            ui.label(zone_id(placement.and_then(|p| p.zone(f))));
         });
         row.col(|ui| {
-            ui.label(zone_id(
-                placement.and_then(|p| p.nearest_zone.get(f).copied().flatten()),
-            ));
+            ui.label(zone_id(placement.and_then(|p| p.nearest_zone(f))));
         });
         row.col(|ui| {
             ui.label(

@@ -110,13 +110,7 @@ impl Inspector<'_> {
         let a = &r.analysis;
         self.firm_placement(ui, data, a, f, lang);
         ui.separator();
-        let own_zone = a
-            .placement
-            .zone
-            .get(f)
-            .copied()
-            .flatten()
-            .map(|z| z as usize);
+        let own_zone = a.placement.zone(f).map(|z| z as usize);
         self.advice_heading(ui, data, own_zone, lang);
         self.advice_section(ui, own_zone, lang);
     }
@@ -231,7 +225,7 @@ impl Inspector<'_> {
         f: usize,
         lang: Lang,
     ) {
-        match a.placement.zone.get(f).copied().flatten() {
+        match a.placement.zone(f) {
             Some(z) => {
                 let name = data
                     .zones
@@ -244,13 +238,12 @@ impl Inspector<'_> {
                 ));
             }
             None => {
-                if let (Some(Some(z)), Some(d)) = (
-                    a.placement.nearest_zone.get(f),
-                    a.placement.nearest_m.get(f),
-                ) {
+                if let (Some(z), Some(d)) =
+                    (a.placement.nearest_zone(f), a.placement.nearest_m.get(f))
+                {
                     let name = data
                         .zones
-                        .get(*z as usize)
+                        .get(z as usize)
                         .map(|z| short_zone_name(z, lang))
                         .unwrap_or_default();
                     ui.label(self.tr(

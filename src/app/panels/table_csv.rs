@@ -98,8 +98,8 @@ impl ClusterAtlasApp {
                     data.firms.id(f).into_owned(),
                     data.firms.name(f).to_string(),
                     self.fit.label(data.firms.segment_name(f), lang).to_string(),
-                    zone_id(p.and_then(|p| p.zone.get(f).copied().flatten())),
-                    zone_id(p.and_then(|p| p.nearest_zone.get(f).copied().flatten())),
+                    zone_id(p.and_then(|p| p.zone(f))),
+                    zone_id(p.and_then(|p| p.nearest_zone(f))),
                     num(p.and_then(|p| p.nearest_m.get(f).copied()), 1),
                     analysis
                         .and_then(|a| a.labels.get(f))
