@@ -5,6 +5,7 @@
 //! ~75,000, which is a tenth of a second on the 4-million-firm load. Elsewhere, or when the
 //! advice is refused, the buffer is an ordinary one.
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 /// Below this a buffer is left alone (the allocator may not map it on its own).
 const MIN_BYTES: usize = 8 << 20;
 

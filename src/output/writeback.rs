@@ -4,11 +4,13 @@
 use std::fs::File;
 use std::io::{self, Write};
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 /// Bytes between requests to start writing back (Linux `sync_file_range`).
 const STEP: u64 = 16 << 20;
 
 /// Writes to `file`; on Linux every [`STEP`] bytes written are handed to the disk without
 /// waiting (the caller still calls `sync_all` at the end for durability).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub struct WritebackFile {
     file: File,
     written: u64,
