@@ -25,6 +25,17 @@ enum Chunk {
 }
 
 impl Chunk {
+    /// Row `r` of this chunk (None past its end).
+    fn view(&self, r: usize) -> Option<View<'_>> {
+        match self {
+            Chunk::Fields(c) => c.view(r),
+            Chunk::Lines(c) => c.rest(r).map(|rest| View::Line {
+                rest,
+                delimiter: c.delimiter,
+            }),
+        }
+    }
+
     fn n_rows(&self) -> usize {
         match self {
             Chunk::Fields(c) => c.row_start.len().saturating_sub(1),
@@ -197,14 +208,7 @@ impl AttrTable {
 
     /// One row, found once, to read several of its fields.
     pub fn row_view(&self, row: usize) -> RowView<'_> {
-        let kind = match self.locate(row) {
-            Some((Chunk::Fields(c), r)) => c.view(r),
-            Some((Chunk::Lines(c), r)) => c.rest(r).map(|rest| View::Line {
-                rest,
-                delimiter: c.delimiter,
-            }),
-            None => None,
-        };
+        let kind = self.locate(row).and_then(|(chunk, r)| chunk.view(r));
         RowView {
             kind: kind.unwrap_or(View::Empty),
             n_cols: self.headers.len(),
@@ -235,15 +239,8 @@ impl AttrTable {
             .map(|&(chunk, from, to)| {
                 (from..to)
                     .map(|r| {
-                        let kind = match chunk {
-                            Chunk::Fields(c) => c.view(r),
-                            Chunk::Lines(c) => c.rest(r).map(|rest| View::Line {
-                                rest,
-                                delimiter: c.delimiter,
-                            }),
-                        };
                         let view = RowView {
-                            kind: kind.unwrap_or(View::Empty),
+                            kind: chunk.view(r).unwrap_or(View::Empty),
                             n_cols,
                         };
                         f(view.get(col))

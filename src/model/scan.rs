@@ -66,6 +66,8 @@ pub struct Separators<'a> {
     bytes: &'a [u8],
     a: u64,
     b: u64,
+    /// A byte equal to neither pattern (pads a short tail).
+    pad: u8,
     /// Start of the word whose matches are in `mask`.
     base: usize,
     mask: u64,
@@ -77,6 +79,7 @@ impl<'a> Separators<'a> {
             bytes,
             a: ONES * u64::from(a),
             b: ONES * u64::from(b),
+            pad: (0..=255u8).find(|p| *p != a && *p != b).unwrap_or(0),
             base: 0,
             mask: 0,
         };
@@ -91,21 +94,9 @@ impl<'a> Separators<'a> {
     }
 
     fn word_mask(&self, at: usize) -> u64 {
-        let rest = self.bytes.get(at..).unwrap_or(&[]);
-        let w = match rest.first_chunk::<8>() {
-            Some(w) => u64::from_le_bytes(*w),
-            None => {
-                if rest.is_empty() {
-                    return 0;
-                }
-                // The tail: pad with a byte that matches neither pattern.
-                let pad = (0..=255u8)
-                    .find(|p| u64::from(*p) * ONES != self.a && u64::from(*p) * ONES != self.b)
-                    .unwrap_or(0);
-                let mut buf = [pad; 8];
-                buf[..rest.len()].copy_from_slice(rest);
-                u64::from_le_bytes(buf)
-            }
+        // A short tail is padded with a byte matching neither pattern.
+        let Some(w) = word_at(self.bytes, at, self.pad) else {
+            return 0;
         };
         eq_mask(w, self.a) | eq_mask(w, self.b)
     }

@@ -3,6 +3,23 @@ use super::*;
 use crate::model::LonLat;
 use crate::model::SourceCrs;
 
+/// Runs `f` with the parse context of a comma-separated file with this header (WGS-84,
+/// dates found by their headers).
+fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
+    let headers: Vec<String> = header.split(',').map(String::from).collect();
+    let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
+    let reader = crate::crs::Reader::new(SourceCrs::Wgs84).unwrap();
+    let dates = DateColumns::find(&headers);
+    f(&ChunkCtx {
+        cols: &cols,
+        reader: &reader,
+        delimiter: b',',
+        comma_decimal: false,
+        headers: &headers,
+        dates: dates.as_ref(),
+    })
+}
+
 fn load(text: &str) -> Result<LoadedFirms, LoadError> {
     load_firms_csv_bytes(text.as_bytes(), "firms.csv", &FirmLoadOptions::default())
 }
@@ -196,22 +213,13 @@ fn parallel_chunks_give_the_same_firms_and_line_numbers() {
 #[test]
 fn fast_path_agrees_with_the_csv_crate() {
     let body = "1,甲,114.0,22.5,hardware\r\n\r\n2,乙,abc,22.5\r\n3,丙,114.1,22.6,content,extra\r\n4;x,114.2\r\n5,戊,22.5,114.0,hardware\r\n,,,,\r\n6,己,114.3,22.7,\r\n";
-    let headers: Vec<String> = "id,name,lon,lat,segment"
-        .split(',')
-        .map(String::from)
-        .collect();
-    let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
-    let reader = crate::crs::Reader::new(SourceCrs::Wgs84).unwrap();
-    let ctx = ChunkCtx {
-        cols: &cols,
-        reader: &reader,
-        delimiter: b',',
-        comma_decimal: false,
-        headers: &headers,
-        dates: None,
-    };
-    let fast = parse_chunk_with(body, 2, &ctx, true);
-    let slow = parse_chunk_with(body, 2, &ctx, false);
+    let (fast, slow) = with_ctx("id,name,lon,lat,segment", |ctx| {
+        assert_eq!(ctx.dates, None);
+        (
+            parse_chunk_with(body, 2, ctx, true),
+            parse_chunk_with(body, 2, ctx, false),
+        )
+    });
     assert_eq!(fast.lonlat, slow.lonlat);
     assert_eq!(fast.lonlat.len(), 3);
     assert_eq!(fast.segments, slow.segments);
@@ -354,28 +362,19 @@ fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
         "1700",
         "42065",
     ];
-    let headers: Vec<String> = "id,name,lon,lat,segment,founded,closed"
-        .split(',')
-        .map(String::from)
-        .collect();
-    let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
-    let reader = crate::crs::Reader::new(SourceCrs::Wgs84).unwrap();
-    let dates = DateColumns::find(&headers);
-    assert_eq!(
-        dates,
-        Some(DateColumns {
-            founded: 5,
-            closed: vec![6]
-        })
-    );
-    let ctx = ChunkCtx {
-        cols: &cols,
-        reader: &reader,
-        delimiter: b',',
-        comma_decimal: false,
-        headers: &headers,
-        dates: dates.as_ref(),
-    };
+    with_ctx("id,name,lon,lat,segment,founded,closed", |ctx| {
+        assert_eq!(
+            ctx.dates,
+            Some(&DateColumns {
+                founded: 5,
+                closed: vec![6]
+            })
+        );
+        random_rows_agree(&pieces, ctx);
+    });
+}
+
+fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
     let mut rng = crate::model::Rng::new(16);
     for round in 0..200 {
         let crlf = round % 3 == 0;
@@ -398,8 +397,8 @@ fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
                 body.pop();
             }
         }
-        let fast = parse_chunk_with(&body, 2, &ctx, true);
-        let slow = parse_chunk_with(&body, 2, &ctx, false);
+        let fast = parse_chunk_with(&body, 2, ctx, true);
+        let slow = parse_chunk_with(&body, 2, ctx, false);
         assert_eq!(fast.lonlat, slow.lonlat, "{body:?}");
         assert_eq!(fast.segment, slow.segment);
         assert_eq!(fast.segments, slow.segments);
