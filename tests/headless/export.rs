@@ -1,7 +1,7 @@
 //! Briefing export: page sizes, a true scale bar, a legend of exactly the visible layers,
 //! SVG text, a golden SVG, and every preset drawn without missing glyphs.
 
-mod common;
+use crate::common;
 
 use cluster_atlas::analysis::{self, AnalysisParams};
 use cluster_atlas::crs::Projection;

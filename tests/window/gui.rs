@@ -2,7 +2,7 @@
 //! the results read back from the screen.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use cluster_atlas::analysis::dbscan::{DbscanParams, dbscan_reference};
 use cluster_atlas::app::{ClusterAtlasApp, Command};

@@ -1,7 +1,7 @@
 //! The spatial index and zone geometry against independent oracles: brute force for queries,
 //! geo's own point-in-polygon, and Karney's geodesic (geographiclib via geo) for distances.
 
-mod common;
+use crate::common;
 
 use cluster_atlas::analysis::placement::place_firms;
 use cluster_atlas::data::{ZoneLoadOptions, load_zones_str};

@@ -3,7 +3,7 @@
 //! through the matching table, which saves and loads back.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 //! with the difference-in-differences.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use cluster_atlas::app::{ClusterAtlasApp, Command, Settings};
 use cluster_atlas::scene::{Item, Lang, LayerKind};

@@ -4,7 +4,7 @@
 //! pictures are flat (no edge, dot, text or furniture nearby), so anti-aliasing does not count.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use cluster_atlas::app::{ClusterAtlasApp, Command, ExportDialog, ExtentChoice, Settings};
 use cluster_atlas::export::{self, ExportData, Preset};

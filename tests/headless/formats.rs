@@ -5,7 +5,7 @@
 //! points. Every combination must give the reference answer computed by shapely: the same
 //! zone for every firm (except within 0.2 m of an edge) and nearest-zone metres within 1 m.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! screen, in exports, in *Save zones as…* (which loads back identical) and in the project.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use cluster_atlas::app::{ClusterAtlasApp, Command, ExportDialog, ExtentChoice, Settings};
 use cluster_atlas::data::{ZoneLoadOptions, load_zones};

@@ -3,7 +3,7 @@
 //! same point: the same targets in the same order, the same gains over staying.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use cluster_atlas::app::my_site::MySiteDialog;
 use cluster_atlas::app::{ClusterAtlasApp, Settings};

@@ -1,6 +1,6 @@
 //! Garbage in never panics: seeded random and mutated inputs through every loader.
 
-mod common;
+use crate::common;
 
 use cluster_atlas::data::{
     self, FirmLoadOptions, ZoneLoadOptions, convert_csv, load_firms_csv_bytes,

@@ -3,7 +3,7 @@
 //! nearer one; the current site and the distance cost are worked out by hand; and the
 //! monotonic properties hold for many random weights and sites.
 
-mod common;
+use crate::common;
 
 use cluster_atlas::analysis::relocate::baseline::distance_cost;
 use cluster_atlas::analysis::relocate::{

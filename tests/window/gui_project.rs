@@ -4,7 +4,7 @@
 //! and the view along with the files.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 //! the same tiles read as WGS-84 land ~500 m off (so the check can fail); the credit line is
 //! printed; missing tiles give a clear warning and the picture is still written.
 
-mod common;
+use crate::common;
 
 use common::tile_server::{BBOX, POINTS, Reply, TileServer, firms_csv, ring_tiles, zxy};
 

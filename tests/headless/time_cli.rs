@@ -1,7 +1,7 @@
 //! Firms over time, hot spots and Ripley from the command line, on the bundled sample (which
 //! carries founding years) and on small files.
 
-mod common;
+use crate::common;
 
 use common::{run, stderr, temp_dir};
 

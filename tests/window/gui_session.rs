@@ -2,7 +2,7 @@
 //! a file that has gone is reported while the rest opens, and the window title names them.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! that are pipes or standard input, outputs that are inputs, devices or links, interrupted
 //! runs, escape sequences in files. Each gives a clear error (or works) and harms nothing.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

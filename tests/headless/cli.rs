@@ -1,7 +1,7 @@
 //! The `cluster-atlas` binary end to end: bundled data, user files in awkward formats, and bad
 //! inputs that must give one clear line and a non-zero exit, never a panic.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -245,7 +245,7 @@ fn sample_is_seeded() {
         .status
         .success()
     );
-    assert_eq!(read(&c), include_str!("../data/sample_firms.csv"));
+    assert_eq!(read(&c), include_str!("../../data/sample_firms.csv"));
 }
 
 #[test]

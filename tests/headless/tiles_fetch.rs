@@ -2,7 +2,7 @@
 //! limit, retries on 500, the pause on 429, no retry on 403/404, offline mode, corrupt tiles,
 //! timeouts and the user agent.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! without a panic.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

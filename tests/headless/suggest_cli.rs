@@ -1,6 +1,6 @@
 //! `cluster-atlas suggest` end to end.
 
-mod common;
+use crate::common;
 
 use common::{run, temp_dir};
 

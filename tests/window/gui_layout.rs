@@ -5,7 +5,7 @@
 //! was.
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use cluster_atlas::app::{BottomTab, ClusterAtlasApp, Command, LayoutRecord, Settings};
 use cluster_atlas::scene::Lang;

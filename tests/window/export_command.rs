@@ -3,7 +3,7 @@
 //! zone file in CGCS2000, non-default clustering, layers, weights, page and language).
 #![cfg(feature = "gui")]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
