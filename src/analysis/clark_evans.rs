@@ -49,17 +49,18 @@ pub fn clark_evans_report(points: &[Xy], area_m2: f64, kind: AreaKind) -> ClarkE
         .unwrap_or_else(|| ClarkEvans::unavailable(kind, points.len(), area_m2))
 }
 
-/// [`clark_evans_report`] with the nearest-neighbour distances already known.
+/// [`clark_evans_report`] from the sum of the `n` points' nearest-neighbour distances
+/// (computed only when the test can be made).
 pub fn clark_evans_report_of(
     n: usize,
-    nn: impl FnOnce() -> Vec<f64>,
+    nn_sum: impl FnOnce() -> f64,
     area_m2: f64,
     kind: AreaKind,
 ) -> ClarkEvans {
     if n < MIN_FIRMS {
         return ClarkEvans::unavailable(kind, n, area_m2);
     }
-    clark_evans_of_distances(&nn(), area_m2, kind)
+    clark_evans_of_sum(nn_sum(), n, area_m2, kind)
         .unwrap_or_else(|| ClarkEvans::unavailable(kind, n, area_m2))
 }
 
@@ -145,11 +146,20 @@ pub fn clark_evans(points: &[Xy], area_m2: f64, kind: AreaKind) -> Option<ClarkE
 
 /// The test from the points' nearest-neighbour distances (in point order).
 pub fn clark_evans_of_distances(nn: &[f64], area_m2: f64, kind: AreaKind) -> Option<ClarkEvans> {
-    let n = nn.len();
-    if n < 2 || !(area_m2 > 0.0 && area_m2.is_finite()) {
+    clark_evans_of_sum(nn.iter().sum(), nn.len(), area_m2, kind)
+}
+
+/// The test from the sum of the `n` points' nearest-neighbour distances.
+pub fn clark_evans_of_sum(
+    nn_sum: f64,
+    n: usize,
+    area_m2: f64,
+    kind: AreaKind,
+) -> Option<ClarkEvans> {
+    if n < 2 || !(area_m2 > 0.0 && area_m2.is_finite() && nn_sum.is_finite()) {
         return None;
     }
-    let observed = nn.iter().sum::<f64>() / n as f64;
+    let observed = nn_sum / n as f64;
     let nf = n as f64;
     let density = nf / area_m2;
     let expected = 0.5 / density.sqrt();

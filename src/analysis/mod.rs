@@ -161,7 +161,7 @@ pub fn analyse(
             };
             clark_evans::clark_evans_report_of(
                 pts.len(),
-                || nearest::kth_neighbour_distances_in(&search, 1),
+                || nearest::nearest_neighbour_sum_in(&search),
                 area,
                 params.study_area.kind(),
             )
@@ -171,6 +171,7 @@ pub fn analyse(
     lap("clark-evans", &mut timings);
     progress(0.8, "zone statistics");
     let zone_near = zone_stats::near_sets(index, firms, zones, params.nearby_radius_m);
+    lap("near sets", &mut timings);
     let zone_stats =
         zone_stats::zone_stats(index, firms, zones, params.nearby_radius_m, &zone_near);
     lap("zone statistics", &mut timings);

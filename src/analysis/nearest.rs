@@ -33,19 +33,54 @@ pub fn kth_neighbour_distances(points: &[Xy], k: usize) -> Vec<f64> {
 /// [`kth_neighbour_distances`] with grids already built (shared by Clark–Evans and the
 /// k-distance curve: the answers are exact whatever the grids' cell sizes).
 pub fn kth_neighbour_distances_in(search: &NeighbourSearch, k: usize) -> Vec<f64> {
-    let points = search.points;
-    let n = points.len();
-    let k = k.max(1);
-    if n <= k {
+    let n = search.points.len();
+    if n <= k.max(1) {
         return vec![f64::INFINITY; n];
     }
-    let grid = search.level(0);
-    // Threads take pieces of whole cells (about 4,096 points each) and write each answer at
-    // its point's input position: relaxed atomic stores, so the scattered writes need no
-    // lock and no second array in grid order (32 MB less at 4 million points).
+    // Each answer is written at its point's input position: relaxed atomic stores, so the
+    // scattered writes need no lock and no second array in grid order (32 MB less at 4
+    // million points).
     let out: Vec<AtomicU64> = (0..n)
         .map(|_| AtomicU64::new(f64::INFINITY.to_bits()))
         .collect();
+    for_each_kth(
+        search,
+        k,
+        || (),
+        |_, i, d| {
+            out[i as usize].store(d.to_bits(), Ordering::Relaxed);
+        },
+    );
+    // Same size and alignment: the buffer is reused, not copied.
+    out.into_iter()
+        .map(|d| f64::from_bits(d.into_inner()))
+        .collect()
+}
+
+/// The sum of every point's nearest-neighbour distance (what Clark–Evans needs), without
+/// storing the distances: no scattered writes. Summed piece by piece in a fixed order, so
+/// the result does not depend on the number of threads. Infinite below two points.
+pub fn nearest_neighbour_sum_in(search: &NeighbourSearch) -> f64 {
+    if search.points.len() < 2 {
+        return f64::INFINITY;
+    }
+    for_each_kth(search, 1, || 0.0, |sum: &mut f64, _, d| *sum += d)
+        .into_iter()
+        .sum()
+}
+
+/// Finds every point's k-th-neighbour distance and hands it to `emit(state, point, d)`;
+/// returns one state per piece of the finest grid, in grid order.
+fn for_each_kth<S: Send>(
+    search: &NeighbourSearch,
+    k: usize,
+    start: impl Fn() -> S + Sync,
+    emit: impl Fn(&mut S, u32, f64) + Sync,
+) -> Vec<S> {
+    let points = search.points;
+    let k = k.max(1);
+    let grid = search.level(0);
+    // Threads take pieces of whole cells (about 4,096 points each).
     let mut pieces: Vec<std::ops::Range<usize>> = Vec::new();
     let n_cells = grid.n_cells();
     let mut c0 = 0;
@@ -58,63 +93,64 @@ pub fn kth_neighbour_distances_in(search: &NeighbourSearch, k: usize) -> Vec<f64
         pieces.push(c0..c1);
         c0 = c1;
     }
-    pieces.into_par_iter().for_each_init(
-        || (Block::default(), Vec::new()),
-        |(block, best): &mut (Block, Vec<f64>), cells| {
-            // Cells come in row-major order: the three neighbouring rows are walked with
-            // cursors that only move forward, found by binary search once per row.
-            let mut row_of_cursors = i64::MIN;
-            let mut cursor = [0..0, 0..0, 0..0];
-            for c in cells {
-                let (ci, cj) = grid.cell_ij(c);
-                if ci != row_of_cursors {
-                    row_of_cursors = ci;
-                    for (t, row) in (ci - 1..=ci + 1).enumerate() {
-                        cursor[t] = grid.row_cells(row, cj - 1, i64::from(u32::MAX));
+    pieces
+        .into_par_iter()
+        .map_init(
+            || (Block::default(), Vec::new()),
+            |(block, best): &mut (Block, Vec<f64>), cells| {
+                let mut state = start();
+                // Cells come in row-major order: the three neighbouring rows are walked with
+                // cursors that only move forward, found by binary search once per row.
+                let mut row_of_cursors = i64::MIN;
+                let mut cursor = [0..0, 0..0, 0..0];
+                for c in cells {
+                    let (ci, cj) = grid.cell_ij(c);
+                    if ci != row_of_cursors {
+                        row_of_cursors = ci;
+                        for (t, row) in (ci - 1..=ci + 1).enumerate() {
+                            cursor[t] = grid.row_cells(row, cj - 1, i64::from(u32::MAX));
+                        }
+                    }
+                    // Gather the 3×3 block once, answer every point of the cell from it when
+                    // the answer is provably inside the block, else search further.
+                    block.clear();
+                    for cur in cursor.iter_mut() {
+                        while cur.start < cur.end && grid.cell_ij(cur.start).1 < cj - 1 {
+                            cur.start += 1;
+                        }
+                        let mut end = cur.start;
+                        while end < cur.end && grid.cell_ij(end).1 <= cj + 1 {
+                            end += 1;
+                        }
+                        if cur.start < end {
+                            block.extend(
+                                grid,
+                                grid.points_of(cur.start).start..grid.points_of(end - 1).end,
+                            );
+                        }
+                    }
+                    for pos in grid.points_of(c) {
+                        let i = grid.order[pos];
+                        let p = Xy::new(grid.xs[pos], grid.ys[pos]);
+                        let found = if k == 1 {
+                            block.nearest(p, i)
+                        } else {
+                            block.kth(p, i, k, best)
+                        };
+                        let reach = grid.block_margin(p, ci, cj, 1);
+                        let d = match found {
+                            Some(d2) if d2 <= reach * reach => d2.sqrt(),
+                            // The block's k-th distance bounds the answer: search the square
+                            // of that half-width on a grid whose cells suit it.
+                            Some(d2) => search.kth_within(i as usize, p, k, d2.sqrt(), best),
+                            None => search.kth(points, i as usize, k, best),
+                        };
+                        emit(&mut state, i, d);
                     }
                 }
-                // Gather the 3×3 block once, answer every point of the cell from it when the
-                // answer is provably inside the block, else search further.
-                block.clear();
-                for cur in cursor.iter_mut() {
-                    while cur.start < cur.end && grid.cell_ij(cur.start).1 < cj - 1 {
-                        cur.start += 1;
-                    }
-                    let mut end = cur.start;
-                    while end < cur.end && grid.cell_ij(end).1 <= cj + 1 {
-                        end += 1;
-                    }
-                    if cur.start < end {
-                        block.extend(
-                            grid,
-                            grid.points_of(cur.start).start..grid.points_of(end - 1).end,
-                        );
-                    }
-                }
-                for pos in grid.points_of(c) {
-                    let i = grid.order[pos];
-                    let p = Xy::new(grid.xs[pos], grid.ys[pos]);
-                    let found = if k == 1 {
-                        block.nearest(p, i)
-                    } else {
-                        block.kth(p, i, k, best)
-                    };
-                    let reach = grid.block_margin(p, ci, cj, 1);
-                    let d = match found {
-                        Some(d2) if d2 <= reach * reach => d2.sqrt(),
-                        // The block's k-th distance bounds the answer: search the square of
-                        // that half-width on a grid whose cells suit it.
-                        Some(d2) => search.kth_within(i as usize, p, k, d2.sqrt(), best),
-                        None => search.kth(points, i as usize, k, best),
-                    };
-                    out[i as usize].store(d.to_bits(), Ordering::Relaxed);
-                }
-            }
-        },
-    );
-    // Same size and alignment: the buffer is reused, not copied.
-    out.into_iter()
-        .map(|d| f64::from_bits(d.into_inner()))
+                state
+            },
+        )
         .collect()
 }
 
@@ -468,6 +504,10 @@ mod tests {
                 assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
             }
         }
+        // The sum Clark–Evans uses equals the brute-force distances summed.
+        let want: f64 = brute_kth(&pts, 1).iter().sum();
+        let got = nearest_neighbour_sum_in(&NeighbourSearch::new(&pts, 1));
+        assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
     }
 
     #[test]
@@ -477,5 +517,10 @@ mod tests {
             vec![f64::INFINITY]
         );
         assert!(kth_neighbour_distances(&[], 1).is_empty());
+        let one = [Xy::new(0.0, 0.0)];
+        assert_eq!(
+            nearest_neighbour_sum_in(&NeighbourSearch::new(&one, 1)),
+            f64::INFINITY
+        );
     }
 }

@@ -42,12 +42,14 @@ pub type NearSets = Vec<Option<Vec<u32>>>;
 
 /// The firms within `radius_m` of every zone.
 pub fn near_sets(index: &SpatialIndex, firms: &Firms, zones: &[Zone], radius_m: f64) -> NearSets {
+    let shapes: Vec<_> = (0..zones.len())
+        .filter_map(|zi| index.shape_of(zi))
+        .collect();
+    let mut found = index
+        .firms_near_zones(&shapes, &firms.lonlat, radius_m)
+        .into_iter();
     (0..zones.len())
-        .map(|zi| {
-            index
-                .shape_of(zi)
-                .map(|s| index.firms_near_zone(s, &firms.lonlat, radius_m))
-        })
+        .map(|zi| index.shape_of(zi).and_then(|_| found.next()))
         .collect()
 }
 

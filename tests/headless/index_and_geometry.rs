@@ -305,3 +305,66 @@ fn the_counting_grid_counts_exactly_the_firms_within() {
         assert_eq!(got, want, "site {site:?}, radius {radius}");
     }
 }
+
+/// The raster of cell verdicts only skips measurements: the firms near each zone are exactly
+/// those a measurement of every firm finds, for tiny to huge radii, holes and point zones,
+/// and data centred far from the zones (so plane and ground lengths differ more).
+#[test]
+fn firms_near_zone_equals_measuring_every_firm() {
+    let zones = load_zones_str(TEST_ZONES, "t", &ZoneLoadOptions::default())
+        .unwrap()
+        .zones;
+    let mut pts = random_points(150_000, 17);
+    // A second set spread 4° east, so the projection's centre sits far from the zones.
+    let mut far = pts.clone();
+    far.extend(
+        random_points(20_000, 18)
+            .iter()
+            .map(|p| LonLat::new(p.lon + 4.0, p.lat + 1.5)),
+    );
+    // Points on a fine lattice around zone A's hole, at the edge of the smallest radius.
+    for i in 0..200 {
+        for j in 0..200 {
+            pts.push(LonLat::new(
+                113.93 + 0.0002 * i as f64,
+                22.53 + 0.0002 * j as f64,
+            ));
+        }
+    }
+    for pts in [pts, far] {
+        let firms = firms_at(pts.clone());
+        let index = SpatialIndex::build(&firms, &zones);
+        for radius in [5.0, 37.5, 400.0, 3000.0, 25_000.0] {
+            for z in 0..zones.len() {
+                let Some(shape) = index.shape_of(z) else {
+                    continue;
+                };
+                let got = index.firms_near_zone(shape, &pts, radius);
+                let want: Vec<u32> = (0..pts.len())
+                    .filter(|&i| {
+                        shape
+                            .distance(pts[i], index.firm_xy[i], &index.projection)
+                            .0
+                            <= radius
+                    })
+                    .map(|i| i as u32)
+                    .collect();
+                assert!(
+                    !want.is_empty() || radius < 100.0,
+                    "zone {z} radius {radius}"
+                );
+                if got != want {
+                    let extra = got
+                        .iter()
+                        .filter(|i| want.binary_search(i).is_err())
+                        .count();
+                    let missed = want
+                        .iter()
+                        .filter(|i| got.binary_search(i).is_err())
+                        .count();
+                    panic!("zone {z} radius {radius}: {extra} extra, {missed} missed");
+                }
+            }
+        }
+    }
+}
