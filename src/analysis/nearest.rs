@@ -143,7 +143,9 @@ fn for_each_kth<S: Send>(
                             // The block's k-th distance bounds the answer: search the square
                             // of that half-width on a grid whose cells suit it.
                             Some(d2) => search.kth_within(i as usize, p, k, d2.sqrt(), best),
-                            None => search.kth(points, i as usize, k, best),
+                            // Nothing else in the 3×3 block: the finest grid's rings
+                            // would be empty too, so start one grid coarser.
+                            None => search.kth(points, i as usize, k, best, 1),
                         };
                         emit(&mut state, i, d);
                     }
@@ -263,7 +265,7 @@ pub fn kth_neighbour_distances_of_in(
     let found: Vec<f64> = order
         .par_iter()
         .map_init(Vec::new, |best: &mut Vec<f64>, &(_, slot)| {
-            search.kth(points, which[slot as usize] as usize, k, best)
+            search.kth(points, which[slot as usize] as usize, k, best, 0)
         })
         .collect();
     let mut out = vec![f64::INFINITY; which.len()];
@@ -380,11 +382,12 @@ impl<'a> NeighbourSearch<'a> {
         best.get(k - 1).map_or(f64::INFINITY, |d2| d2.sqrt())
     }
 
-    /// k-th neighbour distance of point `i`; `best` is scratch space.
-    fn kth(&self, points: &[Xy], i: usize, k: usize, best: &mut Vec<f64>) -> f64 {
+    /// k-th neighbour distance of point `i`, searching from grid level `first` (coarser
+    /// levels follow when a level's few rings do not settle it); `best` is scratch space.
+    fn kth(&self, points: &[Xy], i: usize, k: usize, best: &mut Vec<f64>, first: usize) -> f64 {
         let p = points[i];
         let last_level = self.levels.len() - 1;
-        for lvl in 0..self.levels.len() {
+        for lvl in first.min(last_level)..self.levels.len() {
             let grid = self.level(lvl);
             best.clear();
             let (ci, cj) = grid.ij_of(p);
