@@ -196,10 +196,16 @@ pub fn analyse(
         analysis::analyse(&data.firms, &data.zones, &data.index, params, &|f, s| {
             progress(f * 0.9, s)
         })?;
+    let mut lap = Instant::now();
+    let mut timed = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, lap.elapsed().as_secs_f64()));
+        lap = Instant::now();
+    };
     let density = extras.density_bandwidth_m.map(|bw| {
         progress(0.92, "density");
         density_of(data, bw)
     });
+    timed("density", &mut analysis.timings);
     let advisor = extras.advisor_fit.map(|fit| {
         progress(0.96, "advisor");
         Arc::new(AdvisorContext::prepare(
@@ -211,11 +217,7 @@ pub fn analyse(
             params.nearby_radius_m,
         ))
     });
-    let mut lap = Instant::now();
-    let mut timed = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
-        timings.push((name, lap.elapsed().as_secs_f64()));
-        lap = Instant::now();
-    };
+    timed("advisor", &mut analysis.timings);
     let time = data.times.as_ref().and_then(|t| {
         progress(0.97, "time");
         let p = analysis::time::TimeParams {

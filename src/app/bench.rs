@@ -29,9 +29,11 @@ impl ClusterAtlasApp {
         let mut vp = self.viewport();
         let busy = self.job.is_some() || self.results.is_none();
         let Some(b) = self.bench.as_mut() else { return };
-        ctx.request_repaint();
         if !b.started {
+            // While loading and analysing, frames come as a user's would (the job's progress
+            // and end repaint): repainting every frame here would slow the job it times.
             if busy {
+                ctx.request_repaint_after(super::JOB_REPAINT);
                 return;
             }
             b.started = true;
@@ -58,8 +60,10 @@ impl ClusterAtlasApp {
             }
             b.last = Some(Instant::now());
             self.commands.push(super::Command::FitCity);
+            ctx.request_repaint();
             return;
         }
+        ctx.request_repaint();
         let now = Instant::now();
         if let Some(last) = b.last {
             b.frames_ms.push((now - last).as_secs_f64() * 1000.0);
@@ -87,6 +91,15 @@ impl ClusterAtlasApp {
                         .collect::<Vec<_>>()
                         .join(" ")
                 );
+                if let Some(r) = &self.results {
+                    let steps: Vec<String> = r
+                        .analysis
+                        .timings
+                        .iter()
+                        .map(|(name, t)| format!("{name}={t:.3}"))
+                        .collect();
+                    println!("analysis {:.3} s: {}", r.seconds, steps.join(" "));
+                }
                 let mut u = b.ui_ms.clone();
                 u.sort_by(f64::total_cmp);
                 println!(

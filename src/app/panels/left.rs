@@ -218,10 +218,11 @@ impl ClusterAtlasApp {
         if let Some(rip) = self.ripley() {
             self.ripley_plot(ui, rip);
         } else if self.ripley_running() {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.small(self.tr("正在计算 Ripley L(d)…", "Computing Ripley's L(d)…"));
-            });
+            // No spinner (it repaints every frame and slows the computation it waits for):
+            // the panel is refreshed four times a second until the result comes.
+            ui.small(self.tr("正在计算 Ripley L(d)…", "Computing Ripley's L(d)…"));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(250));
         }
     }
 

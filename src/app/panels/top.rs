@@ -256,7 +256,10 @@ impl ClusterAtlasApp {
                             .desired_width(160.0)
                             .text(format!("{label} {step}")),
                     );
-                    ui.spinner();
+                    // Elapsed seconds instead of a spinner: a spinner repaints every frame,
+                    // and under a software renderer that takes CPU from the job itself.
+                    let secs = job.task.started.elapsed().as_secs_f64();
+                    ui.small(format!("{secs:.0} s"));
                 }
             });
             if let Some((_, file)) = self.previous.clone() {
