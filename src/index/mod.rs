@@ -528,7 +528,7 @@ impl SpatialIndex {
     }
 
     /// [`Self::firms_near_zone`] for several zones in one parallel pass over the firms: a box
-    /// test, then a raster of cell verdicts ([`near::NearRaster`]), so only firms near the
+    /// test, then a raster of cell verdicts (`index/near.rs`), so only firms near the
     /// radius line are measured. For a handful of zones this beats tree queries.
     pub fn firms_near_zones(
         &self,

@@ -113,11 +113,12 @@ impl NearRaster {
         );
         let d = shape.distance(proj.unproject(c), c, proj).0;
         let h = margin(s, d);
+        let fixed = margin(0.0, d);
         let verdict = if d + h <= radius_m {
             WITHIN
         } else if d - h > radius_m {
             BEYOND
-        } else if size > 1 && h - margin(0.0, d) > margin(0.0, d) / 4.0 {
+        } else if size > 1 && h - fixed > fixed / 4.0 {
             // Halving still narrows the margin usefully (its fixed part stays).
             let half = size / 2;
             for (di, dj) in [(0, 0), (0, half), (half, 0), (half, half)] {
