@@ -117,3 +117,24 @@ fn analyse_all(b: divan::Bencher, n: usize) {
         .map(|a| a.clusters.len())
     });
 }
+
+/// The window's firm texture for a 1600×1000 view of the whole city (every firm in view:
+/// the aggregated path), redrawn on every view change.
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn firm_raster_city_view(b: divan::Bencher, n: usize) {
+    use cluster_atlas::scene::{PointsItem, Rgba, Viewport, raster};
+    let d = data(n);
+    let xy = d.index.firm_xy.clone();
+    let (mut lo, mut hi) = (xy[0], xy[0]);
+    for p in xy.iter() {
+        (lo.x, lo.y, hi.x, hi.y) = (lo.x.min(p.x), lo.y.min(p.y), hi.x.max(p.x), hi.y.max(p.y));
+    }
+    let item = PointsItem {
+        colour: std::sync::Arc::new(vec![0u8; xy.len()]),
+        xy,
+        palette: vec![Rgba([40, 90, 200, 255])],
+        radius_px: 2.0,
+    };
+    let vp = Viewport::fit((lo, hi), 1600.0, 1000.0, 0.03);
+    b.bench(|| raster::rasterize_adaptive(&item, &vp, 0.8, 2.0).1);
+}

@@ -32,6 +32,9 @@ pub struct Dataset {
     pub index_seconds: f64,
     /// Founding and closing years, when the firms carry dates.
     pub times: Option<Arc<crate::model::FirmTimes>>,
+    /// The first and last founding year of `times` (found once: the time panel shows it
+    /// every frame).
+    pub year_range: Option<(i32, i32)>,
 }
 
 impl Dataset {
@@ -66,6 +69,7 @@ impl Dataset {
             basemap,
             generation,
             index_seconds,
+            year_range: times.as_ref().and_then(|t| t.year_range()),
             times,
         }
     }
@@ -166,6 +170,20 @@ pub struct Extras<'a> {
     pub hotspots: Option<crate::analysis::hotspots::HotspotParams>,
     /// Ripley's K/L over the params' study area with these parameters.
     pub ripley: Option<crate::analysis::ripley::RipleyParams>,
+    /// Called with the clusters (and density) as soon as they are found, before the
+    /// statistics: the window draws the analysed map from them while the rest runs.
+    pub map_ready: Option<&'a (dyn Fn(MapPreview) + Sync)>,
+}
+
+/// What the map shows of an analysis before its statistics are done.
+#[derive(Clone, Debug)]
+pub struct MapPreview {
+    /// DBSCAN label per firm (−1 noise).
+    pub labels: Vec<i32>,
+    pub clusters: Vec<crate::analysis::ClusterSummary>,
+    pub density: Option<DensityGrid>,
+    /// The dataset generation analysed.
+    pub generation: u64,
 }
 
 /// Results of one analysis run on one dataset generation.
@@ -192,20 +210,37 @@ pub fn analyse(
     progress: &(dyn Fn(f32, &str) + Sync),
 ) -> Result<Results, AnalysisError> {
     let t0 = Instant::now();
-    let mut analysis =
-        analysis::analyse(&data.firms, &data.zones, &data.index, params, &|f, s| {
-            progress(f * 0.9, s)
-        })?;
+    let map = analysis::analyse_map(&data.firms, &data.zones, &data.index, params, &|f, s| {
+        progress(f * 0.9, s)
+    })?;
+    let lap = Instant::now();
+    let density = extras.density_bandwidth_m.map(|bw| {
+        progress(0.27, "density");
+        density_of(data, bw)
+    });
+    let density_s = lap.elapsed().as_secs_f64();
+    if let Some(ready) = extras.map_ready {
+        ready(MapPreview {
+            labels: map.labels.clone(),
+            clusters: map.clusters.clone(),
+            density: density.clone(),
+            generation: data.generation,
+        });
+    }
+    let mut analysis = analysis::finish(
+        map,
+        &data.firms,
+        &data.zones,
+        &data.index,
+        params,
+        &|f, s| progress(f * 0.9, s),
+    )?;
+    analysis.timings.insert(2, ("density", density_s));
     let mut lap = Instant::now();
     let mut timed = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
         timings.push((name, lap.elapsed().as_secs_f64()));
         lap = Instant::now();
     };
-    let density = extras.density_bandwidth_m.map(|bw| {
-        progress(0.92, "density");
-        density_of(data, bw)
-    });
-    timed("density", &mut analysis.timings);
     let advisor = extras.advisor_fit.map(|fit| {
         progress(0.96, "advisor");
         Arc::new(AdvisorContext::prepare(
@@ -300,6 +335,8 @@ mod tests {
     fn bundled_dataset_analyses_with_extras() {
         let data = Dataset::bundled().unwrap();
         let fit = bundled::fit_table().unwrap();
+        let preview = std::sync::Mutex::new(None);
+        let keep = |p: MapPreview| *preview.lock().unwrap() = Some(p);
         let r = analyse(
             &data,
             &AnalysisParams::default(),
@@ -308,12 +345,23 @@ mod tests {
                 advisor_fit: Some(&fit),
                 hotspots: None,
                 ripley: None,
+                map_ready: Some(&keep),
             },
             &|_, _| {},
         )
         .unwrap();
         assert_eq!(r.analysis.labels.len(), data.firms.len());
         assert!(r.density.is_some() && r.advisor.is_some());
+        // The map drawn before the statistics are done is the final one.
+        let p = preview
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the map stage was reported");
+        assert_eq!(p.labels, r.analysis.labels);
+        assert_eq!(p.clusters, r.analysis.clusters);
+        assert_eq!(p.density, r.density);
+        assert_eq!(p.generation, data.generation);
         // The scene input names the same firms and clusters.
         let input = scene_input(
             &data,
@@ -344,6 +392,10 @@ mod tests {
             report: data.zones_report.clone(),
         });
         assert_eq!(next.generation, data.generation + 1);
+        assert_eq!(
+            next.year_range,
+            data.times.as_ref().and_then(|t| t.year_range())
+        );
         assert_eq!(next.zones.len(), 3);
         assert_eq!(next.firms.len(), data.firms.len());
         assert!(next.synthetic);

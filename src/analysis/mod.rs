@@ -119,6 +119,17 @@ pub struct ParamsEcho {
     pub projection_centre: LonLat,
 }
 
+/// What the map draws of an analysis: the clusters, found first so the window can show them
+/// while the statistics are still being computed ([`analyse_map`], then [`finish`]).
+#[derive(Clone, Debug)]
+pub struct MapStage {
+    /// DBSCAN label per firm (−1 noise).
+    pub labels: Vec<i32>,
+    pub clusters: Vec<ClusterSummary>,
+    /// Seconds each step took, in order.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
 /// Runs every analysis. `progress(fraction, step)` is called between steps.
 pub fn analyse(
     firms: &Firms,
@@ -127,6 +138,19 @@ pub fn analyse(
     params: &AnalysisParams,
     progress: &(dyn Fn(f32, &str) + Sync),
 ) -> Result<Analysis, AnalysisError> {
+    let map = analyse_map(firms, zones, index, params, progress)?;
+    finish(map, firms, zones, index, params, progress)
+}
+
+/// Checks the parameters, then finds the clusters (DBSCAN and their summaries): what the map
+/// shows. Progress runs from 0 to 0.3.
+pub fn analyse_map(
+    firms: &Firms,
+    zones: &[Zone],
+    index: &SpatialIndex,
+    params: &AnalysisParams,
+    progress: &(dyn Fn(f32, &str) + Sync),
+) -> Result<MapStage, AnalysisError> {
     let dbp = DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)?;
     if !(params.nearby_radius_m.is_finite() && params.nearby_radius_m > 0.0) {
         return Err(AnalysisError::InvalidParameter(
@@ -134,20 +158,45 @@ pub fn analyse(
         ));
     }
     let mut timings = Vec::new();
+    let t = std::time::Instant::now();
+    progress(0.0, "dbscan");
+    let labels = dbscan::dbscan(&index.firm_xy, dbp);
+    timings.push(("dbscan", t.elapsed().as_secs_f64()));
+    let t = std::time::Instant::now();
+    progress(0.2, "clusters");
+    let clusters = clusters::summarise(&labels, index, firms, zones);
+    timings.push(("clusters", t.elapsed().as_secs_f64()));
+    Ok(MapStage {
+        labels,
+        clusters,
+        timings,
+    })
+}
+
+/// The rest of the analysis after [`analyse_map`]: zone placement, Clark–Evans, the zone
+/// statistics and the k-distance curve. Progress runs from 0.3 to 1.
+pub fn finish(
+    map: MapStage,
+    firms: &Firms,
+    zones: &[Zone],
+    index: &SpatialIndex,
+    params: &AnalysisParams,
+    progress: &(dyn Fn(f32, &str) + Sync),
+) -> Result<Analysis, AnalysisError> {
+    let dbp = DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)?;
+    let MapStage {
+        labels,
+        clusters,
+        mut timings,
+    } = map;
     let mut t = std::time::Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
         timings.push((name, t.elapsed().as_secs_f64()));
         t = std::time::Instant::now();
     };
-    progress(0.0, "zones");
+    progress(0.3, "zones");
     let placement = placement::place_firms(index, firms, zones);
     lap("zones", &mut timings);
-    progress(0.3, "dbscan");
-    let labels = dbscan::dbscan(&index.firm_xy, dbp);
-    lap("dbscan", &mut timings);
-    progress(0.5, "clusters");
-    let clusters = clusters::summarise(&labels, index, firms, zones);
-    lap("clusters", &mut timings);
     progress(0.6, "clark-evans");
     // One set of neighbour grids on all firms for Clark–Evans (bbox, hull) and the k-distance
     // curve; distances are exact whatever the grids, so results do not change.

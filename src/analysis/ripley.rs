@@ -262,6 +262,19 @@ pub fn ripley(
     study_area: &str,
     p: &RipleyParams,
 ) -> Option<Ripley> {
+    ripley_with(points, rings, study_area, p, &|| {})
+}
+
+/// [`ripley`], calling `between` before the observed pattern's K and before each simulation:
+/// the window's hook waits there while the map moves, so the simulations never compete with
+/// panning. The result does not depend on the hook.
+pub fn ripley_with(
+    points: &[Xy],
+    rings: &[Vec<Xy>],
+    study_area: &str,
+    p: &RipleyParams,
+    between: &dyn Fn(),
+) -> Option<Ripley> {
     let sampler = AreaSampler::new(rings)?;
     let area = sampler.area_m2();
     if points.len() < 2 || area <= 0.0 {
@@ -277,6 +290,7 @@ pub fn ripley(
         .collect();
     let mut rng = Rng::new(p.seed);
     let used = subset(points, &mut rng);
+    between();
     let k = k_function(&used, area, &d);
     let to_l = |k: &[f64]| -> Vec<f64> {
         k.iter()
@@ -286,6 +300,7 @@ pub fn ripley(
     let l = to_l(&k);
     let sims: Vec<Vec<f64>> = (0..p.simulations)
         .map(|s| {
+            between();
             let mut r = Rng::new(
                 p.seed
                     .wrapping_add(1 + s as u64)
@@ -426,6 +441,33 @@ mod tests {
             "{:?} vs {:?}",
             r.l,
             r.hi
+        );
+    }
+
+    #[test]
+    fn the_waiting_hook_runs_before_each_pattern_and_changes_nothing() {
+        let rings = square(5_000.0);
+        let mut rng = Rng::new(3);
+        let pts: Vec<Xy> = (0..800)
+            .map(|_| Xy::new(rng.uniform() * 5_000.0, rng.uniform() * 5_000.0))
+            .collect();
+        let p = RipleyParams {
+            max_m: Some(500.0),
+            steps: 4,
+            simulations: 7,
+            seed: 5,
+        };
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let hooked = ripley_with(&pts, &rings, "square", &p, &|| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .unwrap();
+        // The observed pattern plus each simulation.
+        assert_eq!(calls.into_inner(), 1 + 7);
+        let plain = ripley(&pts, &rings, "square", &p).unwrap();
+        assert_eq!(
+            (hooked.l, hooked.lo, hooked.hi),
+            (plain.l, plain.lo, plain.hi)
         );
     }
 

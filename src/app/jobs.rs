@@ -10,7 +10,7 @@ use std::time::Instant;
 use super::state::{Dataset, RecentFile, Results};
 use crate::analysis::AnalysisParams;
 use crate::data::{self, FirmLoadOptions, LoadedZones, ZoneLoadOptions};
-use crate::pipeline::{self, Extras};
+use crate::pipeline::{self, Extras, MapPreview};
 
 /// Reports progress from a worker: fraction done (0..1) and the step's name.
 pub type Progress<'a> = dyn Fn(f32, &str) + Sync + 'a;
@@ -78,6 +78,19 @@ pub fn spawn<T: Send + 'static>(
     }
 }
 
+/// Lowers the calling thread's scheduling priority (Linux: nice 10) for work the user is not
+/// waiting on while the map moves (the firm texture, Ripley's simulations): on a machine with
+/// few cores, drawing the window comes first. Threads it starts inherit the priority.
+pub fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority only changes this thread's nice value (per thread on Linux).
+        unsafe {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        }
+    }
+}
+
 /// What the window's main job does (the status bar names it; a failure is worded by it).
 pub enum JobKind {
     Analyse,
@@ -107,11 +120,18 @@ pub struct Job {
     pub label_en: &'static str,
     pub kind: JobKind,
     pub task: Task<JobOutput>,
+    /// An analysis's clusters, handed over before its statistics are done.
+    pub preview: Arc<Mutex<Option<MapPreview>>>,
 }
 
 impl Job {
     pub fn fraction(&self) -> (f32, String) {
         self.task.fraction()
+    }
+
+    /// The analysed map's clusters, once (the first call after they are found).
+    pub fn take_preview(&self) -> Option<MapPreview> {
+        self.preview.lock().ok().and_then(|mut p| p.take())
     }
 }
 
@@ -123,12 +143,22 @@ pub fn analyse(
     bandwidth_m: f64,
     fit: Arc<crate::model::FitTable>,
 ) -> Job {
+    let preview = Arc::new(Mutex::new(None));
+    let (slot, ctx2) = (preview.clone(), ctx.clone());
     let task = spawn("analysis", ctx, move |progress| {
+        // The map shows the clusters as soon as they are found; the statistics follow.
+        let ready = move |p: MapPreview| {
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(p);
+            }
+            ctx2.request_repaint();
+        };
         let extras = Extras {
             density_bandwidth_m: Some(bandwidth_m),
             advisor_fit: Some(&fit),
             hotspots: Some(Default::default()),
             ripley: None,
+            map_ready: Some(&ready),
         };
         pipeline::analyse(&data, &params, extras, progress)
             .map(|r| JobOutput::Analysed(Box::new(r)))
@@ -139,6 +169,7 @@ pub fn analyse(
         label_en: "Analysing",
         kind: JobKind::Analyse,
         task,
+        preview,
     }
 }
 
@@ -159,6 +190,7 @@ fn load_job(
             reopen,
         },
         task,
+        preview: Default::default(),
     }
 }
 
@@ -234,5 +266,6 @@ pub fn with_zones(
         label_en: "Updating zones",
         kind: JobKind::Edit { note },
         task,
+        preview: Default::default(),
     }
 }

@@ -40,6 +40,9 @@ impl ClusterAtlasApp {
         self.data = Arc::new(data);
         self.settings.digitised = self.digitised_features();
         self.results = None;
+        if let (Some(b), Some(t0)) = (&mut self.bench, super::STARTED.get()) {
+            b.loaded_ms = Some(t0.elapsed().as_secs_f64() * 1000.0);
+        }
         self.selection = Selection::default();
         self.advice = None;
         self.bottom_tab = BottomTab::Report;

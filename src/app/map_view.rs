@@ -384,7 +384,13 @@ impl MapView {
             self.last_raster_ms = t0.elapsed().as_secs_f32() * 1000.0;
         } else if self.inflight.is_none() {
             let (pts, vp2) = (pts.clone(), *vp);
+            // Following the view, the texture yields the cores to drawing (the last one stands
+            // in, moved); a new scene (data, an analysis, colours) is waited for at full speed.
+            let follows_view = self.points_key.is_some_and(|k| k.0 == scene_gen);
             let task = super::jobs::spawn("firms raster", ctx, move |_| {
+                if follows_view {
+                    super::jobs::lower_priority();
+                }
                 let (img, aggregated) = raster::rasterize_adaptive(&pts, &vp2, opacity, 2.0);
                 Ok((vp2, img, aggregated))
             });
@@ -413,6 +419,11 @@ impl MapView {
         self.aggregated = aggregated;
     }
 
+    /// True when the firm texture shown was drawn for this scene generation.
+    pub fn texture_is_of(&self, scene_gen: u64) -> bool {
+        self.points_key.is_some_and(|k| k.0 == scene_gen)
+    }
+
     /// True while a firm raster is being drawn in the background.
     pub fn is_rendering(&self) -> bool {
         self.inflight.is_some()
@@ -420,7 +431,14 @@ impl MapView {
 
     /// The firm within 8 px of the point, else the zone under it (or a point zone within 12 px).
     pub fn pick(&self, data: &Dataset, vp: &Viewport, xy: Xy) -> Pick {
-        if let Some((f, d)) = data.index.nearest_firm(xy)
+        self.pick_firms_if(data, vp, xy, true)
+    }
+
+    /// [`Self::pick`], looking at firms only when `wait` or their R-tree is already built: the
+    /// hover must never stall a frame while a background thread builds it after a load.
+    fn pick_firms_if(&self, data: &Dataset, vp: &Viewport, xy: Xy, wait: bool) -> Pick {
+        if (wait || data.index.firm_tree_ready())
+            && let Some((f, d)) = data.index.nearest_firm(xy)
             && d <= 8.0 * vp.m_per_px
         {
             return Pick::Firm(f as usize);
@@ -445,7 +463,7 @@ impl MapView {
         lang: Lang,
         fit: &crate::model::FitTable,
     ) -> Option<String> {
-        match self.pick(data, vp, xy) {
+        match self.pick_firms_if(data, vp, xy, false) {
             Pick::Firm(f) => Some(format!(
                 "{} {}\n{}",
                 data.firms.id(f),

@@ -18,6 +18,7 @@ mod panels;
 pub mod project;
 pub mod reasons;
 mod ripley_task;
+mod scene_state;
 mod session;
 pub mod settings_file;
 pub mod state;
@@ -96,6 +97,9 @@ pub struct ClusterAtlasApp {
     pub settings: Settings,
     pub data: Arc<Dataset>,
     pub results: Option<Arc<Results>>,
+    /// The running analysis's clusters, drawn on the map until its results arrive (only
+    /// while the data has no results of its own).
+    pub preview: Option<Arc<crate::pipeline::MapPreview>>,
     pub selection: Selection,
     pub messages: Vec<Message>,
     pub bottom_tab: BottomTab,
@@ -125,6 +129,12 @@ pub struct ClusterAtlasApp {
     /// Ripley's K/L of the results (by their address), and the run computing it.
     pub ripley: Option<(u64, Option<crate::analysis::ripley::Ripley>)>,
     pub ripley_task: Option<ripley_task::RipleyRun>,
+    /// When the map last moved (Ripley's simulations wait for it to be still).
+    motion: ripley_task::Motion,
+    /// The dataset generation whose firm R-tree is being built in the background.
+    warmed: Option<u64>,
+    /// The view drawn last frame.
+    shown_view: Option<Viewport>,
     /// *Draw zone…* while open.
     pub digitiser: Option<digitiser::Digitiser>,
     /// The selection and view to bring back once the files being opened have loaded.
@@ -143,7 +153,7 @@ pub struct ClusterAtlasApp {
     pub fit: FitTable,
     pub policy: Policy,
     scene: Option<Scene>,
-    scene_key: Option<(u64, Option<u64>, SceneSettings, Selection)>,
+    scene_key: Option<(u64, [Option<u64>; 2], SceneSettings, Selection)>,
     scene_gen: u64,
     map: MapView,
     job: Option<jobs::Job>,
@@ -207,6 +217,7 @@ impl ClusterAtlasApp {
             settings: settings.unwrap_or_default(),
             data: Arc::new(data),
             results: None,
+            preview: None,
             selection: Selection::default(),
             messages,
             bottom_tab: BottomTab::Zones,
@@ -226,6 +237,9 @@ impl ClusterAtlasApp {
             digitiser: None,
             ripley: None,
             ripley_task: None,
+            motion: Default::default(),
+            shown_view: None,
+            warmed: None,
             time_playing: false,
             time_last_step: 0.0,
             undo_is_edit: false,
@@ -388,6 +402,9 @@ impl ClusterAtlasApp {
             }
             return;
         };
+        if let Some(p) = job.take_preview() {
+            self.preview = Some(Arc::new(p));
+        }
         let Some(out) = job.task.poll() else {
             return;
         };
@@ -396,6 +413,7 @@ impl ClusterAtlasApp {
         };
         match (out, job.kind) {
             (Ok(jobs::JobOutput::Analysed(results)), _) => {
+                self.preview = None;
                 if results.generation == self.data.generation {
                     self.results = Some(Arc::from(results));
                     self.advice = None;
@@ -414,10 +432,13 @@ impl ClusterAtlasApp {
                 text: format!("{}: {e}", self.tr("集聚区未更新", "Zones not updated")),
             }),
             (Ok(jobs::JobOutput::Loaded(_)), jobs::JobKind::Analyse) => {}
-            (Err(e), jobs::JobKind::Analyse) => self.messages.push(Message {
-                error: true,
-                text: format!("{}: {e}", self.tr("分析失败", "Analysis failed")),
-            }),
+            (Err(e), jobs::JobKind::Analyse) => {
+                self.preview = None;
+                self.messages.push(Message {
+                    error: true,
+                    text: format!("{}: {e}", self.tr("分析失败", "Analysis failed")),
+                })
+            }
             (Err(e), jobs::JobKind::Load { recent, .. }) => {
                 let what = if recent.zones {
                     self.tr(
@@ -481,41 +502,6 @@ impl ClusterAtlasApp {
         })
     }
 
-    /// The scene of the current data and results with these settings and selection (the
-    /// window draws it; exports use it without the selection).
-    pub fn build_scene(&self, settings: &SceneSettings, selection: Selection) -> Scene {
-        let results = self
-            .results
-            .as_deref()
-            .filter(|r| r.generation == self.data.generation);
-        let mut input = crate::pipeline::scene_input(
-            &self.data,
-            results.map(|r| &r.analysis),
-            results.and_then(|r| r.density.as_ref()),
-            &self.fit,
-            selection,
-        );
-        input.hotspots = results.and_then(|r| r.hotspots.as_ref());
-        scene::build(&input, settings)
-    }
-
-    /// Rebuilds the scene when the data, results, settings or selection changed.
-    fn refresh_scene(&mut self) {
-        let key = (
-            self.data.generation,
-            self.results.as_ref().map(|r| Arc::as_ptr(r) as u64),
-            self.settings.scene.clone(),
-            self.selection,
-        );
-        if self.scene_key.as_ref() == Some(&key) && self.scene.is_some() {
-            return;
-        }
-        let built = self.build_scene(&self.settings.scene, self.selection);
-        self.scene = Some(built);
-        self.scene_key = Some(key);
-        self.scene_gen += 1;
-    }
-
     /// Draws the whole window into `ui` (called by eframe and by tests).
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -529,9 +515,11 @@ impl ClusterAtlasApp {
         self.restore_when_loaded();
         self.update_advice(&ctx);
         self.update_ripley(&ctx);
+        self.warm_index();
         self.update_title(&ctx);
         self.bench_step(&ctx);
         self.refresh_scene();
+        self.bench_note_map();
         // Files dropped on the window.
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
@@ -587,6 +575,11 @@ impl ClusterAtlasApp {
                         self.commands.push(Command::Select(p));
                     }
                     self.map_buttons(ui);
+                }
+                // Moved since the last frame (by the user, a command or the frame bench)?
+                if self.shown_view != Some(vp) {
+                    self.motion.moved();
+                    self.shown_view = Some(vp);
                 }
                 self.settings.view = Some(vp);
             });

@@ -201,6 +201,7 @@ mod tests {
             advisor_fit: None,
             hotspots: None,
             ripley: None,
+            map_ready: None,
         };
         let r = crate::pipeline::analyse(&data, &params, none, &|_, _| {}).unwrap();
         let w = r.analysis.warnings.first().expect("one-cluster warning");

@@ -425,6 +425,7 @@ fn analyse_for_render(
         advisor_fit: None,
         hotspots: a.hotspots.then(Default::default),
         ripley: None,
+        map_ready: None,
     };
     let r = pipeline::analyse(data, &params, extras, &|_, _| {})?;
     Ok((params, Some(r)))

@@ -55,12 +55,16 @@ pub fn rasterize_adaptive(
     bin_px: f32,
 ) -> (Image, bool) {
     let (lo, hi) = vp.plane_bounds();
-    let in_view = item
+    // Counting stops as soon as the view is known to be crowded (a city view of millions of
+    // firms decides within its first few hundred thousand).
+    let limit = (AGGREGATE_POINTS_PER_PIXEL * vp.width_px * vp.height_px).max(0.0) as usize;
+    let crowded = item
         .xy
         .iter()
         .filter(|p| p.x >= lo.x && p.x <= hi.x && p.y >= lo.y && p.y <= hi.y)
-        .count();
-    if (in_view as f32) <= AGGREGATE_POINTS_PER_PIXEL * vp.width_px * vp.height_px {
+        .nth(limit)
+        .is_some();
+    if !crowded {
         return (rasterize_points(item, vp, opacity), false);
     }
     (rasterize_binned(item, vp, opacity, bin_px.max(1.0)), true)
@@ -268,5 +272,30 @@ mod tests {
         assert!(img.painted() > 900);
         // Every painted pixel is pure red at some opacity (premultiplied: g = b = 0).
         assert!(img.rgba.chunks(4).all(|p| p[1] == 0 && p[2] == 0));
+    }
+
+    #[test]
+    fn binning_starts_one_point_past_a_quarter_per_pixel_in_view() {
+        let vp = Viewport {
+            centre: Xy::new(0.0, 0.0),
+            m_per_px: 1.0,
+            width_px: 20.0,
+            height_px: 20.0,
+        };
+        // 400 px: 100 firms in view read as dots, 101 are binned; firms outside never count.
+        let item = |inside: usize| {
+            let mut xy: Vec<Xy> = (0..inside)
+                .map(|k| Xy::new((k % 10) as f64 - 5.0, (k / 10 % 10) as f64 - 5.0))
+                .collect();
+            xy.extend((0..500).map(|k| Xy::new(1_000.0 + k as f64, 0.0)));
+            PointsItem {
+                colour: Arc::new(vec![0; xy.len()]),
+                xy: Arc::new(xy),
+                palette: vec![Rgba::rgb(0, 0, 255)],
+                radius_px: 1.0,
+            }
+        };
+        assert!(!rasterize_adaptive(&item(100), &vp, 1.0, 2.0).1);
+        assert!(rasterize_adaptive(&item(101), &vp, 1.0, 2.0).1);
     }
 }

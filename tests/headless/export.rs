@@ -47,6 +47,7 @@ fn fixture(zones: Vec<Zone>, firms: Firms) -> Fixture {
         advisor_fit: None,
         hotspots: None,
         ripley: None,
+        map_ready: None,
     };
     let results = pipeline::analyse(&data, &AnalysisParams::default(), none, &|_, _| {});
     Fixture {

@@ -329,3 +329,34 @@ fn import_dialog_previews_and_loads_a_gcj02_file() {
         "the bad row is listed in the load report"
     );
 }
+
+#[test]
+fn the_map_draws_an_analysis_clusters_before_its_statistics_arrive() {
+    use cluster_atlas::pipeline::MapPreview;
+    use cluster_atlas::scene::Selection;
+    use std::sync::Arc;
+    let mut h = harness();
+    let app = h.state_mut();
+    let results = app.results.clone().expect("the bundled data is analysed");
+    let settings = app.settings.scene.clone();
+    let scene =
+        |app: &ClusterAtlasApp| format!("{:?}", app.build_scene(&settings, Selection::default()));
+    let analysed = scene(app);
+    app.results = None;
+    let bare = scene(app);
+    assert_ne!(bare, analysed, "the clusters change the map");
+    let preview = |generation| {
+        Some(Arc::new(MapPreview {
+            labels: results.analysis.labels.clone(),
+            clusters: results.analysis.clusters.clone(),
+            density: results.density.clone(),
+            generation,
+        }))
+    };
+    // The running analysis's clusters draw the same map as its finished results.
+    app.preview = preview(app.data.generation);
+    assert_eq!(scene(app), analysed);
+    // Clusters of older data are never drawn on new data.
+    app.preview = preview(app.data.generation + 1);
+    assert_eq!(scene(app), bare);
+}

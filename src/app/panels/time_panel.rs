@@ -14,7 +14,7 @@ const PLAY_STEP_S: f64 = 0.8;
 
 impl ClusterAtlasApp {
     pub(crate) fn time_ui(&mut self, ui: &mut egui::Ui) {
-        let Some((first, last)) = self.data.times.as_ref().and_then(|t| t.year_range()) else {
+        let Some((first, last)) = self.data.year_range else {
             return;
         };
         let last = last.max(first);
