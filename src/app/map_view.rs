@@ -74,7 +74,31 @@ fn pos(vp: &Viewport, origin: Pos2, p: Xy) -> Pos2 {
     Pos2::new(origin.x + x, origin.y + y)
 }
 
+/// Points of a screen path closer than this to the last one kept are dropped: at city scale
+/// a coastline has many vertices per pixel, and each costs the tessellator and the renderer.
+const MIN_SEGMENT_PX: f32 = 0.5;
+
+/// `points` without those within [`MIN_SEGMENT_PX`] of the previous point kept (the first and
+/// last are always kept, so rings stay closed).
+pub fn thin_path(points: Vec<Pos2>) -> Vec<Pos2> {
+    let Some(&last) = points.last() else {
+        return points;
+    };
+    let mut out: Vec<Pos2> = Vec::with_capacity(points.len());
+    for p in points {
+        match out.last() {
+            Some(q) if q.distance_sq(p) < MIN_SEGMENT_PX * MIN_SEGMENT_PX => {}
+            _ => out.push(p),
+        }
+    }
+    if out.len() > 1 && out.last() != Some(&last) {
+        out.push(last);
+    }
+    out
+}
+
 fn stroke_shapes(points: Vec<Pos2>, s: &Stroke, opacity: f32, out: &mut Vec<Shape>) {
+    let points = thin_path(points);
     let stroke = egui::Stroke::new(s.width_px, color(s.color, opacity));
     match s.dash_px {
         Some((on, off)) => out.extend(Shape::dashed_line(&points, stroke, on, off)),
@@ -575,5 +599,42 @@ pub fn fmt_distance(m: f64) -> String {
         format!("{m:.0} m")
     } else {
         format!("{:.2} km", m / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_drops_sub_pixel_steps_and_keeps_both_ends() {
+        // A closed ring drawn at city scale: 1,000 steps of 0.01 px, then a real corner.
+        let mut ring: Vec<Pos2> = (0..1000).map(|i| Pos2::new(i as f32 * 0.01, 0.0)).collect();
+        ring.extend([
+            Pos2::new(10.0, 0.0),
+            Pos2::new(10.0, 10.0),
+            Pos2::new(0.0, 0.0),
+        ]);
+        let thin = thin_path(ring.clone());
+        assert!(thin.len() < 30, "{} points kept", thin.len());
+        assert_eq!(thin.first(), ring.first());
+        assert_eq!(thin.last(), ring.last());
+        // No kept step is shorter than the limit, except possibly the closing one.
+        for w in thin[..thin.len() - 1].windows(2) {
+            assert!(w[0].distance(w[1]) >= MIN_SEGMENT_PX, "{w:?}");
+        }
+        // Every dropped point lies within the limit of a kept one: the shape is unchanged.
+        for p in &ring {
+            let d = thin.iter().map(|q| q.distance(*p)).fold(f32::MAX, f32::min);
+            assert!(d < MIN_SEGMENT_PX, "{p:?} is {d} px from the thinned path");
+        }
+        // Paths with nothing to drop are kept as they are.
+        let coarse = vec![
+            Pos2::new(0.0, 0.0),
+            Pos2::new(5.0, 0.0),
+            Pos2::new(5.0, 5.0),
+        ];
+        assert_eq!(thin_path(coarse.clone()), coarse);
+        assert!(thin_path(Vec::new()).is_empty());
     }
 }

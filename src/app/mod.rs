@@ -414,6 +414,9 @@ impl ClusterAtlasApp {
         match (out, job.kind) {
             (Ok(jobs::JobOutput::Analysed(results)), _) => {
                 self.preview = None;
+                // The map just changed: background work (the R-tree, Ripley) waits until it
+                // has been still for a moment, so a user panning at once is not slowed.
+                self.motion.moved();
                 if results.generation == self.data.generation {
                     self.results = Some(Arc::from(results));
                     self.advice = None;

@@ -185,6 +185,31 @@ pub fn summary_zh(r: &crate::data::LoadReport) -> String {
     s
 }
 
+/// A background job's step name (the workers report them in English) in the window's
+/// language; unknown steps are shown as they are.
+pub fn step_name(step: &str, lang: Lang) -> &str {
+    if !lang.chinese() {
+        return step;
+    }
+    match step {
+        "reading" => "读取",
+        "indexing" => "建立索引",
+        "dbscan" => "DBSCAN 聚类",
+        "clusters" => "汇总集群",
+        "density" => "密度面",
+        "zones" => "落区",
+        "clark-evans" => "Clark–Evans",
+        "zone statistics" => "集聚区统计",
+        "k-distance" => "k 距离",
+        "advisor" => "选址建议",
+        "time" => "时间序列",
+        "hot spots" => "热点",
+        "Ripley" => "Ripley K",
+        "done" => "完成",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +282,13 @@ mod tests {
             report_text("longitude or latitude is empty!", Lang::Zh),
             "longitude or latitude is empty!"
         );
+    }
+
+    #[test]
+    fn job_steps_are_named_in_chinese_and_unknown_ones_pass_through() {
+        assert_eq!(step_name("reading", Lang::Zh), "读取");
+        assert_eq!(step_name("zone statistics", Lang::Zh), "集聚区统计");
+        assert_eq!(step_name("reading", Lang::En), "reading");
+        assert_eq!(step_name("tiles 3/9", Lang::Zh), "tiles 3/9");
     }
 }

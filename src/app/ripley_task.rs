@@ -78,6 +78,7 @@ impl ClusterAtlasApp {
         let motion = self.motion.clone();
         let task = jobs::spawn("ripley", ctx, move |_| {
             jobs::lower_priority();
+            motion.wait_until_still();
             let (pts, rings) =
                 crate::analysis::study_area_points_and_rings(&data.index, &data.firms, &area);
             let name = match &area {
@@ -100,18 +101,24 @@ impl ClusterAtlasApp {
     }
 
     /// Builds the firm R-tree of new data on a low-priority thread, so the first hover or click
-    /// after a load finds it built instead of building it in a frame (~1 s at 4M firms).
+    /// after a load finds it built instead of building it in a frame (~1 s at 4M firms). It
+    /// starts once no job is running (the analysis comes first) and the map is still.
     pub(crate) fn warm_index(&mut self) {
-        if self.warmed == Some(self.data.generation) || self.data.index.firm_tree_ready() {
+        if self.warmed == Some(self.data.generation)
+            || self.data.index.firm_tree_ready()
+            || self.job.is_some()
+        {
             return;
         }
         self.warmed = Some(self.data.generation);
         let data = self.data.clone();
+        let motion = self.motion.clone();
         // A thread that cannot start leaves the tree to be built by the first query.
         let _ = std::thread::Builder::new()
             .name("cluster-atlas firm tree".into())
             .spawn(move || {
                 jobs::lower_priority();
+                motion.wait_until_still();
                 data.index.warm();
             });
     }

@@ -202,7 +202,12 @@ impl ClusterAtlasApp {
         }
         if let Some(job) = &self.job {
             let (f, step) = job.fraction();
-            ui.add(egui::ProgressBar::new(f).text(step).show_percentage());
+            let step = crate::app::reasons::step_name(&step, self.lang());
+            ui.add(
+                egui::ProgressBar::new(f)
+                    .text(step.to_string())
+                    .show_percentage(),
+            );
         }
         let Some(r) = self.results.clone() else {
             ui.label(self.tr("尚未分析", "Not analysed yet"));

@@ -246,6 +246,7 @@ impl ClusterAtlasApp {
                 if let Some(job) = &self.job {
                     ui.separator();
                     let (f, step) = job.fraction();
+                    let step = crate::app::reasons::step_name(&step, self.lang());
                     let label = if self.lang().chinese() {
                         &job.label_zh
                     } else {
