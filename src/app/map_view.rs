@@ -122,15 +122,20 @@ fn polygon_shapes(
     if !bb.intersects(clip) {
         return;
     }
-    if p.fill.0[3] > 0 && !p.triangles.is_empty() {
+    // The simplified fill where its tolerance is under half a pixel.
+    let (vertices, triangles) = match &p.coarse {
+        Some(c) if c.tolerance_m * 2.0 <= vp.m_per_px => (&c.vertices, &c.triangles),
+        _ => (&p.vertices, &p.triangles),
+    };
+    if p.fill.0[3] > 0 && !triangles.is_empty() {
         let fill = color(p.fill, opacity);
         let mut mesh = egui::Mesh::default();
-        mesh.reserve_vertices(p.vertices.len());
-        mesh.reserve_triangles(p.triangles.len() / 3);
-        for v in &p.vertices {
+        mesh.reserve_vertices(vertices.len());
+        mesh.reserve_triangles(triangles.len() / 3);
+        for v in vertices {
             mesh.colored_vertex(pos(vp, origin, *v), fill);
         }
-        for t in p.triangles.chunks_exact(3) {
+        for t in triangles.chunks_exact(3) {
             mesh.add_triangle(t[0], t[1], t[2]);
         }
         out.push(Shape::mesh(mesh));

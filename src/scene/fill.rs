@@ -60,6 +60,7 @@ pub(super) fn polygon_from_rings(
         triangles,
         fill,
         stroke,
+        coarse: None,
     })
 }
 

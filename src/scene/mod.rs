@@ -93,6 +93,17 @@ pub struct PolygonItem {
     pub triangles: Vec<u32>,
     pub fill: Rgba,
     pub stroke: Option<Stroke>,
+    /// A simplified fill for small scales (the basemap's detailed coastlines and borders):
+    /// the window draws it when its tolerance is under half a pixel.
+    pub coarse: Option<Arc<CoarseFill>>,
+}
+
+/// A polygon's fill simplified within `tolerance_m` (Ramer–Douglas–Peucker) and triangulated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CoarseFill {
+    pub tolerance_m: f64,
+    pub vertices: Vec<Xy>,
+    pub triangles: Vec<u32>,
 }
 
 /// Marker shapes for point features.

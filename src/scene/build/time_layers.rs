@@ -42,6 +42,7 @@ pub(super) fn hotspots(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
             rings: vec![ring],
             fill: class_colour(c.class),
             stroke: None,
+            coarse: None,
         }));
     }
     out.layers.push(Layer {
