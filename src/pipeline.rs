@@ -210,7 +210,7 @@ pub fn analyse(
     progress: &(dyn Fn(f32, &str) + Sync),
 ) -> Result<Results, AnalysisError> {
     let t0 = Instant::now();
-    let map = analysis::analyse_map(&data.firms, &data.zones, &data.index, params, &|f, s| {
+    let mut map = analysis::analyse_map(&data.firms, &data.zones, &data.index, params, &|f, s| {
         progress(f * 0.9, s)
     })?;
     let lap = Instant::now();
@@ -218,7 +218,7 @@ pub fn analyse(
         progress(0.27, "density");
         density_of(data, bw)
     });
-    let density_s = lap.elapsed().as_secs_f64();
+    map.timings.push(("density", lap.elapsed().as_secs_f64()));
     if let Some(ready) = extras.map_ready {
         ready(MapPreview {
             labels: map.labels.clone(),
@@ -235,7 +235,6 @@ pub fn analyse(
         params,
         &|f, s| progress(f * 0.9, s),
     )?;
-    analysis.timings.insert(2, ("density", density_s));
     let mut lap = Instant::now();
     let mut timed = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
         timings.push((name, lap.elapsed().as_secs_f64()));
