@@ -5,6 +5,7 @@
 //! is rebuilt only when its inputs changed.
 
 mod advice;
+mod background;
 mod bench;
 mod commands;
 pub mod digitiser;
@@ -130,7 +131,7 @@ pub struct ClusterAtlasApp {
     pub ripley: Option<(u64, Option<crate::analysis::ripley::Ripley>)>,
     pub ripley_task: Option<ripley_task::RipleyRun>,
     /// When the map last moved (Ripley's simulations wait for it to be still).
-    motion: ripley_task::Motion,
+    motion: background::Motion,
     /// The dataset generation whose firm R-tree is being built in the background.
     warmed: Option<u64>,
     /// The view drawn last frame.

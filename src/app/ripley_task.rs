@@ -2,52 +2,9 @@
 //! (99 simulations take about 2 s on a large set): the map is shown as soon as the analysis
 //! is done, and the plot follows. The simulations wait while the map moves.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
 use super::ClusterAtlasApp;
 use super::jobs::{self, Task};
 use crate::analysis::ripley::{self, Ripley};
-
-/// How long the map must be still before Ripley's simulations go on.
-const STILL: Duration = Duration::from_millis(400);
-
-/// When the map last moved, shared with background work that should yield to panning.
-#[derive(Clone)]
-pub struct Motion {
-    epoch: Instant,
-    last_ms: Arc<AtomicU64>,
-}
-
-impl Default for Motion {
-    fn default() -> Self {
-        Self {
-            epoch: Instant::now(),
-            last_ms: Arc::new(AtomicU64::new(0)),
-        }
-    }
-}
-
-impl Motion {
-    /// The map moved now.
-    pub fn moved(&self) {
-        let ms = self.epoch.elapsed().as_millis() as u64;
-        self.last_ms.store(ms, Ordering::Relaxed);
-    }
-
-    /// Blocks until the map has been still for [`STILL`].
-    pub fn wait_until_still(&self) {
-        loop {
-            let now = self.epoch.elapsed().as_millis() as u64;
-            let still = now.saturating_sub(self.last_ms.load(Ordering::Relaxed));
-            if still >= STILL.as_millis() as u64 {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
 
 /// The results a Ripley run belongs to (their address), and the run.
 pub type RipleyRun = (u64, Task<Option<Ripley>>);
@@ -98,29 +55,6 @@ impl ClusterAtlasApp {
             )
         });
         self.ripley_task = Some((key, task));
-    }
-
-    /// Builds the firm R-tree of new data on a low-priority thread, so the first hover or click
-    /// after a load finds it built instead of building it in a frame (~1 s at 4M firms). It
-    /// starts once no job is running (the analysis comes first) and the map is still.
-    pub(crate) fn warm_index(&mut self) {
-        if self.warmed == Some(self.data.generation)
-            || self.data.index.firm_tree_ready()
-            || self.job.is_some()
-        {
-            return;
-        }
-        self.warmed = Some(self.data.generation);
-        let data = self.data.clone();
-        let motion = self.motion.clone();
-        // A thread that cannot start leaves the tree to be built by the first query.
-        let _ = std::thread::Builder::new()
-            .name("cluster-atlas firm tree".into())
-            .spawn(move || {
-                jobs::lower_priority();
-                motion.wait_until_still();
-                data.index.warm();
-            });
     }
 
     /// Ripley's K/L of the current results, once computed.
