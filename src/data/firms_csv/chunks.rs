@@ -1,61 +1,93 @@
 //! Splitting a CSV body into pieces parsed in parallel, and the physical line numbers of
 //! records (for the load report).
 
-/// Splits the body into about `n` pieces at line ends that are not inside quotes; returns
-/// (start, end, first line number within the body, 1-based).
-pub(super) fn split_chunks(body: &str, n: usize) -> Vec<(usize, usize, u64)> {
+/// A CSV body cut into pieces to parse in parallel.
+pub(super) struct Chunks {
+    /// (start, end, first line number within the body, 1-based).
+    pub(super) pieces: Vec<(usize, usize, u64)>,
+    /// No quote and no carriage return anywhere: every piece can take the fast path.
+    pub(super) plain: bool,
+}
+
+/// Splits the body into about `n` pieces at line ends that are not inside quotes. Each piece
+/// is scanned once, in parallel, for its line ends, quotes and carriage returns.
+pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
+    use rayon::prelude::*;
     let bytes = body.as_bytes();
     if n <= 1 || bytes.len() < 4 << 20 {
-        return vec![(0, bytes.len(), 1)];
+        let plain = memchr::memchr2(b'"', b'\r', bytes).is_none();
+        return Chunks {
+            pieces: vec![(0, bytes.len(), 1)],
+            plain,
+        };
     }
     let target = bytes.len() / n;
+    // Any newline is a record boundary unless the text has quotes.
+    let mut cuts = newline_cuts(bytes, target);
+    let scan = |cuts: &[usize]| -> Vec<(u64, bool)> {
+        cuts.par_windows(2)
+            .map(|w| {
+                let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
+                let newlines = memchr::memchr_iter(b'\n', piece).count() as u64;
+                (newlines, memchr::memchr2(b'"', b'\r', piece).is_none())
+            })
+            .collect()
+    };
+    let mut scanned = scan(&cuts);
+    let plain = scanned.iter().all(|s| s.1);
+    if !plain && memchr::memchr(b'"', bytes).is_some() {
+        cuts = quoted_cuts(bytes, target);
+        scanned = scan(&cuts);
+    }
+    // First line number of each piece = 1 + newlines before it.
+    let mut pieces = Vec::with_capacity(cuts.len());
+    let mut line = 1u64;
+    for (w, (count, _)) in cuts.windows(2).zip(scanned) {
+        pieces.push((w[0], w[1], line));
+        line += count;
+    }
+    Chunks { pieces, plain }
+}
+
+/// Cuts after the first newline at or after every `target` bytes (text without quotes).
+fn newline_cuts(bytes: &[u8], target: usize) -> Vec<usize> {
     let mut cuts = vec![0usize];
-    if memchr::memchr(b'"', bytes).is_none() {
-        // No quotes: any newline is a record boundary.
-        let mut pos = target;
-        while pos < bytes.len() {
-            match memchr::memchr(b'\n', &bytes[pos..]) {
-                Some(off) => {
-                    let cut = pos + off + 1;
-                    if cut < bytes.len() {
-                        cuts.push(cut);
-                    }
-                    pos = cut + target;
+    let mut pos = target;
+    while pos < bytes.len() {
+        match memchr::memchr(b'\n', bytes.get(pos..).unwrap_or(&[])) {
+            Some(off) => {
+                let cut = pos + off + 1;
+                if cut < bytes.len() {
+                    cuts.push(cut);
                 }
-                None => break,
+                pos = cut + target;
             }
-        }
-    } else {
-        // Track quote parity so a newline inside a quoted field is never a cut.
-        let mut in_quotes = false;
-        let mut next = target;
-        for (i, b) in bytes.iter().enumerate() {
-            match b {
-                b'"' => in_quotes = !in_quotes,
-                b'\n' if !in_quotes && i >= next && i + 1 < bytes.len() => {
-                    cuts.push(i + 1);
-                    next = i + 1 + target;
-                }
-                _ => {}
-            }
+            None => break,
         }
     }
     cuts.push(bytes.len());
     cuts.dedup();
-    // First line number of each chunk = 1 + newlines before it (counted in parallel).
-    let newlines: Vec<u64> = {
-        use rayon::prelude::*;
-        cuts.par_windows(2)
-            .map(|w| memchr::memchr_iter(b'\n', &bytes[w[0]..w[1]]).count() as u64)
-            .collect()
-    };
-    let mut out = Vec::with_capacity(cuts.len());
-    let mut line = 1u64;
-    for (w, count) in cuts.windows(2).zip(newlines) {
-        out.push((w[0], w[1], line));
-        line += count;
+    cuts
+}
+
+/// Cuts at newlines outside quotes, tracking quote parity from the start.
+fn quoted_cuts(bytes: &[u8], target: usize) -> Vec<usize> {
+    let mut cuts = vec![0usize];
+    let mut in_quotes = false;
+    let mut next = target;
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes && i >= next && i + 1 < bytes.len() => {
+                cuts.push(i + 1);
+                next = i + 1 + target;
+            }
+            _ => {}
+        }
     }
-    out
+    cuts.push(bytes.len());
+    cuts.dedup();
+    cuts
 }
 
 /// Physical line numbers (as an editor shows them) for csv records, from byte offsets: the

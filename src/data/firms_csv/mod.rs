@@ -170,10 +170,12 @@ fn load_csv_chunked(
         comma_decimal: delimiter != b',',
         headers: &headers,
         dates: dates.as_ref(),
+        plain: chunks.plain,
     };
     let parts: Vec<(usize, usize, ChunkOut)> = {
         use rayon::prelude::*;
         chunks
+            .pieces
             .par_iter()
             .map(|(start, end, first_line)| {
                 let part = parse_chunk(&body[*start..*end], header.lines + first_line, &ctx);
@@ -250,27 +252,26 @@ fn describe_columns(
 }
 
 /// Joins the chunks' firms in file order (re-reading after a row with an unclosed quote),
-/// mapping chunk-local segment ids to global ones and absorbing each chunk's report.
+/// mapping chunk-local segment ids to global ones and absorbing each chunk's report. The
+/// columns are joined in parallel ([`concat_par`]).
 fn merge_parts(
     parts: Vec<(usize, usize, ChunkOut)>,
     body: &str,
     ctx: &ChunkCtx,
     report: &mut LoadReport,
 ) -> (Firms, RowExtras) {
+    use crate::model::memory::{concat_map_par, concat_par};
     let cols = ctx.cols;
-    let mut extras = RowExtras::default();
-    let rows_hint: usize = parts.iter().map(|p| p.2.lonlat.len()).sum();
     let mut firms = Firms {
         id_col: cols.id,
         name_col: cols.name,
         segment_col: cols.segment,
         ..Default::default()
     };
-    firms.lonlat.reserve(rows_hint);
-    firms.segment.reserve(rows_hint);
-    let mut attrs = AttrTable::new(ctx.headers.to_vec());
+    // The parts in file order, each with its chunk-local → global segment ids.
+    let mut done: Vec<(ChunkOut, Vec<SegmentId>)> = Vec::with_capacity(parts.len());
     let mut queue: std::collections::VecDeque<(usize, usize, ChunkOut)> = parts.into();
-    while let Some((start, end, part)) = queue.pop_front() {
+    while let Some((start, end, mut part)) = queue.pop_front() {
         if let Some((off, line)) = part.resume {
             // Only the last chunk can end inside quotes; read what follows the bad row.
             let from = start + off;
@@ -278,25 +279,38 @@ fn merge_parts(
                 queue.push_front((from, end, parse_chunk(rest, line, ctx)));
             }
         }
-        // Chunk-local segment ids → global ids.
         let remap: Vec<SegmentId> = part
             .segments
             .iter()
             .map(|name| Firms::intern_segment(&mut firms.segments, name))
             .collect();
-        firms.segment.extend(
-            part.segment
-                .iter()
-                .map(|s| remap.get(*s as usize).copied().unwrap_or(0)),
-        );
-        firms.lonlat.extend_from_slice(&part.lonlat);
-        attrs.append(part.attrs);
-        extras.append(part.extras);
+        report.absorb(std::mem::take(&mut part.report));
         let stop = part.stopped;
-        report.absorb(part.report);
+        done.push((part, remap));
         if stop {
             break;
         }
+    }
+    let outs: Vec<&ChunkOut> = done.iter().map(|(p, _)| p).collect();
+    fn column<'a, T>(outs: &[&'a ChunkOut], f: impl Fn(&'a ChunkOut) -> &'a [T]) -> Vec<&'a [T]> {
+        outs.iter().map(|p| f(p)).collect()
+    }
+    firms.lonlat = concat_par(&column(&outs, |p| &p.lonlat));
+    firms.segment = concat_map_par(&column(&outs, |p| &p.segment), |k, s| {
+        done.get(k)
+            .and_then(|(_, remap)| remap.get(usize::from(s)))
+            .copied()
+            .unwrap_or(0)
+    });
+    let extras = RowExtras {
+        id_hash: concat_par(&column(&outs, |p| &p.extras.id_hash)),
+        founded: concat_par(&column(&outs, |p| &p.extras.founded)),
+        closed: concat_par(&column(&outs, |p| &p.extras.closed)),
+    };
+    drop(outs);
+    let mut attrs = AttrTable::new(ctx.headers.to_vec());
+    for (part, _) in done {
+        attrs.append(part.attrs);
     }
     firms.attrs = attrs;
     (firms, extras)

@@ -18,6 +18,8 @@ pub(super) struct ChunkCtx<'a> {
     pub(super) headers: &'a [String],
     /// Date columns read into years as rows are split (None: the table has none).
     pub(super) dates: Option<&'a DateColumns>,
+    /// The whole body has no quote and no carriage return (already checked).
+    pub(super) plain: bool,
 }
 
 /// Firms parsed from one chunk of the file, with chunk-local segment ids.
@@ -57,12 +59,6 @@ impl RowExtras {
             self.founded.push(f);
             self.closed.push(c);
         }
-    }
-
-    pub(crate) fn append(&mut self, other: RowExtras) {
-        self.id_hash.extend(other.id_hash);
-        self.founded.extend(other.founded);
-        self.closed.extend(other.closed);
     }
 
     pub(crate) fn retain(&mut self, keep: &[bool]) {
@@ -208,12 +204,14 @@ pub(super) fn parse_chunk_with(
     };
     let mut interned = std::collections::HashMap::new();
     let bytes = chunk.as_bytes();
-    // Fast when there are no quotes and every carriage return ends a line.
+    // Fast when there are no quotes and every carriage return ends a line (the splitter
+    // already knows when the whole body has neither).
     let simple = allow_fast
-        && memchr::memchr(b'"', bytes).is_none()
-        && (memchr::memchr(b'\r', bytes).is_none()
-            || memchr::memchr_iter(b'\r', bytes).count()
-                == memchr::memmem::find_iter(bytes, b"\r\n").count());
+        && (ctx.plain
+            || memchr::memchr(b'"', bytes).is_none()
+                && (memchr::memchr(b'\r', bytes).is_none()
+                    || memchr::memchr_iter(b'\r', bytes).count()
+                        == memchr::memmem::find_iter(bytes, b"\r\n").count()));
     if simple && u32::try_from(chunk.len()).is_ok() {
         parse_lines(chunk, first_line, ctx, &mut out, &mut interned);
         return out;
@@ -340,7 +338,7 @@ fn parse_lines(
         line_start = field_start;
         line_no += 1;
     }
-    let mut text = crate::model::memory::big_string(chunk.len());
+    let mut text = String::with_capacity(chunk.len());
     text.push_str(chunk);
     out.attrs = AttrTable::from_lines(ctx.headers.to_vec(), text, starts, ctx.delimiter);
 }

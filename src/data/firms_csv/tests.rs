@@ -17,6 +17,7 @@ fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
         comma_decimal: false,
         headers: &headers,
         dates: dates.as_ref(),
+        plain: false,
     })
 }
 
@@ -139,32 +140,32 @@ fn explicit_columns_and_missing_column() {
     assert!(e.to_string().contains("nope"));
 }
 
-#[test]
-fn parallel_chunks_give_the_same_firms_and_line_numbers() {
-    // Over 4 MB with quoted multi-line names, bad rows and blank lines scattered through.
-    let mut text = String::from("id,name,lon,lat,segment\n");
+/// Over 4 MB of rows with bad rows and blank lines scattered through (and quoted multi-line
+/// names when `quoted`), lines ending in `eol`; with the line numbers of the bad rows.
+fn big_body(quoted: bool, eol: &str) -> (String, Vec<u64>) {
+    let mut text = format!("id,name,lon,lat,segment{eol}");
     let mut expected_bad = Vec::new();
     let mut line = 2u64;
     for k in 0..160_000u32 {
         match k % 997 {
-            0 => {
+            0 if quoted => {
                 text.push_str(&format!(
-                    "{k},\"多行\n名称 {k}, 有逗号\",114.{k:05},22.5,hardware\n"
+                    "{k},\"多行\n名称 {k}, 有逗号\",114.{k:05},22.5,hardware{eol}"
                 ));
                 line += 2;
             }
             1 => {
-                text.push_str(&format!("{k},坏{k},abc,22.5,components\n"));
+                text.push_str(&format!("{k},坏{k},abc,22.5,components{eol}"));
                 expected_bad.push(line);
                 line += 1;
             }
             2 => {
-                text.push('\n');
+                text.push_str(eol);
                 line += 1;
             }
             _ => {
                 text.push_str(&format!(
-                    "{k},企业{k},{:.5},22.{:05},seg{}\n",
+                    "{k},企业{k},{:.5},22.{:05},seg{}{eol}",
                     113.8 + (k % 1000) as f64 * 0.0005,
                     k % 99_999,
                     k % 7
@@ -174,40 +175,47 @@ fn parallel_chunks_give_the_same_firms_and_line_numbers() {
         }
     }
     assert!(text.len() > 4 << 20);
-    let a = load_csv_chunked(
-        text.as_bytes(),
-        "big.csv",
-        &FirmLoadOptions::default(),
-        1,
-        &|_| {},
-    )
-    .unwrap();
-    let b = load_csv_chunked(
-        text.as_bytes(),
-        "big.csv",
-        &FirmLoadOptions::default(),
-        16,
-        &|_| {},
-    )
-    .unwrap();
-    assert_eq!(a.firms.len(), b.firms.len());
-    assert_eq!(a.firms.lonlat, b.firms.lonlat);
-    for i in (0..a.firms.len()).step_by(977) {
-        assert_eq!(
-            a.firms.attrs.row(i).collect::<Vec<_>>(),
-            b.firms.attrs.row(i).collect::<Vec<_>>()
-        );
-        assert_eq!(a.firms.segment_name(i), b.firms.segment_name(i));
+    (text, expected_bad)
+}
+
+#[test]
+fn parallel_chunks_give_the_same_firms_and_line_numbers() {
+    // Quoted fields (the csv crate), plain text (the fast path, the splitter's one scan) and
+    // CRLF line ends.
+    for (quoted, eol) in [(true, "\n"), (false, "\n"), (false, "\r\n")] {
+        let (text, expected_bad) = big_body(quoted, eol);
+        let load = |n| {
+            load_csv_chunked(
+                text.as_bytes(),
+                "big.csv",
+                &FirmLoadOptions::default(),
+                n,
+                &|_| {},
+            )
+            .unwrap()
+        };
+        let (a, b) = (load(1), load(16));
+        assert_eq!(a.firms.len(), b.firms.len());
+        assert_eq!(a.firms.lonlat, b.firms.lonlat);
+        for i in (0..a.firms.len()).step_by(977) {
+            assert_eq!(
+                a.firms.attrs.row(i).collect::<Vec<_>>(),
+                b.firms.attrs.row(i).collect::<Vec<_>>()
+            );
+            assert_eq!(a.firms.segment_name(i), b.firms.segment_name(i));
+        }
+        let lines = |r: &LoadReport| {
+            r.skipped
+                .iter()
+                .map(|s| s.line.unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&a.report), expected_bad, "quoted {quoted}, {eol:?}");
+        assert_eq!(lines(&b.report), expected_bad, "quoted {quoted}, {eol:?}");
+        assert_eq!(a.report.read, b.report.read);
+        // Rows k = 1 (bad) and 2 (blank) are not firms: the sixth firm is k = 7.
+        assert_eq!(b.firms.attrs.get(5, 1), "企业7");
     }
-    let lines = |r: &LoadReport| {
-        r.skipped
-            .iter()
-            .map(|s| s.line.unwrap())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(lines(&a.report), expected_bad);
-    assert_eq!(lines(&b.report), expected_bad);
-    assert_eq!(a.report.read, b.report.read);
 }
 
 #[test]
