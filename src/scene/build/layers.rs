@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::super::fill::polygon_from_rings;
 use super::super::palette;
 use super::super::{
@@ -334,8 +336,9 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                 (FirmColour::Cluster, Some(lbl)) if lbl.len() == input.firms.len() => {
                     let mut pal = vec![palette::NOISE];
                     pal.extend(palette::CLUSTERS);
+                    // Per-firm maps over millions of labels run on all threads.
                     let colour: Vec<u8> = lbl
-                        .iter()
+                        .par_iter()
                         .map(|l| {
                             if *l < 0 {
                                 0
@@ -344,7 +347,7 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                             }
                         })
                         .collect();
-                    let noise = lbl.iter().filter(|l| **l < 0).count();
+                    let noise = colour.par_iter().filter(|c| **c == 0).count();
                     let entries = vec![
                         LegendEntry {
                             swatch: Swatch::Dot(palette::CLUSTERS[0]),
@@ -465,13 +468,28 @@ fn segment_classes(input: &SceneInput, lang: super::super::Lang) -> (Vec<u8>, Ve
     let colour: Vec<u8> = input
         .firms
         .segment
-        .iter()
+        .par_iter()
         .map(|s| seg_class.get(*s as usize).copied().unwrap_or(other as u8))
         .collect();
-    let mut counts = vec![0usize; palette::SEGMENTS.len()];
-    for c in &colour {
-        counts[*c as usize] += 1;
-    }
+    let n_classes = palette::SEGMENTS.len();
+    let counts = colour
+        .par_chunks(1 << 16)
+        .map(|part| {
+            let mut counts = vec![0usize; n_classes];
+            for c in part {
+                if let Some(n) = counts.get_mut(usize::from(*c)) {
+                    *n += 1;
+                }
+            }
+            counts
+        })
+        .reduce(
+            || vec![0usize; n_classes],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
     let mut entries = Vec::new();
     for (k, n) in counts.iter().enumerate() {
         if *n == 0 {

@@ -1,6 +1,8 @@
 //! The hot-spot layer (Gi* classes on the fishnet) and the year filter of the firm layer:
 //! firms alive in the chosen year, the newly founded ones highlighted.
 
+use rayon::prelude::*;
+
 use super::super::palette;
 use super::super::{
     Item, Layer, LayerKind, LegendEntry, LegendSection, PolygonItem, Rgba, SceneSettings, Swatch,
@@ -99,18 +101,28 @@ pub(super) fn year_filter(
     let highlight = palette_v.len().min(254) as u8;
     palette_v.push(palette::SELECTION);
     let first_new = year - i32::from(s.new_years.max(1)) + 1;
-    let (mut alive, mut new) = (0usize, 0usize);
-    for (i, c) in colour.iter_mut().enumerate() {
-        if !t.alive(i, year) {
-            *c = 255;
-            continue;
-        }
-        alive += 1;
-        if i32::from(t.founded[i]) >= first_new {
-            *c = highlight;
-            new += 1;
-        }
-    }
+    // Millions of firms: slices of 64k on all threads, each counting its own.
+    const SLICE: usize = 1 << 16;
+    let (alive, new) = colour
+        .par_chunks_mut(SLICE)
+        .enumerate()
+        .map(|(k, part)| {
+            let (mut alive, mut new) = (0usize, 0usize);
+            for (j, c) in part.iter_mut().enumerate() {
+                let i = k * SLICE + j;
+                if !t.alive(i, year) {
+                    *c = 255;
+                    continue;
+                }
+                alive += 1;
+                if t.founded.get(i).is_some_and(|f| i32::from(*f) >= first_new) {
+                    *c = highlight;
+                    new += 1;
+                }
+            }
+            (alive, new)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let lang = s.lang;
     let span = if first_new == year {
         year.to_string()
