@@ -379,8 +379,16 @@ pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
 
 /// File-level hints: swapped columns, points outside China or Shenzhen, duplicate ids.
 pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: Option<Vec<u64>>) {
+    use rayon::prelude::*;
     // Counted on what was kept (after stray screening), so the warnings match the data.
-    let outside_china = firms.lonlat.iter().filter(|p| !in_china_box(**p)).count();
+    let (outside_china, outside_sz) = firms
+        .lonlat
+        .par_iter()
+        .map(|p| {
+            let sz = (113.6..=114.8).contains(&p.lon) && (22.3..=22.95).contains(&p.lat);
+            (usize::from(!in_china_box(*p)), usize::from(!sz))
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let swapped = report.skipped_by_kind.get("swapped").copied().unwrap_or(0);
     if swapped > 0 && swapped * 2 >= report.read {
         report.warn(format!(
@@ -394,11 +402,6 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: O
             "{outside_china} firms lie outside China: check the coordinate columns and system"
         ));
     }
-    let outside_sz = firms
-        .lonlat
-        .iter()
-        .filter(|p| !(113.6..=114.8).contains(&p.lon) || !(22.3..=22.95).contains(&p.lat))
-        .count();
     if outside_sz > 0 && outside_sz > outside_china {
         report.warn(format!(
             "{outside_sz} firms lie outside the Shenzhen area (they are kept)"
@@ -421,29 +424,8 @@ fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) -> usize {
     let hashes = hashes.unwrap_or_else(|| firms.attrs.map_column(col, |id| id_hash(id.as_bytes())));
     // Bucketed by the top bits, then each bucket (a few thousand values, in cache) sorted:
     // equal hashes end up side by side, as in a sort of the whole, at a fraction of its cost.
-    const BITS: u32 = 12;
-    let bucket = |h: u64| (h >> (64 - BITS)) as usize;
-    let mut starts = vec![0usize; (1 << BITS) + 1];
-    for h in &hashes {
-        starts[bucket(*h) + 1] += 1;
-    }
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
-    }
     let mut sorted = vec![0u64; hashes.len()];
-    let mut fill = starts.clone();
-    for h in &hashes {
-        let b = bucket(*h);
-        sorted[fill[b]] = *h;
-        fill[b] += 1;
-    }
-    let mut pieces: Vec<&mut [u64]> = Vec::with_capacity(1 << BITS);
-    let mut rest = sorted.as_mut_slice();
-    for w in starts.windows(2) {
-        let (piece, tail) = rest.split_at_mut(w[1] - w[0]);
-        pieces.push(piece);
-        rest = tail;
-    }
+    let pieces = bucket_by_top_bits(&hashes, &mut sorted);
     let (singles, shared): (usize, Vec<u64>) = pieces
         .into_par_iter()
         .map(|piece| {
@@ -486,6 +468,65 @@ fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) -> usize {
         })
         .sum();
     firms.len() - singles - distinct
+}
+
+/// Bits of the hash that choose its bucket in [`repeated_ids`].
+const BUCKET_BITS: u32 = 12;
+
+/// Scatters `hashes` into `out` grouped by their top [`BUCKET_BITS`] bits (a radix pass) and
+/// returns the groups in bucket order. Slices of the input are counted and scattered on all
+/// threads, each into its own run of every bucket, so no two threads write the same place.
+fn bucket_by_top_bits<'a>(hashes: &[u64], out: &'a mut [u64]) -> Vec<&'a mut [u64]> {
+    use rayon::prelude::*;
+    const B: usize = 1 << BUCKET_BITS;
+    let bucket = |h: u64| (h >> (64 - BUCKET_BITS)) as usize;
+    let slice = hashes
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 2)
+        .max(1 << 14);
+    let counts: Vec<Vec<usize>> = hashes
+        .par_chunks(slice)
+        .map(|part| {
+            let mut c = vec![0usize; B];
+            for h in part {
+                c[bucket(*h)] += 1;
+            }
+            c
+        })
+        .collect();
+    {
+        // `out` cut bucket-major: bucket 0's run for slice 0, for slice 1, …, then bucket 1's.
+        let mut runs: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(B)).collect();
+        let mut rest: &mut [u64] = &mut *out;
+        for b in 0..B {
+            for (s, c) in counts.iter().enumerate() {
+                let (run, tail) = std::mem::take(&mut rest).split_at_mut(c[b]);
+                runs[s].push(run);
+                rest = tail;
+            }
+        }
+        hashes
+            .par_chunks(slice)
+            .zip(runs.par_iter_mut())
+            .for_each(|(part, runs)| {
+                let mut fill = vec![0usize; B];
+                for h in part {
+                    let b = bucket(*h);
+                    runs[b][fill[b]] = *h;
+                    fill[b] += 1;
+                }
+            });
+    }
+    // Each bucket's runs lie side by side in `out`: one slice per bucket.
+    let mut buckets = Vec::with_capacity(B);
+    let mut rest = out;
+    for b in 0..B {
+        let total: usize = counts.iter().map(|c| c[b]).sum();
+        let (piece, tail) = std::mem::take(&mut rest).split_at_mut(total);
+        buckets.push(piece);
+        rest = tail;
+    }
+    buckets
 }
 
 /// A fast 64-bit hash of an id's bytes (multiply–rotate over 8-byte words).

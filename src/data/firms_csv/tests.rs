@@ -510,3 +510,25 @@ fn years_read_by_the_parse_equal_years_read_from_the_table() {
     assert!(from_parse.founded.iter().filter(|y| **y == 0).count() > 100);
     assert!(from_parse.closed.contains(&2021));
 }
+
+#[test]
+fn radix_buckets_are_a_stable_partition_by_the_top_bits() {
+    // Enough values for several slices per thread; a few repeated.
+    let mut rng = crate::model::Rng::new(7);
+    let mut hashes: Vec<u64> = (0..100_000).map(|_| rng.next_u64()).collect();
+    hashes.extend_from_within(..500);
+    let mut out = vec![0u64; hashes.len()];
+    let buckets = bucket_by_top_bits(&hashes, &mut out);
+    assert_eq!(buckets.len(), 1 << BUCKET_BITS);
+    let mut oracle = hashes.clone();
+    oracle.sort_by_key(|h| h >> (64 - BUCKET_BITS)); // stable
+    let got: Vec<u64> = buckets.iter().flat_map(|b| b.iter().copied()).collect();
+    assert_eq!(got, oracle);
+    for (b, piece) in buckets.iter().enumerate() {
+        assert!(
+            piece
+                .iter()
+                .all(|h| (h >> (64 - BUCKET_BITS)) as usize == b)
+        );
+    }
+}
