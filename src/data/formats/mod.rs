@@ -157,17 +157,18 @@ pub(crate) fn format_error(path: &str, message: impl Into<String>) -> LoadError 
 /// Point features as a CSV table (their properties, then `wgs84_lon`, `wgs84_lat`), for the
 /// firm loader; non-point features are counted and left out.
 pub fn points_to_csv(v: &Vector) -> (String, usize) {
-    let features = v
+    // Borrowed, not cloned: a deep copy of every feature was a third of a 100k-point load.
+    let features: &[Value] = v
         .collection
         .get("features")
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .map_or(&[], Vec::as_slice);
     let mut headers: Vec<String> = Vec::new();
-    for f in &features {
+    let mut seen: std::collections::HashSet<&str> = ["wgs84_lon", "wgs84_lat"].into();
+    for f in features {
         if let Some(Value::Object(p)) = f.get("properties") {
             for k in p.keys() {
-                if !headers.contains(k) && k != "wgs84_lon" && k != "wgs84_lat" {
+                if seen.insert(k.as_str()) {
                     headers.push(k.clone());
                 }
             }
@@ -178,7 +179,7 @@ pub fn points_to_csv(v: &Vector) -> (String, usize) {
     head.extend(["wgs84_lon".to_string(), "wgs84_lat".to_string()]);
     let _ = w.write_record(&head);
     let mut not_points = 0;
-    for f in &features {
+    for f in features {
         let coords = f
             .get("geometry")
             .filter(|g| g.get("type").and_then(Value::as_str) == Some("Point"))
