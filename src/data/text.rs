@@ -106,7 +106,7 @@ fn utf8_in_pieces(bytes: &[u8], piece: usize) -> Option<&str> {
         // A character has at most three continuation bytes; a fourth is an error that the
         // piece starting on it reports.
         let mut c = at;
-        while c < bytes.len() && c < at + 4 && bytes.get(c).is_some_and(|b| continues(*b)) {
+        while c < at + 4 && bytes.get(c).is_some_and(|b| continues(*b)) {
             c += 1;
         }
         cuts.push(c);

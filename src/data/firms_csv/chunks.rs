@@ -24,25 +24,27 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
     let target = bytes.len() / n;
     // Any newline is a record boundary unless the text has quotes.
     let mut cuts = newline_cuts(bytes, target);
-    let scan = |cuts: &[usize]| -> Vec<(u64, bool)> {
+    // Per piece: its line ends, and whether it has a quote, a carriage return.
+    let scan = |cuts: &[usize]| -> Vec<(u64, bool, bool)> {
         cuts.par_windows(2)
             .map(|w| {
                 let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
                 let newlines = memchr::memchr_iter(b'\n', piece).count() as u64;
-                (newlines, memchr::memchr2(b'"', b'\r', piece).is_none())
+                let quote = memchr::memchr(b'"', piece).is_some();
+                (newlines, quote, memchr::memchr(b'\r', piece).is_some())
             })
             .collect()
     };
     let mut scanned = scan(&cuts);
-    let plain = scanned.iter().all(|s| s.1);
-    if !plain && memchr::memchr(b'"', bytes).is_some() {
+    let plain = scanned.iter().all(|s| !s.1 && !s.2);
+    if scanned.iter().any(|s| s.1) {
         cuts = quoted_cuts(bytes, target);
         scanned = scan(&cuts);
     }
     // First line number of each piece = 1 + newlines before it.
     let mut pieces = Vec::with_capacity(cuts.len());
     let mut line = 1u64;
-    for (w, (count, _)) in cuts.windows(2).zip(scanned) {
+    for (w, (count, _, _)) in cuts.windows(2).zip(scanned) {
         pieces.push((w[0], w[1], line));
         line += count;
     }

@@ -261,7 +261,8 @@ fn merge_parts(
     ctx: &ChunkCtx,
     report: &mut LoadReport,
 ) -> (Firms, RowExtras) {
-    use crate::model::memory::{concat_map_par, concat_par};
+    use crate::model::memory::concat_par;
+    use rayon::prelude::*;
     let cols = ctx.cols;
     let mut firms = Firms {
         id_col: cols.id,
@@ -269,8 +270,8 @@ fn merge_parts(
         segment_col: cols.segment,
         ..Default::default()
     };
-    // The parts in file order, each with its chunk-local → global segment ids.
-    let mut done: Vec<(ChunkOut, Vec<SegmentId>)> = Vec::with_capacity(parts.len());
+    // The parts in file order, their segment ids made global.
+    let mut done: Vec<ChunkOut> = Vec::with_capacity(parts.len());
     let mut queue: std::collections::VecDeque<(usize, usize, ChunkOut)> = parts.into();
     while let Some((start, end, mut part)) = queue.pop_front() {
         if let Some((off, line)) = part.resume {
@@ -285,32 +286,40 @@ fn merge_parts(
             .iter()
             .map(|name| Firms::intern_segment(&mut firms.segments, name))
             .collect();
+        part.segment
+            .par_iter_mut()
+            .for_each(|s| *s = remap.get(usize::from(*s)).copied().unwrap_or(0));
         report.absorb(std::mem::take(&mut part.report));
         let stop = part.stopped;
-        done.push((part, remap));
+        done.push(part);
         if stop {
             break;
         }
     }
-    let outs: Vec<&ChunkOut> = done.iter().map(|(p, _)| p).collect();
-    fn column<'a, T>(outs: &[&'a ChunkOut], f: impl Fn(&'a ChunkOut) -> &'a [T]) -> Vec<&'a [T]> {
-        outs.iter().map(|p| f(p)).collect()
-    }
-    firms.lonlat = concat_par(&column(&outs, |p| &p.lonlat));
-    firms.segment = concat_map_par(&column(&outs, |p| &p.segment), |k, s| {
-        done.get(k)
-            .and_then(|(_, remap)| remap.get(usize::from(s)))
-            .copied()
-            .unwrap_or(0)
-    });
+    firms.lonlat = concat_par(&done.iter().map(|p| &p.lonlat[..]).collect::<Vec<_>>());
+    firms.segment = concat_par(&done.iter().map(|p| &p.segment[..]).collect::<Vec<_>>());
     let extras = RowExtras {
-        id_hash: concat_par(&column(&outs, |p| &p.extras.id_hash)),
-        founded: concat_par(&column(&outs, |p| &p.extras.founded)),
-        closed: concat_par(&column(&outs, |p| &p.extras.closed)),
+        id_hash: concat_par(
+            &done
+                .iter()
+                .map(|p| &p.extras.id_hash[..])
+                .collect::<Vec<_>>(),
+        ),
+        founded: concat_par(
+            &done
+                .iter()
+                .map(|p| &p.extras.founded[..])
+                .collect::<Vec<_>>(),
+        ),
+        closed: concat_par(
+            &done
+                .iter()
+                .map(|p| &p.extras.closed[..])
+                .collect::<Vec<_>>(),
+        ),
     };
-    drop(outs);
     let mut attrs = AttrTable::new(ctx.headers.to_vec());
-    for (part, _) in done {
+    for part in done {
         attrs.append(part.attrs);
     }
     firms.attrs = attrs;
