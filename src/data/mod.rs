@@ -102,60 +102,42 @@ pub fn sniff_delimiter_for_preview(text: &str) -> u8 {
     firms_csv::sniff_delimiter(text)
 }
 
-/// A file's bytes: read into memory, or memory-mapped when large (no copy of hundreds of
-/// megabytes before parsing).
-pub struct FileBytes(FileBytesInner);
-
-enum FileBytesInner {
-    Owned(Vec<u8>),
-    Mapped(memmap2::Mmap),
+/// A file's bytes, read into memory, with the file's input stamp when the read computed it.
+pub struct FileBytes {
+    bytes: Vec<u8>,
+    /// The stamp ([`crate::model::short_hash`]), from the blocks' hashes taken as they landed.
+    stamp: Option<String>,
 }
 
 impl std::ops::Deref for FileBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        match &self.0 {
-            FileBytesInner::Owned(v) => v,
-            FileBytesInner::Mapped(m) => m,
-        }
+        &self.bytes
     }
 }
 
 impl FileBytes {
-    /// Lets the OS drop the pages of `part` (a slice of these bytes) from memory: they are
-    /// read again from the file if touched. Does nothing for bytes held in memory.
-    pub fn release(&self, part: &[u8]) {
-        #[cfg(unix)]
-        if let FileBytesInner::Mapped(m) = &self.0 {
-            let base = m.as_ptr() as usize;
-            let start = part.as_ptr() as usize;
-            if start >= base && start + part.len() <= base + m.len() && !part.is_empty() {
-                // SAFETY: a read-only shared file mapping; dropped pages are re-read from the
-                // unchanged file, so every reference sees the same bytes.
-                let _ = unsafe {
-                    m.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        start - base,
-                        part.len(),
-                    )
-                };
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = part;
+    fn new(bytes: Vec<u8>) -> Self {
+        Self { bytes, stamp: None }
     }
 
-    /// The input stamp ([`crate::model::short_hash`]), releasing pages as it goes.
-    pub fn hash_releasing(&self) -> String {
-        let mut h = crate::model::ShortHasher::new();
-        h.part_releasing(self, &|b| self.release(b));
-        h.finish()
+    /// The input stamp ([`crate::model::short_hash`] of the bytes).
+    pub fn stamp(&self) -> String {
+        match &self.stamp {
+            Some(s) => s.clone(),
+            None => crate::model::short_hash(&[&self.bytes]),
+        }
+    }
+
+    /// The bytes, for loaders that keep them (the CSV loader's rows point into its text).
+    pub fn into_vec(self) -> Vec<u8> {
+        self.bytes
     }
 }
 
-/// Reads an input file once: `-` is standard input; a large regular file is memory-mapped;
-/// anything else (a named pipe, a device) is read from the one open handle, so a pipe is
-/// never opened twice.
+/// Reads an input file once: `-` is standard input; a regular file is read in 8 MB blocks on
+/// all threads, each block hashed for the input stamp while it is in cache; anything else (a
+/// named pipe, a device) is read from the one open handle, so a pipe is never opened twice.
 pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
     use std::io::Read;
     let io = |cause| LoadError::Io {
@@ -182,7 +164,7 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
         if buf.len() as u64 > MAX_STREAM_BYTES {
             return Err(too_big());
         }
-        return Ok(FileBytes(FileBytesInner::Owned(buf)));
+        return Ok(FileBytes::new(buf));
     }
     let mut file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
@@ -192,38 +174,85 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
             "this is a folder; give a file",
         )));
     }
-    if meta.is_file() && meta.len() >= 64 << 20 {
-        // SAFETY: the map is read-only and lives only while this load runs; if another
-        // program truncates the file meanwhile the OS may fault, as with any mapped reader
-        // (ripgrep and others accept the same trade-off for large files). The pages are
-        // faulted in by the parallel readers: mapping them all up front (populate) is one
-        // sequential call that took 20–50 ms of a 4-million-firm load while both cores waited.
-        if let Ok(m) = unsafe { memmap2::MmapOptions::new().map(&file) } {
-            #[cfg(unix)]
-            let _ = m.advise(memmap2::Advice::Sequential);
-            return Ok(FileBytes(FileBytesInner::Mapped(m)));
-        }
+    if meta.is_file() {
+        return read_blocks(&file, meta.len()).map_err(io);
     }
-    let mut buf = Vec::with_capacity(if meta.is_file() {
-        meta.len() as usize
-    } else {
-        0
-    });
     // A device such as /dev/zero never ends: streams are read up to a limit.
-    let limit = if meta.is_file() {
-        u64::MAX
-    } else {
-        MAX_STREAM_BYTES + 1
-    };
-    (&mut file).take(limit).read_to_end(&mut buf).map_err(io)?;
-    if !meta.is_file() && buf.len() as u64 > MAX_STREAM_BYTES {
+    let mut buf = Vec::new();
+    (&mut file)
+        .take(MAX_STREAM_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(io)?;
+    if buf.len() as u64 > MAX_STREAM_BYTES {
         return Err(too_big());
     }
-    Ok(FileBytes(FileBytesInner::Owned(buf)))
+    Ok(FileBytes::new(buf))
 }
 
-/// Largest input read from a pipe, device or standard input (files have no limit: they are
-/// memory-mapped).
+/// A regular file of `len` bytes read in [`crate::model::HASH_BLOCK`]-sized blocks in
+/// parallel, each hashed right after it is read. Reading (not mapping) gives the loader
+/// memory it owns, so its rows can point into the text without a copy, and a file changed
+/// later cannot fault the program.
+fn read_blocks(file: &std::fs::File, len: u64) -> std::io::Result<FileBytes> {
+    use crate::model::{HASH_BLOCK, ShortHasher, block_hash};
+    use rayon::prelude::*;
+    let len = usize::try_from(len).map_err(|_| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "the file is too large")
+    })?;
+    // Zeroed memory comes straight from the OS, untouched until the read writes it.
+    let mut bytes = vec![0u8; len];
+    let hashes: Vec<u64> = bytes
+        .par_chunks_mut(HASH_BLOCK)
+        .enumerate()
+        .map(|(k, block)| {
+            read_exact_at(file, block, (k * HASH_BLOCK) as u64)?;
+            Ok(block_hash(block))
+        })
+        .collect::<std::io::Result<_>>()
+        .map_err(|e: std::io::Error| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                std::io::Error::new(
+                    e.kind(),
+                    "the file got shorter while it was read (is another program writing \
+                     it?); open it again once it is saved",
+                )
+            } else {
+                e
+            }
+        })?;
+    let mut h = ShortHasher::new();
+    h.blocks(&hashes, len);
+    Ok(FileBytes {
+        bytes,
+        stamp: Some(h.finish()),
+    })
+}
+
+/// Fills `buf` from `file` at `offset`, from any thread (no shared cursor).
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `file` at `offset`, from any thread (no shared cursor).
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n.min(buf.len())..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Largest input read from a pipe, device or standard input (regular files have no limit).
 pub const MAX_STREAM_BYTES: u64 = 2 << 30;
 
 /// Reads a small text file (weights, fit table): at most `limit` bytes, from one open handle.
@@ -383,22 +412,13 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
         return Ok(f);
     }
     let bytes = read_input(path)?;
-    // The stamp (one sequential pass) runs beside the parallel parse; both drop the pages
-    // behind them, so a mapped file is never held whole beside its parsed copy.
-    let (hash, loaded) = rayon::join(
-        || bytes.hash_releasing(),
-        || {
-            if looks_like_geojson(path, &bytes) {
-                let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
-                load_firms_geojson_str(&text.text, &name, opts)
-            } else {
-                firms_csv::load_firms_csv_releasing(&bytes, &name, opts, &|part| {
-                    bytes.release(part)
-                })
-            }
-        },
-    );
-    let mut f = loaded?;
+    let hash = bytes.stamp();
+    let mut f = if looks_like_geojson(path, &bytes) {
+        let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
+        load_firms_geojson_str(&text.text, &name, opts)?
+    } else {
+        firms_csv::load_firms_csv_owned(bytes.into_vec(), &name, opts)?
+    };
     f.report.hash = hash;
     Ok(f)
 }

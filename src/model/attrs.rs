@@ -3,10 +3,12 @@
 //!
 //! Rows live in a few chunks (one per block parsed in parallel), so joining blocks moves them
 //! instead of copying hundreds of megabytes. A chunk holds its rows one of two ways:
-//! - **lines**: the block's text as read plus where each kept row starts (4 bytes a row). Used
-//!   for delimited text without quotes, where a row's fields are its line split at the
-//!   delimiter; the parse then copies one block instead of every field.
+//! - **lines**: the block's text plus where each kept row starts (4 bytes a row). Used for
+//!   delimited text without quotes, where a row's fields are its line split at the delimiter.
+//!   The text is shared: rows loaded from a file point into the file's text as read.
 //! - **fields**: the fields joined in an arena with their ends (quoted CSV, GeoJSON, tables).
+
+use std::sync::Arc;
 
 /// All columns of the input file; see the module comment for how rows are stored.
 #[derive(Clone, Debug, Default)]
@@ -87,9 +89,13 @@ impl FieldChunk {
 /// Rows as lines of delimited text without quotes.
 #[derive(Clone, Debug)]
 struct LineChunk {
-    /// The block's text; lines end at `\n` (a `\r` before it is not part of the row).
-    text: String,
-    /// Byte offset in `text` of each kept row's line.
+    /// The text holding the block (often the whole file, shared by every block read from it);
+    /// lines end at `\n` (a `\r` before it is not part of the row).
+    text: Arc<String>,
+    /// The block is `text[from..to]`.
+    from: usize,
+    to: usize,
+    /// Byte offset in the block of each kept row's line.
     start: Vec<u32>,
     delimiter: u8,
 }
@@ -97,7 +103,8 @@ struct LineChunk {
 impl LineChunk {
     /// The text from row `r`'s line start to the end of the block.
     fn rest(&self, r: usize) -> Option<&str> {
-        self.text.get(*self.start.get(r)? as usize..)
+        self.text
+            .get(self.from + *self.start.get(r)? as usize..self.to)
     }
 }
 
@@ -120,11 +127,27 @@ impl AttrTable {
     /// `starts[r]`, its fields split at `delimiter`. The text must hold no quotes (fields are
     /// not unquoted); starts past the text or off a character boundary read as empty rows.
     pub fn from_lines(headers: Vec<String>, text: String, starts: Vec<u32>, delimiter: u8) -> Self {
+        let to = text.len();
+        Self::from_shared_lines(headers, Arc::new(text), 0..to, starts, delimiter)
+    }
+
+    /// [`Self::from_lines`] over `text[block]`, a part of a text that other chunks (or the
+    /// caller) share: the rows point into it instead of a copy. `starts` are offsets in the
+    /// block.
+    pub fn from_shared_lines(
+        headers: Vec<String>,
+        text: Arc<String>,
+        block: std::ops::Range<usize>,
+        starts: Vec<u32>,
+        delimiter: u8,
+    ) -> Self {
         let n_rows = starts.len();
         Self {
             headers,
             chunks: vec![Chunk::Lines(LineChunk {
                 text,
+                from: block.start,
+                to: block.end,
                 start: starts,
                 delimiter,
             })],

@@ -20,7 +20,7 @@ pub use bounds::Bounds;
 pub use firms::{FirmTimes, Firms, SegmentId};
 pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
-pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, short_hash};
+pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, short_hash};
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 
 use serde::{Deserialize, Serialize};

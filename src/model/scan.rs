@@ -1,8 +1,9 @@
-//! Finding delimiters and line ends in delimited text, eight bytes at a time.
+//! Finding delimiters and line ends in delimited text, many bytes at a time.
 //!
 //! CSV rows put a separator every few bytes, where a general `memchr2` re-enters its vector
-//! loop for every hit; this scanner instead turns each 8-byte word into a bit mask of the
-//! matching bytes (exact SWAR arithmetic, no false positives) and walks its set bits.
+//! loop for every hit; this scanner instead turns each 64-byte block into bit masks of the
+//! matching bytes (SSE2 on x86-64, exact SWAR arithmetic elsewhere: no false positives) and
+//! walks their set bits.
 
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -61,44 +62,141 @@ pub fn skip_fields(bytes: &[u8], mut pos: usize, mut n: usize, delimiter: u8) ->
     Some(pos)
 }
 
-/// Positions of bytes equal to `a` or `b`, in order.
+/// Bit masks of the bytes equal to `a` and to `b` in a 64-byte block (bit i: byte i).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let (mut ma, mut mb) = (0u64, 0u64);
+    // SAFETY: SSE2 is part of every x86-64 processor (the target's baseline), and each load
+    // reads 16 bytes inside `block` (k < 4), unaligned loads being allowed.
+    unsafe {
+        let (va, vb) = (_mm_set1_epi8(a as i8), _mm_set1_epi8(b as i8));
+        for k in 0..4 {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
+            ma |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, va)) as u16) << (16 * k);
+            mb |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vb)) as u16) << (16 * k);
+        }
+    }
+    (ma, mb)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn block_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+    block_masks_swar(block, a, b)
+}
+
+/// [`block_masks`] eight bytes at a time in plain integer arithmetic (other processors).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn block_masks_swar(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+    // One bit per byte: the high bits of `eq_mask` gathered into the top byte.
+    let gather = |m: u64| ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+    let (pa, pb) = (ONES * u64::from(a), ONES * u64::from(b));
+    let (mut ma, mut mb) = (0u64, 0u64);
+    for (k, w) in block.chunks_exact(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(w);
+        let w = u64::from_le_bytes(bytes);
+        ma |= gather(eq_mask(w, pa)) << (8 * k);
+        mb |= gather(eq_mask(w, pb)) << (8 * k);
+    }
+    (ma, mb)
+}
+
+/// Positions of bytes equal to `a` or `b`, in order, found 64 bytes at a time.
 pub struct Separators<'a> {
     bytes: &'a [u8],
-    a: u64,
-    b: u64,
+    a: u8,
+    b: u8,
     /// A byte equal to neither pattern (pads a short tail).
     pad: u8,
-    /// Start of the word whose matches are in `mask`.
+    /// Start of the block whose remaining matches are in `ma` (of `a`) and `mb` (of `b`).
     base: usize,
-    mask: u64,
+    ma: u64,
+    mb: u64,
 }
 
 impl<'a> Separators<'a> {
     pub fn new(bytes: &'a [u8], a: u8, b: u8) -> Self {
         let mut s = Self {
             bytes,
-            a: ONES * u64::from(a),
-            b: ONES * u64::from(b),
+            a,
+            b,
             pad: (0..=255u8).find(|p| *p != a && *p != b).unwrap_or(0),
             base: 0,
-            mask: 0,
+            ma: 0,
+            mb: 0,
         };
-        s.mask = s.word_mask(0);
+        s.load(0);
         s
     }
 
     /// Continues the scan from byte `pos` (positions before it are not reported).
     pub fn seek(&mut self, pos: usize) {
-        self.base = pos;
-        self.mask = self.word_mask(pos);
+        self.load(pos);
     }
 
-    fn word_mask(&self, at: usize) -> u64 {
-        // A short tail is padded with a byte matching neither pattern.
-        let Some(w) = word_at(self.bytes, at, self.pad) else {
-            return 0;
+    fn load(&mut self, at: usize) {
+        self.base = at;
+        let rest = self.bytes.get(at..).unwrap_or(&[]);
+        (self.ma, self.mb) = match rest.first_chunk::<64>() {
+            Some(block) => block_masks(block, self.a, self.b),
+            None if rest.is_empty() => (0, 0),
+            None => {
+                // A short tail is padded with a byte matching neither pattern.
+                let mut block = [self.pad; 64];
+                block[..rest.len()].copy_from_slice(rest);
+                block_masks(&block, self.a, self.b)
+            }
         };
-        eq_mask(w, self.a) | eq_mask(w, self.b)
+    }
+
+    /// Moves to the next block holding a match; false at the end of the bytes.
+    #[inline]
+    fn refill(&mut self) -> bool {
+        while self.ma | self.mb == 0 {
+            if self.base + 64 >= self.bytes.len() {
+                return false;
+            }
+            self.load(self.base + 64);
+        }
+        true
+    }
+
+    /// The next match and whether it is `b`.
+    #[inline]
+    pub fn next_match(&mut self) -> Option<(usize, bool)> {
+        if !self.refill() {
+            return None;
+        }
+        let m = self.ma | self.mb;
+        let bit = m & m.wrapping_neg();
+        let is_b = self.mb & bit != 0;
+        self.ma &= !bit;
+        self.mb &= !bit;
+        Some((self.base + m.trailing_zeros() as usize, is_b))
+    }
+
+    /// The next `b`, passing over any `a` before it (the rest of a row's fields).
+    #[inline]
+    pub fn next_b(&mut self) -> Option<usize> {
+        loop {
+            if self.mb != 0 {
+                let bit = self.mb & self.mb.wrapping_neg();
+                self.mb &= !bit;
+                // Matches of `a` up to this one are passed over.
+                self.ma &= !(bit | (bit - 1));
+                return Some(self.base + bit.trailing_zeros() as usize);
+            }
+            self.ma = 0;
+            if self.base + 64 >= self.bytes.len() {
+                return None;
+            }
+            self.load(self.base + 64);
+        }
     }
 }
 
@@ -107,16 +205,7 @@ impl Iterator for Separators<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<usize> {
-        while self.mask == 0 {
-            self.base += 8;
-            if self.base >= self.bytes.len() {
-                return None;
-            }
-            self.mask = self.word_mask(self.base);
-        }
-        let pos = self.base + (self.mask.trailing_zeros() / 8) as usize;
-        self.mask &= self.mask - 1;
-        Some(pos)
+        self.next_match().map(|(p, _)| p)
     }
 }
 
@@ -124,12 +213,41 @@ impl Iterator for Separators<'_> {
 mod tests {
     use super::*;
 
+    /// The SSE2 and integer block masks against a byte loop, on random blocks.
+    #[test]
+    fn block_masks_match_a_byte_loop() {
+        let mut rng = crate::model::Rng::new(64);
+        for round in 0..2000 {
+            let mut block = [0u8; 64];
+            for x in &mut block {
+                *x = match rng.next_u64() % 3 {
+                    0 => b',',
+                    1 => b'\n',
+                    _ => rng.next_u64() as u8,
+                };
+            }
+            let (a, b) = if round % 2 == 0 {
+                (b',', b'\n')
+            } else {
+                (block[3], block[60])
+            };
+            let want = |c: u8| {
+                (0..64)
+                    .filter(|i| block[*i] == c)
+                    .fold(0u64, |m, i| m | 1 << i)
+            };
+            let want = (want(a), want(b));
+            assert_eq!(block_masks(&block, a, b), want);
+            assert_eq!(block_masks_swar(&block, a, b), want);
+        }
+    }
+
     /// Against a byte-by-byte search, on random text with every byte value, every length
     /// and every starting point.
     #[test]
     fn finds_exactly_what_a_byte_loop_finds() {
         let mut rng = crate::model::Rng::new(8);
-        for len in 0..200 {
+        for len in 0..300 {
             let bytes: Vec<u8> = (0..len)
                 .map(|_| match rng.next_u64() % 4 {
                     0 => b',',
@@ -142,6 +260,25 @@ mod tests {
                     .filter(|i| bytes[*i] == a || bytes[*i] == b)
                     .collect();
                 assert_eq!(Separators::new(&bytes, a, b).collect::<Vec<_>>(), want);
+                let kinds: Vec<(usize, bool)> = want.iter().map(|p| (*p, bytes[*p] == b)).collect();
+                let mut s = Separators::new(&bytes, a, b);
+                assert_eq!(
+                    std::iter::from_fn(|| s.next_match()).collect::<Vec<_>>(),
+                    kinds
+                );
+                // next_b after each match: the first `b` past it.
+                for (k, (p, _)) in kinds.iter().enumerate() {
+                    let mut s = Separators::new(&bytes, a, b);
+                    for _ in 0..=k {
+                        s.next_match();
+                    }
+                    let want_b = kinds[k + 1..].iter().find(|m| m.1).map(|m| m.0);
+                    assert_eq!(s.next_b(), want_b, "after {p}");
+                    assert_eq!(
+                        s.next(),
+                        want_b.and_then(|q| want.iter().copied().find(|x| *x > q))
+                    );
+                }
                 let from = len / 3;
                 let mut s = Separators::new(&bytes, a, b);
                 s.seek(from);

@@ -133,24 +133,18 @@ impl ShortHasher {
 
     /// One part, its blocks hashed in parallel.
     pub fn part(&mut self, bytes: &[u8]) {
-        self.part_releasing(bytes, &|_| {});
+        use rayon::prelude::*;
+        let blocks: Vec<u64> = bytes.par_chunks(HASH_BLOCK).map(block_hash).collect();
+        self.blocks(&blocks, bytes.len());
     }
 
-    /// [`Self::part`] calling `release` on each block once it has been hashed.
-    pub fn part_releasing(&mut self, bytes: &[u8], release: &(dyn Fn(&[u8]) + Sync)) {
-        use rayon::prelude::*;
-        let blocks: Vec<u64> = bytes
-            .par_chunks(HASH_BLOCK)
-            .map(|b| {
-                let h = block_hash(b);
-                release(b);
-                h
-            })
-            .collect();
-        for b in blocks {
-            self.0 = mix(self.0, b);
+    /// One part of `len` bytes given its blocks' hashes ([`block_hash`] of each
+    /// [`HASH_BLOCK`]-sized block, in order), for a reader that hashed them as they came.
+    pub fn blocks(&mut self, block_hashes: &[u64], len: usize) {
+        for b in block_hashes {
+            self.0 = mix(self.0, *b);
         }
-        self.0 = mix(self.0, bytes.len() as u64 ^ 0xff);
+        self.0 = mix(self.0, len as u64 ^ 0xff);
     }
 
     pub fn finish(&self) -> String {

@@ -9,11 +9,21 @@ use crate::model::{AttrTable, Firms, SegmentId};
 #[cfg(test)]
 use rows::parse_chunk_with;
 use rows::{ChunkCtx, ChunkOut, RowExtras, parse_chunk};
+use std::sync::Arc;
 
 mod chunks;
 pub(crate) use chunks::LineCounter;
 mod columns;
+mod ids;
+mod numbers;
 mod rows;
+
+use ids::repeated_ids;
+#[cfg(test)]
+use ids::{BUCKET_BITS, bucket_by_top_bits};
+pub(crate) use numbers::parse_number;
+#[cfg(test)]
+use numbers::plain_decimal;
 
 pub(crate) use columns::crs_hint;
 pub use columns::{FirmColumns, detect_columns};
@@ -40,55 +50,6 @@ pub(crate) fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
-pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
-    if let Some(x) = plain_decimal(s.as_bytes()) {
-        return Some(x);
-    }
-    let t = s.trim().trim_end_matches('°');
-    if comma_decimal && t.contains(',') && !t.contains('.') {
-        t.replace(',', ".").parse().ok()
-    } else {
-        t.parse().ok()
-    }
-}
-
-/// A plain decimal (`-?digits[.digits]`, what coordinate columns hold) read exactly as
-/// `str::parse` would, without its general machinery: when the digits form an integer m below
-/// 2^53 and there are at most 22 decimals, m and 10^k are exact doubles and one correctly
-/// rounded division gives the correctly rounded value (Clinger's fast path). Anything else
-/// (exponents, spaces, long mantissas) returns None and takes the general parse.
-fn plain_decimal(b: &[u8]) -> Option<f64> {
-    const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
-    let (neg, digits) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, b),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    let (mut m, mut n_digits, mut decimals, mut dot) = (0u64, 0, 0, false);
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                m = m * 10 + u64::from(c - b'0');
-                n_digits += 1;
-                decimals += usize::from(dot);
-            }
-            b'.' if !dot => dot = true,
-            _ => return None,
-        }
-    }
-    if n_digits == 0 || m > 1 << 53 {
-        return None;
-    }
-    let x = m as f64 / POW10.get(decimals)?;
-    Some(if neg { -x } else { x })
-}
-
 /// Loads firms from the bytes of a delimited text file.
 ///
 /// ```
@@ -104,34 +65,105 @@ pub fn load_firms_csv_bytes(
     path: &str,
     opts: &FirmLoadOptions,
 ) -> Result<LoadedFirms, LoadError> {
-    load_firms_csv_releasing(bytes, path, opts, &|_| {})
+    load_csv_chunked(
+        Source::Borrowed(bytes),
+        path,
+        opts,
+        default_chunks(bytes.len()),
+    )
 }
 
-/// [`load_firms_csv_bytes`] that calls `release` on each part of `bytes` once it has been
-/// read, so a memory-mapped file's pages can be dropped as the parse goes (a 3 GB file then
-/// needs about its attribute columns in memory, not the file and a copy).
-pub fn load_firms_csv_releasing(
-    bytes: &[u8],
+/// [`load_firms_csv_bytes`] on bytes the loader may keep (a file as read): rows without
+/// quotes then point into the file's text instead of a copy of it.
+pub fn load_firms_csv_owned(
+    bytes: Vec<u8>,
     path: &str,
     opts: &FirmLoadOptions,
-    release: &(dyn Fn(&[u8]) + Sync),
 ) -> Result<LoadedFirms, LoadError> {
-    // Chunks of at most 32 MB, so few pages are held at once on large files, and eight per
-    // thread, so the threads finish together (4M firms: 0.585 → 0.556 s against four per thread).
-    let n = (rayon::current_num_threads() * 8).max(bytes.len() / (32 << 20));
-    load_csv_chunked(bytes, path, opts, n, release)
+    let n = default_chunks(bytes.len());
+    load_csv_chunked(Source::Owned(bytes), path, opts, n)
+}
+
+/// Chunks of at most 32 MB, so a worker's rows stay few, and eight per thread, so the threads
+/// finish together (4M firms: 0.585 → 0.556 s against four per thread).
+fn default_chunks(len: usize) -> usize {
+    (rayon::current_num_threads() * 8).max(len / (32 << 20))
+}
+
+/// The bytes to load: borrowed (each chunk copies the text its rows keep) or owned (kept
+/// whole; rows point into it).
+enum Source<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+/// Decoded text: borrowed or made by the decoder, or the owned bytes themselves shared by the
+/// rows (from `.1`, after a BOM).
+enum Text<'a> {
+    Decoded(std::borrow::Cow<'a, str>),
+    Shared(Arc<String>, usize),
+}
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Decoded(t) => t,
+            Text::Shared(all, at) => all.get(*at..).unwrap_or(""),
+        }
+    }
+}
+
+/// The text of `source` and the encoding it was read as.
+fn decode_source<'a>(
+    source: Source<'a>,
+    opts: &FirmLoadOptions,
+    path: &str,
+) -> Result<(Text<'a>, &'static str), LoadError> {
+    use std::borrow::Cow;
+    let bytes = match source {
+        Source::Borrowed(b) => {
+            let d = decode_text(b, opts.encoding.as_deref(), path)?;
+            return Ok((Text::Decoded(d.text), d.encoding));
+        }
+        Source::Owned(b) => b,
+    };
+    let decoded = decode_text(&bytes, opts.encoding.as_deref(), path)?;
+    let encoding = decoded.encoding;
+    // The decoded text when it is not the bytes themselves; else where it starts in them.
+    let (made, at) = match decoded.text {
+        Cow::Owned(text) => (Some(text), 0),
+        Cow::Borrowed(text) => {
+            // UTF-8: the text is the bytes themselves, perhaps after a BOM.
+            let at = (text.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+            let whole = at.checked_add(text.len()) == Some(bytes.len())
+                && bytes
+                    .get(..at)
+                    .is_some_and(|p| std::str::from_utf8(p).is_ok());
+            if whole {
+                (None, at)
+            } else {
+                (Some(text.to_owned()), 0)
+            }
+        }
+    };
+    let text = match made {
+        Some(text) => Text::Shared(Arc::new(text), 0),
+        // SAFETY: `bytes[at..]` is the text decode_text checked as UTF-8, and `bytes[..at]`
+        // was checked above; two valid texts joined are a valid text.
+        None => Text::Shared(Arc::new(unsafe { String::from_utf8_unchecked(bytes) }), at),
+    };
+    Ok((text, encoding))
 }
 
 /// The loader with an explicit number of chunks parsed in parallel (1 = sequential).
 fn load_csv_chunked(
-    bytes: &[u8],
+    source: Source,
     path: &str,
     opts: &FirmLoadOptions,
     n_chunks: usize,
-    release: &(dyn Fn(&[u8]) + Sync),
 ) -> Result<LoadedFirms, LoadError> {
-    let decoded = decode_text(bytes, opts.encoding.as_deref(), path)?;
-    let text: &str = &decoded.text;
+    let (decoded, encoding) = decode_source(source, opts, path)?;
+    let text = decoded.as_str();
     if text.trim().is_empty() {
         return Err(LoadError::Empty {
             path: path.to_string(),
@@ -154,12 +186,11 @@ fn load_csv_chunked(
     if let Some(n) = header_note {
         report.warn(n);
     }
-    report.encoding = Some(decoded.encoding.to_string());
+    report.encoding = Some(encoding.to_string());
     describe_columns(&mut report, &headers, &cols, delimiter, opts);
 
     let body = &text[header.body_start..];
     let chunks = chunks::split_chunks(body, n_chunks);
-    release(body.as_bytes());
     let reader = super::reader_for(None, opts.crs, path)?;
     report.crs_used = Some(reader.label());
     let dates = DateColumns::find(&headers);
@@ -172,6 +203,10 @@ fn load_csv_chunked(
         headers: &headers,
         dates: dates.as_ref(),
         plain: chunks.plain,
+        shared: match &decoded {
+            Text::Shared(all, at) => Some((all, at + header.body_start)),
+            Text::Decoded(_) => None,
+        },
     };
     let parts: Vec<(usize, usize, ChunkOut)> = {
         use rayon::prelude::*;
@@ -179,9 +214,8 @@ fn load_csv_chunked(
             .pieces
             .par_iter()
             .map(|(start, end, first_line)| {
-                let part = parse_chunk(&body[*start..*end], header.lines + first_line, &ctx);
-                release(&body.as_bytes()[*start..*end]);
-                (*start, *end, part)
+                let lines = header.lines + first_line;
+                (*start, *end, parse_chunk(body, *start..*end, lines, &ctx))
             })
             .collect()
     };
@@ -277,8 +311,8 @@ fn merge_parts(
         if let Some((off, line)) = part.resume {
             // Only the last chunk can end inside quotes; read what follows the bad row.
             let from = start + off;
-            if let Some(rest) = body.get(from..end) {
-                queue.push_front((from, end, parse_chunk(rest, line, ctx)));
+            if from <= end {
+                queue.push_front((from, end, parse_chunk(body, from..end, line, ctx)));
             }
         }
         let remap: Vec<SegmentId> = part
@@ -425,134 +459,6 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: O
             ));
         }
     }
-}
-
-/// How many ids repeat an earlier one (rows minus distinct ids). Ids are sorted by a 64-bit
-/// hash (a sort of integers, not of strings); only rows sharing a hash compare their text.
-fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) -> usize {
-    use rayon::prelude::*;
-    let hashes = hashes.unwrap_or_else(|| firms.attrs.map_column(col, |id| id_hash(id.as_bytes())));
-    // Bucketed by the top bits, then each bucket (a few thousand values, in cache) sorted:
-    // equal hashes end up side by side, as in a sort of the whole, at a fraction of its cost.
-    let mut sorted = vec![0u64; hashes.len()];
-    let pieces = bucket_by_top_bits(&hashes, &mut sorted);
-    let (singles, shared): (usize, Vec<u64>) = pieces
-        .into_par_iter()
-        .map(|piece| {
-            piece.sort_unstable();
-            let mut singles = 0;
-            let mut shared = Vec::new();
-            for g in piece.chunk_by(|a, b| a == b) {
-                match g {
-                    [_] => singles += 1,
-                    [h, ..] => shared.push(*h),
-                    [] => {}
-                }
-            }
-            (singles, shared)
-        })
-        .reduce(
-            || (0, Vec::new()),
-            |mut a, b| {
-                a.1.extend(b.1);
-                (a.0 + b.0, a.1)
-            },
-        );
-    let shared: std::collections::HashSet<u64> = shared.into_iter().collect();
-    if shared.is_empty() {
-        return firms.len() - singles;
-    }
-    // Rows sharing a hash: the distinct texts among them.
-    let mut groups: std::collections::HashMap<u64, Vec<&str>> = Default::default();
-    for (i, h) in hashes.iter().enumerate() {
-        if shared.contains(h) {
-            groups.entry(*h).or_default().push(firms.attrs.get(i, col));
-        }
-    }
-    let distinct: usize = groups
-        .into_values()
-        .map(|mut g| {
-            g.sort_unstable();
-            g.dedup();
-            g.len()
-        })
-        .sum();
-    firms.len() - singles - distinct
-}
-
-/// Bits of the hash that choose its bucket in [`repeated_ids`].
-const BUCKET_BITS: u32 = 12;
-
-/// Scatters `hashes` into `out` grouped by their top [`BUCKET_BITS`] bits (a radix pass) and
-/// returns the groups in bucket order. Slices of the input are counted and scattered on all
-/// threads, each into its own run of every bucket, so no two threads write the same place.
-fn bucket_by_top_bits<'a>(hashes: &[u64], out: &'a mut [u64]) -> Vec<&'a mut [u64]> {
-    use rayon::prelude::*;
-    const B: usize = 1 << BUCKET_BITS;
-    let bucket = |h: u64| (h >> (64 - BUCKET_BITS)) as usize;
-    let slice = hashes
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1) * 2)
-        .max(1 << 14);
-    let counts: Vec<Vec<usize>> = hashes
-        .par_chunks(slice)
-        .map(|part| {
-            let mut c = vec![0usize; B];
-            for h in part {
-                c[bucket(*h)] += 1;
-            }
-            c
-        })
-        .collect();
-    {
-        // `out` cut bucket-major: bucket 0's run for slice 0, for slice 1, …, then bucket 1's.
-        let mut runs: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(B)).collect();
-        let mut rest: &mut [u64] = &mut *out;
-        for b in 0..B {
-            for (s, c) in counts.iter().enumerate() {
-                let (run, tail) = std::mem::take(&mut rest).split_at_mut(c[b]);
-                runs[s].push(run);
-                rest = tail;
-            }
-        }
-        hashes
-            .par_chunks(slice)
-            .zip(runs.par_iter_mut())
-            .for_each(|(part, runs)| {
-                let mut fill = vec![0usize; B];
-                for h in part {
-                    let b = bucket(*h);
-                    runs[b][fill[b]] = *h;
-                    fill[b] += 1;
-                }
-            });
-    }
-    // Each bucket's runs lie side by side in `out`: one slice per bucket.
-    let mut buckets = Vec::with_capacity(B);
-    let mut rest = out;
-    for b in 0..B {
-        let total: usize = counts.iter().map(|c| c[b]).sum();
-        let (piece, tail) = std::mem::take(&mut rest).split_at_mut(total);
-        buckets.push(piece);
-        rest = tail;
-    }
-    buckets
-}
-
-/// A fast 64-bit hash of an id's bytes (multiply–rotate over 8-byte words).
-fn id_hash(b: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (b.len() as u64).wrapping_mul(K);
-    let mut words = b.chunks_exact(8);
-    for w in &mut words {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(w);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
-    }
-    let mut last = [0u8; 8];
-    last[..words.remainder().len()].copy_from_slice(words.remainder());
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    h ^ (h >> 32)
 }
 
 #[cfg(test)]

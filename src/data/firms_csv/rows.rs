@@ -8,6 +8,7 @@ use crate::data::LoadReport;
 use crate::data::dates::DateColumns;
 use crate::data::geometry::read_pair;
 use crate::model::{AttrTable, Firms, SegmentId};
+use std::sync::Arc;
 
 /// What a chunk parser needs to know about the file.
 pub(super) struct ChunkCtx<'a> {
@@ -20,6 +21,9 @@ pub(super) struct ChunkCtx<'a> {
     pub(super) dates: Option<&'a DateColumns>,
     /// The whole body has no quote and no carriage return (already checked).
     pub(super) plain: bool,
+    /// The text the body lies in, when rows may point into it, and where the body starts
+    /// there (None: each chunk copies the text of its rows).
+    pub(super) shared: Option<(&'a Arc<String>, usize)>,
 }
 
 /// Firms parsed from one chunk of the file, with chunk-local segment ids.
@@ -52,7 +56,7 @@ impl RowExtras {
     fn push<R: Fields>(&mut self, row: &R, ctx: &ChunkCtx) {
         let field = |c: usize| row.field(c).unwrap_or("");
         if let Some(c) = ctx.cols.id {
-            self.id_hash.push(super::id_hash(field(c).as_bytes()));
+            self.id_hash.push(super::ids::id_hash(field(c).as_bytes()));
         }
         if let Some(d) = ctx.dates {
             let (f, c) = d.years(field);
@@ -95,23 +99,42 @@ impl Fields for Vec<&str> {
     }
 }
 
-/// A quote-free line: the fields the loader reads (the first `head.len()`), and the whole
-/// line for the rare full look (a blank-row check).
+/// A quote-free line of the chunk `text`: the ends of the fields the loader reads (at most
+/// `need`), and the whole line for the rare full look (a blank-row check, a field past those).
 struct SplitLine<'a> {
-    line: &'a str,
-    delimiter: char,
-    head: Vec<&'a str>,
+    text: &'a str,
+    /// The line is `text[start..end]` (without its `\r\n` or `\n`).
+    start: usize,
+    end: usize,
+    delimiter: u8,
+    /// Where each field but the last ends (its delimiter), for the first fields of the line.
+    ends: &'a [usize],
+    /// `ends` stopped at the fields the loader needs; later fields are found by splitting.
+    full: bool,
+}
+
+impl SplitLine<'_> {
+    fn line(&self) -> &str {
+        self.text.get(self.start..self.end).unwrap_or("")
+    }
 }
 
 impl Fields for SplitLine<'_> {
     fn field(&self, i: usize) -> Option<&str> {
-        match self.head.get(i) {
-            Some(f) => Some(f),
-            None => self.line.split(self.delimiter).nth(i),
-        }
+        let from = match i.checked_sub(1) {
+            Some(p) => *self.ends.get(p)? + 1,
+            None => self.start,
+        };
+        let to = match self.ends.get(i) {
+            Some(e) => *e,
+            None if self.full => return self.line().split(self.delimiter as char).nth(i),
+            None if i == self.ends.len() => self.end,
+            None => return None,
+        };
+        self.text.get(from..to)
     }
     fn all_fields(&self) -> impl Iterator<Item = &str> {
-        self.line.split(self.delimiter)
+        self.line().split(self.delimiter as char)
     }
 }
 
@@ -178,15 +201,35 @@ fn take_row<R: Fields>(
     true
 }
 
-/// Parses the records of one chunk (no header), numbering lines from `first_line`. Chunks
+/// Parses the records of `body[range]` (no header), numbering lines from `first_line`. Chunks
 /// without quotes or stray carriage returns take a fast path that splits lines directly;
 /// the rest go through the csv crate.
-pub(super) fn parse_chunk(chunk: &str, first_line: u64, ctx: &ChunkCtx) -> ChunkOut {
-    parse_chunk_with(chunk, first_line, ctx, true)
+pub(super) fn parse_chunk(
+    body: &str,
+    range: std::ops::Range<usize>,
+    first_line: u64,
+    ctx: &ChunkCtx,
+) -> ChunkOut {
+    let at = range.start;
+    parse_piece(body.get(range).unwrap_or(""), at, first_line, ctx, true)
 }
 
+/// [`parse_chunk`] on a chunk of its own (without a shared text), the fast path allowed or
+/// not.
+#[cfg(test)]
 pub(super) fn parse_chunk_with(
     chunk: &str,
+    first_line: u64,
+    ctx: &ChunkCtx,
+    allow_fast: bool,
+) -> ChunkOut {
+    parse_piece(chunk, 0, first_line, ctx, allow_fast)
+}
+
+/// One chunk, `at` bytes into the body.
+fn parse_piece(
+    chunk: &str,
+    at: usize,
     first_line: u64,
     ctx: &ChunkCtx,
     allow_fast: bool,
@@ -213,7 +256,7 @@ pub(super) fn parse_chunk_with(
                     || memchr::memchr_iter(b'\r', bytes).count()
                         == memchr::memmem::find_iter(bytes, b"\r\n").count()));
     if simple && u32::try_from(chunk.len()).is_ok() {
-        parse_lines(chunk, first_line, ctx, &mut out, &mut interned);
+        parse_lines(chunk, at, first_line, ctx, &mut out, &mut interned);
         return out;
     }
     out.attrs = AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len());
@@ -283,11 +326,13 @@ pub(super) fn parse_chunk_with(
     out
 }
 
-/// The quote-free fast path: one scan for delimiters and line ends over the whole chunk;
-/// kept rows are remembered by where their line starts, and the chunk's text, copied once,
-/// becomes their attribute storage.
+/// The quote-free fast path: one scan for delimiters and line ends over the whole chunk
+/// (past the fields the loader reads, straight to the line's end); kept rows are remembered
+/// by where their line starts, in the shared text (the chunk is `at` bytes into the body) or
+/// in a copy of the chunk.
 fn parse_lines(
     chunk: &str,
+    at: usize,
     first_line: u64,
     ctx: &ChunkCtx,
     out: &mut ChunkOut,
@@ -307,40 +352,57 @@ fn parse_lines(
     .unwrap_or(0)
         + 1;
     let mut starts: Vec<u32> = Vec::with_capacity(bytes.len() / 60);
-    let mut row = SplitLine {
-        line: "",
-        delimiter: ctx.delimiter as char,
-        head: Vec::with_capacity(need),
-    };
+    // The delimiters of the line's first `need` fields.
+    let mut ends: Vec<usize> = Vec::with_capacity(need);
     let mut cuts = crate::model::scan::Separators::new(bytes, ctx.delimiter, b'\n');
-    let (mut line_start, mut field_start, mut line_no) = (0, 0, first_line);
+    let (mut line_start, mut line_no) = (0, first_line);
     while line_start < bytes.len() {
-        let cut = cuts.next();
-        let end = cut.unwrap_or(bytes.len());
-        if row.head.len() < need {
-            row.head.push(chunk.get(field_start..end).unwrap_or(""));
-        }
-        field_start = end + 1;
-        if cut.is_some_and(|c| bytes[c] == ctx.delimiter) {
-            continue;
-        }
-        // The line ends here; a `\r` before the `\n` ends its last field, not the row.
-        let line = chunk.get(line_start..end).unwrap_or("");
-        row.line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some(last) = row.head.last_mut() {
-            *last = last.strip_suffix('\r').unwrap_or(last);
-        }
+        ends.clear();
+        let newline = loop {
+            if ends.len() == need {
+                break cuts.next_b();
+            }
+            match cuts.next_match() {
+                Some((at, false)) => ends.push(at),
+                Some((at, true)) => break Some(at),
+                None => break None,
+            }
+        };
+        let line_end = newline.unwrap_or(bytes.len());
+        // A `\r` before the `\n` ends the line's last field, not the row.
+        let end = match bytes.get(line_end.wrapping_sub(1)) {
+            Some(b'\r') if line_end > line_start => line_end - 1,
+            _ => line_end,
+        };
+        let row = SplitLine {
+            text: chunk,
+            start: line_start,
+            end,
+            delimiter: ctx.delimiter,
+            full: ends.len() == need,
+            ends: &ends,
+        };
         if take_row(out, &row, line_no, ctx, interned) {
             out.extras.push(&row, ctx);
             starts.push(line_start as u32);
         }
-        row.head.clear();
-        line_start = field_start;
+        line_start = line_end + 1;
         line_no += 1;
     }
-    let mut text = String::with_capacity(chunk.len());
-    text.push_str(chunk);
-    out.attrs = AttrTable::from_lines(ctx.headers.to_vec(), text, starts, ctx.delimiter);
+    let headers = ctx.headers.to_vec();
+    out.attrs = match ctx.shared {
+        Some((text, body_at)) => {
+            let from = body_at + at;
+            AttrTable::from_shared_lines(
+                headers,
+                Arc::clone(text),
+                from..from + chunk.len(),
+                starts,
+                ctx.delimiter,
+            )
+        }
+        None => AttrTable::from_lines(headers, chunk.to_owned(), starts, ctx.delimiter),
+    };
 }
 
 /// For a record that spans lines: the end of its first line (where reading should resume)

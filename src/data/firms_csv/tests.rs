@@ -18,6 +18,7 @@ fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
         headers: &headers,
         dates: dates.as_ref(),
         plain: false,
+        shared: None,
     })
 }
 
@@ -184,17 +185,16 @@ fn parallel_chunks_give_the_same_firms_and_line_numbers() {
     // CRLF line ends.
     for (quoted, eol) in [(true, "\n"), (false, "\n"), (false, "\r\n")] {
         let (text, expected_bad) = big_body(quoted, eol);
-        let load = |n| {
-            load_csv_chunked(
-                text.as_bytes(),
-                "big.csv",
-                &FirmLoadOptions::default(),
-                n,
-                &|_| {},
-            )
-            .unwrap()
+        let load = |n, owned: bool| {
+            let source = if owned {
+                Source::Owned(text.as_bytes().to_vec())
+            } else {
+                Source::Borrowed(text.as_bytes())
+            };
+            load_csv_chunked(source, "big.csv", &FirmLoadOptions::default(), n).unwrap()
         };
-        let (a, b) = (load(1), load(16));
+        // Owned bytes: the rows point into the text as read instead of copies.
+        let (a, b) = (load(1, false), load(16, true));
         assert_eq!(a.firms.len(), b.firms.len());
         assert_eq!(a.firms.lonlat, b.firms.lonlat);
         for i in (0..a.firms.len()).step_by(977) {
@@ -446,6 +446,14 @@ fn plain_decimals_read_exactly_as_str_parse() {
             }
             s.push(char::from(b'0' + (rng.next_u64() % 10) as u8));
         }
+        if rng.next_u64().is_multiple_of(8) {
+            // A byte next to the digits' range, an exponent or a second sign or dot somewhere.
+            let at = rng.next_u64() as usize % s.len();
+            let c = [b'/', b':', b'-', b'e', b'.'][rng.next_u64() as usize % 5];
+            if s.is_char_boundary(at) {
+                s.insert(at, char::from(c));
+            }
+        }
         let std: Option<f64> = s.parse().ok();
         if let Some(x) = plain_decimal(s.as_bytes()) {
             answered += 1;
@@ -509,6 +517,34 @@ fn years_read_by_the_parse_equal_years_read_from_the_table() {
     assert_eq!(*from_parse, oracle);
     assert!(from_parse.founded.iter().filter(|y| **y == 0).count() > 100);
     assert!(from_parse.closed.contains(&2021));
+}
+
+/// The bucket tables count like a hash map over the whole (the oracle): values drawn from a
+/// pool so that many repeat, some twice, some often, with equal low bits across buckets.
+#[test]
+fn singles_and_shared_count_like_a_map() {
+    let mut rng = crate::model::Rng::new(11);
+    let pool: Vec<u64> = (0..150_000).map(|_| rng.next_u64()).collect();
+    let mut hashes: Vec<u64> = (0..300_000)
+        .map(|_| pool[(rng.next_u64() % pool.len() as u64) as usize])
+        .collect();
+    // Same low bits, different buckets; and one value many times.
+    hashes.extend((0..64u64).map(|k| (k << 58) | 5));
+    hashes.extend(std::iter::repeat_n(42, 1000));
+    let mut counts = std::collections::HashMap::<u64, usize>::new();
+    for h in &hashes {
+        *counts.entry(*h).or_default() += 1;
+    }
+    let (singles, mut shared) = ids::singles_and_shared(&hashes);
+    assert_eq!(singles, counts.values().filter(|c| **c == 1).count());
+    shared.sort_unstable();
+    let mut want: Vec<u64> = counts
+        .iter()
+        .filter(|(_, c)| **c > 1)
+        .map(|(h, _)| *h)
+        .collect();
+    want.sort_unstable();
+    assert_eq!(shared, want);
 }
 
 #[test]

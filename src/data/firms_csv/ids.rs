@@ -1,0 +1,168 @@
+//! Repeated firm ids, found by hashing: a radix pass on all threads, then a small table per
+//! bucket; only rows whose hashes meet compare their text.
+
+use crate::model::Firms;
+
+/// How many ids repeat an earlier one (rows minus distinct ids). Ids are counted by a 64-bit
+/// hash (integers, not strings); only rows sharing a hash compare their text.
+pub(super) fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) -> usize {
+    let hashes = hashes.unwrap_or_else(|| firms.attrs.map_column(col, |id| id_hash(id.as_bytes())));
+    let (singles, shared) = singles_and_shared(&hashes);
+    let shared: std::collections::HashSet<u64> = shared.into_iter().collect();
+    if shared.is_empty() {
+        return firms.len() - singles;
+    }
+    // Rows sharing a hash: the distinct texts among them.
+    let mut groups: std::collections::HashMap<u64, Vec<&str>> = Default::default();
+    for (i, h) in hashes.iter().enumerate() {
+        if shared.contains(h) {
+            groups.entry(*h).or_default().push(firms.attrs.get(i, col));
+        }
+    }
+    let distinct: usize = groups
+        .into_values()
+        .map(|mut g| {
+            g.sort_unstable();
+            g.dedup();
+            g.len()
+        })
+        .sum();
+    firms.len() - singles - distinct
+}
+
+/// How many hashes occur once, and the hashes that occur more than once. The hashes are
+/// bucketed by their top bits ([`bucket_by_top_bits`]), then each bucket (a few thousand
+/// values, in cache) counted in a small table: equal hashes meet as in a sort of the whole,
+/// at a fraction of its cost.
+pub(super) fn singles_and_shared(hashes: &[u64]) -> (usize, Vec<u64>) {
+    use rayon::prelude::*;
+    let mut sorted = vec![0u64; hashes.len()];
+    let pieces = bucket_by_top_bits(hashes, &mut sorted);
+    pieces
+        .into_par_iter()
+        .map_init(BucketCounter::default, |counter, piece| {
+            counter.count(piece)
+        })
+        .reduce(
+            || (0, Vec::new()),
+            |mut a, b| {
+                a.1.extend(b.1);
+                (a.0 + b.0, a.1)
+            },
+        )
+}
+
+/// An open-addressing table (linear probing on the hash's low bits), reused bucket after
+/// bucket by one thread.
+#[derive(Default)]
+struct BucketCounter {
+    keys: Vec<u64>,
+    /// Occurrences of `keys[i]`; 0 marks an empty slot.
+    counts: Vec<u32>,
+}
+
+impl BucketCounter {
+    /// Singles and repeated hashes of one bucket.
+    fn count(&mut self, piece: &[u64]) -> (usize, Vec<u64>) {
+        // At most half full, so probes stay short.
+        let size = (piece.len() * 2).next_power_of_two().max(16);
+        let mask = size - 1;
+        self.keys.clear();
+        self.keys.resize(size, 0);
+        self.counts.clear();
+        self.counts.resize(size, 0);
+        for &h in piece {
+            let mut i = h as usize & mask;
+            while self.counts[i] != 0 && self.keys[i] != h {
+                i = (i + 1) & mask;
+            }
+            self.keys[i] = h;
+            self.counts[i] += 1;
+        }
+        let mut singles = 0;
+        let mut shared = Vec::new();
+        for (k, c) in self.keys.iter().zip(&self.counts) {
+            match c {
+                0 => {}
+                1 => singles += 1,
+                _ => shared.push(*k),
+            }
+        }
+        (singles, shared)
+    }
+}
+
+/// Bits of the hash that choose its bucket in [`repeated_ids`].
+pub(super) const BUCKET_BITS: u32 = 12;
+
+/// Scatters `hashes` into `out` grouped by their top [`BUCKET_BITS`] bits (a radix pass) and
+/// returns the groups in bucket order. Slices of the input are counted and scattered on all
+/// threads, each into its own run of every bucket, so no two threads write the same place.
+pub(super) fn bucket_by_top_bits<'a>(hashes: &[u64], out: &'a mut [u64]) -> Vec<&'a mut [u64]> {
+    use rayon::prelude::*;
+    const B: usize = 1 << BUCKET_BITS;
+    let bucket = |h: u64| (h >> (64 - BUCKET_BITS)) as usize;
+    let slice = hashes
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 2)
+        .max(1 << 14);
+    let counts: Vec<Vec<usize>> = hashes
+        .par_chunks(slice)
+        .map(|part| {
+            let mut c = vec![0usize; B];
+            for h in part {
+                c[bucket(*h)] += 1;
+            }
+            c
+        })
+        .collect();
+    {
+        // `out` cut bucket-major: bucket 0's run for slice 0, for slice 1, …, then bucket 1's.
+        let mut runs: Vec<Vec<&mut [u64]>> = counts.iter().map(|_| Vec::with_capacity(B)).collect();
+        let mut rest: &mut [u64] = &mut *out;
+        for b in 0..B {
+            for (s, c) in counts.iter().enumerate() {
+                let (run, tail) = std::mem::take(&mut rest).split_at_mut(c[b]);
+                runs[s].push(run);
+                rest = tail;
+            }
+        }
+        hashes
+            .par_chunks(slice)
+            .zip(runs.par_iter_mut())
+            .for_each(|(part, runs)| {
+                let mut fill = vec![0usize; B];
+                for h in part {
+                    let b = bucket(*h);
+                    runs[b][fill[b]] = *h;
+                    fill[b] += 1;
+                }
+            });
+    }
+    // Each bucket's runs lie side by side in `out`: one slice per bucket.
+    let mut buckets = Vec::with_capacity(B);
+    let mut rest = out;
+    for b in 0..B {
+        let total: usize = counts.iter().map(|c| c[b]).sum();
+        let (piece, tail) = std::mem::take(&mut rest).split_at_mut(total);
+        buckets.push(piece);
+        rest = tail;
+    }
+    buckets
+}
+
+/// A fast 64-bit hash of an id's bytes (multiply–rotate over 8-byte words).
+pub(super) fn id_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h ^ (h >> 32)
+}
