@@ -62,48 +62,83 @@ pub fn skip_fields(bytes: &[u8], mut pos: usize, mut n: usize, delimiter: u8) ->
     Some(pos)
 }
 
-/// Bit masks of the bytes equal to `a` and to `b` in a 64-byte block (bit i: byte i).
+/// Bit masks of the bytes equal to each of `pats` in a 64-byte block (bit i: byte i).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn block_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+fn block_masks<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
     };
-    let (mut ma, mut mb) = (0u64, 0u64);
+    let mut masks = [0u64; N];
     // SAFETY: SSE2 is part of every x86-64 processor (the target's baseline), and each load
     // reads 16 bytes inside `block` (k < 4), unaligned loads being allowed.
     unsafe {
-        let (va, vb) = (_mm_set1_epi8(a as i8), _mm_set1_epi8(b as i8));
+        let wanted = pats.map(|p| _mm_set1_epi8(p as i8));
         for k in 0..4 {
             let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
-            ma |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, va)) as u16) << (16 * k);
-            mb |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vb)) as u16) << (16 * k);
+            for (m, p) in masks.iter_mut().zip(&wanted) {
+                *m |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, *p)) as u16) << (16 * k);
+            }
         }
     }
-    (ma, mb)
+    masks
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn block_masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
-    block_masks_swar(block, a, b)
+fn block_masks<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
+    block_masks_swar(block, pats)
 }
 
 /// [`block_masks`] eight bytes at a time in plain integer arithmetic (other processors).
 #[cfg(any(test, not(target_arch = "x86_64")))]
-fn block_masks_swar(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+fn block_masks_swar<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
     // One bit per byte: the high bits of `eq_mask` gathered into the top byte.
     let gather = |m: u64| ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
-    let (pa, pb) = (ONES * u64::from(a), ONES * u64::from(b));
-    let (mut ma, mut mb) = (0u64, 0u64);
+    let mut masks = [0u64; N];
     for (k, w) in block.chunks_exact(8).enumerate() {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(w);
         let w = u64::from_le_bytes(bytes);
-        ma |= gather(eq_mask(w, pa)) << (8 * k);
-        mb |= gather(eq_mask(w, pb)) << (8 * k);
+        for (m, p) in masks.iter_mut().zip(pats) {
+            *m |= gather(eq_mask(w, ONES * u64::from(p))) << (8 * k);
+        }
     }
-    (ma, mb)
+    masks
+}
+
+/// What a splitter needs to know about a piece of text: its line ends, and whether it holds
+/// a quote or a carriage return.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LineScan {
+    pub newlines: u64,
+    pub quote: bool,
+    pub cr: bool,
+}
+
+/// [`LineScan`] of `bytes` in one pass, 64 bytes at a time.
+pub fn line_scan(bytes: &[u8]) -> LineScan {
+    let mut out = LineScan::default();
+    let (mut quotes, mut crs) = (0u64, 0u64);
+    let mut blocks = bytes.chunks_exact(64);
+    let mut scan = |block: &[u8; 64]| {
+        let [nl, q, cr] = block_masks(block, [b'\n', b'"', b'\r']);
+        out.newlines += u64::from(nl.count_ones());
+        quotes |= q;
+        crs |= cr;
+    };
+    for block in &mut blocks {
+        if let Some(block) = block.first_chunk::<64>() {
+            scan(block);
+        }
+    }
+    // The tail padded with a byte matching none of them.
+    let mut last = [0u8; 64];
+    last[..blocks.remainder().len()].copy_from_slice(blocks.remainder());
+    scan(&last);
+    out.quote = quotes != 0;
+    out.cr = crs != 0;
+    out
 }
 
 /// Positions of bytes equal to `a` or `b`, in order, found 64 bytes at a time.
@@ -143,15 +178,20 @@ impl<'a> Separators<'a> {
         self.base = at;
         let rest = self.bytes.get(at..).unwrap_or(&[]);
         (self.ma, self.mb) = match rest.first_chunk::<64>() {
-            Some(block) => block_masks(block, self.a, self.b),
+            Some(block) => Self::masks(block, self.a, self.b),
             None if rest.is_empty() => (0, 0),
             None => {
                 // A short tail is padded with a byte matching neither pattern.
                 let mut block = [self.pad; 64];
                 block[..rest.len()].copy_from_slice(rest);
-                block_masks(&block, self.a, self.b)
+                Self::masks(&block, self.a, self.b)
             }
         };
+    }
+
+    fn masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+        let [ma, mb] = block_masks(block, [a, b]);
+        (ma, mb)
     }
 
     /// Moves to the next block holding a match; false at the end of the bytes.
@@ -237,8 +277,30 @@ mod tests {
                     .fold(0u64, |m, i| m | 1 << i)
             };
             let want = (want(a), want(b));
-            assert_eq!(block_masks(&block, a, b), want);
-            assert_eq!(block_masks_swar(&block, a, b), want);
+            assert_eq!(block_masks(&block, [a, b]), [want.0, want.1]);
+            assert_eq!(block_masks_swar(&block, [a, b]), [want.0, want.1]);
+        }
+    }
+
+    /// The one-pass line scan against counting and searching byte by byte.
+    #[test]
+    fn line_scan_matches_a_byte_loop() {
+        let mut rng = crate::model::Rng::new(65);
+        for len in 0..400 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match rng.next_u64() % 40 {
+                    0..=5 => b'\n',
+                    6 => b'"',
+                    7 => b'\r',
+                    _ => b'a' + (rng.next_u64() % 26) as u8,
+                })
+                .collect();
+            let want = LineScan {
+                newlines: bytes.iter().filter(|b| **b == b'\n').count() as u64,
+                quote: bytes.contains(&b'"'),
+                cr: bytes.contains(&b'\r'),
+            };
+            assert_eq!(line_scan(&bytes), want, "{len}");
         }
     }
 

@@ -28,10 +28,8 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
     let scan = |cuts: &[usize]| -> Vec<(u64, bool, bool)> {
         cuts.par_windows(2)
             .map(|w| {
-                let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
-                let newlines = memchr::memchr_iter(b'\n', piece).count() as u64;
-                let quote = memchr::memchr(b'"', piece).is_some();
-                (newlines, quote, memchr::memchr(b'\r', piece).is_some())
+                let scan = crate::model::scan::line_scan(bytes.get(w[0]..w[1]).unwrap_or(&[]));
+                (scan.newlines, scan.quote, scan.cr)
             })
             .collect()
     };

@@ -53,12 +53,15 @@ pub(super) fn singles_and_shared(hashes: &[u64]) -> (usize, Vec<u64>) {
 }
 
 /// An open-addressing table (linear probing on the hash's low bits), reused bucket after
-/// bucket by one thread.
+/// bucket by one thread: a slot is in use only when its stamp is the current bucket's, so
+/// nothing is cleared between buckets.
 #[derive(Default)]
 struct BucketCounter {
     keys: Vec<u64>,
-    /// Occurrences of `keys[i]`; 0 marks an empty slot.
-    counts: Vec<u32>,
+    /// Occurrences of `keys[i]` (counting stops at 2: only "once" or "more" matters).
+    counts: Vec<u8>,
+    stamps: Vec<u32>,
+    stamp: u32,
 }
 
 impl BucketCounter {
@@ -66,26 +69,36 @@ impl BucketCounter {
     fn count(&mut self, piece: &[u64]) -> (usize, Vec<u64>) {
         // At most half full, so probes stay short.
         let size = (piece.len() * 2).next_power_of_two().max(16);
+        if size > self.keys.len() || self.stamp == u32::MAX {
+            *self = Self {
+                keys: vec![0; size],
+                counts: vec![0; size],
+                stamps: vec![0; size],
+                stamp: 0,
+            };
+        }
+        self.stamp += 1;
         let mask = size - 1;
-        self.keys.clear();
-        self.keys.resize(size, 0);
-        self.counts.clear();
-        self.counts.resize(size, 0);
+        let (mut singles, mut shared) = (0, Vec::new());
         for &h in piece {
             let mut i = h as usize & mask;
-            while self.counts[i] != 0 && self.keys[i] != h {
+            loop {
+                if self.stamps[i] != self.stamp {
+                    self.stamps[i] = self.stamp;
+                    self.keys[i] = h;
+                    self.counts[i] = 1;
+                    singles += 1;
+                    break;
+                }
+                if self.keys[i] == h {
+                    if self.counts[i] == 1 {
+                        self.counts[i] = 2;
+                        singles -= 1;
+                        shared.push(h);
+                    }
+                    break;
+                }
                 i = (i + 1) & mask;
-            }
-            self.keys[i] = h;
-            self.counts[i] += 1;
-        }
-        let mut singles = 0;
-        let mut shared = Vec::new();
-        for (k, c) in self.keys.iter().zip(&self.counts) {
-            match c {
-                0 => {}
-                1 => singles += 1,
-                _ => shared.push(*k),
             }
         }
         (singles, shared)

@@ -138,6 +138,15 @@ impl Fields for SplitLine<'_> {
     }
 }
 
+/// Empty or only white space (Unicode's, as `str::trim`), without trimming the common case:
+/// a field that starts with a visible ASCII character.
+fn blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(c) if c.is_ascii_graphic() => false,
+        _ => s.trim().is_empty(),
+    }
+}
+
 /// Checks one row's coordinates and keeps its position and segment, or records why it was
 /// skipped. True when kept: the caller then stores the row's attributes.
 fn take_row<R: Fields>(
@@ -152,7 +161,7 @@ fn take_row<R: Fields>(
         row.field(cols.lon).unwrap_or(""),
         row.field(cols.lat).unwrap_or(""),
     );
-    let missing = lon_s.trim().is_empty() || lat_s.trim().is_empty();
+    let missing = blank(lon_s) || blank(lat_s);
     // Only a row missing a coordinate can be blank.
     if missing && row.all_fields().all(|f| f.trim().is_empty()) {
         return false; // blank line
