@@ -1,10 +1,18 @@
 //! Splitting a CSV body into pieces parsed in parallel, and the physical line numbers of
 //! records (for the load report).
 
+/// A piece of a CSV body: its bytes `start..end`, the line number of its first line within
+/// the body (1-based), and how many line ends it holds.
+pub(super) struct Piece {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) first_line: u64,
+    pub(super) lines: u64,
+}
+
 /// A CSV body cut into pieces to parse in parallel.
 pub(super) struct Chunks {
-    /// (start, end, first line number within the body, 1-based).
-    pub(super) pieces: Vec<(usize, usize, u64)>,
+    pub(super) pieces: Vec<Piece>,
     /// No quote and no carriage return anywhere: every piece can take the fast path.
     pub(super) plain: bool,
 }
@@ -15,10 +23,15 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
     use rayon::prelude::*;
     let bytes = body.as_bytes();
     if n <= 1 || bytes.len() < 4 << 20 {
-        let plain = memchr::memchr2(b'"', b'\r', bytes).is_none();
+        let scan = crate::model::scan::line_scan(bytes);
         return Chunks {
-            pieces: vec![(0, bytes.len(), 1)],
-            plain,
+            pieces: vec![Piece {
+                start: 0,
+                end: bytes.len(),
+                first_line: 1,
+                lines: scan.newlines,
+            }],
+            plain: !scan.quote && !scan.cr,
         };
     }
     let target = bytes.len() / n;
@@ -43,7 +56,12 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
     let mut pieces = Vec::with_capacity(cuts.len());
     let mut line = 1u64;
     for (w, (count, _, _)) in cuts.windows(2).zip(scanned) {
-        pieces.push((w[0], w[1], line));
+        pieces.push(Piece {
+            start: w[0],
+            end: w[1],
+            first_line: line,
+            lines: count,
+        });
         line += count;
     }
     Chunks { pieces, plain }

@@ -5,7 +5,7 @@ use super::dates::DateColumns;
 use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
 use crate::crs::in_china_box;
-use crate::model::{AttrTable, Firms, SegmentId};
+use crate::model::{AttrTable, Firms, LonLat, SegmentId};
 #[cfg(test)]
 use rows::parse_chunk_with;
 use rows::{ChunkCtx, ChunkOut, RowExtras, parse_chunk};
@@ -17,6 +17,9 @@ mod columns;
 mod ids;
 mod numbers;
 mod rows;
+mod sink;
+
+use sink::{Columns, Placed};
 
 use ids::repeated_ids;
 #[cfg(test)]
@@ -208,18 +211,50 @@ fn load_csv_chunked(
             Text::Decoded(_) => None,
         },
     };
-    let parts: Vec<(usize, usize, ChunkOut)> = {
+    // Each chunk writes into its own windows of the final columns, with room for a row per
+    // line end it holds (and one more for a last line without one). Skipped rows leave gaps
+    // that the join closes.
+    let caps: Vec<usize> = chunks
+        .pieces
+        .iter()
+        .map(|p| p.lines as usize + usize::from(!body[..p.end].ends_with('\n')))
+        .collect();
+    let starts = sink::window_starts(&caps);
+    let mut columns = Columns::new(caps.iter().sum(), cols.id.is_some(), dates.is_some());
+    let (mut firms, placed) = {
         use rayon::prelude::*;
-        chunks
+        let parts: Vec<_> = chunks
             .pieces
             .par_iter()
-            .map(|(start, end, first_line)| {
-                let lines = header.lines + first_line;
-                (*start, *end, parse_chunk(body, *start..*end, lines, &ctx))
+            .zip(starts.par_iter())
+            .zip(columns.windows(&caps))
+            .map(|((piece, window), windows)| {
+                let lines = header.lines + piece.first_line;
+                let out = parse_chunk(body, piece.start..piece.end, lines, &ctx, windows);
+                (piece.start, piece.end, Some(*window), out)
             })
-            .collect()
+            .collect();
+        merge_parts(parts, body, &ctx, &mut report)
     };
-    let (firms, extras) = merge_parts(parts, body, &ctx, &mut report);
+    // The columns are joined side by side: the positions on one thread, the rest on another.
+    let ((lonlat, segment), (id_hash, (founded, closed))) = rayon::join(
+        || {
+            let lonlat = sink::join(columns.lonlat, placed.lonlat);
+            (lonlat, sink::join(columns.segment, placed.segment))
+        },
+        || {
+            let ids = sink::join(columns.id_hash, placed.id_hash);
+            let founded = sink::join(columns.founded, placed.founded);
+            (ids, (founded, sink::join(columns.closed, placed.closed)))
+        },
+    );
+    firms.lonlat = lonlat;
+    firms.segment = segment;
+    let extras = RowExtras {
+        id_hash,
+        founded,
+        closed,
+    };
     finish_firms(firms, report, opts, path, Some((extras, dates)))
 }
 
@@ -286,16 +321,25 @@ fn describe_columns(
     }
 }
 
+/// The chunks' columns once parsed, in file order, for [`sink::join`].
+#[derive(Default)]
+struct PlacedCols {
+    lonlat: Vec<Placed<LonLat>>,
+    segment: Vec<Placed<SegmentId>>,
+    id_hash: Vec<Placed<u64>>,
+    founded: Vec<Placed<i16>>,
+    closed: Vec<Placed<i16>>,
+}
+
 /// Joins the chunks' firms in file order (re-reading after a row with an unclosed quote),
-/// mapping chunk-local segment ids to global ones and absorbing each chunk's report. The
-/// columns are joined in parallel ([`concat_par`]).
+/// mapping chunk-local segment ids to global ones and absorbing each chunk's report. Each
+/// part comes with where its windows start in the final columns (None: it has none).
 fn merge_parts(
-    parts: Vec<(usize, usize, ChunkOut)>,
+    parts: Vec<(usize, usize, Option<usize>, ChunkOut<'_>)>,
     body: &str,
     ctx: &ChunkCtx,
     report: &mut LoadReport,
-) -> (Firms, RowExtras) {
-    use crate::model::memory::concat_par;
+) -> (Firms, PlacedCols) {
     use rayon::prelude::*;
     let cols = ctx.cols;
     let mut firms = Firms {
@@ -304,15 +348,16 @@ fn merge_parts(
         segment_col: cols.segment,
         ..Default::default()
     };
-    // The parts in file order, their segment ids made global.
-    let mut done: Vec<ChunkOut> = Vec::with_capacity(parts.len());
-    let mut queue: std::collections::VecDeque<(usize, usize, ChunkOut)> = parts.into();
-    while let Some((start, end, mut part)) = queue.pop_front() {
+    // The parts in file order, with the map from their segment ids to global ones.
+    let mut done = Vec::with_capacity(parts.len());
+    let mut queue: std::collections::VecDeque<_> = parts.into();
+    while let Some((start, end, window, mut part)) = queue.pop_front() {
         if let Some((off, line)) = part.resume {
             // Only the last chunk can end inside quotes; read what follows the bad row.
             let from = start + off;
             if from <= end {
-                queue.push_front((from, end, parse_chunk(body, from..end, line, ctx)));
+                let rest = parse_chunk(body, from..end, line, ctx, Default::default());
+                queue.push_front((from, end, None, rest));
             }
         }
         let remap: Vec<SegmentId> = part
@@ -320,44 +365,30 @@ fn merge_parts(
             .iter()
             .map(|name| Firms::intern_segment(&mut firms.segments, name))
             .collect();
-        part.segment
-            .par_iter_mut()
-            .for_each(|s| *s = remap.get(usize::from(*s)).copied().unwrap_or(0));
         report.absorb(std::mem::take(&mut part.report));
         let stop = part.stopped;
-        done.push(part);
+        done.push((window, part, remap));
         if stop {
             break;
         }
     }
-    firms.lonlat = concat_par(&done.iter().map(|p| &p.lonlat[..]).collect::<Vec<_>>());
-    firms.segment = concat_par(&done.iter().map(|p| &p.segment[..]).collect::<Vec<_>>());
-    let extras = RowExtras {
-        id_hash: concat_par(
-            &done
-                .iter()
-                .map(|p| &p.extras.id_hash[..])
-                .collect::<Vec<_>>(),
-        ),
-        founded: concat_par(
-            &done
-                .iter()
-                .map(|p| &p.extras.founded[..])
-                .collect::<Vec<_>>(),
-        ),
-        closed: concat_par(
-            &done
-                .iter()
-                .map(|p| &p.extras.closed[..])
-                .collect::<Vec<_>>(),
-        ),
-    };
+    done.par_iter_mut().for_each(|(_, part, remap)| {
+        for s in part.segment.values_mut() {
+            *s = remap.get(usize::from(*s)).copied().unwrap_or(0);
+        }
+    });
+    let mut placed = PlacedCols::default();
     let mut attrs = AttrTable::new(ctx.headers.to_vec());
-    for part in done {
+    for (window, part, _) in done {
+        placed.lonlat.push(part.lonlat.placed(window));
+        placed.segment.push(part.segment.placed(window));
+        placed.id_hash.push(part.id_hash.placed(window));
+        placed.founded.push(part.founded.placed(window));
+        placed.closed.push(part.closed.placed(window));
         attrs.append(part.attrs);
     }
     firms.attrs = attrs;
-    (firms, extras)
+    (firms, placed)
 }
 
 /// The last steps every firm loader shares: distant firms screened out (unless kept), the

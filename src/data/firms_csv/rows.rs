@@ -2,6 +2,7 @@
 //! coordinates checked and converted, bad rows recorded with their line numbers.
 
 use super::chunks::LineCounter;
+use super::sink::{Col, Windows};
 use super::{FirmColumns, parse_number};
 
 use crate::data::LoadReport;
@@ -26,21 +27,54 @@ pub(super) struct ChunkCtx<'a> {
     pub(super) shared: Option<(&'a Arc<String>, usize)>,
 }
 
-/// Firms parsed from one chunk of the file, with chunk-local segment ids.
-pub(super) struct ChunkOut {
-    pub(super) lonlat: Vec<crate::model::LonLat>,
-    pub(super) segment: Vec<SegmentId>,
+/// Firms parsed from one chunk of the file, with chunk-local segment ids. The columns go
+/// into the chunk's windows of the final columns ([`Col`]).
+pub(super) struct ChunkOut<'w> {
+    pub(super) lonlat: Col<'w, crate::model::LonLat>,
+    pub(super) segment: Col<'w, SegmentId>,
     pub(super) segments: Vec<String>,
     pub(super) attrs: AttrTable,
     /// Per kept row, read while the row was split: the id's hash (with an id column) and
     /// the founding and closing years (with date columns).
-    pub(super) extras: RowExtras,
+    pub(super) id_hash: Col<'w, u64>,
+    pub(super) founded: Col<'w, i16>,
+    pub(super) closed: Col<'w, i16>,
     pub(super) report: LoadReport,
     /// A quote opened and never closed swallowed the rest of the chunk: that row was skipped
     /// and parsing resumes at this byte offset (within the chunk) and line.
     pub(super) resume: Option<(usize, u64)>,
     /// The chunk hit an error the reader cannot recover from; later chunks are not used.
     pub(super) stopped: bool,
+}
+
+impl<'w> ChunkOut<'w> {
+    fn new(windows: Windows<'w>, headers: &[String]) -> Self {
+        Self {
+            lonlat: Col::new(windows.lonlat),
+            segment: Col::new(windows.segment),
+            segments: Vec::new(),
+            attrs: AttrTable::new(headers.to_vec()),
+            id_hash: Col::new(windows.id_hash),
+            founded: Col::new(windows.founded),
+            closed: Col::new(windows.closed),
+            report: LoadReport::default(),
+            resume: None,
+            stopped: false,
+        }
+    }
+
+    /// Keeps what was read from a kept row's other fields: its id's hash, its years.
+    fn push_extras<R: Fields>(&mut self, row: &R, ctx: &ChunkCtx) {
+        let field = |c: usize| row.field(c).unwrap_or("");
+        if let Some(c) = ctx.cols.id {
+            self.id_hash.push(super::ids::id_hash(field(c).as_bytes()));
+        }
+        if let Some(d) = ctx.dates {
+            let (f, c) = d.years(field);
+            self.founded.push(f);
+            self.closed.push(c);
+        }
+    }
 }
 
 /// Values read from every kept row while it was split, so later checks need not find the
@@ -53,18 +87,6 @@ pub(crate) struct RowExtras {
 }
 
 impl RowExtras {
-    fn push<R: Fields>(&mut self, row: &R, ctx: &ChunkCtx) {
-        let field = |c: usize| row.field(c).unwrap_or("");
-        if let Some(c) = ctx.cols.id {
-            self.id_hash.push(super::ids::id_hash(field(c).as_bytes()));
-        }
-        if let Some(d) = ctx.dates {
-            let (f, c) = d.years(field);
-            self.founded.push(f);
-            self.closed.push(c);
-        }
-    }
-
     pub(crate) fn retain(&mut self, keep: &[bool]) {
         for v in [&mut self.founded, &mut self.closed] {
             let mut k = keep.iter();
@@ -150,7 +172,7 @@ fn blank(s: &str) -> bool {
 /// Checks one row's coordinates and keeps its position and segment, or records why it was
 /// skipped. True when kept: the caller then stores the row's attributes.
 fn take_row<R: Fields>(
-    out: &mut ChunkOut,
+    out: &mut ChunkOut<'_>,
     row: &R,
     line: u64,
     ctx: &ChunkCtx,
@@ -213,14 +235,16 @@ fn take_row<R: Fields>(
 /// Parses the records of `body[range]` (no header), numbering lines from `first_line`. Chunks
 /// without quotes or stray carriage returns take a fast path that splits lines directly;
 /// the rest go through the csv crate.
-pub(super) fn parse_chunk(
+pub(super) fn parse_chunk<'w>(
     body: &str,
     range: std::ops::Range<usize>,
     first_line: u64,
     ctx: &ChunkCtx,
-) -> ChunkOut {
+    windows: Windows<'w>,
+) -> ChunkOut<'w> {
     let at = range.start;
-    parse_piece(body.get(range).unwrap_or(""), at, first_line, ctx, true)
+    let chunk = body.get(range).unwrap_or("");
+    parse_piece(chunk, at, first_line, ctx, windows, true)
 }
 
 /// [`parse_chunk`] on a chunk of its own (without a shared text), the fast path allowed or
@@ -231,29 +255,21 @@ pub(super) fn parse_chunk_with(
     first_line: u64,
     ctx: &ChunkCtx,
     allow_fast: bool,
-) -> ChunkOut {
-    parse_piece(chunk, 0, first_line, ctx, allow_fast)
+) -> ChunkOut<'static> {
+    parse_piece(chunk, 0, first_line, ctx, Windows::default(), allow_fast)
 }
 
 /// One chunk, `at` bytes into the body.
-fn parse_piece(
+fn parse_piece<'w>(
     chunk: &str,
     at: usize,
     first_line: u64,
     ctx: &ChunkCtx,
+    windows: Windows<'w>,
     allow_fast: bool,
-) -> ChunkOut {
+) -> ChunkOut<'w> {
     let rows_hint = chunk.len() / 60;
-    let mut out = ChunkOut {
-        lonlat: Vec::with_capacity(rows_hint),
-        segment: Vec::with_capacity(rows_hint),
-        segments: Vec::new(),
-        attrs: AttrTable::new(ctx.headers.to_vec()),
-        extras: RowExtras::default(),
-        report: LoadReport::default(),
-        resume: None,
-        stopped: false,
-    };
+    let mut out = ChunkOut::new(windows, ctx.headers);
     let mut interned = std::collections::HashMap::new();
     let bytes = chunk.as_bytes();
     // Fast when there are no quotes and every carriage return ends a line (the splitter
@@ -328,7 +344,7 @@ fn parse_piece(
             break;
         }
         if take_row(&mut out, &record, line, ctx, &mut interned) {
-            out.extras.push(&record, ctx);
+            out.push_extras(&record, ctx);
             out.attrs.push_row(record.iter());
         }
     }
@@ -344,7 +360,7 @@ fn parse_lines(
     at: usize,
     first_line: u64,
     ctx: &ChunkCtx,
-    out: &mut ChunkOut,
+    out: &mut ChunkOut<'_>,
     interned: &mut std::collections::HashMap<String, SegmentId>,
 ) {
     let bytes = chunk.as_bytes();
@@ -392,7 +408,7 @@ fn parse_lines(
             ends: &ends,
         };
         if take_row(out, &row, line_no, ctx, interned) {
-            out.extras.push(&row, ctx);
+            out.push_extras(&row, ctx);
             starts.push(line_start as u32);
         }
         line_start = line_end + 1;
