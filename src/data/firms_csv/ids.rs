@@ -106,7 +106,7 @@ impl BucketCounter {
 }
 
 /// Bits of the hash that choose its bucket in [`repeated_ids`].
-pub(super) const BUCKET_BITS: u32 = 12;
+pub(super) const BUCKET_BITS: u32 = 9;
 
 /// Scatters `hashes` into `out` grouped by their top [`BUCKET_BITS`] bits (a radix pass) and
 /// returns the groups in bucket order. Slices of the input are counted and scattered on all
