@@ -323,13 +323,46 @@ fn read_vector(
         }
         _ => return Ok(None),
     };
-    let hash = match format {
+    Ok(Some((v, vector_stamp(path, format))))
+}
+
+/// The input stamp of a Shapefile or GeoPackage (its main file); other formats' readers read
+/// the bytes once and leave it empty.
+fn vector_stamp(path: &Path, format: formats::Format) -> String {
+    use formats::Format as F;
+    match format {
         F::GeoPackage | F::Shapefile => std::fs::read(path)
             .map(|b| crate::model::short_hash(&[&b[..]]))
             .unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+/// The point features of a vector file as a table for the firm loader: a Shapefile's straight
+/// from its records, other formats through their features.
+fn read_points(
+    path: &Path,
+    format: formats::Format,
+    crs: SourceCrs,
+    layer: Option<&str>,
+    flag: &str,
+) -> Result<Option<(formats::PointTable, String)>, LoadError> {
+    use formats::Format as F;
+    let name = path.display().to_string();
+    let shp = |zip: Option<&[u8]>| {
+        formats::guarded(&name, "Shapefile", || {
+            formats::shp::read_points(path, zip, layer, crs)
+        })
     };
-    Ok(Some((v, hash)))
+    let table = match format {
+        F::Shapefile => shp(None)?,
+        F::ShapefileZip => shp(Some(&read_input(path)?))?,
+        _ => {
+            let v = read_vector(path, format, crs, layer, flag)?;
+            return Ok(v.map(|(v, hash)| (v.into_points(), hash)));
+        }
+    };
+    Ok(Some((table, vector_stamp(path, format))))
 }
 
 /// Reads a zones file: GeoJSON, Shapefile (or a `.zip` of one), GeoPackage, KML or KMZ.
@@ -380,12 +413,11 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
         return load_firms_sheet(path, opts);
     }
     if let Some(f) = format
-        && let Some((v, hash)) =
-            read_vector(path, f, opts.crs, opts.layer.as_deref(), "--firms-layer")?
+        && let Some((mut table, hash)) =
+            read_points(path, f, opts.crs, opts.layer.as_deref(), "--firms-layer")?
     {
-        let (csv, not_points) = formats::points_to_csv(&v);
         let inner = FirmLoadOptions {
-            crs: if v.converted {
+            crs: if table.converted {
                 SourceCrs::Wgs84
             } else {
                 opts.crs
@@ -396,10 +428,15 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
             encoding: Some("utf-8".into()),
             ..opts.clone()
         };
-        let mut f = load_firms_csv_bytes(csv.as_bytes(), &name, &inner)?;
+        let (crs_label, notes, not_points) = (
+            std::mem::take(&mut table.crs_label),
+            std::mem::take(&mut table.notes),
+            table.not_points,
+        );
+        let mut f = firms_csv::load_firms_csv_owned(table.into_csv().into_bytes(), &name, &inner)?;
         f.report.crs = opts.crs;
-        f.report.crs_used = Some(v.crs_label);
-        f.report.notes.extend(v.notes);
+        f.report.crs_used = Some(crs_label);
+        f.report.notes.extend(notes);
         f.report
             .notes
             .push("rows are numbered as features (line 2 is the first feature)".into());

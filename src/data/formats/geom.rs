@@ -21,17 +21,23 @@ pub fn choose_reader(
 /// A coordinate as a GeoJSON position: converted when the reader is an EPSG system (kept as
 /// it is when that fails, so the loader reports it), else left for the loader to convert.
 fn position(c: Coord<f64>, reader: &Reader) -> Value {
-    let (x, y) = match reader {
+    let (x, y) = to_output(c, reader);
+    json!([num(x), num(y)])
+}
+
+/// A coordinate as the readers hand it on: WGS-84 when the reader is an EPSG system (kept as
+/// it is when that fails, so the loader reports it), else as in the file.
+pub(super) fn to_output(c: Coord<f64>, reader: &Reader) -> (f64, f64) {
+    match reader {
         Reader::Epsg(t) => match t.to_wgs84(c.x, c.y) {
             Some(ll) => (ll.lon, ll.lat),
             None => (c.x, c.y),
         },
         Reader::Offset(_) => (c.x, c.y),
-    };
-    json!([num(x), num(y)])
+    }
 }
 
-fn num(v: f64) -> Value {
+pub(super) fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v)
         .map(Value::Number)
         .unwrap_or(Value::Null)

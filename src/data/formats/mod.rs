@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 pub use geom::geometry_value;
 
 use super::LoadError;
+use crate::crs::Reader;
 
 /// A file's format, from its extension (and, for `.zip`, its contents).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,59 +155,127 @@ pub(crate) fn format_error(path: &str, message: impl Into<String>) -> LoadError 
     }
 }
 
-/// Point features as a CSV table (their properties, then `wgs84_lon`, `wgs84_lat`), for the
-/// firm loader; non-point features are counted and left out.
-pub fn points_to_csv(v: &Vector) -> (String, usize) {
-    // Borrowed, not cloned: a deep copy of every feature was a third of a 100k-point load.
-    let features: &[Value] = v
-        .collection
-        .get("features")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
-    let mut headers: Vec<String> = Vec::new();
-    let mut seen: std::collections::HashSet<&str> = ["wgs84_lon", "wgs84_lat"].into();
-    for f in features {
-        if let Some(Value::Object(p)) = f.get("properties") {
-            for k in p.keys() {
-                if seen.insert(k.as_str()) {
-                    headers.push(k.clone());
+/// A point layer as CSV text for the firm loader: the layer's columns, then `wgs84_lon` and
+/// `wgs84_lat`. Features that are not points keep their row with empty coordinates (the
+/// loader reports them) and are counted.
+pub struct PointTable {
+    w: csv::Writer<Vec<u8>>,
+    /// Which of the layer's columns are written (one named like a coordinate column is not).
+    keep: Vec<bool>,
+    pub not_points: usize,
+    /// The system the file's coordinates were in, and whether they were converted here.
+    pub crs_label: String,
+    pub converted: bool,
+    pub notes: Vec<String>,
+}
+
+impl PointTable {
+    pub fn new(headers: Vec<String>) -> Self {
+        let coords = ["wgs84_lon", "wgs84_lat"];
+        let keep: Vec<bool> = headers
+            .iter()
+            .map(|h| !coords.contains(&h.as_str()))
+            .collect();
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let head = headers
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(h, _)| h.as_str())
+            .chain(coords);
+        let _ = w.write_record(head);
+        Self {
+            w,
+            keep,
+            not_points: 0,
+            crs_label: String::new(),
+            converted: false,
+            notes: Vec::new(),
+        }
+    }
+
+    /// One feature: its cells in the columns' order (missing ones empty) and its position as
+    /// text, None when it is not a point.
+    fn push_cells(&mut self, cells: &[String], lonlat: Option<(String, String)>) {
+        let (lon, lat) = lonlat.unwrap_or_else(|| {
+            self.not_points += 1;
+            Default::default()
+        });
+        let row = self
+            .keep
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k)
+            .map(|(i, _)| cells.get(i).map_or("", String::as_str))
+            .chain([lon.as_str(), lat.as_str()]);
+        let _ = self.w.write_record(row);
+    }
+
+    /// One feature whose point is in the reader's system (converted here for EPSG systems).
+    pub fn push(&mut self, cells: &[String], point: Option<geo::Coord<f64>>, reader: &Reader) {
+        let text = point.map(|c| {
+            let (x, y) = geom::to_output(c, reader);
+            (cell(&geom::num(x)), cell(&geom::num(y)))
+        });
+        self.push_cells(cells, text);
+    }
+
+    pub fn into_csv(self) -> String {
+        String::from_utf8(self.w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl Vector {
+    /// The point features as a table for the firm loader: their properties (the columns in
+    /// order of first appearance), then `wgs84_lon`, `wgs84_lat`.
+    pub fn into_points(self) -> PointTable {
+        // Borrowed, not cloned: a deep copy of every feature was a third of a 100k-point load.
+        let features: &[Value] = self
+            .collection
+            .get("features")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice);
+        let mut headers: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = Default::default();
+        for f in features {
+            if let Some(Value::Object(p)) = f.get("properties") {
+                for k in p.keys() {
+                    if seen.insert(k.as_str()) {
+                        headers.push(k.clone());
+                    }
                 }
             }
         }
+        let mut table = PointTable::new(headers.clone());
+        let mut cells: Vec<String> = Vec::new();
+        for f in features {
+            let coords = f
+                .get("geometry")
+                .filter(|g| g.get("type").and_then(Value::as_str) == Some("Point"))
+                .and_then(|g| g.get("coordinates"))
+                .and_then(Value::as_array);
+            let lonlat = match coords.map(|c| (c.first(), c.get(1))) {
+                Some((Some(a), Some(b))) => Some((cell(a), cell(b))),
+                _ => None,
+            };
+            let props = f.get("properties").and_then(Value::as_object);
+            cells.clear();
+            cells.extend(
+                headers
+                    .iter()
+                    .map(|h| props.and_then(|p| p.get(h)).map(cell).unwrap_or_default()),
+            );
+            table.push_cells(&cells, lonlat);
+        }
+        table.crs_label = self.crs_label;
+        table.converted = self.converted;
+        table.notes = self.notes;
+        table
     }
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let mut head = headers.clone();
-    head.extend(["wgs84_lon".to_string(), "wgs84_lat".to_string()]);
-    let _ = w.write_record(&head);
-    let mut not_points = 0;
-    for f in features {
-        let coords = f
-            .get("geometry")
-            .filter(|g| g.get("type").and_then(Value::as_str) == Some("Point"))
-            .and_then(|g| g.get("coordinates"))
-            .and_then(Value::as_array);
-        let (lon, lat) = match coords.map(|c| (c.first(), c.get(1))) {
-            Some((Some(a), Some(b))) => (cell(a), cell(b)),
-            _ => {
-                not_points += 1;
-                (String::new(), String::new())
-            }
-        };
-        let props = f.get("properties").and_then(Value::as_object);
-        let mut row: Vec<String> = headers
-            .iter()
-            .map(|h| props.and_then(|p| p.get(h)).map(cell).unwrap_or_default())
-            .collect();
-        row.push(lon);
-        row.push(lat);
-        let _ = w.write_record(&row);
-    }
-    let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
-    (text, not_points)
 }
 
 /// A JSON value as a table cell.
-fn cell(v: &Value) -> String {
+pub(crate) fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),

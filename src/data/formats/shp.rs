@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use shapefile::dbase::{self, FieldValue};
 use shapefile::{PolygonRing, Shape};
 
-use super::{Vector, collection, feature, format_error};
+use super::{PointTable, Vector, collection, feature, format_error};
 use crate::crs::Reader;
 use crate::data::LoadError;
 use crate::model::SourceCrs;
@@ -327,14 +327,61 @@ fn lines<P>(parts: &[Vec<P>], xy: impl Fn(&P) -> Coord<f64>) -> Geometry<f64> {
     ))
 }
 
-/// Reads a Shapefile (by any of its files' paths, or a `.zip` holding one) as WGS-84 features.
-/// `layer` picks one Shapefile of a `.zip` with several.
-pub fn read(
+/// A Shapefile's parts in memory with the system to read its coordinates in and the notes so
+/// far (system, attribute encoding).
+struct Opened {
+    parts: Parts,
+    reader: Reader,
+    encoding: &'static encoding_rs::Encoding,
+    notes: Vec<String>,
+}
+
+impl Opened {
+    fn shapes(&self) -> Result<shapefile::ShapeReader<Cursor<&[u8]>>, LoadError> {
+        shapefile::ShapeReader::new(Cursor::new(&self.parts.shp[..])).map_err(|e| {
+            format_error(
+                &self.parts.name,
+                format!("the .shp file is damaged or not a Shapefile ({e})"),
+            )
+        })
+    }
+
+    fn dbf(&self) -> Result<dbase::Reader<Cursor<&[u8]>>, LoadError> {
+        dbase::ReaderBuilder::new()
+            .with_encoding(dbase::encoding::EncodingRs::from(self.encoding))
+            .build(Cursor::new(&self.parts.dbf[..]))
+            .map_err(|e| format_error(&self.parts.name, format!("the .dbf file is damaged ({e})")))
+    }
+
+    /// Every record of the .dbf, each read by `read`, up to the first damaged one (noted).
+    fn records<R: dbase::ReadableRecord>(&mut self) -> Result<Vec<R>, LoadError> {
+        let mut records = Vec::new();
+        let mut note = None;
+        for (i, r) in self.dbf()?.iter_records_as::<R>().enumerate() {
+            match r {
+                Ok(r) => records.push(r),
+                Err(e) => {
+                    note = Some(format!(
+                        "the .dbf ends early at record {} ({e}); later features have no attributes",
+                        i + 1
+                    ));
+                    break;
+                }
+            }
+        }
+        self.notes.extend(note);
+        Ok(records)
+    }
+}
+
+/// Opens a Shapefile (by any of its files' paths, or a `.zip` holding one); `layer` picks one
+/// Shapefile of a `.zip` with several.
+fn open(
     path: &Path,
     bytes_if_zip: Option<&[u8]>,
     layer: Option<&str>,
     user_crs: SourceCrs,
-) -> Result<Vector, LoadError> {
+) -> Result<Opened, LoadError> {
     let name = path.display().to_string();
     let parts = match bytes_if_zip {
         Some(b) => parts_from_zip(b, &name, layer)?,
@@ -362,61 +409,229 @@ pub fn read(
         .map_err(|e| format_error(&pname, e.to_string()))?;
     let (encoding, how) = dbf_encoding(&parts);
     notes.push(format!("attribute text read as {how}"));
+    Ok(Opened {
+        parts,
+        reader,
+        encoding,
+        notes,
+    })
+}
 
-    let mut shapes = shapefile::ShapeReader::new(Cursor::new(&parts.shp[..])).map_err(|e| {
-        format_error(
-            &pname,
-            format!("the .shp file is damaged or not a Shapefile ({e})"),
-        )
-    })?;
-    let mut dbf = dbase::ReaderBuilder::new()
-        .with_encoding(dbase::encoding::EncodingRs::from(encoding))
-        .build(Cursor::new(&parts.dbf[..]))
-        .map_err(|e| format_error(&pname, format!("the .dbf file is damaged ({e})")))?;
-    let mut records = Vec::new();
-    for (i, r) in dbf.iter_records().enumerate() {
-        match r {
-            Ok(r) => records.push(r),
-            Err(e) => {
-                notes.push(format!(
-                    "the .dbf ends early at record {} ({e}); later features have no attributes",
-                    i + 1
-                ));
-                break;
-            }
-        }
+/// One .dbf record's values in the file's field order (no map per record).
+struct Row(Vec<FieldValue>);
+
+impl dbase::ReadableRecord for Row {
+    fn read_using<S, M>(fields: &mut dbase::FieldIterator<S, M>) -> Result<Self, dbase::FieldError>
+    where
+        S: Read + std::io::Seek,
+        M: Read + std::io::Seek,
+    {
+        fields
+            .map(|f| f.map(|named| named.value))
+            .collect::<Result<_, _>>()
+            .map(Row)
     }
+}
+
+/// At most one shape per 8 bytes of file: guards against a looping damaged index.
+fn shape_cap(parts: &Parts) -> usize {
+    parts.shp.len() / 8 + 1
+}
+
+/// Reads a Shapefile (by any of its files' paths, or a `.zip` holding one) as WGS-84 features.
+/// `layer` picks one Shapefile of a `.zip` with several.
+pub fn read(
+    path: &Path,
+    bytes_if_zip: Option<&[u8]>,
+    layer: Option<&str>,
+    user_crs: SourceCrs,
+) -> Result<Vector, LoadError> {
+    let mut opened = open(path, bytes_if_zip, layer, user_crs)?;
+    let records: Vec<Row> = opened.records()?;
+    let names: Vec<String> = opened
+        .dbf()?
+        .fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let mut shapes = opened.shapes()?;
     let mut features = Vec::new();
-    // At most one shape per 8 bytes of file: guards against a looping damaged index.
-    let cap = parts.shp.len() / 8 + 1;
-    for (i, s) in shapes.iter_shapes().take(cap).enumerate() {
+    for (i, s) in shapes
+        .iter_shapes()
+        .take(shape_cap(&opened.parts))
+        .enumerate()
+    {
         let shape = match s {
             Ok(s) => s,
             Err(e) => {
-                notes.push(format!(
+                opened.notes.push(format!(
                     "the .shp ends early after {i} shapes ({e}); the rest is left out"
                 ));
                 break;
             }
         };
         let mut props = Map::new();
-        if let Some(rec) = records.get(i) {
-            for (k, v) in rec.clone() {
-                props.insert(k, field_json(&v));
+        if let Some(Row(values)) = records.get(i) {
+            for (k, v) in names.iter().zip(values) {
+                props.insert(k.clone(), field_json(v));
             }
         }
         let geometry = shape_geometry(&shape)
-            .map(|g| super::geometry_value(&g, &reader))
+            .map(|g| super::geometry_value(&g, &opened.reader))
             .unwrap_or(Value::Null);
         features.push(feature(props, geometry));
     }
-    if features.is_empty() && !parts.shp.is_empty() && records.is_empty() {
-        return Err(format_error(&pname, "the Shapefile has no features"));
+    if features.is_empty() && !opened.parts.shp.is_empty() && records.is_empty() {
+        return Err(format_error(
+            &opened.parts.name,
+            "the Shapefile has no features",
+        ));
     }
     Ok(Vector {
         collection: collection(features),
-        crs_label: reader.label(),
-        converted: matches!(reader, Reader::Epsg(_)),
-        notes,
+        crs_label: opened.reader.label(),
+        converted: matches!(opened.reader, Reader::Epsg(_)),
+        notes: opened.notes,
     })
+}
+
+/// A Shapefile's point features straight to a table for the firm loader, without a GeoJSON
+/// value per feature: the same cells as [`read`] then [`super::points_to_csv`] give, with the
+/// columns in the file's field order.
+pub fn read_points(
+    path: &Path,
+    bytes_if_zip: Option<&[u8]>,
+    layer: Option<&str>,
+    user_crs: SourceCrs,
+) -> Result<PointTable, LoadError> {
+    let mut opened = open(path, bytes_if_zip, layer, user_crs)?;
+    let records: Vec<Row> = opened.records()?;
+    let names: Vec<String> = opened
+        .dbf()?
+        .fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    let mut table = PointTable::new(names);
+    let mut shapes = opened.shapes()?;
+    let mut any = false;
+    let mut cells: Vec<String> = Vec::new();
+    for (i, s) in shapes
+        .iter_shapes()
+        .take(shape_cap(&opened.parts))
+        .enumerate()
+    {
+        let shape = match s {
+            Ok(s) => s,
+            Err(e) => {
+                opened.notes.push(format!(
+                    "the .shp ends early after {i} shapes ({e}); the rest is left out"
+                ));
+                break;
+            }
+        };
+        any = true;
+        cells.clear();
+        if let Some(Row(values)) = records.get(i) {
+            cells.extend(values.iter().map(|v| super::cell(&field_json(v))));
+        }
+        let point = match shape {
+            Shape::Point(p) => Some(coord!(p)),
+            Shape::PointM(p) => Some(coord!(p)),
+            Shape::PointZ(p) => Some(coord!(p)),
+            _ => None,
+        };
+        table.push(&cells, point, &opened.reader);
+    }
+    if !any && !opened.parts.shp.is_empty() && records.is_empty() {
+        return Err(format_error(
+            &opened.parts.name,
+            "the Shapefile has no features",
+        ));
+    }
+    table.crs_label = opened.reader.label();
+    table.converted = matches!(opened.reader, Reader::Epsg(_));
+    table.notes = opened.notes;
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of a CSV text as maps from column name to cell (column order aside).
+    fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let head = r.headers().unwrap().clone();
+        r.records()
+            .map(|rec| {
+                head.iter()
+                    .zip(rec.unwrap().iter())
+                    .map(|(h, c)| (h.to_string(), c.to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A point Shapefile in EPSG:4547 with text, numbers, an empty cell and a column named like
+    /// an output coordinate: the direct table equals the table made through GeoJSON features
+    /// (the oracle), and its columns follow the file's field order.
+    #[test]
+    fn point_tables_equal_the_ones_made_through_features() {
+        use dbase::{FieldName, Record, TableWriterBuilder};
+        let dir = std::env::temp_dir().join(format!("ca-shp-points-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("firms.shp");
+        let name = |n: &str| FieldName::try_from(n).unwrap();
+        let table = TableWriterBuilder::new()
+            .add_character_field(name("name"), 40)
+            .add_numeric_field(name("staff"), 10, 0)
+            .add_numeric_field(name("ratio"), 10, 3)
+            .add_character_field(name("wgs84_lon"), 10);
+        let mut w = shapefile::Writer::from_path(&path, table).unwrap();
+        for k in 0..50 {
+            let mut rec = Record::default();
+            let text = if k % 7 == 0 {
+                None
+            } else {
+                Some(format!("企业 {k}"))
+            };
+            rec.insert("name".into(), FieldValue::Character(text));
+            rec.insert("staff".into(), FieldValue::Numeric(Some(f64::from(k * 3))));
+            rec.insert(
+                "ratio".into(),
+                FieldValue::Numeric(Some(f64::from(k) / 8.0)),
+            );
+            rec.insert("wgs84_lon".into(), FieldValue::Character(Some("x".into())));
+            let p =
+                shapefile::Point::new(500_000.0 + f64::from(k) * 37.5, 2_490_000.0 + f64::from(k));
+            w.write_shape_and_record(&p, &rec).unwrap();
+        }
+        drop(w);
+        // CGCS2000 / 3-degree Gauss-Kruger CM 114E.
+        std::fs::write(
+            dir.join("firms.prj"),
+            r#"PROJCS["CGCS2000_3_Degree_GK_CM_114E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",114.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#,
+        )
+        .unwrap();
+        let direct = read_points(&path, None, None, SourceCrs::Wgs84).unwrap();
+        let oracle = read(&path, None, None, SourceCrs::Wgs84)
+            .unwrap()
+            .into_points();
+        assert!(direct.converted && oracle.converted);
+        assert_eq!(direct.crs_label, oracle.crs_label);
+        assert_eq!(direct.notes, oracle.notes);
+        assert_eq!(direct.not_points, 0);
+        let (a, b) = (direct.into_csv(), oracle.into_csv());
+        assert_eq!(rows(&a), rows(&b));
+        assert_eq!(rows(&a).len(), 50);
+        assert!(
+            a.starts_with("name,staff,ratio,wgs84_lon,wgs84_lat\n"),
+            "{a}"
+        );
+        let first = &rows(&a)[1];
+        let lon: f64 = first["wgs84_lon"].parse().unwrap();
+        assert!((lon - 114.0004).abs() < 0.001, "{lon}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
