@@ -338,8 +338,8 @@ fn vector_stamp(path: &Path, format: formats::Format) -> String {
     }
 }
 
-/// The point features of a vector file as a table for the firm loader: a Shapefile's straight
-/// from its records, other formats through their features.
+/// The point features of a vector file as a table for the firm loader: a Shapefile's or
+/// GeoPackage's straight from its records, KML's through its features.
 fn read_points(
     path: &Path,
     format: formats::Format,
@@ -357,6 +357,9 @@ fn read_points(
     let table = match format {
         F::Shapefile => shp(None)?,
         F::ShapefileZip => shp(Some(&read_input(path)?))?,
+        F::GeoPackage => formats::guarded(&name, "GeoPackage", || {
+            formats::gpkg::read_points(path, layer, crs, flag)
+        })?,
         _ => {
             let v = read_vector(path, format, crs, layer, flag)?;
             return Ok(v.map(|(v, hash)| (v.into_points(), hash)));

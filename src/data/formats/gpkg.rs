@@ -8,7 +8,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Map, Value};
 
-use super::{Vector, collection, feature, format_error};
+use super::{PointTable, Vector, collection, feature, format_error};
 use crate::crs::Reader;
 use crate::data::LoadError;
 use crate::model::SourceCrs;
@@ -134,13 +134,26 @@ fn cell(v: ValueRef<'_>) -> Value {
     }
 }
 
-/// Reads one layer (by name; the only one when `layer` is None) as WGS-84 features.
-pub fn read(
+/// What [`Opened::rows`] calls for each row: the attribute columns' names, the row's
+/// attribute values, its geometry blob.
+type RowVisitor<'a> =
+    dyn FnMut(&[String], &mut dyn Iterator<Item = (&str, ValueRef<'_>)>, Option<&[u8]>) + 'a;
+
+/// One layer chosen and opened, with the reader of its coordinates.
+struct Opened {
+    db: Connection,
+    name: String,
+    chosen: Layer,
+    reader: Reader,
+}
+
+/// Opens one layer (by name; the only one when `layer` is None).
+fn open_layer(
     path: &Path,
     layer: Option<&str>,
     user_crs: SourceCrs,
     flag: &str,
-) -> Result<Vector, LoadError> {
+) -> Result<Opened, LoadError> {
     let name = path.display().to_string();
     let all = layers(path)?;
     let chosen = match (layer, all.as_slice()) {
@@ -170,54 +183,97 @@ pub fn read(
     let file_reader = srs_reader(&db, chosen.srs_id, &name)?;
     let reader = super::geom::choose_reader(user_crs, file_reader)
         .map_err(|e| format_error(&name, e.to_string()))?;
-    let quoted = format!("\"{}\"", chosen.table.replace('"', "\"\""));
-    let mut st = db
-        .prepare(&format!("SELECT * FROM {quoted}"))
-        .map_err(sql_err(&name, "cannot read the layer"))?;
-    let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
-    let geom_at = columns
-        .iter()
-        .position(|c| c.eq_ignore_ascii_case(&chosen.geometry_column));
-    let mut rows = st
-        .query([])
-        .map_err(sql_err(&name, "cannot read the layer"))?;
+    Ok(Opened {
+        db,
+        name,
+        chosen,
+        reader,
+    })
+}
+
+impl Opened {
+    /// Every row of the layer, in order: `each` gets the attribute columns' names (the
+    /// geometry column left out), the row's attribute values and its geometry blob. Returns
+    /// the notes for the load report.
+    fn rows(&self, each: &mut RowVisitor<'_>) -> Result<Vec<String>, LoadError> {
+        let name = &self.name;
+        let quoted = format!("\"{}\"", self.chosen.table.replace('"', "\"\""));
+        let mut st = self
+            .db
+            .prepare(&format!("SELECT * FROM {quoted}"))
+            .map_err(sql_err(name, "cannot read the layer"))?;
+        let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+        let geom_at = columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(&self.chosen.geometry_column));
+        let attributes: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != geom_at)
+            .map(|(_, c)| c.clone())
+            .collect();
+        let mut rows = st
+            .query([])
+            .map_err(sql_err(name, "cannot read the layer"))?;
+        loop {
+            let row = match rows.next() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => return Err(format_error(name, format!("the layer is damaged ({e})"))),
+            };
+            let blob = geom_at.and_then(|g| match row.get_ref(g) {
+                Ok(ValueRef::Blob(b)) => Some(b),
+                _ => None,
+            });
+            let mut values = columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != geom_at)
+                .map(|(i, c)| (c.as_str(), row.get_ref(i).unwrap_or(ValueRef::Null)));
+            each(&attributes, &mut values, blob);
+        }
+        Ok(vec![format!(
+            "layer '{}' ({})",
+            self.chosen.table, self.chosen.geometry_type
+        )])
+    }
+}
+
+/// A geometry blob's geometry (None when it cannot be read).
+fn geometry_of(blob: &[u8]) -> Option<geo::Geometry<f64>> {
+    wkb_of(blob)
+        .and_then(|w| wkb::reader::read_wkb(w).ok())
+        .and_then(|w| w.try_to_geometry())
+}
+
+fn unreadable_note(bad: usize) -> Option<String> {
+    (bad > 0).then(|| format!("{bad} geometries could not be read and were left empty"))
+}
+
+/// Reads one layer (by name; the only one when `layer` is None) as WGS-84 features.
+pub fn read(
+    path: &Path,
+    layer: Option<&str>,
+    user_crs: SourceCrs,
+    flag: &str,
+) -> Result<Vector, LoadError> {
+    let opened = open_layer(path, layer, user_crs, flag)?;
+    let reader = &opened.reader;
     let mut features = Vec::new();
     let mut bad = 0usize;
-    loop {
-        let row = match rows.next() {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => return Err(format_error(&name, format!("the layer is damaged ({e})"))),
-        };
-        let mut props = Map::new();
-        let mut geometry = Value::Null;
-        for (i, c) in columns.iter().enumerate() {
-            let Ok(v) = row.get_ref(i) else { continue };
-            if Some(i) == geom_at {
-                if let ValueRef::Blob(b) = v {
-                    let g = wkb_of(b)
-                        .and_then(|w| wkb::reader::read_wkb(w).ok())
-                        .and_then(|w| w.try_to_geometry());
-                    match g {
-                        Some(g) => geometry = super::geometry_value(&g, &reader),
-                        None => bad += 1,
-                    }
-                }
-            } else {
-                props.insert(c.clone(), cell(v));
+    let mut notes = opened.rows(&mut |_, values, blob| {
+        let props: Map<String, Value> = values.map(|(c, v)| (c.to_string(), cell(v))).collect();
+        let geometry = match blob.map(geometry_of) {
+            Some(Some(g)) => super::geometry_value(&g, reader),
+            Some(None) => {
+                bad += 1;
+                Value::Null
             }
-        }
+            None => Value::Null,
+        };
         features.push(feature(props, geometry));
-    }
-    let mut notes = vec![format!(
-        "layer '{}' ({})",
-        chosen.table, chosen.geometry_type
-    )];
-    if bad > 0 {
-        notes.push(format!(
-            "{bad} geometries could not be read and were left empty"
-        ));
-    }
+    })?;
+    notes.extend(unreadable_note(bad));
     Ok(Vector {
         collection: collection(features),
         crs_label: reader.label(),
@@ -226,9 +282,78 @@ pub fn read(
     })
 }
 
+/// One layer's point features straight to a table for the firm loader, without a GeoJSON
+/// value per feature: the same cells as [`read`] then [`Vector::into_points`] give.
+pub fn read_points(
+    path: &Path,
+    layer: Option<&str>,
+    user_crs: SourceCrs,
+    flag: &str,
+) -> Result<PointTable, LoadError> {
+    let opened = open_layer(path, layer, user_crs, flag)?;
+    let reader = &opened.reader;
+    let mut table = None;
+    let mut cells: Vec<String> = Vec::new();
+    let mut bad = 0usize;
+    let mut notes = opened.rows(&mut |columns, values, blob| {
+        let t = table.get_or_insert_with(|| PointTable::new(columns.to_vec()));
+        cells.clear();
+        cells.extend(values.map(|(_, v)| super::cell(&cell(v))));
+        let point = match blob.map(geometry_of) {
+            Some(Some(geo::Geometry::Point(p))) => Some(p.0),
+            Some(None) => {
+                bad += 1;
+                None
+            }
+            _ => None,
+        };
+        t.push(&cells, point, reader);
+    })?;
+    notes.extend(unreadable_note(bad));
+    let mut table = table.unwrap_or_else(|| PointTable::new(Vec::new()));
+    table.crs_label = reader.label();
+    table.converted = matches!(reader, Reader::Epsg(_));
+    table.notes = notes;
+    Ok(table)
+}
+
 fn list(all: &[Layer]) -> String {
     all.iter()
         .map(|l| l.table.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct point table of a GeoPackage layer in EPSG:4490 equals the one made through
+    /// its GeoJSON features (the oracle), cell for cell and column for column.
+    #[test]
+    fn point_tables_equal_the_ones_made_through_features() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats/firms_4490.gpkg");
+        let direct = read_points(&path, None, SourceCrs::Wgs84, "--layer").unwrap();
+        let oracle = read(&path, None, SourceCrs::Wgs84, "--layer")
+            .unwrap()
+            .into_points();
+        assert_eq!(
+            (
+                direct.converted,
+                &direct.crs_label,
+                &direct.notes,
+                direct.not_points
+            ),
+            (
+                oracle.converted,
+                &oracle.crs_label,
+                &oracle.notes,
+                oracle.not_points
+            )
+        );
+        let (a, b) = (direct.into_csv(), oracle.into_csv());
+        assert_eq!(a, b);
+        assert!(a.lines().count() > 5, "{a}");
+    }
 }
