@@ -4,7 +4,8 @@
 //! Rows live in a few chunks (one per block parsed in parallel), so joining blocks moves them
 //! instead of copying hundreds of megabytes. A chunk holds its rows one of two ways:
 //! - **lines**: the block's text plus where each kept row starts (4 bytes a row). Used for
-//!   delimited text without quotes, where a row's fields are its line split at the delimiter.
+//!   delimited text whose quotes only wrap whole fields, where a row's fields are its line
+//!   split at the delimiter.
 //!   The text is shared: rows loaded from a file point into the file's text as read.
 //! - **fields**: the fields joined in an arena with their ends (quoted CSV, GeoJSON, tables).
 
@@ -124,8 +125,9 @@ impl AttrTable {
     }
 
     /// A table of one chunk of lines: row `r` is the line of `text` starting at byte
-    /// `starts[r]`, its fields split at `delimiter`. The text must hold no quotes (fields are
-    /// not unquoted); starts past the text or off a character boundary read as empty rows.
+    /// `starts[r]`, its fields split at `delimiter`. Quotes may only wrap a whole field (no
+    /// quote, delimiter or line end inside; they are taken off when read); starts past the
+    /// text or off a character boundary read as empty rows.
     pub fn from_lines(headers: Vec<String>, text: String, starts: Vec<u32>, delimiter: u8) -> Self {
         let to = text.len();
         Self::from_shared_lines(headers, Arc::new(text), 0..to, starts, delimiter)
@@ -358,7 +360,16 @@ fn line_field(rest: &str, from: usize, delimiter: u8) -> (&str, Option<usize>) {
     };
     // A `\r` can only end a row's last field (the fast parse admits no other).
     let f = rest.get(from..to).unwrap_or("");
-    (f.strip_suffix('\r').unwrap_or(f), next)
+    (unquote_field(f.strip_suffix('\r').unwrap_or(f)), next)
+}
+
+/// A field of a line row without the quotes around it: line rows admit quotes only around a
+/// whole field, with no quote, delimiter or line end inside.
+pub fn unquote_field(f: &str) -> &str {
+    match f.strip_prefix('"').and_then(|g| g.strip_suffix('"')) {
+        Some(inner) => inner,
+        None => f,
+    }
 }
 
 impl<'a> RowView<'a> {
@@ -396,7 +407,8 @@ impl<'a> RowView<'a> {
     }
 
     /// A line row's text as read (without its line end) and its delimiter; None for rows
-    /// stored field by field. Its fields hold no quotes, so writers may copy it whole.
+    /// stored field by field. Quotes in it only wrap whole fields, so it is valid CSV for the
+    /// same values and writers may copy it whole.
     pub fn line(&self) -> Option<(&'a str, u8)> {
         match self.kind {
             View::Line { rest, delimiter } => {

@@ -138,6 +138,34 @@ pub fn line_scan(bytes: &[u8]) -> LineScan {
     }
 }
 
+/// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
+/// field: it opens at a field's start, closes at its end, and holds no delimiter, line end,
+/// carriage return or other quote. Such text splits at every delimiter and line end like text
+/// without quotes; the fields just lose their outer quotes. (What spreadsheet and database
+/// exports often write: `"S0001","示例企业",114.05,22.54`.)
+pub fn simple_quotes(bytes: &[u8], delimiter: u8) -> bool {
+    // A field starts after a delimiter or line end, and ends before one (or a CRLF's `\r`).
+    let starts = |b: Option<&u8>| matches!(b, None | Some(b'\n')) || b == Some(&delimiter);
+    let ends = |b: Option<&u8>| matches!(b, None | Some(b'\n' | b'\r')) || b == Some(&delimiter);
+    let mut quotes = memchr::memchr_iter(b'"', bytes);
+    while let Some(open) = quotes.next() {
+        let Some(close) = quotes.next() else {
+            return false;
+        };
+        let before = open.checked_sub(1).and_then(|i| bytes.get(i));
+        let inside = bytes.get(open + 1..close).unwrap_or_default();
+        if !starts(before)
+            || !ends(bytes.get(close + 1))
+            || inside
+                .iter()
+                .any(|b| matches!(b, b'\n' | b'\r') || *b == delimiter)
+        {
+            return false;
+        }
+    }
+    true
+}
+
 /// Positions of bytes equal to `a` or `b`, in order, found 64 bytes at a time.
 pub struct Separators<'a> {
     bytes: &'a [u8],
@@ -276,6 +304,33 @@ mod tests {
             let want = (want(a), want(b));
             assert_eq!(block_masks(&block, [a, b]), [want.0, want.1]);
             assert_eq!(block_masks_swar(&block, [a, b]), [want.0, want.1]);
+        }
+    }
+
+    /// Simple quoting against its definition checked field by field on split lines.
+    #[test]
+    fn simple_quotes_match_a_field_by_field_check() {
+        let oracle = |text: &str| {
+            text.split('\n').all(|line| {
+                line.strip_suffix('\r').unwrap_or(line).split(',').all(|f| {
+                    let n = f.matches('"').count();
+                    n == 0 || (n == 2 && f.len() >= 2 && f.starts_with('"') && f.ends_with('"'))
+                })
+            }) && !text
+                .split('\n')
+                .any(|l| l.trim_end_matches('\r').contains('\r'))
+        };
+        let mut rng = crate::model::Rng::new(66);
+        let atoms = ["\"", "a", ",", "\n", "\"x\"", "\r\n", "\"\"", "1"];
+        for _ in 0..20_000 {
+            let text: String = (0..rng.next_u64() % 12)
+                .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
+                .collect();
+            assert_eq!(
+                simple_quotes(text.as_bytes(), b','),
+                oracle(&text),
+                "{text:?}"
+            );
         }
     }
 

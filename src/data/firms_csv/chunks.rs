@@ -8,6 +8,8 @@ pub(super) struct Piece {
     pub(super) end: usize,
     pub(super) first_line: u64,
     pub(super) lines: u64,
+    /// Its quotes were checked to wrap whole fields only (or it has none).
+    pub(super) quotes_checked: bool,
 }
 
 /// A CSV body cut into pieces to parse in parallel.
@@ -18,8 +20,8 @@ pub(super) struct Chunks {
 }
 
 /// Splits the body into about `n` pieces at line ends that are not inside quotes. Each piece
-/// is scanned once, in parallel, for its line ends, quotes and carriage returns.
-pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
+/// is scanned in parallel for its line ends, quotes and carriage returns.
+pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     use rayon::prelude::*;
     let bytes = body.as_bytes();
     if n <= 1 || bytes.len() < 4 << 20 {
@@ -30,6 +32,7 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
                 end: bytes.len(),
                 first_line: 1,
                 lines: scan.newlines,
+                quotes_checked: !scan.quote,
             }],
             plain: !scan.quote && !scan.cr,
         };
@@ -48,19 +51,31 @@ pub(super) fn split_chunks(body: &str, n: usize) -> Chunks {
     };
     let mut scanned = scan(&cuts);
     let plain = scanned.iter().all(|s| !s.1 && !s.2);
-    if scanned.iter().any(|s| s.1) {
+    // Quotes that only wrap whole fields leave every line end outside them, so the cuts hold;
+    // other quotes may hide line ends, and the cuts are found again from the start.
+    let simple = |w: &[usize]| {
+        let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
+        crate::model::scan::simple_quotes(piece, delimiter)
+    };
+    let quoted: Vec<bool> = scanned.iter().map(|s| s.1).collect();
+    let all_simple = cuts
+        .par_windows(2)
+        .zip(quoted.par_iter())
+        .all(|(w, q)| !q || simple(w));
+    if !all_simple {
         cuts = quoted_cuts(bytes, target);
         scanned = scan(&cuts);
     }
     // First line number of each piece = 1 + newlines before it.
     let mut pieces = Vec::with_capacity(cuts.len());
     let mut line = 1u64;
-    for (w, (count, _, _)) in cuts.windows(2).zip(scanned) {
+    for (w, (count, quote, _)) in cuts.windows(2).zip(scanned) {
         pieces.push(Piece {
             start: w[0],
             end: w[1],
             first_line: line,
             lines: count,
+            quotes_checked: !quote || all_simple,
         });
         line += count;
     }

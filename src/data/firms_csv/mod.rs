@@ -193,7 +193,7 @@ fn load_csv_chunked(
     describe_columns(&mut report, &headers, &cols, delimiter, opts);
 
     let body = &text[header.body_start..];
-    let chunks = chunks::split_chunks(body, n_chunks);
+    let chunks = chunks::split_chunks(body, n_chunks, delimiter);
     let reader = super::reader_for(None, opts.crs, path)?;
     report.crs_used = Some(reader.label());
     let dates = DateColumns::find(&headers);
@@ -230,7 +230,8 @@ fn load_csv_chunked(
             .zip(columns.windows(&caps))
             .map(|((piece, window), windows)| {
                 let lines = header.lines + piece.first_line;
-                let out = parse_chunk(body, piece.start..piece.end, lines, &ctx, windows);
+                let range = piece.start..piece.end;
+                let out = parse_chunk(body, range, lines, &ctx, windows, piece.quotes_checked);
                 (piece.start, piece.end, Some(*window), out)
             })
             .collect();
@@ -356,7 +357,7 @@ fn merge_parts(
             // Only the last chunk can end inside quotes; read what follows the bad row.
             let from = start + off;
             if from <= end {
-                let rest = parse_chunk(body, from..end, line, ctx, Default::default());
+                let rest = parse_chunk(body, from..end, line, ctx, Default::default(), false);
                 queue.push_front((from, end, None, rest));
             }
         }

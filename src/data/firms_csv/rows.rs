@@ -121,7 +121,13 @@ impl Fields for Vec<&str> {
     }
 }
 
-/// A quote-free line of the chunk `text`: the ends of the fields the loader reads (at most
+/// A field without the quotes around it (the fast path admits quotes only around a whole
+/// field, with no quote inside).
+fn unquote(f: &str) -> &str {
+    crate::model::unquote_field(f)
+}
+
+/// A line of the chunk `text` (quotes only around whole fields): the ends of the fields the loader reads (at most
 /// `need`), and the whole line for the rare full look (a blank-row check, a field past those).
 struct SplitLine<'a> {
     text: &'a str,
@@ -149,14 +155,14 @@ impl Fields for SplitLine<'_> {
         };
         let to = match self.ends.get(i) {
             Some(e) => *e,
-            None if self.full => return self.line().split(self.delimiter as char).nth(i),
+            None if self.full => return self.all_fields().nth(i),
             None if i == self.ends.len() => self.end,
             None => return None,
         };
-        self.text.get(from..to)
+        self.text.get(from..to).map(unquote)
     }
     fn all_fields(&self) -> impl Iterator<Item = &str> {
-        self.line().split(self.delimiter as char)
+        self.line().split(self.delimiter as char).map(unquote)
     }
 }
 
@@ -235,16 +241,35 @@ fn take_row<R: Fields>(
 /// Parses the records of `body[range]` (no header), numbering lines from `first_line`. Chunks
 /// without quotes or stray carriage returns take a fast path that splits lines directly;
 /// the rest go through the csv crate.
+/// `quotes_checked`: the chunk's quotes are known to wrap whole fields only (or it has none).
 pub(super) fn parse_chunk<'w>(
     body: &str,
     range: std::ops::Range<usize>,
     first_line: u64,
     ctx: &ChunkCtx,
     windows: Windows<'w>,
+    quotes_checked: bool,
 ) -> ChunkOut<'w> {
     let at = range.start;
     let chunk = body.get(range).unwrap_or("");
-    parse_piece(chunk, at, first_line, ctx, windows, true)
+    let fast = if quotes_checked {
+        Fast::QuotesChecked
+    } else {
+        Fast::Check
+    };
+    parse_piece(chunk, at, first_line, ctx, windows, fast)
+}
+
+/// Whether a chunk may take the fast path.
+#[derive(Clone, Copy, PartialEq)]
+enum Fast {
+    /// Never (tests of the csv crate's path).
+    #[cfg(test)]
+    No,
+    /// When its quotes and carriage returns allow it.
+    Check,
+    /// Its quotes are known to allow it; its carriage returns are checked.
+    QuotesChecked,
 }
 
 /// [`parse_chunk`] on a chunk of its own (without a shared text), the fast path allowed or
@@ -256,7 +281,8 @@ pub(super) fn parse_chunk_with(
     ctx: &ChunkCtx,
     allow_fast: bool,
 ) -> ChunkOut<'static> {
-    parse_piece(chunk, 0, first_line, ctx, Windows::default(), allow_fast)
+    let fast = if allow_fast { Fast::Check } else { Fast::No };
+    parse_piece(chunk, 0, first_line, ctx, Windows::default(), fast)
 }
 
 /// One chunk, `at` bytes into the body.
@@ -266,20 +292,29 @@ fn parse_piece<'w>(
     first_line: u64,
     ctx: &ChunkCtx,
     windows: Windows<'w>,
-    allow_fast: bool,
+    fast: Fast,
 ) -> ChunkOut<'w> {
     let rows_hint = chunk.len() / 60;
     let mut out = ChunkOut::new(windows, ctx.headers);
     let mut interned = std::collections::HashMap::new();
     let bytes = chunk.as_bytes();
-    // Fast when there are no quotes and every carriage return ends a line (the splitter
-    // already knows when the whole body has neither).
-    let simple = allow_fast
-        && (ctx.plain
+    // Fast when every quote only wraps a whole field and every carriage return ends a line
+    // (the splitter already knows when the whole body has neither).
+    let quotes_ok = || {
+        fast == Fast::QuotesChecked
             || memchr::memchr(b'"', bytes).is_none()
-                && (memchr::memchr(b'\r', bytes).is_none()
-                    || memchr::memchr_iter(b'\r', bytes).count()
-                        == memchr::memmem::find_iter(bytes, b"\r\n").count()));
+            || crate::model::scan::simple_quotes(bytes, ctx.delimiter)
+    };
+    let crs_ok = || {
+        memchr::memchr(b'\r', bytes).is_none()
+            || memchr::memchr_iter(b'\r', bytes).count()
+                == memchr::memmem::find_iter(bytes, b"\r\n").count()
+    };
+    #[cfg(test)]
+    let allowed = fast != Fast::No;
+    #[cfg(not(test))]
+    let allowed = true;
+    let simple = allowed && (ctx.plain || quotes_ok() && crs_ok());
     if simple && u32::try_from(chunk.len()).is_ok() {
         parse_lines(chunk, at, first_line, ctx, &mut out, &mut interned);
         return out;

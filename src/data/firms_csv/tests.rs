@@ -203,10 +203,32 @@ fn rows_past_a_chunks_line_count_are_all_kept() {
 
 #[test]
 fn parallel_chunks_give_the_same_firms_and_line_numbers() {
-    // Quoted fields (the csv crate), plain text (the fast path, the splitter's one scan) and
-    // CRLF line ends.
-    for (quoted, eol) in [(true, "\n"), (false, "\n"), (false, "\r\n")] {
-        let (text, expected_bad) = big_body(quoted, eol);
+    // Quoted fields (the csv crate), plain text (the fast path, the splitter's one scan),
+    // CRLF line ends, and quotes around whole fields (the fast path, cut at line ends).
+    for (quoted, eol, whole_field_quotes) in [
+        (true, "\n", false),
+        (false, "\n", false),
+        (false, "\r\n", false),
+        (false, "\n", true),
+    ] {
+        let (mut text, expected_bad) = big_body(quoted, eol);
+        if whole_field_quotes {
+            // Every row's name and segment in quotes.
+            text = text
+                .split('\n')
+                .map(|line| {
+                    let mut f: Vec<String> = line.split(',').map(String::from).collect();
+                    for k in [1, 4] {
+                        if let Some(x) = f.get_mut(k) {
+                            *x = format!("\"{x}\"");
+                        }
+                    }
+                    f.join(",")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(crate::model::scan::simple_quotes(text.as_bytes(), b','));
+        }
         let load = |n, owned: bool| {
             let source = if owned {
                 Source::Owned(text.as_bytes().to_vec())
@@ -363,11 +385,18 @@ fn repeated_ids_are_counted_like_a_sort_of_the_strings() {
 }
 
 /// Rows made of tricky pieces (blank and whitespace-only fields, full-width spaces, CRLF,
-/// short and over-long rows, signs, exponents, degree signs, missing final newline): the
-/// one-scan fast path must keep the same rows, fields, segments and report as the csv crate.
+/// short and over-long rows, signs, exponents, degree signs, quoted fields, missing final
+/// newline): the one-scan fast path must keep the same rows, fields, segments and report as
+/// the csv crate.
 #[test]
 fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
     let pieces = [
+        "\"114.07\"",
+        "\"22.51\"",
+        "\"示例\"",
+        "\"\"",
+        "\" hardware \"",
+        "\"2016\"",
         "",
         " ",
         "　",
@@ -406,6 +435,7 @@ fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
 
 fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
     let mut rng = crate::model::Rng::new(16);
+    let mut quoted_fast = 0;
     for round in 0..200 {
         let crlf = round % 3 == 0;
         let mut body = String::new();
@@ -429,6 +459,9 @@ fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
         }
         let fast = parse_chunk_with(&body, 2, ctx, true);
         let slow = parse_chunk_with(&body, 2, ctx, false);
+        if body.contains('"') && crate::model::scan::simple_quotes(body.as_bytes(), b',') {
+            quoted_fast += 1;
+        }
         assert_eq!(fast.lonlat.to_vec(), slow.lonlat.to_vec(), "{body:?}");
         assert_eq!(fast.segment.to_vec(), slow.segment.to_vec());
         assert_eq!(fast.segments, slow.segments);
@@ -446,6 +479,10 @@ fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
                 "{body:?}"
             );
         }
+    }
+    // Whole-field quotes took the fast path in many rounds (when the pieces have quotes).
+    if pieces.iter().any(|p| p.contains('"')) {
+        assert!(quoted_fast > 50, "{quoted_fast}");
     }
 }
 
