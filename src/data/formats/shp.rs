@@ -433,9 +433,48 @@ impl dbase::ReadableRecord for Row {
     }
 }
 
-/// At most one shape per 8 bytes of file: guards against a looping damaged index.
-fn shape_cap(parts: &Parts) -> usize {
-    parts.shp.len() / 8 + 1
+impl Opened {
+    /// The .dbf's field names, in order.
+    fn field_names(&self) -> Result<Vec<String>, LoadError> {
+        Ok((self.dbf()?.fields().iter())
+            .map(|f| f.name().to_string())
+            .collect())
+    }
+
+    /// Hands every shape, with its record's values (None past the .dbf's end), to `each`, and
+    /// notes a .shp that ends early; an error when the file has neither shapes nor records.
+    fn each_shape(
+        &mut self,
+        each: &mut dyn FnMut(&Shape, Option<&[FieldValue]>),
+    ) -> Result<(), LoadError> {
+        let records: Vec<Row> = self.records()?;
+        let (mut any, mut note) = (false, None);
+        let mut shapes = self.shapes()?;
+        // At most one shape per 8 bytes of file: guards against a looping damaged index.
+        let cap = self.parts.shp.len() / 8 + 1;
+        for (i, s) in shapes.iter_shapes().take(cap).enumerate() {
+            match s {
+                Ok(shape) => {
+                    any = true;
+                    each(&shape, records.get(i).map(|r| r.0.as_slice()));
+                }
+                Err(e) => {
+                    note = Some(format!(
+                        "the .shp ends early after {i} shapes ({e}); the rest is left out"
+                    ));
+                    break;
+                }
+            }
+        }
+        self.notes.extend(note);
+        if !any && !self.parts.shp.is_empty() && records.is_empty() {
+            return Err(format_error(
+                &self.parts.name,
+                "the Shapefile has no features",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Reads a Shapefile (by any of its files' paths, or a `.zip` holding one) as WGS-84 features.
@@ -447,56 +486,28 @@ pub fn read(
     user_crs: SourceCrs,
 ) -> Result<Vector, LoadError> {
     let mut opened = open(path, bytes_if_zip, layer, user_crs)?;
-    let records: Vec<Row> = opened.records()?;
-    let names: Vec<String> = opened
-        .dbf()?
-        .fields()
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
-    let mut shapes = opened.shapes()?;
+    let reader = opened.reader.clone();
+    let names = opened.field_names()?;
     let mut features = Vec::new();
-    for (i, s) in shapes
-        .iter_shapes()
-        .take(shape_cap(&opened.parts))
-        .enumerate()
-    {
-        let shape = match s {
-            Ok(s) => s,
-            Err(e) => {
-                opened.notes.push(format!(
-                    "the .shp ends early after {i} shapes ({e}); the rest is left out"
-                ));
-                break;
-            }
-        };
-        let mut props = Map::new();
-        if let Some(Row(values)) = records.get(i) {
-            for (k, v) in names.iter().zip(values) {
-                props.insert(k.clone(), field_json(v));
-            }
-        }
-        let geometry = shape_geometry(&shape)
-            .map(|g| super::geometry_value(&g, &opened.reader))
+    opened.each_shape(&mut |shape, values| {
+        let geometry = shape_geometry(shape)
+            .map(|g| super::geometry_value(&g, &reader))
             .unwrap_or(Value::Null);
+        let props: Map<String, Value> = (names.iter().cloned())
+            .zip(values.unwrap_or_default().iter().map(field_json))
+            .collect();
         features.push(feature(props, geometry));
-    }
-    if features.is_empty() && !opened.parts.shp.is_empty() && records.is_empty() {
-        return Err(format_error(
-            &opened.parts.name,
-            "the Shapefile has no features",
-        ));
-    }
+    })?;
     Ok(Vector {
         collection: collection(features),
-        crs_label: opened.reader.label(),
-        converted: matches!(opened.reader, Reader::Epsg(_)),
+        crs_label: reader.label(),
+        converted: matches!(reader, Reader::Epsg(_)),
         notes: opened.notes,
     })
 }
 
 /// A Shapefile's point features straight to a table for the firm loader, without a GeoJSON
-/// value per feature: the same cells as [`read`] then [`super::points_to_csv`] give, with the
+/// value per feature: the same cells as [`read`] then [`Vector::into_points`] give, with the
 /// columns in the file's field order.
 pub fn read_points(
     path: &Path,
@@ -505,52 +516,23 @@ pub fn read_points(
     user_crs: SourceCrs,
 ) -> Result<PointTable, LoadError> {
     let mut opened = open(path, bytes_if_zip, layer, user_crs)?;
-    let records: Vec<Row> = opened.records()?;
-    let names: Vec<String> = opened
-        .dbf()?
-        .fields()
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
-    let mut table = PointTable::new(names);
-    let mut shapes = opened.shapes()?;
-    let mut any = false;
+    let reader = opened.reader.clone();
+    let mut table = PointTable::new(opened.field_names()?);
     let mut cells: Vec<String> = Vec::new();
-    for (i, s) in shapes
-        .iter_shapes()
-        .take(shape_cap(&opened.parts))
-        .enumerate()
-    {
-        let shape = match s {
-            Ok(s) => s,
-            Err(e) => {
-                opened.notes.push(format!(
-                    "the .shp ends early after {i} shapes ({e}); the rest is left out"
-                ));
-                break;
-            }
-        };
-        any = true;
-        cells.clear();
-        if let Some(Row(values)) = records.get(i) {
-            cells.extend(values.iter().map(|v| super::cell(&field_json(v))));
-        }
+    opened.each_shape(&mut |shape, values| {
         let point = match shape {
             Shape::Point(p) => Some(coord!(p)),
             Shape::PointM(p) => Some(coord!(p)),
             Shape::PointZ(p) => Some(coord!(p)),
             _ => None,
         };
-        table.push(&cells, point, &opened.reader);
-    }
-    if !any && !opened.parts.shp.is_empty() && records.is_empty() {
-        return Err(format_error(
-            &opened.parts.name,
-            "the Shapefile has no features",
-        ));
-    }
-    table.crs_label = opened.reader.label();
-    table.converted = matches!(opened.reader, Reader::Epsg(_));
+        cells.clear();
+        let values = values.unwrap_or_default().iter();
+        cells.extend(values.map(|v| super::cell(&field_json(v))));
+        table.push(&cells, point, &reader);
+    })?;
+    table.crs_label = reader.label();
+    table.converted = matches!(reader, Reader::Epsg(_));
     table.notes = opened.notes;
     Ok(table)
 }
