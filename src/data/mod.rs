@@ -242,7 +242,7 @@ fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> s
         match file.seek_read(buf, offset) {
             Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
             Ok(n) => {
-                buf = &mut buf[n.min(buf.len())..];
+                buf = std::mem::take(&mut buf).get_mut(n..).unwrap_or_default();
                 offset += n as u64;
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
