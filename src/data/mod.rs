@@ -326,14 +326,12 @@ fn read_vector(
     Ok(Some((v, vector_stamp(path, format))))
 }
 
-/// The input stamp of a Shapefile or GeoPackage (its main file); other formats' readers read
-/// the bytes once and leave it empty.
+/// The input stamp of a Shapefile or GeoPackage (its main file, read again by the reader that
+/// stamps as it reads); other formats' readers read the bytes once and leave it empty.
 fn vector_stamp(path: &Path, format: formats::Format) -> String {
     use formats::Format as F;
     match format {
-        F::GeoPackage | F::Shapefile => std::fs::read(path)
-            .map(|b| crate::model::short_hash(&[&b[..]]))
-            .unwrap_or_default(),
+        F::GeoPackage | F::Shapefile => read_input(path).map(|b| b.stamp()).unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -402,7 +400,7 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
     let bytes = read_input(path)?;
     let text = decode_text(&bytes, None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
-    z.report.hash = crate::model::short_hash(&[&bytes[..]]);
+    z.report.hash = bytes.stamp();
     Ok(z)
 }
 
@@ -512,7 +510,7 @@ fn load_firms_sheet(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, 
                 .join(", ")
         ));
     }
-    f.report.hash = crate::model::short_hash(&[&bytes[..]]);
+    f.report.hash = bytes.stamp();
     Ok(f)
 }
 

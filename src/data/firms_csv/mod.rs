@@ -217,7 +217,10 @@ fn load_csv_chunked(
     let caps: Vec<usize> = chunks
         .pieces
         .iter()
-        .map(|p| p.lines as usize + usize::from(!body[..p.end].ends_with('\n')))
+        .map(|p| {
+            p.lines as usize
+                + usize::from(body.as_bytes().get(p.end.wrapping_sub(1)) != Some(&b'\n'))
+        })
         .collect();
     let starts = sink::window_starts(&caps);
     let mut columns = Columns::new(caps.iter().sum(), cols.id.is_some(), dates.is_some());
