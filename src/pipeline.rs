@@ -312,6 +312,7 @@ pub fn scene_input<'a>(
         zone_shapes: &data.index.zone_shapes,
         firms: &data.firms,
         firm_xy: &data.index.firm_xy,
+        firm_bounds: data.index.firm_bounds,
         fit,
         labels: analysis.map(|r| r.labels.as_slice()),
         clusters: analysis.map(|r| r.clusters.as_slice()).unwrap_or(&[]),
@@ -323,6 +324,7 @@ pub fn scene_input<'a>(
             .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f)),
         times: data.times.as_deref(),
         hotspots: None,
+        classes: None,
     }
 }
 

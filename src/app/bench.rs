@@ -80,6 +80,19 @@ impl ClusterAtlasApp {
                     }
                 }
             }
+            // CA_BENCH_SHOW: layers switched on for the path (hot spots, density, the year
+            // view at the middle of the years: the time slider shown).
+            if let Ok(v) = std::env::var("CA_BENCH_SHOW") {
+                let sc = &mut self.settings.scene;
+                for layer in v.split(',') {
+                    match layer {
+                        "hotspots" => sc.hotspots.visible = true,
+                        "density" => sc.density.visible = true,
+                        "year" => sc.year = self.data.year_range.map(|(a, b)| (a + b) / 2),
+                        _ => {}
+                    }
+                }
+            }
             b.last = Some(Instant::now());
             self.commands.push(super::Command::FitCity);
             ctx.request_repaint();

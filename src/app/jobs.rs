@@ -62,7 +62,10 @@ pub fn spawn<T: Send + 'static>(
                 if let Ok(mut g) = p2.lock() {
                     *g = (f, step.to_string());
                 }
-                ctx2.request_repaint();
+                // Shown at the window's job cadence, not at once: a load reports many steps
+                // a second, and each immediate frame took the job's CPU under a software
+                // renderer (the window drew ten frames a second instead of four).
+                ctx2.request_repaint_after(crate::app::JOB_REPAINT);
             };
             let out = work(&report);
             let _ = tx.send(out);

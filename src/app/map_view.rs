@@ -14,6 +14,7 @@ use crate::scene::{
 
 mod draw;
 mod paint;
+pub mod picture;
 mod tiles;
 pub use draw::DrawState;
 use paint::{paint_aggregated_notice, paint_labels};
@@ -62,6 +63,8 @@ pub struct MapView {
     pub tiles: TileLayer,
     /// A zone being drawn (*Draw zone…*): clicks go to the sketch, not to picking.
     pub draw: Option<DrawState>,
+    /// The layers under the firms as one picture.
+    pub picture: picture::LayerPicture,
 }
 
 pub fn color(c: Rgba, opacity: f32) -> Color32 {
@@ -247,10 +250,7 @@ impl MapView {
         let drawing = self.handle_drawing(ui, &response, vp);
         let hover = self.handle_navigation(ui, &response, vp, proj, !drawing);
 
-        // Draw.
-        painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
-        self.tiles.paint(ui.ctx(), &painter, vp, rect, proj);
-        self.paint_layers(ui.ctx(), &painter, scene, scene_gen, vp, rect);
+        self.paint_map(ui.ctx(), &painter, (scene, scene_gen), vp, rect, proj);
         paint_labels(&painter, scene, vp, origin);
 
         // Measuring.
@@ -453,9 +453,9 @@ impl MapView {
         self.points_key.is_some_and(|k| k.0 == scene_gen)
     }
 
-    /// True while a firm raster is being drawn in the background.
+    /// True while the firm raster or the layers' picture is being drawn in the background.
     pub fn is_rendering(&self) -> bool {
-        self.inflight.is_some()
+        self.inflight.is_some() || self.picture.is_drawing()
     }
 
     /// The firm within 8 px of the point, else the zone under it (or a point zone within 12 px).

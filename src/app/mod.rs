@@ -154,6 +154,8 @@ pub struct ClusterAtlasApp {
     pub fit: FitTable,
     pub policy: Policy,
     scene: Option<Scene>,
+    /// The firms' colour classes, kept between scenes.
+    class_memo: scene::ClassMemo,
     scene_key: Option<(u64, [Option<u64>; 2], SceneSettings, Selection)>,
     scene_gen: u64,
     map: MapView,
@@ -251,6 +253,7 @@ impl ClusterAtlasApp {
             fit,
             policy,
             scene: None,
+            class_memo: Default::default(),
             scene_key: None,
             scene_gen: 0,
             map: MapView::default(),
@@ -344,7 +347,24 @@ impl ClusterAtlasApp {
     /// True while a background job runs, the selected firm's advice is computed or the firm
     /// layer is being redrawn.
     pub fn is_busy(&self) -> bool {
-        self.job.is_some() || self.advice_running() || self.map.is_rendering()
+        self.job_running() || self.map.is_rendering()
+    }
+
+    /// Whether the last frame drew the layers under the firms from their picture (see
+    /// `map_view/picture.rs`) rather than as vectors.
+    pub fn drew_layer_picture(&self) -> bool {
+        self.map.picture.drew
+    }
+
+    /// Draws the layers under the firms as vectors every frame when `off` (the tests compare
+    /// the two ways of drawing).
+    pub fn set_layer_pictures_off(&mut self, off: bool) {
+        self.map.picture.off = off;
+    }
+
+    /// True while a job (loading, analysis) or the advisor runs.
+    pub fn job_running(&self) -> bool {
+        self.job.is_some() || self.advice_running()
     }
 
     /// Number of DBSCAN clusters in the current results.

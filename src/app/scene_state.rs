@@ -24,6 +24,7 @@ impl ClusterAtlasApp {
             selection,
         );
         input.hotspots = results.and_then(|r| r.hotspots.as_ref());
+        input.classes = Some((&self.class_memo, self.data.generation));
         if let (None, Some(p)) = (results, self.current_preview()) {
             input.labels = Some(&p.labels);
             input.clusters = &p.clusters;

@@ -46,40 +46,12 @@ pub fn draw_map(
     scale: f32,
 ) -> bool {
     let scene = data.scene;
-    let mut aggregated = false;
     c.push_clip(map[0], map[1], map[2], map[3]);
     c.rect(map[0], map[1], map[2], map[3], Some(scene.background), None);
     if let Some(tiles) = data.tiles {
         draw_tiles(c, tiles, &data.index.projection, vp, map);
     }
-    let (lo, hi) = vp.plane_bounds();
-    let view = Bounds { lo, hi };
-    for layer in &scene.layers {
-        let cover = crate::scene::over_tiles(layer.kind, data.tiles.is_some());
-        if !cover.draw {
-            continue;
-        }
-        c.begin_group(&format!("{:?}", layer.kind));
-        let op = layer.opacity;
-        for item in &layer.items {
-            // Polygons wholly outside the frame are left out of the file.
-            if let Item::Polygon(p) = item
-                && !Bounds::of(&p.rings[0]).is_some_and(|b| b.intersects(&view))
-            {
-                continue;
-            }
-            if let (Item::Polygon(p), false) = (item, cover.fill) {
-                let outline = Item::Polygon(crate::scene::PolygonItem {
-                    fill: crate::scene::Rgba([0; 4]),
-                    ..p.clone()
-                });
-                draw_item(c, &outline, vp, map, scale, op);
-                continue;
-            }
-            aggregated |= draw_item(c, item, vp, map, scale, op);
-        }
-        c.end_group();
-    }
+    let aggregated = draw_layers(c, &scene.layers, vp, map, scale, data.tiles.is_some());
     // Labels, placed at the page's scale.
     let scaled: Vec<Label> = scene
         .labels
@@ -122,6 +94,74 @@ pub fn draw_map(
         }),
     );
     aggregated
+}
+
+/// Draws the scene's layers (not its labels) into the map frame, leaving out what a street
+/// basemap replaces when `tiles_on`; returns whether the firms were aggregated into bins.
+pub fn draw_layers(
+    c: &mut dyn Canvas,
+    layers: &[crate::scene::Layer],
+    vp: &Viewport,
+    map: [f32; 4],
+    scale: f32,
+    tiles_on: bool,
+) -> bool {
+    let mut aggregated = false;
+    let (lo, hi) = vp.plane_bounds();
+    let view = Bounds { lo, hi };
+    for layer in layers {
+        let cover = crate::scene::over_tiles(layer.kind, tiles_on);
+        if !cover.draw {
+            continue;
+        }
+        c.begin_group(&format!("{:?}", layer.kind));
+        let op = layer.opacity;
+        for item in &layer.items {
+            // Polygons wholly outside the frame are left out of the file.
+            if let Item::Polygon(p) = item
+                && !Bounds::of(&p.rings[0]).is_some_and(|b| b.intersects(&view))
+            {
+                continue;
+            }
+            if let (Item::Polygon(p), false) = (item, cover.fill) {
+                let outline = Item::Polygon(crate::scene::PolygonItem {
+                    fill: crate::scene::Rgba([0; 4]),
+                    ..p.clone()
+                });
+                draw_item(c, &outline, vp, map, scale, op);
+                continue;
+            }
+            aggregated |= draw_item(c, item, vp, map, scale, op);
+        }
+        c.end_group();
+    }
+    aggregated
+}
+
+/// Scene layers drawn for the view `vp` into a picture of its size (premultiplied RGBA, row
+/// 0 at the top): the window shows it instead of filling every vector layer each frame.
+/// Under a street basemap (`tiles_on`) it is transparent where no layer draws; otherwise it
+/// starts from `background`. `scale` multiplies line widths and dot sizes (the screen's pixels
+/// per point). None when the size is not drawable.
+pub fn render_view(
+    layers: &[crate::scene::Layer],
+    background: Rgba,
+    vp: &Viewport,
+    scale: f32,
+    tiles_on: bool,
+) -> Option<raster::Image> {
+    let (w, h) = (vp.width_px.round() as u32, vp.height_px.round() as u32);
+    let mut c = super::png::PngCanvas::new_transparent(w, h)?;
+    let map = [0.0, 0.0, w as f32, h as f32];
+    if !tiles_on {
+        c.rect(0.0, 0.0, map[2], map[3], Some(background), None);
+    }
+    draw_layers(&mut c, layers, vp, map, scale, tiles_on);
+    Some(raster::Image {
+        width: w as usize,
+        height: h as usize,
+        rgba: c.pixmap.take(),
+    })
 }
 
 /// Draws one scene item into the map frame (`op`: the layer's opacity); returns whether

@@ -40,6 +40,9 @@ pub struct SpatialIndex {
     /// Built on first use: batch analyses scan the arrays instead, and a 4-million-firm tree
     /// costs a second to build. The window builds it in its load job ([`Self::warm`]).
     firm_tree: std::sync::OnceLock<RTree<FirmEntry>>,
+    /// The bounding box of the firms (None without firms): each scene needs it, and at
+    /// 4 million firms a pass over them costs the window milliseconds per frame.
+    pub firm_bounds: Option<(Xy, Xy)>,
     /// Prepared shapes of the zones that have geometry.
     pub zone_shapes: Vec<ZoneShape>,
     zone_tree: RTree<ZoneEntry>,
@@ -255,6 +258,7 @@ impl SpatialIndex {
             shape_at,
             locator,
             projection,
+            firm_bounds: crate::model::Bounds::of(firm_xy.iter()).map(|b| b.pair()),
             firm_xy: std::sync::Arc::new(firm_xy),
             firm_tree: std::sync::OnceLock::new(),
             zone_shapes,

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use basemap::Basemap;
+pub use build::firm_classes::ClassMemo;
 pub use build::{SceneInput, Selection, build, firms_noun, short_zone_name};
 pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings, parse_hex_rgb};
 pub use viewport::{Px, ScaleBar, Viewport, north_angle, scale_bar};

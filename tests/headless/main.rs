@@ -14,6 +14,7 @@ mod index_and_geometry;
 mod layers;
 mod no_panic;
 mod reliability;
+mod scene_memo;
 mod suggest_cli;
 mod tiles_fetch;
 mod tiles_render;

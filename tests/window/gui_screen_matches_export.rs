@@ -158,3 +158,73 @@ fn the_window_and_an_exported_png_show_the_same_colours_at_the_same_places() {
         colours.len()
     );
 }
+
+/// The window's map as pixels.
+fn shot(h: &mut Harness<'static, ClusterAtlasApp>) -> Picture {
+    let img = h.render().expect("the window renders (Mesa)");
+    Picture {
+        w: img.width(),
+        h: img.height(),
+        rgba: img.into_raw(),
+    }
+}
+
+#[test]
+fn the_layer_picture_shows_what_the_vectors_show_and_follows_changes() {
+    let app = ClusterAtlasApp::new(Some(settings()), Vec::new());
+    let mut h = Harness::builder()
+        .with_size([1366.0, 768.0])
+        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
+    wait_idle(&mut h);
+    h.state_mut().push(Command::ZoomToZone(4));
+    wait_idle(&mut h);
+    h.run_steps(2);
+    assert!(
+        h.state().drew_layer_picture(),
+        "at rest the picture is drawn"
+    );
+    let from_picture = shot(&mut h);
+    h.state_mut().set_layer_pictures_off(true);
+    h.run_steps(2);
+    assert!(!h.state().drew_layer_picture());
+    let from_vectors = shot(&mut h);
+    // Where both are flat, the two ways of drawing show the same colour.
+    let map = h.state().layout().panel("map").expect("map drawn");
+    let (mut compared, mut worst) = (0, 0);
+    for i in 1..60 {
+        for j in 1..40 {
+            let p = Px::new(
+                map.min.x + map.width() * i as f32 / 60.0,
+                map.min.y + map.height() * j as f32 / 40.0,
+            );
+            if let (Some(a), Some(b)) = (from_picture.flat(p), from_vectors.flat(p)) {
+                let diff = (0..3).map(|k| (a[k] - b[k]).abs()).max().unwrap_or(0);
+                worst = worst.max(diff);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 500, "only {compared} flat places");
+    assert!(worst <= 3, "picture and vectors differ by {worst}");
+
+    // Panning: the next frame shows the picture moved (no wait for a new one).
+    h.state_mut().set_layer_pictures_off(false);
+    wait_idle(&mut h);
+    let mut vp = h.state().viewport();
+    vp.pan_px(120.0, -40.0);
+    h.state_mut().settings.view = Some(vp);
+    h.step();
+    assert!(
+        h.state().drew_layer_picture(),
+        "the picture stands in while the view moves"
+    );
+    // A change of those layers: vectors until the new picture is drawn.
+    h.state_mut().settings.scene.districts.opacity = 0.3;
+    h.step();
+    assert!(
+        !h.state().drew_layer_picture(),
+        "a stale picture is never shown"
+    );
+    wait_idle(&mut h);
+    assert!(h.state().drew_layer_picture());
+}

@@ -2,21 +2,56 @@
 
 use egui::{Color32, Pos2, Rect, Shape, Vec2};
 
+use super::picture;
 use super::{MapView, color, halo_text, marker_shapes, polygon_shapes, pos, stroke_shapes};
 use crate::model::Xy;
 use crate::scene::palette;
 use crate::scene::{
-    Item, Lang, MarkerItem, PolygonItem, RasterItem, Rgba, Scene, Viewport, labels,
+    Item, Lang, Layer, MarkerItem, PolygonItem, RasterItem, Rgba, Scene, Viewport, labels,
 };
 
 impl MapView {
-    /// Paints the scene's layers in order: vector items batched into shapes, the density
-    /// raster and the firm texture in between.
-    pub(super) fn paint_layers(
+    /// Paints the background, the street basemap and the scene's layers: those under the
+    /// firms from their picture when it shows them (see [`super::picture`]), else as vectors.
+    pub(super) fn paint_map(
         &mut self,
         ctx: &egui::Context,
         painter: &egui::Painter,
-        scene: &Scene,
+        (scene, scene_gen): (&Scene, u64),
+        vp: &Viewport,
+        rect: Rect,
+        proj: &crate::crs::Projection,
+    ) {
+        let look = (self.tiles.is_on(), ctx.pixels_per_point());
+        let picture = self
+            .picture
+            .placed((scene, scene_gen), look, vp, rect.min)
+            .filter(|_| !self.picture.off);
+        self.picture.drew = picture.is_some();
+        // The background only where the picture leaves it showing.
+        if look.0 || !picture.is_some_and(|at| at.contains_rect(rect)) {
+            painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
+        }
+        self.tiles.paint(ctx, painter, vp, rect, proj);
+        let under = picture::under_firms(scene);
+        let (below, above) = scene.layers.split_at(under);
+        match picture {
+            Some(at) => self.picture.paint(painter, at, rect),
+            None => self.paint_layers(ctx, painter, below, scene_gen, vp, rect),
+        }
+        self.paint_layers(ctx, painter, above, scene_gen, vp, rect);
+        if !self.picture.off {
+            self.picture.update(ctx, (scene, scene_gen), look, vp);
+        }
+    }
+
+    /// Paints the scene's layers in order: vector items batched into shapes, the density
+    /// raster and the firm texture in between.
+    fn paint_layers(
+        &mut self,
+        ctx: &egui::Context,
+        painter: &egui::Painter,
+        layers: &[Layer],
         scene_gen: u64,
         vp: &Viewport,
         rect: Rect,
@@ -24,7 +59,7 @@ impl MapView {
         let origin = rect.min;
         let mut shapes: Vec<Shape> = Vec::new();
         let on_tiles = self.tiles.is_on();
-        for layer in &scene.layers {
+        for layer in layers {
             let cover = crate::scene::over_tiles(layer.kind, on_tiles);
             if !cover.draw {
                 continue;

@@ -190,7 +190,7 @@ impl ClusterAtlasApp {
     fn analysis_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading(self.tr("分析", "Analysis"));
         self.analysis_params(ui);
-        let busy = self.is_busy();
+        let busy = self.job_running();
         if ui
             .add_enabled(
                 !busy,

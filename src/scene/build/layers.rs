@@ -3,18 +3,15 @@
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use super::super::fill::polygon_from_rings;
 use super::super::palette;
 use super::super::{
     FirmColour, Item, Label, Layer, LayerKind, LegendEntry, LegendSection, MarkerItem, MarkerShape,
-    PointsItem, RasterItem, Rgba, SceneSettings, Stroke, Swatch,
+    PointsItem, RasterItem, SceneSettings, Stroke, Swatch,
 };
 use super::parts::Parts;
 use super::zone_legend::{ZoneKinds, digitised_notes, zone_legend_entries, zone_stroke};
 use super::{SceneInput, short_zone_name};
-use crate::analysis::relocate::canonical_segment;
 use crate::index::ZoneShapeKind;
 use crate::model::{Batch, GeometryQuality, Xy};
 use crate::scene::Px;
@@ -319,64 +316,16 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
 pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
     let lang = s.lang;
     if s.firms.visible && !input.firms.is_empty() {
-        let (colour, palette_v, entries): (Vec<u8>, Vec<Rgba>, Vec<LegendEntry>) =
-            match (s.firm_colour, input.labels) {
-                _ if s.firm_single_colour.is_some() => {
-                    let [r, g, b] = s.firm_single_colour.unwrap_or_default();
-                    let entries = vec![LegendEntry {
-                        swatch: Swatch::Dot(Rgba::rgb(r, g, b)),
-                        label: lang.pick("企业", "Firm"),
-                    }];
-                    (
-                        vec![0; input.firms.len()],
-                        vec![Rgba::rgb(r, g, b)],
-                        entries,
-                    )
-                }
-                (FirmColour::Cluster, Some(lbl)) if lbl.len() == input.firms.len() => {
-                    let mut pal = vec![palette::NOISE];
-                    pal.extend(palette::CLUSTERS);
-                    // Per-firm maps over millions of labels run on all threads.
-                    let colour: Vec<u8> = lbl
-                        .par_iter()
-                        .map(|l| {
-                            if *l < 0 {
-                                0
-                            } else {
-                                1 + (*l as usize % palette::CLUSTERS.len()) as u8
-                            }
-                        })
-                        .collect();
-                    let noise = colour.par_iter().filter(|c| **c == 0).count();
-                    let entries = vec![
-                        LegendEntry {
-                            swatch: Swatch::Dot(palette::CLUSTERS[0]),
-                            label: lang.pick(
-                                "集群内企业（按集群着色）",
-                                "Firm in a cluster (colour per cluster)",
-                            ),
-                        },
-                        LegendEntry {
-                            swatch: Swatch::Dot(palette::NOISE),
-                            label: lang
-                                .pick(&format!("噪声（{noise}）"), &format!("Noise ({noise})")),
-                        },
-                    ];
-                    (colour, pal, entries)
-                }
-                _ => {
-                    let (colour, entries) = segment_classes(input, lang);
-                    (colour, palette::SEGMENTS.to_vec(), entries)
-                }
-            };
-        let (mut colour, mut palette_v, mut entries) = (colour, palette_v, entries);
+        let classes = super::firm_classes::classes(input, s);
+        let mut entries = classes.entries(input, lang);
+        let (mut colour, mut palette_v) = (classes.colour, classes.palette);
         let year = super::time_layers::year_filter(input, s, &mut colour, &mut palette_v);
         out.layers.push(Layer {
             kind: LayerKind::Firms,
             opacity: s.firms.opacity,
             items: vec![Item::Points(PointsItem {
                 xy: input.firm_xy.clone(),
-                colour: Arc::new(colour),
+                colour,
                 palette: palette_v,
                 radius_px: s.firm_radius_px,
             })],
@@ -448,61 +397,4 @@ pub(super) fn selection(input: &SceneInput, out: &mut Parts) {
             items,
         });
     }
-}
-
-/// Each firm's colour class by segment: the fit table's segments in order, one class each
-/// while the palette lasts, and a last class (grey) for other and unknown segments; with
-/// the legend entries of the classes present.
-fn segment_classes(input: &SceneInput, lang: super::super::Lang) -> (Vec<u8>, Vec<LegendEntry>) {
-    let other = palette::SEGMENTS.len() - 1;
-    let seg_class: Vec<u8> = input
-        .firms
-        .segments
-        .iter()
-        .map(|name| {
-            let key = canonical_segment(input.fit, name);
-            let known = input.fit.segments.iter().position(|s| s.key == key);
-            known.map_or(other, |p| p.min(other - 1)) as u8
-        })
-        .collect();
-    let colour: Vec<u8> = input
-        .firms
-        .segment
-        .par_iter()
-        .map(|s| seg_class.get(*s as usize).copied().unwrap_or(other as u8))
-        .collect();
-    let n_classes = palette::SEGMENTS.len();
-    let counts = colour
-        .par_chunks(1 << 16)
-        .map(|part| {
-            let mut counts = vec![0usize; n_classes];
-            for c in part {
-                if let Some(n) = counts.get_mut(usize::from(*c)) {
-                    *n += 1;
-                }
-            }
-            counts
-        })
-        .reduce(
-            || vec![0usize; n_classes],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
-    let mut entries = Vec::new();
-    for (k, n) in counts.iter().enumerate() {
-        if *n == 0 {
-            continue;
-        }
-        let label = match input.fit.segments.get(k) {
-            Some(seg) if k < other => lang.pick(&seg.label_zh, &seg.label_en),
-            _ => lang.pick("其他 / 未知", "Other / unknown"),
-        };
-        entries.push(LegendEntry {
-            swatch: Swatch::Dot(palette::SEGMENTS[k]),
-            label: format!("{label} ({n})"),
-        });
-    }
-    (colour, entries)
 }

@@ -1,5 +1,6 @@
 //! Builds the [`Scene`] from the data, the analysis results and the user's settings.
 
+pub mod firm_classes;
 mod layers;
 mod parts;
 pub mod time_layers;
@@ -32,6 +33,8 @@ pub struct SceneInput<'a> {
     pub zone_shapes: &'a [ZoneShape],
     pub firms: &'a Firms,
     pub firm_xy: &'a Arc<Vec<Xy>>,
+    /// The bounding box of `firm_xy` (computed once with the index).
+    pub firm_bounds: Option<(Xy, Xy)>,
     pub fit: &'a FitTable,
     /// DBSCAN labels per firm, when clustering has run.
     pub labels: Option<&'a [i32]>,
@@ -44,6 +47,9 @@ pub struct SceneInput<'a> {
     pub firms_file: Option<&'a str>,
     /// Founding and closing years (for the year filter).
     pub times: Option<&'a crate::model::FirmTimes>,
+    /// Where the firms' colour classes are remembered between scenes, with the data's
+    /// generation (the window passes one; None computes them every time).
+    pub classes: Option<(&'a firm_classes::ClassMemo, u64)>,
     /// Gi* hot spots, when computed.
     pub hotspots: Option<&'a crate::analysis::hotspots::Hotspots>,
 }
@@ -121,7 +127,7 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
     if !s.labels {
         out.labels.clear();
     }
-    let firm_bounds = bounds_of(input.firm_xy.iter());
+    let firm_bounds = input.firm_bounds;
     let data_bounds = bounds_of(
         out.zone_bounds
             .iter()

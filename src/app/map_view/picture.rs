@@ -1,0 +1,227 @@
+//! The layers under the firms (land, districts, density, hot spots, clusters, zones) as one
+//! picture. Under a software renderer every vector layer that covers the view costs
+//! milliseconds of filling per frame, so panning the whole city, or stepping the time slider,
+//! missed the frame budget. As QGIS shows its map cache, the window draws these layers once,
+//! on a background thread with the exporters' painter (`export::render_view`), with a margin
+//! around the view, and then shows that picture moved and scaled into place every frame. The
+//! picture stands while its layers are unchanged, whatever else in the scene changes (the
+//! firms have their own texture); until the first picture of changed layers arrives they are
+//! drawn as vectors, as before.
+
+use std::sync::Arc;
+
+use egui::{Color32, Pos2, Rect};
+
+use super::pos;
+use crate::app::jobs::{self, Task};
+use crate::model::Xy;
+use crate::scene::{Layer, LayerKind, Rgba, Scene, Viewport};
+
+/// Fraction of the view's width and height drawn beyond each of its edges, so that a pan
+/// shows the picture, not the background, at the side it opens.
+pub const MARGIN: f32 = 0.25;
+
+/// How many of the scene's first layers the picture holds: those under the firms (and
+/// under the selection when the firms are hidden).
+pub fn under_firms(scene: &Scene) -> usize {
+    scene
+        .layers
+        .iter()
+        .position(|l| matches!(l.kind, LayerKind::Firms | LayerKind::Selection))
+        .unwrap_or(scene.layers.len())
+}
+
+/// What a picture shows: the layers, the background under them, whether a street basemap
+/// lies beneath (the land is left out and the picture is transparent), and the screen's
+/// pixels per point.
+#[derive(Clone)]
+struct Content {
+    layers: Arc<Vec<Layer>>,
+    background: Rgba,
+    tiles_on: bool,
+    ppp: f32,
+    /// The last scene generation found to have exactly this content, and one found not to
+    /// (each generation is compared once).
+    same_gen: Option<u64>,
+    other_gen: Option<u64>,
+}
+
+impl Content {
+    fn of(scene: &Scene, scene_gen: u64, tiles_on: bool, ppp: f32) -> Self {
+        Self {
+            layers: Arc::new(scene.layers[..under_firms(scene)].to_vec()),
+            background: scene.background,
+            tiles_on,
+            ppp,
+            same_gen: Some(scene_gen),
+            other_gen: None,
+        }
+    }
+
+    /// True when the scene's layers under the firms are this content's.
+    fn matches(&mut self, scene: &Scene, scene_gen: u64, tiles_on: bool, ppp: f32) -> bool {
+        if self.tiles_on != tiles_on || self.ppp != ppp {
+            return false;
+        }
+        if self.same_gen == Some(scene_gen) {
+            return true;
+        }
+        if self.other_gen == Some(scene_gen) {
+            return false;
+        }
+        let same = self.background == scene.background
+            && self.layers[..] == scene.layers[..under_firms(scene)];
+        if same {
+            self.same_gen = Some(scene_gen);
+        } else {
+            self.other_gen = Some(scene_gen);
+        }
+        same
+    }
+}
+
+/// A finished picture: the view it covers (in points, margin included) and its pixels.
+type Drawn = (Viewport, egui::ColorImage);
+
+/// The picture shown, and the one being drawn.
+#[derive(Default)]
+pub struct LayerPicture {
+    tex: Option<egui::TextureHandle>,
+    /// What the texture shows and the view it covers.
+    shown: Option<(Content, Viewport)>,
+    /// The picture being drawn: its content and the view it was asked for.
+    inflight: Option<(Content, Viewport, Task<Drawn>)>,
+    /// The last picture asked for (so a finished one is not asked for again).
+    asked: Option<(Content, Viewport)>,
+    /// The last frame drew the layers from the picture.
+    pub drew: bool,
+    /// Never draw them from a picture (the tests compare the two ways).
+    pub off: bool,
+}
+
+/// The view `vp` (in points) widened by [`MARGIN`] on every side, by whole pixels at `ppp`
+/// pixels per point so that at rest the picture lies pixel on pixel.
+pub fn with_margin(vp: &Viewport, ppp: f32) -> Viewport {
+    let side = |px: f32| {
+        let phys = (px * ppp).round();
+        (phys + 2.0 * (phys * MARGIN).round()) / ppp
+    };
+    Viewport {
+        width_px: side(vp.width_px),
+        height_px: side(vp.height_px),
+        ..*vp
+    }
+}
+
+impl LayerPicture {
+    /// Where the picture lies in the view `vp` drawn at `origin`, when it shows this scene's
+    /// layers under the firms.
+    pub fn placed(
+        &mut self,
+        (scene, scene_gen): (&Scene, u64),
+        (tiles_on, ppp): (bool, f32),
+        vp: &Viewport,
+        origin: Pos2,
+    ) -> Option<Rect> {
+        self.tex.as_ref()?;
+        let (content, covers) = self.shown.as_mut()?;
+        if !content.matches(scene, scene_gen, tiles_on, ppp) {
+            return None;
+        }
+        let (lo, hi) = covers.plane_bounds();
+        Some(Rect::from_min_max(
+            pos(vp, origin, Xy::new(lo.x, hi.y)),
+            pos(vp, origin, Xy::new(hi.x, lo.y)),
+        ))
+    }
+
+    /// Paints the picture at `at` (from [`Self::placed`]), clipped to the map's `rect`.
+    pub fn paint(&self, painter: &egui::Painter, at: Rect, rect: Rect) {
+        if let Some(t) = &self.tex {
+            painter.with_clip_rect(rect).image(
+                t.id(),
+                at,
+                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                Color32::WHITE,
+            );
+        }
+    }
+
+    /// True while a picture is being drawn.
+    pub fn is_drawing(&self) -> bool {
+        self.inflight.is_some()
+    }
+
+    /// Takes a finished picture, and asks for one of this scene's layers in the view `vp`
+    /// unless that is the last one asked for (one is drawn at a time).
+    pub fn update(
+        &mut self,
+        ctx: &egui::Context,
+        (scene, scene_gen): (&Scene, u64),
+        (tiles_on, ppp): (bool, f32),
+        vp: &Viewport,
+    ) {
+        if let Some((_, _, task)) = &self.inflight
+            && let Some(result) = task.poll()
+            && let Some((content, asked_vp, _)) = self.inflight.take()
+        {
+            // A picture that failed to draw leaves the last one standing.
+            if let Ok((covers, img)) = result {
+                match &mut self.tex {
+                    Some(t) => t.set(img, egui::TextureOptions::LINEAR),
+                    None => {
+                        let opts = egui::TextureOptions::LINEAR;
+                        self.tex = Some(ctx.load_texture("map layers", img, opts));
+                    }
+                }
+                self.shown = Some((content.clone(), covers));
+            }
+            self.asked = Some((content, asked_vp));
+        }
+        if self.inflight.is_some() {
+            return;
+        }
+        let same_content = match &mut self.asked {
+            Some((content, asked_vp)) if *asked_vp == *vp => {
+                content.matches(scene, scene_gen, tiles_on, ppp)
+            }
+            _ => false,
+        };
+        if same_content {
+            return;
+        }
+        // Only the view changed: the picture follows it at low priority, the cores going to
+        // drawing the window first.
+        let follows_view = self
+            .shown
+            .as_mut()
+            .is_some_and(|(c, _)| c.matches(scene, scene_gen, tiles_on, ppp));
+        let content = match (&self.shown, follows_view) {
+            (Some((c, _)), true) => c.clone(),
+            _ => Content::of(scene, scene_gen, tiles_on, ppp),
+        };
+        let covers = with_margin(vp, ppp);
+        let pixels = Viewport {
+            m_per_px: covers.m_per_px / ppp as f64,
+            width_px: (covers.width_px * ppp).round(),
+            height_px: (covers.height_px * ppp).round(),
+            ..covers
+        };
+        // A picture larger than the renderer takes is not drawn: the layers stay vectors.
+        let max_side = ctx.input(|i| i.max_texture_side) as f32;
+        if pixels.width_px > max_side || pixels.height_px > max_side {
+            return;
+        }
+        let (layers, background) = (content.layers.clone(), content.background);
+        let task = jobs::spawn("map layers", ctx, move |_| {
+            if follows_view {
+                jobs::lower_priority();
+            }
+            let img = crate::export::render_view(&layers, background, &pixels, ppp, tiles_on)
+                .ok_or_else(|| "the map picture has no drawable size".to_string())?;
+            let img = egui::ColorImage::from_rgba_premultiplied([img.width, img.height], &img.rgba);
+            Ok((covers, img))
+        });
+        self.inflight = Some((content, *vp, task));
+    }
+}
