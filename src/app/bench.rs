@@ -46,52 +46,68 @@ impl ClusterAtlasApp {
         }
     }
 
+    /// CA_BENCH_SHOW: layers shown from the start, as a user's saved settings would (hot
+    /// spots, density, the year view at the middle of the years: the time slider shown).
+    fn bench_show_layers(&mut self) {
+        if let Ok(v) = std::env::var("CA_BENCH_SHOW") {
+            let sc = &mut self.settings.scene;
+            for layer in v.split(',') {
+                match layer {
+                    "hotspots" => sc.hotspots.visible = true,
+                    "density" => sc.density.visible = true,
+                    "year" if sc.year.is_none() => {
+                        sc.year = self.data.year_range.map(|(a, b)| (a + b) / 2)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// CA_BENCH_HIDE: layers hidden for the path (to find what a frame's time goes to).
+    fn bench_hide_layers(&mut self) {
+        if let Ok(v) = std::env::var("CA_BENCH_HIDE") {
+            let sc = &mut self.settings.scene;
+            for layer in v.split(',') {
+                match layer {
+                    "land" => sc.land.visible = false,
+                    "districts" => sc.districts.visible = false,
+                    "zones" => sc.zones.visible = false,
+                    "firms" => sc.firms.visible = false,
+                    "clusters" => sc.clusters.visible = false,
+                    "labels" => sc.labels = false,
+                    "panels" => {
+                        self.settings.left_panel = false;
+                        self.settings.right_panel = false;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     /// Advances the benchmark by one frame (called at the start of each frame).
     pub(crate) fn bench_step(&mut self, ctx: &egui::Context) {
         let mut vp = self.viewport();
         let busy = self.job.is_some() || self.results.is_none();
-        let Some(b) = self.bench.as_mut() else { return };
-        if !b.started {
+        let Some(started) = self.bench.as_ref().map(|b| b.started) else {
+            return;
+        };
+        if !started {
+            self.bench_show_layers();
             // While loading and analysing, frames come as a user's would (the job's progress
             // and end repaint): repainting every frame here would slow the job it times.
             if busy {
                 ctx.request_repaint_after(super::JOB_REPAINT);
                 return;
             }
+            self.bench_hide_layers();
+        }
+        let Some(b) = self.bench.as_mut() else { return };
+        if !b.started {
             b.started = true;
             if let Some(t0) = super::STARTED.get() {
                 b.ready_ms = Some(t0.elapsed().as_secs_f64() * 1000.0);
-            }
-            if let Ok(v) = std::env::var("CA_BENCH_HIDE") {
-                let sc = &mut self.settings.scene;
-                for layer in v.split(',') {
-                    match layer {
-                        "land" => sc.land.visible = false,
-                        "districts" => sc.districts.visible = false,
-                        "zones" => sc.zones.visible = false,
-                        "firms" => sc.firms.visible = false,
-                        "clusters" => sc.clusters.visible = false,
-                        "labels" => sc.labels = false,
-                        "panels" => {
-                            self.settings.left_panel = false;
-                            self.settings.right_panel = false;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            // CA_BENCH_SHOW: layers switched on for the path (hot spots, density, the year
-            // view at the middle of the years: the time slider shown).
-            if let Ok(v) = std::env::var("CA_BENCH_SHOW") {
-                let sc = &mut self.settings.scene;
-                for layer in v.split(',') {
-                    match layer {
-                        "hotspots" => sc.hotspots.visible = true,
-                        "density" => sc.density.visible = true,
-                        "year" => sc.year = self.data.year_range.map(|(a, b)| (a + b) / 2),
-                        _ => {}
-                    }
-                }
             }
             b.last = Some(Instant::now());
             self.commands.push(super::Command::FitCity);

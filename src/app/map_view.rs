@@ -48,7 +48,7 @@ pub struct MapView {
     inflight: Option<(RasterKey, super::jobs::Task<RasterResult>)>,
     /// The firms are drawn aggregated into bins (many firms in view).
     pub aggregated: bool,
-    density_tex: Option<(egui::TextureHandle, u64)>,
+    raster_tex: Vec<(u64, crate::scene::LayerKind, egui::TextureHandle)>,
     pub measuring: bool,
     /// The next click places the user's own site instead of selecting.
     pub picking_site: bool,
@@ -63,8 +63,9 @@ pub struct MapView {
     pub tiles: TileLayer,
     /// A zone being drawn (*Draw zone…*): clicks go to the sketch, not to picking.
     pub draw: Option<DrawState>,
-    /// The layers under the firms as one picture.
+    /// The layers under the firms as one picture; the basemap's alone (`Part::Basemap`).
     pub picture: picture::LayerPicture,
+    base: picture::LayerPicture,
 }
 
 pub fn color(c: Rgba, opacity: f32) -> Color32 {
@@ -455,7 +456,7 @@ impl MapView {
 
     /// True while the firm raster or the layers' picture is being drawn in the background.
     pub fn is_rendering(&self) -> bool {
-        self.inflight.is_some() || self.picture.is_drawing()
+        self.inflight.is_some() || self.picture.is_drawing() || self.base.is_drawing()
     }
 
     /// The firm within 8 px of the point, else the zone under it (or a point zone within 12 px).

@@ -251,7 +251,7 @@ fn draw_item(
                     height: r.height,
                     rgba_premultiplied: &pm,
                 },
-                true,
+                r.smooth,
             );
         }
     }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use basemap::Basemap;
 pub use build::firm_classes::ClassMemo;
+pub use build::time_layers::class_colour;
 pub use build::{SceneInput, Selection, build, firms_noun, short_zone_name};
 pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings, parse_hex_rgb};
 pub use viewport::{Px, ScaleBar, Viewport, north_angle, scale_bar};
@@ -157,6 +158,8 @@ pub struct RasterItem {
     pub height: usize,
     /// Straight-alpha RGBA, `height` rows of `width`, north row first.
     pub rgba: Arc<Vec<u8>>,
+    /// Smoothed between cells when enlarged (a surface), or cells kept square (classes).
+    pub smooth: bool,
 }
 
 impl RasterItem {

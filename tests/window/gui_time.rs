@@ -59,8 +59,25 @@ fn the_year_view_hot_spots_and_the_zone_chart() {
         .unwrap()
         .layer(LayerKind::Hotspots)
         .expect("hot-spot layer");
-    assert_eq!(layer.items.len(), significant);
+    // One image of the fishnet: a pixel per cell, opaque exactly at the significant cells,
+    // in their class's colour (row 0 of the fishnet is the southern, images start north).
+    let Some(cluster_atlas::scene::Item::Raster(img)) = layer.items.first() else {
+        panic!("the hot spots are one image");
+    };
+    assert_eq!(
+        (img.width, img.height),
+        (hs.cols as usize, hs.rows as usize)
+    );
+    let opaque = img.rgba.chunks(4).filter(|p| p[3] > 0).count();
+    assert_eq!(opaque, significant);
     assert!(significant > 0);
+    for c in hs.cells.iter().filter(|c| c.class != 0).take(50) {
+        let i = ((img.height - 1 - c.row as usize) * img.width + c.col as usize) * 4;
+        let want = cluster_atlas::scene::class_colour(c.class).0;
+        assert_eq!(&img.rgba[i..i + 4], &want[..], "cell {} {}", c.col, c.row);
+    }
+    let (nw, se) = img.corners();
+    assert!((nw.x - hs.origin_x_m).abs() < 1e-6 && (se.y - hs.origin_y_m).abs() < 1e-6);
 
     // The inspector's chart for Z02 (designated 2017).
     let z = h

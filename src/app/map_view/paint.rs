@@ -12,7 +12,8 @@ use crate::scene::{
 
 impl MapView {
     /// Paints the background, the street basemap and the scene's layers: those under the
-    /// firms from their picture when it shows them (see [`super::picture`]), else as vectors.
+    /// firms from their picture when it shows them (see [`super::picture`]); else the basemap
+    /// from its own picture when that one is current, and the rest as vectors.
     pub(super) fn paint_map(
         &mut self,
         ctx: &egui::Context,
@@ -23,26 +24,39 @@ impl MapView {
         proj: &crate::crs::Projection,
     ) {
         let look = (self.tiles.is_on(), ctx.pixels_per_point());
+        let on = !self.picture.off;
+        self.base.part = picture::Part::Basemap;
         let picture = self
             .picture
             .placed((scene, scene_gen), look, vp, rect.min)
-            .filter(|_| !self.picture.off);
+            .filter(|_| on);
+        let base = match picture {
+            None if on => self.base.placed((scene, scene_gen), look, vp, rect.min),
+            _ => None,
+        };
         self.picture.drew = picture.is_some();
-        // The background only where the picture leaves it showing.
-        if look.0 || !picture.is_some_and(|at| at.contains_rect(rect)) {
+        // The background only where the pictures leave it showing.
+        if look.0 || !picture.or(base).is_some_and(|at| at.contains_rect(rect)) {
             painter.rect_filled(rect, 0.0, color(scene.background, 1.0));
         }
         self.tiles.paint(ctx, painter, vp, rect, proj);
-        let under = picture::under_firms(scene);
-        let (below, above) = scene.layers.split_at(under);
-        match picture {
-            Some(at) => self.picture.paint(painter, at, rect),
-            None => self.paint_layers(ctx, painter, below, scene_gen, vp, rect),
+        let (under, below) = (picture::under_firms(scene), picture::basemap(scene));
+        let (lower, above) = scene.layers.split_at(under);
+        match (picture, base) {
+            (Some(at), _) => self.picture.paint(painter, at, rect),
+            (None, Some(at)) => {
+                self.base.paint(painter, at, rect);
+                let rest = lower.get(below..).unwrap_or_default();
+                self.paint_layers(ctx, painter, rest, scene_gen, vp, rect);
+            }
+            (None, None) => self.paint_layers(ctx, painter, lower, scene_gen, vp, rect),
         }
         self.paint_layers(ctx, painter, above, scene_gen, vp, rect);
-        if !self.picture.off {
-            self.picture.update(ctx, (scene, scene_gen), look, vp);
-        }
+        // The basemap's picture only serves while the other one is not current: it is
+        // redrawn only then. Finished pictures are always taken.
+        self.picture.update(ctx, (scene, scene_gen), look, vp, on);
+        let needed = on && picture.is_none();
+        self.base.update(ctx, (scene, scene_gen), look, vp, needed);
     }
 
     /// Paints the scene's layers in order: vector items batched into shapes, the density
@@ -85,7 +99,7 @@ impl MapView {
                     Item::Marker(m) => marker_item_shapes(m, vp, rect, layer.opacity, &mut shapes),
                     Item::Raster(r) => {
                         painter.extend(std::mem::take(&mut shapes));
-                        let tex = self.density_texture(ctx, r, scene_gen);
+                        let tex = self.raster_texture(ctx, r, layer.kind, scene_gen);
                         paint_density(painter, &tex, r, vp, origin, layer.opacity);
                     }
                     Item::Points(pts) => {
@@ -99,22 +113,28 @@ impl MapView {
         painter.extend(shapes);
     }
 
-    /// The density raster's texture, uploaded again only when the scene changed.
-    fn density_texture(
+    /// A raster layer's texture (density, hot spots), uploaded again only when the scene
+    /// changed.
+    fn raster_texture(
         &mut self,
         ctx: &egui::Context,
         r: &RasterItem,
+        kind: crate::scene::LayerKind,
         scene_gen: u64,
     ) -> egui::TextureHandle {
-        match &self.density_tex {
-            Some((t, g)) if *g == scene_gen => t.clone(),
-            _ => {
-                let img = egui::ColorImage::from_rgba_unmultiplied([r.width, r.height], &r.rgba);
-                let t = ctx.load_texture("density", img, egui::TextureOptions::LINEAR);
-                self.density_tex = Some((t.clone(), scene_gen));
-                t
-            }
+        self.raster_tex.retain(|(g, _, _)| *g == scene_gen);
+        if let Some((_, _, t)) = self.raster_tex.iter().find(|(_, k, _)| *k == kind) {
+            return t.clone();
         }
+        let img = egui::ColorImage::from_rgba_unmultiplied([r.width, r.height], &r.rgba);
+        let opts = if r.smooth {
+            egui::TextureOptions::LINEAR
+        } else {
+            egui::TextureOptions::NEAREST
+        };
+        let t = ctx.load_texture(format!("{kind:?}"), img, opts);
+        self.raster_tex.push((scene_gen, kind, t.clone()));
+        t
     }
 
     /// Paints the firm texture where its own view lies in the current one.

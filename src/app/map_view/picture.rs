@@ -31,6 +31,35 @@ pub fn under_firms(scene: &Scene) -> usize {
         .unwrap_or(scene.layers.len())
 }
 
+/// How many of the scene's first layers are the basemap (land, districts): a second picture
+/// holds only them, for the frames after the layers above them changed.
+pub fn basemap(scene: &Scene) -> usize {
+    scene
+        .layers
+        .iter()
+        .take_while(|l| matches!(l.kind, LayerKind::Land | LayerKind::Districts))
+        .count()
+}
+
+/// Which of the scene's first layers a picture holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Part {
+    /// Every layer under the firms.
+    #[default]
+    UnderFirms,
+    /// The basemap only.
+    Basemap,
+}
+
+impl Part {
+    fn count(self, scene: &Scene) -> usize {
+        match self {
+            Part::UnderFirms => under_firms(scene),
+            Part::Basemap => basemap(scene),
+        }
+    }
+}
+
 /// What a picture shows: the layers, the background under them, whether a street basemap
 /// lies beneath (the land is left out and the picture is transparent), and the screen's
 /// pixels per point.
@@ -47,9 +76,9 @@ struct Content {
 }
 
 impl Content {
-    fn of(scene: &Scene, scene_gen: u64, tiles_on: bool, ppp: f32) -> Self {
+    fn of(part: Part, scene: &Scene, scene_gen: u64, tiles_on: bool, ppp: f32) -> Self {
         Self {
-            layers: Arc::new(scene.layers[..under_firms(scene)].to_vec()),
+            layers: Arc::new(scene.layers[..part.count(scene)].to_vec()),
             background: scene.background,
             tiles_on,
             ppp,
@@ -59,7 +88,8 @@ impl Content {
     }
 
     /// True when the scene's layers under the firms are this content's.
-    fn matches(&mut self, scene: &Scene, scene_gen: u64, tiles_on: bool, ppp: f32) -> bool {
+    fn matches(&mut self, part: Part, scene: &Scene, scene_gen: u64, look: (bool, f32)) -> bool {
+        let (tiles_on, ppp) = look;
         if self.tiles_on != tiles_on || self.ppp != ppp {
             return false;
         }
@@ -70,7 +100,7 @@ impl Content {
             return false;
         }
         let same = self.background == scene.background
-            && self.layers[..] == scene.layers[..under_firms(scene)];
+            && self.layers[..] == scene.layers[..part.count(scene)];
         if same {
             self.same_gen = Some(scene_gen);
         } else {
@@ -97,6 +127,8 @@ pub struct LayerPicture {
     pub drew: bool,
     /// Never draw them from a picture (the tests compare the two ways).
     pub off: bool,
+    /// Which layers it holds.
+    pub part: Part,
 }
 
 /// The view `vp` (in points) widened by [`MARGIN`] on every side, by whole pixels at `ppp`
@@ -125,7 +157,7 @@ impl LayerPicture {
     ) -> Option<Rect> {
         self.tex.as_ref()?;
         let (content, covers) = self.shown.as_mut()?;
-        if !content.matches(scene, scene_gen, tiles_on, ppp) {
+        if !content.matches(self.part, scene, scene_gen, (tiles_on, ppp)) {
             return None;
         }
         let (lo, hi) = covers.plane_bounds();
@@ -152,14 +184,15 @@ impl LayerPicture {
         self.inflight.is_some()
     }
 
-    /// Takes a finished picture, and asks for one of this scene's layers in the view `vp`
-    /// unless that is the last one asked for (one is drawn at a time).
+    /// Takes a finished picture, and when `may_start` asks for one of this scene's layers in
+    /// the view `vp` unless that is the last one asked for (one is drawn at a time).
     pub fn update(
         &mut self,
         ctx: &egui::Context,
         (scene, scene_gen): (&Scene, u64),
         (tiles_on, ppp): (bool, f32),
         vp: &Viewport,
+        may_start: bool,
     ) {
         if let Some((_, _, task)) = &self.inflight
             && let Some(result) = task.poll()
@@ -178,12 +211,12 @@ impl LayerPicture {
             }
             self.asked = Some((content, asked_vp));
         }
-        if self.inflight.is_some() {
+        if self.inflight.is_some() || !may_start {
             return;
         }
         let same_content = match &mut self.asked {
             Some((content, asked_vp)) if *asked_vp == *vp => {
-                content.matches(scene, scene_gen, tiles_on, ppp)
+                content.matches(self.part, scene, scene_gen, (tiles_on, ppp))
             }
             _ => false,
         };
@@ -192,13 +225,14 @@ impl LayerPicture {
         }
         // Only the view changed: the picture follows it at low priority, the cores going to
         // drawing the window first.
+        let part = self.part;
         let follows_view = self
             .shown
             .as_mut()
-            .is_some_and(|(c, _)| c.matches(scene, scene_gen, tiles_on, ppp));
+            .is_some_and(|(c, _)| c.matches(part, scene, scene_gen, (tiles_on, ppp)));
         let content = match (&self.shown, follows_view) {
             (Some((c, _)), true) => c.clone(),
-            _ => Content::of(scene, scene_gen, tiles_on, ppp),
+            _ => Content::of(part, scene, scene_gen, tiles_on, ppp),
         };
         let covers = with_margin(vp, ppp);
         let pixels = Viewport {

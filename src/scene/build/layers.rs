@@ -114,6 +114,7 @@ pub(super) fn density(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                 width: grid.nx,
                 height: grid.ny,
                 rgba: Arc::new(rgba),
+                smooth: true,
             })],
         });
         out.legend.push(LegendSection {

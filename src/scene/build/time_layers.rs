@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use super::super::palette;
 use super::super::{
-    Item, Layer, LayerKind, LegendEntry, LegendSection, PolygonItem, Rgba, SceneSettings, Swatch,
+    Item, Layer, LayerKind, LegendEntry, LegendSection, PolygonItem, RasterItem, Rgba,
+    SceneSettings, Swatch,
 };
 use super::SceneInput;
 use super::parts::Parts;
@@ -25,30 +26,42 @@ pub fn class_colour(class: i8) -> Rgba {
     }
 }
 
-/// Significant cells as squares coloured by class, with their legend.
+/// Widest fishnet (cells per side) drawn as one image; a wider one is drawn as squares.
+const MAX_IMAGE_SIDE: u32 = 4096;
+
+/// Significant cells coloured by class, with their legend: one image of the fishnet (a pixel
+/// per cell, the others transparent, drawn without smoothing), since tens of thousands of
+/// squares cost every frame that draws them as shapes.
 pub(super) fn hotspots(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
     let (Some(h), true) = (input.hotspots, s.hotspots.visible) else {
         return;
     };
-    let half = h.cell_m / 2.0;
-    let mut items = Vec::new();
-    for c in h.cells.iter().filter(|c| c.class != 0) {
-        let ring = vec![
-            Xy::new(c.x_m - half, c.y_m - half),
-            Xy::new(c.x_m + half, c.y_m - half),
-            Xy::new(c.x_m + half, c.y_m + half),
-            Xy::new(c.x_m - half, c.y_m + half),
-            Xy::new(c.x_m - half, c.y_m - half),
-        ];
-        items.push(Item::Polygon(PolygonItem {
-            vertices: ring[..4].to_vec(),
-            triangles: vec![0, 1, 2, 0, 2, 3],
-            rings: vec![ring],
-            fill: class_colour(c.class),
-            stroke: None,
-            coarse: None,
-        }));
-    }
+    let (cols, rows) = (h.cols, h.rows);
+    let items = if cols > 0 && rows > 0 && cols <= MAX_IMAGE_SIDE && rows <= MAX_IMAGE_SIDE {
+        let (w, hh) = (cols as usize, rows as usize);
+        let mut rgba = vec![0u8; w * hh * 4];
+        for c in h
+            .cells
+            .iter()
+            .filter(|c| c.class != 0 && c.col < cols && c.row < rows)
+        {
+            // Row 0 of the fishnet is the southern one; images start with the northern.
+            let i = ((hh - 1 - c.row as usize) * w + c.col as usize) * 4;
+            if let Some(px) = rgba.get_mut(i..i + 4) {
+                px.copy_from_slice(&class_colour(c.class).0);
+            }
+        }
+        vec![Item::Raster(RasterItem {
+            origin: Xy::new(h.origin_x_m, h.origin_y_m),
+            cell_m: h.cell_m,
+            width: w,
+            height: hh,
+            rgba: Arc::new(rgba),
+            smooth: false,
+        })]
+    } else {
+        squares(h)
+    };
     out.layers.push(Layer {
         kind: LayerKind::Hotspots,
         opacity: s.hotspots.opacity,
@@ -88,6 +101,30 @@ pub(super) fn hotspots(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
         ),
         entries,
     });
+}
+
+/// Significant cells as squares (a fishnet too wide for one image).
+fn squares(h: &crate::analysis::hotspots::Hotspots) -> Vec<Item> {
+    let half = h.cell_m / 2.0;
+    let mut items = Vec::new();
+    for c in h.cells.iter().filter(|c| c.class != 0) {
+        let ring = vec![
+            Xy::new(c.x_m - half, c.y_m - half),
+            Xy::new(c.x_m + half, c.y_m - half),
+            Xy::new(c.x_m + half, c.y_m + half),
+            Xy::new(c.x_m - half, c.y_m + half),
+            Xy::new(c.x_m - half, c.y_m - half),
+        ];
+        items.push(Item::Polygon(PolygonItem {
+            vertices: ring[..4].to_vec(),
+            triangles: vec![0, 1, 2, 0, 2, 3],
+            rings: vec![ring],
+            fill: class_colour(c.class),
+            stroke: None,
+            coarse: None,
+        }));
+    }
+    items
 }
 
 /// With a year chosen: colour 255 (not drawn) for firms not alive that year, and the
