@@ -129,7 +129,13 @@ pub struct LayerPicture {
     pub off: bool,
     /// Which layers it holds.
     pub part: Part,
+    /// The view of the last frame (the map moves while it changes).
+    last_view: Option<Viewport>,
 }
+
+/// While the map moves, a picture is redrawn only when the view leaves it or is zoomed by
+/// more than this factor from it (the cores go to drawing the frames); at rest, always.
+const MOVING_ZOOM: f64 = 1.25;
 
 /// The view `vp` (in points) widened by [`MARGIN`] on every side, by whole pixels at `ppp`
 /// pixels per point so that at rest the picture lies pixel on pixel.
@@ -184,6 +190,30 @@ impl LayerPicture {
         self.inflight.is_some()
     }
 
+    /// True when the picture shown has this scene's layers, covers the view `vp` and is
+    /// drawn within [`MOVING_ZOOM`] of its scale.
+    fn still_serves(
+        &mut self,
+        scene: &Scene,
+        scene_gen: u64,
+        look: (bool, f32),
+        vp: &Viewport,
+    ) -> bool {
+        let part = self.part;
+        let Some((content, covers)) = self.shown.as_mut() else {
+            return false;
+        };
+        let (lo, hi) = vp.plane_bounds();
+        let (clo, chi) = covers.plane_bounds();
+        let zoom = vp.m_per_px / covers.m_per_px;
+        content.matches(part, scene, scene_gen, look)
+            && (1.0 / MOVING_ZOOM..=MOVING_ZOOM).contains(&zoom)
+            && lo.x >= clo.x
+            && lo.y >= clo.y
+            && hi.x <= chi.x
+            && hi.y <= chi.y
+    }
+
     /// Takes a finished picture, and when `may_start` asks for one of this scene's layers in
     /// the view `vp` unless that is the last one asked for (one is drawn at a time).
     pub fn update(
@@ -221,6 +251,12 @@ impl LayerPicture {
             _ => false,
         };
         if same_content {
+            return;
+        }
+        let moving = self.last_view.replace(*vp).is_some_and(|v| v != *vp);
+        if moving && self.still_serves(scene, scene_gen, (tiles_on, ppp), vp) {
+            // Looked at again once the map is still.
+            ctx.request_repaint_after(std::time::Duration::from_millis(120));
             return;
         }
         // Only the view changed: the picture follows it at low priority, the cores going to
