@@ -57,17 +57,23 @@ fn settings() -> Settings {
     s
 }
 
-#[test]
-fn the_window_and_an_exported_png_show_the_same_colours_at_the_same_places() {
+/// The window at 1366×768 zoomed to Z05 (Futian–Shenzhen Hong Kong zone: footprints, land,
+/// districts and sea in one view), its work done.
+fn zone_view() -> Harness<'static, ClusterAtlasApp> {
     let app = ClusterAtlasApp::new(Some(settings()), Vec::new());
     let mut h = Harness::builder()
         .with_size([1366.0, 768.0])
         .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
     wait_idle(&mut h);
-    // Z05 (Futian–Shenzhen Hong Kong zone): footprints, land, districts and sea in one view.
     h.state_mut().push(Command::ZoomToZone(4));
     wait_idle(&mut h);
-    h.run_steps(4);
+    h
+}
+
+#[test]
+fn the_window_and_an_exported_png_show_the_same_colours_at_the_same_places() {
+    let mut h = zone_view();
+    h.run_steps(2);
     let shot = h.render().expect("the window renders (Mesa)");
     let window = Picture {
         w: shot.width(),
@@ -171,14 +177,7 @@ fn shot(h: &mut Harness<'static, ClusterAtlasApp>) -> Picture {
 
 #[test]
 fn the_layer_picture_shows_what_the_vectors_show_and_follows_changes() {
-    let app = ClusterAtlasApp::new(Some(settings()), Vec::new());
-    let mut h = Harness::builder()
-        .with_size([1366.0, 768.0])
-        .build_ui_state(|ui, app: &mut ClusterAtlasApp| app.show(ui), app);
-    wait_idle(&mut h);
-    h.state_mut().push(Command::ZoomToZone(4));
-    wait_idle(&mut h);
-    h.run_steps(2);
+    let mut h = zone_view();
     assert!(
         h.state().drew_layer_picture(),
         "at rest the picture is drawn"
