@@ -344,8 +344,8 @@ impl ClusterAtlasApp {
         self.lang().pick(zh, en)
     }
 
-    /// True while a background job runs, the selected firm's advice is computed or the firm
-    /// layer is being redrawn.
+    /// True while a background job runs, the selected firm's advice is computed, or the firm
+    /// layer or a picture of the map's layers is being drawn.
     pub fn is_busy(&self) -> bool {
         self.job_running() || self.map.is_rendering()
     }

@@ -40,12 +40,9 @@ fn stroke(l: &Line) -> Stroke {
 impl PngCanvas {
     /// A white page of `w`×`h` pixels (None if the size is zero or too large).
     pub fn new(w: u32, h: u32) -> Option<Self> {
-        let mut pixmap = Pixmap::new(w, h)?;
-        pixmap.fill(tiny_skia::Color::WHITE);
-        Some(Self {
-            pixmap,
-            clips: Vec::new(),
-        })
+        let mut page = Self::new_transparent(w, h)?;
+        page.pixmap.fill(tiny_skia::Color::WHITE);
+        Some(page)
     }
 
     /// A transparent picture of `w`×`h` pixels (None if the size is zero or too large).

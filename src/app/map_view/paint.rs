@@ -2,7 +2,7 @@
 
 use egui::{Color32, Pos2, Rect, Shape, Vec2};
 
-use super::picture;
+use super::picture::{self, Part};
 use super::{MapView, color, halo_text, marker_shapes, polygon_shapes, pos, stroke_shapes};
 use crate::model::Xy;
 use crate::scene::palette;
@@ -25,13 +25,14 @@ impl MapView {
     ) {
         let look = (self.tiles.is_on(), ctx.pixels_per_point());
         let on = !self.picture.off;
-        self.base.part = picture::Part::Basemap;
         let picture = self
             .picture
-            .placed((scene, scene_gen), look, vp, rect.min)
+            .placed(Part::UnderFirms, (scene, scene_gen), look, vp, rect.min)
             .filter(|_| on);
         let base = match picture {
-            None if on => self.base.placed((scene, scene_gen), look, vp, rect.min),
+            None if on => self
+                .base
+                .placed(Part::Basemap, (scene, scene_gen), look, vp, rect.min),
             _ => None,
         };
         self.picture.drew = picture.is_some();
@@ -54,9 +55,11 @@ impl MapView {
         self.paint_layers(ctx, painter, above, scene_gen, vp, rect);
         // The basemap's picture only serves while the other one is not current: it is
         // redrawn only then. Finished pictures are always taken.
-        self.picture.update(ctx, (scene, scene_gen), look, vp, on);
+        let now = (scene, scene_gen);
+        self.picture
+            .update(ctx, Part::UnderFirms, now, look, vp, on);
         let needed = on && picture.is_none();
-        self.base.update(ctx, (scene, scene_gen), look, vp, needed);
+        self.base.update(ctx, Part::Basemap, now, look, vp, needed);
     }
 
     /// Paints the scene's layers in order: vector items batched into shapes, the density

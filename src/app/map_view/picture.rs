@@ -42,10 +42,9 @@ pub fn basemap(scene: &Scene) -> usize {
 }
 
 /// Which of the scene's first layers a picture holds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
     /// Every layer under the firms.
-    #[default]
     UnderFirms,
     /// The basemap only.
     Basemap,
@@ -127,8 +126,6 @@ pub struct LayerPicture {
     pub drew: bool,
     /// Never draw them from a picture (the tests compare the two ways).
     pub off: bool,
-    /// Which layers it holds.
-    pub part: Part,
     /// The view of the last frame (the map moves while it changes).
     last_view: Option<Viewport>,
 }
@@ -156,6 +153,7 @@ impl LayerPicture {
     /// layers under the firms.
     pub fn placed(
         &mut self,
+        part: Part,
         (scene, scene_gen): (&Scene, u64),
         (tiles_on, ppp): (bool, f32),
         vp: &Viewport,
@@ -163,7 +161,7 @@ impl LayerPicture {
     ) -> Option<Rect> {
         self.tex.as_ref()?;
         let (content, covers) = self.shown.as_mut()?;
-        if !content.matches(self.part, scene, scene_gen, (tiles_on, ppp)) {
+        if !content.matches(part, scene, scene_gen, (tiles_on, ppp)) {
             return None;
         }
         let (lo, hi) = covers.plane_bounds();
@@ -194,12 +192,12 @@ impl LayerPicture {
     /// drawn within [`MOVING_ZOOM`] of its scale.
     fn still_serves(
         &mut self,
+        part: Part,
         scene: &Scene,
         scene_gen: u64,
         look: (bool, f32),
         vp: &Viewport,
     ) -> bool {
-        let part = self.part;
         let Some((content, covers)) = self.shown.as_mut() else {
             return false;
         };
@@ -219,6 +217,7 @@ impl LayerPicture {
     pub fn update(
         &mut self,
         ctx: &egui::Context,
+        part: Part,
         (scene, scene_gen): (&Scene, u64),
         (tiles_on, ppp): (bool, f32),
         vp: &Viewport,
@@ -244,9 +243,15 @@ impl LayerPicture {
         if self.inflight.is_some() || !may_start {
             return;
         }
-        let same_content = match &mut self.asked {
-            Some((content, asked_vp)) if *asked_vp == *vp => {
-                content.matches(self.part, scene, scene_gen, (tiles_on, ppp))
+        let same_content = match (&mut self.asked, &mut self.shown) {
+            (Some((asked, asked_vp)), shown) if *asked_vp == *vp => {
+                // The picture shown is usually the one asked for: its comparison (made for
+                // this scene already by `placed`) answers without comparing the layers again.
+                let content = match shown {
+                    Some((c, _)) if Arc::ptr_eq(&c.layers, &asked.layers) => c,
+                    _ => asked,
+                };
+                content.matches(part, scene, scene_gen, (tiles_on, ppp))
             }
             _ => false,
         };
@@ -254,14 +259,13 @@ impl LayerPicture {
             return;
         }
         let moving = self.last_view.replace(*vp).is_some_and(|v| v != *vp);
-        if moving && self.still_serves(scene, scene_gen, (tiles_on, ppp), vp) {
+        if moving && self.still_serves(part, scene, scene_gen, (tiles_on, ppp), vp) {
             // Looked at again once the map is still.
             ctx.request_repaint_after(std::time::Duration::from_millis(120));
             return;
         }
         // Only the view changed: the picture follows it at low priority, the cores going to
         // drawing the window first.
-        let part = self.part;
         let follows_view = self
             .shown
             .as_mut()

@@ -161,7 +161,8 @@ pub(super) fn year_filter(
                     let (mut alive, mut new) = (0usize, 0usize);
                     for (j, (c, b)) in part.iter_mut().zip(from).enumerate() {
                         let i = k * SLICE + j;
-                        *c = if !t.alive(i, year) {
+                        let lives = t.alive(i, year);
+                        *c = if !lives {
                             255
                         } else if t.founded.get(i).is_some_and(|f| i32::from(*f) >= first_new) {
                             new += 1;
@@ -169,7 +170,7 @@ pub(super) fn year_filter(
                         } else {
                             *b
                         };
-                        alive += usize::from(t.alive(i, year));
+                        alive += usize::from(lives);
                     }
                     (alive, new)
                 }
