@@ -5,6 +5,8 @@
 #   pan       the default layers;
 #   shown     hot spots on and the year view set (the time slider shown);
 #   stepping  the year view stepping one year every frame while the map moves.
+# The path's first frame is the one in which the analysis's results arrive; it is printed
+# apart as well (it counts in the maximum).
 #
 #   benches/frames.sh FIRMS.csv [RUNS]      # default 3 runs per case
 #
@@ -16,11 +18,13 @@ runs="${2:-3}"
 bin=target/release/cluster-atlas
 [ -x "$bin" ] || cargo build --release --locked --quiet
 home=$(mktemp -d)
-mkdir -p "$home/xdg" && chmod 700 "$home/xdg"
+# Each run starts from a fresh home: the window saves its settings on closing, and one case's
+# layers must not carry into the next.
 run() {
+    rm -rf "$home" && mkdir -p "$home/xdg" && chmod 700 "$home/xdg"
     env "$@" HOME="$home" XDG_RUNTIME_DIR="$home/xdg" timeout 300 \
         xvfb-run -a -s "-screen 0 1600x1000x24" "$bin" --firms "$firms" --bench-frames 2>/dev/null |
-        grep -E "^frames|^first frame" | tr '\n' ' '
+        grep -E "^frame_ms|^frames|^first frame" | tr '\n' ' '
     echo
 }
 for case in pan shown stepping; do
@@ -30,7 +34,9 @@ for case in pan shown stepping; do
             shown) out=$(run CA_BENCH_SHOW=hotspots,year) ;;
             stepping) out=$(run CA_BENCH_YEARS=1) ;;
         esac
-        echo "$case: $(echo "$out" | sed -E 's/.*(median [0-9.]+ ms p95 [0-9.]+ ms max [0-9.]+ ms).*/\1/') | $(echo "$out" | sed -E 's/.*(the analysed map[^;]*);.*/\1/')"
+        stats=$(echo "$out" | sed -E 's/.*(median [0-9.]+ ms p95 [0-9.]+ ms max [0-9.]+ ms).*/\1/')
+        arrival=$(echo "$out" | sed -E 's/^frame_ms ([0-9.]+) .*/\1/')
+        echo "$case: $stats | results-arrival frame $arrival ms | $(echo "$out" | sed -E 's/.*(the analysed map[^;]*);.*/\1/')"
     done
 done
 rm -rf "$home"

@@ -13,10 +13,12 @@ use crate::scene::{
 };
 
 mod draw;
+mod firms;
 mod paint;
 pub mod picture;
 mod tiles;
 pub use draw::DrawState;
+pub use firms::Pace;
 use paint::{paint_aggregated_notice, paint_labels};
 pub use tiles::TileLayer;
 
@@ -66,6 +68,12 @@ pub struct MapView {
     /// The layers under the firms as one picture; the basemap's alone (`Part::Basemap`).
     pub picture: picture::LayerPicture,
     base: picture::LayerPicture,
+    /// How this frame may start background drawings (see [`Pace`]).
+    pace: Pace,
+    /// The view the last frame showed (the map moves when it differs).
+    last_view: Option<Viewport>,
+    /// Results or data arrived: the frame being built starts no background drawing.
+    defer: bool,
 }
 
 pub fn color(c: Rgba, opacity: f32) -> Color32 {
@@ -250,6 +258,8 @@ impl MapView {
 
         let drawing = self.handle_drawing(ui, &response, vp);
         let hover = self.handle_navigation(ui, &response, vp, proj, !drawing);
+        let moving = self.last_view.replace(*vp).is_some_and(|v| v != *vp);
+        self.pace = Pace::new(std::mem::take(&mut self.defer), moving);
 
         self.paint_map(ui.ctx(), &painter, (scene, scene_gen), vp, rect, proj);
         paint_labels(&painter, scene, vp, origin);
@@ -369,94 +379,25 @@ impl MapView {
         pick
     }
 
-    /// Keeps the firm texture in step with the view: small sets are drawn at once; large ones
-    /// on a background thread (at most one at a time), the last texture standing in meanwhile.
-    fn update_points(
-        &mut self,
-        ctx: &egui::Context,
-        pts: &crate::scene::PointsItem,
-        vp: &Viewport,
-        opacity: f32,
-        scene_gen: u64,
-    ) {
-        const SYNC_LIMIT: usize = 20_000;
-        let key = (
-            scene_gen,
-            [
-                vp.centre.x.to_bits(),
-                vp.centre.y.to_bits(),
-                vp.m_per_px.to_bits(),
-                ((vp.width_px as u64) << 32) | vp.height_px as u64,
-            ],
-            opacity.to_bits(),
-        );
-        // A finished background raster?
-        let finished = match &self.inflight {
-            Some((k, task)) => task.poll().map(|r| (*k, r)),
-            None => None,
-        };
-        if let Some((k, result)) = finished {
-            // A failed raster leaves the last texture standing; the next view change retries.
-            if let (true, Ok((tvp, img, aggregated))) = (k.0 == scene_gen, result) {
-                self.set_texture(ctx, &img, tvp, aggregated);
-                self.points_key = Some(k);
-            }
-            self.inflight = None;
-        }
-        if self.points_key == Some(key) {
-            return;
-        }
-        if pts.xy.len() <= SYNC_LIMIT {
-            let t0 = std::time::Instant::now();
-            let (img, aggregated) = raster::rasterize_adaptive(pts, vp, opacity, 2.0);
-            self.set_texture(ctx, &img, *vp, aggregated);
-            self.points_key = Some(key);
-            self.last_raster_ms = t0.elapsed().as_secs_f32() * 1000.0;
-        } else if self.inflight.is_none() {
-            let (pts, vp2) = (pts.clone(), *vp);
-            // Following the view, the texture yields the cores to drawing (the last one stands
-            // in, moved); a new scene (data, an analysis, colours) is waited for at full speed.
-            let follows_view = self.points_key.is_some_and(|k| k.0 == scene_gen);
-            let task = super::jobs::spawn("firms raster", ctx, move |_| {
-                if follows_view {
-                    super::jobs::lower_priority();
-                }
-                let (img, aggregated) = raster::rasterize_adaptive(&pts, &vp2, opacity, 2.0);
-                Ok((vp2, img, aggregated))
-            });
-            self.inflight = Some((key, task));
-        }
-        if self.inflight.is_some() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(30));
-        }
+    /// Results or data arrived in this frame (called before the map is shown). The window
+    /// already rebuilds its scene and panels in it, so it starts no background drawing:
+    /// those would share the cores with its painting. They start a frame later.
+    pub fn arrived(&mut self, ctx: &egui::Context) {
+        self.defer = true;
+        // What arrived is drawn a frame or two later: the map drawn so far stands in, and a
+        // frame at the end of that time shows the vectors if its picture has not come.
+        self.picture.hold(picture::STAND_IN);
+        ctx.request_repaint_after(picture::STAND_IN);
     }
 
-    fn set_texture(
-        &mut self,
-        ctx: &egui::Context,
-        img: &raster::Image,
-        tvp: Viewport,
-        aggregated: bool,
-    ) {
-        let ci = egui::ColorImage::from_rgba_premultiplied([img.width, img.height], &img.rgba);
-        match &mut self.points_tex {
-            Some(t) => t.set(ci, egui::TextureOptions::NEAREST),
-            None => {
-                self.points_tex = Some(ctx.load_texture("firms", ci, egui::TextureOptions::NEAREST))
-            }
-        }
-        self.points_vp = Some(tvp);
-        self.aggregated = aggregated;
-    }
-
-    /// True when the firm texture shown was drawn for this scene generation.
-    pub fn texture_is_of(&self, scene_gen: u64) -> bool {
-        self.points_key.is_some_and(|k| k.0 == scene_gen)
-    }
-
-    /// True while the firm raster or the layers' picture is being drawn in the background.
+    /// True while the firm raster or the layers' picture is being drawn in the background,
+    /// or one waits for its frame to start (the map shown is not yet the current one).
     pub fn is_rendering(&self) -> bool {
-        self.inflight.is_some() || self.picture.is_drawing() || self.base.is_drawing()
+        self.inflight.is_some()
+            || self.picture.is_drawing()
+            || self.base.is_drawing()
+            || self.picture.stood_in
+            || self.pace.waited()
     }
 
     /// The firm within 8 px of the point, else the zone under it (or a point zone within 12 px).

@@ -350,18 +350,6 @@ impl ClusterAtlasApp {
         self.job_running() || self.map.is_rendering()
     }
 
-    /// Whether the last frame drew the layers under the firms from their picture (see
-    /// `map_view/picture.rs`) rather than as vectors.
-    pub fn drew_layer_picture(&self) -> bool {
-        self.map.picture.drew
-    }
-
-    /// Draws the layers under the firms as vectors every frame when `off` (the tests compare
-    /// the two ways of drawing).
-    pub fn set_layer_pictures_off(&mut self, off: bool) {
-        self.map.picture.off = off;
-    }
-
     /// True while a job (loading, analysis) or the advisor runs.
     pub fn job_running(&self) -> bool {
         self.job.is_some() || self.advice_running()
@@ -425,6 +413,7 @@ impl ClusterAtlasApp {
         };
         if let Some(p) = job.take_preview() {
             self.preview = Some(Arc::new(p));
+            self.map.arrived(ctx);
         }
         let Some(out) = job.task.poll() else {
             return;
@@ -432,6 +421,7 @@ impl ClusterAtlasApp {
         let Some(job) = self.job.take() else {
             return;
         };
+        self.map.arrived(ctx);
         match (out, job.kind) {
             (Ok(jobs::JobOutput::Analysed(results)), _) => {
                 self.preview = None;

@@ -43,6 +43,29 @@ impl ClusterAtlasApp {
             .filter(|p| p.generation == self.data.generation)
     }
 
+    /// Whether the last frame drew the layers under the firms from their picture (see
+    /// `map_view/picture.rs`) rather than as vectors.
+    pub fn drew_layer_picture(&self) -> bool {
+        self.map.picture.drew
+    }
+
+    /// True while the layer picture is being drawn in the background.
+    pub fn layer_picture_drawing(&self) -> bool {
+        self.map.picture.is_drawing()
+    }
+
+    /// True when the last frame's layer picture stood in for changed layers (results or
+    /// data had just arrived and their own picture was not drawn yet).
+    pub fn layer_picture_stood_in(&self) -> bool {
+        self.map.picture.stood_in
+    }
+
+    /// Draws the layers under the firms as vectors every frame when `off` (the tests compare
+    /// the two ways of drawing).
+    pub fn set_layer_pictures_off(&mut self, off: bool) {
+        self.map.picture.off = off;
+    }
+
     /// Rebuilds the scene when the data, results, settings or selection changed.
     pub(crate) fn refresh_scene(&mut self) {
         let key = (

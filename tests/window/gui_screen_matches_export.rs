@@ -227,3 +227,49 @@ fn the_layer_picture_shows_what_the_vectors_show_and_follows_changes() {
     wait_idle(&mut h);
     assert!(h.state().drew_layer_picture());
 }
+
+#[test]
+fn arriving_results_are_drawn_after_the_last_picture_stands_in_for_them() {
+    let mut h = zone_view();
+    assert!(h.state().drew_layer_picture());
+    assert!(!h.state().layer_picture_stood_in());
+    let before = shot(&mut h);
+    // Another radius: other clusters, so the layers under the firms change.
+    h.state_mut().settings.eps_m *= 2.5;
+    h.state_mut().push(Command::RunAnalysis);
+    h.step();
+    let t0 = std::time::Instant::now();
+    while h.state().job_running() {
+        assert!(t0.elapsed().as_secs() < 60, "the analysis did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    // The frame in which they arrived drew the last picture (no vectors) and started nothing.
+    assert!(h.state().layer_picture_stood_in());
+    assert!(h.state().drew_layer_picture());
+    assert!(
+        h.state().is_busy(),
+        "the map shown is not the current one yet"
+    );
+    assert!(
+        !h.state().layer_picture_drawing(),
+        "none started in that frame"
+    );
+    h.step();
+    assert!(
+        h.state().layer_picture_drawing(),
+        "theirs is drawn from the next frame"
+    );
+    // Then their own picture, which shows the new clusters.
+    wait_idle(&mut h);
+    assert!(h.state().drew_layer_picture());
+    assert!(!h.state().layer_picture_stood_in());
+    let after = shot(&mut h);
+    let changed = before
+        .rgba
+        .chunks(4)
+        .zip(after.rgba.chunks(4))
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(changed > 100, "only {changed} pixels changed");
+}

@@ -25,6 +25,8 @@ impl MapView {
     ) {
         let look = (self.tiles.is_on(), ctx.pixels_per_point());
         let on = !self.picture.off;
+        self.picture.take_finished(ctx);
+        self.base.take_finished(ctx);
         let picture = self
             .picture
             .placed(Part::UnderFirms, (scene, scene_gen), look, vp, rect.min)
@@ -54,12 +56,13 @@ impl MapView {
         }
         self.paint_layers(ctx, painter, above, scene_gen, vp, rect);
         // The basemap's picture only serves while the other one is not current: it is
-        // redrawn only then. Finished pictures are always taken.
+        // redrawn only then.
         let now = (scene, scene_gen);
+        let pace = Some(&mut self.pace).filter(|_| on);
         self.picture
-            .update(ctx, Part::UnderFirms, now, look, vp, on);
-        let needed = on && picture.is_none();
-        self.base.update(ctx, Part::Basemap, now, look, vp, needed);
+            .update(ctx, Part::UnderFirms, now, look, vp, pace);
+        let pace = Some(&mut self.pace).filter(|_| on && picture.is_none());
+        self.base.update(ctx, Part::Basemap, now, look, vp, pace);
     }
 
     /// Paints the scene's layers in order: vector items batched into shapes, the density

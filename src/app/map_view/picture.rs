@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use egui::{Color32, Pos2, Rect};
 
-use super::pos;
+use super::{Pace, pos};
 use crate::app::jobs::{self, Task};
 use crate::model::Xy;
 use crate::scene::{Layer, LayerKind, Rgba, Scene, Viewport};
@@ -126,9 +126,17 @@ pub struct LayerPicture {
     pub drew: bool,
     /// Never draw them from a picture (the tests compare the two ways).
     pub off: bool,
+    /// The last placing stood in for changed layers (see [`Self::hold`]).
+    pub stood_in: bool,
     /// The view of the last frame (the map moves while it changes).
     last_view: Option<Viewport>,
+    /// Until when the picture shown stands in for changed layers (see [`Self::hold`]).
+    hold_until: Option<std::time::Instant>,
 }
+
+/// How long a picture stands in for layers changed by what arrived (results, data), while
+/// theirs is drawn: a picture of 4M firms' layers takes 10–40 ms, more while a job runs.
+pub const STAND_IN: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// While the map moves, a picture is redrawn only when the view leaves it or is zoomed by
 /// more than this factor from it (the cores go to drawing the frames); at rest, always.
@@ -159,9 +167,18 @@ impl LayerPicture {
         vp: &Viewport,
         origin: Pos2,
     ) -> Option<Rect> {
+        self.stood_in = false;
         self.tex.as_ref()?;
         let (content, covers) = self.shown.as_mut()?;
-        if !content.matches(part, scene, scene_gen, (tiles_on, ppp)) {
+        if content.matches(part, scene, scene_gen, (tiles_on, ppp)) {
+            self.hold_until = None;
+        } else if self
+            .hold_until
+            .is_some_and(|t| std::time::Instant::now() < t)
+        {
+            self.stood_in = true;
+        } else {
+            self.hold_until = None;
             return None;
         }
         let (lo, hi) = covers.plane_bounds();
@@ -181,6 +198,39 @@ impl LayerPicture {
                 Color32::WHITE,
             );
         }
+    }
+
+    /// Lets the picture shown stand in for changed layers for at most `d` (until their own
+    /// picture is drawn): for a change that did not come from the user's hand (results or
+    /// data arriving), whose frame then draws no vectors. A change the user makes is shown
+    /// at once, as vectors, until its picture is drawn.
+    pub fn hold(&mut self, d: std::time::Duration) {
+        self.hold_until = Some(std::time::Instant::now() + d);
+    }
+
+    /// Takes a finished picture (before it is placed, so it shows in the frame it arrives).
+    pub fn take_finished(&mut self, ctx: &egui::Context) {
+        let Some((_, _, task)) = &self.inflight else {
+            return;
+        };
+        let Some(result) = task.poll() else {
+            return;
+        };
+        let Some((content, asked_vp, _)) = self.inflight.take() else {
+            return;
+        };
+        // A picture that failed to draw leaves the last one standing.
+        if let Ok((covers, img)) = result {
+            match &mut self.tex {
+                Some(t) => t.set(img, egui::TextureOptions::LINEAR),
+                None => {
+                    let opts = egui::TextureOptions::LINEAR;
+                    self.tex = Some(ctx.load_texture("map layers", img, opts));
+                }
+            }
+            self.shown = Some((content.clone(), covers));
+        }
+        self.asked = Some((content, asked_vp));
     }
 
     /// True while a picture is being drawn.
@@ -212,8 +262,9 @@ impl LayerPicture {
             && hi.y <= chi.y
     }
 
-    /// Takes a finished picture, and when `may_start` asks for one of this scene's layers in
-    /// the view `vp` unless that is the last one asked for (one is drawn at a time).
+    /// When given the frame's `pace` (and it has a start left), asks for a picture of this
+    /// scene's layers in the view `vp` unless that is the last one asked for (one is drawn at
+    /// a time).
     pub fn update(
         &mut self,
         ctx: &egui::Context,
@@ -221,28 +272,11 @@ impl LayerPicture {
         (scene, scene_gen): (&Scene, u64),
         (tiles_on, ppp): (bool, f32),
         vp: &Viewport,
-        may_start: bool,
+        pace: Option<&mut Pace>,
     ) {
-        if let Some((_, _, task)) = &self.inflight
-            && let Some(result) = task.poll()
-            && let Some((content, asked_vp, _)) = self.inflight.take()
-        {
-            // A picture that failed to draw leaves the last one standing.
-            if let Ok((covers, img)) = result {
-                match &mut self.tex {
-                    Some(t) => t.set(img, egui::TextureOptions::LINEAR),
-                    None => {
-                        let opts = egui::TextureOptions::LINEAR;
-                        self.tex = Some(ctx.load_texture("map layers", img, opts));
-                    }
-                }
-                self.shown = Some((content.clone(), covers));
-            }
-            self.asked = Some((content, asked_vp));
-        }
-        if self.inflight.is_some() || !may_start {
+        let Some(pace) = pace.filter(|_| self.inflight.is_none()) else {
             return;
-        }
+        };
         let same_content = match (&mut self.asked, &mut self.shown) {
             (Some((asked, asked_vp)), shown) if *asked_vp == *vp => {
                 // The picture shown is usually the one asked for: its comparison (made for
@@ -286,9 +320,13 @@ impl LayerPicture {
         if pixels.width_px > max_side || pixels.height_px > max_side {
             return;
         }
+        if !pace.take(ctx) {
+            return;
+        }
+        let low = follows_view || pace.low();
         let (layers, background) = (content.layers.clone(), content.background);
         let task = jobs::spawn("map layers", ctx, move |_| {
-            if follows_view {
+            if low {
                 jobs::lower_priority();
             }
             let img = crate::export::render_view(&layers, background, &pixels, ppp, tiles_on)
@@ -297,5 +335,77 @@ impl LayerPicture {
             Ok((covers, img))
         });
         self.inflight = Some((content, *vp, task));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A scene of one (empty) land layer at this opacity.
+    fn scene(opacity: f32) -> Scene {
+        Scene {
+            background: Rgba([250, 250, 250, 255]),
+            layers: vec![Layer {
+                kind: LayerKind::Land,
+                opacity,
+                items: Vec::new(),
+            }],
+            labels: Vec::new(),
+            legend: Vec::new(),
+            notes: Vec::new(),
+            data_bounds: (Xy::new(0.0, 0.0), Xy::new(1.0, 1.0)),
+            projection: Default::default(),
+            firms_noun: (String::new(), String::new()),
+        }
+    }
+
+    /// A picture showing `shown`'s layers, as if drawn for the view `vp`.
+    fn picture_of(ctx: &egui::Context, shown: &Scene, vp: &Viewport) -> LayerPicture {
+        let img = egui::ColorImage::filled([4, 4], Color32::WHITE);
+        let opts = egui::TextureOptions::LINEAR;
+        LayerPicture {
+            tex: Some(ctx.load_texture("test", img, opts)),
+            shown: Some((Content::of(Part::UnderFirms, shown, 1, false, 1.0), *vp)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_picture_stands_in_for_changed_layers_only_while_held() {
+        let ctx = egui::Context::default();
+        let vp = Viewport::fit(
+            (Xy::new(0.0, 0.0), Xy::new(1000.0, 600.0)),
+            500.0,
+            300.0,
+            0.0,
+        );
+        let (old, new) = (scene(1.0), scene(0.5));
+        let mut p = picture_of(&ctx, &old, &vp);
+        let look = (false, 1.0);
+        let at = |p: &mut LayerPicture, s: &Scene, g| {
+            p.placed(Part::UnderFirms, (s, g), look, &vp, Pos2::ZERO)
+        };
+        // Its own layers: placed where its view lies, not standing in.
+        let placed = at(&mut p, &old, 1).expect("its own layers");
+        assert!((placed.width() - 500.0).abs() < 0.01, "{placed:?}");
+        assert!(!p.stood_in);
+        // Changed layers without a hold (a change the user made): never the stale picture.
+        assert!(at(&mut p, &new, 2).is_none());
+        // With a hold (results arrived): it stands in, and says so.
+        p.hold(Duration::from_secs(60));
+        assert!(at(&mut p, &new, 2).is_some());
+        assert!(p.stood_in);
+        // The hold ends when the changed layers' own picture is shown...
+        p.shown = Some((Content::of(Part::UnderFirms, &new, 2, false, 1.0), vp));
+        assert!(at(&mut p, &new, 2).is_some());
+        assert!(!p.stood_in);
+        assert!(at(&mut p, &scene(0.2), 3).is_none(), "the hold was used up");
+        // ... or when its time is over.
+        p.hold(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(at(&mut p, &scene(0.2), 4).is_none());
+        assert!(!p.stood_in);
     }
 }
