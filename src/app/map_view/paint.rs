@@ -31,6 +31,7 @@ impl MapView {
             .picture
             .placed(Part::UnderFirms, (scene, scene_gen), look, vp, rect.min)
             .filter(|_| on);
+        self.picture.stood_in &= picture.is_some();
         let base = match picture {
             None if on => self
                 .base
