@@ -49,39 +49,32 @@ impl ClusterAtlasApp {
     /// CA_BENCH_SHOW: layers shown from the start, as a user's saved settings would (hot
     /// spots, density, the year view at the middle of the years: the time slider shown).
     fn bench_show_layers(&mut self) {
-        if let Ok(v) = std::env::var("CA_BENCH_SHOW") {
-            let sc = &mut self.settings.scene;
-            for layer in v.split(',') {
-                match layer {
-                    "hotspots" => sc.hotspots.visible = true,
-                    "density" => sc.density.visible = true,
-                    "year" if sc.year.is_none() => {
-                        sc.year = self.data.year_range.map(|(a, b)| (a + b) / 2)
-                    }
-                    _ => {}
+        let sc = &mut self.settings.scene;
+        for layer in env_list("CA_BENCH_SHOW") {
+            match layer.as_str() {
+                "hotspots" => sc.hotspots.visible = true,
+                "density" => sc.density.visible = true,
+                "year" if sc.year.is_none() => {
+                    sc.year = self.data.year_range.map(|(a, b)| (a + b) / 2)
                 }
+                _ => {}
             }
         }
     }
 
     /// CA_BENCH_HIDE: layers hidden for the path (to find what a frame's time goes to).
     fn bench_hide_layers(&mut self) {
-        if let Ok(v) = std::env::var("CA_BENCH_HIDE") {
-            let sc = &mut self.settings.scene;
-            for layer in v.split(',') {
-                match layer {
-                    "land" => sc.land.visible = false,
-                    "districts" => sc.districts.visible = false,
-                    "zones" => sc.zones.visible = false,
-                    "firms" => sc.firms.visible = false,
-                    "clusters" => sc.clusters.visible = false,
-                    "labels" => sc.labels = false,
-                    "panels" => {
-                        self.settings.left_panel = false;
-                        self.settings.right_panel = false;
-                    }
-                    _ => {}
-                }
+        let s = &mut self.settings;
+        for layer in env_list("CA_BENCH_HIDE") {
+            match layer.as_str() {
+                "land" => s.scene.land.visible = false,
+                "districts" => s.scene.districts.visible = false,
+                "zones" => s.scene.zones.visible = false,
+                "firms" => s.scene.firms.visible = false,
+                "clusters" => s.scene.clusters.visible = false,
+                "labels" => s.scene.labels = false,
+                "panels" => (s.left_panel, s.right_panel) = (false, false),
+                _ => {}
             }
         }
     }
@@ -193,4 +186,11 @@ impl ClusterAtlasApp {
             self.settings.scene.year = Some(first + (b.step % span) as i32);
         }
     }
+}
+
+/// The comma-separated names in the environment variable `var` (none when it is unset).
+fn env_list(var: &str) -> Vec<String> {
+    std::env::var(var)
+        .map(|v| v.split(',').map(str::to_string).collect())
+        .unwrap_or_default()
 }

@@ -37,8 +37,9 @@ impl Pace {
         true
     }
 
-    /// True when a drawing started now should run at low priority (the map moves).
-    pub fn low(&self) -> bool {
+    /// True when the map moves (the view differs from the last frame's): drawings started
+    /// now run at low priority, and a picture that still serves is not redrawn.
+    pub fn moving(&self) -> bool {
         self.moving
     }
 
@@ -97,7 +98,7 @@ impl MapView {
             // Following the view, the texture yields the cores to drawing (the last one stands
             // in, moved), as any drawing does while the map moves; a new scene (data, an
             // analysis, colours) on a still map is waited for at full speed.
-            let low = self.pace.low() || self.points_key.is_some_and(|k| k.0 == scene_gen);
+            let low = self.pace.moving() || self.points_key.is_some_and(|k| k.0 == scene_gen);
             let task = jobs::spawn("firms raster", ctx, move |_| {
                 if low {
                     jobs::lower_priority();
@@ -148,10 +149,10 @@ mod tests {
         assert!(!pace.waited());
         assert!(!pace.take(&ctx), "a second one waits for the next frame");
         assert!(pace.waited());
-        assert!(!pace.low());
+        assert!(!pace.moving());
         let mut arrived = Pace::new(true, true);
         assert!(!arrived.take(&ctx));
-        assert!(arrived.waited() && arrived.low());
+        assert!(arrived.waited() && arrived.moving());
         assert!(
             !Pace::default().take(&ctx),
             "nothing starts outside a frame"

@@ -128,8 +128,6 @@ pub struct LayerPicture {
     pub off: bool,
     /// The last placing stood in for changed layers (see [`Self::hold`]).
     pub stood_in: bool,
-    /// The view of the last frame (the map moves while it changes).
-    last_view: Option<Viewport>,
     /// Until when the picture shown stands in for changed layers (see [`Self::hold`]).
     hold_until: Option<std::time::Instant>,
 }
@@ -292,8 +290,7 @@ impl LayerPicture {
         if same_content {
             return;
         }
-        let moving = self.last_view.replace(*vp).is_some_and(|v| v != *vp);
-        if moving && self.still_serves(part, scene, scene_gen, (tiles_on, ppp), vp) {
+        if pace.moving() && self.still_serves(part, scene, scene_gen, (tiles_on, ppp), vp) {
             // Looked at again once the map is still.
             ctx.request_repaint_after(std::time::Duration::from_millis(120));
             return;
@@ -323,7 +320,7 @@ impl LayerPicture {
         if !pace.take(ctx) {
             return;
         }
-        let low = follows_view || pace.low();
+        let low = follows_view || pace.moving();
         let (layers, background) = (content.layers.clone(), content.background);
         let task = jobs::spawn("map layers", ctx, move |_| {
             if low {
