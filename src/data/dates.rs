@@ -86,6 +86,37 @@ pub fn parse_year(s: &str) -> Option<i32> {
             .fold(0, |y, x| y * 10 + i32::from(x - b'0'));
         return (1800..=2100).contains(&y).then_some(y);
     }
+    if let Some(y) = year_of_iso_date(s.as_bytes()) {
+        return y;
+    }
+    parse_year_general(s)
+}
+
+/// The next most common case, `2015-03-02` (or with `/` or `.`), perhaps followed by a time
+/// after `T` or a space, read in place: `Some(answer)` when `s` has that shape, else None
+/// (the general reader decides).
+fn year_of_iso_date(s: &[u8]) -> Option<Option<i32>> {
+    let head = s.first_chunk::<10>()?;
+    if !matches!(s.get(10), None | Some(b'T' | b' ')) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i32> {
+        let d = head.get(r)?;
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| d.iter().fold(0, |n, x| n * 10 + i32::from(x - b'0')))
+    };
+    let sep = |i: usize| matches!(head[i], b'-' | b'/' | b'.');
+    if !(sep(4) && sep(7)) {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let ok = (1..=12).contains(&m) && (1..=31).contains(&d) && (1800..=2100).contains(&y);
+    Some(ok.then_some(y))
+}
+
+/// [`parse_year`] without its fast paths.
+fn parse_year_general(s: &str) -> Option<i32> {
     let t = s.trim().trim_matches('"');
     if t.is_empty() {
         return None;
@@ -313,6 +344,49 @@ mod tests {
         ] {
             assert_eq!(parse_year(s), None, "{s}");
         }
+    }
+
+    /// The in-place reading of `2015-03-02` shapes against the general reader, on random
+    /// strings of date pieces (every separator, range edge and trailing time).
+    #[test]
+    fn the_iso_date_fast_path_agrees_with_the_general_reader() {
+        let mut rng = crate::model::Rng::new(71);
+        let pieces = [
+            "2015", "1799", "2100", "0000", "-", "/", ".", "01", "12", "13", "00", "31", "32", "9",
+            "T08", " 00:00", "年", "x", " ",
+        ];
+        let mut shaped = 0;
+        for _ in 0..50_000 {
+            let pick = |rng: &mut crate::model::Rng, from: &[&'static str]| {
+                from[(rng.next_u64() % from.len() as u64) as usize]
+            };
+            let s: String = if rng.next_u64().is_multiple_of(2) {
+                // Date-shaped: year, separator, month, separator, day, perhaps a tail.
+                let (y, seps) = (
+                    ["2015", "1799", "2100", "0000", "20x5"],
+                    ["-", "/", ".", "年", "_"],
+                );
+                let (md, tails) = (
+                    ["01", "12", "13", "00", "31", "32", "9"],
+                    ["", "", "T08", " 00:00", "x", "0"],
+                );
+                [
+                    pick(&mut rng, &y),
+                    pick(&mut rng, &seps),
+                    pick(&mut rng, &md),
+                    pick(&mut rng, &seps),
+                    pick(&mut rng, &md),
+                    pick(&mut rng, &tails),
+                ]
+                .concat()
+            } else {
+                let n = 1 + rng.next_u64() % 7;
+                (0..n).map(|_| pick(&mut rng, &pieces)).collect()
+            };
+            assert_eq!(parse_year(&s), parse_year_general(&s), "{s:?}");
+            shaped += usize::from(year_of_iso_date(s.as_bytes()).is_some());
+        }
+        assert!(shaped > 2_000, "{shaped}");
     }
 
     #[test]

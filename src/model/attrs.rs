@@ -5,7 +5,7 @@
 //! instead of copying hundreds of megabytes. A chunk holds its rows one of two ways:
 //! - **lines**: the block's text plus where each kept row starts (4 bytes a row). Used for
 //!   delimited text whose quotes only wrap whole fields, where a row's fields are its line
-//!   split at the delimiter.
+//!   split at the delimiters outside quotes.
 //!   The text is shared: rows loaded from a file point into the file's text as read.
 //! - **fields**: the fields joined in an arena with their ends (quoted CSV, GeoJSON, tables).
 
@@ -35,6 +35,7 @@ impl Chunk {
             Chunk::Lines(c) => c.rest(r).map(|rest| View::Line {
                 rest,
                 delimiter: c.delimiter,
+                quoted: c.quoted,
             }),
         }
     }
@@ -87,7 +88,7 @@ impl FieldChunk {
     }
 }
 
-/// Rows as lines of delimited text without quotes.
+/// Rows as lines of delimited text, quotes only around whole fields.
 #[derive(Clone, Debug)]
 struct LineChunk {
     /// The text holding the block (often the whole file, shared by every block read from it);
@@ -99,6 +100,8 @@ struct LineChunk {
     /// Byte offset in the block of each kept row's line.
     start: Vec<u32>,
     delimiter: u8,
+    /// The block has quotes (delimiters inside them do not split).
+    quoted: bool,
 }
 
 impl LineChunk {
@@ -126,22 +129,24 @@ impl AttrTable {
 
     /// A table of one chunk of lines: row `r` is the line of `text` starting at byte
     /// `starts[r]`, its fields split at `delimiter`. Quotes may only wrap a whole field (no
-    /// quote, delimiter or line end inside; they are taken off when read); starts past the
-    /// text or off a character boundary read as empty rows.
+    /// quote or line end inside, see [`super::scan::simple_quotes`]; they are taken off when
+    /// read); starts past the text or off a character boundary read as empty rows.
     pub fn from_lines(headers: Vec<String>, text: String, starts: Vec<u32>, delimiter: u8) -> Self {
         let to = text.len();
-        Self::from_shared_lines(headers, Arc::new(text), 0..to, starts, delimiter)
+        let quoted = text.contains('"');
+        let lines = LineRows { delimiter, quoted };
+        Self::from_shared_lines(headers, Arc::new(text), 0..to, starts, lines)
     }
 
     /// [`Self::from_lines`] over `text[block]`, a part of a text that other chunks (or the
     /// caller) share: the rows point into it instead of a copy. `starts` are offsets in the
-    /// block.
+    /// block; `lines` says how they split (the caller knows whether the block has quotes).
     pub fn from_shared_lines(
         headers: Vec<String>,
         text: Arc<String>,
         block: std::ops::Range<usize>,
         starts: Vec<u32>,
-        delimiter: u8,
+        lines: LineRows,
     ) -> Self {
         let n_rows = starts.len();
         Self {
@@ -151,7 +156,8 @@ impl AttrTable {
                 from: block.start,
                 to: block.end,
                 start: starts,
-                delimiter,
+                delimiter: lines.delimiter,
+                quoted: lines.quoted,
             })],
             chunk_first: vec![0],
             n_rows,
@@ -325,6 +331,14 @@ impl AttrTable {
     }
 }
 
+/// How the lines of a chunk of line rows split into fields.
+#[derive(Clone, Copy, Debug)]
+pub struct LineRows {
+    pub delimiter: u8,
+    /// The lines may hold quotes (around whole fields, delimiters inside them not splitting).
+    pub quoted: bool,
+}
+
 /// One row of an [`AttrTable`]: its fields by column ("" past the stored ones).
 #[derive(Clone, Copy, Debug)]
 pub struct RowView<'a> {
@@ -345,15 +359,17 @@ enum View<'a> {
         /// The text from the row's start to the end of its block: the row ends at `\n`.
         rest: &'a str,
         delimiter: u8,
+        quoted: bool,
     },
 }
 
 /// The field of a line row starting at byte `from` of `rest`, and where the next one starts
 /// (None at the end of the line).
-fn line_field(rest: &str, from: usize, delimiter: u8) -> (&str, Option<usize>) {
+fn line_field(rest: &str, from: usize, delimiter: u8, quoted: bool) -> (&str, Option<usize>) {
     let b = rest.as_bytes();
     let t = b.get(from..).unwrap_or(&[]);
-    let (to, next) = match super::scan::Separators::new(t, delimiter, b'\n').next() {
+    let (to, next) = match super::scan::Separators::with_quotes(t, delimiter, b'\n', quoted).next()
+    {
         Some(i) if b[from + i] == delimiter => (from + i, Some(from + i + 1)),
         Some(i) => (from + i, None),
         None => (b.len(), None),
@@ -364,7 +380,7 @@ fn line_field(rest: &str, from: usize, delimiter: u8) -> (&str, Option<usize>) {
 }
 
 /// A field of a line row without the quotes around it: line rows admit quotes only around a
-/// whole field, with no quote, delimiter or line end inside.
+/// whole field, with no quote or line end inside.
 pub fn unquote_field(f: &str) -> &str {
     match f.strip_prefix('"').and_then(|g| g.strip_suffix('"')) {
         Some(inner) => inner,
@@ -397,24 +413,39 @@ impl<'a> RowView<'a> {
                 };
                 buf.get(start + b..start + e as usize).unwrap_or("")
             }
-            View::Line { rest, delimiter } => {
-                match super::scan::skip_fields(rest.as_bytes(), 0, col, delimiter) {
-                    Some(from) => line_field(rest, from, delimiter).0,
+            View::Line {
+                rest,
+                delimiter,
+                quoted,
+            } => {
+                let bytes = rest.as_bytes();
+                let from = if quoted {
+                    super::scan::skip_fields_quoted(bytes, 0, col, delimiter)
+                } else {
+                    super::scan::skip_fields(bytes, 0, col, delimiter)
+                };
+                match from {
+                    Some(from) => line_field(rest, from, delimiter, quoted).0,
                     None => "",
                 }
             }
         }
     }
 
-    /// A line row's text as read (without its line end) and its delimiter; None for rows
+    /// A line row's text as read (without its line end) and how it splits; None for rows
     /// stored field by field. Quotes in it only wrap whole fields, so it is valid CSV for the
     /// same values and writers may copy it whole.
-    pub fn line(&self) -> Option<(&'a str, u8)> {
+    pub fn line(&self) -> Option<(&'a str, LineRows)> {
         match self.kind {
-            View::Line { rest, delimiter } => {
+            View::Line {
+                rest,
+                delimiter,
+                quoted,
+            } => {
                 let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
                 let line = rest.get(..end)?;
-                Some((line.strip_suffix('\r').unwrap_or(line), delimiter))
+                let lines = LineRows { delimiter, quoted };
+                Some((line.strip_suffix('\r').unwrap_or(line), lines))
             }
             _ => None,
         }
@@ -425,9 +456,13 @@ impl<'a> RowView<'a> {
     pub fn fields(self) -> impl Iterator<Item = &'a str> {
         let mut next = Some(0);
         (0..self.n_cols).map(move |c| match self.kind {
-            View::Line { rest, delimiter } => match next {
+            View::Line {
+                rest,
+                delimiter,
+                quoted,
+            } => match next {
                 Some(from) => {
-                    let (f, after) = line_field(rest, from, delimiter);
+                    let (f, after) = line_field(rest, from, delimiter, quoted);
                     next = after;
                     f
                 }

@@ -15,7 +15,7 @@ pub mod scan;
 mod util;
 mod zone;
 
-pub use attrs::{AttrTable, RowView, unquote_field};
+pub use attrs::{AttrTable, LineRows, RowView, unquote_field};
 pub use bounds::Bounds;
 pub use firms::{FirmTimes, Firms, SegmentId};
 pub use lang::Lang;

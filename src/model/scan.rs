@@ -139,84 +139,180 @@ pub fn line_scan(bytes: &[u8]) -> LineScan {
 }
 
 /// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
-/// field: it opens at a field's start, closes at its end, and holds no delimiter, line end,
-/// carriage return or other quote. Such text splits at every delimiter and line end like text
-/// without quotes; the fields just lose their outer quotes. (What spreadsheet and database
-/// exports often write: `"S0001","示例企业",114.05,22.54`.)
+/// field: it opens at a field's start, closes at its end, and holds no line end, carriage
+/// return or other quote (delimiters are allowed). Such text splits at every delimiter and
+/// line end outside quotes ([`Separators::outside_quotes`]); the fields just lose their outer
+/// quotes. (What spreadsheet and database exports often write:
+/// `"S0001","示例企业","深圳市南山区, 3 楼",114.05,22.54`.)
 pub fn simple_quotes(bytes: &[u8], delimiter: u8) -> bool {
-    // A field starts after a delimiter or line end, and ends before one (or a CRLF's `\r`).
-    let starts = |b: Option<&u8>| matches!(b, None | Some(b'\n')) || b == Some(&delimiter);
-    let ends = |b: Option<&u8>| matches!(b, None | Some(b'\n' | b'\r')) || b == Some(&delimiter);
-    let mut quotes = memchr::memchr_iter(b'"', bytes);
-    while let Some(open) = quotes.next() {
-        let Some(close) = quotes.next() else {
-            return false;
+    // 64 bytes at a time: the quotes' parity marks what lies inside them. A short tail is
+    // padded with delimiters, as the end of the text ends a field.
+    let mut inside_carry = 0u64;
+    // Bit 0: the byte before the block ends a field (the start of the text does).
+    let mut field_start = 1u64;
+    // The previous block's last byte closed a quote: this block's first must end the field.
+    let mut closed_at_edge = false;
+    for block in bytes.chunks(64) {
+        let full = match block.first_chunk::<64>() {
+            Some(b) => *b,
+            None => {
+                let mut b = [delimiter; 64];
+                b[..block.len()].copy_from_slice(block);
+                b
+            }
         };
-        let before = open.checked_sub(1).and_then(|i| bytes.get(i));
-        let inside = bytes.get(open + 1..close).unwrap_or_default();
-        if !starts(before)
-            || !ends(bytes.get(close + 1))
-            || inside
-                .iter()
-                .any(|b| matches!(b, b'\n' | b'\r') || *b == delimiter)
+        let [q, d, n, r] = block_masks(&full, [b'"', delimiter, b'\n', b'\r']);
+        let inside = prefix_xor(q) ^ inside_carry;
+        let (open, close) = (q & inside, q & !inside);
+        let starts = ((d | n) << 1) | field_start;
+        let ends = d | n | r;
+        if open & !starts != 0
+            || close & !(ends >> 1) & !(1 << 63) != 0
+            || (closed_at_edge && ends & 1 == 0)
+            || (n | r) & inside != 0
         {
             return false;
         }
+        closed_at_edge = close >> 63 == 1;
+        inside_carry = 0u64.wrapping_sub(inside >> 63);
+        field_start = (d | n) >> 63;
     }
-    true
+    inside_carry == 0
 }
 
-/// Positions of bytes equal to `a` or `b`, in order, found 64 bytes at a time.
+/// The fields of one line (no line end in it), split at `delimiter`, outside double quotes
+/// when `quoted` (quotes kept; see [`simple_quotes`]).
+pub fn split_fields(line: &str, delimiter: u8, quoted: bool) -> impl Iterator<Item = &str> {
+    let bytes = line.as_bytes();
+    let mut seps = Separators::with_quotes(bytes, delimiter, b'\n', quoted);
+    let mut from = Some(0);
+    std::iter::from_fn(move || {
+        let f = from?;
+        let to = match seps.next() {
+            Some(at) => {
+                from = Some(at + 1);
+                at
+            }
+            None => {
+                from = None;
+                bytes.len()
+            }
+        };
+        Some(line.get(f..to).unwrap_or(""))
+    })
+}
+
+/// [`skip_fields`] on text whose quotes wrap whole fields: delimiters inside quotes do not
+/// count. `pos` must be at a field's start.
+pub fn skip_fields_quoted(bytes: &[u8], pos: usize, n: usize, delimiter: u8) -> Option<usize> {
+    let rest = bytes.get(pos..)?;
+    let mut seps = Separators::outside_quotes(rest, delimiter, b'\n');
+    let mut to = pos;
+    for _ in 0..n {
+        match seps.next_match()? {
+            (at, false) => to = pos + at + 1,
+            (_, true) => return None,
+        }
+    }
+    Some(to)
+}
+
+/// Bit i set when byte i lies inside quotes, for `quotes` a mask of quote bytes: the XOR of
+/// the quote bits up to and including i (an opening quote counts as inside, a closing one
+/// not).
+#[inline]
+fn prefix_xor(mut quotes: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        quotes ^= quotes << shift;
+    }
+    quotes
+}
+
+/// Positions of bytes equal to `a` or `b`, in order, found 64 bytes at a time; with quotes,
+/// only those outside double quotes.
 pub struct Separators<'a> {
     bytes: &'a [u8],
     a: u8,
     b: u8,
-    /// A byte equal to neither pattern (pads a short tail).
+    /// A byte equal to neither pattern nor a quote (pads a short tail).
     pad: u8,
     /// Start of the block whose remaining matches are in `ma` (of `a`) and `mb` (of `b`).
     base: usize,
     ma: u64,
     mb: u64,
+    /// Matches inside double quotes are passed over.
+    quoted: bool,
+    /// All ones when the block after this one starts inside quotes.
+    carry: u64,
 }
 
 impl<'a> Separators<'a> {
     pub fn new(bytes: &'a [u8], a: u8, b: u8) -> Self {
+        Self::with_quotes(bytes, a, b, false)
+    }
+
+    /// Matches outside double quotes only, for text whose quotes wrap whole fields
+    /// ([`simple_quotes`]); `bytes` starts, and [`Self::seek`] goes, outside quotes.
+    pub fn outside_quotes(bytes: &'a [u8], a: u8, b: u8) -> Self {
+        Self::with_quotes(bytes, a, b, true)
+    }
+
+    /// [`Self::new`] or [`Self::outside_quotes`].
+    pub fn with_quotes(bytes: &'a [u8], a: u8, b: u8, quoted: bool) -> Self {
         let mut s = Self {
             bytes,
             a,
             b,
-            pad: (0..=255u8).find(|p| *p != a && *p != b).unwrap_or(0),
+            pad: (0..=255u8)
+                .find(|p| *p != a && *p != b && *p != b'"')
+                .unwrap_or(0),
             base: 0,
             ma: 0,
             mb: 0,
+            quoted,
+            carry: 0,
         };
-        s.load(0);
+        s.load(0, 0);
         s
     }
 
-    /// Continues the scan from byte `pos` (positions before it are not reported).
+    /// Continues the scan from byte `pos` (positions before it are not reported; with
+    /// quotes, `pos` is taken to be outside them).
     pub fn seek(&mut self, pos: usize) {
-        self.load(pos);
+        self.load(pos, 0);
     }
 
-    fn load(&mut self, at: usize) {
+    /// Loads the block at `at`; `inside`: all ones when it starts inside quotes.
+    fn load(&mut self, at: usize, inside: u64) {
         self.base = at;
         let rest = self.bytes.get(at..).unwrap_or(&[]);
-        (self.ma, self.mb) = match rest.first_chunk::<64>() {
-            Some(block) => Self::masks(block, self.a, self.b),
-            None if rest.is_empty() => (0, 0),
+        let [ma, mb, mq] = match rest.first_chunk::<64>() {
+            Some(block) => self.masks(block),
+            None if rest.is_empty() => [0; 3],
             None => {
                 // A short tail is padded with a byte matching neither pattern.
                 let mut block = [self.pad; 64];
                 block[..rest.len()].copy_from_slice(rest);
-                Self::masks(&block, self.a, self.b)
+                self.masks(&block)
             }
         };
+        (self.ma, self.mb) = (ma, mb);
+        if self.quoted {
+            let within = prefix_xor(mq) ^ inside;
+            self.ma &= !within;
+            self.mb &= !within;
+            self.carry = 0u64.wrapping_sub(within >> 63);
+        }
     }
 
-    fn masks(block: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
-        let [ma, mb] = block_masks(block, [a, b]);
-        (ma, mb)
+    #[inline]
+    fn masks(&self, block: &[u8; 64]) -> [u64; 3] {
+        if self.quoted {
+            block_masks(block, [self.a, self.b, b'"'])
+        } else {
+            let [ma, mb] = block_masks(block, [self.a, self.b]);
+            [ma, mb, 0]
+        }
     }
 
     /// Moves to the next block holding a match; false at the end of the bytes.
@@ -226,7 +322,7 @@ impl<'a> Separators<'a> {
             if self.base + 64 >= self.bytes.len() {
                 return false;
             }
-            self.load(self.base + 64);
+            self.load(self.base + 64, self.carry);
         }
         true
     }
@@ -260,7 +356,7 @@ impl<'a> Separators<'a> {
             if self.base + 64 >= self.bytes.len() {
                 return None;
             }
-            self.load(self.base + 64);
+            self.load(self.base + 64, self.carry);
         }
     }
 }
@@ -307,30 +403,117 @@ mod tests {
         }
     }
 
-    /// Simple quoting against its definition checked field by field on split lines.
+    /// Simple quoting against its definition walked field by field, line by line.
     #[test]
     fn simple_quotes_match_a_field_by_field_check() {
-        let oracle = |text: &str| {
-            text.split('\n').all(|line| {
-                line.strip_suffix('\r').unwrap_or(line).split(',').all(|f| {
-                    let n = f.matches('"').count();
-                    n == 0 || (n == 2 && f.len() >= 2 && f.starts_with('"') && f.ends_with('"'))
-                })
-            }) && !text
-                .split('\n')
-                .any(|l| l.trim_end_matches('\r').contains('\r'))
+        // A line's fields: a quoted one runs to the next quote, which must end the field.
+        let line_ok = |line: &str| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.contains('\r') {
+                return false;
+            }
+            let mut rest = line;
+            loop {
+                let field_end = if let Some(inner) = rest.strip_prefix('"') {
+                    let Some(close) = inner.find('"') else {
+                        return false;
+                    };
+                    let after = &inner[close + 1..];
+                    if !(after.is_empty() || after.starts_with(',')) {
+                        return false;
+                    }
+                    close + 2
+                } else {
+                    let end = rest.find(',').unwrap_or(rest.len());
+                    if rest[..end].contains('"') {
+                        return false;
+                    }
+                    end
+                };
+                match rest.get(field_end..).and_then(|r| r.strip_prefix(',')) {
+                    Some(next) => rest = next,
+                    None => return true,
+                }
+            }
         };
+        let oracle = |text: &str| text.split('\n').all(line_ok);
         let mut rng = crate::model::Rng::new(66);
-        let atoms = ["\"", "a", ",", "\n", "\"x\"", "\r\n", "\"\"", "1"];
-        for _ in 0..20_000 {
-            let text: String = (0..rng.next_u64() % 12)
+        let atoms = [
+            "\"", "a", ",", "\n", "\"x\"", "\r\n", "\"\"", "1", "\"a,b\"",
+        ];
+        let mut with_delimiter_inside = 0;
+        for _ in 0..40_000 {
+            // Short texts, and long ones whose quotes cross 64-byte blocks.
+            let longest = if rng.next_u64().is_multiple_of(2) {
+                12
+            } else {
+                90
+            };
+            let n = rng.next_u64() % longest;
+            let text: String = (0..n)
                 .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
                 .collect();
-            assert_eq!(
-                simple_quotes(text.as_bytes(), b','),
-                oracle(&text),
-                "{text:?}"
-            );
+            let simple = simple_quotes(text.as_bytes(), b',');
+            assert_eq!(simple, oracle(&text), "{text:?}");
+            with_delimiter_inside += usize::from(simple && text.contains("\"a,b\""));
+        }
+        assert!(with_delimiter_inside > 100, "{with_delimiter_inside}");
+    }
+
+    /// Separators outside quotes, field skipping and splitting against a byte loop that
+    /// tracks quotes, on random text with whole-field quotes across block edges.
+    #[test]
+    fn outside_quotes_finds_what_a_quote_tracking_loop_finds() {
+        let mut rng = crate::model::Rng::new(67);
+        let atoms = ["\"a,b\"", ",", "\n", "xy", "\"\"", "\"q\"", "7", "\",,,\""];
+        for round in 0..3000 {
+            let text: String = (0..rng.next_u64() % 60)
+                .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
+                .collect();
+            let bytes = text.as_bytes();
+            let mut inside = false;
+            let mut want = Vec::new();
+            for (i, b) in bytes.iter().enumerate() {
+                match b {
+                    b'"' => inside = !inside,
+                    b',' | b'\n' if !inside => want.push(i),
+                    _ => {}
+                }
+            }
+            let got: Vec<usize> = Separators::outside_quotes(bytes, b',', b'\n').collect();
+            assert_eq!(got, want, "{text:?}");
+            let mut s = Separators::outside_quotes(bytes, b',', b'\n');
+            let firsts: Vec<Option<usize>> = want
+                .iter()
+                .map(|_| s.next_b())
+                .take_while(Option::is_some)
+                .collect();
+            let lines: Vec<Option<usize>> = want
+                .iter()
+                .filter(|p| bytes[**p] == b'\n')
+                .map(|p| Some(*p))
+                .collect();
+            assert_eq!(firsts, lines, "next_b {text:?}");
+            // The first line's fields, skipped and split.
+            let line = text.split('\n').next().unwrap_or("");
+            let seps: Vec<usize> = want
+                .iter()
+                .copied()
+                .take_while(|p| *p < line.len())
+                .collect();
+            let fields: Vec<&str> = split_fields(line, b',', true).collect();
+            assert_eq!(fields.len(), seps.len() + 1, "{line:?} round {round}");
+            for n in 0..seps.len() + 2 {
+                let expect = match n {
+                    0 => Some(0),
+                    n => seps.get(n - 1).map(|p| p + 1),
+                };
+                assert_eq!(
+                    skip_fields_quoted(bytes, 0, n, b','),
+                    expect,
+                    "{text:?} {n}"
+                );
+            }
         }
     }
 

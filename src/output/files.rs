@@ -133,19 +133,20 @@ fn push_field(out: &mut Vec<u8>, s: &str) {
 }
 
 /// The row's own columns (all but the id), each preceded by a comma: copied whole from a
-/// comma-separated line (no quotes) that has every column, else field by field.
+/// comma-separated line that has every column, else field by field.
 fn push_own_columns(
     out: &mut Vec<u8>,
     row: crate::model::RowView,
     id_col: Option<usize>,
     n_cols: usize,
 ) {
-    if let Some((line, b',')) = row.line()
-        && count_commas(line) + 1 == n_cols
+    if let Some((line, lines)) = row.line()
+        && lines.delimiter == b','
+        && count_commas(line, lines.quoted) + 1 == n_cols
     {
         let own = match id_col {
             None => Some(line),
-            Some(0) => line.find(',').and_then(|c| line.get(c + 1..)),
+            Some(0) => first_comma(line, lines.quoted).and_then(|c| line.get(c + 1..)),
             Some(_) => None,
         };
         if let Some(text) = own {
@@ -167,8 +168,18 @@ fn push_own(out: &mut Vec<u8>, row: crate::model::RowView, id_col: Option<usize>
     }
 }
 
-fn count_commas(s: &str) -> usize {
-    memchr::memchr_iter(b',', s.as_bytes()).count()
+/// The commas of a line that separate fields (outside quotes when `quoted`).
+fn count_commas(s: &str, quoted: bool) -> usize {
+    if quoted {
+        crate::model::scan::Separators::outside_quotes(s.as_bytes(), b',', b'\n').count()
+    } else {
+        memchr::memchr_iter(b',', s.as_bytes()).count()
+    }
+}
+
+/// The first comma of a line that separates fields.
+fn first_comma(s: &str, quoted: bool) -> Option<usize> {
+    crate::model::scan::Separators::with_quotes(s.as_bytes(), b',', b'\n', quoted).next()
 }
 
 fn cluster_feature(c: &ClusterSummary) -> Value {
@@ -297,8 +308,8 @@ mod tests {
     use crate::data::{FirmLoadOptions, load_firms_csv_bytes};
 
     /// Own columns as the csv crate's writer writes them (the oracle), for rows kept as lines
-    /// and as fields: quotes, commas and line breaks inside fields, ragged rows, semicolons,
-    /// id columns first, elsewhere and absent.
+    /// and as fields: quotes, commas and line breaks inside fields (of rows kept as lines
+    /// too), ragged rows, semicolons, id columns first, elsewhere and absent.
     #[test]
     fn own_columns_match_the_csv_writer() {
         let texts = [
@@ -306,6 +317,9 @@ mod tests {
             "id,name,lon,lat\nB1,\"有,逗号\",114.0,22.5\nB2,\"引\"\"号\",114.1,22.6\nB3,\"多\n行\",114.2,22.7\n",
             "name;id;lon;lat\nC,1;X1;114,0;22,5\nD;X2;114,1;22,6\n",
             "name,lon,lat\n无编号,114.0,22.5\n,114.1,22.6\n",
+            // Kept as lines with commas inside quotes; the last row is short a field, and its
+            // commas would count a whole row if the quoted one were counted.
+            "id,name,lon,lat,x\nQ1,\"南山, 3 楼\",114.0,22.5,1\n\"Q,2\",乙,114.1,22.6,2\nQ3,\"a,b\",114.3,22.8\n",
         ];
         for text in texts {
             let f = load_firms_csv_bytes(text.as_bytes(), "t.csv", &FirmLoadOptions::default())

@@ -8,7 +8,7 @@ use super::{FirmColumns, parse_number};
 use crate::data::LoadReport;
 use crate::data::dates::DateColumns;
 use crate::data::geometry::read_pair;
-use crate::model::{AttrTable, Firms, SegmentId};
+use crate::model::{AttrTable, Firms, LineRows, SegmentId};
 use std::sync::Arc;
 
 /// What a chunk parser needs to know about the file.
@@ -127,8 +127,9 @@ fn unquote(f: &str) -> &str {
     crate::model::unquote_field(f)
 }
 
-/// A line of the chunk `text` (quotes only around whole fields): the ends of the fields the loader reads (at most
-/// `need`), and the whole line for the rare full look (a blank-row check, a field past those).
+/// A line of the chunk `text` (quotes only around whole fields): the ends of the fields the
+/// loader reads (at most `need`), and the whole line for the rare full look (a blank-row
+/// check, a field past those).
 struct SplitLine<'a> {
     text: &'a str,
     /// The line is `text[start..end]` (without its `\r\n` or `\n`).
@@ -139,6 +140,8 @@ struct SplitLine<'a> {
     ends: &'a [usize],
     /// `ends` stopped at the fields the loader needs; later fields are found by splitting.
     full: bool,
+    /// The chunk has quotes: delimiters inside them do not split.
+    quoted: bool,
 }
 
 impl SplitLine<'_> {
@@ -162,7 +165,7 @@ impl Fields for SplitLine<'_> {
         self.text.get(from..to).map(unquote)
     }
     fn all_fields(&self) -> impl Iterator<Item = &str> {
-        self.line().split(self.delimiter as char).map(unquote)
+        crate::model::scan::split_fields(self.line(), self.delimiter, self.quoted).map(unquote)
     }
 }
 
@@ -300,9 +303,10 @@ fn parse_piece<'w>(
     let bytes = chunk.as_bytes();
     // Fast when every quote only wraps a whole field and every carriage return ends a line
     // (the splitter already knows when the whole body has neither).
+    let quoted = !ctx.plain && memchr::memchr(b'"', bytes).is_some();
     let quotes_ok = || {
         fast == Fast::QuotesChecked
-            || memchr::memchr(b'"', bytes).is_none()
+            || !quoted
             || crate::model::scan::simple_quotes(bytes, ctx.delimiter)
     };
     let crs_ok = || {
@@ -316,7 +320,11 @@ fn parse_piece<'w>(
     let allowed = true;
     let simple = allowed && (ctx.plain || quotes_ok() && crs_ok());
     if simple && u32::try_from(chunk.len()).is_ok() {
-        parse_lines(chunk, at, first_line, ctx, &mut out, &mut interned);
+        let lines = LineRows {
+            delimiter: ctx.delimiter,
+            quoted,
+        };
+        parse_lines((chunk, at, lines), first_line, ctx, &mut out, &mut interned);
         return out;
     }
     out.attrs = AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len());
@@ -386,13 +394,12 @@ fn parse_piece<'w>(
     out
 }
 
-/// The quote-free fast path: one scan for delimiters and line ends over the whole chunk
-/// (past the fields the loader reads, straight to the line's end); kept rows are remembered
-/// by where their line starts, in the shared text (the chunk is `at` bytes into the body) or
-/// in a copy of the chunk.
+/// The fast path (no quotes, or quotes around whole fields): one scan for delimiters and
+/// line ends outside quotes over the whole chunk (past the fields the loader reads, straight
+/// to the line's end); kept rows are remembered by where their line starts, in the shared
+/// text (the chunk is `at` bytes into the body) or in a copy of the chunk.
 fn parse_lines(
-    chunk: &str,
-    at: usize,
+    (chunk, at, lines): (&str, usize, LineRows),
     first_line: u64,
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
@@ -414,7 +421,8 @@ fn parse_lines(
     let mut starts: Vec<u32> = Vec::with_capacity(bytes.len() / 60);
     // The delimiters of the line's first `need` fields.
     let mut ends: Vec<usize> = Vec::with_capacity(need);
-    let mut cuts = crate::model::scan::Separators::new(bytes, ctx.delimiter, b'\n');
+    let mut cuts =
+        crate::model::scan::Separators::with_quotes(bytes, ctx.delimiter, b'\n', lines.quoted);
     let (mut line_start, mut line_no) = (0, first_line);
     while line_start < bytes.len() {
         ends.clear();
@@ -441,6 +449,7 @@ fn parse_lines(
             delimiter: ctx.delimiter,
             full: ends.len() == need,
             ends: &ends,
+            quoted: lines.quoted,
         };
         if take_row(out, &row, line_no, ctx, interned) {
             out.push_extras(&row, ctx);
@@ -458,10 +467,13 @@ fn parse_lines(
                 Arc::clone(text),
                 from..from + chunk.len(),
                 starts,
-                ctx.delimiter,
+                lines,
             )
         }
-        None => AttrTable::from_lines(headers, chunk.to_owned(), starts, ctx.delimiter),
+        None => {
+            let to = chunk.len();
+            AttrTable::from_shared_lines(headers, Arc::new(chunk.to_owned()), 0..to, starts, lines)
+        }
     };
 }
 

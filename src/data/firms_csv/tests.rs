@@ -385,8 +385,8 @@ fn repeated_ids_are_counted_like_a_sort_of_the_strings() {
 }
 
 /// Rows made of tricky pieces (blank and whitespace-only fields, full-width spaces, CRLF,
-/// short and over-long rows, signs, exponents, degree signs, quoted fields, missing final
-/// newline): the one-scan fast path must keep the same rows, fields, segments and report as
+/// short and over-long rows, signs, exponents, degree signs, quoted fields with and without
+/// delimiters in them, missing final newline): the one-scan fast path must keep the same rows, fields, segments and report as
 /// the csv crate.
 #[test]
 fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
@@ -397,7 +397,10 @@ fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
         "\"\"",
         "\" hardware \"",
         "\"2016\"",
-        "",
+        "\"深圳市南山区, 3 楼\"",
+        "\"114.05,\"",
+        "\",\"",
+        "\"2015-03-02, 2016\"",
         " ",
         "　",
         "114.05",
@@ -435,7 +438,7 @@ fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
 
 fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
     let mut rng = crate::model::Rng::new(16);
-    let mut quoted_fast = 0;
+    let (mut quoted_fast, mut delimiter_in_quotes) = (0, 0);
     for round in 0..200 {
         let crlf = round % 3 == 0;
         let mut body = String::new();
@@ -461,6 +464,7 @@ fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
         let slow = parse_chunk_with(&body, 2, ctx, false);
         if body.contains('"') && crate::model::scan::simple_quotes(body.as_bytes(), b',') {
             quoted_fast += 1;
+            delimiter_in_quotes += usize::from(body.contains(", 3 楼\""));
         }
         assert_eq!(fast.lonlat.to_vec(), slow.lonlat.to_vec(), "{body:?}");
         assert_eq!(fast.segment.to_vec(), slow.segment.to_vec());
@@ -483,6 +487,9 @@ fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
     // Whole-field quotes took the fast path in many rounds (when the pieces have quotes).
     if pieces.iter().any(|p| p.contains('"')) {
         assert!(quoted_fast > 50, "{quoted_fast}");
+    }
+    if pieces.iter().any(|p| p.contains(", 3 楼")) {
+        assert!(delimiter_in_quotes > 10, "{delimiter_in_quotes}");
     }
 }
 
