@@ -32,11 +32,18 @@ impl Chunk {
     fn view(&self, r: usize) -> Option<View<'_>> {
         match self {
             Chunk::Fields(c) => c.view(r),
-            Chunk::Lines(c) => c.rest(r).map(|rest| View::Line {
-                rest,
-                delimiter: c.delimiter,
-                quoted: c.quoted,
-            }),
+            Chunk::Lines(c) => {
+                if let Some(u) = &c.undone
+                    && let Ok(k) = u.rows.binary_search(&(r as u32))
+                {
+                    return u.fields.view(k);
+                }
+                c.rest(r).map(|rest| View::Line {
+                    rest,
+                    delimiter: c.delimiter,
+                    quoted: c.quoted,
+                })
+            }
         }
     }
 
@@ -102,6 +109,16 @@ struct LineChunk {
     delimiter: u8,
     /// The block has quotes (delimiters inside them do not split).
     quoted: bool,
+    /// Rows whose lines hold doubled quotes, read from their undone fields instead.
+    undone: Option<Box<Undone>>,
+}
+
+/// Rows of a chunk of lines stored field by field: `rows` (ascending) are the chunk's row
+/// indices, `fields` their fields in the same order.
+#[derive(Clone, Debug)]
+struct Undone {
+    rows: Vec<u32>,
+    fields: FieldChunk,
 }
 
 impl LineChunk {
@@ -129,7 +146,7 @@ impl AttrTable {
 
     /// A table of one chunk of lines: row `r` is the line of `text` starting at byte
     /// `starts[r]`, its fields split at `delimiter`. Quotes may only wrap a whole field (no
-    /// quote or line end inside, see [`super::scan::simple_quotes`]; they are taken off when
+    /// quote or line end inside, see [`super::quotes::simple_quotes`]; they are taken off when
     /// read); starts past the text or off a character boundary read as empty rows.
     pub fn from_lines(headers: Vec<String>, text: String, starts: Vec<u32>, delimiter: u8) -> Self {
         let to = text.len();
@@ -158,9 +175,21 @@ impl AttrTable {
                 start: starts,
                 delimiter: lines.delimiter,
                 quoted: lines.quoted,
+                undone: None,
             })],
             chunk_first: vec![0],
             n_rows,
+        }
+    }
+
+    /// Rows `rows` (ascending indices) of this table of one chunk of lines are read from the
+    /// rows of `fields` (in order) instead of their lines: their lines hold doubled quotes,
+    /// which reading a line in place cannot undo. Does nothing to other tables.
+    pub fn set_undone_rows(&mut self, rows: Vec<u32>, fields: AttrTable) {
+        if let [Chunk::Lines(c)] = self.chunks.as_mut_slice()
+            && let Some(Chunk::Fields(f)) = fields.chunks.into_iter().next()
+        {
+            c.undone = Some(Box::new(Undone { rows, fields: f }));
         }
     }
 
@@ -301,6 +330,23 @@ impl AttrTable {
             let kept = |r: usize| keep.get(first + r).copied().unwrap_or(false);
             let part = match chunk {
                 Chunk::Lines(mut c) => {
+                    c.undone = c.undone.take().and_then(|u| {
+                        // A kept undone row's new index: the kept rows before it.
+                        let (mut rows, mut kept_before, mut next) = (Vec::new(), 0u32, 0usize);
+                        let mut picked = Vec::new();
+                        for (k, &x) in u.rows.iter().enumerate() {
+                            while next < x as usize {
+                                kept_before += u32::from(kept(next));
+                                next += 1;
+                            }
+                            if kept(x as usize) {
+                                rows.push(kept_before);
+                                picked.push(k);
+                            }
+                        }
+                        let fields = copy_rows(&u.fields, picked.into_iter(), &self.headers)?;
+                        Some(Box::new(Undone { rows, fields }))
+                    });
                     let mut r = 0;
                     c.start.retain(|_| {
                         r += 1;
@@ -309,16 +355,9 @@ impl AttrTable {
                     Chunk::Lines(c)
                 }
                 Chunk::Fields(c) => {
-                    let mut t = AttrTable::new(self.headers.clone());
-                    for r in (0..c.row_start.len().saturating_sub(1)).filter(|r| kept(*r)) {
-                        let v = RowView {
-                            kind: c.view(r).unwrap_or(View::Empty),
-                            n_cols: self.headers.len(),
-                        };
-                        t.push_row((0..v.n_stored()).map(|f| v.get(f)));
-                    }
-                    match t.chunks.pop() {
-                        Some(c) => c,
+                    let n = c.row_start.len().saturating_sub(1);
+                    match copy_rows(&c, (0..n).filter(|r| kept(*r)), &self.headers) {
+                        Some(f) => Chunk::Fields(f),
                         None => continue,
                     }
                 }
@@ -328,6 +367,29 @@ impl AttrTable {
             out.chunks.push(part);
         }
         *self = out;
+    }
+}
+
+/// `rows` of `c`, copied in order into a chunk of their own (None when none is left).
+fn copy_rows(
+    c: &FieldChunk,
+    rows: impl Iterator<Item = usize>,
+    headers: &[String],
+) -> Option<FieldChunk> {
+    let mut t = AttrTable::new(headers.to_vec());
+    for r in rows {
+        let v = RowView {
+            kind: c.view(r).unwrap_or(View::Empty),
+            n_cols: headers.len(),
+        };
+        t.push_row((0..v.n_stored()).map(|f| v.get(f)));
+    }
+    if t.n_rows == 0 {
+        return None;
+    }
+    match t.chunks.pop() {
+        Some(Chunk::Fields(f)) => Some(f),
+        _ => None,
     }
 }
 
@@ -420,7 +482,7 @@ impl<'a> RowView<'a> {
             } => {
                 let bytes = rest.as_bytes();
                 let from = if quoted {
-                    super::scan::skip_fields_quoted(bytes, 0, col, delimiter)
+                    super::quotes::skip_fields_quoted(bytes, 0, col, delimiter)
                 } else {
                     super::scan::skip_fields(bytes, 0, col, delimiter)
                 };

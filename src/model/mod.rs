@@ -11,6 +11,7 @@ mod lang;
 pub mod limits;
 pub mod memory;
 mod policy;
+pub mod quotes;
 pub mod scan;
 mod util;
 mod zone;

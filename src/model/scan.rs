@@ -65,7 +65,7 @@ pub fn skip_fields(bytes: &[u8], mut pos: usize, mut n: usize, delimiter: u8) ->
 /// Bit masks of the bytes equal to each of `pats` in a 64-byte block (bit i: byte i).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn block_masks<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
+pub(super) fn block_masks<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
     };
@@ -86,7 +86,7 @@ fn block_masks<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn block_masks<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
+pub(super) fn block_masks<const N: usize>(block: &[u8; 64], pats: [u8; N]) -> [u64; N] {
     block_masks_swar(block, pats)
 }
 
@@ -138,90 +138,11 @@ pub fn line_scan(bytes: &[u8]) -> LineScan {
     }
 }
 
-/// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
-/// field: it opens at a field's start, closes at its end, and holds no line end, carriage
-/// return or other quote (delimiters are allowed). Such text splits at every delimiter and
-/// line end outside quotes ([`Separators::outside_quotes`]); the fields just lose their outer
-/// quotes. (What spreadsheet and database exports often write:
-/// `"S0001","示例企业","深圳市南山区, 3 楼",114.05,22.54`.)
-pub fn simple_quotes(bytes: &[u8], delimiter: u8) -> bool {
-    // 64 bytes at a time: the quotes' parity marks what lies inside them. A short tail is
-    // padded with delimiters, as the end of the text ends a field.
-    let mut inside_carry = 0u64;
-    // Bit 0: the byte before the block ends a field (the start of the text does).
-    let mut field_start = 1u64;
-    // The previous block's last byte closed a quote: this block's first must end the field.
-    let mut closed_at_edge = false;
-    for block in bytes.chunks(64) {
-        let full = match block.first_chunk::<64>() {
-            Some(b) => *b,
-            None => {
-                let mut b = [delimiter; 64];
-                b[..block.len()].copy_from_slice(block);
-                b
-            }
-        };
-        let [q, d, n, r] = block_masks(&full, [b'"', delimiter, b'\n', b'\r']);
-        let inside = prefix_xor(q) ^ inside_carry;
-        let (open, close) = (q & inside, q & !inside);
-        let starts = ((d | n) << 1) | field_start;
-        let ends = d | n | r;
-        if open & !starts != 0
-            || close & !(ends >> 1) & !(1 << 63) != 0
-            || (closed_at_edge && ends & 1 == 0)
-            || (n | r) & inside != 0
-        {
-            return false;
-        }
-        closed_at_edge = close >> 63 == 1;
-        inside_carry = 0u64.wrapping_sub(inside >> 63);
-        field_start = (d | n) >> 63;
-    }
-    inside_carry == 0
-}
-
-/// The fields of one line (no line end in it), split at `delimiter`, outside double quotes
-/// when `quoted` (quotes kept; see [`simple_quotes`]).
-pub fn split_fields(line: &str, delimiter: u8, quoted: bool) -> impl Iterator<Item = &str> {
-    let bytes = line.as_bytes();
-    let mut seps = Separators::with_quotes(bytes, delimiter, b'\n', quoted);
-    let mut from = Some(0);
-    std::iter::from_fn(move || {
-        let f = from?;
-        let to = match seps.next() {
-            Some(at) => {
-                from = Some(at + 1);
-                at
-            }
-            None => {
-                from = None;
-                bytes.len()
-            }
-        };
-        Some(line.get(f..to).unwrap_or(""))
-    })
-}
-
-/// [`skip_fields`] on text whose quotes wrap whole fields: delimiters inside quotes do not
-/// count. `pos` must be at a field's start.
-pub fn skip_fields_quoted(bytes: &[u8], pos: usize, n: usize, delimiter: u8) -> Option<usize> {
-    let rest = bytes.get(pos..)?;
-    let mut seps = Separators::outside_quotes(rest, delimiter, b'\n');
-    let mut to = pos;
-    for _ in 0..n {
-        match seps.next_match()? {
-            (at, false) => to = pos + at + 1,
-            (_, true) => return None,
-        }
-    }
-    Some(to)
-}
-
 /// Bit i set when byte i lies inside quotes, for `quotes` a mask of quote bytes: the XOR of
 /// the quote bits up to and including i (an opening quote counts as inside, a closing one
 /// not).
 #[inline]
-fn prefix_xor(mut quotes: u64) -> u64 {
+pub(super) fn prefix_xor(mut quotes: u64) -> u64 {
     for shift in [1, 2, 4, 8, 16, 32] {
         quotes ^= quotes << shift;
     }
@@ -229,7 +150,7 @@ fn prefix_xor(mut quotes: u64) -> u64 {
 }
 
 /// Positions of bytes equal to `a` or `b`, in order, found 64 bytes at a time; with quotes,
-/// only those outside double quotes.
+/// only those outside double quotes (see [`super::quotes`]).
 pub struct Separators<'a> {
     bytes: &'a [u8],
     a: u8,
@@ -252,7 +173,7 @@ impl<'a> Separators<'a> {
     }
 
     /// Matches outside double quotes only, for text whose quotes wrap whole fields
-    /// ([`simple_quotes`]); `bytes` starts, and [`Self::seek`] goes, outside quotes.
+    /// ([`super::quotes::simple_quotes`]); `bytes` starts, and [`Self::seek`] goes, outside quotes.
     pub fn outside_quotes(bytes: &'a [u8], a: u8, b: u8) -> Self {
         Self::with_quotes(bytes, a, b, true)
     }
@@ -400,120 +321,6 @@ mod tests {
             let want = (want(a), want(b));
             assert_eq!(block_masks(&block, [a, b]), [want.0, want.1]);
             assert_eq!(block_masks_swar(&block, [a, b]), [want.0, want.1]);
-        }
-    }
-
-    /// Simple quoting against its definition walked field by field, line by line.
-    #[test]
-    fn simple_quotes_match_a_field_by_field_check() {
-        // A line's fields: a quoted one runs to the next quote, which must end the field.
-        let line_ok = |line: &str| {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.contains('\r') {
-                return false;
-            }
-            let mut rest = line;
-            loop {
-                let field_end = if let Some(inner) = rest.strip_prefix('"') {
-                    let Some(close) = inner.find('"') else {
-                        return false;
-                    };
-                    let after = &inner[close + 1..];
-                    if !(after.is_empty() || after.starts_with(',')) {
-                        return false;
-                    }
-                    close + 2
-                } else {
-                    let end = rest.find(',').unwrap_or(rest.len());
-                    if rest[..end].contains('"') {
-                        return false;
-                    }
-                    end
-                };
-                match rest.get(field_end..).and_then(|r| r.strip_prefix(',')) {
-                    Some(next) => rest = next,
-                    None => return true,
-                }
-            }
-        };
-        let oracle = |text: &str| text.split('\n').all(line_ok);
-        let mut rng = crate::model::Rng::new(66);
-        let atoms = [
-            "\"", "a", ",", "\n", "\"x\"", "\r\n", "\"\"", "1", "\"a,b\"",
-        ];
-        let mut with_delimiter_inside = 0;
-        for _ in 0..40_000 {
-            // Short texts, and long ones whose quotes cross 64-byte blocks.
-            let longest = if rng.next_u64().is_multiple_of(2) {
-                12
-            } else {
-                90
-            };
-            let n = rng.next_u64() % longest;
-            let text: String = (0..n)
-                .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
-                .collect();
-            let simple = simple_quotes(text.as_bytes(), b',');
-            assert_eq!(simple, oracle(&text), "{text:?}");
-            with_delimiter_inside += usize::from(simple && text.contains("\"a,b\""));
-        }
-        assert!(with_delimiter_inside > 100, "{with_delimiter_inside}");
-    }
-
-    /// Separators outside quotes, field skipping and splitting against a byte loop that
-    /// tracks quotes, on random text with whole-field quotes across block edges.
-    #[test]
-    fn outside_quotes_finds_what_a_quote_tracking_loop_finds() {
-        let mut rng = crate::model::Rng::new(67);
-        let atoms = ["\"a,b\"", ",", "\n", "xy", "\"\"", "\"q\"", "7", "\",,,\""];
-        for round in 0..3000 {
-            let text: String = (0..rng.next_u64() % 60)
-                .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
-                .collect();
-            let bytes = text.as_bytes();
-            let mut inside = false;
-            let mut want = Vec::new();
-            for (i, b) in bytes.iter().enumerate() {
-                match b {
-                    b'"' => inside = !inside,
-                    b',' | b'\n' if !inside => want.push(i),
-                    _ => {}
-                }
-            }
-            let got: Vec<usize> = Separators::outside_quotes(bytes, b',', b'\n').collect();
-            assert_eq!(got, want, "{text:?}");
-            let mut s = Separators::outside_quotes(bytes, b',', b'\n');
-            let firsts: Vec<Option<usize>> = want
-                .iter()
-                .map(|_| s.next_b())
-                .take_while(Option::is_some)
-                .collect();
-            let lines: Vec<Option<usize>> = want
-                .iter()
-                .filter(|p| bytes[**p] == b'\n')
-                .map(|p| Some(*p))
-                .collect();
-            assert_eq!(firsts, lines, "next_b {text:?}");
-            // The first line's fields, skipped and split.
-            let line = text.split('\n').next().unwrap_or("");
-            let seps: Vec<usize> = want
-                .iter()
-                .copied()
-                .take_while(|p| *p < line.len())
-                .collect();
-            let fields: Vec<&str> = split_fields(line, b',', true).collect();
-            assert_eq!(fields.len(), seps.len() + 1, "{line:?} round {round}");
-            for n in 0..seps.len() + 2 {
-                let expect = match n {
-                    0 => Some(0),
-                    n => seps.get(n - 1).map(|p| p + 1),
-                };
-                assert_eq!(
-                    skip_fields_quoted(bytes, 0, n, b','),
-                    expect,
-                    "{text:?} {n}"
-                );
-            }
         }
     }
 

@@ -1,6 +1,8 @@
 //! Splitting a CSV body into pieces parsed in parallel, and the physical line numbers of
 //! records (for the load report).
 
+use crate::model::quotes::QuoteShape;
+
 /// A piece of a CSV body: its bytes `start..end`, the line number of its first line within
 /// the body (1-based), and how many line ends it holds.
 pub(super) struct Piece {
@@ -8,8 +10,9 @@ pub(super) struct Piece {
     pub(super) end: usize,
     pub(super) first_line: u64,
     pub(super) lines: u64,
-    /// Its quotes were checked to wrap whole fields only (or it has none).
-    pub(super) quotes_checked: bool,
+    /// Its quotes were checked to wrap whole fields only, and how (default: it has none);
+    /// None when not checked.
+    pub(super) quotes: Option<QuoteShape>,
 }
 
 /// A CSV body cut into pieces to parse in parallel.
@@ -32,7 +35,7 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
                 end: bytes.len(),
                 first_line: 1,
                 lines: scan.newlines,
-                quotes_checked: !scan.quote,
+                quotes: (!scan.quote).then_some(QuoteShape::default()),
             }],
             plain: !scan.quote && !scan.cr,
         };
@@ -53,15 +56,23 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     let plain = scanned.iter().all(|s| !s.1 && !s.2);
     // Quotes that only wrap whole fields leave every line end outside them, so the cuts hold;
     // other quotes may hide line ends, and the cuts are found again from the start.
-    let simple = |w: &[usize]| {
+    let shape = |w: &[usize]| {
         let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
-        crate::model::scan::simple_quotes(piece, delimiter)
+        crate::model::quotes::quote_shape(piece, delimiter)
     };
     let quoted: Vec<bool> = scanned.iter().map(|s| s.1).collect();
-    let all_simple = cuts
+    let shapes: Vec<Option<QuoteShape>> = cuts
         .par_windows(2)
         .zip(quoted.par_iter())
-        .all(|(w, q)| !q || simple(w));
+        .map(|(w, q)| {
+            if *q {
+                shape(w)
+            } else {
+                Some(QuoteShape::default())
+            }
+        })
+        .collect();
+    let all_simple = shapes.iter().all(Option::is_some);
     if !all_simple {
         cuts = quoted_cuts(bytes, target);
         scanned = scan(&cuts);
@@ -69,13 +80,18 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     // First line number of each piece = 1 + newlines before it.
     let mut pieces = Vec::with_capacity(cuts.len());
     let mut line = 1u64;
-    for (w, (count, quote, _)) in cuts.windows(2).zip(scanned) {
+    for (k, (w, (count, quote, _))) in cuts.windows(2).zip(scanned).enumerate() {
+        let checked = match (quote, all_simple) {
+            (false, _) => Some(QuoteShape::default()),
+            (true, true) => shapes.get(k).copied().flatten(),
+            (true, false) => None,
+        };
         pieces.push(Piece {
             start: w[0],
             end: w[1],
             first_line: line,
             lines: count,
-            quotes_checked: !quote || all_simple,
+            quotes: checked,
         });
         line += count;
     }

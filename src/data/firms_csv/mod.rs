@@ -234,7 +234,7 @@ fn load_csv_chunked(
             .map(|((piece, window), windows)| {
                 let lines = header.lines + piece.first_line;
                 let range = piece.start..piece.end;
-                let out = parse_chunk(body, range, lines, &ctx, windows, piece.quotes_checked);
+                let out = parse_chunk(body, range, lines, &ctx, windows, piece.quotes);
                 (piece.start, piece.end, Some(*window), out)
             })
             .collect();
@@ -360,7 +360,7 @@ fn merge_parts(
             // Only the last chunk can end inside quotes; read what follows the bad row.
             let from = start + off;
             if from <= end {
-                let rest = parse_chunk(body, from..end, line, ctx, Default::default(), false);
+                let rest = parse_chunk(body, from..end, line, ctx, Default::default(), None);
                 queue.push_front((from, end, None, rest));
             }
         }
@@ -496,5 +496,7 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: O
     }
 }
 
+#[cfg(test)]
+mod quote_tests;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,7 @@ use super::{FirmColumns, parse_number};
 use crate::data::LoadReport;
 use crate::data::dates::DateColumns;
 use crate::data::geometry::read_pair;
+use crate::model::quotes::QuoteShape;
 use crate::model::{AttrTable, Firms, LineRows, SegmentId};
 use std::sync::Arc;
 
@@ -112,6 +113,18 @@ impl Fields for csv::StringRecord {
     }
 }
 
+/// A line's fields with their quotes undone.
+struct Undone<'a>(Vec<std::borrow::Cow<'a, str>>);
+
+impl Fields for Undone<'_> {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.0.get(i).map(|f| f.as_ref())
+    }
+    fn all_fields(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|f| f.as_ref())
+    }
+}
+
 impl Fields for Vec<&str> {
     fn field(&self, i: usize) -> Option<&str> {
         self.get(i).copied()
@@ -165,7 +178,7 @@ impl Fields for SplitLine<'_> {
         self.text.get(from..to).map(unquote)
     }
     fn all_fields(&self) -> impl Iterator<Item = &str> {
-        crate::model::scan::split_fields(self.line(), self.delimiter, self.quoted).map(unquote)
+        crate::model::quotes::split_fields(self.line(), self.delimiter, self.quoted).map(unquote)
     }
 }
 
@@ -244,21 +257,21 @@ fn take_row<R: Fields>(
 /// Parses the records of `body[range]` (no header), numbering lines from `first_line`. Chunks
 /// without quotes or stray carriage returns take a fast path that splits lines directly;
 /// the rest go through the csv crate.
-/// `quotes_checked`: the chunk's quotes are known to wrap whole fields only (or it has none).
+/// `quotes`: the chunk's quotes are known to wrap whole fields only, and how (None: not
+/// checked).
 pub(super) fn parse_chunk<'w>(
     body: &str,
     range: std::ops::Range<usize>,
     first_line: u64,
     ctx: &ChunkCtx,
     windows: Windows<'w>,
-    quotes_checked: bool,
+    quotes: Option<QuoteShape>,
 ) -> ChunkOut<'w> {
     let at = range.start;
     let chunk = body.get(range).unwrap_or("");
-    let fast = if quotes_checked {
-        Fast::QuotesChecked
-    } else {
-        Fast::Check
+    let fast = match quotes {
+        Some(shape) => Fast::QuotesChecked(shape),
+        None => Fast::Check,
     };
     parse_piece(chunk, at, first_line, ctx, windows, fast)
 }
@@ -271,8 +284,8 @@ enum Fast {
     No,
     /// When its quotes and carriage returns allow it.
     Check,
-    /// Its quotes are known to allow it; its carriage returns are checked.
-    QuotesChecked,
+    /// Its quotes are known to allow it, and how; its carriage returns are checked.
+    QuotesChecked(QuoteShape),
 }
 
 /// [`parse_chunk`] on a chunk of its own (without a shared text), the fast path allowed or
@@ -304,10 +317,10 @@ fn parse_piece<'w>(
     // Fast when every quote only wraps a whole field and every carriage return ends a line
     // (the splitter already knows when the whole body has neither).
     let quoted = !ctx.plain && memchr::memchr(b'"', bytes).is_some();
-    let quotes_ok = || {
-        fast == Fast::QuotesChecked
-            || !quoted
-            || crate::model::scan::simple_quotes(bytes, ctx.delimiter)
+    let quote_shape = || match fast {
+        Fast::QuotesChecked(shape) => Some(shape),
+        _ if !quoted => Some(QuoteShape::default()),
+        _ => crate::model::quotes::quote_shape(bytes, ctx.delimiter),
     };
     let crs_ok = || {
         memchr::memchr(b'\r', bytes).is_none()
@@ -318,13 +331,20 @@ fn parse_piece<'w>(
     let allowed = fast != Fast::No;
     #[cfg(not(test))]
     let allowed = true;
-    let simple = allowed && (ctx.plain || quotes_ok() && crs_ok());
-    if simple && u32::try_from(chunk.len()).is_ok() {
+    let shape = match (allowed, ctx.plain) {
+        (false, _) => None,
+        (true, true) => Some(QuoteShape::default()),
+        (true, false) => quote_shape().filter(|_| crs_ok()),
+    };
+    if let Some(shape) = shape
+        && u32::try_from(chunk.len()).is_ok()
+    {
         let lines = LineRows {
             delimiter: ctx.delimiter,
             quoted,
         };
-        parse_lines((chunk, at, lines), first_line, ctx, &mut out, &mut interned);
+        let text = (chunk, at, lines, shape.escaped);
+        parse_lines(text, first_line, ctx, &mut out, &mut interned);
         return out;
     }
     out.attrs = AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len());
@@ -397,9 +417,11 @@ fn parse_piece<'w>(
 /// The fast path (no quotes, or quotes around whole fields): one scan for delimiters and
 /// line ends outside quotes over the whole chunk (past the fields the loader reads, straight
 /// to the line's end); kept rows are remembered by where their line starts, in the shared
-/// text (the chunk is `at` bytes into the body) or in a copy of the chunk.
+/// text (the chunk is `at` bytes into the body) or in a copy of the chunk. With `escaped`
+/// (doubled quotes somewhere), a line holding `""` is split and undone on its own, and its
+/// fields kept beside the lines.
 fn parse_lines(
-    (chunk, at, lines): (&str, usize, LineRows),
+    (chunk, at, lines, escaped): (&str, usize, LineRows, bool),
     first_line: u64,
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
@@ -423,6 +445,8 @@ fn parse_lines(
     let mut ends: Vec<usize> = Vec::with_capacity(need);
     let mut cuts =
         crate::model::scan::Separators::with_quotes(bytes, ctx.delimiter, b'\n', lines.quoted);
+    // Rows whose lines hold doubled quotes: their indices and undone fields.
+    let mut undone = (Vec::new(), AttrTable::new(ctx.headers.to_vec()));
     let (mut line_start, mut line_no) = (0, first_line);
     while line_start < bytes.len() {
         ends.clear();
@@ -442,18 +466,33 @@ fn parse_lines(
             Some(b'\r') if line_end > line_start => line_end - 1,
             _ => line_end,
         };
-        let row = SplitLine {
-            text: chunk,
-            start: line_start,
-            end,
-            delimiter: ctx.delimiter,
-            full: ends.len() == need,
-            ends: &ends,
-            quoted: lines.quoted,
-        };
-        if take_row(out, &row, line_no, ctx, interned) {
-            out.push_extras(&row, ctx);
-            starts.push(line_start as u32);
+        let line = chunk.get(line_start..end).unwrap_or("");
+        if escaped && memchr::memmem::find(line.as_bytes(), b"\"\"").is_some() {
+            let row = Undone(
+                crate::model::quotes::split_fields(line, ctx.delimiter, true)
+                    .map(crate::model::quotes::unescape_field)
+                    .collect(),
+            );
+            if take_row(out, &row, line_no, ctx, interned) {
+                out.push_extras(&row, ctx);
+                undone.0.push(starts.len() as u32);
+                undone.1.push_row(row.all_fields());
+                starts.push(line_start as u32);
+            }
+        } else {
+            let row = SplitLine {
+                text: chunk,
+                start: line_start,
+                end,
+                delimiter: ctx.delimiter,
+                full: ends.len() == need,
+                ends: &ends,
+                quoted: lines.quoted,
+            };
+            if take_row(out, &row, line_no, ctx, interned) {
+                out.push_extras(&row, ctx);
+                starts.push(line_start as u32);
+            }
         }
         line_start = line_end + 1;
         line_no += 1;
@@ -475,6 +514,9 @@ fn parse_lines(
             AttrTable::from_shared_lines(headers, Arc::new(chunk.to_owned()), 0..to, starts, lines)
         }
     };
+    if !undone.0.is_empty() {
+        out.attrs.set_undone_rows(undone.0, undone.1);
+    }
 }
 
 /// For a record that spans lines: the end of its first line (where reading should resume)

@@ -5,7 +5,7 @@ use crate::model::SourceCrs;
 
 /// Runs `f` with the parse context of a comma-separated file with this header (WGS-84,
 /// dates found by their headers).
-fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
+pub(super) fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
     let headers: Vec<String> = header.split(',').map(String::from).collect();
     let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
     let reader = crate::crs::Reader::new(SourceCrs::Wgs84).unwrap();
@@ -227,7 +227,7 @@ fn parallel_chunks_give_the_same_firms_and_line_numbers() {
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            assert!(crate::model::scan::simple_quotes(text.as_bytes(), b','));
+            assert!(crate::model::quotes::simple_quotes(text.as_bytes(), b','));
         }
         let load = |n, owned: bool| {
             let source = if owned {
@@ -432,67 +432,9 @@ fn fast_path_agrees_with_the_csv_crate_on_random_rows() {
                 closed: vec![6]
             })
         );
-        random_rows_agree(&pieces, ctx);
+        super::quote_tests::random_rows_agree(&pieces, ctx);
     });
 }
-
-fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
-    let mut rng = crate::model::Rng::new(16);
-    let (mut quoted_fast, mut delimiter_in_quotes) = (0, 0);
-    for round in 0..200 {
-        let crlf = round % 3 == 0;
-        let mut body = String::new();
-        for _ in 0..40 {
-            let n = (rng.next_u64() % 8) as usize;
-            let fields: Vec<&str> = (0..n)
-                .map(|k| match k {
-                    2 if rng.uniform() < 0.7 => "114.05",
-                    3 if rng.uniform() < 0.7 => "22.54",
-                    _ => pieces[(rng.next_u64() % pieces.len() as u64) as usize],
-                })
-                .collect();
-            body.push_str(&fields.join(","));
-            body.push_str(if crlf { "\r\n" } else { "\n" });
-        }
-        if round % 2 == 1 {
-            body.pop(); // no final newline (and, with CRLF, a final '\r' the slow path reads)
-            if crlf {
-                body.pop();
-            }
-        }
-        let fast = parse_chunk_with(&body, 2, ctx, true);
-        let slow = parse_chunk_with(&body, 2, ctx, false);
-        if body.contains('"') && crate::model::scan::simple_quotes(body.as_bytes(), b',') {
-            quoted_fast += 1;
-            delimiter_in_quotes += usize::from(body.contains(", 3 楼\""));
-        }
-        assert_eq!(fast.lonlat.to_vec(), slow.lonlat.to_vec(), "{body:?}");
-        assert_eq!(fast.segment.to_vec(), slow.segment.to_vec());
-        assert_eq!(fast.segments, slow.segments);
-        assert_eq!(fast.id_hash.to_vec(), slow.id_hash.to_vec(), "{body:?}");
-        assert_eq!(fast.founded.to_vec(), slow.founded.to_vec(), "{body:?}");
-        assert_eq!(fast.closed.to_vec(), slow.closed.to_vec(), "{body:?}");
-        assert_eq!(fast.id_hash.len(), fast.lonlat.len());
-        assert!(fast.founded.len() == fast.lonlat.len());
-        assert_eq!(fast.report, slow.report, "{body:?}");
-        assert_eq!(fast.attrs.n_rows(), slow.attrs.n_rows());
-        for r in 0..fast.attrs.n_rows() {
-            assert_eq!(
-                fast.attrs.row(r).collect::<Vec<_>>(),
-                slow.attrs.row(r).collect::<Vec<_>>(),
-                "{body:?}"
-            );
-        }
-    }
-    // Whole-field quotes took the fast path in many rounds (when the pieces have quotes).
-    if pieces.iter().any(|p| p.contains('"')) {
-        assert!(quoted_fast > 50, "{quoted_fast}");
-    }
-    if pieces.iter().any(|p| p.contains(", 3 楼")) {
-        assert!(delimiter_in_quotes > 10, "{delimiter_in_quotes}");
-    }
-}
-
 /// The fast decimal reader gives exactly `str::parse`'s double (bit for bit) whenever it
 /// answers, over random digit strings of every length and decimal position.
 #[test]

@@ -1,0 +1,134 @@
+//! Tests of quoted fields on the fast path: delimiters and doubled quotes inside quotes,
+//! against the csv crate.
+use super::rows::parse_chunk_with;
+use super::tests::with_ctx;
+use super::*;
+
+/// Random rows of `pieces` (40 a body, 200 bodies, LF and CRLF, with and without a final
+/// newline): the fast path keeps the same rows, fields, segments, years and report as the csv
+/// crate. Counts the bodies whose quotes took the fast path.
+pub(super) fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
+    let mut rng = crate::model::Rng::new(16);
+    let (mut quoted_fast, mut delimiter_in_quotes, mut escaped_fast) = (0, 0, 0);
+    for round in 0..200 {
+        let crlf = round % 3 == 0;
+        let mut body = String::new();
+        for _ in 0..40 {
+            let n = (rng.next_u64() % 8) as usize;
+            let fields: Vec<&str> = (0..n)
+                .map(|k| match k {
+                    2 if rng.uniform() < 0.7 => "114.05",
+                    3 if rng.uniform() < 0.7 => "22.54",
+                    _ => pieces[(rng.next_u64() % pieces.len() as u64) as usize],
+                })
+                .collect();
+            body.push_str(&fields.join(","));
+            body.push_str(if crlf { "\r\n" } else { "\n" });
+        }
+        if round % 2 == 1 {
+            body.pop(); // no final newline (and, with CRLF, a final '\r' the slow path reads)
+            if crlf {
+                body.pop();
+            }
+        }
+        let fast = parse_chunk_with(&body, 2, ctx, true);
+        let slow = parse_chunk_with(&body, 2, ctx, false);
+        if body.contains('"')
+            && let Some(shape) = crate::model::quotes::quote_shape(body.as_bytes(), b',')
+        {
+            quoted_fast += 1;
+            delimiter_in_quotes += usize::from(body.contains(", 3 楼\""));
+            escaped_fast += usize::from(shape.escaped);
+        }
+        assert_eq!(fast.lonlat.to_vec(), slow.lonlat.to_vec(), "{body:?}");
+        assert_eq!(fast.segment.to_vec(), slow.segment.to_vec());
+        assert_eq!(fast.segments, slow.segments);
+        assert_eq!(fast.id_hash.to_vec(), slow.id_hash.to_vec(), "{body:?}");
+        assert_eq!(fast.founded.to_vec(), slow.founded.to_vec(), "{body:?}");
+        assert_eq!(fast.closed.to_vec(), slow.closed.to_vec(), "{body:?}");
+        assert_eq!(fast.id_hash.len(), fast.lonlat.len());
+        assert!(fast.founded.len() == fast.lonlat.len());
+        assert_eq!(fast.report, slow.report, "{body:?}");
+        assert_eq!(fast.attrs.n_rows(), slow.attrs.n_rows());
+        for r in 0..fast.attrs.n_rows() {
+            assert_eq!(
+                fast.attrs.row(r).collect::<Vec<_>>(),
+                slow.attrs.row(r).collect::<Vec<_>>(),
+                "{body:?}"
+            );
+        }
+    }
+    // Whole-field quotes took the fast path in many rounds (when the pieces have quotes).
+    if pieces.iter().any(|p| p.contains('"')) {
+        assert!(quoted_fast > 50, "{quoted_fast}");
+    }
+    if pieces.iter().any(|p| p.contains(", 3 楼")) {
+        assert!(delimiter_in_quotes > 10, "{delimiter_in_quotes}");
+    }
+    if pieces.iter().any(|p| p.len() > 2 && p.contains("\"\"")) {
+        assert!(escaped_fast > 10, "{escaped_fast}");
+    }
+}
+
+/// Doubled quotes inside quoted fields (names, segments, ids, dates and coordinates holding
+/// them, a field that is only a quote, delimiters beside them), mixed with plain and quoted
+/// fields: the fast path undoes them as the csv crate does.
+#[test]
+fn doubled_quotes_agree_with_the_csv_crate_on_random_rows() {
+    let pieces = [
+        "\"示例\"\"星光\"\"企业\"",
+        "\"\"\"\"",
+        "\"\"\"a\"",
+        "\"x,\"\"y\"",
+        "\"hard\"\"ware\"",
+        "\"2015\"\"-03-02\"",
+        "\"114.0\"\"5\"",
+        "\"深圳市南山区, 3 楼\"",
+        "\"\"",
+        "114.05",
+        "22.54",
+        "hardware",
+        "2016-05-01",
+        "",
+        "示例",
+    ];
+    with_ctx("id,name,lon,lat,segment,founded,closed", |ctx| {
+        random_rows_agree(&pieces, ctx);
+    });
+}
+
+/// Rows whose lines hold doubled quotes keep their undone fields when distant firms are
+/// screened out around them (the rows after a removed one move up).
+#[test]
+fn undone_rows_survive_screening_out_distant_firms() {
+    let mut text = String::from("id,name,lon,lat,note\n");
+    let mut want = Vec::new();
+    for k in 0..14 {
+        let far = k == 3 || k == 9;
+        let (lon, lat) = if far { (116.4, 39.9) } else { (114.05, 22.54) };
+        let name = if k % 2 == 0 {
+            format!("\"甲\"\"{k}\"\"\"")
+        } else {
+            format!("\"乙, {k}\"")
+        };
+        text.push_str(&format!("F{k},{name},{lon},{lat},n{k}\n"));
+        if !far {
+            let inner = name.strip_prefix('"').and_then(|n| n.strip_suffix('"'));
+            let quoted = inner.unwrap_or_default().replace("\"\"", "\"");
+            want.push(vec![
+                format!("F{k}"),
+                quoted,
+                lon.to_string(),
+                lat.to_string(),
+                format!("n{k}"),
+            ]);
+        }
+    }
+    let f = load_firms_csv_bytes(text.as_bytes(), "t.csv", &FirmLoadOptions::default()).unwrap();
+    assert_eq!(f.firms.len(), 12, "{:?}", f.report.skipped);
+    for (i, w) in want.iter().enumerate() {
+        let got: Vec<&str> = f.firms.attrs.row(i).collect();
+        assert_eq!(got, *w, "row {i}");
+        assert_eq!(f.firms.attrs.get(i, 1), w[1], "row {i}");
+    }
+}

@@ -1,0 +1,258 @@
+//! Quotes in delimited text: whether they only wrap whole fields (so lines split in place,
+//! outside quotes), and the fields of such lines with their quotes undone.
+
+use super::scan::{Separators, block_masks, prefix_xor};
+
+/// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
+/// field: it opens at a field's start, closes at its end, and holds no line end or carriage
+/// return; inside, quotes come in doubled pairs (`""`, one quote) and delimiters are allowed.
+/// Such text splits at every delimiter and line end outside quotes
+/// ([`Separators::outside_quotes`]); the fields lose their outer quotes, and doubled ones are
+/// undone ([`QuoteShape::escaped`]). (What spreadsheet, database and pandas exports write:
+/// `"S0001","示例""星光""企业","深圳市南山区, 3 楼",114.05,22.54`.)
+pub fn simple_quotes(bytes: &[u8], delimiter: u8) -> bool {
+    quote_shape(bytes, delimiter).is_some()
+}
+
+/// How the quotes of text that passes [`simple_quotes`] look.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QuoteShape {
+    /// Some quoted field holds a doubled quote (its text needs undoing).
+    pub escaped: bool,
+}
+
+/// [`simple_quotes`], telling whether doubled quotes occur; None when it fails.
+pub fn quote_shape(bytes: &[u8], delimiter: u8) -> Option<QuoteShape> {
+    // 64 bytes at a time: the quotes' parity marks what lies inside them (a doubled quote
+    // closes and reopens). A short tail is padded with delimiters, as the end of the text
+    // ends a field.
+    let mut inside_carry = 0u64;
+    // Bit 0: the byte before the block ends a field (the start of the text does) or closes
+    // a quote (then a quote here is the second of a doubled pair).
+    let mut may_open = 1u64;
+    // The previous block's last byte closed a quote: this block's first byte must end the
+    // field or reopen the quote.
+    let mut closed_at_edge = false;
+    let mut escaped = false;
+    for block in bytes.chunks(64) {
+        let full = match block.first_chunk::<64>() {
+            Some(b) => *b,
+            None => {
+                let mut b = [delimiter; 64];
+                b[..block.len()].copy_from_slice(block);
+                b
+            }
+        };
+        let [q, d, n, r] = block_masks(&full, [b'"', delimiter, b'\n', b'\r']);
+        let inside = prefix_xor(q) ^ inside_carry;
+        let (open, close) = (q & inside, q & !inside);
+        // Opens at a field's start or right after a close (a doubled pair); closes before a
+        // field's end or right before an open.
+        let opens_ok = ((d | n | close) << 1) | may_open;
+        let closes_ok = (d | n | r | open) >> 1;
+        escaped |= close & (open >> 1) != 0 || (closed_at_edge && open & 1 != 0);
+        if open & !opens_ok != 0
+            || close & !closes_ok & !(1 << 63) != 0
+            || (closed_at_edge && (d | n | r | open) & 1 == 0)
+            || (n | r) & inside != 0
+        {
+            return None;
+        }
+        closed_at_edge = close >> 63 == 1;
+        inside_carry = 0u64.wrapping_sub(inside >> 63);
+        may_open = (d | n | close) >> 63;
+    }
+    (inside_carry == 0).then_some(QuoteShape { escaped })
+}
+
+/// A field of a line split by [`split_fields`] with its outer quotes taken off and doubled
+/// quotes undone (only a field written with doubled quotes is copied).
+pub fn unescape_field(f: &str) -> std::borrow::Cow<'_, str> {
+    match f.strip_prefix('"').and_then(|g| g.strip_suffix('"')) {
+        Some(inner) if inner.contains("\"\"") => inner.replace("\"\"", "\"").into(),
+        Some(inner) => inner.into(),
+        None => f.into(),
+    }
+}
+
+/// The fields of one line (no line end in it), split at `delimiter`, outside double quotes
+/// when `quoted` (quotes kept; see [`simple_quotes`]).
+pub fn split_fields(line: &str, delimiter: u8, quoted: bool) -> impl Iterator<Item = &str> {
+    let bytes = line.as_bytes();
+    let mut seps = Separators::with_quotes(bytes, delimiter, b'\n', quoted);
+    let mut from = Some(0);
+    std::iter::from_fn(move || {
+        let f = from?;
+        let to = match seps.next() {
+            Some(at) => {
+                from = Some(at + 1);
+                at
+            }
+            None => {
+                from = None;
+                bytes.len()
+            }
+        };
+        Some(line.get(f..to).unwrap_or(""))
+    })
+}
+
+/// [`super::scan::skip_fields`] on text whose quotes wrap whole fields: delimiters inside quotes do not
+/// count. `pos` must be at a field's start.
+pub fn skip_fields_quoted(bytes: &[u8], pos: usize, n: usize, delimiter: u8) -> Option<usize> {
+    let rest = bytes.get(pos..)?;
+    let mut seps = Separators::outside_quotes(rest, delimiter, b'\n');
+    let mut to = pos;
+    for _ in 0..n {
+        match seps.next_match()? {
+            (at, false) => to = pos + at + 1,
+            (_, true) => return None,
+        }
+    }
+    Some(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Simple quoting against its definition walked field by field, line by line: None when
+    /// a line breaks it, else whether a quoted field holds a doubled quote.
+    fn quote_shape_oracle(text: &str) -> Option<bool> {
+        let mut escaped = false;
+        for line in text.split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.contains('\r') {
+                return None;
+            }
+            let mut rest = line;
+            loop {
+                let field_end = if let Some(inner) = rest.strip_prefix('"') {
+                    // The closing quote is the first one not doubled.
+                    let b = inner.as_bytes();
+                    let mut k = 0;
+                    let close = loop {
+                        match b.get(k..).and_then(|t| t.iter().position(|c| *c == b'"')) {
+                            None => return None,
+                            Some(p) if b.get(k + p + 1) == Some(&b'"') => {
+                                escaped = true;
+                                k += p + 2;
+                            }
+                            Some(p) => break k + p,
+                        }
+                    };
+                    let after = &inner[close + 1..];
+                    if !(after.is_empty() || after.starts_with(',')) {
+                        return None;
+                    }
+                    close + 2
+                } else {
+                    let end = rest.find(',').unwrap_or(rest.len());
+                    if rest[..end].contains('"') {
+                        return None;
+                    }
+                    end
+                };
+                match rest.get(field_end..).and_then(|r| r.strip_prefix(',')) {
+                    Some(next) => rest = next,
+                    None => break,
+                }
+            }
+        }
+        Some(escaped)
+    }
+
+    #[test]
+    fn simple_quotes_match_a_field_by_field_check() {
+        let mut rng = crate::model::Rng::new(66);
+        let atoms = [
+            "\"",
+            "a",
+            ",",
+            "\n",
+            "\"x\"",
+            "\r\n",
+            "\"\"",
+            "1",
+            "\"a,b\"",
+            "\"a\"\"b\"",
+        ];
+        let (mut with_delimiter_inside, mut escaped) = (0, 0);
+        for _ in 0..40_000 {
+            // Short texts, and long ones whose quotes cross 64-byte blocks.
+            let longest = if rng.next_u64().is_multiple_of(2) {
+                12
+            } else {
+                90
+            };
+            let n = rng.next_u64() % longest;
+            let text: String = (0..n)
+                .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
+                .collect();
+            let shape = quote_shape(text.as_bytes(), b',').map(|s| s.escaped);
+            assert_eq!(shape, quote_shape_oracle(&text), "{text:?}");
+            assert_eq!(simple_quotes(text.as_bytes(), b','), shape.is_some());
+            with_delimiter_inside += usize::from(shape.is_some() && text.contains("\"a,b\""));
+            escaped += usize::from(shape == Some(true));
+        }
+        assert!(with_delimiter_inside > 100, "{with_delimiter_inside}");
+        assert!(escaped > 100, "{escaped}");
+    }
+
+    /// Separators outside quotes, field skipping and splitting against a byte loop that
+    /// tracks quotes, on random text with whole-field quotes across block edges.
+    #[test]
+    fn outside_quotes_finds_what_a_quote_tracking_loop_finds() {
+        let mut rng = crate::model::Rng::new(67);
+        let atoms = ["\"a,b\"", ",", "\n", "xy", "\"\"", "\"q\"", "7", "\",,,\""];
+        for round in 0..3000 {
+            let text: String = (0..rng.next_u64() % 60)
+                .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
+                .collect();
+            let bytes = text.as_bytes();
+            let mut inside = false;
+            let mut want = Vec::new();
+            for (i, b) in bytes.iter().enumerate() {
+                match b {
+                    b'"' => inside = !inside,
+                    b',' | b'\n' if !inside => want.push(i),
+                    _ => {}
+                }
+            }
+            let got: Vec<usize> = Separators::outside_quotes(bytes, b',', b'\n').collect();
+            assert_eq!(got, want, "{text:?}");
+            let mut s = Separators::outside_quotes(bytes, b',', b'\n');
+            let firsts: Vec<Option<usize>> = want
+                .iter()
+                .map(|_| s.next_b())
+                .take_while(Option::is_some)
+                .collect();
+            let lines: Vec<Option<usize>> = want
+                .iter()
+                .filter(|p| bytes[**p] == b'\n')
+                .map(|p| Some(*p))
+                .collect();
+            assert_eq!(firsts, lines, "next_b {text:?}");
+            // The first line's fields, skipped and split.
+            let line = text.split('\n').next().unwrap_or("");
+            let seps: Vec<usize> = want
+                .iter()
+                .copied()
+                .take_while(|p| *p < line.len())
+                .collect();
+            let fields: Vec<&str> = split_fields(line, b',', true).collect();
+            assert_eq!(fields.len(), seps.len() + 1, "{line:?} round {round}");
+            for n in 0..seps.len() + 2 {
+                let expect = match n {
+                    0 => Some(0),
+                    n => seps.get(n - 1).map(|p| p + 1),
+                };
+                assert_eq!(
+                    skip_fields_quoted(bytes, 0, n, b','),
+                    expect,
+                    "{text:?} {n}"
+                );
+            }
+        }
+    }
+}
