@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a SYNTHETIC register-shaped firm table, unlike `cluster-atlas sample`'s: Chinese
-headers, 18-character credit codes, addresses quoted because they hold commas, founding and
-closing dates as 2015-03-02, registered capital, status. For timing the CSV loader on the
+headers, 18-character credit codes, addresses quoted because they hold commas, one name in a
+hundred holding quotes (written doubled, as pandas and spreadsheets do), founding and closing
+dates as 2015-03-02, registered capital, status. For timing the CSV loader on the
 kind of export a planner receives (benches/register.sh); none of these firms is real.
 
 Usage: register_csv.py N OUT.csv
@@ -26,7 +27,10 @@ with open(out, "w", encoding="utf-8", newline="") as f:
         closed = f"{random.randint(y, 2025)}-06-30" if state in ("注销", "吊销") else ""
         address = (f"\"广东省深圳市{random.choice(districts)}示例路{random.randint(1, 999)}号, "
                    f"{random.randint(1, 30)}楼\"")
-        rows.append(f"91440300{i:010d},示例科技有限公司{i}（合成）,{address},{lon:.6f},{lat:.6f},"
+        name = f"示例科技有限公司{i}（合成）"
+        if i % 100 == 0:
+            name = f"\"示例\"\"星光\"\"科技有限公司{i}（合成）\""
+        rows.append(f"91440300{i:010d},{name},{address},{lon:.6f},{lat:.6f},"
                     f"{random.choice(segments)},{founded},{random.random() * 5000:.2f},{state},{closed}\n")
         if len(rows) >= 100_000:
             f.writelines(rows)

@@ -1,7 +1,7 @@
 //! Quotes in delimited text: whether they only wrap whole fields (so lines split in place,
 //! outside quotes), and the fields of such lines with their quotes undone.
 
-use super::scan::{Separators, block_masks, prefix_xor};
+use super::scan::{LineScan, Separators, block_masks, prefix_xor};
 
 /// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
 /// field: it opens at a field's start, closes at its end, and holds no line end or carriage
@@ -23,6 +23,17 @@ pub struct QuoteShape {
 
 /// [`simple_quotes`], telling whether doubled quotes occur; None when it fails.
 pub fn quote_shape(bytes: &[u8], delimiter: u8) -> Option<QuoteShape> {
+    quote_shape_and_lines(bytes, delimiter).0
+}
+
+/// [`quote_shape`] and, in the same pass, the text's line ends and whether it holds a
+/// carriage return ([`LineScan`], its `quote` true); the scan stops, and its counts mean
+/// nothing, where the shape fails.
+pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>, LineScan) {
+    let mut lines = LineScan {
+        quote: true,
+        ..LineScan::default()
+    };
     // 64 bytes at a time: the quotes' parity marks what lies inside them (a doubled quote
     // closes and reopens). A short tail is padded with delimiters, as the end of the text
     // ends a field.
@@ -44,6 +55,8 @@ pub fn quote_shape(bytes: &[u8], delimiter: u8) -> Option<QuoteShape> {
             }
         };
         let [q, d, n, r] = block_masks(&full, [b'"', delimiter, b'\n', b'\r']);
+        lines.newlines += u64::from(n.count_ones());
+        lines.cr |= r != 0;
         let inside = prefix_xor(q) ^ inside_carry;
         let (open, close) = (q & inside, q & !inside);
         // Opens at a field's start or right after a close (a doubled pair); closes before a
@@ -56,13 +69,13 @@ pub fn quote_shape(bytes: &[u8], delimiter: u8) -> Option<QuoteShape> {
             || (closed_at_edge && (d | n | r | open) & 1 == 0)
             || (n | r) & inside != 0
         {
-            return None;
+            return (None, lines);
         }
         closed_at_edge = close >> 63 == 1;
         inside_carry = 0u64.wrapping_sub(inside >> 63);
         may_open = (d | n | close) >> 63;
     }
-    (inside_carry == 0).then_some(QuoteShape { escaped })
+    ((inside_carry == 0).then_some(QuoteShape { escaped }), lines)
 }
 
 /// A field of a line split by [`split_fields`] with its outer quotes taken off and doubled
@@ -189,7 +202,15 @@ mod tests {
             let text: String = (0..n)
                 .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
                 .collect();
-            let shape = quote_shape(text.as_bytes(), b',').map(|s| s.escaped);
+            let (full, lines) = quote_shape_and_lines(text.as_bytes(), b',');
+            let shape = full.map(|s| s.escaped);
+            if full.is_some() && text.contains('"') {
+                assert_eq!(
+                    lines,
+                    super::super::scan::line_scan(text.as_bytes()),
+                    "{text:?}"
+                );
+            }
             assert_eq!(shape, quote_shape_oracle(&text), "{text:?}");
             assert_eq!(simple_quotes(text.as_bytes(), b','), shape.is_some());
             with_delimiter_inside += usize::from(shape.is_some() && text.contains("\"a,b\""));

@@ -43,12 +43,25 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     let target = bytes.len() / n;
     // Any newline is a record boundary unless the text has quotes.
     let mut cuts = newline_cuts(bytes, target);
-    // Per piece: its line ends, and whether it has a quote, a carriage return.
-    let scan = |cuts: &[usize]| -> Vec<(u64, bool, bool)> {
+    // Per piece: its line ends, whether it has a quote, a carriage return, and how its quotes
+    // look (one pass over a piece with quotes, where the shape's check counts the lines).
+    let scan = |cuts: &[usize]| -> Vec<(u64, bool, bool, Option<QuoteShape>)> {
         cuts.par_windows(2)
             .map(|w| {
-                let scan = crate::model::scan::line_scan(bytes.get(w[0]..w[1]).unwrap_or(&[]));
-                (scan.newlines, scan.quote, scan.cr)
+                let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
+                let (shape, scan) = match memchr::memchr(b'"', piece) {
+                    Some(_) => crate::model::quotes::quote_shape_and_lines(piece, delimiter),
+                    None => (
+                        Some(QuoteShape::default()),
+                        crate::model::scan::line_scan(piece),
+                    ),
+                };
+                // A failed check stopped counting: count again.
+                let scan = match shape {
+                    Some(_) => scan,
+                    None => crate::model::scan::line_scan(piece),
+                };
+                (scan.newlines, scan.quote, scan.cr, shape)
             })
             .collect()
     };
@@ -56,23 +69,7 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     let plain = scanned.iter().all(|s| !s.1 && !s.2);
     // Quotes that only wrap whole fields leave every line end outside them, so the cuts hold;
     // other quotes may hide line ends, and the cuts are found again from the start.
-    let shape = |w: &[usize]| {
-        let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
-        crate::model::quotes::quote_shape(piece, delimiter)
-    };
-    let quoted: Vec<bool> = scanned.iter().map(|s| s.1).collect();
-    let shapes: Vec<Option<QuoteShape>> = cuts
-        .par_windows(2)
-        .zip(quoted.par_iter())
-        .map(|(w, q)| {
-            if *q {
-                shape(w)
-            } else {
-                Some(QuoteShape::default())
-            }
-        })
-        .collect();
-    let all_simple = shapes.iter().all(Option::is_some);
+    let all_simple = scanned.iter().all(|s| s.3.is_some());
     if !all_simple {
         cuts = quoted_cuts(bytes, target);
         scanned = scan(&cuts);
@@ -80,10 +77,11 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     // First line number of each piece = 1 + newlines before it.
     let mut pieces = Vec::with_capacity(cuts.len());
     let mut line = 1u64;
-    for (k, (w, (count, quote, _))) in cuts.windows(2).zip(scanned).enumerate() {
+    for (w, (count, quote, _, shape)) in cuts.windows(2).zip(scanned) {
+        // After new cuts, a piece's quotes are checked again where it is parsed.
         let checked = match (quote, all_simple) {
             (false, _) => Some(QuoteShape::default()),
-            (true, true) => shapes.get(k).copied().flatten(),
+            (true, true) => shape,
             (true, false) => None,
         };
         pieces.push(Piece {

@@ -445,6 +445,7 @@ fn parse_lines(
     let mut ends: Vec<usize> = Vec::with_capacity(need);
     let mut cuts =
         crate::model::scan::Separators::with_quotes(bytes, ctx.delimiter, b'\n', lines.quoted);
+    let doubled = memchr::memmem::Finder::new(b"\"\"");
     // Rows whose lines hold doubled quotes: their indices and undone fields.
     let mut undone = (Vec::new(), AttrTable::new(ctx.headers.to_vec()));
     let (mut line_start, mut line_no) = (0, first_line);
@@ -467,7 +468,7 @@ fn parse_lines(
             _ => line_end,
         };
         let line = chunk.get(line_start..end).unwrap_or("");
-        if escaped && memchr::memmem::find(line.as_bytes(), b"\"\"").is_some() {
+        if escaped && doubled.find(line.as_bytes()).is_some() {
             let row = Undone(
                 crate::model::quotes::split_fields(line, ctx.delimiter, true)
                     .map(crate::model::quotes::unescape_field)
