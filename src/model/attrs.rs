@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+use super::quotes::unquote_field;
+
 /// All columns of the input file; see the module comment for how rows are stored.
 #[derive(Clone, Debug, Default)]
 pub struct AttrTable {
@@ -439,15 +441,6 @@ fn line_field(rest: &str, from: usize, delimiter: u8, quoted: bool) -> (&str, Op
     // A `\r` can only end a row's last field (the fast parse admits no other).
     let f = rest.get(from..to).unwrap_or("");
     (unquote_field(f.strip_suffix('\r').unwrap_or(f)), next)
-}
-
-/// A field of a line row without the quotes around it: line rows admit quotes only around a
-/// whole field, with no quote or line end inside.
-pub fn unquote_field(f: &str) -> &str {
-    match f.strip_prefix('"').and_then(|g| g.strip_suffix('"')) {
-        Some(inner) => inner,
-        None => f,
-    }
 }
 
 impl<'a> RowView<'a> {

@@ -16,11 +16,12 @@ pub mod scan;
 mod util;
 mod zone;
 
-pub use attrs::{AttrTable, LineRows, RowView, unquote_field};
+pub use attrs::{AttrTable, LineRows, RowView};
 pub use bounds::Bounds;
 pub use firms::{FirmTimes, Firms, SegmentId};
 pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
+pub use quotes::unquote_field;
 pub use util::{HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, short_hash};
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 

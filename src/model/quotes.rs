@@ -78,13 +78,23 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
     ((inside_carry == 0).then_some(QuoteShape { escaped }), lines)
 }
 
-/// A field of a line split by [`split_fields`] with its outer quotes taken off and doubled
-/// quotes undone (only a field written with doubled quotes is copied).
-pub fn unescape_field(f: &str) -> std::borrow::Cow<'_, str> {
+/// A field of a line row without the quotes around it: rows read from their lines admit
+/// quotes only around a whole field, with no quote or line end inside.
+pub fn unquote_field(f: &str) -> &str {
     match f.strip_prefix('"').and_then(|g| g.strip_suffix('"')) {
-        Some(inner) if inner.contains("\"\"") => inner.replace("\"\"", "\"").into(),
-        Some(inner) => inner.into(),
-        None => f.into(),
+        Some(inner) => inner,
+        None => f,
+    }
+}
+
+/// [`unquote_field`] with doubled quotes inside undone (only a field that was quoted and
+/// holds them is copied).
+pub fn unescape_field(f: &str) -> std::borrow::Cow<'_, str> {
+    let inner = unquote_field(f);
+    if inner.len() < f.len() && inner.contains("\"\"") {
+        inner.replace("\"\"", "\"").into()
+    } else {
+        inner.into()
     }
 }
 
