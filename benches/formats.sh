@@ -14,14 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100000}"
 repeat="${REPEAT:-3}"
-bin=target/release/cluster-atlas
-[ -x "$bin" ] || cargo build --release --no-default-features --quiet
-venv=target/bench-venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-for p in pandas geopandas pyogrio openpyxl python-calamine; do
-  "$venv/bin/pip" install -q "$p" >/dev/null 2>&1 || echo "note: could not install $p" >&2
-done
-py="$venv/bin/python"
+. benches/peer_env.sh
+py=$(peer_python pandas geopandas pyogrio openpyxl python-calamine)
 dir=target/bench-data/formats_$n
 mkdir -p "$dir"
 csv="$dir/firms.csv"

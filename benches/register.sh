@@ -9,14 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-4000000}"
 runs="${2:-5}"
-bin=target/release/cluster-atlas
-[ -x "$bin" ] || cargo build --release --no-default-features --quiet
-venv=target/bench-venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-for p in pandas pyarrow; do
-  "$venv/bin/pip" install -q "$p" >/dev/null 2>&1 || echo "note: could not install $p" >&2
-done
-py="$venv/bin/python"
+. benches/peer_env.sh
+py=$(peer_python pandas pyarrow)
 mkdir -p target/bench-data
 csv=target/bench-data/register_$n.csv
 [ -f "$csv" ] || python3 benches/register_csv.py "$n" "$csv"
