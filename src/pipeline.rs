@@ -173,7 +173,13 @@ pub struct Extras<'a> {
     /// Called with the clusters (and density) as soon as they are found, before the
     /// statistics: the window draws the analysed map from them while the rest runs.
     pub map_ready: Option<&'a (dyn Fn(MapPreview) + Sync)>,
+    /// Called on its own thread with the DBSCAN labels and the zone placement as soon as both
+    /// are known, while the statistics are computed (`analyze` writes `firms.csv` from them).
+    pub placed: Option<OnPlaced<'a>>,
 }
+
+/// A callback given the DBSCAN labels and the zone placement ([`Extras::placed`]).
+pub type OnPlaced<'a> = &'a (dyn Fn(&[i32], &analysis::Placement) + Sync);
 
 /// What the map shows of an analysis before its statistics are done.
 #[derive(Clone, Debug)]
@@ -227,57 +233,34 @@ pub fn analyse(
             generation: data.generation,
         });
     }
-    let mut analysis = analysis::finish(
-        map,
-        &data.firms,
-        &data.zones,
-        &data.index,
-        params,
-        &|f, s| progress(f * 0.9, s),
-    )?;
-    let mut lap = Instant::now();
-    let mut timed = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
-        timings.push((name, lap.elapsed().as_secs_f64()));
-        lap = Instant::now();
-    };
-    let advisor = extras.advisor_fit.map(|fit| {
-        progress(0.96, "advisor");
-        Arc::new(AdvisorContext::prepare(
-            &data.firms,
-            &data.zones,
-            &data.index,
-            &analysis.clusters,
-            fit,
-            params.nearby_radius_m,
-        ))
+    let placed = analysis::place(&data.firms, &data.zones, &data.index, &|f, s| {
+        progress(f * 0.9, s)
     });
-    timed("advisor", &mut analysis.timings);
-    let time = data.times.as_ref().and_then(|t| {
-        progress(0.97, "time");
-        let p = analysis::time::TimeParams {
-            radius_m: params.nearby_radius_m,
-            ..Default::default()
-        };
-        let near = Some(&analysis.zone_near);
-        analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p, near)
-    });
-    timed("time tables", &mut analysis.timings);
-    let hotspots = extras.hotspots.and_then(|p| {
-        progress(0.99, "hot spots");
-        analysis::hotspots::hotspots(&data.index.firm_xy, &p)
-    });
-    timed("hot spots", &mut analysis.timings);
-    let ripley = extras.ripley.and_then(|p| {
-        progress(0.99, "Ripley");
-        let (pts, rings) =
-            analysis::study_area_points_and_rings(&data.index, &data.firms, &params.study_area);
-        let name = match &params.study_area {
-            analysis::StudyArea::Polygons { name, .. } => name.clone(),
-            other => other.kind().as_str().to_string(),
-        };
-        analysis::ripley::ripley(&pts, &rings, &name, &p)
-    });
-    timed("ripley", &mut analysis.timings);
+    // What needs only the clusters and the placement (e.g. writing `firms.csv`) runs on its
+    // own thread while the statistics are computed.
+    let (stats, after) = std::thread::scope(|s| {
+        let side = extras.placed.map(|f| s.spawn(|| f(&map.labels, &placed.0)));
+        let done = analysis::statistics(&data.firms, &data.zones, &data.index, params, &|f, s| {
+            progress(f * 0.9, s)
+        })
+        .map(|st| {
+            let after = after_statistics(data, params, &extras, &map.clusters, &st, progress);
+            (st, after)
+        });
+        if let Some(Err(panic)) = side.map(|h| h.join()) {
+            std::panic::resume_unwind(panic);
+        }
+        done
+    })?;
+    let mut analysis = analysis::assemble(map, placed, stats, params)?;
+    analysis.timings.extend(after.timings);
+    let After {
+        advisor,
+        time,
+        hotspots,
+        ripley,
+        ..
+    } = after;
     Ok(Results {
         analysis,
         params: params.clone(),
@@ -289,6 +272,77 @@ pub fn analyse(
         generation: data.generation,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// What the extras computed after the statistics, and the seconds each took.
+struct After {
+    advisor: Option<Arc<AdvisorContext>>,
+    time: Option<crate::analysis::time::TimeTables>,
+    hotspots: Option<crate::analysis::hotspots::Hotspots>,
+    ripley: Option<crate::analysis::ripley::Ripley>,
+    timings: Vec<(&'static str, f64)>,
+}
+
+/// The advisor's counts, the time tables, hot spots and Ripley's K, as asked for.
+fn after_statistics(
+    data: &Dataset,
+    params: &AnalysisParams,
+    extras: &Extras<'_>,
+    clusters: &[crate::analysis::ClusterSummary],
+    stats: &analysis::Statistics,
+    progress: &(dyn Fn(f32, &str) + Sync),
+) -> After {
+    let mut timings = Vec::new();
+    let mut lap = Instant::now();
+    let mut timed = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, lap.elapsed().as_secs_f64()));
+        lap = Instant::now();
+    };
+    let advisor = extras.advisor_fit.map(|fit| {
+        progress(0.96, "advisor");
+        Arc::new(AdvisorContext::prepare(
+            &data.firms,
+            &data.zones,
+            &data.index,
+            clusters,
+            fit,
+            params.nearby_radius_m,
+        ))
+    });
+    timed("advisor", &mut timings);
+    let time = data.times.as_ref().and_then(|t| {
+        progress(0.97, "time");
+        let p = analysis::time::TimeParams {
+            radius_m: params.nearby_radius_m,
+            ..Default::default()
+        };
+        let near = Some(&stats.zone_near);
+        analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p, near)
+    });
+    timed("time tables", &mut timings);
+    let hotspots = extras.hotspots.and_then(|p| {
+        progress(0.99, "hot spots");
+        analysis::hotspots::hotspots(&data.index.firm_xy, &p)
+    });
+    timed("hot spots", &mut timings);
+    let ripley = extras.ripley.and_then(|p| {
+        progress(0.99, "Ripley");
+        let (pts, rings) =
+            analysis::study_area_points_and_rings(&data.index, &data.firms, &params.study_area);
+        let name = match &params.study_area {
+            analysis::StudyArea::Polygons { name, .. } => name.clone(),
+            other => other.kind().as_str().to_string(),
+        };
+        analysis::ripley::ripley(&pts, &rings, &name, &p)
+    });
+    timed("ripley", &mut timings);
+    After {
+        advisor,
+        time,
+        hotspots,
+        ripley,
+        timings,
+    }
 }
 
 /// The firms' kernel-density surface (Gaussian, σ = `bandwidth_m`).
@@ -338,6 +392,14 @@ mod tests {
         let fit = bundled::fit_table().unwrap();
         let preview = std::sync::Mutex::new(None);
         let keep = |p: MapPreview| *preview.lock().unwrap() = Some(p);
+        // What `analyze` writes firms.csv from, seen on the side thread.
+        let side = std::sync::Mutex::new(None);
+        let placed = |labels: &[i32], placement: &analysis::Placement| {
+            let zones: Vec<_> = (0..labels.len()).map(|i| placement.zone(i)).collect();
+            let near = placement.nearest_m.clone();
+            *side.lock().unwrap() =
+                Some((std::thread::current().id(), labels.to_vec(), zones, near));
+        };
         let r = analyse(
             &data,
             &AnalysisParams::default(),
@@ -347,10 +409,20 @@ mod tests {
                 hotspots: None,
                 ripley: None,
                 map_ready: Some(&keep),
+                placed: Some(&placed),
             },
             &|_, _| {},
         )
         .unwrap();
+        let (thread, labels, zones, near) = side.lock().unwrap().take().expect("placed was called");
+        assert_ne!(thread, std::thread::current().id());
+        assert_eq!(labels, r.analysis.labels);
+        let want: Vec<_> = (0..labels.len())
+            .map(|i| r.analysis.placement.zone(i))
+            .collect();
+        assert_eq!(zones, want);
+        assert_eq!(near, r.analysis.placement.nearest_m);
+        assert!(zones.iter().any(Option::is_some));
         assert_eq!(r.analysis.labels.len(), data.firms.len());
         assert!(r.density.is_some() && r.advisor.is_some());
         // The map drawn before the statistics are done is the final one.

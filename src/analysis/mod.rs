@@ -183,20 +183,52 @@ pub fn finish(
     params: &AnalysisParams,
     progress: &(dyn Fn(f32, &str) + Sync),
 ) -> Result<Analysis, AnalysisError> {
+    let (placement, seconds) = place(firms, zones, index, progress);
+    let stats = statistics(firms, zones, index, params, progress)?;
+    progress(1.0, "done");
+    assemble(map, (placement, seconds), stats, params)
+}
+
+/// Places every firm in its zone and finds its nearest zone (the "zones" step), with the
+/// seconds it took.
+pub fn place(
+    firms: &Firms,
+    zones: &[Zone],
+    index: &SpatialIndex,
+    progress: &(dyn Fn(f32, &str) + Sync),
+) -> (Placement, f64) {
+    let t = std::time::Instant::now();
+    progress(0.3, "zones");
+    let placement = placement::place_firms(index, firms, zones);
+    (placement, t.elapsed().as_secs_f64())
+}
+
+/// The statistics that follow the placement without needing it: Clark–Evans, the zone
+/// statistics and the k-distance curve. Callers may write the placement out meanwhile.
+pub struct Statistics {
+    pub zone_stats: Vec<ZoneStats>,
+    pub zone_near: zone_stats::NearSets,
+    pub clark_evans: ClarkEvans,
+    pub kdistance: KDistance,
+    /// Seconds each step took, in order.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Computes the [`Statistics`]. Progress runs from 0.6 to 0.9.
+pub fn statistics(
+    firms: &Firms,
+    zones: &[Zone],
+    index: &SpatialIndex,
+    params: &AnalysisParams,
+    progress: &(dyn Fn(f32, &str) + Sync),
+) -> Result<Statistics, AnalysisError> {
     let dbp = DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)?;
-    let MapStage {
-        labels,
-        clusters,
-        mut timings,
-    } = map;
+    let mut timings = Vec::new();
     let mut t = std::time::Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
         timings.push((name, t.elapsed().as_secs_f64()));
         t = std::time::Instant::now();
     };
-    progress(0.3, "zones");
-    let placement = placement::place_firms(index, firms, zones);
-    lap("zones", &mut timings);
     progress(0.6, "clark-evans");
     // One set of neighbour grids on all firms for Clark–Evans (bbox, hull) and the k-distance
     // curve; distances are exact whatever the grids, so results do not change.
@@ -227,17 +259,43 @@ pub fn finish(
     progress(0.9, "k-distance");
     let kdistance = kdistance::k_distance_in(&search, index.firm_xy.len(), dbp.min_pts);
     lap("k-distance", &mut timings);
+    Ok(Statistics {
+        zone_stats,
+        zone_near,
+        clark_evans,
+        kdistance,
+        timings,
+    })
+}
+
+/// Puts the clusters, the placement (with its seconds) and the statistics together, with
+/// the warnings they call for.
+pub fn assemble(
+    map: MapStage,
+    (placement, place_s): (Placement, f64),
+    stats: Statistics,
+    params: &AnalysisParams,
+) -> Result<Analysis, AnalysisError> {
+    let dbp = DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)?;
+    let MapStage {
+        labels,
+        clusters,
+        mut timings,
+    } = map;
+    timings.push(("zones", place_s));
+    timings.extend(stats.timings);
     let mut warnings = Vec::new();
+    let n_firms = labels.len();
     if let Some(big) = clusters.iter().map(|c| c.size).max()
-        && firms.len() >= 100
-        && big * 2 > firms.len()
+        && n_firms >= 100
+        && big * 2 > n_firms
     {
         warnings.push(format!(
             "eps {} m joins {:.0}% of all firms into one cluster; try a smaller eps \
              (the k-distance curve suggests about {:.0} m)",
             dbp.eps_m,
-            100.0 * big as f64 / firms.len() as f64,
-            kdistance.suggested_eps_m
+            100.0 * big as f64 / n_firms as f64,
+            stats.kdistance.suggested_eps_m
         ));
     }
     if placement.n_overlapping > 0 {
@@ -248,16 +306,15 @@ pub fn finish(
             placement.n_overlapping.min(placement::MAX_LISTED_OVERLAPS)
         ));
     }
-    progress(1.0, "done");
     Ok(Analysis {
         placement,
         n_noise: labels.iter().filter(|l| **l < 0).count(),
         labels,
         clusters,
-        zone_stats,
-        zone_near,
-        clark_evans,
-        kdistance,
+        zone_stats: stats.zone_stats,
+        zone_near: stats.zone_near,
+        clark_evans: stats.clark_evans,
+        kdistance: stats.kdistance,
         warnings,
         timings,
     })

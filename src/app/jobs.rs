@@ -162,6 +162,7 @@ pub fn analyse(
             hotspots: Some(Default::default()),
             ripley: None,
             map_ready: Some(&ready),
+            placed: None,
         };
         pipeline::analyse(&data, &params, extras, progress)
             .map(|r| JobOutput::Analysed(Box::new(r)))

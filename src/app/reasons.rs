@@ -227,6 +227,7 @@ mod tests {
             hotspots: None,
             ripley: None,
             map_ready: None,
+            placed: None,
         };
         let r = crate::pipeline::analyse(&data, &params, none, &|_, _| {}).unwrap();
         let w = r.analysis.warnings.first().expect("one-cluster warning");

@@ -94,35 +94,45 @@ fn print_extra(e: &Extra) {
     }
 }
 
-pub fn run(a: AnalyzeArgs) -> Result<()> {
-    let t0 = Instant::now();
-    let dbscan = DbscanParams::new(a.eps_m, a.min_pts)?;
-    let area = study_area(&a.study_area)?;
-    // Checked before any work: the folder must be new, empty or an earlier result set, and
-    // must not hold an input.
+/// The result set `analyze` writes, checked before any work: the folder must be new, empty
+/// or an earlier result set, and must not hold an input.
+fn result_set(a: &AnalyzeArgs, area: &StudyArea) -> Result<output::ResultSet> {
     let mut in_paths = a.inputs.paths();
-    if let StudyArea::Polygons { name, .. } = &area {
+    if let StudyArea::Polygons { name, .. } = area {
         in_paths.push(name.into());
     }
     let mut files = vec!["firms.csv", "clusters.geojson", "summary.json"];
     if a.hotspots {
         files.push("hotspots.geojson");
     }
-    let set = output::ResultSet::create(
+    output::ResultSet::create(
         &a.out,
         &files,
         &in_paths.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
     )
-    .with_context(|| format!("cannot write the results into {}", a.out.display()))?;
-    let mut data = a.inputs.load()?;
-    if let Some(y) = a.year {
-        data = data.alive_in(y).ok_or_else(|| {
+    .with_context(|| format!("cannot write the results into {}", a.out.display()))
+}
+
+/// The inputs, with only the firms alive in `--year` when it is given.
+fn load(a: &AnalyzeArgs) -> Result<pipeline::Dataset> {
+    let data = a.inputs.load()?;
+    match a.year {
+        None => Ok(data),
+        Some(y) => data.alive_in(y).ok_or_else(|| {
             anyhow::anyhow!(
                 "--year {y} needs founding dates: the firms file has no column such as 成立日期, \
                  注册日期 or founded"
             )
-        })?;
+        }),
     }
+}
+
+pub fn run(a: AnalyzeArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let dbscan = DbscanParams::new(a.eps_m, a.min_pts)?;
+    let area = study_area(&a.study_area)?;
+    let set = result_set(&a, &area)?;
+    let data = load(&a)?;
     let index_s = data.index_seconds;
     let t_load = t0.elapsed() - std::time::Duration::from_secs_f64(index_s);
     let (zones, firms, index) = (&data.zones, &data.firms, &data.index);
@@ -133,7 +143,23 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         study_area: area.clone(),
         nearby_radius_m: a.nearby_m,
     };
-    let extras = extras_for(&a);
+    // firms.csv, the largest output, is written beside the statistics as soon as the clusters
+    // and the zone placement are known.
+    let firms_path = set.final_path("firms.csv");
+    let write_firms_timed = |labels: &[i32], placement: &analysis::Placement| {
+        let t = Instant::now();
+        let r = set.write("firms.csv", |w| {
+            output::write_firms_csv(w, firms, zones, labels, placement)
+        });
+        (r, t.elapsed().as_secs_f64())
+    };
+    let firms_written = std::sync::Mutex::new(None);
+    let write_firms = |labels: &[i32], placement: &analysis::Placement| {
+        let done = write_firms_timed(labels, placement);
+        *firms_written.lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
+    };
+    let mut extras = extras_for(&a);
+    extras.placed = Some(&write_firms);
     let results = pipeline::analyse(&data, &params, extras, &|_, _| {})?;
     let (result, time) = (results.analysis, results.time);
     let extra = Extra {
@@ -157,11 +183,13 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
         projection_centre: index.projection.centre(),
     };
     let hash = data.input_hash();
-    let firms_path = set.final_path("firms.csv");
-    set.write("firms.csv", |w| {
-        output::write_firms_csv(w, firms, zones, &result)
-    })
-    .with_context(|| format!("cannot write {}", firms_path.display()))?;
+    // Written beside the statistics (else now).
+    let written = firms_written
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let (written, firms_s) =
+        written.unwrap_or_else(|| write_firms_timed(&result.labels, &result.placement));
+    written.with_context(|| format!("cannot write {}", firms_path.display()))?;
     let clusters_path = set.final_path("clusters.geojson");
     let echo_json = serde_json::to_value(&echo)?;
     set.write("clusters.geojson", |w| {
@@ -199,14 +227,16 @@ pub fn run(a: AnalyzeArgs) -> Result<()> {
 
     let t_total = t0.elapsed();
     if a.timings {
-        let mut steps = vec![
-            ("load".to_string(), t_load.as_secs_f64()),
-            ("index".to_string(), index_s),
-        ];
-        steps.extend(result.timings.iter().map(|(n, s)| (n.to_string(), *s)));
-        steps.push(("write".to_string(), (t_total - t_analyse).as_secs_f64()));
-        steps.push(("total".to_string(), t_total.as_secs_f64()));
-        let line: Vec<String> = steps.iter().map(|(n, s)| format!("{n}={s:.3}")).collect();
+        let write_s = (t_total - t_analyse).as_secs_f64();
+        let steps = [("load", t_load.as_secs_f64()), ("index", index_s)]
+            .into_iter()
+            .chain(result.timings.iter().copied())
+            .chain([
+                ("firms.csv", firms_s),
+                ("write", write_s),
+                ("total", t_total.as_secs_f64()),
+            ]);
+        let line: Vec<String> = steps.map(|(n, s)| format!("{n}={s:.3}")).collect();
         crate::say!("timings: {}", line.join(" "));
     }
     print_outcome(firms.len(), &summary);

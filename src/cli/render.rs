@@ -426,6 +426,7 @@ fn analyse_for_render(
         hotspots: a.hotspots.then(Default::default),
         ripley: None,
         map_ready: None,
+        placed: None,
     };
     let r = pipeline::analyse(data, &params, extras, &|_, _| {})?;
     Ok((params, Some(r)))

@@ -42,8 +42,7 @@ impl Chunk {
                 }
                 c.rest(r).map(|rest| View::Line {
                     rest,
-                    delimiter: c.delimiter,
-                    quoted: c.quoted,
+                    lines: c.lines,
                 })
             }
         }
@@ -108,9 +107,7 @@ struct LineChunk {
     to: usize,
     /// Byte offset in the block of each kept row's line.
     start: Vec<u32>,
-    delimiter: u8,
-    /// The block has quotes (delimiters inside them do not split).
-    quoted: bool,
+    lines: LineRows,
     /// Rows whose lines hold doubled quotes, read from their undone fields instead.
     undone: Option<Box<Undone>>,
 }
@@ -147,13 +144,17 @@ impl AttrTable {
     }
 
     /// A table of one chunk of lines: row `r` is the line of `text` starting at byte
-    /// `starts[r]`, its fields split at `delimiter`. Quotes may only wrap a whole field (no
-    /// quote or line end inside, see [`super::quotes::simple_quotes`]; they are taken off when
-    /// read); starts past the text or off a character boundary read as empty rows.
+    /// `starts[r]`, its fields split at `delimiter`. Quotes may only wrap a whole field (see
+    /// [`super::quotes::simple_quotes`]; they are taken off when read); starts past the text
+    /// or off a character boundary read as empty rows.
     pub fn from_lines(headers: Vec<String>, text: String, starts: Vec<u32>, delimiter: u8) -> Self {
         let to = text.len();
         let quoted = text.contains('"');
-        let lines = LineRows { delimiter, quoted };
+        let lines = LineRows {
+            delimiter,
+            quoted,
+            multiline: quoted,
+        };
         Self::from_shared_lines(headers, Arc::new(text), 0..to, starts, lines)
     }
 
@@ -175,8 +176,7 @@ impl AttrTable {
                 from: block.start,
                 to: block.end,
                 start: starts,
-                delimiter: lines.delimiter,
-                quoted: lines.quoted,
+                lines,
                 undone: None,
             })],
             chunk_first: vec![0],
@@ -401,6 +401,8 @@ pub struct LineRows {
     pub delimiter: u8,
     /// The lines may hold quotes (around whole fields, delimiters inside them not splitting).
     pub quoted: bool,
+    /// Quoted fields may hold line ends: a row ends at the first line end outside quotes.
+    pub multiline: bool,
 }
 
 /// One row of an [`AttrTable`]: its fields by column ("" past the stored ones).
@@ -420,10 +422,10 @@ enum View<'a> {
         ends: &'a [u32],
     },
     Line {
-        /// The text from the row's start to the end of its block: the row ends at `\n`.
+        /// The text from the row's start to the end of its block: the row ends at `\n`
+        /// (outside quotes).
         rest: &'a str,
-        delimiter: u8,
-        quoted: bool,
+        lines: LineRows,
     },
 }
 
@@ -470,8 +472,9 @@ impl<'a> RowView<'a> {
             }
             View::Line {
                 rest,
-                delimiter,
-                quoted,
+                lines: LineRows {
+                    delimiter, quoted, ..
+                },
             } => {
                 let bytes = rest.as_bytes();
                 let from = if quoted {
@@ -492,14 +495,14 @@ impl<'a> RowView<'a> {
     /// same values and writers may copy it whole.
     pub fn line(&self) -> Option<(&'a str, LineRows)> {
         match self.kind {
-            View::Line {
-                rest,
-                delimiter,
-                quoted,
-            } => {
-                let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
-                let line = rest.get(..end)?;
-                let lines = LineRows { delimiter, quoted };
+            View::Line { rest, lines } => {
+                let bytes = rest.as_bytes();
+                let end = if lines.multiline {
+                    super::scan::Separators::outside_quotes(bytes, b'\n', b'\n').next()
+                } else {
+                    memchr::memchr(b'\n', bytes)
+                };
+                let line = rest.get(..end.unwrap_or(rest.len()))?;
                 Some((line.strip_suffix('\r').unwrap_or(line), lines))
             }
             _ => None,
@@ -513,8 +516,9 @@ impl<'a> RowView<'a> {
         (0..self.n_cols).map(move |c| match self.kind {
             View::Line {
                 rest,
-                delimiter,
-                quoted,
+                lines: LineRows {
+                    delimiter, quoted, ..
+                },
             } => match next {
                 Some(from) => {
                     let (f, after) = line_field(rest, from, delimiter, quoted);

@@ -4,12 +4,12 @@
 use super::scan::{LineScan, Separators, block_masks, prefix_xor};
 
 /// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
-/// field: it opens at a field's start, closes at its end, and holds no line end or carriage
-/// return; inside, quotes come in doubled pairs (`""`, one quote) and delimiters are allowed.
-/// Such text splits at every delimiter and line end outside quotes
-/// ([`Separators::outside_quotes`]); the fields lose their outer quotes, and doubled ones are
-/// undone ([`QuoteShape::escaped`]). (What spreadsheet, database and pandas exports write:
-/// `"S0001","示例""星光""企业","深圳市南山区, 3 楼",114.05,22.54`.)
+/// field: it opens at a field's start and closes at its end; inside, quotes come in doubled
+/// pairs (`""`, one quote), and delimiters and line ends are allowed
+/// ([`QuoteShape::multiline`]). Such text splits at every delimiter and line end outside
+/// quotes ([`Separators::outside_quotes`]); the fields lose their outer quotes, and doubled
+/// ones are undone ([`QuoteShape::escaped`]). (What spreadsheet, database and pandas exports
+/// write: `"S0001","示例""星光""企业","深圳市南山区, 3 楼",114.05,22.54`.)
 pub fn simple_quotes(bytes: &[u8], delimiter: u8) -> bool {
     quote_shape(bytes, delimiter).is_some()
 }
@@ -19,6 +19,8 @@ pub fn simple_quotes(bytes: &[u8], delimiter: u8) -> bool {
 pub struct QuoteShape {
     /// Some quoted field holds a doubled quote (its text needs undoing).
     pub escaped: bool,
+    /// Some quoted field holds a line end or carriage return: a row may span lines.
+    pub multiline: bool,
 }
 
 /// [`simple_quotes`], telling whether doubled quotes occur; None when it fails.
@@ -44,7 +46,7 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
     // The previous block's last byte closed a quote: this block's first byte must end the
     // field or reopen the quote.
     let mut closed_at_edge = false;
-    let mut escaped = false;
+    let (mut escaped, mut multiline) = (false, false);
     for block in bytes.chunks(64) {
         let full = match block.first_chunk::<64>() {
             Some(b) => *b,
@@ -64,10 +66,10 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
         let opens_ok = ((d | n | close) << 1) | may_open;
         let closes_ok = (d | n | r | open) >> 1;
         escaped |= close & (open >> 1) != 0 || (closed_at_edge && open & 1 != 0);
+        multiline |= (n | r) & inside != 0;
         if open & !opens_ok != 0
             || close & !closes_ok & !(1 << 63) != 0
             || (closed_at_edge && (d | n | r | open) & 1 == 0)
-            || (n | r) & inside != 0
         {
             return (None, lines);
         }
@@ -75,11 +77,13 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
         inside_carry = 0u64.wrapping_sub(inside >> 63);
         may_open = (d | n | close) >> 63;
     }
-    ((inside_carry == 0).then_some(QuoteShape { escaped }), lines)
+    let shape = QuoteShape { escaped, multiline };
+    ((inside_carry == 0).then_some(shape), lines)
 }
 
 /// A field of a line row without the quotes around it: rows read from their lines admit
-/// quotes only around a whole field, with no quote or line end inside.
+/// quotes only around a whole field (doubled quotes inside are undone by
+/// [`unescape_field`]).
 pub fn unquote_field(f: &str) -> &str {
     match f.strip_prefix('"').and_then(|g| g.strip_suffix('"')) {
         Some(inner) => inner,
@@ -98,8 +102,8 @@ pub fn unescape_field(f: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The fields of one line (no line end in it), split at `delimiter`, outside double quotes
-/// when `quoted` (quotes kept; see [`simple_quotes`]).
+/// The fields of one row (no line end in it outside quotes), split at `delimiter`, outside
+/// double quotes when `quoted` (quotes kept; see [`simple_quotes`]).
 pub fn split_fields(line: &str, delimiter: u8, quoted: bool) -> impl Iterator<Item = &str> {
     let bytes = line.as_bytes();
     let mut seps = Separators::with_quotes(bytes, delimiter, b'\n', quoted);
@@ -139,50 +143,57 @@ pub fn skip_fields_quoted(bytes: &[u8], pos: usize, n: usize, delimiter: u8) -> 
 mod tests {
     use super::*;
 
-    /// Simple quoting against its definition walked field by field, line by line: None when
-    /// a line breaks it, else whether a quoted field holds a doubled quote.
-    fn quote_shape_oracle(text: &str) -> Option<bool> {
-        let mut escaped = false;
-        for line in text.split('\n') {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.contains('\r') {
-                return None;
-            }
-            let mut rest = line;
-            loop {
-                let field_end = if let Some(inner) = rest.strip_prefix('"') {
-                    // The closing quote is the first one not doubled.
-                    let b = inner.as_bytes();
-                    let mut k = 0;
-                    let close = loop {
-                        match b.get(k..).and_then(|t| t.iter().position(|c| *c == b'"')) {
-                            None => return None,
-                            Some(p) if b.get(k + p + 1) == Some(&b'"') => {
-                                escaped = true;
-                                k += p + 2;
-                            }
-                            Some(p) => break k + p,
+    /// Simple quoting against its definition walked field by field, record by record: None
+    /// when the text breaks it, else whether a quoted field holds a doubled quote and whether
+    /// one holds a line end or carriage return.
+    fn quote_shape_oracle(text: &str) -> Option<(bool, bool)> {
+        let b = text.as_bytes();
+        let (mut escaped, mut multiline) = (false, false);
+        let mut i = 0;
+        // At a field's start.
+        while i < b.len() {
+            if b[i] == b'"' {
+                // The closing quote is the first one not doubled.
+                let mut k = i + 1;
+                loop {
+                    match b.get(k) {
+                        None => return None,
+                        Some(b'"') if b.get(k + 1) == Some(&b'"') => {
+                            escaped = true;
+                            k += 2;
                         }
-                    };
-                    let after = &inner[close + 1..];
-                    if !(after.is_empty() || after.starts_with(',')) {
-                        return None;
+                        Some(b'"') => break,
+                        Some(b'\n' | b'\r') => {
+                            multiline = true;
+                            k += 1;
+                        }
+                        Some(_) => k += 1,
                     }
-                    close + 2
-                } else {
-                    let end = rest.find(',').unwrap_or(rest.len());
-                    if rest[..end].contains('"') {
-                        return None;
-                    }
-                    end
-                };
-                match rest.get(field_end..).and_then(|r| r.strip_prefix(',')) {
-                    Some(next) => rest = next,
-                    None => break,
                 }
+                i = k + 1;
+                // The field must end right after its closing quote.
+                match b.get(i) {
+                    None | Some(b',' | b'\n' | b'\r') => {}
+                    Some(_) => return None,
+                }
+            } else {
+                let end = b[i..]
+                    .iter()
+                    .position(|c| matches!(c, b',' | b'\n' | b'\r'))
+                    .map_or(b.len(), |p| i + p);
+                if b[i..end].contains(&b'"') {
+                    return None;
+                }
+                i = end;
+            }
+            // At the field's end: a delimiter or a line end (`\r\n` or `\n`) starts the next.
+            match b.get(i) {
+                None => break,
+                Some(b'\r') if b.get(i + 1) == Some(&b'\n') => i += 2,
+                Some(_) => i += 1,
             }
         }
-        Some(escaped)
+        Some((escaped, multiline))
     }
 
     #[test]
@@ -199,8 +210,10 @@ mod tests {
             "1",
             "\"a,b\"",
             "\"a\"\"b\"",
+            "\"a\nb\"",
+            "\"c\r\n\"",
         ];
-        let (mut with_delimiter_inside, mut escaped) = (0, 0);
+        let (mut with_delimiter_inside, mut escaped, mut multiline) = (0, 0, 0);
         for _ in 0..40_000 {
             // Short texts, and long ones whose quotes cross 64-byte blocks.
             let longest = if rng.next_u64().is_multiple_of(2) {
@@ -213,7 +226,7 @@ mod tests {
                 .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
                 .collect();
             let (full, lines) = quote_shape_and_lines(text.as_bytes(), b',');
-            let shape = full.map(|s| s.escaped);
+            let shape = full.map(|s| (s.escaped, s.multiline));
             if full.is_some() && text.contains('"') {
                 assert_eq!(
                     lines,
@@ -224,10 +237,12 @@ mod tests {
             assert_eq!(shape, quote_shape_oracle(&text), "{text:?}");
             assert_eq!(simple_quotes(text.as_bytes(), b','), shape.is_some());
             with_delimiter_inside += usize::from(shape.is_some() && text.contains("\"a,b\""));
-            escaped += usize::from(shape == Some(true));
+            escaped += usize::from(shape.is_some_and(|s| s.0));
+            multiline += usize::from(shape.is_some_and(|s| s.1));
         }
         assert!(with_delimiter_inside > 100, "{with_delimiter_inside}");
         assert!(escaped > 100, "{escaped}");
+        assert!(multiline > 100, "{multiline}");
     }
 
     /// Separators outside quotes, field skipping and splitting against a byte loop that
@@ -235,7 +250,9 @@ mod tests {
     #[test]
     fn outside_quotes_finds_what_a_quote_tracking_loop_finds() {
         let mut rng = crate::model::Rng::new(67);
-        let atoms = ["\"a,b\"", ",", "\n", "xy", "\"\"", "\"q\"", "7", "\",,,\""];
+        let atoms = [
+            "\"a,b\"", ",", "\n", "xy", "\"\"", "\"q\"", "7", "\",,,\"", "\"l\ni\"",
+        ];
         for round in 0..3000 {
             let text: String = (0..rng.next_u64() % 60)
                 .map(|_| atoms[(rng.next_u64() % atoms.len() as u64) as usize])
@@ -264,8 +281,9 @@ mod tests {
                 .map(|p| Some(*p))
                 .collect();
             assert_eq!(firsts, lines, "next_b {text:?}");
-            // The first line's fields, skipped and split.
-            let line = text.split('\n').next().unwrap_or("");
+            // The first row's fields (up to a line end outside quotes), skipped and split.
+            let row_end = want.iter().find(|p| bytes[**p] == b'\n');
+            let line = &text[..row_end.copied().unwrap_or(text.len())];
             let seps: Vec<usize> = want
                 .iter()
                 .copied()

@@ -178,6 +178,13 @@ impl<'a> Separators<'a> {
         Self::with_quotes(bytes, a, b, true)
     }
 
+    /// [`Self::outside_quotes`] for text that starts inside a quoted field.
+    pub fn starting_inside_quotes(bytes: &'a [u8], a: u8, b: u8) -> Self {
+        let mut s = Self::with_quotes(bytes, a, b, true);
+        s.load(0, !0);
+        s
+    }
+
     /// [`Self::new`] or [`Self::outside_quotes`].
     pub fn with_quotes(bytes: &'a [u8], a: u8, b: u8, quoted: bool) -> Self {
         let mut s = Self {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::analysis::{Analysis, ClusterSummary};
+use crate::analysis::{ClusterSummary, Placement};
 use crate::model::{Firms, Zone};
 
 const LEAD: [&str; 7] = [
@@ -20,12 +20,14 @@ const LEAD: [&str; 7] = [
 /// `id,zone_id,nearest_zone_id,nearest_zone_m,cluster,wgs84_lon,wgs84_lat`, then the input's
 /// own columns (the input's id column is not repeated; other clashing names get an `input_`
 /// prefix). The WGS-84 position is the one analysed, whatever system the input was in, so
-/// the file overlays `clusters.geojson` exactly.
+/// the file overlays `clusters.geojson` exactly. Needs only the DBSCAN `labels` and the
+/// zone `placement`, so it can be written while the statistics are still computed.
 pub fn write_firms_csv(
     w: &mut (dyn Write + Send),
     firms: &Firms,
     zones: &[Zone],
-    analysis: &Analysis,
+    labels: &[i32],
+    placement: &Placement,
 ) -> io::Result<()> {
     use rayon::prelude::*;
     let own: Vec<usize> = (0..firms.attrs.n_cols())
@@ -62,11 +64,11 @@ pub fn write_firms_csv(
         for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
             push_field(&mut out, &firms.id(i));
             out.push(b',');
-            push_field(&mut out, zone_id(analysis.placement.zone(i)));
+            push_field(&mut out, zone_id(placement.zone(i)));
             out.push(b',');
-            push_field(&mut out, zone_id(analysis.placement.nearest_zone(i)));
+            push_field(&mut out, zone_id(placement.nearest_zone(i)));
             num.clear();
-            let d = analysis.placement.nearest_m[i];
+            let d = placement.nearest_m[i];
             if d.is_finite() {
                 num.push(',');
                 super::number::push_fixed(&mut num, d, 2);
@@ -74,7 +76,7 @@ pub fn write_firms_csv(
                 num.push(',');
             }
             num.push(',');
-            super::number::push_int(&mut num, i64::from(analysis.labels[i]));
+            super::number::push_int(&mut num, i64::from(labels.get(i).copied().unwrap_or(-1)));
             let p = firms.lonlat[i];
             num.push(',');
             super::number::push_fixed(&mut num, p.lon, 6);
@@ -320,6 +322,8 @@ mod tests {
             // Kept as lines with commas inside quotes; the last row is short a field, and its
             // commas would count a whole row if the quoted one were counted.
             "id,name,lon,lat,x\nQ1,\"南山, 3 楼\",114.0,22.5,1\n\"Q,2\",乙,114.1,22.6,2\nQ3,\"a,b\",114.3,22.8\n",
+            // Kept as lines with line ends inside quotes (CRLF too), the id column first.
+            "id,name,lon,lat\r\nM1,\"a\r\nb\",114.0,22.5\r\n\"M\n2\",\"c, d\ne\",114.1,22.6\r\n",
         ];
         for text in texts {
             let f = load_firms_csv_bytes(text.as_bytes(), "t.csv", &FirmLoadOptions::default())
@@ -347,6 +351,9 @@ mod tests {
                     String::from_utf8_lossy(&want),
                     "{text:?} row {i}"
                 );
+                if text.contains("M1") {
+                    assert!(row.line().is_some(), "row {i} is kept as its line");
+                }
             }
         }
     }

@@ -42,13 +42,7 @@ fn fixture(zones: Vec<Zone>, firms: Firms) -> Fixture {
         Projection::default(),
         "Shenzhen's plane"
     );
-    let none = pipeline::Extras {
-        density_bandwidth_m: None,
-        advisor_fit: None,
-        hotspots: None,
-        ripley: None,
-        map_ready: None,
-    };
+    let none = pipeline::Extras::default();
     let results = pipeline::analyse(&data, &AnalysisParams::default(), none, &|_, _| {});
     Fixture {
         data,

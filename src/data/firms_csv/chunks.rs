@@ -67,29 +67,27 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     };
     let mut scanned = scan(&cuts);
     let plain = scanned.iter().all(|s| !s.1 && !s.2);
-    // Quotes that only wrap whole fields leave every line end outside them, so the cuts hold;
-    // other quotes may hide line ends, and the cuts are found again from the start.
-    let all_simple = scanned.iter().all(|s| s.3.is_some());
-    if !all_simple {
-        cuts = quoted_cuts(bytes, target);
+    // When every piece's quotes wrap whole fields, the cuts lie outside quotes. Otherwise a
+    // cut may lie inside a quoted field that holds line ends, and the cuts are moved past
+    // the quotes.
+    if !scanned.iter().all(|s| s.3.is_some()) {
+        cuts = quoted_cuts(bytes, &cuts);
         scanned = scan(&cuts);
     }
     // First line number of each piece = 1 + newlines before it.
     let mut pieces = Vec::with_capacity(cuts.len());
     let mut line = 1u64;
     for (w, (count, quote, _, shape)) in cuts.windows(2).zip(scanned) {
-        // After new cuts, a piece's quotes are checked again where it is parsed.
-        let checked = match (quote, all_simple) {
-            (false, _) => Some(QuoteShape::default()),
-            (true, true) => shape,
-            (true, false) => None,
-        };
         pieces.push(Piece {
             start: w[0],
             end: w[1],
             first_line: line,
             lines: count,
-            quotes: checked,
+            quotes: if quote {
+                shape
+            } else {
+                Some(QuoteShape::default())
+            },
         });
         line += count;
     }
@@ -117,20 +115,34 @@ fn newline_cuts(bytes: &[u8], target: usize) -> Vec<usize> {
     cuts
 }
 
-/// Cuts at newlines outside quotes, tracking quote parity from the start.
-fn quoted_cuts(bytes: &[u8], target: usize) -> Vec<usize> {
+/// The cuts `rough` (at line ends) moved to line ends outside quotes: a cut after an odd
+/// number of quotes lies inside a quoted field, and moves to the first line end outside
+/// quotes after it. Quotes are counted piece by piece in parallel.
+fn quoted_cuts(bytes: &[u8], rough: &[usize]) -> Vec<usize> {
+    use rayon::prelude::*;
+    let odd: Vec<bool> = rough
+        .par_windows(2)
+        .map(|w| {
+            let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
+            memchr::memchr_iter(b'"', piece).count() % 2 == 1
+        })
+        .collect();
     let mut cuts = vec![0usize];
-    let mut in_quotes = false;
-    let mut next = target;
-    for (i, b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' if !in_quotes && i >= next && i + 1 < bytes.len() => {
-                cuts.push(i + 1);
-                next = i + 1 + target;
-            }
-            _ => {}
+    // Whether the quotes before the current rough cut are odd in number.
+    let mut inside = false;
+    for (&at, odd) in rough.iter().zip(&odd) {
+        let cut = if inside {
+            let rest = bytes.get(at..).unwrap_or(&[]);
+            crate::model::scan::Separators::starting_inside_quotes(rest, b'\n', b'\n')
+                .next()
+                .map_or(bytes.len(), |nl| at + nl + 1)
+        } else {
+            at
+        };
+        if cut > cuts.last().copied().unwrap_or(0) && cut < bytes.len() {
+            cuts.push(cut);
         }
+        inside ^= *odd;
     }
     cuts.push(bytes.len());
     cuts.dedup();
@@ -172,5 +184,43 @@ impl<'a> LineCounter<'a> {
             self.counted_to = b;
         }
         self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows whose quoted notes span many lines, so rough cuts fall inside quotes: every cut
+    /// moves to a line end outside quotes (by an independent count of the quotes before it),
+    /// some cuts did move, every piece passes the quote check as multi-line, and the pieces'
+    /// line counts add up to the text's.
+    #[test]
+    fn cuts_inside_quoted_line_ends_move_past_them() {
+        let mut text = String::new();
+        for k in 0..30_000 {
+            let note: String = (0..k % 40).map(|j| format!("第{j}行, 说明\n")).collect();
+            text.push_str(&format!("F{k},\"{note}\",114.{k:05},22.5\n"));
+        }
+        assert!(text.len() > 4 << 20);
+        let bytes = text.as_bytes();
+        let chunks = split_chunks(&text, 16, b',');
+        let rough = newline_cuts(bytes, bytes.len() / 16);
+        let starts: Vec<usize> = chunks.pieces.iter().map(|p| p.start).collect();
+        assert!(starts.iter().any(|s| !rough.contains(s)), "no cut moved");
+        for p in &chunks.pieces {
+            let before = bytes[..p.start].iter().filter(|b| **b == b'"').count();
+            assert!(before % 2 == 0, "cut at {} inside quotes", p.start);
+            assert!(p.start == 0 || bytes[p.start - 1] == b'\n');
+            let shape = p.quotes.expect("quotes wrap whole fields");
+            assert!(shape.multiline || p.end - p.start < 2_000);
+        }
+        let lines: u64 = chunks.pieces.iter().map(|p| p.lines).sum();
+        assert_eq!(lines, bytecount(bytes, b'\n'));
+        assert!(chunks.pieces.len() > 8);
+    }
+
+    fn bytecount(bytes: &[u8], b: u8) -> u64 {
+        bytes.iter().filter(|c| **c == b).count() as u64
     }
 }

@@ -1,5 +1,5 @@
-//! Tests of quoted fields on the fast path: delimiters and doubled quotes inside quotes,
-//! against the csv crate.
+//! Tests of quoted fields on the fast path: delimiters, doubled quotes and line ends inside
+//! quotes, against the csv crate.
 use super::rows::parse_chunk_with;
 use super::tests::with_ctx;
 use super::*;
@@ -10,6 +10,7 @@ use super::*;
 pub(super) fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
     let mut rng = crate::model::Rng::new(16);
     let (mut quoted_fast, mut delimiter_in_quotes, mut escaped_fast) = (0, 0, 0);
+    let mut multiline_fast = 0;
     for round in 0..200 {
         let crlf = round % 3 == 0;
         let mut body = String::new();
@@ -39,6 +40,10 @@ pub(super) fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
             quoted_fast += 1;
             delimiter_in_quotes += usize::from(body.contains(", 3 楼\""));
             escaped_fast += usize::from(shape.escaped);
+            // Rows kept as their lines: the fast path read them.
+            let as_lines =
+                (0..fast.attrs.n_rows()).any(|r| fast.attrs.row_view(r).line().is_some());
+            multiline_fast += usize::from(shape.multiline && as_lines);
         }
         assert_eq!(fast.lonlat.to_vec(), slow.lonlat.to_vec(), "{body:?}");
         assert_eq!(fast.segment.to_vec(), slow.segment.to_vec());
@@ -68,6 +73,40 @@ pub(super) fn random_rows_agree(pieces: &[&str], ctx: &ChunkCtx) {
     if pieces.iter().any(|p| p.len() > 2 && p.contains("\"\"")) {
         assert!(escaped_fast > 10, "{escaped_fast}");
     }
+    if pieces
+        .iter()
+        .any(|p| p.starts_with('"') && p.contains('\n'))
+    {
+        assert!(multiline_fast > 10, "{multiline_fast}");
+    }
+}
+
+/// Line ends inside quoted fields (LF and CRLF, at a field's start or end, beside doubled
+/// quotes and delimiters, in coordinates, ids and dates): the fast path keeps the rows, their
+/// fields and the skipped rows' line numbers as the csv crate does.
+#[test]
+fn line_ends_inside_quotes_agree_with_the_csv_crate_on_random_rows() {
+    let pieces = [
+        "\"深圳市\n南山区\"",
+        "\"a\r\nb\"",
+        "\"\n\"",
+        "\"x, \"\"y\"\"\n\"",
+        "\"hard\nware\"",
+        "\"2015-03-02\n\"",
+        "\"114.0\n5\"",
+        "\"F\n1\"",
+        "\"深圳市南山区, 3 楼\"",
+        "114.05",
+        "22.54",
+        "hardware",
+        "2016-05-01",
+        "",
+        "示例",
+        "bad",
+    ];
+    with_ctx("id,name,lon,lat,segment,founded,closed", |ctx| {
+        random_rows_agree(&pieces, ctx);
+    });
 }
 
 /// Doubled quotes inside quoted fields (names, segments, ids, dates and coordinates holding

@@ -334,7 +334,9 @@ fn parse_piece<'w>(
     let shape = match (allowed, ctx.plain) {
         (false, _) => None,
         (true, true) => Some(QuoteShape::default()),
-        (true, false) => quote_shape().filter(|_| crs_ok()),
+        (true, false) => quote_shape()
+            .filter(|_| crs_ok())
+            .filter(|s| !s.multiline || !looks_unclosed(bytes, ctx)),
     };
     if let Some(shape) = shape
         && u32::try_from(chunk.len()).is_ok()
@@ -342,6 +344,7 @@ fn parse_piece<'w>(
         let lines = LineRows {
             delimiter: ctx.delimiter,
             quoted,
+            multiline: shape.multiline,
         };
         let text = (chunk, at, lines, shape.escaped);
         parse_lines(text, first_line, ctx, &mut out, &mut interned);
@@ -419,7 +422,8 @@ fn parse_piece<'w>(
 /// to the line's end); kept rows are remembered by where their line starts, in the shared
 /// text (the chunk is `at` bytes into the body) or in a copy of the chunk. With `escaped`
 /// (doubled quotes somewhere), a line holding `""` is split and undone on its own, and its
-/// fields kept beside the lines.
+/// fields kept beside the lines. With `lines.multiline`, a quoted field may hold line ends:
+/// a row runs to the first line end outside quotes, and line numbers count the ones inside.
 fn parse_lines(
     (chunk, at, lines, escaped): (&str, usize, LineRows, bool),
     first_line: u64,
@@ -495,6 +499,11 @@ fn parse_lines(
                 starts.push(line_start as u32);
             }
         }
+        if lines.multiline {
+            // Line ends inside quotes: the next row starts that many lines further on.
+            let row = bytes.get(line_start..line_end).unwrap_or(&[]);
+            line_no += memchr::memchr_iter(b'\n', row).count() as u64;
+        }
         line_start = line_end + 1;
         line_no += 1;
     }
@@ -518,6 +527,27 @@ fn parse_lines(
     if !undone.0.is_empty() {
         out.attrs.set_undone_rows(undone.0, undone.1);
     }
+}
+
+/// Whether a row spanning lines looks like an unclosed quote rather than a field holding
+/// line ends: its first line alone holds a whole row's worth of fields (what
+/// [`unbalanced_quote_line`] tells the csv crate's path, which then skips the row and reads
+/// on from the next line; the fast path leaves such a chunk to it).
+fn looks_unclosed(bytes: &[u8], ctx: &ChunkCtx) -> bool {
+    let whole_row = ctx.headers.len().max(2);
+    let mut start = 0;
+    let ends = crate::model::scan::Separators::outside_quotes(bytes, b'\n', b'\n');
+    for end in ends.chain(std::iter::once(bytes.len())) {
+        let row = bytes.get(start..end).unwrap_or(&[]);
+        if let Some(first) = memchr::memchr(b'\n', row) {
+            let fields = memchr::memchr_iter(ctx.delimiter, &row[..first]).count() + 1;
+            if fields >= whole_row {
+                return true;
+            }
+        }
+        start = end + 1;
+    }
+    false
 }
 
 /// For a record that spans lines: the end of its first line (where reading should resume)
