@@ -102,6 +102,25 @@ pub fn unescape_field(f: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Whether a row of text that passes [`simple_quotes`] holds a doubled quote inside a quoted
+/// field (a quote right after a closing one), so its fields need [`unescape_field`]; an
+/// empty quoted field (`""`) is not one.
+pub fn has_escaped_quote(row: &[u8]) -> bool {
+    let mut inside = false;
+    let mut after_close = usize::MAX;
+    for q in memchr::memchr_iter(b'"', row) {
+        if inside {
+            inside = false;
+            after_close = q + 1;
+        } else if q == after_close {
+            return true;
+        } else {
+            inside = true;
+        }
+    }
+    false
+}
+
 /// The fields of one row (no line end in it outside quotes), split at `delimiter`, outside
 /// double quotes when `quoted` (quotes kept; see [`simple_quotes`]).
 pub fn split_fields(line: &str, delimiter: u8, quoted: bool) -> impl Iterator<Item = &str> {
@@ -236,6 +255,20 @@ mod tests {
             }
             assert_eq!(shape, quote_shape_oracle(&text), "{text:?}");
             assert_eq!(simple_quotes(text.as_bytes(), b','), shape.is_some());
+            if full.is_some() {
+                // Per row: a doubled quote inside a quoted field, by undoing every field.
+                let rows = Separators::outside_quotes(text.as_bytes(), b'\n', b'\n');
+                let mut start = 0;
+                for end in rows.chain([text.len()]) {
+                    let row = &text[start..end];
+                    // (As the loader reads a row: without the `\r` of a `\r\n`.)
+                    let row = row.strip_suffix('\r').unwrap_or(row);
+                    let undone = split_fields(row, b',', true)
+                        .any(|f| matches!(unescape_field(f), std::borrow::Cow::Owned(_)));
+                    assert_eq!(has_escaped_quote(row.as_bytes()), undone, "{row:?}");
+                    start = end + 1;
+                }
+            }
             with_delimiter_inside += usize::from(shape.is_some() && text.contains("\"a,b\""));
             escaped += usize::from(shape.is_some_and(|s| s.0));
             multiline += usize::from(shape.is_some_and(|s| s.1));

@@ -472,7 +472,11 @@ fn parse_lines(
             _ => line_end,
         };
         let line = chunk.get(line_start..end).unwrap_or("");
-        if escaped && doubled.find(line.as_bytes()).is_some() {
+        // (Empty quoted fields, `""`, need no undoing.)
+        if escaped
+            && doubled.find(line.as_bytes()).is_some()
+            && crate::model::quotes::has_escaped_quote(line.as_bytes())
+        {
             let row = Undone(
                 crate::model::quotes::split_fields(line, ctx.delimiter, true)
                     .map(crate::model::quotes::unescape_field)
