@@ -51,8 +51,20 @@ if df is None:
     sys.exit(0)
 
 n = len(df)
-lon = df["lon"].to_numpy()
-lat = df["lat"].to_numpy()
+
+
+def column(names):
+    """The first column whose name (trimmed, lower case) is one of `names` (the loader's usual
+    coordinate headers), so files from other generators and registers are timed too."""
+    normed = {str(c).strip().lower(): c for c in df.columns}
+    for name in names:
+        if name in normed:
+            return df[normed[name]].to_numpy(dtype=float)
+    raise SystemExit(f"peers.py: no column named one of {names} in {firms_path}")
+
+
+lon = column(["lon", "lng", "longitude", "x", "经度", "wgs84_lon", "gcj_lng", "gcj02_lng"])
+lat = column(["lat", "latitude", "y", "纬度", "wgs84_lat", "gcj_lat", "gcj02_lat"])
 
 try:
     import numpy as np

@@ -85,7 +85,13 @@ struct ZoneLocator {
 }
 
 impl ZoneLocator {
-    fn build(shapes: &[ZoneShape], proj: &Projection, lo: Xy, hi: Xy) -> Option<Self> {
+    /// The locator over `lo..hi` for `shapes`, its cells sized for `n_points` lookups.
+    fn build(
+        shapes: &[ZoneShape],
+        proj: &Projection,
+        (lo, hi): (Xy, Xy),
+        n_points: usize,
+    ) -> Option<Self> {
         use rayon::prelude::*;
         if shapes.is_empty()
             || shapes.len() > u16::MAX as usize
@@ -94,9 +100,13 @@ impl ZoneLocator {
             return None;
         }
         let extent = (hi.x - lo.x).max(hi.y - lo.y).max(1.0);
-        // Building costs cells × segments distance tests: keep it around 3·10⁷.
+        // Building costs cells × segments distance tests; a lookup costs about the segments a
+        // cell keeps, which grow with the cell's side. The budget is 3·10⁷ tests for 4 million
+        // lookups and shrinks as n^(2/3), which keeps the sum of both near its least (100k
+        // lookups: 2.6·10⁶).
         let work: usize = shapes.iter().map(|s| s.n_segments() + 1).sum();
-        let max_cells = (3.0e7 / work as f64).max(16.0);
+        let budget = (3.0e7 * (n_points as f64 / 4.0e6).powf(2.0 / 3.0)).clamp(1.0e6, 3.0e7);
+        let max_cells = (budget / work as f64).max(16.0);
         let area = (hi.x - lo.x).max(1.0) * (hi.y - lo.y).max(1.0);
         let cell = (extent / 400.0).max((area / max_cells).sqrt()).max(50.0);
         let nx = ((hi.x - lo.x) / cell).ceil() as usize + 1;
@@ -247,7 +257,7 @@ impl SpatialIndex {
             ),
             |b| b.pair(),
         );
-        let locator = ZoneLocator::build(&zone_shapes, &projection, lo, hi);
+        let locator = ZoneLocator::build(&zone_shapes, &projection, (lo, hi), firm_xy.len());
         let mut shape_at = vec![u32::MAX; zones.len()];
         for (k, s) in zone_shapes.iter().enumerate() {
             if let Some(slot) = shape_at.get_mut(s.zone) {
