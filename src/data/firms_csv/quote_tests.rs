@@ -96,16 +96,20 @@ fn line_ends_inside_quotes_agree_with_the_csv_crate_on_random_rows() {
         "\"114.0\n5\"",
         "\"F\n1\"",
         "\"深圳市南山区, 3 楼\"",
-        "114.05",
-        "22.54",
-        "hardware",
-        "2016-05-01",
-        "",
-        "示例",
         "bad",
     ];
+    agree_mixed_with_plain_fields(&pieces);
+}
+
+/// Plain fields mixed into the random rows of the tests below.
+const PLAIN: [&str; 6] = ["114.05", "22.54", "hardware", "2016-05-01", "", "示例"];
+
+/// [`random_rows_agree`] on `pieces` and [`PLAIN`] fields, under a header with an id, a
+/// name, coordinates, a segment and two date columns.
+fn agree_mixed_with_plain_fields(pieces: &[&str]) {
+    let all: Vec<&str> = pieces.iter().chain(&PLAIN).copied().collect();
     with_ctx("id,name,lon,lat,segment,founded,closed", |ctx| {
-        random_rows_agree(&pieces, ctx);
+        random_rows_agree(&all, ctx);
     });
 }
 
@@ -124,16 +128,8 @@ fn doubled_quotes_agree_with_the_csv_crate_on_random_rows() {
         "\"114.0\"\"5\"",
         "\"深圳市南山区, 3 楼\"",
         "\"\"",
-        "114.05",
-        "22.54",
-        "hardware",
-        "2016-05-01",
-        "",
-        "示例",
     ];
-    with_ctx("id,name,lon,lat,segment,founded,closed", |ctx| {
-        random_rows_agree(&pieces, ctx);
-    });
+    agree_mixed_with_plain_fields(&pieces);
 }
 
 /// Rows whose lines hold doubled quotes keep their undone fields when distant firms are
