@@ -61,6 +61,12 @@ pub fn k_distance_in(
         let which: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
         super::nearest::kth_neighbour_distances_of_in(search, &which, k)
     };
+    curve_of(all, k)
+}
+
+/// The curve from the k-th-neighbour distances of every point (n ≤ [`MAX_SAMPLE`]) or of an
+/// even sample, e.g. found beside Clark–Evans's nearest neighbours in one pass.
+pub fn curve_of(all: Vec<f64>, k: usize) -> KDistance {
     let mut d: Vec<f64> = all.into_iter().filter(|x| x.is_finite()).collect();
     d.sort_by(|a, b| b.total_cmp(a));
     let n = d.len();

@@ -233,6 +233,11 @@ pub fn statistics(
     // One set of neighbour grids on all firms for Clark–Evans (bbox, hull) and the k-distance
     // curve; distances are exact whatever the grids, so results do not change.
     let search = nearest::NeighbourSearch::new(&index.firm_xy, 1);
+    let n = index.firm_xy.len();
+    let k = dbp.min_pts.saturating_sub(1).max(1);
+    // Up to the curve's sample size, one pass finds every point's nearest and k-th
+    // neighbours: the curve is then ready below.
+    let mut kth_all = None;
     let clark_evans = match &params.study_area {
         StudyArea::Bbox | StudyArea::Hull => {
             let pts = index.firm_xy.as_slice();
@@ -240,12 +245,15 @@ pub fn statistics(
                 StudyArea::Bbox => clark_evans::bbox_area_m2(pts),
                 _ => clark_evans::hull_area_m2(pts),
             };
-            clark_evans::clark_evans_report_of(
-                pts.len(),
-                || nearest::nearest_neighbour_sum_in(&search),
-                area,
-                params.study_area.kind(),
-            )
+            let nn_sum = || {
+                if n > kdistance::MAX_SAMPLE {
+                    return nearest::nearest_neighbour_sum_in(&search);
+                }
+                let (sum, kth) = nearest::nearest_sum_and_kth_in(&search, k);
+                kth_all = Some(kth);
+                sum
+            };
+            clark_evans::clark_evans_report_of(pts.len(), nn_sum, area, params.study_area.kind())
         }
         other => study_area_clark_evans(index, firms, other),
     };
@@ -257,7 +265,10 @@ pub fn statistics(
         zone_stats::zone_stats(index, firms, zones, params.nearby_radius_m, &zone_near);
     lap("zone statistics", &mut timings);
     progress(0.9, "k-distance");
-    let kdistance = kdistance::k_distance_in(&search, index.firm_xy.len(), dbp.min_pts);
+    let kdistance = match kth_all {
+        Some(all) => kdistance::curve_of(all, k),
+        None => kdistance::k_distance_in(&search, n, dbp.min_pts),
+    };
     lap("k-distance", &mut timings);
     Ok(Statistics {
         zone_stats,

@@ -47,7 +47,7 @@ pub fn kth_neighbour_distances_in(search: &NeighbourSearch, k: usize) -> Vec<f64
         search,
         k,
         || (),
-        |_, i, d| {
+        |_, i, d, _| {
             out[i as usize].store(d.to_bits(), Ordering::Relaxed);
         },
     );
@@ -64,18 +64,51 @@ pub fn nearest_neighbour_sum_in(search: &NeighbourSearch) -> f64 {
     if search.points.len() < 2 {
         return f64::INFINITY;
     }
-    for_each_kth(search, 1, || 0.0, |sum: &mut f64, _, d| *sum += d)
+    for_each_kth(search, 1, || 0.0, |sum: &mut f64, _, d, _| *sum += d)
         .into_iter()
         .sum()
 }
 
-/// Finds every point's k-th-neighbour distance and hands it to `emit(state, point, d)`;
-/// returns one state per piece of the finest grid, in grid order.
+/// [`nearest_neighbour_sum_in`] and [`kth_neighbour_distances_in`] from one pass (the k
+/// nearest found for each point include its nearest): the same sum, bit for bit, and the
+/// same distances.
+pub fn nearest_sum_and_kth_in(search: &NeighbourSearch, k: usize) -> (f64, Vec<f64>) {
+    let n = search.points.len();
+    if n < 2 || n <= k.max(1) {
+        return (
+            nearest_neighbour_sum_in(search),
+            kth_neighbour_distances_in(search, k),
+        );
+    }
+    let out: Vec<AtomicU64> = (0..n)
+        .map(|_| AtomicU64::new(f64::INFINITY.to_bits()))
+        .collect();
+    let sum = for_each_kth(
+        search,
+        k,
+        || 0.0,
+        |sum: &mut f64, i, d, nearest| {
+            out[i as usize].store(d.to_bits(), Ordering::Relaxed);
+            *sum += nearest;
+        },
+    )
+    .into_iter()
+    .sum();
+    let kth = out
+        .into_iter()
+        .map(|d| f64::from_bits(d.into_inner()))
+        .collect();
+    (sum, kth)
+}
+
+/// Finds every point's k-th-neighbour distance and hands it to `emit(state, point, d,
+/// nearest)` with its nearest-neighbour distance (exact too: the k smallest found include
+/// it); returns one state per piece of the finest grid, in grid order.
 fn for_each_kth<S: Send>(
     search: &NeighbourSearch,
     k: usize,
     start: impl Fn() -> S + Sync,
-    emit: impl Fn(&mut S, u32, f64) + Sync,
+    emit: impl Fn(&mut S, u32, f64, f64) + Sync,
 ) -> Vec<S> {
     let points = search.points;
     let k = k.max(1);
@@ -147,7 +180,12 @@ fn for_each_kth<S: Send>(
                             // would be empty too, so start one grid coarser.
                             None => search.kth(points, i as usize, k, best, 1),
                         };
-                        emit(&mut state, i, d);
+                        // Every route leaves the k smallest squared distances in `best`.
+                        let nearest = match k {
+                            1 => d,
+                            _ => best.first().map_or(f64::INFINITY, |d2| d2.sqrt()),
+                        };
+                        emit(&mut state, i, d, nearest);
                     }
                 }
                 state
@@ -509,8 +547,17 @@ mod tests {
         }
         // The sum Clark–Evans uses equals the brute-force distances summed.
         let want: f64 = brute_kth(&pts, 1).iter().sum();
-        let got = nearest_neighbour_sum_in(&NeighbourSearch::new(&pts, 1));
+        let search = NeighbourSearch::new(&pts, 1);
+        let got = nearest_neighbour_sum_in(&search);
         assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+        // Found beside the k-th neighbours in one pass: the same sum bit for bit (the same
+        // pieces in the same order) and the same k-th distances, here with the wider
+        // searches, the stacks' early stops and points alone in their blocks.
+        for k in [1, 2, 4, 9] {
+            let (sum, kth) = nearest_sum_and_kth_in(&search, k);
+            assert_eq!(sum.to_bits(), got.to_bits(), "k={k}: {sum} vs {got}");
+            assert_eq!(kth, kth_neighbour_distances_in(&search, k), "k={k}");
+        }
     }
 
     #[test]
