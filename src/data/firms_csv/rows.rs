@@ -538,20 +538,24 @@ fn parse_lines(
 /// [`unbalanced_quote_line`] tells the csv crate's path, which then skips the row and reads
 /// on from the next line; the fast path leaves such a chunk to it).
 fn looks_unclosed(bytes: &[u8], ctx: &ChunkCtx) -> bool {
-    let whole_row = ctx.headers.len().max(2);
     let mut start = 0;
     let ends = crate::model::scan::Separators::outside_quotes(bytes, b'\n', b'\n');
     for end in ends.chain(std::iter::once(bytes.len())) {
         let row = bytes.get(start..end).unwrap_or(&[]);
-        if let Some(first) = memchr::memchr(b'\n', row) {
-            let fields = memchr::memchr_iter(ctx.delimiter, &row[..first]).count() + 1;
-            if fields >= whole_row {
-                return true;
-            }
+        if let Some(first) = memchr::memchr(b'\n', row)
+            && holds_a_whole_row(&row[..first], ctx)
+        {
+            return true;
         }
         start = end + 1;
     }
     false
+}
+
+/// Whether a line alone holds a whole row's worth of fields (the header's count, at least
+/// two): a quote left open on it is taken for an unclosed one, not a multi-line field.
+fn holds_a_whole_row(line: &[u8], ctx: &ChunkCtx) -> bool {
+    memchr::memchr_iter(ctx.delimiter, line).count() + 1 >= ctx.headers.len().max(2)
 }
 
 /// For a record that spans lines: the end of its first line (where reading should resume)
@@ -570,6 +574,5 @@ fn unbalanced_quote_line(
         .position(|c| *c == b'\n')
         .map(|off| start + off + 1)?;
     let first = bytes.get(start..eol)?;
-    let fields = first.iter().filter(|c| **c == ctx.delimiter).count() + 1;
-    (runs_to_end || fields >= ctx.headers.len().max(2)).then_some(eol)
+    (runs_to_end || holds_a_whole_row(first, ctx)).then_some(eol)
 }
