@@ -6,6 +6,7 @@
 //! corrected to the ground.
 
 mod counts;
+mod locator;
 mod near;
 mod zone_shape;
 
@@ -17,6 +18,7 @@ use rstar::{AABB, RTree};
 
 use crate::crs::Projection;
 use crate::model::{Firms, LonLat, Xy, Zone};
+use locator::{CellState, ZoneLocator};
 
 type FirmEntry = GeomWithData<[f64; 2], u32>;
 type ZoneEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
@@ -50,160 +52,6 @@ pub struct SpatialIndex {
     /// Position in `zone_shapes` of each zone (by dataset index), `u32::MAX` without geometry:
     /// per-zone loops must not search the shapes linearly (20,000 zones made that quadratic).
     shape_at: Vec<u32>,
-}
-
-/// Whether a whole locator cell is inside, outside or across a zone's boundary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CellState {
-    Inside,
-    Outside,
-    Mixed,
-}
-
-/// One zone that can be nearest to points of a locator cell, with the boundary segments that
-/// can be closest to them.
-#[derive(Clone, Copy, Debug)]
-struct CellCandidate {
-    shape: u16,
-    state: CellState,
-    segs: (u32, u32),
-}
-
-/// A coarse grid listing, per cell, the only zones that can be nearest to (or contain) a point
-/// in it, and for each the only boundary segments that can be closest. With h half the cell's
-/// diagonal and d(c) distances from the cell centre: a zone is a candidate when
-/// d(c) − h ≤ min d(c) + h, and a segment when its distance is within 2h of the nearest
-/// segment's. Exact; usually one zone and a few segments per cell.
-struct ZoneLocator {
-    origin: Xy,
-    cell: f64,
-    nx: usize,
-    ny: usize,
-    starts: Vec<u32>,
-    entries: Vec<CellCandidate>,
-    segs: Vec<u32>,
-}
-
-impl ZoneLocator {
-    /// The locator over `lo..hi` for `shapes`, its cells sized for `n_points` lookups.
-    fn build(
-        shapes: &[ZoneShape],
-        proj: &Projection,
-        (lo, hi): (Xy, Xy),
-        n_points: usize,
-    ) -> Option<Self> {
-        use rayon::prelude::*;
-        if shapes.is_empty()
-            || shapes.len() > u16::MAX as usize
-            || !(lo.x.is_finite() && hi.x.is_finite())
-        {
-            return None;
-        }
-        let extent = (hi.x - lo.x).max(hi.y - lo.y).max(1.0);
-        // Building costs cells × segments distance tests; a lookup costs about the segments a
-        // cell keeps, which grow with the cell's side. The budget is 3·10⁷ tests for 4 million
-        // lookups and shrinks as n^(2/3), which keeps the sum of both near its least (100k
-        // lookups: 2.6·10⁶).
-        let work: usize = shapes.iter().map(|s| s.n_segments() + 1).sum();
-        let budget = (3.0e7 * (n_points as f64 / 4.0e6).powf(2.0 / 3.0)).clamp(1.0e6, 3.0e7);
-        let max_cells = (budget / work as f64).max(16.0);
-        let area = (hi.x - lo.x).max(1.0) * (hi.y - lo.y).max(1.0);
-        let cell = (extent / 400.0).max((area / max_cells).sqrt()).max(50.0);
-        let nx = ((hi.x - lo.x) / cell).ceil() as usize + 1;
-        let ny = ((hi.y - lo.y) / cell).ceil() as usize + 1;
-        if nx * ny > 2_000_000 {
-            return None;
-        }
-        // Half the diagonal, plus a margin for ground-versus-plane lengths.
-        let h = cell * std::f64::consts::FRAC_1_SQRT_2 * 1.001 + 1.0;
-        let per_cell: Vec<Vec<(CellCandidate, Vec<u32>)>> = (0..nx * ny)
-            .into_par_iter()
-            .map(|k| {
-                let c = Xy::new(
-                    lo.x + ((k % nx) as f64 + 0.5) * cell,
-                    lo.y + ((k / nx) as f64 + 0.5) * cell,
-                );
-                let ll = proj.unproject(c);
-                // (distance to the zone, inside?, distance to the boundary) per shape.
-                let facts: Vec<(f64, bool, f64)> = shapes
-                    .iter()
-                    .map(|s| {
-                        let (b, _) = s.boundary_distance(c, None, proj);
-                        let inside = s.contains(ll);
-                        (if inside { 0.0 } else { b }, inside, b)
-                    })
-                    .collect();
-                let upper = facts.iter().map(|f| f.0 + h).fold(f64::INFINITY, f64::min);
-                facts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.0 - h <= upper)
-                    .map(|(z, &(_, inside, b))| {
-                        let shape = &shapes[z];
-                        let state = if !shape.is_area() || (!inside && b > h) {
-                            CellState::Outside
-                        } else if inside && b > h {
-                            CellState::Inside
-                        } else {
-                            CellState::Mixed
-                        };
-                        let segs: Vec<u32> = if state == CellState::Inside || !shape.is_area() {
-                            Vec::new()
-                        } else {
-                            let d: Vec<f64> = (0..shape.n_segments())
-                                .map(|s| shape.segment_distance(s, c))
-                                .collect();
-                            let dmin = d.iter().copied().fold(f64::INFINITY, f64::min);
-                            (0..d.len())
-                                .filter(|s| d[*s] <= dmin + 2.0 * h)
-                                .map(|s| s as u32)
-                                .collect()
-                        };
-                        (
-                            CellCandidate {
-                                shape: z as u16,
-                                state,
-                                segs: (0, 0),
-                            },
-                            segs,
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut starts = Vec::with_capacity(nx * ny + 1);
-        let mut entries = Vec::new();
-        let mut segs = Vec::new();
-        starts.push(0);
-        for cell_entries in per_cell {
-            for (mut e, s) in cell_entries {
-                e.segs = (segs.len() as u32, (segs.len() + s.len()) as u32);
-                segs.extend(s);
-                entries.push(e);
-            }
-            starts.push(entries.len() as u32);
-        }
-        Some(Self {
-            origin: lo,
-            cell,
-            nx,
-            ny,
-            starts,
-            entries,
-            segs,
-        })
-    }
-
-    /// The candidates of the cell holding a plane point, or None outside the grid.
-    fn candidates(&self, p: Xy) -> Option<&[CellCandidate]> {
-        let c = ((p.x - self.origin.x) / self.cell).floor();
-        let r = ((p.y - self.origin.y) / self.cell).floor();
-        if c < 0.0 || r < 0.0 || c >= self.nx as f64 || r >= self.ny as f64 {
-            return None;
-        }
-        let k = r as usize * self.nx + c as usize;
-        Some(&self.entries[self.starts[k] as usize..self.starts[k + 1] as usize])
-    }
 }
 
 impl SpatialIndex {
