@@ -1,11 +1,13 @@
 //! Coordinate reference systems: China's GCJ-02 / BD-09 offsets and the metric projection
 //! all distance work uses.
 
+mod bulk;
 mod epsg;
 mod offsets;
 mod point;
 mod tm;
 
+pub use bulk::BulkProjector;
 pub use epsg::{CrsError, EpsgTransform, code_from_urn, describe_guess, from_wkt, suggest_systems};
 pub use offsets::{
     bd09_to_gcj02, bd09_to_wgs84, convert, gcj02_to_bd09, gcj02_to_wgs84, in_china_box,

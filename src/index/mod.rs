@@ -70,11 +70,9 @@ impl SpatialIndex {
     /// Builds the index in a given projection.
     pub fn build_with(projection: Projection, firms: &Firms, zones: &[Zone]) -> Self {
         use rayon::prelude::*;
-        let firm_xy: Vec<Xy> = firms
-            .lonlat
-            .par_iter()
-            .map(|p| projection.project(*p))
-            .collect();
+        // Within nanometres of `projection.project`, several times faster.
+        let bulk = crate::crs::BulkProjector::for_points(&projection, &firms.lonlat);
+        let firm_xy: Vec<Xy> = firms.lonlat.par_iter().map(|p| bulk.project(*p)).collect();
         let zone_shapes: Vec<ZoneShape> = zones
             .iter()
             .enumerate()
