@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{AttrTable, LonLat};
+use super::{AttrTable, LonLat, RowView};
 
 /// Index into [`Firms::segments`].
 pub type SegmentId = u16;
@@ -40,8 +40,13 @@ impl Firms {
 
     /// The firm's id from the file, or `#<row number>` when the file has no id column.
     pub fn id(&self, i: usize) -> Cow<'_, str> {
-        match self.id_col {
-            Some(c) if !self.attrs.get(i, c).is_empty() => Cow::Borrowed(self.attrs.get(i, c)),
+        self.id_in(&self.attrs.row_view(i), i)
+    }
+
+    /// [`Self::id`] of firm `i` from its row, already found (to read several fields).
+    pub fn id_in<'a>(&self, row: &RowView<'a>, i: usize) -> Cow<'a, str> {
+        match self.id_col.map(|c| row.get(c)) {
+            Some(id) if !id.is_empty() => Cow::Borrowed(id),
             _ => Cow::Owned(format!("#{}", i + 1)),
         }
     }

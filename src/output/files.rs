@@ -62,7 +62,8 @@ pub fn write_firms_csv(
         let mut out = Vec::with_capacity(BLOCK * 128);
         let mut num = String::with_capacity(32);
         for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-            push_field(&mut out, &firms.id(i));
+            let row = firms.attrs.row_view(i);
+            push_field(&mut out, &firms.id_in(&row, i));
             out.push(b',');
             push_field(&mut out, zone_id(placement.zone(i)));
             out.push(b',');
@@ -83,7 +84,7 @@ pub fn write_firms_csv(
             num.push(',');
             super::number::push_fixed(&mut num, p.lat, 6);
             out.extend_from_slice(num.as_bytes());
-            push_own_columns(&mut out, firms.attrs.row_view(i), firms.id_col, n_cols);
+            push_own_columns(&mut out, row, firms.id_col, n_cols);
             out.push(b'\n');
         }
         Ok(out)

@@ -54,18 +54,34 @@ pub fn push_int(out: &mut String, v: i64) {
     push_digits(out, v.unsigned_abs(), 1);
 }
 
-/// Appends the decimal digits of `v`, zero-padded to at least `width`.
+/// Appends the decimal digits of `v`, zero-padded to at least `width`: two digits per
+/// division, written in one piece.
 fn push_digits(out: &mut String, mut v: u64, width: usize) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut buf = [b'0'; 20];
     let mut i = buf.len();
-    while v > 0 {
+    while v >= 100 {
+        let k = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[k..k + 2]);
+    }
+    if v >= 10 {
+        let k = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[k..k + 2]);
+    } else if v > 0 {
         i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
+        buf[i] = b'0' + v as u8;
     }
     let start = i.min(buf.len().saturating_sub(width));
-    for &d in &buf[start..] {
-        out.push(char::from(d));
+    // Only ASCII digits were written.
+    if let Ok(digits) = std::str::from_utf8(&buf[start..]) {
+        out.push_str(digits);
     }
 }
 
