@@ -13,6 +13,9 @@ use std::sync::Arc;
 
 use super::quotes::unquote_field;
 
+mod file_rows;
+pub use file_rows::RowsIn;
+
 /// All columns of the input file; see the module comment for how rows are stored.
 #[derive(Clone, Debug, Default)]
 pub struct AttrTable {
@@ -21,6 +24,8 @@ pub struct AttrTable {
     /// Index of each chunk's first row.
     chunk_first: Vec<usize>,
     n_rows: usize,
+    /// Where released rows are read back from (see [`Self::release_text`]).
+    file: Option<Arc<file_rows::FileRows>>,
 }
 
 #[derive(Clone, Debug)]
@@ -140,6 +145,7 @@ impl AttrTable {
             chunks: vec![Chunk::Fields(FieldChunk::with_capacity(rows, bytes, n))],
             chunk_first: vec![0],
             n_rows: 0,
+            file: None,
         }
     }
 
@@ -181,6 +187,7 @@ impl AttrTable {
             })],
             chunk_first: vec![0],
             n_rows,
+            file: None,
         }
     }
 
@@ -325,6 +332,7 @@ impl AttrTable {
     pub fn retain_rows(&mut self, keep: &[bool]) {
         let mut out = AttrTable {
             headers: self.headers.clone(),
+            file: self.file.clone(),
             ..Default::default()
         };
         let chunks = std::mem::take(&mut self.chunks);

@@ -40,7 +40,10 @@ impl Firms {
 
     /// The firm's id from the file, or `#<row number>` when the file has no id column.
     pub fn id(&self, i: usize) -> Cow<'_, str> {
-        self.id_in(&self.attrs.row_view(i), i)
+        match self.id_col.map(|c| self.attrs.field_owned(i, c)) {
+            Some(id) if !id.is_empty() => id,
+            _ => Cow::Owned(format!("#{}", i + 1)),
+        }
     }
 
     /// [`Self::id`] of firm `i` from its row, already found (to read several fields).

@@ -16,7 +16,7 @@ pub mod scan;
 mod util;
 mod zone;
 
-pub use attrs::{AttrTable, LineRows, RowView};
+pub use attrs::{AttrTable, LineRows, RowView, RowsIn};
 pub use bounds::Bounds;
 pub use firms::{FirmTimes, Firms, SegmentId};
 pub use lang::Lang;

@@ -61,8 +61,10 @@ pub fn write_firms_csv(
     let format_block = |b: usize| -> io::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(BLOCK * 128);
         let mut num = String::with_capacity(32);
+        // The block's rows (read back from the input when `analyze` let their text go).
+        let rows = firms.attrs.rows_in(b * BLOCK..((b + 1) * BLOCK).min(n))?;
         for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-            let row = firms.attrs.row_view(i);
+            let row = rows.view(i);
             push_field(&mut out, &firms.id_in(&row, i));
             out.push(b',');
             push_field(&mut out, zone_id(placement.zone(i)));

@@ -13,6 +13,7 @@ mod formats;
 mod index_and_geometry;
 mod layers;
 mod no_panic;
+mod released_rows;
 mod reliability;
 mod scene_memo;
 mod suggest_cli;

@@ -1,0 +1,202 @@
+//! Line rows whose text is let go after loading and read back from the file when needed.
+//!
+//! A register of 4 million firms is 700 MB of text that a batch run only needs again to copy
+//! each row into `firms.csv`. [`AttrTable::release_text`] drops it (the rows keep where they
+//! start in the file) and [`AttrTable::rows_in`] reads a run of rows back, block by block. The
+//! window keeps its text: it shows any row at any time.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::{AttrTable, Chunk, LineChunk, RowView, Undone, copy_rows};
+
+/// The file the released rows are read back from, as it was when they were released.
+#[derive(Debug)]
+pub struct FileRows {
+    file: File,
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileRows {
+    /// `len` bytes at `at`, failing when the file is no longer as it was.
+    fn read(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
+        let meta = self.file.metadata()?;
+        if meta.len() != self.len || meta.modified().ok() != self.modified {
+            return Err(self.changed());
+        }
+        let mut buf = vec![0; len];
+        read_exact_at(&self.file, &mut buf, at)?;
+        Ok(buf)
+    }
+
+    fn changed(&self) -> io::Error {
+        io::Error::other(format!(
+            "{} changed while it was being analysed: run again on a file that stays as it is",
+            self.path.display()
+        ))
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        match file.seek_read(&mut buf[done..], at + done as u64)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Rows of a table ready to read: the table itself, or a table of their text read back.
+pub struct RowsIn<'a> {
+    table: Cow<'a, AttrTable>,
+    /// The table's row 0 is this row of the whole table.
+    first: usize,
+}
+
+impl RowsIn<'_> {
+    /// Row `row` of the whole table (empty outside the rows asked for).
+    pub fn view(&self, row: usize) -> RowView<'_> {
+        self.table.row_view(row.wrapping_sub(self.first))
+    }
+}
+
+impl AttrTable {
+    /// Lets go of the rows' text, to be read back from `path` by [`Self::rows_in`] and
+    /// [`Self::field_owned`]; after it, [`Self::get`] and [`Self::row_view`] read released rows
+    /// as empty. Only done (returns true) when every chunk holds lines of one shared text
+    /// that is, byte for byte at its start, middle and end, the file as it is now.
+    pub fn release_text(&mut self, path: &Path) -> io::Result<bool> {
+        let mut shared: Option<&Arc<String>> = None;
+        // (A table starts with an empty chunk of fields that appended chunks follow.)
+        for c in self.chunks.iter().filter(|c| c.n_rows() > 0) {
+            match (c, shared) {
+                (Chunk::Lines(l), None) => shared = Some(&l.text),
+                (Chunk::Lines(l), Some(t)) if Arc::ptr_eq(&l.text, t) => {}
+                _ => return Ok(false),
+            }
+        }
+        let Some(text) = shared else {
+            return Ok(false);
+        };
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        let rows = FileRows {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            file,
+        };
+        if rows.len != text.len() as u64 {
+            return Ok(false);
+        }
+        const PROBE: usize = 4096;
+        let len = text.len();
+        for at in [0, len / 2, len.saturating_sub(PROBE)] {
+            let n = PROBE.min(len - at);
+            if rows.read(at as u64, n)?.as_slice() != &text.as_bytes()[at..at + n] {
+                return Ok(false);
+            }
+        }
+        let empty = Arc::new(String::new());
+        for c in &mut self.chunks {
+            if let Chunk::Lines(l) = c {
+                l.text = Arc::clone(&empty);
+            }
+        }
+        self.file = Some(Arc::new(rows));
+        Ok(true)
+    }
+
+    /// True once [`Self::release_text`] let the text go.
+    pub fn is_released(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Rows `range` ready to read: this table, or (text released) a table of the rows' text
+    /// read back from the file. Fails when the file changed since.
+    pub fn rows_in(&self, range: Range<usize>) -> io::Result<RowsIn<'_>> {
+        let Some(file) = &self.file else {
+            return Ok(RowsIn {
+                table: Cow::Borrowed(self),
+                first: 0,
+            });
+        };
+        let mut out = AttrTable::new(self.headers.clone());
+        out.chunks.clear();
+        out.chunk_first.clear();
+        for (chunk, &first) in self.chunks.iter().zip(&self.chunk_first) {
+            let Chunk::Lines(c) = chunk else { continue };
+            let n = c.start.len();
+            let r0 = range.start.max(first).min(first + n) - first;
+            let r1 = range.end.max(first).min(first + n) - first;
+            if r0 >= r1 {
+                continue;
+            }
+            let at = c.from + c.start[r0] as usize;
+            let end = match c.start.get(r1) {
+                Some(s) => c.from + *s as usize,
+                None => c.to,
+            };
+            let bytes = file.read(at as u64, end.saturating_sub(at))?;
+            let text = String::from_utf8(bytes).map_err(|_| file.changed())?;
+            let base = c.start[r0];
+            let undone = c.undone.as_ref().and_then(|u| {
+                let picked: Vec<usize> = (0..u.rows.len())
+                    .filter(|k| (r0..r1).contains(&(u.rows[*k] as usize)))
+                    .collect();
+                let rows = picked.iter().map(|k| u.rows[*k] - r0 as u32).collect();
+                let fields = copy_rows(&u.fields, picked.into_iter(), &self.headers)?;
+                Some(Box::new(Undone { rows, fields }))
+            });
+            let part = LineChunk {
+                to: text.len(),
+                text: Arc::new(text),
+                from: 0,
+                start: c.start[r0..r1].iter().map(|s| s - base).collect(),
+                lines: c.lines,
+                undone,
+            };
+            out.chunk_first.push(out.n_rows);
+            out.n_rows += r1 - r0;
+            out.chunks.push(Chunk::Lines(part));
+        }
+        Ok(RowsIn {
+            table: Cow::Owned(out),
+            first: range.start,
+        })
+    }
+
+    /// Field `col` of row `row`, read back from the file when the text was released (""
+    /// past the end, or when the file cannot be read as it was).
+    pub fn field_owned(&self, row: usize, col: usize) -> Cow<'_, str> {
+        if self.file.is_none() {
+            return Cow::Borrowed(self.get(row, col));
+        }
+        match self.rows_in(row..row + 1) {
+            Ok(rows) => Cow::Owned(rows.view(row).get(col).to_string()),
+            Err(_) => Cow::Borrowed(""),
+        }
+    }
+}
