@@ -86,7 +86,7 @@ impl AttrTable {
     /// Lets go of the rows' text, to be read back from `path` by [`Self::rows_in`] and
     /// [`Self::field_owned`]; after it, [`Self::get`] and [`Self::row_view`] read released rows
     /// as empty. Only done (returns true) when every chunk holds lines of one shared text
-    /// that is, byte for byte at its start, middle and end, the file as it is now.
+    /// that is, byte for byte at its start, middle and end, the regular file as it is now.
     pub fn release_text(&mut self, path: &Path) -> io::Result<bool> {
         let mut shared: Option<&Arc<String>> = None;
         // (A table starts with an empty chunk of fields that appended chunks follow.)
@@ -100,8 +100,15 @@ impl AttrTable {
         let Some(text) = shared else {
             return Ok(false);
         };
+        // Only a regular file can be read again: opening a named pipe would wait for a writer.
+        if !std::fs::metadata(path)?.is_file() {
+            return Ok(false);
+        }
         let file = File::open(path)?;
         let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Ok(false);
+        }
         let rows = FileRows {
             path: path.to_path_buf(),
             len: meta.len(),
@@ -160,7 +167,11 @@ impl AttrTable {
                 None => c.to,
             };
             let bytes = file.read(at as u64, end.saturating_sub(at))?;
-            let text = String::from_utf8(bytes).map_err(|_| file.changed())?;
+            if simdutf8::basic::from_utf8(&bytes).is_err() {
+                return Err(file.changed());
+            }
+            // SAFETY: checked as UTF-8 just above.
+            let text = unsafe { String::from_utf8_unchecked(bytes) };
             let base = c.start[r0];
             let undone = c.undone.as_ref().and_then(|u| {
                 let picked: Vec<usize> = (0..u.rows.len())
