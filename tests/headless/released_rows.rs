@@ -30,11 +30,14 @@ fn awkward_csv(n: usize) -> String {
     s
 }
 
-fn all_rows(f: &Firms, from: usize, to: usize) -> Vec<Vec<String>> {
-    let rows = f.attrs.rows_in(from..to).unwrap();
-    (from..to)
+/// Rows `from..to` as strings, read into (and handed back to) the buffers of `spare`.
+fn all_rows(f: &Firms, from: usize, to: usize, spare: &mut Vec<Vec<u8>>) -> Vec<Vec<String>> {
+    let rows = f.attrs.rows_in_with(from..to, spare).unwrap();
+    let out = (from..to)
         .map(|i| rows.view(i).fields().map(str::to_string).collect())
-        .collect()
+        .collect();
+    rows.recycle(spare);
+    out
 }
 
 #[test]
@@ -50,16 +53,22 @@ fn released_rows_read_back_as_held_and_a_changed_file_is_refused() {
     assert!(released.attrs.is_released() && !held.attrs.is_released());
     // Released rows read as empty unless read back.
     assert_eq!(released.attrs.get(0, 1), "");
-    let want = all_rows(&held, 0, n);
+    let want = all_rows(&held, 0, n, &mut Vec::new());
     // Every row, through runs that start and end anywhere (across the loader's chunks).
     let mut r = Lcg(5);
     let mut cuts = vec![0, 1, n - 1, n];
     cuts.extend((0..30).map(|_| (r.next() * n as f64) as usize));
     cuts.sort_unstable();
+    // One set of buffers for every run: a buffer read into again holds only its new rows.
+    let mut spare = Vec::new();
     let mut got = Vec::new();
     for w in cuts.windows(2) {
-        got.extend(all_rows(&released, w[0], w[1]));
+        got.extend(all_rows(&released, w[0], w[1], &mut spare));
     }
+    assert!(
+        !spare.is_empty(),
+        "the buffers came back to be read into again"
+    );
     assert_eq!(got.len(), n);
     for (i, (a, b)) in want.iter().zip(&got).enumerate() {
         assert_eq!(a, b, "row {i}");

@@ -25,13 +25,15 @@ pub struct FileRows {
 }
 
 impl FileRows {
-    /// `len` bytes at `at`, failing when the file is no longer as it was.
-    fn read(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
+    /// `len` bytes at `at` into `buf` (replacing what it held), failing when the file is no
+    /// longer as it was.
+    fn read(&self, at: u64, len: usize, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
         let meta = self.file.metadata()?;
         if meta.len() != self.len || meta.modified().ok() != self.modified {
             return Err(self.changed());
         }
-        let mut buf = vec![0; len];
+        buf.clear();
+        buf.resize(len, 0);
         read_exact_at(&self.file, &mut buf, at)?;
         Ok(buf)
     }
@@ -80,6 +82,21 @@ impl RowsIn<'_> {
     pub fn view(&self, row: usize) -> RowView<'_> {
         self.table.row_view(row.wrapping_sub(self.first))
     }
+
+    /// Hands the buffers the rows were read into to `spare`, for [`AttrTable::rows_in_with`]
+    /// to read into again: fresh buffers fault in every page.
+    pub fn recycle(self, spare: &mut Vec<Vec<u8>>) {
+        let Cow::Owned(table) = self.table else {
+            return;
+        };
+        for chunk in table.chunks {
+            if let Chunk::Lines(l) = chunk
+                && let Ok(text) = Arc::try_unwrap(l.text)
+            {
+                spare.push(text.into_bytes());
+            }
+        }
+    }
 }
 
 impl AttrTable {
@@ -122,7 +139,7 @@ impl AttrTable {
         let len = text.len();
         for at in [0, len / 2, len.saturating_sub(PROBE)] {
             let n = PROBE.min(len - at);
-            if rows.read(at as u64, n)?.as_slice() != &text.as_bytes()[at..at + n] {
+            if rows.read(at as u64, n, Vec::new())?.as_slice() != &text.as_bytes()[at..at + n] {
                 return Ok(false);
             }
         }
@@ -144,6 +161,15 @@ impl AttrTable {
     /// Rows `range` ready to read: this table, or (text released) a table of the rows' text
     /// read back from the file. Fails when the file changed since.
     pub fn rows_in(&self, range: Range<usize>) -> io::Result<RowsIn<'_>> {
+        self.rows_in_with(range, &mut Vec::new())
+    }
+
+    /// [`Self::rows_in`], reading into buffers taken from `spare` (see [`RowsIn::recycle`]).
+    pub fn rows_in_with(
+        &self,
+        range: Range<usize>,
+        spare: &mut Vec<Vec<u8>>,
+    ) -> io::Result<RowsIn<'_>> {
         let Some(file) = &self.file else {
             return Ok(RowsIn {
                 table: Cow::Borrowed(self),
@@ -166,7 +192,11 @@ impl AttrTable {
                 Some(s) => c.from + *s as usize,
                 None => c.to,
             };
-            let bytes = file.read(at as u64, end.saturating_sub(at))?;
+            let bytes = file.read(
+                at as u64,
+                end.saturating_sub(at),
+                spare.pop().unwrap_or_default(),
+            )?;
             if simdutf8::basic::from_utf8(&bytes).is_err() {
                 return Err(file.changed());
             }
