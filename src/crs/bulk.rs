@@ -6,7 +6,7 @@
 //! points outside the box (or every point, when refused) take the exact series.
 
 use super::Projection;
-use crate::model::{LonLat, Xy};
+use crate::model::{Bounds, LonLat, Xy};
 
 /// Chebyshev nodes (and terms) per axis.
 const N: usize = 7;
@@ -56,32 +56,21 @@ impl<'a> BulkProjector<'a> {
     /// Prepared for `points` (their box, found in parallel; non-finite positions ignored).
     pub fn for_points(proj: &'a Projection, points: &[LonLat]) -> Self {
         use rayon::prelude::*;
-        let empty = (
-            LonLat::new(f64::INFINITY, f64::INFINITY),
-            LonLat::new(-f64::INFINITY, -f64::INFINITY),
-        );
-        let (lo, hi) = points
-            .par_iter()
-            .filter(|p| p.lon.is_finite() && p.lat.is_finite())
-            .fold(
-                || empty,
-                |(lo, hi), p| {
-                    (
-                        LonLat::new(lo.lon.min(p.lon), lo.lat.min(p.lat)),
-                        LonLat::new(hi.lon.max(p.lon), hi.lat.max(p.lat)),
-                    )
-                },
-            )
-            .reduce(
-                || empty,
-                |(a, b), (c, d)| {
-                    (
-                        LonLat::new(a.lon.min(c.lon), a.lat.min(c.lat)),
-                        LonLat::new(b.lon.max(d.lon), b.lat.max(d.lat)),
-                    )
-                },
-            );
-        Self::new(proj, (lo.lon <= hi.lon).then_some((lo, hi)))
+        let bounds = points
+            .par_chunks(1 << 16)
+            .filter_map(|piece| {
+                Bounds::of_values(
+                    piece
+                        .iter()
+                        .filter(|p| p.lon.is_finite() && p.lat.is_finite())
+                        .map(|p| Xy::new(p.lon, p.lat)),
+                )
+            })
+            .reduce_with(|a, b| a.union(&b));
+        Self::new(
+            proj,
+            bounds.map(|b| (LonLat::new(b.lo.x, b.lo.y), LonLat::new(b.hi.x, b.hi.y))),
+        )
     }
 
     /// True when points in the box take the interpolant.

@@ -28,6 +28,14 @@ impl Bounds {
         (lo.x.is_finite() && lo.y.is_finite()).then_some(Self { lo, hi })
     }
 
+    /// The smallest box holding both (for boxes of pieces found in parallel).
+    pub fn union(&self, other: &Bounds) -> Bounds {
+        Bounds {
+            lo: Xy::new(self.lo.x.min(other.lo.x), self.lo.y.min(other.lo.y)),
+            hi: Xy::new(self.hi.x.max(other.hi.x), self.hi.y.max(other.hi.y)),
+        }
+    }
+
     /// Width × height.
     pub fn area(&self) -> f64 {
         (self.hi.x - self.lo.x) * (self.hi.y - self.lo.y)
@@ -68,5 +76,10 @@ mod tests {
         assert!(!b.intersects(&far));
         let touching = Bounds::of(&[Xy::new(3.0, 4.0), Xy::new(5.0, 5.0)]).unwrap();
         assert!(b.intersects(&touching));
+        let both = b.union(&far);
+        assert_eq!(
+            (both.lo, both.hi),
+            (Xy::new(-2.0, -1.0), Xy::new(11.0, 11.0))
+        );
     }
 }
