@@ -73,20 +73,16 @@ fn write_in_blocks(
     // Written blocks' buffers are formatted into again: a fresh one faults in every page
     // (a block is a separate mapping, `model::memory`), 100,000 faults at 4 million firms.
     // The same for the buffers the rows are read back into (when their text was let go).
-    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-    let spare_in: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+    let spare = Spare::default();
+    let spare_in = Spare::default();
     let format_block = |b: usize| -> io::Result<Vec<u8>> {
-        let reused = spare.lock().ok().and_then(|mut s| s.pop());
-        let mut out = reused.unwrap_or_else(|| Vec::with_capacity(block * 128));
+        let mut out = spare
+            .take()
+            .unwrap_or_else(|| Vec::with_capacity(block * 128));
         let mut num = String::with_capacity(32);
         // The block's rows (read back from the input when `analyze` let their text go).
         let rows_of_block = b * block..((b + 1) * block).min(n);
-        let mut read_into: Vec<Vec<u8>> = spare_in
-            .lock()
-            .ok()
-            .and_then(|mut s| s.pop())
-            .into_iter()
-            .collect();
+        let mut read_into: Vec<Vec<u8>> = spare_in.take().into_iter().collect();
         let rows = firms
             .attrs
             .rows_in_with(rows_of_block.clone(), &mut read_into)?;
@@ -117,9 +113,7 @@ fn write_in_blocks(
             out.push(b'\n');
         }
         rows.recycle(&mut read_into);
-        if let Ok(mut s) = spare_in.lock() {
-            s.extend(read_into);
-        }
+        spare_in.give(read_into);
         Ok(out)
     };
     // Format the next wave while the previous one is written.
@@ -142,12 +136,10 @@ fn write_in_blocks(
             },
         );
         written?;
-        if let Ok(mut s) = spare.lock() {
-            s.extend(pending.drain(..).map(|mut b| {
-                b.clear();
-                b
-            }));
-        }
+        spare.give(pending.drain(..).map(|mut b| {
+            b.clear();
+            b
+        }));
         pending = formatted.into_iter().collect::<io::Result<Vec<_>>>()?;
         if start >= n_blocks {
             break;
@@ -155,6 +147,22 @@ fn write_in_blocks(
         start = end;
     }
     Ok(())
+}
+
+/// Buffers shared by the threads formatting `firms.csv`, to be used again.
+#[derive(Default)]
+struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Spare {
+    fn take(&self) -> Option<Vec<u8>> {
+        self.0.lock().ok().and_then(|mut s| s.pop())
+    }
+
+    fn give(&self, buffers: impl IntoIterator<Item = Vec<u8>>) {
+        if let Ok(mut s) = self.0.lock() {
+            s.extend(buffers);
+        }
+    }
 }
 
 /// Appends a CSV field, quoted when it holds a comma, quote or line break (as the csv
