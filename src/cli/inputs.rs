@@ -101,6 +101,22 @@ impl InputArgs {
 
     /// Loads the zones and firms (the bundled ones where none is named) and indexes them.
     pub fn load(&self) -> Result<Dataset> {
+        self.load_with(data::load_firms)
+    }
+
+    /// [`Self::load`] for a run that reads each firm's row once more, to copy it: the rows'
+    /// text is not held ([`data::load_firms_released`]).
+    pub fn load_released(&self) -> Result<Dataset> {
+        self.load_with(data::load_firms_released)
+    }
+
+    fn load_with(
+        &self,
+        load_firms: fn(
+            &std::path::Path,
+            &FirmLoadOptions,
+        ) -> Result<data::LoadedFirms, data::LoadError>,
+    ) -> Result<Dataset> {
         let stdin = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
         if stdin(&self.zones) && stdin(&self.firms) {
             anyhow::bail!("--zones and --firms cannot both read standard input ('-')");
@@ -124,7 +140,7 @@ impl InputArgs {
             layer: self.firms_layer.clone(),
         };
         let (firms, synthetic) = match &self.firms {
-            Some(p) => (data::load_firms(p, &firm_opts)?, false),
+            Some(p) => (load_firms(p, &firm_opts)?, false),
             None => (bundled::sample_firms()?, true),
         };
         Ok(Dataset::new(zones, firms, synthetic, None, 1))

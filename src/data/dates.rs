@@ -205,8 +205,8 @@ impl DateColumns {
         self.closed.iter().copied().fold(self.founded, usize::max)
     }
 
-    /// One row's founding year and earliest closing year (0 = none), given its fields; the
-    /// loader calls this while it splits the row.
+    /// One row's founding year ([`founded_year`]) and earliest closing year (0 = none),
+    /// given its fields; the loader calls this while it splits the row.
     pub fn years<'a>(&self, field: impl Fn(usize) -> &'a str) -> (i16, i16) {
         let read = |c: usize| parse_year(field(c)).unwrap_or(0) as i16;
         let closed = self
@@ -216,7 +216,21 @@ impl DateColumns {
             .filter(|y| *y != 0)
             .min()
             .unwrap_or(0);
-        (read(self.founded), closed)
+        (founded_year(field(self.founded)), closed)
+    }
+}
+
+/// A founding value that is there but is not a date, as read by [`founded_year`]: kept apart
+/// from 0 (none given) so the load report can count it without the rows' text, which a
+/// streamed load has let go of by then.
+pub const NOT_A_DATE: i16 = i16::MIN;
+
+/// A founding field's year: 0 when empty, [`NOT_A_DATE`] when it is not a date.
+pub fn founded_year(raw: &str) -> i16 {
+    match parse_year(raw) {
+        Some(y) => y as i16,
+        None if raw.trim().is_empty() => 0,
+        None => NOT_A_DATE,
     }
 }
 
@@ -227,7 +241,7 @@ pub fn detect_times(firms: &Firms, report: &mut LoadReport) -> Option<FirmTimes>
     let cols = DateColumns::find(&firms.attrs.headers)?;
     let attrs = &firms.attrs;
     let read = |raw: &str| parse_year(raw).unwrap_or(0) as i16;
-    let founded: Vec<i16> = attrs.map_column(cols.founded, read);
+    let founded: Vec<i16> = attrs.map_column(cols.founded, founded_year);
     let mut closed: Vec<i16> = vec![0; firms.len()];
     for &c in &cols.closed {
         // The earliest closing year given.
@@ -240,24 +254,27 @@ pub fn detect_times(firms: &Firms, report: &mut LoadReport) -> Option<FirmTimes>
     Some(times_from_years(firms, &cols, founded, closed, report))
 }
 
-/// The times from years already read (per row: founding, earliest closing; 0 = none), with
-/// the report's notes.
+/// The times from years already read (per row: founding as [`founded_year`] reads it,
+/// earliest closing; 0 = none), with the report's notes.
 pub fn times_from_years(
     firms: &Firms,
     cols: &DateColumns,
-    founded: Vec<i16>,
+    mut founded: Vec<i16>,
     closed: Vec<i16>,
     report: &mut LoadReport,
 ) -> FirmTimes {
-    let (headers, attrs, n) = (&firms.attrs.headers, &firms.attrs, firms.len());
+    let (headers, n) = (&firms.attrs.headers, firms.len());
     let (founded_col, closed_cols) = (cols.founded, &cols.closed);
-    // Founding values that are there but are not dates.
+    // Founding values that are there but are not dates: founded at an unknown time.
     let bad: Vec<usize> = founded
         .par_iter()
         .enumerate()
-        .filter(|(r, y)| **y == 0 && !attrs.get(*r, founded_col).trim().is_empty())
+        .filter(|(_, y)| **y == NOT_A_DATE)
         .map(|(r, _)| r)
         .collect();
+    for &r in &bad {
+        founded[r] = 0;
+    }
     let n_founded = founded.iter().filter(|y| **y != 0).count();
     let closed_names: Vec<&str> = closed_cols.iter().map(|&c| headers[c].as_str()).collect();
     report.notes.push(format!(
@@ -277,7 +294,10 @@ pub fn times_from_years(
         let shown: Vec<String> = bad
             .iter()
             .take(5)
-            .map(|&r| format!("row {} '{}'", r + 1, firms.attrs.get(r, founded_col)))
+            .map(|&r| {
+                let raw = firms.attrs.field_owned(r, founded_col);
+                format!("row {} '{raw}'", r + 1)
+            })
             .collect();
         report.warn(format!(
             "{} founding dates are not dates ({}); those firms count as founded at an unknown time",

@@ -18,7 +18,7 @@ mod zones_geojson;
 
 pub use convert::convert_csv;
 pub use error::LoadError;
-pub use firms_csv::{FirmColumns, load_firms_csv_bytes};
+pub use firms_csv::{FirmColumns, WINDOW, load_firms_csv_bytes, load_firms_csv_streamed};
 pub use firms_geojson::load_firms_geojson_str;
 pub use geometry::MAX_ZONE_VERTICES;
 pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
@@ -458,6 +458,31 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
         firms_csv::load_firms_csv_owned(bytes.into_vec(), &name, opts)?
     };
     f.report.hash = hash;
+    Ok(f)
+}
+
+/// [`load_firms`] for a batch run that needs each row's text only once more, to copy it
+/// (`analyze` writing `firms.csv`): a delimited text file larger than
+/// [`firms_csv::WINDOW`] is loaded window by window, never held whole, and its rows are read
+/// back from the file when copied; any other input is loaded whole and its text let go of
+/// when the file can be read again as it was. Same firms, report and stamp as [`load_firms`].
+pub fn load_firms_released(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, LoadError> {
+    use formats::Format;
+    let text_table = matches!(Format::of_path(path), None | Some(Format::Csv));
+    let large =
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > firms_csv::WINDOW as u64);
+    if text_table
+        && large
+        && path.as_os_str() != "-"
+        && let Some(f) = firms_csv::load_firms_csv_streamed(path, opts, firms_csv::WINDOW)?
+    {
+        return Ok(f);
+    }
+    let mut f = load_firms(path, opts)?;
+    if path.as_os_str() != "-" {
+        // Kept when the file cannot be reopened as it was read.
+        let _ = f.firms.attrs.release_text(path);
+    }
     Ok(f)
 }
 

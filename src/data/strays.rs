@@ -33,7 +33,11 @@ pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) -> Option<Vec<b
     }
     for (i, _) in keep.iter().enumerate().filter(|(_, k)| !**k) {
         let p = firms.lonlat.get(i).copied().unwrap_or_default();
-        let name = firms.name(i);
+        // (Read back from the file when a streamed load let go of the rows' text.)
+        let name = firms
+            .name_col
+            .map(|c| firms.attrs.field_owned(i, c))
+            .unwrap_or_default();
         let label = if name.is_empty() {
             format!("firm {}", firms.id(i))
         } else {

@@ -87,7 +87,7 @@ pub fn decode_text<'a>(
 
 /// UTF-8 validation by SIMD (several times std's speed; same answer), in parallel pieces of
 /// 4 MB on large files.
-fn utf8(bytes: &[u8]) -> Option<&str> {
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
     utf8_in_pieces(bytes, 4 << 20)
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::quotes::unquote_field;
 
 mod file_rows;
-pub use file_rows::RowsIn;
+pub use file_rows::{FileRows, RowsIn, read_exact_at};
 
 /// All columns of the input file; see the module comment for how rows are stored.
 #[derive(Clone, Debug, Default)]
@@ -115,6 +115,9 @@ struct LineChunk {
     lines: LineRows,
     /// Rows whose lines hold doubled quotes, read from their undone fields instead.
     undone: Option<Box<Undone>>,
+    /// The text was let go: `from..to` are byte offsets in the table's file instead
+    /// ([`AttrTable::rows_in`] reads the rows back from there).
+    in_file: bool,
 }
 
 /// Rows of a chunk of lines stored field by field: `rows` (ascending) are the chunk's row
@@ -184,6 +187,7 @@ impl AttrTable {
                 start: starts,
                 lines,
                 undone: None,
+                in_file: false,
             })],
             chunk_first: vec![0],
             n_rows,

@@ -16,7 +16,7 @@ pub mod scan;
 mod util;
 mod zone;
 
-pub use attrs::{AttrTable, LineRows, RowView, RowsIn};
+pub use attrs::{AttrTable, FileRows, LineRows, RowView, RowsIn, read_exact_at};
 pub use bounds::Bounds;
 pub use firms::{FirmTimes, Firms, SegmentId};
 pub use lang::Lang;

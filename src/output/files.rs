@@ -73,8 +73,10 @@ fn write_in_blocks(
     // Written blocks' buffers are formatted into again: a fresh one faults in every page
     // (a block is a separate mapping, `model::memory`), 100,000 faults at 4 million firms.
     // The same for the buffers the rows are read back into (when their text was let go).
-    let spare = Spare::default();
-    let spare_in = Spare::default();
+    // A block's rows may lie in a few chunks of the input (one buffer each); the pools keep
+    // what the blocks in flight use and let go of the rest.
+    let spare = Spare::new(2 * wave);
+    let spare_in = Spare::new(4 * wave);
     let format_block = |b: usize| -> io::Result<Vec<u8>> {
         let mut out = spare
             .take()
@@ -82,7 +84,7 @@ fn write_in_blocks(
         let mut num = String::with_capacity(32);
         // The block's rows (read back from the input when `analyze` let their text go).
         let rows_of_block = b * block..((b + 1) * block).min(n);
-        let mut read_into: Vec<Vec<u8>> = spare_in.take().into_iter().collect();
+        let mut read_into: Vec<Vec<u8>> = spare_in.take_up_to(2);
         let rows = firms
             .attrs
             .rows_in_with(rows_of_block.clone(), &mut read_into)?;
@@ -149,18 +151,37 @@ fn write_in_blocks(
     Ok(())
 }
 
-/// Buffers shared by the threads formatting `firms.csv`, to be used again.
-#[derive(Default)]
-struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
+/// Buffers shared by the threads formatting `firms.csv`, to be used again: at most `cap`
+/// are kept.
+struct Spare {
+    buffers: std::sync::Mutex<Vec<Vec<u8>>>,
+    cap: usize,
+}
 
 impl Spare {
+    fn new(cap: usize) -> Self {
+        Self {
+            buffers: Default::default(),
+            cap,
+        }
+    }
+
     fn take(&self) -> Option<Vec<u8>> {
-        self.0.lock().ok().and_then(|mut s| s.pop())
+        self.buffers.lock().ok().and_then(|mut s| s.pop())
+    }
+
+    fn take_up_to(&self, n: usize) -> Vec<Vec<u8>> {
+        let Ok(mut s) = self.buffers.lock() else {
+            return Vec::new();
+        };
+        let from = s.len().saturating_sub(n);
+        s.split_off(from)
     }
 
     fn give(&self, buffers: impl IntoIterator<Item = Vec<u8>>) {
-        if let Ok(mut s) = self.0.lock() {
-            s.extend(buffers);
+        if let Ok(mut s) = self.buffers.lock() {
+            let room = self.cap.saturating_sub(s.len());
+            s.extend(buffers.into_iter().take(room));
         }
     }
 }

@@ -146,3 +146,36 @@ fn analyze_writes_the_rows_it_read_back() {
     assert_eq!(n, held.len());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A file larger than a window, read from disk window by window (`analyze` does this above
+/// 64 MB; here with 8 MB windows), equals the file loaded whole: the same stamp, report,
+/// positions, segments and rows read back; and a file changed afterwards is refused.
+#[test]
+fn a_file_streamed_in_windows_loads_as_the_whole_file() {
+    use cluster_atlas::data::load_firms_csv_streamed;
+    let dir = temp_dir("streamed");
+    let path = dir.join("register.csv");
+    let text = awkward_csv(380_000);
+    assert!(text.len() > 18 << 20, "{} bytes: three windows", text.len());
+    std::fs::write(&path, &text).unwrap();
+    let whole = load_firms(&path, &Default::default()).unwrap();
+    let streamed = load_firms_csv_streamed(&path, &Default::default(), 8 << 20)
+        .unwrap()
+        .expect("a UTF-8 table streams");
+    let (a, b) = (&whole.firms, &streamed.firms);
+    assert!(b.attrs.is_released() && !a.attrs.is_released());
+    assert_eq!(whole.report, streamed.report);
+    assert!(!streamed.report.hash.is_empty());
+    assert_eq!(a.len(), b.len());
+    assert!(a.lonlat == b.lonlat && a.segment == b.segment && a.segments == b.segments);
+    let n = a.len();
+    assert_eq!(
+        all_rows(a, 0, n, &mut Vec::new()),
+        all_rows(b, 0, n, &mut Vec::new())
+    );
+    // Changed after loading: refused when read back.
+    std::fs::write(&path, format!("{text}\n")).unwrap();
+    let err = b.attrs.rows_in(0..10).err().expect("refused");
+    assert!(err.to_string().contains("changed"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

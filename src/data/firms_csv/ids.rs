@@ -13,10 +13,14 @@ pub(super) fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) 
         return firms.len() - singles;
     }
     // Rows sharing a hash: the distinct texts among them.
-    let mut groups: std::collections::HashMap<u64, Vec<&str>> = Default::default();
+    // (Read back from the file when a streamed load let go of the rows' text.)
+    let mut groups: std::collections::HashMap<u64, Vec<std::borrow::Cow<str>>> = Default::default();
     for (i, h) in hashes.iter().enumerate() {
         if shared.contains(h) {
-            groups.entry(*h).or_default().push(firms.attrs.get(i, col));
+            groups
+                .entry(*h)
+                .or_default()
+                .push(firms.attrs.field_owned(i, col));
         }
     }
     let distinct: usize = groups

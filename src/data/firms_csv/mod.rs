@@ -18,6 +18,8 @@ mod ids;
 mod numbers;
 mod rows;
 mod sink;
+mod stream;
+pub use stream::{WINDOW, load_firms_csv_streamed};
 
 use sink::{Columns, Placed};
 
@@ -167,99 +169,224 @@ fn load_csv_chunked(
 ) -> Result<LoadedFirms, LoadError> {
     let (decoded, encoding) = decode_source(source, opts, path)?;
     let text = decoded.as_str();
-    if text.trim().is_empty() {
-        return Err(LoadError::Empty {
-            path: path.to_string(),
-        });
+    let mut setup = Setup::read(text, encoding, opts, path)?;
+    let shared = match &decoded {
+        Text::Shared(all, at) => Some((all, at + setup.body_start)),
+        Text::Decoded(_) => None,
+    };
+    let body = text.get(setup.body_start..).unwrap_or("");
+    let mut gathered = Gathered::new(&mut setup);
+    setup.parse_body(body, shared, setup.header_lines, n_chunks, &mut gathered);
+    let (firms, extras, report) = gathered.finish();
+    finish_firms(firms, report, opts, path, Some((extras, setup.dates)))
+}
+
+/// What the header fixes for the whole file: the delimiter, the columns, the coordinate
+/// reader, where the rows start, and the report begun.
+pub(super) struct Setup {
+    delimiter: u8,
+    headers: Vec<String>,
+    cols: FirmColumns,
+    dates: Option<DateColumns>,
+    reader: crate::crs::Reader,
+    /// Where the rows start in the text and how many lines the header took.
+    pub(super) body_start: usize,
+    pub(super) header_lines: u64,
+    pub(super) report: LoadReport,
+}
+
+/// What parsing one body of text (the file's, or a window of it) found besides its rows.
+pub(super) struct Parsed {
+    /// Line ends in the body (to number the lines of the text after it).
+    pub(super) newlines: u64,
+    /// A row could not be read past (the rest of the file is not read).
+    pub(super) stopped: bool,
+}
+
+/// The rows parsed so far, in file order: one body's, or a streamed file's windows'.
+pub(super) struct Gathered {
+    columns: Columns,
+    segments: Vec<String>,
+    pub(super) attrs: AttrTable,
+    pub(super) report: LoadReport,
+    id_col: Option<usize>,
+    name_col: Option<usize>,
+    segment_col: Option<usize>,
+}
+
+impl Gathered {
+    /// No rows yet, of the columns `setup` found; takes over its report.
+    pub(super) fn new(setup: &mut Setup) -> Self {
+        Self {
+            columns: Columns::new(setup.cols.id.is_some(), setup.dates.is_some()),
+            segments: Vec::new(),
+            attrs: AttrTable::new(setup.headers.clone()),
+            report: std::mem::take(&mut setup.report),
+            id_col: setup.cols.id,
+            name_col: setup.cols.name,
+            segment_col: setup.cols.segment,
+        }
     }
-    let delimiter = match opts.delimiter {
-        Some(c) if c.is_ascii() => c as u8,
-        Some(c) => {
-            return Err(LoadError::Format {
+
+    /// Room for about `rows` more rows.
+    pub(super) fn reserve(&mut self, rows: usize) {
+        self.columns.reserve(rows);
+    }
+
+    /// The firms, what was read from their rows, and the report.
+    pub(super) fn finish(self) -> (Firms, RowExtras, LoadReport) {
+        let mut c = self.columns;
+        sink::shrink_if_sparse(&mut c.lonlat);
+        sink::shrink_if_sparse(&mut c.segment);
+        sink::shrink_if_sparse(&mut c.id_hash);
+        sink::shrink_if_sparse(&mut c.founded);
+        sink::shrink_if_sparse(&mut c.closed);
+        let firms = Firms {
+            lonlat: c.lonlat,
+            segment: c.segment,
+            segments: self.segments,
+            attrs: self.attrs,
+            id_col: self.id_col,
+            name_col: self.name_col,
+            segment_col: self.segment_col,
+        };
+        let extras = RowExtras {
+            id_hash: c.id_hash,
+            founded: c.founded,
+            closed: c.closed,
+        };
+        (firms, extras, self.report)
+    }
+}
+
+impl Setup {
+    /// Reads the header at the start of `text` (the whole file's text, or enough of it).
+    pub(super) fn read(
+        text: &str,
+        encoding: &'static str,
+        opts: &FirmLoadOptions,
+        path: &str,
+    ) -> Result<Self, LoadError> {
+        if text.trim().is_empty() {
+            return Err(LoadError::Empty {
                 path: path.to_string(),
-                message: format!("delimiter '{c}' is not a single-byte character"),
             });
         }
-        None => sniff_delimiter(text),
-    };
-    let header = read_header(text, delimiter, path)?;
-    let (headers, header_note) = columns::trim_header(header.names);
-    let cols = detect_columns(&headers, opts, path)?;
-    let mut report = LoadReport::new(path, opts.crs);
-    if let Some(n) = header_note {
-        report.warn(n);
-    }
-    report.encoding = Some(encoding.to_string());
-    describe_columns(&mut report, &headers, &cols, delimiter, opts);
-
-    let body = &text[header.body_start..];
-    let chunks = chunks::split_chunks(body, n_chunks, delimiter);
-    let reader = super::reader_for(None, opts.crs, path)?;
-    report.crs_used = Some(reader.label());
-    let dates = DateColumns::find(&headers);
-    let ctx = ChunkCtx {
-        cols: &cols,
-        reader: &reader,
-        delimiter,
-        // With ';' or tab between fields, "22,5" is a decimal comma.
-        comma_decimal: delimiter != b',',
-        headers: &headers,
-        dates: dates.as_ref(),
-        plain: chunks.plain,
-        shared: match &decoded {
-            Text::Shared(all, at) => Some((all, at + header.body_start)),
-            Text::Decoded(_) => None,
-        },
-    };
-    // Each chunk writes into its own windows of the final columns, with room for a row per
-    // line end it holds (and one more for a last line without one). Skipped rows leave gaps
-    // that the join closes.
-    let caps: Vec<usize> = chunks
-        .pieces
-        .iter()
-        .map(|p| {
-            p.lines as usize
-                + usize::from(body.as_bytes().get(p.end.wrapping_sub(1)) != Some(&b'\n'))
+        let delimiter = match opts.delimiter {
+            Some(c) if c.is_ascii() => c as u8,
+            Some(c) => {
+                return Err(LoadError::Format {
+                    path: path.to_string(),
+                    message: format!("delimiter '{c}' is not a single-byte character"),
+                });
+            }
+            None => sniff_delimiter(text),
+        };
+        let header = read_header(text, delimiter, path)?;
+        let (headers, header_note) = columns::trim_header(header.names);
+        let cols = detect_columns(&headers, opts, path)?;
+        let mut report = LoadReport::new(path, opts.crs);
+        if let Some(n) = header_note {
+            report.warn(n);
+        }
+        report.encoding = Some(encoding.to_string());
+        describe_columns(&mut report, &headers, &cols, delimiter, opts);
+        let reader = super::reader_for(None, opts.crs, path)?;
+        report.crs_used = Some(reader.label());
+        let dates = DateColumns::find(&headers);
+        Ok(Self {
+            delimiter,
+            headers,
+            cols,
+            dates,
+            reader,
+            body_start: header.body_start,
+            header_lines: header.lines,
+            report,
         })
-        .collect();
-    let starts = sink::window_starts(&caps);
-    let mut columns = Columns::new(caps.iter().sum(), cols.id.is_some(), dates.is_some());
-    let (mut firms, placed) = {
-        use rayon::prelude::*;
-        let parts: Vec<_> = chunks
+    }
+
+    /// Parses `body` in about `n_chunks` pieces in parallel onto the rows `into` holds.
+    /// `shared`: the text the body lies in and where it starts there, when rows may point
+    /// into it; `lines_before`: the lines of the file before the body.
+    pub(super) fn parse_body(
+        &self,
+        body: &str,
+        shared: Option<(&Arc<String>, usize)>,
+        lines_before: u64,
+        n_chunks: usize,
+        into: &mut Gathered,
+    ) -> Parsed {
+        let chunks = chunks::split_chunks(body, n_chunks, self.delimiter);
+        let ctx = ChunkCtx {
+            cols: &self.cols,
+            reader: &self.reader,
+            delimiter: self.delimiter,
+            // With ';' or tab between fields, "22,5" is a decimal comma.
+            comma_decimal: self.delimiter != b',',
+            headers: &self.headers,
+            dates: self.dates.as_ref(),
+            plain: chunks.plain,
+            shared,
+        };
+        // Each chunk writes into its own windows of the final columns, with room for a row per
+        // line end it holds (and one more for a last line without one). Skipped rows leave gaps
+        // that the join closes.
+        let caps: Vec<usize> = chunks
             .pieces
-            .par_iter()
-            .zip(starts.par_iter())
-            .zip(columns.windows(&caps))
-            .map(|((piece, window), windows)| {
-                let lines = header.lines + piece.first_line;
-                let range = piece.start..piece.end;
-                let out = parse_chunk(body, range, lines, &ctx, windows, piece.quotes);
-                (piece.start, piece.end, Some(*window), out)
+            .iter()
+            .map(|p| {
+                p.lines as usize
+                    + usize::from(body.as_bytes().get(p.end.wrapping_sub(1)) != Some(&b'\n'))
             })
             .collect();
-        merge_parts(parts, body, &ctx, &mut report)
-    };
-    // The columns are joined side by side: the positions on one thread, the rest on another.
-    let ((lonlat, segment), (id_hash, (founded, closed))) = rayon::join(
-        || {
-            let lonlat = sink::join(columns.lonlat, placed.lonlat);
-            (lonlat, sink::join(columns.segment, placed.segment))
-        },
-        || {
-            let ids = sink::join(columns.id_hash, placed.id_hash);
-            let founded = sink::join(columns.founded, placed.founded);
-            (ids, (founded, sink::join(columns.closed, placed.closed)))
-        },
-    );
-    firms.lonlat = lonlat;
-    firms.segment = segment;
-    let extras = RowExtras {
-        id_hash,
-        founded,
-        closed,
-    };
-    finish_firms(firms, report, opts, path, Some((extras, dates)))
+        let newlines = chunks.pieces.iter().map(|p| p.lines).sum();
+        let mut columns = std::mem::replace(&mut into.columns, Columns::new(false, false));
+        let base = columns.grow(caps.iter().sum());
+        let starts: Vec<usize> = sink::window_starts(&caps)
+            .into_iter()
+            .map(|s| s + base)
+            .collect();
+        let (attrs, placed, stopped) = {
+            use rayon::prelude::*;
+            let parts: Vec<_> = chunks
+                .pieces
+                .par_iter()
+                .zip(starts.par_iter())
+                .zip(columns.windows(base, &caps))
+                .map(|((piece, window), windows)| {
+                    let lines = lines_before + piece.first_line;
+                    let range = piece.start..piece.end;
+                    let out = parse_chunk(body, range, lines, &ctx, windows, piece.quotes);
+                    (piece.start, piece.end, Some(*window), out)
+                })
+                .collect();
+            merge_parts(parts, body, &ctx, into)
+        };
+        into.attrs.append(attrs);
+        // The columns are joined side by side: the positions on one thread, the rest on another.
+        let c = columns;
+        let ((lonlat, segment), (id_hash, (founded, closed))) = rayon::join(
+            || {
+                let lonlat = sink::join(c.lonlat, base, placed.lonlat);
+                (lonlat, sink::join(c.segment, base, placed.segment))
+            },
+            || {
+                let ids = sink::join(c.id_hash, base, placed.id_hash);
+                let founded = sink::join(c.founded, base, placed.founded);
+                (ids, (founded, sink::join(c.closed, base, placed.closed)))
+            },
+        );
+        into.columns = Columns {
+            lonlat,
+            segment,
+            id_hash,
+            founded,
+            closed,
+            ..c
+        };
+        Parsed { newlines, stopped }
+    }
 }
 
 /// The header record: its names, where the data starts and how many lines it took.
@@ -342,19 +469,14 @@ fn merge_parts(
     parts: Vec<(usize, usize, Option<usize>, ChunkOut<'_>)>,
     body: &str,
     ctx: &ChunkCtx,
-    report: &mut LoadReport,
-) -> (Firms, PlacedCols) {
+    g: &mut Gathered,
+) -> (AttrTable, PlacedCols, bool) {
     use rayon::prelude::*;
-    let cols = ctx.cols;
-    let mut firms = Firms {
-        id_col: cols.id,
-        name_col: cols.name,
-        segment_col: cols.segment,
-        ..Default::default()
-    };
+    let report = &mut g.report;
     // The parts in file order, with the map from their segment ids to global ones.
     let mut done = Vec::with_capacity(parts.len());
     let mut queue: std::collections::VecDeque<_> = parts.into();
+    let mut stopped = false;
     while let Some((start, end, window, mut part)) = queue.pop_front() {
         if let Some((off, line)) = part.resume {
             // Only the last chunk can end inside quotes; read what follows the bad row.
@@ -367,12 +489,12 @@ fn merge_parts(
         let remap: Vec<SegmentId> = part
             .segments
             .iter()
-            .map(|name| Firms::intern_segment(&mut firms.segments, name))
+            .map(|name| Firms::intern_segment(&mut g.segments, name))
             .collect();
         report.absorb(std::mem::take(&mut part.report));
-        let stop = part.stopped;
+        stopped = part.stopped;
         done.push((window, part, remap));
-        if stop {
+        if stopped {
             break;
         }
     }
@@ -391,8 +513,7 @@ fn merge_parts(
         placed.closed.push(part.closed.placed(window));
         attrs.append(part.attrs);
     }
-    firms.attrs = attrs;
-    (firms, placed)
+    (attrs, placed, stopped)
 }
 
 /// The last steps every firm loader shares: distant firms screened out (unless kept), the
@@ -498,5 +619,7 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: O
 
 #[cfg(test)]
 mod quote_tests;
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

@@ -167,3 +167,27 @@ fn undone_rows_survive_screening_out_distant_firms() {
         assert_eq!(f.firms.attrs.get(i, 1), w[1], "row {i}");
     }
 }
+
+/// An unclosed quote on the row after a CRLF-ended one is reported once, on its own line,
+/// with the lines it would have swallowed; the rows after it load (the csv crate places that
+/// record at the `\n` of the CRLF, which used to make the row count twice).
+#[test]
+fn an_unclosed_quote_after_a_crlf_row_is_reported_once() {
+    for end in ["\r\n", "\n"] {
+        let text = format!(
+            "编号,企业名称,经度,纬度\nF1,甲,114.15,22.57{end}G1,\"未闭合,114.0,22.6\n\
+             G2,后一行,114.01,22.61\nG3,最后一行,114.02,22.62"
+        );
+        let f = load_firms_csv_bytes(text.as_bytes(), "f.csv", &Default::default()).unwrap();
+        let s = &f.report.skipped;
+        assert_eq!(s.len(), 1, "{end:?}: {s:?}");
+        assert_eq!((s[0].line, s[0].kind.as_str()), (Some(3), "unclosed_quote"));
+        assert!(
+            s[0].reason.contains("so 2 later line(s)"),
+            "{}",
+            s[0].reason
+        );
+        let ids: Vec<_> = (0..f.firms.len()).map(|i| f.firms.id(i)).collect();
+        assert_eq!(ids, ["F1", "G2", "G3"], "{end:?}");
+    }
+}

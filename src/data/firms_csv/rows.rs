@@ -568,6 +568,13 @@ fn unbalanced_quote_line(
     ctx: &ChunkCtx,
     runs_to_end: bool,
 ) -> Option<usize> {
+    // The csv crate may place a record after a CRLF at its `\n`: the row starts after it.
+    let start = start
+        + bytes
+            .get(start..)?
+            .iter()
+            .take_while(|c| matches!(c, b'\r' | b'\n'))
+            .count();
     let rest = bytes.get(start..)?;
     let eol = rest
         .iter()

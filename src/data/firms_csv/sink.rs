@@ -68,12 +68,13 @@ pub(super) struct Placed<T> {
     extra: Vec<T>,
 }
 
-/// The final column from `all` (the windows laid end to end) and the chunks' parts in file
-/// order: each part's rows are moved left to follow the previous part's. If a part's extra
-/// values would not fit before a window still to be moved, the rest is gathered into a new
-/// vector instead.
-pub(super) fn join<T: Copy>(mut all: Vec<T>, parts: Vec<Placed<T>>) -> Vec<T> {
-    let mut dst = 0;
+/// The final column from `all` (rows already joined up to `from`, then the windows laid end
+/// to end) and the chunks' parts in file order: each part's rows are moved left to follow
+/// the previous part's. If a part's extra values would not fit before a window still to be
+/// moved, the rest is gathered into a new vector instead.
+pub(super) fn join<T: Copy>(mut all: Vec<T>, from: usize, parts: Vec<Placed<T>>) -> Vec<T> {
+    // (A column the file does not have stays empty.)
+    let mut dst = from.min(all.len());
     for (k, part) in parts.iter().enumerate() {
         if let Some(s) = part.start {
             let from = s.min(all.len());
@@ -106,11 +107,14 @@ pub(super) fn join<T: Copy>(mut all: Vec<T>, parts: Vec<Placed<T>>) -> Vec<T> {
         }
     }
     all.truncate(dst);
-    // Skipped rows leave slots unused; give them back when they are many.
-    if all.capacity() - all.len() > all.len() / 8 {
-        all.shrink_to_fit();
-    }
     all
+}
+
+/// Gives back a finished column's unused room (skipped rows leave slots) when it is large.
+pub(super) fn shrink_if_sparse<T>(v: &mut Vec<T>) {
+    if v.capacity() - v.len() > v.len() / 8 {
+        v.shrink_to_fit();
+    }
 }
 
 /// The slow way of [`join`]: the `done` values joined so far, then `extra`, then the later
@@ -134,6 +138,8 @@ pub(super) struct Columns {
     pub(super) id_hash: Vec<u64>,
     pub(super) founded: Vec<i16>,
     pub(super) closed: Vec<i16>,
+    pub(super) ids: bool,
+    pub(super) dates: bool,
 }
 
 /// One chunk's windows of [`Columns`].
@@ -147,34 +153,51 @@ pub(super) struct Windows<'w> {
 }
 
 impl Columns {
-    /// Room for `rows` rows; the id and date columns only when the file has them. Zeroed
-    /// integers come straight from the OS (untouched until a chunk writes them); positions are
-    /// filled on all threads, so no thread touches all the new memory alone.
-    pub(super) fn new(rows: usize, ids: bool, dates: bool) -> Self {
-        use rayon::prelude::*;
-        let mut lonlat = Vec::new();
-        (0..rows)
-            .into_par_iter()
-            .map(|_| LonLat::default())
-            .collect_into_vec(&mut lonlat);
-        let n = |on: bool| if on { rows } else { 0 };
+    /// No rows yet; the id and date columns are filled only when the file has them.
+    pub(super) fn new(ids: bool, dates: bool) -> Self {
         Self {
-            lonlat,
-            segment: vec![0; rows],
-            id_hash: vec![0; n(ids)],
-            founded: vec![0; n(dates)],
-            closed: vec![0; n(dates)],
+            lonlat: Vec::new(),
+            segment: Vec::new(),
+            id_hash: Vec::new(),
+            founded: Vec::new(),
+            closed: Vec::new(),
+            ids,
+            dates,
         }
     }
 
-    /// The windows of chunks with room for `caps` rows each, in order (a column without
-    /// room gives empty windows).
-    pub(super) fn windows(&mut self, caps: &[usize]) -> Vec<Windows<'_>> {
-        let mut lonlat = cut(&mut self.lonlat, caps).into_iter();
-        let mut segment = cut(&mut self.segment, caps).into_iter();
-        let mut id_hash = cut(&mut self.id_hash, caps).into_iter();
-        let mut founded = cut(&mut self.founded, caps).into_iter();
-        let mut closed = cut(&mut self.closed, caps).into_iter();
+    /// Room for `rows` more rows after the present ones (where the new room starts), filled
+    /// on all threads, so no thread touches all the new memory alone.
+    pub(super) fn grow(&mut self, rows: usize) -> usize {
+        let base = self.lonlat.len();
+        grow(&mut self.lonlat, rows, true);
+        grow(&mut self.segment, rows, true);
+        grow(&mut self.id_hash, rows, self.ids);
+        grow(&mut self.founded, rows, self.dates);
+        grow(&mut self.closed, rows, self.dates);
+        base
+    }
+
+    /// Room for `rows` more rows without moving the columns.
+    pub(super) fn reserve(&mut self, rows: usize) {
+        self.lonlat.reserve(rows);
+        self.segment.reserve(rows);
+        self.id_hash.reserve(if self.ids { rows } else { 0 });
+        self.founded.reserve(if self.dates { rows } else { 0 });
+        self.closed.reserve(if self.dates { rows } else { 0 });
+    }
+
+    /// The windows of chunks with room for `caps` rows each, in order, from row `base` (a
+    /// column without room gives empty windows).
+    pub(super) fn windows(&mut self, base: usize, caps: &[usize]) -> Vec<Windows<'_>> {
+        fn tail<T>(v: &mut [T], base: usize) -> &mut [T] {
+            v.get_mut(base..).unwrap_or_default()
+        }
+        let mut lonlat = cut(tail(&mut self.lonlat, base), caps).into_iter();
+        let mut segment = cut(tail(&mut self.segment, base), caps).into_iter();
+        let mut id_hash = cut(tail(&mut self.id_hash, base), caps).into_iter();
+        let mut founded = cut(tail(&mut self.founded, base), caps).into_iter();
+        let mut closed = cut(tail(&mut self.closed, base), caps).into_iter();
         caps.iter()
             .map(|_| Windows {
                 lonlat: lonlat.next().unwrap_or_default(),
@@ -184,6 +207,14 @@ impl Columns {
                 closed: closed.next().unwrap_or_default(),
             })
             .collect()
+    }
+}
+
+/// `v` lengthened by `rows` default values, written on all threads (when `on`).
+fn grow<T: Default + Copy + Send + Sync>(v: &mut Vec<T>, rows: usize, on: bool) {
+    use rayon::prelude::*;
+    if on {
+        v.par_extend(rayon::iter::repeat_n(T::default(), rows));
     }
 }
 
@@ -273,7 +304,7 @@ mod tests {
                     .collect::<Vec<_>>(),
                 caps
             );
-            assert_eq!(join(all, placed), want, "{parts:?}");
+            assert_eq!(join(all, 0, placed), want, "{parts:?}");
         }
     }
 }

@@ -25,20 +25,56 @@ pub struct FileRows {
 }
 
 impl FileRows {
-    /// `len` bytes at `at` into `buf` (replacing what it held), failing when the file is no
-    /// longer as it was.
-    fn read(&self, at: u64, len: usize, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
+    /// The regular file at `path`, opened once (None for a pipe, device or folder: opening
+    /// a named pipe again would wait for a writer).
+    pub fn open(path: &Path) -> io::Result<Option<Self>> {
+        if !std::fs::metadata(path)?.is_file() {
+            return Ok(None);
+        }
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            file,
+        }))
+    }
+
+    /// The open file (a loader reads it through this handle, so what it read and what is
+    /// read back are one file).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The file's length when it was opened.
+    pub fn file_len(&self) -> u64 {
+        self.len
+    }
+
+    /// An error naming the file when its length or time changed since it was opened.
+    pub fn check_unchanged(&self) -> io::Result<()> {
         let meta = self.file.metadata()?;
         if meta.len() != self.len || meta.modified().ok() != self.modified {
             return Err(self.changed());
         }
+        Ok(())
+    }
+
+    /// `len` bytes at `at` into `buf` (replacing what it held), failing when the file is no
+    /// longer as it was.
+    fn read(&self, at: u64, len: usize, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
+        self.check_unchanged()?;
         buf.clear();
         buf.resize(len, 0);
         read_exact_at(&self.file, &mut buf, at)?;
         Ok(buf)
     }
 
-    fn changed(&self) -> io::Error {
+    pub fn changed(&self) -> io::Error {
         io::Error::other(format!(
             "{} changed while it was being analysed: run again on a file that stays as it is",
             self.path.display()
@@ -46,14 +82,16 @@ impl FileRows {
     }
 }
 
+/// Fills `buf` from `file` at `at`, from any thread (no shared cursor).
 #[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     use std::os::unix::fs::FileExt;
     file.read_exact_at(buf, at)
 }
 
+/// Fills `buf` from `file` at `at`, from any thread (no shared cursor).
 #[cfg(windows)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     use std::os::windows::fs::FileExt;
     let mut done = 0;
     while done < buf.len() {
@@ -66,7 +104,7 @@ fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
 }
 
 #[cfg(not(any(unix, windows)))]
-fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
+pub fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
@@ -117,20 +155,8 @@ impl AttrTable {
         let Some(text) = shared else {
             return Ok(false);
         };
-        // Only a regular file can be read again: opening a named pipe would wait for a writer.
-        if !std::fs::metadata(path)?.is_file() {
+        let Some(rows) = FileRows::open(path)? else {
             return Ok(false);
-        }
-        let file = File::open(path)?;
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Ok(false);
-        }
-        let rows = FileRows {
-            path: path.to_path_buf(),
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            file,
         };
         if rows.len != text.len() as u64 {
             return Ok(false);
@@ -143,14 +169,33 @@ impl AttrTable {
                 return Ok(false);
             }
         }
+        let text = Arc::clone(text);
+        self.release_block(&text, 0);
+        self.read_back_from(Arc::new(rows));
+        Ok(true)
+    }
+
+    /// Lets go of the rows held in `text`, which starts `file_at` bytes into the file the
+    /// table will read them back from ([`Self::read_back_from`]): a loader that reads a file
+    /// window by window calls this after each window.
+    pub fn release_block(&mut self, text: &Arc<String>, file_at: usize) {
         let empty = Arc::new(String::new());
         for c in &mut self.chunks {
-            if let Chunk::Lines(l) = c {
+            if let Chunk::Lines(l) = c
+                && !l.in_file
+                && Arc::ptr_eq(&l.text, text)
+            {
                 l.text = Arc::clone(&empty);
+                l.from += file_at;
+                l.to += file_at;
+                l.in_file = true;
             }
         }
-        self.file = Some(Arc::new(rows));
-        Ok(true)
+    }
+
+    /// Released rows ([`Self::release_block`]) are read back from `rows` from now on.
+    pub fn read_back_from(&mut self, rows: Arc<FileRows>) {
+        self.file = Some(rows);
     }
 
     /// True once [`Self::release_text`] let the text go.
@@ -180,48 +225,29 @@ impl AttrTable {
         out.chunks.clear();
         out.chunk_first.clear();
         for (chunk, &first) in self.chunks.iter().zip(&self.chunk_first) {
-            let Chunk::Lines(c) = chunk else { continue };
-            let n = c.start.len();
+            let n = chunk.n_rows();
             let r0 = range.start.max(first).min(first + n) - first;
             let r1 = range.end.max(first).min(first + n) - first;
             if r0 >= r1 {
                 continue;
             }
-            let at = c.from + c.start[r0] as usize;
-            let end = match c.start.get(r1) {
-                Some(s) => c.from + *s as usize,
-                None => c.to,
-            };
-            let bytes = file.read(
-                at as u64,
-                end.saturating_sub(at),
-                spare.pop().unwrap_or_default(),
-            )?;
-            if simdutf8::basic::from_utf8(&bytes).is_err() {
-                return Err(file.changed());
-            }
-            // SAFETY: checked as UTF-8 just above.
-            let text = unsafe { String::from_utf8_unchecked(bytes) };
-            let base = c.start[r0];
-            let undone = c.undone.as_ref().and_then(|u| {
-                let picked: Vec<usize> = (0..u.rows.len())
-                    .filter(|k| (r0..r1).contains(&(u.rows[*k] as usize)))
-                    .collect();
-                let rows = picked.iter().map(|k| u.rows[*k] - r0 as u32).collect();
-                let fields = copy_rows(&u.fields, picked.into_iter(), &self.headers)?;
-                Some(Box::new(Undone { rows, fields }))
-            });
-            let part = LineChunk {
-                to: text.len(),
-                text: Arc::new(text),
-                from: 0,
-                start: c.start[r0..r1].iter().map(|s| s - base).collect(),
-                lines: c.lines,
-                undone,
+            let part = match chunk {
+                Chunk::Lines(c) if c.in_file => {
+                    Chunk::Lines(read_back(file, c, r0..r1, spare, &self.headers)?)
+                }
+                Chunk::Lines(c) => Chunk::Lines(LineChunk {
+                    start: c.start[r0..r1].to_vec(),
+                    undone: undone_part(c, r0..r1, &self.headers),
+                    ..c.clone()
+                }),
+                Chunk::Fields(f) => match copy_rows(f, r0..r1, &self.headers) {
+                    Some(f) => Chunk::Fields(f),
+                    None => continue,
+                },
             };
             out.chunk_first.push(out.n_rows);
             out.n_rows += r1 - r0;
-            out.chunks.push(Chunk::Lines(part));
+            out.chunks.push(part);
         }
         Ok(RowsIn {
             table: Cow::Owned(out),
@@ -240,4 +266,52 @@ impl AttrTable {
             Err(_) => Cow::Borrowed(""),
         }
     }
+}
+
+/// Rows `rows` of a released chunk read back from `file` into a chunk of their own.
+fn read_back(
+    file: &FileRows,
+    c: &LineChunk,
+    rows: Range<usize>,
+    spare: &mut Vec<Vec<u8>>,
+    headers: &[String],
+) -> io::Result<LineChunk> {
+    let (r0, r1) = (rows.start, rows.end);
+    let at = c.from + c.start[r0] as usize;
+    let end = match c.start.get(r1) {
+        Some(s) => c.from + *s as usize,
+        None => c.to,
+    };
+    let bytes = file.read(
+        at as u64,
+        end.saturating_sub(at),
+        spare.pop().unwrap_or_default(),
+    )?;
+    if simdutf8::basic::from_utf8(&bytes).is_err() {
+        return Err(file.changed());
+    }
+    // SAFETY: checked as UTF-8 just above.
+    let text = unsafe { String::from_utf8_unchecked(bytes) };
+    let base = c.start[r0];
+    Ok(LineChunk {
+        to: text.len(),
+        text: Arc::new(text),
+        from: 0,
+        start: c.start[r0..r1].iter().map(|s| s - base).collect(),
+        lines: c.lines,
+        undone: undone_part(c, rows, headers),
+        in_file: false,
+    })
+}
+
+/// The undone rows of `c` among `rows`, renumbered from `rows.start` (None when none is).
+fn undone_part(c: &LineChunk, rows: Range<usize>, headers: &[String]) -> Option<Box<Undone>> {
+    let u = c.undone.as_ref()?;
+    let picked: Vec<usize> = (0..u.rows.len())
+        .filter(|k| rows.contains(&(u.rows[*k] as usize)))
+        .collect();
+    let r0 = rows.start as u32;
+    let kept = picked.iter().map(|k| u.rows[*k] - r0).collect();
+    let fields = copy_rows(&u.fields, picked.into_iter(), headers)?;
+    Some(Box::new(Undone { rows: kept, fields }))
 }

@@ -1,0 +1,261 @@
+//! A large CSV file loaded window by window: one window of its text (64 MB) is held at a
+//! time and its rows are let go as soon as they are parsed, to be read back from the file
+//! (`AttrTable::rows_in`). Memory follows the columns instead of the file: `analyze` on a
+//! 700 MB register. The rows, report and stamp equal those of loading the file whole.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{FirmLoadOptions, LoadError, LoadedFirms, Setup, default_chunks, finish_firms};
+use crate::model::FileRows;
+
+/// Bytes of text parsed at a time (at least; a window grows until it holds a row's end).
+pub const WINDOW: usize = 64 << 20;
+
+/// Where a streamed load gets the file's bytes.
+pub(super) trait Source {
+    /// Appends the next bytes of the file to `buf` and returns how many (0 at the end).
+    fn append(&mut self, buf: &mut Vec<u8>) -> io::Result<usize>;
+    /// The file's length in bytes (to size the columns once).
+    fn len(&self) -> usize;
+}
+
+/// A regular file read in [`crate::model::HASH_BLOCK`]-sized blocks, several in parallel per
+/// call, each hashed as it lands (the same stamp as [`crate::data::read_input`]'s).
+struct FileSource {
+    rows: Arc<FileRows>,
+    at: u64,
+    /// Blocks read per call.
+    blocks: usize,
+    hashes: Vec<u64>,
+}
+
+impl Source for FileSource {
+    fn append(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        use crate::model::{HASH_BLOCK, block_hash};
+        use rayon::prelude::*;
+        let left = self.rows.file_len().saturating_sub(self.at);
+        let n = usize::try_from(left)
+            .unwrap_or(usize::MAX)
+            .min(self.blocks * HASH_BLOCK);
+        let old = buf.len();
+        buf.resize(old + n, 0);
+        let at = self.at;
+        let file = self.rows.file();
+        let hashes: Vec<u64> = buf
+            .get_mut(old..)
+            .unwrap_or_default()
+            .par_chunks_mut(HASH_BLOCK)
+            .enumerate()
+            .map(|(k, block)| {
+                crate::model::read_exact_at(file, block, at + (k * HASH_BLOCK) as u64)?;
+                Ok(block_hash(block))
+            })
+            .collect::<io::Result<_>>()?;
+        self.hashes.extend(hashes);
+        self.at += n as u64;
+        Ok(n)
+    }
+
+    fn len(&self) -> usize {
+        usize::try_from(self.rows.file_len()).unwrap_or(usize::MAX)
+    }
+}
+
+impl FileSource {
+    fn stamp(&self) -> String {
+        let mut h = crate::model::ShortHasher::new();
+        h.blocks(&self.hashes, self.len());
+        h.finish()
+    }
+}
+
+/// Loads the delimited text file at `path` window by window (at least `window` bytes each),
+/// its rows read back from the file afterwards. `Ok(None)`: not a file this can stream (not
+/// a regular file, not UTF-8 throughout, GeoJSON, an encoding named other than UTF-8); load
+/// it whole instead.
+pub fn load_firms_csv_streamed(
+    path: &Path,
+    opts: &FirmLoadOptions,
+    window: usize,
+) -> Result<Option<LoadedFirms>, LoadError> {
+    let name = path.display().to_string();
+    let io = |cause| LoadError::Io {
+        path: name.clone(),
+        cause,
+    };
+    let Some(rows) = FileRows::open(path).map_err(io)? else {
+        return Ok(None);
+    };
+    let rows = Arc::new(rows);
+    let mut source = FileSource {
+        rows: Arc::clone(&rows),
+        at: 0,
+        blocks: window.div_ceil(crate::model::HASH_BLOCK).max(1),
+        hashes: Vec::new(),
+    };
+    let Some(mut loaded) = stream(&mut source, window, &name, opts, Arc::clone(&rows))? else {
+        return Ok(None);
+    };
+    loaded.report.hash = source.stamp();
+    rows.check_unchanged().map_err(io)?;
+    Ok(Some(loaded))
+}
+
+/// Whether a forced encoding still lets the text be read as UTF-8.
+fn utf8_allowed(opts: &FirmLoadOptions) -> bool {
+    opts.encoding
+        .as_deref()
+        .is_none_or(|e| e.trim().to_ascii_lowercase().replace(['-', '_'], "") == "utf8")
+}
+
+/// The firms of `source`, parsed window by window (see [`load_firms_csv_streamed`]); their
+/// rows are let go as they are parsed and read back from `file` (the same bytes), also by
+/// the load's last checks (repeated ids, founding values that are not dates).
+pub(super) fn stream(
+    source: &mut dyn Source,
+    window: usize,
+    path: &str,
+    opts: &FirmLoadOptions,
+    file: Arc<FileRows>,
+) -> Result<Option<LoadedFirms>, LoadError> {
+    if !utf8_allowed(opts) {
+        return Ok(None);
+    }
+    let io = |cause| LoadError::Io {
+        path: path.to_string(),
+        cause,
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let mut eof = false;
+    let mut file_at = 0usize; // where buf[0] lies in the file
+    let mut state: Option<State> = None;
+    loop {
+        let cut = fill(source, &mut buf, &mut eof, window).map_err(io)?;
+        let carry = buf.get(cut..).unwrap_or_default().to_vec();
+        buf.truncate(cut);
+        if crate::data::text::utf8(&buf).is_none() {
+            return Ok(None);
+        }
+        // SAFETY: checked as UTF-8 just above.
+        let text = Arc::new(unsafe { String::from_utf8_unchecked(std::mem::take(&mut buf)) });
+        if state.is_none() {
+            let Some(first) = State::first(&text, opts, path)? else {
+                return Ok(None);
+            };
+            state = Some(first);
+        }
+        let Some(st) = state.as_mut() else {
+            return Ok(None);
+        };
+        let body = text.get(st.body_at..).unwrap_or("");
+        let parsed = st.setup.parse_body(
+            body,
+            Some((&text, st.body_at)),
+            st.lines_before,
+            default_chunks(body.len()),
+            &mut st.gathered,
+        );
+        st.gathered.attrs.release_block(&text, file_at);
+        if file_at == 0 {
+            // The first window: room for as many rows again in every window like it.
+            let rows = st.gathered.attrs.n_rows();
+            let windows = source.len() / text.len().max(1);
+            st.gathered.reserve(rows.saturating_mul(windows));
+        }
+        st.lines_before += parsed.newlines;
+        st.body_at = 0;
+        file_at += text.len();
+        // The window's buffer is read into again (fresh memory faults in every page).
+        buf = Arc::try_unwrap(text)
+            .map(String::into_bytes)
+            .unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        if parsed.stopped || (eof && buf.is_empty()) {
+            break;
+        }
+    }
+    let Some(State {
+        setup, gathered, ..
+    }) = state
+    else {
+        return Ok(None);
+    };
+    let (mut firms, extras, report) = gathered.finish();
+    firms.attrs.read_back_from(file);
+    finish_firms(firms, report, opts, path, Some((extras, setup.dates))).map(Some)
+}
+
+/// Reads on into `buf` to at least `window` bytes and then until it holds a row's end
+/// outside quotes (or the file's end); returns where the window's text ends: after the last
+/// such row.
+fn fill(
+    source: &mut dyn Source,
+    buf: &mut Vec<u8>,
+    eof: &mut bool,
+    window: usize,
+) -> io::Result<usize> {
+    while !*eof && buf.len() < window {
+        *eof = source.append(buf)? == 0;
+    }
+    loop {
+        if *eof {
+            return Ok(buf.len());
+        }
+        if let Some(cut) = last_row_end(buf) {
+            return Ok(cut);
+        }
+        *eof = source.append(buf)? == 0;
+    }
+}
+
+/// The end of the last row that ends in `bytes` (just after its line end outside quotes),
+/// counting quotes from `bytes[0]`, which starts a row; None when no row ends in it.
+pub(super) fn last_row_end(bytes: &[u8]) -> Option<usize> {
+    let mut end = memchr::memrchr(b'\n', bytes)?;
+    // Quotes before the line end: an even number puts it outside quotes (doubled quotes
+    // inside a field count two).
+    let mut quotes = memchr::memchr_iter(b'"', bytes.get(..end)?).count();
+    while quotes % 2 == 1 {
+        let prev = memchr::memrchr(b'\n', bytes.get(..end)?)?;
+        quotes -= memchr::memchr_iter(b'"', bytes.get(prev..end)?).count();
+        end = prev;
+    }
+    Some(end + 1)
+}
+
+/// A streamed load under way: the header, the rows so far, and where the next window's
+/// rows start.
+struct State {
+    setup: Setup,
+    gathered: super::Gathered,
+    /// Lines of the file before the next window's rows.
+    lines_before: u64,
+    /// Where the next window's rows start in its text (after the header in the first).
+    body_at: usize,
+}
+
+impl State {
+    /// The header read from the first window's text; None when the text is not a delimited
+    /// table.
+    fn first(text: &str, opts: &FirmLoadOptions, path: &str) -> Result<Option<Self>, LoadError> {
+        let (bom, encoding) = match text.strip_prefix('\u{feff}') {
+            Some(_) => ('\u{feff}'.len_utf8(), "utf-8-bom"),
+            None => (0, "utf-8"),
+        };
+        let rest = text.get(bom..).unwrap_or("");
+        if rest.trim_start().starts_with('{') {
+            return Ok(None);
+        }
+        let mut setup = Setup::read(rest, encoding, opts, path)?;
+        let gathered = super::Gathered::new(&mut setup);
+        Ok(Some(Self {
+            lines_before: setup.header_lines,
+            body_at: bom + setup.body_start,
+            setup,
+            gathered,
+        }))
+    }
+}

@@ -1,0 +1,225 @@
+//! A file loaded window by window equals the same file loaded whole (the oracle): positions,
+//! segments, founding years, the load report with its line numbers, and every row read back.
+
+use super::stream::{Source, stream};
+use super::{FirmLoadOptions, load_firms_csv_bytes};
+use crate::model::{FileRows, Firms};
+use std::sync::Arc;
+
+/// The file's bytes handed over `step` at a time.
+struct MemSource<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    step: usize,
+}
+
+impl Source for MemSource<'_> {
+    fn append(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        let end = (self.at + self.step).min(self.bytes.len());
+        buf.extend_from_slice(&self.bytes[self.at..end]);
+        let n = end - self.at;
+        self.at = end;
+        Ok(n)
+    }
+
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// Every row shape the loader reads: quoted commas, doubled quotes, line breaks inside
+/// quotes, CRLF, blank lines, bad coordinates, empty ids, short rows, dates that are and are
+/// not dates, repeated ids, segments, multi-byte text; then an unclosed quote and rows after
+/// it, and no line end at the very end.
+fn awkward(n: usize, bom: bool, seed: u64) -> String {
+    let mut r = crate::model::Rng::new(seed);
+    let mut s = String::from(if bom { "\u{feff}" } else { "" });
+    // Odd seeds: no date column (its column stays empty while others grow).
+    s.push_str(if seed.is_multiple_of(2) {
+        "编号,企业名称,经度,纬度,成立日期,segment\n"
+    } else {
+        "编号,企业名称,经度,纬度,备注,segment\n"
+    });
+    for k in 0..n {
+        let lon = 113.9 + 0.3 * r.uniform();
+        let lat = 22.5 + 0.2 * r.uniform();
+        let end = if k % 7 == 0 { "\r\n" } else { "\n" };
+        let seg = ["VR", "AR", "光学", ""][k % 4];
+        let row = match k % 13 {
+            0 => format!("F{k},\"甲, 乙公司\",{lon:.6},{lat:.6},2018-03-01,{seg}{end}"),
+            1 => format!("F{k},\"名为\"\"星\"\"的公司\",{lon:.6},{lat:.6},,{seg}{end}"),
+            2 => format!("F{k},\"第一行\n第二行 {k}\",{lon:.6},{lat:.6},2019年5月,{seg}{end}"),
+            3 => format!("F{k},坏行,abc,{lat:.6},2017,{seg}{end}"),
+            4 => format!(",无编号,{lon:.6},{lat:.6},不详,{seg}{end}"),
+            5 => format!("F{k},短行,{lon:.6},{lat:.6}{end}"),
+            6 => format!("F1,重复编号,{lon:.6},{lat:.6},2020-01-01,{seg}{end}"),
+            7 => "\n".to_string(),
+            _ => format!(
+                "F{k},企业{k}号,{lon:.6},{lat:.6},2016/07/0{},{seg}{end}",
+                k % 9
+            ),
+        };
+        s.push_str(&row);
+    }
+    s.push_str("G1,\"未闭合,114.0,22.6,2018,VR\nG2,后一行,114.01,22.61,2018,AR\n");
+    s.push_str("G3,最后一行,114.02,22.62,2019,VR");
+    s
+}
+
+/// Each row's fields, read back from the file when the table let its text go.
+fn rows_of(f: &Firms) -> Vec<Vec<String>> {
+    let rows = f.attrs.rows_in(0..f.len()).expect("rows read back");
+    (0..f.len())
+        .map(|i| rows.view(i).fields().map(str::to_string).collect())
+        .collect()
+}
+
+fn assert_same(text: &str, step: usize, window: usize) {
+    let opts = FirmLoadOptions::default();
+    let whole = load_firms_csv_bytes(text.as_bytes(), "f.csv", &opts).expect("whole");
+    let mut source = MemSource {
+        bytes: text.as_bytes(),
+        at: 0,
+        step,
+    };
+    // One folder per call: tests run side by side.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ca-stream-{}-{call}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("f.csv");
+    std::fs::write(&path, text).unwrap();
+    let file = Arc::new(FileRows::open(&path).unwrap().unwrap());
+    let got = stream(&mut source, window, "f.csv", &opts, file)
+        .expect("streamed")
+        .expect("streamable");
+    // The rows' text was let go: they read as empty unless read back (a window holding the
+    // unclosed quote is read by the csv crate into rows that keep their own text).
+    assert!(got.firms.attrs.is_released());
+    if window < text.len() / 2 {
+        assert_eq!(
+            got.firms.attrs.get(0, 1),
+            "",
+            "step {step}, window {window}"
+        );
+    }
+    let case = format!("step {step}, window {window}");
+    let (a, b) = (&whole.firms, &got.firms);
+    assert_eq!(a.len(), b.len(), "{case}");
+    assert!(
+        a.lonlat.iter().zip(&b.lonlat).all(|(p, q)| p == q),
+        "{case}"
+    );
+    assert_eq!(a.segments, b.segments, "{case}");
+    assert_eq!(a.segment, b.segment, "{case}");
+    assert_eq!(whole.report, got.report, "{case}");
+    assert_eq!(whole.times, got.times, "{case}");
+    assert_eq!(rows_of(a), rows_of(b), "{case}");
+    for i in (0..a.len()).step_by(5) {
+        assert_eq!(a.id(i), b.id(i), "{case}: id of row {i}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn windows_of_any_size_load_as_the_whole_file() {
+    let text = awkward(400, false, 4);
+    // Windows cut everywhere: inside quoted line breaks, CRLFs and multi-byte characters.
+    for (step, window) in [
+        (1, 1),
+        (7, 50),
+        (64, 333),
+        (1000, 1),
+        (13, 4096),
+        (1 << 20, 1 << 20),
+    ] {
+        assert_same(&text, step, window);
+    }
+    assert_same(&awkward(300, false, 5), 11, 200);
+    let whole = load_firms_csv_bytes(text.as_bytes(), "f.csv", &Default::default()).unwrap();
+    // The oracle saw the awkward rows: skipped lines, dates not dates, repeated ids.
+    assert!(
+        whole.report.skipped_count > 30,
+        "{:?}",
+        whole.report.skipped_count
+    );
+    assert!(
+        whole
+            .report
+            .warnings
+            .iter()
+            .any(|w| w.contains("not dates"))
+    );
+    assert!(whole.report.warnings.iter().any(|w| w.contains("repeated")));
+}
+
+#[test]
+fn a_byte_order_mark_and_random_files_load_as_whole() {
+    assert_same(&awkward(120, true, 9), 5, 97);
+    for seed in 0..6u64 {
+        let text = awkward(60 + seed as usize * 37, seed.is_multiple_of(2), seed);
+        let step = 1 + (seed as usize * 29) % 200;
+        assert_same(&text, step, 1 + (seed as usize * 71) % 900);
+    }
+}
+
+#[test]
+fn text_that_is_not_utf8_throughout_or_not_a_table_is_left_to_the_whole_loader() {
+    let opts = FirmLoadOptions::default();
+    let dir = std::env::temp_dir().join(format!("ca-stream-no-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("any.csv"), "x").unwrap();
+    let any = || Arc::new(FileRows::open(&dir.join("any.csv")).unwrap().unwrap());
+    let mut bytes = awkward(50, false, 1).into_bytes();
+    // A GBK byte pair late in the file.
+    let at = bytes.len() - 10;
+    bytes.splice(at..at, [0xC4, 0xE3]);
+    let mut source = MemSource {
+        bytes: &bytes,
+        at: 0,
+        step: 100,
+    };
+    assert!(
+        stream(&mut source, 200, "f.csv", &opts, any())
+            .unwrap()
+            .is_none()
+    );
+    let json = b"{\"type\": \"FeatureCollection\", \"features\": []}";
+    let mut source = MemSource {
+        bytes: json,
+        at: 0,
+        step: 10,
+    };
+    assert!(
+        stream(&mut source, 10, "f.csv", &opts, any())
+            .unwrap()
+            .is_none()
+    );
+    let gbk = FirmLoadOptions {
+        encoding: Some("GBK".into()),
+        ..Default::default()
+    };
+    let text = awkward(5, false, 1);
+    let mut source = MemSource {
+        bytes: text.as_bytes(),
+        at: 0,
+        step: 10,
+    };
+    assert!(
+        stream(&mut source, 10, "f.csv", &gbk, any())
+            .unwrap()
+            .is_none()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_last_row_end_outside_quotes_is_found() {
+    use super::stream::last_row_end;
+    assert_eq!(last_row_end(b"a,b\nc,d\ne"), Some(8));
+    assert_eq!(last_row_end(b"a,b\nc,\"d\ne"), Some(4));
+    assert_eq!(last_row_end(b"a,\"b\nc\"\n"), Some(8));
+    assert_eq!(last_row_end(b"a,\"\"\"b\nc\"\nd"), Some(10));
+    assert_eq!(last_row_end(b"\"a\nb\nc"), None);
+    assert_eq!(last_row_end(b"abc"), None);
+}
