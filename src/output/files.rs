@@ -29,7 +29,10 @@ pub fn write_firms_csv(
     labels: &[i32],
     placement: &Placement,
 ) -> io::Result<()> {
-    write_in_blocks(w, firms, zones, labels, placement, 32_768)
+    // At least 32 blocks, so writing overlaps formatting on small files too (100k register
+    // analyze 146 -> 139 ms, median of 12 interleaved runs); at most 32,768 rows a block.
+    let block = (firms.len() / 32).clamp(2048, 32_768);
+    write_in_blocks(w, firms, zones, labels, placement, block)
 }
 
 /// [`write_firms_csv`] with rows formatted `block` at a time (in parallel blocks, written in
