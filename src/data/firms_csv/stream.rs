@@ -40,7 +40,12 @@ impl Source for FileSource {
             .unwrap_or(usize::MAX)
             .min(self.blocks * HASH_BLOCK);
         let old = buf.len();
-        buf.resize(old + n, 0);
+        if buf.capacity() == 0 {
+            // Zeroed memory comes straight from the OS, its pages touched by the reads.
+            *buf = vec![0; n];
+        } else {
+            buf.par_extend(rayon::iter::repeat_n(0, n));
+        }
         let at = self.at;
         let file = self.rows.file();
         let hashes: Vec<u64> = buf
