@@ -209,23 +209,26 @@ fn read_blocks(file: &std::fs::File, len: u64) -> std::io::Result<FileBytes> {
             Ok(block_hash(block))
         })
         .collect::<std::io::Result<_>>()
-        .map_err(|e: std::io::Error| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                std::io::Error::new(
-                    e.kind(),
-                    "the file got shorter while it was read (is another program writing \
-                     it?); open it again once it is saved",
-                )
-            } else {
-                e
-            }
-        })?;
+        .map_err(got_shorter)?;
     let mut h = ShortHasher::new();
     h.blocks(&hashes, len);
     Ok(FileBytes {
         bytes,
         stamp: Some(h.finish()),
     })
+}
+
+/// A read that ran past the file's end, said as what happened: the file got shorter.
+pub(crate) fn got_shorter(e: std::io::Error) -> std::io::Error {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        std::io::Error::new(
+            e.kind(),
+            "the file got shorter while it was read (is another program writing it?); open it \
+             again once it is saved",
+        )
+    } else {
+        e
+    }
 }
 
 /// Fills `buf` from `file` at `offset`, from any thread (no shared cursor).

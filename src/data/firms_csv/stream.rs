@@ -57,7 +57,8 @@ impl Source for FileSource {
                 crate::model::read_exact_at(file, block, at + (k * HASH_BLOCK) as u64)?;
                 Ok(block_hash(block))
             })
-            .collect::<io::Result<_>>()?;
+            .collect::<io::Result<_>>()
+            .map_err(crate::data::got_shorter)?;
         self.hashes.extend(hashes);
         self.at += n as u64;
         Ok(n)
