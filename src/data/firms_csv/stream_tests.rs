@@ -13,6 +13,12 @@ struct MemSource<'a> {
     step: usize,
 }
 
+impl<'a> MemSource<'a> {
+    fn new(bytes: &'a [u8], step: usize) -> Self {
+        Self { bytes, at: 0, step }
+    }
+}
+
 impl Source for MemSource<'_> {
     fn append(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
         let end = (self.at + self.step).min(self.bytes.len());
@@ -77,11 +83,7 @@ fn rows_of(f: &Firms) -> Vec<Vec<String>> {
 fn assert_same(text: &str, step: usize, window: usize) {
     let opts = FirmLoadOptions::default();
     let whole = load_firms_csv_bytes(text.as_bytes(), "f.csv", &opts).expect("whole");
-    let mut source = MemSource {
-        bytes: text.as_bytes(),
-        at: 0,
-        step,
-    };
+    let mut source = MemSource::new(text.as_bytes(), step);
     // One folder per call: tests run side by side.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -174,22 +176,14 @@ fn text_that_is_not_utf8_throughout_or_not_a_table_is_left_to_the_whole_loader()
     // A GBK byte pair late in the file.
     let at = bytes.len() - 10;
     bytes.splice(at..at, [0xC4, 0xE3]);
-    let mut source = MemSource {
-        bytes: &bytes,
-        at: 0,
-        step: 100,
-    };
+    let mut source = MemSource::new(&bytes, 100);
     assert!(
         stream(&mut source, 200, "f.csv", &opts, any())
             .unwrap()
             .is_none()
     );
     let json = b"{\"type\": \"FeatureCollection\", \"features\": []}";
-    let mut source = MemSource {
-        bytes: json,
-        at: 0,
-        step: 10,
-    };
+    let mut source = MemSource::new(json, 10);
     assert!(
         stream(&mut source, 10, "f.csv", &opts, any())
             .unwrap()
@@ -200,11 +194,7 @@ fn text_that_is_not_utf8_throughout_or_not_a_table_is_left_to_the_whole_loader()
         ..Default::default()
     };
     let text = awkward(5, false, 1);
-    let mut source = MemSource {
-        bytes: text.as_bytes(),
-        at: 0,
-        step: 10,
-    };
+    let mut source = MemSource::new(text.as_bytes(), 10);
     assert!(
         stream(&mut source, 10, "f.csv", &gbk, any())
             .unwrap()
