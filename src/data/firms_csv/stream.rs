@@ -247,8 +247,10 @@ impl State {
     /// The header read from the first window's text; None when the text is not a delimited
     /// table.
     fn first(text: &str, opts: &FirmLoadOptions, path: &str) -> Result<Option<Self>, LoadError> {
+        // Named as `decode_text` names it: "utf-8-bom" only when the encoding was not given.
         let (bom, encoding) = match text.strip_prefix('\u{feff}') {
-            Some(_) => ('\u{feff}'.len_utf8(), "utf-8-bom"),
+            Some(_) if opts.encoding.is_none() => ('\u{feff}'.len_utf8(), "utf-8-bom"),
+            Some(_) => ('\u{feff}'.len_utf8(), "utf-8"),
             None => (0, "utf-8"),
         };
         let rest = text.get(bom..).unwrap_or("");

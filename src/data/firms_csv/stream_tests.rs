@@ -81,8 +81,11 @@ fn rows_of(f: &Firms) -> Vec<Vec<String>> {
 }
 
 fn assert_same(text: &str, step: usize, window: usize) {
-    let opts = FirmLoadOptions::default();
-    let whole = load_firms_csv_bytes(text.as_bytes(), "f.csv", &opts).expect("whole");
+    assert_same_with(text, step, window, &FirmLoadOptions::default());
+}
+
+fn assert_same_with(text: &str, step: usize, window: usize, opts: &FirmLoadOptions) {
+    let whole = load_firms_csv_bytes(text.as_bytes(), "f.csv", opts).expect("whole");
     let mut source = MemSource::new(text.as_bytes(), step);
     // One folder per call: tests run side by side.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -92,7 +95,7 @@ fn assert_same(text: &str, step: usize, window: usize) {
     let path = dir.join("f.csv");
     std::fs::write(&path, text).unwrap();
     let file = Arc::new(FileRows::open(&path).unwrap().unwrap());
-    let got = stream(&mut source, window, "f.csv", &opts, file)
+    let got = stream(&mut source, window, "f.csv", opts, file)
         .expect("streamed")
         .expect("streamable");
     // The rows' text was let go: they read as empty unless read back (a window holding the
@@ -158,6 +161,12 @@ fn windows_of_any_size_load_as_the_whole_file() {
 #[test]
 fn a_byte_order_mark_and_random_files_load_as_whole() {
     assert_same(&awkward(120, true, 9), 5, 97);
+    // UTF-8 named by the user: the report names the encoding as the whole loader does.
+    let utf8 = FirmLoadOptions {
+        encoding: Some("UTF-8".into()),
+        ..Default::default()
+    };
+    assert_same_with(&awkward(90, true, 2), 17, 300, &utf8);
     for seed in 0..6u64 {
         let text = awkward(60 + seed as usize * 37, seed.is_multiple_of(2), seed);
         let step = 1 + (seed as usize * 29) % 200;
