@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use cluster_atlas::analysis::{
     self, AnalysisParams, DbscanParams, StudyArea, dbscan, density, nearest, placement,
 };
-use cluster_atlas::data::{FirmLoadOptions, bundled, load_firms_csv_bytes};
+use cluster_atlas::data::{
+    FirmLoadOptions, WINDOW, bundled, load_firms, load_firms_csv_bytes, load_firms_csv_streamed,
+};
 use cluster_atlas::index::SpatialIndex;
 use cluster_atlas::model::{Firms, Zone};
 
@@ -56,6 +58,32 @@ fn csv_load(b: divan::Bencher, n: usize) {
     b.bench(|| {
         load_firms_csv_bytes(&d.csv, "bench.csv", &FirmLoadOptions::default())
             .map(|f| f.firms.len())
+    });
+}
+
+/// The file of `n` sample firms on disk (read from the page cache after the first run).
+fn file(n: usize) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("cluster-atlas-bench-{n}.csv"));
+    if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(data(n).csv.len() as u64) {
+        std::fs::write(&path, &data(n).csv).expect("bench file");
+    }
+    path
+}
+
+/// From disk, the file read whole and its rows kept (the window, `bench`).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn csv_load_file_whole(b: divan::Bencher, n: usize) {
+    let path = file(n);
+    b.bench(|| load_firms(&path, &FirmLoadOptions::default()).map(|f| f.firms.len()));
+}
+
+/// From disk, window by window with the rows let go (`analyze` on a file over 64 MB).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn csv_load_file_streamed(b: divan::Bencher, n: usize) {
+    let path = file(n);
+    b.bench(|| {
+        load_firms_csv_streamed(&path, &FirmLoadOptions::default(), WINDOW)
+            .map(|f| f.map(|f| f.firms.len()))
     });
 }
 
