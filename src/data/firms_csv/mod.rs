@@ -212,6 +212,9 @@ pub(super) struct Gathered {
     id_col: Option<usize>,
     name_col: Option<usize>,
     segment_col: Option<usize>,
+    /// The bytes of all the bodies to come, when more than the first (a streamed file): the
+    /// first sizes the columns for all of them, so they are not moved as they grow.
+    pub(super) bytes_expected: usize,
 }
 
 impl Gathered {
@@ -225,12 +228,8 @@ impl Gathered {
             id_col: setup.cols.id,
             name_col: setup.cols.name,
             segment_col: setup.cols.segment,
+            bytes_expected: 0,
         }
-    }
-
-    /// Room for about `rows` more rows.
-    pub(super) fn reserve(&mut self, rows: usize) {
-        self.columns.reserve(rows);
     }
 
     /// The firms, what was read from their rows, and the report.
@@ -342,7 +341,14 @@ impl Setup {
             .collect();
         let newlines = chunks.pieces.iter().map(|p| p.lines).sum();
         let mut columns = std::mem::replace(&mut into.columns, Columns::new(false, false));
-        let base = columns.grow(caps.iter().sum());
+        let rows: usize = caps.iter().sum();
+        if columns.lonlat.is_empty() && into.bytes_expected > body.len() {
+            // Rows in the same proportion in the rest, 5 % to spare (room not touched costs
+            // no memory).
+            let all = rows as f64 * into.bytes_expected as f64 / body.len().max(1) as f64;
+            columns.reserve((all * 1.05) as usize);
+        }
+        let base = columns.grow(rows);
         let starts: Vec<usize> = sink::window_starts(&caps)
             .into_iter()
             .map(|s| s + base)

@@ -147,7 +147,7 @@ pub(super) fn stream(
         // SAFETY: checked as UTF-8 just above.
         let text = Arc::new(unsafe { String::from_utf8_unchecked(std::mem::take(&mut buf)) });
         if state.is_none() {
-            let Some(first) = State::first(&text, opts, path)? else {
+            let Some(first) = State::first(&text, source.len(), opts, path)? else {
                 return Ok(None);
             };
             state = Some(first);
@@ -164,12 +164,6 @@ pub(super) fn stream(
             &mut st.gathered,
         );
         st.gathered.attrs.release_block(&text, file_at);
-        if file_at == 0 {
-            // The first window: room for as many rows again in every window like it.
-            let rows = st.gathered.attrs.n_rows();
-            let windows = source.len() / text.len().max(1);
-            st.gathered.reserve(rows.saturating_mul(windows));
-        }
         st.lines_before += parsed.newlines;
         st.body_at = 0;
         file_at += text.len();
@@ -244,9 +238,14 @@ struct State {
 }
 
 impl State {
-    /// The header read from the first window's text; None when the text is not a delimited
-    /// table.
-    fn first(text: &str, opts: &FirmLoadOptions, path: &str) -> Result<Option<Self>, LoadError> {
+    /// The header read from the first window's text of a file of `file_len` bytes; None when
+    /// the text is not a delimited table.
+    fn first(
+        text: &str,
+        file_len: usize,
+        opts: &FirmLoadOptions,
+        path: &str,
+    ) -> Result<Option<Self>, LoadError> {
         // Named as `decode_text` names it: "utf-8-bom" only when the encoding was not given.
         let (bom, encoding) = match text.strip_prefix('\u{feff}') {
             Some(_) if opts.encoding.is_none() => ('\u{feff}'.len_utf8(), "utf-8-bom"),
@@ -258,7 +257,8 @@ impl State {
             return Ok(None);
         }
         let mut setup = Setup::read(rest, encoding, opts, path)?;
-        let gathered = super::Gathered::new(&mut setup);
+        let mut gathered = super::Gathered::new(&mut setup);
+        gathered.bytes_expected = file_len;
         Ok(Some(Self {
             lines_before: setup.header_lines,
             body_at: bom + setup.body_start,
