@@ -205,7 +205,7 @@ fn read_blocks(file: &std::fs::File, len: u64) -> std::io::Result<FileBytes> {
         .par_chunks_mut(HASH_BLOCK)
         .enumerate()
         .map(|(k, block)| {
-            read_exact_at(file, block, (k * HASH_BLOCK) as u64)?;
+            crate::model::read_exact_at(file, block, (k * HASH_BLOCK) as u64)?;
             Ok(block_hash(block))
         })
         .collect::<std::io::Result<_>>()
@@ -229,30 +229,6 @@ pub(crate) fn got_shorter(e: std::io::Error) -> std::io::Error {
     } else {
         e
     }
-}
-
-/// Fills `buf` from `file` at `offset`, from any thread (no shared cursor).
-#[cfg(unix)]
-fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
-}
-
-/// Fills `buf` from `file` at `offset`, from any thread (no shared cursor).
-#[cfg(windows)]
-fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !buf.is_empty() {
-        match file.seek_read(buf, offset) {
-            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => {
-                buf = std::mem::take(&mut buf).get_mut(n..).unwrap_or_default();
-                offset += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Largest input read from a pipe, device or standard input (regular files have no limit).

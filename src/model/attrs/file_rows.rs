@@ -74,7 +74,7 @@ impl FileRows {
         Ok(buf)
     }
 
-    pub fn changed(&self) -> io::Error {
+    fn changed(&self) -> io::Error {
         io::Error::other(format!(
             "{} changed while it was being analysed: run again on a file that stays as it is",
             self.path.display()
@@ -91,13 +91,17 @@ pub fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
 
 /// Fills `buf` from `file` at `at`, from any thread (no shared cursor).
 #[cfg(windows)]
-pub fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
     use std::os::windows::fs::FileExt;
-    let mut done = 0;
-    while done < buf.len() {
-        match file.seek_read(&mut buf[done..], at + done as u64)? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => done += n,
+    while !buf.is_empty() {
+        match file.seek_read(buf, at) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = std::mem::take(&mut buf).get_mut(n..).unwrap_or_default();
+                at += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())
