@@ -26,7 +26,7 @@ pub fn decode_text<'a>(
     forced: Option<&str>,
     path: &str,
 ) -> Result<Decoded<'a>, LoadError> {
-    let forced = forced.map(|f| f.trim().to_ascii_lowercase().replace(['-', '_'], ""));
+    let forced = forced.map(encoding_key);
     match forced.as_deref() {
         Some("gbk" | "gb18030" | "gb2312" | "cp936") => return Ok(gbk(bytes)),
         Some("utf8") => {
@@ -83,6 +83,11 @@ pub fn decode_text<'a>(
         }),
         None => Ok(gbk(bytes)),
     }
+}
+
+/// An encoding's name as compared: "UTF-8", "utf_8" and " utf8" are all "utf8".
+pub(crate) fn encoding_key(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace(['-', '_'], "")
 }
 
 /// UTF-8 validation by SIMD (several times std's speed; same answer), in parallel pieces of

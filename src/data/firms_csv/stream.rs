@@ -113,7 +113,7 @@ pub fn load_firms_csv_streamed(
 fn utf8_allowed(opts: &FirmLoadOptions) -> bool {
     opts.encoding
         .as_deref()
-        .is_none_or(|e| e.trim().to_ascii_lowercase().replace(['-', '_'], "") == "utf8")
+        .is_none_or(|e| crate::data::text::encoding_key(e) == "utf8")
 }
 
 /// The firms of `source`, parsed window by window (see [`load_firms_csv_streamed`]); their
