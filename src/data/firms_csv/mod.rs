@@ -340,7 +340,7 @@ impl Setup {
             })
             .collect();
         let newlines = chunks.pieces.iter().map(|p| p.lines).sum();
-        let mut columns = std::mem::replace(&mut into.columns, Columns::new(false, false));
+        let mut columns = std::mem::take(&mut into.columns);
         let rows: usize = caps.iter().sum();
         if columns.lonlat.is_empty() && into.bytes_expected > body.len() {
             // Rows in the same proportion in the rest, 5 % to spare (room not touched costs

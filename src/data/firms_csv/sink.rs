@@ -132,6 +132,7 @@ fn gather<T: Copy>(all: &[T], done: usize, extra: &[T], later: &[Placed<T>]) -> 
 }
 
 /// The final columns of a load, before the chunks fill them.
+#[derive(Default)]
 pub(super) struct Columns {
     pub(super) lonlat: Vec<LonLat>,
     pub(super) segment: Vec<SegmentId>,
