@@ -87,6 +87,37 @@ fn csv_load_file_streamed(b: divan::Bencher, n: usize) {
     });
 }
 
+/// Register-shaped rows (credit code, a name with doubled quotes in one row of a hundred,
+/// an address quoted because it holds a comma): the text a quoted export makes.
+fn register_text(n: usize) -> Vec<u8> {
+    let mut t = String::from("统一社会信用代码,企业名称,地址,经度,纬度,成立日期\n");
+    for i in 0..n {
+        let name = if i % 100 == 0 {
+            format!("\"示例\"\"星光\"\"科技{i}有限公司\"")
+        } else {
+            format!("示例科技{i}有限公司")
+        };
+        t.push_str(&format!(
+            "91440300MA5{i:07},{name},\"深圳市南山区示例路 {} 号, 3楼\",{:.6},{:.6},2015-03-02\n",
+            i % 997,
+            113.9 + (i % 1000) as f64 * 1e-4,
+            22.5 + (i % 777) as f64 * 1e-4
+        ));
+    }
+    t.into_bytes()
+}
+
+/// The quote check and line count over register-shaped text (the splitter's pass), one core.
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn quote_scan_register(b: divan::Bencher, n: usize) {
+    let text = register_text(n);
+    b.bench(|| {
+        cluster_atlas::model::quotes::quote_shape_and_lines(&text, b',')
+            .1
+            .newlines
+    });
+}
+
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn index_build(b: divan::Bencher, n: usize) {
     let d = data(n);

@@ -1,7 +1,7 @@
 //! Quotes in delimited text: whether they only wrap whole fields (so lines split in place,
 //! outside quotes), and the fields of such lines with their quotes undone.
 
-use super::scan::{LineScan, Separators, block_masks, prefix_xor};
+use super::scan::{LineScan, Separators, block_masks, prefetch_ahead, prefix_xor};
 
 /// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
 /// field: it opens at a field's start and closes at its end; inside, quotes come in doubled
@@ -47,7 +47,8 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
     // field or reopen the quote.
     let mut closed_at_edge = false;
     let (mut escaped, mut multiline) = (false, false);
-    for block in bytes.chunks(64) {
+    for (i, block) in bytes.chunks(64).enumerate() {
+        prefetch_ahead(bytes, i * 64);
         let full = match block.first_chunk::<64>() {
             Some(b) => *b,
             None => {
