@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::writeback::WritebackFile;
+use super::writeback::DiskWriter;
 
 /// Temporary files and folders being written now; [`remove_temporaries`] deletes them (the
 /// binary calls it on Ctrl-C or SIGTERM).
@@ -153,9 +153,9 @@ pub fn atomic_write(
     register(&tmp);
     let result = (|| {
         let f = std::fs::File::create(&tmp)?;
-        let mut w = io::BufWriter::with_capacity(1 << 20, WritebackFile::new(f));
+        let mut w = DiskWriter::new(f);
         write(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?.into_inner();
+        let f = w.finish()?;
         f.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         sync_dir(dir);
@@ -280,9 +280,9 @@ impl ResultSet {
     ) -> io::Result<()> {
         debug_assert!(self.names.iter().any(|n| n == name));
         let f = std::fs::File::create(self.path(name))?;
-        let mut w = io::BufWriter::with_capacity(1 << 20, WritebackFile::new(f));
+        let mut w = DiskWriter::new(f);
         write(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?.into_inner();
+        let f = w.finish()?;
         f.sync_all()
     }
 

@@ -1,41 +1,129 @@
-//! A file writer that starts the disk writes as it goes, so the final sync before an atomic
-//! rename waits for the last few megabytes instead of the whole file.
+//! The writer behind every output file: buffered, and on Linux straight to the disk.
+//!
+//! On Linux the file is written in whole aligned blocks with `O_DIRECT`, past the page cache:
+//! on this kind of machine (a VM whose guest hands freed memory back to the host) every new
+//! page-cache page costs a fault on the host, and an 867 MB `firms.csv` took 1.5–2.9 s
+//! through the cache against 0.4–0.8 s direct (`dd`, 8 MB blocks). The last partial block is
+//! written through the cache. Where the file system refuses `O_DIRECT` (tmpfs, some network
+//! file systems), blocks go through the cache and are handed to the disk as they are written
+//! (`sync_file_range`), so the final sync waits for the last few megabytes only. Either way
+//! the caller calls `sync_all` on the file [`DiskWriter::finish`] returns.
 
 use std::fs::File;
 use std::io::{self, Write};
 
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-/// Bytes between requests to start writing back (Linux `sync_file_range`).
-const STEP: u64 = 16 << 20;
+/// Bytes per block written (a multiple of [`ALIGN`]).
+const BLOCK: usize = 8 << 20;
+/// Alignment of direct writes: their memory, length and file offset.
+const ALIGN: usize = 4096;
 
-/// Writes to `file`; on Linux every [`STEP`] bytes written are handed to the disk without
-/// waiting (the caller still calls `sync_all` at the end for durability).
+/// A buffered writer of one file (see the module's notes).
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-pub struct WritebackFile {
+pub struct DiskWriter {
     file: File,
+    /// `BLOCK + ALIGN` bytes; the block starts at `at`, aligned to [`ALIGN`].
+    buf: Vec<u8>,
+    at: usize,
+    /// Bytes of the block filled so far.
+    filled: usize,
+    /// Blocks go past the page cache.
+    direct: bool,
+    /// Bytes written to the file, and up to where writeback was started.
     written: u64,
     started: u64,
 }
 
-impl WritebackFile {
+impl DiskWriter {
     pub fn new(file: File) -> Self {
-        Self {
+        let buf = vec![0u8; BLOCK + ALIGN];
+        let at = buf.as_ptr().align_offset(ALIGN).min(ALIGN);
+        let mut w = Self {
             file,
+            buf,
+            at,
+            filled: 0,
+            direct: false,
             written: 0,
             started: 0,
+        };
+        w.direct = w.set_direct(true);
+        w
+    }
+
+    /// Writes what is buffered and returns the file (not yet synced).
+    pub fn finish(mut self) -> io::Result<File> {
+        if self.filled > 0 {
+            // A short last block cannot go direct.
+            if self.direct {
+                self.direct = !self.set_direct(false);
+            }
+            self.write_block()?;
+        }
+        Ok(self.file)
+    }
+
+    /// Turns `O_DIRECT` on or off; whether the system did.
+    #[cfg(target_os = "linux")]
+    fn set_direct(&mut self, on: bool) -> bool {
+        use std::os::fd::AsRawFd;
+        let fd = self.file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this value owns, reading and setting status flags
+        // only; a refusal (EINVAL on tmpfs) changes nothing.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags < 0 {
+                return false;
+            }
+            let want = if on {
+                flags | libc::O_DIRECT
+            } else {
+                flags & !libc::O_DIRECT
+            };
+            libc::fcntl(fd, libc::F_SETFL, want) == 0
         }
     }
 
-    pub fn into_inner(self) -> File {
-        self.file
+    #[cfg(not(target_os = "linux"))]
+    fn set_direct(&mut self, _on: bool) -> bool {
+        false
     }
 
+    /// Writes the buffered bytes; a direct write the system refuses is done through the page
+    /// cache instead, and so is the rest of the file.
+    fn write_block(&mut self) -> io::Result<()> {
+        let mut done = 0;
+        while done < self.filled {
+            let Some(part) = self.buf.get(self.at + done..self.at + self.filled) else {
+                break;
+            };
+            match self.file.write(part) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // EINVAL: an unaligned write after a short one, or a device that takes no
+                // direct writes after all.
+                Err(e) if self.direct && e.kind() == io::ErrorKind::InvalidInput => {
+                    self.direct = !self.set_direct(false);
+                    if self.direct {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.written += self.filled as u64;
+        self.filled = 0;
+        if !self.direct {
+            self.start_writeback();
+        }
+        Ok(())
+    }
+
+    /// Hands the bytes written through the cache since the last call to the disk, without
+    /// waiting.
     #[cfg(target_os = "linux")]
     fn start_writeback(&mut self) {
         use std::os::fd::AsRawFd;
-        if self.written - self.started < STEP {
-            return;
-        }
         let len = self.written - self.started;
         // SAFETY: a plain system call on an open descriptor this value owns; it only asks the
         // kernel to begin writing pages already written, and failure changes nothing.
@@ -54,16 +142,29 @@ impl WritebackFile {
     fn start_writeback(&mut self) {}
 }
 
-impl Write for WritebackFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.written += n as u64;
-        self.start_writeback();
+impl Write for DiskWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let room = BLOCK - self.filled;
+        let n = data.len().min(room);
+        let (Some(to), Some(from)) = (
+            self.buf
+                .get_mut(self.at + self.filled..self.at + self.filled + n),
+            data.get(..n),
+        ) else {
+            return Ok(0);
+        };
+        to.copy_from_slice(from);
+        self.filled += n;
+        if self.filled == BLOCK {
+            self.write_block()?;
+        }
         Ok(n)
     }
 
+    /// Bytes stay buffered until a block is full or [`DiskWriter::finish`]: a direct write
+    /// must be a whole block.
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        Ok(())
     }
 }
 
@@ -71,19 +172,47 @@ impl Write for WritebackFile {
 mod tests {
     use super::*;
 
+    fn write_and_read(dir: &std::path::Path, data: &[u8], part: usize) -> Vec<u8> {
+        let path = dir.join(format!("out-{part}.bin"));
+        let mut w = DiskWriter::new(File::create(&path).unwrap());
+        for p in data.chunks(part) {
+            w.write_all(p).unwrap();
+        }
+        w.finish().unwrap().sync_all().unwrap();
+        std::fs::read(&path).unwrap()
+    }
+
+    /// Every byte arrives in order: direct blocks, the cached last block, parts of any size.
     #[test]
     fn writes_every_byte_in_order() {
         let dir = std::env::temp_dir().join(format!("ca-wb-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("out.bin");
-        let data: Vec<u8> = (0..40u32 << 20).map(|i| (i % 251) as u8).collect();
-        let mut w = io::BufWriter::new(WritebackFile::new(File::create(&path).unwrap()));
-        for part in data.chunks(1_000_003) {
-            w.write_all(part).unwrap();
+        let data: Vec<u8> = (0..(2 * BLOCK + 12_345) as u32)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        for part in [1_000_003, BLOCK, 7] {
+            assert!(write_and_read(&dir, &data, part) == data, "parts of {part}");
         }
-        let f = w.into_inner().map_err(|e| e.into_error()).unwrap();
-        assert!(f.written >= 40 << 20 && f.started >= STEP);
-        f.into_inner().sync_all().unwrap();
+        assert_eq!(write_and_read(&dir, b"", 1), b"");
+        assert_eq!(write_and_read(&dir, b"a,b\n", 3), b"a,b\n");
+        let one_block = &data[..BLOCK];
+        assert!(write_and_read(&dir, one_block, 4096) == one_block);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// After a refused direct write the writer carries on through the page cache.
+    #[test]
+    fn a_refused_direct_write_falls_back_to_the_cache() {
+        let dir = std::env::temp_dir().join(format!("ca-wb2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.bin");
+        let mut w = DiskWriter::new(File::create(&path).unwrap());
+        // An unaligned block start in memory: a direct write of it is refused.
+        w.at += 1;
+        let data: Vec<u8> = (0..BLOCK as u32 + 99).map(|i| (i % 13) as u8).collect();
+        w.write_all(&data).unwrap();
+        assert!(!w.direct);
+        w.finish().unwrap().sync_all().unwrap();
         assert!(std::fs::read(&path).unwrap() == data);
         std::fs::remove_dir_all(&dir).unwrap();
     }
