@@ -40,7 +40,7 @@ impl ClusterAtlasApp {
                     }
                 }
                 Command::FitCity => {
-                    if let Some(b) = self.data.basemap.district_bounds() {
+                    if let Some(b) = self.data.basemap().district_bounds() {
                         let vp = self.viewport();
                         self.settings.view =
                             Some(Viewport::fit(b, vp.width_px, vp.height_px, 0.03));

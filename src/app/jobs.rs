@@ -184,7 +184,11 @@ fn load_job(
     work: impl FnOnce(&Progress<'_>) -> Result<Dataset, String> + Send + 'static,
 ) -> Job {
     let task = spawn(labels.1, ctx, move |progress| {
-        work(progress).map(|d| JobOutput::Loaded(Box::new(d)))
+        work(progress).map(|d| {
+            // Built here, off the UI thread.
+            d.basemap();
+            JobOutput::Loaded(Box::new(d))
+        })
     });
     Job {
         label_zh: labels.0,
@@ -263,6 +267,7 @@ pub fn with_zones(
     let task = spawn("Updating zones", ctx, move |progress| {
         progress(0.1, "indexing");
         let data = current.with_zones(LoadedZones { zones, report });
+        data.basemap();
         Ok(JobOutput::Loaded(Box::new(data)))
     });
     Job {

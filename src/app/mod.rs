@@ -508,7 +508,7 @@ impl ClusterAtlasApp {
     /// The current view (fitted to the city before the first frame knows its size).
     pub fn viewport(&self) -> Viewport {
         self.settings.view.unwrap_or_else(|| {
-            let b = self.data.basemap.district_bounds().unwrap_or((
+            let b = self.data.basemap().district_bounds().unwrap_or((
                 crate::model::Xy::new(-50_000.0, -30_000.0),
                 crate::model::Xy::new(50_000.0, 30_000.0),
             ));
@@ -581,7 +581,7 @@ impl ClusterAtlasApp {
                     );
                     if first {
                         // Fit to the city now that the map knows its size.
-                        if let Some(b) = self.data.basemap.district_bounds() {
+                        if let Some(b) = self.data.basemap().district_bounds() {
                             vp = Viewport::fit(b, vp.width_px, vp.height_px, 0.03);
                         }
                     }

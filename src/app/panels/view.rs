@@ -35,7 +35,7 @@ impl View<'_> {
             return name_zh.to_string();
         }
         self.data
-            .basemap
+            .basemap()
             .districts
             .iter()
             .find(|d| d.name_zh == name_zh)
