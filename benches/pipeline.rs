@@ -118,6 +118,30 @@ fn quote_scan_register(b: divan::Bencher, n: usize) {
     });
 }
 
+/// Formatting `firms.csv` for register-shaped rows held in memory (into a sink: the
+/// formatting and copying, not the disk).
+#[divan::bench(args = [100_000, 1_000_000], sample_count = 5, sample_size = 1)]
+fn firms_csv_format_register(b: divan::Bencher, n: usize) {
+    let text = register_text(n);
+    let firms = load_firms_csv_bytes(&text, "register.csv", &FirmLoadOptions::default())
+        .expect("load")
+        .firms;
+    let zones = bundled::zones().expect("zones").zones;
+    let index = SpatialIndex::build(&firms, &zones);
+    let placed = placement::place_firms(&index, &firms, &zones);
+    let labels = dbscan::dbscan(&index.firm_xy, DbscanParams::new(500.0, 5).expect("params"));
+    b.bench(|| {
+        cluster_atlas::output::write_firms_csv(
+            &mut std::io::sink(),
+            &firms,
+            &zones,
+            &labels,
+            &placed,
+        )
+        .is_ok()
+    });
+}
+
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn index_build(b: divan::Bencher, n: usize) {
     let d = data(n);

@@ -1,5 +1,6 @@
-//! Rows whose text was let go after loading (what `analyze` does) read back from the file
-//! exactly as the table held them, and refuse a file that changed since.
+//! Rows whose text was let go after loading (what `analyze` does with a file larger than a
+//! window) read back from the file exactly as the table held them, and refuse a file that
+//! changed since.
 
 use crate::common::{Lcg, TEST_ZONES, run, temp_dir};
 
@@ -103,7 +104,8 @@ fn released_rows_read_back_as_held_and_a_changed_file_is_refused() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// `analyze`, which releases the text, writes the same firms.csv as a table that holds it.
+/// `analyze` writes the same firms.csv as a table that holds the text. (A file this small
+/// keeps its text; larger ones read their rows back, as tested above and below.)
 #[test]
 fn analyze_writes_the_rows_it_read_back() {
     let dir = temp_dir("released-cli");
