@@ -20,6 +20,10 @@ pub struct BenchArgs {
     /// Repetitions per step (the median is reported; 1–100).
     #[arg(long, default_value_t = 3, value_parser = |s: &str| cluster_atlas::model::limits::REPEAT.parse_usize(s))]
     pub repeat: usize,
+    /// Time the CSV load as `analyze` does it (a file over 64 MB streamed window by window,
+    /// its text let go) instead of as the window does (held whole).
+    #[arg(long)]
+    pub as_analyze: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -41,9 +45,12 @@ fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 
 pub fn run(a: BenchArgs) -> Result<()> {
     let zones = bundled::zones()?.zones;
-    let (csv_s, loaded) = time(a.repeat, || {
-        data::load_firms(&a.firms, &FirmLoadOptions::default())
-    });
+    let load = if a.as_analyze {
+        data::load_firms_released
+    } else {
+        data::load_firms
+    };
+    let (csv_s, loaded) = time(a.repeat, || load(&a.firms, &FirmLoadOptions::default()));
     let firms = loaded?.firms;
     let (index_s, index) = time(a.repeat, || SpatialIndex::build(&firms, &zones));
     let (pip_s, inside) = time(a.repeat, || {
