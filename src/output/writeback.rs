@@ -2,8 +2,8 @@
 //!
 //! On Linux the file is written in whole aligned blocks with `O_DIRECT`, past the page cache:
 //! on this kind of machine (a VM whose guest hands freed memory back to the host) every new
-//! page-cache page costs a fault on the host, and an 867 MB `firms.csv` took 1.5–2.9 s
-//! through the cache against 0.4–0.8 s direct (`dd`, 8 MB blocks). The last partial block is
+//! page-cache page costs a fault on the host: writing 832 MB in 8 MB blocks took 0.7–2.9 s
+//! through the cache and a sync, 0.4–0.8 s direct (`dd`). The last partial block is
 //! written through the cache. Where the file system refuses `O_DIRECT` (tmpfs, some network
 //! file systems), blocks go through the cache and are handed to the disk as they are written
 //! (`sync_file_range`), so the final sync waits for the last few megabytes only. Either way
