@@ -361,7 +361,12 @@ impl<'a> NeighbourSearch<'a> {
             cells.push(cell);
             cell *= 8.0;
         }
-        cells.push(coarse_cell);
+        // A coarse grid barely coarser than the finest would cost a full build for the few
+        // points the finest cannot settle (4M evenly spread firms: cells of 26 and 37 m,
+        // 119 ms): those go to the next, much coarser one instead.
+        if cells.last().is_none_or(|c| *c * 4.0 <= coarse_cell) {
+            cells.push(coarse_cell);
+        }
         let (mi, mj) = coarse.dims();
         if mi.max(mj) > 64 {
             cells.push(coarse_cell * 16.0);
@@ -557,6 +562,33 @@ mod tests {
             let (sum, kth) = nearest_sum_and_kth_in(&search, k);
             assert_eq!(sum.to_bits(), got.to_bits(), "k={k}: {sum} vs {got}");
             assert_eq!(kth, kth_neighbour_distances_in(&search, k), "k={k}");
+        }
+    }
+
+    /// Evenly spread points (a median of a few per coarse cell, so no grid between the finest
+    /// and the much coarser one) with far outliers that only that one settles.
+    #[test]
+    fn even_spread_with_outliers_skips_the_near_coarse_grid_and_matches_brute_force() {
+        let mut rng = crate::model::Rng::new(11);
+        let mut r = move || rng.uniform();
+        let mut pts: Vec<Xy> = (0..5_000)
+            .map(|_| Xy::new(r() * 20_000.0, r() * 15_000.0))
+            .collect();
+        pts.extend([
+            Xy::new(-9_000.0, 4_000.0),
+            Xy::new(31_000.0, 30_000.0),
+            Xy::new(10_000.0, -12_000.0),
+        ]);
+        let search = NeighbourSearch::new(&pts, 1);
+        for pair in search.cells.windows(2) {
+            assert!(pair[1] >= 4.0 * pair[0], "levels {:?}", search.cells);
+        }
+        for k in [1, 4] {
+            let fast = kth_neighbour_distances_in(&search, k);
+            let slow = brute_kth(&pts, k);
+            for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
+            }
         }
     }
 
