@@ -104,8 +104,8 @@ impl InputArgs {
         self.load_with(data::load_firms)
     }
 
-    /// [`Self::load`] for a run that reads each firm's row once more, to copy it: the rows'
-    /// text is not held ([`data::load_firms_released`]).
+    /// [`Self::load`] for a run that reads each firm's row once more, to copy it: the text
+    /// of a file over 64 MB is not held ([`data::load_firms_released`]).
     pub fn load_released(&self) -> Result<Dataset> {
         self.load_with(data::load_firms_released)
     }
