@@ -363,7 +363,7 @@ impl<'a> NeighbourSearch<'a> {
         }
         // Kept even when barely coarser than the finest (26 and 37 m at 4M evenly spread
         // firms): without it the finest's unsettled points go to a grid 16× coarser, and a
-        // dense core with sparse outskirts took 2–6× longer (session 18's review).
+        // dense core with sparse outskirts took 2–6× longer (BENCHMARKS.md, session 18).
         cells.push(coarse_cell);
         let (mi, mj) = coarse.dims();
         if mi.max(mj) > 64 {

@@ -152,11 +152,7 @@ pub fn atomic_write(
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     register(&tmp);
     let result = (|| {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = DiskWriter::new(f);
-        write(&mut w)?;
-        let f = w.finish()?;
-        f.sync_all()?;
+        DiskWriter::write_synced(std::fs::File::create(&tmp)?, write)?;
         std::fs::rename(&tmp, &path)?;
         sync_dir(dir);
         Ok(())
@@ -279,11 +275,7 @@ impl ResultSet {
         write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
     ) -> io::Result<()> {
         debug_assert!(self.names.iter().any(|n| n == name));
-        let f = std::fs::File::create(self.path(name))?;
-        let mut w = DiskWriter::new(f);
-        write(&mut w)?;
-        let f = w.finish()?;
-        f.sync_all()
+        DiskWriter::write_synced(std::fs::File::create(self.path(name))?, write).map(drop)
     }
 
     /// Puts the new set in place of the old one.

@@ -29,9 +29,8 @@ pub struct DiskWriter {
     filled: usize,
     /// Blocks go past the page cache.
     direct: bool,
-    /// Bytes written to the file, and up to where writeback was started.
+    /// Bytes written to the file.
     written: u64,
-    started: u64,
 }
 
 impl DiskWriter {
@@ -45,10 +44,22 @@ impl DiskWriter {
             filled: 0,
             direct: false,
             written: 0,
-            started: 0,
         };
         w.direct = w.set_direct(true);
         w
+    }
+
+    /// Writes `file` through a new writer with `write`, then syncs it (every output file's
+    /// path: atomic saves and result sets).
+    pub fn write_synced(
+        file: File,
+        write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+    ) -> io::Result<File> {
+        let mut w = Self::new(file);
+        write(&mut w)?;
+        let f = w.finish()?;
+        f.sync_all()?;
+        Ok(f)
     }
 
     /// Writes what is buffered and returns the file (not yet synced), without `O_DIRECT`.
@@ -113,35 +124,32 @@ impl DiskWriter {
                 Err(e) => return Err(e),
             }
         }
+        if !self.direct {
+            self.start_writeback(self.filled as u64);
+        }
         self.written += self.filled as u64;
         self.filled = 0;
-        if !self.direct {
-            self.start_writeback();
-        }
         Ok(())
     }
 
-    /// Hands the bytes written through the cache since the last call to the disk, without
-    /// waiting.
+    /// Hands the `len` bytes just written through the cache to the disk, without waiting.
     #[cfg(target_os = "linux")]
-    fn start_writeback(&mut self) {
+    fn start_writeback(&self, len: u64) {
         use std::os::fd::AsRawFd;
-        let len = self.written - self.started;
         // SAFETY: a plain system call on an open descriptor this value owns; it only asks the
         // kernel to begin writing pages already written, and failure changes nothing.
         unsafe {
             libc::sync_file_range(
                 self.file.as_raw_fd(),
-                self.started as libc::off64_t,
+                self.written as libc::off64_t,
                 len as libc::off64_t,
                 libc::SYNC_FILE_RANGE_WRITE,
             );
         }
-        self.started = self.written;
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn start_writeback(&mut self) {}
+    fn start_writeback(&self, _len: u64) {}
 }
 
 impl Write for DiskWriter {
