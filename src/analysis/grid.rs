@@ -83,7 +83,64 @@ fn counting_sorted(
     (keys, starts, order)
 }
 
-/// The same three by sorting (key, index) pairs, for grids with many cells per point.
+/// The same three by counting points per row, then sorting each row's (column, index) pairs
+/// on its own, for grids with many cells per point but few rows: rows sort in parallel and
+/// are short (a 2 m grid over 4 million firms on shared geocodes: 0.25 s by one sort).
+fn row_sorted(points: &[Xy], origin: Xy, cell: f64, n_i: usize) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
+    let n_i = n_i.max(1);
+    let row_col: Vec<(u32, u32)> = points
+        .par_iter()
+        .map(|p| {
+            let i = (((p.y - origin.y) / cell) as usize).min(n_i - 1);
+            let j = ((p.x - origin.x) / cell) as i64;
+            (i as u32, j as u32)
+        })
+        .collect();
+    let mut next = vec![0u32; n_i + 1];
+    for &(i, _) in &row_col {
+        next[i as usize + 1] += 1;
+    }
+    for r in 1..next.len() {
+        next[r] += next[r - 1];
+    }
+    let row_start = next.clone();
+    // Each row's (column, index) pairs packed so one integer sort orders both.
+    let mut cols = vec![0u64; points.len()];
+    for (k, &(i, j)) in row_col.iter().enumerate() {
+        let at = &mut next[i as usize];
+        cols[*at as usize] = (u64::from(j) << 32) | k as u64;
+        *at += 1;
+    }
+    drop(row_col);
+    let mut rows: Vec<&mut [u64]> = Vec::new();
+    let mut rest = cols.as_mut_slice();
+    for w in row_start.windows(2) {
+        let (row, tail) = rest.split_at_mut((w[1] - w[0]) as usize);
+        if !row.is_empty() {
+            rows.push(row);
+        }
+        rest = tail;
+    }
+    rows.par_iter_mut().for_each(|row| row.sort_unstable());
+    let mut keys = Vec::new();
+    let mut starts = Vec::new();
+    for (r, w) in row_start.windows(2).enumerate() {
+        let (first, last) = (w[0] as usize, w[1] as usize);
+        for (pos, col) in cols.iter().enumerate().take(last).skip(first) {
+            let key = pack(r as i64, (col >> 32) as i64);
+            if keys.last() != Some(&key) {
+                keys.push(key);
+                starts.push(pos as u32);
+            }
+        }
+    }
+    starts.push(points.len() as u32);
+    let order = cols.iter().map(|c| *c as u32).collect();
+    (keys, starts, order)
+}
+
+/// The same three by sorting (key, index) pairs, for grids with many cells and many rows
+/// per point.
 fn sorted_by_key(points: &[Xy], origin: Xy, cell: f64) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
     let mut keyed: Vec<(u64, u32)> = points
         .par_iter()
@@ -139,8 +196,11 @@ impl Grid {
         let cell = cell.max(extent / 2.0e9).max(f64::MIN_POSITIVE);
         let n_i = ((max.y - origin.y) / cell) as usize + 1;
         let n_j = ((max.x - origin.x) / cell) as usize + 1;
-        let (keys, starts, order) = if n_i.saturating_mul(n_j) <= 2 * points.len() + 4096 {
+        let few = 2 * points.len() + 4096;
+        let (keys, starts, order) = if n_i.saturating_mul(n_j) <= few {
             counting_sorted(points, origin, cell, n_j, n_i * n_j)
+        } else if n_i <= few {
+            row_sorted(points, origin, cell, n_i)
         } else {
             sorted_by_key(points, origin, cell)
         };
@@ -302,7 +362,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counting_order_equals_sorting_the_pairs() {
+    fn counting_and_row_orders_equal_sorting_the_pairs() {
         let mut rng = crate::model::Rng::new(3);
         let mut r = move || rng.uniform();
         let mut pts: Vec<Xy> = (0..5000)
@@ -336,8 +396,13 @@ mod tests {
         assert_eq!(counted, (keys.clone(), starts.clone(), order.clone()));
         assert_eq!(
             sorted_by_key(&pts, origin, cell),
+            (keys.clone(), starts.clone(), order.clone()),
+            "sorting the pairs"
+        );
+        assert_eq!(
+            row_sorted(&pts, origin, cell, n_i),
             (keys, starts, order),
-            "both paths"
+            "sorting each row"
         );
         // And the grid built either way answers the same neighbour queries.
         let g = Grid::build(&pts, cell);

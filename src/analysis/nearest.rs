@@ -144,10 +144,9 @@ fn for_each_kth<S: Send>(
                             cursor[t] = grid.row_cells(row, cj - 1, i64::from(u32::MAX));
                         }
                     }
-                    // Gather the 3×3 block once, answer every point of the cell from it when
-                    // the answer is provably inside the block, else search further.
-                    block.clear();
-                    for cur in cursor.iter_mut() {
+                    // The 3×3 block's points: three runs of sorted positions, one per row.
+                    let mut runs = [0..0, 0..0, 0..0];
+                    for (cur, run) in cursor.iter_mut().zip(runs.iter_mut()) {
                         while cur.start < cur.end && grid.cell_ij(cur.start).1 < cj - 1 {
                             cur.start += 1;
                         }
@@ -156,16 +155,30 @@ fn for_each_kth<S: Send>(
                             end += 1;
                         }
                         if cur.start < end {
-                            block.extend(
-                                grid,
-                                grid.points_of(cur.start).start..grid.points_of(end - 1).end,
-                            );
+                            *run = grid.points_of(cur.start).start..grid.points_of(end - 1).end;
                         }
                     }
-                    for pos in grid.points_of(c) {
+                    // Gathered once, when a point first needs it (not when every point of the
+                    // cell has twins); every point of the cell is answered from it when the
+                    // answer is provably inside the block, else searched further.
+                    let mut gathered = false;
+                    let cell = grid.points_of(c);
+                    for pos in cell.clone() {
                         let i = grid.order[pos];
                         let p = Xy::new(grid.xs[pos], grid.ys[pos]);
-                        let found = if k == 1 {
+                        let twins = has_k_twins(grid, cell.clone(), pos, k);
+                        if !twins && !gathered {
+                            block.clear();
+                            for run in &runs {
+                                block.extend(grid, run.clone());
+                            }
+                            gathered = true;
+                        }
+                        let found = if twins {
+                            best.clear();
+                            best.resize(k, 0.0);
+                            Some(0.0)
+                        } else if k == 1 {
                             block.nearest(p, i)
                         } else {
                             block.kth(p, i, k, best)
@@ -192,6 +205,23 @@ fn for_each_kth<S: Send>(
             },
         )
         .collect()
+}
+
+/// Whether the k points beside sorted position `pos` of its cell `cell` (before and after
+/// it) lie on the same spot: its k nearest are then at 0 without scanning the block (many
+/// firms on one geocode sit side by side in their cell).
+fn has_k_twins(grid: &Grid, cell: std::ops::Range<usize>, pos: usize, k: usize) -> bool {
+    let (x, y) = (grid.xs[pos], grid.ys[pos]);
+    let same = |q: usize| grid.xs[q] == x && grid.ys[q] == y;
+    let after = (pos + 1..cell.end).take(k).take_while(|&q| same(q)).count();
+    after == k
+        || after
+            + (cell.start..pos)
+                .rev()
+                .take(k - after)
+                .take_while(|&q| same(q))
+                .count()
+            == k
 }
 
 /// Keeps `best` the k smallest squared distances seen, ascending.
@@ -484,120 +514,4 @@ impl<'a> NeighbourSearch<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn brute_kth(points: &[Xy], k: usize) -> Vec<f64> {
-        points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let mut d: Vec<f64> = points
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, q)| p.plane_distance(*q))
-                    .collect();
-                d.sort_by(f64::total_cmp);
-                d.get(k - 1).copied().unwrap_or(f64::INFINITY)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn matches_brute_force_on_clustered_data_with_outliers_and_duplicates() {
-        let mut rng = crate::model::Rng::new(42);
-        let mut r = move || rng.uniform();
-        let mut pts: Vec<Xy> = (0..600)
-            .map(|k| {
-                let c = [(0.0, 0.0), (5000.0, 800.0), (-3000.0, 4000.0)][k % 3];
-                Xy::new(c.0 + (r() - 0.5) * 400.0, c.1 + (r() - 0.5) * 400.0)
-            })
-            .collect();
-        pts.push(Xy::new(60_000.0, -40_000.0));
-        pts.push(pts[5]);
-        for k in [1, 4, 9] {
-            let fast = kth_neighbour_distances(&pts, k);
-            let slow = brute_kth(&pts, k);
-            for (a, b) in fast.iter().zip(&slow) {
-                assert!((a - b).abs() < 1e-9, "k={k}: {a} vs {b}");
-            }
-        }
-    }
-
-    #[test]
-    fn many_pieces_dense_cores_sparse_background_and_stacks_match_brute_force() {
-        // > 4,096 points, so the cells are cut into several pieces; dense cores answer from
-        // their 3×3 blocks, background points need the wider searches, stacked geocodes are 0.
-        let mut rng = crate::model::Rng::new(7);
-        let mut r = move || rng.uniform();
-        let mut pts: Vec<Xy> = (0..6_000)
-            .map(|k| match k % 4 {
-                0 | 1 => Xy::new((r() - 0.5) * 300.0, (r() - 0.5) * 300.0),
-                2 => Xy::new(2000.0 + (r() - 0.5) * 900.0, 700.0 + (r() - 0.5) * 900.0),
-                _ => Xy::new((r() - 0.5) * 40_000.0, (r() - 0.5) * 30_000.0),
-            })
-            .collect();
-        for _ in 0..50 {
-            pts.push(Xy::new(12_345.0, -6_789.0));
-        }
-        for k in [1, 5] {
-            let fast = kth_neighbour_distances(&pts, k);
-            let slow = brute_kth(&pts, k);
-            for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
-                assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
-            }
-        }
-        // The sum Clark–Evans uses equals the brute-force distances summed.
-        let want: f64 = brute_kth(&pts, 1).iter().sum();
-        let search = NeighbourSearch::new(&pts, 1);
-        let got = nearest_neighbour_sum_in(&search);
-        assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
-        // Found beside the k-th neighbours in one pass: the same sum bit for bit (the same
-        // pieces in the same order) and the same k-th distances, here with the wider
-        // searches, the stacks' early stops and points alone in their blocks.
-        for k in [1, 2, 4, 9] {
-            let (sum, kth) = nearest_sum_and_kth_in(&search, k);
-            assert_eq!(sum.to_bits(), got.to_bits(), "k={k}: {sum} vs {got}");
-            assert_eq!(kth, kth_neighbour_distances_in(&search, k), "k={k}");
-        }
-    }
-
-    /// Evenly spread points (a median of a few per coarse cell) with far outliers that only
-    /// wide searches settle.
-    #[test]
-    fn even_spread_with_far_outliers_matches_brute_force() {
-        let mut rng = crate::model::Rng::new(11);
-        let mut r = move || rng.uniform();
-        let mut pts: Vec<Xy> = (0..5_000)
-            .map(|_| Xy::new(r() * 20_000.0, r() * 15_000.0))
-            .collect();
-        pts.extend([
-            Xy::new(-9_000.0, 4_000.0),
-            Xy::new(31_000.0, 30_000.0),
-            Xy::new(10_000.0, -12_000.0),
-        ]);
-        let search = NeighbourSearch::new(&pts, 1);
-        for k in [1, 4] {
-            let fast = kth_neighbour_distances_in(&search, k);
-            let slow = brute_kth(&pts, k);
-            for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
-                assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
-            }
-        }
-    }
-
-    #[test]
-    fn too_few_points() {
-        assert_eq!(
-            kth_neighbour_distances(&[Xy::new(0.0, 0.0)], 1),
-            vec![f64::INFINITY]
-        );
-        assert!(kth_neighbour_distances(&[], 1).is_empty());
-        let one = [Xy::new(0.0, 0.0)];
-        assert_eq!(
-            nearest_neighbour_sum_in(&NeighbourSearch::new(&one, 1)),
-            f64::INFINITY
-        );
-    }
-}
+mod tests;

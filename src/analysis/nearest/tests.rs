@@ -1,0 +1,149 @@
+//! Tests of the neighbour searches against brute force.
+
+use super::*;
+
+fn brute_kth(points: &[Xy], k: usize) -> Vec<f64> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut d: Vec<f64> = points
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, q)| p.plane_distance(*q))
+                .collect();
+            d.sort_by(f64::total_cmp);
+            d.get(k - 1).copied().unwrap_or(f64::INFINITY)
+        })
+        .collect()
+}
+
+#[test]
+fn matches_brute_force_on_clustered_data_with_outliers_and_duplicates() {
+    let mut rng = crate::model::Rng::new(42);
+    let mut r = move || rng.uniform();
+    let mut pts: Vec<Xy> = (0..600)
+        .map(|k| {
+            let c = [(0.0, 0.0), (5000.0, 800.0), (-3000.0, 4000.0)][k % 3];
+            Xy::new(c.0 + (r() - 0.5) * 400.0, c.1 + (r() - 0.5) * 400.0)
+        })
+        .collect();
+    pts.push(Xy::new(60_000.0, -40_000.0));
+    pts.push(pts[5]);
+    for k in [1, 4, 9] {
+        let fast = kth_neighbour_distances(&pts, k);
+        let slow = brute_kth(&pts, k);
+        for (a, b) in fast.iter().zip(&slow) {
+            assert!((a - b).abs() < 1e-9, "k={k}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn many_pieces_dense_cores_sparse_background_and_stacks_match_brute_force() {
+    // > 4,096 points, so the cells are cut into several pieces; dense cores answer from
+    // their 3×3 blocks, background points need the wider searches, stacked geocodes are 0.
+    let mut rng = crate::model::Rng::new(7);
+    let mut r = move || rng.uniform();
+    let mut pts: Vec<Xy> = (0..6_000)
+        .map(|k| match k % 4 {
+            0 | 1 => Xy::new((r() - 0.5) * 300.0, (r() - 0.5) * 300.0),
+            2 => Xy::new(2000.0 + (r() - 0.5) * 900.0, 700.0 + (r() - 0.5) * 900.0),
+            _ => Xy::new((r() - 0.5) * 40_000.0, (r() - 0.5) * 30_000.0),
+        })
+        .collect();
+    for _ in 0..50 {
+        pts.push(Xy::new(12_345.0, -6_789.0));
+    }
+    for k in [1, 5] {
+        let fast = kth_neighbour_distances(&pts, k);
+        let slow = brute_kth(&pts, k);
+        for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+            assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
+        }
+    }
+    // The sum Clark–Evans uses equals the brute-force distances summed.
+    let want: f64 = brute_kth(&pts, 1).iter().sum();
+    let search = NeighbourSearch::new(&pts, 1);
+    let got = nearest_neighbour_sum_in(&search);
+    assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+    // Found beside the k-th neighbours in one pass: the same sum bit for bit (the same
+    // pieces in the same order) and the same k-th distances, here with the wider
+    // searches, the stacks' early stops and points alone in their blocks.
+    for k in [1, 2, 4, 9] {
+        let (sum, kth) = nearest_sum_and_kth_in(&search, k);
+        assert_eq!(sum.to_bits(), got.to_bits(), "k={k}: {sum} vs {got}");
+        assert_eq!(kth, kth_neighbour_distances_in(&search, k), "k={k}");
+    }
+}
+
+/// Evenly spread points (a median of a few per coarse cell) with far outliers that only
+/// wide searches settle.
+#[test]
+fn even_spread_with_far_outliers_matches_brute_force() {
+    let mut rng = crate::model::Rng::new(11);
+    let mut r = move || rng.uniform();
+    let mut pts: Vec<Xy> = (0..5_000)
+        .map(|_| Xy::new(r() * 20_000.0, r() * 15_000.0))
+        .collect();
+    pts.extend([
+        Xy::new(-9_000.0, 4_000.0),
+        Xy::new(31_000.0, 30_000.0),
+        Xy::new(10_000.0, -12_000.0),
+    ]);
+    let search = NeighbourSearch::new(&pts, 1);
+    for k in [1, 4] {
+        let fast = kth_neighbour_distances_in(&search, k);
+        let slow = brute_kth(&pts, k);
+        for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+            assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
+        }
+    }
+}
+
+/// Stacks of 1 to 12 firms on one spot, close enough to share blocks, in an input order that
+/// interleaves them (so a stack's firms are not always side by side in their cell), with
+/// scattered points between: the twins' shortcut and the full searches agree with brute force.
+#[test]
+fn interleaved_stacks_of_every_size_match_brute_force() {
+    let mut rng = crate::model::Rng::new(23);
+    let mut r = move || rng.uniform();
+    let spots: Vec<Xy> = (0..300)
+        .map(|_| Xy::new(r() * 3_000.0, r() * 2_000.0))
+        .collect();
+    let mut pts = Vec::new();
+    for copy in 0..12 {
+        for (s, p) in spots.iter().enumerate() {
+            if s % 12 >= copy {
+                pts.push(*p);
+            }
+        }
+        pts.extend((0..40).map(|_| Xy::new(r() * 3_000.0, r() * 2_000.0)));
+    }
+    let search = NeighbourSearch::new(&pts, 1);
+    for k in [1, 2, 3, 5, 13] {
+        let fast = kth_neighbour_distances_in(&search, k);
+        let slow = brute_kth(&pts, k);
+        for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+            assert!((a - b).abs() < 1e-9, "k={k}, point {i}: {a} vs {b}");
+        }
+    }
+    let want: f64 = brute_kth(&pts, 1).iter().sum();
+    let got = nearest_neighbour_sum_in(&search);
+    assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+}
+
+#[test]
+fn too_few_points() {
+    assert_eq!(
+        kth_neighbour_distances(&[Xy::new(0.0, 0.0)], 1),
+        vec![f64::INFINITY]
+    );
+    assert!(kth_neighbour_distances(&[], 1).is_empty());
+    let one = [Xy::new(0.0, 0.0)];
+    assert_eq!(
+        nearest_neighbour_sum_in(&NeighbourSearch::new(&one, 1)),
+        f64::INFINITY
+    );
+}
