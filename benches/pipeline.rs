@@ -221,3 +221,71 @@ fn firm_raster_city_view(b: divan::Bencher, n: usize) {
     let vp = Viewport::fit((lo, hi), 1600.0, 1000.0, 0.03);
     b.bench(|| raster::rasterize_adaptive(&item, &vp, 0.8, 2.0).1);
 }
+
+/// `n` plane points (metres) as a city register's geocodes fall (SYNTHETIC): the first 80 %
+/// on 20,000 building spots around 30 centres, spot sizes Zipf-distributed (the largest holds
+/// about 8 % of all firms), the rest spread evenly over 60 × 45 km. Like
+/// `benches/stacked_csv.py`.
+fn stacked(n: usize) -> &'static [cluster_atlas::model::Xy] {
+    use cluster_atlas::model::{Rng, Xy};
+    static CACHE: [OnceLock<Vec<Xy>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = SIZES
+        .iter()
+        .position(|s| *s == n)
+        .expect("a benchmark size");
+    CACHE[slot].get_or_init(|| {
+        let mut rng = Rng::new(7);
+        let mut u = move || rng.uniform();
+        let normal = |u: &mut dyn FnMut() -> f64| {
+            (-2.0 * u().max(1e-300).ln()).sqrt() * (std::f64::consts::TAU * u()).cos()
+        };
+        let centres: Vec<Xy> = (0..30)
+            .map(|_| {
+                Xy::new(
+                    18_000.0 + normal(&mut u) * 8_000.0,
+                    10_000.0 + normal(&mut u) * 5_500.0,
+                )
+            })
+            .collect();
+        let spots: Vec<Xy> = (0..20_000)
+            .map(|k| {
+                let c = centres[k % centres.len()];
+                Xy::new(
+                    c.x + normal(&mut u) * 2_000.0,
+                    c.y + normal(&mut u) * 1_600.0,
+                )
+            })
+            .collect();
+        let mut cumulative = Vec::with_capacity(spots.len());
+        let mut total = 0.0;
+        for k in 0..spots.len() {
+            total += 1.0 / (k + 1) as f64;
+            cumulative.push(total);
+        }
+        (0..n)
+            .map(|i| {
+                if i >= n / 5 * 4 {
+                    return Xy::new(u() * 60_000.0, u() * 45_000.0);
+                }
+                let at = cumulative.partition_point(|c| *c < u() * total);
+                spots[at.min(spots.len() - 1)]
+            })
+            .collect()
+    })
+}
+
+/// DBSCAN on firms stacked on shared geocodes ([`stacked`]).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn dbscan_stacked(b: divan::Bencher, n: usize) {
+    let pts = stacked(n);
+    let p = DbscanParams::new(500.0, 5).expect("params");
+    b.bench(|| dbscan::dbscan(pts, p).len());
+}
+
+/// Clark–Evans's neighbour pass as `analyze` runs it (grids and the sum of nearest
+/// distances) on firms stacked on shared geocodes ([`stacked`]).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn nearest_sum_stacked(b: divan::Bencher, n: usize) {
+    let pts = stacked(n);
+    b.bench(|| nearest::nearest_neighbour_sum_in(&nearest::NeighbourSearch::new(pts, 1)));
+}
