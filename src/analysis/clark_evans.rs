@@ -207,18 +207,30 @@ fn hull_candidates(points: &[Xy]) -> std::borrow::Cow<'_, [Xy]> {
         2 => p.y,
         _ => p.x - p.y,
     };
-    let mut lo = [points[0]; 4];
-    let mut hi = [points[0]; 4];
-    for p in points {
-        for d in 0..4 {
-            if key(p, d) < key(&lo[d], d) {
-                lo[d] = *p;
-            }
-            if key(p, d) > key(&hi[d], d) {
-                hi[d] = *p;
+    // Each piece's extremes, then the pieces' in order: the first extreme point wins ties,
+    // as one pass in order would choose.
+    let extremes = |piece: &[Xy]| {
+        let mut lo = [piece[0]; 4];
+        let mut hi = [piece[0]; 4];
+        for p in piece {
+            for d in 0..4 {
+                if key(p, d) < key(&lo[d], d) {
+                    lo[d] = *p;
+                }
+                if key(p, d) > key(&hi[d], d) {
+                    hi[d] = *p;
+                }
             }
         }
-    }
+        [lo, hi]
+    };
+    let pieces: Vec<[[Xy; 4]; 2]> = points.par_chunks(1 << 16).map(extremes).collect();
+    let firsts: Vec<Xy> = pieces
+        .iter()
+        .flat_map(|[lo, hi]| lo.iter().chain(hi))
+        .copied()
+        .collect();
+    let [lo, hi] = extremes(&firsts);
     // Counter-clockwise: west, south-west, south, south-east, east, north-east, north, north-west.
     let mut ring = vec![lo[0], lo[1], lo[2], hi[3], hi[0], hi[1], hi[2], lo[3]];
     ring.dedup();

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use geo::{Area, Intersects};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::index::{SpatialIndex, ZoneShapeKind};
@@ -40,7 +41,6 @@ pub fn summarise(
             members[l as usize].push(i as u32);
         }
     }
-    use rayon::prelude::*;
     members
         .par_iter()
         .enumerate()
@@ -55,7 +55,8 @@ fn summarise_one(
     firms: &Firms,
     zones: &[Zone],
 ) -> ClusterSummary {
-    let pts: Vec<Xy> = m.iter().map(|&i| index.firm_xy[i as usize]).collect();
+    // In parallel: one cluster may hold most of the city's firms.
+    let pts: Vec<Xy> = m.par_iter().map(|&i| index.firm_xy[i as usize]).collect();
     let n = pts.len().max(1) as f64;
     let cx = pts.iter().map(|p| p.x).sum::<f64>() / n;
     let cy = pts.iter().map(|p| p.y).sum::<f64>() / n;
