@@ -32,7 +32,15 @@ pub fn remove_temporaries() {
     };
     for p in paths {
         if p.is_dir() {
-            let _ = std::fs::remove_dir_all(&p);
+            // Other threads may still be adding files to the folder (`analyze` writes
+            // `firms.csv` beside the statistics): a removal that meets a new file fails, so
+            // try again until the folder is gone (then nothing more can be added to it).
+            for _ in 0..200 {
+                if std::fs::remove_dir_all(&p).is_ok() || !p.exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
         } else {
             let _ = std::fs::remove_file(&p);
         }
