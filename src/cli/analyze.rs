@@ -132,6 +132,7 @@ fn load(a: &AnalyzeArgs) -> Result<pipeline::Dataset> {
 
 pub fn run(a: AnalyzeArgs) -> Result<()> {
     let t0 = Instant::now();
+    one_worker_more_than_cores();
     let dbscan = DbscanParams::new(a.eps_m, a.min_pts)?;
     let area = study_area(&a.study_area)?;
     let set = result_set(&a, &area)?;
@@ -274,6 +275,22 @@ fn print_outcome(n_firms: usize, summary: &Summary) {
             ce => ce.note.clone().unwrap_or_default(),
         }
     );
+}
+
+/// Sizes the thread pool at one worker more than the cores (unless `RAYON_NUM_THREADS` says
+/// otherwise): `analyze` keeps threads of its own outside the pool (the main thread's serial
+/// steps, `firms.csv`'s writes), and with 2 cores a third worker kept both busier. Measured
+/// on 2 cores, 6–10 alternating runs: 100k firms 3.5–7 % faster (register 134 → 126 ms),
+/// 1M 1.5 %, 4M within noise (BENCHMARKS.md, session 19).
+fn one_worker_more_than_cores() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_some() {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // Fails only when the pool already exists (then it keeps its size).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores + 1)
+        .build_global();
 }
 
 /// What was loaded: warnings, both reports' summaries, the first skipped rows, and whether
