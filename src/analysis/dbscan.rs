@@ -47,8 +47,9 @@ impl DbscanParams {
     }
 }
 
-/// Core points in a cell from which those on one spot are stood for by one (a 4 million
-/// firm register with thousands of firms per building took 0.44 s merging cells without it).
+/// A cell with this many core points or more lets one firm stand for each spot, when a
+/// sample shows stacks (4 million firms stacked thousands to a building took 0.44 s to
+/// merge cells without it).
 const SPOTS_FROM: usize = 512;
 
 struct UnionFind(Vec<u32>);
