@@ -207,8 +207,8 @@ fn hull_candidates(points: &[Xy]) -> std::borrow::Cow<'_, [Xy]> {
         2 => p.y,
         _ => p.x - p.y,
     };
-    // Each piece's extremes, then the pieces' in order: the first extreme point wins ties,
-    // as one pass in order would choose.
+    // Each piece's extremes in each direction, then the pieces' in order, direction by
+    // direction: the first extreme point wins ties, as one pass in order would choose.
     let extremes = |piece: &[Xy]| {
         let mut lo = [piece[0]; 4];
         let mut hi = [piece[0]; 4];
@@ -222,15 +222,20 @@ fn hull_candidates(points: &[Xy]) -> std::borrow::Cow<'_, [Xy]> {
                 }
             }
         }
-        [lo, hi]
+        (lo, hi)
     };
-    let pieces: Vec<[[Xy; 4]; 2]> = points.par_chunks(1 << 16).map(extremes).collect();
-    let firsts: Vec<Xy> = pieces
-        .iter()
-        .flat_map(|[lo, hi]| lo.iter().chain(hi))
-        .copied()
-        .collect();
-    let [lo, hi] = extremes(&firsts);
+    let pieces: Vec<([Xy; 4], [Xy; 4])> = points.par_chunks(1 << 16).map(extremes).collect();
+    let (mut lo, mut hi) = ([points[0]; 4], [points[0]; 4]);
+    for (piece_lo, piece_hi) in &pieces {
+        for d in 0..4 {
+            if key(&piece_lo[d], d) < key(&lo[d], d) {
+                lo[d] = piece_lo[d];
+            }
+            if key(&piece_hi[d], d) > key(&hi[d], d) {
+                hi[d] = piece_hi[d];
+            }
+        }
+    }
     // Counter-clockwise: west, south-west, south, south-east, east, north-east, north, north-west.
     let mut ring = vec![lo[0], lo[1], lo[2], hi[3], hi[0], hi[1], hi[2], lo[3]];
     ring.dedup();

@@ -185,7 +185,10 @@ impl Cells<'_> {
                         let ((ax, ay), (bx, by)) = (at(a), at(b));
                         ax.total_cmp(&bx).then(ay.total_cmp(&by)).then(a.cmp(&b))
                     });
-                    ps.dedup_by(|a, b| at(*a) == at(*b));
+                    // By bits, as the sort tells spots apart (−0.0 before 0.0): each kept
+                    // firm is the first of its run, its spot's lowest index.
+                    let bits = |p: u32| (at(p).0.to_bits(), at(p).1.to_bits());
+                    ps.dedup_by(|a, b| bits(*a) == bits(*b));
                 }
                 ps
             })
@@ -480,25 +483,29 @@ mod tests {
         }
     }
 
-    /// Stacks of up to 400 firms on the spots of a 20 m lattice (many sharing x or y), in
-    /// shuffled order, with singletons between: cells of hundreds of core points where one
-    /// firm stands for its stack. At eps 25 m only lattice neighbours reach each other, so a
-    /// stack dropped or merged wrongly breaks a chain the reference keeps.
+    /// Stacks of 612–811 firms on the spots of a 20 m lattice (many sharing x or y), in
+    /// shuffled order, with singletons between: every stack's cell has more than
+    /// `SPOTS_FROM` core points, so one firm stands for its stack. At eps 25 m only lattice
+    /// neighbours reach each other, so a stack dropped or merged wrongly breaks a chain the
+    /// reference keeps, and a stand-in other than the first firm renumbers the clusters.
     #[test]
     fn dbscan_matches_reference_on_stacked_geocodes() {
-        for seed in 0..3 {
+        for seed in 0..2 {
             let mut r = lcg(100 + seed);
             let mut pts = Vec::new();
-            for _ in 0..40 {
-                let spot = Xy::new((r() * 16.0).floor() * 20.0, (r() * 16.0).floor() * 20.0);
-                let size = (r() * r() * 400.0) as usize;
+            for _ in 0..10 {
+                let spot = Xy::new((r() * 8.0).floor() * 20.0, (r() * 8.0).floor() * 20.0);
+                // Every stack fills a cell past `SPOTS_FROM`, so one firm stands for it.
+                let size = SPOTS_FROM + 100 + (r() * 200.0) as usize;
                 pts.extend(std::iter::repeat_n(spot, size));
             }
-            pts.extend((0..300).map(|_| Xy::new(r() * 320.0, r() * 320.0)));
+            // Few enough singletons that lattice components stay apart at eps 25 m.
+            pts.extend((0..30).map(|_| Xy::new(r() * 160.0, r() * 160.0)));
             for k in (1..pts.len()).rev() {
                 pts.swap(k, (r() * (k + 1) as f64) as usize);
             }
-            for (eps, min_pts) in [(25.0, 3), (25.0, 150), (45.0, 20)] {
+            // At 650 a stack is core only with a neighbour stack or enough singletons.
+            for (eps, min_pts) in [(25.0, 3), (25.0, 650), (45.0, 20)] {
                 let p = DbscanParams::new(eps, min_pts).unwrap();
                 assert_eq!(
                     dbscan(&pts, p),
@@ -520,6 +527,21 @@ mod tests {
         let p = DbscanParams::new(10.0, 5).unwrap();
         let labels = dbscan(&pts, p);
         assert_eq!(labels, vec![0; pts.len()]);
+        assert_eq!(labels, dbscan_reference(&pts, p));
+    }
+
+    /// The lowest-index firm of a stacked cell sits at x = 0.0 and later ones at −0.0 (one
+    /// spot by distance, two by bits): the first cluster must still be the one holding firm
+    /// 0, as in the reference.
+    #[test]
+    fn a_stack_at_signed_zeros_keeps_its_first_firm() {
+        let mut pts = vec![Xy::new(0.0, 5.0)];
+        pts.extend(std::iter::repeat_n(Xy::new(1000.0, 1000.0), 600));
+        pts.extend(std::iter::repeat_n(Xy::new(-0.0, 5.0), 600));
+        let p = DbscanParams::new(10.0, 5).unwrap();
+        let labels = dbscan(&pts, p);
+        assert_eq!(labels[0], 0);
+        assert_eq!(labels[1], 1);
         assert_eq!(labels, dbscan_reference(&pts, p));
     }
 

@@ -139,8 +139,8 @@ fn row_sorted(points: &[Xy], origin: Xy, cell: f64, n_i: usize) -> (Vec<u64>, Ve
     (keys, starts, order)
 }
 
-/// The same three by sorting (key, index) pairs, for grids with many cells and many rows
-/// per point.
+/// The same three by sorting (key, index) pairs, for grids with more cells than points and
+/// more than 2n + 4,096 rows.
 fn sorted_by_key(points: &[Xy], origin: Xy, cell: f64) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
     let mut keyed: Vec<(u64, u32)> = points
         .par_iter()

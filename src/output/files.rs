@@ -128,19 +128,27 @@ fn write_in_blocks(
     let mut start = 0;
     loop {
         let end = (start + wave).min(n_blocks);
-        let (formatted, written) = std::thread::scope(|s| {
-            let formatting = s.spawn(|| {
-                (start..end)
-                    .into_par_iter()
-                    .map(format_block)
-                    .collect::<Vec<io::Result<Vec<u8>>>>()
-            });
-            let written = pending.iter().try_for_each(|b| w.write_all(b));
-            let formatted = formatting
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (formatted, written)
-        });
+        let format_wave = || {
+            (start..end)
+                .into_par_iter()
+                .map(format_block)
+                .collect::<Vec<io::Result<Vec<u8>>>>()
+        };
+        let mut write_wave = || pending.iter().try_for_each(|b| w.write_all(b));
+        // Called from a pool thread (not by `analyze`), waiting outside the pool could
+        // deadlock a pool of one: there both halves go to the pool, as before.
+        let (formatted, written) = if rayon::current_thread_index().is_some() {
+            rayon::join(format_wave, write_wave)
+        } else {
+            std::thread::scope(|s| {
+                let formatting = s.spawn(format_wave);
+                let written = write_wave();
+                let formatted = formatting
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (formatted, written)
+            })
+        };
         written?;
         spare.give(pending.drain(..).map(|mut b| {
             b.clear();
