@@ -454,6 +454,18 @@ mod tests {
         );
     }
 
+    /// The grid DBSCAN equals the textbook one at every (eps, min_pts) of `settings`.
+    fn assert_matches_reference(pts: &[Xy], settings: &[(f64, usize)], seed: u64) {
+        for &(eps, min_pts) in settings {
+            let p = DbscanParams::new(eps, min_pts).unwrap();
+            assert_eq!(
+                dbscan(pts, p),
+                dbscan_reference(pts, p),
+                "seed {seed} eps {eps} min {min_pts}"
+            );
+        }
+    }
+
     #[test]
     fn dbscan_matches_reference_on_seeded_random_data() {
         for seed in 0..12 {
@@ -472,14 +484,8 @@ mod tests {
                     }
                 })
                 .collect();
-            for (eps, min_pts) in [(300.0, 4), (500.0, 5), (120.0, 2), (1000.0, 15)] {
-                let p = DbscanParams::new(eps, min_pts).unwrap();
-                assert_eq!(
-                    dbscan(&pts, p),
-                    dbscan_reference(&pts, p),
-                    "seed {seed} eps {eps} min {min_pts}"
-                );
-            }
+            let settings = [(300.0, 4), (500.0, 5), (120.0, 2), (1000.0, 15)];
+            assert_matches_reference(&pts, &settings, seed);
         }
     }
 
@@ -505,14 +511,7 @@ mod tests {
                 pts.swap(k, (r() * (k + 1) as f64) as usize);
             }
             // At 650 a stack is core only with a neighbour stack or enough singletons.
-            for (eps, min_pts) in [(25.0, 3), (25.0, 650), (45.0, 20)] {
-                let p = DbscanParams::new(eps, min_pts).unwrap();
-                assert_eq!(
-                    dbscan(&pts, p),
-                    dbscan_reference(&pts, p),
-                    "seed {seed} eps {eps} min {min_pts}"
-                );
-            }
+            assert_matches_reference(&pts, &[(25.0, 3), (25.0, 650), (45.0, 20)], seed);
         }
     }
 
