@@ -85,7 +85,8 @@ fn counting_sorted(
 
 /// The same three by counting points per row, then sorting each row's (column, index) pairs
 /// on its own, for grids with many cells per point but few rows: rows sort in parallel and
-/// are short (a 2 m grid over 4 million firms on shared geocodes: 0.25 s by one sort).
+/// are short (the 2 m grid over 4 million firms stacked on building geocodes, sorted as one:
+/// 245 ms to build, by rows 215 ms).
 fn row_sorted(points: &[Xy], origin: Xy, cell: f64, n_i: usize) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
     let n_i = n_i.max(1);
     let row_col: Vec<(u32, u32)> = points
