@@ -214,14 +214,12 @@ fn has_k_twins(grid: &Grid, cell: std::ops::Range<usize>, pos: usize, k: usize) 
     let (x, y) = (grid.xs[pos], grid.ys[pos]);
     let same = |q: usize| grid.xs[q] == x && grid.ys[q] == y;
     let after = (pos + 1..cell.end).take(k).take_while(|&q| same(q)).count();
-    after == k
-        || after
-            + (cell.start..pos)
-                .rev()
-                .take(k - after)
-                .take_while(|&q| same(q))
-                .count()
-            == k
+    let before = (cell.start..pos)
+        .rev()
+        .take(k - after)
+        .take_while(|&q| same(q))
+        .count();
+    after + before == k
 }
 
 /// Keeps `best` the k smallest squared distances seen, ascending.

@@ -5,10 +5,10 @@
 //! page-cache page costs a fault on the host: writing 832 MB in 8 MB blocks took 0.7–2.9 s
 //! through the cache and a sync, 0.4–0.8 s direct (`dd`). The last partial block is
 //! written through the cache. Where the file system refuses `O_DIRECT` (tmpfs before Linux
-//! 6.6, some network file systems), blocks go through the cache and are handed to the disk as
-//! they are written
-//! (`sync_file_range`), so the final sync waits for the last few megabytes only. Either way
-//! the caller calls `sync_all` on the file [`DiskWriter::finish`] returns.
+//! 6.6, some network file systems), blocks go through the cache and are handed to the disk
+//! as they are written (`sync_file_range`), so the final sync waits for the last few
+//! megabytes only. Either way the caller calls `sync_all` on the file
+//! [`DiskWriter::finish`] returns.
 
 use std::fs::File;
 use std::io::{self, Write};
