@@ -12,11 +12,13 @@ pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
     }
 }
 
-/// A plain decimal (`-?digits[.digits]`, what coordinate columns hold) read exactly as
-/// `str::parse` would, without its general machinery: when the digits form an integer m below
-/// 2^53 and there are at most 22 decimals, m and 10^k are exact doubles and one correctly
-/// rounded division gives the correctly rounded value (Clinger's fast path). Anything else
-/// (exponents, spaces, long mantissas) returns None and takes the general parse.
+/// A plain decimal (`-?digits[.digits]`, what coordinate columns hold) of at most 19 digits,
+/// read exactly as `str::parse` would, without its general machinery. When the digits form
+/// an integer m up to 2^53, m and 10^k are exact doubles and one correctly rounded division
+/// gives the correctly rounded value (Clinger's fast path); longer ones (the 17 digits
+/// pandas and Python write, `114.09536778980761`) are divided in integers
+/// ([`long_quotient`]). Anything else (exponents, spaces, 20 digits or more) returns None and
+/// takes the general parse.
 pub(super) fn plain_decimal(b: &[u8]) -> Option<f64> {
     const POW10: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -27,8 +29,7 @@ pub(super) fn plain_decimal(b: &[u8]) -> Option<f64> {
         Some((b'+', rest)) => (false, rest),
         _ => (false, b),
     };
-    // At most 19 digits: their value fits in a u64.
-    if digits.is_empty() || digits.len() > 19 {
+    if digits.is_empty() || digits.len() > 20 {
         return None;
     }
     // A plain loop: memchr's call costs more than it saves on a dozen bytes.
@@ -36,15 +37,43 @@ pub(super) fn plain_decimal(b: &[u8]) -> Option<f64> {
         Some(d) => (digits.get(..d)?, digits.get(d + 1..)?),
         None => (digits, &[][..]),
     };
-    if int.is_empty() && frac.is_empty() {
+    // At most 19 digits: their value fits in a u64.
+    if (int.is_empty() && frac.is_empty()) || int.len() + frac.len() > 19 {
         return None;
     }
     let m = digits_value(frac, digits_value(int, 0)?)?;
-    if m > 1 << 53 {
-        return None;
-    }
-    let x = m as f64 / POW10.get(frac.len())?;
+    let x = if m <= 1 << 53 {
+        m as f64 / POW10.get(frac.len())?
+    } else {
+        long_quotient(m, frac.len())?
+    };
     Some(if neg { -x } else { x })
+}
+
+/// m / 10^k correctly rounded (half to even) for m ≥ 1 and k ≤ 19, in integers: m is shifted
+/// left so that the quotient has 63 or 64 bits, its top 53 bits are the mantissa, and the
+/// bits below them with the remainder decide the rounding. Every step is exact.
+fn long_quotient(m: u64, k: usize) -> Option<f64> {
+    let d = 10u64.checked_pow(u32::try_from(k).ok()?)?;
+    if m == 0 {
+        return Some(0.0);
+    }
+    let (bits_m, bits_d) = (64 - m.leading_zeros(), 64 - d.leading_zeros());
+    // m << shift < 2^(63 + bits_d) <= d * 2^64 and >= 2^(62 + bits_d) > d * 2^62: the
+    // quotient lies in (2^62, 2^64).
+    let shift = 63 + bits_d - bits_m;
+    let n = u128::from(m) << shift;
+    let (q, r) = divide(n, d)?;
+    let drop = 64 - q.leading_zeros() - 53; // 10 or 11 bits below the mantissa
+    let (mut mant, rest, half) = (q >> drop, q & ((1 << drop) - 1), 1u64 << (drop - 1));
+    if rest > half || (rest == half && (r != 0 || mant & 1 == 1)) {
+        mant += 1;
+    }
+    // mant < 2^54 and the value is mant * 2^(drop - shift), between 2^-70 and 2^64: a
+    // normal double, so the scaling by a power of two is exact.
+    let exp = i32::try_from(drop).ok()? - i32::try_from(shift).ok()?;
+    let scale = f64::from_bits(u64::try_from(1023 + exp).ok()? << 52);
+    Some(mant as f64 * scale)
 }
 
 /// `acc` with the decimal digits `d` appended (None if a byte is not a digit), eight digits
@@ -77,4 +106,64 @@ fn digits_value(mut d: &[u8], mut acc: u64) -> Option<u64> {
         acc = acc.wrapping_mul(10).wrapping_add(u64::from(v));
     }
     Some(acc)
+}
+
+/// n / d and n % d when the quotient fits in 64 bits (None otherwise): one `div` instruction
+/// on x86-64, where the general 128-bit division is a library call.
+fn divide(n: u128, d: u64) -> Option<(u64, u64)> {
+    let (hi, lo) = (u64::try_from(n >> 64).ok()?, n as u64);
+    if d == 0 || hi >= d {
+        return None; // the quotient would not fit
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (q, r): (u64, u64);
+        // SAFETY: `div` divides rdx:rax by d; d > hi (checked above) so the quotient fits
+        // in rax and the instruction cannot fault. It touches no memory.
+        unsafe {
+            std::arch::asm!(
+                "div {d}",
+                d = in(reg) d,
+                inout("rax") lo => q,
+                inout("rdx") hi => r,
+                options(pure, nomem, nostack)
+            );
+        }
+        Some((q, r))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let q = u64::try_from(n / u128::from(d)).ok()?;
+        Some((q, (n - u128::from(q) * u128::from(d)) as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::divide;
+
+    /// `divide` equals 128-bit integer division whenever the quotient fits in 64 bits, and
+    /// refuses otherwise (where `div` would fault).
+    #[test]
+    fn divide_equals_integer_division() {
+        let mut rng = crate::model::Rng::new(29);
+        for k in 0..200_000u64 {
+            let d = match k % 3 {
+                0 => rng.next_u64() | 1,
+                1 => 10u64.pow((rng.next_u64() % 20) as u32),
+                _ => 1 + rng.next_u64() % 1000,
+            };
+            let hi = match k % 4 {
+                0 => d - 1,
+                1 => d,
+                _ => rng.next_u64() % d.saturating_add(d / 2).max(1),
+            };
+            let n = (u128::from(hi) << 64) | u128::from(rng.next_u64());
+            let want = u64::try_from(n / u128::from(d))
+                .ok()
+                .map(|q| (q, (n % u128::from(d)) as u64));
+            assert_eq!(divide(n, d), want, "{n} / {d}");
+        }
+        assert_eq!(divide(5, 0), None);
+    }
 }
