@@ -1,6 +1,7 @@
 //! The IO edge: reads zones and firms from user files (and the bundled data), converts them
 //! to WGS-84, and reports every row or feature it had to skip.
 
+mod blocks;
 pub mod bundled;
 mod convert;
 pub mod dates;
@@ -107,6 +108,8 @@ pub struct FileBytes {
     bytes: Vec<u8>,
     /// The stamp ([`crate::model::short_hash`]), from the blocks' hashes taken as they landed.
     stamp: Option<String>,
+    /// The bytes were checked as UTF-8 as they landed, and are (false: not known).
+    utf8: bool,
 }
 
 impl std::ops::Deref for FileBytes {
@@ -118,7 +121,11 @@ impl std::ops::Deref for FileBytes {
 
 impl FileBytes {
     fn new(bytes: Vec<u8>) -> Self {
-        Self { bytes, stamp: None }
+        Self {
+            bytes,
+            stamp: None,
+            utf8: false,
+        }
     }
 
     /// The input stamp ([`crate::model::short_hash`] of the bytes).
@@ -132,6 +139,12 @@ impl FileBytes {
     /// The bytes, for loaders that keep them (the CSV loader's rows point into its text).
     pub fn into_vec(self) -> Vec<u8> {
         self.bytes
+    }
+
+    /// True when the bytes were checked as UTF-8 as they were read and are valid (false:
+    /// not known).
+    pub fn known_utf8(&self) -> bool {
+        self.utf8
     }
 }
 
@@ -175,7 +188,7 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
         )));
     }
     if meta.is_file() {
-        return read_blocks(&file, meta.len()).map_err(io);
+        return blocks::read_blocks(&file, meta.len()).map_err(io);
     }
     // A device such as /dev/zero never ends: streams are read up to a limit.
     let mut buf = Vec::new();
@@ -187,35 +200,6 @@ pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
         return Err(too_big());
     }
     Ok(FileBytes::new(buf))
-}
-
-/// A regular file of `len` bytes read in [`crate::model::HASH_BLOCK`]-sized blocks in
-/// parallel, each hashed right after it is read. Reading (not mapping) gives the loader
-/// memory it owns, so its rows can point into the text without a copy, and a file changed
-/// later cannot fault the program.
-fn read_blocks(file: &std::fs::File, len: u64) -> std::io::Result<FileBytes> {
-    use crate::model::{HASH_BLOCK, ShortHasher, block_hash};
-    use rayon::prelude::*;
-    let len = usize::try_from(len).map_err(|_| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, "the file is too large")
-    })?;
-    // Zeroed memory comes straight from the OS, untouched until the read writes it.
-    let mut bytes = vec![0u8; len];
-    let hashes: Vec<u64> = bytes
-        .par_chunks_mut(HASH_BLOCK)
-        .enumerate()
-        .map(|(k, block)| {
-            crate::model::read_exact_at(file, block, (k * HASH_BLOCK) as u64)?;
-            Ok(block_hash(block))
-        })
-        .collect::<std::io::Result<_>>()
-        .map_err(got_shorter)?;
-    let mut h = ShortHasher::new();
-    h.blocks(&hashes, len);
-    Ok(FileBytes {
-        bytes,
-        stamp: Some(h.finish()),
-    })
 }
 
 /// A read that ran past the file's end, said as what happened: the file got shorter.
@@ -434,7 +418,8 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
         let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
         load_firms_geojson_str(&text.text, &name, opts)?
     } else {
-        firms_csv::load_firms_csv_owned(bytes.into_vec(), &name, opts)?
+        let utf8 = bytes.known_utf8();
+        firms_csv::load_firms_csv_read(bytes.into_vec(), utf8, &name, opts)?
     };
     f.report.hash = hash;
     Ok(f)

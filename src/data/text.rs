@@ -26,6 +26,27 @@ pub fn decode_text<'a>(
     forced: Option<&str>,
     path: &str,
 ) -> Result<Decoded<'a>, LoadError> {
+    decode_text_known(bytes, forced, path, false)
+}
+
+/// [`decode_text`] on bytes perhaps already checked: `known_utf8` when they were found valid
+/// UTF-8 as they were read ([`crate::data::FileBytes::known_utf8`]); they are not checked
+/// again.
+pub(crate) fn decode_text_known<'a>(
+    bytes: &'a [u8],
+    forced: Option<&str>,
+    path: &str,
+    known_utf8: bool,
+) -> Result<Decoded<'a>, LoadError> {
+    let utf8 = |b: &'a [u8]| -> Option<&'a str> {
+        if known_utf8 {
+            // SAFETY: `b` is the whole of bytes found valid UTF-8, or what follows a BOM (a
+            // whole character) in them: valid UTF-8 too.
+            Some(unsafe { std::str::from_utf8_unchecked(b) })
+        } else {
+            utf8(b)
+        }
+    };
     let forced = forced.map(encoding_key);
     match forced.as_deref() {
         Some("gbk" | "gb18030" | "gb2312" | "cp936") => return Ok(gbk(bytes)),

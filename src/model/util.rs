@@ -90,31 +90,61 @@ fn mix(h: u64, w: u64) -> u64 {
 /// One block's hash: four interleaved lanes over its 64-bit little-endian words (word k goes
 /// to lane k mod 4, so the four multiply chains run side by side), then the tail bytes.
 pub fn block_hash(block: &[u8]) -> u64 {
-    let mut lanes = [
-        0xcbf2_9ce4_8422_2325u64,
-        0x8422_2325_cbf2_9ce4,
-        0x9E37_79B9_7F4A_7C15,
-        0x7F4A_7C15_9E37_79B9,
-    ];
-    let mut quads = block.chunks_exact(32);
-    for q in &mut quads {
-        for (lane, w) in lanes.iter_mut().zip(q.chunks_exact(8)) {
+    let whole = block.len() / 32 * 32;
+    let (quads, tail) = block.split_at(whole);
+    let mut h = BlockHasher::new();
+    h.quads(quads);
+    h.finish(tail)
+}
+
+/// [`block_hash`] taken piece by piece as a block is read, each piece hashed while it is in
+/// cache: pieces of a multiple of 32 bytes through [`BlockHasher::quads`], the last through
+/// [`BlockHasher::finish`].
+pub struct BlockHasher([u64; 4]);
+
+impl Default for BlockHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BlockHasher {
+    pub fn new() -> Self {
+        Self([
+            0xcbf2_9ce4_8422_2325u64,
+            0x8422_2325_cbf2_9ce4,
+            0x9E37_79B9_7F4A_7C15,
+            0x7F4A_7C15_9E37_79B9,
+        ])
+    }
+
+    /// Mixes in the 32-byte groups of `bytes` (a length not a multiple of 32 leaves its last
+    /// bytes out: give those to [`BlockHasher::finish`]).
+    pub fn quads(&mut self, bytes: &[u8]) {
+        for q in bytes.chunks_exact(32) {
+            for (lane, w) in self.0.iter_mut().zip(q.chunks_exact(8)) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(w);
+                *lane = mix(*lane, u64::from_le_bytes(a));
+            }
+        }
+    }
+
+    /// The block's hash after its last bytes (fewer than 32).
+    pub fn finish(self, tail: &[u8]) -> u64 {
+        let mut lanes = self.0;
+        let mut words = tail.chunks_exact(8);
+        for (lane, w) in lanes.iter_mut().zip(&mut words) {
             let mut a = [0u8; 8];
             a.copy_from_slice(w);
             *lane = mix(*lane, u64::from_le_bytes(a));
         }
+        let mut h = lanes.iter().fold(PRIME, |h, l| mix(h, *l));
+        for b in words.remainder() {
+            h = (h ^ u64::from(*b)).wrapping_mul(PRIME);
+        }
+        h
     }
-    let mut words = quads.remainder().chunks_exact(8);
-    for (lane, w) in lanes.iter_mut().zip(&mut words) {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(w);
-        *lane = mix(*lane, u64::from_le_bytes(a));
-    }
-    let mut h = lanes.iter().fold(PRIME, |h, l| mix(h, *l));
-    for b in words.remainder() {
-        h = (h ^ u64::from(*b)).wrapping_mul(PRIME);
-    }
-    h
 }
 
 /// [`short_hash`] part by part, so a caller can release each block once it is hashed.
@@ -211,5 +241,26 @@ mod tests {
         let mut other = data.clone();
         other[HASH_BLOCK + 5] ^= 1;
         assert_ne!(short_hash(&[&data]), short_hash(&[&other]));
+    }
+
+    /// A block hashed piece by piece (pieces of multiples of 32 bytes, then the rest) equals
+    /// the block hashed at once.
+    #[test]
+    fn piece_by_piece_hash_equals_the_block_hash() {
+        let data: Vec<u8> = (0..100_003u32)
+            .map(|i| (i.wrapping_mul(7919) % 251) as u8)
+            .collect();
+        for piece in [32, 64, 4096, 96_000] {
+            let mut h = BlockHasher::new();
+            let whole = data.len() / 32 * 32;
+            for p in data[..whole].chunks(piece) {
+                h.quads(p);
+            }
+            assert_eq!(
+                h.finish(&data[whole..]),
+                block_hash(&data),
+                "pieces of {piece}"
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! longitude/latitude columns found from common English and Chinese headers.
 
 use super::dates::DateColumns;
-use super::text::decode_text;
+use super::text::{decode_text, decode_text_known};
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
 use crate::crs::in_china_box;
 use crate::model::{AttrTable, Firms, LonLat, SegmentId};
@@ -85,8 +85,19 @@ pub fn load_firms_csv_owned(
     path: &str,
     opts: &FirmLoadOptions,
 ) -> Result<LoadedFirms, LoadError> {
+    load_firms_csv_read(bytes, false, path, opts)
+}
+
+/// [`load_firms_csv_owned`] on a file's bytes as read: `utf8` when the reader already found
+/// them valid UTF-8 ([`crate::data::FileBytes::known_utf8`]), so they are not checked again.
+pub(crate) fn load_firms_csv_read(
+    bytes: Vec<u8>,
+    utf8: bool,
+    path: &str,
+    opts: &FirmLoadOptions,
+) -> Result<LoadedFirms, LoadError> {
     let n = default_chunks(bytes.len());
-    load_csv_chunked(Source::Owned(bytes), path, opts, n)
+    load_csv_chunked(Source::Owned(bytes, utf8), path, opts, n)
 }
 
 /// Chunks of at most 32 MB, so a worker's rows stay few, and eight per thread, so the threads
@@ -96,10 +107,10 @@ fn default_chunks(len: usize) -> usize {
 }
 
 /// The bytes to load: borrowed (each chunk copies the text its rows keep) or owned (kept
-/// whole; rows point into it).
+/// whole; rows point into it), and then perhaps known to be valid UTF-8.
 enum Source<'a> {
     Borrowed(&'a [u8]),
-    Owned(Vec<u8>),
+    Owned(Vec<u8>, bool),
 }
 
 /// Decoded text: borrowed or made by the decoder, or the owned bytes themselves shared by the
@@ -125,14 +136,14 @@ fn decode_source<'a>(
     path: &str,
 ) -> Result<(Text<'a>, &'static str), LoadError> {
     use std::borrow::Cow;
-    let bytes = match source {
+    let (bytes, utf8) = match source {
         Source::Borrowed(b) => {
             let d = decode_text(b, opts.encoding.as_deref(), path)?;
             return Ok((Text::Decoded(d.text), d.encoding));
         }
-        Source::Owned(b) => b,
+        Source::Owned(b, utf8) => (b, utf8),
     };
-    let decoded = decode_text(&bytes, opts.encoding.as_deref(), path)?;
+    let decoded = decode_text_known(&bytes, opts.encoding.as_deref(), path, utf8)?;
     let encoding = decoded.encoding;
     // The decoded text when it is not the bytes themselves; else where it starts in them.
     let (made, at) = match decoded.text {

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{FirmLoadOptions, LoadError, LoadedFirms, Setup, default_chunks, finish_firms};
+use crate::data::blocks::{Block, Utf8Frontier, read_block};
 use crate::model::FileRows;
 
 /// Bytes of text parsed at a time (at least; a window grows until it holds a row's end).
@@ -19,21 +20,29 @@ pub(super) trait Source {
     fn append(&mut self, buf: &mut Vec<u8>) -> io::Result<usize>;
     /// The file's length in bytes (to size the columns once).
     fn len(&self) -> usize;
+    /// Whether `window`, the file's bytes from offset `at` to a line end (or the file's end),
+    /// is valid UTF-8. Called on the windows in order.
+    fn window_utf8(&mut self, window: &[u8], _at: u64) -> bool {
+        crate::data::text::utf8(window).is_some()
+    }
 }
 
 /// A regular file read in [`crate::model::HASH_BLOCK`]-sized blocks, several in parallel per
-/// call, each hashed as it lands (the same stamp as [`crate::data::read_input`]'s).
+/// call, each hashed and checked as UTF-8 as it lands (the same stamp as
+/// [`crate::data::read_input`]'s).
 struct FileSource {
     rows: Arc<FileRows>,
     at: u64,
     /// Blocks read per call.
     blocks: usize,
     hashes: Vec<u64>,
+    /// How far the bytes read are known to be valid UTF-8.
+    utf8: Utf8Frontier,
 }
 
 impl Source for FileSource {
     fn append(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        use crate::model::{HASH_BLOCK, block_hash};
+        use crate::model::HASH_BLOCK;
         use rayon::prelude::*;
         let left = self.rows.file_len().saturating_sub(self.at);
         let n = usize::try_from(left)
@@ -48,24 +57,33 @@ impl Source for FileSource {
         }
         let at = self.at;
         let file = self.rows.file();
-        let hashes: Vec<u64> = buf
+        let blocks: Vec<Block> = buf
             .get_mut(old..)
             .unwrap_or_default()
             .par_chunks_mut(HASH_BLOCK)
             .enumerate()
-            .map(|(k, block)| {
-                crate::model::read_exact_at(file, block, at + (k * HASH_BLOCK) as u64)?;
-                Ok(block_hash(block))
-            })
+            .map(|(k, block)| read_block(file, block, at + (k * HASH_BLOCK) as u64))
             .collect::<io::Result<_>>()
             .map_err(crate::data::got_shorter)?;
-        self.hashes.extend(hashes);
+        // buf[0] lies at `at - old` in the file.
+        let buf_at = at - old as u64;
+        for (k, b) in blocks.iter().enumerate() {
+            self.hashes.push(b.hash);
+            let start = at + (k * HASH_BLOCK) as u64;
+            self.utf8.join(buf, buf_at, start, b.utf8);
+        }
         self.at += n as u64;
         Ok(n)
     }
 
     fn len(&self) -> usize {
         usize::try_from(self.rows.file_len()).unwrap_or(usize::MAX)
+    }
+
+    /// The blocks were checked as they landed; only the bytes from the last block's last
+    /// character start to the window's end are left.
+    fn window_utf8(&mut self, window: &[u8], at: u64) -> bool {
+        self.utf8.reach(window, at, at + window.len() as u64)
     }
 }
 
@@ -100,6 +118,7 @@ pub fn load_firms_csv_streamed(
         at: 0,
         blocks: window.div_ceil(crate::model::HASH_BLOCK).max(1),
         hashes: Vec::new(),
+        utf8: Utf8Frontier::default(),
     };
     let Some(mut loaded) = stream(&mut source, window, &name, opts, Arc::clone(&rows))? else {
         return Ok(None);
@@ -141,7 +160,7 @@ pub(super) fn stream(
         let cut = fill(source, &mut buf, &mut eof, window).map_err(io)?;
         let carry = buf.get(cut..).unwrap_or_default().to_vec();
         buf.truncate(cut);
-        if crate::data::text::utf8(&buf).is_none() {
+        if !source.window_utf8(&buf, file_at as u64) {
             return Ok(None);
         }
         // SAFETY: checked as UTF-8 just above.

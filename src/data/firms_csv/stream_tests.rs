@@ -222,3 +222,49 @@ fn the_last_row_end_outside_quotes_is_found() {
     assert_eq!(last_row_end(b"\"a\nb\nc"), None);
     assert_eq!(last_row_end(b"abc"), None);
 }
+
+/// A file of several read blocks, its multi-byte characters crossing the blocks' and pieces'
+/// edges, streams from disk as it loads whole (both read it in blocks checked as UTF-8 while
+/// they land); with one byte that is not UTF-8 in its second block, neither reads it as UTF-8.
+#[test]
+fn a_file_of_several_blocks_streams_as_it_loads_whole() {
+    use crate::model::HASH_BLOCK;
+    let dir = std::env::temp_dir().join(format!("ca-stream-blocks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("f.csv");
+    // awkward's rows without its unclosed quote at the end, repeated past two blocks.
+    let whole_rows = |t: String| {
+        t.get(..t.find("G1,").unwrap_or(t.len()))
+            .unwrap()
+            .to_string()
+    };
+    let mut text = whole_rows(awkward(20, false, 6));
+    let rows = whole_rows(awkward(600, false, 8));
+    let rows = rows.get(rows.find('\n').unwrap() + 1..).unwrap();
+    while text.len() < 2 * HASH_BLOCK + 3_000_000 {
+        text.push_str(rows);
+    }
+    std::fs::write(&path, &text).unwrap();
+    let opts = FirmLoadOptions::default();
+    let whole = crate::data::load_firms(&path, &opts).unwrap();
+    let streamed = super::load_firms_csv_streamed(&path, &opts, HASH_BLOCK + 12_345)
+        .unwrap()
+        .expect("streamable");
+    assert_eq!(whole.firms.len(), streamed.firms.len());
+    assert!(whole.firms.len() > 200_000, "{}", whole.firms.len());
+    assert_eq!(whole.report, streamed.report);
+    assert_eq!(whole.firms.lonlat, streamed.firms.lonlat);
+    assert!(crate::data::read_input(&path).unwrap().known_utf8());
+
+    // A lone continuation byte just after the first block's end.
+    let mut bytes = text.into_bytes();
+    bytes.insert(HASH_BLOCK + 1, 0x80);
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(!crate::data::read_input(&path).unwrap().known_utf8());
+    assert!(
+        super::load_firms_csv_streamed(&path, &opts, HASH_BLOCK + 12_345)
+            .unwrap()
+            .is_none()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

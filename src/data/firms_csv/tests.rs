@@ -189,7 +189,7 @@ fn rows_past_a_chunks_line_count_are_all_kept() {
     }
     text.push_str("last,114.5,22.6\n");
     let f = load_csv_chunked(
-        Source::Owned(text.into_bytes()),
+        Source::Owned(text.into_bytes(), false),
         "mac.csv",
         &FirmLoadOptions::default(),
         1,
@@ -231,7 +231,7 @@ fn parallel_chunks_give_the_same_firms_and_line_numbers() {
         }
         let load = |n, owned: bool| {
             let source = if owned {
-                Source::Owned(text.as_bytes().to_vec())
+                Source::Owned(text.as_bytes().to_vec(), false)
             } else {
                 Source::Borrowed(text.as_bytes())
             };
