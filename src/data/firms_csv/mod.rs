@@ -5,30 +5,30 @@ use super::dates::DateColumns;
 use super::text::{decode_text, decode_text_known};
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
 use crate::crs::in_china_box;
-use crate::model::{AttrTable, Firms, LonLat, SegmentId};
+use crate::model::{AttrTable, Firms};
 #[cfg(test)]
 use rows::parse_chunk_with;
-use rows::{ChunkCtx, ChunkOut, RowExtras, parse_chunk};
+use rows::{ChunkCtx, RowExtras, parse_chunk};
 use std::sync::Arc;
 
 mod chunks;
 pub(crate) use chunks::LineCounter;
 mod columns;
 mod ids;
+mod merge;
 mod numbers;
 mod rows;
 mod sink;
 mod stream;
 pub use stream::{WINDOW, load_firms_csv_streamed};
 
-use sink::{Columns, Placed};
+use merge::merge_parts;
+use sink::Columns;
 
 use ids::repeated_ids;
 #[cfg(test)]
 use ids::{BUCKET_BITS, bucket_by_top_bits};
 pub(crate) use numbers::parse_number;
-#[cfg(test)]
-use numbers::plain_decimal;
 
 pub(crate) use columns::crs_hint;
 pub use columns::{FirmColumns, detect_columns};
@@ -212,6 +212,8 @@ pub(super) struct Parsed {
     pub(super) newlines: u64,
     /// A row could not be read past (the rest of the file is not read).
     pub(super) stopped: bool,
+    /// A row with an unclosed quote was skipped and the body read on after it.
+    pub(super) resumed: bool,
 }
 
 /// The rows parsed so far, in file order: one body's, or a streamed file's windows'.
@@ -364,7 +366,7 @@ impl Setup {
             .into_iter()
             .map(|s| s + base)
             .collect();
-        let (attrs, placed, stopped) = {
+        let (attrs, placed, stopped, resumed) = {
             use rayon::prelude::*;
             let parts: Vec<_> = chunks
                 .pieces
@@ -375,7 +377,7 @@ impl Setup {
                     let lines = lines_before + piece.first_line;
                     let range = piece.start..piece.end;
                     let out = parse_chunk(body, range, lines, &ctx, windows, piece.quotes);
-                    (piece.start, piece.end, Some(*window), out)
+                    (piece.start, Some(*window), out)
                 })
                 .collect();
             merge_parts(parts, body, &ctx, into)
@@ -402,7 +404,11 @@ impl Setup {
             closed,
             ..c
         };
-        Parsed { newlines, stopped }
+        Parsed {
+            newlines,
+            stopped,
+            resumed,
+        }
     }
 }
 
@@ -467,70 +473,6 @@ fn describe_columns(
             report.columns.insert(role.to_string(), headers[c].clone());
         }
     }
-}
-
-/// The chunks' columns once parsed, in file order, for [`sink::join`].
-#[derive(Default)]
-struct PlacedCols {
-    lonlat: Vec<Placed<LonLat>>,
-    segment: Vec<Placed<SegmentId>>,
-    id_hash: Vec<Placed<u64>>,
-    founded: Vec<Placed<i16>>,
-    closed: Vec<Placed<i16>>,
-}
-
-/// Joins the chunks' firms in file order (re-reading after a row with an unclosed quote),
-/// mapping chunk-local segment ids to global ones and absorbing each chunk's report. Each
-/// part comes with where its windows start in the final columns (None: it has none).
-fn merge_parts(
-    parts: Vec<(usize, usize, Option<usize>, ChunkOut<'_>)>,
-    body: &str,
-    ctx: &ChunkCtx,
-    g: &mut Gathered,
-) -> (AttrTable, PlacedCols, bool) {
-    use rayon::prelude::*;
-    let report = &mut g.report;
-    // The parts in file order, with the map from their segment ids to global ones.
-    let mut done = Vec::with_capacity(parts.len());
-    let mut queue: std::collections::VecDeque<_> = parts.into();
-    let mut stopped = false;
-    while let Some((start, end, window, mut part)) = queue.pop_front() {
-        if let Some((off, line)) = part.resume {
-            // Only the last chunk can end inside quotes; read what follows the bad row.
-            let from = start + off;
-            if from <= end {
-                let rest = parse_chunk(body, from..end, line, ctx, Default::default(), None);
-                queue.push_front((from, end, None, rest));
-            }
-        }
-        let remap: Vec<SegmentId> = part
-            .segments
-            .iter()
-            .map(|name| Firms::intern_segment(&mut g.segments, name))
-            .collect();
-        report.absorb(std::mem::take(&mut part.report));
-        stopped = part.stopped;
-        done.push((window, part, remap));
-        if stopped {
-            break;
-        }
-    }
-    done.par_iter_mut().for_each(|(_, part, remap)| {
-        for s in part.segment.values_mut() {
-            *s = remap.get(usize::from(*s)).copied().unwrap_or(0);
-        }
-    });
-    let mut placed = PlacedCols::default();
-    let mut attrs = AttrTable::new(ctx.headers.to_vec());
-    for (window, part, _) in done {
-        placed.lonlat.push(part.lonlat.placed(window));
-        placed.segment.push(part.segment.placed(window));
-        placed.id_hash.push(part.id_hash.placed(window));
-        placed.founded.push(part.founded.placed(window));
-        placed.closed.push(part.closed.placed(window));
-        attrs.append(part.attrs);
-    }
-    (attrs, placed, stopped)
 }
 
 /// The last steps every firm loader shares: distant firms screened out (unless kept), the

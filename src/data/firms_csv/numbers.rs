@@ -140,7 +140,132 @@ fn divide(n: u128, d: u64) -> Option<(u64, u64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::divide;
+    use super::{divide, parse_number, plain_decimal};
+
+    /// The fast decimal reader gives exactly `str::parse`'s double (bit for bit) whenever it
+    /// answers, over random digit strings of every length and decimal position.
+    #[test]
+    fn plain_decimals_read_exactly_as_str_parse() {
+        let mut rng = crate::model::Rng::new(53);
+        let mut answered = 0;
+        for _ in 0..500_000 {
+            let len = 1 + (rng.next_u64() % 21) as usize;
+            let mut s = String::new();
+            match rng.next_u64() % 4 {
+                0 => s.push('-'),
+                1 => s.push('+'),
+                _ => {}
+            }
+            let dot = (rng.next_u64() % (len as u64 + 2)) as usize;
+            for k in 0..len {
+                if k == dot {
+                    s.push('.');
+                }
+                s.push(char::from(b'0' + (rng.next_u64() % 10) as u8));
+            }
+            if rng.next_u64().is_multiple_of(8) {
+                // A byte next to the digits' range, an exponent or a second sign or dot somewhere.
+                let at = rng.next_u64() as usize % s.len();
+                let c = [b'/', b':', b'-', b'e', b'.'][rng.next_u64() as usize % 5];
+                if s.is_char_boundary(at) {
+                    s.insert(at, char::from(c));
+                }
+            }
+            let std: Option<f64> = s.parse().ok();
+            if let Some(x) = plain_decimal(s.as_bytes()) {
+                answered += 1;
+                assert_eq!(Some(x.to_bits()), std.map(f64::to_bits), "{s}");
+            }
+            assert_eq!(
+                parse_number(&s, false).map(f64::to_bits),
+                std.map(f64::to_bits),
+                "{s}"
+            );
+        }
+        assert!(answered > 200_000, "the fast path answered only {answered}");
+        // Ties between two doubles (2^53 + 1 and + 3 are halfway; half to even goes down, then
+        // up), their neighbours a hair above, the largest 19 digits, and pandas' coordinates.
+        for s in [
+            ".5",
+            "5.",
+            "-0",
+            "+0.0",
+            "9007199254740993",
+            "9007199254740995",
+            "900719925474099.30",
+            "900719925474099.31",
+            "2026427760056704.874",
+            "9007199254740993000",
+            "9999999999999999999",
+            "0.1",
+            "113.940578",
+            "114.09536778980761",
+            "22.698561794681588",
+            "-0.000000000000000001",
+        ] {
+            assert_eq!(
+                plain_decimal(s.as_bytes()).map(f64::to_bits),
+                s.parse::<f64>().ok().map(f64::to_bits),
+                "{s}"
+            );
+        }
+        for s in [
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "1e5",
+            " 1",
+            "1,5",
+            "--1",
+            "10000000000000000000",
+            "1000000000000000000.0",
+        ] {
+            assert_eq!(plain_decimal(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    /// Decimals of 16 to 19 digits (m above 2^53, where the integer division answers) read
+    /// exactly as `str::parse`, including values a hair from halfway between two doubles.
+    #[test]
+    fn long_decimals_read_exactly_as_str_parse() {
+        let mut rng = crate::model::Rng::new(17);
+        let mut checked = 0;
+        for i in 0..400_000u64 {
+            let len = 16 + (rng.next_u64() % 4) as usize;
+            let mut digits: Vec<u8> = (0..len)
+                .map(|_| b'0' + (rng.next_u64() % 10) as u8)
+                .collect();
+            if let Some(d) = digits.first_mut() {
+                *d = b'1' + (rng.next_u64() % 9) as u8;
+            }
+            let mut dot = (rng.next_u64() % (digits.len() as u64 + 1)) as usize;
+            if i % 4 == 0 {
+                // An exact tie between two doubles: an odd integer of 2^53..2^54 times 2^-j,
+                // written as tie * 5^j with j decimals, its last digit perhaps nudged by one.
+                let tie = (1u64 << 53) + 2 * (rng.next_u64() % (1 << 52)) + 1;
+                let j = (rng.next_u64() % 5) as u32;
+                let nudge = [0i64, 1, -1][(rng.next_u64() % 3) as usize];
+                digits = format!("{}", u128::from(tie) * 5u128.pow(j)).into_bytes();
+                if let Some(last) = digits.last_mut() {
+                    *last = (i64::from(*last) + nudge).clamp(48, 57) as u8;
+                }
+                dot = digits.len() - j as usize;
+            }
+            let mut s = String::from_utf8(digits[..dot].to_vec()).unwrap_or_default();
+            s.push('.');
+            s.push_str(std::str::from_utf8(&digits[dot..]).unwrap_or_default());
+            if digits.len() <= 19 {
+                checked += 1;
+                assert_eq!(
+                    plain_decimal(s.as_bytes()).map(f64::to_bits),
+                    s.parse::<f64>().ok().map(f64::to_bits),
+                    "{s}"
+                );
+            }
+        }
+        assert!(checked > 350_000, "{checked}");
+    }
 
     /// `divide` equals 128-bit integer division whenever the quotient fits in 64 bits, and
     /// refuses otherwise (where `div` would fault).

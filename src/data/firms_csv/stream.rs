@@ -182,6 +182,11 @@ pub(super) fn stream(
             default_chunks(body.len()),
             &mut st.gathered,
         );
+        if parsed.resumed && !(eof && carry.is_empty()) {
+            // The next windows' cuts count the unclosed quote: load the file whole, where the
+            // rest is read on after the bad row (in the last window it already was).
+            return Ok(None);
+        }
         st.gathered.attrs.release_block(&text, file_at);
         st.lines_before += parsed.newlines;
         st.body_at = 0;

@@ -268,3 +268,68 @@ fn a_file_of_several_blocks_streams_as_it_loads_whole() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// awkward's text with its unclosed quote (`G1,"未闭合,…`) and last row without a line end
+/// moved to the middle: `reps` copies of 300 of its rows follow.
+fn unclosed_mid_file(reps: usize) -> String {
+    let body = awkward(600, false, 8);
+    let rows: Vec<&str> = body.split_inclusive('\n').skip(1).take(300).collect();
+    let mut text = awkward(20, false, 6);
+    text.push('\n');
+    for _ in 0..reps {
+        text.extend(rows.iter().copied());
+    }
+    text
+}
+
+/// A row with an unclosed quote in the middle of the file: the whole loader reads the same
+/// rows and report however the body is cut into chunks (the later chunks were cut counting
+/// the bad quote; they are read again after it), and reads on after the bad row.
+#[test]
+fn an_unclosed_quote_mid_file_reads_the_same_in_any_number_of_chunks() {
+    use super::{Source, load_csv_chunked};
+    // Bodies under 4 MB are read in one piece: these are 5 and 10 MB.
+    for reps in [500, 1000] {
+        let text = unclosed_mid_file(reps);
+        assert!(text.len() > 5 << 20, "{}", text.len());
+        let load = |n| {
+            let source = Source::Owned(text.as_bytes().to_vec(), false);
+            load_csv_chunked(source, "f.csv", &FirmLoadOptions::default(), n).unwrap()
+        };
+        let one = load(1);
+        assert!(
+            one.report
+                .skipped
+                .iter()
+                .any(|s| s.kind == "unclosed_quote")
+        );
+        assert!(one.firms.len() > 200 * reps, "{}", one.firms.len());
+        for n in [2, 3, 8, 40] {
+            let many = load(n);
+            // (Compared without printing: the reports hold thousands of skipped rows.)
+            assert!(one.report == many.report, "{reps} copies in {n} chunks");
+            assert!(one.firms.lonlat == many.firms.lonlat, "{reps} in {n}");
+            assert_eq!(rows_of(&one.firms), rows_of(&many.firms), "{reps} in {n}");
+        }
+    }
+}
+
+/// The same file streamed: a window that skipped the bad row before its last window hands
+/// the file to the whole loader (its later windows were cut counting the bad quote); a
+/// window holding the whole file loads as the whole loader does.
+#[test]
+fn an_unclosed_quote_before_the_last_window_leaves_the_file_to_the_whole_loader() {
+    let text = unclosed_mid_file(5);
+    let dir = std::env::temp_dir().join(format!("ca-stream-unclosed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f.csv"), &text).unwrap();
+    let file = || Arc::new(FileRows::open(&dir.join("f.csv")).unwrap().unwrap());
+    let opts = FirmLoadOptions::default();
+    for window in [100, 1000, 5000] {
+        let mut source = MemSource::new(text.as_bytes(), 4096);
+        let got = stream(&mut source, window, "f.csv", &opts, file()).unwrap();
+        assert!(got.is_none(), "window {window}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_same(&text, 4096, text.len() + 1);
+}
