@@ -5,6 +5,13 @@
 #   benches/compare.sh                    # 100k, 1M and 4M firms, 3 repetitions
 #   benches/compare.sh 100000 1000000     # chosen sizes
 #   REPEAT=5 benches/compare.sh 100000
+#   SHAPE=pandas benches/compare.sh 4000000   # another writer's file (see below)
+#
+# SHAPE picks the firms file, target/bench-data/SHAPE_N.csv, made when missing (all SYNTHETIC):
+# `firms` (default: `cluster-atlas sample`, hot spots), `register` (benches/register_csv.py:
+# Chinese headers, quoted addresses, firms spread evenly), `stacked` (benches/stacked_csv.py:
+# firms stacked on building geocodes) or `pandas` (benches/pandas_csv.py: pandas' to_csv,
+# 17-digit coordinates). Any other file can be timed by copying it to that name.
 #
 # The peers run in a virtual environment under target/bench-venv (pandas, pyarrow, shapely,
 # geopandas, scikit-learn, pointpats); a peer that cannot be installed is skipped and said so.
@@ -13,6 +20,7 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000 4000000)
 repeat="${REPEAT:-3}"
+shape="${SHAPE:-firms}"
 
 cargo build --release --no-default-features --quiet
 bin=target/release/cluster-atlas
@@ -42,23 +50,31 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "" || v == "null") print "–"; else pri
 get() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2]); print('' if v is None else v)" "$1" "$2" 2>/dev/null || true; }
 jq_ours() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
+echo "firms: $shape (target/bench-data/${shape}_N.csv)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%F)"
 echo
 echo "| firms | step | cluster-atlas | peer | peer time | ratio |"
 echo "|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
-  csv="$data/firms_$n.csv"
-  [ -f "$csv" ] || "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null
+  csv="$data/${shape}_$n.csv"
+  if [ ! -f "$csv" ]; then
+    case "$shape" in
+      firms) "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null ;;
+      register | stacked) python3 "benches/${shape}_csv.py" "$n" "$csv" ;;
+      pandas) "$py" benches/pandas_csv.py "$n" "$csv" ;;
+      *) echo "unknown SHAPE $shape: firms, register, stacked or pandas" >&2; exit 2 ;;
+    esac
+  fi
   ours=$("$bin" bench --firms "$csv" --repeat "$repeat")
   # analyze end to end (median of the repetitions), with peak memory from the OS.
   totals=(); peak=0
   for _ in $(seq "$repeat"); do
-    out=$( { /usr/bin/time -f "%M" "$bin" analyze --firms "$csv" --out "$data/out_$n" --timings; } 2>&1 )
+    out=$( { /usr/bin/time -f "%M" "$bin" analyze --firms "$csv" --out "$data/out_${shape}_$n" --timings; } 2>&1 )
     totals+=("$(echo "$out" | sed -n 's/.*total=\([0-9.]*\).*/\1/p')")
     kb=$(echo "$out" | tail -n 1); [ "$kb" -gt "$peak" ] && peak=$kb
   done
   total=$(printf '%s\n' "${totals[@]}" | median)
-  peers="$data/peers_$n.json"
+  peers="$data/peers_${shape}_$n.json"
   if [ -n "$py" ]; then "$py" benches/peers.py "$csv" "$zones" "$repeat" > "$peers" || echo '{}' > "$peers"; else echo '{}' > "$peers"; fi
   row() { # step, ours seconds, peer name, peer key
     local p; p=$(get "$peers" "$4")
