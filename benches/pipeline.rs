@@ -11,7 +11,8 @@ use cluster_atlas::analysis::{
     self, AnalysisParams, DbscanParams, StudyArea, dbscan, density, nearest, placement,
 };
 use cluster_atlas::data::{
-    FirmLoadOptions, WINDOW, bundled, load_firms, load_firms_csv_bytes, load_firms_csv_streamed,
+    FirmLoadOptions, bundled, load_firms, load_firms_csv_bytes, load_firms_csv_streamed,
+    stream_window,
 };
 use cluster_atlas::index::SpatialIndex;
 use cluster_atlas::model::{Firms, Zone};
@@ -82,7 +83,7 @@ fn csv_load_file_whole(b: divan::Bencher, n: usize) {
 fn csv_load_file_streamed(b: divan::Bencher, n: usize) {
     let path = file(n);
     b.bench(|| {
-        load_firms_csv_streamed(&path, &FirmLoadOptions::default(), WINDOW)
+        load_firms_csv_streamed(&path, &FirmLoadOptions::default(), stream_window())
             .map(|f| f.map(|f| f.firms.len()))
     });
 }

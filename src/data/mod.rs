@@ -19,7 +19,9 @@ mod zones_geojson;
 
 pub use convert::convert_csv;
 pub use error::LoadError;
-pub use firms_csv::{FirmColumns, WINDOW, load_firms_csv_bytes, load_firms_csv_streamed};
+pub use firms_csv::{
+    FirmColumns, WINDOW, load_firms_csv_bytes, load_firms_csv_streamed, stream_window,
+};
 pub use firms_geojson::load_firms_geojson_str;
 pub use geometry::MAX_ZONE_VERTICES;
 pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
@@ -427,7 +429,8 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
 
 /// [`load_firms`] for a batch run that needs each row's text only once more, to copy it
 /// (`analyze` writing `firms.csv`): a delimited text file larger than
-/// [`firms_csv::WINDOW`] is loaded window by window, never held whole, and its rows are read
+/// [`firms_csv::WINDOW`] is loaded window by window ([`firms_csv::stream_window`] bytes at a
+/// time), never held whole, and its rows are read
 /// back from the file when copied; any other input is loaded whole, and its text, when
 /// larger than a window, let go of when the file can be read again as it was. Same firms,
 /// report and stamp as [`load_firms`].
@@ -439,7 +442,7 @@ pub fn load_firms_released(path: &Path, opts: &FirmLoadOptions) -> Result<Loaded
     if text_table
         && large
         && path.as_os_str() != "-"
-        && let Some(f) = firms_csv::load_firms_csv_streamed(path, opts, firms_csv::WINDOW)?
+        && let Some(f) = firms_csv::load_firms_csv_streamed(path, opts, firms_csv::stream_window())?
     {
         return Ok(f);
     }

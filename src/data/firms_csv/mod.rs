@@ -20,7 +20,7 @@ mod numbers;
 mod rows;
 mod sink;
 mod stream;
-pub use stream::{WINDOW, load_firms_csv_streamed};
+pub use stream::{WINDOW, load_firms_csv_streamed, stream_window};
 
 use merge::merge_parts;
 use sink::Columns;

@@ -11,8 +11,19 @@ use super::{FirmLoadOptions, LoadError, LoadedFirms, Setup, default_chunks, fini
 use crate::data::blocks::{Block, Utf8Frontier, read_block};
 use crate::model::FileRows;
 
-/// Bytes of text parsed at a time (at least; a window grows until it holds a row's end).
+/// Files larger than this are streamed by `analyze` (smaller ones are loaded whole and keep
+/// their text: reading their rows back would cost more than the memory saves).
 pub const WINDOW: usize = 64 << 20;
+
+/// Bytes of text parsed at a time when streaming (at least; a window grows until it holds a
+/// row's end): one read block per thread, at least two blocks, at most [`WINDOW`]. The
+/// buffer is read into again window after window, so a smaller one faults in fewer fresh
+/// pages: on 2 cores 16 MB windows loaded 4M pandas-written rows in 0.44-0.46 s against
+/// 0.49-0.50 s with 64 MB ones (8 MB: 0.56-0.58 s, one block read at a time).
+pub fn stream_window() -> usize {
+    (rayon::current_num_threads() * crate::model::HASH_BLOCK)
+        .clamp(2 * crate::model::HASH_BLOCK, WINDOW)
+}
 
 /// Where a streamed load gets the file's bytes.
 pub(super) trait Source {
