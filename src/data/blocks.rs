@@ -256,6 +256,14 @@ mod tests {
             HASH_BLOCK + 5 * 4096 + 3,
             n - 1,
         ];
+        // Four bytes that continue a character, at a block's and a piece's start.
+        for at in [PIECE, HASH_BLOCK] {
+            let mut broken = text.clone();
+            broken[at..at + 4].copy_from_slice(&[0x80; 4]);
+            let (buf, blocks) = read_all(&broken);
+            let utf8: Vec<Utf8Block> = blocks.iter().map(|b| b.utf8).collect();
+            assert!(!utf8_whole(&buf, &utf8), "four continuation bytes at {at}");
+        }
         for at in places {
             for bad in [0xFF, 0x80, 0xE7] {
                 let mut broken = text.clone();
@@ -285,7 +293,8 @@ mod tests {
             }
             // A frontier joined over blocks of `size` bytes, each read in pieces of `piece`.
             let size = 1 + (rng.next_u64() % 12) as usize;
-            let piece = 1 + (rng.next_u64() % 5) as usize;
+            // (The reader's first piece always holds four bytes or the whole block.)
+            let piece = 4 + (rng.next_u64() % 5) as usize;
             let mut frontier = Utf8Frontier::default();
             for (k, block) in bytes.chunks(size).enumerate() {
                 let mut u = Utf8Block::start(&block[..piece.min(block.len())]);

@@ -20,8 +20,8 @@ pub(super) struct PlacedCols {
 /// mapping chunk-local segment ids to global ones and absorbing each chunk's report. Each
 /// part comes with where it starts in the body and where its windows start in the final
 /// columns (None: it has none).
-/// Returns the rows, whether a row stopped the reading, and whether one was skipped for an
-/// unclosed quote.
+/// Returns the rows, whether a row stopped the reading, and whether the body was read on
+/// after a row skipped for an unclosed quote.
 pub(super) fn merge_parts(
     parts: Vec<(usize, Option<usize>, ChunkOut<'_>)>,
     body: &str,

@@ -69,7 +69,8 @@ fn long_quotient(m: u64, k: usize) -> Option<f64> {
     if rest > half || (rest == half && (r != 0 || mant & 1 == 1)) {
         mant += 1;
     }
-    // mant < 2^54 and the value is mant * 2^(drop - shift), between 2^-70 and 2^64: a
+    // mant <= 2^53 and the value is mant * 2^(drop - shift), about 1e-19 to 1.8e19 (exp in
+    // -116..=11): a
     // normal double, so the scaling by a power of two is exact.
     let exp = i32::try_from(drop).ok()? - i32::try_from(shift).ok()?;
     let scale = f64::from_bits(u64::try_from(1023 + exp).ok()? << 52);

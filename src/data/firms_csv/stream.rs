@@ -193,7 +193,8 @@ pub(super) fn stream(
             default_chunks(body.len()),
             &mut st.gathered,
         );
-        if parsed.resumed && !(eof && carry.is_empty()) {
+        let last = file_at + text.len() >= source.len();
+        if parsed.resumed && !last {
             // The next windows' cuts count the unclosed quote: load the file whole, where the
             // rest is read on after the bad row (in the last window it already was).
             return Ok(None);
