@@ -69,10 +69,24 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     let plain = scanned.iter().all(|s| !s.1 && !s.2);
     // When every piece's quotes wrap whole fields, the cuts lie outside quotes. Otherwise a
     // cut may lie inside a quoted field that holds line ends, and the cuts are moved past
-    // the quotes.
-    if !scanned.iter().all(|s| s.3.is_some()) {
-        cuts = quoted_cuts(bytes, &cuts);
-        scanned = scan(&cuts);
+    // the quotes by their parity. If a piece's quotes still do not wrap whole fields, a
+    // quote inside an unquoted field (text to the csv crate) threw the parity off, and the
+    // csv crate's own rules cut the text.
+    let whole_fields =
+        |s: &[(u64, bool, bool, Option<QuoteShape>)]| s.iter().all(|s| s.3.is_some());
+    if !whole_fields(&scanned) {
+        let by_parity = parity_cuts(bytes, &cuts).map(|c| {
+            let s = scan(&c);
+            (c, s)
+        });
+        (cuts, scanned) = match by_parity {
+            Some((c, s)) if whole_fields(&s) => (c, s),
+            _ => {
+                let c = csv_cuts(bytes, &cuts, delimiter);
+                let s = scan(&c);
+                (c, s)
+            }
+        };
     }
     // First line number of each piece = 1 + newlines before it.
     let mut pieces = Vec::with_capacity(cuts.len());
@@ -115,10 +129,17 @@ fn newline_cuts(bytes: &[u8], target: usize) -> Vec<usize> {
     cuts
 }
 
+/// How far a field that seems to hold line ends may run before the quotes' parity is taken
+/// to be thrown off by a stray quote (multi-line fields in real tables are far shorter).
+const FAR: usize = 1 << 20;
+
 /// The cuts `rough` (at line ends) moved to line ends outside quotes: a cut after an odd
 /// number of quotes lies inside a quoted field, and moves to the first line end outside
-/// quotes after it. Quotes are counted piece by piece in parallel.
-fn quoted_cuts(bytes: &[u8], rough: &[usize]) -> Vec<usize> {
+/// quotes after it. Quotes are counted piece by piece in parallel. None when such a field
+/// seems to run on for more than [`FAR`] bytes: a quote inside an unquoted field
+/// (`公司"星光,…`) is text to the csv crate but flips the parity of the rest of the file,
+/// whose cuts [`csv_cuts`] then finds.
+fn parity_cuts(bytes: &[u8], rough: &[usize]) -> Option<Vec<usize>> {
     use rayon::prelude::*;
     let odd: Vec<bool> = rough
         .par_windows(2)
@@ -132,10 +153,13 @@ fn quoted_cuts(bytes: &[u8], rough: &[usize]) -> Vec<usize> {
     let mut inside = false;
     for (&at, odd) in rough.iter().zip(&odd) {
         let cut = if inside {
-            let rest = bytes.get(at..).unwrap_or(&[]);
-            crate::model::scan::Separators::starting_inside_quotes(rest, b'\n', b'\n')
-                .next()
-                .map_or(bytes.len(), |nl| at + nl + 1)
+            let near = bytes.get(at..(at + FAR).min(bytes.len())).unwrap_or(&[]);
+            match crate::model::scan::Separators::starting_inside_quotes(near, b'\n', b'\n').next()
+            {
+                Some(nl) => at + nl + 1,
+                None if at + near.len() < bytes.len() => return None,
+                None => bytes.len(),
+            }
         } else {
             at
         };
@@ -143,6 +167,79 @@ fn quoted_cuts(bytes: &[u8], rough: &[usize]) -> Vec<usize> {
             cuts.push(cut);
         }
         inside ^= *odd;
+    }
+    cuts.push(bytes.len());
+    cuts.dedup();
+    Some(cuts)
+}
+
+/// Where the csv crate's reader is in a record: a quote opens a field only at the field's
+/// start; inside it, two quotes are one and a lone quote closes it; after that, and in a
+/// field that did not start with a quote, quotes are text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Start,
+    Plain,
+    Quoted,
+    Closing,
+}
+
+impl Field {
+    fn step(self, b: u8, delimiter: u8) -> Self {
+        match (self, b) {
+            (Field::Quoted, b'"') => Field::Closing,
+            (Field::Quoted, _) => Field::Quoted,
+            (Field::Closing | Field::Start, b'"') => Field::Quoted,
+            (_, b'\n' | b'\r') => Field::Start,
+            (_, d) if d == delimiter => Field::Start,
+            _ => Field::Plain,
+        }
+    }
+
+    /// The state after `bytes`, starting in this one.
+    fn after(self, bytes: &[u8], delimiter: u8) -> Self {
+        bytes.iter().fold(self, |s, b| s.step(*b, delimiter))
+    }
+}
+
+/// The cuts `rough` (at line ends) moved to line ends where the csv crate's reader starts a
+/// record ([`Field`]): each piece is read from both states a line end can leave the reader
+/// in (a record's start, or inside a quoted field) in parallel, and the states are chained
+/// in order. A byte at a time, so only for text whose quotes' parity is thrown off.
+fn csv_cuts(bytes: &[u8], rough: &[usize], delimiter: u8) -> Vec<usize> {
+    use rayon::prelude::*;
+    let ends: Vec<(Field, Field)> = rough
+        .par_windows(2)
+        .map(|w| {
+            let piece = bytes.get(w[0]..w[1]).unwrap_or(&[]);
+            (
+                Field::Start.after(piece, delimiter),
+                Field::Quoted.after(piece, delimiter),
+            )
+        })
+        .collect();
+    let mut cuts = vec![0usize];
+    // A rough cut follows a line end: the reader is at a record's start or in quotes.
+    let mut quoted = false;
+    for (&at, (from_start, from_quoted)) in rough.iter().zip(&ends) {
+        let cut = if quoted {
+            // The first line end after which a record starts.
+            let rest = bytes.get(at..).unwrap_or(&[]);
+            let mut state = Field::Quoted;
+            rest.iter()
+                .position(|b| {
+                    state = state.step(*b, delimiter);
+                    *b == b'\n' && state == Field::Start
+                })
+                .map_or(bytes.len(), |nl| at + nl + 1)
+        } else {
+            at
+        };
+        if cut > cuts.last().copied().unwrap_or(0) && cut < bytes.len() {
+            cuts.push(cut);
+        }
+        let end = if quoted { from_quoted } else { from_start };
+        quoted = *end != Field::Start;
     }
     cuts.push(bytes.len());
     cuts.dedup();
@@ -218,6 +315,47 @@ mod tests {
         let lines: u64 = chunks.pieces.iter().map(|p| p.lines).sum();
         assert_eq!(lines, bytecount(bytes, b'\n'));
         assert!(chunks.pieces.len() > 8);
+    }
+
+    /// Register rows with quoted addresses, where one name holds a quote in the middle of an
+    /// unquoted field (text to the csv crate; it flips the quotes' parity of the rest), and
+    /// later rows hold line breaks inside quotes: the body is still cut into many pieces, and
+    /// every cut is where the csv crate starts a record (the oracle: its records' positions).
+    #[test]
+    fn a_stray_quote_inside_a_field_leaves_the_cuts_where_records_start() {
+        let mut text = String::new();
+        for k in 0..60_000 {
+            let name = if k == 7 {
+                format!("示例\"星光科技{k}")
+            } else {
+                format!("示例科技{k}")
+            };
+            let note = if k % 1000 == 999 {
+                "第一行\n第二行"
+            } else {
+                "无"
+            };
+            text.push_str(&format!(
+                "{k},{name},\"深圳市南山区示例路 {k} 号, 3楼\",114.{k:05},22.5,\"{note}\"\n"
+            ));
+        }
+        assert!(text.len() > 4 << 20);
+        let chunks = split_chunks(&text, 16, b',');
+        assert!(chunks.pieces.len() > 8, "{} pieces", chunks.pieces.len());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let starts: std::collections::HashSet<u64> = reader
+            .byte_records()
+            .map(|r| r.unwrap().position().unwrap().byte())
+            .collect();
+        assert_eq!(starts.len(), 60_000);
+        for p in &chunks.pieces {
+            assert!(starts.contains(&(p.start as u64)), "cut at {}", p.start);
+        }
+        let lines: u64 = chunks.pieces.iter().map(|p| p.lines).sum();
+        assert_eq!(lines, bytecount(text.as_bytes(), b'\n'));
     }
 
     fn bytecount(bytes: &[u8], b: u8) -> u64 {
