@@ -221,8 +221,14 @@ fn csv_cuts(bytes: &[u8], rough: &[usize], delimiter: u8) -> Vec<usize> {
     let mut cuts = vec![0usize];
     // A rough cut follows a line end: the reader is at a record's start or in quotes.
     let mut quoted = false;
+    // How far the last search for a record's start went: a rough cut before it, inside
+    // quotes, lies on that search's way, so the search would end at the same place (after a
+    // quote never closed, each would otherwise read to the end of the file).
+    let mut reach = 0usize;
     for (&at, (from_start, from_quoted)) in rough.iter().zip(&ends) {
-        let cut = if quoted {
+        let cut = if quoted && at < reach {
+            reach
+        } else if quoted {
             // The first line end after which a record starts.
             let rest = bytes.get(at..).unwrap_or(&[]);
             let mut state = Field::Quoted;
@@ -235,6 +241,7 @@ fn csv_cuts(bytes: &[u8], rough: &[usize], delimiter: u8) -> Vec<usize> {
         } else {
             at
         };
+        reach = reach.max(cut);
         if cut > cuts.last().copied().unwrap_or(0) && cut < bytes.len() {
             cuts.push(cut);
         }
