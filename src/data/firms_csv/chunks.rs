@@ -365,6 +365,33 @@ mod tests {
         assert_eq!(lines, bytecount(text.as_bytes(), b'\n'));
     }
 
+    /// A quote that opens a field and is never closed, a third of the way into rows without
+    /// quotes: the csv crate reads the rest as one field, so every cut lies before it (the
+    /// oracle: its records' positions), and the cuts before it are kept.
+    #[test]
+    fn after_a_quote_never_closed_no_cut_is_made() {
+        let mut text = String::new();
+        for k in 0..120_000 {
+            let q = if k == 40_000 { "\"" } else { "" };
+            text.push_str(&format!("{k},{q}示例科技{k},114.{k:05},22.5,无\n"));
+        }
+        assert!(text.len() > 4 << 20);
+        let chunks = split_chunks(&text, 16, b',');
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let starts: std::collections::HashSet<u64> = reader
+            .byte_records()
+            .map(|r| r.unwrap().position().unwrap().byte())
+            .collect();
+        assert_eq!(starts.len(), 40_001);
+        assert!(chunks.pieces.len() >= 4, "{} pieces", chunks.pieces.len());
+        for p in &chunks.pieces {
+            assert!(starts.contains(&(p.start as u64)), "cut at {}", p.start);
+        }
+    }
+
     fn bytecount(bytes: &[u8], b: u8) -> u64 {
         bytes.iter().filter(|c| **c == b).count() as u64
     }
