@@ -148,6 +148,12 @@ impl FileBytes {
     pub fn known_utf8(&self) -> bool {
         self.utf8
     }
+
+    /// [`decode_text`] of the bytes, without checking again text found valid UTF-8 as it
+    /// was read.
+    pub fn decode(&self, forced: Option<&str>, path: &str) -> Result<Decoded<'_>, LoadError> {
+        text::decode_text_known(&self.bytes, forced, path, self.utf8)
+    }
 }
 
 /// Reads an input file once: `-` is standard input; a regular file is read in 8 MB blocks on
@@ -282,7 +288,7 @@ fn read_vector(
             let text = if format == F::Kmz {
                 formats::kml::kml_from_kmz(&bytes, &name)?
             } else {
-                decode_text(&bytes, None, &name)?.text.into_owned()
+                bytes.decode(None, &name)?.text.into_owned()
             };
             g("KML", &mut || formats::kml::read(&text, &name))?
         }
@@ -363,7 +369,7 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
         });
     }
     let bytes = read_input(path)?;
-    let text = decode_text(&bytes, None, &name)?;
+    let text = bytes.decode(None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
     z.report.hash = bytes.stamp();
     Ok(z)
@@ -417,7 +423,7 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
     let bytes = read_input(path)?;
     let hash = bytes.stamp();
     let mut f = if looks_like_geojson(path, &bytes) {
-        let text = decode_text(&bytes, opts.encoding.as_deref(), &name)?;
+        let text = bytes.decode(opts.encoding.as_deref(), &name)?;
         load_firms_geojson_str(&text.text, &name, opts)?
     } else {
         let utf8 = bytes.known_utf8();
