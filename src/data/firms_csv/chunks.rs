@@ -202,6 +202,12 @@ impl Field {
     }
 }
 
+/// Whether the csv crate's reader, starting a record at `bytes[start]`, is still inside a
+/// quoted field at the end of `bytes` (a piece cut inside one ends so).
+pub(super) fn ends_in_quotes(bytes: &[u8], start: usize, delimiter: u8) -> bool {
+    Field::Start.after(bytes.get(start..).unwrap_or(&[]), delimiter) == Field::Quoted
+}
+
 /// The cuts `rough` (at line ends) moved to line ends where the csv crate's reader starts a
 /// record ([`Field`]): each piece is read from both states a line end can leave the reader
 /// in (a record's start, or inside a quoted field) in parallel, and the states are chained

@@ -20,30 +20,34 @@ pub(super) struct PlacedCols {
 /// mapping chunk-local segment ids to global ones and absorbing each chunk's report. Each
 /// part comes with where it starts in the body and where its windows start in the final
 /// columns (None: it has none).
-/// Returns the rows, whether a row stopped the reading, and whether the body was read on
-/// after a row skipped for an unclosed quote.
+/// A chunk cut inside a quoted field (the quotes' parity misled by a stray quote) is caught
+/// the same way: its last record runs to its end inside quotes, and the body is read again
+/// from that record. So the rows never depend on where the chunks were cut.
 pub(super) fn merge_parts(
     parts: Vec<(usize, Option<usize>, ChunkOut<'_>)>,
     body: &str,
     ctx: &ChunkCtx,
     g: &mut Gathered,
-) -> (AttrTable, PlacedCols, bool, bool) {
+) -> (AttrTable, PlacedCols, MergeEnd) {
     use rayon::prelude::*;
     let report = &mut g.report;
     // The parts in file order, with the map from their segment ids to global ones.
     let mut done = Vec::with_capacity(parts.len());
     let mut queue: std::collections::VecDeque<_> = parts.into();
-    let mut stopped = false;
-    let mut resumed = false;
+    let mut end = MergeEnd::default();
     while let Some((start, window, mut part)) = queue.pop_front() {
-        if let Some((off, line)) = part.resume {
-            // A row with an unclosed quote was skipped. The later chunks were cut counting its
-            // quote, so their cuts may lie inside quoted fields: they are dropped, and the
-            // rest of the body is read after the bad row in one piece (again after any
+        // A chunk before the last that ends inside quotes was cut inside a quoted field.
+        let cut_inside = part.open_at_end.filter(|_| !queue.is_empty());
+        end.open_at_end = part.open_at_end.is_some();
+        if let Some((off, line)) = part.resume.or(cut_inside) {
+            // A row with an unclosed quote was skipped, or the chunk was cut inside a quoted
+            // field. The later chunks were cut counting that quote, so their cuts may lie
+            // inside quoted fields: they are dropped, and the rest of the body is read from
+            // after the bad row (or from the cut record) in one piece (again after any
             // further bad row), so the rows never depend on where the chunks were cut.
             let from = start + off;
             queue.clear();
-            resumed = true;
+            end.resumed = true;
             if from <= body.len() {
                 let rest = parse_chunk(body, from..body.len(), line, ctx, Default::default(), None);
                 queue.push_front((from, None, rest));
@@ -55,9 +59,9 @@ pub(super) fn merge_parts(
             .map(|name| Firms::intern_segment(&mut g.segments, name))
             .collect();
         report.absorb(std::mem::take(&mut part.report));
-        stopped = part.stopped;
+        end.stopped = part.stopped;
         done.push((window, part, remap));
-        if stopped {
+        if end.stopped {
             break;
         }
     }
@@ -76,5 +80,17 @@ pub(super) fn merge_parts(
         placed.closed.push(part.closed.placed(window));
         attrs.append(part.attrs);
     }
-    (attrs, placed, stopped, resumed)
+    (attrs, placed, end)
+}
+
+/// How the merge ended.
+#[derive(Default)]
+pub(super) struct MergeEnd {
+    /// A row stopped the reading.
+    pub(super) stopped: bool,
+    /// The body was read again after a row skipped for an unclosed quote or from a record a
+    /// chunk was cut inside.
+    pub(super) resumed: bool,
+    /// The body's text ended inside a quoted field.
+    pub(super) open_at_end: bool,
 }

@@ -178,6 +178,18 @@ fn load_csv_chunked(
     opts: &FirmLoadOptions,
     n_chunks: usize,
 ) -> Result<LoadedFirms, LoadError> {
+    load_csv_cut(source, path, opts, |body, delimiter| {
+        chunks::split_chunks(body, n_chunks, delimiter)
+    })
+}
+
+/// The loader with the body cut into chunks by `cut` (given the body and the delimiter).
+fn load_csv_cut(
+    source: Source,
+    path: &str,
+    opts: &FirmLoadOptions,
+    cut: impl FnOnce(&str, u8) -> chunks::Chunks,
+) -> Result<LoadedFirms, LoadError> {
     let (decoded, encoding) = decode_source(source, opts, path)?;
     let text = decoded.as_str();
     let mut setup = Setup::read(text, encoding, opts, path)?;
@@ -187,7 +199,8 @@ fn load_csv_chunked(
     };
     let body = text.get(setup.body_start..).unwrap_or("");
     let mut gathered = Gathered::new(&mut setup);
-    setup.parse_body(body, shared, setup.header_lines, n_chunks, &mut gathered);
+    let chunks = cut(body, setup.delimiter);
+    setup.parse_chunks(body, chunks, shared, setup.header_lines, &mut gathered);
     let (firms, extras, report) = gathered.finish();
     finish_firms(firms, report, opts, path, Some((extras, setup.dates)))
 }
@@ -212,8 +225,12 @@ pub(super) struct Parsed {
     pub(super) newlines: u64,
     /// A row could not be read past (the rest of the file is not read).
     pub(super) stopped: bool,
-    /// A row with an unclosed quote was skipped and the body read on after it.
+    /// A row with an unclosed quote was skipped and the body read on after it, or the body
+    /// was read again from a record a chunk was cut inside.
     pub(super) resumed: bool,
+    /// The body's text ended inside a quoted field (in a window, one that runs on into the
+    /// next).
+    pub(super) open_at_end: bool,
     /// A quote inside an unquoted field made the body be cut by the csv crate's rules.
     pub(super) stray_quote: bool,
 }
@@ -332,6 +349,18 @@ impl Setup {
         into: &mut Gathered,
     ) -> Parsed {
         let chunks = chunks::split_chunks(body, n_chunks, self.delimiter);
+        self.parse_chunks(body, chunks, shared, lines_before, into)
+    }
+
+    /// [`Self::parse_body`] on the body cut into `chunks`.
+    fn parse_chunks(
+        &self,
+        body: &str,
+        chunks: chunks::Chunks,
+        shared: Option<(&Arc<String>, usize)>,
+        lines_before: u64,
+        into: &mut Gathered,
+    ) -> Parsed {
         let ctx = ChunkCtx {
             cols: &self.cols,
             reader: &self.reader,
@@ -368,7 +397,7 @@ impl Setup {
             .into_iter()
             .map(|s| s + base)
             .collect();
-        let (attrs, placed, stopped, resumed) = {
+        let (attrs, placed, end) = {
             use rayon::prelude::*;
             let parts: Vec<_> = chunks
                 .pieces
@@ -408,8 +437,9 @@ impl Setup {
         };
         Parsed {
             newlines,
-            stopped,
-            resumed,
+            stopped: end.stopped,
+            resumed: end.resumed,
+            open_at_end: end.open_at_end,
             stray_quote: chunks.stray_quote,
         }
     }
@@ -579,6 +609,8 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: O
     }
 }
 
+#[cfg(test)]
+mod cut_tests;
 #[cfg(test)]
 mod quote_tests;
 #[cfg(test)]

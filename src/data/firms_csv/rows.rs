@@ -44,6 +44,10 @@ pub(super) struct ChunkOut<'w> {
     /// A quote opened and never closed swallowed the rest of the chunk: that row was skipped
     /// and parsing resumes at this byte offset (within the chunk) and line.
     pub(super) resume: Option<(usize, u64)>,
+    /// The chunk's text ended inside a quoted field opened by the record at this byte offset
+    /// (within the chunk) and line. In a chunk before the body's end the chunk was cut
+    /// inside that field: the record is left for the body to be read again from it.
+    pub(super) open_at_end: Option<(usize, u64)>,
     /// The chunk hit an error the reader cannot recover from; later chunks are not used.
     pub(super) stopped: bool,
 }
@@ -60,6 +64,7 @@ impl<'w> ChunkOut<'w> {
             closed: Col::new(windows.closed),
             report: LoadReport::default(),
             resume: None,
+            open_at_end: None,
             stopped: false,
         }
     }
@@ -267,13 +272,13 @@ pub(super) fn parse_chunk<'w>(
     windows: Windows<'w>,
     quotes: Option<QuoteShape>,
 ) -> ChunkOut<'w> {
-    let at = range.start;
+    let (at, last) = (range.start, range.end >= body.len());
     let chunk = body.get(range).unwrap_or("");
     let fast = match quotes {
         Some(shape) => Fast::QuotesChecked(shape),
         None => Fast::Check,
     };
-    parse_piece(chunk, at, first_line, ctx, windows, fast)
+    parse_piece(chunk, (at, last), first_line, ctx, windows, fast)
 }
 
 /// Whether a chunk may take the fast path.
@@ -298,13 +303,13 @@ pub(super) fn parse_chunk_with(
     allow_fast: bool,
 ) -> ChunkOut<'static> {
     let fast = if allow_fast { Fast::Check } else { Fast::No };
-    parse_piece(chunk, 0, first_line, ctx, Windows::default(), fast)
+    parse_piece(chunk, (0, true), first_line, ctx, Windows::default(), fast)
 }
 
-/// One chunk, `at` bytes into the body.
+/// One chunk, `at` bytes into the body (`last`: it ends the body).
 fn parse_piece<'w>(
     chunk: &str,
-    at: usize,
+    (at, last): (usize, bool),
     first_line: u64,
     ctx: &ChunkCtx,
     windows: Windows<'w>,
@@ -356,7 +361,6 @@ fn parse_piece<'w>(
         .flexible(true)
         .has_headers(false)
         .from_reader(chunk.as_bytes());
-    let odd_quotes = bytes.iter().filter(|b| **b == b'"').count() % 2 == 1;
     let mut lines = LineCounter::new(bytes, first_line);
     let mut line_at = |byte: Option<u64>| lines.line_at(byte);
     let mut record = csv::StringRecord::new();
@@ -379,13 +383,21 @@ fn parse_piece<'w>(
         }
         let start = record.position().map(|p| p.byte());
         let line = line_at(start);
+        // A quoted field opened in this record runs to the end of the text: in a chunk
+        // before the body's end, the chunk was cut inside it (the body is read again from
+        // this record); at the body's end, the quote is never closed.
+        let open = (reader.position().byte() as usize >= bytes.len())
+            .then(|| open_record(bytes, start, ctx.delimiter))
+            .flatten();
+        if let Some(from) = open {
+            out.open_at_end = Some((from, line));
+            if !last {
+                break;
+            }
+        }
         if record.iter().any(|f| f.contains('\n'))
-            && let Some(eol) = unbalanced_quote_line(
-                bytes,
-                start.unwrap_or(0) as usize,
-                ctx,
-                odd_quotes && reader.position().byte() as usize >= bytes.len(),
-            )
+            && let Some(eol) =
+                unbalanced_quote_line(bytes, start.unwrap_or(0) as usize, ctx, open.is_some())
         {
             // An unbalanced quote: the csv reader joined later lines into this field.
             let swallowed = {
@@ -531,6 +543,19 @@ fn parse_lines(
     if !undone.0.is_empty() {
         out.attrs.set_undone_rows(undone.0, undone.1);
     }
+}
+
+/// Where the record the csv crate placed at `start` begins (past a line end it may be placed
+/// at), when that record runs to the end of `bytes` inside a quoted field.
+fn open_record(bytes: &[u8], start: Option<u64>, delimiter: u8) -> Option<usize> {
+    let start = start.map_or(0, |s| s as usize);
+    let from = start
+        + bytes
+            .get(start..)?
+            .iter()
+            .take_while(|c| matches!(c, b'\r' | b'\n'))
+            .count();
+    super::chunks::ends_in_quotes(bytes, from, delimiter).then_some(from)
 }
 
 /// Whether a row spanning lines looks like an unclosed quote rather than a field holding

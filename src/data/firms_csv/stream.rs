@@ -194,11 +194,12 @@ pub(super) fn stream(
             &mut st.gathered,
         );
         let last = file_at + text.len() >= source.len();
-        if (parsed.resumed || parsed.stray_quote) && !last {
+        if (parsed.resumed || parsed.stray_quote || parsed.open_at_end) && !last {
             // The windows are cut by the quotes' parity, which an unclosed quote or a quote
-            // inside an unquoted field throws off: load the file whole, where the rest is
-            // read on after the bad row and the pieces are cut by the csv crate's rules (in
-            // the last window they already were).
+            // inside an unquoted field throws off (a window then may end inside a quoted
+            // field): load the file whole, where the rest is read on after the bad row and
+            // the pieces are cut by the csv crate's rules (in the last window they already
+            // were).
             return Ok(None);
         }
         st.gathered.attrs.release_block(&text, file_at);

@@ -1,0 +1,105 @@
+//! The rows do not depend on where the body is cut into chunks: cuts at any line ends, also
+//! inside quoted fields, against the body read in one piece.
+use super::chunks::{Chunks, Piece};
+use super::stream_tests::rows_of;
+use super::*;
+
+/// The body cut after the line ends `picked` chooses (any line end, inside quotes or not).
+fn cut_at_line_ends(body: &str, mut picked: impl FnMut() -> bool) -> Chunks {
+    let bytes = body.as_bytes();
+    let mut cuts = vec![0];
+    cuts.extend(
+        memchr::memchr_iter(b'\n', bytes)
+            .map(|nl| nl + 1)
+            .filter(|&c| c < bytes.len() && picked()),
+    );
+    cuts.push(bytes.len());
+    let mut line = 1;
+    let pieces = cuts
+        .windows(2)
+        .map(|w| {
+            let lines = memchr::memchr_iter(b'\n', &bytes[w[0]..w[1]]).count() as u64;
+            let piece = Piece {
+                start: w[0],
+                end: w[1],
+                first_line: line,
+                lines,
+                quotes: None,
+            };
+            line += lines;
+            piece
+        })
+        .collect();
+    Chunks {
+        pieces,
+        plain: false,
+        stray_quote: false,
+    }
+}
+
+/// One random row: names with a stray quote or quotes inside, addresses quoted with line
+/// ends, doubled quotes or a quote never closed; ids sometimes repeated, coordinates
+/// sometimes bad.
+fn random_row(rng: &mut crate::model::Rng, k: usize) -> String {
+    let pick = |rng: &mut crate::model::Rng, n: u64| rng.next_u64() % n;
+    let name = match pick(rng, 12) {
+        0 => format!("示例\"星光{k}"),
+        1 => format!("示例\"星光\"科技{k}"),
+        2 => format!("\"示例,{k}\""),
+        _ => format!("示例{k}"),
+    };
+    let addr = match pick(rng, 10) {
+        0 => format!("\"南山区 {k} 号\n3楼\""),
+        1 => format!("\"南山区 {k} 号\n\n\"\"B\"\" 座\n5楼\""),
+        2 => format!("\"南山区 {k} 号, 3楼\""),
+        3 if pick(rng, 6) == 0 => format!("\"未闭合 {k}"),
+        _ => format!("南山区 {k} 号"),
+    };
+    let lon = if pick(rng, 40) == 0 {
+        "x".to_string()
+    } else {
+        format!("{:.4}", 113.9 + pick(rng, 1000) as f64 * 1e-4)
+    };
+    let id = if pick(rng, 30) == 0 { 0 } else { k };
+    format!("F{id},{name},{addr},{lon},22.5\n")
+}
+
+/// Random bodies cut at random line ends, inside quoted fields too: the same rows, fields,
+/// positions and report as the body read in one piece (the csv crate's record rules; a chunk
+/// cut inside a quoted field is read again from the record it cut).
+#[test]
+fn any_cuts_at_line_ends_read_the_same_as_one_piece() {
+    let mut rng = crate::model::Rng::new(61);
+    let opts = FirmLoadOptions::default();
+    let mut cut_inside = 0;
+    for round in 0..300 {
+        let mut text = String::from("编号,企业名称,地址,经度,纬度\n");
+        for k in 0..(20 + round % 60) {
+            text.push_str(&random_row(&mut rng, k));
+        }
+        if round % 4 == 1 {
+            text.pop(); // no final line end
+        }
+        let load = |chunks: Option<Chunks>| {
+            let source = Source::Owned(text.as_bytes().to_vec(), false);
+            let result = match chunks {
+                None => load_csv_chunked(source, "f.csv", &opts, 1),
+                Some(c) => load_csv_cut(source, "f.csv", &opts, |_, _| c),
+            };
+            result.expect("loads")
+        };
+        let one = load(None);
+        let body = &text[text.find('\n').unwrap() + 1..];
+        let p = 0.05 + (round % 5) as f64 * 0.2;
+        let chunks = cut_at_line_ends(body, || rng.uniform() < p);
+        cut_inside += usize::from(chunks.pieces.iter().any(|c| {
+            c.start > 0 && super::chunks::ends_in_quotes(&body.as_bytes()[..c.start], 0, b',')
+        }));
+        let many = load(Some(chunks));
+        assert_eq!(one.report, many.report, "round {round}: {text:?}");
+        assert_eq!(one.firms.lonlat, many.firms.lonlat, "round {round}");
+        assert_eq!(rows_of(&one.firms), rows_of(&many.firms), "round {round}");
+    }
+    // Most bodies were cut inside a quoted field somewhere.
+    assert!(cut_inside > 150, "{cut_inside}");
+}
