@@ -548,14 +548,15 @@ fn parse_lines(
 /// Where the record the csv crate placed at `start` begins (past a line end it may be placed
 /// at), when that record runs to the end of `bytes` inside a quoted field.
 fn open_record(bytes: &[u8], start: Option<u64>, delimiter: u8) -> Option<usize> {
-    let start = start.map_or(0, |s| s as usize);
-    let from = start
-        + bytes
-            .get(start..)?
-            .iter()
-            .take_while(|c| matches!(c, b'\r' | b'\n'))
-            .count();
+    let from = past_line_ends(bytes, start.map_or(0, |s| s as usize))?;
     super::chunks::ends_in_quotes(bytes, from, delimiter).then_some(from)
+}
+
+/// Where a record the csv crate placed at `start` begins: it may place a record after a
+/// CRLF at its `\n`, and the row starts after it.
+fn past_line_ends(bytes: &[u8], start: usize) -> Option<usize> {
+    let ends = bytes.get(start..)?.iter();
+    Some(start + ends.take_while(|c| matches!(c, b'\r' | b'\n')).count())
 }
 
 /// Whether a row spanning lines looks like an unclosed quote rather than a field holding
@@ -593,13 +594,7 @@ fn unbalanced_quote_line(
     ctx: &ChunkCtx,
     runs_to_end: bool,
 ) -> Option<usize> {
-    // The csv crate may place a record after a CRLF at its `\n`: the row starts after it.
-    let start = start
-        + bytes
-            .get(start..)?
-            .iter()
-            .take_while(|c| matches!(c, b'\r' | b'\n'))
-            .count();
+    let start = past_line_ends(bytes, start)?;
     let rest = bytes.get(start..)?;
     let eol = rest
         .iter()

@@ -314,11 +314,9 @@ fn an_unclosed_quote_mid_file_reads_the_same_in_any_number_of_chunks() {
     }
 }
 
-/// A quote in the middle of an unquoted field early in a 6 MB body (text to the csv crate)
-/// gives the same rows and report in any number of chunks as in one.
-#[test]
-fn a_stray_quote_inside_a_field_reads_the_same_in_any_number_of_chunks() {
-    use super::{Source, load_csv_chunked};
+/// 90,000 rows (6 MB) with a quote in the middle of row 3's unquoted name; every
+/// `multiline`-th quoted address holds a line end.
+fn stray_quote_text(multiline: Option<usize>) -> String {
     let mut text = String::from("编号,企业名称,地址,经度,纬度\n");
     for k in 0..90_000 {
         let name = if k == 3 {
@@ -326,11 +324,23 @@ fn a_stray_quote_inside_a_field_reads_the_same_in_any_number_of_chunks() {
         } else {
             format!("示例{k}")
         };
+        let addr = if multiline.is_some_and(|m| k % m == 7) {
+            format!("南山区示例路 {k} 号\n3楼")
+        } else {
+            format!("南山区示例路 {k} 号, 3楼")
+        };
         let lon = 113.9 + (k % 1000) as f64 * 1e-4;
-        text.push_str(&format!(
-            "F{k},{name},\"南山区示例路 {k} 号, 3楼\",{lon:.4},22.5\n"
-        ));
+        text.push_str(&format!("F{k},{name},\"{addr}\",{lon:.4},22.5\n"));
     }
+    text
+}
+
+/// A quote in the middle of an unquoted field early in a 6 MB body (text to the csv crate)
+/// gives the same rows and report in any number of chunks as in one.
+#[test]
+fn a_stray_quote_inside_a_field_reads_the_same_in_any_number_of_chunks() {
+    use super::{Source, load_csv_chunked};
+    let text = stray_quote_text(None);
     assert!(text.len() > 5 << 20, "{}", text.len());
     let load = |n| {
         let source = Source::Owned(text.as_bytes().to_vec(), false);
@@ -376,21 +386,7 @@ fn an_unclosed_quote_before_the_last_window_leaves_the_file_to_the_whole_loader(
 #[test]
 fn a_stray_quote_among_multiline_fields_reads_the_same_in_any_number_of_chunks() {
     use super::{Source, load_csv_chunked};
-    let mut text = String::from("编号,企业名称,地址,经度,纬度\n");
-    for k in 0..90_000 {
-        let name = if k == 3 {
-            "示例\"星光".to_string()
-        } else {
-            format!("示例{k}")
-        };
-        let addr = if k % 800 == 7 {
-            format!("南山区示例路 {k} 号\n3楼")
-        } else {
-            format!("南山区示例路 {k} 号, 3楼")
-        };
-        let lon = 113.9 + (k % 1000) as f64 * 1e-4;
-        text.push_str(&format!("F{k},{name},\"{addr}\",{lon:.4},22.5\n"));
-    }
+    let text = stray_quote_text(Some(800));
     assert!(text.len() > 5 << 20, "{}", text.len());
     let load = |n| {
         let source = Source::Owned(text.as_bytes().to_vec(), false);
