@@ -36,8 +36,10 @@ if not os.path.exists(xlsx):
     df.to_excel(xlsx, index=False)
 PY
 ours() {
-  "$bin" bench --firms "$1" --repeat "$repeat" 2>/dev/null |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["csv_load"])' || echo ""
+  # Captured before it is parsed, so no Python starts beside the load (one core of two).
+  local out
+  out=$("$bin" bench --firms "$1" --repeat "$repeat" --load-only 2>/dev/null) || { echo ""; return; }
+  python3 -c 'import json,sys; print(json.loads(sys.argv[1])["csv_load"])' "$out" || echo ""
 }
 peer() {
   "$py" - "$1" "$2" "$repeat" <<'PY' 2>/dev/null || echo ""

@@ -24,6 +24,9 @@ pub struct BenchArgs {
     /// its text let go) instead of as the window does (held whole).
     #[arg(long)]
     pub as_analyze: bool,
+    /// Time only the CSV load (for `benches/cold_load.sh` and profiling it alone).
+    #[arg(long)]
+    pub load_only: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -52,6 +55,13 @@ pub fn run(a: BenchArgs) -> Result<()> {
     };
     let (csv_s, loaded) = time(a.repeat, || load(&a.firms, &FirmLoadOptions::default()));
     let firms = loaded?.firms;
+    if a.load_only {
+        crate::tell!(
+            "{}",
+            serde_json::json!({ "n": firms.len(), "csv_load": csv_s })
+        );
+        return Ok(());
+    }
     let (index_s, index) = time(a.repeat, || SpatialIndex::build(&firms, &zones));
     let (pip_s, inside) = time(a.repeat, || {
         (0..firms.len())

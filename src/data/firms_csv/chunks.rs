@@ -20,9 +20,6 @@ pub(super) struct Chunks {
     pub(super) pieces: Vec<Piece>,
     /// No quote and no carriage return anywhere: every piece can take the fast path.
     pub(super) plain: bool,
-    /// A quote inside an unquoted field threw the quotes' parity off: the pieces were cut
-    /// by the csv crate's rules ([`csv_cuts`]).
-    pub(super) stray_quote: bool,
 }
 
 /// Splits the body into about `n` pieces at line ends that are not inside quotes. Each piece
@@ -41,7 +38,6 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
                 quotes: (!scan.quote).then_some(QuoteShape::default()),
             }],
             plain: !scan.quote && !scan.cr,
-            stray_quote: false,
         };
     }
     let target = bytes.len() / n;
@@ -76,12 +72,8 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     // the quotes by their parity; if a field then seems to run on too far, a quote inside an
     // unquoted field (text to the csv crate) threw the parity off, and the csv crate's own
     // rules cut the text.
-    let mut stray_quote = false;
     if !scanned.iter().all(|s| s.3.is_some()) {
-        cuts = parity_cuts(bytes, &cuts).unwrap_or_else(|| {
-            stray_quote = true;
-            csv_cuts(bytes, &cuts, delimiter)
-        });
+        cuts = parity_cuts(bytes, &cuts).unwrap_or_else(|| csv_cuts(bytes, &cuts, delimiter));
         scanned = scan(&cuts);
     }
     // First line number of each piece = 1 + newlines before it.
@@ -101,11 +93,7 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
         });
         line += count;
     }
-    Chunks {
-        pieces,
-        plain,
-        stray_quote,
-    }
+    Chunks { pieces, plain }
 }
 
 /// Cuts after the first newline at or after every `target` bytes (text without quotes).
@@ -206,6 +194,50 @@ impl Field {
 /// quoted field at the end of `bytes` (a piece cut inside one ends so).
 pub(super) fn ends_in_quotes(bytes: &[u8], start: usize, delimiter: u8) -> bool {
     Field::Start.after(bytes.get(start..).unwrap_or(&[]), delimiter) == Field::Quoted
+}
+
+/// The end of the first record of a growing text that starts at a record's start, by the
+/// csv crate's rules ([`Field`]): just after the first line end where its reader starts a
+/// record. Each call reads on from where the last stopped (a quoted field is skipped to its
+/// next quote).
+#[derive(Debug)]
+pub(super) struct RecordEnd {
+    at: usize,
+    state: Field,
+}
+
+impl Default for RecordEnd {
+    fn default() -> Self {
+        Self {
+            at: 0,
+            state: Field::Start,
+        }
+    }
+}
+
+impl RecordEnd {
+    /// The first record's end in `bytes` (which extends the text of the previous calls), or
+    /// None when it runs on past them.
+    pub(super) fn find(&mut self, bytes: &[u8], delimiter: u8) -> Option<usize> {
+        while let Some(&b) = bytes.get(self.at) {
+            if self.state == Field::Quoted {
+                // Nothing but a quote leaves a quoted field.
+                let Some(q) = memchr::memchr(b'"', bytes.get(self.at..).unwrap_or(&[])) else {
+                    self.at = bytes.len();
+                    return None;
+                };
+                self.at += q + 1;
+                self.state = Field::Closing;
+                continue;
+            }
+            self.state = self.state.step(b, delimiter);
+            self.at += 1;
+            if b == b'\n' && self.state == Field::Start {
+                return Some(self.at);
+            }
+        }
+        None
+    }
 }
 
 /// The cuts `rough` (at line ends) moved to line ends where the csv crate's reader starts a
@@ -378,6 +410,61 @@ mod tests {
         assert_eq!(starts.len(), 40_001);
         assert!(chunks.pieces.len() >= 4, "{} pieces", chunks.pieces.len());
         assert_cuts_start_records(&chunks, &starts);
+    }
+
+    /// [`RecordEnd`], fed random rows (stray quotes, quoted line ends, doubled quotes, quotes
+    /// never closed) from each record start on in random steps, finds where the csv crate,
+    /// reading the text whole, starts the next record (the oracle).
+    #[test]
+    fn record_ends_are_where_the_csv_crate_starts_records() {
+        let mut rng = crate::model::Rng::new(71);
+        let mut checked = 0;
+        for round in 0..300 {
+            let mut text = String::new();
+            for k in 0..(5 + round % 40) {
+                text.push_str(&super::super::test_rows::random_row(&mut rng, k));
+            }
+            // A last row without a line end: its start is a record start when outside quotes.
+            text.push_str("Z,z");
+            // The csv crate places a record after blank lines at the blank lines' start: a line
+            // end among them also ends a record.
+            let bytes = text.as_bytes();
+            let mut sorted: Vec<usize> = Vec::new();
+            for s in record_starts(&text) {
+                let mut at = s as usize;
+                sorted.push(at);
+                while matches!(bytes.get(at), Some(b'\n' | b'\r')) {
+                    at += 1;
+                    if bytes[at - 1] == b'\n' {
+                        sorted.push(at);
+                    }
+                }
+            }
+            sorted.sort_unstable();
+            sorted.dedup();
+            for pair in sorted.windows(2) {
+                let (from, want) = (pair[0], pair[1]);
+                let rest = &text.as_bytes()[from..];
+                let mut end = RecordEnd::default();
+                let mut len = 0;
+                let got = loop {
+                    len = (len + 1 + (rng.next_u64() % 50) as usize).min(rest.len());
+                    if let Some(e) = end.find(&rest[..len], b',') {
+                        break Some(from + e);
+                    }
+                    if len == rest.len() {
+                        break None;
+                    }
+                };
+                assert_eq!(got, Some(want), "round {round}, from {from} in {text:?}");
+                checked += 1;
+            }
+            // The last record runs to the end: no end is found.
+            let last = sorted.last().copied().unwrap_or(0);
+            let tail = &text.as_bytes()[last..];
+            assert_eq!(RecordEnd::default().find(tail, b','), None, "round {round}");
+        }
+        assert!(checked > 3000, "{checked}");
     }
 
     /// Where the csv crate, reading `text` whole, starts each record (the oracle for cuts).

@@ -1,7 +1,7 @@
 //! The rows do not depend on where the body is cut into chunks: cuts at any line ends, also
 //! inside quoted fields, against the body read in one piece.
 use super::chunks::{Chunks, Piece};
-use super::stream_tests::rows_of;
+use super::test_rows::{random_row, rows_of};
 use super::*;
 
 /// The body cut after the line ends `picked` chooses (any line end, inside quotes or not).
@@ -33,35 +33,7 @@ fn cut_at_line_ends(body: &str, mut picked: impl FnMut() -> bool) -> Chunks {
     Chunks {
         pieces,
         plain: false,
-        stray_quote: false,
     }
-}
-
-/// One random row: names with a stray quote or quotes inside, addresses quoted with line
-/// ends, doubled quotes or a quote never closed; ids sometimes repeated, coordinates
-/// sometimes bad.
-fn random_row(rng: &mut crate::model::Rng, k: usize) -> String {
-    let pick = |rng: &mut crate::model::Rng, n: u64| rng.next_u64() % n;
-    let name = match pick(rng, 12) {
-        0 => format!("示例\"星光{k}"),
-        1 => format!("示例\"星光\"科技{k}"),
-        2 => format!("\"示例,{k}\""),
-        _ => format!("示例{k}"),
-    };
-    let addr = match pick(rng, 10) {
-        0 => format!("\"南山区 {k} 号\n3楼\""),
-        1 => format!("\"南山区 {k} 号\n\n\"\"B\"\" 座\n5楼\""),
-        2 => format!("\"南山区 {k} 号, 3楼\""),
-        3 if pick(rng, 6) == 0 => format!("\"未闭合 {k}"),
-        _ => format!("南山区 {k} 号"),
-    };
-    let lon = if pick(rng, 40) == 0 {
-        "x".to_string()
-    } else {
-        format!("{:.4}", 113.9 + pick(rng, 1000) as f64 * 1e-4)
-    };
-    let id = if pick(rng, 30) == 0 { 0 } else { k };
-    format!("F{id},{name},{addr},{lon},22.5\n")
 }
 
 /// Random bodies cut at random line ends, inside quoted fields too: the same rows, fields,

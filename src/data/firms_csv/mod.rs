@@ -231,8 +231,6 @@ pub(super) struct Parsed {
     /// The body's text ended inside a quoted field (in a window, one that runs on into the
     /// next).
     pub(super) open_at_end: bool,
-    /// A quote inside an unquoted field made the body be cut by the csv crate's rules.
-    pub(super) stray_quote: bool,
 }
 
 /// The rows parsed so far, in file order: one body's, or a streamed file's windows'.
@@ -440,7 +438,6 @@ impl Setup {
             stopped: end.stopped,
             resumed: end.resumed,
             open_at_end: end.open_at_end,
-            stray_quote: chunks.stray_quote,
         }
     }
 }
@@ -615,5 +612,7 @@ mod cut_tests;
 mod quote_tests;
 #[cfg(test)]
 mod stream_tests;
+#[cfg(test)]
+mod test_rows;
 #[cfg(test)]
 mod tests;

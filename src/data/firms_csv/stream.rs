@@ -168,7 +168,10 @@ pub(super) fn stream(
     let mut file_at = 0usize; // where buf[0] lies in the file
     let mut state: Option<State> = None;
     loop {
-        let cut = fill(source, &mut buf, &mut eof, window).map_err(io)?;
+        // Before the header is read, the delimiter is taken to be a comma (a wrong guess only
+        // misplaces a cut, which the window's parse then finds).
+        let delimiter = state.as_ref().map_or(b',', |s| s.setup.delimiter);
+        let cut = fill(source, &mut buf, &mut eof, window, delimiter).map_err(io)?;
         let carry = buf.get(cut..).unwrap_or_default().to_vec();
         buf.truncate(cut);
         if !source.window_utf8(&buf, file_at as u64) {
@@ -194,12 +197,12 @@ pub(super) fn stream(
             &mut st.gathered,
         );
         let last = file_at + text.len() >= source.len();
-        if (parsed.resumed || parsed.stray_quote || parsed.open_at_end) && !last {
-            // The windows are cut by the quotes' parity, which an unclosed quote or a quote
-            // inside an unquoted field throws off (a window then may end inside a quoted
-            // field): load the file whole, where the rest is read on after the bad row and
-            // the pieces are cut by the csv crate's rules (in the last window they already
-            // were).
+        if (parsed.resumed || parsed.open_at_end) && !last {
+            // The window ends inside a quoted field by the csv crate's rules (its cut, by the
+            // quotes' parity, was misled by a stray quote), or a quote was taken to be never
+            // closed (in the file it may close in a later window): load the file whole, where
+            // the rest is read on after the bad row. A window that ends outside quotes holds
+            // whole records, those the whole loader reads, stray quotes or not.
             return Ok(None);
         }
         st.gathered.attrs.release_block(&text, file_at);
@@ -229,12 +232,17 @@ pub(super) fn stream(
 
 /// Reads on into `buf` to at least `window` bytes and then until it holds a row's end
 /// outside quotes (or the file's end); returns where the window's text ends: after the last
-/// such row.
+/// such row. Rows are found by the quotes' parity. When it finds none, a quote inside an
+/// unquoted field (text to the csv crate) on the window's first line has flipped it for the
+/// rest of the file: the window is that first record alone, found by the csv crate's rules,
+/// and the parity holds again from the next window on (it no longer runs on to the file's
+/// end).
 fn fill(
     source: &mut dyn Source,
     buf: &mut Vec<u8>,
     eof: &mut bool,
     window: usize,
+    delimiter: u8,
 ) -> io::Result<usize> {
     while !*eof && buf.len() < window {
         *eof = source.append(buf)? == 0;
@@ -245,6 +253,19 @@ fn fill(
         }
         if let Some(cut) = last_row_end(buf) {
             return Ok(cut);
+        }
+        if buf.len() >= window {
+            break;
+        }
+        *eof = source.append(buf)? == 0;
+    }
+    let mut first = super::chunks::RecordEnd::default();
+    loop {
+        if let Some(cut) = first.find(buf, delimiter) {
+            return Ok(cut);
+        }
+        if *eof {
+            return Ok(buf.len());
         }
         *eof = source.append(buf)? == 0;
     }
