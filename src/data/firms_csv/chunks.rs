@@ -73,7 +73,8 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     // unquoted field (text to the csv crate) threw the parity off, and the csv crate's own
     // rules cut the text.
     if !scanned.iter().all(|s| s.3.is_some()) {
-        cuts = parity_cuts(bytes, &cuts).unwrap_or_else(|| csv_cuts(bytes, &cuts, delimiter));
+        cuts = parity_cuts(bytes, &cuts, delimiter)
+            .unwrap_or_else(|| csv_cuts(bytes, &cuts, delimiter));
         scanned = scan(&cuts);
     }
     // First line number of each piece = 1 + newlines before it.
@@ -121,13 +122,19 @@ fn newline_cuts(bytes: &[u8], target: usize) -> Vec<usize> {
 /// to be thrown off by a stray quote (multi-line fields in real tables are far shorter).
 const FAR: usize = 1 << 20;
 
+/// How many times [`parity_cuts`] takes its bearings again by the csv crate's rules before
+/// the text is left to [`csv_cuts`] (a quote inside an unquoted field in many places).
+const BEARINGS: usize = 4;
+
 /// The cuts `rough` (at line ends) moved to line ends outside quotes: a cut after an odd
 /// number of quotes lies inside a quoted field, and moves to the first line end outside
-/// quotes after it. Quotes are counted piece by piece in parallel. None when such a field
-/// seems to run on for more than [`FAR`] bytes: a quote inside an unquoted field
-/// (`公司"星光,…`) is text to the csv crate but flips the parity of the rest of the file,
-/// whose cuts [`csv_cuts`] then finds.
-fn parity_cuts(bytes: &[u8], rough: &[usize]) -> Option<Vec<usize>> {
+/// quotes after it. Quotes are counted piece by piece in parallel. When such a field seems
+/// to run on for more than [`FAR`] bytes, a quote inside an unquoted field (`公司"星光,…`,
+/// text to the csv crate) has flipped the parity of the rest of the text: the csv crate's
+/// rules ([`Field`]) read from the last cut to that rough cut say where a record starts,
+/// and the count starts again there. None after more than [`BEARINGS`] such quotes: the
+/// whole text is then cut by [`csv_cuts`] (in parallel).
+fn parity_cuts(bytes: &[u8], rough: &[usize], delimiter: u8) -> Option<Vec<usize>> {
     use rayon::prelude::*;
     let odd: Vec<bool> = rough
         .par_windows(2)
@@ -137,24 +144,49 @@ fn parity_cuts(bytes: &[u8], rough: &[usize]) -> Option<Vec<usize>> {
         })
         .collect();
     let mut cuts = vec![0usize];
-    // Whether the quotes before the current rough cut are odd in number.
-    let mut inside = false;
+    // Whether the quotes from the text's start to the current rough cut are odd in number,
+    // and to the anchor: the last place known to start a record, where the count restarts.
+    let (mut parity, mut anchor_parity) = (false, false);
+    let mut anchor = 0usize;
+    let mut bearings = 0;
     for (&at, odd) in rough.iter().zip(&odd) {
-        let cut = if inside {
-            let near = bytes.get(at..(at + FAR).min(bytes.len())).unwrap_or(&[]);
-            match crate::model::scan::Separators::starting_inside_quotes(near, b'\n', b'\n').next()
-            {
-                Some(nl) => at + nl + 1,
-                None if at + near.len() < bytes.len() => return None,
-                None => bytes.len(),
+        // Rough cuts before the anchor lie inside the record that ends there.
+        if at >= anchor {
+            let cut = if parity != anchor_parity {
+                let near = bytes.get(at..(at + FAR).min(bytes.len())).unwrap_or(&[]);
+                let nl = crate::model::scan::Separators::starting_inside_quotes(near, b'\n', b'\n')
+                    .next();
+                match nl {
+                    Some(nl) => at + nl + 1,
+                    None if at + near.len() < bytes.len() => {
+                        bearings += 1;
+                        if bearings > BEARINGS {
+                            return None;
+                        }
+                        let from = cuts.last().copied().unwrap_or(0);
+                        let state = Field::Start.after(bytes.get(from..at)?, delimiter);
+                        anchor = match state {
+                            Field::Start => at,
+                            _ => Field::Quoted
+                                .walk(bytes.get(at..)?, delimiter, true)
+                                .1
+                                .map_or(bytes.len(), |end| at + end),
+                        };
+                        let between = bytes.get(at..anchor)?;
+                        anchor_parity =
+                            parity ^ (memchr::memchr_iter(b'"', between).count() % 2 == 1);
+                        anchor
+                    }
+                    None => bytes.len(),
+                }
+            } else {
+                at
+            };
+            if cut > cuts.last().copied().unwrap_or(0) && cut < bytes.len() {
+                cuts.push(cut);
             }
-        } else {
-            at
-        };
-        if cut > cuts.last().copied().unwrap_or(0) && cut < bytes.len() {
-            cuts.push(cut);
         }
-        inside ^= *odd;
+        parity ^= *odd;
     }
     cuts.push(bytes.len());
     cuts.dedup();
@@ -186,7 +218,35 @@ impl Field {
 
     /// The state after `bytes`, starting in this one.
     fn after(self, bytes: &[u8], delimiter: u8) -> Self {
-        bytes.iter().fold(self, |s, b| s.step(*b, delimiter))
+        self.walk(bytes, delimiter, false).0
+    }
+
+    /// Follows the reader through `bytes` from this state: the state after them, or with
+    /// `stop`, the state and index just after the first line end where a record starts. A
+    /// quoted field is skipped to its next quote, and an unquoted one to its next delimiter
+    /// or line end (the quotes in it are text), with `memchr`.
+    fn walk(self, bytes: &[u8], delimiter: u8, stop: bool) -> (Self, Option<usize>) {
+        let mut state = self;
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            let rest = bytes.get(i..).unwrap_or(&[]);
+            let skip = match state {
+                Field::Quoted => memchr::memchr(b'"', rest),
+                Field::Plain => memchr::memchr3(delimiter, b'\n', b'\r', rest),
+                Field::Start | Field::Closing => Some(0),
+            };
+            let Some(skip) = skip else {
+                return (state, None);
+            };
+            i += skip;
+            let b = bytes.get(i).copied().unwrap_or(b);
+            state = state.step(b, delimiter);
+            i += 1;
+            if stop && b == b'\n' && state == Field::Start {
+                return (state, Some(i));
+            }
+        }
+        (state, None)
     }
 }
 
@@ -219,24 +279,19 @@ impl RecordEnd {
     /// The first record's end in `bytes` (which extends the text of the previous calls), or
     /// None when it runs on past them.
     pub(super) fn find(&mut self, bytes: &[u8], delimiter: u8) -> Option<usize> {
-        while let Some(&b) = bytes.get(self.at) {
-            if self.state == Field::Quoted {
-                // Nothing but a quote leaves a quoted field.
-                let Some(q) = memchr::memchr(b'"', bytes.get(self.at..).unwrap_or(&[])) else {
-                    self.at = bytes.len();
-                    return None;
-                };
-                self.at += q + 1;
-                self.state = Field::Closing;
-                continue;
+        let rest = bytes.get(self.at..).unwrap_or(&[]);
+        let (state, end) = self.state.walk(rest, delimiter, true);
+        self.state = state;
+        match end {
+            Some(e) => {
+                self.at += e;
+                Some(self.at)
             }
-            self.state = self.state.step(b, delimiter);
-            self.at += 1;
-            if b == b'\n' && self.state == Field::Start {
-                return Some(self.at);
+            None => {
+                self.at = bytes.len();
+                None
             }
         }
-        None
     }
 }
 
@@ -269,13 +324,10 @@ fn csv_cuts(bytes: &[u8], rough: &[usize], delimiter: u8) -> Vec<usize> {
         } else if quoted {
             // The first line end after which a record starts.
             let rest = bytes.get(at..).unwrap_or(&[]);
-            let mut state = Field::Quoted;
-            rest.iter()
-                .position(|b| {
-                    state = state.step(*b, delimiter);
-                    *b == b'\n' && state == Field::Start
-                })
-                .map_or(bytes.len(), |nl| at + nl + 1)
+            Field::Quoted
+                .walk(rest, delimiter, true)
+                .1
+                .map_or(bytes.len(), |end| at + end)
         } else {
             at
         };
@@ -394,6 +446,38 @@ mod tests {
         assert_eq!(lines, bytecount(text.as_bytes(), b'\n'));
     }
 
+    /// One stray quote: the parity's cuts take their bearings again after it (all at record
+    /// starts); a stray quote every 40,000 rows (3 MB, so the parity's search past each runs
+    /// beyond [`FAR`]): more than
+    /// [`BEARINGS`], and the text is cut by the csv crate's rules instead, again at record
+    /// starts.
+    #[test]
+    fn stray_quotes_are_read_past_by_taking_bearings_or_by_the_csv_rules() {
+        for (every, by_parity) in [(usize::MAX, true), (40_000, false)] {
+            let mut text = String::new();
+            for k in 0..300_000 {
+                let q = if k % every == 7 { "\"" } else { "" };
+                text.push_str(&format!(
+                    "{k},示例{q}科技{k},\"深圳市南山区示例路 {k} 号, 3楼\",114.{k:05},22.5\n"
+                ));
+            }
+            let bytes = text.as_bytes();
+            let rough = newline_cuts(bytes, bytes.len() / 16);
+            let cuts = parity_cuts(bytes, &rough, b',');
+            assert_eq!(cuts.is_some(), by_parity, "every {every}");
+            let starts = record_starts(&text);
+            for cut in cuts.iter().flatten() {
+                assert!(
+                    *cut == bytes.len() || starts.contains(&(*cut as u64)),
+                    "{cut}"
+                );
+            }
+            let chunks = split_chunks(&text, 16, b',');
+            assert!(chunks.pieces.len() > 8, "{} pieces", chunks.pieces.len());
+            assert_cuts_start_records(&chunks, &starts);
+        }
+    }
+
     /// A quote that opens a field and is never closed, a third of the way into rows without
     /// quotes: the csv crate reads the rest as one field, so every cut lies before it (the
     /// oracle: its records' positions), and the cuts before it are kept.
@@ -465,6 +549,36 @@ mod tests {
             assert_eq!(RecordEnd::default().find(tail, b','), None, "round {round}");
         }
         assert!(checked > 3000, "{checked}");
+    }
+
+    /// The skipping walk ends in the state that stepping byte by byte reaches, from every
+    /// state, on random text of quotes, delimiters, line ends and letters; with `stop`, at the
+    /// first line end where stepping starts a record.
+    #[test]
+    fn the_walk_steps_as_byte_by_byte() {
+        let mut rng = crate::model::Rng::new(5);
+        for _ in 0..20_000 {
+            let len = (rng.next_u64() % 40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| b"\",;\n\rab"[(rng.next_u64() % 7) as usize])
+                .collect();
+            let delimiter = if rng.next_u64() % 2 == 0 { b',' } else { b';' };
+            for from in [Field::Start, Field::Plain, Field::Quoted, Field::Closing] {
+                let by_byte = bytes.iter().fold(from, |s, b| s.step(*b, delimiter));
+                assert_eq!(
+                    from.after(&bytes, delimiter),
+                    by_byte,
+                    "{bytes:?} from {from:?}"
+                );
+                let mut state = from;
+                let first_end = bytes.iter().position(|b| {
+                    state = state.step(*b, delimiter);
+                    *b == b'\n' && state == Field::Start
+                });
+                let (_, end) = from.walk(&bytes, delimiter, true);
+                assert_eq!(end, first_end.map(|e| e + 1), "{bytes:?} from {from:?}");
+            }
+        }
     }
 
     /// Where the csv crate, reading `text` whole, starts each record (the oracle for cuts).
