@@ -562,7 +562,7 @@ mod tests {
             let bytes: Vec<u8> = (0..len)
                 .map(|_| b"\",;\n\rab"[(rng.next_u64() % 7) as usize])
                 .collect();
-            let delimiter = if rng.next_u64() % 2 == 0 { b',' } else { b';' };
+            let delimiter = if rng.next_u64().is_multiple_of(2) { b',' } else { b';' };
             for from in [Field::Start, Field::Plain, Field::Quoted, Field::Closing] {
                 let by_byte = bytes.iter().fold(from, |s, b| s.step(*b, delimiter));
                 assert_eq!(
