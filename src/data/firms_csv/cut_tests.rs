@@ -4,8 +4,9 @@ use super::chunks::{Chunks, Piece};
 use super::test_rows::{random_row, rows_of};
 use super::*;
 
-/// The body cut after the line ends `picked` chooses (any line end, inside quotes or not).
-fn cut_at_line_ends(body: &str, mut picked: impl FnMut() -> bool) -> Chunks {
+/// The body cut after the line ends `picked` chooses (any line end, inside quotes or not);
+/// a re-read cut into `reread` pieces.
+fn cut_at_line_ends(body: &str, reread: usize, mut picked: impl FnMut() -> bool) -> Chunks {
     let bytes = body.as_bytes();
     let mut cuts = vec![0];
     cuts.extend(
@@ -33,6 +34,7 @@ fn cut_at_line_ends(body: &str, mut picked: impl FnMut() -> bool) -> Chunks {
     Chunks {
         pieces,
         plain: false,
+        reread,
     }
 }
 
@@ -63,7 +65,8 @@ fn any_cuts_at_line_ends_read_the_same_as_one_piece() {
         let one = load(None);
         let body = &text[text.find('\n').unwrap() + 1..];
         let p = 0.05 + (round % 5) as f64 * 0.2;
-        let chunks = cut_at_line_ends(body, || rng.uniform() < p);
+        let reread = 1 + (rng.next_u64() % 6) as usize;
+        let chunks = cut_at_line_ends(body, reread, || rng.uniform() < p);
         cut_inside += usize::from(chunks.pieces.iter().any(|c| {
             c.start > 0 && super::chunks::ends_in_quotes(&body.as_bytes()[..c.start], 0, b',')
         }));

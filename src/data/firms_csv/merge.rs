@@ -49,8 +49,9 @@ pub(super) fn merge_parts(
             queue.clear();
             end.resumed = true;
             if from <= body.len() {
-                let rest = parse_chunk(body, from..body.len(), line, ctx, Default::default(), None);
-                queue.push_front((from, None, rest));
+                for (at, rest) in reread(body, from, line, ctx).into_iter().rev() {
+                    queue.push_front((at, None, rest));
+                }
             }
         }
         let remap: Vec<SegmentId> = part
@@ -81,6 +82,23 @@ pub(super) fn merge_parts(
         attrs.append(part.attrs);
     }
     (attrs, placed, end)
+}
+
+/// The body read again from `from`, a record's start on line `line`: cut where the csv
+/// crate starts records and the pieces parsed in parallel, in order with where each starts.
+fn reread<'a>(body: &str, from: usize, line: u64, ctx: &ChunkCtx) -> Vec<(usize, ChunkOut<'a>)> {
+    use rayon::prelude::*;
+    let rest = body.as_bytes().get(from..).unwrap_or_default();
+    super::chunks::record_pieces(rest, ctx.reread, ctx.delimiter, line)
+        .into_par_iter()
+        .map(|p| {
+            let range = from + p.start..from + p.end;
+            (
+                range.start,
+                parse_chunk(body, range, p.first_line, ctx, Default::default(), p.quotes),
+            )
+        })
+        .collect()
 }
 
 /// How the merge ended.

@@ -369,6 +369,7 @@ impl Setup {
             dates: self.dates.as_ref(),
             plain: chunks.plain,
             shared,
+            reread: chunks.reread,
         };
         // Each chunk writes into its own windows of the final columns, with room for a row per
         // line end it holds (and one more for a last line without one). Skipped rows leave gaps

@@ -26,6 +26,8 @@ pub(super) struct ChunkCtx<'a> {
     /// The text the body lies in, when rows may point into it, and where the body starts
     /// there (None: each chunk copies the text of its rows).
     pub(super) shared: Option<(&'a Arc<String>, usize)>,
+    /// Pieces a re-read of the body's rest is cut into ([`super::chunks::Chunks::reread`]).
+    pub(super) reread: usize,
 }
 
 /// Firms parsed from one chunk of the file, with chunk-local segment ids. The columns go

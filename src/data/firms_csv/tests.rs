@@ -19,6 +19,7 @@ pub(super) fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
         dates: dates.as_ref(),
         plain: false,
         shared: None,
+        reread: 1,
     })
 }
 
