@@ -247,17 +247,11 @@ fn fill(
     while !*eof && buf.len() < window {
         *eof = source.append(buf)? == 0;
     }
-    loop {
-        if *eof {
-            return Ok(buf.len());
-        }
-        if let Some(cut) = last_row_end(buf) {
-            return Ok(cut);
-        }
-        if buf.len() >= window {
-            break;
-        }
-        *eof = source.append(buf)? == 0;
+    if *eof {
+        return Ok(buf.len());
+    }
+    if let Some(cut) = last_row_end(buf) {
+        return Ok(cut);
     }
     let mut first = super::chunks::RecordEnd::default();
     loop {
