@@ -42,14 +42,21 @@ pub(super) fn merge_parts(
         if let Some((off, line)) = part.resume.or(cut_inside) {
             // A row with an unclosed quote was skipped, or the chunk was cut inside a quoted
             // field. The later chunks were cut counting that quote, so their cuts may lie
-            // inside quoted fields: they are dropped, and the rest of the body is read from
-            // after the bad row (or from the cut record) in one piece (again after any
-            // further bad row), so the rows never depend on where the chunks were cut.
+            // inside quoted fields: they are dropped, and the rest of the body is read again
+            // from after the bad row (or from the cut record), cut where the csv crate starts
+            // records (again after any further bad row), so the rows never depend on where
+            // the chunks were cut. A piece read again that still ended inside quotes at its
+            // own start is read on in one piece, so the reading always moves on.
             let from = start + off;
+            let pieces = if window.is_none() && off == 0 && part.resume.is_none() {
+                1
+            } else {
+                ctx.reread
+            };
             queue.clear();
             end.resumed = true;
             if from <= body.len() {
-                for (at, rest) in reread(body, from, line, ctx).into_iter().rev() {
+                for (at, rest) in reread(body, from, line, pieces, ctx).into_iter().rev() {
                     queue.push_front((at, None, rest));
                 }
             }
@@ -84,12 +91,19 @@ pub(super) fn merge_parts(
     (attrs, placed, end)
 }
 
-/// The body read again from `from`, a record's start on line `line`: cut where the csv
-/// crate starts records and the pieces parsed in parallel, in order with where each starts.
-fn reread<'a>(body: &str, from: usize, line: u64, ctx: &ChunkCtx) -> Vec<(usize, ChunkOut<'a>)> {
+/// The body read again from `from`, a record's start on line `line`: cut into about `pieces`
+/// where the csv crate starts records and the pieces parsed in parallel, in order with where
+/// each starts.
+fn reread<'a>(
+    body: &str,
+    from: usize,
+    line: u64,
+    pieces: usize,
+    ctx: &ChunkCtx,
+) -> Vec<(usize, ChunkOut<'a>)> {
     use rayon::prelude::*;
     let rest = body.as_bytes().get(from..).unwrap_or_default();
-    super::chunks::record_pieces(rest, ctx.reread, ctx.delimiter, line)
+    super::chunks::record_pieces(rest, pieces, ctx.delimiter, line)
         .into_par_iter()
         .map(|p| {
             let range = from + p.start..from + p.end;
