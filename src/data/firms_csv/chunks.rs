@@ -50,9 +50,8 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     let plain = scanned.iter().all(|s| !s.quote && !s.cr);
     // When every piece's quotes wrap whole fields, the cuts lie outside quotes. Otherwise a
     // cut may lie inside a quoted field that holds line ends, and the cuts are moved past
-    // the quotes by their parity; if a field then seems to run on too far, a quote inside an
-    // unquoted field (text to the csv crate) threw the parity off, and the csv crate's own
-    // rules cut the text.
+    // the quotes by their parity (which takes its bearings by the csv crate's rules after a
+    // quote inside an unquoted field, text to the csv crate, throws it off).
     if !scanned.iter().all(|s| s.shape.is_some()) {
         let rough = cuts;
         // Pieces whose quotes still do not wrap whole fields after the parity's cuts hold a
@@ -259,8 +258,9 @@ fn parity_cuts(bytes: &[u8], rough: &[usize], delimiter: u8) -> Option<Vec<usize
 /// Where the csv crate's reader is in a record: a quote opens a field only at the field's
 /// start; inside it, two quotes are one and a lone quote closes it; after that, and in a
 /// field that did not start with a quote, quotes are text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Field {
+    #[default]
     Start,
     Plain,
     Quoted,
@@ -323,19 +323,10 @@ pub(super) fn ends_in_quotes(bytes: &[u8], start: usize, delimiter: u8) -> bool 
 /// csv crate's rules ([`Field`]): just after the first line end where its reader starts a
 /// record. Each call reads on from where the last stopped (a quoted field is skipped to its
 /// next quote).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct RecordEnd {
     at: usize,
     state: Field,
-}
-
-impl Default for RecordEnd {
-    fn default() -> Self {
-        Self {
-            at: 0,
-            state: Field::Start,
-        }
-    }
 }
 
 impl RecordEnd {

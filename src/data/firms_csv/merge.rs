@@ -48,7 +48,8 @@ pub(super) fn merge_parts(
             // the chunks were cut. A piece read again that still ended inside quotes at its
             // own start is read on in one piece, so the reading always moves on.
             let from = start + off;
-            let pieces = if window.is_none() && off == 0 && part.resume.is_none() {
+            // (A resumed read starts past the bad row's first line: off > 0.)
+            let pieces = if window.is_none() && off == 0 {
                 1
             } else {
                 ctx.reread
