@@ -285,26 +285,42 @@ impl Field {
     }
 
     /// Follows the reader through `bytes` from this state: the state after them, or with
-    /// `stop`, the state and index just after the first line end where a record starts. A
-    /// quoted field is skipped to its next quote, and an unquoted one to its next delimiter
-    /// or line end (the quotes in it are text), with `memchr`.
+    /// `stop`, the state and index just after the first line end where a record starts.
+    /// Only quotes (and with `stop`, line ends) need a look, found with `memchr`: inside a
+    /// quoted field the next quote closes it; outside, a quote opens a field only where the
+    /// byte before it ends a field, and the state after plain text is fixed by its last byte.
     fn walk(self, bytes: &[u8], delimiter: u8, stop: bool) -> (Self, Option<usize>) {
+        // The state after a byte outside quotes that is not a quote.
+        let outside = |c: u8| {
+            if c == b'\n' || c == b'\r' || c == delimiter {
+                Field::Start
+            } else {
+                Field::Plain
+            }
+        };
         let mut state = self;
         let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            let rest = bytes.get(i..).unwrap_or(&[]);
-            let skip = match state {
+        while let Some(rest) = bytes.get(i..).filter(|r| !r.is_empty()) {
+            let next = match state {
                 Field::Quoted => memchr::memchr(b'"', rest),
-                Field::Plain => memchr::memchr3(delimiter, b'\n', b'\r', rest),
-                Field::Start | Field::Closing => Some(0),
+                Field::Closing => Some(0),
+                Field::Start | Field::Plain if stop => memchr::memchr2(b'"', b'\n', rest),
+                Field::Start | Field::Plain => memchr::memchr(b'"', rest),
             };
-            let Some(skip) = skip else {
-                return (state, None);
+            let Some(k) = next else {
+                return match (state, rest.last()) {
+                    (Field::Start | Field::Plain, Some(&c)) => (outside(c), None),
+                    _ => (state, None),
+                };
             };
-            i += skip;
-            let b = bytes.get(i).copied().unwrap_or(b);
+            let p = i + k;
+            // Plain text before `p`: its last byte sets the state.
+            if k > 0 && state != Field::Quoted {
+                state = outside(bytes.get(p - 1).copied().unwrap_or(b'\n'));
+            }
+            let b = bytes.get(p).copied().unwrap_or(b'"');
             state = state.step(b, delimiter);
-            i += 1;
+            i = p + 1;
             if stop && b == b'\n' && state == Field::Start {
                 return (state, Some(i));
             }
@@ -317,6 +333,20 @@ impl Field {
 /// quoted field at the end of `bytes` (a piece cut inside one ends so).
 pub(super) fn ends_in_quotes(bytes: &[u8], start: usize, delimiter: u8) -> bool {
     Field::Start.after(bytes.get(start..).unwrap_or(&[]), delimiter) == Field::Quoted
+}
+
+/// Where the record that runs to the end of `bytes` (which start a record) inside a quoted
+/// field starts, by the csv crate's rules: a quote it opens is never closed. None when
+/// `bytes` end outside quotes.
+pub(super) fn open_tail(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let mut start = 0;
+    loop {
+        match Field::Start.walk(bytes.get(start..)?, delimiter, true) {
+            (_, Some(end)) => start += end,
+            (Field::Quoted, None) => return Some(start),
+            _ => return None,
+        }
+    }
 }
 
 /// The end of the first record of a growing text that starts at a record's start, by the

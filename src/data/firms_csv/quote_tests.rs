@@ -191,3 +191,49 @@ fn an_unclosed_quote_after_a_crlf_row_is_reported_once() {
         assert_eq!(ids, ["F1", "G2", "G3"], "{end:?}");
     }
 }
+
+/// A quote never closed, after random awkward rows and before plain ones (LF or CRLF, with or
+/// without a final line end): skipping its record without reading the lines it swallows
+/// gives the csv crate's rows, report, resume point and open record (the chunk read with the
+/// csv crate alone is the oracle). Counts the bodies that took the shortcut.
+#[test]
+fn a_quote_never_closed_is_skipped_as_the_csv_crate_reads_it() {
+    with_ctx("编号,企业名称,地址,经度,纬度", |ctx| {
+        let mut rng = crate::model::Rng::new(77);
+        let mut shortcut = 0;
+        for round in 0..400usize {
+            let mut body = String::new();
+            for k in 0..(round % 30) {
+                body.push_str(&super::test_rows::random_row(&mut rng, k));
+            }
+            body.push_str("F900,示例,\"未闭合 900,113.95,22.5\n");
+            for k in 0..(round % 7) {
+                body.push_str(&format!("F{k},示例{k},南山区,113.9{k},22.5\n"));
+            }
+            if round % 3 == 0 {
+                body = body.replace('\n', "\r\n");
+            }
+            if round % 4 == 1 {
+                body.truncate(body.trim_end().len());
+            }
+            let fast = parse_chunk_with(&body, 2, ctx, true);
+            let slow = parse_chunk_with(&body, 2, ctx, false);
+            let open = super::chunks::open_tail(body.as_bytes(), b',');
+            shortcut +=
+                usize::from(open.is_some() && fast.resume.is_none() == slow.resume.is_none());
+            assert_eq!(fast.report, slow.report, "{body:?}");
+            assert_eq!(fast.resume, slow.resume, "{body:?}");
+            assert_eq!(fast.open_at_end, slow.open_at_end, "{body:?}");
+            assert_eq!(fast.stopped, slow.stopped, "{body:?}");
+            assert_eq!(fast.lonlat.to_vec(), slow.lonlat.to_vec(), "{body:?}");
+            assert_eq!(fast.attrs.n_rows(), slow.attrs.n_rows(), "{body:?}");
+            for r in 0..fast.attrs.n_rows() {
+                assert_eq!(
+                    fast.attrs.row(r).collect::<Vec<_>>(),
+                    slow.attrs.row(r).collect::<Vec<_>>()
+                );
+            }
+        }
+        assert!(shortcut > 200, "{shortcut}");
+    });
+}

@@ -11,6 +11,11 @@ use crate::data::geometry::read_pair;
 use crate::model::quotes::QuoteShape;
 use crate::model::{AttrTable, Firms, LineRows, SegmentId};
 use std::sync::Arc;
+use unclosed::{
+    looks_unclosed, open_record, open_to_the_end, skip_unclosed, unbalanced_quote_line,
+};
+
+mod unclosed;
 
 /// What a chunk parser needs to know about the file.
 pub(super) struct ChunkCtx<'a> {
@@ -318,7 +323,6 @@ fn parse_piece<'w>(
     fast: Fast,
 ) -> ChunkOut<'w> {
     let rows_hint = chunk.len() / 60;
-    let mut out = ChunkOut::new(windows, ctx.headers);
     let mut interned = std::collections::HashMap::new();
     let bytes = chunk.as_bytes();
     // Fast when every quote only wraps a whole field and every carriage return ends a line
@@ -345,6 +349,14 @@ fn parse_piece<'w>(
             .filter(|_| crs_ok())
             .filter(|s| !s.multiline || !looks_unclosed(bytes, ctx)),
     };
+    if shape.is_none()
+        && allowed
+        && last
+        && let Some(open) = open_to_the_end(bytes, ctx)
+    {
+        return parse_before_open(chunk, (at, open), first_line, ctx, windows, fast);
+    }
+    let mut out = ChunkOut::new(windows, ctx.headers);
     if let Some(shape) = shape
         && u32::try_from(chunk.len()).is_ok()
     {
@@ -402,25 +414,8 @@ fn parse_piece<'w>(
                 unbalanced_quote_line(bytes, start.unwrap_or(0) as usize, ctx, open.is_some())
         {
             // An unbalanced quote: the csv reader joined later lines into this field.
-            let swallowed = {
-                let end = reader.position().byte() as usize;
-                bytes.get(eol..end.max(eol)).map_or(0, |b| {
-                    b.split(|c| *c == b'\n').filter(|l| !l.is_empty()).count()
-                })
-            };
-            out.report.read += 1;
-            out.report.skip_line(
-                line,
-                "unclosed_quote",
-                format!(
-                    "a quote opened on this line is not closed on it, so {swallowed} later \
-                     line(s) would have been read into one field; this row is skipped and the \
-                     following lines are read normally; close or remove the quote"
-                ),
-            );
-            if eol < bytes.len() {
-                out.resume = Some((eol, line + 1));
-            }
+            let end = reader.position().byte() as usize;
+            skip_unclosed(&mut out, bytes, eol..end, line);
             break;
         }
         if take_row(&mut out, &record, line, ctx, &mut interned) {
@@ -428,6 +423,34 @@ fn parse_piece<'w>(
             out.attrs.push_row(record.iter());
         }
     }
+    out
+}
+
+/// A chunk ending the body whose record at `open.0` opens a quote never closed (a row
+/// with a stray quote at its start, or the body read again from such a row): the csv crate
+/// would read every line after it into that record (0.3 s at a million rows) only to skip
+/// it. The same outcome without that: the text before the record parsed as any chunk,
+/// the record skipped, and the reading resumed after its first line (`open.1`).
+fn parse_before_open<'w>(
+    chunk: &str,
+    (at, open): (usize, (usize, usize)),
+    first_line: u64,
+    ctx: &ChunkCtx,
+    windows: Windows<'w>,
+    fast: Fast,
+) -> ChunkOut<'w> {
+    let ((start, eol), bytes) = (open, chunk.as_bytes());
+    let head = chunk.get(..start).unwrap_or("");
+    // The text before ends where a record starts, so not inside quotes: not `last`.
+    let mut out = parse_piece(head, (at, false), first_line, ctx, windows, fast);
+    if out.resume.is_some() || out.stopped {
+        // A row before it was skipped (a quote that swallowed lines by this loader's rule,
+        // not the csv crate's): the rest is read again from there, this record with it.
+        return out;
+    }
+    let line = first_line + memchr::memchr_iter(b'\n', head.as_bytes()).count() as u64;
+    out.open_at_end = Some((start, line));
+    skip_unclosed(&mut out, bytes, eol..bytes.len(), line);
     out
 }
 
@@ -545,63 +568,4 @@ fn parse_lines(
     if !undone.0.is_empty() {
         out.attrs.set_undone_rows(undone.0, undone.1);
     }
-}
-
-/// Where the record the csv crate placed at `start` begins (past a line end it may be placed
-/// at), when that record runs to the end of `bytes` inside a quoted field.
-fn open_record(bytes: &[u8], start: Option<u64>, delimiter: u8) -> Option<usize> {
-    let from = past_line_ends(bytes, start.map_or(0, |s| s as usize))?;
-    super::chunks::ends_in_quotes(bytes, from, delimiter).then_some(from)
-}
-
-/// Where a record the csv crate placed at `start` begins: it may place a record after a
-/// CRLF at its `\n`, and the row starts after it.
-fn past_line_ends(bytes: &[u8], start: usize) -> Option<usize> {
-    let ends = bytes.get(start..)?.iter();
-    Some(start + ends.take_while(|c| matches!(c, b'\r' | b'\n')).count())
-}
-
-/// Whether a row spanning lines looks like an unclosed quote rather than a field holding
-/// line ends: its first line alone holds a whole row's worth of fields (what
-/// [`unbalanced_quote_line`] tells the csv crate's path, which then skips the row and reads
-/// on from the next line; the fast path leaves such a chunk to it).
-fn looks_unclosed(bytes: &[u8], ctx: &ChunkCtx) -> bool {
-    let mut start = 0;
-    let ends = crate::model::scan::Separators::outside_quotes(bytes, b'\n', b'\n');
-    for end in ends.chain(std::iter::once(bytes.len())) {
-        let row = bytes.get(start..end).unwrap_or(&[]);
-        if let Some(first) = memchr::memchr(b'\n', row)
-            && holds_a_whole_row(&row[..first], ctx)
-        {
-            return true;
-        }
-        start = end + 1;
-    }
-    false
-}
-
-/// Whether a line alone holds a whole row's worth of fields (the header's count, at least
-/// two): a quote left open on it is taken for an unclosed one, not a multi-line field.
-fn holds_a_whole_row(line: &[u8], ctx: &ChunkCtx) -> bool {
-    memchr::memchr_iter(ctx.delimiter, line).count() + 1 >= ctx.headers.len().max(2)
-}
-
-/// For a record that spans lines: the end of its first line (where reading should resume)
-/// when the quote that joined the lines looks unbalanced rather than a real multi-line field:
-/// the first line alone already holds a whole row's worth of fields, or the quote runs to the
-/// end of the text.
-fn unbalanced_quote_line(
-    bytes: &[u8],
-    start: usize,
-    ctx: &ChunkCtx,
-    runs_to_end: bool,
-) -> Option<usize> {
-    let start = past_line_ends(bytes, start)?;
-    let rest = bytes.get(start..)?;
-    let eol = rest
-        .iter()
-        .position(|c| *c == b'\n')
-        .map(|off| start + off + 1)?;
-    let first = bytes.get(start..eol)?;
-    (runs_to_end || holds_a_whole_row(first, ctx)).then_some(eol)
 }

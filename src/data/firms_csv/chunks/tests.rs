@@ -222,8 +222,11 @@ fn the_walk_steps_as_byte_by_byte() {
                 state = state.step(*b, delimiter);
                 *b == b'\n' && state == Field::Start
             });
-            let (_, end) = from.walk(&bytes, delimiter, true);
+            let (at_end, end) = from.walk(&bytes, delimiter, true);
             assert_eq!(end, first_end.map(|e| e + 1), "{bytes:?} from {from:?}");
+            if end.is_none() {
+                assert_eq!(at_end, by_byte, "{bytes:?} from {from:?}");
+            }
         }
     }
 }
