@@ -215,8 +215,8 @@ fn push_field(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// The row's own columns (all but the id), each preceded by a comma: copied whole from a
-/// comma-separated line that has every column, else field by field.
+/// The row's own columns (all but the id), each preceded by a comma: copied from a
+/// comma-separated line that has every column (around the id), else field by field.
 fn push_own_columns(
     out: &mut Vec<u8>,
     row: crate::model::RowView,
@@ -228,13 +228,13 @@ fn push_own_columns(
         && count_commas(line, lines.quoted) + 1 == n_cols
     {
         let own = match id_col {
-            None => Some(line),
-            Some(0) => first_comma(line, lines.quoted).and_then(|c| line.get(c + 1..)),
-            Some(_) => None,
+            None => Some((line, "")),
+            Some(k) => without_field(line, k, lines.quoted),
         };
-        if let Some(text) = own {
+        if let Some((before, after)) = own {
             out.push(b',');
-            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(before.as_bytes());
+            out.extend_from_slice(after.as_bytes());
             return;
         }
     }
@@ -260,9 +260,17 @@ fn count_commas(s: &str, quoted: bool) -> usize {
     }
 }
 
-/// The first comma of a line that separates fields.
-fn first_comma(s: &str, quoted: bool) -> Option<usize> {
-    crate::model::scan::Separators::with_quotes(s.as_bytes(), b',', b'\n', quoted).next()
+/// A comma-separated line without its field `k` and one comma beside it, as the text before
+/// and after (pandas writes its index first and the id second: `0,F0,name,…`).
+fn without_field(line: &str, k: usize, quoted: bool) -> Option<(&str, &str)> {
+    let mut commas =
+        crate::model::scan::Separators::with_quotes(line.as_bytes(), b',', b'\n', quoted);
+    if k == 0 {
+        return Some(("", line.get(commas.next()? + 1..)?));
+    }
+    let before = commas.nth(k - 1)?;
+    let after = commas.next().unwrap_or(line.len());
+    Some((line.get(..before)?, line.get(after..)?))
 }
 
 fn cluster_feature(c: &ClusterSummary) -> Value {
@@ -441,6 +449,9 @@ mod tests {
             // Kept as lines with commas inside quotes; the last row is short a field, and its
             // commas would count a whole row if the quoted one were counted.
             "id,name,lon,lat,x\nQ1,\"南山, 3 楼\",114.0,22.5,1\n\"Q,2\",乙,114.1,22.6,2\nQ3,\"a,b\",114.3,22.8\n",
+            // pandas' shape: its index first, the id second; and the id last.
+            ",firm_id,name,lon,lat\n0,P1,\"甲,乙\",114.0,22.5\n1,P2,乙,114.1,22.6\n",
+            "name,lon,lat,id\n甲,114.0,22.5,L1\n\"a,b\",114.1,22.6,L2\n,114.2,22.7,\n",
             // Kept as lines with line ends inside quotes (CRLF too), the id column first.
             "id,name,lon,lat\r\nM1,\"a\r\nb\",114.0,22.5\r\n\"M\n2\",\"c, d\ne\",114.1,22.6\r\n",
         ];
@@ -470,7 +481,7 @@ mod tests {
                     String::from_utf8_lossy(&want),
                     "{text:?} row {i}"
                 );
-                if text.contains("M1") {
+                if text.contains("M1") || text.contains("P1") {
                     assert!(row.line().is_some(), "row {i} is kept as its line");
                 }
             }
