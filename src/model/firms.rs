@@ -42,7 +42,7 @@ impl Firms {
     pub fn id(&self, i: usize) -> Cow<'_, str> {
         match self.id_col.map(|c| self.attrs.field_owned(i, c)) {
             Some(id) if !id.is_empty() => id,
-            _ => Cow::Owned(format!("#{}", i + 1)),
+            _ => Cow::Owned(Self::row_number_id(i)),
         }
     }
 
@@ -50,8 +50,13 @@ impl Firms {
     pub fn id_in<'a>(&self, row: &RowView<'a>, i: usize) -> Cow<'a, str> {
         match self.id_col.map(|c| row.get(c)) {
             Some(id) if !id.is_empty() => Cow::Borrowed(id),
-            _ => Cow::Owned(format!("#{}", i + 1)),
+            _ => Cow::Owned(Self::row_number_id(i)),
         }
+    }
+
+    /// The id of firm `i` when the file gives none: `#` and its row number.
+    pub fn row_number_id(i: usize) -> String {
+        format!("#{}", i + 1)
     }
 
     pub fn name(&self, i: usize) -> &str {

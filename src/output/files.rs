@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::analysis::{ClusterSummary, Placement};
-use crate::model::{Firms, Zone};
+use crate::model::{Firms, RowView, Zone};
 
 const LEAD: [&str; 7] = [
     "id",
@@ -91,9 +91,15 @@ fn write_in_blocks(
         let rows = firms
             .attrs
             .rows_in_with(rows_of_block.clone(), &mut read_into)?;
+        let mut commas = Vec::new();
         for i in rows_of_block {
             let row = rows.view(i);
-            push_field(&mut out, &firms.id_in(&row, i));
+            let split = split_line(&row, n_cols, firms.id_col, &mut commas);
+            match split {
+                Some(Split { id: Some(id), .. }) if !id.is_empty() => push_field(&mut out, id),
+                Some(_) => push_field(&mut out, &Firms::row_number_id(i)),
+                None => push_field(&mut out, &firms.id_in(&row, i)),
+            }
             out.push(b',');
             push_field(&mut out, zone_id(placement.zone(i)));
             out.push(b',');
@@ -114,7 +120,7 @@ fn write_in_blocks(
             num.push(',');
             super::number::push_fixed(&mut num, p.lat, 6);
             out.extend_from_slice(num.as_bytes());
-            push_own_columns(&mut out, row, firms.id_col, n_cols);
+            push_own_columns(&mut out, row, split.as_ref(), firms.id_col);
             out.push(b'\n');
         }
         rows.recycle(&mut read_into);
@@ -215,62 +221,81 @@ fn push_field(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// The row's own columns (all but the id), each preceded by a comma: copied from a
-/// comma-separated line that has every column (around the id), else field by field.
-fn push_own_columns(
-    out: &mut Vec<u8>,
-    row: crate::model::RowView,
-    id_col: Option<usize>,
+/// A comma-separated line row that has every column, split by one scan of its commas: its id
+/// field as [`RowView::get`] reads it (None: no id column), and the text around it.
+struct Split<'a> {
+    id: Option<&'a str>,
+    before: &'a str,
+    after: &'a str,
+}
+
+/// [`Split`] of a row kept as its line (None for other rows: they are read field by field).
+/// `commas` is scratch space.
+fn split_line<'a>(
+    row: &RowView<'a>,
     n_cols: usize,
-) {
-    if let Some((line, lines)) = row.line()
-        && lines.delimiter == b','
-        && count_commas(line, lines.quoted) + 1 == n_cols
-    {
-        let own = match id_col {
-            None => Some((line, "")),
-            Some(k) => without_field(line, k, lines.quoted),
-        };
-        if let Some((before, after)) = own {
-            out.push(b',');
-            out.extend_from_slice(before.as_bytes());
-            out.extend_from_slice(after.as_bytes());
-            return;
-        }
+    id_col: Option<usize>,
+    commas: &mut Vec<usize>,
+) -> Option<Split<'a>> {
+    let (line, lines) = row.line().filter(|(_, l)| l.delimiter == b',')?;
+    commas.clear();
+    commas.extend(crate::model::scan::Separators::with_quotes(
+        line.as_bytes(),
+        b',',
+        b'\n',
+        lines.quoted,
+    ));
+    if commas.len() + 1 != n_cols {
+        return None;
     }
-    push_own(out, row, id_col);
+    let Some(k) = id_col else {
+        let (before, after) = (line, "");
+        return Some(Split {
+            id: None,
+            before,
+            after,
+        });
+    };
+    let start = match k.checked_sub(1) {
+        Some(p) => commas.get(p)? + 1,
+        None => 0,
+    };
+    let end = commas.get(k).copied().unwrap_or(line.len());
+    let raw = line.get(start..end)?;
+    let id = crate::model::quotes::unquote_field(raw.strip_suffix('\r').unwrap_or(raw));
+    // Without the id and one comma beside it (pandas writes its index first, the id second).
+    let (before, after) = match k.checked_sub(1) {
+        None => ("", line.get(commas.first()? + 1..)?),
+        Some(p) => (line.get(..*commas.get(p)?)?, line.get(end..)?),
+    };
+    Some(Split {
+        id: Some(id),
+        before,
+        after,
+    })
+}
+
+/// The row's own columns (all but the id), each preceded by a comma: copied from its line
+/// around the id when it was [`split_line`], else field by field.
+fn push_own_columns(out: &mut Vec<u8>, row: RowView, split: Option<&Split>, id_col: Option<usize>) {
+    match split {
+        Some(s) => {
+            out.push(b',');
+            out.extend_from_slice(s.before.as_bytes());
+            out.extend_from_slice(s.after.as_bytes());
+        }
+        None => push_own(out, row, id_col),
+    }
 }
 
 /// The row's own columns field by field, each preceded by a comma.
-fn push_own(out: &mut Vec<u8>, row: crate::model::RowView, id_col: Option<usize>) {
+fn push_own(out: &mut Vec<u8>, row: RowView, id_col: Option<usize>) {
     for (c, f) in row.fields().enumerate() {
         if Some(c) != id_col {
             out.push(b',');
             push_field(out, f);
         }
     }
-}
-
-/// The commas of a line that separate fields (outside quotes when `quoted`).
-fn count_commas(s: &str, quoted: bool) -> usize {
-    if quoted {
-        crate::model::scan::Separators::outside_quotes(s.as_bytes(), b',', b'\n').count()
-    } else {
-        memchr::memchr_iter(b',', s.as_bytes()).count()
-    }
-}
-
-/// A comma-separated line without its field `k` and one comma beside it, as the text before
-/// and after (pandas writes its index first and the id second: `0,F0,name,…`).
-fn without_field(line: &str, k: usize, quoted: bool) -> Option<(&str, &str)> {
-    let mut commas =
-        crate::model::scan::Separators::with_quotes(line.as_bytes(), b',', b'\n', quoted);
-    if k == 0 {
-        return Some(("", line.get(commas.next()? + 1..)?));
-    }
-    let before = commas.nth(k - 1)?;
-    let after = commas.next().unwrap_or(line.len());
-    Some((line.get(..before)?, line.get(after..)?))
 }
 
 fn cluster_feature(c: &ClusterSummary) -> Value {
@@ -455,6 +480,7 @@ mod tests {
             // Kept as lines with line ends inside quotes (CRLF too), the id column first.
             "id,name,lon,lat\r\nM1,\"a\r\nb\",114.0,22.5\r\n\"M\n2\",\"c, d\ne\",114.1,22.6\r\n",
         ];
+        let mut splits = 0;
         for text in texts {
             let f = load_firms_csv_bytes(text.as_bytes(), "t.csv", &FirmLoadOptions::default())
                 .unwrap()
@@ -463,7 +489,13 @@ mod tests {
             for i in 0..f.len() {
                 let row = f.attrs.row_view(i);
                 let mut ours = Vec::new();
-                push_own_columns(&mut ours, row, f.id_col, n_cols);
+                let split = split_line(&row, n_cols, f.id_col, &mut Vec::new());
+                // The id read from the split line is the one the row gives.
+                if let Some(Split { id: Some(id), .. }) = &split {
+                    assert_eq!(*id, row.get(f.id_col.unwrap()), "{text:?} row {i}");
+                }
+                splits += usize::from(split.is_some());
+                push_own_columns(&mut ours, row, split.as_ref(), f.id_col);
                 let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
                 w.write_field("lead").unwrap();
                 for (c, field) in row.fields().enumerate() {
@@ -486,5 +518,7 @@ mod tests {
                 }
             }
         }
+        // Most rows were split from their lines (the rest read field by field).
+        assert!(splits >= 12, "{splits}");
     }
 }
