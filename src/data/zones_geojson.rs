@@ -167,6 +167,14 @@ pub(super) fn feature_values(
     Ok((features, crs))
 }
 
+/// The EPSG code of a GeoJSON `crs` member (`{"properties": {"name": "urn:…:4490"}}`).
+pub(super) fn named_crs(crs: Option<&Value>) -> Option<u32> {
+    crs.and_then(|c| c.get("properties"))
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .and_then(crate::crs::code_from_urn)
+}
+
 fn feature_values_inner(text: &str, path: &str) -> Result<(Vec<Value>, Option<u32>), LoadError> {
     if text.trim().is_empty() {
         return Err(LoadError::Empty {
@@ -185,12 +193,7 @@ fn feature_values_inner(text: &str, path: &str) -> Result<(Vec<Value>, Option<u3
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let crs = obj
-        .get("crs")
-        .and_then(|c| c.get("properties"))
-        .and_then(|p| p.get("name"))
-        .and_then(Value::as_str)
-        .and_then(crate::crs::code_from_urn);
+    let crs = named_crs(obj.get("crs"));
     let features = match kind.as_str() {
         "FeatureCollection" => match obj.remove("features") {
             Some(Value::Array(a)) => Ok(a),
