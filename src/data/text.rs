@@ -165,15 +165,7 @@ fn gbk(bytes: &[u8]) -> Decoded<'_> {
 /// the pieces decode to exactly the whole's text.
 fn gbk_in_pieces(bytes: &[u8], piece: usize) -> Cow<'_, str> {
     use rayon::prelude::*;
-    let mut cuts = vec![0];
-    let mut at = piece;
-    while let Some(nl) = bytes.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)) {
-        let cut = at + nl + 1;
-        cuts.push(cut);
-        at = cut + piece;
-    }
-    cuts.push(bytes.len());
-    cuts.dedup();
+    let cuts = crate::model::scan::newline_cuts(bytes, piece);
     // (A byte-order mark makes encoding_rs read the whole as UTF-8 or UTF-16: one piece.)
     if cuts.len() <= 2 || encoding_rs::Encoding::for_bom(bytes).is_some() {
         return encoding_rs::GBK.decode(bytes).0;

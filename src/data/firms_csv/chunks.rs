@@ -45,7 +45,7 @@ pub(super) fn split_chunks(body: &str, n: usize, delimiter: u8) -> Chunks {
     }
     let target = bytes.len() / n;
     // Any newline is a record boundary unless the text has quotes.
-    let mut cuts = newline_cuts(bytes, target);
+    let mut cuts = crate::model::scan::newline_cuts(bytes, target);
     let mut scanned = scan_pieces(bytes, &cuts, delimiter);
     let plain = scanned.iter().all(|s| !s.quote && !s.cr);
     // When every piece's quotes wrap whole fields, the cuts lie outside quotes. Otherwise a
@@ -151,33 +151,12 @@ pub(super) fn record_pieces(bytes: &[u8], n: usize, delimiter: u8, first_line: u
     } else {
         csv_cuts(
             bytes,
-            &newline_cuts(bytes, (bytes.len() / n).max(1)),
+            &crate::model::scan::newline_cuts(bytes, (bytes.len() / n).max(1)),
             delimiter,
         )
     };
     let scanned = scan_pieces(bytes, &cuts, delimiter);
     number_pieces(&cuts, scanned, first_line)
-}
-
-/// Cuts after the first newline at or after every `target` bytes (text without quotes).
-fn newline_cuts(bytes: &[u8], target: usize) -> Vec<usize> {
-    let mut cuts = vec![0usize];
-    let mut pos = target;
-    while pos < bytes.len() {
-        match memchr::memchr(b'\n', bytes.get(pos..).unwrap_or(&[])) {
-            Some(off) => {
-                let cut = pos + off + 1;
-                if cut < bytes.len() {
-                    cuts.push(cut);
-                }
-                pos = cut + target;
-            }
-            None => break,
-        }
-    }
-    cuts.push(bytes.len());
-    cuts.dedup();
-    cuts
 }
 
 /// How far a field that seems to hold line ends may run before the quotes' parity is taken

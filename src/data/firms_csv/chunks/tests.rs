@@ -17,7 +17,7 @@ fn cuts_inside_quoted_line_ends_move_past_them() {
     assert!(text.len() > 4 << 20);
     let bytes = text.as_bytes();
     let chunks = split_chunks(&text, 16, b',');
-    let rough = newline_cuts(bytes, bytes.len() / 16);
+    let rough = crate::model::scan::newline_cuts(bytes, bytes.len() / 16);
     let starts: Vec<usize> = chunks.pieces.iter().map(|p| p.start).collect();
     assert!(starts.iter().any(|s| !rough.contains(s)), "no cut moved");
     for p in &chunks.pieces {
@@ -80,7 +80,7 @@ fn stray_quotes_are_read_past_by_taking_bearings_or_by_the_csv_rules() {
             ));
         }
         let bytes = text.as_bytes();
-        let rough = newline_cuts(bytes, bytes.len() / 16);
+        let rough = crate::model::scan::newline_cuts(bytes, bytes.len() / 16);
         let cuts = parity_cuts(bytes, &rough, b',');
         assert_eq!(cuts.is_some(), by_parity, "every {every}");
         let starts = record_starts(&text);
