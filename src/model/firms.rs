@@ -42,21 +42,22 @@ impl Firms {
     pub fn id(&self, i: usize) -> Cow<'_, str> {
         match self.id_col.map(|c| self.attrs.field_owned(i, c)) {
             Some(id) if !id.is_empty() => id,
-            _ => Cow::Owned(Self::row_number_id(i)),
+            _ => Cow::Owned(row_number_id(i)),
         }
     }
 
     /// [`Self::id`] of firm `i` from its row, already found (to read several fields).
     pub fn id_in<'a>(&self, row: &RowView<'a>, i: usize) -> Cow<'a, str> {
-        match self.id_col.map(|c| row.get(c)) {
-            Some(id) if !id.is_empty() => Cow::Borrowed(id),
-            _ => Cow::Owned(Self::row_number_id(i)),
-        }
+        Self::id_or_row_number(self.id_col.map(|c| row.get(c)), i)
     }
 
-    /// The id of firm `i` when the file gives none: `#` and its row number.
-    pub fn row_number_id(i: usize) -> String {
-        format!("#{}", i + 1)
+    /// Firm `i`'s id field as read (None: the file has no id column), or `#` and its row
+    /// number when there is none or it is empty.
+    pub fn id_or_row_number(id: Option<&str>, i: usize) -> Cow<'_, str> {
+        match id {
+            Some(id) if !id.is_empty() => Cow::Borrowed(id),
+            _ => Cow::Owned(row_number_id(i)),
+        }
     }
 
     pub fn name(&self, i: usize) -> &str {
@@ -84,6 +85,11 @@ impl Firms {
         segments.push(name.to_string());
         (segments.len() - 1) as SegmentId
     }
+}
+
+/// The id of firm `i` when the file gives none: `#` and its row number.
+fn row_number_id(i: usize) -> String {
+    format!("#{}", i + 1)
 }
 
 /// When each firm was founded and closed (years; 0 = not known / still open), read from the

@@ -95,11 +95,11 @@ fn write_in_blocks(
         for i in rows_of_block {
             let row = rows.view(i);
             let split = split_line(&row, n_cols, firms.id_col, &mut commas);
-            match split {
-                Some(Split { id: Some(id), .. }) if !id.is_empty() => push_field(&mut out, id),
-                Some(_) => push_field(&mut out, &Firms::row_number_id(i)),
-                None => push_field(&mut out, &firms.id_in(&row, i)),
-            }
+            let id = match &split {
+                Some(s) => Firms::id_or_row_number(s.id, i),
+                None => firms.id_in(&row, i),
+            };
+            push_field(&mut out, &id);
             out.push(b',');
             push_field(&mut out, zone_id(placement.zone(i)));
             out.push(b',');
@@ -249,11 +249,10 @@ fn split_line<'a>(
         return None;
     }
     let Some(k) = id_col else {
-        let (before, after) = (line, "");
         return Some(Split {
             id: None,
-            before,
-            after,
+            before: line,
+            after: "",
         });
     };
     let start = match k.checked_sub(1) {
