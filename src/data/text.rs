@@ -49,7 +49,7 @@ pub(crate) fn decode_text_known<'a>(
     };
     let forced = forced.map(encoding_key);
     match forced.as_deref() {
-        Some("gbk" | "gb18030" | "gb2312" | "cp936") => return Ok(gbk(bytes)),
+        Some(k) if names_gbk(k) => return Ok(gbk(bytes)),
         Some("utf8") => {
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             return utf8(body)
@@ -104,6 +104,17 @@ pub(crate) fn decode_text_known<'a>(
         }),
         None => Ok(gbk(bytes)),
     }
+}
+
+/// Whether an encoding's key ([`encoding_key`]) names GBK or a superset read as GB18030.
+pub(crate) fn names_gbk(key: &str) -> bool {
+    matches!(key, "gbk" | "gb18030" | "gb2312" | "cp936")
+}
+
+/// One window of a GBK/GB18030 file (whole lines, no byte-order mark) decoded as the whole
+/// file's decoding has it, in parallel pieces.
+pub(crate) fn gbk_window(bytes: &[u8]) -> String {
+    gbk_in_pieces(bytes, 4 << 20).into_owned()
 }
 
 /// An encoding's name as compared: "UTF-8", "utf_8" and " utf8" are all "utf8".

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use super::quotes::unquote_field;
 
 mod file_rows;
+use file_rows::InFile;
 pub use file_rows::{FileRows, RowsIn, read_exact_at};
 
 /// All columns of the input file; see the module comment for how rows are stored.
@@ -115,9 +116,9 @@ struct LineChunk {
     lines: LineRows,
     /// Rows whose lines hold doubled quotes, read from their undone fields instead.
     undone: Option<Box<Undone>>,
-    /// The text was let go: `from..to` are byte offsets in the table's file instead
-    /// ([`AttrTable::rows_in`] reads the rows back from there).
-    in_file: bool,
+    /// Whether the text was let go: then `from..to` are byte offsets in the table's file
+    /// instead ([`AttrTable::rows_in`] reads the rows back from there).
+    in_file: InFile,
 }
 
 /// Rows of a chunk of lines stored field by field: `rows` (ascending) are the chunk's row
@@ -187,7 +188,7 @@ impl AttrTable {
                 start: starts,
                 lines,
                 undone: None,
-                in_file: false,
+                in_file: InFile::No,
             })],
             chunk_first: vec![0],
             n_rows,

@@ -9,6 +9,7 @@ mod bounds;
 mod firms;
 mod lang;
 pub mod limits;
+pub mod line_map;
 pub mod memory;
 mod policy;
 pub mod quotes;

@@ -85,7 +85,13 @@ fn assert_same(text: &str, step: usize, window: usize) {
     assert_same_with(text, step, window, &FirmLoadOptions::default());
 }
 
-fn assert_same_with(text: &str, step: usize, window: usize, opts: &FirmLoadOptions) {
+fn assert_same_with(
+    text: &(impl AsRef<[u8]> + ?Sized),
+    step: usize,
+    window: usize,
+    opts: &FirmLoadOptions,
+) {
+    let text = text.as_ref();
     let s = streamed(text, step, window, opts);
     let got = s.got.as_ref().expect("streamable");
     // The rows' text was let go: they read as empty unless read back (a window holding the
@@ -116,8 +122,14 @@ impl Drop for Streamed {
 }
 
 /// `text` streamed in windows of at least `window` bytes read `step` at a time.
-fn streamed(text: &str, step: usize, window: usize, opts: &FirmLoadOptions) -> Streamed {
-    let mut source = MemSource::new(text.as_bytes(), step);
+fn streamed(
+    text: &(impl AsRef<[u8]> + ?Sized),
+    step: usize,
+    window: usize,
+    opts: &FirmLoadOptions,
+) -> Streamed {
+    let text = text.as_ref();
+    let mut source = MemSource::new(text, step);
     // One folder per call: tests run side by side.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -136,13 +148,13 @@ fn streamed(text: &str, step: usize, window: usize, opts: &FirmLoadOptions) -> S
 
 /// A streamed load equals the whole loader's: positions, segments, report, times, rows, ids.
 fn assert_same_as_whole(
-    text: &str,
+    text: &(impl AsRef<[u8]> + ?Sized),
     step: usize,
     window: usize,
     opts: &FirmLoadOptions,
     got: &crate::data::LoadedFirms,
 ) {
-    let whole = load_firms_csv_bytes(text.as_bytes(), "f.csv", opts).expect("whole");
+    let whole = load_firms_csv_bytes(text.as_ref(), "f.csv", opts).expect("whole");
     assert!(got.firms.attrs.is_released());
     let case = format!("step {step}, window {window}");
     let (a, b) = (&whole.firms, &got.firms);
@@ -233,18 +245,79 @@ fn text_that_is_not_utf8_throughout_or_not_a_table_is_left_to_the_whole_loader()
             .unwrap()
             .is_none()
     );
+    // GBK named for a file with a byte-order mark, UTF-16, an encoding not known.
     let gbk = FirmLoadOptions {
         encoding: Some("GBK".into()),
         ..Default::default()
     };
-    let text = awkward(5, false, 1);
-    let mut source = MemSource::new(text.as_bytes(), 10);
-    assert!(
-        stream(&mut source, 10, "f.csv", &gbk, any())
-            .unwrap()
-            .is_none()
-    );
+    let text = awkward(5, true, 1);
+    let (utf16, _, _) = encoding_rs::UTF_16LE.encode(&text);
+    let mut utf16 = utf16.into_owned();
+    utf16.splice(0..0, [0xFF, 0xFE]);
+    let latin = FirmLoadOptions {
+        encoding: Some("latin-1".into()),
+        ..Default::default()
+    };
+    for (bytes, opts) in [
+        (text.as_bytes(), &gbk),
+        (&utf16, &opts),
+        (text.as_bytes(), &latin),
+    ] {
+        let mut source = MemSource::new(bytes, 10);
+        assert!(
+            stream(&mut source, 10, "f.csv", opts, any())
+                .unwrap()
+                .is_none()
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `awkward` rows saved as GBK, with GB18030's four-byte characters and malformed sequences
+/// (a lead byte alone before a comma, a quote, a line feed) among them.
+fn awkward_gbk(n: usize, seed: u64) -> Vec<u8> {
+    let text = awkward(n, false, seed).replace("企业1", "企业😀1");
+    let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+    let mut bytes = bytes.into_owned();
+    let mut r = crate::model::Rng::new(seed + 100);
+    for _ in 0..n / 10 {
+        let at = (r.next_u64() as usize) % bytes.len();
+        if at > 0 && matches!(bytes.get(at), Some(b',' | b'"' | b'\n')) && bytes[at - 1] < 0x80 {
+            bytes.insert(at, 0x81 + (r.next_u64() % 0x7E) as u8);
+        }
+    }
+    bytes
+}
+
+#[test]
+fn gbk_files_stream_as_they_load_whole() {
+    let gb18030 = FirmLoadOptions {
+        encoding: Some("GB18030".into()),
+        ..Default::default()
+    };
+    for seed in 0..6u64 {
+        let bytes = awkward_gbk(150 + seed as usize * 40, seed);
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let step = 1 + (seed as usize * 37) % 300;
+        let window = 1 + (seed as usize * 97) % 1500;
+        assert_same_with(&bytes, step, window, &FirmLoadOptions::default());
+        assert_same_with(&bytes, step + 3, window / 2 + 1, &gb18030);
+        let s = streamed(&bytes, step, window, &FirmLoadOptions::default());
+        let got = s.got.as_ref().expect("streamable");
+        assert_eq!(got.report.encoding.as_deref(), Some("gbk"));
+        assert!(s.held < bytes.len() / 2, "{} of {}", s.held, bytes.len());
+    }
+    // UTF-8 text named GBK is read as GBK (its headers name no coordinates then), as the
+    // whole loader reads it.
+    let text = awkward(80, false, 3);
+    let whole = load_firms_csv_bytes(text.as_bytes(), "f.csv", &gb18030).map(|_| ());
+    let mut source = MemSource::new(text.as_bytes(), 11);
+    let file = streamed(&text, 11, 300, &FirmLoadOptions::default());
+    let path = file.dir.join("f.csv");
+    let rows = Arc::new(FileRows::open(&path).unwrap().unwrap());
+    let got = stream(&mut source, 300, "f.csv", &gb18030, rows).map(|_| ());
+    assert!(whole.is_err());
+    assert_eq!(format!("{got:?}"), format!("{whole:?}"));
 }
 
 #[test]
@@ -291,11 +364,25 @@ fn a_file_of_several_blocks_streams_as_it_loads_whole() {
     assert_eq!(whole.firms.lonlat, streamed.firms.lonlat);
     assert!(crate::data::read_input(&path).unwrap().known_utf8());
 
-    // A lone continuation byte just after the first block's end.
+    // A lone continuation byte just after the first block's end: the file is read as GBK
+    // (its UTF-8 headers then name no coordinates), streamed or whole, with the same error.
     let mut bytes = text.into_bytes();
     bytes.insert(HASH_BLOCK + 1, 0x80);
     std::fs::write(&path, &bytes).unwrap();
     assert!(!crate::data::read_input(&path).unwrap().known_utf8());
+    let whole = crate::data::load_firms(&path, &opts)
+        .map(|_| ())
+        .unwrap_err();
+    let streamed = super::load_firms_csv_streamed(&path, &opts, HASH_BLOCK + 12_345);
+    assert_eq!(
+        format!("{:?}", streamed.map(|_| ())),
+        format!("{:?}", Err::<(), _>(whole))
+    );
+    // In the last window, after UTF-8 ones: left to the whole loader.
+    bytes.remove(HASH_BLOCK + 1);
+    let at = bytes.len() - 1000;
+    bytes.insert(at, 0x80);
+    std::fs::write(&path, &bytes).unwrap();
     assert!(
         super::load_firms_csv_streamed(&path, &opts, HASH_BLOCK + 12_345)
             .unwrap()

@@ -15,6 +15,15 @@ use std::time::SystemTime;
 
 use super::{AttrTable, Chunk, LineChunk, RowView, Undone, copy_rows};
 
+/// Where a chunk's rows are: in its text, or let go and read back from the file, whose bytes
+/// are UTF-8 (as the text) or GBK/GB18030 (decoded again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum InFile {
+    No,
+    Utf8,
+    Gbk,
+}
+
 /// The file the released rows are read back from, as it was when they were released.
 #[derive(Debug)]
 pub struct FileRows {
@@ -184,17 +193,72 @@ impl AttrTable {
     /// window by window calls this after each window.
     pub fn release_block(&mut self, text: &Arc<String>, file_at: usize) {
         let empty = Arc::new(String::new());
-        for c in &mut self.chunks {
-            if let Chunk::Lines(l) = c
-                && !l.in_file
-                && Arc::ptr_eq(&l.text, text)
-            {
-                l.text = Arc::clone(&empty);
-                l.from += file_at;
-                l.to += file_at;
-                l.in_file = true;
-            }
+        for l in self.lines_of(text) {
+            l.text = Arc::clone(&empty);
+            l.from += file_at;
+            l.to += file_at;
+            l.in_file = InFile::Utf8;
         }
+    }
+
+    /// [`Self::release_block`] for `text` decoded from `raw`, GBK/GB18030 bytes `file_at`
+    /// bytes into the file: the rows keep where their lines start in `raw` and are decoded
+    /// again when read back. False (nothing let go) when a row does not start a line of
+    /// `text`, which every row of a delimited file does.
+    pub fn release_gbk_block(&mut self, text: &Arc<String>, raw: &[u8], file_at: usize) -> bool {
+        use crate::model::line_map::LineStarts;
+        use rayon::prelude::*;
+        // Where each chunk starts in `raw` (line feeds counted on all threads), then each
+        // chunk's rows from there, in parallel.
+        let mut lines: Vec<&mut LineChunk> = self.lines_of(text).collect();
+        let starts: Vec<usize> = lines.iter().map(|l| l.from).collect();
+        let line_start = |at: usize| at == 0 || text.as_bytes().get(at - 1) == Some(&b'\n');
+        let froms = match crate::model::line_map::lines_before(text.as_bytes(), &starts) {
+            Some(n) if starts.iter().all(|s| line_start(*s)) => {
+                crate::model::line_map::starts_after_lines(raw, &n)
+            }
+            _ => None,
+        };
+        let Some(froms) = froms else {
+            return false;
+        };
+        let mapped: Option<Vec<(usize, Vec<u32>)>> = lines
+            .par_iter()
+            .zip(&froms)
+            .map(|(l, &from)| {
+                let mut map = LineStarts::resume(text.as_bytes(), raw, l.from, from);
+                let start = l
+                    .start
+                    .iter()
+                    .map(|s| map.map(l.from + *s as usize))
+                    .map(|at| at.and_then(|at| u32::try_from(at - from).ok()))
+                    .collect::<Option<Vec<u32>>>()?;
+                Some((map.map(l.to)?, start))
+            })
+            .collect();
+        let Some(mapped) = mapped else {
+            return false;
+        };
+        let empty = Arc::new(String::new());
+        for ((l, from), (to, start)) in lines.iter_mut().zip(froms).zip(mapped) {
+            l.text = Arc::clone(&empty);
+            l.from = file_at + from;
+            l.to = file_at + to;
+            l.start = start;
+            l.in_file = InFile::Gbk;
+        }
+        true
+    }
+
+    /// The chunks of lines still holding `text`, in order.
+    fn lines_of<'s>(
+        &'s mut self,
+        text: &'s Arc<String>,
+    ) -> impl Iterator<Item = &'s mut LineChunk> {
+        self.chunks.iter_mut().filter_map(move |c| match c {
+            Chunk::Lines(l) if l.in_file == InFile::No && Arc::ptr_eq(&l.text, text) => Some(l),
+            _ => None,
+        })
     }
 
     /// Released rows ([`Self::release_block`]) are read back from `rows` from now on.
@@ -236,7 +300,7 @@ impl AttrTable {
                 continue;
             }
             let part = match chunk {
-                Chunk::Lines(c) if c.in_file => {
+                Chunk::Lines(c) if c.in_file != InFile::No => {
                     Chunk::Lines(read_back(file, c, r0..r1, spare, &self.headers)?)
                 }
                 Chunk::Lines(c) => Chunk::Lines(LineChunk {
@@ -291,21 +355,54 @@ fn read_back(
         end.saturating_sub(at),
         spare.pop().unwrap_or_default(),
     )?;
-    if simdutf8::basic::from_utf8(&bytes).is_err() {
-        return Err(file.changed());
-    }
-    // SAFETY: checked as UTF-8 just above.
-    let text = unsafe { String::from_utf8_unchecked(bytes) };
     let base = c.start[r0];
+    let starts = c.start[r0..r1].iter().map(|s| (s - base) as usize);
+    let (text, start) = if c.in_file == InFile::Gbk {
+        let text = gbk_text(&bytes, spare.pop().unwrap_or_default());
+        let mut map = crate::model::line_map::LineStarts::new(&bytes, text.as_bytes());
+        let start = starts
+            .map(|s| map.map(s).and_then(|d| u32::try_from(d).ok()))
+            .collect::<Option<Vec<u32>>>();
+        spare.push(bytes);
+        (text, start.ok_or_else(|| file.changed())?)
+    } else {
+        if simdutf8::basic::from_utf8(&bytes).is_err() {
+            return Err(file.changed());
+        }
+        // SAFETY: checked as UTF-8 just above.
+        let text = unsafe { String::from_utf8_unchecked(bytes) };
+        (text, starts.map(|s| s as u32).collect())
+    };
     Ok(LineChunk {
         to: text.len(),
         text: Arc::new(text),
         from: 0,
-        start: c.start[r0..r1].iter().map(|s| s - base).collect(),
+        start,
         lines: c.lines,
         undone: undone_part(c, rows, headers),
-        in_file: false,
+        in_file: InFile::No,
     })
+}
+
+/// GBK/GB18030 `bytes` (whole lines) decoded into `buf`'s memory, as the whole file's
+/// decoding has them (malformed sequences as U+FFFD).
+fn gbk_text(bytes: &[u8], buf: Vec<u8>) -> String {
+    let mut decoder = encoding_rs::GBK.new_decoder_without_bom_handling();
+    let mut text = String::from_utf8(buf).unwrap_or_default();
+    text.clear();
+    text.reserve(
+        decoder
+            .max_utf8_buffer_length(bytes.len())
+            .unwrap_or(bytes.len() * 3),
+    );
+    match decoder.decode_to_string(bytes, &mut text, true) {
+        (encoding_rs::CoderResult::InputEmpty, read, _) if read == bytes.len() => text,
+        // (The room reserved holds the longest decoding; were it short, decode anew.)
+        _ => encoding_rs::GBK
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    }
 }
 
 /// The undone rows of `c` among `rows`, renumbered from `rows.start` (None when none is).
