@@ -113,8 +113,9 @@ pub(crate) fn names_gbk(key: &str) -> bool {
 
 /// One window of a GBK/GB18030 file (whole lines, no byte-order mark) decoded as the whole
 /// file's decoding has it, in parallel pieces.
-pub(crate) fn gbk_window(bytes: &[u8]) -> String {
-    gbk_in_pieces(bytes, 4 << 20).into_owned()
+/// `buf` is memory to decode into (see [`gbk_in_pieces`]).
+pub(crate) fn gbk_window(bytes: &[u8], buf: Vec<u8>) -> String {
+    gbk_in_pieces(bytes, 4 << 20, buf).into_owned()
 }
 
 /// An encoding's name as compared: "UTF-8", "utf_8" and " utf8" are all "utf8".
@@ -164,7 +165,7 @@ fn utf8_in_pieces(bytes: &[u8], piece: usize) -> Option<&str> {
 
 fn gbk(bytes: &[u8]) -> Decoded<'_> {
     Decoded {
-        text: gbk_in_pieces(bytes, 4 << 20),
+        text: gbk_in_pieces(bytes, 4 << 20, Vec::new()),
         encoding: "gbk",
     }
 }
@@ -174,7 +175,9 @@ fn gbk(bytes: &[u8]) -> Decoded<'_> {
 /// feed: 0x0A is never part of a GB18030 character, and a malformed sequence it cuts short
 /// gives it back as itself, so the decoder is in its first state after every line feed and
 /// the pieces decode to exactly the whole's text.
-fn gbk_in_pieces(bytes: &[u8], piece: usize) -> Cow<'_, str> {
+/// The text is written into `buf`'s memory when it is large enough (a streamed file's
+/// windows decode into one buffer again and again: fresh memory faults in every page).
+fn gbk_in_pieces(bytes: &[u8], piece: usize, buf: Vec<u8>) -> Cow<'_, str> {
     use rayon::prelude::*;
     let cuts = crate::model::scan::newline_cuts(bytes, piece);
     // (A byte-order mark makes encoding_rs read the whole as UTF-8 or UTF-16: one piece.)
@@ -196,7 +199,15 @@ fn gbk_in_pieces(bytes: &[u8], piece: usize) -> Cow<'_, str> {
     // Each piece decoded into its own room of one buffer (only the pages written are
     // touched), then the pieces moved together: decoding pieces into strings of their own
     // and joining them touched twice the memory (4M register rows: 2.6 s against 1.75 s).
-    let mut buf = vec![0u8; room.iter().sum()];
+    let total = room.iter().sum();
+    let mut buf = buf;
+    buf.clear();
+    if buf.capacity() >= total {
+        buf.par_extend(rayon::iter::repeat_n(0, total));
+    } else {
+        // Zeroed memory comes straight from the OS, its pages touched by the decoders.
+        buf = vec![0u8; total];
+    }
     let mut slots = Vec::with_capacity(room.len());
     let mut rest = buf.as_mut_slice();
     for &r in &room {
@@ -304,8 +315,19 @@ mod tests {
                 b.splice(0..0, *b"\xEF\xBB\xBF"); // a BOM, as a forced `gbk` may meet
             }
             let whole = encoding_rs::GBK.decode(&b).0;
+            // Into fresh memory, and into a buffer holding other text (a streamed window's).
             for piece in [1, 2, 5, 17, 64, 1 << 20] {
-                assert_eq!(gbk_in_pieces(&b, piece), whole, "piece {piece}: {b:?}");
+                let used = vec![b'\n'; (round * 37) % 3000];
+                assert_eq!(
+                    gbk_in_pieces(&b, piece, Vec::new()),
+                    whole,
+                    "piece {piece}: {b:?}"
+                );
+                assert_eq!(
+                    gbk_in_pieces(&b, piece, used),
+                    whole,
+                    "piece {piece}: {b:?}"
+                );
             }
         }
         // Through the decoder that guesses: the same text, named GBK.

@@ -190,6 +190,8 @@ pub(super) fn stream(
     let mut file_at = 0usize; // where buf[0] lies in the file
     let mut state: Option<State> = None;
     let mut bytes: Option<Bytes> = None;
+    // What GBK windows are decoded into.
+    let mut decoded: Vec<u8> = Vec::new();
     loop {
         // Before the header is read, the delimiter is taken to be a comma (a wrong guess only
         // misplaces a cut, which the window's parse then finds).
@@ -216,7 +218,7 @@ pub(super) fn stream(
                 // SAFETY: checked as UTF-8 just above.
                 unsafe { String::from_utf8_unchecked(std::mem::take(&mut buf)) }
             }
-            Bytes::Gbk => crate::data::text::gbk_window(&buf),
+            Bytes::Gbk => crate::data::text::gbk_window(&buf, std::mem::take(&mut decoded)),
         };
         let text = Arc::new(text);
         if state.is_none() {
@@ -262,11 +264,14 @@ pub(super) fn stream(
         st.lines_before += parsed.newlines;
         st.body_at = 0;
         file_at += raw_len;
-        // The window's buffer is read into again (fresh memory faults in every page).
-        if kind == Bytes::Utf8 {
-            buf = Arc::try_unwrap(text)
-                .map(String::into_bytes)
-                .unwrap_or_default();
+        // The window's buffers are read and decoded into again (fresh memory faults in every
+        // page).
+        let used = Arc::try_unwrap(text)
+            .map(String::into_bytes)
+            .unwrap_or_default();
+        match kind {
+            Bytes::Utf8 => buf = used,
+            Bytes::Gbk => decoded = used,
         }
         buf.clear();
         buf.extend_from_slice(&carry);

@@ -388,8 +388,10 @@ fn read_back(
 /// decoding has them (malformed sequences as U+FFFD).
 fn gbk_text(bytes: &[u8], buf: Vec<u8>) -> String {
     let mut decoder = encoding_rs::GBK.new_decoder_without_bom_handling();
+    let mut buf = buf;
+    buf.clear();
+    // (Emptied first: the memory is kept, and there is nothing left to check as UTF-8.)
     let mut text = String::from_utf8(buf).unwrap_or_default();
-    text.clear();
     text.reserve(
         decoder
             .max_utf8_buffer_length(bytes.len())
