@@ -64,7 +64,9 @@ impl Utf8Block {
             .rev()
             .find(|&i| read.get(i).is_some_and(|b| !continues(*b)));
         if let Some(cut) = cut.filter(|c| *c > self.tail) {
-            self.ok &= read.get(self.tail..cut).is_some_and(valid);
+            // Once a piece is invalid the rest is not checked (a GBK file's blocks: their
+            // first piece only).
+            self.ok = self.ok && read.get(self.tail..cut).is_some_and(valid);
             self.tail = cut;
         }
     }
