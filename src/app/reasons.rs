@@ -33,6 +33,14 @@ const KNOWN: &[(&str, &str)] = &[
         "经纬度“{0}”“{1}”不是数字",
     ),
     (
+        "longitude/latitude '{}', '{}': a value is missing",
+        "经纬度“{0}”“{1}”：缺少数值",
+    ),
+    (
+        "{} founding dates are not dates ({}); those firms count as founded at an unknown time",
+        "{0} 个成立日期不是日期（{1}）；这些企业按成立时间未知计",
+    ),
+    (
         "coordinate ({}, {}) is not a finite number",
         "坐标 ({0}, {1}) 不是有限数",
     ),
@@ -255,6 +263,20 @@ mod tests {
         assert_eq!(
             report_text("longitude/latitude 'abc', '22.5' is not a number", Lang::Zh),
             "经纬度“abc”“22.5”不是数字"
+        );
+        assert_eq!(
+            report_text(
+                "longitude/latitude 'NA', '22.5': a value is missing",
+                Lang::Zh
+            ),
+            "经纬度“NA”“22.5”：缺少数值"
+        );
+        assert_eq!(
+            report_text(
+                "2 founding dates are not dates (id 5 'soon', id 9 '2015-13-01'); those firms count as founded at an unknown time",
+                Lang::Zh
+            ),
+            "2 个成立日期不是日期（id 5 'soon', id 9 '2015-13-01'）；这些企业按成立时间未知计"
         );
         let stray = "firm X2 «远处» at (120.50000, 30.20000) is 1067 km from the median of the other firms (114.015, 22.561): probably a wrong geocode, so it is left out; fix its coordinates, or keep it with --keep-distant (window: “Keep distant firms” in the import dialog)";
         let zh = report_text(stray, Lang::Zh);

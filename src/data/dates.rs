@@ -225,11 +225,12 @@ impl DateColumns {
 /// streamed load has let go of by then.
 pub const NOT_A_DATE: i16 = i16::MIN;
 
-/// A founding field's year: 0 when empty, [`NOT_A_DATE`] when it is not a date.
+/// A founding field's year: 0 when empty or a missing-value marker (`NA`, `#N/A`, `NULL`,
+/// 不详…: [`crate::model::is_missing_value`]), [`NOT_A_DATE`] when it is not a date.
 pub fn founded_year(raw: &str) -> i16 {
     match parse_year(raw) {
         Some(y) => y as i16,
-        None if raw.trim().is_empty() => 0,
+        None if crate::model::is_missing_value(raw) => 0,
         None => NOT_A_DATE,
     }
 }
@@ -296,7 +297,7 @@ pub fn times_from_years(
             .take(5)
             .map(|&r| {
                 let raw = firms.attrs.field_owned(r, founded_col);
-                format!("row {} '{raw}'", r + 1)
+                format!("id {} '{raw}'", firms.id(r))
             })
             .collect();
         report.warn(format!(
@@ -342,6 +343,17 @@ mod tests {
         ] {
             assert_eq!(parse_year(s), Some(y), "{s}");
         }
+    }
+
+    #[test]
+    fn missing_markers_are_no_date_and_other_text_is_not_a_date() {
+        for m in ["", "NA", "#N/A", "null", "不详", " - "] {
+            assert_eq!(founded_year(m), 0, "{m:?}");
+        }
+        for v in ["later", "soon", "2015-13-01"] {
+            assert_eq!(founded_year(v), NOT_A_DATE, "{v:?}");
+        }
+        assert_eq!(founded_year("2015-03-02"), 2015);
     }
 
     #[test]
@@ -423,7 +435,8 @@ mod tests {
         let csv = "id,lon,lat,成立日期,注销日期,吊销日期\n\
                    a,114.0,22.5,2015-03-02,,\n\
                    b,114.0,22.5,2012年5月,2019-01-01,2018/6/1\n\
-                   c,114.0,22.5,不详,,\n";
+                   c,114.0,22.5,不详,,\n\
+                   d,114.0,22.5,2015-13-01,,\n";
         let loaded = crate::data::load_firms_csv_bytes(
             csv.as_bytes(),
             "t.csv",
@@ -432,11 +445,18 @@ mod tests {
         .unwrap();
         let mut report = loaded.report.clone();
         let t = detect_times(&loaded.firms, &mut report).unwrap();
-        assert_eq!(t.founded, vec![2015, 2012, 0]);
-        assert_eq!(t.closed, vec![0, 2018, 0], "the earlier of 注销 and 吊销");
+        assert_eq!(t.founded, vec![2015, 2012, 0, 0]);
+        assert_eq!(
+            t.closed,
+            vec![0, 2018, 0, 0],
+            "the earlier of 注销 and 吊销"
+        );
         assert_eq!(t.founded_col, "成立日期");
         assert!(
-            report.warnings.iter().any(|w| w.contains("row 3 '不详'")),
+            report
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("1 founding") && w.contains("id d '2015-13-01'")),
             "{:?}",
             report.warnings
         );

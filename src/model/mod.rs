@@ -23,7 +23,9 @@ pub use firms::{FirmTimes, Firms, SegmentId};
 pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use quotes::unquote_field;
-pub use util::{BlockHasher, HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, short_hash};
+pub use util::{
+    BlockHasher, HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, is_missing_value, short_hash,
+};
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 
 use serde::{Deserialize, Serialize};

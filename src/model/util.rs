@@ -182,6 +182,20 @@ impl ShortHasher {
     }
 }
 
+/// Whether a cell holds one of the markers writers put where there is no value: empty,
+/// pandas' and R's `NA`/`NaN`/`<NA>`, Excel's `#N/A`, SQL's `NULL`, `None`, `unknown`, a
+/// lone dash or slash, and the words Chinese registers use (无, 暂无, 不详, 未知, 空). Case
+/// and white space around it are ignored. Loaders ask only once a value failed to read, so
+/// a missing value is reported as missing rather than as malformed.
+pub fn is_missing_value(s: &str) -> bool {
+    const MARKERS: [&str; 22] = [
+        "na", "n/a", "#n/a", "#n/a n/a", "#na", "nan", "-nan", "<na>", "null", "none", "nil",
+        "unknown", "-", "--", "—", "/", "无", "暂无", "不详", "未知", "空", "(null)",
+    ];
+    let t = s.trim();
+    t.is_empty() || MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +275,29 @@ mod tests {
                 block_hash(&data),
                 "pieces of {piece}"
             );
+        }
+    }
+
+    #[test]
+    fn missing_value_markers_are_known_and_values_are_not() {
+        for m in [
+            "", "  ", "NA", "na", " N/A ", "#N/A", "NaN", "<NA>", "NULL", "None", "-", "无",
+            "暂无", "未知",
+        ] {
+            assert!(is_missing_value(m), "{m:?} is a missing-value marker");
+        }
+        for v in [
+            "0",
+            "114.05",
+            "2015",
+            "Nanshan",
+            "NAB",
+            "-1",
+            "无锡",
+            "2015-03-02",
+            "N",
+        ] {
+            assert!(!is_missing_value(v), "{v:?} is a value");
         }
     }
 }

@@ -232,6 +232,12 @@ fn take_row<R: Fields>(
         parse_number(lon_s, ctx.comma_decimal),
         parse_number(lat_s, ctx.comma_decimal),
     ) else {
+        if crate::model::is_missing_value(lon_s) || crate::model::is_missing_value(lat_s) {
+            let (lon, lat) = (lon_s.trim(), lat_s.trim());
+            let why = format!("longitude/latitude '{lon}', '{lat}': a value is missing");
+            report.skip_line(line, "missing", why);
+            return false;
+        }
         report.skip_line(
             line,
             "unparsable",

@@ -83,6 +83,40 @@ fn bad_rows_are_reported_with_line_numbers() {
 }
 
 #[test]
+fn missing_value_markers_are_missing_not_malformed() {
+    // As R's write.csv, Excel and SQL exports leave them.
+    let text = "id,lon,lat,founded\n1,NA,22.5,2015\n2,114.0,#N/A,2015\n3,114.0,22.5,NA\n\
+                4,114.1,22.5,不详\n5,114.2,22.5,soon\n6,abc,22.5,2015\n";
+    let f = load(text).unwrap();
+    let ids: Vec<String> = (0..f.firms.len()).map(|i| f.firms.id(i).into()).collect();
+    assert_eq!(ids, ["3", "4", "5"]);
+    let kinds: Vec<(u64, &str)> = f
+        .report
+        .skipped
+        .iter()
+        .map(|s| (s.line.unwrap(), s.kind.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![(2, "missing"), (3, "missing"), (7, "unparsable")]
+    );
+    assert!(
+        f.report.skipped[0]
+            .reason
+            .contains("'NA', '22.5': a value is missing")
+    );
+    // Only the value that is there and is not a date is warned about, by the firm's id.
+    let dates: Vec<&String> = f
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.contains("not dates"))
+        .collect();
+    assert_eq!(dates.len(), 1, "{:?}", f.report.warnings);
+    assert!(dates[0].starts_with("1 founding dates") && dates[0].contains("id 5 'soon'"));
+}
+
+#[test]
 fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_file() {
     let text = "id,name,lon,lat\n1,\"ok, fine\",114.0,22.5\n2,\"broken,114.1,22.5\n\
                 3,c,114.2,22.5\n4,d,abc,22.5\n5,e,114.3,22.6\n";
