@@ -47,10 +47,9 @@ pub(crate) fn decode_text_known<'a>(
             utf8(b)
         }
     };
-    let forced = forced.map(encoding_key);
-    match forced.as_deref() {
-        Some(k) if names_gbk(k) => return Ok(gbk(bytes)),
-        Some("utf8") => {
+    match named(forced) {
+        Named::Gbk => return Ok(gbk(bytes)),
+        Named::Utf8 => {
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             return utf8(body)
                 .map(|s| Decoded {
@@ -62,13 +61,13 @@ pub(crate) fn decode_text_known<'a>(
                     encoding: "UTF-8".into(),
                 });
         }
-        Some(other) if !other.is_empty() => {
+        Named::Other(other) => {
             return Err(LoadError::Format {
                 path: path.to_string(),
                 message: format!("unknown encoding '{other}': use utf-8 or gbk"),
             });
         }
-        _ => {}
+        Named::Nothing => {}
     }
     if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return utf8(body)
@@ -106,9 +105,26 @@ pub(crate) fn decode_text_known<'a>(
     }
 }
 
-/// Whether an encoding's key ([`encoding_key`]) names GBK or a superset read as GB18030.
-pub(crate) fn names_gbk(key: &str) -> bool {
-    matches!(key, "gbk" | "gb18030" | "gb2312" | "cp936")
+/// The encoding a user named for a file, as every loader of text reads the name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Named {
+    /// None named (or an empty name): the file's bytes decide.
+    Nothing,
+    Utf8,
+    /// GBK or a superset, read as GB18030.
+    Gbk,
+    /// A name not known (its key, [`encoding_key`]).
+    Other(String),
+}
+
+/// What `forced`, the encoding named by the user, names.
+pub(crate) fn named(forced: Option<&str>) -> Named {
+    match forced.map(encoding_key).as_deref() {
+        None | Some("") => Named::Nothing,
+        Some("utf8") => Named::Utf8,
+        Some("gbk" | "gb18030" | "gb2312" | "cp936") => Named::Gbk,
+        Some(other) => Named::Other(other.to_string()),
+    }
 }
 
 /// One window of a GBK/GB18030 file (whole lines, no byte-order mark) decoded as the whole
@@ -246,6 +262,19 @@ fn gbk_in_pieces(bytes: &[u8], piece: usize, buf: Vec<u8>) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoding_names_are_read_as_users_write_them() {
+        assert_eq!(named(None), Named::Nothing);
+        assert_eq!(named(Some(" ")), Named::Nothing);
+        for n in ["UTF-8", "utf_8", " utf8 "] {
+            assert_eq!(named(Some(n)), Named::Utf8, "{n}");
+        }
+        for n in ["GBK", "GB18030", "gb-2312", "CP936"] {
+            assert_eq!(named(Some(n)), Named::Gbk, "{n}");
+        }
+        assert_eq!(named(Some("Big5")), Named::Other("big5".into()));
+    }
 
     #[test]
     fn utf8_bom_is_stripped() {

@@ -157,17 +157,14 @@ fn bytes_of(
     first: &[u8],
     first_utf8: impl FnOnce() -> bool,
 ) -> Option<Bytes> {
+    use crate::data::text::{Named, named};
     let bom = encoding_rs::Encoding::for_bom(first).is_some();
-    match opts
-        .encoding
-        .as_deref()
-        .map(crate::data::text::encoding_key)
-    {
-        Some(k) if k == "utf8" => Some(Bytes::Utf8),
-        Some(k) if crate::data::text::names_gbk(&k) => (!bom).then_some(Bytes::Gbk),
-        Some(k) if !k.is_empty() => None,
-        _ if first_utf8() => Some(Bytes::Utf8),
-        _ => (!bom).then_some(Bytes::Gbk),
+    match named(opts.encoding.as_deref()) {
+        Named::Utf8 => Some(Bytes::Utf8),
+        Named::Gbk => (!bom).then_some(Bytes::Gbk),
+        Named::Other(_) => None,
+        Named::Nothing if first_utf8() => Some(Bytes::Utf8),
+        Named::Nothing => (!bom).then_some(Bytes::Gbk),
     }
 }
 
