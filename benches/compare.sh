@@ -10,8 +10,10 @@
 # SHAPE picks the firms file, target/bench-data/SHAPE_N.csv, made when missing (all SYNTHETIC):
 # `firms` (default: `cluster-atlas sample`, hot spots), `register` (benches/register_csv.py:
 # Chinese headers, quoted addresses, firms spread evenly), `stacked` (benches/stacked_csv.py:
-# firms stacked on building geocodes) or `pandas` (benches/pandas_csv.py: pandas' to_csv,
-# 17-digit coordinates). Any other file can be timed by copying it to that name.
+# firms stacked on building geocodes), `pandas` (benches/pandas_csv.py: pandas' to_csv,
+# 17-digit coordinates) or `gbk` (the register saved as GB18030, as Excel on a Chinese
+# Windows saves CSV; the peers are told the encoding). Any other file can be timed by copying
+# it to that name.
 #
 # The peers run in a virtual environment under target/bench-venv (pandas, pyarrow, shapely,
 # geopandas, scikit-learn, pointpats); a peer that cannot be installed is skipped and said so.
@@ -21,6 +23,9 @@ sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000 4000000)
 repeat="${REPEAT:-3}"
 shape="${SHAPE:-firms}"
+# The encoding the peers are told (we find it ourselves, as for any file a user opens).
+export PEERS_ENCODING=""
+[ "$shape" = gbk ] && PEERS_ENCODING=gb18030
 
 cargo build --release --no-default-features --quiet
 bin=target/release/cluster-atlas
@@ -62,7 +67,9 @@ for n in "${sizes[@]}"; do
       firms) "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null ;;
       register | stacked) python3 "benches/${shape}_csv.py" "$n" "$csv" ;;
       pandas) "$py" benches/pandas_csv.py "$n" "$csv" ;;
-      *) echo "unknown SHAPE $shape: firms, register, stacked or pandas" >&2; exit 2 ;;
+      gbk) python3 benches/register_csv.py "$n" "$csv.utf8" &&
+        iconv -f UTF-8 -t GB18030 "$csv.utf8" > "$csv" && rm "$csv.utf8" ;;
+      *) echo "unknown SHAPE $shape: firms, register, stacked, pandas or gbk" >&2; exit 2 ;;
     esac
   fi
   ours=$("$bin" bench --firms "$csv" --repeat "$repeat")
@@ -74,7 +81,7 @@ for n in "${sizes[@]}"; do
     o=$("$bin" bench --firms "$csv" --repeat 1 --load-only)
     fresh_ours+=("$(jq_ours "$o" csv_load)")
     if [ -n "$py" ]; then
-      fresh_pandas+=("$("$py" -c 'import sys,time,pandas as pd; t=time.perf_counter(); pd.read_csv(sys.argv[1]); print(time.perf_counter()-t)' "$csv" 2>/dev/null || true)")
+      fresh_pandas+=("$("$py" -c 'import sys,time,pandas as pd; t=time.perf_counter(); pd.read_csv(sys.argv[1], encoding=sys.argv[2] or None); print(time.perf_counter()-t)' "$csv" "$PEERS_ENCODING" 2>/dev/null || true)")
     fi
   done
   fresh_o=$(printf '%s\n' "${fresh_ours[@]}" | median)

@@ -2,6 +2,7 @@
 """Times the Python GIS stack on the same work as `cluster-atlas bench` and prints JSON.
 
 Usage: peers.py FIRMS.csv ZONES.geojson REPEAT
+The environment variable PEERS_ENCODING names the file's encoding when it is not UTF-8.
 Each peer is skipped cleanly (reported as null with a reason) when its package is missing or
 the work is known not to fit (scikit-learn's DBSCAN above 200,000 points needs more than
 20 GB here and is killed).
@@ -9,6 +10,7 @@ the work is known not to fit (scikit-learn's DBSCAN above 200,000 points needs m
 import json
 import warnings
 import math
+import os
 import statistics
 import sys
 import time
@@ -39,10 +41,12 @@ except ImportError as e:
     pd = None
     out["skipped"]["pandas"] = str(e)
 
-df = timed("pandas_read_csv", lambda: pd.read_csv(firms_path)) if pd else None
+encoding = os.environ.get("PEERS_ENCODING") or None
+df = timed("pandas_read_csv", lambda: pd.read_csv(firms_path, encoding=encoding)) if pd else None
 try:
     import pyarrow.csv as pacsv
-    timed("pyarrow_read_csv", lambda: pacsv.read_csv(firms_path))
+    read_options = pacsv.ReadOptions(encoding=encoding) if encoding else None
+    timed("pyarrow_read_csv", lambda: pacsv.read_csv(firms_path, read_options=read_options))
 except ImportError as e:
     out["skipped"]["pyarrow_read_csv"] = str(e)
 
