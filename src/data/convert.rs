@@ -2,7 +2,7 @@
 //! other column (and every row: rows with unusable coordinates pass through unchanged and are
 //! reported).
 
-use super::firms_csv::{detect_columns, parse_number, sniff_delimiter};
+use super::firms_csv::{FirmColumns, detect_columns, parse_number, sniff_delimiter};
 use super::geometry::check_lonlat;
 use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport};
@@ -82,36 +82,11 @@ pub fn convert_csv(
         }
         report.read += 1;
         let line = lines.line_at(record.position().map(|p| p.byte()));
-        let parsed = match (
-            record
-                .get(cols.lon)
-                .and_then(|s| parse_number(s, comma_decimal)),
-            record
-                .get(cols.lat)
-                .and_then(|s| parse_number(s, comma_decimal)),
-        ) {
-            (Some(x), Some(y)) => check_lonlat(x, y).map_err(|p| (p.kind, p.message)),
-            _ => Err((
-                "unparsable",
-                "longitude/latitude is missing or not a number".to_string(),
-            )),
-        };
+        let (parsed, lat_first) = read_coords(&record, &cols, comma_decimal);
         match parsed {
             Ok(ll) => {
                 let q: LonLat = convert(ll, from, to);
-                let fields: Vec<String> = record
-                    .iter()
-                    .enumerate()
-                    .map(|(c, f)| {
-                        if c == cols.lon {
-                            format!("{:.8}", q.lon)
-                        } else if c == cols.lat {
-                            format!("{:.8}", q.lat)
-                        } else {
-                            f.to_string()
-                        }
-                    })
-                    .collect();
+                let fields = rewritten(&record, &cols, q, lat_first);
                 writer.write_record(&fields).map_err(fmt_err)?;
                 report.loaded += 1;
             }
@@ -126,4 +101,78 @@ pub fn convert_csv(
         message: e.to_string(),
     })?;
     Ok((out, report))
+}
+
+type Coords = Result<LonLat, (&'static str, String)>;
+
+/// The row's position as read (or why not), and whether a combined column had it latitude
+/// first.
+fn read_coords(
+    record: &csv::StringRecord,
+    cols: &FirmColumns,
+    comma_decimal: bool,
+) -> (Coords, bool) {
+    let (lon_s, lat_s) = if cols.combined() {
+        super::firms_csv::split_pair(record.get(cols.lon).unwrap_or(""))
+    } else {
+        (
+            record.get(cols.lon).unwrap_or(""),
+            record.get(cols.lat).unwrap_or(""),
+        )
+    };
+    let checked = |x, y| check_lonlat(x, y).map_err(|p| (p.kind, p.message));
+    match (
+        parse_number(lon_s, comma_decimal),
+        parse_number(lat_s, comma_decimal),
+    ) {
+        (Some(x), Some(y)) if cols.combined() && super::firms_csv::latitude_first(x, y) => {
+            (checked(y, x), true)
+        }
+        (Some(x), Some(y)) => (checked(x, y), false),
+        _ => (
+            Err((
+                "unparsable",
+                "longitude/latitude is missing or not a number".to_string(),
+            )),
+            false,
+        ),
+    }
+}
+
+/// The row's fields with its position `q` written in: a combined column in its own shape
+/// and order (WKT stays WKT).
+fn rewritten(
+    record: &csv::StringRecord,
+    cols: &FirmColumns,
+    q: LonLat,
+    lat_first: bool,
+) -> Vec<String> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(c, f)| {
+            if cols.combined() && c == cols.lon {
+                let wkt = f
+                    .trim_start()
+                    .get(..5)
+                    .is_some_and(|h| h.eq_ignore_ascii_case("point"));
+                let (a, b) = if lat_first {
+                    (q.lat, q.lon)
+                } else {
+                    (q.lon, q.lat)
+                };
+                if wkt {
+                    format!("POINT ({a:.8} {b:.8})")
+                } else {
+                    format!("{a:.8},{b:.8}")
+                }
+            } else if c == cols.lon {
+                format!("{:.8}", q.lon)
+            } else if c == cols.lat {
+                format!("{:.8}", q.lat)
+            } else {
+                f.to_string()
+            }
+        })
+        .collect()
 }

@@ -8,6 +8,8 @@ use crate::model::SourceCrs;
 /// Column positions used for each role.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FirmColumns {
+    /// The longitude's column; the same as `lat` when one column holds both
+    /// ([`FirmColumns::combined`]).
     pub lon: usize,
     pub lat: usize,
     pub id: Option<usize>,
@@ -47,6 +49,26 @@ const LAT_EXACT: &[&str] = &[
     "北坐标",
     "northing",
     "point_y",
+];
+/// Columns that hold both coordinates in one value: `lng,lat` as Amap's and Baidu's POI
+/// exports write `location`, or WKT `POINT (lon lat)` as QGIS and ArcGIS write a CSV's
+/// geometry ([`split_pair`]).
+const PAIR_NAMES: &[&str] = &[
+    "location",
+    "lnglat",
+    "lng_lat",
+    "lonlat",
+    "lon_lat",
+    "coordinates",
+    "coordinate",
+    "coords",
+    "经纬度",
+    "经纬度坐标",
+    "坐标",
+    "wkt",
+    "geometry",
+    "the_geom",
+    "geom",
 ];
 const ID_NAMES: &[&str] = &[
     "id",
@@ -159,6 +181,16 @@ pub fn detect_columns(
         &opts.lat_col,
         find_coord(headers, LAT_EXACT, "纬度", &["lat"]),
     )?;
+    // No pair of columns, none named: one column holding both.
+    let pair = match (&opts.lon_col, &opts.lat_col) {
+        (None, None) => find(headers, PAIR_NAMES),
+        _ => None,
+    };
+    let (lon, lat) = match (lon, lat, pair) {
+        (Some(lon), Some(lat), _) => (Some(lon), Some(lat)),
+        (_, _, Some(c)) => (Some(c), Some(c)),
+        other => (other.0, other.1),
+    };
     let (Some(lon), Some(lat)) = (lon, lat) else {
         return Err(LoadError::NoCoordinateColumns {
             path: path.to_string(),
@@ -172,6 +204,54 @@ pub fn detect_columns(
         name: pick(&opts.name_col, find(headers, NAME_NAMES))?,
         segment: pick(&opts.segment_col, find(headers, SEGMENT_NAMES))?,
     })
+}
+
+impl FirmColumns {
+    /// Whether one column holds both coordinates ([`split_pair`] reads it).
+    pub fn combined(&self) -> bool {
+        self.lon == self.lat
+    }
+}
+
+/// The longitude and latitude text of a value holding both: `lng,lat` (or separated by
+/// `;`, `，` or white space), or WKT `POINT (lon lat)` (`POINT Z` too; a third number is
+/// ignored). A value that is not two parts gives what it has and an empty latitude, so the
+/// row is reported as missing one.
+pub(crate) fn split_pair(s: &str) -> (&str, &str) {
+    let mut t = s.trim();
+    if let Some(rest) = t
+        .get(..5)
+        .filter(|h| h.eq_ignore_ascii_case("point"))
+        .and_then(|_| t.get(5..))
+    {
+        let rest = rest.trim_start();
+        let rest = rest
+            .strip_prefix(['Z', 'z', 'M', 'm'])
+            .map_or(rest, str::trim_start);
+        t = rest
+            .strip_prefix('(')
+            .and_then(|r| r.trim_end().strip_suffix(')'))
+            .unwrap_or(rest)
+            .trim();
+    }
+    let cut = |c: char| matches!(c, ',' | ';' | '，') || c.is_whitespace();
+    match t.find(cut) {
+        Some(at) => {
+            let lon = t.get(..at).unwrap_or("");
+            let rest = t.get(at..).unwrap_or("").trim_start_matches(cut);
+            let lat = rest.find(cut).map_or(rest, |e| rest.get(..e).unwrap_or(""));
+            (lon, lat)
+        }
+        None => (t, ""),
+    }
+}
+
+/// Whether the two numbers of a combined value ([`split_pair`]) are latitude first (as
+/// Tencent's exports write them): the first within ±90 and the second not, which only a
+/// longitude can be. Values that could be either order (longitudes within ±90, far from
+/// China) are read longitude first.
+pub(crate) fn latitude_first(a: f64, b: f64) -> bool {
+    a.abs() <= 90.0 && b.abs() > 90.0 && b.abs() <= 180.0
 }
 
 /// A warning when the coordinate columns' names suggest another system than the one chosen
@@ -226,4 +306,94 @@ pub(super) fn trim_header(mut headers: Vec<String>) -> (Vec<String>, Option<Stri
         )),
     };
     (headers, note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(h: &str) -> Vec<String> {
+        h.split(',').map(String::from).collect()
+    }
+
+    #[test]
+    fn pairs_split_as_their_writers_wrote_them() {
+        for (value, want) in [
+            ("113.93,22.54", ("113.93", "22.54")),
+            (" 113.93, 22.54 ", ("113.93", "22.54")),
+            ("113.93;22.54", ("113.93", "22.54")),
+            ("113.93，22.54", ("113.93", "22.54")),
+            ("113.93 22.54", ("113.93", "22.54")),
+            ("POINT (113.93 22.54)", ("113.93", "22.54")),
+            ("point(113.93 22.54)", ("113.93", "22.54")),
+            ("POINT Z (113.93 22.54 12.5)", ("113.93", "22.54")),
+            ("113.93", ("113.93", "")),
+            ("", ("", "")),
+            (",22.54", ("", "22.54")),
+        ] {
+            assert_eq!(split_pair(value), want, "{value:?}");
+        }
+        assert!(latitude_first(22.54, 113.93) && !latitude_first(113.93, 22.54));
+        assert!(
+            !latitude_first(2.35, 48.85),
+            "either order could be right: longitude first"
+        );
+    }
+
+    #[test]
+    fn a_pair_column_is_used_only_without_two_columns() {
+        let opts = FirmLoadOptions::default();
+        let c = detect_columns(&headers("id,name,location,type"), &opts, "t").unwrap();
+        assert!(c.combined() && c.lon == 2);
+        let c = detect_columns(&headers("id,经纬度"), &opts, "t").unwrap();
+        assert!(c.combined() && c.lon == 1);
+        // Two columns win over a pair, and a prefix match (`lnglat` starts like `lng`) does
+        // not take the pair's column for the longitude alone.
+        let c = detect_columns(&headers("geometry,lon,lat"), &opts, "t").unwrap();
+        assert_eq!((c.lon, c.lat), (1, 2));
+        let c = detect_columns(&headers("lnglat,name"), &opts, "t").unwrap();
+        assert!(c.combined() && c.lon == 0);
+        // Named by the user: the same column twice is a pair, a half-named pair is not guessed.
+        let named = FirmLoadOptions {
+            lon_col: Some("pos".into()),
+            lat_col: Some("pos".into()),
+            ..FirmLoadOptions::default()
+        };
+        assert!(
+            detect_columns(&headers("id,pos"), &named, "t")
+                .unwrap()
+                .combined()
+        );
+        let half = FirmLoadOptions {
+            lon_col: Some("location".into()),
+            ..FirmLoadOptions::default()
+        };
+        assert!(detect_columns(&headers("id,location"), &half, "t").is_err());
+    }
+
+    #[test]
+    fn a_pair_column_converts_in_its_own_shape_and_order() {
+        let text = "id,location\na,\"114.05,22.54\"\nb,POINT (114.05 22.54)\nc,\"22.54,114.05\"\n";
+        let (out, report) = crate::data::convert_csv(
+            text.as_bytes(),
+            "in.csv",
+            SourceCrs::Gcj02,
+            SourceCrs::Wgs84,
+            &FirmLoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(report.loaded, 3);
+        // The oracle: the same point converted on its own.
+        let q = crate::crs::convert(
+            crate::model::LonLat::new(114.05, 22.54),
+            SourceCrs::Gcj02,
+            SourceCrs::Wgs84,
+        );
+        let (x, y) = (format!("{:.8}", q.lon), format!("{:.8}", q.lat));
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[1], format!("a,\"{x},{y}\""));
+        assert_eq!(lines[2], format!("b,POINT ({x} {y})"));
+        assert_eq!(lines[3], format!("c,\"{y},{x}\""));
+    }
 }

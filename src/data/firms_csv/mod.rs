@@ -30,8 +30,8 @@ use ids::repeated_ids;
 use ids::{BUCKET_BITS, bucket_by_top_bits};
 pub(crate) use numbers::parse_number;
 
-pub(crate) use columns::crs_hint;
 pub use columns::{FirmColumns, detect_columns};
+pub(crate) use columns::{crs_hint, latitude_first, split_pair};
 
 /// The delimiter with the most occurrences outside quotes in the header line.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
@@ -492,6 +492,12 @@ fn describe_columns(
     );
     if let Some(w) = crs_hint(&headers[cols.lon], &headers[cols.lat], opts.crs) {
         report.warn(w);
+    }
+    if cols.combined() {
+        report.notes.push(format!(
+            "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
+            headers[cols.lon]
+        ));
     }
     for (role, c) in [
         ("lon", Some(cols.lon)),

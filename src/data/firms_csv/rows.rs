@@ -213,10 +213,14 @@ fn take_row<R: Fields>(
     interned: &mut std::collections::HashMap<String, SegmentId>,
 ) -> bool {
     let cols = ctx.cols;
-    let (lon_s, lat_s) = (
-        row.field(cols.lon).unwrap_or(""),
-        row.field(cols.lat).unwrap_or(""),
-    );
+    let (lon_s, lat_s) = if cols.combined() {
+        super::columns::split_pair(row.field(cols.lon).unwrap_or(""))
+    } else {
+        (
+            row.field(cols.lon).unwrap_or(""),
+            row.field(cols.lat).unwrap_or(""),
+        )
+    };
     let missing = blank(lon_s) || blank(lat_s);
     // Only a row missing a coordinate can be blank.
     if missing && row.all_fields().all(|f| f.trim().is_empty()) {
@@ -248,6 +252,11 @@ fn take_row<R: Fields>(
             ),
         );
         return false;
+    };
+    let (lon, lat) = if cols.combined() && super::latitude_first(lon, lat) {
+        (lat, lon)
+    } else {
+        (lon, lat)
     };
     let ll = match read_pair(lon, lat, ctx.reader) {
         Ok(ll) => ll,

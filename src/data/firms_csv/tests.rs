@@ -83,6 +83,39 @@ fn bad_rows_are_reported_with_line_numbers() {
 }
 
 #[test]
+fn one_column_holding_both_coordinates_loads() {
+    // Amap's `location` (lng,lat), Tencent's order (lat,lng), QGIS's WKT, white space.
+    let text = "id,name,location\n1,a,\"113.93,22.54\"\n2,b,POINT (114.06 22.55)\n\
+                3,c,\"22.56, 114.07\"\n4,d,114.1 22.6\n5,e,NA\n6,f,114.2\n\
+                7,g,POINT Z (114.3 22.7 5)\n";
+    let loaded = load(text).unwrap();
+    let got: Vec<(f64, f64)> = loaded.firms.lonlat.iter().map(|p| (p.lon, p.lat)).collect();
+    let want = [
+        (113.93, 22.54),
+        (114.06, 22.55),
+        (114.07, 22.56),
+        (114.1, 22.6),
+        (114.3, 22.7),
+    ];
+    assert_eq!(got, want);
+    let lines: Vec<u64> = loaded
+        .report
+        .skipped
+        .iter()
+        .filter_map(|s| s.line)
+        .collect();
+    assert_eq!(lines, [6, 7]);
+    assert!(loaded.report.skipped.iter().all(|s| s.kind == "missing"));
+    assert!(
+        loaded
+            .report
+            .notes
+            .iter()
+            .any(|n| n.contains("one column 'location'"))
+    );
+}
+
+#[test]
 fn missing_value_markers_are_missing_not_malformed() {
     // As R's write.csv, Excel and SQL exports leave them.
     let text = "id,lon,lat,founded\n1,NA,22.5,2015\n2,114.0,#N/A,2015\n3,114.0,22.5,NA\n\
