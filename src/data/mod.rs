@@ -105,6 +105,12 @@ pub fn sniff_delimiter_for_preview(text: &str) -> u8 {
     firms_csv::sniff_delimiter(text)
 }
 
+/// Where a delimited text's header starts, as the firm loader finds it (after any title
+/// lines), for the import dialog's preview.
+pub fn header_start_for_preview(text: &str) -> usize {
+    firms_csv::header_start(text)
+}
+
 /// A file's bytes, read into memory, with the file's input stamp when the read computed it.
 pub struct FileBytes {
     bytes: Vec<u8>,

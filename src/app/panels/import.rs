@@ -75,6 +75,10 @@ fn projected_hint(p: &Preview) -> Option<(String, Vec<u32>)> {
 
 /// The first rows of a delimited text for the preview.
 fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
+    // From the header the loader will use (title lines above it are skipped).
+    let text = text
+        .get(crate::data::header_start_for_preview(text)..)
+        .unwrap_or(text);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(crate::data::sniff_delimiter_for_preview(text))
         .flexible(true)
@@ -561,4 +565,17 @@ fn preview_grid(ui: &mut egui::Ui, p: &Preview) {
                 }
             });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_preview_starts_at_the_header_the_loader_uses() {
+        let p =
+            super::preview_text("企业名录（合成）\n\nid,lon,lat\n1,114.0,22.5\n", "utf-8").unwrap();
+        assert_eq!(p.headers, ["id", "lon", "lat"]);
+        assert_eq!(p.rows, [["1", "114.0", "22.5"]]);
+        let p = super::preview_text("id,lon,lat\n1,114.0,22.5\n", "utf-8").unwrap();
+        assert_eq!(p.headers, ["id", "lon", "lat"]);
+    }
 }

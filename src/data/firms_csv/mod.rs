@@ -14,6 +14,7 @@ use std::sync::Arc;
 mod chunks;
 pub(crate) use chunks::LineCounter;
 mod columns;
+mod header;
 mod ids;
 mod merge;
 mod numbers;
@@ -32,6 +33,7 @@ pub(crate) use numbers::parse_number;
 
 pub use columns::{FirmColumns, detect_columns};
 pub(crate) use columns::{crs_hint, latitude_first, split_pair};
+pub(crate) use header::header_start;
 
 /// The delimiter with the most occurrences outside quotes in the header line.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
@@ -302,22 +304,25 @@ impl Setup {
             });
         }
         let delimiter = match opts.delimiter {
-            Some(c) if c.is_ascii() => c as u8,
+            Some(c) if c.is_ascii() => Some(c as u8),
             Some(c) => {
                 return Err(LoadError::Format {
                     path: path.to_string(),
                     message: format!("delimiter '{c}' is not a single-byte character"),
                 });
             }
-            None => sniff_delimiter(text),
+            None => None,
         };
-        let header = read_header(text, delimiter, path)?;
-        let (headers, header_note) = columns::trim_header(header.names);
-        let cols = detect_columns(&headers, opts, path)?;
+        let found = header::find_header(text, delimiter, opts, path)?;
+        let (delimiter, header, cols) = (found.delimiter, found.header, found.cols);
         let mut report = LoadReport::new(path, opts.crs);
-        if let Some(n) = header_note {
+        if let Some(n) = header.note {
             report.warn(n);
         }
+        if let Some(n) = found.above {
+            report.notes.push(n);
+        }
+        let headers = header.names;
         report.encoding = Some(encoding.to_string());
         describe_columns(&mut report, &headers, &cols, delimiter, opts);
         let reader = super::reader_for(None, opts.crs, path)?;
@@ -441,35 +446,6 @@ impl Setup {
             open_at_end: end.open_at_end,
         }
     }
-}
-
-/// The header record: its names, where the data starts and how many lines it took.
-struct Header {
-    names: Vec<String>,
-    body_start: usize,
-    lines: u64,
-}
-
-fn read_header(text: &str, delimiter: u8, path: &str) -> Result<Header, LoadError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let names: Vec<String> = reader
-        .headers()
-        .map_err(|e| LoadError::Format {
-            path: path.to_string(),
-            message: format!("cannot read the header line ({e})"),
-        })?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    Ok(Header {
-        names,
-        body_start: (reader.position().byte() as usize).min(text.len()),
-        lines: reader.position().line().saturating_sub(1),
-    })
 }
 
 /// Records the delimiter and the columns used in the report, with a hint when the

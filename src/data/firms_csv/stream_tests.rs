@@ -580,3 +580,35 @@ fn a_stray_quote_among_multiline_fields_reads_the_same_in_any_number_of_chunks()
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(got.unwrap().is_none());
 }
+
+#[test]
+fn a_title_above_the_header_is_skipped_and_lines_keep_their_numbers() {
+    let body = awkward(200, false, 3);
+    let text = format!("深圳市企业名录（合成示例）,,,\n\n注：坐标为 WGS-84\n{body}");
+    assert_same(&text, 7, 300);
+    let titled = load_firms_csv_bytes(text.as_bytes(), "f.csv", &Default::default()).unwrap();
+    let plain = load_firms_csv_bytes(body.as_bytes(), "f.csv", &Default::default()).unwrap();
+    assert!(
+        titled.report.notes.iter().any(|n| n
+            .starts_with("header on line 4: 2 line(s) above it skipped")
+            && n.contains("'深圳市企业名录（合成示例）'")),
+        "{:?}",
+        titled.report.notes
+    );
+    // The oracle: the same rows without the three lines above, numbered three lines earlier.
+    let lines = |f: &crate::data::LoadedFirms| -> Vec<u64> {
+        f.report.skipped.iter().filter_map(|s| s.line).collect()
+    };
+    assert!(!lines(&plain).is_empty());
+    let shifted: Vec<u64> = lines(&plain).iter().map(|l| l + 3).collect();
+    assert_eq!(lines(&titled), shifted);
+    assert_eq!(titled.firms.lonlat, plain.firms.lonlat);
+    // No line below names the columns: the first line's error stands.
+    let err = load_firms_csv_bytes(
+        "名录\nid,name\n1,a\n".as_bytes(),
+        "f.csv",
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("[名录]"), "{err}");
+}
