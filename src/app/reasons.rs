@@ -37,6 +37,10 @@ const KNOWN: &[(&str, &str)] = &[
         "经纬度“{0}”“{1}”：缺少数值",
     ),
     (
+        "'{}' does not hold both longitude and latitude",
+        "“{0}”未同时包含经度和纬度",
+    ),
+    (
         "{} founding dates are not dates ({}); those firms count as founded at an unknown time",
         "{0} 个成立日期不是日期（{1}）；这些企业按成立时间未知计",
     ),
@@ -270,6 +274,13 @@ mod tests {
                 Lang::Zh
             ),
             "经纬度“NA”“22.5”：缺少数值"
+        );
+        assert_eq!(
+            report_text(
+                "'114.2' does not hold both longitude and latitude",
+                Lang::Zh
+            ),
+            "“114.2”未同时包含经度和纬度"
         );
         assert_eq!(
             report_text(

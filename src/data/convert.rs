@@ -2,12 +2,12 @@
 //! other column (and every row: rows with unusable coordinates pass through unchanged and are
 //! reported).
 
-use super::firms_csv::{FirmColumns, detect_columns, parse_number, sniff_delimiter};
+use super::firms_csv::{FirmColumns, header_of, parse_number, split_pair};
 use super::geometry::check_lonlat;
 use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport};
 use crate::crs::convert;
-use crate::model::{LonLat, SourceCrs};
+use crate::model::{LonLat, SourceCrs, is_missing_value};
 
 /// Converts the lon/lat columns of a CSV from `from` to `to`; returns UTF-8 output in the same
 /// delimiter, and a report of rows left unchanged.
@@ -34,21 +34,19 @@ pub fn convert_csv(
             path: path.to_string(),
         });
     }
-    let delimiter = opts
-        .delimiter
-        .map(|c| c as u8)
-        .unwrap_or_else(|| sniff_delimiter(text));
+    // From the header the loader finds (title lines above it are copied through).
+    let (start, delimiter, cols) = header_of(text, opts, path)?;
+    let (above, table) = text.split_at(start.min(text.len()));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(table.as_bytes());
     let fmt_err = |e: csv::Error| LoadError::Format {
         path: path.to_string(),
         message: format!("cannot read the CSV ({e})"),
     };
     let headers = reader.headers().map_err(fmt_err)?.clone();
     let header_vec: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
-    let cols = detect_columns(&header_vec, opts, path)?;
     let mut report = LoadReport::new(path, from);
     report.encoding = Some(decoded.encoding.to_string());
     report
@@ -60,11 +58,12 @@ pub fn convert_csv(
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_writer(Vec::new());
+        .from_writer(above.as_bytes().to_vec());
     writer.write_record(&headers).map_err(fmt_err)?;
     let comma_decimal = delimiter != b',';
-    // Lines counted from the top of the file (the header is line 1).
-    let mut lines = super::firms_csv::LineCounter::new(text.as_bytes(), 1);
+    // Lines counted from the top of the file.
+    let header_line = 1 + memchr::memchr_iter(b'\n', above.as_bytes()).count() as u64;
+    let mut lines = super::firms_csv::LineCounter::new(table.as_bytes(), header_line);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -86,7 +85,7 @@ pub fn convert_csv(
         match parsed {
             Ok(ll) => {
                 let q: LonLat = convert(ll, from, to);
-                let fields = rewritten(&record, &cols, q, lat_first);
+                let fields = rewritten(&record, &cols, q, lat_first, comma_decimal);
                 writer.write_record(&fields).map_err(fmt_err)?;
                 report.loaded += 1;
             }
@@ -112,23 +111,29 @@ fn read_coords(
     cols: &FirmColumns,
     comma_decimal: bool,
 ) -> (Coords, bool) {
-    let (lon_s, lat_s) = if cols.combined() {
-        super::firms_csv::split_pair(record.get(cols.lon).unwrap_or(""))
-    } else {
-        (
-            record.get(cols.lon).unwrap_or(""),
-            record.get(cols.lat).unwrap_or(""),
-        )
-    };
-    let checked = |x, y| check_lonlat(x, y).map_err(|p| (p.kind, p.message));
+    let (lon_s, lat_s) = cols.coord_text(|c| record.get(c), comma_decimal);
     match (
         parse_number(lon_s, comma_decimal),
         parse_number(lat_s, comma_decimal),
     ) {
-        (Some(x), Some(y)) if cols.combined() && super::firms_csv::latitude_first(x, y) => {
-            (checked(y, x), true)
+        (Some(a), Some(b)) => {
+            let (lon, lat, lat_first) = cols.in_order(a, b);
+            (
+                check_lonlat(lon, lat).map_err(|p| (p.kind, p.message)),
+                lat_first,
+            )
         }
-        (Some(x), Some(y)) => (checked(x, y), false),
+        _ if is_missing_value(lon_s) || is_missing_value(lat_s) => (
+            Err((
+                "missing",
+                format!(
+                    "longitude/latitude '{}', '{}': a value is missing",
+                    lon_s.trim(),
+                    lat_s.trim()
+                ),
+            )),
+            false,
+        ),
         _ => (
             Err((
                 "unparsable",
@@ -139,32 +144,38 @@ fn read_coords(
     }
 }
 
-/// The row's fields with its position `q` written in: a combined column in its own shape
-/// and order (WKT stays WKT).
+/// The row's fields with its position `q` written in; a combined column keeps its own
+/// shape: only its two numbers are replaced, in their order (WKT stays WKT, a `Z` stays).
 fn rewritten(
     record: &csv::StringRecord,
     cols: &FirmColumns,
     q: LonLat,
     lat_first: bool,
+    comma_decimal: bool,
 ) -> Vec<String> {
     record
         .iter()
         .enumerate()
         .map(|(c, f)| {
-            if cols.combined() && c == cols.lon {
-                let wkt = f
-                    .trim_start()
-                    .get(..5)
-                    .is_some_and(|h| h.eq_ignore_ascii_case("point"));
+            if cols.combined && c == cols.lon {
                 let (a, b) = if lat_first {
                     (q.lat, q.lon)
                 } else {
                     (q.lon, q.lat)
                 };
-                if wkt {
-                    format!("POINT ({a:.8} {b:.8})")
-                } else {
-                    format!("{a:.8},{b:.8}")
+                let (x, y) = split_pair(f, comma_decimal);
+                // Where the two numbers lie in the value (they are slices of it).
+                let at = |part: &str| (part.as_ptr() as usize).checked_sub(f.as_ptr() as usize);
+                let pieces = at(x).zip(at(y)).and_then(|(xs, ys)| {
+                    Some((
+                        f.get(..xs)?,
+                        f.get(xs + x.len()..ys)?,
+                        f.get(ys + y.len()..)?,
+                    ))
+                });
+                match pieces {
+                    Some((head, mid, tail)) => format!("{head}{a:.8}{mid}{b:.8}{tail}"),
+                    None => format!("{a:.8},{b:.8}"),
                 }
             } else if c == cols.lon {
                 format!("{:.8}", q.lon)

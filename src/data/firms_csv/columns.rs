@@ -8,10 +8,12 @@ use crate::model::SourceCrs;
 /// Column positions used for each role.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FirmColumns {
-    /// The longitude's column; the same as `lat` when one column holds both
-    /// ([`FirmColumns::combined`]).
+    /// The longitude's column; the same as `lat` when one column holds both (`combined`).
     pub lon: usize,
     pub lat: usize,
+    /// One column holds both coordinates ([`split_pair`]): found by its name
+    /// ([`PAIR_NAMES`]) or named by the user as both columns.
+    pub combined: bool,
     pub id: Option<usize>,
     pub name: Option<usize>,
     pub segment: Option<usize>,
@@ -52,7 +54,8 @@ const LAT_EXACT: &[&str] = &[
 ];
 /// Columns that hold both coordinates in one value: `lng,lat` as Amap's and Baidu's POI
 /// exports write `location`, or WKT `POINT (lon lat)` as QGIS and ArcGIS write a CSV's
-/// geometry ([`split_pair`]).
+/// geometry ([`split_pair`]). Only found by these names: a header that merely mentions
+/// both (`注：经度、纬度…`) is not taken for one.
 const PAIR_NAMES: &[&str] = &[
     "location",
     "lnglat",
@@ -187,9 +190,15 @@ pub fn detect_columns(
         _ => None,
     };
     let (lon, lat) = match (lon, lat, pair) {
-        (Some(lon), Some(lat), _) => (Some(lon), Some(lat)),
+        // Two columns, or one the user named as both.
+        (Some(lon), Some(lat), _)
+            if lon != lat || (opts.lon_col.is_some() && opts.lat_col.is_some()) =>
+        {
+            (Some(lon), Some(lat))
+        }
         (_, _, Some(c)) => (Some(c), Some(c)),
-        other => (other.0, other.1),
+        // One header that merely names both (a note such as `注：经度、纬度为 WGS-84`).
+        _ => (None, None),
     };
     let (Some(lon), Some(lat)) = (lon, lat) else {
         return Err(LoadError::NoCoordinateColumns {
@@ -200,6 +209,7 @@ pub fn detect_columns(
     Ok(FirmColumns {
         lon,
         lat,
+        combined: lon == lat,
         id: pick(&opts.id_col, find(headers, ID_NAMES))?,
         name: pick(&opts.name_col, find(headers, NAME_NAMES))?,
         segment: pick(&opts.segment_col, find(headers, SEGMENT_NAMES))?,
@@ -207,26 +217,54 @@ pub fn detect_columns(
 }
 
 impl FirmColumns {
-    /// Whether one column holds both coordinates ([`split_pair`] reads it).
-    pub fn combined(&self) -> bool {
-        self.lon == self.lat
+    /// The row's longitude and latitude text (from a combined column: [`split_pair`]),
+    /// given a field getter.
+    pub(crate) fn coord_text<'a>(
+        &self,
+        field: impl Fn(usize) -> Option<&'a str>,
+        comma_decimal: bool,
+    ) -> (&'a str, &'a str) {
+        if self.combined {
+            split_pair(field(self.lon).unwrap_or(""), comma_decimal)
+        } else {
+            (field(self.lon).unwrap_or(""), field(self.lat).unwrap_or(""))
+        }
+    }
+
+    /// The two numbers read as longitude and latitude, in that order, and whether a
+    /// combined column had them latitude first ([`latitude_first`]).
+    pub(crate) fn in_order(&self, a: f64, b: f64) -> (f64, f64, bool) {
+        if self.combined && latitude_first(a, b) {
+            (b, a, true)
+        } else {
+            (a, b, false)
+        }
     }
 }
 
-/// The longitude and latitude text of a value holding both: `lng,lat` (or separated by
-/// `;`, `，` or white space), or WKT `POINT (lon lat)` (`POINT Z` too; a third number is
-/// ignored). A value that is not two parts gives what it has and an empty latitude, so the
-/// row is reported as missing one.
-pub(crate) fn split_pair(s: &str) -> (&str, &str) {
-    let mut t = s.trim();
-    if let Some(rest) = t
+/// Whether a value starts as WKT `POINT` does.
+fn is_wkt_point(s: &str) -> bool {
+    s.trim_start()
         .get(..5)
-        .filter(|h| h.eq_ignore_ascii_case("point"))
-        .and_then(|_| t.get(5..))
-    {
-        let rest = rest.trim_start();
-        let rest = rest
-            .strip_prefix(['Z', 'z', 'M', 'm'])
+        .is_some_and(|h| h.eq_ignore_ascii_case("point"))
+}
+
+/// The longitude and latitude text of a value holding both: `lng,lat` (or separated by
+/// `;`, `，` or white space; only those two when `comma_decimal`, where a comma is a
+/// decimal point), or WKT `POINT (lon lat)` (`POINT Z`, `M`, `ZM` too; numbers after the
+/// second are ignored). The parts are slices of `s`. A value that is not two parts gives
+/// what it has and an empty latitude, so the row is reported as missing one.
+pub(crate) fn split_pair(s: &str, comma_decimal: bool) -> (&str, &str) {
+    let mut t = s.trim();
+    if is_wkt_point(t) {
+        let rest = t.get(5..).unwrap_or("").trim_start();
+        let rest = ["ZM", "Z", "M"]
+            .iter()
+            .find_map(|m| {
+                rest.get(..m.len())
+                    .filter(|h| h.eq_ignore_ascii_case(m))
+                    .and_then(|_| rest.get(m.len()..))
+            })
             .map_or(rest, str::trim_start);
         t = rest
             .strip_prefix('(')
@@ -234,7 +272,8 @@ pub(crate) fn split_pair(s: &str) -> (&str, &str) {
             .unwrap_or(rest)
             .trim();
     }
-    let cut = |c: char| matches!(c, ',' | ';' | '，') || c.is_whitespace();
+    let cut =
+        |c: char| matches!(c, ';' | '，') || c.is_whitespace() || (c == ',' && !comma_decimal);
     match t.find(cut) {
         Some(at) => {
             let lon = t.get(..at).unwrap_or("");
@@ -250,7 +289,7 @@ pub(crate) fn split_pair(s: &str) -> (&str, &str) {
 /// Tencent's exports write them): the first within ±90 and the second not, which only a
 /// longitude can be. Values that could be either order (longitudes within ±90, far from
 /// China) are read longitude first.
-pub(crate) fn latitude_first(a: f64, b: f64) -> bool {
+fn latitude_first(a: f64, b: f64) -> bool {
     a.abs() <= 90.0 && b.abs() > 90.0 && b.abs() <= 180.0
 }
 
@@ -331,8 +370,12 @@ mod tests {
             ("", ("", "")),
             (",22.54", ("", "22.54")),
         ] {
-            assert_eq!(split_pair(value), want, "{value:?}");
+            assert_eq!(split_pair(value, false), want, "{value:?}");
         }
+        // Where a comma is a decimal point (`;` or tab files), only `;` and spaces cut.
+        assert_eq!(split_pair("114,05 22,54", true), ("114,05", "22,54"));
+        assert_eq!(split_pair("114,05;22,54", true), ("114,05", "22,54"));
+        assert_eq!(split_pair("POINT ZM (1 2 3 4)", false), ("1", "2"));
         assert!(latitude_first(22.54, 113.93) && !latitude_first(113.93, 22.54));
         assert!(
             !latitude_first(2.35, 48.85),
@@ -344,15 +387,23 @@ mod tests {
     fn a_pair_column_is_used_only_without_two_columns() {
         let opts = FirmLoadOptions::default();
         let c = detect_columns(&headers("id,name,location,type"), &opts, "t").unwrap();
-        assert!(c.combined() && c.lon == 2);
+        assert!(c.combined && c.lon == 2);
         let c = detect_columns(&headers("id,经纬度"), &opts, "t").unwrap();
-        assert!(c.combined() && c.lon == 1);
+        assert!(c.combined && c.lon == 1);
         // Two columns win over a pair, and a prefix match (`lnglat` starts like `lng`) does
         // not take the pair's column for the longitude alone.
         let c = detect_columns(&headers("geometry,lon,lat"), &opts, "t").unwrap();
         assert_eq!((c.lon, c.lat), (1, 2));
         let c = detect_columns(&headers("lnglat,name"), &opts, "t").unwrap();
-        assert!(c.combined() && c.lon == 0);
+        assert!(c.combined && c.lon == 0);
+        // A header that merely names both is not a pair column.
+        for h in ["注：经度、纬度为 WGS-84", "经纬度说明,备注"] {
+            let e = detect_columns(&headers(h), &opts, "t");
+            assert!(
+                matches!(e, Err(LoadError::NoCoordinateColumns { .. })),
+                "{h}"
+            );
+        }
         // Named by the user: the same column twice is a pair, a half-named pair is not guessed.
         let named = FirmLoadOptions {
             lon_col: Some("pos".into()),
@@ -362,7 +413,7 @@ mod tests {
         assert!(
             detect_columns(&headers("id,pos"), &named, "t")
                 .unwrap()
-                .combined()
+                .combined
         );
         let half = FirmLoadOptions {
             lon_col: Some("location".into()),
@@ -373,7 +424,8 @@ mod tests {
 
     #[test]
     fn a_pair_column_converts_in_its_own_shape_and_order() {
-        let text = "id,location\na,\"114.05,22.54\"\nb,POINT (114.05 22.54)\nc,\"22.54,114.05\"\n";
+        let text = "id,location\na,\"114.05,22.54\"\nb,POINT (114.05 22.54)\nc,\"22.54,114.05\"\n\
+                    d,POINT Z (114.05 22.54 7.5)\ne,\"114.05, 22.54\"\n";
         let (out, report) = crate::data::convert_csv(
             text.as_bytes(),
             "in.csv",
@@ -382,7 +434,7 @@ mod tests {
             &FirmLoadOptions::default(),
         )
         .unwrap();
-        assert_eq!(report.loaded, 3);
+        assert_eq!(report.loaded, 5);
         // The oracle: the same point converted on its own.
         let q = crate::crs::convert(
             crate::model::LonLat::new(114.05, 22.54),
@@ -395,5 +447,32 @@ mod tests {
         assert_eq!(lines[1], format!("a,\"{x},{y}\""));
         assert_eq!(lines[2], format!("b,POINT ({x} {y})"));
         assert_eq!(lines[3], format!("c,\"{y},{x}\""));
+        assert_eq!(lines[4], format!("d,POINT Z ({x} {y} 7.5)"));
+        assert_eq!(lines[5], format!("e,\"{x}, {y}\""));
+    }
+
+    #[test]
+    fn convert_copies_a_title_through_and_numbers_lines_as_the_file() {
+        let text = "深圳企业名录（合成）\nname,lng,lat\nA,114.05,22.54\nB,NA,22.5\nC,x,22.5\n";
+        let (out, report) = crate::data::convert_csv(
+            text.as_bytes(),
+            "in.csv",
+            SourceCrs::Gcj02,
+            SourceCrs::Wgs84,
+            &FirmLoadOptions::default(),
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("深圳企业名录（合成）\nname,lng,lat\nA,114.04"),
+            "{out}"
+        );
+        assert!(out.ends_with("B,NA,22.5\nC,x,22.5\n"), "{out}");
+        let skipped: Vec<(Option<u64>, &str)> = report
+            .skipped
+            .iter()
+            .map(|s| (s.line, s.kind.as_str()))
+            .collect();
+        assert_eq!(skipped, [(Some(4), "missing"), (Some(5), "unparsable")]);
     }
 }

@@ -9,7 +9,7 @@ use crate::data::{FirmLoadOptions, LoadError};
 /// Lines searched for a header below the first.
 const MAX_LINES_ABOVE: usize = 10;
 /// Bytes searched for a header.
-const MAX_BYTES_ABOVE: usize = 64 << 10;
+pub(super) const MAX_BYTES_ABOVE: usize = 64 << 10;
 
 /// The header record: its names (trimmed, unnamed trailing columns dropped), where the data
 /// starts in the text and how many lines of the file come before the data.
@@ -43,8 +43,17 @@ pub(super) fn find_header(
     path: &str,
 ) -> Result<Found, LoadError> {
     let first = header_at(text, 0, delimiter, opts, path);
-    let Err(first_error) = first else {
-        return first;
+    let first_error = match first {
+        // A first line with as many fields as the line after it is the header; one with
+        // fewer (`Longitude, latitude in WGS-84` above a wider table) only when no line
+        // below is a header that fits its data.
+        Ok(f) if fits_its_data(text, &f) => return Ok(f),
+        Ok(f) => {
+            return Ok(
+                titled(text, delimiter, opts, path, |c| fits_its_data(text, c)).unwrap_or(f),
+            );
+        }
+        Err(e) => e,
     };
     if !matches!(
         first_error,
@@ -52,20 +61,43 @@ pub(super) fn find_header(
     ) {
         return Err(first_error);
     }
-    let starts = text
-        .char_indices()
-        .take_while(|(i, _)| *i < MAX_BYTES_ABOVE)
-        .filter(|(_, c)| *c == '\n')
-        .map(|(i, _)| i + 1)
-        .take(MAX_LINES_ABOVE);
-    for start in starts {
+    titled(text, delimiter, opts, path, |_| true).ok_or(first_error)
+}
+
+/// Whether the line after the header has as many fields as the header (or there is none).
+fn fits_its_data(text: &str, found: &Found) -> bool {
+    let body = text.get(found.header.body_start..).unwrap_or("");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(found.delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(body.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => record.len() == found.header.names.len(),
+        _ => true,
+    }
+}
+
+/// The first line below the first that is a plausible header and passes `also`, with the
+/// note on the lines above it.
+fn titled(
+    text: &str,
+    delimiter: Option<u8>,
+    opts: &FirmLoadOptions,
+    path: &str,
+    also: impl Fn(&Found) -> bool,
+) -> Option<Found> {
+    for start in line_starts(text).skip(1) {
         let Ok(mut found) = header_at(text, start, delimiter, opts, path) else {
             continue;
         };
-        // Lines above the header, in the file's own line count.
-        let above: Vec<String> = text
-            .get(..start)
-            .unwrap_or("")
+        if !plausible_header(&found) || !also(&found) {
+            continue;
+        }
+        let above_text = text.get(..start).unwrap_or("");
+        let n_above = memchr::memchr_iter(b'\n', above_text.as_bytes()).count();
+        let shown: Vec<String> = above_text
             .lines()
             .map(|l| {
                 l.trim()
@@ -76,18 +108,45 @@ pub(super) fn find_header(
             .map(|l| format!("'{}'", l.chars().take(60).collect::<String>()))
             .collect();
         found.above = Some(format!(
-            "header on line {}: {} line(s) above it skipped (title or notes){}",
-            found.header.lines,
-            above.len(),
-            if above.is_empty() {
+            "header on line {}: the {n_above} line(s) above it skipped (title or notes){}",
+            n_above + 1,
+            if shown.is_empty() {
                 String::new()
             } else {
-                format!(": {}", above.join(", "))
+                format!(": {}", shown.join(", "))
             }
         ));
-        return Ok(found);
+        return Some(found);
     }
-    Err(first_error)
+    None
+}
+
+/// Where the first [`MAX_LINES_ABOVE`] + 1 lines that hold something start (within
+/// [`MAX_BYTES_ABOVE`]), the first line's start (0) first.
+fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let head = text.get(..MAX_BYTES_ABOVE.min(text.len())).unwrap_or(text);
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', head.as_bytes()).map(|i| i + 1))
+        .filter(|&start| {
+            let line = text.get(start..).unwrap_or("").lines().next().unwrap_or("");
+            start == 0 || !line.trim().is_empty()
+        })
+        .take(MAX_LINES_ABOVE + 1)
+}
+
+/// Whether a record below the first line can be the header: at least two names, and its
+/// coordinate columns named by words, not numbers (a data row's fields would match the
+/// columns the user gave by number).
+fn plausible_header(found: &Found) -> bool {
+    let names = &found.header.names;
+    let numeric = |c: usize| {
+        names.get(c).is_some_and(|n| {
+            let (a, b) = super::split_pair(n, false);
+            super::parse_number(n, false).is_some()
+                || (super::parse_number(a, false).is_some() && !b.is_empty())
+        })
+    };
+    names.len() >= 2 && !numeric(found.cols.lon) && !numeric(found.cols.lat)
 }
 
 /// The header read from `text[start..]` with the columns it gives.
@@ -99,7 +158,9 @@ fn header_at(
     path: &str,
 ) -> Result<Found, LoadError> {
     let rest = text.get(start..).unwrap_or("");
-    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(rest));
+    // Sniffed from the header's own line (the csv reader skips blank lines before it).
+    let delimiter =
+        delimiter.unwrap_or_else(|| sniff_delimiter(rest.trim_start_matches(['\r', '\n'])));
     let header = read_header(rest, delimiter, path)?;
     let (names, note) = trim_header(header.names);
     let cols = detect_columns(&names, opts, path)?;
@@ -144,8 +205,42 @@ fn read_header(text: &str, delimiter: u8, path: &str) -> Result<Header, LoadErro
     })
 }
 
-/// Where the header found by [`find_header`] (with default options) starts in `text`: 0
-/// unless title lines come before it. For previews, which show what the loader will read.
+/// Where the header starts in `text`, for previews, which show what the loader will read:
+/// the one [`find_header`] finds with default options, else (its columns have names the
+/// loader does not know, to be chosen in the preview) the first of the first lines with as
+/// many fields, at least two, as the line after it; else 0.
 pub(crate) fn header_start(text: &str) -> usize {
-    find_header(text, None, &FirmLoadOptions::default(), "").map_or(0, |f| f.start)
+    if let Ok(f) = find_header(text, None, &FirmLoadOptions::default(), "") {
+        return f.start;
+    }
+    let fields = |start: usize| {
+        let rest = text.get(start..).unwrap_or("");
+        let line = rest.lines().next().unwrap_or("");
+        let d = sniff_delimiter(line);
+        csv::ReaderBuilder::new()
+            .delimiter(d)
+            .has_headers(false)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map_or(0, |r| r.len())
+    };
+    let starts: Vec<usize> = line_starts(text).collect();
+    starts
+        .windows(2)
+        .find(|w| matches!(w, [a, b] if fields(*a) >= 2 && fields(*a) == fields(*b)))
+        .and_then(|w| w.first().copied())
+        .unwrap_or(0)
+}
+
+/// Where the header starts in `text`, the delimiter and the columns it gives: what the
+/// loader reads, for other readers of the same files (`convert`).
+pub(crate) fn header_of(
+    text: &str,
+    opts: &FirmLoadOptions,
+    path: &str,
+) -> Result<(usize, u8, FirmColumns), LoadError> {
+    let delimiter = opts.delimiter.filter(char::is_ascii).map(|c| c as u8);
+    find_header(text, delimiter, opts, path).map(|f| (f.start, f.delimiter, f.cols))
 }

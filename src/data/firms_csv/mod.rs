@@ -32,8 +32,8 @@ use ids::{BUCKET_BITS, bucket_by_top_bits};
 pub(crate) use numbers::parse_number;
 
 pub use columns::{FirmColumns, detect_columns};
-pub(crate) use columns::{crs_hint, latitude_first, split_pair};
-pub(crate) use header::header_start;
+pub(crate) use columns::{crs_hint, split_pair};
+pub(crate) use header::{header_of, header_start};
 
 /// The delimiter with the most occurrences outside quotes in the header line.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
@@ -469,7 +469,7 @@ fn describe_columns(
     if let Some(w) = crs_hint(&headers[cols.lon], &headers[cols.lat], opts.crs) {
         report.warn(w);
     }
-    if cols.combined() {
+    if cols.combined {
         report.notes.push(format!(
             "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
             headers[cols.lon]
@@ -591,6 +591,8 @@ pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: O
 
 #[cfg(test)]
 mod cut_tests;
+#[cfg(test)]
+mod header_tests;
 #[cfg(test)]
 mod quote_tests;
 #[cfg(test)]

@@ -213,14 +213,7 @@ fn take_row<R: Fields>(
     interned: &mut std::collections::HashMap<String, SegmentId>,
 ) -> bool {
     let cols = ctx.cols;
-    let (lon_s, lat_s) = if cols.combined() {
-        super::columns::split_pair(row.field(cols.lon).unwrap_or(""))
-    } else {
-        (
-            row.field(cols.lon).unwrap_or(""),
-            row.field(cols.lat).unwrap_or(""),
-        )
-    };
+    let (lon_s, lat_s) = cols.coord_text(|c| row.field(c), ctx.comma_decimal);
     let missing = blank(lon_s) || blank(lat_s);
     // Only a row missing a coordinate can be blank.
     if missing && row.all_fields().all(|f| f.trim().is_empty()) {
@@ -229,19 +222,35 @@ fn take_row<R: Fields>(
     let report = &mut out.report;
     report.read += 1;
     if missing {
-        report.skip_line(line, "missing", "longitude or latitude is empty".into());
+        let why = if cols.combined {
+            let value = row.field(cols.lon).unwrap_or("").trim();
+            format!("'{value}' does not hold both longitude and latitude")
+        } else {
+            "longitude or latitude is empty".into()
+        };
+        report.skip_line(line, "missing", why);
         return false;
     }
-    let (Some(lon), Some(lat)) = (
+    let parsed = match (
         parse_number(lon_s, ctx.comma_decimal),
         parse_number(lat_s, ctx.comma_decimal),
-    ) else {
-        if crate::model::is_missing_value(lon_s) || crate::model::is_missing_value(lat_s) {
-            let (lon, lat) = (lon_s.trim(), lat_s.trim());
-            let why = format!("longitude/latitude '{lon}', '{lat}': a value is missing");
-            report.skip_line(line, "missing", why);
-            return false;
+    ) {
+        (Some(a), Some(b)) if a.is_finite() && b.is_finite() => Some((a, b)),
+        // Not read, or not finite (pandas' `NaN`): a missing-value marker says why.
+        other => {
+            if crate::model::is_missing_value(lon_s) || crate::model::is_missing_value(lat_s) {
+                let (lon, lat) = (lon_s.trim(), lat_s.trim());
+                let why = format!("longitude/latitude '{lon}', '{lat}': a value is missing");
+                report.skip_line(line, "missing", why);
+                return false;
+            }
+            match other {
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => None,
+            }
         }
+    };
+    let Some((a, b)) = parsed else {
         report.skip_line(
             line,
             "unparsable",
@@ -253,11 +262,7 @@ fn take_row<R: Fields>(
         );
         return false;
     };
-    let (lon, lat) = if cols.combined() && super::latitude_first(lon, lat) {
-        (lat, lon)
-    } else {
-        (lon, lat)
-    };
+    let (lon, lat, _) = cols.in_order(a, b);
     let ll = match read_pair(lon, lat, ctx.reader) {
         Ok(ll) => ll,
         Err(p) => {

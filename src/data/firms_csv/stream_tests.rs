@@ -46,7 +46,7 @@ impl Source for MemSource<'_> {
 /// quotes, CRLF, blank lines, bad coordinates, empty ids, short rows, dates that are and are
 /// not dates, repeated ids, segments, multi-byte text; then an unclosed quote and rows after
 /// it, and no line end at the very end.
-fn awkward(n: usize, bom: bool, seed: u64) -> String {
+pub(super) fn awkward(n: usize, bom: bool, seed: u64) -> String {
     let mut r = crate::model::Rng::new(seed);
     let mut s = String::from(if bom { "\u{feff}" } else { "" });
     // Odd seeds: no date column (its column stays empty while others grow).
@@ -81,11 +81,11 @@ fn awkward(n: usize, bom: bool, seed: u64) -> String {
     s
 }
 
-fn assert_same(text: &str, step: usize, window: usize) {
+pub(super) fn assert_same(text: &str, step: usize, window: usize) {
     assert_same_with(text, step, window, &FirmLoadOptions::default());
 }
 
-fn assert_same_with(
+pub(super) fn assert_same_with(
     text: &(impl AsRef<[u8]> + ?Sized),
     step: usize,
     window: usize,
@@ -107,9 +107,9 @@ fn assert_same_with(
 }
 
 /// A streamed load of a file written to a folder of its own (removed when dropped).
-struct Streamed {
+pub(super) struct Streamed {
     /// None: left to the whole loader.
-    got: Option<crate::data::LoadedFirms>,
+    pub got: Option<crate::data::LoadedFirms>,
     /// The most text held at once (a window and the rows carried into the next).
     held: usize,
     dir: std::path::PathBuf,
@@ -122,7 +122,7 @@ impl Drop for Streamed {
 }
 
 /// `text` streamed in windows of at least `window` bytes read `step` at a time.
-fn streamed(
+pub(super) fn streamed(
     text: &(impl AsRef<[u8]> + ?Sized),
     step: usize,
     window: usize,
@@ -315,9 +315,14 @@ fn gbk_files_stream_as_they_load_whole() {
     let file = streamed(&text, 11, 300, &FirmLoadOptions::default());
     let path = file.dir.join("f.csv");
     let rows = Arc::new(FileRows::open(&path).unwrap().unwrap());
-    let got = stream(&mut source, 300, "f.csv", &gb18030, rows).map(|_| ());
+    let got = stream(&mut source, 300, "f.csv", &gb18030, rows);
     assert!(whole.is_err());
-    assert_eq!(format!("{got:?}"), format!("{whole:?}"));
+    match got {
+        // A short first window whose header names no coordinates (they may lie below
+        // title lines past it): the whole loader decides, with the error above.
+        Ok(None) => {}
+        other => assert_eq!(format!("{:?}", other.map(|_| ())), format!("{whole:?}")),
+    }
 }
 
 #[test]
@@ -579,36 +584,4 @@ fn a_stray_quote_among_multiline_fields_reads_the_same_in_any_number_of_chunks()
     );
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(got.unwrap().is_none());
-}
-
-#[test]
-fn a_title_above_the_header_is_skipped_and_lines_keep_their_numbers() {
-    let body = awkward(200, false, 3);
-    let text = format!("深圳市企业名录（合成示例）,,,\n\n注：坐标为 WGS-84\n{body}");
-    assert_same(&text, 7, 300);
-    let titled = load_firms_csv_bytes(text.as_bytes(), "f.csv", &Default::default()).unwrap();
-    let plain = load_firms_csv_bytes(body.as_bytes(), "f.csv", &Default::default()).unwrap();
-    assert!(
-        titled.report.notes.iter().any(|n| n
-            .starts_with("header on line 4: 2 line(s) above it skipped")
-            && n.contains("'深圳市企业名录（合成示例）'")),
-        "{:?}",
-        titled.report.notes
-    );
-    // The oracle: the same rows without the three lines above, numbered three lines earlier.
-    let lines = |f: &crate::data::LoadedFirms| -> Vec<u64> {
-        f.report.skipped.iter().filter_map(|s| s.line).collect()
-    };
-    assert!(!lines(&plain).is_empty());
-    let shifted: Vec<u64> = lines(&plain).iter().map(|l| l + 3).collect();
-    assert_eq!(lines(&titled), shifted);
-    assert_eq!(titled.firms.lonlat, plain.firms.lonlat);
-    // No line below names the columns: the first line's error stands.
-    let err = load_firms_csv_bytes(
-        "名录\nid,name\n1,a\n".as_bytes(),
-        "f.csv",
-        &Default::default(),
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("[名录]"), "{err}");
 }

@@ -61,7 +61,7 @@ fn gbk_file_loads() {
 
 #[test]
 fn bad_rows_are_reported_with_line_numbers() {
-    let text = "id,lon,lat\n1,114.0,22.5\n2,abc,22.5\n3,22.5,114.0\n4,NaN,22\n5,,22\n\n6,114.1,22.6\n7,500000,2500000\n";
+    let text = "id,lon,lat\n1,114.0,22.5\n2,abc,22.5\n3,22.5,114.0\n4,inf,22\n5,,22\n\n6,114.1,22.6\n7,500000,2500000\n";
     let f = load(text).unwrap();
     assert_eq!(f.firms.len(), 2);
     let lines: Vec<(u64, &str)> = f
@@ -119,7 +119,7 @@ fn one_column_holding_both_coordinates_loads() {
 fn missing_value_markers_are_missing_not_malformed() {
     // As R's write.csv, Excel and SQL exports leave them.
     let text = "id,lon,lat,founded\n1,NA,22.5,2015\n2,114.0,#N/A,2015\n3,114.0,22.5,NA\n\
-                4,114.1,22.5,不详\n5,114.2,22.5,soon\n6,abc,22.5,2015\n";
+                4,114.1,22.5,不详\n5,114.2,22.5,soon\n6,abc,22.5,2015\n7,NaN,22.5,2015\n";
     let f = load(text).unwrap();
     let ids: Vec<String> = (0..f.firms.len()).map(|i| f.firms.id(i).into()).collect();
     assert_eq!(ids, ["3", "4", "5"]);
@@ -131,7 +131,12 @@ fn missing_value_markers_are_missing_not_malformed() {
         .collect();
     assert_eq!(
         kinds,
-        vec![(2, "missing"), (3, "missing"), (7, "unparsable")]
+        vec![
+            (2, "missing"),
+            (3, "missing"),
+            (7, "unparsable"),
+            (8, "missing")
+        ]
     );
     assert!(
         f.report.skipped[0]

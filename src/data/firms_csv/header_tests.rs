@@ -1,0 +1,85 @@
+//! Title lines above a header, pair columns and missing-value markers: streamed as loaded
+//! whole (the oracle), line numbers the file's own.
+use super::stream_tests::{assert_same, assert_same_with, awkward, streamed};
+use super::*;
+
+#[test]
+fn a_title_above_the_header_is_skipped_and_lines_keep_their_numbers() {
+    let body = awkward(200, false, 3);
+    let text = format!("深圳市企业名录（合成示例）,,,\n\n注：坐标为 WGS-84\n{body}");
+    for (step, window) in [(7, 300), (64, 1000)] {
+        assert_same(&text, step, window);
+    }
+    // A first window too short to hold the header is left to the whole loader.
+    assert!(
+        streamed(&text, 1, 1, &FirmLoadOptions::default())
+            .got
+            .is_none()
+    );
+    let titled = load_firms_csv_bytes(text.as_bytes(), "f.csv", &Default::default()).unwrap();
+    let plain = load_firms_csv_bytes(body.as_bytes(), "f.csv", &Default::default()).unwrap();
+    assert!(
+        titled.report.notes.iter().any(|n| n
+            .starts_with("header on line 4: the 3 line(s) above it skipped")
+            && n.contains("'深圳市企业名录（合成示例）'")),
+        "{:?}",
+        titled.report.notes
+    );
+    // The oracle: the same rows without the three lines above, numbered three lines earlier.
+    let lines = |f: &crate::data::LoadedFirms| -> Vec<u64> {
+        f.report.skipped.iter().filter_map(|s| s.line).collect()
+    };
+    assert!(!lines(&plain).is_empty());
+    let shifted: Vec<u64> = lines(&plain).iter().map(|l| l + 3).collect();
+    assert_eq!(lines(&titled), shifted);
+    assert_eq!(titled.firms.lonlat, plain.firms.lonlat);
+    // No line below names the columns: the first line's error stands.
+    let err = load_firms_csv_bytes(
+        "名录\nid,name\n1,a\n".as_bytes(),
+        "f.csv",
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("[名录]"), "{err}");
+}
+
+#[test]
+fn titles_notes_pair_columns_and_missing_markers_stream_as_they_load_whole() {
+    // A blank line between the title and a tab-separated header, and a note naming the
+    // coordinates above it: neither is taken for the header.
+    let mut tsv = String::from(
+        "深圳市企业名录（合成示例）\n\n注：经度、纬度为 WGS-84\n编号\t企业名称\t经度\t纬度\n",
+    );
+    let mut pairs = String::from("Longitude, latitude in WGS-84\nid,name,location,founded\n");
+    for k in 0..300 {
+        let (lon, lat) = (
+            113.8 + (k % 97) as f64 * 0.005,
+            22.5 + (k % 89) as f64 * 0.003,
+        );
+        tsv.push_str(&format!("{k}\t企业{k}\t{lon:.5}\t{lat:.5}\n"));
+        let loc = match k % 6 {
+            0 => format!("\"{lon:.5},{lat:.5}\""),
+            1 => format!("POINT ({lon:.5} {lat:.5})"),
+            2 => format!("\"{lat:.5}, {lon:.5}\""),
+            3 => "NA".to_string(),
+            4 => "#N/A".to_string(),
+            _ => format!("{lon:.5} {lat:.5}"),
+        };
+        let founded = ["2015", "NA", "不详", "soon"][k % 4];
+        pairs.push_str(&format!("{k},企业{k},{loc},{founded}\n"));
+    }
+    let whole = load_firms_csv_bytes(tsv.as_bytes(), "f.csv", &Default::default()).unwrap();
+    assert_eq!(whole.firms.len(), 300);
+    assert_eq!(whole.report.delimiter.as_deref(), Some("tab"));
+    let whole = load_firms_csv_bytes(pairs.as_bytes(), "f.csv", &Default::default()).unwrap();
+    assert_eq!(whole.firms.len(), 200);
+    assert_eq!(whole.report.skipped_count, 100);
+    for (step, window) in [(5, 200), (1, 150), (333, 4096)] {
+        assert_same(&tsv, step, window);
+        assert_same(&pairs, step, window);
+        let bom = format!("\u{feff}{tsv}");
+        assert_same(&bom, step, window);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&tsv);
+        assert_same_with(&*gbk, step, window, &FirmLoadOptions::default());
+    }
+}
