@@ -11,7 +11,8 @@
 # `firms` (default: `cluster-atlas sample`, hot spots), `register` (benches/register_csv.py:
 # Chinese headers, quoted addresses, firms spread evenly), `stacked` (benches/stacked_csv.py:
 # firms stacked on building geocodes), `pandas` (benches/pandas_csv.py: pandas' to_csv,
-# 17-digit coordinates) or `gbk` (the register saved as GB18030, as Excel on a Chinese
+# 17-digit coordinates), `r` (benches/r_csv.py: R's write.csv, BOM, CRLF, NA) or `gbk`
+# (the register saved as GB18030, as Excel on a Chinese
 # Windows saves CSV; the peers are told the encoding). Any other file can be timed by copying
 # it to that name.
 #
@@ -67,9 +68,10 @@ for n in "${sizes[@]}"; do
       firms) "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null ;;
       register | stacked) python3 "benches/${shape}_csv.py" "$n" "$csv" ;;
       pandas) "$py" benches/pandas_csv.py "$n" "$csv" ;;
+      r) python3 benches/r_csv.py "$n" "$csv" ;;
       gbk) python3 benches/register_csv.py "$n" "$csv.utf8" &&
         iconv -f UTF-8 -t GB18030 "$csv.utf8" > "$csv" && rm "$csv.utf8" ;;
-      *) echo "unknown SHAPE $shape: firms, register, stacked, pandas or gbk" >&2; exit 2 ;;
+      *) echo "unknown SHAPE $shape: firms, register, stacked, pandas, r or gbk" >&2; exit 2 ;;
     esac
   fi
   ours=$("$bin" bench --firms "$csv" --repeat "$repeat")
