@@ -40,6 +40,41 @@ const KNOWN: &[(&str, &str)] = &[
         "'{}' does not hold both longitude and latitude",
         "“{0}”未同时包含经度和纬度",
     ),
+    // The load report's notes.
+    (
+        "header on line {}: the {} line(s) above it skipped (title or notes){}",
+        "表头在第 {0} 行：其上 {1} 行已跳过（标题或说明）{2}",
+    ),
+    (
+        "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
+        "经度和纬度取自同一列“{0}”（“经度,纬度”“纬度,经度”或 WKT “POINT (经度 纬度)”）",
+    ),
+    (
+        "founding years from column '{}': {} of {} firms; closing years from {} ({} closed)",
+        "成立年份取自列“{0}”：{2} 家企业中 {1} 家；注销年份取自 {3}（{4} 家已注销）",
+    ),
+    (
+        "founding years from column '{}': {} of {} firms",
+        "成立年份取自列“{0}”：{2} 家企业中 {1} 家",
+    ),
+    (
+        "{} of {} firms alive in {} (founded by then, not closed)",
+        "{1} 家企业中 {0} 家在 {2} 年存续（届时已成立且未注销）",
+    ),
+    (
+        "sheet '{}' of {} ({}); header on row {}; line numbers are sheet rows",
+        "工作表“{0}”（共 {1} 个：{2}）；表头在第 {3} 行；行号为工作表行号",
+    ),
+    (
+        "{} row(s) above the header skipped (title or notes): {}",
+        "表头上方 {0} 行已跳过（标题或说明）：{1}",
+    ),
+    (
+        "no .prj file: the coordinate system is not stated in the file",
+        "没有 .prj 文件：文件未说明坐标系",
+    ),
+    ("the .prj was not used: {}", "未使用 .prj：{0}"),
+    ("attribute text read as {}", "属性文本按 {0} 读取"),
     (
         "{} founding dates are not dates ({}); those firms count as founded at an unknown time",
         "{0} 个成立日期不是日期（{1}）；这些企业按成立时间未知计",
@@ -282,6 +317,27 @@ mod tests {
             ),
             "“114.2”未同时包含经度和纬度"
         );
+        // Notes, as the loaders write them.
+        for (en, zh) in [
+            (
+                "header on line 3: the 2 line(s) above it skipped (title or notes): '名录'",
+                "表头在第 3 行：其上 2 行已跳过（标题或说明）: '名录'",
+            ),
+            (
+                "founding years from column '成立日期': 54 of 60 firms",
+                "成立年份取自列“成立日期”：60 家企业中 54 家",
+            ),
+            (
+                "founding years from column '成立日期': 54 of 60 firms; closing years from 注销日期 (3 closed)",
+                "成立年份取自列“成立日期”：60 家企业中 54 家；注销年份取自 注销日期（3 家已注销）",
+            ),
+            (
+                "120 of 200 firms alive in 2016 (founded by then, not closed)",
+                "200 家企业中 120 家在 2016 年存续（届时已成立且未注销）",
+            ),
+        ] {
+            assert_eq!(report_text(en, Lang::Zh), zh);
+        }
         assert_eq!(
             report_text(
                 "2 founding dates are not dates (id 5 'soon', id 9 '2015-13-01'); those firms count as founded at an unknown time",

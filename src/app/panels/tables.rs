@@ -364,6 +364,10 @@ impl Tables<'_> {
                     r.summary()
                 };
                 ui.label(format!("{summary} · {}", info.join(" · ")));
+                // How the file was read (header row, columns, sheet, dates).
+                for n in &r.notes {
+                    ui.small(report_text(n, lang));
+                }
                 for w in &r.warnings {
                     ui.colored_label(color(palette::WARNING, 1.0), report_text(w, lang));
                 }
