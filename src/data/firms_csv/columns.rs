@@ -422,10 +422,8 @@ mod tests {
         assert!(detect_columns(&headers("id,location"), &half, "t").is_err());
     }
 
-    #[test]
-    fn a_pair_column_converts_in_its_own_shape_and_order() {
-        let text = "id,location\na,\"114.05,22.54\"\nb,POINT (114.05 22.54)\nc,\"22.54,114.05\"\n\
-                    d,POINT Z (114.05 22.54 7.5)\ne,\"114.05, 22.54\"\n";
+    /// `text` converted from GCJ-02 to WGS-84 by `convert`, as UTF-8.
+    fn gcj02_to_wgs84(text: &str) -> (String, crate::data::LoadReport) {
         let (out, report) = crate::data::convert_csv(
             text.as_bytes(),
             "in.csv",
@@ -434,6 +432,14 @@ mod tests {
             &FirmLoadOptions::default(),
         )
         .unwrap();
+        (String::from_utf8(out).unwrap(), report)
+    }
+
+    #[test]
+    fn a_pair_column_converts_in_its_own_shape_and_order() {
+        let text = "id,location\na,\"114.05,22.54\"\nb,POINT (114.05 22.54)\nc,\"22.54,114.05\"\n\
+                    d,POINT Z (114.05 22.54 7.5)\ne,\"114.05, 22.54\"\n";
+        let (out, report) = gcj02_to_wgs84(text);
         assert_eq!(report.loaded, 5);
         // The oracle: the same point converted on its own.
         let q = crate::crs::convert(
@@ -442,7 +448,6 @@ mod tests {
             SourceCrs::Wgs84,
         );
         let (x, y) = (format!("{:.8}", q.lon), format!("{:.8}", q.lat));
-        let out = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[1], format!("a,\"{x},{y}\""));
         assert_eq!(lines[2], format!("b,POINT ({x} {y})"));
@@ -454,15 +459,7 @@ mod tests {
     #[test]
     fn convert_copies_a_title_through_and_numbers_lines_as_the_file() {
         let text = "深圳企业名录（合成）\nname,lng,lat\nA,114.05,22.54\nB,NA,22.5\nC,x,22.5\n";
-        let (out, report) = crate::data::convert_csv(
-            text.as_bytes(),
-            "in.csv",
-            SourceCrs::Gcj02,
-            SourceCrs::Wgs84,
-            &FirmLoadOptions::default(),
-        )
-        .unwrap();
-        let out = String::from_utf8(out).unwrap();
+        let (out, report) = gcj02_to_wgs84(text);
         assert!(
             out.starts_with("深圳企业名录（合成）\nname,lng,lat\nA,114.04"),
             "{out}"

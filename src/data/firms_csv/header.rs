@@ -67,16 +67,21 @@ pub(super) fn find_header(
 /// Whether the line after the header has as many fields as the header (or there is none).
 fn fits_its_data(text: &str, found: &Found) -> bool {
     let body = text.get(found.header.body_start..).unwrap_or("");
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(found.delimiter)
+    first_record_len(body, found.delimiter).is_none_or(|n| n == found.header.names.len())
+}
+
+/// The number of fields of the first record of `text` (None: there is none, or it cannot be
+/// read).
+fn first_record_len(text: &str, delimiter: u8) -> Option<usize> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .has_headers(false)
-        .from_reader(body.as_bytes());
-    let mut record = csv::StringRecord::new();
-    match reader.read_record(&mut record) {
-        Ok(true) => record.len() == found.header.names.len(),
-        _ => true,
-    }
+        .from_reader(text.as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.len())
 }
 
 /// The first line below the first that is a plausible header and passes `also`, with the
@@ -216,15 +221,7 @@ pub(crate) fn header_start(text: &str) -> usize {
     let fields = |start: usize| {
         let rest = text.get(start..).unwrap_or("");
         let line = rest.lines().next().unwrap_or("");
-        let d = sniff_delimiter(line);
-        csv::ReaderBuilder::new()
-            .delimiter(d)
-            .has_headers(false)
-            .from_reader(line.as_bytes())
-            .records()
-            .next()
-            .and_then(Result::ok)
-            .map_or(0, |r| r.len())
+        first_record_len(line, sniff_delimiter(line)).unwrap_or(0)
     };
     let starts: Vec<usize> = line_starts(text).collect();
     starts

@@ -244,10 +244,7 @@ fn take_row<R: Fields>(
                 report.skip_line(line, "missing", why);
                 return false;
             }
-            match other {
-                (Some(a), Some(b)) => Some((a, b)),
-                _ => None,
-            }
+            other.0.zip(other.1)
         }
     };
     let Some((a, b)) = parsed else {

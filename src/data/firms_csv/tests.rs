@@ -27,6 +27,20 @@ fn load(text: &str) -> Result<LoadedFirms, LoadError> {
     load_firms_csv_bytes(text.as_bytes(), "firms.csv", &FirmLoadOptions::default())
 }
 
+/// The loaded firms' ids, in order.
+fn ids(f: &LoadedFirms) -> Vec<String> {
+    (0..f.firms.len()).map(|i| f.firms.id(i).into()).collect()
+}
+
+/// Each skipped row's line and kind, in order.
+fn skipped_kinds(f: &LoadedFirms) -> Vec<(u64, &str)> {
+    f.report
+        .skipped
+        .iter()
+        .map(|s| (s.line.unwrap_or(0), s.kind.as_str()))
+        .collect()
+}
+
 #[test]
 fn detects_english_and_chinese_headers() {
     for (h, lon, lat) in [
@@ -64,12 +78,7 @@ fn bad_rows_are_reported_with_line_numbers() {
     let text = "id,lon,lat\n1,114.0,22.5\n2,abc,22.5\n3,22.5,114.0\n4,inf,22\n5,,22\n\n6,114.1,22.6\n7,500000,2500000\n";
     let f = load(text).unwrap();
     assert_eq!(f.firms.len(), 2);
-    let lines: Vec<(u64, &str)> = f
-        .report
-        .skipped
-        .iter()
-        .map(|s| (s.line.unwrap(), s.kind.as_str()))
-        .collect();
+    let lines = skipped_kinds(&f);
     assert_eq!(
         lines,
         vec![
@@ -121,14 +130,8 @@ fn missing_value_markers_are_missing_not_malformed() {
     let text = "id,lon,lat,founded\n1,NA,22.5,2015\n2,114.0,#N/A,2015\n3,114.0,22.5,NA\n\
                 4,114.1,22.5,不详\n5,114.2,22.5,soon\n6,abc,22.5,2015\n7,NaN,22.5,2015\n";
     let f = load(text).unwrap();
-    let ids: Vec<String> = (0..f.firms.len()).map(|i| f.firms.id(i).into()).collect();
-    assert_eq!(ids, ["3", "4", "5"]);
-    let kinds: Vec<(u64, &str)> = f
-        .report
-        .skipped
-        .iter()
-        .map(|s| (s.line.unwrap(), s.kind.as_str()))
-        .collect();
+    assert_eq!(ids(&f), ["3", "4", "5"]);
+    let kinds = skipped_kinds(&f);
     assert_eq!(
         kinds,
         vec![
@@ -159,14 +162,8 @@ fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_file() {
     let text = "id,name,lon,lat\n1,\"ok, fine\",114.0,22.5\n2,\"broken,114.1,22.5\n\
                 3,c,114.2,22.5\n4,d,abc,22.5\n5,e,114.3,22.6\n";
     let f = load(text).unwrap();
-    let ids: Vec<String> = (0..f.firms.len()).map(|i| f.firms.id(i).into()).collect();
-    assert_eq!(ids, ["1", "3", "5"]);
-    let lines: Vec<(u64, &str)> = f
-        .report
-        .skipped
-        .iter()
-        .map(|s| (s.line.unwrap(), s.kind.as_str()))
-        .collect();
+    assert_eq!(ids(&f), ["1", "3", "5"]);
+    let lines = skipped_kinds(&f);
     assert_eq!(lines, vec![(3, "unclosed_quote"), (5, "unparsable")]);
     assert_eq!(f.report.read, 5);
     // The same in a file big enough (over 4 MB) to be read in parallel chunks, where the
