@@ -607,7 +607,7 @@ impl ClusterAtlasApp {
             ctx.request_repaint_after(JOB_REPAINT);
         }
         if let Some(b) = &mut self.bench {
-            b.ui_ms.push(frame_start.elapsed().as_secs_f64() * 1000.0);
+            b.note_app_time(frame_start.elapsed().as_secs_f64() * 1000.0);
         }
     }
 }
