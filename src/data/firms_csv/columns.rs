@@ -1,6 +1,7 @@
 //! Which columns of a firm table hold the coordinates, id, name and segment: explicit choices
 //! first, then the usual English and Chinese headers (register headers included).
 
+use super::coord_names::{self, norm};
 use crate::data::FirmLoadOptions;
 use crate::data::LoadError;
 use crate::model::SourceCrs;
@@ -19,39 +20,6 @@ pub struct FirmColumns {
     pub segment: Option<usize>,
 }
 
-const LON_EXACT: &[&str] = &[
-    "lon",
-    "lng",
-    "long",
-    "longitude",
-    "x",
-    "经度",
-    "lon_wgs84",
-    "lng_wgs84",
-    "wgs84_lon",
-    "gcj_lng",
-    "gcj02_lng",
-    "bd_lng",
-    "x坐标",
-    "东坐标",
-    "easting",
-    "point_x",
-];
-const LAT_EXACT: &[&str] = &[
-    "lat",
-    "latitude",
-    "y",
-    "纬度",
-    "lat_wgs84",
-    "wgs84_lat",
-    "gcj_lat",
-    "gcj02_lat",
-    "bd_lat",
-    "y坐标",
-    "北坐标",
-    "northing",
-    "point_y",
-];
 /// Columns that hold both coordinates in one value: `lng,lat` as Amap's and Baidu's POI
 /// exports write `location`, or WKT `POINT (lon lat)` as QGIS and ArcGIS write a CSV's
 /// geometry ([`split_pair`]). Only found by these names: a header that merely mentions
@@ -112,37 +80,11 @@ const SEGMENT_NAMES: &[&str] = &[
     "分类",
 ];
 
-fn norm(h: &str) -> String {
-    h.trim()
-        .trim_matches('"')
-        .to_lowercase()
-        .replace([' ', '-'], "_")
-}
-
 fn find(headers: &[String], exact: &[&str]) -> Option<usize> {
     let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
     exact
         .iter()
         .find_map(|e| normed.iter().position(|h| h == e))
-}
-
-fn find_coord(
-    headers: &[String],
-    exact: &[&str],
-    contains_zh: &str,
-    prefixes: &[&str],
-) -> Option<usize> {
-    find(headers, exact).or_else(|| {
-        let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
-        normed
-            .iter()
-            .position(|h| h.contains(contains_zh))
-            .or_else(|| {
-                normed
-                    .iter()
-                    .position(|h| prefixes.iter().any(|p| h.starts_with(p)))
-            })
-    })
 }
 
 fn explicit(headers: &[String], name: &str, path: &str) -> Result<usize, LoadError> {
@@ -176,17 +118,22 @@ pub fn detect_columns(
             None => Ok(auto),
         }
     };
-    let lon = pick(
-        &opts.lon_col,
-        find_coord(headers, LON_EXACT, "经度", &["lon", "lng"]),
-    )?;
-    let lat = pick(
-        &opts.lat_col,
-        find_coord(headers, LAT_EXACT, "纬度", &["lat"]),
-    )?;
+    let given = |name: &Option<String>| name.as_ref().map(|n| explicit(headers, n, path));
+    let given = (
+        given(&opts.lon_col).transpose()?,
+        given(&opts.lat_col).transpose()?,
+    );
+    // Columns named as holding both coordinates are not one of two.
+    let pairs: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| PAIR_NAMES.contains(&norm(h).as_str()))
+        .map(|(c, _)| c)
+        .collect();
+    let (lon, lat) = coord_names::coordinate_columns(headers, opts.crs, given, &pairs);
     // No pair of columns, none named: one column holding both.
-    let pair = match (&opts.lon_col, &opts.lat_col) {
-        (None, None) => find(headers, PAIR_NAMES),
+    let pair = match given {
+        (None, None) => pairs.first().copied(),
         _ => None,
     };
     let (lon, lat) = match (lon, lat, pair) {
@@ -296,22 +243,7 @@ fn latitude_first(a: f64, b: f64) -> bool {
 /// A warning when the coordinate columns' names suggest another system than the one chosen
 /// (e.g. `gcj_lng` read as WGS-84): such points land about 500 m off in Shenzhen.
 pub(crate) fn crs_hint(lon: &str, lat: &str, chosen: SourceCrs) -> Option<String> {
-    let names = format!("{lon} {lat}").to_lowercase();
-    let suggested = if ["gcj", "amap", "高德", "火星", "腾讯", "tencent"]
-        .iter()
-        .any(|k| names.contains(k))
-    {
-        Some(SourceCrs::Gcj02)
-    } else if ["bd09", "bd_", "baidu", "百度"]
-        .iter()
-        .any(|k| names.contains(k))
-    {
-        Some(SourceCrs::Bd09)
-    } else if ["wgs", "gps"].iter().any(|k| names.contains(k)) {
-        Some(SourceCrs::Wgs84)
-    } else {
-        None
-    }?;
+    let suggested = coord_names::named_crs(&format!("{lon} {lat}"))?;
     (suggested != chosen).then(|| {
         format!(
             "the coordinate columns ({lon}, {lat}) suggest {suggested} but the file was read as {chosen}; \

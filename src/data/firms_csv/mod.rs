@@ -14,6 +14,7 @@ use std::sync::Arc;
 mod chunks;
 pub(crate) use chunks::LineCounter;
 mod columns;
+mod coord_names;
 mod header;
 mod ids;
 mod merge;
