@@ -50,6 +50,10 @@ const KNOWN: &[(&str, &str)] = &[
         "经度和纬度取自同一列“{0}”（“经度,纬度”“纬度,经度”或 WKT “POINT (经度 纬度)”）",
     ),
     (
+        "unpacked from gzip: {} of text from {}",
+        "已从 gzip 解压：{1} 解压为 {0} 文本",
+    ),
+    (
         "founding years from column '{}': {} of {} firms; closing years from {} ({} closed)",
         "成立年份取自列“{0}”：{2} 家企业中 {1} 家；注销年份取自 {3}（{4} 家已注销）",
     ),
@@ -330,6 +334,10 @@ mod tests {
             (
                 "founding years from column '成立日期': 54 of 60 firms; closing years from 注销日期 (3 closed)",
                 "成立年份取自列“成立日期”：60 家企业中 54 家；注销年份取自 注销日期（3 家已注销）",
+            ),
+            (
+                "unpacked from gzip: 720.9 MB of text from 160.2 MB",
+                "已从 gzip 解压：160.2 MB 解压为 720.9 MB 文本",
             ),
             (
                 "120 of 200 firms alive in 2016 (founded by then, not closed)",

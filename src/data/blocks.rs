@@ -122,6 +122,7 @@ pub(super) fn read_blocks(file: &File, len: u64) -> io::Result<super::FileBytes>
         utf8: utf8_whole(&bytes, &utf8),
         bytes,
         stamp: Some(h.finish()),
+        packed: None,
     })
 }
 

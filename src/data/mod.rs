@@ -10,6 +10,7 @@ mod firms_csv;
 mod firms_geojson;
 pub mod formats;
 mod geometry;
+mod gzip;
 mod report;
 pub mod slots;
 mod strays;
@@ -24,6 +25,7 @@ pub use firms_csv::{
 };
 pub use firms_geojson::load_firms_geojson_str;
 pub use geometry::MAX_ZONE_VERTICES;
+pub use gzip::read_head;
 pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
 pub use strays::{STRAY_KM, screen_strays};
 pub use tables::{fit_table_from_str, load_fit_table, policy_from_str};
@@ -118,6 +120,8 @@ pub struct FileBytes {
     stamp: Option<String>,
     /// The bytes were checked as UTF-8 as they landed, and are (false: not known).
     utf8: bool,
+    /// The file's size when the bytes were unpacked from gzip ([`gzip::unpacked`]).
+    packed: Option<u64>,
 }
 
 impl std::ops::Deref for FileBytes {
@@ -133,7 +137,13 @@ impl FileBytes {
             bytes,
             stamp: None,
             utf8: false,
+            packed: None,
         }
+    }
+
+    /// The load report's note on how the bytes were read (unpacked from gzip), if any.
+    pub fn note(&self) -> Option<String> {
+        gzip::note(self)
     }
 
     /// The input stamp ([`crate::model::short_hash`] of the bytes).
@@ -165,7 +175,13 @@ impl FileBytes {
 /// Reads an input file once: `-` is standard input; a regular file is read in 8 MB blocks on
 /// all threads, each block hashed for the input stamp while it is in cache; anything else (a
 /// named pipe, a device) is read from the one open handle, so a pipe is never opened twice.
+/// Gzip data is unpacked ([`gzip::unpacked`]).
 pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
+    gzip::unpacked(read_raw(path)?, &path.display().to_string())
+}
+
+/// [`read_input`] of the file's bytes as they are.
+fn read_raw(path: &Path) -> Result<FileBytes, LoadError> {
     use std::io::Read;
     let io = |cause| LoadError::Io {
         path: path.display().to_string(),
@@ -378,6 +394,7 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
     let text = bytes.decode(None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
     z.report.hash = bytes.stamp();
+    z.report.notes.extend(bytes.note());
     Ok(z)
 }
 
@@ -428,6 +445,7 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
     }
     let bytes = read_input(path)?;
     let hash = bytes.stamp();
+    let note = bytes.note();
     let mut f = if looks_like_geojson(path, &bytes) {
         let text = bytes.decode(opts.encoding.as_deref(), &name)?;
         load_firms_geojson_str(&text.text, &name, opts)?
@@ -436,6 +454,7 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
         firms_csv::load_firms_csv_read(bytes.into_vec(), utf8, &name, opts)?
     };
     f.report.hash = hash;
+    f.report.notes.extend(note);
     Ok(f)
 }
 

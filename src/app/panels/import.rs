@@ -102,13 +102,9 @@ fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
     })
 }
 
-fn preview(path: &PathBuf) -> Result<Preview, String> {
-    use std::io::Read;
-    let mut buf = vec![0u8; 64 * 1024];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut buf))
-        .map_err(|e| format!("{e}: {}", path.display()))?;
-    buf.truncate(n);
+fn preview(path: &std::path::Path) -> Result<Preview, String> {
+    let mut buf =
+        crate::data::read_head(path, 64 * 1024).map_err(|e| format!("{e}: {}", path.display()))?;
     // Cut at the last full line so a multi-byte character is not split.
     if let Some(p) = buf.iter().rposition(|b| *b == b'\n') {
         buf.truncate(p + 1);
@@ -168,8 +164,9 @@ fn holds_polygons(path: &PathBuf, format: Format) -> bool {
                 _ => true,
             }
         }
-        Format::GeoJson => std::fs::read_to_string(path)
-            .map(|t| {
+        Format::GeoJson => crate::data::read_input(path)
+            .map(|b| {
+                let t = String::from_utf8_lossy(&b);
                 t.contains("Polygon")
                     || t.contains("\"geometry\": null")
                     || t.contains("\"geometry\":null")
@@ -209,10 +206,9 @@ fn detected_crs(path: &PathBuf, format: Format) -> Option<String> {
 impl ImportDialog {
     pub fn new(path: PathBuf, settings: &Settings) -> Self {
         let format = Format::of_path(&path).or_else(|| {
-            let start = std::fs::read(&path)
+            // (Unpacked when gzip data: `firms.geojson.gz`.)
+            crate::data::read_head(&path, 64)
                 .ok()
-                .map(|b| b.iter().take(64).copied().collect::<Vec<u8>>());
-            start
                 .filter(|b| b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{'))
                 .map(|_| Format::GeoJson)
         });

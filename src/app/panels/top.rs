@@ -567,10 +567,10 @@ impl ClusterAtlasApp {
 /// Files the firm loader reads.
 const FIRM_EXTENSIONS: &[&str] = &[
     "csv", "tsv", "txt", "xlsx", "xls", "xlsm", "ods", "geojson", "json", "shp", "zip", "gpkg",
-    "kml", "kmz",
+    "kml", "kmz", "gz",
 ];
-/// Files the zone loader reads.
-const ZONE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "zip", "gpkg", "kml", "kmz"];
+/// Files the zone loader reads (`.gz`: gzip-compressed GeoJSON).
+const ZONE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "zip", "gpkg", "kml", "kmz", "gz"];
 
 /// A native file dialog (needs a desktop portal or zenity; returns None when unavailable).
 fn pick_file(exts: &[&str]) -> Option<std::path::PathBuf> {

@@ -156,12 +156,16 @@ enum Bytes {
 /// How the file whose first window is `first` is read, as the whole loader would read it
 /// (`decode_text`): the encoding the user named, else UTF-8 when the first window is (a
 /// later window that is not leaves the file to the whole loader), else GBK. None: an encoding
-/// this does not stream (UTF-16, a byte-order mark on text read as GBK, a name not known).
+/// this does not stream (UTF-16, a byte-order mark on text read as GBK, a name not known) or
+/// gzip data (unpacked whole by [`crate::data::read_input`]).
 fn bytes_of(
     opts: &FirmLoadOptions,
     first: &[u8],
     first_utf8: impl FnOnce() -> bool,
 ) -> Option<Bytes> {
+    if crate::data::gzip::is_gzip(first) {
+        return None;
+    }
     let bom = encoding_rs::Encoding::for_bom(first).is_some();
     match named(opts.encoding.as_deref()) {
         Named::Utf8 => Some(Bytes::Utf8),
