@@ -5,11 +5,92 @@ pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
         return Some(x);
     }
     let t = s.trim().trim_end_matches('°');
-    if comma_decimal && t.contains(',') && !t.contains('.') {
+    let x = if comma_decimal && t.contains(',') && !t.contains('.') {
         t.replace(',', ".").parse().ok()
     } else {
         t.parse().ok()
+    };
+    x.or_else(|| angle(s.trim()))
+}
+
+/// Hemisphere words and letters before or after an angle, and whether they make it negative
+/// (capitals only: `e6` is not six degrees east).
+const HEMISPHERES: &[(&str, bool)] = &[
+    ("东经", false),
+    ("北纬", false),
+    ("西经", true),
+    ("南纬", true),
+    ("E", false),
+    ("N", false),
+    ("W", true),
+    ("S", true),
+];
+
+/// An angle as surveys and registers write it: degrees, minutes and seconds
+/// (`114°03'12.5"`, `114度3分12.5秒`, `22°32.5′`) and/or a hemisphere (`114.0535E`,
+/// `东经114°3′12.5″`, `W 73.98`); west and south are negative. Needs a unit mark or a
+/// hemisphere; minutes and seconds below 60, whole degrees before minutes. None otherwise.
+fn angle(t: &str) -> Option<f64> {
+    let mut body = t;
+    let mut hemisphere = None;
+    for (word, negative) in HEMISPHERES {
+        if let Some(rest) = body.strip_prefix(word).or_else(|| body.strip_suffix(word)) {
+            body = rest.trim();
+            hemisphere = Some(*negative);
+            break;
+        }
     }
+    let (negative, body) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, body),
+    };
+    // Each number with the unit after it: 0 degrees, 1 minutes, 2 seconds, None not marked.
+    let mut parts: Vec<(f64, Option<usize>)> = Vec::new();
+    let mut marked = false;
+    let mut rest = body;
+    while !rest.is_empty() {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest.get(..end)?.parse().ok()?;
+        rest = rest.get(end..)?.trim_start();
+        let unit = rest.chars().next().and_then(|c| match c {
+            '°' | 'º' | '˚' | '度' => Some(0),
+            '\'' | '′' | '’' | '分' => Some(1),
+            '"' | '″' | '”' | '秒' => Some(2),
+            _ => None,
+        });
+        if let Some(c) = rest.chars().next().filter(|_| unit.is_some()) {
+            rest = rest.get(c.len_utf8()..)?.trim_start();
+            marked = true;
+        }
+        parts.push((value, unit));
+        if parts.len() > 3 {
+            return None;
+        }
+    }
+    if parts.is_empty() || !(marked || hemisphere.is_some()) {
+        return None;
+    }
+    // Units in order (degrees, minutes, seconds); unmarked numbers take the next place.
+    let mut dms = [0.0f64; 3];
+    let mut next = 0;
+    for (value, unit) in parts {
+        let place = unit.unwrap_or(next);
+        let slot = dms.get_mut(place).filter(|_| place >= next)?;
+        *slot = value;
+        next = place + 1;
+    }
+    let [d, m, s] = dms;
+    if m >= 60.0 || s >= 60.0 || ((m > 0.0 || s > 0.0) && d.fract() != 0.0) {
+        return None;
+    }
+    let x = d + m / 60.0 + s / 3600.0;
+    Some(if negative || hemisphere == Some(true) {
+        -x
+    } else {
+        x
+    })
 }
 
 /// A plain decimal (`-?digits[.digits]`, what coordinate columns hold) of at most 19 digits,
@@ -147,6 +228,46 @@ fn digits_value(mut d: &[u8], mut acc: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::{parse_number, plain_decimal};
+
+    #[test]
+    fn angles_in_degrees_minutes_seconds_and_hemispheres() {
+        // The oracle: d + m/60 + s/3600 worked by hand.
+        let dms = 114.0 + 3.0 / 60.0 + 12.5 / 3600.0;
+        for (text, want) in [
+            ("114°03'12.5\"E", dms),
+            ("114°3′12.5″", dms),
+            ("E114°03'12.5\"", dms),
+            ("东经114度3分12.5秒", dms),
+            ("114° 03' 12.5\" E", dms),
+            ("22°32.5'N", 22.0 + 32.5 / 60.0),
+            ("22°32.5′S", -(22.0 + 32.5 / 60.0)),
+            ("114.0535E", 114.0535),
+            ("22.54 N", 22.54),
+            ("W 73.98", -73.98),
+            ("西经73.98°", -73.98),
+            ("-22°30'", -22.5),
+        ] {
+            let got = parse_number(text, false);
+            assert!(
+                got.is_some_and(|g| (g - want).abs() < 1e-12),
+                "{text}: {got:?}, want {want}"
+            );
+        }
+        for text in [
+            "114°60'",      // minutes past 59
+            "114°3'61\"",   // seconds past 59
+            "114.5°3'",     // fractional degrees before minutes
+            "3'114°",       // minutes before degrees
+            "114 3 12",     // no mark, no hemisphere
+            "114°3'12\"5'", // four numbers
+            "E",
+            "N/A",
+            "114.05X",
+            "e6",
+        ] {
+            assert_eq!(parse_number(text, false), None, "{text}");
+        }
+    }
 
     /// The fast decimal reader gives exactly `str::parse`'s double (bit for bit) whenever it
     /// answers, over random digit strings of every length and decimal position.
