@@ -447,12 +447,14 @@ fn widths_out_of_range(widths: &[f32], n: usize, available: f32, spacing: f32) -
     total > available + 1.0 || widths.last().is_some_and(|w| *w < 40.0)
 }
 
-/// The segment with the highest location quotient near zone `zi`, with that quotient.
+/// The named segment with the highest location quotient near zone `zi`, with that quotient
+/// (firms of no segment are not one: a file without segments shows none, not "1.00").
 fn top_lq(stats: Option<&[ZoneStats]>, zi: usize) -> Option<(String, f64)> {
     stats?
         .get(zi)?
         .location_quotients
         .iter()
+        .filter(|(s, _)| !s.trim().is_empty())
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map(|(s, v)| (s.clone(), *v))
 }

@@ -446,7 +446,7 @@ impl ClusterAtlasApp {
             let mut open = true;
             let mut go = false;
             egui::Window::new(self.tr("按路径打开", "Open by path")).open(&mut open).show(ctx, |ui| {
-                ui.label(self.tr("文件路径（CSV、Excel、GeoJSON、Shapefile、GeoPackage、KML）；也可把文件拖到窗口上。", "File path (CSV, Excel, GeoJSON, Shapefile, GeoPackage, KML); you can also drop a file on the window."));
+                ui.label(self.tr("文件路径（CSV、Excel、GeoJSON、Shapefile、GeoPackage、KML；CSV 与 GeoJSON 也可为 gzip 压缩的 .gz）；也可把文件拖到窗口上。", "File path (CSV, Excel, GeoJSON, Shapefile, GeoPackage, KML; CSV and GeoJSON also gzip-compressed, .gz); you can also drop a file on the window."));
                 let r = ui.add(egui::TextEdit::singleline(&mut path).desired_width(420.0).hint_text("/path/to/firms.csv"));
                 if ui.button(self.tr("打开", "Open")).clicked() || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
                     go = true;
