@@ -96,6 +96,10 @@ const KNOWN: &[(&str, &str)] = &[
         "经纬度疑似颠倒 ({0}, {1})：纬度须在 ±90 以内；请交换两列或明确指定列名",
     ),
     (
+        "({}, {}) looks like degrees × 1,000,000 ({}, {}); divide the columns by 1,000,000",
+        "({0}, {1}) 疑似放大了 1,000,000 倍的经纬度（{2}, {3}）；请将两列除以 1,000,000",
+    ),
+    (
         "({}, {}) is not a coordinate (degrees or metres); check the column",
         "({0}, {1}) 不是坐标（度或米）；请检查该列",
     ),
@@ -334,6 +338,10 @@ mod tests {
             (
                 "founding years from column '成立日期': 54 of 60 firms; closing years from 注销日期 (3 closed)",
                 "成立年份取自列“成立日期”：60 家企业中 54 家；注销年份取自 注销日期（3 家已注销）",
+            ),
+            (
+                "(113971389, 22608845) looks like degrees × 1,000,000 (113.971389, 22.608845); divide the columns by 1,000,000",
+                "(113971389, 22608845) 疑似放大了 1,000,000 倍的经纬度（113.971389, 22.608845）；请将两列除以 1,000,000",
             ),
             (
                 "unpacked from gzip: 720.9 MB of text from 160.2 MB",

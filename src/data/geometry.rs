@@ -49,10 +49,17 @@ pub fn check_lonlat(lon: f64, lat: f64) -> Result<LonLat, GeomProblem> {
     }
     let (lon_s, lat_s) = (short_number(lon), short_number(lat));
     if lon.abs() > 1e8 || lat.abs() > 1e8 {
-        return Err(GeomProblem::new(
-            "out_of_range",
-            format!("({lon_s}, {lat_s}) is not a coordinate (degrees or metres); check the column"),
-        ));
+        // Millionths of a degree (as GPS loggers and some APIs store them) land in China.
+        let (x, y) = (lon / 1e6, lat / 1e6);
+        let message = if (73.0..=136.0).contains(&x) && (3.0..=54.0).contains(&y) {
+            format!(
+                "({lon_s}, {lat_s}) looks like degrees × 1,000,000 ({x}, {y}); divide the \
+                 columns by 1,000,000"
+            )
+        } else {
+            format!("({lon_s}, {lat_s}) is not a coordinate (degrees or metres); check the column")
+        };
+        return Err(GeomProblem::new("out_of_range", message));
     }
     if lon.abs() > 1000.0 || lat.abs() > 1000.0 {
         return Err(GeomProblem::new(
@@ -266,5 +273,20 @@ mod tests {
         let huge = check_lonlat(1e300, 22.0).unwrap_err();
         assert_eq!(huge.kind, "out_of_range");
         assert!(huge.message.contains("1.000e300"), "{}", huge.message);
+        let micro = check_lonlat(113_971_389.0, 22_608_845.0).unwrap_err();
+        assert_eq!(micro.kind, "out_of_range");
+        assert!(
+            micro
+                .message
+                .contains("looks like degrees × 1,000,000 (113.971389, 22.608845)"),
+            "{}",
+            micro.message
+        );
+        let far = check_lonlat(-173_971_389.0, 40_608_845.0).unwrap_err();
+        assert!(
+            far.message.contains("is not a coordinate"),
+            "{}",
+            far.message
+        );
     }
 }
