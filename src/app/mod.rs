@@ -465,6 +465,8 @@ impl ClusterAtlasApp {
                         "Firms not loaded; the current data is kept",
                     )
                 };
+                // (In Chinese when the error is a known one.)
+                let e = reasons::report_text(&e, self.lang());
                 self.messages.push(Message {
                     error: true,
                     text: format!("{what}: {e}"),

@@ -49,6 +49,32 @@ const KNOWN: &[(&str, &str)] = &[
         "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
         "经度和纬度取自同一列“{0}”（“经度,纬度”“纬度,经度”或 WKT “POINT (经度 纬度)”）",
     ),
+    // Whole-file load errors (`data::LoadError`), the file's path last.
+    ("the file is empty: {}", "文件是空的：{0}"),
+    (
+        "cannot read the file ({}): {}",
+        "无法读取该文件（{0}）：{1}",
+    ),
+    (
+        "no longitude/latitude columns found among [{}]; name them lon/lat (or 经度/纬度) or choose them (--lon-col/--lat-col, or the column pickers of the window's import dialog): {}",
+        "在 [{0}] 中找不到经纬度列；请将列命名为 lon/lat（或 经度/纬度），或在导入对话框的列选择中指定：{1}",
+    ),
+    (
+        "column '{}' is not in the header [{}]: {}",
+        "表头 [{1}] 中没有列“{0}”：{2}",
+    ),
+    (
+        "cannot decode the text as {}; save it as UTF-8 or pass the right encoding: {}",
+        "无法按 {0} 解码文本；请另存为 UTF-8 或指定正确的编码：{1}",
+    ),
+    (
+        "this gzip-compressed file is damaged or cut short ({}); download or copy it again, or unpack it with another program and open the file inside: {}",
+        "该 gzip 压缩文件已损坏或不完整（{0}）；请重新下载或复制，或用其他程序解压后打开其中的文件：{1}",
+    ),
+    (
+        "this gzip-compressed file holds more than {} GB; unpack it (gzip -d) and open the file inside, which is read without this limit: {}",
+        "该 gzip 压缩文件解压后超过 {0} GB；请先解压（gzip -d）再打开其中的文件（不受此限制）：{1}",
+    ),
     (
         "unpacked from gzip: {} of text from {}",
         "已从 gzip 解压：{1} 解压为 {0} 文本",
@@ -343,6 +369,15 @@ mod tests {
                 "(113971389, 22608845) looks like degrees × 1,000,000 (113.971389, 22.608845); divide the columns by 1,000,000",
                 "(113971389, 22608845) 疑似放大了 1,000,000 倍的经纬度（113.971389, 22.608845）；请将两列除以 1,000,000",
             ),
+            ("the file is empty: /tmp/a.csv", "文件是空的：/tmp/a.csv"),
+            (
+                "this gzip-compressed file is damaged or cut short (incomplete deflate stream); download or copy it again, or unpack it with another program and open the file inside: /tmp/f.csv.gz",
+                "该 gzip 压缩文件已损坏或不完整（incomplete deflate stream）；请重新下载或复制，或用其他程序解压后打开其中的文件：/tmp/f.csv.gz",
+            ),
+            (
+                "column '经度' is not in the header [id, lon, lat]: f.csv",
+                "表头 [id, lon, lat] 中没有列“经度”：f.csv",
+            ),
             (
                 "unpacked from gzip: 720.9 MB of text from 160.2 MB",
                 "已从 gzip 解压：160.2 MB 解压为 720.9 MB 文本",
@@ -388,6 +423,48 @@ mod tests {
             report_text("longitude or latitude is empty!", Lang::Zh),
             "longitude or latitude is empty!"
         );
+    }
+
+    /// Every whole-file load error as the data layer words it has its Chinese: the English
+    /// comes from the errors themselves, so a reworded message fails here.
+    #[test]
+    fn whole_file_load_errors_read_in_chinese() {
+        use crate::data::LoadError;
+        let path = || "f.csv".to_string();
+        let errors = [
+            LoadError::Empty { path: path() },
+            LoadError::Io {
+                path: path(),
+                cause: std::io::Error::other("denied"),
+            },
+            LoadError::NoCoordinateColumns {
+                path: path(),
+                headers: "id, name".into(),
+            },
+            LoadError::MissingColumn {
+                path: path(),
+                column: "经度".into(),
+                headers: "id, lon".into(),
+            },
+            LoadError::Encoding {
+                path: path(),
+                encoding: "gbk".into(),
+            },
+        ];
+        let mut texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        // A gzip file cut short, as the loader reports it.
+        let dir = std::env::temp_dir().join(format!("ca-reasons-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let gz = dir.join("f.csv.gz");
+        std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1]).unwrap();
+        let cut = crate::data::read_input(&gz).map(|_| ()).unwrap_err();
+        texts.push(cut.to_string());
+        std::fs::remove_dir_all(&dir).ok();
+        for en in &texts {
+            let zh = to_chinese(en).unwrap_or_else(|| panic!("no Chinese for {en}"));
+            assert!(zh.ends_with(".csv") || zh.ends_with(".gz"), "{zh}");
+            assert!(!zh.contains("{"), "{zh}");
+        }
     }
 
     #[test]
