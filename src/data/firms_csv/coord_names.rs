@@ -186,10 +186,11 @@ pub(super) fn coordinate_columns(
 ) -> (Option<usize>, Option<usize>) {
     let named = named_columns(headers, crs, excluded);
     let rank = |n: &Named| (n.fit, n.tier, n.col);
-    let best = |axis: Axis, family: Option<&str>| {
+    // The best column of an axis (of a family), other than `skip`.
+    let best = |axis: Axis, family: Option<&str>, skip: usize| {
         named
             .iter()
-            .filter(|n| n.axis == axis && family.is_none_or(|f| n.family == f))
+            .filter(|n| n.axis == axis && n.col != skip && family.is_none_or(|f| n.family == f))
             .min_by_key(|n| rank(n))
             .map(|n| n.col)
     };
@@ -201,8 +202,8 @@ pub(super) fn coordinate_columns(
     };
     let partner = |col: usize, axis: Axis| {
         family_of(col)
-            .and_then(|f| best(axis, Some(f)))
-            .or_else(|| best(axis, None))
+            .and_then(|f| best(axis, Some(f), col))
+            .or_else(|| best(axis, None, col))
     };
     match given {
         (Some(lon), Some(lat)) => (Some(lon), Some(lat)),
@@ -226,7 +227,10 @@ pub(super) fn coordinate_columns(
                 .min_by_key(|(key, ..)| *key);
             match pair {
                 Some((_, lon, lat)) => (Some(lon.col), Some(lat.col)),
-                None => (best(Axis::Lon, None), best(Axis::Lat, None)),
+                None => (
+                    best(Axis::Lon, None, usize::MAX),
+                    best(Axis::Lat, None, usize::MAX),
+                ),
             }
         }
     }
@@ -310,6 +314,11 @@ mod tests {
         assert_eq!(
             coordinate_columns(&headers, w, (None, Some(3)), &[]),
             (Some(2), Some(3))
+        );
+        // A latitude column given as the longitude is not also its own partner.
+        assert_eq!(
+            coordinate_columns(&headers, w, (Some(3), None), &[]),
+            (Some(3), Some(1))
         );
         assert_eq!(
             coordinate_columns(&headers, w, (None, None), &[2, 3]),
