@@ -266,6 +266,27 @@ pub fn summary_zh(r: &crate::data::LoadReport) -> String {
     s
 }
 
+/// A word of the load report's "how it was read" line (delimiter, column role, "CRS") in the
+/// window's language; other words (encodings, file names) as they are.
+pub fn report_word(word: &str, lang: Lang) -> &str {
+    if !lang.chinese() {
+        return word;
+    }
+    match word {
+        "CRS" => "坐标系",
+        "comma" => "逗号分隔",
+        "semicolon" => "分号分隔",
+        "tab" => "制表符分隔",
+        "other" => "其他分隔符",
+        "id" => "编号",
+        "name" => "名称",
+        "lon" => "经度",
+        "lat" => "纬度",
+        "segment" => "领域",
+        other => other,
+    }
+}
+
 /// A background job's step name (the workers report them in English) in the window's
 /// language; unknown steps are shown as they are.
 pub fn step_name(step: &str, lang: Lang) -> &str {
@@ -465,6 +486,28 @@ mod tests {
             assert!(zh.ends_with(".csv") || zh.ends_with(".gz"), "{zh}");
             assert!(!zh.contains("{"), "{zh}");
         }
+    }
+
+    #[test]
+    fn the_report_line_words_read_in_chinese() {
+        // The words as the loader writes them.
+        let f = crate::data::load_firms_csv_bytes(
+            "id;name;lon;lat;segment\n1;A;114.05;22.54;VR\n".as_bytes(),
+            "f.csv",
+            &crate::data::FirmLoadOptions::default(),
+        )
+        .unwrap();
+        let delimiter = f.report.delimiter.as_deref().unwrap_or_default();
+        assert_eq!(report_word(delimiter, Lang::Zh), "分号分隔");
+        let roles: Vec<&str> = f
+            .report
+            .columns
+            .keys()
+            .map(|k| report_word(k, Lang::Zh))
+            .collect();
+        assert_eq!(roles, ["编号", "纬度", "经度", "名称", "领域"]);
+        assert_eq!(report_word("comma", Lang::En), "comma");
+        assert_eq!(report_word("utf-8", Lang::Zh), "utf-8");
     }
 
     #[test]

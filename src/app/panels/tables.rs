@@ -344,20 +344,22 @@ impl Tables<'_> {
                 (self.tr("企业", "Firms"), &data.firms_report),
             ] {
                 ui.strong(format!("{title}: {}", r.file));
+                let lang = self.view.lang;
+                let word = |w: &str| crate::app::reasons::report_word(w, lang).to_string();
                 let mut info = vec![format!(
-                    "CRS {}",
+                    "{} {}",
+                    word("CRS"),
                     r.crs_used.clone().unwrap_or_else(|| r.crs.to_string())
                 )];
                 if let Some(e) = &r.encoding {
                     info.push(e.clone());
                 }
                 if let Some(d) = &r.delimiter {
-                    info.push(d.clone());
+                    info.push(word(d));
                 }
                 for (role, col) in &r.columns {
-                    info.push(format!("{role} = {col}"));
+                    info.push(format!("{} = {col}", word(role)));
                 }
-                let lang = self.view.lang;
                 let summary = if lang.chinese() {
                     crate::app::reasons::summary_zh(r)
                 } else {
