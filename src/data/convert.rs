@@ -2,12 +2,12 @@
 //! other column (and every row: rows with unusable coordinates pass through unchanged and are
 //! reported).
 
-use super::firms_csv::{FirmColumns, header_of, parse_number, split_pair};
+use super::firms_csv::{FirmColumns, header_of, missing_reason, parse_number, split_pair};
 use super::geometry::check_lonlat;
 use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport};
 use crate::crs::convert;
-use crate::model::{LonLat, SourceCrs, is_missing_value};
+use crate::model::{LonLat, SourceCrs};
 
 /// Converts the lon/lat columns of a CSV from `from` to `to`; returns UTF-8 output in the same
 /// delimiter, and a report of rows left unchanged.
@@ -123,24 +123,16 @@ fn read_coords(
                 lat_first,
             )
         }
-        _ if is_missing_value(lon_s) || is_missing_value(lat_s) => (
-            Err((
-                "missing",
-                format!(
-                    "longitude/latitude '{}', '{}': a value is missing",
-                    lon_s.trim(),
-                    lat_s.trim()
-                ),
-            )),
-            false,
-        ),
-        _ => (
-            Err((
-                "unparsable",
-                "longitude/latitude is missing or not a number".to_string(),
-            )),
-            false,
-        ),
+        _ => match missing_reason(lon_s, lat_s) {
+            Some(why) => (Err(("missing", why)), false),
+            None => (
+                Err((
+                    "unparsable",
+                    "longitude/latitude is missing or not a number".to_string(),
+                )),
+                false,
+            ),
+        },
     }
 }
 

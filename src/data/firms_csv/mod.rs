@@ -30,7 +30,7 @@ use sink::Columns;
 use ids::repeated_ids;
 #[cfg(test)]
 use ids::{BUCKET_BITS, bucket_by_top_bits};
-pub(crate) use numbers::parse_number;
+pub(crate) use numbers::{missing_reason, parse_number};
 
 pub use columns::{FirmColumns, detect_columns};
 pub(crate) use columns::{crs_hint, split_pair};

@@ -13,6 +13,18 @@ pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
     x.or_else(|| angle(s.trim()))
 }
 
+/// Why a row's coordinates are missing when either holds a missing-value marker (`NA`,
+/// `不详` …: [`crate::model::is_missing_value`]), for the loader's and `convert`'s reports.
+pub(crate) fn missing_reason(lon_s: &str, lat_s: &str) -> Option<String> {
+    (crate::model::is_missing_value(lon_s) || crate::model::is_missing_value(lat_s)).then(|| {
+        format!(
+            "longitude/latitude '{}', '{}': a value is missing",
+            lon_s.trim(),
+            lat_s.trim()
+        )
+    })
+}
+
 /// Hemisphere words and letters before or after an angle, and whether they make it negative
 /// (capitals only: `e6` is not six degrees east).
 const HEMISPHERES: &[(&str, bool)] = &[

@@ -238,9 +238,7 @@ fn take_row<R: Fields>(
         (Some(a), Some(b)) if a.is_finite() && b.is_finite() => Some((a, b)),
         // Not read, or not finite (pandas' `NaN`): a missing-value marker says why.
         other => {
-            if crate::model::is_missing_value(lon_s) || crate::model::is_missing_value(lat_s) {
-                let (lon, lat) = (lon_s.trim(), lat_s.trim());
-                let why = format!("longitude/latitude '{lon}', '{lat}': a value is missing");
+            if let Some(why) = super::missing_reason(lon_s, lat_s) {
                 report.skip_line(line, "missing", why);
                 return false;
             }
