@@ -122,6 +122,14 @@ const KNOWN: &[(&str, &str)] = &[
         "经纬度疑似颠倒 ({0}, {1})：纬度须在 ±90 以内；请交换两列或明确指定列名",
     ),
     (
+        "longitude/latitude '{}', '{}': the hemisphere marks say the columns are swapped (N/S marks a latitude, E/W a longitude); swap the columns or name them explicitly",
+        "经纬度“{0}”“{1}”：半球标记表明两列颠倒（N/S 表示纬度，E/W 表示经度）；请交换两列或明确指定列名",
+    ),
+    (
+        "longitude/latitude '{}', '{}': both are marked as the same axis; one must be a longitude (E/W, 东经/西经) and the other a latitude (N/S, 北纬/南纬)",
+        "经纬度“{0}”“{1}”：两个值标记为同一轴；应一个为经度（E/W、东经/西经），一个为纬度（N/S、北纬/南纬）",
+    ),
+    (
         "({}, {}) looks like degrees × 1,000,000 ({}, {}); divide the columns by 1,000,000",
         "({0}, {1}) 疑似放大了 1,000,000 倍的经纬度（{2}, {3}）；请将两列除以 1,000,000",
     ),
@@ -485,6 +493,29 @@ mod tests {
             let zh = to_chinese(en).unwrap_or_else(|| panic!("no Chinese for {en}"));
             assert!(zh.ends_with(".csv") || zh.ends_with(".gz"), "{zh}");
             assert!(!zh.contains("{"), "{zh}");
+        }
+    }
+
+    /// Every reason the CSV loader gives for a skipped row, as it writes them, reads in
+    /// Chinese (one bad row of each kind).
+    #[test]
+    fn row_reasons_as_the_loader_writes_them_read_in_chinese() {
+        let text = "id,lon,lat\n1,114.0,22.5\n2,abc,22.5\n3,22.5,114.0\n4,inf,22\n5,,22\n\
+                    6,NA,22.5\n7,500000,2500000\n8,0,0\n9,113971389,22608845\n10,400,95\n\
+                    11,22.5N,114.0\n12,114E,22.5E\n13,9e300,1e300\n";
+        let f = crate::data::load_firms_csv_bytes(
+            text.as_bytes(),
+            "f.csv",
+            &crate::data::FirmLoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(f.report.skipped.len(), 12, "{:?}", f.report.skipped);
+        for item in &f.report.skipped {
+            assert!(
+                to_chinese(&item.reason).is_some(),
+                "no Chinese for {}",
+                item.reason
+            );
         }
     }
 

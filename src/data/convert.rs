@@ -116,13 +116,13 @@ fn read_coords(
         parse_number(lon_s, comma_decimal),
         parse_number(lat_s, comma_decimal),
     ) {
-        (Some(a), Some(b)) => {
-            let (lon, lat, lat_first) = cols.in_order(a, b);
-            (
+        (Some(a), Some(b)) => match cols.in_order((a, b), (lon_s, lat_s)) {
+            Ok((lon, lat, lat_first)) => (
                 check_lonlat(lon, lat).map_err(|p| (p.kind, p.message)),
                 lat_first,
-            )
-        }
+            ),
+            Err(why) => (Err(("swapped", why)), false),
+        },
         _ => match missing_reason(lon_s, lat_s) {
             Some(why) => (Err(("missing", why)), false),
             None => (

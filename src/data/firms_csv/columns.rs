@@ -179,13 +179,32 @@ impl FirmColumns {
     }
 
     /// The two numbers read as longitude and latitude, in that order, and whether a
-    /// combined column had them latitude first ([`latitude_first`]).
-    pub(crate) fn in_order(&self, a: f64, b: f64) -> (f64, f64, bool) {
-        if self.combined && latitude_first(a, b) {
+    /// combined column had them latitude first. Hemisphere marks decide (`22.5N 114E`);
+    /// without them, [`latitude_first`]. Err (why) when the marks contradict the columns
+    /// (`22.5N` in the longitude column) or each other.
+    pub(crate) fn in_order(
+        &self,
+        (a, b): (f64, f64),
+        (a_s, b_s): (&str, &str),
+    ) -> Result<(f64, f64, bool), String> {
+        let lat_first = match super::numbers::marked_order(a_s, b_s)? {
+            Some(true) if !self.combined => {
+                return Err(format!(
+                    "longitude/latitude '{}', '{}': the hemisphere marks say the columns are \
+                     swapped (N/S marks a latitude, E/W a longitude); swap the columns or name \
+                     them explicitly",
+                    a_s.trim(),
+                    b_s.trim()
+                ));
+            }
+            Some(marked) => marked,
+            None => self.combined && latitude_first(a, b),
+        };
+        Ok(if lat_first {
             (b, a, true)
         } else {
             (a, b, false)
-        }
+        })
     }
 }
 
@@ -313,6 +332,45 @@ mod tests {
             !latitude_first(2.35, 48.85),
             "either order could be right: longitude first"
         );
+    }
+
+    /// Hemisphere marks order a combined column's numbers and check two columns; unmarked
+    /// numbers keep the range rule ([`latitude_first`]).
+    #[test]
+    fn hemisphere_marks_order_the_pair_or_refuse_the_row() {
+        let opts = FirmLoadOptions::default();
+        let two = detect_columns(&headers("lon,lat"), &opts, "t").unwrap();
+        let one = detect_columns(&headers("location"), &opts, "t").unwrap();
+        let (a, b) = (22.5, 114.0);
+        // A combined column: the marks decide, even where the range rule would not.
+        assert_eq!(
+            one.in_order((a, b), ("22.5N", "114E")),
+            Ok((114.0, 22.5, true))
+        );
+        assert_eq!(
+            one.in_order((2.35, 48.85), ("2.35E", "48.85N")),
+            Ok((2.35, 48.85, false))
+        );
+        assert_eq!(
+            one.in_order((48.85, 2.35), ("48.85N", "2.35E")),
+            Ok((2.35, 48.85, true))
+        );
+        assert_eq!(
+            one.in_order((a, b), ("22.5", "114")),
+            Ok((114.0, 22.5, true))
+        );
+        // Two columns: marks that agree pass; marks on the wrong column refuse the row.
+        assert_eq!(
+            two.in_order((b, a), ("114E", "22.5N")),
+            Ok((114.0, 22.5, false))
+        );
+        let err = two.in_order((a, b), ("22.5N", "114.0")).unwrap_err();
+        assert!(
+            err.contains("'22.5N', '114.0'") && err.contains("swapped"),
+            "{err}"
+        );
+        assert!(two.in_order((b, a), ("114.0", "E22.5")).is_err());
+        assert!(two.in_order((b, a), ("114N", "22.5N")).is_err());
     }
 
     #[test]

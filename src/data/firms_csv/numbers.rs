@@ -25,18 +25,50 @@ pub(crate) fn missing_reason(lon_s: &str, lat_s: &str) -> Option<String> {
     })
 }
 
-/// Hemisphere words and letters before or after an angle, and whether they make it negative
-/// (capitals only: `e6` is not six degrees east).
-const HEMISPHERES: &[(&str, bool)] = &[
-    ("东经", false),
-    ("北纬", false),
-    ("西经", true),
-    ("南纬", true),
-    ("E", false),
-    ("N", false),
-    ("W", true),
-    ("S", true),
+/// Hemisphere words and letters before or after an angle, whether they make it negative, and
+/// whether they mark a latitude (capitals only: `e6` is not six degrees east).
+const HEMISPHERES: &[(&str, bool, bool)] = &[
+    ("东经", false, false),
+    ("北纬", false, true),
+    ("西经", true, false),
+    ("南纬", true, true),
+    ("E", false, false),
+    ("N", false, true),
+    ("W", true, false),
+    ("S", true, true),
 ];
+
+/// Whether a value's hemisphere word or letter marks it as a latitude (`22.5N`, `南纬22.5`:
+/// true) or a longitude (`114E`, `东经114`: false); None without one. Plain numbers answer
+/// at their first and last byte.
+pub(crate) fn marks_latitude(s: &str) -> Option<bool> {
+    let t = s.trim();
+    let plain = |b: Option<&u8>| b.is_none_or(|c| c.is_ascii_digit() || *c == b'.');
+    if plain(t.as_bytes().first()) && plain(t.as_bytes().last()) {
+        return None;
+    }
+    HEMISPHERES
+        .iter()
+        .find(|(word, _, _)| t.starts_with(word) || t.ends_with(word))
+        .map(|(_, _, latitude)| *latitude)
+}
+
+/// What the hemisphere marks of a row's two coordinate texts (in the file's order) say
+/// about that order: `Ok(None)` nothing (no marks), `Ok(Some(false))` longitude first,
+/// `Ok(Some(true))` latitude first; Err when both mark the same axis.
+pub(crate) fn marked_order(first: &str, second: &str) -> Result<Option<bool>, String> {
+    match (marks_latitude(first), marks_latitude(second)) {
+        (None, None) => Ok(None),
+        (Some(a), Some(b)) if a == b => Err(format!(
+            "longitude/latitude '{}', '{}': both are marked as the same axis; one must be a \
+             longitude (E/W, 东经/西经) and the other a latitude (N/S, 北纬/南纬)",
+            first.trim(),
+            second.trim(),
+        )),
+        (Some(a), _) => Ok(Some(a)),
+        (None, Some(b)) => Ok(Some(!b)),
+    }
+}
 
 /// An angle as surveys and registers write it: degrees, minutes and seconds
 /// (`114°03'12.5"`, `114度3分12.5秒`, `22°32.5′`) and/or a hemisphere (`114.0535E`,
@@ -45,7 +77,7 @@ const HEMISPHERES: &[(&str, bool)] = &[
 fn angle(t: &str) -> Option<f64> {
     let mut body = t;
     let mut hemisphere = None;
-    for (word, negative) in HEMISPHERES {
+    for (word, negative, _) in HEMISPHERES {
         if let Some(rest) = body.strip_prefix(word).or_else(|| body.strip_suffix(word)) {
             body = rest.trim();
             hemisphere = Some(*negative);
@@ -239,7 +271,37 @@ fn digits_value(mut d: &[u8], mut acc: u64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_number, plain_decimal};
+    use super::{marked_order, marks_latitude, parse_number, plain_decimal};
+
+    #[test]
+    fn hemisphere_marks_name_their_axis() {
+        for (text, want) in [
+            ("22.5N", Some(true)),
+            (" 22°32'S ", Some(true)),
+            ("北纬22.5", Some(true)),
+            ("南纬22.5", Some(true)),
+            ("114E", Some(false)),
+            ("W 73.98", Some(false)),
+            ("东经114度", Some(false)),
+            ("西经73.98", Some(false)),
+            ("114.05", None),
+            ("-22.5", None),
+            ("114°03'", None),
+            ("", None),
+            ("e6", None),
+        ] {
+            assert_eq!(marks_latitude(text), want, "{text:?}");
+        }
+        // Every marked form the parser reads names an axis, and each axis's letter its own.
+        assert_eq!(marked_order("114E", "22.5N"), Ok(Some(false)));
+        assert_eq!(marked_order("22.5N", "114E"), Ok(Some(true)));
+        assert_eq!(marked_order("22.5N", "114.0"), Ok(Some(true)));
+        assert_eq!(marked_order("114.0", "22.5N"), Ok(Some(false)));
+        assert_eq!(marked_order("114.0", "E114"), Ok(Some(true)));
+        assert_eq!(marked_order("114.0", "22.5"), Ok(None));
+        assert!(marked_order("22.5N", "22.6S").is_err());
+        assert!(marked_order("东经114", "W73").is_err());
+    }
 
     #[test]
     fn angles_in_degrees_minutes_seconds_and_hemispheres() {

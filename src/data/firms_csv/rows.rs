@@ -257,7 +257,13 @@ fn take_row<R: Fields>(
         );
         return false;
     };
-    let (lon, lat, _) = cols.in_order(a, b);
+    let (lon, lat, _) = match cols.in_order((a, b), (lon_s, lat_s)) {
+        Ok(ordered) => ordered,
+        Err(why) => {
+            report.skip_line(line, "swapped", why);
+            return false;
+        }
+    };
     let ll = match read_pair(lon, lat, ctx.reader) {
         Ok(ll) => ll,
         Err(p) => {

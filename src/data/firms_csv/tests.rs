@@ -92,6 +92,19 @@ fn bad_rows_are_reported_with_line_numbers() {
 }
 
 #[test]
+fn hemisphere_marks_are_checked_against_their_columns() {
+    // Marked DMS in the right columns load; a latitude mark in the longitude column, or two
+    // marks of one axis, skip the row with its line; a combined column follows its marks.
+    let text = "id,lon,lat\n1,114°03'E,22°30'N\n2,114.0N,22.5\n3,114E,22.5E\n4,114.1,22.6\n";
+    let f = load(text).unwrap();
+    assert_eq!(f.firms.lonlat[0], LonLat::new(114.05, 22.5));
+    assert_eq!(f.firms.len(), 2);
+    assert_eq!(skipped_kinds(&f), vec![(3, "swapped"), (4, "swapped")]);
+    let f = load("id,location\n1,\"22°30'N, 114°03'E\"\n").unwrap();
+    assert_eq!(f.firms.lonlat[0], LonLat::new(114.05, 22.5));
+}
+
+#[test]
 fn one_column_holding_both_coordinates_loads() {
     // Amap's `location` (lng,lat), Tencent's order (lat,lng), QGIS's WKT, white space.
     let text = "id,name,location\n1,a,\"113.93,22.54\"\n2,b,POINT (114.06 22.55)\n\
