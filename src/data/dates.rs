@@ -6,6 +6,7 @@
 use rayon::prelude::*;
 
 use super::LoadReport;
+use super::header_words::{self, Role};
 use crate::model::{FirmTimes, Firms};
 
 /// Headers of a founding date (compared case-insensitively, spaces and `_` ignored).
@@ -194,10 +195,17 @@ impl DateColumns {
                 .map(|(i, _)| i)
                 .collect()
         };
-        Some(Self {
-            founded: *find(FOUNDED).first()?,
-            closed: find(CLOSED),
-        })
+        // The exact names first, else the headers' words (`reg_date`, `date founded`).
+        let founded = find(FOUNDED)
+            .first()
+            .copied()
+            .or_else(|| header_words::best(headers, Role::Founded, &[]))?;
+        let mut closed = find(CLOSED);
+        if closed.is_empty() {
+            closed = header_words::all(headers, Role::Closed);
+        }
+        closed.retain(|c| *c != founded);
+        Some(Self { founded, closed })
     }
 
     /// The highest column index read.

@@ -11,6 +11,7 @@ mod firms_geojson;
 pub mod formats;
 mod geometry;
 mod gzip;
+mod header_words;
 mod report;
 pub mod slots;
 mod strays;

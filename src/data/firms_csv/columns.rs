@@ -1,9 +1,11 @@
 //! Which columns of a firm table hold the coordinates, id, name and segment: explicit choices
-//! first, then the usual English and Chinese headers (register headers included).
+//! first, then the usual English and Chinese headers (register headers included), then the
+//! headers' words.
 
 use super::coord_names::{self, norm};
 use crate::data::FirmLoadOptions;
 use crate::data::LoadError;
+use crate::data::header_words::{self, Role};
 use crate::model::SourceCrs;
 
 /// Column positions used for each role.
@@ -112,12 +114,6 @@ pub fn detect_columns(
     opts: &FirmLoadOptions,
     path: &str,
 ) -> Result<FirmColumns, LoadError> {
-    let pick = |given: &Option<String>, auto: Option<usize>| -> Result<Option<usize>, LoadError> {
-        match given {
-            Some(name) => explicit(headers, name, path).map(Some),
-            None => Ok(auto),
-        }
-    };
     let given = |name: &Option<String>| name.as_ref().map(|n| explicit(headers, n, path));
     let given = (
         given(&opts.lon_col).transpose()?,
@@ -153,14 +149,49 @@ pub fn detect_columns(
             headers: headers.join(", "),
         });
     };
+    let [id, name, segment] = attribute_columns(headers, opts, path, [lon, lat])?;
     Ok(FirmColumns {
         lon,
         lat,
         combined: lon == lat,
-        id: pick(&opts.id_col, find(headers, ID_NAMES))?,
-        name: pick(&opts.name_col, find(headers, NAME_NAMES))?,
-        segment: pick(&opts.segment_col, find(headers, SEGMENT_NAMES))?,
+        id,
+        name,
+        segment,
     })
+}
+
+/// The id, name and segment columns: the ones the user named, else a header of the exact
+/// lists, else the header whose words name the role best ([`header_words`]) among the
+/// columns no other role took.
+fn attribute_columns(
+    headers: &[String],
+    opts: &FirmLoadOptions,
+    path: &str,
+    coords: [usize; 2],
+) -> Result<[Option<usize>; 3], LoadError> {
+    let roles = [
+        (&opts.id_col, ID_NAMES, Role::Id),
+        (&opts.name_col, NAME_NAMES, Role::Name),
+        (&opts.segment_col, SEGMENT_NAMES, Role::Segment),
+    ];
+    let mut found = [None; 3];
+    for (slot, (given, exact, _)) in found.iter_mut().zip(&roles) {
+        *slot = match given {
+            Some(name) => Some(explicit(headers, name, path)?),
+            None => find(headers, exact),
+        };
+    }
+    let mut taken: Vec<usize> = coords
+        .into_iter()
+        .chain(found.iter().flatten().copied())
+        .collect();
+    for (slot, (_, _, role)) in found.iter_mut().zip(&roles) {
+        if slot.is_none() {
+            *slot = header_words::best(headers, *role, &taken);
+            taken.extend(*slot);
+        }
+    }
+    Ok(found)
 }
 
 impl FirmColumns {

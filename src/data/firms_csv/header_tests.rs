@@ -83,3 +83,38 @@ fn titles_notes_pair_columns_and_missing_markers_stream_as_they_load_whole() {
         assert_same_with(&*gbk, step, window, &FirmLoadOptions::default());
     }
 }
+
+/// Another program's headers: the id, name, segment and founding and closing columns are
+/// found by their words, and read as they would be under the exact names (the oracle: the
+/// same file with the exact headers).
+#[test]
+fn other_programs_headers_are_found_by_their_words() {
+    let rows = "A1,甲,114.05,22.54,hardware,2015-03-01,\nA2,乙,114.06,22.55,content,2018-07-09,2021-01-02\n";
+    let load = |header: &str| {
+        let text = format!("{header}\n{rows}");
+        let f = load_firms_csv_bytes(text.as_bytes(), "f.csv", &Default::default()).unwrap();
+        let times = crate::data::dates::detect_times(&f.firms, &mut f.report.clone()).unwrap();
+        (f, times)
+    };
+    let (exact, exact_times) = load("id,name,lon,lat,segment,成立日期,注销日期");
+    for header in [
+        "FirmID,FirmName,Longitude,Latitude,industry_segment,date founded,date_closed",
+        "企业编号,机构名称,经度,纬度,产业环节,设立时间,停业日期",
+        "ent_id,ent_name,lng,lat,sub-sector,reg_date,dissolution_year",
+    ] {
+        let (f, times) = load(header);
+        let roles: Vec<&str> = f.report.columns.keys().map(String::as_str).collect();
+        assert_eq!(roles, ["id", "lat", "lon", "name", "segment"], "{header}");
+        assert_eq!(f.firms.id(1), exact.firms.id(1), "{header}");
+        assert_eq!(f.firms.name(1), exact.firms.name(1), "{header}");
+        assert_eq!(
+            f.firms.segment_name(1),
+            exact.firms.segment_name(1),
+            "{header}"
+        );
+        assert_eq!(times.founded, exact_times.founded, "{header}");
+        assert_eq!(times.closed, exact_times.closed, "{header}");
+    }
+    assert_eq!(exact_times.founded, [2015, 2018]);
+    assert_eq!(exact_times.closed, [0, 2021]);
+}
