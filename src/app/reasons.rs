@@ -284,6 +284,7 @@ pub fn report_word(word: &str, lang: Lang) -> &str {
         "CRS" => "坐标系",
         "comma" => "逗号分隔",
         "semicolon" => "分号分隔",
+        "pipe" => "竖线分隔",
         "tab" => "制表符分隔",
         "other" => "其他分隔符",
         "id" => "编号",

@@ -76,7 +76,8 @@ fn excel_serial_year(days: i64) -> i32 {
 ///
 /// `2015-03-02`, `2015/3/2`, `2015.03.02`, `2015年3月2日`, `2015-03-02 00:00:00`,
 /// `2015-03-02T08:00:00Z`, `20150302`, `2015-03`, `2015年`, `2015`, `3/2/2015`,
-/// Excel serial days such as `42065` (10000–80000, 1927–2119).
+/// `1-Mar-15`, `Mar 1, 2015` ([`month_name_date`]), Excel serial days such as `42065`
+/// (10000–80000, 1927–2119).
 pub fn parse_year(s: &str) -> Option<i32> {
     // The common case, a bare four-digit year, without the general machinery.
     if let [a, b, c, d] = *s.as_bytes()
@@ -123,6 +124,11 @@ fn parse_year_general(s: &str) -> Option<i32> {
         return None;
     }
     let plausible = |y: i64| (1800..=2100).contains(&y).then_some(y as i32);
+    if t.bytes().any(|b| b.is_ascii_alphabetic())
+        && let Some(y) = month_name_date(t)
+    {
+        return plausible(y);
+    }
     // Dates with a time: keep the date.
     let date = t.split(['T', ' ']).next().unwrap_or(t);
     let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
@@ -173,6 +179,66 @@ fn parse_year_general(s: &str) -> Option<i32> {
         {
             plausible(*y)
         }
+        _ => None,
+    }
+}
+
+/// English month names, matched by their first three letters or more (`Sep`, `Sept`,
+/// `September`).
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// The year of a date with an English month name, as Excel and English-language systems
+/// write them: `1-Mar-2015`, `01-Mar-15`, `Mar 1, 2015`, `1 March 2015`, `March 2015`,
+/// `2015-Mar-01`, perhaps followed by a time. A two-digit year follows Excel's rule: 00–29
+/// are 2000–2029, 30–99 are 1930–1999. None when it is not such a date.
+fn month_name_date(t: &str) -> Option<i64> {
+    let mut tokens = t
+        .split([' ', '-', '/', '.', ','])
+        .filter(|p| !p.is_empty())
+        // A time after the date is ignored.
+        .take_while(|p| !p.contains(':'));
+    let mut month = None;
+    let mut numbers: Vec<&str> = Vec::new();
+    for token in tokens.by_ref() {
+        if token.bytes().all(|b| b.is_ascii_digit()) {
+            numbers.push(token);
+        } else {
+            let lower = token.to_ascii_lowercase();
+            let m = MONTHS
+                .iter()
+                .position(|name| lower.len() >= 3 && name.starts_with(&lower))?;
+            if month.replace(m).is_some() {
+                return None;
+            }
+        }
+    }
+    month?;
+    let day_ok = |d: &str| d.len() <= 2 && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
+    let year = |y: &str| -> Option<i64> {
+        let n: i64 = y.parse().ok()?;
+        match y.len() {
+            4 => Some(n),
+            2 => Some(if n < 30 { 2000 + n } else { 1900 + n }),
+            _ => None,
+        }
+    };
+    match numbers.as_slice() {
+        [y] if y.len() == 4 => year(y),
+        [y, d] if y.len() == 4 && day_ok(d) => year(y),
+        [d, y] if day_ok(d) => year(y),
         _ => None,
     }
 }
@@ -348,6 +414,18 @@ mod tests {
             ("43101", 2018),
             ("43100", 2017),
             ("43100.5", 2017),
+            // English month names (Excel's d-mmm-yy display, reports' prose dates).
+            ("1-Mar-2015", 2015),
+            ("01-Mar-15", 2015),
+            ("1-Mar-98", 1998),
+            ("Mar 1, 2015", 2015),
+            ("1 March 2015", 2015),
+            ("March 2015", 2015),
+            ("2015-Mar-01", 2015),
+            ("Sept 30, 2001", 2001),
+            ("1-Mar-2015 12:30", 2015),
+            ("DEC 31 1999", 1999),
+            ("OCT 1, 2015", 2015),
         ] {
             assert_eq!(parse_year(s), Some(y), "{s}");
         }
@@ -381,6 +459,14 @@ mod tests {
             "2015-03-02-01",
             "abc2015",
             "2015年13月",
+            "Mar",
+            "Mar 32, 2015",
+            "1-Ma-2015",
+            "Mar Apr 2015",
+            "Mar 1",
+            "1-Mar-2015 extra",
+            "Marzo 1 2015",
+            "Mar 1, 215",
         ] {
             assert_eq!(parse_year(s), None, "{s}");
         }

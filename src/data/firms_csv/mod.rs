@@ -1,4 +1,4 @@
-//! Firms from delimited text: comma, semicolon or tab; UTF-8 (BOM or not), UTF-16 or GBK;
+//! Firms from delimited text: comma, semicolon, tab or pipe; UTF-8 (BOM or not), UTF-16 or GBK;
 //! longitude/latitude columns found from common English and Chinese headers.
 
 use super::dates::DateColumns;
@@ -38,23 +38,27 @@ pub(crate) use header::{header_of, header_start};
 
 /// The delimiter with the most occurrences outside quotes in the header line.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
+    const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
     let header = text.lines().next().unwrap_or("");
-    let mut counts = [0usize; 3];
+    let mut counts = [0usize; 4];
     let mut in_quotes = false;
-    for c in header.chars() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            ',' if !in_quotes => counts[0] += 1,
-            ';' if !in_quotes => counts[1] += 1,
-            '\t' if !in_quotes => counts[2] += 1,
-            _ => {}
+    for b in header.bytes() {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if let Some(k) = DELIMITERS
+            .iter()
+            .position(|d| *d == b)
+            .filter(|_| !in_quotes)
+        {
+            counts[k] += 1;
         }
     }
-    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
+    // The most frequent; on a tie the earlier (comma, semicolon, tab, then pipe).
+    let best = (0..4).max_by_key(|i| (counts[*i], 4 - i)).unwrap_or(0);
     if counts[best] == 0 {
         b','
     } else {
-        [b',', b';', b'\t'][best]
+        DELIMITERS[best]
     }
 }
 
@@ -463,6 +467,7 @@ fn describe_columns(
             b'\t' => "tab",
             b';' => "semicolon",
             b',' => "comma",
+            b'|' => "pipe",
             _ => "other",
         }
         .to_string(),

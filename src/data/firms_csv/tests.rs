@@ -63,6 +63,11 @@ fn semicolon_and_tab_with_comma_decimals() {
     assert_eq!(f.report.delimiter.as_deref(), Some("semicolon"));
     let f = load("id\tlon\tlat\n1\t114.05\t22.5\n").unwrap();
     assert_eq!(f.firms.len(), 1);
+    // Database dumps (psql -A, Hive) separate by `|`; a comma inside a field stays text.
+    let f = load("id|name|lon|lat\n1|甲, 乙|114.05|22.5\n2|丙|114,06|22,6\n").unwrap();
+    assert_eq!(f.report.delimiter.as_deref(), Some("pipe"));
+    assert_eq!(f.firms.name(0), "甲, 乙");
+    assert_eq!(f.firms.lonlat[1], LonLat::new(114.06, 22.6));
 }
 
 #[test]
