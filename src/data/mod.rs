@@ -22,7 +22,8 @@ mod zones_geojson;
 pub use convert::convert_csv;
 pub use error::LoadError;
 pub use firms_csv::{
-    FirmColumns, WINDOW, load_firms_csv_bytes, load_firms_csv_streamed, stream_window,
+    FirmColumns, WINDOW, detect_columns, load_firms_csv_bytes, load_firms_csv_streamed,
+    stream_window,
 };
 pub use firms_geojson::load_firms_geojson_str;
 pub use geometry::MAX_ZONE_VERTICES;

@@ -310,6 +310,16 @@ fn import_dialog_previews_and_loads_a_gcj02_file() {
     // The preview shows the file's own rows before anything is loaded.
     assert!(h.query_by_label("高德甲").is_some());
     assert_eq!(h.state().data.firms.len(), 2000);
+    // Each column picker says which column detection takes.
+    for shown in [
+        "（自动：经度）",
+        "（自动：纬度）",
+        "（自动：企业名称）",
+        "（自动：类别）",
+        "（自动：编号）",
+    ] {
+        assert!(h.query_by_value(shown).is_some(), "{shown}");
+    }
     h.get_by_label("GCJ-02（高德、腾讯）").click();
     h.run_steps(2);
     h.get_by_label("载入").click();

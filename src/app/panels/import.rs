@@ -498,9 +498,24 @@ impl ClusterAtlasApp {
         p: &Preview,
         lang: Lang,
     ) {
-        let auto = self.tr("（自动）", "(detect)");
+        // What each "detect" would take, with the other choices as they stand.
         let headers = p.headers.clone();
-        let combo = |ui: &mut egui::Ui, label: &str, v: &mut Option<String>| {
+        let found = crate::data::detect_columns(&headers, opts, "").ok();
+        let header = |c: Option<usize>| c.and_then(|c| headers.get(c)).cloned();
+        let [lon, lat, name, segment, id] = match &found {
+            Some(f) => [Some(f.lon), Some(f.lat), f.name, f.segment, f.id].map(header),
+            None => [None, None, None, None, None],
+        };
+        let auto = |detected: Option<String>| match detected {
+            Some(h) => format!(
+                "{}{h}{}",
+                self.tr("（自动：", "(detect: "),
+                self.tr("）", ")")
+            ),
+            None => self.tr("（自动：无）", "(detect: none)"),
+        };
+        let combo = |ui: &mut egui::Ui, label: &str, v: &mut Option<String>, detected| {
+            let auto = auto(detected);
             ui.label(label);
             egui::ComboBox::from_id_salt(label.to_string())
                 .selected_text(v.clone().unwrap_or(auto.clone()))
@@ -514,19 +529,21 @@ impl ClusterAtlasApp {
         egui::Grid::new("import-cols")
             .num_columns(4)
             .show(ui, |ui| {
-                combo(
-                    ui,
-                    lang.one("经度列", "Longitude column"),
-                    &mut opts.lon_col,
-                );
-                combo(ui, lang.one("纬度列", "Latitude column"), &mut opts.lat_col);
+                let long = lang.one("经度列", "Longitude column");
+                combo(ui, long, &mut opts.lon_col, lon);
+                let lat_label = lang.one("纬度列", "Latitude column");
+                combo(ui, lat_label, &mut opts.lat_col, lat);
                 ui.end_row();
-                combo(ui, lang.one("名称列", "Name column"), &mut opts.name_col);
                 combo(
                     ui,
-                    lang.one("领域列", "Segment column"),
-                    &mut opts.segment_col,
+                    lang.one("名称列", "Name column"),
+                    &mut opts.name_col,
+                    name,
                 );
+                let seg = lang.one("领域列", "Segment column");
+                combo(ui, seg, &mut opts.segment_col, segment);
+                ui.end_row();
+                combo(ui, lang.one("编号列", "Id column"), &mut opts.id_col, id);
                 ui.end_row();
             });
         ui.checkbox(
