@@ -18,8 +18,22 @@ pub struct ZoneFields {
     pub name_en: Option<String>,
 }
 
+/// Property keys, compared without case, spaces, `_` or `-` after an exact match fails
+/// (`ZONE_ID`, `Zone Name`, `NAME_ZH`); the last ones are the pinyin initials Chinese GIS
+/// tables use (`BH` 编号, `DM` 代码, `MC` 名称, `YWMC` 英文名称, `QX` 区县).
 const ID_KEYS: &[&str] = &[
-    "id", "ID", "Id", "zone_id", "ZONE_ID", "code", "编号", "代码",
+    "id",
+    "ID",
+    "Id",
+    "zone_id",
+    "ZONE_ID",
+    "code",
+    "编号",
+    "代码",
+    "zone_code",
+    "park_id",
+    "bh",
+    "dm",
 ];
 const NAME_ZH_KEYS: &[&str] = &[
     "name_zh",
@@ -30,9 +44,29 @@ const NAME_ZH_KEYS: &[&str] = &[
     "name",
     "NAME",
     "Name",
+    "park_name",
+    "区域名称",
+    "mc",
+    "jjqmc",
 ];
-const NAME_EN_KEYS: &[&str] = &["name_en", "NAME_EN", "english_name", "name_english"];
-const DISTRICT_KEYS: &[&str] = &["district_zh", "district", "所在区", "行政区", "区"];
+const NAME_EN_KEYS: &[&str] = &[
+    "name_en",
+    "NAME_EN",
+    "english_name",
+    "name_english",
+    "英文名称",
+    "ywmc",
+];
+const DISTRICT_KEYS: &[&str] = &[
+    "district_zh",
+    "district",
+    "所在区",
+    "行政区",
+    "区",
+    "district_name",
+    "qx",
+    "qxmc",
+];
 const AREA_KEYS: &[&str] = &["area_km2", "面积", "面积_km2", "规划面积"];
 
 /// Parses GeoJSON text into zones. Hard errors only for unreadable JSON or a file with no
@@ -250,10 +284,27 @@ fn pick_string(
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
+    let loose = |wanted: &[&str]| {
+        wanted.iter().find_map(|w| {
+            let w = loose_key(w);
+            props
+                .keys()
+                .find(|k| loose_key(k) == w)
+                .and_then(|k| get(k))
+        })
+    };
     match explicit {
-        Some(k) => get(k),
-        None => keys.iter().find_map(|k| get(k)),
+        Some(k) => get(k).or_else(|| loose(&[k])),
+        None => keys.iter().find_map(|k| get(k)).or_else(|| loose(keys)),
     }
+}
+
+/// A property key without case, spaces, `_` or `-`, for the loose match of [`pick_string`].
+fn loose_key(k: &str) -> String {
+    k.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
@@ -389,6 +440,37 @@ mod tests {
         assert_eq!(mp.0[1].exterior().0.len(), 4);
         assert_eq!(z.zones[1].quality, GeometryQuality::None);
         assert_eq!(z.zones[1].status, Some(ZoneStatus::Unidentified));
+    }
+
+    /// Keys as shapefile and Chinese GIS tables write them: upper case, other spellings,
+    /// pinyin initials. The oracle: the same features with the exact keys.
+    #[test]
+    fn property_keys_match_loosely_and_by_pinyin_initials() {
+        let feature = |props: &str| {
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{props},
+                "geometry":{{"type":"Point","coordinates":[114.05,22.54]}}}}]}}"#
+            )
+        };
+        let exact = load(&feature(
+            r#"{"id":"Z03","name_zh":"龙华高新区","name_en":"Longhua","district":"龙华区"}"#,
+        ))
+        .unwrap();
+        for props in [
+            r#"{"ZONE_ID":"Z03","NAME_ZH":"龙华高新区","Name_EN":"Longhua","DISTRICT":"龙华区"}"#,
+            r#"{"Zone Id":"Z03","Zone Name":"龙华高新区","English Name":"Longhua","District Name":"龙华区"}"#,
+            r#"{"BH":"Z03","MC":"龙华高新区","YWMC":"Longhua","QXMC":"龙华区"}"#,
+        ] {
+            let z = load(&feature(props)).unwrap();
+            let (a, b) = (&z.zones[0], &exact.zones[0]);
+            assert_eq!(
+                (&a.id, &a.name_zh, &a.name_en, &a.district_zh),
+                (&b.id, &b.name_zh, &b.name_en, &b.district_zh),
+                "{props}"
+            );
+        }
+        assert_eq!(exact.zones[0].id, "Z03");
+        assert_eq!(exact.zones[0].district_zh.as_deref(), Some("龙华区"));
     }
 
     #[test]
