@@ -205,14 +205,14 @@ const MONTHS: [&str; 12] = [
 /// `2015-Mar-01`, perhaps followed by a time. A two-digit year follows Excel's rule: 00–29
 /// are 2000–2029, 30–99 are 1930–1999. None when it is not such a date.
 fn month_name_date(t: &str) -> Option<i64> {
-    let mut tokens = t
+    let tokens = t
         .split([' ', '-', '/', '.', ','])
         .filter(|p| !p.is_empty())
         // A time after the date is ignored.
         .take_while(|p| !p.contains(':'));
     let mut month = None;
     let mut numbers: Vec<&str> = Vec::new();
-    for token in tokens.by_ref() {
+    for token in tokens {
         if token.bytes().all(|b| b.is_ascii_digit()) {
             numbers.push(token);
         } else {

@@ -256,7 +256,15 @@ pub(crate) fn rank(header: &str, role: Role) -> Option<u8> {
         }
         Role::Founded => {
             let not = closed || w.any(NOT_FOUNDED) || w.zh(ZH_NOT_FOUNDED) || coded;
-            let strong = w.any(FOUNDED_STRONG) || w.zh(ZH_FOUNDED_STRONG);
+            // A founding word alone (`Founded`, `date founded`, `成立`) or with a date word
+            // (`establishment_type` and `设立方式` are something else).
+            let alone = w.text.is_ascii()
+                && !w.words.is_empty()
+                && w.words
+                    .iter()
+                    .all(|x| FOUNDED_STRONG.contains(&x.as_str()) || x == "in" || x == "on")
+                || ZH_FOUNDED_STRONG.contains(&w.text.trim());
+            let strong = (w.any(FOUNDED_STRONG) || w.zh(ZH_FOUNDED_STRONG)) && (dated || alone);
             let weak = (w.any(FOUNDED_WEAK) || w.zh(ZH_FOUNDED_WEAK)) && dated;
             (!not && (strong || weak)).then_some(u8::from(!strong))
         }
@@ -341,6 +349,9 @@ mod tests {
             ("estab_year", Founded),
             ("est_date", Founded),
             ("YearFounded", Founded),
+            ("Founded", Founded),
+            ("established_in", Founded),
+            ("成立", Founded),
             ("设立时间", Founded),
             ("开业日期", Founded),
             ("登记日期", Founded),
@@ -377,6 +388,9 @@ mod tests {
             "year",
             "经度",
             "product_name",
+            "establishment_type",
+            "设立方式",
+            "企业成立",
         ] {
             assert_eq!(roles(header), vec![], "{header}");
         }
