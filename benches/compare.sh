@@ -83,7 +83,7 @@ for n in "${sizes[@]}"; do
     o=$("$bin" bench --firms "$csv" --repeat 1 --load-only)
     fresh_ours+=("$(jq_ours "$o" csv_load)")
     if [ -n "$py" ]; then
-      fresh_pandas+=("$("$py" -c 'import sys,time,pandas as pd; t=time.perf_counter(); pd.read_csv(sys.argv[1], encoding=sys.argv[2] or None); print(time.perf_counter()-t)' "$csv" "$PEERS_ENCODING" 2>/dev/null || true)")
+      fresh_pandas+=("$("$py" benches/peers.py --read "$csv" 2>/dev/null || true)")
     fi
   done
   fresh_o=$(printf '%s\n' "${fresh_ours[@]}" | median)
@@ -97,6 +97,11 @@ for n in "${sizes[@]}"; do
     kb=$(echo "$out" | tail -n 1); [ "$kb" -gt "$peak" ] && peak=$kb
   done
   total=$(printf '%s\n' "${totals[@]}" | median)
+  # The peers use the coordinate columns our loader took (another generator's headers).
+  cols=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["load_report"]["firms"]["columns"]; print(c.get("lon","")); print(c.get("lat",""))' "$data/out_${shape}_$n/summary.json" 2>/dev/null || true)
+  export PEERS_LON PEERS_LAT
+  PEERS_LON=$(echo "$cols" | sed -n 1p)
+  PEERS_LAT=$(echo "$cols" | sed -n 2p)
   peers="$data/peers_${shape}_$n.json"
   if [ -n "$py" ]; then "$py" benches/peers.py "$csv" "$zones" "$repeat" > "$peers" || echo '{}' > "$peers"; else echo '{}' > "$peers"; fi
   row() { # step, ours seconds, peer name, peer key

@@ -2,7 +2,12 @@
 """Times the Python GIS stack on the same work as `cluster-atlas bench` and prints JSON.
 
 Usage: peers.py FIRMS.csv ZONES.geojson REPEAT
-The environment variable PEERS_ENCODING names the file's encoding when it is not UTF-8.
+       peers.py --read FIRMS.csv     (one pandas read_csv, seconds printed)
+The environment variable PEERS_ENCODING names the file's encoding when it is not UTF-8;
+PEERS_LON and PEERS_LAT name the coordinate columns (compare.sh passes the ones
+cluster-atlas took), else they are found by their usual names. The delimiter is the one of
+`,` `;` tab `|` most frequent in the first line, as cluster-atlas finds it, and pandas is
+told it (its fast C reader).
 Each peer is skipped cleanly (reported as null with a reason) when its package is missing or
 the work is known not to fit (scikit-learn's DBSCAN above 200,000 points needs more than
 20 GB here and is killed).
@@ -15,9 +20,35 @@ import statistics
 import sys
 import time
 
-firms_path, zones_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
-out = {"skipped": {}}
 warnings.filterwarnings("ignore")
+encoding = os.environ.get("PEERS_ENCODING") or None
+
+
+def sniff_sep(path):
+    """The delimiter among , ; tab | most frequent outside quotes in the first line."""
+    with open(path, "rb") as f:
+        line = f.readline().decode(encoding or "utf-8", errors="replace")
+    counts, quoted = {",": 0, ";": 0, "\t": 0, "|": 0}, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c in counts and not quoted:
+            counts[c] += 1
+    best = max(counts, key=lambda c: (counts[c], -list(counts).index(c)))
+    return best if counts[best] else ","
+
+
+if sys.argv[1] == "--read":
+    import pandas as pd
+
+    t = time.perf_counter()
+    pd.read_csv(sys.argv[2], encoding=encoding, sep=sniff_sep(sys.argv[2]))
+    print(time.perf_counter() - t)
+    sys.exit(0)
+
+firms_path, zones_path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sep = sniff_sep(firms_path)
+out = {"skipped": {}}
 
 
 def timed(name, fn, reps=repeat):
@@ -41,12 +72,21 @@ except ImportError as e:
     pd = None
     out["skipped"]["pandas"] = str(e)
 
-encoding = os.environ.get("PEERS_ENCODING") or None
-df = timed("pandas_read_csv", lambda: pd.read_csv(firms_path, encoding=encoding)) if pd else None
+df = (
+    timed("pandas_read_csv", lambda: pd.read_csv(firms_path, encoding=encoding, sep=sep))
+    if pd
+    else None
+)
 try:
     import pyarrow.csv as pacsv
     read_options = pacsv.ReadOptions(encoding=encoding) if encoding else None
-    timed("pyarrow_read_csv", lambda: pacsv.read_csv(firms_path, read_options=read_options))
+    parse_options = pacsv.ParseOptions(delimiter=sep)
+    timed(
+        "pyarrow_read_csv",
+        lambda: pacsv.read_csv(
+            firms_path, read_options=read_options, parse_options=parse_options
+        ),
+    )
 except ImportError as e:
     out["skipped"]["pyarrow_read_csv"] = str(e)
 
@@ -57,18 +97,40 @@ if df is None:
 n = len(df)
 
 
-def column(names):
-    """The first column whose name (trimmed, lower case) is one of `names` (the loader's usual
-    coordinate headers), so files from other generators and registers are timed too."""
+def column(env, names, words):
+    """The column named by the environment variable `env` (the one cluster-atlas took), else
+    the first whose name (trimmed, lower case) is one of `names`, else the first holding one
+    of `words` as a word, so files from other generators and registers are timed too."""
+    given = os.environ.get(env)
+    if given and given in df.columns:
+        return df[given].to_numpy(dtype=float)
     normed = {str(c).strip().lower(): c for c in df.columns}
     for name in names:
         if name in normed:
             return df[normed[name]].to_numpy(dtype=float)
-    raise SystemExit(f"peers.py: no column named one of {names} in {firms_path}")
+    import re
+
+    def has_word(low, w):
+        if not w.isascii():
+            return w in low
+        return re.search(rf"(^|[^a-z]){w}([^a-z]|$)", low) is not None
+
+    for low, c in normed.items():
+        if any(has_word(low, w) for w in words):
+            return df[c].to_numpy(dtype=float)
+    raise SystemExit(f"peers.py: no column named one of {names} in {firms_path}; set {env}")
 
 
-lon = column(["lon", "lng", "longitude", "x", "经度", "wgs84_lon", "gcj_lng", "gcj02_lng"])
-lat = column(["lat", "latitude", "y", "纬度", "wgs84_lat", "gcj_lat", "gcj02_lat"])
+lon = column(
+    "PEERS_LON",
+    ["lon", "lng", "longitude", "x", "经度", "wgs84_lon", "gcj_lng", "gcj02_lng"],
+    ["lon", "lng", "longitude", "经度"],
+)
+lat = column(
+    "PEERS_LAT",
+    ["lat", "latitude", "y", "纬度", "wgs84_lat", "gcj_lat", "gcj02_lat"],
+    ["lat", "latitude", "纬度"],
+)
 
 try:
     import numpy as np
