@@ -46,6 +46,10 @@ const KNOWN: &[(&str, &str)] = &[
         "表头在第 {0} 行：其上 {1} 行已跳过（标题或说明）{2}",
     ),
     (
+        "the header names '{}' more than once (also column {}); column {} is read; to read another, give its number (--{}-col {})",
+        "表头中“{0}”出现多次（另见第 {1} 列）；读取的是第 {2} 列；如需读取其他列，请用列号指定（命令行 --{3}-col {4}）",
+    ),
+    (
         "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
         "经度和纬度取自同一列“{0}”（“经度,纬度”“纬度,经度”或 WKT “POINT (经度 纬度)”）",
     ),
@@ -518,6 +522,30 @@ mod tests {
                 item.reason
             );
         }
+    }
+
+    #[test]
+    fn a_repeated_header_note_reads_in_chinese() {
+        let f = crate::data::load_firms_csv_bytes(
+            "id,lon,lat,lon,lat\n1,114.05,22.54,0,0\n".as_bytes(),
+            "f.csv",
+            &crate::data::FirmLoadOptions::default(),
+        )
+        .unwrap();
+        let notes: Vec<String> = f
+            .report
+            .notes
+            .iter()
+            .filter(|n| n.contains("more than once"))
+            .map(|n| report_text(n, Lang::Zh))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                "表头中“lon”出现多次（另见第 4 列）；读取的是第 2 列；如需读取其他列，请用列号指定（命令行 --lon-col 4）",
+                "表头中“lat”出现多次（另见第 5 列）；读取的是第 3 列；如需读取其他列，请用列号指定（命令行 --lat-col 5）",
+            ]
+        );
     }
 
     #[test]

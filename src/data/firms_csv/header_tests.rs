@@ -118,3 +118,50 @@ fn other_programs_headers_are_found_by_their_words() {
     assert_eq!(exact_times.founded, [2015, 2018]);
     assert_eq!(exact_times.closed, [0, 2021]);
 }
+
+fn load_plain(text: &str) -> Result<LoadedFirms, LoadError> {
+    load_firms_csv_bytes(text.as_bytes(), "f.csv", &FirmLoadOptions::default())
+}
+
+#[test]
+fn a_repeated_header_reads_the_first_and_says_so() {
+    let f = load_plain("id,lon,lat,lon,lat\n1,114.05,22.54,0,0\n").unwrap();
+    assert_eq!(f.firms.lonlat[0], crate::model::LonLat::new(114.05, 22.54));
+    let notes: Vec<&String> = f
+        .report
+        .notes
+        .iter()
+        .filter(|n| n.contains("more than once"))
+        .collect();
+    assert_eq!(notes.len(), 2, "{:?}", f.report.notes);
+    assert!(
+        notes[0].contains("'lon'") && notes[0].contains("--lon-col 4"),
+        "{}",
+        notes[0]
+    );
+    // Given by its number, the second pair is read and the note names it.
+    let opts = FirmLoadOptions {
+        lon_col: Some("4".into()),
+        lat_col: Some("5".into()),
+        ..Default::default()
+    };
+    let text = "id,lon,lat,lon,lat\n1,0,0,114.06,22.55\n";
+    let f = load_firms_csv_bytes(text.as_bytes(), "f.csv", &opts).unwrap();
+    assert_eq!(f.firms.lonlat[0], crate::model::LonLat::new(114.06, 22.55));
+    assert!(
+        f.report
+            .notes
+            .iter()
+            .any(|n| n.contains("column 4 is read")),
+        "{:?}",
+        f.report.notes
+    );
+    // Distinct headers give no such note.
+    assert!(
+        load_plain("id,lon,lat\n1,114.05,22.54\n")
+            .unwrap()
+            .report
+            .notes
+            .is_empty()
+    );
+}

@@ -490,8 +490,31 @@ fn describe_columns(
     ] {
         if let Some(c) = c {
             report.columns.insert(role.to_string(), headers[c].clone());
+            report.notes.extend(repeated_header(headers, c, role));
         }
     }
+}
+
+/// A note when column `c`'s header names another column too (`lon` twice after a join):
+/// which one is read, and how to read another (by its number: a name finds the first).
+fn repeated_header(headers: &[String], c: usize, role: &str) -> Option<String> {
+    let h = headers.get(c)?.trim();
+    let mut others = headers
+        .iter()
+        .enumerate()
+        .filter(|(k, x)| *k != c && x.trim() == h && !h.is_empty())
+        .map(|(k, _)| k + 1);
+    let first = others.next()?;
+    let also: Vec<String> = std::iter::once(first)
+        .chain(others)
+        .map(|k| k.to_string())
+        .collect();
+    Some(format!(
+        "the header names '{h}' more than once (also column {}); column {} is read; to read \
+         another, give its number (--{role}-col {first})",
+        also.join(", "),
+        c + 1
+    ))
 }
 
 /// The last steps every firm loader shares: distant firms screened out (unless kept), the
