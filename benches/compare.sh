@@ -6,6 +6,7 @@
 #   benches/compare.sh 100000 1000000     # chosen sizes
 #   REPEAT=5 benches/compare.sh 100000
 #   SHAPE=pandas benches/compare.sh 4000000   # another writer's file (see below)
+#   FIRMS=path/to/any.csv benches/compare.sh  # any firms file as it is (a hidden set)
 #
 # SHAPE picks the firms file, target/bench-data/SHAPE_N.csv, made when missing (all SYNTHETIC):
 # `firms` (default: `cluster-atlas sample`, hot spots), `register` (benches/register_csv.py:
@@ -24,6 +25,12 @@ sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000 4000000)
 repeat="${REPEAT:-3}"
 shape="${SHAPE:-firms}"
+# FIRMS: one given file, timed as it is; its rows are counted by our loader.
+if [ -n "${FIRMS:-}" ]; then
+  [ -f "$FIRMS" ] || { echo "FIRMS=$FIRMS is not a file" >&2; exit 2; }
+  shape=$(basename "$FIRMS" | tr -c 'A-Za-z0-9_.\n-' '_')
+  sizes=(given)
+fi
 # The encoding the peers are told (we find it ourselves, as for any file a user opens).
 export PEERS_ENCODING=""
 [ "$shape" = gbk ] && PEERS_ENCODING=gb18030
@@ -56,13 +63,14 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "" || v == "null") print "–"; else pri
 get() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2]); print('' if v is None else v)" "$1" "$2" 2>/dev/null || true; }
 jq_ours() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-echo "firms: $shape (target/bench-data/${shape}_N.csv)"
+if [ -n "${FIRMS:-}" ]; then echo "firms: $FIRMS"; else echo "firms: $shape (target/bench-data/${shape}_N.csv)"; fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%F)"
 echo
 echo "| firms | step | cluster-atlas | peer | peer time | ratio |"
 echo "|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
   csv="$data/${shape}_$n.csv"
+  [ -n "${FIRMS:-}" ] && csv="$FIRMS"
   if [ ! -f "$csv" ]; then
     case "$shape" in
       firms) "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null ;;
@@ -75,6 +83,7 @@ for n in "${sizes[@]}"; do
     esac
   fi
   ours=$("$bin" bench --firms "$csv" --repeat "$repeat")
+  [ -n "${FIRMS:-}" ] && n=$(jq_ours "$ours" n)
   # The first load in a fresh process, as a user meets it (the medians above repeat the load
   # in one process, where pandas reuses memory it has already touched): runs alternate, each
   # output captured before it is read so no other process shares the cores with the load.
