@@ -52,7 +52,8 @@ impl Dataset {
         let mut firms = firms;
         let times = match firms.times.take() {
             Some(t) if t.founded.len() == firms.firms.len() => Some(t),
-            _ => crate::data::dates::detect_times(&firms.firms, &mut firms.report).map(Arc::new),
+            _ => crate::data::dates::detect_times(&firms.firms, None, &mut firms.report)
+                .map(Arc::new),
         };
         let t0 = Instant::now();
         let index = SpatialIndex::build(&firms.firms, &zones.zones);

@@ -84,6 +84,9 @@ pub struct InputArgs {
     /// Firm segment column.
     #[arg(long, value_name = "COLUMN")]
     pub segment_col: Option<String>,
+    /// Founding date column (found from 成立日期, founded, reg_date … when absent).
+    #[arg(long, value_name = "COLUMN")]
+    pub founded_col: Option<String>,
     /// Text encoding of the firms file: utf-8 or gbk (detected when absent).
     #[arg(long)]
     pub encoding: Option<String>,
@@ -133,6 +136,7 @@ impl InputArgs {
             id_col: self.id_col.clone(),
             name_col: self.name_col.clone(),
             segment_col: self.segment_col.clone(),
+            founded_col: self.founded_col.clone(),
             encoding: self.encoding.clone(),
             delimiter: None,
             keep_distant: self.keep_distant,

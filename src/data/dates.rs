@@ -251,8 +251,9 @@ pub struct DateColumns {
 }
 
 impl DateColumns {
-    /// The columns found by their headers, or None without a founding column.
-    pub fn find(headers: &[String]) -> Option<Self> {
+    /// The columns found by their headers (the founding one `given` by the user, if any),
+    /// or None without a founding column.
+    pub fn find(headers: &[String], given: Option<usize>) -> Option<Self> {
         let find = |names: &[&str]| -> Vec<usize> {
             headers
                 .iter()
@@ -262,9 +263,8 @@ impl DateColumns {
                 .collect()
         };
         // The exact names first, else the headers' words (`reg_date`, `date founded`).
-        let founded = find(FOUNDED)
-            .first()
-            .copied()
+        let founded = given
+            .or_else(|| find(FOUNDED).first().copied())
             .or_else(|| header_words::best(headers, Role::Founded, &[]))?;
         let mut closed = find(CLOSED);
         if closed.is_empty() {
@@ -312,8 +312,12 @@ pub fn founded_year(raw: &str) -> i16 {
 /// Finds the founding (and closing) columns and reads every row's year in parallel. Notes
 /// go into the report: which columns, how many years were read, how many values were not dates
 /// (with the first few lines).
-pub fn detect_times(firms: &Firms, report: &mut LoadReport) -> Option<FirmTimes> {
-    let cols = DateColumns::find(&firms.attrs.headers)?;
+pub fn detect_times(
+    firms: &Firms,
+    given: Option<usize>,
+    report: &mut LoadReport,
+) -> Option<FirmTimes> {
+    let cols = DateColumns::find(&firms.attrs.headers, given)?;
     let attrs = &firms.attrs;
     let read = |raw: &str| parse_year(raw).unwrap_or(0) as i16;
     let founded: Vec<i16> = attrs.map_column(cols.founded, founded_year);
@@ -538,7 +542,7 @@ mod tests {
         )
         .unwrap();
         let mut report = loaded.report.clone();
-        let t = detect_times(&loaded.firms, &mut report).unwrap();
+        let t = detect_times(&loaded.firms, None, &mut report).unwrap();
         assert_eq!(t.founded, vec![2015, 2012, 0, 0]);
         assert_eq!(
             t.closed,

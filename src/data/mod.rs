@@ -49,6 +49,9 @@ pub struct FirmLoadOptions {
     pub id_col: Option<String>,
     pub name_col: Option<String>,
     pub segment_col: Option<String>,
+    /// The founding date's column (name or 1-based number); found by its header when absent
+    /// ([`dates::DateColumns::find`]).
+    pub founded_col: Option<String>,
     /// `utf-8` or `gbk`; detected when absent.
     pub encoding: Option<String>,
     /// Field delimiter; detected from the header line when absent.

@@ -317,6 +317,7 @@ fn import_dialog_previews_and_loads_a_gcj02_file() {
         "（自动：企业名称）",
         "（自动：类别）",
         "（自动：编号）",
+        "（自动：无）", // no founding date column
     ] {
         assert!(h.query_by_value(shown).is_some(), "{shown}");
     }

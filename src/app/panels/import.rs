@@ -506,6 +506,8 @@ impl ClusterAtlasApp {
             Some(f) => [Some(f.lon), Some(f.lat), f.name, f.segment, f.id].map(header),
             None => [None, None, None, None, None],
         };
+        let founded = crate::data::dates::DateColumns::find(&headers, None)
+            .and_then(|d| header(Some(d.founded)));
         let auto = |detected: Option<String>| match detected {
             Some(h) => format!(
                 "{}{h}{}",
@@ -544,6 +546,8 @@ impl ClusterAtlasApp {
                 combo(ui, seg, &mut opts.segment_col, segment);
                 ui.end_row();
                 combo(ui, lang.one("编号列", "Id column"), &mut opts.id_col, id);
+                let dates = lang.one("成立日期列", "Founding date column");
+                combo(ui, dates, &mut opts.founded_col, founded);
                 ui.end_row();
             });
         ui.checkbox(

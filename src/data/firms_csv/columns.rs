@@ -160,6 +160,19 @@ pub fn detect_columns(
     })
 }
 
+/// The founding date's column the user named (None: found by its header), or an error
+/// naming the header when it is not there.
+pub(crate) fn founded_choice(
+    headers: &[String],
+    opts: &FirmLoadOptions,
+    path: &str,
+) -> Result<Option<usize>, LoadError> {
+    opts.founded_col
+        .as_ref()
+        .map(|name| explicit(headers, name, path))
+        .transpose()
+}
+
 /// The id, name and segment columns: the ones the user named, else a header of the exact
 /// lists, else the header whose words name the role best ([`header_words`]) among the
 /// columns no other role took.

@@ -93,7 +93,8 @@ fn other_programs_headers_are_found_by_their_words() {
     let load = |header: &str| {
         let text = format!("{header}\n{rows}");
         let f = load_firms_csv_bytes(text.as_bytes(), "f.csv", &Default::default()).unwrap();
-        let times = crate::data::dates::detect_times(&f.firms, &mut f.report.clone()).unwrap();
+        let times =
+            crate::data::dates::detect_times(&f.firms, None, &mut f.report.clone()).unwrap();
         (f, times)
     };
     let (exact, exact_times) = load("id,name,lon,lat,segment,成立日期,注销日期");
@@ -164,4 +165,40 @@ fn a_repeated_header_reads_the_first_and_says_so() {
             .notes
             .is_empty()
     );
+}
+
+/// A founding column the user names (by name or number) is read instead of the one found by
+/// its header, in CSV and GeoJSON alike; a name not in the header is an error naming it.
+#[test]
+fn a_named_founding_column_is_read() {
+    let text = "id,lon,lat,成立日期,变更日期\n1,114.05,22.54,2015-01-01,2019-06-30\n";
+    let years = |opts: &FirmLoadOptions| {
+        let f = load_firms_csv_bytes(text.as_bytes(), "f.csv", opts).unwrap();
+        f.times.map(|t| (t.founded_col.clone(), t.founded.clone()))
+    };
+    assert_eq!(
+        years(&FirmLoadOptions::default()),
+        Some(("成立日期".to_string(), vec![2015]))
+    );
+    for given in ["变更日期", "5"] {
+        let opts = FirmLoadOptions {
+            founded_col: Some(given.into()),
+            ..Default::default()
+        };
+        assert_eq!(years(&opts), Some(("变更日期".to_string(), vec![2019])), "{given}");
+    }
+    let opts = FirmLoadOptions {
+        founded_col: Some("开业日期".into()),
+        ..Default::default()
+    };
+    let err = load_firms_csv_bytes(text.as_bytes(), "f.csv", &opts).unwrap_err();
+    assert!(err.to_string().contains("'开业日期'"), "{err}");
+    // GeoJSON points: the properties are the columns.
+    let geo = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"1","成立日期":"2015-01-01","变更日期":"2019-06-30"},"geometry":{"type":"Point","coordinates":[114.05,22.54]}}]}"#;
+    let opts = FirmLoadOptions {
+        founded_col: Some("变更日期".into()),
+        ..Default::default()
+    };
+    let f = crate::data::load_firms_geojson_str(geo, "f.geojson", &opts).unwrap();
+    assert_eq!(f.times.map(|t| t.founded.clone()), Some(vec![2019]));
 }

@@ -332,7 +332,7 @@ impl Setup {
         describe_columns(&mut report, &headers, &cols, delimiter, opts);
         let reader = super::reader_for(None, opts.crs, path)?;
         report.crs_used = Some(reader.label());
-        let dates = DateColumns::find(&headers);
+        let dates = DateColumns::find(&headers, columns::founded_choice(&headers, opts, path)?);
         Ok(Self {
             delimiter,
             headers,
@@ -551,7 +551,10 @@ pub(super) fn finish_firms(
                 &mut report,
             ))
         }
-        _ => super::dates::detect_times(&firms, &mut report),
+        _ => {
+            let given = columns::founded_choice(&firms.attrs.headers, opts, path)?;
+            super::dates::detect_times(&firms, given, &mut report)
+        }
     };
     Ok(LoadedFirms {
         firms,

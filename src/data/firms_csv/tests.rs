@@ -9,7 +9,7 @@ pub(super) fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
     let headers: Vec<String> = header.split(',').map(String::from).collect();
     let cols = detect_columns(&headers, &FirmLoadOptions::default(), "t").unwrap();
     let reader = crate::crs::Reader::new(SourceCrs::Wgs84).unwrap();
-    let dates = DateColumns::find(&headers);
+    let dates = DateColumns::find(&headers, None);
     f(&ChunkCtx {
         cols: &cols,
         reader: &reader,
@@ -547,7 +547,7 @@ fn years_read_by_the_parse_equal_years_read_from_the_table() {
     assert_eq!(f.firms.len(), 399, "the stray is screened out");
     let from_parse = f.times.expect("date columns found");
     let mut report = LoadReport::default();
-    let oracle = crate::data::dates::detect_times(&f.firms, &mut report).unwrap();
+    let oracle = crate::data::dates::detect_times(&f.firms, None, &mut report).unwrap();
     assert_eq!(*from_parse, oracle);
     assert!(from_parse.founded.iter().filter(|y| **y == 0).count() > 100);
     assert!(from_parse.closed.contains(&2021));
