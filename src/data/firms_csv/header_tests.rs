@@ -185,7 +185,11 @@ fn a_named_founding_column_is_read() {
             founded_col: Some(given.into()),
             ..Default::default()
         };
-        assert_eq!(years(&opts), Some(("变更日期".to_string(), vec![2019])), "{given}");
+        assert_eq!(
+            years(&opts),
+            Some(("变更日期".to_string(), vec![2019])),
+            "{given}"
+        );
     }
     let opts = FirmLoadOptions {
         founded_col: Some("开业日期".into()),
