@@ -46,8 +46,8 @@ const KNOWN: &[(&str, &str)] = &[
         "表头在第 {0} 行：其上 {1} 行已跳过（标题或说明）{2}",
     ),
     (
-        "the header names '{}' more than once (also column {}); column {} is read; to read another, give its number (--{}-col {})",
-        "表头中“{0}”出现多次（另见第 {1} 列）；读取的是第 {2} 列；如需读取其他列，请用列号指定（命令行 --{3}-col {4}）",
+        "the header names '{}' more than once (also column {}); column {} is read; to read another, give its number (--{}-col {}, or '{} (column {})' in the import dialog)",
+        "表头中“{0}”出现多次（另见第 {1} 列）；读取的是第 {2} 列；如需读取其他列，请用列号指定（命令行 --{3}-col {4}，或在导入对话框中选“{5}（第 {6} 列）”）",
     ),
     (
         "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
@@ -542,8 +542,8 @@ mod tests {
         assert_eq!(
             notes,
             [
-                "表头中“lon”出现多次（另见第 4 列）；读取的是第 2 列；如需读取其他列，请用列号指定（命令行 --lon-col 4）",
-                "表头中“lat”出现多次（另见第 5 列）；读取的是第 3 列；如需读取其他列，请用列号指定（命令行 --lat-col 5）",
+                "表头中“lon”出现多次（另见第 4 列）；读取的是第 2 列；如需读取其他列，请用列号指定（命令行 --lon-col 4，或在导入对话框中选“lon（第 4 列）”）",
+                "表头中“lat”出现多次（另见第 5 列）；读取的是第 3 列；如需读取其他列，请用列号指定（命令行 --lat-col 5，或在导入对话框中选“lat（第 5 列）”）",
             ]
         );
     }

@@ -341,6 +341,34 @@ fn import_dialog_previews_and_loads_a_gcj02_file() {
     );
 }
 
+/// A header naming two columns (`lon,lat,lon,lat` after a join): the pickers offer each by
+/// its number, and the one picked is read.
+#[test]
+fn a_repeated_header_is_picked_by_its_column_number() {
+    let dir = common::temp_dir("gui-import-dup");
+    let f = dir.join("joined.csv");
+    std::fs::write(&f, "id,lon,lat,lon,lat\nA1,0,0,114.06,22.55\n").unwrap();
+    let mut h = harness();
+    h.state_mut().push(Command::OpenImport(f.clone()));
+    h.run_steps(3);
+    h.get_by_value("（自动：lon）").click();
+    h.run_steps(2);
+    h.get_by_label("lon（第 4 列）").click();
+    h.run_steps(2);
+    h.get_by_value("（自动：lat）").click();
+    h.run_steps(2);
+    h.get_by_label("lat（第 5 列）").click();
+    h.run_steps(2);
+    assert!(h.query_by_value("lon（第 4 列）").is_some());
+    h.get_by_label("载入").click();
+    h.run_steps(2);
+    wait_idle(&mut h);
+    wait_idle(&mut h);
+    let data = &h.state().data;
+    assert_eq!(data.firms.len(), 1);
+    assert!((data.firms.lonlat[0].lon - 114.06).abs() < 1e-9);
+}
+
 #[test]
 fn the_map_draws_an_analysis_clusters_before_its_statistics_arrive() {
     use cluster_atlas::pipeline::MapPreview;

@@ -516,15 +516,41 @@ impl ClusterAtlasApp {
             ),
             None => self.tr("（自动：无）", "(detect: none)"),
         };
+        // A header that names more than one column is chosen by its column number (a name
+        // finds the first), shown with the number.
+        let choices: Vec<(String, String)> = headers
+            .iter()
+            .enumerate()
+            .map(|(k, h)| {
+                if headers.iter().filter(|x| *x == h).count() > 1 {
+                    let n = k + 1;
+                    let text = if lang.chinese() {
+                        format!("{h}（第 {n} 列）")
+                    } else {
+                        format!("{h} (column {n})")
+                    };
+                    (n.to_string(), text)
+                } else {
+                    (h.clone(), h.clone())
+                }
+            })
+            .collect();
         let combo = |ui: &mut egui::Ui, label: &str, v: &mut Option<String>, detected| {
             let auto = auto(detected);
+            let shown = match v.as_deref() {
+                None => auto.clone(),
+                Some(value) => choices
+                    .iter()
+                    .find(|(c, _)| c == value)
+                    .map_or_else(|| value.to_string(), |(_, l)| l.clone()),
+            };
             ui.label(label);
             egui::ComboBox::from_id_salt(label.to_string())
-                .selected_text(v.clone().unwrap_or(auto.clone()))
+                .selected_text(shown)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(v, None, auto.clone());
-                    for h in &headers {
-                        ui.selectable_value(v, Some(h.clone()), h);
+                    for (value, text) in &choices {
+                        ui.selectable_value(v, Some(value.clone()), text);
                     }
                 });
         };

@@ -490,7 +490,10 @@ fn describe_columns(
     ] {
         if let Some(c) = c {
             report.columns.insert(role.to_string(), headers[c].clone());
-            report.notes.extend(repeated_header(headers, c, role));
+            // A combined column is named once.
+            if !(cols.combined && role == "lat") {
+                report.notes.extend(repeated_header(headers, c, role));
+            }
         }
     }
 }
@@ -511,7 +514,8 @@ fn repeated_header(headers: &[String], c: usize, role: &str) -> Option<String> {
         .collect();
     Some(format!(
         "the header names '{h}' more than once (also column {}); column {} is read; to read \
-         another, give its number (--{role}-col {first})",
+         another, give its number (--{role}-col {first}, or '{h} (column {first})' in the \
+         import dialog)",
         also.join(", "),
         c + 1
     ))
