@@ -299,14 +299,31 @@ fn the_export_dialog_opens_from_the_file_menu() {
     );
 }
 
+/// A window with the import dialog open on a new file holding `text`.
+fn import_dialog_on(name: &str, text: &str) -> Harness<'static, ClusterAtlasApp> {
+    let dir = common::temp_dir(&format!("gui-import-{name}"));
+    let f = dir.join(name);
+    std::fs::write(&f, text).unwrap();
+    let mut h = harness();
+    h.state_mut().push(Command::OpenImport(f));
+    h.run_steps(3);
+    h
+}
+
+/// Clicks the import dialog's Load and waits for the load and its analysis.
+fn load_from_dialog(h: &mut Harness<'static, ClusterAtlasApp>) {
+    h.get_by_label("载入").click();
+    h.run_steps(2);
+    wait_idle(h);
+    wait_idle(h);
+}
+
 #[test]
 fn import_dialog_previews_and_loads_a_gcj02_file() {
-    let dir = common::temp_dir("gui-import");
-    let f = dir.join("amap.csv");
-    std::fs::write(&f, "编号,企业名称,经度,纬度,类别\nA1,高德甲,114.0626,22.5402,hardware\nA2,高德乙,bad,22.54,hardware\n").unwrap();
-    let mut h = harness();
-    h.state_mut().push(Command::OpenImport(f.clone()));
-    h.run_steps(3);
+    let mut h = import_dialog_on(
+        "amap.csv",
+        "编号,企业名称,经度,纬度,类别\nA1,高德甲,114.0626,22.5402,hardware\nA2,高德乙,bad,22.54,hardware\n",
+    );
     // The preview shows the file's own rows before anything is loaded.
     assert!(h.query_by_label("高德甲").is_some());
     assert_eq!(h.state().data.firms.len(), 2000);
@@ -323,10 +340,7 @@ fn import_dialog_previews_and_loads_a_gcj02_file() {
     }
     h.get_by_label("GCJ-02（高德、腾讯）").click();
     h.run_steps(2);
-    h.get_by_label("载入").click();
-    h.run_steps(2);
-    wait_idle(&mut h);
-    wait_idle(&mut h);
+    load_from_dialog(&mut h);
     let data = &h.state().data;
     assert_eq!(data.firms.len(), 1);
     assert_eq!(
@@ -345,25 +359,18 @@ fn import_dialog_previews_and_loads_a_gcj02_file() {
 /// its number, and the one picked is read.
 #[test]
 fn a_repeated_header_is_picked_by_its_column_number() {
-    let dir = common::temp_dir("gui-import-dup");
-    let f = dir.join("joined.csv");
-    std::fs::write(&f, "id,lon,lat,lon,lat\nA1,0,0,114.06,22.55\n").unwrap();
-    let mut h = harness();
-    h.state_mut().push(Command::OpenImport(f.clone()));
-    h.run_steps(3);
-    h.get_by_value("（自动：lon）").click();
-    h.run_steps(2);
-    h.get_by_label("lon（第 4 列）").click();
-    h.run_steps(2);
-    h.get_by_value("（自动：lat）").click();
-    h.run_steps(2);
-    h.get_by_label("lat（第 5 列）").click();
-    h.run_steps(2);
+    let mut h = import_dialog_on("joined.csv", "id,lon,lat,lon,lat\nA1,0,0,114.06,22.55\n");
+    for (shown, pick) in [
+        ("（自动：lon）", "lon（第 4 列）"),
+        ("（自动：lat）", "lat（第 5 列）"),
+    ] {
+        h.get_by_value(shown).click();
+        h.run_steps(2);
+        h.get_by_label(pick).click();
+        h.run_steps(2);
+    }
     assert!(h.query_by_value("lon（第 4 列）").is_some());
-    h.get_by_label("载入").click();
-    h.run_steps(2);
-    wait_idle(&mut h);
-    wait_idle(&mut h);
+    load_from_dialog(&mut h);
     let data = &h.state().data;
     assert_eq!(data.firms.len(), 1);
     assert!((data.firms.lonlat[0].lon - 114.06).abs() < 1e-9);
