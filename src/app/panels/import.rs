@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::import_columns::ColumnPickers;
 use crate::app::map_view::color;
 use crate::app::state::Settings;
 use crate::app::{ClusterAtlasApp, Command};
@@ -35,6 +36,8 @@ pub struct ImportDialog {
     pub epsg_text: String,
     /// When the preview's coordinates look projected: a sentence and the systems that fit.
     pub projected_hint: Option<(String, Vec<u32>)>,
+    /// The column pickers' contents, remade when the options or language change.
+    pub pickers: Option<ColumnPickers>,
 }
 
 /// Metres-looking coordinates in the preview's first row (two numbers over 1000 in columns
@@ -271,6 +274,7 @@ impl ImportDialog {
             detected_crs,
             epsg_text: String::new(),
             projected_hint,
+            pickers: None,
         }
     }
 }
@@ -339,7 +343,16 @@ impl ClusterAtlasApp {
         if d.zones {
             self.zone_field_inputs(ui, &mut d.zone_opts);
         } else if let Ok(p) = &d.preview {
-            self.firm_column_choice(ui, &mut d.firm_opts, p, lang);
+            if !d
+                .pickers
+                .as_ref()
+                .is_some_and(|k| k.fits(&d.firm_opts, lang))
+            {
+                d.pickers = Some(ColumnPickers::new(&p.headers, &d.firm_opts, lang));
+            }
+            if let Some(pickers) = &d.pickers {
+                self.firm_column_choice(ui, &mut d.firm_opts, pickers, lang);
+            }
             ui.small(format!(
                 "{}: {}",
                 self.tr("读取方式", "Read as"),
@@ -495,20 +508,10 @@ impl ClusterAtlasApp {
         &self,
         ui: &mut egui::Ui,
         opts: &mut FirmLoadOptions,
-        p: &Preview,
+        pickers: &ColumnPickers,
         lang: Lang,
     ) {
-        // What each "detect" would take, with the other choices as they stand.
-        let headers = p.headers.clone();
-        let found = crate::data::detect_columns(&headers, opts, "").ok();
-        let header = |c: Option<usize>| c.and_then(|c| headers.get(c)).cloned();
-        let [lon, lat, name, segment, id] = match &found {
-            Some(f) => [Some(f.lon), Some(f.lat), f.name, f.segment, f.id].map(header),
-            None => [None, None, None, None, None],
-        };
-        let founded = crate::data::dates::DateColumns::find(&headers, None)
-            .and_then(|d| header(Some(d.founded)));
-        let auto = |detected: Option<String>| match detected {
+        let auto = |detected: &Option<String>| match detected {
             Some(h) => format!(
                 "{}{h}{}",
                 self.tr("（自动：", "(detect: "),
@@ -516,40 +519,19 @@ impl ClusterAtlasApp {
             ),
             None => self.tr("（自动：无）", "(detect: none)"),
         };
-        // A header that names more than one column is chosen by its column number (a name
-        // finds the first), shown with the number.
-        let choices: Vec<(String, String)> = headers
-            .iter()
-            .enumerate()
-            .map(|(k, h)| {
-                if headers.iter().filter(|x| *x == h).count() > 1 {
-                    let n = k + 1;
-                    let text = if lang.chinese() {
-                        format!("{h}（第 {n} 列）")
-                    } else {
-                        format!("{h} (column {n})")
-                    };
-                    (n.to_string(), text)
-                } else {
-                    (h.clone(), h.clone())
-                }
-            })
-            .collect();
+        let [lon, lat, name, segment, id, founded] = &pickers.detected;
         let combo = |ui: &mut egui::Ui, label: &str, v: &mut Option<String>, detected| {
             let auto = auto(detected);
             let shown = match v.as_deref() {
                 None => auto.clone(),
-                Some(value) => choices
-                    .iter()
-                    .find(|(c, _)| c == value)
-                    .map_or_else(|| value.to_string(), |(_, l)| l.clone()),
+                Some(value) => pickers.label_of(value),
             };
             ui.label(label);
             egui::ComboBox::from_id_salt(label.to_string())
                 .selected_text(shown)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(v, None, auto.clone());
-                    for (value, text) in &choices {
+                    for (value, text) in &pickers.choices {
                         ui.selectable_value(v, Some(value.clone()), text);
                     }
                 });

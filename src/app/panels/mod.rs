@@ -4,6 +4,7 @@
 mod basemap;
 mod firms_table;
 mod import;
+mod import_columns;
 mod inspector;
 mod left;
 mod slots;
