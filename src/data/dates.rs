@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use super::LoadReport;
-use super::header_words::{self, Role};
+use super::header_words::{self, Role, loose};
 use crate::model::{FirmTimes, Firms};
 
 /// Headers of a founding date (compared case-insensitively, spaces and `_` ignored).
@@ -49,15 +49,6 @@ const CLOSED: &[&str] = &[
     "revokedate",
     "enddate",
 ];
-
-fn norm(h: &str) -> String {
-    h.trim()
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
 
 /// Days from 1899-12-30 (Excel's day 0, after its 1900 leap-year bug) to a year.
 fn excel_serial_year(days: i64) -> i32 {
@@ -258,7 +249,7 @@ impl DateColumns {
             headers
                 .iter()
                 .enumerate()
-                .filter(|(_, h)| names.iter().any(|n| norm(n) == norm(h)))
+                .filter(|(_, h)| names.iter().any(|n| loose(n) == loose(h)))
                 .map(|(i, _)| i)
                 .collect()
         };

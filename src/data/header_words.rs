@@ -13,6 +13,17 @@ pub(crate) enum Role {
     Closed,
 }
 
+/// A header or key without case, white space, `_`, `-` or a byte-order mark, for matching
+/// names loosely (`Founded_Date` = `founded date`, `ZONE_ID` = `zone id`).
+pub(crate) fn loose(h: &str) -> String {
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Words saying a header is about the firm itself.
 const FIRM: &[&str] = &[
     "firm",

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::geometry::{ParsedGeometry, zone_geometry};
+use super::header_words::loose;
 use super::{LoadError, LoadReport, LoadedZones, ZoneLoadOptions};
 use crate::model::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 
@@ -284,27 +285,19 @@ fn pick_string(
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    let loose = |wanted: &[&str]| {
+    let by_loose_key = |wanted: &[&str]| {
         wanted.iter().find_map(|w| {
-            let w = loose_key(w);
-            props
-                .keys()
-                .find(|k| loose_key(k) == w)
-                .and_then(|k| get(k))
+            let w = loose(w);
+            props.keys().find(|k| loose(k) == w).and_then(|k| get(k))
         })
     };
     match explicit {
-        Some(k) => get(k).or_else(|| loose(&[k])),
-        None => keys.iter().find_map(|k| get(k)).or_else(|| loose(keys)),
+        Some(k) => get(k).or_else(|| by_loose_key(&[k])),
+        None => keys
+            .iter()
+            .find_map(|k| get(k))
+            .or_else(|| by_loose_key(keys)),
     }
-}
-
-/// A property key without case, spaces, `_` or `-`, for the loose match of [`pick_string`].
-fn loose_key(k: &str) -> String {
-    k.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
