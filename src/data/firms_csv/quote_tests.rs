@@ -237,3 +237,37 @@ fn a_quote_never_closed_is_skipped_as_the_csv_crate_reads_it() {
         assert!(shortcut > 200, "{shortcut}");
     });
 }
+
+/// A multi-line last column (notes, 经营范围 exported from Excel; doubled quotes and CRLF
+/// inside) holds line ends; it is not a quote left open. Every row loads with its text as
+/// the csv crate reads it (the oracle), in one piece and in many chunks, nothing is skipped
+/// and nothing is read twice. Before, each such row was skipped as an unclosed quote and the
+/// rest of the file read again after it: hours at a million rows.
+#[test]
+fn a_multiline_last_column_is_read_whole() {
+    let mut text = String::from("id,name,lon,lat,notes\n");
+    for k in 0..100_000 {
+        let notes = match k % 4 {
+            0 => "\"first line\nsecond, with a comma\"".to_string(),
+            1 => format!("\"said \"\"hi\"\"\r\nthen {k}\""),
+            _ => "plain".into(),
+        };
+        text.push_str(&format!("{k},n{k},114.{:04},22.5,{notes}\n", k % 10_000));
+    }
+    assert!(text.len() > 4 << 20, "{}", text.len());
+    let want: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(want.len(), 100_000);
+    for n in [1, 3, 16] {
+        let source = Source::Owned(text.as_bytes().to_vec(), false);
+        let f = load_csv_chunked(source, "f.csv", &FirmLoadOptions::default(), n).unwrap();
+        assert!(
+            f.report.skipped.is_empty(),
+            "{n}: {:?}",
+            &f.report.skipped[..1]
+        );
+        assert_eq!(super::test_rows::rows_of(&f.firms), want, "{n} chunks");
+    }
+}

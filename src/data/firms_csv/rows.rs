@@ -430,12 +430,12 @@ fn parse_piece<'w>(
                 break;
             }
         }
+        let end = reader.position().byte() as usize;
+        let record_at = start.unwrap_or(0) as usize..end;
         if record.iter().any(|f| f.contains('\n'))
-            && let Some(eol) =
-                unbalanced_quote_line(bytes, start.unwrap_or(0) as usize, ctx, open.is_some())
+            && let Some(eol) = unbalanced_quote_line(bytes, record_at, ctx, open.is_some())
         {
             // An unbalanced quote: the csv reader joined later lines into this field.
-            let end = reader.position().byte() as usize;
             skip_unclosed(&mut out, bytes, eol..end, line);
             break;
         }

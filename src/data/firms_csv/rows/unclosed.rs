@@ -46,7 +46,7 @@ pub(super) fn open_to_the_end(bytes: &[u8], ctx: &ChunkCtx) -> Option<(usize, us
         bytes,
         super::super::chunks::open_tail(bytes, ctx.delimiter)?,
     )?;
-    Some((open, unbalanced_quote_line(bytes, open, ctx, true)?))
+    Some((open, unbalanced_quote_line(bytes, open..open, ctx, true)?))
 }
 
 /// Where the record the csv crate placed at `start` begins (past a line end it may be placed
@@ -74,6 +74,7 @@ pub(super) fn looks_unclosed(bytes: &[u8], ctx: &ChunkCtx) -> bool {
         let row = bytes.get(start..end).unwrap_or(&[]);
         if let Some(first) = memchr::memchr(b'\n', row)
             && holds_a_whole_row(&row[..first], ctx)
+            && !multiline_last_field(row, ctx)
         {
             return true;
         }
@@ -88,28 +89,108 @@ fn holds_a_whole_row(line: &[u8], ctx: &ChunkCtx) -> bool {
     memchr::memchr_iter(ctx.delimiter, line).count() + 1 >= ctx.headers.len().max(2)
 }
 
-/// For a record that spans lines: the end of its first line (where reading should resume)
-/// when the quote that joined the lines looks unbalanced rather than a real multi-line field:
-/// the first line alone already holds a whole row's worth of fields, or the quote runs to the
-/// end of the text.
+/// Whether `row`, one record's text spanning lines, reads as the header's count of fields
+/// whose last alone holds the line ends, quoted whole with every quote inside it doubled: a
+/// real multi-line last column (notes, 经营范围), not a quote left open. Its first line holds
+/// a whole row's worth of delimiters, as an unclosed quote's does; an unclosed quote that
+/// swallowed lines up to a later quote leaves a lone quote inside the field, or more fields.
+fn multiline_last_field(row: &[u8], ctx: &ChunkCtx) -> bool {
+    let row = row.strip_suffix(b"\n").unwrap_or(row);
+    let row = row.strip_suffix(b"\r").unwrap_or(row);
+    let (mut fields, mut at) = (1, 0);
+    // Fields before the last: plain, or quoted whole on the first line.
+    while fields < ctx.headers.len() {
+        let rest = row.get(at..).unwrap_or_default();
+        let end = if rest.first() == Some(&b'"') {
+            match quoted_field_end(rest) {
+                Some(e) if !rest[..e].contains(&b'\n') => e,
+                _ => return false,
+            }
+        } else {
+            memchr::memchr2(ctx.delimiter, b'\n', rest).unwrap_or(rest.len())
+        };
+        if rest.get(end) != Some(&ctx.delimiter) {
+            return false;
+        }
+        at += end + 1;
+        fields += 1;
+    }
+    let last = row.get(at..).unwrap_or_default();
+    last.first() == Some(&b'"') && quoted_field_end(last) == Some(last.len())
+}
+
+/// The end of the quoted field `field` starts with (just past its closing quote), doubled
+/// quotes inside it read as one; None when it is never closed.
+fn quoted_field_end(field: &[u8]) -> Option<usize> {
+    let mut i = 1;
+    loop {
+        i += memchr::memchr(b'"', field.get(i..)?)? + 1;
+        if field.get(i) != Some(&b'"') {
+            return Some(i);
+        }
+        i += 1;
+    }
+}
+
+/// For a record that spans lines (`record`, its byte range): the end of its first line (where
+/// reading should resume) when the quote that joined the lines looks unbalanced rather than
+/// a real multi-line field: the first line alone already holds a whole row's worth of fields
+/// (unless the line ends are all in a well-quoted last field), or the quote runs to the end
+/// of the text.
 pub(super) fn unbalanced_quote_line(
     bytes: &[u8],
-    start: usize,
+    record: std::ops::Range<usize>,
     ctx: &ChunkCtx,
     runs_to_end: bool,
 ) -> Option<usize> {
-    let start = past_line_ends(bytes, start)?;
+    let start = past_line_ends(bytes, record.start)?;
     let rest = bytes.get(start..)?;
     let eol = rest
         .iter()
         .position(|c| *c == b'\n')
         .map(|off| start + off + 1)?;
     let first = bytes.get(start..eol)?;
-    (runs_to_end || holds_a_whole_row(first, ctx)).then_some(eol)
+    let whole = || bytes.get(start..record.end.max(start)).unwrap_or_default();
+    (runs_to_end || (holds_a_whole_row(first, ctx) && !multiline_last_field(whole(), ctx)))
+        .then_some(eol)
 }
 
 #[cfg(test)]
 mod tests {
+    /// Hand-worked records of a five-column header: a well-quoted multi-line last field
+    /// passes; a lone quote inside it (an open quote that swallowed lines up to a later
+    /// row's quote), an extra or a missing field, a line end in an earlier field, or a
+    /// field left open do not.
+    #[test]
+    fn a_multiline_last_field_is_told_from_an_open_quote() {
+        let cases: [(&str, bool); 12] = [
+            ("1,n,114,22,\"first\nsecond, with comma\"\n", true),
+            ("1,n,114,22,\"said \"\"hi\"\"\r\nthen\"\r\n", true),
+            ("1,\"n, quoted\",114,22,\"a\nb\"", true),
+            ("1,n,114,22,\"\"\"\n\"", true),
+            ("1,n,114,22,\"\"\"\"\n\"", false),
+            ("1,n,114,22,\"desc\n2,m,114,22,\"x\"\n", false),
+            (
+                "1,n,114,22,\"desc\n2,m,114,22,desc\n3,k,114,22,\"x\",y\n",
+                false,
+            ),
+            ("1,n,114,22,5,\"a\nb\"\n", false),
+            ("1,n,114,\"a\nb\"\n", false),
+            ("1,\"n\nm\",114,22,\"a\nb\"\n", false),
+            ("1,n,114,22,\"a\nb", false),
+            ("1,n,114,22,x\"a\nb\"\n", false),
+        ];
+        super::super::super::tests::with_ctx("id,name,lon,lat,notes", |ctx| {
+            for (row, want) in cases {
+                assert_eq!(
+                    super::multiline_last_field(row.as_bytes(), ctx),
+                    want,
+                    "{row:?}"
+                );
+            }
+        });
+    }
+
     /// The count equals splitting at line ends and dropping the empty pieces, on random text
     /// of line ends and other bytes.
     #[test]
