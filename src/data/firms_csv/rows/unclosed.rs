@@ -4,13 +4,14 @@
 use super::{ChunkCtx, ChunkOut};
 
 /// Skips the row on `line` whose quote, never closed, joined the lines up to `swallowed.end`
-/// into one field, and has the reading resume at `swallowed.start`, after its first line.
+/// into one field; the reading resumes at `swallowed.start`, after its first line, on the
+/// line returned (None: the row ends the text).
 pub(super) fn skip_unclosed(
     out: &mut ChunkOut<'_>,
     bytes: &[u8],
     swallowed: std::ops::Range<usize>,
     line: u64,
-) {
+) -> Option<(usize, u64)> {
     let (eol, end) = (swallowed.start, swallowed.end.max(swallowed.start));
     let swallowed = bytes.get(eol..end).map_or(0, non_empty_lines);
     out.report.read += 1;
@@ -23,9 +24,7 @@ pub(super) fn skip_unclosed(
              following lines are read normally; close or remove the quote"
         ),
     );
-    if eol < bytes.len() {
-        out.resume = Some((eol, line + 1));
-    }
+    (eol < bytes.len()).then_some((eol, line + 1))
 }
 
 /// How many lines of `b` hold something (`b.split('\n')`'s non-empty pieces), found with
