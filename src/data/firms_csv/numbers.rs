@@ -1,7 +1,8 @@
 //! Coordinates read from text: a fast exact path for plain decimals, `str::parse` for the rest.
 
 pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
-    if let Some(x) = plain_decimal(s.as_bytes()) {
+    // `114,0575` where a comma may be the decimal mark: the same fast path, no copy.
+    if let Some(x) = plain_decimal_at(s.as_bytes(), comma_decimal) {
         return Some(x);
     }
     let t = s.trim().trim_end_matches('°');
@@ -145,6 +146,11 @@ fn angle(t: &str) -> Option<f64> {
 /// ([`long_quotient`]). Anything else (exponents, spaces, 20 digits or more) returns None and
 /// takes the general parse.
 pub(super) fn plain_decimal(b: &[u8]) -> Option<f64> {
+    plain_decimal_at(b, false)
+}
+
+/// [`plain_decimal`], with a comma as the decimal mark too when `comma`.
+fn plain_decimal_at(b: &[u8], comma: bool) -> Option<f64> {
     const POW10: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
         1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
@@ -158,7 +164,10 @@ pub(super) fn plain_decimal(b: &[u8]) -> Option<f64> {
         return None;
     }
     // A plain loop: memchr's call costs more than it saves on a dozen bytes.
-    let (int, frac) = match digits.iter().position(|c| *c == b'.') {
+    let (int, frac) = match digits
+        .iter()
+        .position(|c| *c == b'.' || (comma && *c == b','))
+    {
         Some(d) => (digits.get(..d)?, digits.get(d + 1..)?),
         None => (digits, &[][..]),
     };
@@ -341,6 +350,36 @@ mod tests {
         ] {
             assert_eq!(parse_number(text, false), None, "{text}");
         }
+    }
+
+    /// With a comma as the decimal mark, a value reads as the same text with a point does
+    /// through `str::parse` (the oracle), and anything else as before: random digit strings,
+    /// some with a point, a second comma, a sign or a space.
+    #[test]
+    fn comma_decimals_read_as_their_point_twins() {
+        let mut rng = crate::model::Rng::new(54);
+        let mut answered = 0;
+        for _ in 0..200_000 {
+            let len = 1 + (rng.next_u64() % 19) as usize;
+            let mut s: String = (0..len)
+                .map(|_| char::from(b'0' + (rng.next_u64() % 10) as u8))
+                .collect();
+            let at = (rng.next_u64() as usize) % (len + 1);
+            s.insert(at, ',');
+            if rng.next_u64().is_multiple_of(6) {
+                let at = rng.next_u64() as usize % s.len();
+                s.insert(at, [',', '.', '-', ' '][rng.next_u64() as usize % 4]);
+            }
+            let twin: Option<f64> = if s.contains('.') {
+                s.trim().parse().ok()
+            } else {
+                s.trim().replace(',', ".").parse().ok()
+            };
+            let got = parse_number(&s, true);
+            answered += usize::from(got.is_some());
+            assert_eq!(got.map(f64::to_bits), twin.map(f64::to_bits), "{s}");
+        }
+        assert!(answered > 100_000, "{answered}");
     }
 
     /// The fast decimal reader gives exactly `str::parse`'s double (bit for bit) whenever it
