@@ -144,12 +144,7 @@ fn angle(t: &str) -> Option<f64> {
 /// gives the correctly rounded value (Clinger's fast path); longer ones (the 17 digits
 /// pandas and Python write, `114.09536778980761`) are multiplied by a 128-bit 5^-k
 /// ([`long_quotient`]). Anything else (exponents, spaces, 20 digits or more) returns None and
-/// takes the general parse.
-pub(super) fn plain_decimal(b: &[u8]) -> Option<f64> {
-    plain_decimal_at(b, false)
-}
-
-/// [`plain_decimal`], with a comma as the decimal mark too when `comma`.
+/// takes the general parse. With `comma`, a comma is a decimal mark too (`114,0575`).
 fn plain_decimal_at(b: &[u8], comma: bool) -> Option<f64> {
     const POW10: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -280,7 +275,11 @@ fn digits_value(mut d: &[u8], mut acc: u64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{marked_order, marks_latitude, parse_number, plain_decimal};
+    use super::{marked_order, marks_latitude, parse_number, plain_decimal_at};
+
+    fn plain_decimal(b: &[u8]) -> Option<f64> {
+        plain_decimal_at(b, false)
+    }
 
     #[test]
     fn hemisphere_marks_name_their_axis() {
