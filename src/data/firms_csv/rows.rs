@@ -458,8 +458,12 @@ fn read_records(
         {
             // An unbalanced quote: the csv reader joined later lines into this field.
             let (eol, next_line) = skip_unclosed(out, bytes, eol..end, line)?;
-            // The record skipped no longer ends the text open.
-            out.open_at_end = None;
+            if open.is_some() {
+                // It ran to the text's end, where the body (or a streamed window) may have
+                // been cut inside it: the rest is read again as the loader decides.
+                out.resume = Some((from + eol, next_line));
+                return None;
+            }
             return Some((from + eol, next_line));
         }
         if take_row(out, &record, line, ctx, interned) {

@@ -102,7 +102,7 @@ fn multiline_last_field(row: &[u8], ctx: &ChunkCtx) -> bool {
         let rest = row.get(at..).unwrap_or_default();
         let end = if rest.first() == Some(&b'"') {
             match quoted_field_end(rest) {
-                Some(e) if !rest[..e].contains(&b'\n') => e,
+                Some(e) if rest.get(..e).is_some_and(|f| !f.contains(&b'\n')) => e,
                 _ => return false,
             }
         } else {
