@@ -12,7 +12,7 @@ use crate::model::quotes::QuoteShape;
 use crate::model::{AttrTable, Firms, LineRows, SegmentId};
 use std::sync::Arc;
 use unclosed::{
-    looks_unclosed, open_record, open_to_the_end, skip_unclosed, unbalanced_quote_line,
+    looks_unclosed, open_record, open_to_the_end, skip_across, skip_unclosed, unbalanced_quote_line,
 };
 
 mod unclosed;
@@ -306,7 +306,7 @@ pub(super) fn parse_chunk<'w>(
         Some(shape) => Fast::QuotesChecked(shape),
         None => Fast::Check,
     };
-    parse_piece(chunk, (at, last), first_line, ctx, windows, fast)
+    parse_piece(chunk, (body, at, last), first_line, ctx, windows, fast)
 }
 
 /// Whether a chunk may take the fast path.
@@ -331,13 +331,20 @@ pub(super) fn parse_chunk_with(
     allow_fast: bool,
 ) -> ChunkOut<'static> {
     let fast = if allow_fast { Fast::Check } else { Fast::No };
-    parse_piece(chunk, (0, true), first_line, ctx, Windows::default(), fast)
+    parse_piece(
+        chunk,
+        (chunk, 0, true),
+        first_line,
+        ctx,
+        Windows::default(),
+        fast,
+    )
 }
 
 /// One chunk, `at` bytes into the body (`last`: it ends the body).
 fn parse_piece<'w>(
     chunk: &str,
-    (at, last): (usize, bool),
+    (body, at, last): (&str, usize, bool),
     first_line: u64,
     ctx: &ChunkCtx,
     windows: Windows<'w>,
@@ -375,7 +382,7 @@ fn parse_piece<'w>(
         && last
         && let Some(open) = open_to_the_end(bytes, ctx)
     {
-        return parse_before_open(chunk, (at, open), first_line, ctx, windows, fast);
+        return parse_before_open(chunk, (body, at, open), first_line, ctx, windows, fast);
     }
     let mut out = ChunkOut::new(windows, ctx.headers);
     if let Some(shape) = shape
@@ -395,16 +402,18 @@ fn parse_piece<'w>(
     // After a row skipped for an unclosed quote, the reading goes on from the line after its
     // first, in this chunk: each skip costs the lines its quote swallowed, not the rest of
     // the file read again (quadratic: 8 s for a million rows with a thousand stray quotes).
-    while let Some(next) = read_records(bytes, from, last, ctx, &mut out, &mut interned) {
+    let text = (bytes, body.as_bytes(), at);
+    while let Some(next) = read_records(text, from, last, ctx, &mut out, &mut interned) {
         from = next;
     }
     out
 }
 
-/// The csv crate's reading of `bytes` from offset `from.0` (line `from.1`) into `out`, to
-/// the end or to a row skipped for an unclosed quote: then where to read on.
+/// The csv crate's reading of `bytes` (a chunk `at` bytes into `body`) from offset `from.0`
+/// (line `from.1`) into `out`, to the end or to a row skipped for an unclosed quote: then
+/// where to read on.
 fn read_records(
-    bytes: &[u8],
+    (bytes, body, at): (&[u8], &[u8], usize),
     (from, first_line): (usize, u64),
     last: bool,
     ctx: &ChunkCtx,
@@ -445,10 +454,17 @@ fn read_records(
         let open = (reader.position().byte() as usize >= bytes.len())
             .then(|| open_record(bytes, start, ctx.delimiter))
             .flatten();
-        if let Some(at) = open {
-            out.open_at_end = Some((from + at, line));
+        if let Some(open_at) = open {
+            out.open_at_end = Some((from + open_at, line));
             if !last {
-                return None;
+                // The chunk was cut inside this record's quote, often a quote the loader
+                // skips that the chunks' cuts did not (they follow the csv crate): decided
+                // here from the text after the chunk when it can be, else read again.
+                let rest = body.get(at + from + open_at..).unwrap_or_default();
+                let in_chunk = bytes.len().saturating_sub(open_at);
+                let (eol, next_line) = skip_across((rest, in_chunk), ctx, out, line)?;
+                out.open_at_end = None;
+                return Some((from + open_at + eol, next_line));
             }
         }
         let end = reader.position().byte() as usize;
@@ -480,7 +496,7 @@ fn read_records(
 /// the record skipped, and the reading resumed after its first line (`open.1`).
 fn parse_before_open<'w>(
     chunk: &str,
-    (at, open): (usize, (usize, usize)),
+    (body, at, open): (&str, usize, (usize, usize)),
     first_line: u64,
     ctx: &ChunkCtx,
     windows: Windows<'w>,
@@ -489,7 +505,7 @@ fn parse_before_open<'w>(
     let ((start, eol), bytes) = (open, chunk.as_bytes());
     let head = chunk.get(..start).unwrap_or("");
     // The text before ends where the csv crate starts a record: not `last`.
-    let mut out = parse_piece(head, (at, false), first_line, ctx, windows, fast);
+    let mut out = parse_piece(head, (body, at, false), first_line, ctx, windows, fast);
     if let Some(open) = out.open_at_end.take() {
         // A row before it was skipped (a quote that swallowed lines by this loader's rule,
         // not the csv crate's), and the reading after it ended inside quotes: the rest is

@@ -27,6 +27,37 @@ pub(super) fn skip_unclosed(
     (eol < bytes.len()).then_some((eol, line + 1))
 }
 
+/// A record at the start of `rest` (the body from it on) that a chunk's end cut inside a
+/// quote: read whole from the body, and when the loader skips it as an unclosed quote
+/// (spanning lines, [`unbalanced_quote_line`]), skipped with the lines it swallows, as a
+/// reading of the whole body reports it; where to read on (after its first line) is
+/// returned. None when it is not skipped, runs to the body's end (which may not be the
+/// file's: a streamed window) or its first line does not end in the chunk (`in_chunk` bytes
+/// of `rest`): the body is then read again from it.
+pub(super) fn skip_across(
+    (rest, in_chunk): (&[u8], usize),
+    ctx: &ChunkCtx,
+    out: &mut ChunkOut<'_>,
+    line: u64,
+) -> Option<(usize, u64)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(ctx.delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(rest);
+    let mut record = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).ok()? {
+        return None;
+    }
+    let end = usize::try_from(reader.position().byte()).ok()?;
+    let start = record.position().map_or(0, |p| p.byte() as usize);
+    if end >= rest.len() || !record.iter().any(|f| f.contains(&b'\n')) {
+        return None;
+    }
+    let eol = unbalanced_quote_line(rest, start..end, ctx, false).filter(|e| *e <= in_chunk)?;
+    skip_unclosed(out, rest, eol..end, line)
+}
+
 /// How many lines of `b` hold something (`b.split('\n')`'s non-empty pieces), found with
 /// `memchr`: the swallowed text may be the rest of a large file.
 fn non_empty_lines(b: &[u8]) -> usize {
