@@ -21,6 +21,14 @@ pub fn sketch_error(e: &SketchError, lang: Lang) -> String {
 const KNOWN: &[(&str, &str)] = &[
     ("longitude or latitude is empty", "经度或纬度为空"),
     (
+        "longitude or latitude is empty: the row has {} of the header's {} fields",
+        "经度或纬度为空：此行只有 {0} 个字段，表头有 {1} 个",
+    ),
+    (
+        "longitude or latitude is empty: the row has {} of the header's {} fields, and a field holds the delimiter, so a quote may have joined fields; check this line's quotes",
+        "经度或纬度为空：此行只有 {0} 个字段（表头有 {1} 个），且有字段含分隔符，可能是引号把几个字段连在了一起；请检查此行的引号",
+    ),
+    (
         "eps {} m joins {}% of all firms into one cluster; try a smaller eps (the k-distance curve suggests about {} m)",
         "eps {0} 米把 {1}% 的企业连成一个集群；请减小 eps（k 距离曲线建议约 {2} 米）",
     ),
@@ -507,14 +515,14 @@ mod tests {
     fn row_reasons_as_the_loader_writes_them_read_in_chinese() {
         let text = "id,lon,lat\n1,114.0,22.5\n2,abc,22.5\n3,22.5,114.0\n4,inf,22\n5,,22\n\
                     6,NA,22.5\n7,500000,2500000\n8,0,0\n9,113971389,22608845\n10,400,95\n\
-                    11,22.5N,114.0\n12,114E,22.5E\n13,9e300,1e300\n";
+                    11,22.5N,114.0\n12,114E,22.5E\n13,9e300,1e300\n14\n15,\"a,b\"\n";
         let f = crate::data::load_firms_csv_bytes(
             text.as_bytes(),
             "f.csv",
             &crate::data::FirmLoadOptions::default(),
         )
         .unwrap();
-        assert_eq!(f.report.skipped.len(), 12, "{:?}", f.report.skipped);
+        assert_eq!(f.report.skipped.len(), 14, "{:?}", f.report.skipped);
         for item in &f.report.skipped {
             assert!(
                 to_chinese(&item.reason).is_some(),

@@ -292,3 +292,32 @@ fn a_multiline_last_column_is_read_whole() {
         assert_eq!(super::test_rows::rows_of(&f.firms), want, "{n} chunks");
     }
 }
+
+/// A row with fewer fields than the header says how many, and when a field holds the
+/// delimiter, that a quote may have joined fields: a stray quote in a name that closes at
+/// the next field's quote moves the coordinates into the name, and the csv crate (like
+/// pandas) splits the row in two. A whole row with an empty coordinate keeps the short
+/// reason.
+#[test]
+fn a_short_row_says_how_many_fields_and_why() {
+    let text = "id,name,lon,lat,notes\n1,\"甲,114.0,22.5,\"第一行\n第二行\"\n\
+                2,乙\n3,丙,,22.5,x\n4,丁,114.1,22.6,y\n";
+    let f = load_firms_csv_bytes(text.as_bytes(), "f.csv", &FirmLoadOptions::default()).unwrap();
+    let reasons: Vec<(Option<u64>, &str)> = f
+        .report
+        .skipped
+        .iter()
+        .map(|s| (s.line, s.reason.as_str()))
+        .collect();
+    let joined = "longitude or latitude is empty: the row has 2 of the header's 5 fields, and a \
+                  field holds the delimiter, so a quote may have joined fields; check this \
+                  line's quotes";
+    let short =
+        |n| format!("longitude or latitude is empty: the row has {n} of the header's 5 fields");
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert_eq!(reasons[0], (Some(2), joined));
+    assert_eq!(reasons[1], (Some(3), short(1).as_str()));
+    assert_eq!(reasons[2], (Some(4), short(2).as_str()));
+    assert_eq!(reasons[3], (Some(5), "longitude or latitude is empty"));
+    assert_eq!(f.firms.len(), 1);
+}
