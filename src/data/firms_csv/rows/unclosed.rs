@@ -40,18 +40,13 @@ pub(super) fn skip_across(
     out: &mut ChunkOut<'_>,
     line: u64,
 ) -> Option<(usize, u64)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(ctx.delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(rest);
-    let mut record = csv::ByteRecord::new();
-    if !reader.read_byte_record(&mut record).ok()? {
-        return None;
-    }
-    let end = usize::try_from(reader.position().byte()).ok()?;
-    let start = record.position().map_or(0, |p| p.byte() as usize);
-    if end >= rest.len() || !record.iter().any(|f| f.contains(&b'\n')) {
+    // Where the csv crate ends the record (None: it runs on past the body), and whether
+    // it spans lines: it ends after a later line end than its first.
+    let start = past_line_ends(rest, 0)?;
+    let record = rest.get(start..)?;
+    let end = start + super::super::chunks::RecordEnd::default().find(record, ctx.delimiter)?;
+    let first_eol = start + memchr::memchr(b'\n', record)? + 1;
+    if end >= rest.len() || end <= first_eol {
         return None;
     }
     let eol = unbalanced_quote_line(rest, start..end, ctx, false).filter(|e| *e <= in_chunk)?;
