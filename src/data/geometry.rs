@@ -99,7 +99,24 @@ fn short_number(v: f64) -> String {
 /// One coordinate pair as read from a file, checked and converted to WGS-84: degrees are
 /// checked for swaps, placeholders and projected-looking numbers; metres of a projected system
 /// are unprojected (and must land on the globe).
+#[inline]
 pub fn read_pair(a: f64, b: f64, reader: &Reader) -> Result<LonLat, GeomProblem> {
+    // Every good row of a file in degrees: in range, not the (0, 0) placeholder.
+    if !reader.is_projected()
+        && a.abs() <= 180.0
+        && b.abs() <= 90.0
+        && (a != 0.0 || b != 0.0)
+        && let Some(ll) = reader.to_wgs84(a, b)
+    {
+        return Ok(ll);
+    }
+    read_pair_checked(a, b, reader)
+}
+
+/// [`read_pair`] for the rest: a pair out of range, a placeholder, metres of a projected
+/// system; the problem said when there is one.
+#[inline(never)]
+fn read_pair_checked(a: f64, b: f64, reader: &Reader) -> Result<LonLat, GeomProblem> {
     if !reader.is_projected() {
         let ll = check_lonlat(a, b)?;
         return reader.to_wgs84(ll.lon, ll.lat).ok_or_else(|| {

@@ -1,10 +1,18 @@
 //! Coordinates read from text: a fast exact path for plain decimals, `str::parse` for the rest.
 
+/// A coordinate's number: plain decimals inline (every row's case), the rest out of line.
+#[inline]
 pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
     // `114,0575` where a comma may be the decimal mark: the same fast path, no copy.
-    if let Some(x) = plain_decimal_at(s.as_bytes(), comma_decimal) {
-        return Some(x);
+    match plain_decimal_at(s.as_bytes(), comma_decimal) {
+        Some(x) => Some(x),
+        None => parse_general(s, comma_decimal),
     }
+}
+
+/// Numbers the fast path does not take: white space, exponents, degree marks, angles.
+#[inline(never)]
+fn parse_general(s: &str, comma_decimal: bool) -> Option<f64> {
     let t = s.trim().trim_end_matches('°');
     let x = if comma_decimal && t.contains(',') && !t.contains('.') {
         t.replace(',', ".").parse().ok()
@@ -43,9 +51,16 @@ const HEMISPHERES: &[(&str, bool, bool)] = &[
 /// true) or a longitude (`114E`, `东经114`: false); None without one. Plain numbers answer
 /// at their first and last byte.
 pub(crate) fn marks_latitude(s: &str) -> Option<bool> {
+    let plain = |t: &str| {
+        let digit = |b: Option<&u8>| b.is_none_or(|c| c.is_ascii_digit() || *c == b'.');
+        digit(t.as_bytes().first()) && digit(t.as_bytes().last())
+    };
+    // The untrimmed text first: a plain number needs no trim.
+    if plain(s) {
+        return None;
+    }
     let t = s.trim();
-    let plain = |b: Option<&u8>| b.is_none_or(|c| c.is_ascii_digit() || *c == b'.');
-    if plain(t.as_bytes().first()) && plain(t.as_bytes().last()) {
+    if plain(t) {
         return None;
     }
     HEMISPHERES
@@ -145,6 +160,7 @@ fn angle(t: &str) -> Option<f64> {
 /// pandas and Python write, `114.09536778980761`) are multiplied by a 128-bit 5^-k
 /// ([`long_quotient`]). Anything else (exponents, spaces, 20 digits or more) returns None and
 /// takes the general parse. With `comma`, a comma is a decimal mark too (`114,0575`).
+#[inline]
 fn plain_decimal_at(b: &[u8], comma: bool) -> Option<f64> {
     const POW10: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -158,6 +174,24 @@ fn plain_decimal_at(b: &[u8], comma: bool) -> Option<f64> {
     if digits.is_empty() || digits.len() > 20 {
         return None;
     }
+    let (m, decimals) = match words_mantissa(digits, comma) {
+        Some(read) => read,
+        None => loop_mantissa(digits, comma)?,
+    };
+    let x = if m <= 1 << 53 {
+        m as f64 / POW10.get(decimals)?
+    } else if decimals == 0 {
+        m as f64 // an integer: the conversion rounds to nearest, ties to even
+    } else {
+        long_quotient(m, decimals)?
+    };
+    Some(if neg { -x } else { x })
+}
+
+/// The digits' value without their decimal mark, and how many follow the mark, byte by byte
+/// (any shape [`words_mantissa`] does not take).
+#[inline(never)]
+fn loop_mantissa(digits: &[u8], comma: bool) -> Option<(u64, usize)> {
     // A plain loop: memchr's call costs more than it saves on a dozen bytes.
     let (int, frac) = match digits
         .iter()
@@ -170,15 +204,68 @@ fn plain_decimal_at(b: &[u8], comma: bool) -> Option<f64> {
     if (int.is_empty() && frac.is_empty()) || int.len() + frac.len() > 19 {
         return None;
     }
-    let m = digits_value(frac, digits_value(int, 0)?)?;
-    let x = if m <= 1 << 53 {
-        m as f64 / POW10.get(frac.len())?
-    } else if frac.is_empty() {
-        m as f64 // an integer: the conversion rounds to nearest, ties to even
-    } else {
-        long_quotient(m, frac.len())?
+    Some((digits_value(frac, digits_value(int, 0)?)?, frac.len()))
+}
+
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The bytes of `w` equal to zero, as their high bits (exact for the lowest one, which is
+/// all the caller asks).
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(0x0101_0101_0101_0101) & !w & 0x8080_8080_8080_8080
+}
+
+/// What [`loop_mantissa`] gives, for the shape coordinates take (`114.175057`,
+/// `22.51034`: 8 to 16 bytes, the mark among the first eight), read a word at a time: the
+/// integer digits shifted to the top of the first eight bytes, the decimals at the top of
+/// the last eight (and the eight after the mark when there are more), with `'0'` filling
+/// the rest. None for any other shape or a byte that is not a digit: the loop decides.
+#[inline]
+fn words_mantissa(d: &[u8], comma: bool) -> Option<(u64, usize)> {
+    const POW10: [u64; 16] = {
+        let mut t = [1u64; 16];
+        let mut k = 1;
+        while k < 16 {
+            t[k] = t[k - 1] * 10;
+            k += 1;
+        }
+        t
     };
-    Some(if neg { -x } else { x })
+    let len = d.len();
+    if !(8..=16).contains(&len) {
+        return None;
+    }
+    let first = u64::from_le_bytes(*d.first_chunk::<8>()?);
+    let last = u64::from_le_bytes(*d.last_chunk::<8>()?);
+    let mut marks = zero_bytes(first ^ 0x2E2E_2E2E_2E2E_2E2E);
+    if comma {
+        marks |= zero_bytes(first ^ 0x2C2C_2C2C_2C2C_2C2C);
+    }
+    if marks == 0 {
+        return None;
+    }
+    let dot = (marks.trailing_zeros() / 8) as usize; // 0..=7
+    let int = match dot {
+        0 => 0,
+        _ => eight_digits((first << (8 * (8 - dot))) | (ZEROS >> (8 * dot)))?,
+    };
+    // The top `n` (1..=8) bytes of `last`, '0' below them.
+    let top = |n: usize| {
+        let keep = u64::MAX << (8 * (8 - n));
+        eight_digits((last & keep) | (ZEROS & !keep))
+    };
+    let decimals = len - dot - 1; // 0..=15
+    let frac = match decimals {
+        0 => 0,
+        1..=8 => top(decimals)?,
+        _ => {
+            let next = d.get(dot + 1..dot + 9)?.first_chunk::<8>()?;
+            let high = eight_digits(u64::from_le_bytes(*next))?;
+            high * POW10.get(decimals - 8)? + top(decimals - 8)?
+        }
+    };
+    // At most 15 digits in all: no overflow.
+    Some((int * POW10.get(decimals)? + frac, decimals))
 }
 
 /// 5^-k for k in 0..=19 as 128-bit fractions normalised to [2^127, 2^128), rounded up
@@ -202,6 +289,7 @@ const FIVE_NEG: [u128; 20] = {
 /// m / 10^k correctly rounded (half to even) for m ≥ 1 and 1 ≤ k ≤ 19, by Eisel–Lemire
 /// (Lemire, "Number parsing at a gigabyte per second", 2021): m times a 128-bit 5^-k, whose
 /// truncation can never be ambiguous for exponents in -27..=55, so no fallback is needed.
+#[inline(never)]
 fn long_quotient(m: u64, k: usize) -> Option<f64> {
     const MASK: u64 = u64::MAX >> 55; // bits below the 53 + 2 kept
     let five = *FIVE_NEG.get(k)?;
@@ -244,22 +332,8 @@ fn long_quotient(m: u64, k: usize) -> Option<f64> {
 /// `acc` with the decimal digits `d` appended (None if a byte is not a digit), eight digits
 /// per step in one 64-bit word.
 fn digits_value(mut d: &[u8], mut acc: u64) -> Option<u64> {
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
-    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
     while let Some((word, rest)) = d.split_first_chunk::<8>() {
-        let w = u64::from_le_bytes(*word);
-        // Every byte in 0x30..=0x39: high nibble 3, and still 3 after adding 6.
-        if w & HIGH_NIBBLES != ZEROS
-            || w.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES != ZEROS
-        {
-            return None;
-        }
-        // Pairs, then fours, then the eight digits' value (first digit in the lowest byte).
-        let v = w - ZEROS;
-        let v = v.wrapping_mul(10).wrapping_add(v >> 8);
-        let v = ((v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32))
-            + ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
-            >> 32;
+        let v = eight_digits(u64::from_le_bytes(*word))?;
         acc = acc.wrapping_mul(100_000_000).wrapping_add(v);
         d = rest;
     }
@@ -273,9 +347,29 @@ fn digits_value(mut d: &[u8], mut acc: u64) -> Option<u64> {
     Some(acc)
 }
 
+/// The value of eight ASCII digits in one word (the first digit in its lowest byte), None
+/// when a byte is not a digit.
+fn eight_digits(w: u64) -> Option<u64> {
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    // Every byte in 0x30..=0x39: high nibble 3, and still 3 after adding 6.
+    if w & HIGH_NIBBLES != ZEROS || w.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES != ZEROS {
+        return None;
+    }
+    // Pairs, then fours, then the eight digits' value.
+    let v = w - ZEROS;
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    Some(
+        ((v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32))
+            + ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
+            >> 32,
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{marked_order, marks_latitude, parse_number, plain_decimal_at};
+    use super::{
+        loop_mantissa, marked_order, marks_latitude, parse_number, plain_decimal_at, words_mantissa,
+    };
 
     fn plain_decimal(b: &[u8]) -> Option<f64> {
         plain_decimal_at(b, false)
@@ -379,6 +473,60 @@ mod tests {
             assert_eq!(got.map(f64::to_bits), twin.map(f64::to_bits), "{s}");
         }
         assert!(answered > 100_000, "{answered}");
+    }
+
+    /// The word-at-a-time reading gives the byte loop's mantissa and decimals (the oracle)
+    /// whenever it answers, and answers every coordinate-shaped text: 8 to 16 bytes with the
+    /// mark among the first eight, digits next to bytes just outside their range.
+    #[test]
+    fn words_read_the_mantissa_the_loop_reads() {
+        let mut rng = crate::model::Rng::new(61);
+        let alphabet = b"0123456789012345678901234567890123456789./:,";
+        let mut answered = 0;
+        for i in 0..300_000 {
+            let len = 6 + (rng.next_u64() % 13) as usize;
+            let mut s: Vec<u8> = (0..len)
+                .map(|_| b'0' + (rng.next_u64() % 10) as u8)
+                .collect();
+            let mark = if i % 2 == 0 { b'.' } else { b',' };
+            if let Some(c) = s.get_mut((rng.next_u64() % 9) as usize) {
+                *c = mark;
+            }
+            if i % 5 == 0 {
+                let at = (rng.next_u64() as usize) % len;
+                if let (Some(c), Some(b)) = (s.get_mut(at), alphabet.get(i % alphabet.len())) {
+                    *c = *b;
+                }
+            }
+            let comma = i % 3 == 0;
+            let want = loop_mantissa(&s, comma);
+            let got = words_mantissa(&s, comma);
+            if got.is_some() {
+                answered += 1;
+                assert_eq!(got, want, "{}", String::from_utf8_lossy(&s));
+            }
+            let shaped = (8..=16).contains(&len)
+                && s.iter().filter(|c| !c.is_ascii_digit()).count() == 1
+                && s.iter()
+                    .take(8)
+                    .any(|c| *c == b'.' || (comma && *c == b','));
+            if shaped {
+                assert_eq!(got, want, "{}", String::from_utf8_lossy(&s));
+                assert!(got.is_some(), "{}", String::from_utf8_lossy(&s));
+            }
+        }
+        assert!(answered > 60_000, "{answered}");
+        assert_eq!(words_mantissa(b"114.175057", false), Some((114_175_057, 6)));
+        assert_eq!(words_mantissa(b"22.51034", false), Some((2_251_034, 5)));
+        assert_eq!(words_mantissa(b".1234567", false), Some((1_234_567, 7)));
+        assert_eq!(words_mantissa(b"1234567.", false), Some((1_234_567, 0)));
+        assert_eq!(
+            words_mantissa(b"1.23456789012345", false),
+            Some((123_456_789_012_345, 14))
+        );
+        assert_eq!(words_mantissa(b"114,1750", true), Some((1_141_750, 4)));
+        assert_eq!(words_mantissa(b"114,1750", false), None);
+        assert_eq!(words_mantissa(b"11.4.1750", false), None);
     }
 
     /// The fast decimal reader gives exactly `str::parse`'s double (bit for bit) whenever it

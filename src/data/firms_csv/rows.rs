@@ -8,12 +8,14 @@ use crate::data::LoadReport;
 use crate::data::dates::DateColumns;
 use crate::data::geometry::read_pair;
 use crate::model::quotes::QuoteShape;
-use crate::model::{AttrTable, Firms, LineRows, SegmentId};
+use crate::model::{AttrTable, LineRows, SegmentId};
 use csv_path::read_records;
+use segment_ids::SegmentIds;
 use std::sync::Arc;
 use unclosed::{looks_unclosed, open_to_the_end, skip_unclosed};
 
 mod csv_path;
+mod segment_ids;
 mod unclosed;
 
 /// What a chunk parser needs to know about the file.
@@ -231,7 +233,7 @@ fn take_row<R: Fields>(
     row: &R,
     line: u64,
     ctx: &ChunkCtx,
-    interned: &mut std::collections::HashMap<String, SegmentId>,
+    interned: &mut SegmentIds,
 ) -> bool {
     let cols = ctx.cols;
     let (lon_s, lat_s) = cols.coord_text(|c| row.field(c), ctx.comma_decimal);
@@ -294,16 +296,7 @@ fn take_row<R: Fields>(
     };
     out.lonlat.push(ll);
     let seg = cols.segment.and_then(|c| row.field(c)).unwrap_or("");
-    // Few segments: a linear search is fastest; many distinct values: a map.
-    let id = if out.segments.len() < 16 {
-        Firms::intern_segment(&mut out.segments, seg)
-    } else if let Some(id) = interned.get(seg.trim()) {
-        *id
-    } else {
-        let id = Firms::intern_segment(&mut out.segments, seg);
-        interned.insert(seg.trim().to_string(), id);
-        id
-    };
+    let id = interned.id(&mut out.segments, seg);
     out.segment.push(id);
     true
 }
@@ -372,7 +365,7 @@ fn parse_piece<'w>(
     fast: Fast,
 ) -> ChunkOut<'w> {
     let rows_hint = chunk.len() / 60;
-    let mut interned = std::collections::HashMap::new();
+    let mut interned = SegmentIds::default();
     let bytes = chunk.as_bytes();
     // Fast when every quote only wraps a whole field and every carriage return ends a line
     // (the splitter already knows when the whole body has neither).
@@ -475,7 +468,7 @@ fn parse_lines(
     first_line: u64,
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
-    interned: &mut std::collections::HashMap<String, SegmentId>,
+    interned: &mut SegmentIds,
 ) {
     let bytes = chunk.as_bytes();
     let cols = ctx.cols;

@@ -5,7 +5,6 @@
 use super::unclosed::{open_record, skip_across, skip_unclosed, unbalanced_quote_line};
 use super::{ChunkCtx, ChunkOut, take_row};
 use crate::data::firms_csv::chunks::LineCounter;
-use crate::model::SegmentId;
 
 /// The csv crate's reading of `bytes` (a chunk `at` bytes into `body`) from offset `from.0`
 /// (line `from.1`) into `out`, to the end or to a row skipped for an unclosed quote: then
@@ -16,7 +15,7 @@ pub(super) fn read_records(
     last: bool,
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
-    interned: &mut std::collections::HashMap<String, SegmentId>,
+    interned: &mut super::SegmentIds,
 ) -> Option<(usize, u64)> {
     let bytes = bytes.get(from..)?;
     let mut reader = csv::ReaderBuilder::new()

@@ -1,0 +1,133 @@
+//! A row's segment text to its chunk-local id. Registers hold a handful of segment names,
+//! so short values are matched by their raw bytes packed into words (no trim, no string
+//! compare call per row); the rest are trimmed and interned as before.
+
+use crate::model::{Firms, SegmentId};
+use std::collections::HashMap;
+
+/// Raw values remembered by their packed bytes; more distinct ones than this go to the map.
+const SHORT_KEYS: usize = 16;
+
+/// The chunk's segment ids by value: [`SegmentIds::id`] gives what
+/// [`Firms::intern_segment`] gives for the same value and table.
+#[derive(Default)]
+pub(super) struct SegmentIds {
+    short: Vec<([u64; 4], SegmentId)>,
+    long: HashMap<String, SegmentId>,
+}
+
+impl SegmentIds {
+    /// The id of `raw` (a row's segment field as written) in `segments`, interned when new.
+    pub(super) fn id(&mut self, segments: &mut Vec<String>, raw: &str) -> SegmentId {
+        let key = packed(raw.as_bytes());
+        if let Some(key) = key
+            && let Some((_, id)) = self.short.iter().find(|(k, _)| *k == key)
+        {
+            return *id;
+        }
+        // Few segments: a linear search is fastest; many distinct values: a map.
+        let id = if segments.len() < 16 {
+            Firms::intern_segment(segments, raw)
+        } else if let Some(id) = self.long.get(raw.trim()) {
+            *id
+        } else {
+            let id = Firms::intern_segment(segments, raw);
+            self.long.insert(raw.trim().to_string(), id);
+            id
+        };
+        if let Some(key) = key
+            && self.short.len() < SHORT_KEYS
+        {
+            self.short.push((key, id));
+        }
+        id
+    }
+}
+
+/// The bytes of a value of at most 24, as words that differ whenever the bytes do: the
+/// length, then overlapping loads from both ends (and the middle) covering every byte.
+fn packed(b: &[u8]) -> Option<[u64; 4]> {
+    let word = |s: Option<&[u8; 8]>| s.map_or(0, |w| u64::from_le_bytes(*w));
+    let len = b.len();
+    let words = match len {
+        0..=3 => [b.iter().fold(0, |acc, c| (acc << 8) | u64::from(*c)), 0, 0],
+        4..=7 => {
+            let half = |s: Option<&[u8; 4]>| s.map_or(0, |w| u64::from(u32::from_le_bytes(*w)));
+            [half(b.first_chunk()) | (half(b.last_chunk()) << 32), 0, 0]
+        }
+        8..=16 => [word(b.first_chunk()), word(b.last_chunk()), 0],
+        17..=24 => [
+            word(b.first_chunk()),
+            word(b.get(8..16).and_then(|m| m.first_chunk())),
+            word(b.last_chunk()),
+        ],
+        _ => return None,
+    };
+    Some([len as u64, words[0], words[1], words[2]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SegmentIds, packed};
+    use crate::model::Firms;
+
+    /// Values of every length to 30 that differ in one byte anywhere never share a key,
+    /// and equal values always do (the oracle: the bytes themselves).
+    #[test]
+    fn packed_keys_differ_exactly_when_the_bytes_do() {
+        let mut rng = crate::model::Rng::new(5);
+        for _ in 0..20_000 {
+            let len = (rng.next_u64() % 31) as usize;
+            let a: Vec<u8> = (0..len).map(|_| (rng.next_u64() % 256) as u8).collect();
+            let mut b = a.clone();
+            if let Some(c) = b.get_mut(rng.next_u64() as usize % len.max(1)) {
+                *c ^= 1 << (rng.next_u64() % 8);
+            }
+            match (packed(&a), packed(&b)) {
+                (Some(x), Some(y)) => assert_eq!(x == y, a == b, "{a:?} {b:?}"),
+                (x, y) => assert!(len > 24 && x.is_none() && y.is_none()),
+            }
+            let mut shorter = a.clone();
+            shorter.pop();
+            if len > 0 && len <= 24 {
+                assert_ne!(packed(&a), packed(&shorter), "{a:?}");
+            }
+        }
+    }
+
+    /// The cache gives the ids that interning every row gives (the oracle), over values with
+    /// and without white space around them, long ones, and more distinct ones than it keeps.
+    #[test]
+    fn ids_are_what_interning_gives() {
+        let names = [
+            "VR硬件",
+            " VR硬件",
+            "VR硬件\u{3000}",
+            "内容制作",
+            "光学器件",
+            "",
+            " ",
+            "其他",
+            "Cloud & AI services for XR",
+            "Cloud & AI services for XR ",
+        ];
+        let mut rng = crate::model::Rng::new(9);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let mut ids = SegmentIds::default();
+        for i in 0..5_000 {
+            let many = format!("segment {}", rng.next_u64() % 40);
+            let raw = if i > 2_000 && i % 3 == 0 {
+                many.as_str()
+            } else {
+                names[rng.next_u64() as usize % names.len()]
+            };
+            assert_eq!(
+                ids.id(&mut ours, raw),
+                Firms::intern_segment(&mut theirs, raw),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(ours, theirs);
+        assert!(ours.len() > 16, "{}", ours.len());
+    }
+}
