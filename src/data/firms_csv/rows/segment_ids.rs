@@ -5,26 +5,62 @@
 use crate::model::{Firms, SegmentId};
 use std::collections::HashMap;
 
-/// Raw values remembered by their packed bytes; more distinct ones than this go to the map.
-const SHORT_KEYS: usize = 16;
+/// Slots of the table of raw values, and how many of them may be used (half, so a probe
+/// always meets an empty slot); more distinct values than that go to the map.
+const SLOTS: usize = 64;
+const SHORT_KEYS: usize = SLOTS / 2;
+/// A key no value has: its length word.
+const EMPTY: u64 = u64::MAX;
 
 /// The chunk's segment ids by value: [`SegmentIds::id`] gives what
 /// [`Firms::intern_segment`] gives for the same value and table.
-#[derive(Default)]
 pub(super) struct SegmentIds {
-    short: Vec<([u64; 4], SegmentId)>,
+    /// Open addressing on the packed bytes, probing linearly.
+    table: [([u64; 4], SegmentId); SLOTS],
+    used: usize,
     long: HashMap<String, SegmentId>,
+}
+
+impl Default for SegmentIds {
+    fn default() -> Self {
+        Self {
+            table: [([EMPTY, 0, 0, 0], 0); SLOTS],
+            used: 0,
+            long: HashMap::new(),
+        }
+    }
 }
 
 impl SegmentIds {
     /// The id of `raw` (a row's segment field as written) in `segments`, interned when new.
+    #[inline]
     pub(super) fn id(&mut self, segments: &mut Vec<String>, raw: &str) -> SegmentId {
         let key = packed(raw.as_bytes());
-        if let Some(key) = key
-            && let Some((_, id)) = self.short.iter().find(|(k, _)| *k == key)
-        {
-            return *id;
+        let mut empty = None;
+        if let Some(key) = key {
+            let mut slot = home(&key);
+            while let Some((k, id)) = self.table.get(slot) {
+                if *k == key {
+                    return *id;
+                }
+                if k[0] == EMPTY {
+                    empty = Some(slot);
+                    break;
+                }
+                slot = (slot + 1) % SLOTS;
+            }
         }
+        self.miss(segments, raw, key.zip(empty))
+    }
+
+    /// A value not in the table: interned, and remembered in `slot` while there is room.
+    #[inline(never)]
+    fn miss(
+        &mut self,
+        segments: &mut Vec<String>,
+        raw: &str,
+        slot: Option<([u64; 4], usize)>,
+    ) -> SegmentId {
         // Few segments: a linear search is fastest; many distinct values: a map.
         let id = if segments.len() < 16 {
             Firms::intern_segment(segments, raw)
@@ -35,13 +71,21 @@ impl SegmentIds {
             self.long.insert(raw.trim().to_string(), id);
             id
         };
-        if let Some(key) = key
-            && self.short.len() < SHORT_KEYS
+        if let Some((key, slot)) = slot
+            && self.used < SHORT_KEYS
+            && let Some(entry) = self.table.get_mut(slot)
         {
-            self.short.push((key, id));
+            *entry = (key, id);
+            self.used += 1;
         }
         id
     }
+}
+
+/// A key's first slot: its words mixed and multiplied, the top bits taken.
+fn home(key: &[u64; 4]) -> usize {
+    let mixed = key[0] ^ key[1].rotate_left(21) ^ key[2].rotate_left(42) ^ key[3].rotate_left(7);
+    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % SLOTS
 }
 
 /// The bytes of a value of at most 24, as words that differ whenever the bytes do: the
