@@ -382,11 +382,8 @@ fn parse_piece<'w>(
         _ if !quoted => Some(QuoteShape::default()),
         _ => crate::model::quotes::quote_shape(bytes, ctx.delimiter),
     };
-    let crs_ok = || {
-        memchr::memchr(b'\r', bytes).is_none()
-            || memchr::memchr_iter(b'\r', bytes).count()
-                == memchr::memmem::find_iter(bytes, b"\r\n").count()
-    };
+    // Every carriage return ends a line (`\r\n`), in one pass (Windows files have one a line).
+    let crs_ok = || memchr::memchr_iter(b'\r', bytes).all(|r| bytes.get(r + 1) == Some(&b'\n'));
     #[cfg(test)]
     let allowed = fast != Fast::No;
     #[cfg(not(test))]
