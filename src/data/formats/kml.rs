@@ -11,11 +11,19 @@ use serde_json::{Map, Value, json};
 use super::{Vector, collection, feature, format_error};
 use crate::data::LoadError;
 
+mod placemarks;
+
 /// Largest KML unpacked from a KMZ.
 const MAX_KML: u64 = 256 << 20;
 
 /// Deepest element nesting read (real files nest a few folders).
 const MAX_DEPTH: usize = 256;
+
+/// XML nodes a tree may hold: a whole document's, or one placemark's when read one by one.
+const NODES_LIMIT: u32 = 5_000_000;
+
+/// Documents from this size on are read a placemark at a time when they can be cut so.
+const BY_PLACEMARK: usize = 16 << 20;
 
 /// The deepest element nesting of an XML text, counted without building a tree.
 fn max_depth(text: &str) -> usize {
@@ -175,10 +183,16 @@ fn properties(p: Node) -> Map<String, Value> {
 
 /// Reads KML text as features (WGS-84 unless the user names another system).
 pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
-    let opts = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: 5_000_000,
-    };
+    read_with(text, path, (BY_PLACEMARK, NODES_LIMIT))
+}
+
+/// [`read`] reading documents of at least `by_placemark` bytes a placemark at a time, each
+/// tree holding at most `nodes_limit` nodes.
+fn read_with(
+    text: &str,
+    path: &str,
+    (by_placemark, nodes_limit): (usize, u32),
+) -> Result<Vector, LoadError> {
     if max_depth(text) > MAX_DEPTH {
         return Err(format_error(
             path,
@@ -187,13 +201,15 @@ pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
             ),
         ));
     }
-    let doc = Document::parse_with_options(text.trim_start_matches('\u{feff}'), opts)
-        .map_err(|e| format_error(path, format!("not valid KML/XML ({e})")))?;
-    let features: Vec<Value> = doc
-        .descendants()
-        .filter(|n| n.is_element() && n.tag_name().name() == "Placemark")
-        .map(|p| feature(properties(p), placemark_geometry(p)))
-        .collect();
+    let text = text.trim_start_matches('\u{feff}');
+    let cut = (text.len() >= by_placemark)
+        .then(|| placemarks::cut(text))
+        .flatten();
+    let features = match cut {
+        Some((root, ranges)) => placemarks::features(text, root, &ranges, nodes_limit)
+            .map_err(|e| format_error(path, e))?,
+        None => whole(text, path, nodes_limit)?,
+    };
     if features.is_empty() {
         return Err(format_error(path, "the KML has no Placemark"));
     }
@@ -203,6 +219,30 @@ pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
         converted: false,
         notes: Vec::new(),
     })
+}
+
+/// The placemarks of the document read as one tree.
+fn whole(text: &str, path: &str, nodes_limit: u32) -> Result<Vec<Value>, LoadError> {
+    let opts = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit,
+    };
+    let doc = Document::parse_with_options(text, opts).map_err(|e| match e {
+        roxmltree::Error::NodesLimitReached => format_error(
+            path,
+            format!(
+                "the KML holds more than {nodes_limit} XML nodes, and its placemarks could not \
+                 be read one at a time (a comment or CDATA section not closed, or placemarks \
+                 inside placemarks); check the file, or export the points as CSV or GeoPackage"
+            ),
+        ),
+        e => format_error(path, format!("not valid KML/XML ({e})")),
+    })?;
+    Ok(doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "Placemark")
+        .map(|p| feature(properties(p), placemark_geometry(p)))
+        .collect())
 }
 
 #[cfg(test)]
