@@ -13,8 +13,9 @@ use crate::data::LoadError;
 
 mod placemarks;
 
-/// Largest KML unpacked from a KMZ.
-const MAX_KML: u64 = 256 << 20;
+/// Largest KML unpacked from a KMZ (a million placemarks take about 500 MB; a guard against
+/// zip bombs, not a size real files reach).
+const MAX_KML: u64 = 1 << 30;
 
 /// Deepest element nesting read (real files nest a few folders).
 const MAX_DEPTH: usize = 256;
@@ -51,6 +52,11 @@ fn max_depth(text: &str) -> usize {
 
 /// The main KML document inside a KMZ (`doc.kml`, else the first `.kml`).
 pub fn kml_from_kmz(bytes: &[u8], path: &str) -> Result<String, LoadError> {
+    kml_from_kmz_capped(bytes, path, MAX_KML)
+}
+
+/// [`kml_from_kmz`] unpacking at most `cap` bytes.
+fn kml_from_kmz_capped(bytes: &[u8], path: &str, cap: u64) -> Result<String, LoadError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format_error(path, format!("not a readable KMZ (zip) file ({e})")))?;
     let mut names: Vec<String> = super::zip_names(&archive)
@@ -66,9 +72,19 @@ pub fn kml_from_kmz(bytes: &[u8], path: &str) -> Result<String, LoadError> {
         .by_name(&first)
         .map_err(|e| format_error(path, format!("cannot open {first} in the KMZ ({e})")))?;
     let mut buf = Vec::new();
-    f.take(MAX_KML)
+    f.take(cap + 1)
         .read_to_end(&mut buf)
         .map_err(|e| format_error(path, format!("cannot unpack {first} ({e})")))?;
+    if buf.len() as u64 > cap {
+        return Err(format_error(
+            path,
+            format!(
+                "{first} in the KMZ unpacks to more than {} MB; unzip the KMZ and open the \
+                 .kml, or export the points as CSV or GeoPackage",
+                cap >> 20
+            ),
+        ));
+    }
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
@@ -248,6 +264,30 @@ fn whole(text: &str, path: &str, nodes_limit: u32) -> Result<Vec<Value>, LoadErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A KMZ whose KML unpacks past the cap is refused with what to do, not read cut short
+    /// (which left a KML that is "not valid"); one within it unpacks whole.
+    #[test]
+    fn a_kmz_past_the_unpacking_cap_says_so() {
+        use std::io::Write;
+        let doc = format!(
+            "<kml><Document>{}</Document></kml>",
+            "<Placemark/>".repeat(20)
+        );
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("doc.kml", opts).unwrap();
+        zip.write_all(doc.as_bytes()).unwrap();
+        let kmz = zip.finish().unwrap().into_inner();
+        let cap = doc.len() as u64;
+        assert_eq!(kml_from_kmz_capped(&kmz, "a.kmz", cap).unwrap(), doc);
+        let e = kml_from_kmz_capped(&kmz, "a.kmz", cap - 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("doc.kml in the KMZ unpacks to more than"), "{e}");
+        assert!(e.contains("unzip"), "{e}");
+    }
 
     #[test]
     fn placemarks_with_holes_multigeometry_and_extended_data() {
