@@ -29,6 +29,7 @@ impl ClusterAtlasApp {
             self.tr("企业文件未载入", "Firms not loaded"),
             self.tr("集聚区文件未载入", "Zones not loaded"),
             self.tr("找不到文件", "No such file"),
+            self.tr("是文件夹，不是文件", "A folder, not a file"),
         ];
         self.messages
             .retain(|m| !(m.error && failed.iter().any(|f| m.text.starts_with(f.as_str()))));

@@ -17,6 +17,7 @@ pub mod slots;
 mod strays;
 mod tables;
 mod text;
+mod typed_path;
 mod zones_geojson;
 
 pub use convert::convert_csv;
@@ -32,6 +33,7 @@ pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
 pub use strays::{STRAY_KM, screen_strays};
 pub use tables::{fit_table_from_str, load_fit_table, policy_from_str};
 pub use text::{Decoded, decode_text};
+pub use typed_path::typed_path;
 pub use zones_geojson::{ZoneFields, load_zones_str};
 
 use std::path::Path;

@@ -215,3 +215,37 @@ fn messages_do_not_pile_up_and_a_good_load_clears_the_failed_one() {
     wait_idle(&mut h);
     assert_eq!(failed(&h), 0, "{:?}", h.state().messages);
 }
+
+/// Open by path takes a path pasted with quotes ("Copy as path") or as a `file://` URI,
+/// cannot open a blank path, and says when the path is a folder.
+#[test]
+fn open_by_path_takes_pasted_paths_and_says_what_is_wrong() {
+    use egui_kittest::kittest::NodeT;
+    let mut h = harness();
+    h.state_mut().open_path = Some("  ".into());
+    h.run_steps(2);
+    assert!(h.get_by_label("Open").accesskit_node().is_disabled());
+    let file = fixture("firms_wgs84.csv");
+    for typed in [
+        format!("\"{}\"", file.display()),
+        format!("file://{}", file.display().to_string().replace(' ', "%20")),
+    ] {
+        h.state_mut().import = None;
+        h.state_mut().open_path = Some(typed.clone());
+        h.run_steps(2);
+        h.get_by_label("Open").click();
+        h.run_steps(3);
+        let shown = h.state().import.as_ref().map(|d| d.path.clone());
+        assert_eq!(shown, Some(file.clone()), "{typed}");
+    }
+    h.state_mut().import = None;
+    let folder = common::temp_dir("gui-open-folder");
+    h.state_mut().open_path = Some(folder.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    let said = h.state().messages.iter().any(|m| {
+        m.error && m.text.starts_with("A folder, not a file") && m.text.contains("gui-open-folder")
+    });
+    assert!(said, "{:?}", h.state().messages);
+}

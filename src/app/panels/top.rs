@@ -448,17 +448,24 @@ impl ClusterAtlasApp {
             egui::Window::new(self.tr("按路径打开", "Open by path")).open(&mut open).show(ctx, |ui| {
                 ui.label(self.tr("文件路径（CSV、Excel、GeoJSON、Shapefile、GeoPackage、KML；CSV 与 GeoJSON 也可为 gzip 压缩的 .gz）；也可把文件拖到窗口上。", "File path (CSV, Excel, GeoJSON, Shapefile, GeoPackage, KML; CSV and GeoJSON also gzip-compressed, .gz); you can also drop a file on the window."));
                 let r = ui.add(egui::TextEdit::singleline(&mut path).desired_width(420.0).hint_text("/path/to/firms.csv"));
-                if ui.button(self.tr("打开", "Open")).clicked() || (r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
+                // Quotes from "Copy as path" and `file://` URIs are taken; a blank path opens nothing.
+                let typed = !path.trim().is_empty();
+                let open_button = ui.add_enabled(typed, egui::Button::new(self.tr("打开", "Open")));
+                if open_button.clicked() || (typed && r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
                     go = true;
                 }
             });
-            let p = std::path::PathBuf::from(path.trim());
+            let p = crate::data::typed_path(&path);
             if go && p.is_file() {
                 self.push(Command::OpenImport(p));
             } else if go {
+                let why = match p.is_dir() {
+                    true => self.tr("是文件夹，不是文件", "A folder, not a file"),
+                    false => self.tr("找不到文件", "No such file"),
+                };
                 self.messages.push(crate::app::Message {
                     error: true,
-                    text: format!("{}: {}", self.tr("找不到文件", "No such file"), p.display()),
+                    text: format!("{why}: {}", p.display()),
                 });
                 self.open_path = Some(path);
             } else if open {
