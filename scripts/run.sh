@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-$(id -u)}"
 cargo build --release --locked
+# Where cargo put it (a CARGO_TARGET_DIR set in the environment moves it).
+bin="${CARGO_TARGET_DIR:-target}/release/cluster-atlas"
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && command -v xvfb-run >/dev/null 2>&1; then
   echo "no display: running inside Xvfb (take screenshots with: import -window root shot.png)"
-  exec xvfb-run -a -s "-screen 0 1600x1000x24" target/release/cluster-atlas "$@"
+  exec xvfb-run -a -s "-screen 0 1600x1000x24" "$bin" "$@"
 fi
-exec target/release/cluster-atlas "$@"
+exec "$bin" "$@"
