@@ -200,6 +200,19 @@ mod tests {
         let (fit, matched) = t.fit(hw, &["航空航天".into(), "可穿戴设备(据57号函)".into()], &[]);
         assert_eq!(fit, 1.0);
         assert_eq!(matched[0], "可穿戴设备");
+        // Names it does not know, in order, blanks left out: exact keys, labels and
+        // synonyms only (a name holding a synonym, `VR硬件`, is not one).
+        let names: Vec<String> = [
+            "VR硬件",
+            "hardware",
+            " ",
+            "光学与显示",
+            "其他",
+            "Optics & Display",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(t.unknown(&names), vec!["VR硬件", "其他"]);
     }
 
     #[test]

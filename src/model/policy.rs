@@ -138,6 +138,16 @@ impl FitTable {
         })
     }
 
+    /// The names among `names` the table does not know, in their order (blank ones left
+    /// out): grey on the map and a neutral industry fit in the advice.
+    pub fn unknown<'a>(&self, names: &'a [String]) -> Vec<&'a str> {
+        names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !n.trim().is_empty() && self.segment(n).is_none())
+            .collect()
+    }
+
     /// Display label of a segment name in the chosen language (the name itself if unknown).
     pub fn label<'a>(&'a self, name: &'a str, lang: super::Lang) -> &'a str {
         match self.segment(name) {

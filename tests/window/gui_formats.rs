@@ -249,3 +249,36 @@ fn open_by_path_takes_pasted_paths_and_says_what_is_wrong() {
     });
     assert!(said, "{:?}", h.state().messages);
 }
+
+/// The load report names the firms' segment values the fit table does not know (they are
+/// grey on the map and neutral in the advice), and says nothing when it knows them all.
+#[test]
+fn the_load_report_names_segment_values_the_fit_table_does_not_know() {
+    let mut h = harness();
+    let dir = common::temp_dir("gui-unknown-segments");
+    let load = |h: &mut Harness<'static, ClusterAtlasApp>, name: &str, segments: [&str; 3]| {
+        let f = dir.join(name);
+        let rows: String = segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("F{i},114.0{i},22.5{i},{s}\n"))
+            .collect();
+        std::fs::write(&f, format!("id,lon,lat,segment\n{rows}")).unwrap();
+        h.state_mut()
+            .push(Command::LoadFirms(f, Default::default()));
+        wait_idle(h);
+        h.state_mut().bottom_tab = cluster_atlas::app::BottomTab::Report;
+        h.run_steps(2);
+    };
+    load(&mut h, "mixed.csv", ["VR硬件", "hardware", "AR软件"]);
+    assert!(
+        h.query_by_label_contains("does not know (Other / unknown on the map, a neutral industry fit in the advice): VR硬件, AR软件. It knows Hardware")
+            .is_some()
+    );
+    load(
+        &mut h,
+        "known.csv",
+        ["hardware", "硬件整机", "Optics & display"],
+    );
+    assert!(h.query_by_label_contains("does not know").is_none());
+}

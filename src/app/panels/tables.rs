@@ -336,12 +336,48 @@ impl Tables<'_> {
         clicked || row.response().clicked()
     }
 
+    /// The firms' segment values the fit table does not know, and the ones it does: such
+    /// firms are grey on the map and get a neutral industry fit in the advice.
+    fn unknown_segments_ui(&self, ui: &mut egui::Ui) {
+        let unknown = self.view.fit.unknown(&self.view.data.firms.segments);
+        if unknown.is_empty() {
+            return;
+        }
+        let mut list = unknown
+            .iter()
+            .take(12)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if unknown.len() > 12 {
+            list.push_str(&format!(" … (+{})", unknown.len() - 12));
+        }
+        let lang = self.view.lang;
+        let known = self
+            .view
+            .fit
+            .segments
+            .iter()
+            .map(|s| lang.one(&s.label_zh, &s.label_en));
+        let known = known.collect::<Vec<_>>().join(", ");
+        let text = if lang.chinese() {
+            format!(
+                "领域表未收录的领域值（地图上为“其他 / 未知”，建议中行业匹配度按中性计）：{list}。领域表收录：{known} 及其同义词。"
+            )
+        } else {
+            format!(
+                "Segment values the fit table does not know (Other / unknown on the map, a neutral industry fit in the advice): {list}. It knows {known} and their synonyms."
+            )
+        };
+        ui.colored_label(color(palette::WARNING, 1.0), text);
+    }
+
     fn report_ui(&mut self, ui: &mut egui::Ui) {
         let data = self.view.data;
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for (title, r) in [
-                (self.tr("集聚区", "Zones"), &data.zones_report),
-                (self.tr("企业", "Firms"), &data.firms_report),
+            for (title, r, firms) in [
+                (self.tr("集聚区", "Zones"), &data.zones_report, false),
+                (self.tr("企业", "Firms"), &data.firms_report, true),
             ] {
                 ui.strong(format!("{title}: {}", r.file));
                 let lang = self.view.lang;
@@ -369,6 +405,9 @@ impl Tables<'_> {
                 // How the file was read (header row, columns, sheet, dates).
                 for n in &r.notes {
                     ui.small(report_text(n, lang));
+                }
+                if firms {
+                    self.unknown_segments_ui(ui);
                 }
                 for w in &r.warnings {
                     ui.colored_label(color(palette::WARNING, 1.0), report_text(w, lang));
