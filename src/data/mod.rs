@@ -3,6 +3,7 @@
 
 mod blocks;
 pub mod bundled;
+mod cells;
 mod convert;
 pub mod dates;
 mod error;

@@ -14,11 +14,12 @@ use serde_json::{Number, Value};
 
 use super::Parsed;
 use crate::crs::Reader;
+use crate::data::cells::{Cell, CellRun};
 use crate::data::geometry::point;
 use crate::model::LonLat;
 
-/// The slot of the feature's `id`; property key `k` has slot `k + 1`.
-pub(super) const ID_SLOT: u32 = 0;
+/// The slot of the feature's `id` (property key `k` has slot `k`).
+pub(super) const ID_SLOT: u32 = u32::MAX - 2;
 pub(super) const LON_SLOT: u32 = u32::MAX - 1;
 pub(super) const LAT_SLOT: u32 = u32::MAX;
 
@@ -29,20 +30,9 @@ pub(super) enum Row {
     Skip { kind: &'static str, message: String },
 }
 
-/// One cell: its column slot and where its text lies in [`Block::text`]. Later cells of a
-/// row overwrite earlier ones in the same column, as in the feature's own order.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Cell {
-    pub slot: u32,
-    pub start: u32,
-    pub end: u32,
-}
-
 #[derive(Debug, Default)]
 pub(super) struct Block {
-    pub keys: Vec<String>,
-    pub text: String,
-    pub cells: Vec<Cell>,
+    pub run: CellRun,
     pub rows: Vec<Row>,
 }
 
@@ -50,14 +40,13 @@ impl Block {
     /// Reads one feature's text: straight into the buffers when it is an ordinary feature,
     /// otherwise through the `geojson` crate (the buffers first put back as they were).
     pub fn push_text(&mut self, raw: &str, reader: &Reader) {
-        let marks = (self.keys.len(), self.text.len(), self.cells.len());
+        let mark = self.run.mark();
+        let first_cell = self.run.cells.len();
         let mut de = serde_json::Deserializer::from_str(raw);
         match (&mut de).deserialize_map(FeatureVisitor { block: self }) {
-            Ok(feature) => self.push_read(feature, marks.2, reader),
+            Ok(feature) => self.push_read(feature, first_cell, reader),
             Err(_) => {
-                self.keys.truncate(marks.0);
-                self.text.truncate(marks.1);
-                self.cells.truncate(marks.2);
+                self.run.rollback(mark);
                 self.push_parsed(Parsed::of_text(raw), reader);
             }
         }
@@ -72,10 +61,11 @@ impl Block {
                 start,
                 end,
             };
-            self.cells.insert(first_cell, id);
+
+            self.run.cells.insert(first_cell, id);
         }
         let Some(coords) = f.coords else {
-            self.cells.truncate(first_cell);
+            self.run.cells.truncate(first_cell);
             return self.skip("no_geometry", "feature has no geometry".into());
         };
         let position = geojson::Position::from(coords.as_slice().to_vec());
@@ -89,31 +79,31 @@ impl Block {
             Parsed::Bad(v, e) => {
                 let props = v.as_ref().and_then(|v| v.get("properties")?.as_object());
                 for k in props.into_iter().flat_map(|p| p.keys()) {
-                    self.slot(k);
+                    self.run.slot(k);
                 }
                 return self.skip("bad_feature", format!("not a valid GeoJSON feature ({e})"));
             }
         };
-        let first_cell = self.cells.len();
+        let first_cell = self.run.cells.len();
         if let Some(id) = &feature.id {
             let text = match id {
                 geojson::feature::Id::String(s) => s.clone(),
                 geojson::feature::Id::Number(n) => n.to_string(),
             };
-            self.push_cell(ID_SLOT, &text);
+            self.run.push(ID_SLOT, &text);
         }
         for (k, v) in feature.properties.iter().flatten() {
-            let slot = self.slot(k);
-            let start = self.text.len();
-            write_value(&mut self.text, v);
-            self.cells.push(cell(slot, start, self.text.len()));
+            let slot = self.run.slot(k);
+            let start = self.run.text.len();
+            write_value(&mut self.run.text, v);
+            self.run.close(slot, start);
         }
         let Some(geom) = &feature.geometry else {
-            self.cells.truncate(first_cell);
+            self.run.cells.truncate(first_cell);
             return self.skip("no_geometry", "feature has no geometry".into());
         };
         let geojson::GeometryValue::Point { coordinates } = &geom.value else {
-            self.cells.truncate(first_cell);
+            self.run.cells.truncate(first_cell);
             let message = format!(
                 "{} is not a Point; firms must be points",
                 crate::data::geometry::type_name(&geom.value)
@@ -130,17 +120,17 @@ impl Block {
             Ok(ll) => {
                 let raw = p.as_slice();
                 for (slot, x) in [(LON_SLOT, raw.first()), (LAT_SLOT, raw.get(1))] {
-                    let start = self.text.len();
+                    let start = self.run.text.len();
                     if let Some(x) = x {
-                        let _ = write!(self.text, "{x}");
+                        let _ = write!(self.run.text, "{x}");
                     }
-                    self.cells.push(cell(slot, start, self.text.len()));
+                    self.run.close(slot, start);
                 }
-                let cells = first_cell..self.cells.len();
+                let cells = first_cell..self.run.cells.len();
                 self.rows.push(Row::Firm { ll, cells });
             }
             Err(problem) => {
-                self.cells.truncate(first_cell);
+                self.run.cells.truncate(first_cell);
                 self.skip(problem.kind, problem.message);
             }
         }
@@ -148,39 +138,6 @@ impl Block {
 
     fn skip(&mut self, kind: &'static str, message: String) {
         self.rows.push(Row::Skip { kind, message });
-    }
-
-    fn push_cell(&mut self, slot: u32, text: &str) {
-        let start = self.text.len();
-        self.text.push_str(text);
-        self.cells.push(cell(slot, start, self.text.len()));
-    }
-
-    /// The slot of a property key, added when first seen.
-    fn slot(&mut self, key: &str) -> u32 {
-        let k = match self.keys.iter().position(|k| k == key) {
-            Some(k) => k,
-            None => {
-                self.keys.push(key.to_string());
-                self.keys.len() - 1
-            }
-        };
-        k as u32 + 1
-    }
-
-    /// A cell's text.
-    pub fn cell_text(&self, c: Cell) -> &str {
-        self.text
-            .get(c.start as usize..c.end as usize)
-            .unwrap_or("")
-    }
-}
-
-fn cell(slot: u32, start: usize, end: usize) -> Cell {
-    Cell {
-        slot,
-        start: start as u32,
-        end: end as u32,
     }
 }
 
@@ -248,9 +205,9 @@ impl<'de> Visitor<'de> for FeatureVisitor<'_> {
                     map.next_value_seed(PropsSeed(self.block))?;
                 }
                 "id" if id.is_none() => {
-                    let start = self.block.text.len();
-                    map.next_value_seed(IdSeed(&mut self.block.text))?;
-                    id = Some((start as u32, self.block.text.len() as u32));
+                    let start = self.block.run.text.len();
+                    map.next_value_seed(IdSeed(&mut self.block.run.text))?;
+                    id = Some((start as u32, self.block.run.text.len() as u32));
                 }
                 "geometry" if geometry.is_none() => {
                     geometry = Some(map.next_value_seed(GeometrySeed)?);
@@ -295,9 +252,9 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let block = self.0;
         while let Some(slot) = map.next_key_seed(KeySeed(block))? {
-            let start = block.text.len();
-            map.next_value_seed(ValueSeed(&mut block.text))?;
-            block.cells.push(cell(slot, start, block.text.len()));
+            let start = block.run.text.len();
+            map.next_value_seed(ValueSeed(&mut block.run.text))?;
+            block.run.close(slot, start);
         }
         Ok(())
     }
@@ -321,7 +278,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
-        Ok(self.0.slot(v))
+        Ok(self.0.run.slot(v))
     }
 }
 

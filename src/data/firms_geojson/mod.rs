@@ -9,7 +9,8 @@ use crate::model::{AttrTable, Firms};
 
 mod block;
 
-use block::{Block, Cell, ID_SLOT, LAT_SLOT, LON_SLOT, Row};
+use super::cells::{columns_of, merged_keys};
+use block::{Block, ID_SLOT, LAT_SLOT, LON_SLOT, Row};
 
 /// Loads Point features as firms. Other geometry types are skipped and reported.
 ///
@@ -44,9 +45,9 @@ fn load_in_runs(
     // Columns: "id" (from the feature id when present), then every property key in first-seen
     // order, then the coordinates as lon/lat.
     let mut headers: Vec<String> = vec!["id".into()];
-    for k in blocks.iter().flat_map(|b| &b.keys) {
-        if !headers.iter().any(|h| h == k) {
-            headers.push(k.clone());
+    for k in merged_keys(blocks.iter().map(|b| &b.run)) {
+        if k != "id" {
+            headers.push(k);
         }
     }
     let has_lon = headers.iter().any(|h| h == "lon");
@@ -73,7 +74,7 @@ fn load_in_runs(
             report.columns.insert(role.to_string(), headers[c].clone());
         }
     }
-    let bytes = blocks.iter().map(|b| b.text.len()).sum();
+    let bytes = blocks.iter().map(|b| b.run.text.len()).sum();
     let mut attrs = AttrTable::with_capacity(headers.clone(), report.read, bytes);
     let mut firms = Firms {
         id_col: cols.id,
@@ -84,27 +85,19 @@ fn load_in_runs(
     let mut i = 0;
     for block in blocks {
         let mut row: Vec<&str> = vec![""; n_cols];
-        let columns: Vec<usize> = block
-            .keys
-            .iter()
-            .map(|k| headers.iter().position(|h| h == k).unwrap_or(0))
-            .collect();
-        let column = |c: Cell| match c.slot {
-            ID_SLOT => 0,
-            LON_SLOT => n_cols - 2,
-            LAT_SLOT => n_cols - 1,
-            k => columns.get(k as usize - 1).copied().unwrap_or(0),
+        let columns = columns_of(&block.run, &headers);
+        let column = |slot| match slot {
+            ID_SLOT => Some(0),
+            LON_SLOT => Some(n_cols - 2),
+            LAT_SLOT => Some(n_cols - 1),
+            k => columns.get(k as usize).copied().flatten(),
         };
         for r in &block.rows {
             match r {
                 Row::Skip { kind, message } => report.skip_feature(i, kind, message.clone()),
                 Row::Firm { ll, cells } => {
                     row.fill("");
-                    for &c in block.cells.get(cells.clone()).unwrap_or(&[]) {
-                        if let Some(cell) = row.get_mut(column(c)) {
-                            *cell = block.cell_text(c);
-                        }
-                    }
+                    block.run.fill(cells.clone(), column, &mut row);
                     firms.lonlat.push(*ll);
                     let seg = cols.segment.and_then(|c| row.get(c).copied()).unwrap_or("");
                     firms
