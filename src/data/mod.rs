@@ -314,17 +314,23 @@ fn read_vector(
             formats::gpkg::read(path, layer, crs, flag)
         })?,
         F::Kml | F::Kmz => {
-            let bytes = read_input(path)?;
-            let text = if format == F::Kmz {
-                formats::kml::kml_from_kmz(&bytes, &name)?
-            } else {
-                bytes.decode(None, &name)?.text.into_owned()
-            };
+            let text = kml_text(path, format)?;
             g("KML", &mut || formats::kml::read(&text, &name))?
         }
         _ => return Ok(None),
     };
     Ok(Some((v, vector_stamp(path, format))))
+}
+
+/// The KML document of a `.kml`, or inside a `.kmz`.
+fn kml_text(path: &Path, format: formats::Format) -> Result<String, LoadError> {
+    let name = path.display().to_string();
+    let bytes = read_input(path)?;
+    if format == formats::Format::Kmz {
+        formats::kml::kml_from_kmz(&bytes, &name)
+    } else {
+        Ok(bytes.decode(None, &name)?.text.into_owned())
+    }
 }
 
 /// The input stamp of a Shapefile or GeoPackage (its main file, read again by the reader that
@@ -359,6 +365,10 @@ fn read_points(
         F::GeoPackage => formats::guarded(&name, "GeoPackage", || {
             formats::gpkg::read_points(path, layer, crs, flag)
         })?,
+        F::Kml | F::Kmz => {
+            let text = kml_text(path, format)?;
+            formats::guarded(&name, "KML", || formats::kml::read_points(&text, &name))?
+        }
         _ => {
             let v = read_vector(path, format, crs, layer, flag)?;
             return Ok(v.map(|(v, hash)| (v.into_points(), hash)));

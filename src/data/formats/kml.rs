@@ -12,6 +12,9 @@ use super::{Vector, collection, feature, format_error};
 use crate::data::LoadError;
 
 mod placemarks;
+mod points;
+
+pub use points::read_points;
 
 /// Largest KML unpacked from a KMZ (a million placemarks take about 500 MB; a guard against
 /// zip bombs, not a size real files reach).
@@ -31,14 +34,14 @@ fn max_depth(text: &str) -> usize {
     let b = text.as_bytes();
     let (mut depth, mut max) = (0usize, 0usize);
     let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|c| *c == b'<') {
+    while let Some(off) = memchr::memchr(b'<', b.get(i..).unwrap_or_default()) {
         let at = i + off;
         match b.get(at + 1) {
             Some(b'/') => depth = depth.saturating_sub(1),
             Some(b'?') | Some(b'!') => {}
             Some(_) => {
-                let end = b[at..].iter().position(|c| *c == b'>').map(|e| at + e);
-                if !matches!(end, Some(e) if e > 0 && b[e - 1] == b'/') {
+                let end = memchr::memchr(b'>', b.get(at..).unwrap_or_default()).map(|e| at + e);
+                if !matches!(end, Some(e) if e > 0 && b.get(e - 1) == Some(&b'/')) {
                     depth += 1;
                     max = max.max(depth);
                 }
@@ -174,11 +177,12 @@ fn placemark_geometry(p: Node) -> Value {
     }
 }
 
-fn properties(p: Node) -> Map<String, Value> {
-    let mut props = Map::new();
+/// Each property of a Placemark in document order: `name`, `description`, then its
+/// `ExtendedData` fields (`Data` and `SimpleData`).
+fn each_property(p: Node, mut f: impl FnMut(&str, String)) {
     for key in ["name", "description"] {
         if let Some(n) = child(p, key) {
-            props.insert(key.into(), Value::String(text_of(n)));
+            f(key, text_of(n));
         }
     }
     if let Some(ext) = child(p, "ExtendedData") {
@@ -191,10 +195,34 @@ fn properties(p: Node) -> Map<String, Value> {
                 "SimpleData" => text_of(d),
                 _ => continue,
             };
-            props.insert(k.to_string(), Value::String(v));
+            f(k, v);
         }
     }
+}
+
+/// A Placemark's properties (a name given twice keeps its place and its last value).
+fn properties(p: Node) -> Map<String, Value> {
+    let mut props = Map::new();
+    each_property(p, |k, v| {
+        props.insert(k.to_string(), Value::String(v));
+    });
     props
+}
+
+/// A Placemark's position when [`placemark_geometry`] makes it a Point.
+fn placemark_point(p: Node) -> Option<[f64; 2]> {
+    let mut parts = Vec::new();
+    geometries(p, &mut parts);
+    if parts.iter().any(|(k, _)| *k == "Polygon") {
+        return None;
+    }
+    match parts.first() {
+        Some(("Point", v)) => {
+            let a = v.as_array()?;
+            Some([a.first()?.as_f64()?, a.get(1)?.as_f64()?])
+        }
+        _ => None,
+    }
 }
 
 /// Reads KML text as features (WGS-84 unless the user names another system).
@@ -204,11 +232,37 @@ pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
 
 /// [`read`] reading documents of at least `by_placemark` bytes a placemark at a time, each
 /// tree holding at most `nodes_limit` nodes.
-fn read_with(
+fn read_with(text: &str, path: &str, limits: (usize, u32)) -> Result<Vector, LoadError> {
+    let runs = read_runs(text, path, limits, |run: &mut Vec<Value>, p| {
+        run.push(feature(properties(p), placemark_geometry(p)));
+    })?;
+    let features: Vec<Value> = runs.into_iter().flatten().collect();
+    if features.is_empty() {
+        return Err(no_placemark(path));
+    }
+    Ok(Vector {
+        collection: collection(features),
+        crs_label: CRS_LABEL.into(),
+        converted: false,
+        notes: Vec::new(),
+    })
+}
+
+const CRS_LABEL: &str = "wgs84 (KML)";
+
+fn no_placemark(path: &str) -> LoadError {
+    format_error(path, "the KML has no Placemark")
+}
+
+/// The placemarks of KML text, each added by `add` to a run of `R`: a document of at least
+/// `by_placemark` bytes a placemark at a time on all threads when it can be cut so, anything
+/// else as one tree of at most `nodes_limit` nodes. The runs are in document order.
+fn read_runs<R: Default + Send>(
     text: &str,
     path: &str,
     (by_placemark, nodes_limit): (usize, u32),
-) -> Result<Vector, LoadError> {
+    add: impl Fn(&mut R, Node) + Sync,
+) -> Result<Vec<R>, LoadError> {
     if max_depth(text) > MAX_DEPTH {
         return Err(format_error(
             path,
@@ -221,24 +275,24 @@ fn read_with(
     let cut = (text.len() >= by_placemark)
         .then(|| placemarks::cut(text))
         .flatten();
-    let features = match cut {
-        Some((root, ranges)) => placemarks::features(text, root, &ranges, nodes_limit)
-            .map_err(|e| format_error(path, e))?,
-        None => whole(text, path, nodes_limit)?,
-    };
-    if features.is_empty() {
-        return Err(format_error(path, "the KML has no Placemark"));
+    match cut {
+        Some((root, ranges)) => placemarks::runs(text, root, &ranges, nodes_limit, add)
+            .map_err(|e| format_error(path, e)),
+        None => {
+            let mut run = R::default();
+            whole(text, path, nodes_limit, |p| add(&mut run, p))?;
+            Ok(vec![run])
+        }
     }
-    Ok(Vector {
-        collection: collection(features),
-        crs_label: "wgs84 (KML)".into(),
-        converted: false,
-        notes: Vec::new(),
-    })
 }
 
-/// The placemarks of the document read as one tree.
-fn whole(text: &str, path: &str, nodes_limit: u32) -> Result<Vec<Value>, LoadError> {
+/// Each placemark of the document read as one tree, in document order.
+fn whole(
+    text: &str,
+    path: &str,
+    nodes_limit: u32,
+    mut add: impl FnMut(Node),
+) -> Result<(), LoadError> {
     let opts = ParsingOptions {
         allow_dtd: false,
         nodes_limit,
@@ -254,11 +308,10 @@ fn whole(text: &str, path: &str, nodes_limit: u32) -> Result<Vec<Value>, LoadErr
         ),
         e => format_error(path, format!("not valid KML/XML ({e})")),
     })?;
-    Ok(doc
-        .descendants()
+    doc.descendants()
         .filter(|n| n.is_element() && n.tag_name().name() == "Placemark")
-        .map(|p| feature(properties(p), placemark_geometry(p)))
-        .collect())
+        .for_each(&mut add);
+    Ok(())
 }
 
 #[cfg(test)]

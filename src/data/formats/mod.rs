@@ -196,7 +196,7 @@ impl PointTable {
 
     /// One feature: its cells in the columns' order (missing ones empty) and its position as
     /// text, None when it is not a point.
-    fn push_cells(&mut self, cells: &[String], lonlat: Option<(String, String)>) {
+    fn push_cells<S: AsRef<str>>(&mut self, cells: &[S], lonlat: Option<(String, String)>) {
         let (lon, lat) = lonlat.unwrap_or_else(|| {
             self.not_points += 1;
             Default::default()
@@ -206,7 +206,7 @@ impl PointTable {
             .iter()
             .enumerate()
             .filter(|(_, k)| **k)
-            .map(|(i, _)| cells.get(i).map_or("", String::as_str))
+            .map(|(i, _)| cells.get(i).map_or("", AsRef::as_ref))
             .chain([lon.as_str(), lat.as_str()]);
         let _ = self.w.write_record(row);
     }

@@ -6,8 +6,7 @@
 use std::ops::Range;
 
 use rayon::prelude::*;
-use roxmltree::{Document, ParsingOptions};
-use serde_json::Value;
+use roxmltree::{Document, Node, ParsingOptions};
 
 /// Where each Placemark element lies in `text`, and the attributes of the `<kml>` root's
 /// start tag (its namespace declarations, which every placemark is read under). None when
@@ -70,44 +69,45 @@ fn tag_ends(after: &[u8]) -> bool {
     )
 }
 
-/// Each placemark of `text` (at `ranges`, read under the root's attributes `root`) as a
-/// feature, in document order. Err names the first placemark that is not valid XML, by its
-/// number and line.
-pub(super) fn features(
+/// Each placemark of `text` (at `ranges`, read under the root's attributes `root`) added by
+/// `add` to a run of `R`, runs of placemarks on all threads; the runs in document order.
+/// Err names a placemark that is not valid XML, by its number and line.
+pub(super) fn runs<R: Default + Send>(
     text: &str,
     root: &str,
     ranges: &[Range<usize>],
     nodes_limit: u32,
-) -> Result<Vec<Value>, String> {
+    add: impl Fn(&mut R, Node) + Sync,
+) -> Result<Vec<R>, String> {
+    let len = (ranges.len() / (rayon::current_num_threads() * 8)).clamp(64, 16_384);
+    let opts = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit,
+    };
     ranges
-        .par_iter()
+        .par_chunks(len)
         .enumerate()
-        .map(|(k, r)| {
-            let fragment = text.get(r.clone()).unwrap_or_default();
-            let doc_text = format!("<kml{root}>{fragment}</kml>");
-            let opts = ParsingOptions {
-                allow_dtd: false,
-                nodes_limit,
-            };
-            let bad = |e: String| {
-                let before = text.as_bytes().get(..r.start).unwrap_or_default();
-                let line = 1 + memchr::memchr_iter(b'\n', before).count();
-                format!(
-                    "placemark {} (line {line}) is not valid KML/XML ({e})",
-                    k + 1
-                )
-            };
-            let doc =
-                Document::parse_with_options(&doc_text, opts).map_err(|e| bad(e.to_string()))?;
-            let p = doc
-                .root_element()
-                .children()
-                .find(|c| c.is_element())
-                .ok_or_else(|| bad("no element".into()))?;
-            Ok(super::feature(
-                super::properties(p),
-                super::placemark_geometry(p),
-            ))
+        .map(|(c, chunk)| {
+            let mut run = R::default();
+            for (j, r) in chunk.iter().enumerate() {
+                let fragment = text.get(r.clone()).unwrap_or_default();
+                let doc_text = format!("<kml{root}>{fragment}</kml>");
+                let bad = |e: String| {
+                    let before = text.as_bytes().get(..r.start).unwrap_or_default();
+                    let line = 1 + memchr::memchr_iter(b'\n', before).count();
+                    let k = c * len + j + 1;
+                    format!("placemark {k} (line {line}) is not valid KML/XML ({e})")
+                };
+                let doc = Document::parse_with_options(&doc_text, opts)
+                    .map_err(|e| bad(e.to_string()))?;
+                let p = doc
+                    .root_element()
+                    .children()
+                    .find(|c| c.is_element())
+                    .ok_or_else(|| bad("no element".into()))?;
+                add(&mut run, p);
+            }
+            Ok(run)
         })
         .collect()
 }
