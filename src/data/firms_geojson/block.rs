@@ -206,7 +206,10 @@ impl<'de> Visitor<'de> for FeatureVisitor<'_> {
                 }
                 "id" if id.is_none() => {
                     let start = self.block.run.text.len();
-                    map.next_value_seed(IdSeed(&mut self.block.run.text))?;
+                    map.next_value_seed(TextSeed {
+                        out: &mut self.block.run.text,
+                        id: true,
+                    })?;
                     id = Some((start as u32, self.block.run.text.len() as u32));
                 }
                 "geometry" if geometry.is_none() => {
@@ -253,7 +256,10 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
         let block = self.0;
         while let Some(slot) = map.next_key_seed(KeySeed(block))? {
             let start = block.run.text.len();
-            map.next_value_seed(ValueSeed(&mut block.run.text))?;
+            map.next_value_seed(TextSeed {
+                out: &mut block.run.text,
+                id: false,
+            })?;
             block.run.close(slot, start);
         }
         Ok(())
@@ -282,88 +288,68 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
-/// A property value written as the table keeps it (see [`write_value`]): scalars straight
-/// from the parser, arrays and objects through a JSON tree.
-struct ValueSeed<'b>(&'b mut String);
+/// A property value, or with `id` set the feature's id, written as the table keeps it (see
+/// [`write_value`]): scalars straight from the parser, arrays and objects through a JSON tree.
+/// An id may only be a string or a number (null and anything else go the slow way).
+struct TextSeed<'b> {
+    out: &'b mut String,
+    id: bool,
+}
 
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+impl<'de> DeserializeSeed<'de> for TextSeed<'_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ValueSeed<'_> {
+impl TextSeed<'_> {
+    /// Writes a value other than a string or a number (refused for an id).
+    fn other<E: de::Error>(self, v: impl FnOnce() -> Result<Value, E>) -> Result<(), E> {
+        if self.id {
+            return Err(not_plain());
+        }
+        write_value(self.out, &v()?);
+        Ok(())
+    }
+
+    fn number<E: de::Error>(self, n: Option<Number>) -> Result<(), E> {
+        let n = n.ok_or_else(not_plain::<E>)?;
+        let _ = write!(self.out, "{n}");
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON value")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.0.push_str(v);
+        self.out.push_str(v);
         Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.number(Some(Number::from(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.number(Some(Number::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.number(Number::from_f64(v))
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
+        self.other(|| Ok(Value::Null))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.0.push_str(if v { "true" } else { "false" });
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        write_number(self.0, Number::from(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        write_number(self.0, Number::from(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        write_number(self.0, Number::from_f64(v).ok_or_else(not_plain::<E>)?)
+        self.other(|| Ok(Value::Bool(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        let v: Value = Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        write_value(self.0, &v);
-        Ok(())
+        self.other(|| Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq)))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let v: Value = Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        write_value(self.0, &v);
-        Ok(())
-    }
-}
-
-fn write_number<E>(out: &mut String, n: Number) -> Result<(), E> {
-    let _ = write!(out, "{n}");
-    Ok(())
-}
-
-/// The feature's `id`: a string or a number (null and anything else go the slow way).
-struct IdSeed<'b>(&'b mut String);
-
-impl<'de> DeserializeSeed<'de> for IdSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for IdSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a string or a number")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.0.push_str(v);
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        write_number(self.0, Number::from(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        write_number(self.0, Number::from(v))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        write_number(self.0, Number::from_f64(v).ok_or_else(not_plain::<E>)?)
+        self.other(|| Deserialize::deserialize(de::value::MapAccessDeserializer::new(map)))
     }
 }
 
