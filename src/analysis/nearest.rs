@@ -168,10 +168,7 @@ fn for_each_kth<S: Send>(
                         let p = Xy::new(grid.xs[pos], grid.ys[pos]);
                         let twins = has_k_twins(grid, cell.clone(), pos, k);
                         if !twins && !gathered {
-                            block.clear();
-                            for run in &runs {
-                                block.extend(grid, run.clone());
-                            }
+                            block.gather(grid, &runs, cell.clone());
                             gathered = true;
                         }
                         let found = if twins {
@@ -181,7 +178,7 @@ fn for_each_kth<S: Send>(
                         } else if k == 1 {
                             block.nearest(p, i)
                         } else {
-                            block.kth(p, i, k, best)
+                            block.kth(p, k, best)
                         };
                         let reach = grid.block_margin(p, ci, cj, 1);
                         let d = match found {
@@ -249,6 +246,23 @@ impl Block {
         self.ids.clear();
     }
 
+    /// The points of the three rows' `runs` (sorted positions), those of `centre` (a cell
+    /// inside the middle run) first: they bound the k-th distance early, so few of the rest
+    /// are kept even for a moment.
+    fn gather(
+        &mut self,
+        grid: &Grid,
+        runs: &[std::ops::Range<usize>; 3],
+        centre: std::ops::Range<usize>,
+    ) {
+        self.clear();
+        self.extend(grid, centre.clone());
+        self.extend(grid, runs[1].start..centre.start.max(runs[1].start));
+        self.extend(grid, centre.end.min(runs[1].end)..runs[1].end);
+        self.extend(grid, runs[0].clone());
+        self.extend(grid, runs[2].clone());
+    }
+
     /// Appends the grid's points at sorted positions `range`.
     fn extend(&mut self, grid: &Grid, range: std::ops::Range<usize>) {
         self.xs.extend_from_slice(&grid.xs[range.clone()]);
@@ -258,18 +272,20 @@ impl Block {
 
     /// Squared distance from `p` (point `i`) to the nearest other point of the block.
     fn nearest(&self, p: Xy, i: u32) -> Option<f64> {
+        let n = self.xs.len().min(self.ys.len()).min(self.ids.len());
+        let (xs, ys, ids) = (&self.xs[..n], &self.ys[..n], &self.ids[..n]);
         let mut best = f64::INFINITY;
         // In runs of 256, stopping once a duplicate is found: many firms on one geocode must
         // not make this quadratic.
-        for start in (0..self.xs.len()).step_by(256) {
-            let end = (start + 256).min(self.xs.len());
-            for t in start..end {
-                let (dx, dy) = (self.xs[t] - p.x, self.ys[t] - p.y);
-                let d2 = dx * dx + dy * dy;
-                if d2 < best && self.ids[t] != i {
-                    best = d2;
-                }
-            }
+        for start in (0..n).step_by(256) {
+            let end = (start + 256).min(n);
+            best = best.min(nearest_in(
+                &xs[start..end],
+                &ys[start..end],
+                &ids[start..end],
+                p,
+                i,
+            ));
             if best == 0.0 {
                 break;
             }
@@ -277,23 +293,86 @@ impl Block {
         best.is_finite().then_some(best)
     }
 
-    /// Squared distance from `p` (point `i`) to its k-th nearest other point of the block.
-    fn kth(&self, p: Xy, i: u32, k: usize, best: &mut Vec<f64>) -> Option<f64> {
+    /// Squared distance from `p` (a point of the block's centre cell) to its k-th nearest
+    /// other point of the block.
+    fn kth(&self, p: Xy, k: usize, best: &mut Vec<f64>) -> Option<f64> {
+        const RUN: usize = 64;
+        let n = self.xs.len().min(self.ys.len());
+        let (xs, ys) = (&self.xs[..n], &self.ys[..n]);
+        let mut d2s = [0.0; RUN];
         best.clear();
-        for t in 0..self.xs.len() {
-            // k neighbours at distance 0 cannot be beaten.
-            if best.len() == k && best[k - 1] == 0.0 {
+        // The k + 1 smallest of every point's distance, `p` itself included: it is one of
+        // them, at exactly 0, so dropping one 0 leaves the k smallest of the others (twins
+        // of `p` are at 0 too: which 0 goes does not matter). Distances are found a run at a
+        // time (vector instructions), and only those below the (k + 1)-th so far are kept.
+        for start in (0..n).step_by(RUN) {
+            let end = (start + RUN).min(n);
+            let run = &mut d2s[..end - start];
+            squared_distances(&xs[start..end], &ys[start..end], p, run);
+            for &d2 in run.iter() {
+                let bound = best.get(k).copied().unwrap_or(f64::INFINITY);
+                if d2 < bound {
+                    keep_k_smallest(best, k + 1, d2);
+                }
+            }
+            // k + 1 points at distance 0 cannot be beaten.
+            if best.get(k) == Some(&0.0) {
                 break;
             }
-            if self.ids[t] == i {
-                continue;
-            }
-            let (dx, dy) = (self.xs[t] - p.x, self.ys[t] - p.y);
-            let d2 = dx * dx + dy * dy;
-            keep_k_smallest(best, k, d2);
         }
+        if best.first() != Some(&0.0) {
+            // Unreachable (`p` is in the block); the caller's full search would answer.
+            best.clear();
+            return None;
+        }
+        best.remove(0);
         (best.len() == k).then(|| best[k - 1])
     }
+}
+
+/// Squared distances from `p` to the points of equal-length columns into `out` (without
+/// branches, so it compiles to vector instructions).
+#[inline]
+fn squared_distances(xs: &[f64], ys: &[f64], p: Xy, out: &mut [f64]) {
+    let n = out.len().min(xs.len()).min(ys.len());
+    let (xs, ys, out) = (&xs[..n], &ys[..n], &mut out[..n]);
+    for t in 0..n {
+        let (dx, dy) = (xs[t] - p.x, ys[t] - p.y);
+        out[t] = dx * dx + dy * dy;
+    }
+}
+
+/// Smallest squared distance from `p` to the points of equal-length columns, skipping point
+/// `i`: four lanes without branches, so it compiles to vector instructions (the minimum is
+/// exact, so the lanes' order does not change it).
+#[inline]
+fn nearest_in(xs: &[f64], ys: &[f64], ids: &[u32], p: Xy, i: u32) -> f64 {
+    const LANES: usize = 4;
+    let mut lanes = [f64::INFINITY; LANES];
+    let (cx, cy, ci) = (
+        xs.chunks_exact(LANES),
+        ys.chunks_exact(LANES),
+        ids.chunks_exact(LANES),
+    );
+    let tail = (cx.remainder(), cy.remainder(), ci.remainder());
+    let lane = |x: f64, y: f64, id: u32, best: f64| {
+        let (dx, dy) = (x - p.x, y - p.y);
+        let d2 = if id == i {
+            f64::INFINITY
+        } else {
+            dx * dx + dy * dy
+        };
+        if d2 < best { d2 } else { best }
+    };
+    for ((x, y), id) in cx.zip(cy).zip(ci) {
+        for l in 0..LANES {
+            lanes[l] = lane(x[l], y[l], id[l], lanes[l]);
+        }
+    }
+    for ((x, y), id) in tail.0.iter().zip(tail.1).zip(tail.2) {
+        lanes[0] = lane(*x, *y, *id, lanes[0]);
+    }
+    lanes[0].min(lanes[1]).min(lanes[2].min(lanes[3]))
 }
 
 /// k-th-neighbour distances for the points `which` (indices into `points`), searching among

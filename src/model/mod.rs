@@ -76,7 +76,8 @@ impl Xy {
 
     /// Straight-line distance on the projected plane (not yet corrected to the ground).
     pub fn plane_distance(self, other: Xy) -> f64 {
-        (self.x - other.x).hypot(self.y - other.y)
+        let (dx, dy) = (self.x - other.x, self.y - other.y);
+        (dx * dx + dy * dy).sqrt()
     }
 }
 
