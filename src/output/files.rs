@@ -84,7 +84,6 @@ fn write_in_blocks(
         let mut out = spare
             .take()
             .unwrap_or_else(|| Vec::with_capacity(block * 128));
-        let mut num = String::with_capacity(32);
         // The block's rows (read back from the input when `analyze` let their text go).
         let rows_of_block = b * block..((b + 1) * block).min(n);
         let mut read_into: Vec<Vec<u8>> = spare_in.take_up_to(2);
@@ -104,22 +103,18 @@ fn write_in_blocks(
             push_field(&mut out, zone_id(placement.zone(i)));
             out.push(b',');
             push_field(&mut out, zone_id(placement.nearest_zone(i)));
-            num.clear();
             let d = placement.nearest_m[i];
+            out.push(b',');
             if d.is_finite() {
-                num.push(',');
-                super::number::push_fixed(&mut num, d, 2);
-            } else {
-                num.push(',');
+                super::number::push_fixed(&mut out, d, 2);
             }
-            num.push(',');
-            super::number::push_int(&mut num, i64::from(labels.get(i).copied().unwrap_or(-1)));
+            out.push(b',');
+            super::number::push_int(&mut out, i64::from(labels.get(i).copied().unwrap_or(-1)));
             let p = firms.lonlat[i];
-            num.push(',');
-            super::number::push_fixed(&mut num, p.lon, 6);
-            num.push(',');
-            super::number::push_fixed(&mut num, p.lat, 6);
-            out.extend_from_slice(num.as_bytes());
+            out.push(b',');
+            super::number::push_fixed(&mut out, p.lon, 6);
+            out.push(b',');
+            super::number::push_fixed(&mut out, p.lat, 6);
             push_own_columns(&mut out, row, split.as_ref(), firms.id_col);
             out.push(b'\n');
         }

@@ -1,9 +1,9 @@
-//! Fixed-decimal number text for large tables, byte for byte what `format!("{x:.d$}")` gives,
+//! Fixed-decimal number bytes for large tables, byte for byte what `format!("{x:.d$}")` gives,
 //! without the formatter's exact-arithmetic path for nearly every value: x·10^d is rounded in
 //! f64 and kept when it is provably on one side of a rounding tie; the rest (ties, negative
 //! zeros, huge values) go through the formatter.
 
-use std::fmt::Write;
+use std::io::Write;
 
 const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 const POW10_INT: [u64; 10] = [
@@ -20,7 +20,7 @@ const POW10_INT: [u64; 10] = [
 ];
 
 /// Appends `x` with `decimals` digits after the point (as `{x:.decimals$}` would).
-pub fn push_fixed(out: &mut String, x: f64, decimals: usize) {
+pub fn push_fixed(out: &mut Vec<u8>, x: f64, decimals: usize) {
     if decimals < POW10.len() && x.is_finite() && x.abs() < 1e9 {
         // The product is within half an ulp of the exact x·10^d (10^d ≤ 1e9 is exact). If it
         // is further than that from every half-integer, both round to the same integer.
@@ -33,30 +33,31 @@ pub fn push_fixed(out: &mut String, x: f64, decimals: usize) {
             let m = r.abs() as u64;
             let p = POW10_INT[decimals];
             if neg {
-                out.push('-');
+                out.push(b'-');
             }
             push_digits(out, m / p, 1);
             if decimals > 0 {
-                out.push('.');
+                out.push(b'.');
                 push_digits(out, m % p, decimals);
             }
             return;
         }
     }
+    // Writing to a Vec cannot fail.
     let _ = write!(out, "{x:.decimals$}");
 }
 
 /// Appends an integer (as `{v}` would).
-pub fn push_int(out: &mut String, v: i64) {
+pub fn push_int(out: &mut Vec<u8>, v: i64) {
     if v < 0 {
-        out.push('-');
+        out.push(b'-');
     }
     push_digits(out, v.unsigned_abs(), 1);
 }
 
 /// Appends the decimal digits of `v`, zero-padded to at least `width`: two digits per
 /// division, written in one piece.
-fn push_digits(out: &mut String, mut v: u64, width: usize) {
+fn push_digits(out: &mut Vec<u8>, mut v: u64, width: usize) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
@@ -79,10 +80,7 @@ fn push_digits(out: &mut String, mut v: u64, width: usize) {
         buf[i] = b'0' + v as u8;
     }
     let start = i.min(buf.len().saturating_sub(width));
-    // Only ASCII digits were written.
-    if let Ok(digits) = std::str::from_utf8(&buf[start..]) {
-        out.push_str(digits);
-    }
+    out.extend_from_slice(&buf[start..]);
 }
 
 #[cfg(test)]
@@ -95,16 +93,16 @@ mod tests {
         let mut cases: Vec<i64> = vec![0, -1, 1, 9, 10, i64::MAX, i64::MIN, -10];
         cases.extend((0..100_000).map(|k| (rng.next_u64() >> (k % 64)) as i64));
         for v in cases {
-            let mut s = String::new();
+            let mut s = Vec::new();
             push_int(&mut s, v);
-            assert_eq!(s, v.to_string());
+            assert_eq!(s, v.to_string().as_bytes());
         }
     }
 
     fn check(x: f64, d: usize) {
-        let mut s = String::new();
+        let mut s = Vec::new();
         push_fixed(&mut s, x, d);
-        assert_eq!(s, format!("{x:.d$}"), "x = {x:e}, d = {d}");
+        assert_eq!(s, format!("{x:.d$}").as_bytes(), "x = {x:e}, d = {d}");
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use super::dates::DateColumns;
 use super::text::{decode_text, decode_text_known};
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
-use crate::crs::in_china_box;
 use crate::model::{AttrTable, Firms};
+pub(in crate::data) use finish::finish_firms;
 #[cfg(test)]
 use rows::parse_chunk_with;
 use rows::{ChunkCtx, RowExtras, parse_chunk};
@@ -15,6 +15,7 @@ mod chunks;
 pub(crate) use chunks::LineCounter;
 mod columns;
 mod coord_names;
+mod finish;
 mod header;
 mod ids;
 mod merge;
@@ -27,7 +28,6 @@ pub use stream::{WINDOW, load_firms_csv_streamed, stream_window};
 use merge::merge_parts;
 use sink::Columns;
 
-use ids::repeated_ids;
 #[cfg(test)]
 use ids::{BUCKET_BITS, bucket_by_top_bits};
 pub(crate) use numbers::{missing_reason, parse_number};
@@ -519,110 +519,6 @@ fn repeated_header(headers: &[String], c: usize, role: &str) -> Option<String> {
         also.join(", "),
         c + 1
     ))
-}
-
-/// The last steps every firm loader shares: distant firms screened out (unless kept), the
-/// report completed, the founding dates read, and an error when no firm is left. `read` holds
-/// what the parse already took from each row (the CSV loader); without it the columns are read
-/// here.
-pub(super) fn finish_firms(
-    mut firms: Firms,
-    mut report: LoadReport,
-    opts: &FirmLoadOptions,
-    path: &str,
-    read: Option<(RowExtras, Option<DateColumns>)>,
-) -> Result<LoadedFirms, LoadError> {
-    let (mut extras, dates) = read.unwrap_or_default();
-    let from_parse = !extras.id_hash.is_empty() || !extras.founded.is_empty();
-    if !opts.keep_distant
-        && let Some(keep) = super::screen_strays(&mut firms, &mut report)
-    {
-        extras.retain(&keep);
-    }
-    report.loaded = firms.len();
-    let hashes = (extras.id_hash.len() == firms.len()).then_some(extras.id_hash);
-    finish_report(&mut report, &firms, hashes);
-    if firms.is_empty() {
-        return Err(no_rows_error(&report, path));
-    }
-    let times = match dates {
-        Some(cols) if from_parse && extras.founded.len() == firms.len() => {
-            Some(super::dates::times_from_years(
-                &firms,
-                &cols,
-                extras.founded,
-                extras.closed,
-                &mut report,
-            ))
-        }
-        _ => {
-            let given = columns::founded_choice(&firms.attrs.headers, opts, path)?;
-            super::dates::detect_times(&firms, given, &mut report)
-        }
-    };
-    Ok(LoadedFirms {
-        firms,
-        report,
-        times: times.map(std::sync::Arc::new),
-    })
-}
-
-pub(super) fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
-    if report.read == 0 {
-        return LoadError::NoUsableRows {
-            path: path.to_string(),
-            reasons: "the file has a header but no data rows".into(),
-        };
-    }
-    if report.skipped_by_kind.get("projected") == Some(&report.skipped_count)
-        && let Some(first) = report.skipped.first()
-    {
-        return LoadError::projected(path, first.reason.clone());
-    }
-    LoadError::NoUsableRows {
-        path: path.to_string(),
-        reasons: format!("{}; first: {}", report.summary(), report.first_reasons(3)),
-    }
-}
-
-/// File-level hints: swapped columns, points outside China or Shenzhen, duplicate ids.
-pub(super) fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: Option<Vec<u64>>) {
-    use rayon::prelude::*;
-    // Counted on what was kept (after stray screening), so the warnings match the data.
-    let (outside_china, outside_sz) = firms
-        .lonlat
-        .par_iter()
-        .map(|p| {
-            let sz = (113.6..=114.8).contains(&p.lon) && (22.3..=22.95).contains(&p.lat);
-            (usize::from(!in_china_box(*p)), usize::from(!sz))
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let swapped = report.skipped_by_kind.get("swapped").copied().unwrap_or(0);
-    if swapped > 0 && swapped * 2 >= report.read {
-        report.warn(format!(
-            "{swapped} of {} rows look like latitude,longitude instead of longitude,latitude: \
-             the columns may be exchanged; name them explicitly (--lon-col/--lat-col)",
-            report.read
-        ));
-    }
-    if outside_china > 0 {
-        report.warn(format!(
-            "{outside_china} firms lie outside China: check the coordinate columns and system"
-        ));
-    }
-    if outside_sz > 0 && outside_sz > outside_china {
-        report.warn(format!(
-            "{outside_sz} firms lie outside the Shenzhen area (they are kept)"
-        ));
-    }
-    if let Some(c) = firms.id_col {
-        let dups = repeated_ids(firms, c, id_hashes);
-        if dups > 0 {
-            report.warn(format!(
-                "{dups} firm ids are repeated; outputs keep every row"
-            ));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Tests of the parent module.
+use super::ids::repeated_ids;
 use super::*;
 use crate::model::LonLat;
 use crate::model::SourceCrs;

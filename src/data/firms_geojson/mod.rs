@@ -386,4 +386,16 @@ mod tests {
         assert_eq!(f.firms.name(0), "甲");
         assert_eq!(f.report.skipped_count, 2);
     }
+
+    /// An empty collection is named in GeoJSON's words, not a CSV's ("header").
+    #[test]
+    fn an_empty_collection_says_it_has_no_features() {
+        let t = r#"{"type":"FeatureCollection","features":[]}"#;
+        let e = load_firms_geojson_str(t, "f.geojson", &FirmLoadOptions::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("the file has no features"), "{e}");
+        assert!(!e.contains("header"), "{e}");
+    }
 }
