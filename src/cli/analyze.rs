@@ -302,6 +302,9 @@ fn print_load_report(data: &pipeline::Dataset) {
     }
     crate::say!("zones: {}", data.zones_report.summary());
     crate::say!("firms: {}", data.firms_report.summary());
+    for n in &data.firms_report.notes {
+        crate::say!("note: {n}");
+    }
     for s in data.firms_report.skipped.iter().take(10) {
         crate::say!("  skipped {}", s.describe());
     }

@@ -48,11 +48,50 @@ pub(in crate::data) fn finish_firms(
             super::super::dates::detect_times(&firms, given, &mut report)
         }
     };
+    let headers = &firms.attrs.headers;
+    report.notes.extend(missing_columns(
+        headers,
+        firms.segment_col.is_some(),
+        times.is_some(),
+    ));
     Ok(LoadedFirms {
         firms,
         report,
         times: times.map(std::sync::Arc::new),
     })
+}
+
+/// Notes for a segment or founding-date column not found, with a header that may hold it: a
+/// lone `type` or `year` is not taken by itself (`企业类型` is a legal form; a `year` may be
+/// the record's year), but the user should hear of it, and of what is off without it.
+fn missing_columns(headers: &[String], has_segment: bool, has_dates: bool) -> Vec<String> {
+    let lone = |words: &[&str]| {
+        let loose = |h: &String| crate::data::header_words::loose(h);
+        headers.iter().find(|h| words.contains(&loose(h).as_str()))
+    };
+    let maybe = |h: Option<&String>, what: &str, flag: &str| match h {
+        Some(h) => format!("; column '{h}' may hold {what} (--{flag} '{h}')"),
+        None => String::new(),
+    };
+    let mut notes = Vec::new();
+    if !has_segment {
+        let h = lone(&["type", "kind", "类型", "类别"]);
+        notes.push(format!(
+            "no segment column found, so every firm's segment is unknown (grey on the map, a \
+             neutral industry fit in the advice); name it with --segment-col or in the import \
+             dialog{}",
+            maybe(h, "segments", "segment-col")
+        ));
+    }
+    if !has_dates {
+        let h = lone(&["year", "yr", "年份", "年度", "年"]);
+        notes.push(format!(
+            "no founding-date column found, so the year view, the growth comparison after \
+             designation and --year are off; name it with --founded-col or in the import dialog{}",
+            maybe(h, "founding years", "founded-col")
+        ));
+    }
+    notes
 }
 
 fn no_rows_error(report: &LoadReport, path: &str) -> LoadError {
@@ -125,5 +164,41 @@ fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: Option<Vec<u
                 "{dups} firm ids are repeated; outputs keep every row"
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{FirmLoadOptions, load_firms_csv_bytes};
+
+    fn notes_of(csv: &str) -> Vec<String> {
+        let f = load_firms_csv_bytes(csv.as_bytes(), "f.csv", &FirmLoadOptions::default());
+        f.map(|f| f.report.notes).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_missing_segment_or_founding_column_is_noted_with_the_header_that_may_hold_it() {
+        let notes = notes_of("ID,Name,Lon,Lat,Type,Year\nG1,a,114.05,22.54,optics,2015\n");
+        let seg = notes.iter().find(|n| n.starts_with("no segment column"));
+        let dates = notes
+            .iter()
+            .find(|n| n.starts_with("no founding-date column"));
+        assert!(
+            seg.is_some_and(|n| n.contains("--segment-col 'Type'")),
+            "{notes:?}"
+        );
+        assert!(
+            dates.is_some_and(|n| n.contains("--founded-col 'Year'")),
+            "{notes:?}"
+        );
+        // Without such a header the notes still say what is off, naming no column.
+        let notes = notes_of("lon,lat\n114.05,22.54\n");
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes.iter().all(|n| !n.contains("may hold")), "{notes:?}");
+        // Found columns give no such note.
+        let notes = notes_of("id,lon,lat,segment,founded\n1,114.05,22.54,optics,2015\n");
+        assert!(notes.iter().all(|n| !n.starts_with("no ")), "{notes:?}");
+        assert_eq!(missing_columns(&["年份".into()], true, false).len(), 1);
     }
 }
