@@ -92,6 +92,33 @@ const KNOWN: &[(&str, &str)] = &[
         "已从 gzip 解压：{1} 解压为 {0} 文本",
     ),
     (
+        "no segment column found, so every firm's segment is unknown (grey on the map, a \
+         neutral industry fit in the advice); name it with --segment-col or in the import \
+         dialog; column '{}' may hold segments (--segment-col '{}')",
+        "未找到领域列，所有企业的领域均为未知（地图上为灰色，建议中行业匹配度按中性计）；\
+         请用 --segment-col 或在导入对话框中指定；列“{0}”可能是领域（--segment-col '{1}'）",
+    ),
+    (
+        "no segment column found, so every firm's segment is unknown (grey on the map, a \
+         neutral industry fit in the advice); name it with --segment-col or in the import \
+         dialog",
+        "未找到领域列，所有企业的领域均为未知（地图上为灰色，建议中行业匹配度按中性计）；\
+         请用 --segment-col 或在导入对话框中指定",
+    ),
+    (
+        "no founding-date column found, so the year view, the growth comparison after \
+         designation and --year are off; name it with --founded-col or in the import dialog; \
+         column '{}' may hold founding years (--founded-col '{}')",
+        "未找到成立日期列，年份视图、设立后的增长对比和 --year 均不可用；请用 --founded-col \
+         或在导入对话框中指定；列“{0}”可能是成立年份（--founded-col '{1}'）",
+    ),
+    (
+        "no founding-date column found, so the year view, the growth comparison after \
+         designation and --year are off; name it with --founded-col or in the import dialog",
+        "未找到成立日期列，年份视图、设立后的增长对比和 --year 均不可用；请用 --founded-col \
+         或在导入对话框中指定",
+    ),
+    (
         "founding years from column '{}': {} of {} firms; closing years from {} ({} closed)",
         "成立年份取自列“{0}”：{2} 家企业中 {1} 家；注销年份取自 {3}（{4} 家已注销）",
     ),
@@ -554,6 +581,36 @@ mod tests {
                 "表头中“lat”出现多次（另见第 5 列）；读取的是第 3 列；如需读取其他列，请用列号指定（命令行 --lat-col 5，或在导入对话框中选“lat（第 5 列）”）",
             ]
         );
+    }
+
+    #[test]
+    fn missing_column_notes_read_in_chinese() {
+        for (text, named) in [
+            (
+                "ID,Name,Lon,Lat,Type,Year\nG1,a,114.05,22.54,optics,2015\n",
+                true,
+            ),
+            ("lon,lat\n114.05,22.54\n", false),
+        ] {
+            let f = crate::data::load_firms_csv_bytes(
+                text.as_bytes(),
+                "f.csv",
+                &crate::data::FirmLoadOptions::default(),
+            )
+            .unwrap();
+            let zh: Vec<String> = f
+                .report
+                .notes
+                .iter()
+                .filter(|n| n.starts_with("no "))
+                .map(|n| report_text(n, Lang::Zh))
+                .collect();
+            assert_eq!(zh.len(), 2, "{:?}", f.report.notes);
+            assert!(zh[0].starts_with("未找到领域列"), "{}", zh[0]);
+            assert!(zh[1].starts_with("未找到成立日期列"), "{}", zh[1]);
+            assert_eq!(zh[0].contains("列“Type”可能是领域"), named, "{}", zh[0]);
+            assert_eq!(zh[1].contains("--founded-col 'Year'"), named, "{}", zh[1]);
+        }
     }
 
     #[test]
