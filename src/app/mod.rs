@@ -17,6 +17,7 @@ pub mod map_view;
 pub mod my_site;
 mod panels;
 pub mod project;
+mod reason_texts;
 pub mod reasons;
 mod ripley_task;
 mod scene_state;

@@ -5,6 +5,8 @@
 use crate::digitise::SketchError;
 use crate::model::Lang;
 
+use super::reason_texts::KNOWN;
+
 /// Why a drawn polygon cannot be saved yet, in the window's language.
 pub fn sketch_error(e: &SketchError, lang: Lang) -> String {
     let zh = match e {
@@ -17,223 +19,6 @@ pub fn sketch_error(e: &SketchError, lang: Lang) -> String {
     };
     lang.pick(&zh, &e.to_string())
 }
-/// Known English texts (`{}` marks a value) and their Chinese (`{0}`, `{1}`… the values).
-const KNOWN: &[(&str, &str)] = &[
-    ("longitude or latitude is empty", "经度或纬度为空"),
-    (
-        "longitude or latitude is empty: the row has {} of the header's {} fields",
-        "经度或纬度为空：此行只有 {0} 个字段，表头有 {1} 个",
-    ),
-    (
-        "longitude or latitude is empty: the row has {} of the header's {} fields, and a field holds the delimiter, so a quote may have joined fields; check this line's quotes",
-        "经度或纬度为空：此行只有 {0} 个字段（表头有 {1} 个），且有字段含分隔符，可能是引号把几个字段连在了一起；请检查此行的引号",
-    ),
-    (
-        "eps {} m joins {}% of all firms into one cluster; try a smaller eps (the k-distance curve suggests about {} m)",
-        "eps {0} 米把 {1}% 的企业连成一个集群；请减小 eps（k 距离曲线建议约 {2} 米）",
-    ),
-    (
-        "{} firms lie in more than one zone; zone_id lists the first by id, summary.json lists all zones of the first {}",
-        "{0} 家企业位于多个集聚区内；zone_id 列出编号最小的一个，summary.json 列出前 {1} 家所在的全部集聚区",
-    ),
-    (
-        "longitude/latitude '{}', '{}' is not a number",
-        "经纬度“{0}”“{1}”不是数字",
-    ),
-    (
-        "longitude/latitude '{}', '{}': a value is missing",
-        "经纬度“{0}”“{1}”：缺少数值",
-    ),
-    (
-        "'{}' does not hold both longitude and latitude",
-        "“{0}”未同时包含经度和纬度",
-    ),
-    // The load report's notes.
-    (
-        "header on line {}: the {} line(s) above it skipped (title or notes){}",
-        "表头在第 {0} 行：其上 {1} 行已跳过（标题或说明）{2}",
-    ),
-    (
-        "the header names '{}' more than once (also column {}); column {} is read; to read another, give its number (--{}-col {}, or '{} (column {})' in the import dialog)",
-        "表头中“{0}”出现多次（另见第 {1} 列）；读取的是第 {2} 列；如需读取其他列，请用列号指定（命令行 --{3}-col {4}，或在导入对话框中选“{5}（第 {6} 列）”）",
-    ),
-    (
-        "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
-        "经度和纬度取自同一列“{0}”（“经度,纬度”“纬度,经度”或 WKT “POINT (经度 纬度)”）",
-    ),
-    // Whole-file load errors (`data::LoadError`), the file's path last.
-    ("the file is empty: {}", "文件是空的：{0}"),
-    (
-        "cannot read the file ({}): {}",
-        "无法读取该文件（{0}）：{1}",
-    ),
-    (
-        "no longitude/latitude columns found among [{}]; name them lon/lat (or 经度/纬度) or choose them (--lon-col/--lat-col, or the column pickers of the window's import dialog): {}",
-        "在 [{0}] 中找不到经纬度列；请将列命名为 lon/lat（或 经度/纬度），或在导入对话框的列选择中指定：{1}",
-    ),
-    (
-        "column '{}' is not in the header [{}]: {}",
-        "表头 [{1}] 中没有列“{0}”：{2}",
-    ),
-    (
-        "cannot decode the text as {}; save it as UTF-8 or pass the right encoding: {}",
-        "无法按 {0} 解码文本；请另存为 UTF-8 或指定正确的编码：{1}",
-    ),
-    (
-        "this gzip-compressed file is damaged or cut short ({}); download or copy it again, or unpack it with another program and open the file inside: {}",
-        "该 gzip 压缩文件已损坏或不完整（{0}）；请重新下载或复制，或用其他程序解压后打开其中的文件：{1}",
-    ),
-    (
-        "this gzip-compressed file holds more than {} GB; unpack it (gzip -d) and open the file inside, which is read without this limit: {}",
-        "该 gzip 压缩文件解压后超过 {0} GB；请先解压（gzip -d）再打开其中的文件（不受此限制）：{1}",
-    ),
-    (
-        "unpacked from gzip: {} of text from {}",
-        "已从 gzip 解压：{1} 解压为 {0} 文本",
-    ),
-    (
-        "no segment column found, so every firm's segment is unknown (grey on the map, a \
-         neutral industry fit in the advice); name it with --segment-col or in the import \
-         dialog; column '{}' may hold segments (--segment-col '{}')",
-        "未找到领域列，所有企业的领域均为未知（地图上为灰色，建议中行业匹配度按中性计）；\
-         请用 --segment-col 或在导入对话框中指定；列“{0}”可能是领域（--segment-col '{1}'）",
-    ),
-    (
-        "no segment column found, so every firm's segment is unknown (grey on the map, a \
-         neutral industry fit in the advice); name it with --segment-col or in the import \
-         dialog",
-        "未找到领域列，所有企业的领域均为未知（地图上为灰色，建议中行业匹配度按中性计）；\
-         请用 --segment-col 或在导入对话框中指定",
-    ),
-    (
-        "no founding-date column found, so the year view, the growth comparison after \
-         designation and --year are off; name it with --founded-col or in the import dialog; \
-         column '{}' may hold founding years (--founded-col '{}')",
-        "未找到成立日期列，年份视图、设立后的增长对比和 --year 均不可用；请用 --founded-col \
-         或在导入对话框中指定；列“{0}”可能是成立年份（--founded-col '{1}'）",
-    ),
-    (
-        "no founding-date column found, so the year view, the growth comparison after \
-         designation and --year are off; name it with --founded-col or in the import dialog",
-        "未找到成立日期列，年份视图、设立后的增长对比和 --year 均不可用；请用 --founded-col \
-         或在导入对话框中指定",
-    ),
-    (
-        "founding years from column '{}': {} of {} firms; closing years from {} ({} closed)",
-        "成立年份取自列“{0}”：{2} 家企业中 {1} 家；注销年份取自 {3}（{4} 家已注销）",
-    ),
-    (
-        "founding years from column '{}': {} of {} firms",
-        "成立年份取自列“{0}”：{2} 家企业中 {1} 家",
-    ),
-    (
-        "{} of {} firms alive in {} (founded by then, not closed)",
-        "{1} 家企业中 {0} 家在 {2} 年存续（届时已成立且未注销）",
-    ),
-    (
-        "sheet '{}' of {} ({}); header on row {}; line numbers are sheet rows",
-        "工作表“{0}”（共 {1} 个：{2}）；表头在第 {3} 行；行号为工作表行号",
-    ),
-    (
-        "{} row(s) above the header skipped (title or notes): {}",
-        "表头上方 {0} 行已跳过（标题或说明）：{1}",
-    ),
-    (
-        "no .prj file: the coordinate system is not stated in the file",
-        "没有 .prj 文件：文件未说明坐标系",
-    ),
-    ("the .prj was not used: {}", "未使用 .prj：{0}"),
-    ("attribute text read as {}", "属性文本按 {0} 读取"),
-    (
-        "{} founding dates are not dates ({}); those firms count as founded at an unknown time",
-        "{0} 个成立日期不是日期（{1}）；这些企业按成立时间未知计",
-    ),
-    (
-        "coordinate ({}, {}) is not a finite number",
-        "坐标 ({0}, {1}) 不是有限数",
-    ),
-    (
-        "coordinate (0, 0) is the usual placeholder for a missing geocode; fill in the firm's real position",
-        "坐标 (0, 0) 通常是缺失地理编码的占位值；请填写企业的真实位置",
-    ),
-    (
-        "longitude/latitude look swapped ({}, {}): latitude must be within ±90; swap the columns or name them explicitly",
-        "经纬度疑似颠倒 ({0}, {1})：纬度须在 ±90 以内；请交换两列或明确指定列名",
-    ),
-    (
-        "longitude/latitude '{}', '{}': the hemisphere marks say the columns are swapped (N/S marks a latitude, E/W a longitude); swap the columns or name them explicitly",
-        "经纬度“{0}”“{1}”：半球标记表明两列颠倒（N/S 表示纬度，E/W 表示经度）；请交换两列或明确指定列名",
-    ),
-    (
-        "longitude/latitude '{}', '{}': both are marked as the same axis; one must be a longitude (E/W, 东经/西经) and the other a latitude (N/S, 北纬/南纬)",
-        "经纬度“{0}”“{1}”：两个值标记为同一轴；应一个为经度（E/W、东经/西经），一个为纬度（N/S、北纬/南纬）",
-    ),
-    (
-        "({}, {}) looks like degrees × 1,000,000 ({}, {}); divide the columns by 1,000,000",
-        "({0}, {1}) 疑似放大了 1,000,000 倍的经纬度（{2}, {3}）；请将两列除以 1,000,000",
-    ),
-    (
-        "({}, {}) is not a coordinate (degrees or metres); check the column",
-        "({0}, {1}) 不是坐标（度或米）；请检查该列",
-    ),
-    (
-        "coordinate ({}, {}) looks projected (metres), not degrees; give its system (e.g. epsg:4547) or reproject to WGS-84 lon/lat",
-        "坐标 ({0}, {1}) 疑似投影坐标（米），不是经纬度；请指定坐标系（如 epsg:4547）或转换为 WGS-84 经纬度",
-    ),
-    (
-        "coordinate ({}, {}) is outside longitude ±180 / latitude ±90",
-        "坐标 ({0}, {1}) 超出经度 ±180 / 纬度 ±90",
-    ),
-    ("cannot read the row ({})", "无法读取该行（{0}）"),
-    (
-        "a quote opened on this line is not closed on it, so {} later line(s) would have been read into one field; this row is skipped and the following lines are read normally; close or remove the quote",
-        "此行的引号未闭合，会把后面 {0} 行读进同一字段；此行已跳过，后续各行照常读取；请补上或删去引号",
-    ),
-    (
-        "firm {} at ({}, {}) is {} km from the median of the other firms ({}, {}): probably a wrong geocode, so it is left out; fix its coordinates, or keep it with --keep-distant (window: “Keep distant firms” in the import dialog)",
-        "企业 {0} 位于 ({1}, {2})，距其他企业的中位位置 ({4}, {5}) {3} 公里：可能是地理编码错误，已略去；请更正坐标，或在导入对话框中勾选“保留远离其他企业（200 公里以上）的点”（命令行 --keep-distant）",
-    ),
-    (
-        "{} firm(s) more than {} km from the others were left out (kind 'stray'); see the skipped list",
-        "{0} 家企业距其他企业超过 {1} 公里，已略去（类别“远离其他企业”）；见跳过列表",
-    ),
-    (
-        "{} of {} rows look like latitude,longitude instead of longitude,latitude: the columns may be exchanged; name them explicitly (--lon-col/--lat-col)",
-        "{1} 行中有 {0} 行像是“纬度,经度”而非“经度,纬度”：两列可能颠倒；请明确指定经纬度列",
-    ),
-    (
-        "{} firms lie outside China: check the coordinate columns and system",
-        "{0} 家企业位于中国境外：请检查坐标列和坐标系",
-    ),
-    (
-        "{} firms lie outside the Shenzhen area (they are kept)",
-        "{0} 家企业位于深圳范围之外（仍保留）",
-    ),
-    (
-        "{} firm ids are repeated; outputs keep every row",
-        "{0} 个企业编号重复；输出保留每一行",
-    ),
-    (
-        "not a valid GeoJSON feature ({})",
-        "不是有效的 GeoJSON 要素（{0}）",
-    ),
-    (
-        "feature {}: id '{}' is used twice; this one is renamed '{}'",
-        "要素 {0}：编号“{1}”重复使用；此要素改名为“{2}”",
-    ),
-    (
-        "feature {}: no id property; called it '{}'",
-        "要素 {0}：没有编号属性；命名为“{1}”",
-    ),
-    (
-        "feature {} ({}): geometry_quality '{}' does not fit its geometry; using {}",
-        "要素 {0}（{1}）：geometry_quality“{2}”与其几何不符；改用 {3}",
-    ),
-    (
-        "some features have projected (metre) coordinates and were skipped; reproject them to WGS-84",
-        "部分要素为投影坐标（米），已跳过；请转换为 WGS-84 经纬度",
-    ),
-];
 
 /// A reason or warning from the data layer in the window's language: Chinese when it is a
 /// known text, else the English as written.
@@ -533,6 +318,20 @@ mod tests {
             let zh = to_chinese(en).unwrap_or_else(|| panic!("no Chinese for {en}"));
             assert!(zh.ends_with(".csv") || zh.ends_with(".gz"), "{zh}");
             assert!(!zh.contains("{"), "{zh}");
+        }
+    }
+
+    /// A file that gave no rows says so in Chinese, in its own format's words.
+    #[test]
+    fn empty_files_read_in_chinese() {
+        let opts = crate::data::FirmLoadOptions::default();
+        let csv = crate::data::load_firms_csv_bytes(b"lon,lat\n", "f.csv", &opts);
+        let collection = r#"{"type":"FeatureCollection","features":[]}"#;
+        let geojson = crate::data::load_firms_geojson_str(collection, "f.geojson", &opts);
+        for (r, want) in [(csv, "没有数据行"), (geojson, "没有要素")] {
+            let en = r.err().map(|e| e.to_string()).unwrap_or_default();
+            let zh = to_chinese(&en).unwrap_or_else(|| panic!("no Chinese for {en}"));
+            assert!(zh.starts_with("没有可用的行") && zh.contains(want), "{zh}");
         }
     }
 
