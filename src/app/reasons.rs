@@ -358,21 +358,23 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_repeated_header_note_reads_in_chinese() {
+    /// The load notes of a CSV text that `keep` picks, in Chinese.
+    fn notes_in_chinese(csv: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
         let f = crate::data::load_firms_csv_bytes(
-            "id,lon,lat,lon,lat\n1,114.05,22.54,0,0\n".as_bytes(),
+            csv.as_bytes(),
             "f.csv",
             &crate::data::FirmLoadOptions::default(),
         )
         .unwrap();
-        let notes: Vec<String> = f
-            .report
-            .notes
-            .iter()
-            .filter(|n| n.contains("more than once"))
-            .map(|n| report_text(n, Lang::Zh))
-            .collect();
+        let notes = f.report.notes.iter().filter(|n| keep(n));
+        notes.map(|n| report_text(n, Lang::Zh)).collect()
+    }
+
+    #[test]
+    fn a_repeated_header_note_reads_in_chinese() {
+        let notes = notes_in_chinese("id,lon,lat,lon,lat\n1,114.05,22.54,0,0\n", |n| {
+            n.contains("more than once")
+        });
         assert_eq!(
             notes,
             [
@@ -391,20 +393,8 @@ mod tests {
             ),
             ("lon,lat\n114.05,22.54\n", false),
         ] {
-            let f = crate::data::load_firms_csv_bytes(
-                text.as_bytes(),
-                "f.csv",
-                &crate::data::FirmLoadOptions::default(),
-            )
-            .unwrap();
-            let zh: Vec<String> = f
-                .report
-                .notes
-                .iter()
-                .filter(|n| n.starts_with("no "))
-                .map(|n| report_text(n, Lang::Zh))
-                .collect();
-            assert_eq!(zh.len(), 2, "{:?}", f.report.notes);
+            let zh = notes_in_chinese(text, |n| n.starts_with("no "));
+            assert_eq!(zh.len(), 2, "{zh:?}");
             assert!(zh[0].starts_with("未找到领域列"), "{}", zh[0]);
             assert!(zh[1].starts_with("未找到成立日期列"), "{}", zh[1]);
             assert_eq!(zh[0].contains("列“Type”可能是领域"), named, "{}", zh[0]);

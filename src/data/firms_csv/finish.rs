@@ -75,7 +75,7 @@ fn missing_columns(headers: &[String], has_segment: bool, has_dates: bool) -> Ve
     };
     let mut notes = Vec::new();
     if !has_segment {
-        let h = lone(&["type", "kind", "类型", "类别"]);
+        let h = lone(&["type", "kind", "类型"]);
         notes.push(format!(
             "no segment column found, so every firm's segment is unknown (grey on the map, a \
              neutral industry fit in the advice); name it with --segment-col or in the import \
