@@ -282,6 +282,15 @@ pub(crate) fn split_pair(s: &str, comma_decimal: bool) -> (&str, &str) {
             .unwrap_or(rest)
             .trim();
     }
+    if t.is_ascii() {
+        split_ascii(t, comma_decimal)
+    } else {
+        split_chars(t, comma_decimal)
+    }
+}
+
+/// [`split_pair`]'s cut by chars, for a value with non-ASCII text (`，`, wide spaces).
+fn split_chars(t: &str, comma_decimal: bool) -> (&str, &str) {
     let cut =
         |c: char| matches!(c, ';' | '，') || c.is_whitespace() || (c == ',' && !comma_decimal);
     match t.find(cut) {
@@ -293,6 +302,58 @@ pub(crate) fn split_pair(s: &str, comma_decimal: bool) -> (&str, &str) {
         }
         None => (t, ""),
     }
+}
+
+/// Whether a byte separates a pair's two numbers: `;`, ASCII white space, or a comma
+/// unless `comma_decimal` (the same set as [`split_chars`]' for ASCII text).
+fn is_cut(b: u8, comma_decimal: bool) -> bool {
+    matches!(b, b';' | b' ' | b'\t'..=b'\r') || (b == b',' && !comma_decimal)
+}
+
+/// [`split_pair`]'s cut for an ASCII value (nearly every file), by bytes: the same
+/// separators as [`split_chars`] without decoding chars, the numbers found eight bytes at
+/// a time (17-digit coordinates are 18 bytes).
+fn split_ascii(t: &str, comma_decimal: bool) -> (&str, &str) {
+    let bytes = t.as_bytes();
+    let Some(at) = first_cut(bytes, comma_decimal) else {
+        return (t, "");
+    };
+    let start = bytes
+        .get(at..)
+        .and_then(|r| r.iter().position(|b| !is_cut(*b, comma_decimal)))
+        .map_or(bytes.len(), |n| at + n);
+    let end = bytes
+        .get(start..)
+        .and_then(|r| first_cut(r, comma_decimal))
+        .map_or(bytes.len(), |n| start + n);
+    (t.get(..at).unwrap_or(""), t.get(start..end).unwrap_or(""))
+}
+
+/// The first [`is_cut`] byte of ASCII text, tested a word at a time. Every byte is below
+/// 0x80, so each per-byte sum below stays under 0x100 and no carry crosses into the next
+/// byte: the high bit of each byte answers for that byte alone.
+fn first_cut(bytes: &[u8], comma_decimal: bool) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit set where the byte equals `c` (`b ^ c` is at most 0x7f).
+    let equal = |w: u64, c: u8| !((w ^ (ONES * u64::from(c))) + ONES * 0x7f) & HIGH;
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (i, word) in words.iter().enumerate() {
+        let w = u64::from_le_bytes(*word);
+        // `\t`..=`\r` (9..=13): at least 9 and not at least 14.
+        let space_like = (w + ONES * (0x80 - 9)) & !(w + ONES * (0x80 - 14)) & HIGH;
+        let mut hits = space_like | equal(w, b' ') | equal(w, b';');
+        if !comma_decimal {
+            hits |= equal(w, b',');
+        }
+        if hits != 0 {
+            return Some(i * 8 + (hits.trailing_zeros() / 8) as usize);
+        }
+    }
+    let base = words.len() * 8;
+    tail.iter()
+        .position(|b| is_cut(*b, comma_decimal))
+        .map(|n| base + n)
 }
 
 /// Whether the two numbers of a combined value ([`split_pair`]) are latitude first (as
@@ -367,6 +428,10 @@ mod tests {
         ] {
             assert_eq!(split_pair(value, false), want, "{value:?}");
         }
+        assert_eq!(
+            split_pair("113.93\u{3000}22.54", false),
+            ("113.93", "22.54")
+        );
         // Where a comma is a decimal point (`;` or tab files), only `;` and spaces cut.
         assert_eq!(split_pair("114,05 22,54", true), ("114,05", "22,54"));
         assert_eq!(split_pair("114,05;22,54", true), ("114,05", "22,54"));
@@ -376,6 +441,35 @@ mod tests {
             !latitude_first(2.35, 48.85),
             "either order could be right: longitude first"
         );
+    }
+
+    /// Oracle: the byte cut of ASCII values equals the char cut on random texts of digits,
+    /// separators and letters, in both decimal conventions.
+    #[test]
+    fn the_ascii_cut_matches_the_char_cut() {
+        // Mostly digits, so that cuts also fall past the first eight bytes.
+        let digits = b"0123456789".repeat(8);
+        let alphabet = [&digits[..], b".,; \t\r\n\x0bxE-"].concat();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            let len = (next() % 30) as usize;
+            let text: String = (0..len)
+                .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
+                .collect();
+            for comma_decimal in [false, true] {
+                assert_eq!(
+                    split_ascii(&text, comma_decimal),
+                    split_chars(&text, comma_decimal),
+                    "{text:?} comma_decimal {comma_decimal}"
+                );
+            }
+        }
     }
 
     /// Hemisphere marks order a combined column's numbers and check two columns; unmarked

@@ -64,23 +64,24 @@ fn zero_bytes(w: u64) -> u64 {
 }
 
 /// What [`loop_mantissa`] gives, for the shape coordinates take (`114.175057`,
-/// `22.51034`: 8 to 16 bytes, the mark among the first eight), read a word at a time: the
-/// integer digits shifted to the top of the first eight bytes, the decimals at the top of
-/// the last eight (and the eight after the mark when there are more), with `'0'` filling
-/// the rest. None for any other shape or a byte that is not a digit: the loop decides.
+/// `22.51034`, pandas' `114.09536778980761`: 8 to 20 bytes, the mark among the first
+/// eight, at most 16 decimals), read a word at a time: the integer digits shifted to the
+/// top of the first eight bytes, the decimals at the top of the last eight (and the eight
+/// after the mark when there are more), with `'0'` filling the rest. None for any other
+/// shape or a byte that is not a digit: the loop decides.
 #[inline]
 fn words_mantissa(d: &[u8], comma: bool) -> Option<(u64, usize)> {
-    const POW10: [u64; 16] = {
-        let mut t = [1u64; 16];
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
         let mut k = 1;
-        while k < 16 {
+        while k < 20 {
             t[k] = t[k - 1] * 10;
             k += 1;
         }
         t
     };
     let len = d.len();
-    if !(8..=16).contains(&len) {
+    if !(8..=20).contains(&len) {
         return None;
     }
     let first = u64::from_le_bytes(*d.first_chunk::<8>()?);
@@ -102,17 +103,18 @@ fn words_mantissa(d: &[u8], comma: bool) -> Option<(u64, usize)> {
         let keep = u64::MAX << (8 * (8 - n));
         eight_digits((last & keep) | (ZEROS & !keep))
     };
-    let decimals = len - dot - 1; // 0..=15
+    let decimals = len - dot - 1; // 0..=19
     let frac = match decimals {
         0 => 0,
         1..=8 => top(decimals)?,
-        _ => {
+        9..=16 => {
             let next = d.get(dot + 1..dot + 9)?.first_chunk::<8>()?;
             let high = eight_digits(u64::from_le_bytes(*next))?;
             high * POW10.get(decimals - 8)? + top(decimals - 8)?
         }
+        _ => return None,
     };
-    // At most 15 digits in all: no overflow.
+    // At most 19 digits in all: no overflow.
     Some((int * POW10.get(decimals)? + frac, decimals))
 }
 
@@ -223,15 +225,16 @@ mod tests {
     }
 
     /// The word-at-a-time reading gives the byte loop's mantissa and decimals (the oracle)
-    /// whenever it answers, and answers every coordinate-shaped text: 8 to 16 bytes with the
-    /// mark among the first eight, digits next to bytes just outside their range.
+    /// whenever it answers, and answers every coordinate-shaped text: 8 to 20 bytes with the
+    /// mark among the first eight and at most 16 decimals, digits next to bytes just outside
+    /// their range.
     #[test]
     fn words_read_the_mantissa_the_loop_reads() {
         let mut rng = crate::model::Rng::new(61);
         let alphabet = b"0123456789012345678901234567890123456789./:,";
         let mut answered = 0;
         for i in 0..300_000 {
-            let len = 6 + (rng.next_u64() % 13) as usize;
+            let len = 6 + (rng.next_u64() % 17) as usize;
             let mut s: Vec<u8> = (0..len)
                 .map(|_| b'0' + (rng.next_u64() % 10) as u8)
                 .collect();
@@ -252,11 +255,10 @@ mod tests {
                 answered += 1;
                 assert_eq!(got, want, "{}", String::from_utf8_lossy(&s));
             }
-            let shaped = (8..=16).contains(&len)
+            let mark_at = s.iter().position(|c| *c == b'.' || (comma && *c == b','));
+            let shaped = (8..=20).contains(&len)
                 && s.iter().filter(|c| !c.is_ascii_digit()).count() == 1
-                && s.iter()
-                    .take(8)
-                    .any(|c| *c == b'.' || (comma && *c == b','));
+                && mark_at.is_some_and(|m| m < 8 && len - m - 1 <= 16);
             if shaped {
                 assert_eq!(got, want, "{}", String::from_utf8_lossy(&s));
                 assert!(got.is_some(), "{}", String::from_utf8_lossy(&s));
@@ -270,6 +272,15 @@ mod tests {
         assert_eq!(
             words_mantissa(b"1.23456789012345", false),
             Some((123_456_789_012_345, 14))
+        );
+        assert_eq!(
+            words_mantissa(b"114.09536778980761", false),
+            Some((11_409_536_778_980_761, 14))
+        );
+        assert_eq!(
+            words_mantissa(b"1.23456789012345678", false),
+            None,
+            "17 decimals: the loop's"
         );
         assert_eq!(words_mantissa(b"114,1750", true), Some((1_141_750, 4)));
         assert_eq!(words_mantissa(b"114,1750", false), None);
