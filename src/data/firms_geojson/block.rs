@@ -34,6 +34,10 @@ pub(super) enum Row {
 pub(super) struct Block {
     pub run: CellRun,
     pub rows: Vec<Row>,
+    /// A feature's text was not JSON at all (only when the features were found by
+    /// [`super::scan`], which checks no more than their brackets): the file is then read
+    /// whole, for the JSON reader's message with its line and column.
+    pub broken: bool,
 }
 
 impl Block {
@@ -47,7 +51,9 @@ impl Block {
             Ok(feature) => self.push_read(feature, first_cell, reader),
             Err(_) => {
                 self.run.rollback(mark);
-                self.push_parsed(Parsed::of_text(raw), reader);
+                let parsed = Parsed::of_text(raw);
+                self.broken |= matches!(parsed, Parsed::Bad(None, _));
+                self.push_parsed(parsed, reader);
             }
         }
     }

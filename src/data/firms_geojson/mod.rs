@@ -8,6 +8,7 @@ use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
 use crate::model::{AttrTable, Firms};
 
 mod block;
+mod scan;
 
 use super::cells::{columns_of, merged_keys};
 use block::{Block, ID_SLOT, LAT_SLOT, LON_SLOT, Row};
@@ -157,38 +158,42 @@ struct Collection<'a> {
 }
 
 /// The file's features read into blocks, in order, and the reader of the system its `crs`
-/// names (or the user's). A FeatureCollection is scanned once for where each feature's text
-/// lies, and runs of features are read on all threads; anything else is read as one JSON
-/// tree, so its errors are the same.
+/// names (or the user's). A FeatureCollection's features are found by their structure
+/// ([`scan`], in chunks on all threads) and runs of them read on all threads; a collection
+/// that scan does not read is scanned by serde_json, and anything else (or a feature that is
+/// not JSON) read as one JSON tree, so its errors are the same.
 fn read_blocks(
     text: &str,
     path: &str,
     opts: &FirmLoadOptions,
     run: Option<usize>,
 ) -> Result<(Vec<Block>, crate::crs::Reader), LoadError> {
-    use rayon::prelude::*;
-    if let Ok(Collection {
-        kind: Some(kind),
-        features: Some(raws),
-        crs,
-    }) = serde_json::from_str::<Collection>(text)
+    let scanned = scan::scan(text, SCAN_CHUNK);
+    if let Some(scanned) = &scanned
+        && let Ok(Collection {
+            kind: Some(kind),
+            features: Some(none),
+            crs,
+        }) = serde_json::from_str::<Collection>(&scanned.outer)
+        && kind == "FeatureCollection"
+        && none.is_empty()
+    {
+        let reader = super::reader_for(named_crs(crs.as_ref()), opts.crs, path)?;
+        let blocks = read_runs(&scanned.features, &reader, run);
+        if !blocks.iter().any(|b| b.broken) {
+            return Ok((blocks, reader));
+        }
+    } else if scanned.is_none()
+        && let Ok(Collection {
+            kind: Some(kind),
+            features: Some(raws),
+            crs,
+        }) = serde_json::from_str::<Collection>(text)
         && kind == "FeatureCollection"
     {
         let reader = super::reader_for(named_crs(crs.as_ref()), opts.crs, path)?;
-        let run = run
-            .unwrap_or_else(|| (raws.len() / (rayon::current_num_threads() * 8)).max(256))
-            .clamp(1, 16_384);
-        let blocks = raws
-            .par_chunks(run)
-            .map(|raws| {
-                let mut block = Block::default();
-                for raw in raws {
-                    block.push_text(raw.get(), &reader);
-                }
-                block
-            })
-            .collect();
-        return Ok((blocks, reader));
+        let raws: Vec<&str> = raws.iter().map(|r| r.get()).collect();
+        return Ok((read_runs(&raws, &reader, run), reader));
     }
     let (values, crs) = feature_values(text, path)?;
     let reader = super::reader_for(crs, opts.crs, path)?;
@@ -197,6 +202,28 @@ fn read_blocks(
         block.push_parsed(Parsed::of_value(v), &reader);
     }
     Ok((vec![block], reader))
+}
+
+/// Bytes of a collection scanned on one thread before the next chunk's guess ([`scan`]):
+/// large enough that a guess costs nothing, small enough for both cores to stay busy.
+const SCAN_CHUNK: usize = 4 << 20;
+
+/// Features' texts read in runs of `run` (by default about eight runs a thread) on all
+/// threads, each run into its own block.
+fn read_runs(raws: &[&str], reader: &crate::crs::Reader, run: Option<usize>) -> Vec<Block> {
+    use rayon::prelude::*;
+    let run = run
+        .unwrap_or_else(|| (raws.len() / (rayon::current_num_threads() * 8)).max(256))
+        .clamp(1, 16_384);
+    raws.par_chunks(run)
+        .map(|raws| {
+            let mut block = Block::default();
+            for raw in raws {
+                block.push_text(raw, reader);
+            }
+            block
+        })
+        .collect()
 }
 
 /// The features of the file as the `geojson` crate reads them, and the EPSG code its `crs`
@@ -385,6 +412,20 @@ mod tests {
         assert_eq!(f.firms.id(0), "f1");
         assert_eq!(f.firms.name(0), "甲");
         assert_eq!(f.report.skipped_count, 2);
+    }
+
+    /// A feature that is not JSON (its brackets whole, so the structural scan finds it) fails
+    /// the file with the JSON reader's line and column, as reading it whole does.
+    #[test]
+    fn a_feature_that_is_not_json_fails_the_file_at_its_line() {
+        let good = r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[114,22]}}"#;
+        let bad = r#"{"type":"Feature","properties":{"a":tru},"geometry":null}"#;
+        let t =
+            format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{good},\n{good},\n{bad}]}}");
+        match load_firms_geojson_str(&t, "f.geojson", &FirmLoadOptions::default()) {
+            Err(LoadError::Json { line, column, .. }) => assert_eq!((line, column), (4, 40)),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// An empty collection is named in GeoJSON's words, not a CSV's ("header").
