@@ -121,12 +121,28 @@ def column(env, names, words):
     raise SystemExit(f"peers.py: no column named one of {names} in {firms_path}; set {env}")
 
 
-lon = column(
+def wkt_points():
+    """x and y of a WKT `POINT (lon lat)` column (geopandas' `to_csv`), when cluster-atlas took
+    one column for both coordinates: shapely's `from_wkt`, timed as the rest of the load."""
+    given = os.environ.get("PEERS_LON")
+    if not given or given != os.environ.get("PEERS_LAT") or given not in df.columns:
+        return None
+    import shapely
+
+    points = timed("shapely_from_wkt", lambda: shapely.from_wkt(df[given].to_numpy()))
+    if points is None:
+        return None
+    out["pandas_read_csv_wkt"] = out["pandas_read_csv"] + out["shapely_from_wkt"]
+    return shapely.get_x(points), shapely.get_y(points)
+
+
+combined = wkt_points()
+lon = combined[0] if combined else column(
     "PEERS_LON",
     ["lon", "lng", "longitude", "x", "经度", "wgs84_lon", "gcj_lng", "gcj02_lng"],
     ["lon", "lng", "longitude", "经度"],
 )
-lat = column(
+lat = combined[1] if combined else column(
     "PEERS_LAT",
     ["lat", "latitude", "y", "纬度", "wgs84_lat", "gcj_lat", "gcj02_lat"],
     ["lat", "latitude", "纬度"],
