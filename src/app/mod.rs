@@ -17,6 +17,9 @@ pub mod map_view;
 pub mod my_site;
 mod panels;
 pub mod project;
+#[cfg(test)]
+mod reason_corpus_tests;
+mod reason_parts;
 mod reason_texts;
 pub mod reasons;
 mod ripley_task;

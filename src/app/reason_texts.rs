@@ -237,4 +237,144 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "some features have projected (metre) coordinates and were skipped; reproject them to WGS-84",
         "部分要素为投影坐标（米），已跳过；请转换为 WGS-84 经纬度",
     ),
+    // Whole-file errors of the other formats (the file's path last).
+    (
+        "no usable rows (the collection has no features): {}",
+        "没有可用的行（集合中没有要素）：{0}",
+    ),
+    (
+        "not valid JSON at line {}, column {} ({}); check the file is complete: {}",
+        "不是有效的 JSON（第 {0} 行第 {1} 列：{2}）；请检查文件是否完整：{3}",
+    ),
+    (
+        "expected a GeoJSON object ({\"type\": \"FeatureCollection\", ...}): {}",
+        "应为 GeoJSON 对象（{\"type\": \"FeatureCollection\", ...}）：{0}",
+    ),
+    (
+        "FeatureCollection has no \"features\" array: {}",
+        "FeatureCollection 没有 \"features\" 数组：{0}",
+    ),
+    (
+        "GeoJSON type '{}' is not supported; expected a FeatureCollection: {}",
+        "不支持 GeoJSON 类型“{0}”；应为 FeatureCollection：{1}",
+    ),
+    (
+        "a table cannot hold zone boundaries; open a GeoJSON, Shapefile, GeoPackage or KML file of polygons: {}",
+        "表格不能存放集聚区边界；请打开由多边形组成的 GeoJSON、Shapefile、GeoPackage 或 KML 文件：{0}",
+    ),
+    (
+        "the KML nests elements more than {} deep; it is damaged or not a map: {}",
+        "KML 的元素嵌套超过 {0} 层；文件已损坏或不是地图：{1}",
+    ),
+    (
+        "not valid KML/XML ({}): {}",
+        "不是有效的 KML/XML（{0}）：{1}",
+    ),
+    (
+        "placemark {} (line {}) is not valid KML/XML ({})",
+        "地标 {0}（第 {1} 行）不是有效的 KML/XML（{2}）",
+    ),
+    (
+        "every sheet of the workbook is empty: {}",
+        "工作簿的每个工作表都是空的：{0}",
+    ),
+    (
+        "{} spans {} rows × {} columns; a firm list that large (or a cell typed far away by mistake) cannot be read: delete the stray cells or export the sheet as CSV: {}",
+        "{0} 跨 {1} 行 × {2} 列；这么大的企业名单（或误填在远处的单元格）无法读取：请删除多余的单元格，或把工作表导出为 CSV：{3}",
+    ),
+    (
+        "the workbook claims {} shared texts in {} bytes; it is damaged: {}",
+        "工作簿声称在 {1} 字节中有 {0} 条共享文本；文件已损坏：{2}",
+    ),
+    (
+        "cannot open the workbook ({}); if it is password-protected, save an unprotected copy (or export the sheet as CSV): {}",
+        "无法打开工作簿（{0}）；若有密码保护，请另存一份无保护的副本（或把工作表导出为 CSV）：{1}",
+    ),
+    (
+        "the .dbf file (the attribute table) is missing beside the .shp; copy all the Shapefile's files (.shp, .dbf, .shx, .prj, .cpg) together: {}",
+        "在 .shp 旁找不到 .dbf 文件（属性表）；请把 Shapefile 的全部文件（.shp、.dbf、.shx、.prj、.cpg）一起复制：{0}",
+    ),
+    (
+        "the .shp ends early after {} shapes ({}); the rest is left out",
+        "该 .shp 在 {0} 个图形后提前结束（{1}）；其余部分未读入",
+    ),
+    (
+        "{} features are not points and were left out (firms must be points)",
+        "{0} 个要素不是点，已略去（企业须为点）",
+    ),
+    (
+        "rows are numbered as features (line 2 is the first feature)",
+        "行号按要素计（第 2 行为第一个要素）",
+    ),
+    // Coordinate systems (alone, and as a file's error with its path).
+    (
+        "EPSG:{} is not a coordinate system cluster-atlas knows; use wgs84, gcj02, bd09, cgcs2000 or an EPSG code such as epsg:4547",
+        "cluster-atlas 不认识坐标系 EPSG:{0}；请使用 wgs84、gcj02、bd09、cgcs2000 或 EPSG 代码（如 epsg:4547）",
+    ),
+    (
+        "EPSG:{} is not a coordinate system cluster-atlas knows; use wgs84, gcj02, bd09, cgcs2000 or an EPSG code such as epsg:4547: {}",
+        "cluster-atlas 不认识坐标系 EPSG:{0}；请使用 wgs84、gcj02、bd09、cgcs2000 或 EPSG 代码（如 epsg:4547）：{1}",
+    ),
+    (
+        "{} uses the Beijing 1954 or Xi'an 1980 datum, whose parameters for converting to WGS-84 are not public; ask the data's supplier for a CGCS2000 or WGS-84 copy",
+        "{0} 使用北京 1954 或西安 1980 基准，其转换到 WGS-84 的参数未公开；请向数据提供方索取 CGCS2000 或 WGS-84 版本",
+    ),
+    (
+        "{} uses the Beijing 1954 or Xi'an 1980 datum, whose parameters for converting to WGS-84 are not public; ask the data's supplier for a CGCS2000 or WGS-84 copy: {}",
+        "{0} 使用北京 1954 或西安 1980 基准，其转换到 WGS-84 的参数未公开；请向数据提供方索取 CGCS2000 或 WGS-84 版本：{1}",
+    ),
+    (
+        "the coordinate system could not be recognised ({}); give it with --zones-crs / --firms-crs, e.g. epsg:4547",
+        "无法识别坐标系（{0}）；请用 --zones-crs / --firms-crs 指定，例如 epsg:4547",
+    ),
+    (
+        "the coordinate system could not be recognised ({}); give it with --zones-crs / --firms-crs, e.g. epsg:4547: {}",
+        "无法识别坐标系（{0}）；请用 --zones-crs / --firms-crs 指定，例如 epsg:4547：{1}",
+    ),
+    (
+        "the coordinate columns ({}, {}) suggest {} but the file was read as {}; if that is wrong, points are about 500 m off: choose the coordinate system {}",
+        "坐标列（{0}，{1}）提示坐标系为 {2}，但文件按 {3} 读取；若不对，各点会偏移约 500 米：请选择坐标系 {4}",
+    ),
+    (
+        "coordinates look projected (metres), not longitude/latitude degrees (for example {}); {} (--zones-crs / --firms-crs, or the import dialog's system): {}",
+        "坐标看起来是投影坐标（米），不是经纬度（例如 {=0}）；{=1}（--zones-crs / --firms-crs，或导入对话框中的坐标系）：{2}",
+    ),
+    (
+        "{} would lie in Shenzhen in {}; give it as epsg:{}",
+        "{0} 按 {1} 计位于深圳；请指定为 epsg:{2}",
+    ),
+    (
+        "{} fit none of the usual Shenzhen systems; give the system as epsg:N",
+        "{0} 不符合深圳常用的任何坐标系；请以 epsg:N 指定坐标系",
+    ),
+    (
+        "give the file's coordinate system as epsg:N",
+        "请以 epsg:N 指定文件的坐标系",
+    ),
+    // A feature's geometry (a zone's reason follows its label: `zone 'A': …`).
+    ("feature has no geometry", "要素没有几何"),
+    (
+        "{} is not a Point; firms must be points",
+        "{0} 不是点（Point）；企业须为点",
+    ),
+    ("polygon has no rings", "多边形没有环"),
+    ("MultiPolygon has no polygons", "MultiPolygon 中没有多边形"),
+    ("outer ring", "外环"),
+    ("hole {}", "第 {0} 个内洞"),
+    (
+        "{} has {} distinct position(s); a polygon ring needs at least 3",
+        "{=0}只有 {1} 个不同的位置；多边形的环至少需要 3 个",
+    ),
+    (
+        "geometry type {} cannot be a zone; use Polygon, MultiPolygon or Point",
+        "几何类型 {0} 不能作为集聚区；请使用 Polygon、MultiPolygon 或 Point",
+    ),
+    (
+        "the boundary has {} vertices; at most {} are read (simplify it, e.g. in QGIS with a 1 m tolerance)",
+        "边界有 {0} 个顶点；最多读取 {1} 个（请先简化，例如在 QGIS 中以 1 米容差简化）",
+    ),
+    (
+        "a position has {} number(s); it needs two",
+        "一个位置有 {0} 个数；需要两个",
+    ),
 ];

@@ -31,63 +31,86 @@ pub fn report_text(text: &str, lang: Lang) -> String {
     text.to_string()
 }
 
-/// The Chinese of a known English reason or warning.
+/// The Chinese of a known English reason or warning: a text of the table
+/// ([`KNOWN`]), a known reason after its label (`zone 'A': …`), or the "no usable rows" error
+/// with its summary and first reasons ([`super::reason_parts`]).
 pub fn to_chinese(text: &str) -> Option<String> {
+    from_table(text)
+        .or_else(|| super::reason_parts::labelled(text, to_chinese))
+        .or_else(|| super::reason_parts::no_usable_rows(text, to_chinese))
+}
+
+/// A text of the table in Chinese: its values put at `{0}`, `{1}`…, or at `{=0}`… put in
+/// Chinese themselves when they are known texts (a reason quoted inside an error).
+fn from_table(text: &str) -> Option<String> {
     KNOWN.iter().find_map(|(en, zh)| {
         let values = match_template(en, text)?;
         let mut out = (*zh).to_string();
         for (k, v) in values.iter().enumerate() {
+            let nested = format!("{{={k}}}");
+            if out.contains(&nested) {
+                out = out.replace(&nested, &to_chinese(v).unwrap_or_else(|| v.to_string()));
+            }
             out = out.replace(&format!("{{{k}}}"), v);
         }
         Some(out)
     })
 }
 
-/// The values in `text` at the `{}` marks of `template`, if the rest matches exactly.
+/// The values in `text` at the `{}` marks of `template`, if the rest matches exactly. A
+/// value runs to the first match of the text after its mark, except the last, which runs
+/// to the text's end (a value may hold that text itself: `(… (number or array))`).
 fn match_template<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
-    let mut pieces = template.split("{}");
+    let mut pieces = template.split("{}").peekable();
     let first = pieces.next().unwrap_or_default();
     let mut rest = text.strip_prefix(first)?;
     let mut values = Vec::new();
-    for piece in pieces {
+    while let Some(piece) = pieces.next() {
         if piece.is_empty() {
             values.push(rest);
             rest = "";
             continue;
         }
-        let at = rest.find(piece)?;
+        let at = if pieces.peek().is_none() {
+            rest.strip_suffix(piece)?.len()
+        } else {
+            rest.find(piece)?
+        };
         values.push(&rest[..at]);
         rest = &rest[at + piece.len()..];
     }
     rest.is_empty().then_some(values)
 }
 
+/// A kind of skipped row in Chinese (other kinds as written).
+pub(super) fn kind_zh(k: &str) -> &str {
+    match k {
+        "missing" => "缺坐标",
+        "unparsable" => "非数字",
+        "not_finite" => "非有限数",
+        "out_of_range" => "超出经纬度范围",
+        "projected" => "疑似投影坐标",
+        "swapped" => "经纬度颠倒",
+        "null_island" => "(0,0) 占位",
+        "stray" => "远离其他企业",
+        "unclosed_quote" => "引号未闭合",
+        "unreadable" => "无法读取",
+        "no_geometry" => "无几何",
+        "bad_geometry" | "bad_feature" => "几何无效",
+        "wrong_geometry_type" => "几何类型不符",
+        "too_complex" => "边界过于复杂",
+        other => other,
+    }
+}
+
 /// The load report's one-line summary in Chinese.
 pub fn summary_zh(r: &crate::data::LoadReport) -> String {
-    fn kind(k: &str) -> &str {
-        match k {
-            "missing" => "缺坐标",
-            "unparsable" => "非数字",
-            "not_finite" => "非有限数",
-            "out_of_range" => "超出经纬度范围",
-            "projected" => "疑似投影坐标",
-            "swapped" => "经纬度颠倒",
-            "null_island" => "(0,0) 占位",
-            "stray" => "远离其他企业",
-            "unclosed_quote" => "引号未闭合",
-            "unreadable" => "无法读取",
-            "no_geometry" => "无几何",
-            "bad_geometry" | "bad_feature" => "几何无效",
-            "wrong_geometry_type" => "几何类型不符",
-            other => other,
-        }
-    }
     let mut s = format!("载入 {} / {}", r.loaded, r.read);
     if r.skipped_count > 0 {
         let kinds: Vec<String> = r
             .skipped_by_kind
             .iter()
-            .map(|(k, v)| format!("{} {v}", kind(k)))
+            .map(|(k, v)| format!("{} {v}", kind_zh(k)))
             .collect();
         s.push_str(&format!(
             "；跳过 {}（{}）",
