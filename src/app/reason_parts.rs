@@ -74,7 +74,7 @@ fn reasons(list: &str) -> impl Iterator<Item = &str> {
 }
 
 /// "L of N loaded" and "; K skipped (kind v, …)" in Chinese, as the load report's line
-/// writes them ([`super::reasons::summary_zh`]).
+/// writes them in the 中文 window.
 fn summary_zh(summary: &str) -> Option<String> {
     let (counts, skipped) = match summary.split_once("; ") {
         Some((c, s)) => (c, Some(s)),
@@ -88,7 +88,7 @@ fn summary_zh(summary: &str) -> Option<String> {
             .strip_suffix(')')?
             .split(", ")
             .map(|kv| match kv.rsplit_once(' ') {
-                Some((k, v)) => format!("{} {v}", super::reasons::kind_zh(k)),
+                Some((k, v)) => format!("{} {v}", super::reason_texts::kind_zh(k)),
                 None => kv.to_string(),
             })
             .collect();

@@ -5,7 +5,7 @@
 use crate::digitise::SketchError;
 use crate::model::Lang;
 
-use super::reason_texts::KNOWN;
+use super::reason_texts::{KNOWN, kind_zh};
 
 /// Why a drawn polygon cannot be saved yet, in the window's language.
 pub fn sketch_error(e: &SketchError, lang: Lang) -> String {
@@ -80,27 +80,6 @@ fn match_template<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
         rest = &rest[at + piece.len()..];
     }
     rest.is_empty().then_some(values)
-}
-
-/// A kind of skipped row in Chinese (other kinds as written).
-pub(super) fn kind_zh(k: &str) -> &str {
-    match k {
-        "missing" => "缺坐标",
-        "unparsable" => "非数字",
-        "not_finite" => "非有限数",
-        "out_of_range" => "超出经纬度范围",
-        "projected" => "疑似投影坐标",
-        "swapped" => "经纬度颠倒",
-        "null_island" => "(0,0) 占位",
-        "stray" => "远离其他企业",
-        "unclosed_quote" => "引号未闭合",
-        "unreadable" => "无法读取",
-        "no_geometry" => "无几何",
-        "bad_geometry" | "bad_feature" => "几何无效",
-        "wrong_geometry_type" => "几何类型不符",
-        "too_complex" => "边界过于复杂",
-        other => other,
-    }
 }
 
 /// The load report's one-line summary in Chinese.
