@@ -104,6 +104,7 @@ impl ClusterAtlasApp {
                 Some(Err(e)) => {
                     advice.state = AdviceState::Failed;
                     self.messages.push(Message {
+                        other: None,
                         error: true,
                         text: e,
                     });

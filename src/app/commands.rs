@@ -175,6 +175,7 @@ impl ClusterAtlasApp {
             }
             Err(e) => {
                 self.messages.push(Message {
+                    other: None,
                     error: true,
                     text: e.to_string(),
                 });

@@ -279,6 +279,7 @@ impl ClusterAtlasApp {
                 let zone = dg.form.to_zone(base, &dg.id, mp);
                 let note = format!("{} {}", zone.id, dg.form.source.credit());
                 self.messages.push(Message {
+                    other: None,
                     error: false,
                     text: self.tr(
                         &format!("已保存手绘集聚区 {}", zone.id),

@@ -497,6 +497,7 @@ impl ClusterAtlasApp {
                 Ok(msg) => {
                     d.status = Some(msg.clone());
                     self.messages.push(Message {
+                        other: None,
                         error: false,
                         text: msg,
                     });
@@ -504,6 +505,7 @@ impl ClusterAtlasApp {
                 Err(e) => {
                     d.status = Some(e.clone());
                     self.messages.push(Message {
+                        other: None,
                         error: true,
                         text: e,
                     });

@@ -15,24 +15,26 @@ impl ClusterAtlasApp {
         } else {
             &data.firms_report
         };
-        let summary = if self.lang().chinese() {
-            reasons::summary_zh(report)
-        } else {
-            report.summary()
-        };
-        self.messages.push(Message {
-            error: false,
-            text: format!("{}: {}", recent.path.display(), summary),
-        });
-        // An older failed load is answered by this one.
+        let shown = recent.path.display();
+        self.messages.push(Message::both(
+            false,
+            self.lang(),
+            format!("{shown}: {}", reasons::summary_zh(report)),
+            format!("{shown}: {}", report.summary()),
+        ));
+        // An older failed load is answered by this one (in whichever language it was made).
         let failed = [
-            self.tr("企业文件未载入", "Firms not loaded"),
-            self.tr("集聚区文件未载入", "Zones not loaded"),
-            self.tr("找不到文件", "No such file"),
-            self.tr("是文件夹，不是文件", "A folder, not a file"),
+            "企业文件未载入",
+            "Firms not loaded",
+            "集聚区文件未载入",
+            "Zones not loaded",
+            "找不到文件",
+            "No such file",
+            "是文件夹，不是文件",
+            "A folder, not a file",
         ];
         self.messages
-            .retain(|m| !(m.error && failed.iter().any(|f| m.text.starts_with(f.as_str()))));
+            .retain(|m| !(m.error && failed.iter().any(|f| m.starts_with(f))));
         let shown = recent.path.display().to_string();
         self.note_open(&recent, reopen);
         self.settings.remember(recent);

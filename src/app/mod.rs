@@ -14,6 +14,7 @@ pub mod fonts;
 pub mod jobs;
 mod loads;
 pub mod map_view;
+mod message;
 pub mod my_site;
 mod panels;
 pub mod project;
@@ -37,6 +38,7 @@ use crate::scene::{self, Lang, Scene, SceneSettings, Selection, Viewport};
 
 pub use export_dialog::{ExportDialog, ExtentChoice};
 pub use map_view::{MapView, Pick};
+pub use message::Message;
 pub use panels::{BottomTab, ImportDialog, LayoutRecord, SlotDialog};
 pub use state::{Dataset, OpenFiles, RecentFile, Results, Settings};
 
@@ -45,13 +47,6 @@ pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLoc
 
 /// How often the window redraws while a job runs (for its progress bar).
 pub(crate) const JOB_REPAINT: std::time::Duration = std::time::Duration::from_millis(250);
-
-/// A message for the user (errors stay until dismissed).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Message {
-    pub error: bool,
-    pub text: String,
-}
 
 /// Size of small text (notes, load-report lines); egui's default is 9.
 pub const SMALL_TEXT_PT: f32 = 11.5;
@@ -192,6 +187,7 @@ impl ClusterAtlasApp {
                 (
                     empty,
                     vec![Message {
+                        other: None,
                         error: true,
                         text: format!("bundled data: {e}"),
                     }],
@@ -200,6 +196,7 @@ impl ClusterAtlasApp {
         };
         let fit = bundled::fit_table().unwrap_or_else(|e| {
             messages.push(Message {
+                other: None,
                 error: true,
                 text: e.to_string(),
             });
@@ -210,6 +207,7 @@ impl ClusterAtlasApp {
         });
         let policy = bundled::policy().unwrap_or_else(|e| {
             messages.push(Message {
+                other: None,
                 error: true,
                 text: e.to_string(),
             });
@@ -281,6 +279,7 @@ impl ClusterAtlasApp {
                     app.commands.push(Command::MergeZones(z, note));
                 }
                 Err(e) => app.messages.push(Message {
+                    other: None,
                     error: true,
                     text: format!("digitised zones of the last session cannot be read: {e}"),
                 }),
@@ -446,6 +445,7 @@ impl ClusterAtlasApp {
                 self.edited(*data, note)
             }
             (Err(e), jobs::JobKind::Edit { .. }) => self.messages.push(Message {
+                other: None,
                 error: true,
                 text: format!("{}: {e}", self.tr("集聚区未更新", "Zones not updated")),
             }),
@@ -453,28 +453,31 @@ impl ClusterAtlasApp {
             (Err(e), jobs::JobKind::Analyse) => {
                 self.preview = None;
                 self.messages.push(Message {
+                    other: None,
                     error: true,
                     text: format!("{}: {e}", self.tr("分析失败", "Analysis failed")),
                 })
             }
             (Err(e), jobs::JobKind::Load { recent, .. }) => {
-                let what = if recent.zones {
-                    self.tr(
+                let (zh, en) = if recent.zones {
+                    (
                         "集聚区文件未载入，当前数据保留",
                         "Zones not loaded; the current data is kept",
                     )
                 } else {
-                    self.tr(
+                    (
                         "企业文件未载入，当前数据保留",
                         "Firms not loaded; the current data is kept",
                     )
                 };
                 // (In Chinese when the error is a known one.)
-                let e = reasons::report_text(&e, self.lang());
-                self.messages.push(Message {
-                    error: true,
-                    text: format!("{what}: {e}"),
-                });
+                let e_zh = reasons::report_text(&e, Lang::Zh);
+                self.messages.push(Message::both(
+                    true,
+                    self.lang(),
+                    format!("{zh}: {e_zh}"),
+                    format!("{en}: {e}"),
+                ));
                 // The data kept may not be analysed yet (a project's file that has gone).
                 if self.results.is_none() {
                     self.analyse_after_job = true;
@@ -497,6 +500,7 @@ impl ClusterAtlasApp {
             crate::analysis::DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)
         {
             self.messages.push(Message {
+                other: None,
                 error: true,
                 text: e.to_string(),
             });

@@ -90,6 +90,7 @@ impl ClusterAtlasApp {
                 &format!("{} settings could not be used and were reset", notes.len()),
             );
             app.messages.push(Message {
+                other: None,
                 error: false,
                 text: format!("{head}: {}", notes.join("; ")),
             });
@@ -143,6 +144,7 @@ impl ClusterAtlasApp {
             ),
         };
         self.messages.push(Message {
+            other: None,
             error: result.is_err(),
             text,
         });
@@ -229,6 +231,7 @@ impl ClusterAtlasApp {
             Ok(p) => p,
             Err(e) => {
                 self.messages.push(Message {
+                    other: None,
                     error: true,
                     text: format!("{}: {e}", self.tr("项目未打开", "Project not opened")),
                 });
@@ -247,6 +250,7 @@ impl ClusterAtlasApp {
                 "Project settings reset",
             );
             self.messages.push(Message {
+                other: None,
                 error: false,
                 text: format!("{head}: {}", notes.join("; ")),
             });
@@ -281,6 +285,7 @@ impl ClusterAtlasApp {
                 self.commands.push(Command::MergeZones(z, note));
             }
             Err(e) => self.messages.push(Message {
+                other: None,
                 error: true,
                 text: format!(
                     "{}: {e}",
@@ -326,6 +331,7 @@ impl ClusterAtlasApp {
             self.project = Some(path);
         }
         self.messages.push(Message {
+            other: None,
             error: result.is_err(),
             text,
         });

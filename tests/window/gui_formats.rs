@@ -208,6 +208,16 @@ fn messages_do_not_pile_up_and_a_good_load_clears_the_failed_one() {
             .count()
     };
     assert_eq!(failed(&h), 1, "{:?}", h.state().messages);
+    // The error stays until dismissed: it follows a switch of the window's language.
+    h.state_mut()
+        .push(Command::SetLang(cluster_atlas::model::Lang::Zh));
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("企业文件未载入").is_some());
+    assert!(h.query_by_label_contains("Firms not loaded").is_none());
+    h.state_mut()
+        .push(Command::SetLang(cluster_atlas::model::Lang::En));
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Firms not loaded").is_some());
     h.state_mut().push(Command::LoadFirms(
         fixture("firms_wgs84.csv"),
         Default::default(),

@@ -63,6 +63,7 @@ impl ClusterAtlasApp {
             .unwrap_or_default();
         if file.is_empty() || file.contains("bundled") || self.data.zones.is_empty() {
             self.messages.push(Message {
+                other: None,
                 error: true,
                 text: self.tr(
                     "请先打开官方集聚区文件（Shapefile、GeoPackage、KML 或 GeoJSON），再匹配到 15 个编号",

@@ -158,7 +158,11 @@ impl ClusterAtlasApp {
             Ok(()) => (false, format!("→ {}", path.display())),
             Err(e) => (true, format!("{}: {e}", path.display())),
         };
-        self.messages.push(Message { error, text });
+        self.messages.push(Message {
+            error,
+            text,
+            other: None,
+        });
     }
 
     /// The "save table as CSV" box; returns the path typed while it stays open.

@@ -435,7 +435,7 @@ impl Tables<'_> {
             }
             for m in self.messages {
                 if m.error {
-                    ui.colored_label(color(palette::ERROR, 1.0), &m.text);
+                    ui.colored_label(color(palette::ERROR, 1.0), m.shown(self.view.lang));
                 }
             }
         });

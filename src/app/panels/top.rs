@@ -296,7 +296,7 @@ impl ClusterAtlasApp {
                     } else {
                         ui.visuals().text_color()
                     };
-                    ui.colored_label(c, &m.text);
+                    ui.colored_label(c, m.shown(self.lang()));
                     if ui
                         .small_button("×")
                         .on_hover_text(self.tr("关闭", "Dismiss"))
@@ -459,14 +459,16 @@ impl ClusterAtlasApp {
             if go && p.is_file() {
                 self.push(Command::OpenImport(p));
             } else if go {
-                let why = match p.is_dir() {
-                    true => self.tr("是文件夹，不是文件", "A folder, not a file"),
-                    false => self.tr("找不到文件", "No such file"),
+                let (zh, en) = match p.is_dir() {
+                    true => ("是文件夹，不是文件", "A folder, not a file"),
+                    false => ("找不到文件", "No such file"),
                 };
-                self.messages.push(crate::app::Message {
-                    error: true,
-                    text: format!("{why}: {}", p.display()),
-                });
+                self.messages.push(crate::app::Message::both(
+                    true,
+                    self.lang(),
+                    format!("{zh}: {}", p.display()),
+                    format!("{en}: {}", p.display()),
+                ));
                 self.open_path = Some(path);
             } else if open {
                 self.open_path = Some(path);
@@ -562,6 +564,7 @@ impl ClusterAtlasApp {
     /// The file dialog returned nothing: cancelled, or no dialog service on this desktop.
     fn no_file_chosen(&mut self) {
         self.messages.push(crate::app::Message {
+            other: None,
             error: false,
             text: self.tr(
                 "未选择文件。如果没有弹出文件对话框，请用“文件 → 按路径打开…”或把文件拖到窗口上。",
