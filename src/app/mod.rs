@@ -444,19 +444,21 @@ impl ClusterAtlasApp {
             (Ok(jobs::JobOutput::Loaded(data)), jobs::JobKind::Edit { note }) => {
                 self.edited(*data, note)
             }
-            (Err(e), jobs::JobKind::Edit { .. }) => self.messages.push(Message {
-                other: None,
-                error: true,
-                text: format!("{}: {e}", self.tr("集聚区未更新", "Zones not updated")),
-            }),
+            (Err(e), jobs::JobKind::Edit { .. }) => self.messages.push(Message::both(
+                true,
+                self.lang(),
+                format!("集聚区未更新: {e}"),
+                format!("Zones not updated: {e}"),
+            )),
             (Ok(jobs::JobOutput::Loaded(_)), jobs::JobKind::Analyse) => {}
             (Err(e), jobs::JobKind::Analyse) => {
                 self.preview = None;
-                self.messages.push(Message {
-                    other: None,
-                    error: true,
-                    text: format!("{}: {e}", self.tr("分析失败", "Analysis failed")),
-                })
+                self.messages.push(Message::both(
+                    true,
+                    self.lang(),
+                    format!("分析失败: {e}"),
+                    format!("Analysis failed: {e}"),
+                ))
             }
             (Err(e), jobs::JobKind::Load { recent, .. }) => {
                 let (zh, en) = if recent.zones {

@@ -230,11 +230,12 @@ impl ClusterAtlasApp {
         let project = match Project::read(path) {
             Ok(p) => p,
             Err(e) => {
-                self.messages.push(Message {
-                    other: None,
-                    error: true,
-                    text: format!("{}: {e}", self.tr("项目未打开", "Project not opened")),
-                });
+                self.messages.push(Message::both(
+                    true,
+                    self.lang(),
+                    format!("项目未打开: {e}"),
+                    format!("Project not opened: {e}"),
+                ));
                 // Started with this project: show the data there is.
                 if self.results.is_none() {
                     self.start_analysis(ctx);
