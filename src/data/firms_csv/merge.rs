@@ -38,7 +38,7 @@ pub(super) fn merge_parts(
     while let Some((start, window, mut part)) = queue.pop_front() {
         // A chunk before the last that ends inside quotes was cut inside a quoted field.
         let cut_inside = part.open_at_end.filter(|_| !queue.is_empty());
-        end.open_at_end = part.open_at_end.is_some();
+        end.open_at_end = part.open_at_end.map(|(off, line)| (start + off, line));
         if let Some((off, line)) = part.resume.or(cut_inside) {
             // A row with an unclosed quote was skipped, or the chunk was cut inside a quoted
             // field. The later chunks were cut counting that quote, so their cuts may lie
@@ -121,6 +121,7 @@ pub(super) struct MergeEnd {
     /// The body was read again after a row skipped for an unclosed quote or from a record a
     /// chunk was cut inside.
     pub(super) resumed: bool,
-    /// The body's text ended inside a quoted field.
-    pub(super) open_at_end: bool,
+    /// The body's text ended inside a quoted field opened by the record at this byte offset
+    /// in the body, on this line; the rows before it are read.
+    pub(super) open_at_end: Option<(usize, u64)>,
 }

@@ -207,7 +207,8 @@ fn load_csv_cut(
     let body = text.get(setup.body_start..).unwrap_or("");
     let mut gathered = Gathered::new(&mut setup);
     let chunks = cut(body, setup.delimiter);
-    setup.parse_chunks(body, chunks, shared, setup.header_lines, &mut gathered);
+    let lines = (setup.header_lines, true);
+    setup.parse_chunks(body, chunks, shared, lines, &mut gathered);
     let (firms, extras, report) = gathered.finish();
     finish_firms(firms, report, opts, path, Some((extras, setup.dates)))
 }
@@ -232,12 +233,10 @@ pub(super) struct Parsed {
     pub(super) newlines: u64,
     /// A row could not be read past (the rest of the file is not read).
     pub(super) stopped: bool,
-    /// A row with an unclosed quote was skipped and the body read on after it, or the body
-    /// was read again from a record a chunk was cut inside.
-    pub(super) resumed: bool,
-    /// The body's text ended inside a quoted field (in a window, one that runs on into the
-    /// next).
-    pub(super) open_at_end: bool,
+    /// A body that does not end the file ended inside a quoted field opened by the record
+    /// at this byte offset: the rows before it are read, the record and the rest are not
+    /// (the quote may close in the file's next bytes).
+    pub(super) open_at: Option<usize>,
 }
 
 /// The rows parsed so far, in file order: one body's, or a streamed file's windows'.
@@ -347,17 +346,18 @@ impl Setup {
 
     /// Parses `body` in about `n_chunks` pieces in parallel onto the rows `into` holds.
     /// `shared`: the text the body lies in and where it starts there, when rows may point
-    /// into it; `lines_before`: the lines of the file before the body.
+    /// into it; `lines_before`: the lines of the file before the body; `ends_file`: the body
+    /// is the file's last text.
     pub(super) fn parse_body(
         &self,
         body: &str,
         shared: Option<(&Arc<String>, usize)>,
-        lines_before: u64,
+        (lines_before, ends_file): (u64, bool),
         n_chunks: usize,
         into: &mut Gathered,
     ) -> Parsed {
         let chunks = chunks::split_chunks(body, n_chunks, self.delimiter);
-        self.parse_chunks(body, chunks, shared, lines_before, into)
+        self.parse_chunks(body, chunks, shared, (lines_before, ends_file), into)
     }
 
     /// [`Self::parse_body`] on the body cut into `chunks`.
@@ -366,7 +366,7 @@ impl Setup {
         body: &str,
         chunks: chunks::Chunks,
         shared: Option<(&Arc<String>, usize)>,
-        lines_before: u64,
+        (lines_before, ends_file): (u64, bool),
         into: &mut Gathered,
     ) -> Parsed {
         let ctx = ChunkCtx {
@@ -380,6 +380,7 @@ impl Setup {
             plain: chunks.plain,
             shared,
             reread: chunks.reread,
+            ends_file,
         };
         // Each chunk writes into its own windows of the final columns, with room for a row per
         // line end it holds (and one more for a last line without one). Skipped rows leave gaps
@@ -447,8 +448,7 @@ impl Setup {
         Parsed {
             newlines,
             stopped: end.stopped,
-            resumed: end.resumed,
-            open_at_end: end.open_at_end,
+            open_at: end.open_at_end.filter(|_| !ends_file).map(|(at, _)| at),
         }
     }
 }

@@ -321,3 +321,55 @@ fn a_short_row_says_how_many_fields_and_why() {
     assert_eq!(reasons[3], (Some(5), "longitude or latitude is empty"));
     assert_eq!(f.firms.len(), 1);
 }
+
+/// Inside a chunk the csv crate reads, runs of lines between the awkward ones (stray quotes,
+/// quotes never closed, line ends inside quotes) are split on the fast path: rows, fields,
+/// positions, report and where the reading resumes equal the csv crate's alone (the oracle)
+/// for runs of any length, on random rows.
+#[test]
+fn runs_between_awkward_lines_read_as_the_csv_crate_reads_them() {
+    use super::rows::parse_chunk_runs;
+    let mut rng = crate::model::Rng::new(29);
+    let mut runs_taken = 0;
+    super::tests::with_ctx("编号,企业名称,地址,经度,纬度", |ctx| {
+        for round in 0..300 {
+            let mut body = String::new();
+            for k in 0..(20 + round % 80) {
+                let row = super::test_rows::random_row(&mut rng, k);
+                // Plain rows in between, and some CRLF line ends.
+                let plain = (rng.next_u64() % 3) as usize;
+                for j in 0..plain {
+                    body.push_str(&format!("P{k}_{j},名{j},路 {j} 号,114.0{j},22.5\n"));
+                }
+                if round % 4 == 1 && k % 5 == 0 {
+                    body.push_str(&row.replace('\n', "\r\n"));
+                } else {
+                    body.push_str(&row);
+                }
+            }
+            let slow = parse_chunk_with(&body, 2, ctx, false);
+            for min in [1, 40, 300] {
+                let mixed = parse_chunk_runs(&body, 2, ctx, min);
+                let case = format!("runs of {min}: {body:?}");
+                assert_eq!(mixed.lonlat.to_vec(), slow.lonlat.to_vec(), "{case}");
+                assert_eq!(mixed.segment.to_vec(), slow.segment.to_vec(), "{case}");
+                assert_eq!(mixed.id_hash.to_vec(), slow.id_hash.to_vec(), "{case}");
+                assert_eq!(mixed.report, slow.report, "{case}");
+                assert_eq!(mixed.resume, slow.resume, "{case}");
+                assert_eq!(mixed.open_at_end, slow.open_at_end, "{case}");
+                assert_eq!(mixed.attrs.n_rows(), slow.attrs.n_rows(), "{case}");
+                for r in 0..slow.attrs.n_rows() {
+                    assert_eq!(
+                        mixed.attrs.row(r).collect::<Vec<_>>(),
+                        slow.attrs.row(r).collect::<Vec<_>>(),
+                        "{case}"
+                    );
+                }
+                let lines =
+                    (0..mixed.attrs.n_rows()).filter(|r| mixed.attrs.row_view(*r).line().is_some());
+                runs_taken += usize::from(lines.count() > 0);
+            }
+        }
+    });
+    assert!(runs_taken > 300, "{runs_taken}");
+}

@@ -9,12 +9,13 @@ use crate::data::dates::DateColumns;
 use crate::data::geometry::read_pair;
 use crate::model::quotes::QuoteShape;
 use crate::model::{AttrTable, LineRows, SegmentId};
-use csv_path::read_records;
+use runs::{MIN_RUN, read_mixed};
 use segment_ids::SegmentIds;
 use std::sync::Arc;
 use unclosed::{looks_unclosed, open_to_the_end, skip_unclosed};
 
 mod csv_path;
+mod runs;
 mod segment_ids;
 mod unclosed;
 
@@ -34,6 +35,10 @@ pub(super) struct ChunkCtx<'a> {
     pub(super) shared: Option<(&'a Arc<String>, usize)>,
     /// Pieces a re-read of the body's rest is cut into ([`super::chunks::Chunks::reread`]).
     pub(super) reread: usize,
+    /// The body ends the file's text. False for a streamed window before the last: a record
+    /// whose quote runs to the body's end is left open there (`open_at_end`), not skipped,
+    /// since the file may close it later.
+    pub(super) ends_file: bool,
 }
 
 /// Firms parsed from one chunk of the file, with chunk-local segment ids. The columns go
@@ -321,7 +326,7 @@ pub(super) fn parse_chunk<'w>(
     windows: Windows<'w>,
     quotes: Option<QuoteShape>,
 ) -> ChunkOut<'w> {
-    let (at, last) = (range.start, range.end >= body.len());
+    let (at, last) = (range.start, range.end >= body.len() && ctx.ends_file);
     let chunk = body.get(range).unwrap_or("");
     let fast = match quotes {
         Some(shape) => Fast::QuotesChecked(shape),
@@ -336,10 +341,28 @@ enum Fast {
     /// Never (tests of the csv crate's path).
     #[cfg(test)]
     No,
+    /// Not for the chunk, but for runs of lines of at least this many bytes inside it
+    /// (tests of [`read_mixed`]).
+    #[cfg(test)]
+    Runs(usize),
     /// When its quotes and carriage returns allow it.
     Check,
     /// Its quotes are known to allow it, and how; its carriage returns are checked.
     QuotesChecked(QuoteShape),
+}
+
+/// [`parse_chunk`] on a chunk of its own (without a shared text), read by the csv crate
+/// with runs of at least `min_run` bytes of lines between awkward ones on the fast path.
+#[cfg(test)]
+pub(super) fn parse_chunk_runs(
+    chunk: &str,
+    first_line: u64,
+    ctx: &ChunkCtx,
+    min_run: usize,
+) -> ChunkOut<'static> {
+    let text = (chunk, 0, true);
+    let windows = Windows::default();
+    parse_piece(chunk, text, first_line, ctx, windows, Fast::Runs(min_run))
 }
 
 /// [`parse_chunk`] on a chunk of its own (without a shared text), the fast path allowed or
@@ -385,9 +408,13 @@ fn parse_piece<'w>(
     // Every carriage return ends a line (`\r\n`), in one pass (Windows files have one a line).
     let crs_ok = || memchr::memchr_iter(b'\r', bytes).all(|r| bytes.get(r + 1) == Some(&b'\n'));
     #[cfg(test)]
-    let allowed = fast != Fast::No;
+    let (allowed, min_run) = match fast {
+        Fast::No => (false, usize::MAX),
+        Fast::Runs(min) => (false, min),
+        _ => (true, MIN_RUN),
+    };
     #[cfg(not(test))]
-    let allowed = true;
+    let (allowed, min_run) = (true, MIN_RUN);
     let shape = match (allowed, ctx.plain) {
         (false, _) => None,
         (true, true) => Some(QuoteShape::default()),
@@ -412,18 +439,19 @@ fn parse_piece<'w>(
             multiline: shape.multiline,
         };
         let text = (chunk, at, lines, shape.escaped);
-        parse_lines(text, first_line, ctx, &mut out, &mut interned);
+        let _ = parse_lines(text, first_line, ctx, &mut out, &mut interned);
         return out;
     }
-    out.attrs = AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint, chunk.len());
-    let mut from = (0, first_line);
-    // After a row skipped for an unclosed quote, the reading goes on from the line after its
-    // first, in this chunk: each skip costs the lines its quote swallowed, not the rest of
-    // the file read again (quadratic: 8 s for a million rows with a thousand stray quotes).
-    let text = (bytes, body.as_bytes(), at);
-    while let Some(next) = read_records(text, from, last, ctx, &mut out, &mut interned) {
-        from = next;
-    }
+    out.attrs = AttrTable::with_capacity(ctx.headers.to_vec(), rows_hint / 8, chunk.len() / 8);
+    let text = (chunk, body, at);
+    read_mixed(
+        text,
+        (first_line, min_run),
+        last,
+        ctx,
+        &mut out,
+        &mut interned,
+    );
     out
 }
 
@@ -467,13 +495,14 @@ fn parse_before_open<'w>(
 /// (doubled quotes somewhere), a line holding `""` is split and undone on its own, and its
 /// fields kept beside the lines. With `lines.multiline`, a quoted field may hold line ends:
 /// a row runs to the first line end outside quotes, and line numbers count the ones inside.
+/// Returns the line after the chunk's last.
 fn parse_lines(
     (chunk, at, lines, escaped): (&str, usize, LineRows, bool),
     first_line: u64,
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
     interned: &mut SegmentIds,
-) {
+) -> u64 {
     let bytes = chunk.as_bytes();
     let cols = ctx.cols;
     let need = [
@@ -555,7 +584,7 @@ fn parse_lines(
         line_no += 1;
     }
     let headers = ctx.headers.to_vec();
-    out.attrs = match ctx.shared {
+    let mut table = match ctx.shared {
         Some((text, body_at)) => {
             let from = body_at + at;
             AttrTable::from_shared_lines(
@@ -572,6 +601,13 @@ fn parse_lines(
         }
     };
     if !undone.0.is_empty() {
-        out.attrs.set_undone_rows(undone.0, undone.1);
+        table.set_undone_rows(undone.0, undone.1);
     }
+    // (A run of lines inside a chunk the csv crate reads follows its rows.)
+    if out.attrs.n_rows() == 0 {
+        out.attrs = table;
+    } else {
+        out.attrs.append(table);
+    }
+    line_no
 }

@@ -197,11 +197,15 @@ pub(super) fn stream(
     let mut bytes: Option<Bytes> = None;
     // What GBK windows are decoded into.
     let mut decoded: Vec<u8> = Vec::new();
+    // Bytes carried over at the start of `buf` from a record left open at the last window's
+    // end: the next window reads a whole window past them.
+    let mut open_carry = 0usize;
     loop {
         // Before the header is read, the delimiter is taken to be a comma (a wrong guess only
         // misplaces a cut, which the window's parse then finds).
         let delimiter = state.as_ref().map_or(b',', |s| s.setup.delimiter);
-        let cut = fill(source, &mut buf, &mut eof, window, delimiter).map_err(io)?;
+        let sizes = (open_carry + window, open_carry);
+        let cut = fill(source, &mut buf, &mut eof, sizes, delimiter).map_err(io)?;
         let carry = buf.get(cut..).unwrap_or_default().to_vec();
         buf.truncate(cut);
         let mut utf8 = None;
@@ -246,16 +250,19 @@ pub(super) fn stream(
         let parsed = st.setup.parse_body(
             body,
             Some((&text, st.body_at)),
-            st.lines_before,
+            (st.lines_before, last),
             default_chunks(body.len()),
             &mut st.gathered,
         );
-        if (parsed.resumed || parsed.open_at_end) && !last {
-            // The window ends inside a quoted field by the csv crate's rules (its cut, by the
-            // quotes' parity, was misled by a stray quote), or a quote was taken to be never
-            // closed (in the file it may close in a later window): load the file whole, where
-            // the rest is read on after the bad row. A window that ends outside quotes holds
-            // whole records, those the whole loader reads, stray quotes or not.
+        // A record whose quoted field runs on past the window (its cut, by the quotes'
+        // parity, was misled by a stray quote, or a quote the loader skips as never closed
+        // once the file shows where it pairs) is read with the next window, from its start:
+        // the rows before it are those the whole loader reads.
+        let read_to = parsed.open_at.map_or(text.len(), |o| st.body_at + o);
+        let carried = text.len() - read_to;
+        if carried > 0 && (kind == Bytes::Gbk || carried > 2 * window) {
+            // (A GBK window's text is not its bytes; a record of more than two windows runs
+            // on: the whole loader reads the rest after it.)
             return Ok(None);
         }
         match kind {
@@ -266,19 +273,24 @@ pub(super) fn stream(
                 }
             }
         }
-        st.lines_before += parsed.newlines;
+        st.lines_before += match parsed.open_at {
+            Some(o) => memchr::memchr_iter(b'\n', body.as_bytes().get(..o).unwrap_or_default())
+                .count() as u64,
+            None => parsed.newlines,
+        };
         st.body_at = 0;
-        file_at += raw_len;
+        file_at += raw_len - carried;
+        open_carry = carried;
         // The window's buffers are read and decoded into again (fresh memory faults in every
-        // page).
-        let used = Arc::try_unwrap(text)
-            .map(String::into_bytes)
-            .unwrap_or_default();
+        // page), the record left open moved to the front.
+        let used = keep_from(text, read_to);
         match kind {
             Bytes::Utf8 => buf = used,
-            Bytes::Gbk => decoded = used,
+            Bytes::Gbk => {
+                decoded = used;
+                buf.clear();
+            }
         }
-        buf.clear();
         buf.extend_from_slice(&carry);
         if parsed.stopped || (eof && buf.is_empty()) {
             break;
@@ -295,18 +307,31 @@ pub(super) fn stream(
     finish_firms(firms, report, opts, path, Some((extras, setup.dates))).map(Some)
 }
 
+/// The bytes of `text` from `from` on, in its own buffer when nothing else holds it.
+fn keep_from(text: Arc<String>, from: usize) -> Vec<u8> {
+    match Arc::try_unwrap(text) {
+        Ok(s) => {
+            let mut b = s.into_bytes();
+            b.drain(..from.min(b.len()));
+            b
+        }
+        Err(t) => t.as_bytes().get(from..).unwrap_or_default().to_vec(),
+    }
+}
+
 /// Reads on into `buf` to at least `window` bytes and then until it holds a row's end
 /// outside quotes (or the file's end); returns where the window's text ends: after the last
-/// such row. Rows are found by the quotes' parity. When it finds none, a quote inside an
-/// unquoted field (text to the csv crate) on the window's first line has flipped it for the
-/// rest of the file: the window is that first record alone, found by the csv crate's rules,
-/// and the parity holds again from the next window on (it no longer runs on to the file's
-/// end).
+/// such row. Rows are found by the quotes' parity. When it finds none past `past` (the
+/// bytes of a record the last window left open: a window must reach further), a quote
+/// inside an unquoted field (text to the csv crate) on the window's first line has flipped
+/// it for the rest of the file, or the first record runs on: the window is that first
+/// record alone, found by the csv crate's rules, and the parity holds again from the next
+/// window on (it no longer runs on to the file's end).
 fn fill(
     source: &mut dyn Source,
     buf: &mut Vec<u8>,
     eof: &mut bool,
-    window: usize,
+    (window, past): (usize, usize),
     delimiter: u8,
 ) -> io::Result<usize> {
     while !*eof && buf.len() < window {
@@ -315,18 +340,17 @@ fn fill(
     if *eof {
         return Ok(buf.len());
     }
-    if let Some(cut) = last_row_end(buf) {
+    if let Some(cut) = last_row_end(buf).filter(|c| *c > past) {
         return Ok(cut);
     }
     let mut first = super::chunks::RecordEnd::default();
     loop {
-        if let Some(cut) = first.find(buf, delimiter) {
-            return Ok(cut);
+        match first.find(buf, delimiter) {
+            Some(cut) if cut > past => return Ok(cut),
+            Some(_) => {}
+            None if *eof => return Ok(buf.len()),
+            None => *eof = source.append(buf)? == 0,
         }
-        if *eof {
-            return Ok(buf.len());
-        }
-        *eof = source.append(buf)? == 0;
     }
 }
 

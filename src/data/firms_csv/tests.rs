@@ -21,6 +21,7 @@ pub(super) fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
         plain: false,
         shared: None,
         reread: 1,
+        ends_file: true,
     })
 }
 

@@ -7,12 +7,12 @@ use super::{ChunkCtx, ChunkOut, take_row};
 use crate::data::firms_csv::chunks::LineCounter;
 
 /// The csv crate's reading of `bytes` (a chunk `at` bytes into `body`) from offset `from.0`
-/// (line `from.1`) into `out`, to the end or to a row skipped for an unclosed quote: then
-/// where to read on.
+/// (line `from.1`) into `out`, to the end, to a row skipped for an unclosed quote, or to
+/// the first record that ends at or past `stop_at`: then where to read on.
 pub(super) fn read_records(
     (bytes, body, at): (&[u8], &[u8], usize),
     (from, first_line): (usize, u64),
-    last: bool,
+    (last, stop_at): (bool, usize),
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
     interned: &mut super::SegmentIds,
@@ -82,6 +82,10 @@ pub(super) fn read_records(
         if take_row(out, &record, line, ctx, interned) {
             out.push_extras(&record, ctx);
             out.attrs.push_row(record.iter());
+        }
+        if from + end >= stop_at {
+            let newlines = memchr::memchr_iter(b'\n', bytes.get(..end)?).count() as u64;
+            return Some((from + end, first_line + newlines));
         }
     }
 }

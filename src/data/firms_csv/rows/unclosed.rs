@@ -53,6 +53,35 @@ pub(super) fn skip_across(
     skip_unclosed(out, rest, eol..end, line)
 }
 
+/// The row starting at `bytes[from]` (a line's start, on line `line`) when its line leaves
+/// a quote open and the loader skips it as never closed ([`unbalanced_quote_line`]): the
+/// record's extent is found by the csv crate's rules without reading the lines its quote
+/// swallows into one field. Where to read on (after its first line); None when the line
+/// is not such a row, its record runs on past `bytes`, or it ends the text.
+pub(super) fn skip_open_line(
+    bytes: &[u8],
+    (from, line): (usize, u64),
+    ctx: &ChunkCtx,
+    out: &mut ChunkOut<'_>,
+) -> Option<(usize, u64)> {
+    let rest = bytes.get(from..)?;
+    if matches!(rest.first(), None | Some(b'\n' | b'\r')) {
+        return None;
+    }
+    let first_eol = memchr::memchr(b'\n', rest)? + 1;
+    let quotes = memchr::memchr_iter(b'"', rest.get(..first_eol)?).count();
+    if quotes.is_multiple_of(2) {
+        return None;
+    }
+    let end = super::super::chunks::RecordEnd::default().find(rest, ctx.delimiter)?;
+    if end <= first_eol {
+        return None;
+    }
+    let eol = unbalanced_quote_line(rest, 0..end, ctx, false).filter(|e| *e < end)?;
+    let (eol, next) = skip_unclosed(out, rest, eol..end, line)?;
+    Some((from + eol, next))
+}
+
 /// How many lines of `b` hold something (`b.split('\n')`'s non-empty pieces), found with
 /// `memchr`: the swallowed text may be the rest of a large file.
 fn non_empty_lines(b: &[u8]) -> usize {
