@@ -13,7 +13,8 @@
 # Chinese headers, quoted addresses, firms spread evenly), `stacked` (benches/stacked_csv.py:
 # firms stacked on building geocodes), `pandas` (benches/pandas_csv.py: pandas' to_csv,
 # 17-digit coordinates), `geopandas` (benches/geopandas_csv.py: geopandas' to_csv, a WKT
-# point column), `r` (benches/r_csv.py: R's write.csv, BOM, CRLF, NA) or `gbk`
+# point column), `postgis` (benches/postgis_csv.py: PostGIS' COPY … CSV, a hex EWKB point
+# column), `r` (benches/r_csv.py: R's write.csv, BOM, CRLF, NA) or `gbk`
 # (the register saved as GB18030, as Excel on a Chinese
 # Windows saves CSV; the peers are told the encoding). Any other file can be timed by copying
 # it to that name.
@@ -76,11 +77,11 @@ for n in "${sizes[@]}"; do
     case "$shape" in
       firms) "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null ;;
       register | stacked) python3 "benches/${shape}_csv.py" "$n" "$csv" ;;
-      pandas | geopandas) "$py" "benches/${shape}_csv.py" "$n" "$csv" ;;
+      pandas | geopandas | postgis) "$py" "benches/${shape}_csv.py" "$n" "$csv" ;;
       r) python3 benches/r_csv.py "$n" "$csv" ;;
       gbk) python3 benches/register_csv.py "$n" "$csv.utf8" &&
         iconv -f UTF-8 -t GB18030 "$csv.utf8" > "$csv" && rm "$csv.utf8" ;;
-      *) echo "unknown SHAPE $shape: firms, register, stacked, pandas, geopandas, r or gbk" >&2; exit 2 ;;
+      *) echo "unknown SHAPE $shape: firms, register, stacked, pandas, geopandas, postgis, r or gbk" >&2; exit 2 ;;
     esac
   fi
   ours=$("$bin" bench --firms "$csv" --repeat "$repeat")
@@ -123,6 +124,8 @@ for n in "${sizes[@]}"; do
   # A WKT point column (geopandas' file): pandas reads text, so shapely's parse is added.
   [ -n "$(get "$peers" pandas_read_csv_wkt)" ] &&
     row "CSV load" "$(jq_ours "$ours" csv_load)" "pandas + shapely from_wkt" pandas_read_csv_wkt
+  [ -n "$(get "$peers" pandas_read_csv_wkb)" ] &&
+    row "CSV load" "$(jq_ours "$ours" csv_load)" "pandas + shapely from_wkb" pandas_read_csv_wkb
   echo "| $n | CSV load, first in a fresh process | $(fmt "$fresh_o") | pandas | $(fmt "$fresh_p") | $(ratio "$fresh_p" "$fresh_o") |"
   row "point in zone" "$(jq_ours "$ours" point_in_zone)" "shapely contains_xy" shapely_point_in_zone
   row "point in zone" "$(jq_ours "$ours" point_in_zone)" "geopandas sjoin" geopandas_sjoin

@@ -122,17 +122,22 @@ def column(env, names, words):
 
 
 def wkt_points():
-    """x and y of a WKT `POINT (lon lat)` column (geopandas' `to_csv`), when cluster-atlas took
-    one column for both coordinates: shapely's `from_wkt`, timed as the rest of the load."""
+    """x and y of a WKT `POINT (lon lat)` column (geopandas' `to_csv`) or a hex WKB one
+    (PostGIS' `COPY … CSV`), when cluster-atlas took one column for both coordinates:
+    shapely's `from_wkt` or `from_wkb`, timed as the rest of the load."""
     given = os.environ.get("PEERS_LON")
     if not given or given != os.environ.get("PEERS_LAT") or given not in df.columns:
         return None
     import shapely
 
-    points = timed("shapely_from_wkt", lambda: shapely.from_wkt(df[given].to_numpy()))
+    values = df[given].to_numpy()
+    first = str(values[0]) if len(values) else ""
+    kind = "wkb" if len(first) >= 42 and all(c in "0123456789abcdefABCDEF" for c in first) else "wkt"
+    parse = shapely.from_wkb if kind == "wkb" else shapely.from_wkt
+    points = timed(f"shapely_from_{kind}", lambda: parse(values))
     if points is None:
         return None
-    out["pandas_read_csv_wkt"] = out["pandas_read_csv"] + out["shapely_from_wkt"]
+    out[f"pandas_read_csv_{kind}"] = out["pandas_read_csv"] + out[f"shapely_from_{kind}"]
     return shapely.get_x(points), shapely.get_y(points)
 
 

@@ -62,8 +62,8 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "表头中“{0}”出现多次（另见第 {1} 列）；读取的是第 {2} 列；如需读取其他列，请用列号指定（命令行 --{3}-col {4}，或在导入对话框中选“{5}（第 {6} 列）”）",
     ),
     (
-        "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
-        "经度和纬度取自同一列“{0}”（“经度,纬度”“纬度,经度”或 WKT “POINT (经度 纬度)”）",
+        "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng', WKT 'POINT (lon lat)' or hex WKB)",
+        "经度和纬度取自同一列“{0}”（“经度,纬度”“纬度,经度”、WKT “POINT (经度 纬度)”或十六进制 WKB）",
     ),
     // Whole-file load errors (`data::LoadError`), the file's path last.
     ("the file is empty: {}", "文件是空的：{0}"),

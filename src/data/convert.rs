@@ -2,7 +2,9 @@
 //! other column (and every row: rows with unusable coordinates pass through unchanged and are
 //! reported).
 
-use super::firms_csv::{FirmColumns, header_of, missing_reason, parse_number, split_pair};
+use super::firms_csv::{
+    FirmColumns, header_of, hex_point, missing_reason, parse_number, split_pair, with_point,
+};
 use super::geometry::check_lonlat;
 use super::text::decode_text;
 use super::{FirmLoadOptions, LoadError, LoadReport};
@@ -112,11 +114,25 @@ fn read_coords(
     comma_decimal: bool,
 ) -> (Coords, bool) {
     let (lon_s, lat_s) = cols.coord_text(|c| record.get(c), comma_decimal);
-    match (
-        parse_number(lon_s, comma_decimal),
-        parse_number(lat_s, comma_decimal),
-    ) {
-        (Some(a), Some(b)) => match cols.in_order((a, b), (lon_s, lat_s)) {
+    // A hex WKB point's numbers are bytes (and its digits no hemisphere marks).
+    let wkb = cols
+        .combined
+        .then(|| hex_point(record.get(cols.lon)?.trim()))
+        .flatten();
+    let texts = if wkb.is_some() {
+        ("", "")
+    } else {
+        (lon_s, lat_s)
+    };
+    let numbers = match wkb {
+        Some((a, b)) => (Some(a), Some(b)),
+        None => (
+            parse_number(lon_s, comma_decimal),
+            parse_number(lat_s, comma_decimal),
+        ),
+    };
+    match numbers {
+        (Some(a), Some(b)) => match cols.in_order((a, b), texts) {
             Ok((lon, lat, lat_first)) => (
                 check_lonlat(lon, lat).map_err(|p| (p.kind, p.message)),
                 lat_first,
@@ -155,6 +171,9 @@ fn rewritten(
                 } else {
                     (q.lon, q.lat)
                 };
+                if let Some(moved) = with_point(f.trim(), (a, b)) {
+                    return moved;
+                }
                 let (x, y) = split_pair(f, comma_decimal);
                 // Where the two numbers lie in the value (they are slices of it).
                 let at = |part: &str| (part.as_ptr() as usize).checked_sub(f.as_ptr() as usize);

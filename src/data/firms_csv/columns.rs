@@ -42,6 +42,7 @@ const PAIR_NAMES: &[&str] = &[
     "geometry",
     "the_geom",
     "geom",
+    "wkb_geometry",
 ];
 const ID_NAMES: &[&str] = &[
     "id",
@@ -266,6 +267,10 @@ fn is_wkt_point(s: &str) -> bool {
 /// what it has and an empty latitude, so the row is reported as missing one.
 pub(crate) fn split_pair(s: &str, comma_decimal: bool) -> (&str, &str) {
     let mut t = s.trim();
+    // EWKT (PostGIS): `SRID=4326;POINT(…)`; the code is the file's system (`wkb::srid_of`).
+    if let Some((_, rest)) = super::wkb::srid_prefix(t) {
+        t = rest.trim_start();
+    }
     if is_wkt_point(t) {
         let rest = t.get(5..).unwrap_or("").trim_start();
         let rest = ["ZM", "Z", "M"]

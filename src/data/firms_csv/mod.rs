@@ -23,6 +23,7 @@ mod numbers;
 mod rows;
 mod sink;
 mod stream;
+mod wkb;
 pub use stream::{WINDOW, load_firms_csv_streamed, stream_window};
 
 use merge::merge_parts;
@@ -35,6 +36,7 @@ pub(crate) use numbers::{missing_reason, parse_number};
 pub use columns::{FirmColumns, detect_columns};
 pub(crate) use columns::{crs_hint, split_pair};
 pub(crate) use header::{header_of, header_start};
+pub(crate) use wkb::{hex_point, with_point};
 
 /// The delimiter with the most occurrences outside quotes in the header line.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
@@ -329,7 +331,16 @@ impl Setup {
         let headers = header.names;
         report.encoding = Some(encoding.to_string());
         describe_columns(&mut report, &headers, &cols, delimiter, opts);
-        let reader = super::reader_for(None, opts.crs, path)?;
+        // A PostGIS geometry's SRID names the file's system, as a `.prj` does (the user's
+        // choice, when not WGS-84, wins).
+        let srid = cols
+            .combined
+            .then(|| {
+                let body = text.get(header.body_start..)?;
+                wkb::first_srid(body, delimiter, cols.lon)
+            })
+            .flatten();
+        let reader = super::reader_for(srid.filter(|c| ![0, 4326].contains(c)), opts.crs, path)?;
         report.crs_used = Some(reader.label());
         let dates = DateColumns::find(&headers, columns::founded_choice(&headers, opts, path)?);
         Ok(Self {
@@ -477,7 +488,7 @@ fn describe_columns(
     }
     if cols.combined {
         report.notes.push(format!(
-            "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng' or WKT 'POINT (lon lat)')",
+            "longitude and latitude read from the one column '{}' ('lng,lat', 'lat,lng', WKT 'POINT (lon lat)' or hex WKB)",
             headers[cols.lon]
         ));
     }

@@ -248,8 +248,16 @@ fn take_row<R: Fields>(
     interned: &mut SegmentIds,
 ) -> bool {
     let cols = ctx.cols;
-    let (lon_s, lat_s) = cols.coord_text(|c| row.field(c), ctx.comma_decimal);
-    let missing = blank(lon_s) || blank(lat_s);
+    // A combined column's hex WKB point (PostGIS) holds its numbers as bytes.
+    let wkb = cols
+        .combined
+        .then(|| super::wkb::hex_point(row.field(cols.lon)?.trim()))
+        .flatten();
+    let (lon_s, lat_s) = match wkb {
+        Some(_) => ("", ""),
+        None => cols.coord_text(|c| row.field(c), ctx.comma_decimal),
+    };
+    let missing = wkb.is_none() && (blank(lon_s) || blank(lat_s));
     // Only a row missing a coordinate can be blank.
     if missing && row.all_fields().all(|f| f.trim().is_empty()) {
         return false; // blank line
@@ -270,6 +278,7 @@ fn take_row<R: Fields>(
         parse_number(lon_s, ctx.comma_decimal),
         parse_number(lat_s, ctx.comma_decimal),
     ) {
+        _ if wkb.is_some() => wkb.filter(|(a, b)| a.is_finite() && b.is_finite()),
         (Some(a), Some(b)) if a.is_finite() && b.is_finite() => Some((a, b)),
         // Not read, or not finite (pandas' `NaN`): a missing-value marker says why.
         other => {
@@ -292,7 +301,13 @@ fn take_row<R: Fields>(
         );
         return false;
     };
-    let (lon, lat, _) = match cols.in_order((a, b), (lon_s, lat_s)) {
+    // (A WKB value's hex digits are not hemisphere marks.)
+    let texts = if wkb.is_some() {
+        ("", "")
+    } else {
+        (lon_s, lat_s)
+    };
+    let (lon, lat, _) = match cols.in_order((a, b), texts) {
         Ok(ordered) => ordered,
         Err(why) => {
             report.skip_line(line, "swapped", why);
