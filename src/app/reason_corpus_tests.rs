@@ -42,6 +42,19 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     ("notfc.geojson", r#"{"type":"Topology","objects":{}}"#),
     ("arr.geojson", "[1,2]"),
+    (
+        "amap.json",
+        r#"{"status":"1","pois":[{"name":"a","location":"114.05,22.54"},{"name":"b","location":"x"}]}"#,
+    ),
+    ("rows.json", r#"[{"name":"a","lng":114.05,"lat":22.54}]"#),
+    (
+        "seq.geojsons",
+        "\u{1e}{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[114,22.5]}}\n",
+    ),
+    (
+        "postgis.csv",
+        "id,geom\n1,SRID=4547;POINT(500000 2500000)\n2,0101000000\n",
+    ),
     ("nofeat.geojson", r#"{"type":"FeatureCollection"}"#),
     (
         "badcrs.geojson",

@@ -54,6 +54,22 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
     ),
     // The load report's notes.
     (
+        "a JSON table: {} records read as rows (line 2 is the first record)",
+        "JSON 表格：{0} 条记录按行读取（第 2 行为第一条记录）",
+    ),
+    (
+        "a JSON table: the {} records of '{}' read as rows (line 2 is the first record)",
+        "JSON 表格：“{1}”中的 {0} 条记录按行读取（第 2 行为第一条记录）",
+    ),
+    (
+        "GeoJSON features one a line (GeoJSON Text Sequence), read as one collection",
+        "每行一个 GeoJSON 要素（GeoJSON 文本序列），按一个要素集合读取",
+    ),
+    (
+        "'{}' records are how 高德 (Amap) answers a POI search, in GCJ-02; if these are Amap's, choose the coordinate system gcj02 (points are about 500 m off otherwise)",
+        "“{0}”记录是高德 POI 搜索的返回格式，坐标为 GCJ-02；如确为高德数据，请选择坐标系 gcj02（否则位置偏差约 500 米）",
+    ),
+    (
         "header on line {}: the {} line(s) above it skipped (title or notes){}",
         "表头在第 {0} 行：其上 {1} 行已跳过（标题或说明）{2}",
     ),
@@ -257,6 +273,10 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
     (
         "GeoJSON type '{}' is not supported; expected a FeatureCollection: {}",
         "不支持 GeoJSON 类型“{0}”；应为 FeatureCollection：{1}",
+    ),
+    (
+        "JSON has no GeoJSON \"type\"; expected a FeatureCollection: {}",
+        "JSON 没有 GeoJSON 的“type”；应为 FeatureCollection：{0}",
     ),
     (
         "a table cannot hold zone boundaries; open a GeoJSON, Shapefile, GeoPackage or KML file of polygons: {}",

@@ -13,6 +13,7 @@ pub mod formats;
 mod geometry;
 mod gzip;
 mod header_words;
+mod json_table;
 mod report;
 pub mod slots;
 mod strays;
@@ -466,7 +467,11 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
     let note = bytes.note();
     let mut f = if looks_like_geojson(path, &bytes) {
         let text = bytes.decode(opts.encoding.as_deref(), &name)?;
-        load_firms_geojson_str(&text.text, &name, opts)?
+        match load_firms_geojson_str(&text.text, &name, opts) {
+            Ok(f) => f,
+            // JSON that is not GeoJSON may be a table of records (an API's answer).
+            Err(e) => load_json_table(&text.text, &name, opts).unwrap_or(Err(e))?,
+        }
     } else {
         let utf8 = bytes.known_utf8();
         firms_csv::load_firms_csv_read(bytes.into_vec(), utf8, &name, opts)?
@@ -558,17 +563,61 @@ fn load_firms_sheet(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, 
     Ok(f)
 }
 
+/// Firms from JSON that is not GeoJSON ([`json_table`]): records read as a table's rows, or
+/// GeoJSON features one a line read as a collection. None: the text holds neither.
+fn load_json_table(
+    text: &str,
+    name: &str,
+    opts: &FirmLoadOptions,
+) -> Option<Result<LoadedFirms, LoadError>> {
+    use json_table::JsonTable;
+    Some(match json_table::read(text)? {
+        JsonTable::Features(collection) => {
+            load_firms_geojson_str(&collection, name, opts).map(|mut f| {
+                let note =
+                    "GeoJSON features one a line (GeoJSON Text Sequence), read as one collection";
+                f.report.notes.push(note.into());
+                f
+            })
+        }
+        JsonTable::Records { csv, member, rows } => {
+            let inner = FirmLoadOptions {
+                delimiter: Some(','),
+                encoding: Some("utf-8".into()),
+                ..opts.clone()
+            };
+            firms_csv::load_firms_csv_owned(csv.into_bytes(), name, &inner).map(|mut f| {
+                f.report.notes.push(if member.is_empty() {
+                    format!("a JSON table: {rows} records read as rows (line 2 is the first record)")
+                } else {
+                    format!(
+                        "a JSON table: the {rows} records of '{member}' read as rows (line 2 is the first record)"
+                    )
+                });
+                if member == "pois" && opts.crs == SourceCrs::Wgs84 {
+                    f.report.warn(format!(
+                        "'{member}' records are how 高德 (Amap) answers a POI search, in GCJ-02; if these are Amap's, choose the coordinate system gcj02 (points are about 500 m off otherwise)"
+                    ));
+                }
+                f
+            })
+        }
+    })
+}
+
 fn looks_like_geojson(path: &Path, bytes: &[u8]) -> bool {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match ext.as_deref() {
-        Some("geojson" | "json") => true,
+        Some("geojson" | "json" | "geojsons" | "geojsonl" | "jsonl" | "ndjson") => true,
         Some("csv" | "tsv" | "txt") => false,
         _ => {
+            // An object, or a GeoJSON Text Sequence's record separator.
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+            let first = body.iter().find(|b| !b.is_ascii_whitespace());
+            matches!(first, Some(b'{' | b'\x1e'))
         }
     }
 }

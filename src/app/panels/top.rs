@@ -577,7 +577,7 @@ impl ClusterAtlasApp {
 /// Files the firm loader reads.
 const FIRM_EXTENSIONS: &[&str] = &[
     "csv", "tsv", "txt", "xlsx", "xls", "xlsm", "ods", "geojson", "json", "shp", "zip", "gpkg",
-    "kml", "kmz", "gz",
+    "kml", "kmz", "gz", "geojsons", "geojsonl", "jsonl", "ndjson",
 ];
 /// Files the zone loader reads (`.gz`: gzip-compressed GeoJSON).
 const ZONE_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "zip", "gpkg", "kml", "kmz", "gz"];

@@ -220,7 +220,8 @@ mod tests {
             let little = rng.next_u64().is_multiple_of(2);
             let (x, y) = (rng.uniform() * 1e6 - 5e5, rng.uniform() * 180.0 - 90.0);
             let extra = [rng.uniform(), rng.uniform()];
-            let srid = (rng.next_u64().is_multiple_of(2)).then_some(4490 + (rng.next_u64() % 70) as u32);
+            let srid =
+                (rng.next_u64().is_multiple_of(2)).then_some(4490 + (rng.next_u64() % 70) as u32);
             let (ty, n) = match rng.next_u64() % 7 {
                 0 => (1, 0),
                 1 => (1001, 1),

@@ -43,7 +43,7 @@ impl Format {
     pub fn of_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
-            "geojson" | "json" => Format::GeoJson,
+            "geojson" | "json" | "geojsons" | "geojsonl" | "jsonl" | "ndjson" => Format::GeoJson,
             "csv" | "tsv" | "txt" => Format::Csv,
             "shp" | "dbf" | "shx" => Format::Shapefile,
             "zip" => Format::ShapefileZip,

@@ -1,0 +1,298 @@
+//! Firms from JSON that is not GeoJSON: an array of records (`[{"name": …, "lng": …}]`), a
+//! web API's response holding one (高德 Amap's `{"pois": [{"location": "113.93,22.54"}]}`,
+//! Baidu's `{"results": [{"location": {"lat": …, "lng": …}}]}`), or JSON Lines (one record
+//! a line). The records become a table (nested objects one level deep as `location.lng`, a
+//! pair of numbers as `lng,lat` text) read by the CSV loader, which finds the coordinate
+//! columns as in any file. GeoJSON Text Sequences (one Feature a line) become a collection.
+
+use serde_json::{Map, Value};
+
+/// What JSON that is not GeoJSON holds.
+pub(crate) enum JsonTable {
+    /// A table's CSV text, where its records were found (`pois`, or "" for the root), and
+    /// how many records there are.
+    Records {
+        csv: String,
+        member: String,
+        rows: usize,
+    },
+    /// GeoJSON Features one a line, gathered into a FeatureCollection's text.
+    Features(String),
+}
+
+/// Records found in `text`, or None when it holds no array of records (GeoJSON, an empty
+/// array, scalars: the GeoJSON reader's message stands).
+pub(crate) fn read(text: &str) -> Option<JsonTable> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match serde_json::from_str::<Value>(text) {
+        Ok(root) => {
+            let (member, records) = records_in(root)?;
+            table(records, member)
+        }
+        Err(_) => lines(text),
+    }
+}
+
+/// The records of a parsed document: the root array, or the first member (to two levels
+/// down) that is an array of objects. A GeoJSON object has none taken.
+fn records_in(root: Value) -> Option<(String, Vec<Value>)> {
+    match root {
+        Value::Array(a) => records(a).map(|r| (String::new(), r)),
+        Value::Object(o) if o.contains_key("type") => None,
+        Value::Object(o) => member_records(o, ""),
+        _ => None,
+    }
+}
+
+fn member_records(o: Map<String, Value>, prefix: &str) -> Option<(String, Vec<Value>)> {
+    let mut inner = Vec::new();
+    for (k, v) in o {
+        let name = if prefix.is_empty() {
+            k
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Array(a) if a.first().is_some_and(Value::is_object) => {
+                return records(a).map(|r| (name, r));
+            }
+            Value::Object(m) if prefix.is_empty() => inner.push((name, m)),
+            _ => {}
+        }
+    }
+    inner
+        .into_iter()
+        .find_map(|(name, m)| member_records(m, &name))
+}
+
+/// An array whose items are all objects (at least one).
+fn records(a: Vec<Value>) -> Option<Vec<Value>> {
+    (!a.is_empty() && a.iter().all(Value::is_object)).then_some(a)
+}
+
+/// JSON Lines: every non-blank line one object (a record separator `\x1e` before it, as
+/// GeoJSON Text Sequences write, is allowed). Features become a collection.
+fn lines(text: &str) -> Option<JsonTable> {
+    let mut items = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start_matches('\u{1e}').trim();
+        if line.is_empty() {
+            continue;
+        }
+        items.push(
+            serde_json::from_str::<Value>(line)
+                .ok()
+                .filter(Value::is_object)?,
+        );
+    }
+    let first = items.first()?;
+    if first.get("type").and_then(Value::as_str) == Some("Feature") {
+        let features: Vec<String> = items.iter().map(Value::to_string).collect();
+        return Some(JsonTable::Features(format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[{}]}}",
+            features.join(",")
+        )));
+    }
+    table(items, String::new())
+}
+
+/// The records as CSV text: every key in first-seen order (nested objects' keys as
+/// `key.inner`), one row per record.
+fn table(records: Vec<Value>, member: String) -> Option<JsonTable> {
+    let rows: Vec<Vec<(String, String)>> = records.iter().map(flat).collect();
+    let mut headers: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for row in &rows {
+        for (k, _) in row {
+            if !seen.contains_key(k) {
+                seen.insert(k.clone(), headers.len());
+                headers.push(k.clone());
+            }
+        }
+    }
+    if headers.is_empty() {
+        return None;
+    }
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(&headers).ok()?;
+    let mut cells = vec![String::new(); headers.len()];
+    for row in &rows {
+        cells.iter_mut().for_each(String::clear);
+        for (k, v) in row {
+            if let Some(c) = seen.get(k).and_then(|i| cells.get_mut(*i)) {
+                c.clone_from(v);
+            }
+        }
+        w.write_record(&cells).ok()?;
+    }
+    let csv = String::from_utf8(w.into_inner().ok()?).ok()?;
+    Some(JsonTable::Records {
+        csv,
+        member,
+        rows: rows.len(),
+    })
+}
+
+/// A record's cells: scalars as text, a nested object's members one level down as
+/// `key.inner`, an array of two or three numbers as `a,b`, anything else as its JSON text.
+fn flat(record: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some(o) = record.as_object() else {
+        return out;
+    };
+    for (k, v) in o {
+        match v {
+            Value::Object(m) => {
+                for (ik, iv) in m {
+                    out.push((format!("{k}.{ik}"), cell(iv)));
+                }
+            }
+            _ => out.push((k.clone(), cell(v))),
+        }
+    }
+    out
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if (2..=3).contains(&a.len()) && a.iter().all(Value::is_number) => {
+            let n: Vec<String> = a.iter().map(Value::to_string).collect();
+            n.join(",")
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::data::{FirmLoadOptions, load_firms};
+
+    /// Loads `text` saved as `name` in a folder of its own.
+    fn load(name: &str, text: &str) -> Result<crate::data::LoadedFirms, String> {
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ca-json-{}-{call}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let got = load_firms(&path, &FirmLoadOptions::default()).map_err(|e| e.to_string());
+        std::fs::remove_dir_all(&dir).unwrap();
+        got
+    }
+
+    /// The same firms written as a CSV file (the oracle) and as the JSON shapes web APIs and
+    /// tools write: a root array, Amap's `pois` with `location` "lng,lat", Baidu's nested
+    /// `location` object, an array of numbers two levels down, JSON Lines; positions, names
+    /// and the rows' other fields are the CSV file's.
+    #[test]
+    fn json_tables_load_as_the_same_rows_written_as_csv() {
+        let firms = [
+            ("甲 \"一\"", 114.05, 22.54),
+            ("乙,二", 113.95, 22.55),
+            ("丙", 114.1, 22.6),
+        ];
+        let mut csv = String::from("name,lng,lat\n");
+        let (mut root, mut amap, mut baidu, mut deep, mut jsonl) =
+            (vec![], vec![], vec![], vec![], String::new());
+        for (n, lon, lat) in firms {
+            let name = serde_json::to_string(n).unwrap();
+            csv.push_str(&format!("\"{}\",{lon},{lat}\n", n.replace('"', "\"\"")));
+            root.push(format!(r#"{{"name":{name},"lng":{lon},"lat":{lat}}}"#));
+            amap.push(format!(
+                r#"{{"name":{name},"location":"{lon},{lat}","type":"科技"}}"#
+            ));
+            baidu.push(format!(
+                r#"{{"name":{name},"location":{{"lat":{lat},"lng":{lon}}}}}"#
+            ));
+            deep.push(format!(r#"{{"name":{name},"coords":[{lon},{lat}]}}"#));
+            jsonl.push_str(&format!("{}\n", root.last().unwrap()));
+        }
+        let oracle = load("f.csv", &csv).unwrap();
+        let cases = [
+            ("root.json", format!("[{}]", root.join(","))),
+            (
+                "amap.json",
+                format!(
+                    r#"{{"status":"1","count":"3","pois":[{}]}}"#,
+                    amap.join(",")
+                ),
+            ),
+            (
+                "baidu.json",
+                format!(r#"{{"status":0,"results":[{}]}}"#, baidu.join(",")),
+            ),
+            (
+                "deep.json",
+                format!(
+                    r#"{{"code":0,"data":{{"page":1,"list":[{}]}}}}"#,
+                    deep.join(",")
+                ),
+            ),
+            ("lines.jsonl", jsonl),
+        ];
+        for (name, text) in cases {
+            let got = load(name, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(got.firms.lonlat, oracle.firms.lonlat, "{name}");
+            for i in 0..firms.len() {
+                assert_eq!(got.firms.name(i), oracle.firms.name(i), "{name}");
+            }
+            assert!(
+                got.report
+                    .notes
+                    .iter()
+                    .any(|n| n.starts_with("a JSON table")),
+                "{name}"
+            );
+            let amap_warning = got.report.warnings.iter().any(|w| w.contains("GCJ-02"));
+            assert_eq!(amap_warning, name == "amap.json", "{name}");
+        }
+    }
+
+    /// GeoJSON features one a line (with or without the `\x1e` separator) load as the
+    /// collection of the same features; GeoJSON that is broken, and JSON holding no records,
+    /// keep the GeoJSON reader's message.
+    #[test]
+    fn feature_lines_load_as_a_collection_and_other_json_keeps_its_message() {
+        let f = |id: u32, lon: f64| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"id":{id}}},"geometry":{{"type":"Point","coordinates":[{lon},22.5]}}}}"#
+            )
+        };
+        let collection = format!(
+            r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+            f(1, 114.0),
+            f(2, 114.1)
+        );
+        let oracle = load("c.geojson", &collection).unwrap();
+        for (name, text) in [
+            (
+                "s.geojsons",
+                format!("\u{1e}{}\n\u{1e}{}\n", f(1, 114.0), f(2, 114.1)),
+            ),
+            (
+                "l.geojsonl",
+                format!("{}\n\n{}\n", f(1, 114.0), f(2, 114.1)),
+            ),
+        ] {
+            let got = load(name, &text).unwrap();
+            assert_eq!(got.firms.lonlat, oracle.firms.lonlat, "{name}");
+            assert_eq!(got.firms.id(1), oracle.firms.id(1), "{name}");
+        }
+        let broken = collection.replace("]}", ",]}");
+        let e = load("b.geojson", &broken).unwrap_err();
+        assert!(e.contains("not valid JSON"), "{e}");
+        for (text, says) in [
+            (
+                r#"{"status":"1","count":"0","pois":[]}"#,
+                "no GeoJSON \"type\"",
+            ),
+            ("[1, 2, 3]", "expected a GeoJSON object"),
+            ("{\"a\": 1}\n[2]\n", "not valid JSON"),
+        ] {
+            let e = load("x.json", text).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+}
