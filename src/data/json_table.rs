@@ -24,10 +24,19 @@ pub(crate) enum JsonTable {
 /// array, scalars: the GeoJSON reader's message stands).
 pub(crate) fn read(text: &str) -> Option<JsonTable> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // A root array's records are found by structure and read on all threads.
+    let chunk = super::firms_geojson::SCAN_CHUNK;
+    if let Some(items) = super::firms_geojson::root_objects(text, chunk) {
+        return table_of_texts(&items, String::new());
+    }
     match serde_json::from_str::<Value>(text) {
         Ok(root) => {
             let (member, records) = records_in(root)?;
-            table(records, member)
+            let mut part = Part::default();
+            for r in &records {
+                part.add(r.as_object()?);
+            }
+            table(vec![part], member)
         }
         Err(_) => lines(text),
     }
@@ -73,39 +82,127 @@ fn records(a: Vec<Value>) -> Option<Vec<Value>> {
 /// JSON Lines: every non-blank line one object (a record separator `\x1e` before it, as
 /// GeoJSON Text Sequences write, is allowed). Features become a collection.
 fn lines(text: &str) -> Option<JsonTable> {
-    let mut items = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_start_matches('\u{1e}').trim();
-        if line.is_empty() {
-            continue;
-        }
-        items.push(
-            serde_json::from_str::<Value>(line)
-                .ok()
-                .filter(Value::is_object)?,
-        );
-    }
-    let first = items.first()?;
+    let items: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_start_matches('\u{1e}').trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let first: Map<String, Value> = serde_json::from_str(items.first()?).ok()?;
     if first.get("type").and_then(Value::as_str) == Some("Feature") {
-        let features: Vec<String> = items.iter().map(Value::to_string).collect();
+        // Each line is checked as JSON by the collection's reader.
         return Some(JsonTable::Features(format!(
             "{{\"type\":\"FeatureCollection\",\"features\":[{}]}}",
-            features.join(",")
+            items.join(",")
         )));
     }
-    table(items, String::new())
+    table_of_texts(&items, String::new())
 }
 
-/// The records as CSV text: every key in first-seen order (nested objects' keys as
-/// `key.inner`), one row per record.
-fn table(records: Vec<Value>, member: String) -> Option<JsonTable> {
-    let rows: Vec<Vec<(String, String)>> = records.iter().map(flat).collect();
+/// Records' texts read into a table, runs of them on all threads; None when one is not a
+/// JSON object.
+fn table_of_texts(items: &[&str], member: String) -> Option<JsonTable> {
+    use rayon::prelude::*;
+    let parts: Option<Vec<Part>> = items
+        .par_chunks(4096)
+        .map(|run| {
+            let mut part = Part::default();
+            for item in run {
+                part.add(&serde_json::from_str::<Map<String, Value>>(item).ok()?);
+            }
+            Some(part)
+        })
+        .collect();
+    table(parts?, member)
+}
+
+/// Records read on one thread: their columns in first-seen order, and each cell's column
+/// and text (in one buffer).
+#[derive(Default)]
+struct Part {
+    keys: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+    text: String,
+    /// (column, start, end) of each cell in `text`.
+    cells: Vec<(u32, usize, usize)>,
+    /// Where each record's cells end in `cells`.
+    row_ends: Vec<usize>,
+    key: String,
+}
+
+impl Part {
+    /// A record's cells: scalars as text, a nested object's members one level down as
+    /// `key.inner`, an array of two or three numbers as `a,b`, anything else as its JSON.
+    fn add(&mut self, record: &Map<String, Value>) {
+        for (k, v) in record {
+            match v {
+                Value::Object(m) => {
+                    for (ik, iv) in m {
+                        self.key.clear();
+                        self.key.push_str(k);
+                        self.key.push('.');
+                        self.key.push_str(ik);
+                        self.push(iv);
+                    }
+                }
+                _ => {
+                    self.key.clear();
+                    self.key.push_str(k);
+                    self.push(v);
+                }
+            }
+        }
+        self.row_ends.push(self.cells.len());
+    }
+
+    /// One cell of column `self.key`.
+    fn push(&mut self, v: &Value) {
+        let col = match self.index.get(self.key.as_str()) {
+            Some(c) => *c,
+            None => {
+                let c = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+                self.keys.push(self.key.clone());
+                self.index.insert(self.key.clone(), c);
+                c
+            }
+        };
+        let start = self.text.len();
+        write_cell(&mut self.text, v);
+        self.cells.push((col, start, self.text.len()));
+    }
+}
+
+fn write_cell(out: &mut String, v: &Value) {
+    use std::fmt::Write;
+    match v {
+        Value::Null => {}
+        Value::String(s) => out.push_str(s),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Array(a) if (2..=3).contains(&a.len()) && a.iter().all(Value::is_number) => {
+            for (i, n) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{n}");
+            }
+        }
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+/// The parts' records as CSV text: every column in first-seen order, one row per record
+/// (each part's rows written on its own thread).
+fn table(parts: Vec<Part>, member: String) -> Option<JsonTable> {
+    use rayon::prelude::*;
     let mut headers: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashMap::new();
-    for row in &rows {
-        for (k, _) in row {
-            if !seen.contains_key(k) {
-                seen.insert(k.clone(), headers.len());
+    let mut global = std::collections::HashMap::new();
+    for part in &parts {
+        for k in &part.keys {
+            if !global.contains_key(k) {
+                global.insert(k.clone(), headers.len());
                 headers.push(k.clone());
             }
         }
@@ -113,56 +210,39 @@ fn table(records: Vec<Value>, member: String) -> Option<JsonTable> {
     if headers.is_empty() {
         return None;
     }
+    let bodies: Vec<Option<Vec<u8>>> = parts
+        .par_iter()
+        .map(|part| {
+            let to: Vec<usize> = part
+                .keys
+                .iter()
+                .map(|k| global.get(k).copied())
+                .collect::<Option<_>>()?;
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            let mut row = vec![""; headers.len()];
+            let mut from = 0;
+            for end in &part.row_ends {
+                row.fill("");
+                for (col, s, e) in part.cells.get(from..*end)? {
+                    *row.get_mut(*to.get(*col as usize)?)? = part.text.get(*s..*e)?;
+                }
+                w.write_record(&row).ok()?;
+                from = *end;
+            }
+            w.into_inner().ok()
+        })
+        .collect();
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     w.write_record(&headers).ok()?;
-    let mut cells = vec![String::new(); headers.len()];
-    for row in &rows {
-        cells.iter_mut().for_each(String::clear);
-        for (k, v) in row {
-            if let Some(c) = seen.get(k).and_then(|i| cells.get_mut(*i)) {
-                c.clone_from(v);
-            }
-        }
-        w.write_record(&cells).ok()?;
+    let mut csv = w.into_inner().ok()?;
+    for body in bodies {
+        csv.extend(body?);
     }
-    let csv = String::from_utf8(w.into_inner().ok()?).ok()?;
     Some(JsonTable::Records {
-        csv,
+        csv: String::from_utf8(csv).ok()?,
         member,
-        rows: rows.len(),
+        rows: parts.iter().map(|p| p.row_ends.len()).sum(),
     })
-}
-
-/// A record's cells: scalars as text, a nested object's members one level down as
-/// `key.inner`, an array of two or three numbers as `a,b`, anything else as its JSON text.
-fn flat(record: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let Some(o) = record.as_object() else {
-        return out;
-    };
-    for (k, v) in o {
-        match v {
-            Value::Object(m) => {
-                for (ik, iv) in m {
-                    out.push((format!("{k}.{ik}"), cell(iv)));
-                }
-            }
-            _ => out.push((k.clone(), cell(v))),
-        }
-    }
-    out
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(a) if (2..=3).contains(&a.len()) && a.iter().all(Value::is_number) => {
-            let n: Vec<String> = a.iter().map(Value::to_string).collect();
-            n.join(",")
-        }
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -467,10 +467,24 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
     let note = bytes.note();
     let mut f = if looks_like_geojson(path, &bytes) {
         let text = bytes.decode(opts.encoding.as_deref(), &name)?;
-        match load_firms_geojson_str(&text.text, &name, opts) {
-            Ok(f) => f,
-            // JSON that is not GeoJSON may be a table of records (an API's answer).
-            Err(e) => load_json_table(&text.text, &name, opts).unwrap_or(Err(e))?,
+        // An array is no GeoJSON: records, read as a table first.
+        let body = text
+            .text
+            .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+        let table_first = body.starts_with('[');
+        match table_first
+            .then(|| load_json_table(&text.text, &name, opts))
+            .flatten()
+        {
+            Some(table) => table?,
+            None => match load_firms_geojson_str(&text.text, &name, opts) {
+                Ok(f) => f,
+                // JSON that is not GeoJSON may be a table of records (an API's answer).
+                Err(e) if !table_first => {
+                    load_json_table(&text.text, &name, opts).unwrap_or(Err(e))?
+                }
+                Err(e) => return Err(e),
+            },
         }
     } else {
         let utf8 = bytes.known_utf8();

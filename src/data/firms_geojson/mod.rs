@@ -9,6 +9,7 @@ use crate::model::{AttrTable, Firms};
 
 mod block;
 mod scan;
+pub(in crate::data) use scan::root_objects;
 
 use super::cells::{columns_of, merged_keys};
 use block::{Block, ID_SLOT, LAT_SLOT, LON_SLOT, Row};
@@ -206,7 +207,7 @@ fn read_blocks(
 
 /// Bytes of a collection scanned on one thread before the next chunk's guess ([`scan`]):
 /// large enough that a guess costs nothing, small enough for both cores to stay busy.
-const SCAN_CHUNK: usize = 4 << 20;
+pub(in crate::data) const SCAN_CHUNK: usize = 4 << 20;
 
 /// Features' texts read in runs of `run` (by default about eight runs a thread) on all
 /// threads, each run into its own block.

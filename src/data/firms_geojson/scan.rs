@@ -53,6 +53,23 @@ pub(super) fn scan(text: &str, chunk: usize) -> Option<Scanned<'_>> {
     Some(Scanned { features, outer })
 }
 
+/// The objects of an array that is the whole text (JSON records: `[{…}, {…}]`), as slices
+/// of it, found in chunks of about `chunk` bytes as a collection's features are; None when
+/// the text is not such an array (an empty one, an item that is not an object, anything
+/// after its `]`, a structure error).
+pub(crate) fn root_objects(text: &str, chunk: usize) -> Option<Vec<&str>> {
+    let b = text.as_bytes();
+    let open = skip_ws(b, 0);
+    if b.get(open) != Some(&b'[') {
+        return None;
+    }
+    let (spans, close) = features_in_chunks(b, skip_ws(b, open + 1), chunk.max(1))?;
+    if skip_ws(b, close) != b.len() {
+        return None;
+    }
+    spans.into_iter().map(|(s, e)| text.get(s..e)).collect()
+}
+
 /// The features' spans from `first` (the first feature's start) and the position after the
 /// array's `]`: chunks scanned in parallel from their guesses, then chained in order.
 #[allow(clippy::type_complexity)]
@@ -296,6 +313,44 @@ mod tests {
             found += want.len();
         }
         assert!(found > 800, "{found}");
+    }
+
+    /// A root array of records scanned in chunks: serde_json's elements (the oracle); an
+    /// empty array, a non-object item, text after the `]` or a broken array give None.
+    #[test]
+    fn root_arrays_give_serde_jsons_objects() {
+        let pool = [
+            r#"{"name":"x},{\"y\": [1]}, {","lng":114.1}"#,
+            r#"{"list":[{"a":1},{"b":[2,{"c":3}]}],"s":"ends in \\"}"#,
+            r#"{ "名称" : "甲},{乙" }"#,
+            "{}",
+        ];
+        let mut rng = crate::model::Rng::new(9);
+        for round in 0..200 {
+            let n = 1 + (rng.next_u64() % 9) as usize;
+            let items: Vec<&str> = (0..n)
+                .map(|_| pool[(rng.next_u64() % pool.len() as u64) as usize])
+                .collect();
+            let text = format!(" [ {} ]\n", items.join([",", " ,\n "][round % 2]));
+            let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).unwrap();
+            let want: Vec<&str> = raw.iter().map(|r| r.get()).collect();
+            for chunk in [1, 3, 20, 1000] {
+                assert_eq!(
+                    root_objects(&text, chunk),
+                    Some(want.clone()),
+                    "{chunk} {text}"
+                );
+            }
+        }
+        for text in [
+            "[]",
+            r#"[{"a":1},5]"#,
+            r#"[{"a":1}] x"#,
+            r#"[{"a":1}"#,
+            r#"{"a":[{}]}"#,
+        ] {
+            assert_eq!(root_objects(text, 4), None, "{text}");
+        }
     }
 
     /// What this scan does not read is left to the whole-file reader: a feature that is not
