@@ -174,11 +174,9 @@ impl ClusterAtlasApp {
                 true
             }
             Err(e) => {
-                self.messages.push(Message {
-                    other: None,
-                    error: true,
-                    text: e.to_string(),
-                });
+                let en = e.to_string();
+                let zh = super::reasons::report_text(&en, crate::model::Lang::Zh);
+                self.messages.push(Message::both(true, self.lang(), zh, en));
                 false
             }
         }

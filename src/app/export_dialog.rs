@@ -504,11 +504,13 @@ impl ClusterAtlasApp {
                 }
                 Err(e) => {
                     d.status = Some(e.clone());
-                    self.messages.push(Message {
-                        other: None,
-                        error: true,
-                        text: e,
-                    });
+                    // (Stays until dismissed: in Chinese too when the reason is known.)
+                    let zh = format!(
+                        "导出失败: {}",
+                        super::reasons::report_text(&e, crate::model::Lang::Zh)
+                    );
+                    let en = format!("Export failed: {e}");
+                    self.messages.push(Message::both(true, self.lang(), zh, en));
                 }
             }
         }

@@ -131,23 +131,19 @@ impl ClusterAtlasApp {
         let result = crate::output::atomic_write(path, |w| {
             crate::output::write_zones_geojson(w, &zones, "zones saved by cluster-atlas")
         });
-        let text = match &result {
-            Ok(()) => format!(
-                "{}: {}",
-                self.tr("已保存集聚区", "Zones saved"),
-                path.display()
+        let shown = path.display();
+        let (zh, en) = match &result {
+            Ok(()) => (
+                format!("已保存集聚区: {shown}"),
+                format!("Zones saved: {shown}"),
             ),
-            Err(e) => format!(
-                "{} {}: {e}",
-                self.tr("无法保存", "Cannot save"),
-                path.display()
+            Err(e) => (
+                format!("无法保存 {shown}: {e}"),
+                format!("Cannot save {shown}: {e}"),
             ),
         };
-        self.messages.push(Message {
-            other: None,
-            error: result.is_err(),
-            text,
-        });
+        let m = Message::both(result.is_err(), self.lang(), zh, en);
+        self.messages.push(m);
     }
 }
 
@@ -285,17 +281,12 @@ impl ClusterAtlasApp {
                 let note = format!("{} digitised zones from the project", z.len());
                 self.commands.push(Command::MergeZones(z, note));
             }
-            Err(e) => self.messages.push(Message {
-                other: None,
-                error: true,
-                text: format!(
-                    "{}: {e}",
-                    self.tr(
-                        "项目中的手绘集聚区无法读取",
-                        "The project's digitised zones cannot be read"
-                    )
-                ),
-            }),
+            Err(e) => self.messages.push(Message::both(
+                true,
+                self.lang(),
+                format!("项目中的手绘集聚区无法读取: {e}"),
+                format!("The project's digitised zones cannot be read: {e}"),
+            )),
         }
     }
 
@@ -307,34 +298,30 @@ impl ClusterAtlasApp {
         project.digitised = self.digitised_features();
         let text = project.to_text();
         let result = crate::output::atomic_write(&path, |w| w.write_all(text.as_bytes()));
-        let mut text = match &result {
-            Ok(()) => format!(
-                "{}: {}",
-                self.tr("已保存项目", "Project saved"),
-                path.display()
+        let shown = path.display().to_string();
+        let (mut zh, mut en) = match &result {
+            Ok(()) => (
+                format!("已保存项目: {shown}"),
+                format!("Project saved: {shown}"),
             ),
-            Err(e) => format!(
-                "{} {}: {e}",
-                self.tr("无法保存", "Cannot save"),
-                path.display()
+            Err(e) => (
+                format!("无法保存 {shown}: {e}"),
+                format!("Cannot save {shown}: {e}"),
             ),
         };
         if result.is_ok()
             && self.settings.open.zones.is_none()
             && !self.data.zones_report.file.starts_with("bundled:")
         {
-            text.push_str(&self.tr(
+            zh.push_str(
                 "（集聚区为窗口中匹配的结果，项目中未包含：请先用“集聚区另存为…”保存并打开该文件）",
-                " (the zones matched in the window are not in the project: save them with Save zones as… and open that file first)",
-            ));
+            );
+            en.push_str(" (the zones matched in the window are not in the project: save them with Save zones as… and open that file first)");
         }
         if result.is_ok() {
             self.project = Some(path);
         }
-        self.messages.push(Message {
-            other: None,
-            error: result.is_err(),
-            text,
-        });
+        let m = Message::both(result.is_err(), self.lang(), zh, en);
+        self.messages.push(m);
     }
 }

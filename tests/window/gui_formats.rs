@@ -226,6 +226,36 @@ fn messages_do_not_pile_up_and_a_good_load_clears_the_failed_one() {
     assert_eq!(failed(&h), 0, "{:?}", h.state().messages);
 }
 
+/// A save that fails (into a folder that is not there) says so in the window's language and
+/// keeps saying it, in the other, after a switch; the project save's error too.
+#[test]
+fn a_failed_save_follows_a_switch_of_language() {
+    let mut h = harness();
+    let nowhere = common::temp_dir("gui-save-fail").join("no such folder");
+    h.state_mut()
+        .push(Command::SaveZones(nowhere.join("zones.geojson")));
+    h.state_mut()
+        .push(Command::SaveProject(nowhere.join("p.atlas.json")));
+    h.run_steps(3);
+    let errors = |h: &Harness<'static, ClusterAtlasApp>| {
+        let m = &h.state().messages;
+        m.iter()
+            .filter(|m| m.error && m.starts_with("Cannot save"))
+            .count()
+    };
+    assert_eq!(errors(&h), 2, "{:?}", h.state().messages);
+    let shown = |h: &Harness<'static, ClusterAtlasApp>, text: &str| {
+        h.query_all_by_label_contains(text).count()
+    };
+    assert!(shown(&h, "Cannot save") > 0);
+    h.state_mut()
+        .push(Command::SetLang(cluster_atlas::model::Lang::Zh));
+    h.run_steps(3);
+    assert!(shown(&h, "无法保存") > 0);
+    assert_eq!(shown(&h, "Cannot save"), 0);
+    assert_eq!(errors(&h), 2);
+}
+
 /// Open by path takes a path pasted with quotes ("Copy as path") or as a `file://` URI,
 /// cannot open a blank path, and says when the path is a folder.
 #[test]

@@ -154,15 +154,21 @@ impl ClusterAtlasApp {
                 crate::output::write_table_csv(w, &header, rows.iter())
             })
         });
-        let (error, text) = match result {
-            Ok(()) => (false, format!("→ {}", path.display())),
-            Err(e) => (true, format!("{}: {e}", path.display())),
+        let shown = path.display();
+        let m = match result {
+            Ok(()) => Message {
+                error: false,
+                text: format!("→ {shown}"),
+                other: None,
+            },
+            Err(e) => Message::both(
+                true,
+                self.lang(),
+                format!("无法保存 {shown}: {e}"),
+                format!("Cannot save {shown}: {e}"),
+            ),
         };
-        self.messages.push(Message {
-            error,
-            text,
-            other: None,
-        });
+        self.messages.push(m);
     }
 
     /// The "save table as CSV" box; returns the path typed while it stays open.
