@@ -53,7 +53,8 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     (
         "postgis.csv",
-        "id,geom\n1,SRID=4547;POINT(500000 2500000)\n2,0101000000\n",
+        "id,geom\n1,SRID=4547;POINT(500000 2500000)\n2,0101000000\n\
+         3,0101000000000000000000F87F000000000000F87F\n",
     ),
     ("nofeat.geojson", r#"{"type":"FeatureCollection"}"#),
     (

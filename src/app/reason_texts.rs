@@ -52,6 +52,10 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "'{}' does not hold both longitude and latitude",
         "“{0}”未同时包含经度和纬度",
     ),
+    (
+        "'{}' is an empty point (POINT EMPTY)",
+        "“{0}”是空点（POINT EMPTY）",
+    ),
     // The load report's notes.
     (
         "a JSON table: {} records read as rows (line 2 is the first record)",

@@ -257,7 +257,11 @@ fn take_row<R: Fields>(
         Some(_) => ("", ""),
         None => cols.coord_text(|c| row.field(c), ctx.comma_decimal),
     };
-    let missing = wkb.is_none() && (blank(lon_s) || blank(lat_s));
+    let missing = match wkb {
+        // PostGIS writes an empty point's numbers as NaN.
+        Some((a, b)) => !(a.is_finite() && b.is_finite()),
+        None => blank(lon_s) || blank(lat_s),
+    };
     // Only a row missing a coordinate can be blank.
     if missing && row.all_fields().all(|f| f.trim().is_empty()) {
         return false; // blank line
@@ -267,7 +271,10 @@ fn take_row<R: Fields>(
     if missing {
         let why = if cols.combined {
             let value = row.field(cols.lon).unwrap_or("").trim();
-            format!("'{value}' does not hold both longitude and latitude")
+            match wkb {
+                Some(_) => format!("'{value}' is an empty point (POINT EMPTY)"),
+                None => format!("'{value}' does not hold both longitude and latitude"),
+            }
         } else {
             short_row_reason(row, ctx)
         };
@@ -278,7 +285,7 @@ fn take_row<R: Fields>(
         parse_number(lon_s, ctx.comma_decimal),
         parse_number(lat_s, ctx.comma_decimal),
     ) {
-        _ if wkb.is_some() => wkb.filter(|(a, b)| a.is_finite() && b.is_finite()),
+        _ if wkb.is_some() => wkb,
         (Some(a), Some(b)) if a.is_finite() && b.is_finite() => Some((a, b)),
         // Not read, or not finite (pandas' `NaN`): a missing-value marker says why.
         other => {
@@ -301,13 +308,7 @@ fn take_row<R: Fields>(
         );
         return false;
     };
-    // (A WKB value's hex digits are not hemisphere marks.)
-    let texts = if wkb.is_some() {
-        ("", "")
-    } else {
-        (lon_s, lat_s)
-    };
-    let (lon, lat, _) = match cols.in_order((a, b), texts) {
+    let (lon, lat, _) = match cols.in_order((a, b), (lon_s, lat_s)) {
         Ok(ordered) => ordered,
         Err(why) => {
             report.skip_line(line, "swapped", why);

@@ -291,6 +291,17 @@ mod tests {
                 encode(false, flags, Some(4326), &[lon, lat])
             ));
         }
+        // An empty point (PostGIS' NaN pair) is skipped and named.
+        let empty = "0101000000000000000000F87F000000000000F87F";
+        let with_empty = format!("{ewkb}9,{empty}\n");
+        let got =
+            load_firms_csv_bytes(with_empty.as_bytes(), "p.csv", &Default::default()).unwrap();
+        assert_eq!(got.firms.len(), 3);
+        let skipped = &got.report.skipped;
+        assert!(
+            skipped.len() == 1 && skipped[0].reason.contains("empty point"),
+            "{skipped:?}"
+        );
         for text in [&ewkb, &ewkt, &wgs] {
             let got = load_firms_csv_bytes(text.as_bytes(), "p.csv", &Default::default()).unwrap();
             assert_eq!(got.firms.len(), 3, "{text}");
