@@ -5,6 +5,7 @@
 //! pair of numbers as `lng,lat` text) read by the CSV loader, which finds the coordinate
 //! columns as in any file. GeoJSON Text Sequences (one Feature a line) become a collection.
 
+use super::cells::{CellRun, columns_of, merged_keys};
 use serde_json::{Map, Value};
 
 /// What JSON that is not GeoJSON holds.
@@ -115,16 +116,11 @@ fn table_of_texts(items: &[&str], member: String) -> Option<JsonTable> {
     table(parts?, member)
 }
 
-/// Records read on one thread: their columns in first-seen order, and each cell's column
-/// and text (in one buffer).
+/// Records read on one thread: their cells ([`CellRun`]: columns in first-seen order, the
+/// text in one buffer) and where each record's cells end.
 #[derive(Default)]
 struct Part {
-    keys: Vec<String>,
-    index: std::collections::HashMap<String, u32>,
-    text: String,
-    /// (column, start, end) of each cell in `text`.
-    cells: Vec<(u32, usize, usize)>,
-    /// Where each record's cells end in `cells`.
+    run: CellRun,
     row_ends: Vec<usize>,
     key: String,
 }
@@ -151,23 +147,15 @@ impl Part {
                 }
             }
         }
-        self.row_ends.push(self.cells.len());
+        self.row_ends.push(self.run.cells.len());
     }
 
     /// One cell of column `self.key`.
     fn push(&mut self, v: &Value) {
-        let col = match self.index.get(self.key.as_str()) {
-            Some(c) => *c,
-            None => {
-                let c = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-                self.keys.push(self.key.clone());
-                self.index.insert(self.key.clone(), c);
-                c
-            }
-        };
-        let start = self.text.len();
-        write_cell(&mut self.text, v);
-        self.cells.push((col, start, self.text.len()));
+        let slot = self.run.slot(&self.key);
+        let start = self.run.text.len();
+        write_cell(&mut self.run.text, v);
+        self.run.close(slot, start);
     }
 }
 
@@ -197,35 +185,21 @@ fn write_cell(out: &mut String, v: &Value) {
 /// (each part's rows written on its own thread).
 fn table(parts: Vec<Part>, member: String) -> Option<JsonTable> {
     use rayon::prelude::*;
-    let mut headers: Vec<String> = Vec::new();
-    let mut global = std::collections::HashMap::new();
-    for part in &parts {
-        for k in &part.keys {
-            if !global.contains_key(k) {
-                global.insert(k.clone(), headers.len());
-                headers.push(k.clone());
-            }
-        }
-    }
+    let headers = merged_keys(parts.iter().map(|p| &p.run));
     if headers.is_empty() {
         return None;
     }
     let bodies: Vec<Option<Vec<u8>>> = parts
         .par_iter()
         .map(|part| {
-            let to: Vec<usize> = part
-                .keys
-                .iter()
-                .map(|k| global.get(k).copied())
-                .collect::<Option<_>>()?;
+            let columns = columns_of(&part.run, &headers);
+            let column = |slot: u32| columns.get(slot as usize).copied().flatten();
             let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
             let mut row = vec![""; headers.len()];
             let mut from = 0;
             for end in &part.row_ends {
                 row.fill("");
-                for (col, s, e) in part.cells.get(from..*end)? {
-                    *row.get_mut(*to.get(*col as usize)?)? = part.text.get(*s..*e)?;
-                }
+                part.run.fill(from..*end, column, &mut row);
                 w.write_record(&row).ok()?;
                 from = *end;
             }
