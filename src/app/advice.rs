@@ -103,11 +103,7 @@ impl ClusterAtlasApp {
                 Some(Ok(s)) => advice.state = AdviceState::Ready(Box::new(s)),
                 Some(Err(e)) => {
                     advice.state = AdviceState::Failed;
-                    self.messages.push(Message {
-                        other: None,
-                        error: true,
-                        text: e,
-                    });
+                    self.messages.push(Message::reason(true, self.lang(), e));
                 }
             }
         }

@@ -278,14 +278,12 @@ impl ClusterAtlasApp {
                 let base = self.data.zones.iter().find(|z| z.id == dg.id);
                 let zone = dg.form.to_zone(base, &dg.id, mp);
                 let note = format!("{} {}", zone.id, dg.form.source.credit());
-                self.messages.push(Message {
-                    other: None,
-                    error: false,
-                    text: self.tr(
-                        &format!("已保存手绘集聚区 {}", zone.id),
-                        &format!("Digitised zone {} saved", zone.id),
-                    ),
-                });
+                self.messages.push(Message::both(
+                    false,
+                    self.lang(),
+                    format!("已保存手绘集聚区 {}", zone.id),
+                    format!("Digitised zone {} saved", zone.id),
+                ));
                 self.push(Command::MergeZones(vec![zone], note));
                 saved = true;
             }

@@ -496,11 +496,7 @@ impl ClusterAtlasApp {
             match r {
                 Ok(msg) => {
                     d.status = Some(msg.clone());
-                    self.messages.push(Message {
-                        other: None,
-                        error: false,
-                        text: msg,
-                    });
+                    self.messages.push(Message::plain(false, msg));
                 }
                 Err(e) => {
                     d.status = Some(e.clone());

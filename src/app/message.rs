@@ -29,6 +29,22 @@ impl Message {
         }
     }
 
+    /// A message whose text reads the same in both languages (a file name, a path).
+    pub fn plain(error: bool, text: String) -> Self {
+        Message {
+            error,
+            text,
+            other: None,
+        }
+    }
+
+    /// A reason from the data layer, written in English: in Chinese too when it is a known
+    /// text ([`super::reasons::report_text`]), so it follows a switch of language.
+    pub fn reason(error: bool, now: Lang, en: String) -> Self {
+        let zh = super::reasons::report_text(&en, Lang::Zh);
+        Self::both(error, now, zh, en)
+    }
+
     /// The text to show in a window whose language is `lang`.
     pub fn shown(&self, lang: Lang) -> &str {
         match &self.other {

@@ -169,9 +169,9 @@ pub struct ClusterAtlasApp {
 }
 
 impl ClusterAtlasApp {
-    /// Starts on the bundled data (or `initial` files), restoring `settings`.
-    /// Fonts and visuals are installed into the context on the first frame.
-    pub fn new(settings: Option<Settings>, initial: Vec<Command>) -> Self {
+    /// The bundled zones, fit table and policy; each that cannot be read (they are compiled
+    /// in and tested, so never in practice) is left empty with an error, rather than a crash.
+    fn bundled_parts(lang: Lang) -> (Dataset, FitTable, Policy, Vec<Message>) {
         let (data, mut messages) = match Dataset::bundled() {
             Ok(d) => (d, Vec::new()),
             Err(e) => {
@@ -186,31 +186,27 @@ impl ClusterAtlasApp {
                 );
                 (
                     empty,
-                    vec![Message {
-                        other: None,
-                        error: true,
-                        text: format!("bundled data: {e}"),
-                    }],
+                    vec![Message::both(
+                        true,
+                        lang,
+                        format!(
+                            "内置数据: {}",
+                            reasons::report_text(&e.to_string(), Lang::Zh)
+                        ),
+                        format!("bundled data: {e}"),
+                    )],
                 )
             }
         };
         let fit = bundled::fit_table().unwrap_or_else(|e| {
-            messages.push(Message {
-                other: None,
-                error: true,
-                text: e.to_string(),
-            });
+            messages.push(Message::reason(true, lang, e.to_string()));
             crate::model::FitTable {
                 about: String::new(),
                 segments: Vec::new(),
             }
         });
         let policy = bundled::policy().unwrap_or_else(|e| {
-            messages.push(Message {
-                other: None,
-                error: true,
-                text: e.to_string(),
-            });
+            messages.push(Message::reason(true, lang, e.to_string()));
             crate::model::Policy {
                 about: String::new(),
                 district_office_zh: String::new(),
@@ -218,6 +214,17 @@ impl ClusterAtlasApp {
                 items: Vec::new(),
             }
         });
+        (data, fit, policy, messages)
+    }
+
+    /// Starts on the bundled data (or `initial` files), restoring `settings`.
+    /// Fonts and visuals are installed into the context on the first frame.
+    pub fn new(settings: Option<Settings>, initial: Vec<Command>) -> Self {
+        let lang = settings.as_ref().map_or_else(
+            || Settings::default().scene.lang.single(),
+            |s| s.scene.lang.single(),
+        );
+        let (data, fit, policy, messages) = Self::bundled_parts(lang);
         let mut app = Self {
             settings: settings.unwrap_or_default(),
             data: Arc::new(data),
@@ -278,11 +285,15 @@ impl ClusterAtlasApp {
                     let note = format!("{} digitised zones from the last session", z.len());
                     app.commands.push(Command::MergeZones(z, note));
                 }
-                Err(e) => app.messages.push(Message {
-                    other: None,
-                    error: true,
-                    text: format!("digitised zones of the last session cannot be read: {e}"),
-                }),
+                Err(e) => app.messages.push(Message::both(
+                    true,
+                    app.lang(),
+                    format!(
+                        "上次会话的手绘集聚区无法读取: {}",
+                        reasons::report_text(&e.to_string(), Lang::Zh)
+                    ),
+                    format!("digitised zones of the last session cannot be read: {e}"),
+                )),
             }
             app.restore = Some(session::Restore {
                 selection: app.settings.selection.clone(),
@@ -447,7 +458,7 @@ impl ClusterAtlasApp {
             (Err(e), jobs::JobKind::Edit { .. }) => self.messages.push(Message::both(
                 true,
                 self.lang(),
-                format!("集聚区未更新: {e}"),
+                format!("集聚区未更新: {}", reasons::report_text(&e, Lang::Zh)),
                 format!("Zones not updated: {e}"),
             )),
             (Ok(jobs::JobOutput::Loaded(_)), jobs::JobKind::Analyse) => {}
@@ -456,7 +467,7 @@ impl ClusterAtlasApp {
                 self.messages.push(Message::both(
                     true,
                     self.lang(),
-                    format!("分析失败: {e}"),
+                    format!("分析失败: {}", reasons::report_text(&e, Lang::Zh)),
                     format!("Analysis failed: {e}"),
                 ))
             }
@@ -501,11 +512,8 @@ impl ClusterAtlasApp {
         if let Err(e) =
             crate::analysis::DbscanParams::new(params.dbscan.eps_m, params.dbscan.min_pts)
         {
-            self.messages.push(Message {
-                other: None,
-                error: true,
-                text: e.to_string(),
-            });
+            self.messages
+                .push(Message::reason(true, self.lang(), e.to_string()));
             return;
         }
         self.job = Some(jobs::analyse(

@@ -22,14 +22,39 @@ pub fn sketch_error(e: &SketchError, lang: Lang) -> String {
 
 /// A reason or warning from the data layer in the window's language: Chinese when it is a
 /// known text, else the English as written.
+/// The report draws its lines every frame, so each text's Chinese is kept once found.
 pub fn report_text(text: &str, lang: Lang) -> String {
     if lang.chinese()
-        && let Some(zh) = to_chinese(text)
+        && let Some(zh) = remembered(text)
     {
         return zh;
     }
     text.to_string()
 }
+
+/// [`to_chinese`] of `text`, kept for the next frame: a load report repeats up to 200
+/// reasons, each tried against every template of the table. The memo is emptied when it
+/// holds [`MEMO_MAX`] texts, so it never grows past one report's worth by much.
+fn remembered(text: &str) -> Option<String> {
+    thread_local! {
+        static MEMO: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+            Default::default();
+    }
+    MEMO.with_borrow_mut(|memo| {
+        if let Some(zh) = memo.get(text) {
+            return zh.clone();
+        }
+        if memo.len() >= MEMO_MAX {
+            memo.clear();
+        }
+        let zh = to_chinese(text);
+        memo.insert(text.to_string(), zh.clone());
+        zh
+    })
+}
+
+/// The most texts [`remembered`] keeps.
+const MEMO_MAX: usize = 4096;
 
 /// The Chinese of a known English reason or warning: a text of the table
 /// ([`KNOWN`]), a known reason after its label (`zone 'A': …`), or the "no usable rows" error
@@ -180,6 +205,28 @@ mod tests {
             Some(
                 "3 家企业位于多个集聚区内；zone_id 列出编号最小的一个，summary.json 列出前 3 家所在的全部集聚区"
             )
+        );
+    }
+
+    #[test]
+    fn remembered_texts_read_as_found_afresh_past_the_memos_size() {
+        // The oracle is `to_chinese` itself; more distinct texts than the memo holds, each
+        // asked twice and in a different order, must read the same as found afresh.
+        let texts: Vec<String> = (0..MEMO_MAX + 50)
+            .map(|i| match i % 3 {
+                0 => format!("line {i}: longitude or latitude is empty"),
+                1 => format!("longitude/latitude 'x{i}', '22.5' is not a number"),
+                _ => format!("a text no table knows {i}"),
+            })
+            .collect();
+        for t in texts.iter().chain(texts.iter().rev()) {
+            let afresh = to_chinese(t).unwrap_or_else(|| t.clone());
+            assert_eq!(report_text(t, Lang::Zh), afresh, "{t}");
+            assert_eq!(report_text(t, Lang::En), *t);
+        }
+        assert_eq!(
+            report_text("line 7: longitude or latitude is empty", Lang::Zh),
+            "第 7 行：经度或纬度为空"
         );
     }
 

@@ -85,15 +85,14 @@ impl ClusterAtlasApp {
         let (settings, notes) = settings_file::from_stored(text);
         let mut app = Self::new(Some(settings), initial);
         if !notes.is_empty() {
-            let head = app.tr(
-                &format!("设置文件中有 {} 项无法使用，已恢复默认值", notes.len()),
-                &format!("{} settings could not be used and were reset", notes.len()),
-            );
-            app.messages.push(Message {
-                other: None,
-                error: false,
-                text: format!("{head}: {}", notes.join("; ")),
-            });
+            let notes_len = notes.len();
+            let notes = notes.join("; ");
+            app.messages.push(Message::both(
+                false,
+                app.lang(),
+                format!("设置文件中有 {notes_len} 项无法使用，已恢复默认值: {notes}"),
+                format!("{notes_len} settings could not be used and were reset: {notes}"),
+            ));
         }
         app
     }
@@ -242,15 +241,13 @@ impl ClusterAtlasApp {
         let (settings, notes) = project.settings_over(&self.settings);
         self.settings = settings;
         if !notes.is_empty() {
-            let head = self.tr(
-                "项目中有设置无法使用，已恢复默认值",
-                "Project settings reset",
-            );
-            self.messages.push(Message {
-                other: None,
-                error: false,
-                text: format!("{head}: {}", notes.join("; ")),
-            });
+            let notes = notes.join("; ");
+            self.messages.push(Message::both(
+                false,
+                self.lang(),
+                format!("项目中有设置无法使用，已恢复默认值: {notes}"),
+                format!("Project settings reset: {notes}"),
+            ));
         }
         let files = project.files.clone();
         let digitised = project.digitised_zones();

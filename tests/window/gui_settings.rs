@@ -163,6 +163,10 @@ fn the_reported_crashes_start_cleanly() {
             .find(|m| m.text.contains("reset") || m.text.contains("恢复默认"))
             .unwrap_or_else(|| panic!("no notice for {text}"));
         assert!(!notice.error);
+        // The notice follows a switch of language, as every message does.
+        use cluster_atlas::model::Lang;
+        assert!(notice.shown(Lang::Zh).contains("恢复默认"), "{notice:?}");
+        assert!(notice.shown(Lang::En).contains("reset"), "{notice:?}");
         // After a good frame, the settings saved are clean and reload without notes.
         let (_, notes) = settings_file::from_stored(&settings_file::to_stored(s));
         assert!(notes.is_empty(), "{notes:?}");

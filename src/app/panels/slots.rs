@@ -62,14 +62,12 @@ impl ClusterAtlasApp {
             .map(|z| z.zones)
             .unwrap_or_default();
         if file.is_empty() || file.contains("bundled") || self.data.zones.is_empty() {
-            self.messages.push(Message {
-                other: None,
-                error: true,
-                text: self.tr(
-                    "请先打开官方集聚区文件（Shapefile、GeoPackage、KML 或 GeoJSON），再匹配到 15 个编号",
-                    "Open the official zone file (Shapefile, GeoPackage, KML or GeoJSON) first, then match it to the 15 slots",
-                ),
-            });
+            self.messages.push(Message::both(
+                true,
+                self.lang(),
+                "请先打开官方集聚区文件（Shapefile、GeoPackage、KML 或 GeoJSON），再匹配到 15 个编号".into(),
+                "Open the official zone file (Shapefile, GeoPackage, KML or GeoJSON) first, then match it to the 15 slots".into(),
+            ));
             return;
         }
         let name = std::path::Path::new(&file)

@@ -156,11 +156,7 @@ impl ClusterAtlasApp {
         });
         let shown = path.display();
         let m = match result {
-            Ok(()) => Message {
-                error: false,
-                text: format!("→ {shown}"),
-                other: None,
-            },
+            Ok(()) => Message::plain(false, format!("→ {shown}")),
             Err(e) => Message::both(
                 true,
                 self.lang(),

@@ -563,14 +563,12 @@ pub(super) fn policy_ui(view: &View, ui: &mut egui::Ui, district: Option<&str>) 
 impl ClusterAtlasApp {
     /// The file dialog returned nothing: cancelled, or no dialog service on this desktop.
     fn no_file_chosen(&mut self) {
-        self.messages.push(crate::app::Message {
-            other: None,
-            error: false,
-            text: self.tr(
-                "未选择文件。如果没有弹出文件对话框，请用“文件 → 按路径打开…”或把文件拖到窗口上。",
-                "No file chosen. If no file dialog appeared, use File → Open by path… or drop the file on the window.",
-            ),
-        });
+        self.messages.push(crate::app::Message::both(
+            false,
+            self.lang(),
+            "未选择文件。如果没有弹出文件对话框，请用“文件 → 按路径打开…”或把文件拖到窗口上。".into(),
+            "No file chosen. If no file dialog appeared, use File → Open by path… or drop the file on the window.".into(),
+        ));
     }
 }
 
