@@ -13,6 +13,7 @@ pub mod formats;
 mod geometry;
 mod gzip;
 mod header_words;
+mod input;
 mod json_table;
 mod report;
 pub mod slots;
@@ -31,6 +32,8 @@ pub use firms_csv::{
 pub use firms_geojson::load_firms_geojson_str;
 pub use geometry::MAX_ZONE_VERTICES;
 pub use gzip::read_head;
+pub(crate) use input::got_shorter;
+pub use input::{FileBytes, MAX_STREAM_BYTES, read_input, read_small_text};
 pub use report::{LoadReport, MAX_DETAILED_SKIPS, SkippedItem};
 pub use strays::{STRAY_KM, screen_strays};
 pub use tables::{fit_table_from_str, load_fit_table, policy_from_str};
@@ -122,172 +125,6 @@ pub fn header_start_for_preview(text: &str) -> usize {
     firms_csv::header_start(text)
 }
 
-/// A file's bytes, read into memory, with the file's input stamp when the read computed it.
-pub struct FileBytes {
-    bytes: Vec<u8>,
-    /// The stamp ([`crate::model::short_hash`]), from the blocks' hashes taken as they landed.
-    stamp: Option<String>,
-    /// The bytes were checked as UTF-8 as they landed, and are (false: not known).
-    utf8: bool,
-    /// The file's size when the bytes were unpacked from gzip ([`gzip::unpacked`]).
-    packed: Option<u64>,
-}
-
-impl std::ops::Deref for FileBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-impl FileBytes {
-    fn new(bytes: Vec<u8>) -> Self {
-        Self {
-            bytes,
-            stamp: None,
-            utf8: false,
-            packed: None,
-        }
-    }
-
-    /// The load report's note on how the bytes were read (unpacked from gzip), if any.
-    pub fn note(&self) -> Option<String> {
-        gzip::note(self)
-    }
-
-    /// The input stamp ([`crate::model::short_hash`] of the bytes).
-    pub fn stamp(&self) -> String {
-        match &self.stamp {
-            Some(s) => s.clone(),
-            None => crate::model::short_hash(&[&self.bytes]),
-        }
-    }
-
-    /// The bytes, for loaders that keep them (the CSV loader's rows point into its text).
-    pub fn into_vec(self) -> Vec<u8> {
-        self.bytes
-    }
-
-    /// True when the bytes were checked as UTF-8 as they were read and are valid (false:
-    /// not known).
-    pub fn known_utf8(&self) -> bool {
-        self.utf8
-    }
-
-    /// [`decode_text`] of the bytes, without checking again text found valid UTF-8 as it
-    /// was read.
-    pub fn decode(&self, forced: Option<&str>, path: &str) -> Result<Decoded<'_>, LoadError> {
-        text::decode_text_known(&self.bytes, forced, path, self.utf8)
-    }
-}
-
-/// Reads an input file once: `-` is standard input; a regular file is read in 8 MB blocks on
-/// all threads, each block hashed for the input stamp while it is in cache; anything else (a
-/// named pipe, a device) is read from the one open handle, so a pipe is never opened twice.
-/// Gzip data is unpacked ([`gzip::unpacked`]).
-pub fn read_input(path: &Path) -> Result<FileBytes, LoadError> {
-    gzip::unpacked(read_raw(path)?, &path.display().to_string())
-}
-
-/// [`read_input`] of the file's bytes as they are.
-fn read_raw(path: &Path) -> Result<FileBytes, LoadError> {
-    use std::io::Read;
-    let io = |cause| LoadError::Io {
-        path: path.display().to_string(),
-        cause,
-    };
-    let too_big = || {
-        io(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "more than {} GB from a pipe, device or standard input; save the data to a \
-                 file first",
-                MAX_STREAM_BYTES >> 30
-            ),
-        ))
-    };
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_STREAM_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-        if buf.len() as u64 > MAX_STREAM_BYTES {
-            return Err(too_big());
-        }
-        return Ok(FileBytes::new(buf));
-    }
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(io(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "this is a folder; give a file",
-        )));
-    }
-    if meta.is_file() {
-        return blocks::read_blocks(&file, meta.len()).map_err(io);
-    }
-    // A device such as /dev/zero never ends: streams are read up to a limit.
-    let mut buf = Vec::new();
-    (&mut file)
-        .take(MAX_STREAM_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(io)?;
-    if buf.len() as u64 > MAX_STREAM_BYTES {
-        return Err(too_big());
-    }
-    Ok(FileBytes::new(buf))
-}
-
-/// A read that ran past the file's end, said as what happened: the file got shorter.
-pub(crate) fn got_shorter(e: std::io::Error) -> std::io::Error {
-    if e.kind() == std::io::ErrorKind::UnexpectedEof {
-        std::io::Error::new(
-            e.kind(),
-            "the file got shorter while it was read (is another program writing it?); open it \
-             again once it is saved",
-        )
-    } else {
-        e
-    }
-}
-
-/// Largest input read from a pipe, device or standard input (regular files have no limit).
-pub const MAX_STREAM_BYTES: u64 = 2 << 30;
-
-/// Reads a small text file (weights, fit table): at most `limit` bytes, from one open handle.
-pub fn read_small_text(path: &Path, limit: u64) -> Result<String, LoadError> {
-    use std::io::Read;
-    let io = |cause| LoadError::Io {
-        path: path.display().to_string(),
-        cause,
-    };
-    let mut buf = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-    } else {
-        std::fs::File::open(path)
-            .map_err(io)?
-            .take(limit + 1)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-    }
-    if buf.len() as u64 > limit {
-        return Err(io(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("larger than {} KB; is this the right file?", limit >> 10),
-        )));
-    }
-    let text = decode_text(&buf, None, &path.display().to_string())?;
-    Ok(text.text.into_owned())
-}
-
 /// Reads a vector file of another format (Shapefile, GeoPackage, KML/KMZ) as WGS-84 features.
 fn read_vector(
     path: &Path,
@@ -330,7 +167,7 @@ fn kml_text(path: &Path, format: formats::Format) -> Result<String, LoadError> {
     if format == formats::Format::Kmz {
         formats::kml::kml_from_kmz(&bytes, &name)
     } else {
-        Ok(bytes.decode(None, &name)?.text.into_owned())
+        bytes.into_text(&name)
     }
 }
 

