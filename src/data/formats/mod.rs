@@ -171,6 +171,25 @@ pub struct PointTable {
 
 impl PointTable {
     pub fn new(headers: Vec<String>) -> Self {
+        Self::with_header(&headers, true)
+    }
+
+    /// A table of rows only, for [`Self::append`]ing to one with the same `headers`.
+    pub fn rows_for(headers: &[String]) -> Self {
+        Self::with_header(headers, false)
+    }
+
+    /// Adds the rows of a table made by [`Self::rows_for`] with the same headers.
+    pub fn append(&mut self, rows: PointTable) {
+        let bytes = rows.w.into_inner().unwrap_or_default();
+        let w = std::mem::replace(&mut self.w, csv::Writer::from_writer(Vec::new()));
+        let mut all = w.into_inner().unwrap_or_default();
+        all.extend_from_slice(&bytes);
+        self.w = csv::WriterBuilder::new().from_writer(all);
+        self.not_points += rows.not_points;
+    }
+
+    fn with_header(headers: &[String], header: bool) -> Self {
         let coords = ["wgs84_lon", "wgs84_lat"];
         let keep: Vec<bool> = headers
             .iter()
@@ -183,7 +202,9 @@ impl PointTable {
             .filter(|(_, k)| **k)
             .map(|(h, _)| h.as_str())
             .chain(coords);
-        let _ = w.write_record(head);
+        if header {
+            let _ = w.write_record(head);
+        }
         Self {
             w,
             keep,

@@ -11,10 +11,14 @@ use serde_json::{Map, Value};
 use shapefile::dbase::{self, FieldValue};
 use shapefile::{PolygonRing, Shape};
 
-use super::{PointTable, Vector, collection, feature, format_error};
+use super::{Vector, collection, feature, format_error};
+
+mod points;
+
 use crate::crs::Reader;
 use crate::data::LoadError;
 use crate::model::SourceCrs;
+pub use points::read_points;
 
 /// Largest member read from a `.zip` (a guard against zip bombs).
 const MAX_ZIP_MEMBER: u64 = 2 << 30;
@@ -27,13 +31,6 @@ struct Parts {
     cpg: Option<String>,
     /// What to call it in messages.
     name: String,
-}
-
-fn io_err(path: &Path, cause: std::io::Error) -> LoadError {
-    LoadError::Io {
-        path: path.display().to_string(),
-        cause,
-    }
 }
 
 /// The sibling with this extension (any letter case), if it exists.
@@ -75,7 +72,8 @@ fn parts_from_folder(path: &Path) -> Result<Parts, LoadError> {
              Shapefile's files (.shp, .dbf, .shx, .prj, .cpg) together",
         )
     })?;
-    let read = |p: &Path| std::fs::read(p).map_err(|e| io_err(p, e));
+    // Read in parallel blocks: a million firms' .dbf is over 300 MB.
+    let read = |p: &Path| crate::data::read_input(p).map(crate::data::FileBytes::into_vec);
     let text = |p: Option<PathBuf>| {
         p.and_then(|p| std::fs::read(p).ok())
             .map(|b| decode_small(&b))
@@ -258,9 +256,10 @@ fn field_json(v: &FieldValue) -> Value {
 
 macro_rules! coord {
     ($p:expr) => {
-        Coord { x: $p.x, y: $p.y }
+        geo::Coord { x: $p.x, y: $p.y }
     };
 }
+use coord;
 
 /// Outer rings start polygons; each hole joins the outer ring that contains it (else the last).
 fn polygon_of<P>(rings: &[PolygonRing<P>], xy: impl Fn(&P) -> Coord<f64>) -> MultiPolygon<f64> {
@@ -347,9 +346,18 @@ impl Opened {
     }
 
     fn dbf(&self) -> Result<dbase::Reader<Cursor<&[u8]>>, LoadError> {
+        self.dbf_of(Cursor::new(&self.parts.dbf[..]))
+    }
+
+    /// A reader of .dbf bytes (the file's, or a run of its records under its header) in the
+    /// attribute encoding.
+    fn dbf_of<'b>(
+        &self,
+        bytes: Cursor<&'b [u8]>,
+    ) -> Result<dbase::Reader<Cursor<&'b [u8]>>, LoadError> {
         dbase::ReaderBuilder::new()
             .with_encoding(dbase::encoding::EncodingRs::from(self.encoding))
-            .build(Cursor::new(&self.parts.dbf[..]))
+            .build(bytes)
             .map_err(|e| format_error(&self.parts.name, format!("the .dbf file is damaged ({e})")))
     }
 
@@ -504,116 +512,4 @@ pub fn read(
         converted: matches!(reader, Reader::Epsg(_)),
         notes: opened.notes,
     })
-}
-
-/// A Shapefile's point features straight to a table for the firm loader, without a GeoJSON
-/// value per feature: the same cells as [`read`] then [`Vector::into_points`] give, with the
-/// columns in the file's field order.
-pub fn read_points(
-    path: &Path,
-    bytes_if_zip: Option<&[u8]>,
-    layer: Option<&str>,
-    user_crs: SourceCrs,
-) -> Result<PointTable, LoadError> {
-    let mut opened = open(path, bytes_if_zip, layer, user_crs)?;
-    let reader = opened.reader.clone();
-    let mut table = PointTable::new(opened.field_names()?);
-    let mut cells: Vec<String> = Vec::new();
-    opened.each_shape(&mut |shape, values| {
-        let point = match shape {
-            Shape::Point(p) => Some(coord!(p)),
-            Shape::PointM(p) => Some(coord!(p)),
-            Shape::PointZ(p) => Some(coord!(p)),
-            _ => None,
-        };
-        cells.clear();
-        let values = values.unwrap_or_default().iter();
-        cells.extend(values.map(|v| super::cell(&field_json(v))));
-        table.push(&cells, point, &reader);
-    })?;
-    table.crs_label = reader.label();
-    table.converted = matches!(reader, Reader::Epsg(_));
-    table.notes = opened.notes;
-    Ok(table)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The rows of a CSV text as maps from column name to cell (column order aside).
-    fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
-        let mut r = csv::Reader::from_reader(csv.as_bytes());
-        let head = r.headers().unwrap().clone();
-        r.records()
-            .map(|rec| {
-                head.iter()
-                    .zip(rec.unwrap().iter())
-                    .map(|(h, c)| (h.to_string(), c.to_string()))
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// A point Shapefile in EPSG:4547 with text, numbers, an empty cell and a column named like
-    /// an output coordinate: the direct table equals the table made through GeoJSON features
-    /// (the oracle), and its columns follow the file's field order.
-    #[test]
-    fn point_tables_equal_the_ones_made_through_features() {
-        use dbase::{FieldName, Record, TableWriterBuilder};
-        let dir = std::env::temp_dir().join(format!("ca-shp-points-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("firms.shp");
-        let name = |n: &str| FieldName::try_from(n).unwrap();
-        let table = TableWriterBuilder::new()
-            .add_character_field(name("name"), 40)
-            .add_numeric_field(name("staff"), 10, 0)
-            .add_numeric_field(name("ratio"), 10, 3)
-            .add_character_field(name("wgs84_lon"), 10);
-        let mut w = shapefile::Writer::from_path(&path, table).unwrap();
-        for k in 0..50 {
-            let mut rec = Record::default();
-            let text = if k % 7 == 0 {
-                None
-            } else {
-                Some(format!("企业 {k}"))
-            };
-            rec.insert("name".into(), FieldValue::Character(text));
-            rec.insert("staff".into(), FieldValue::Numeric(Some(f64::from(k * 3))));
-            rec.insert(
-                "ratio".into(),
-                FieldValue::Numeric(Some(f64::from(k) / 8.0)),
-            );
-            rec.insert("wgs84_lon".into(), FieldValue::Character(Some("x".into())));
-            let p =
-                shapefile::Point::new(500_000.0 + f64::from(k) * 37.5, 2_490_000.0 + f64::from(k));
-            w.write_shape_and_record(&p, &rec).unwrap();
-        }
-        drop(w);
-        // CGCS2000 / 3-degree Gauss-Kruger CM 114E.
-        std::fs::write(
-            dir.join("firms.prj"),
-            r#"PROJCS["CGCS2000_3_Degree_GK_CM_114E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",114.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#,
-        )
-        .unwrap();
-        let direct = read_points(&path, None, None, SourceCrs::Wgs84).unwrap();
-        let oracle = read(&path, None, None, SourceCrs::Wgs84)
-            .unwrap()
-            .into_points();
-        assert!(direct.converted && oracle.converted);
-        assert_eq!(direct.crs_label, oracle.crs_label);
-        assert_eq!(direct.notes, oracle.notes);
-        assert_eq!(direct.not_points, 0);
-        let (a, b) = (direct.into_csv(), oracle.into_csv());
-        assert_eq!(rows(&a), rows(&b));
-        assert_eq!(rows(&a).len(), 50);
-        assert!(
-            a.starts_with("name,staff,ratio,wgs84_lon,wgs84_lat\n"),
-            "{a}"
-        );
-        let first = &rows(&a)[1];
-        let lon: f64 = first["wgs84_lon"].parse().unwrap();
-        assert!((lon - 114.0004).abs() < 0.001, "{lon}");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 }
