@@ -183,14 +183,15 @@ impl ShortHasher {
 }
 
 /// Whether a cell holds one of the markers writers put where there is no value: empty,
-/// pandas' and R's `NA`/`NaN`/`<NA>`, Excel's `#N/A`, SQL's `NULL`, `None`, `unknown`, a
-/// lone dash or slash, and the words Chinese registers use (无, 暂无, 不详, 未知, 空). Case
-/// and white space around it are ignored. Loaders ask only once a value failed to read, so
+/// pandas' and R's `NA`/`NaN`/`<NA>`, Excel's `#N/A`, SQL's `NULL`, MySQL's and
+/// PostgreSQL's text-export `\N`, `None`, `unknown`, a lone dash or slash, and the words
+/// Chinese registers use (无, 暂无, 不详, 未知, 空). Case and white space around it are
+/// ignored. Loaders ask only once a value failed to read, so
 /// a missing value is reported as missing rather than as malformed.
 pub fn is_missing_value(s: &str) -> bool {
-    const MARKERS: [&str; 22] = [
+    const MARKERS: [&str; 23] = [
         "na", "n/a", "#n/a", "#n/a n/a", "#na", "nan", "-nan", "<na>", "null", "none", "nil",
-        "unknown", "-", "--", "—", "/", "无", "暂无", "不详", "未知", "空", "(null)",
+        "unknown", "-", "--", "—", "/", "无", "暂无", "不详", "未知", "空", "(null)", "\\n",
     ];
     let t = s.trim();
     t.is_empty() || MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m))
@@ -282,7 +283,7 @@ mod tests {
     fn missing_value_markers_are_known_and_values_are_not() {
         for m in [
             "", "  ", "NA", "na", " N/A ", "#N/A", "NaN", "<NA>", "NULL", "None", "-", "无",
-            "暂无", "未知",
+            "暂无", "未知", "\\N",
         ] {
             assert!(is_missing_value(m), "{m:?} is a missing-value marker");
         }
@@ -296,6 +297,7 @@ mod tests {
             "无锡",
             "2015-03-02",
             "N",
+            "\\",
         ] {
             assert!(!is_missing_value(v), "{v:?} is a value");
         }
