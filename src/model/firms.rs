@@ -72,9 +72,15 @@ impl Firms {
             .unwrap_or("")
     }
 
-    /// Interns a segment name, returning its id.
+    /// Interns a segment name, returning its id. A missing-value marker (`NULL`, `\N`, `NA`,
+    /// 不详 …: [`super::is_missing_value`]) is the empty name, as a blank cell is.
     pub fn intern_segment(segments: &mut Vec<String>, name: &str) -> SegmentId {
         let name = name.trim();
+        let name = if super::is_missing_value(name) {
+            ""
+        } else {
+            name
+        };
         if let Some(p) = segments.iter().position(|s| s == name) {
             return p as SegmentId;
         }
@@ -129,5 +135,30 @@ impl FirmTimes {
         self.founded.retain(|_| *k.next().unwrap_or(&false));
         let mut k = keep.iter();
         self.closed.retain(|_| *k.next().unwrap_or(&false));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Missing-value markers in a segment column are the blank segment (not an unknown value
+    /// named "NULL" in the fit warning); real names, short ones included, stay themselves.
+    #[test]
+    fn missing_segment_markers_are_the_blank_segment() {
+        let mut segments = Vec::new();
+        let blank = Firms::intern_segment(&mut segments, "");
+        for marker in ["NULL", "\\N", " NA ", "不详", "#N/A"] {
+            assert_eq!(
+                Firms::intern_segment(&mut segments, marker),
+                blank,
+                "{marker}"
+            );
+        }
+        let hw = Firms::intern_segment(&mut segments, " hardware ");
+        let n = Firms::intern_segment(&mut segments, "N");
+        assert_ne!(hw, blank);
+        assert_ne!(n, hw);
+        assert_eq!(segments, ["", "hardware", "N"]);
     }
 }

@@ -154,6 +154,8 @@ mod tests {
             "其他",
             "Cloud & AI services for XR",
             "Cloud & AI services for XR ",
+            "NULL",
+            "\\N",
         ];
         let mut rng = crate::model::Rng::new(9);
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
