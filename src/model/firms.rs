@@ -76,13 +76,12 @@ impl Firms {
     /// 不详 …: [`super::is_missing_value`]) is the empty name, as a blank cell is.
     pub fn intern_segment(segments: &mut Vec<String>, name: &str) -> SegmentId {
         let name = name.trim();
-        let name = if super::is_missing_value(name) {
-            ""
-        } else {
-            name
-        };
         if let Some(p) = segments.iter().position(|s| s == name) {
             return p as SegmentId;
+        }
+        // (Asked only of a name not yet seen, so a register's rows do not pay for it.)
+        if !name.is_empty() && super::is_missing_value(name) {
+            return Self::intern_segment(segments, "");
         }
         if segments.len() >= SegmentId::MAX as usize {
             // Too many distinct values to be a category: fold the rest into one bucket.
