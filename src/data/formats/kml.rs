@@ -100,7 +100,9 @@ fn kml_from_kmz_capped(bytes: &[u8], path: &str, cap: u64) -> Result<String, Loa
             ),
         ));
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    // Valid UTF-8 keeps its buffer (a million placemarks unpack to 500 MB); else lossy.
+    Ok(String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
@@ -355,6 +357,13 @@ mod tests {
             .to_string();
         assert!(e.contains("doc.kml in the KMZ unpacks to more than"), "{e}");
         assert!(e.contains("unzip"), "{e}");
+        // Bytes that are not UTF-8 are read as before: replaced, the rest kept.
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("doc.kml", opts).unwrap();
+        zip.write_all(b"<kml><name>a\xFFb</name></kml>").unwrap();
+        let kmz = zip.finish().unwrap().into_inner();
+        let text = kml_from_kmz_capped(&kmz, "b.kmz", 1 << 20).unwrap();
+        assert_eq!(text, "<kml><name>a\u{FFFD}b</name></kml>");
     }
 
     #[test]
