@@ -215,8 +215,8 @@ pub fn print_line(text: &str) {
     }
 }
 
-/// On Ctrl-C, SIGTERM or SIGHUP: remove the temporary files being written, then exit (earlier
-/// results stay as they were). Call before any other thread starts, so all inherit the mask.
+/// On Ctrl-C, SIGTERM or SIGHUP: remove the temporary files being written, then exit. Earlier
+/// results stay as they were, unless the new ones were already put in place (then it says so). Call before any other thread starts, so all inherit the mask.
 #[cfg(unix)]
 pub fn install_interrupt_cleanup() {
     // SAFETY: plain libc signal-set calls on a zeroed, initialised sigset_t owned here.
@@ -234,10 +234,21 @@ pub fn install_interrupt_cleanup() {
             .spawn(move || {
                 let mut sig: libc::c_int = 0;
                 if libc::sigwait(&set, &mut sig) == 0 {
-                    cluster_atlas::output::remove_temporaries();
-                    eprintln!(
-                        "interrupted: temporary files removed; earlier results are unchanged"
-                    );
+                    let replaced = cluster_atlas::output::remove_temporaries();
+                    if replaced.is_empty() {
+                        eprintln!(
+                            "interrupted: temporary files removed; earlier results are unchanged"
+                        );
+                    } else {
+                        for p in replaced {
+                            eprintln!(
+                                "interrupted after the new results were put in place: {} is \
+                                 whole and new",
+                                cluster_atlas::model::escape_controls(&p.display().to_string())
+                            );
+                        }
+                        eprintln!("temporary files removed");
+                    }
                     std::process::exit(128 + sig);
                 }
             });

@@ -8,6 +8,7 @@ mod safety;
 mod suggestions;
 mod summary;
 mod tables;
+mod temporaries;
 mod writeback;
 mod zones;
 

@@ -2,49 +2,24 @@
 //! non-regular file, result sets that a reader can never see half old and half new, and a
 //! list of temporary paths removed if the process is interrupted.
 
+use super::temporaries::{self, TEMPORARIES};
+use super::writeback::DiskWriter;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-use super::writeback::DiskWriter;
-
-/// Temporary files and folders being written now; [`remove_temporaries`] deletes them (the
-/// binary calls it on Ctrl-C or SIGTERM).
-static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 fn register(p: &Path) {
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        t.push(p.to_path_buf());
-    }
+    temporaries::register(&TEMPORARIES, p);
 }
 
 fn unregister(p: &Path) {
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        t.retain(|q| q != p);
-    }
+    temporaries::unregister(&TEMPORARIES, p);
 }
 
-/// Deletes every temporary file or folder still being written (for signal handlers).
-pub fn remove_temporaries() {
-    let paths = match TEMPORARIES.lock() {
-        Ok(mut t) => std::mem::take(&mut *t),
-        Err(_) => return,
-    };
-    for p in paths {
-        if p.is_dir() {
-            // Other threads may still be adding files to the folder (`analyze` writes
-            // `firms.csv` beside the statistics): a removal that meets a new file fails, so
-            // try again until the folder is gone (then nothing more can be added to it).
-            for _ in 0..200 {
-                if std::fs::remove_dir_all(&p).is_ok() || !p.exists() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-        } else {
-            let _ = std::fs::remove_file(&p);
-        }
-    }
+/// Deletes every temporary file or folder still being written and refuses any later rename
+/// into place (for signal handlers, just before the process exits). Returns the result paths
+/// that new results had already replaced; empty when every earlier result is unchanged.
+pub fn remove_temporaries() -> Vec<PathBuf> {
+    temporaries::clean_up(&TEMPORARIES)
 }
 
 fn invalid(msg: String) -> io::Error {
@@ -161,7 +136,9 @@ pub fn atomic_write(
     register(&tmp);
     let result = (|| {
         DiskWriter::write_synced(std::fs::File::create(&tmp)?, write)?;
-        std::fs::rename(&tmp, &path)?;
+        temporaries::replace_unless_interrupted(&TEMPORARIES, &path, || {
+            std::fs::rename(&tmp, &path)
+        })?;
         sync_dir(dir);
         Ok(())
     })();
@@ -311,12 +288,18 @@ impl ResultSet {
             if let Ok(m) = std::fs::metadata(&self.target) {
                 let _ = std::fs::set_permissions(&self.staging, m.permissions());
             }
-            swap_dirs(&self.staging, &self.target).map(|()| {
-                // The staging path now holds the old set.
+            temporaries::replace_unless_interrupted(&TEMPORARIES, &self.target, || {
+                swap_dirs(&self.staging, &self.target)
+            })
+            .map(|()| {
+                // The staging path now holds the old set (still registered: an interruption
+                // now removes it too).
                 let _ = std::fs::remove_dir_all(&self.staging);
             })
         } else {
-            std::fs::rename(&self.staging, &self.target)
+            temporaries::replace_unless_interrupted(&TEMPORARIES, &self.target, || {
+                std::fs::rename(&self.staging, &self.target)
+            })
         };
         sync_dir(&parent);
         if result.is_err() {

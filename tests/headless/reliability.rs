@@ -364,8 +364,8 @@ fn an_interrupted_run_leaves_the_old_results_and_no_temporaries() {
     let out = dir.join("results");
     let o = run(&["analyze", "--out", s(&out)]);
     assert!(o.status.success());
-    let before = std::fs::read(out.join("summary.json")).unwrap();
-    for delay_ms in [50u64, 250, 600] {
+    let mut before = std::fs::read(out.join("summary.json")).unwrap();
+    for delay_ms in [50u64, 250, 600, 900, 1200] {
         let child = bin()
             .args(["analyze", "--firms", s(&firms), "--out", s(&out)])
             .stdin(Stdio::null())
@@ -384,9 +384,18 @@ fn an_interrupted_run_leaves_the_old_results_and_no_temporaries() {
             "after SIGINT at {delay_ms} ms: {names:?}"
         );
         let now = std::fs::read(out.join("summary.json")).unwrap();
-        if !o.status.success() {
-            assert_eq!(now, before, "an interrupted run changed the results");
+        let said = String::from_utf8_lossy(&o.stderr);
+        // A signal after the rename finds the new set in place, and says so; before it, the
+        // old set is untouched.
+        let replaced = o.status.success() || said.contains("put in place");
+        if !replaced {
+            assert!(said.contains("unchanged"), "{said}");
+            assert_eq!(
+                now, before,
+                "an interrupted run changed the results: {said}"
+            );
         }
+        before = now.clone();
         // The set is whole: summary and firms agree on the number of firms.
         let summary: serde_json::Value = serde_json::from_slice(&now).unwrap();
         let rows = std::fs::read_to_string(out.join("firms.csv"))
