@@ -24,7 +24,7 @@ run() {
     rm -rf "$home" && mkdir -p "$home/xdg" && chmod 700 "$home/xdg"
     env "$@" HOME="$home" XDG_RUNTIME_DIR="$home/xdg" timeout 300 \
         xvfb-run -a -s "-screen 0 1600x1000x24" "$bin" --firms "$firms" --bench-frames 2>/dev/null |
-        grep -E "^frame_ms|^frames|^first frame" | tr '\n' ' '
+        grep -E "^frame_ms|^frames|^first frame|^slowest" | tr '\n' ' '
     echo
 }
 for case in pan shown stepping; do

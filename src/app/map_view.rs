@@ -34,8 +34,9 @@ pub enum Pick {
 
 /// What a firm raster was drawn for: scene generation, view bits and opacity bits.
 type RasterKey = (u64, [u64; 4], u32);
-/// A finished raster: the view it was drawn for, the image, and whether it is aggregated.
-type RasterResult = (Viewport, raster::Image, bool);
+/// A finished raster: the view it was drawn for, the image, and its pixels per texel (more
+/// than one when the firms are aggregated into bins).
+type RasterResult = (Viewport, raster::Image, usize);
 
 /// Runtime state of the map widget (textures, measuring); the viewport itself is persisted
 /// in the settings.
@@ -46,6 +47,8 @@ pub struct MapView {
     /// until a fresh one arrives).
     points_vp: Option<Viewport>,
     points_key: Option<RasterKey>,
+    /// Screen pixels per texel of the firm texture (bins are one texel each).
+    points_texel: usize,
     /// A firm raster being drawn on a background thread, with the key it was asked for.
     inflight: Option<(RasterKey, super::jobs::Task<RasterResult>)>,
     /// The firms are drawn aggregated into bins (many firms in view).

@@ -47,13 +47,31 @@ pub const AGGREGATE_POINTS_PER_PIXEL: f32 = 0.25;
 /// Draws the points like [`rasterize_points`] when they are few enough to read as dots, or,
 /// when more than [`AGGREGATE_POINTS_PER_PIXEL`] fall in the view, aggregated into square
 /// bins (`bin_px` wide) whose opacity grows with the number of firms in them. Returns the
-/// image and whether it was aggregated. The window and the exporters both use this.
+/// image and whether it was aggregated. The exporters use this; the window uses
+/// [`rasterize_adaptive_texels`], the same picture before its bins are widened to pixels.
 pub fn rasterize_adaptive(
     item: &PointsItem,
     vp: &Viewport,
     opacity: f32,
     bin_px: f32,
 ) -> (Image, bool) {
+    let (img, texel) = rasterize_adaptive_texels(item, vp, opacity, bin_px);
+    if texel == 1 {
+        return (img, false);
+    }
+    let (w, h) = view_size(vp);
+    (widen(&img, texel, w, h), true)
+}
+
+/// [`rasterize_adaptive`] with each bin one texel: returns the image and the pixels per
+/// texel (1 for dots). Shown scaled up with nearest sampling it is the same picture, in a
+/// quarter of the bytes for 2-pixel bins (the window's texture is uploaded at every view).
+pub fn rasterize_adaptive_texels(
+    item: &PointsItem,
+    vp: &Viewport,
+    opacity: f32,
+    bin_px: f32,
+) -> (Image, usize) {
     let (lo, hi) = vp.plane_bounds();
     // Counting stops as soon as the view is known to be crowded (a city view of millions of
     // firms decides within its first few hundred thousand).
@@ -65,19 +83,42 @@ pub fn rasterize_adaptive(
         .nth(limit)
         .is_some();
     if !crowded {
-        return (rasterize_points(item, vp, opacity), false);
+        return (rasterize_points(item, vp, opacity), 1);
     }
-    (rasterize_binned(item, vp, opacity, bin_px.max(1.0)), true)
+    let b = bin_size(bin_px);
+    (rasterize_bins(item, vp, opacity, bin_px), b)
+}
+
+/// The image size of a viewport, pixels.
+fn view_size(vp: &Viewport) -> (usize, usize) {
+    (
+        vp.width_px.max(1.0) as usize,
+        vp.height_px.max(1.0) as usize,
+    )
+}
+
+/// The bin width [`rasterize_bins`] uses for `bin_px`.
+fn bin_size(bin_px: f32) -> usize {
+    bin_px.max(1.0).round() as usize
 }
 
 /// Bins of `bin_px` pixels: count per bin and the colour of the bin's last firm; opacity
 /// 0.35 + 0.15·log2(count), capped at 1.
 pub fn rasterize_binned(item: &PointsItem, vp: &Viewport, opacity: f32, bin_px: f32) -> Image {
-    let (w, h) = (
-        vp.width_px.max(1.0) as usize,
-        vp.height_px.max(1.0) as usize,
-    );
-    let b = bin_px.round().max(1.0) as usize;
+    let (w, h) = view_size(vp);
+    widen(
+        &rasterize_bins(item, vp, opacity, bin_px),
+        bin_size(bin_px),
+        w,
+        h,
+    )
+}
+
+/// [`rasterize_binned`]'s bins, one texel each (`⌈w/b⌉ × ⌈h/b⌉`; the last row and column
+/// may reach past the view).
+pub fn rasterize_bins(item: &PointsItem, vp: &Viewport, opacity: f32, bin_px: f32) -> Image {
+    let (w, h) = view_size(vp);
+    let b = bin_size(bin_px);
     let (bw, bh) = (w.div_ceil(b), h.div_ceil(b));
     let mut count = vec![0u32; bw * bh];
     let mut colour = vec![0u8; bw * bh];
@@ -98,33 +139,40 @@ pub fn rasterize_binned(item: &PointsItem, vp: &Viewport, opacity: f32, bin_px: 
         count[k] += 1;
         colour[k] = c;
     }
-    let mut img = Image::new(w, h);
-    for by in 0..bh {
-        for bx in 0..bw {
-            let k = by * bw + bx;
-            if count[k] == 0 {
-                continue;
-            }
-            let rgba = item.palette[colour[k] as usize].0;
-            let a = (0.35 + 0.15 * (count[k] as f32).log2()).min(1.0)
-                * opacity.clamp(0.0, 1.0)
-                * rgba[3] as f32
+    let mut img = Image::new(bw, bh);
+    for (k, (n, px)) in count.iter().zip(img.rgba.chunks_exact_mut(4)).enumerate() {
+        if *n == 0 {
+            continue;
+        }
+        let Some(rgba) = item.palette.get(colour[k] as usize).map(|c| c.0) else {
+            continue;
+        };
+        let a =
+            (0.35 + 0.15 * (*n as f32).log2()).min(1.0) * opacity.clamp(0.0, 1.0) * rgba[3] as f32
                 / 255.0;
-            let px = [
-                (rgba[0] as f32 * a) as u8,
-                (rgba[1] as f32 * a) as u8,
-                (rgba[2] as f32 * a) as u8,
-                (255.0 * a) as u8,
-            ];
-            for y in by * b..((by + 1) * b).min(h) {
-                for x in bx * b..((bx + 1) * b).min(w) {
-                    let o = (y * w + x) * 4;
-                    img.rgba[o..o + 4].copy_from_slice(&px);
-                }
+        px.copy_from_slice(&[
+            (rgba[0] as f32 * a) as u8,
+            (rgba[1] as f32 * a) as u8,
+            (rgba[2] as f32 * a) as u8,
+            (255.0 * a) as u8,
+        ]);
+    }
+    img
+}
+
+/// `img` with every texel widened to `b × b` pixels, cut to `w × h`.
+fn widen(img: &Image, b: usize, w: usize, h: usize) -> Image {
+    let mut out = Image::new(w, h);
+    for (y, row) in out.rgba.chunks_exact_mut(w * 4).enumerate() {
+        let src = (y / b) * img.width;
+        for (x, px) in row.chunks_exact_mut(4).enumerate() {
+            let o = (src + x / b) * 4;
+            if let Some(texel) = img.rgba.get(o..o + 4) {
+                px.copy_from_slice(texel);
             }
         }
     }
-    img
+    out
 }
 
 /// Draws the points of `item` into a new image the size of the viewport.
@@ -274,6 +322,98 @@ mod tests {
         assert!(img.painted() > 900);
         // Every painted pixel is pure red at some opacity (premultiplied: g = b = 0).
         assert!(img.rgba.chunks(4).all(|p| p[1] == 0 && p[2] == 0));
+    }
+
+    #[test]
+    fn bins_widened_are_the_binned_picture_bin_by_bin() {
+        // Odd sizes, so the last bins are cut; points on bin edges, outside, and a colour
+        // past the palette (not drawn).
+        let vp = Viewport {
+            centre: Xy::new(3.0, -2.0),
+            m_per_px: 1.5,
+            width_px: 61.0,
+            height_px: 37.0,
+        };
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let xy: Vec<Xy> = (0..5000)
+            .map(|_| Xy::new(next() * 110.0 - 52.0, next() * 70.0 - 37.0))
+            .collect();
+        let colour: Vec<u8> = (0..xy.len()).map(|i| (i % 4) as u8).collect();
+        let item = PointsItem {
+            xy: Arc::new(xy),
+            colour: Arc::new(colour),
+            palette: vec![
+                Rgba::rgb(255, 0, 0),
+                Rgba([0, 200, 100, 128]),
+                Rgba::rgb(10, 20, 30),
+            ],
+            radius_px: 1.0,
+        };
+        for b in [1usize, 2, 3, 4] {
+            let img = rasterize_binned(&item, &vp, 0.8, b as f32);
+            // Oracle: pixel by pixel, the firms whose screen position falls in its bin.
+            for y in 0..37usize {
+                for x in 0..61usize {
+                    let (mut n, mut last) = (0u32, None);
+                    for (i, p) in item.xy.iter().enumerate() {
+                        let c = item.colour[i] as usize;
+                        let s = vp.to_screen(*p);
+                        let inside = s.x >= 0.0 && s.y >= 0.0 && s.x < 61.0 && s.y < 37.0;
+                        if c < item.palette.len()
+                            && inside
+                            && s.x as usize / b == x / b
+                            && s.y as usize / b == y / b
+                        {
+                            n += 1;
+                            last = Some(c);
+                        }
+                    }
+                    let want = match last {
+                        None => [0u8; 4],
+                        Some(c) => {
+                            let rgba = item.palette[c].0;
+                            let a =
+                                (0.35 + 0.15 * (n as f32).log2()).min(1.0) * 0.8 * rgba[3] as f32
+                                    / 255.0;
+                            [
+                                (rgba[0] as f32 * a) as u8,
+                                (rgba[1] as f32 * a) as u8,
+                                (rgba[2] as f32 * a) as u8,
+                                (255.0 * a) as u8,
+                            ]
+                        }
+                    };
+                    let o = (y * 61 + x) * 4;
+                    assert_eq!(img.rgba[o..o + 4], want, "pixel {x},{y} with {b}-px bins");
+                }
+            }
+            let bins = rasterize_bins(&item, &vp, 0.8, b as f32);
+            assert_eq!(
+                (bins.width, bins.height),
+                (61usize.div_ceil(b), 37usize.div_ceil(b))
+            );
+        }
+        // The window's texels are the exporters' picture: crowded, then few.
+        let (texels, b) = rasterize_adaptive_texels(&item, &vp, 0.8, 2.0);
+        assert_eq!(b, 2);
+        assert_eq!(
+            widen(&texels, 2, 61, 37),
+            rasterize_adaptive(&item, &vp, 0.8, 2.0).0
+        );
+        let few = PointsItem {
+            xy: Arc::new(item.xy[..50].to_vec()),
+            colour: Arc::new(item.colour[..50].to_vec()),
+            ..item.clone()
+        };
+        let (dots, b) = rasterize_adaptive_texels(&few, &vp, 0.8, 2.0);
+        assert_eq!(b, 1);
+        assert_eq!(dots, rasterize_points(&few, &vp, 0.8));
     }
 
     #[test]

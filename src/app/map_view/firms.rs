@@ -78,8 +78,8 @@ impl MapView {
         };
         if let Some((k, result)) = finished {
             // A failed raster leaves the last texture standing; the next view change retries.
-            if let (true, Ok((tvp, img, aggregated))) = (k.0 == scene_gen, result) {
-                self.set_texture(ctx, &img, tvp, aggregated);
+            if let (true, Ok((tvp, img, texel))) = (k.0 == scene_gen, result) {
+                self.set_texture(ctx, &img, tvp, texel);
                 self.points_key = Some(k);
             }
             self.inflight = None;
@@ -89,8 +89,8 @@ impl MapView {
         }
         if pts.xy.len() <= SYNC_LIMIT {
             let t0 = std::time::Instant::now();
-            let (img, aggregated) = raster::rasterize_adaptive(pts, vp, opacity, 2.0);
-            self.set_texture(ctx, &img, *vp, aggregated);
+            let (img, texel) = raster::rasterize_adaptive_texels(pts, vp, opacity, 2.0);
+            self.set_texture(ctx, &img, *vp, texel);
             self.points_key = Some(key);
             self.last_raster_ms = t0.elapsed().as_secs_f32() * 1000.0;
         } else if self.inflight.is_none() && self.pace.take(ctx) {
@@ -103,8 +103,8 @@ impl MapView {
                 if low {
                     jobs::lower_priority();
                 }
-                let (img, aggregated) = raster::rasterize_adaptive(&pts, &vp2, opacity, 2.0);
-                Ok((vp2, img, aggregated))
+                let (img, texel) = raster::rasterize_adaptive_texels(&pts, &vp2, opacity, 2.0);
+                Ok((vp2, img, texel))
             });
             self.inflight = Some((key, task));
         }
@@ -113,12 +113,13 @@ impl MapView {
         }
     }
 
+    /// Shows `img`, drawn for `tvp` with `texel` pixels per texel (1: dots; more: bins).
     fn set_texture(
         &mut self,
         ctx: &egui::Context,
         img: &raster::Image,
         tvp: Viewport,
-        aggregated: bool,
+        texel: usize,
     ) {
         let ci = egui::ColorImage::from_rgba_premultiplied([img.width, img.height], &img.rgba);
         match &mut self.points_tex {
@@ -128,7 +129,8 @@ impl MapView {
             }
         }
         self.points_vp = Some(tvp);
-        self.aggregated = aggregated;
+        self.points_texel = texel;
+        self.aggregated = texel > 1;
     }
 
     /// True when the firm texture shown was drawn for this scene generation.

@@ -146,30 +146,30 @@ impl MapView {
 
     /// Paints the firm texture where its own view lies in the current one.
     fn paint_points_texture(&self, painter: &egui::Painter, vp: &Viewport, rect: Rect) {
-        let origin = rect.min;
         if let (Some(t), Some(tvp)) = (&self.points_tex, &self.points_vp) {
-            // Place the texture where its own view lies in the current one
-            // (pixel-aligned when it was drawn for this very view).
-            let (lo, hi) = tvp.plane_bounds();
-            let (nw, se) = if tvp == vp {
-                (
-                    origin,
-                    origin + Vec2::new(tvp.width_px.floor(), tvp.height_px.floor()),
-                )
-            } else {
-                (
-                    pos(vp, origin, Xy::new(lo.x, hi.y)),
-                    pos(vp, origin, Xy::new(hi.x, lo.y)),
-                )
-            };
+            let size = t.size().map(|n| n as f32 * self.points_texel.max(1) as f32);
             painter.with_clip_rect(rect).image(
                 t.id(),
-                Rect::from_min_max(nw, se),
+                texture_rect(tvp, vp, rect.min, size),
                 Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
                 Color32::WHITE,
             );
         }
     }
+}
+
+/// Where a texture drawn for `tvp`, covering `size` of its pixels from its north-west corner
+/// (the last bins may reach past that view's edge; the map's clip cuts them, as the
+/// exporters' image does), lies in the view `vp` whose map starts at `origin`. Pixel-aligned
+/// when it was drawn for this very view.
+pub(super) fn texture_rect(tvp: &Viewport, vp: &Viewport, origin: Pos2, size: [f32; 2]) -> Rect {
+    if tvp == vp {
+        return Rect::from_min_size(origin, Vec2::new(size[0], size[1]));
+    }
+    let (lo, hi) = tvp.plane_bounds();
+    let m = tvp.m_per_px;
+    let far = Xy::new(lo.x + f64::from(size[0]) * m, hi.y - f64::from(size[1]) * m);
+    Rect::from_min_max(pos(vp, origin, Xy::new(lo.x, hi.y)), pos(vp, origin, far))
 }
 
 /// Adds a marker's shapes when it lies in (or near) the map.
@@ -243,4 +243,56 @@ pub(super) fn paint_aggregated_notice(painter: &egui::Painter, rect: Rect, lang:
         color(palette::MAP_NOTE_BACKING, 1.0),
     );
     painter.galley(at, galley, color(palette::MAP_NOTE_TEXT, 1.0));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_texel_shows_where_the_current_view_puts_its_ground() {
+        // A 2-px-bin texture of a 101 × 61 view: 51 × 31 texels reaching one pixel past it.
+        let tvp = Viewport {
+            centre: Xy::new(1000.0, 500.0),
+            m_per_px: 4.0,
+            width_px: 101.0,
+            height_px: 61.0,
+        };
+        let (texels, b) = ([51usize, 31], 2.0f32);
+        let size = texels.map(|n| n as f32 * b);
+        let origin = Pos2::new(30.0, 12.0);
+        // The same view: texel (i, j) covers pixels 2i..2i+2, 2j..2j+2 from the origin.
+        let r = texture_rect(&tvp, &tvp, origin, size);
+        assert_eq!(r.min, origin);
+        assert_eq!(r.size(), Vec2::new(102.0, 62.0));
+        // Panned and zoomed in: the oracle is the ground point at a texel's centre (in the
+        // texture's own view) placed by the current view.
+        for vp in [
+            Viewport {
+                centre: Xy::new(1037.0, 471.0),
+                ..tvp
+            },
+            Viewport {
+                centre: Xy::new(980.0, 530.0),
+                m_per_px: 1.5,
+                width_px: 300.0,
+                height_px: 200.0,
+            },
+        ] {
+            let r = texture_rect(&tvp, &vp, origin, size);
+            for (i, j) in [(0usize, 0usize), (50, 30), (17, 9), (50, 0)] {
+                let centre_px = crate::scene::Px::new((i as f32 + 0.5) * b, (j as f32 + 0.5) * b);
+                let ground = tvp.to_plane(centre_px);
+                let want = pos(&vp, origin, ground);
+                let got = Pos2::new(
+                    r.min.x + (i as f32 + 0.5) / texels[0] as f32 * r.width(),
+                    r.min.y + (j as f32 + 0.5) / texels[1] as f32 * r.height(),
+                );
+                assert!(
+                    (got - want).length() < 1e-3,
+                    "texel {i},{j}: drawn at {got:?}, its ground is at {want:?}"
+                );
+            }
+        }
+    }
 }
