@@ -6,7 +6,7 @@
 #   shown     hot spots on and the year view set (the time slider shown);
 #   stepping  the year view stepping one year every frame while the map moves.
 # The path's first frame is the one in which the analysis's results arrive; it is printed
-# apart as well (it counts in the maximum).
+# apart as well (it counts in the maximum), and the scene's rebuilds in the app's frame time.
 #
 #   benches/frames.sh FIRMS.csv [RUNS]      # default 3 runs per case
 #
@@ -24,7 +24,7 @@ run() {
     rm -rf "$home" && mkdir -p "$home/xdg" && chmod 700 "$home/xdg"
     env "$@" HOME="$home" XDG_RUNTIME_DIR="$home/xdg" timeout 300 \
         xvfb-run -a -s "-screen 0 1600x1000x24" "$bin" --firms "$firms" --bench-frames 2>/dev/null |
-        grep -E "^frame_ms|^frames|^first frame|^slowest" | tr '\n' ' '
+        grep -E "^frame_ms|^frames|^first frame|^slowest|^app code" | tr '\n' ' '
     echo
 }
 for case in pan shown stepping; do
@@ -36,7 +36,8 @@ for case in pan shown stepping; do
         esac
         stats=$(echo "$out" | sed -E 's/.*(median [0-9.]+ ms p95 [0-9.]+ ms max [0-9.]+ ms).*/\1/')
         arrival=$(echo "$out" | sed -E 's/^frame_ms ([0-9.]+) .*/\1/')
-        echo "$case: $stats | results-arrival frame $arrival ms | $(echo "$out" | sed -E 's/.*(the analysed map[^;]*);.*/\1/')"
+        scene=$(echo "$out" | sed -E 's/.*rebuilds: (median [0-9.]+ ms max [0-9.]+ ms).*/\1/')
+        echo "$case: $stats | scene rebuilds $scene | results-arrival frame $arrival ms | $(echo "$out" | sed -E 's/.*(the analysed map[^;]*);.*/\1/')"
     done
 done
 rm -rf "$home"

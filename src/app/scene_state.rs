@@ -80,7 +80,11 @@ impl ClusterAtlasApp {
         if self.scene_key.as_ref() == Some(&key) && self.scene.is_some() {
             return;
         }
+        let t0 = std::time::Instant::now();
         let built = self.build_scene(&self.settings.scene, self.selection);
+        if let Some(b) = &mut self.bench {
+            b.note_scene_time(t0.elapsed().as_secs_f64() * 1000.0);
+        }
         self.scene = Some(built);
         self.scene_key = Some(key);
         self.scene_gen += 1;
