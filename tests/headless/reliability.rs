@@ -388,8 +388,9 @@ fn an_interrupted_run_leaves_the_old_results_and_no_temporaries() {
         // A signal after the rename finds the new set in place, and says so; before it, the
         // old set is untouched.
         let replaced = o.status.success() || said.contains("put in place");
+        // (A signal before the handler is installed ends the process with no message; it
+        // has written nothing then.)
         if !replaced {
-            assert!(said.contains("unchanged"), "{said}");
             assert_eq!(
                 now, before,
                 "an interrupted run changed the results: {said}"
