@@ -7,8 +7,8 @@ use super::writeback::DiskWriter;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-fn register(p: &Path) {
-    temporaries::register(&TEMPORARIES, p);
+fn register(p: &Path) -> io::Result<()> {
+    temporaries::register(&TEMPORARIES, p)
 }
 
 fn unregister(p: &Path) {
@@ -133,7 +133,7 @@ pub fn atomic_write(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    register(&tmp);
+    register(&tmp)?;
     let result = (|| {
         DiskWriter::write_synced(std::fs::File::create(&tmp)?, write)?;
         temporaries::replace_unless_interrupted(&TEMPORARIES, &path, || {
@@ -231,7 +231,7 @@ impl ResultSet {
             .unwrap_or_else(|| "results".into());
         let staging = parent.join(format!(".{base}.partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
-        register(&staging);
+        register(&staging)?;
         if let Err(e) = std::fs::create_dir(&staging) {
             unregister(&staging);
             return Err(e);

@@ -27,9 +27,22 @@ fn lock(r: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
     r.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Notes a temporary path to remove if the process is interrupted.
-pub(super) fn register(r: &Mutex<Registry>, p: &Path) {
-    lock(r).paths.push(p.to_path_buf());
+/// Notes a temporary path to remove if the process is interrupted; refused once an
+/// interruption has begun (the process is exiting: nothing new is written).
+pub(super) fn register(r: &Mutex<Registry>, p: &Path) -> io::Result<()> {
+    let mut reg = lock(r);
+    if reg.interrupted {
+        return Err(interrupted());
+    }
+    reg.paths.push(p.to_path_buf());
+    Ok(())
+}
+
+fn interrupted() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Interrupted,
+        "interrupted before the results were put in place",
+    )
 }
 
 /// Forgets a temporary path (renamed into place or removed).
@@ -47,10 +60,7 @@ pub(super) fn replace_unless_interrupted(
 ) -> io::Result<()> {
     let mut reg = lock(r);
     if reg.interrupted {
-        return Err(io::Error::new(
-            io::ErrorKind::Interrupted,
-            "interrupted before the results were put in place",
-        ));
+        return Err(interrupted());
     }
     replace()?;
     reg.replaced.push(target.to_path_buf());
@@ -100,7 +110,7 @@ mod tests {
         let staging = dir.join(".partial");
         std::fs::create_dir(&staging).unwrap();
         std::fs::write(staging.join("a"), "new").unwrap();
-        register(&reg, &staging);
+        register(&reg, &staging).unwrap();
         let target = dir.join("results");
         let renaming = AtomicBool::new(false);
         let replaced = std::thread::scope(|s| {
@@ -131,10 +141,10 @@ mod tests {
         let staging = dir.join(".partial");
         std::fs::create_dir(&staging).unwrap();
         std::fs::write(staging.join("a"), "new").unwrap();
-        register(&reg, &staging);
+        register(&reg, &staging).unwrap();
         let file = dir.join(".f.tmp");
         std::fs::write(&file, "x").unwrap();
-        register(&reg, &file);
+        register(&reg, &file).unwrap();
         assert!(clean_up(&reg).is_empty());
         assert!(!staging.exists() && !file.exists());
         let target = dir.join("results");
@@ -146,11 +156,16 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::Interrupted);
         assert!(!ran && !target.exists());
+        // Nor can a new temporary be started (the process is exiting; it would be left).
+        let late = dir.join(".late");
+        let e = register(&reg, &late).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+        assert!(clean_up(&reg).is_empty());
         // A path unregistered before the clean-up is left alone.
         let kept = dir.join("kept");
         std::fs::write(&kept, "k").unwrap();
         let reg = Mutex::new(Registry::default());
-        register(&reg, &kept);
+        register(&reg, &kept).unwrap();
         unregister(&reg, &kept);
         clean_up(&reg);
         assert!(kept.exists());
