@@ -369,13 +369,7 @@ fn swap_dirs(new: &Path, target: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tmp(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ca-safety-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
+    use crate::output::temporaries::tests::tmp;
 
     #[test]
     fn atomic_write_follows_symlinks_and_refuses_folders() {

@@ -91,26 +91,34 @@ pub(super) fn clean_up(r: &Mutex<Registry>) -> Vec<PathBuf> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
 
-    fn tmp(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ca-temps-{}-{name}", std::process::id()));
+    /// A fresh test folder (shared with `safety`'s tests).
+    pub(in crate::output) fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("ca-output-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
     }
 
-    #[test]
-    fn a_clean_up_during_a_rename_waits_for_it_and_reports_the_replacement() {
+    /// A registry holding one registered staging folder with a new file in it, in a fresh
+    /// test folder: (registry, folder, staging).
+    fn staged(name: &str) -> (Mutex<Registry>, PathBuf, PathBuf) {
         let reg = Mutex::new(Registry::default());
-        let dir = tmp("during");
+        let dir = tmp(name);
         let staging = dir.join(".partial");
         std::fs::create_dir(&staging).unwrap();
         std::fs::write(staging.join("a"), "new").unwrap();
         register(&reg, &staging).unwrap();
+        (reg, dir, staging)
+    }
+
+    #[test]
+    fn a_clean_up_during_a_rename_waits_for_it_and_reports_the_replacement() {
+        let (reg, dir, staging) = staged("during");
         let target = dir.join("results");
         let renaming = AtomicBool::new(false);
         let replaced = std::thread::scope(|s| {
@@ -136,12 +144,7 @@ mod tests {
 
     #[test]
     fn a_rename_after_the_clean_up_is_refused_and_nothing_is_left() {
-        let reg = Mutex::new(Registry::default());
-        let dir = tmp("after");
-        let staging = dir.join(".partial");
-        std::fs::create_dir(&staging).unwrap();
-        std::fs::write(staging.join("a"), "new").unwrap();
-        register(&reg, &staging).unwrap();
+        let (reg, dir, staging) = staged("after");
         let file = dir.join(".f.tmp");
         std::fs::write(&file, "x").unwrap();
         register(&reg, &file).unwrap();
