@@ -209,17 +209,52 @@ fn firm_raster_city_view(b: divan::Bencher, n: usize) {
     use cluster_atlas::scene::{PointsItem, Rgba, Viewport, raster};
     let d = data(n);
     let xy = d.index.firm_xy.clone();
-    let (mut lo, mut hi) = (xy[0], xy[0]);
-    for p in xy.iter() {
-        (lo.x, lo.y, hi.x, hi.y) = (lo.x.min(p.x), lo.y.min(p.y), hi.x.max(p.x), hi.y.max(p.y));
-    }
     let item = PointsItem {
         colour: std::sync::Arc::new(vec![0u8; xy.len()]),
         xy,
         palette: vec![Rgba([40, 90, 200, 255])],
         radius_px: 2.0,
+        years: None,
     };
-    let vp = Viewport::fit((lo, hi), 1600.0, 1000.0, 0.03);
+    let vp = Viewport::fit(d.index.firm_bounds.expect("firms"), 1600.0, 1000.0, 0.03);
+    b.bench(|| raster::rasterize_adaptive(&item, &vp, 0.8, 2.0).1);
+}
+
+/// [`firm_raster_city_view`] with the time slider's year set: firms founded 2000–2024, a
+/// third closed (SYNTHETIC years), as an export or one step of the slider draws them (the
+/// year is applied as the points are drawn).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn firm_raster_city_view_year(b: divan::Bencher, n: usize) {
+    use cluster_atlas::model::FirmTimes;
+    use cluster_atlas::scene::{PointsItem, Rgba, Viewport, YearView, raster};
+    use std::sync::Arc;
+    let d = data(n);
+    let xy = d.index.firm_xy.clone();
+    let times = FirmTimes::new(
+        (0..xy.len()).map(|i| 2000 + (i * 7 % 25) as i16).collect(),
+        (0..xy.len())
+            .map(|i| {
+                if i % 3 == 0 {
+                    2005 + (i * 13 % 20) as i16
+                } else {
+                    0
+                }
+            })
+            .collect(),
+    );
+    let item = PointsItem {
+        colour: Arc::new(vec![0u8; xy.len()]),
+        xy,
+        palette: vec![Rgba([40, 90, 200, 255]), Rgba([250, 200, 0, 255])],
+        radius_px: 2.0,
+        years: Some(YearView {
+            times: Arc::new(times),
+            year: 2018,
+            first_new: 2018,
+            highlight: 1,
+        }),
+    };
+    let vp = Viewport::fit(d.index.firm_bounds.expect("firms"), 1600.0, 1000.0, 0.03);
     b.bench(|| raster::rasterize_adaptive(&item, &vp, 0.8, 2.0).1);
 }
 

@@ -386,7 +386,7 @@ pub fn scene_input<'a>(
         firms_file: Some(data.firms_report.file.as_str())
             .filter(|f| !f.is_empty() && !f.starts_with("bundled:"))
             .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f)),
-        times: data.times.as_deref(),
+        times: data.times.as_ref(),
         hotspots: None,
         classes: None,
     }

@@ -365,7 +365,7 @@ mod tests {
             founded: founded.to_vec(),
             closed: closed.to_vec(),
             founded_col: "founded".into(),
-            closed_cols: vec![],
+            ..Default::default()
         }
     }
 

@@ -185,8 +185,11 @@ fn load_job(
 ) -> Job {
     let task = spawn(labels.1, ctx, move |progress| {
         work(progress).map(|d| {
-            // Built here, off the UI thread.
+            // Built here, off the UI thread (the year counts for the time slider's legend).
             d.basemap();
+            if let Some(t) = &d.times {
+                t.year_counts();
+            }
             JobOutput::Loaded(Box::new(d))
         })
     });

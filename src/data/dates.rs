@@ -380,6 +380,7 @@ pub fn times_from_years(
         closed,
         founded_col: headers[founded_col].clone(),
         closed_cols: closed_names.iter().map(|s| s.to_string()).collect(),
+        counts: Default::default(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{AttrTable, LonLat, RowView};
+use super::{AttrTable, LonLat, RowView, YearCounts};
 
 /// Index into [`Firms::segments`].
 pub type SegmentId = u16;
@@ -98,23 +98,54 @@ fn row_number_id(i: usize) -> String {
 }
 
 /// When each firm was founded and closed (years; 0 = not known / still open), read from the
-/// register's date columns.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// register's date columns. The years are not changed once counted (the data set shares
+/// them behind an `Arc`); [`FirmTimes::retain`] counts again.
+#[derive(Clone, Debug, Default)]
 pub struct FirmTimes {
     pub founded: Vec<i16>,
     pub closed: Vec<i16>,
     /// The column the founding years came from, and the closing columns.
     pub founded_col: String,
     pub closed_cols: Vec<String>,
+    /// [`FirmTimes::year_counts`], taken on first use.
+    pub(crate) counts: std::sync::OnceLock<YearCounts>,
+}
+
+/// Equal years and columns (whether the counts were taken yet does not matter).
+impl PartialEq for FirmTimes {
+    fn eq(&self, o: &Self) -> bool {
+        (
+            &self.founded,
+            &self.closed,
+            &self.founded_col,
+            &self.closed_cols,
+        ) == (&o.founded, &o.closed, &o.founded_col, &o.closed_cols)
+    }
 }
 
 impl FirmTimes {
+    /// Founding and closing years per firm, with no column names.
+    pub fn new(founded: Vec<i16>, closed: Vec<i16>) -> Self {
+        Self {
+            founded,
+            closed,
+            ..Default::default()
+        }
+    }
+
     /// Founded in or before `year` and not closed by it (a firm closing in `year` no longer
     /// counts in that year); a firm of unknown founding date never counts.
     pub fn alive(&self, i: usize, year: i32) -> bool {
         let f = i32::from(self.founded.get(i).copied().unwrap_or(0));
         let c = i32::from(self.closed.get(i).copied().unwrap_or(0));
         f != 0 && f <= year && (c == 0 || c > year)
+    }
+
+    /// The firms counted by founding and closing year (how many are alive and new in a year),
+    /// taken on the first call.
+    pub fn year_counts(&self) -> &YearCounts {
+        self.counts
+            .get_or_init(|| YearCounts::new(&self.founded, &self.closed))
     }
 
     /// The first and last founding year known.
@@ -134,6 +165,7 @@ impl FirmTimes {
         self.founded.retain(|_| *k.next().unwrap_or(&false));
         let mut k = keep.iter();
         self.closed.retain(|_| *k.next().unwrap_or(&false));
+        self.counts = Default::default();
     }
 }
 

@@ -15,6 +15,7 @@ mod policy;
 pub mod quotes;
 pub mod scan;
 mod util;
+mod year_counts;
 mod zone;
 
 pub use attrs::{AttrTable, FileRows, LineRows, RowView, RowsIn, read_exact_at};
@@ -26,6 +27,7 @@ pub use quotes::unquote_field;
 pub use util::{
     BlockHasher, HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, is_missing_value, short_hash,
 };
+pub use year_counts::YearCounts;
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};
 
 use serde::{Deserialize, Serialize};

@@ -146,6 +146,56 @@ pub struct PointsItem {
     pub colour: Arc<Vec<u8>>,
     pub palette: Vec<Rgba>,
     pub radius_px: f32,
+    /// Only the firms alive in one year are drawn (the time slider), when set.
+    pub years: Option<YearView>,
+}
+
+impl PointsItem {
+    /// The palette index point `i` is drawn in ([`PointsItem::years`] applied); 255 = not drawn.
+    #[inline]
+    pub fn colour_at(&self, i: usize) -> u8 {
+        let c = self.colour.get(i).copied().unwrap_or(255);
+        match &self.years {
+            Some(y) if c != 255 => y.colour(i, c),
+            _ => c,
+        }
+    }
+}
+
+/// The firms of one year: those not alive in `year` ([`crate::model::FirmTimes::alive`]) are
+/// not drawn, those founded from `first_new` on are drawn in the palette's `highlight`.
+/// Applied as the points are drawn, so a step of the slider builds no colour per firm.
+#[derive(Clone, Debug)]
+pub struct YearView {
+    pub times: Arc<crate::model::FirmTimes>,
+    pub year: i32,
+    pub first_new: i32,
+    pub highlight: u8,
+}
+
+impl YearView {
+    /// Point `i`'s colour in this year, `base` being its colour without the year.
+    #[inline]
+    pub fn colour(&self, i: usize, base: u8) -> u8 {
+        let t = &self.times;
+        let f = i32::from(t.founded.get(i).copied().unwrap_or(0));
+        let c = i32::from(t.closed.get(i).copied().unwrap_or(0));
+        if f == 0 || f > self.year || (c != 0 && c <= self.year) {
+            255
+        } else if f >= self.first_new {
+            self.highlight
+        } else {
+            base
+        }
+    }
+}
+
+/// The same years of the same firms (compared by identity first: four million years).
+impl PartialEq for YearView {
+    fn eq(&self, o: &Self) -> bool {
+        (self.year, self.first_new, self.highlight) == (o.year, o.first_new, o.highlight)
+            && (Arc::ptr_eq(&self.times, &o.times) || self.times == o.times)
+    }
 }
 
 /// An image laid on the plane (the density surface). Row 0 is the northern edge.

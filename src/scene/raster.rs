@@ -123,14 +123,10 @@ pub fn rasterize_bins(item: &PointsItem, vp: &Viewport, opacity: f32, bin_px: f3
     let mut count = vec![0u32; bw * bh];
     let mut colour = vec![0u8; bw * bh];
     for (i, p) in item.xy.iter().enumerate() {
-        let Some(c) = item
-            .colour
-            .get(i)
-            .copied()
-            .filter(|c| (*c as usize) < item.palette.len())
-        else {
+        let c = item.colour_at(i);
+        if c as usize >= item.palette.len() {
             continue;
-        };
+        }
         let Px { x: sx, y: sy } = vp.to_screen(*p);
         if sx < 0.0 || sy < 0.0 || sx >= w as f32 || sy >= h as f32 {
             continue;
@@ -221,7 +217,7 @@ pub fn draw_points(img: &mut Image, item: &PointsItem, vp: &Viewport, opacity: f
         {
             continue;
         }
-        let Some(src) = item.colour.get(i).and_then(|c| premul.get(*c as usize)) else {
+        let Some(src) = premul.get(item.colour_at(i) as usize) else {
             continue;
         };
         let Px { x: sx, y: sy } = vp.to_screen(*p);
@@ -280,6 +276,7 @@ mod tests {
             colour: Arc::new(vec![0, 1, 0]),
             palette: vec![Rgba::rgb(255, 0, 0), Rgba::rgb(0, 0, 255)],
             radius_px: 2.0,
+            years: None,
         };
         let img = rasterize_points(&item, &vp, 1.0);
         let px = |x: usize, y: usize| &img.rgba[(y * 100 + x) * 4..(y * 100 + x) * 4 + 4];
@@ -305,6 +302,7 @@ mod tests {
             colour: Arc::new(vec![0]),
             palette: vec![Rgba::rgb(255, 0, 0)],
             radius_px: 1.0,
+            years: None,
         };
         assert!(!rasterize_adaptive(&few, &vp, 1.0, 2.0).1);
         // 1,000 points in a 40×40 view: more than a quarter per pixel.
@@ -316,6 +314,7 @@ mod tests {
             xy: Arc::new(xy),
             palette: vec![Rgba::rgb(255, 0, 0)],
             radius_px: 1.0,
+            years: None,
         };
         let (img, binned) = rasterize_adaptive(&many, &vp, 1.0, 2.0);
         assert!(binned);
@@ -354,6 +353,7 @@ mod tests {
                 Rgba::rgb(10, 20, 30),
             ],
             radius_px: 1.0,
+            years: None,
         };
         for b in [1usize, 2, 3, 4] {
             let img = rasterize_binned(&item, &vp, 0.8, b as f32);
@@ -435,9 +435,85 @@ mod tests {
                 xy: Arc::new(xy),
                 palette: vec![Rgba::rgb(0, 0, 255)],
                 radius_px: 1.0,
+                years: None,
             }
         };
         assert!(!rasterize_adaptive(&item(100), &vp, 1.0, 2.0).1);
         assert!(rasterize_adaptive(&item(101), &vp, 1.0, 2.0).1);
+    }
+
+    #[test]
+    fn a_year_view_draws_what_the_colours_of_that_year_draw() {
+        // Oracle: the colours of the year set firm by firm with `FirmTimes::alive`, drawn
+        // without the view; both as bins (crowded) and as dots (few).
+        use crate::model::FirmTimes;
+        use crate::scene::YearView;
+        let vp = Viewport {
+            centre: Xy::new(0.0, 0.0),
+            m_per_px: 1.0,
+            width_px: 50.0,
+            height_px: 30.0,
+        };
+        let n = 3_000;
+        let xy: Vec<Xy> = (0..n)
+            .map(|k| Xy::new((k * 37 % 50) as f64 - 24.6, (k * 11 % 30) as f64 - 14.3))
+            .collect();
+        let times = Arc::new(FirmTimes {
+            founded: (0..n).map(|k| [0, 2010, 2015, 2019, 2020][k % 5]).collect(),
+            closed: (0..n).map(|k| [0, 0, 2018, 2021][k % 7 % 4]).collect(),
+            ..Default::default()
+        });
+        let palette = vec![
+            Rgba::rgb(255, 0, 0),
+            Rgba::rgb(0, 0, 255),
+            Rgba::rgb(0, 255, 0),
+        ];
+        for (year, first_new) in [(2019, 2019), (2021, 2019), (2016, 2012)] {
+            let viewed = PointsItem {
+                xy: Arc::new(xy.clone()),
+                colour: Arc::new((0..n).map(|k| (k % 2) as u8).collect()),
+                palette: palette.clone(),
+                radius_px: 1.0,
+                years: Some(YearView {
+                    times: times.clone(),
+                    year,
+                    first_new,
+                    highlight: 2,
+                }),
+            };
+            let by_hand: Vec<u8> = (0..n)
+                .map(
+                    |i| match (times.alive(i, year), times.founded[i] as i32 >= first_new) {
+                        (false, _) => 255,
+                        (true, true) => 2,
+                        (true, false) => (i % 2) as u8,
+                    },
+                )
+                .collect();
+            let plain = PointsItem {
+                colour: Arc::new(by_hand),
+                years: None,
+                ..viewed.clone()
+            };
+            assert!(plain.colour.contains(&255) && plain.colour.contains(&2));
+            let (got, binned) = rasterize_adaptive(&viewed, &vp, 0.9, 2.0);
+            assert!(binned);
+            assert_eq!(
+                got,
+                rasterize_adaptive(&plain, &vp, 0.9, 2.0).0,
+                "{year} bins"
+            );
+            let few = |p: &PointsItem| PointsItem {
+                xy: Arc::new(p.xy[..200].to_vec()),
+                ..p.clone()
+            };
+            let (dots, binned) = rasterize_adaptive(&few(&viewed), &vp, 0.9, 2.0);
+            assert!(!binned);
+            assert_eq!(
+                dots,
+                rasterize_points(&few(&plain), &vp, 0.9),
+                "{year} dots"
+            );
+        }
     }
 }

@@ -8,11 +8,14 @@ use cluster_atlas::data::bundled;
 use cluster_atlas::pipeline::{self, Dataset};
 use cluster_atlas::scene::{self, ClassMemo, Item, LayerKind, Scene, SceneSettings, Selection};
 
-/// The firm layer's colours and palette.
-fn firm_colours(s: &Scene) -> (Arc<Vec<u8>>, Vec<scene::Rgba>) {
+/// The firm layer's colours, the colours it draws (the year view applied) and its palette.
+fn firm_colours(s: &Scene) -> (Arc<Vec<u8>>, Vec<u8>, Vec<scene::Rgba>) {
     let layer = s.layer(LayerKind::Firms).expect("a firm layer");
     match layer.items.first() {
-        Some(Item::Points(p)) => (p.colour.clone(), p.palette.clone()),
+        Some(Item::Points(p)) => {
+            let drawn = (0..p.xy.len()).map(|i| p.colour_at(i)).collect();
+            (p.colour.clone(), drawn, p.palette.clone())
+        }
         _ => panic!("the firm layer holds points"),
     }
 }
@@ -60,6 +63,6 @@ fn scenes_built_with_the_class_memo_equal_those_built_without() {
         year: Some((first + last) / 2),
         ..Default::default()
     };
-    let filtered = firm_colours(&build(&mid, Some(data.generation))).0;
+    let filtered = firm_colours(&build(&mid, Some(data.generation))).1;
     assert!(filtered.contains(&255) && filtered.iter().any(|c| *c != 255));
 }

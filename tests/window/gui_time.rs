@@ -32,13 +32,14 @@ fn the_year_view_hot_spots_and_the_zone_chart() {
     else {
         panic!("no firm layer")
     };
-    let shown = pts.colour.iter().filter(|c| **c != 255).count();
+    let drawn: Vec<u8> = (0..pts.xy.len()).map(|i| pts.colour_at(i)).collect();
+    let shown = drawn.iter().filter(|c| **c != 255).count();
     let alive = (0..app.data.firms.len())
         .filter(|&i| t.alive(i, year))
         .count();
     assert_eq!(shown, alive, "firms drawn in {year}");
     let highlight = (pts.palette.len() - 1) as u8;
-    let new = pts.colour.iter().filter(|c| **c == highlight).count();
+    let new = drawn.iter().filter(|c| **c == highlight).count();
     let want_new = (0..app.data.firms.len())
         .filter(|&i| t.alive(i, year) && i32::from(t.founded[i]) > year - 3)
         .count();

@@ -319,16 +319,21 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
     if s.firms.visible && !input.firms.is_empty() {
         let classes = super::firm_classes::classes(input, s);
         let mut entries = classes.entries(input, lang);
-        let (mut colour, mut palette_v) = (classes.colour, classes.palette);
-        let year = super::time_layers::year_filter(input, s, &mut colour, &mut palette_v);
+        let mut palette_v = classes.palette;
+        let year = super::time_layers::year_filter(input, s, &mut palette_v);
+        let (years, year) = match year {
+            Some((view, entry, suffix)) => (Some(view), Some((entry, suffix))),
+            None => (None, None),
+        };
         out.layers.push(Layer {
             kind: LayerKind::Firms,
             opacity: s.firms.opacity,
             items: vec![Item::Points(PointsItem {
                 xy: input.firm_xy.clone(),
-                colour,
+                colour: classes.colour,
                 palette: palette_v,
                 radius_px: s.firm_radius_px,
+                years,
             })],
         });
         let (zh, en) = super::firms_noun(input);

@@ -46,7 +46,7 @@ pub struct SceneInput<'a> {
     /// bundled sample. Names the firm layer, its legend and default titles.
     pub firms_file: Option<&'a str>,
     /// Founding and closing years (for the year filter).
-    pub times: Option<&'a crate::model::FirmTimes>,
+    pub times: Option<&'a Arc<crate::model::FirmTimes>>,
     /// Where the firms' colour classes are remembered between scenes, with the data's
     /// generation (the window passes one; None computes them every time).
     pub classes: Option<(&'a firm_classes::ClassMemo, u64)>,

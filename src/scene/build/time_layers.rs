@@ -3,12 +3,10 @@
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use super::super::palette;
 use super::super::{
     Item, Layer, LayerKind, LegendEntry, LegendSection, PolygonItem, RasterItem, Rgba,
-    SceneSettings, Swatch,
+    SceneSettings, Swatch, YearView,
 };
 use super::SceneInput;
 use super::parts::Parts;
@@ -127,57 +125,20 @@ fn squares(h: &crate::analysis::hotspots::Hotspots) -> Vec<Item> {
     items
 }
 
-/// With a year chosen: colour 255 (not drawn) for firms not alive that year, and the
-/// highlight colour for those founded in the last `new_years` years. Returns the legend
-/// entry and the title's suffix, or `None` when no year is chosen or the firms have no dates.
+/// With a year chosen: the [`YearView`] that draws only the firms alive that year, those
+/// founded in the last `new_years` years in the highlight colour (added to `palette_v`), with
+/// the legend entry and the title's suffix; `None` when no year is chosen or the firms have no
+/// dates. The counts come from the data's year table, not from a pass over the firms.
 pub(super) fn year_filter(
     input: &SceneInput,
     s: &SceneSettings,
-    colour: &mut Arc<Vec<u8>>,
     palette_v: &mut Vec<Rgba>,
-) -> Option<(LegendEntry, String)> {
+) -> Option<(YearView, LegendEntry, String)> {
     let (year, t) = (s.year?, input.times?);
     let highlight = palette_v.len().min(254) as u8;
     palette_v.push(palette::SELECTION);
     let first_new = year - i32::from(s.new_years.max(1)) + 1;
-    // Millions of firms: slices of 64k on all threads, each counting its own.
-    const SLICE: usize = 1 << 16;
-    let base: &[u8] = colour;
-    let mut marked = vec![0u8; base.len()];
-    let (alive, new) = marked
-        .par_chunks_mut(SLICE)
-        .zip(base.par_chunks(SLICE))
-        .enumerate()
-        .map(|(k, (part, from))| {
-            let range = k * SLICE..k * SLICE + part.len();
-            let years16 = (i16::try_from(year), i16::try_from(first_new));
-            match (t.founded.get(range.clone()), t.closed.get(range), years16) {
-                (Some(f), Some(c), (Ok(y), Ok(n))) => {
-                    mark_years(part, from, (f, c), y, n, highlight)
-                }
-                // Years shorter than the firms (not made by the loaders), or beyond 16 bits:
-                // firm by firm.
-                _ => {
-                    let (mut alive, mut new) = (0usize, 0usize);
-                    for (j, (c, b)) in part.iter_mut().zip(from).enumerate() {
-                        let i = k * SLICE + j;
-                        let lives = t.alive(i, year);
-                        *c = if !lives {
-                            255
-                        } else if t.founded.get(i).is_some_and(|f| i32::from(*f) >= first_new) {
-                            new += 1;
-                            highlight
-                        } else {
-                            *b
-                        };
-                        alive += usize::from(lives);
-                    }
-                    (alive, new)
-                }
-            }
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    *colour = Arc::new(marked);
+    let (alive, new) = t.year_counts().alive_new(year, first_new);
     let lang = s.lang;
     let span = if first_new == year {
         year.to_string()
@@ -195,56 +156,24 @@ pub(super) fn year_filter(
         &format!("，{year} 年存续 {alive} 家"),
         &format!("; {alive} alive in {year}"),
     );
-    Some((entry, suffix))
-}
-
-/// The colours of one slice of firms in `year` (`base`: their colours without the filter):
-/// 255 (not drawn) when not [`crate::model::FirmTimes::alive`], `highlight` when founded from
-/// `first_new` on; returns the counts (alive, new). In 16-bit lanes with masks instead of
-/// branches, so the compiler runs it on vectors: 4 million firms per step of the time slider
-/// went from 19 to 5 ms on one core.
-fn mark_years(
-    colour: &mut [u8],
-    base: &[u8],
-    (founded, closed): (&[i16], &[i16]),
-    year: i16,
-    first_new: i16,
-    highlight: u8,
-) -> (usize, usize) {
-    let (mut alive_n, mut new_n) = (0usize, 0usize);
-    const RUN: usize = 4096;
-    let runs = colour
-        .chunks_mut(RUN)
-        .zip(base.chunks(RUN))
-        .zip(founded.chunks(RUN).zip(closed.chunks(RUN)));
-    for ((colour, base), (founded, closed)) in runs {
-        // Counts of one run fit 32 bits (narrow counters keep the loop on vectors).
-        let (mut alive_r, mut new_r) = (0u32, 0u32);
-        for (((c, b), f), x) in colour.iter_mut().zip(base).zip(founded).zip(closed) {
-            let alive = (*f != 0) & (*f <= year) & ((*x == 0) | (*x > year));
-            let new = alive & (*f >= first_new);
-            alive_r += u32::from(alive);
-            new_r += u32::from(new);
-            let (m_alive, m_new) = (
-                0u8.wrapping_sub(u8::from(alive)),
-                0u8.wrapping_sub(u8::from(new)),
-            );
-            *c = !m_alive | (m_alive & ((m_new & highlight) | (!m_new & *b)));
-        }
-        alive_n += alive_r as usize;
-        new_n += new_r as usize;
-    }
-    (alive_n, new_n)
+    let view = YearView {
+        times: t.clone(),
+        year,
+        first_new,
+        highlight,
+    };
+    Some((view, entry, suffix))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::FirmTimes;
+    use crate::scene::PointsItem;
 
-    #[test]
-    fn marking_years_agrees_with_alive_firm_by_firm() {
-        // Years around the edges (unknown 0, closing in the year itself, founded later).
+    /// Years around the edges (unknown 0, closing in the year itself, founded later), and a
+    /// closing column shorter than the firms.
+    fn times(n: usize) -> FirmTimes {
         let mut seed = 7u64;
         let mut next = || {
             seed = seed
@@ -252,7 +181,6 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 33) as i64
         };
-        let n = 5_000;
         let pick = |r: i64| {
             if r % 7 == 0 {
                 0
@@ -260,34 +188,52 @@ mod tests {
                 2010 + (r % 15) as i16
             }
         };
-        let times = FirmTimes {
+        FirmTimes {
             founded: (0..n).map(|_| pick(next())).collect(),
-            closed: (0..n)
+            closed: (0..n - 40)
                 .map(|_| if next() % 3 == 0 { pick(next()) } else { 0 })
                 .collect(),
             ..Default::default()
-        };
+        }
+    }
+
+    #[test]
+    fn a_year_view_draws_the_firms_alive_that_year_and_highlights_the_new() {
+        let n = 5_000;
+        let times = Arc::new(times(n));
         let mut mixed = 0;
         for (year, first_new) in [(2016, 2016), (2020, 2018), (2009, 2009), (2030, 2020)] {
-            let start: Vec<u8> = (0..n).map(|i| (i % 5) as u8).collect();
-            let mut colour = vec![0; n];
-            let pair = (&times.founded[..], &times.closed[..]);
-            let (y, f) = (year as i16, first_new as i16);
-            let counts = mark_years(&mut colour, &start, pair, y, f, 9);
+            // A hidden firm (255) stays hidden in every year.
+            let start: Vec<u8> = (0..n)
+                .map(|i| if i % 97 == 0 { 255 } else { (i % 5) as u8 })
+                .collect();
+            let item = PointsItem {
+                xy: Arc::new(vec![Xy::new(0.0, 0.0); n]),
+                colour: Arc::new(start.clone()),
+                palette: vec![Rgba::rgb(0, 0, 0); 10],
+                radius_px: 1.0,
+                years: Some(YearView {
+                    times: times.clone(),
+                    year,
+                    first_new,
+                    highlight: 9,
+                }),
+            };
             let (mut alive, mut new) = (0, 0);
-            for i in 0..n {
-                let expect = if !times.alive(i, year) {
+            for (i, base) in start.iter().enumerate() {
+                let lives = times.alive(i, year);
+                let expect = if !lives || *base == 255 {
                     255
                 } else if i32::from(times.founded[i]) >= first_new {
                     new += 1;
                     9
                 } else {
-                    start[i]
+                    *base
                 };
-                alive += usize::from(times.alive(i, year));
-                assert_eq!(colour[i], expect, "firm {i} in {year}");
+                alive += usize::from(lives);
+                assert_eq!(item.colour_at(i), expect, "firm {i} in {year}");
             }
-            assert_eq!(counts, (alive, new), "{year}");
+            assert_eq!(item.colour_at(n), 255, "past the firms");
             mixed += usize::from(alive > 0 && alive < n && new > 0);
         }
         assert_eq!(
