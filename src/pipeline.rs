@@ -22,7 +22,7 @@ pub struct Dataset {
     pub zones_report: LoadReport,
     pub firms: Firms,
     pub firms_report: LoadReport,
-    /// The bundled sample firms (shown as synthetic everywhere).
+    /// The bundled sample firms, or firms a file marks synthetic (shown as such everywhere).
     pub synthetic: bool,
     pub index: SpatialIndex,
     /// Built on first use ([`Dataset::basemap`]): commands that draw nothing never pay for
@@ -50,6 +50,7 @@ impl Dataset {
         generation: u64,
     ) -> Self {
         let mut firms = firms;
+        let synthetic = synthetic || firms.firms.marked_synthetic();
         let times = match firms.times.take() {
             Some(t) if t.founded.len() == firms.firms.len() => Some(t),
             _ => crate::data::dates::detect_times(&firms.firms, None, &mut firms.report)
@@ -132,7 +133,8 @@ impl Dataset {
         )
     }
 
-    /// These firms (never synthetic) with the same zones, one generation later.
+    /// These firms (synthetic only when their file says so) with the same zones, one
+    /// generation later.
     pub fn with_firms(&self, firms: LoadedFirms) -> Self {
         Self::new(
             self.loaded_zones(),
@@ -482,7 +484,15 @@ mod tests {
         assert_eq!(next.zones.len(), 3);
         assert_eq!(next.firms.len(), data.firms.len());
         assert!(next.synthetic);
-        let mine = next.with_firms(data.loaded_firms());
-        assert!(!mine.synthetic, "firms the user loads are never synthetic");
+        // The sample's file marks its firms synthetic, wherever they come from.
+        let again = next.with_firms(data.loaded_firms());
+        assert!(again.synthetic, "the sample's marker column");
+        let mut mine = data.loaded_firms();
+        let col = mine.firms.attrs.column_index("synthetic").unwrap();
+        mine.firms.attrs.headers[col] = "note".into();
+        assert!(
+            !next.with_firms(mine).synthetic,
+            "a user's file without the marker"
+        );
     }
 }

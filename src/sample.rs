@@ -185,13 +185,15 @@ impl LandMask {
     }
 }
 
-/// Writes `n` synthetic firms as CSV (`id,name,lon,lat,segment,employees,founded`).
+/// Writes `n` synthetic firms as CSV (`id,name,lon,lat,segment,employees,founded,synthetic`),
+/// every row's `synthetic` reading `SYNTHETIC`: the file says what it is wherever it goes,
+/// and the loaders show it as synthetic ([`crate::model::Firms::marked_synthetic`]).
 /// The same `n` and `seed` always give the same bytes.
 pub fn write_sample<W: Write>(out: W, n: usize, seed: u64) -> std::io::Result<()> {
     let mask = LandMask::shenzhen();
     let mut rng = Rng::new(seed);
     let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
-    writeln!(w, "id,name,lon,lat,segment,employees,founded")?;
+    writeln!(w, "id,name,lon,lat,segment,employees,founded,synthetic")?;
     let weights: Vec<f64> = HOTSPOTS
         .iter()
         .map(|h| h.weight)
@@ -224,7 +226,7 @@ pub fn write_sample<W: Write>(out: W, n: usize, seed: u64) -> std::io::Result<()
         let founded = (2024.0 - (rng.normal() * 7.0).abs()).max(1990.0) as u32;
         writeln!(
             w,
-            "S{k:0width$},示例企业{k:0width$},{:.6},{:.6},{segment},{employees},{founded}",
+            "S{k:0width$},示例企业{k:0width$},{:.6},{:.6},{segment},{employees},{founded},SYNTHETIC",
             p.lon, p.lat
         )?;
     }

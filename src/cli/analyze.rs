@@ -309,6 +309,6 @@ fn print_load_report(data: &pipeline::Dataset) {
         crate::say!("  skipped {}", s.describe());
     }
     if data.synthetic {
-        crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
+        crate::say!("note: the firms are a SYNTHETIC sample (not real companies)");
     }
 }

@@ -125,7 +125,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     let data = a.inputs.load()?;
     let (zones, firms, index) = (&data.zones, &data.firms, &data.index);
     if data.synthetic {
-        crate::say!("note: using the bundled SYNTHETIC sample firms (not real companies)");
+        crate::say!("note: the firms are a SYNTHETIC sample (not real companies)");
     }
     let params = AnalysisParams {
         dbscan: DbscanParams::new(a.eps_m, a.min_pts)?,

@@ -29,6 +29,15 @@ impl Firms {
         self.lonlat.is_empty()
     }
 
+    /// Whether the file marks its firms as synthetic: a `synthetic` column whose first row
+    /// reads `SYNTHETIC`, as `cluster-atlas sample` writes. Such firms are shown as the
+    /// synthetic sample they are, wherever the file is opened from.
+    pub fn marked_synthetic(&self) -> bool {
+        let is = |s: &str| s.trim().eq_ignore_ascii_case("synthetic");
+        let col = self.attrs.headers.iter().position(|h| is(h));
+        col.is_some_and(|c| !self.is_empty() && is(self.attrs.get(0, c)))
+    }
+
     /// Keeps the firms for which `keep` is true, in order (all columns).
     pub fn retain(&mut self, keep: &[bool]) {
         let mut k = keep.iter();
@@ -172,6 +181,29 @@ impl FirmTimes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a `synthetic` column whose first row says so marks the firms (any case, spaces
+    /// around); another value, another column name or no rows do not.
+    #[test]
+    fn a_file_marks_itself_synthetic_only_in_its_own_words() {
+        let firms = |header: &str, first: &str| {
+            let mut attrs = AttrTable::new(vec!["id".into(), header.into()]);
+            attrs.push_row(["a", first]);
+            attrs.push_row(["b", "SYNTHETIC"]);
+            Firms {
+                lonlat: vec![LonLat::new(114.0, 22.5); 2],
+                attrs,
+                ..Default::default()
+            }
+        };
+        assert!(firms("synthetic", "SYNTHETIC").marked_synthetic());
+        assert!(firms(" Synthetic ", " synthetic").marked_synthetic());
+        assert!(!firms("synthetic", "no").marked_synthetic());
+        assert!(!firms("note", "SYNTHETIC").marked_synthetic());
+        let mut none = firms("synthetic", "SYNTHETIC");
+        none.lonlat.clear();
+        assert!(!none.marked_synthetic());
+    }
 
     /// Missing-value markers in a segment column are the blank segment (not an unknown value
     /// named "NULL" in the fit warning); real names, short ones included, stay themselves.

@@ -31,7 +31,7 @@ fn analyze_bundled_data_writes_three_files_deterministically() {
     let mut lines = firms.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,zone_id,nearest_zone_id,nearest_zone_m,cluster,wgs84_lon,wgs84_lat,name,lon,lat,segment,employees,founded"
+        "id,zone_id,nearest_zone_id,nearest_zone_m,cluster,wgs84_lon,wgs84_lat,name,lon,lat,segment,employees,founded,synthetic"
     );
     assert_eq!(lines.count(), 2000);
     let summary: serde_json::Value = serde_json::from_str(&read(&a.join("summary.json"))).unwrap();
@@ -500,5 +500,48 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
         let err = stderr(&o);
         assert!(!err.contains("panicked"), "{err}");
         assert!(o.status.success(), "{:?}: {err}", o.status);
+    }
+}
+
+/// A file written by `cluster-atlas sample` carries its `synthetic` column, so wherever it is
+/// opened from it is reported, summarised and drawn as the synthetic sample it is; the same
+/// firms without the column are a user's file.
+#[test]
+fn a_generated_sample_says_synthetic_wherever_it_is_opened() {
+    let dir = temp_dir("marked");
+    let marked = dir.join("generated.csv");
+    let o = run(&[
+        "sample",
+        "--n",
+        "400",
+        "--seed",
+        "5",
+        "--out",
+        marked.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = read(&marked);
+    assert!(text.starts_with("id,name,lon,lat,segment,employees,founded,synthetic\n"));
+    assert!(text.lines().skip(1).all(|l| l.ends_with(",SYNTHETIC")));
+    let plain = dir.join("plain.csv");
+    let cut: String = text
+        .lines()
+        .map(|l| format!("{}\n", l.rsplit_once(',').unwrap().0))
+        .collect();
+    std::fs::write(&plain, cut).unwrap();
+    for (file, synthetic) in [(&marked, true), (&plain, false)] {
+        let out = dir.join(format!("out-{synthetic}"));
+        let (f, o) = (file.to_str().unwrap(), out.to_str().unwrap());
+        let run_ = run(&["analyze", "--firms", f, "--out", o]);
+        assert!(run_.status.success(), "{}", stderr(&run_));
+        assert_eq!(stderr(&run_).contains("SYNTHETIC"), synthetic, "{f}");
+        let summary: serde_json::Value =
+            serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+        assert_eq!(summary["synthetic_data"], synthetic, "{f}");
+        let svg = dir.join(format!("map-{synthetic}.svg"));
+        let args = ["render", "--firms", f, "--lang", "en", "--out"];
+        let drawn = run(&[&args[..], &[svg.to_str().unwrap()]].concat());
+        assert!(drawn.status.success(), "{}", stderr(&drawn));
+        assert_eq!(read(&svg).contains("SYNTHETIC sample"), synthetic, "{f}");
     }
 }
