@@ -225,23 +225,11 @@ fn firm_raster_city_view(b: divan::Bencher, n: usize) {
 /// year is applied as the points are drawn).
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn firm_raster_city_view_year(b: divan::Bencher, n: usize) {
-    use cluster_atlas::model::FirmTimes;
     use cluster_atlas::scene::{PointsItem, Rgba, Viewport, YearView, raster};
     use std::sync::Arc;
     let d = data(n);
     let xy = d.index.firm_xy.clone();
-    let times = FirmTimes::new(
-        (0..xy.len()).map(|i| 2000 + (i * 7 % 25) as i16).collect(),
-        (0..xy.len())
-            .map(|i| {
-                if i % 3 == 0 {
-                    2005 + (i * 13 % 20) as i16
-                } else {
-                    0
-                }
-            })
-            .collect(),
-    );
+    let times = synthetic_years(xy.len());
     let item = PointsItem {
         colour: Arc::new(vec![0u8; xy.len()]),
         xy,
@@ -256,6 +244,28 @@ fn firm_raster_city_view_year(b: divan::Bencher, n: usize) {
     };
     let vp = Viewport::fit(d.index.firm_bounds.expect("firms"), 1600.0, 1000.0, 0.03);
     b.bench(|| raster::rasterize_adaptive(&item, &vp, 0.8, 2.0).1);
+}
+
+/// Founding years 2000–2024 and a third of the firms closed 2005–2024 (SYNTHETIC).
+fn synthetic_years(n: usize) -> cluster_atlas::model::FirmTimes {
+    let founded = (0..n).map(|i| 2000 + (i * 7 % 25) as i16).collect();
+    let closed = (0..n)
+        .map(|i| {
+            if i % 3 == 0 {
+                2005 + (i * 13 % 20) as i16
+            } else {
+                0
+            }
+        })
+        .collect();
+    cluster_atlas::model::FirmTimes::new(founded, closed)
+}
+
+/// The time slider's year table (`YearCounts`), built once per data set in the load job.
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn year_counts(b: divan::Bencher, n: usize) {
+    let t = synthetic_years(n);
+    b.bench(|| cluster_atlas::model::YearCounts::new(&t.founded, &t.closed).alive_new(2018, 2016));
 }
 
 /// `n` plane points (metres) as a city register's geocodes fall (SYNTHETIC): the first 80 %
