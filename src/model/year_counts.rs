@@ -46,6 +46,19 @@ impl YearCounts {
         Self { founded, closed }
     }
 
+    /// The counts of each class's firms: `class[i]` is firm `i`'s class (`n_classes` and
+    /// above: counted in none).
+    pub fn by_class(class: &[u8], n_classes: usize, founded: &[i16], closed: &[i16]) -> Vec<Self> {
+        let mut parts = vec![(Vec::new(), Vec::new()); n_classes];
+        for (i, (k, f)) in class.iter().zip(founded).enumerate() {
+            if let Some((fs, cs)) = parts.get_mut(usize::from(*k)) {
+                fs.push(*f);
+                cs.push(closed.get(i).copied().unwrap_or(0));
+            }
+        }
+        parts.iter().map(|(f, c)| Self::new(f, c)).collect()
+    }
+
     /// (alive in `year`, of them founded in `first_new` or later): alive means founded in or
     /// before `year` and not closed by it (a firm closing in `year` no longer counts).
     pub fn alive_new(&self, year: i32, first_new: i32) -> (usize, usize) {
@@ -130,6 +143,21 @@ mod tests {
             }
         }
         assert!(mixed >= 12, "most years mix old and new firms ({mixed})");
+    }
+
+    #[test]
+    fn each_class_counts_its_own_firms() {
+        let founded = [2010, 2012, 0, 2015, 2011, 2016];
+        let closed = [0, 2014, 0, 0, 2013];
+        let class = [0u8, 1, 1, 0, 9, 1];
+        let by = YearCounts::by_class(&class, 2, &founded, &closed);
+        assert_eq!(by.len(), 2);
+        // 2015: class 0 holds firms 0 (2010, open) and 3 (2015, new); class 1 firm 5 not yet
+        // founded, firm 1 closed in 2014, firm 2 unknown; firm 4's class is past the classes.
+        assert_eq!(by[0].alive_new(2015, 2014), (2, 1));
+        assert_eq!(by[1].alive_new(2015, 2014), (0, 0));
+        assert_eq!(by[1].alive_new(2013, 2013), (1, 0));
+        assert_eq!(by[1].alive_new(2016, 2016), (1, 1));
     }
 
     #[test]

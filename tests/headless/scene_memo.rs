@@ -66,3 +66,61 @@ fn scenes_built_with_the_class_memo_equal_those_built_without() {
     let filtered = firm_colours(&build(&mid, Some(data.generation))).1;
     assert!(filtered.contains(&255) && filtered.iter().any(|c| *c != 255));
 }
+
+/// Under the time slider every count in the firms' legend is the number of dots drawn in its
+/// colour (oracle: the layer's own colours, point by point), and the title's count is all
+/// the dots drawn; the memo's year tables answer every year and span alike.
+#[test]
+fn the_legend_counts_the_dots_drawn_in_each_colour_in_the_year_shown() {
+    let data = Dataset::bundled().unwrap();
+    let fit = bundled::fit_table().unwrap();
+    let memo = ClassMemo::default();
+    let (first, last) = data.year_range.expect("the sample has founding years");
+    let number = |label: &str| -> usize {
+        let open = label.rfind('(').expect("a count in brackets");
+        label[open + 1..label.len() - 1].parse().expect("a number")
+    };
+    let mut checked = 0;
+    for year in [first, (first + last) / 2, last - 1, last] {
+        for new_years in [1, 4] {
+            let settings = SceneSettings {
+                year: Some(year),
+                new_years,
+                lang: scene::Lang::En,
+                ..Default::default()
+            };
+            let mut input = pipeline::scene_input(&data, None, None, &fit, Selection::default());
+            input.classes = Some((&memo, data.generation));
+            let s = scene::build(&input, &settings);
+            let (_, drawn, palette) = firm_colours(&s);
+            let section = s
+                .legend
+                .iter()
+                .find(|l| l.title.contains(&format!("alive in {year}")))
+                .expect("the firms' legend");
+            let mut listed = 0;
+            for entry in &section.entries {
+                let scene::Swatch::Dot(c) = entry.swatch else {
+                    panic!("firm entries are dots")
+                };
+                let k = palette.iter().position(|p| *p == c).unwrap();
+                assert_eq!(palette.iter().filter(|p| **p == c).count(), 1);
+                let dots = drawn.iter().filter(|d| usize::from(**d) == k).count();
+                assert_eq!(number(&entry.label), dots, "{} in {year}", entry.label);
+                listed += dots;
+                checked += usize::from(dots > 0);
+            }
+            let shown = drawn.iter().filter(|d| **d != 255).count();
+            assert_eq!(
+                listed, shown,
+                "the entries add up to the dots drawn in {year}"
+            );
+            assert!(
+                section
+                    .title
+                    .contains(&format!("; {shown} alive in {year}"))
+            );
+        }
+    }
+    assert!(checked > 20, "most entries hold dots ({checked})");
+}

@@ -3,15 +3,15 @@
 //! milliseconds, and most rebuilds (the time slider, a selection, a layer switched on) do not
 //! change the classes.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
 use super::super::palette;
-use super::super::{FirmColour, LegendEntry, Rgba, SceneSettings, Swatch};
+use super::super::{FirmColour, LegendEntry, Rgba, SceneSettings, Swatch, YearView};
 use super::SceneInput;
 use crate::analysis::relocate::canonical_segment;
-use crate::model::Lang;
+use crate::model::{Lang, YearCounts};
 
 /// How the firms are coloured, as the legend describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +28,9 @@ pub struct FirmClasses {
     pub palette: Vec<Rgba>,
     counts: Vec<usize>,
     scheme: Scheme,
+    /// Each class's year table (for the legend under the time slider), made on first use
+    /// and shared by the clones the memo hands out.
+    by_year: Arc<OnceLock<Vec<YearCounts>>>,
 }
 
 /// What the classes were computed from: the data generation, the cluster labels (address
@@ -94,6 +97,7 @@ fn compute(input: &SceneInput, scheme: Scheme) -> FirmClasses {
         colour: Arc::new(colour),
         palette: palette_v,
         scheme,
+        by_year: Default::default(),
     }
 }
 
@@ -140,15 +144,38 @@ fn count_classes(colour: &[u8], n_classes: usize) -> Vec<usize> {
 }
 
 impl FirmClasses {
-    /// The legend's entries for the classes present.
-    pub fn entries(&self, input: &SceneInput, lang: Lang) -> Vec<LegendEntry> {
+    /// The dots each class draws in this year: its firms alive then and not new (the new
+    /// ones take the highlight colour).
+    pub fn counts_in(&self, view: &YearView) -> Vec<usize> {
+        let t = &view.times;
+        let tables = self.by_year.get_or_init(|| {
+            YearCounts::by_class(&self.colour, self.palette.len(), &t.founded, &t.closed)
+        });
+        tables
+            .iter()
+            .map(|c| {
+                let (alive, new) = c.alive_new(view.year, view.first_new);
+                alive - new
+            })
+            .collect()
+    }
+
+    /// The legend's entries for the classes present, with their firms (`counts`: the dots
+    /// per class in the year shown; all the firms per class without).
+    pub fn entries(
+        &self,
+        input: &SceneInput,
+        lang: Lang,
+        counts: Option<&[usize]>,
+    ) -> Vec<LegendEntry> {
+        let counts = counts.unwrap_or(&self.counts);
         match self.scheme {
             Scheme::Single([r, g, b]) => vec![LegendEntry {
                 swatch: Swatch::Dot(Rgba::rgb(r, g, b)),
                 label: lang.pick("企业", "Firm"),
             }],
             Scheme::Cluster => {
-                let noise = self.counts.first().copied().unwrap_or(0);
+                let noise = counts.first().copied().unwrap_or(0);
                 vec![
                     LegendEntry {
                         swatch: Swatch::Dot(palette::CLUSTERS[0]),
@@ -166,7 +193,7 @@ impl FirmClasses {
             Scheme::Segment => {
                 let other = palette::SEGMENTS.len() - 1;
                 let mut entries = Vec::new();
-                for (k, n) in self.counts.iter().enumerate() {
+                for (k, n) in counts.iter().enumerate() {
                     if *n == 0 {
                         continue;
                     }

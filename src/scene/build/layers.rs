@@ -318,9 +318,10 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
     let lang = s.lang;
     if s.firms.visible && !input.firms.is_empty() {
         let classes = super::firm_classes::classes(input, s);
-        let mut entries = classes.entries(input, lang);
-        let mut palette_v = classes.palette;
+        let mut palette_v = classes.palette.clone();
         let year = super::time_layers::year_filter(input, s, &mut palette_v);
+        let counts = year.as_ref().map(|(view, _, _)| classes.counts_in(view));
+        let mut entries = classes.entries(input, lang, counts.as_deref());
         let (years, year) = match year {
             Some((view, entry, suffix)) => (Some(view), Some((entry, suffix))),
             None => (None, None),
