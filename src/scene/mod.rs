@@ -156,8 +156,8 @@ impl PointsItem {
     pub fn colour_at(&self, i: usize) -> u8 {
         let c = self.colour.get(i).copied().unwrap_or(255);
         match &self.years {
-            Some(y) if c != 255 => y.colour(i, c),
-            _ => c,
+            Some(y) => y.colour(i, c),
+            None => c,
         }
     }
 }
@@ -174,15 +174,18 @@ pub struct YearView {
 }
 
 impl YearView {
-    /// Point `i`'s colour in this year, `base` being its colour without the year.
+    /// Point `i`'s colour in this year, `base` being its colour without the year (255, not
+    /// drawn, stays so).
     #[inline]
     pub fn colour(&self, i: usize, base: u8) -> u8 {
         let t = &self.times;
-        let f = i32::from(t.founded.get(i).copied().unwrap_or(0));
-        let c = i32::from(t.closed.get(i).copied().unwrap_or(0));
-        if f == 0 || f > self.year || (c != 0 && c <= self.year) {
+        if base == 255 || !t.alive(i, self.year) {
             255
-        } else if f >= self.first_new {
+        } else if t
+            .founded
+            .get(i)
+            .is_some_and(|f| i32::from(*f) >= self.first_new)
+        {
             self.highlight
         } else {
             base

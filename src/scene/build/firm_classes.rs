@@ -131,8 +131,23 @@ fn segment_colour(input: &SceneInput) -> Vec<u8> {
         .collect()
 }
 
-/// The dots drawn per class (below `n_classes`) with `view`, firm by firm on all threads.
+/// The dots drawn per class (below `n_classes`) with `view`.
 fn count_drawn(colour: &[u8], n_classes: usize, view: &YearView) -> Vec<usize> {
+    count_per_class(colour, n_classes, |i, c| view.colour(i, c))
+}
+
+/// Firms per palette index.
+fn count_classes(colour: &[u8], n_classes: usize) -> Vec<usize> {
+    count_per_class(colour, n_classes, |_, c| c)
+}
+
+/// Firms per class below `n_classes`, firm `i` of colour `c` counted in class `drawn(i, c)`;
+/// on all threads.
+fn count_per_class(
+    colour: &[u8],
+    n_classes: usize,
+    drawn: impl Fn(usize, u8) -> u8 + Sync,
+) -> Vec<usize> {
     const SLICE: usize = 1 << 16;
     colour
         .par_chunks(SLICE)
@@ -140,13 +155,7 @@ fn count_drawn(colour: &[u8], n_classes: usize, view: &YearView) -> Vec<usize> {
         .map(|(k, part)| {
             let mut counts = vec![0usize; n_classes];
             for (j, c) in part.iter().enumerate() {
-                // As `PointsItem::colour_at`: a hidden firm stays hidden.
-                let drawn = if *c == 255 {
-                    255
-                } else {
-                    view.colour(k * SLICE + j, *c)
-                };
-                if let Some(n) = counts.get_mut(usize::from(drawn)) {
+                if let Some(n) = counts.get_mut(usize::from(drawn(k * SLICE + j, *c))) {
                     *n += 1;
                 }
             }
@@ -154,26 +163,6 @@ fn count_drawn(colour: &[u8], n_classes: usize, view: &YearView) -> Vec<usize> {
         })
         .reduce(
             || vec![0usize; n_classes],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        )
-}
-
-/// Firms per palette index, on all threads.
-fn count_classes(colour: &[u8], n_classes: usize) -> Vec<usize> {
-    colour
-        .par_chunks(1 << 16)
-        .map(|part| {
-            let mut counts = [0usize; 256];
-            for c in part {
-                counts[usize::from(*c)] += 1;
-            }
-            counts[..n_classes.min(256)].to_vec()
-        })
-        .reduce(
-            || vec![0usize; n_classes.min(256)],
             |mut a, b| {
                 a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
                 a
