@@ -268,6 +268,15 @@ fn year_counts(b: divan::Bencher, n: usize) {
     b.bench(|| cluster_atlas::model::YearCounts::new(&t.founded, &t.closed).alive_new(2018, 2016));
 }
 
+/// The legend's per-class year tables (eight colour classes), made in the background when the
+/// year view first shows a class colouring.
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn year_counts_by_class(b: divan::Bencher, n: usize) {
+    let t = synthetic_years(n);
+    let class: Vec<u8> = (0..n).map(|i| (i * 13 % 8) as u8).collect();
+    b.bench(|| cluster_atlas::model::YearCounts::by_class(&class, 8, &t.founded, &t.closed).len());
+}
+
 /// `n` plane points (metres) as a city register's geocodes fall (SYNTHETIC): the first 80 %
 /// on 20,000 building spots around 30 centres, spot sizes Zipf-distributed (the largest holds
 /// about 8 % of all firms), the rest spread evenly over 60 × 45 km. Like

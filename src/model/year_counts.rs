@@ -2,6 +2,8 @@
 //! year and by (founding, closing) pair, taken once per data set: the time slider's legend asks
 //! at every step, and a pass over four million firms per step cost the window's frame 5 ms.
 
+mod dense;
+
 /// Firms counted by founding year, and by (founding, closing) pair for those with both.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct YearCounts {
@@ -15,6 +17,30 @@ impl YearCounts {
     /// Counts of the firms `0..founded.len()`; a closing year missing from `closed` is 0
     /// (still open), as [`super::FirmTimes::alive`] reads it.
     pub fn new(founded: &[i16], closed: &[i16]) -> Self {
+        dense::tally(None, 1, founded, closed)
+            .and_then(|mut v| v.pop())
+            .unwrap_or_else(|| Self::sorted(founded, closed))
+    }
+
+    /// The counts of each class's firms: `class[i]` is firm `i`'s class (`n_classes` and
+    /// above: counted in none).
+    pub fn by_class(class: &[u8], n_classes: usize, founded: &[i16], closed: &[i16]) -> Vec<Self> {
+        if let Some(v) = dense::tally(Some(class), n_classes, founded, closed) {
+            return v;
+        }
+        let mut parts = vec![(Vec::new(), Vec::new()); n_classes];
+        for (i, (k, f)) in class.iter().zip(founded).enumerate() {
+            if let Some((fs, cs)) = parts.get_mut(usize::from(*k)) {
+                fs.push(*f);
+                cs.push(closed.get(i).copied().unwrap_or(0));
+            }
+        }
+        parts.iter().map(|(f, c)| Self::sorted(f, c)).collect()
+    }
+
+    /// [`Self::new`] by sorting the (founding, closing) pairs: for years spread too wide for
+    /// the dense tables (and the oracle the dense tables are tested against).
+    fn sorted(founded: &[i16], closed: &[i16]) -> Self {
         let mut by_year = vec![0usize; 1 << 16];
         let mut pairs: Vec<u32> = Vec::new();
         for (i, f) in founded.iter().enumerate() {
@@ -44,19 +70,6 @@ impl YearCounts {
             }
         }
         Self { founded, closed }
-    }
-
-    /// The counts of each class's firms: `class[i]` is firm `i`'s class (`n_classes` and
-    /// above: counted in none).
-    pub fn by_class(class: &[u8], n_classes: usize, founded: &[i16], closed: &[i16]) -> Vec<Self> {
-        let mut parts = vec![(Vec::new(), Vec::new()); n_classes];
-        for (i, (k, f)) in class.iter().zip(founded).enumerate() {
-            if let Some((fs, cs)) = parts.get_mut(usize::from(*k)) {
-                fs.push(*f);
-                cs.push(closed.get(i).copied().unwrap_or(0));
-            }
-        }
-        parts.iter().map(|(f, c)| Self::new(f, c)).collect()
     }
 
     /// (alive in `year`, of them founded in `first_new` or later): alive means founded in or
@@ -102,21 +115,14 @@ mod tests {
 
     #[test]
     fn the_counts_agree_with_firm_by_firm_alive_in_every_year() {
-        let mut rng = crate::model::Rng::new(11);
-        let mut next = || (rng.next_u64() >> 33) as i64;
-        // Unknown years, closing in the founding year and before it, a shorter closing
-        // column, and years at the ends of 16 bits.
-        let pick = |r: i64| match r % 11 {
-            0 => 0,
-            1 => i16::MIN,
-            2 => i16::MAX,
-            _ => 2005 + (r % 19) as i16,
-        };
-        let n = 4_000;
-        let founded: Vec<i16> = (0..n).map(|_| pick(next())).collect();
-        let closed: Vec<i16> = (0..n - 300)
-            .map(|_| if next() % 3 == 0 { pick(next()) } else { 0 })
-            .collect();
+        // Narrow years take the dense tables, wide ones the sort.
+        for wide in [false, true] {
+            agree_with_brute(wide);
+        }
+    }
+
+    fn agree_with_brute(wide: bool) {
+        let (founded, closed) = random_times(11, 4_000, wide);
         let t = FirmTimes {
             founded,
             closed,
@@ -138,11 +144,71 @@ mod tests {
             for span in [1, 3, 8] {
                 let first_new = year.saturating_sub(span - 1);
                 let want = brute(&t, year, first_new);
-                assert_eq!(counts.alive_new(year, first_new), want, "{year}, {span}");
+                assert_eq!(
+                    counts.alive_new(year, first_new),
+                    want,
+                    "{year}, {span}, {wide}"
+                );
                 mixed += usize::from(want.0 > want.1 && want.1 > 0);
             }
         }
         assert!(mixed >= 12, "most years mix old and new firms ({mixed})");
+    }
+
+    /// Random years (`wide`: some at the ends of 16 bits), unknown ones, closings before
+    /// foundings, and a shorter closing column.
+    fn random_times(seed: u64, n: usize, wide: bool) -> (Vec<i16>, Vec<i16>) {
+        let mut rng = crate::model::Rng::new(seed);
+        let mut next = || (rng.next_u64() >> 33) as i64;
+        let pick = |r: i64| match r % 11 {
+            0 => 0,
+            1 if wide => i16::MIN,
+            2 if wide => i16::MAX,
+            _ => 1985 + (r % 41) as i16,
+        };
+        let founded: Vec<i16> = (0..n).map(|_| pick(next())).collect();
+        let closed = (0..n - n / 10)
+            .map(|_| if next() % 3 == 0 { pick(next()) } else { 0 })
+            .collect();
+        (founded, closed)
+    }
+
+    #[test]
+    fn the_dense_tables_equal_the_sorted_ones_class_by_class() {
+        for (seed, n) in [(3, 0), (4, 1), (5, 9), (6, 20_000), (7, 150_000)] {
+            let (founded, closed) = random_times(seed, n, false);
+            let class: Vec<u8> = (0..n - n / 7).map(|i| (i * 31 % 7) as u8).collect();
+            let want: Vec<YearCounts> = (0..6u8)
+                .map(|k| {
+                    let mine = |v: &[i16]| -> Vec<i16> {
+                        class
+                            .iter()
+                            .zip(0..)
+                            .filter(|(c, _)| **c == k)
+                            .map(|(_, i)| v.get(i).copied().unwrap_or(0))
+                            .collect()
+                    };
+                    YearCounts::sorted(&mine(&founded), &mine(&closed))
+                })
+                .collect();
+            let got = dense::tally(Some(&class), 6, &founded, &closed);
+            assert_eq!(got.as_ref(), Some(&want), "{n} firms");
+            if n > 100 {
+                assert!(
+                    want.iter().all(|c| c.closed.len() > 100),
+                    "pairs of years are counted"
+                );
+            }
+            let all = dense::tally(None, 1, &founded, &closed);
+            assert_eq!(all, Some(vec![YearCounts::sorted(&founded, &closed)]));
+        }
+        // Years strewn across 16 bits are left to the sort.
+        let (founded, closed) = random_times(8, 1_000, true);
+        assert_eq!(dense::tally(None, 1, &founded, &closed), None);
+        assert_eq!(
+            YearCounts::new(&founded, &closed),
+            YearCounts::sorted(&founded, &closed)
+        );
     }
 
     #[test]
