@@ -374,12 +374,6 @@ impl ClusterAtlasApp {
         self.results.as_ref().map(|r| r.analysis.clusters.len())
     }
 
-    /// Where the last frame put the panels, the map and the zones table's columns.
-    /// The scene the map shows now.
-    pub fn current_scene(&self) -> Option<&Scene> {
-        self.scene.as_ref()
-    }
-
     /// The zone being drawn in the digitiser, if any.
     pub fn sketch(&self) -> Option<&crate::digitise::Sketch> {
         self.map.draw.as_ref().map(|d| &d.sketch)
@@ -390,6 +384,7 @@ impl ClusterAtlasApp {
         &self.map.tiles
     }
 
+    /// Where the last frame put the panels, the map and the zones table's columns.
     pub fn layout(&self) -> &LayoutRecord {
         &self.panels.layout
     }
@@ -621,6 +616,7 @@ impl ClusterAtlasApp {
         self.windows(&ctx);
         self.apply_commands(&ctx);
         self.refresh_scene();
+        self.repaint_while_pending(&ctx);
         if self.job.is_some() {
             // Progress four times a second: each frame costs CPU under a software renderer,
             // which the job needs more (10 a second made a 4M-firm analysis ~15 % slower).

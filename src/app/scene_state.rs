@@ -36,6 +36,11 @@ impl ClusterAtlasApp {
         }
     }
 
+    /// The scene the map shows now.
+    pub fn current_scene(&self) -> Option<&Scene> {
+        self.scene.as_ref()
+    }
+
     /// The running analysis's clusters, when they belong to the data shown.
     pub(crate) fn current_preview(&self) -> Option<&crate::pipeline::MapPreview> {
         self.preview
@@ -66,7 +71,9 @@ impl ClusterAtlasApp {
         self.map.picture.off = off;
     }
 
-    /// Rebuilds the scene when the data, results, settings or selection changed.
+    /// Rebuilds the scene when the data, results, settings or selection changed, and while
+    /// it is pending (its legend waits for counts made in the background: only the legend
+    /// changes then, so the pictures drawn from the scene are kept).
     pub(crate) fn refresh_scene(&mut self) {
         let key = (
             self.data.generation,
@@ -77,7 +84,8 @@ impl ClusterAtlasApp {
             self.settings.scene.clone(),
             self.selection,
         );
-        if self.scene_key.as_ref() == Some(&key) && self.scene.is_some() {
+        let same = self.scene_key.as_ref() == Some(&key) && self.scene.is_some();
+        if same && self.scene.as_ref().is_some_and(|s| !s.pending) {
             return;
         }
         let t0 = std::time::Instant::now();
@@ -86,8 +94,17 @@ impl ClusterAtlasApp {
             b.note_scene_time(t0.elapsed().as_secs_f64() * 1000.0);
         }
         self.scene = Some(built);
-        self.scene_key = Some(key);
-        self.scene_gen += 1;
+        if !same {
+            self.scene_key = Some(key);
+            self.scene_gen += 1;
+        }
+    }
+
+    /// Asks for another frame soon while the scene is pending (see [`Self::refresh_scene`]).
+    pub(crate) fn repaint_while_pending(&self, ctx: &egui::Context) {
+        if self.scene.as_ref().is_some_and(|s| s.pending) {
+            ctx.request_repaint_after(std::time::Duration::from_millis(10));
+        }
     }
 }
 

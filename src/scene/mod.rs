@@ -344,6 +344,9 @@ pub struct Scene {
     pub projection: Projection,
     /// What the firms are called (Chinese, English), see `scene::firms_noun`.
     pub firms_noun: (String, String),
+    /// Part of the scene is still being made in the background (the legend's counts under
+    /// the year view show "…"): the window builds it again a frame later.
+    pub pending: bool,
 }
 
 impl Scene {

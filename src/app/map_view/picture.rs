@@ -355,6 +355,7 @@ mod tests {
             data_bounds: (Xy::new(0.0, 0.0), Xy::new(1.0, 1.0)),
             projection: Default::default(),
             firms_noun: (String::new(), String::new()),
+            pending: false,
         }
     }
 

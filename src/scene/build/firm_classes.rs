@@ -12,7 +12,7 @@ use super::super::palette;
 use super::super::{FirmColour, LegendEntry, Rgba, SceneSettings, Swatch, YearView};
 use super::SceneInput;
 use crate::analysis::relocate::canonical_segment;
-use crate::model::{Lang, YearCounts};
+use crate::model::{Lang, SegmentFit, YearCounts};
 
 /// How the firms are coloured, as the legend describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +69,9 @@ pub fn classes(input: &SceneInput, s: &SceneSettings) -> FirmClasses {
     }
     let mut made = compute(input, scheme);
     made.remembered = true;
+    if let Some(times) = input.times {
+        made.ask_tables(times);
+    }
     if let Ok(mut held) = memo.0.lock() {
         *held = Some((key, made.clone()));
     }
@@ -170,23 +173,49 @@ fn count_per_class(
         )
 }
 
+/// The counts the legend's entries show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassCounts<'a> {
+    /// All the firms of each class (no year view).
+    All,
+    /// The dots each class draws in the year shown.
+    InYear(&'a [usize]),
+    /// Under a year view, while the classes' year tables are being made ("…").
+    Pending,
+}
+
 impl FirmClasses {
     /// The dots each class draws in this year: its firms alive then and not new (the new
-    /// ones take the highlight colour). From the classes' year tables once they are made
-    /// (in the background: 70–100 ms at 4M firms), until then by a pass over the firms.
-    pub fn counts_in(&self, view: &YearView) -> Vec<usize> {
+    /// ones take the highlight colour). From the classes' year tables (made in the background:
+    /// 10–15 ms at 4M firms); None while the memo's classes wait for theirs (the window shows
+    /// "…" for a frame or two rather than pass over the firms in the frame), and a pass
+    /// over the firms for classes made for one scene (an export's).
+    pub fn counts_in(&self, view: &YearView) -> Option<Vec<usize>> {
         if let Some(tables) = self.by_year.get() {
-            return tables
-                .iter()
-                .map(|c| {
-                    let (alive, new) = c.alive_new(view.year, view.first_new);
-                    alive - new
-                })
-                .collect();
+            return Some(
+                tables
+                    .iter()
+                    .map(|c| {
+                        let (alive, new) = c.alive_new(view.year, view.first_new);
+                        alive - new
+                    })
+                    .collect(),
+            );
         }
+        if self.remembered {
+            self.ask_tables(&view.times);
+            return None;
+        }
+        Some(count_drawn(&self.colour, self.palette.len(), view))
+    }
+
+    /// Starts making the classes' year tables in the background, once (only for the memo's
+    /// classes: they are asked for as soon as the classes are made, so that the year view
+    /// finds them ready).
+    fn ask_tables(&self, times: &Arc<crate::model::FirmTimes>) {
         if self.remembered && !self.tables_asked.swap(true, Ordering::AcqRel) {
             let (cell, colour) = (self.by_year.clone(), self.colour.clone());
-            let (n, times) = (self.palette.len(), view.times.clone());
+            let (n, times) = (self.palette.len(), times.clone());
             rayon::spawn(move || {
                 let _ = cell.set(YearCounts::by_class(
                     &colour,
@@ -196,25 +225,31 @@ impl FirmClasses {
                 ));
             });
         }
-        count_drawn(&self.colour, self.palette.len(), view)
     }
 
-    /// The legend's entries for the classes present, with their firms (`counts`: the dots
-    /// per class in the year shown; all the firms per class without).
+    /// The legend's entries for the classes present, with their firms (`counts`: which
+    /// numbers; while pending, the classes of the whole file are listed with "…").
     pub fn entries(
         &self,
-        input: &SceneInput,
+        segments: &[SegmentFit],
         lang: Lang,
-        counts: Option<&[usize]>,
+        counts: ClassCounts,
     ) -> Vec<LegendEntry> {
-        let counts = counts.unwrap_or(&self.counts);
+        let shown = |n: usize| match counts {
+            ClassCounts::Pending => "…".to_string(),
+            _ => n.to_string(),
+        };
+        let counts = match counts {
+            ClassCounts::InYear(c) => c,
+            _ => &self.counts,
+        };
         match self.scheme {
             Scheme::Single([r, g, b]) => vec![LegendEntry {
                 swatch: Swatch::Dot(Rgba::rgb(r, g, b)),
                 label: lang.pick("企业", "Firm"),
             }],
             Scheme::Cluster => {
-                let noise = counts.first().copied().unwrap_or(0);
+                let noise = shown(counts.first().copied().unwrap_or(0));
                 vec![
                     LegendEntry {
                         swatch: Swatch::Dot(palette::CLUSTERS[0]),
@@ -236,13 +271,13 @@ impl FirmClasses {
                     if *n == 0 {
                         continue;
                     }
-                    let label = match input.fit.segments.get(k) {
+                    let label = match segments.get(k) {
                         Some(seg) if k < other => lang.pick(&seg.label_zh, &seg.label_en),
                         _ => lang.pick("其他 / 未知", "Other / unknown"),
                     };
                     entries.push(LegendEntry {
                         swatch: Swatch::Dot(palette::SEGMENTS[k]),
-                        label: format!("{label} ({n})"),
+                        label: format!("{label} ({})", shown(*n)),
                     });
                 }
                 entries
@@ -256,6 +291,38 @@ mod tests {
     use super::*;
     use crate::model::{FirmTimes, Rng};
     use crate::scene::PointsItem;
+
+    /// While the tables are made, the legend lists the classes of the whole file with "…";
+    /// then the year's counts, leaving out the classes with no dot that year.
+    #[test]
+    fn pending_counts_read_as_an_ellipsis_until_the_years_arrive() {
+        let classes = FirmClasses {
+            colour: Arc::new(vec![]),
+            palette: palette::SEGMENTS.to_vec(),
+            counts: vec![3, 0, 5],
+            scheme: Scheme::Segment,
+            by_year: Default::default(),
+            tables_asked: Default::default(),
+            remembered: true,
+        };
+        let labels = |counts| -> Vec<String> {
+            let e = classes.entries(&[], Lang::En, counts);
+            e.into_iter().map(|e| e.label).collect()
+        };
+        let other = "Other / unknown";
+        assert_eq!(
+            labels(ClassCounts::Pending),
+            [format!("{other} (…)"), format!("{other} (…)")]
+        );
+        assert_eq!(
+            labels(ClassCounts::All),
+            [format!("{other} (3)"), format!("{other} (5)")]
+        );
+        assert_eq!(
+            labels(ClassCounts::InYear(&[0, 2, 1])),
+            [format!("{other} (2)"), format!("{other} (1)")]
+        );
+    }
 
     /// The legend's counts under a year view, by the pass over the firms, by the tables, and
     /// by the tables made in the background, all equal the dots drawn per colour.
@@ -305,18 +372,24 @@ mod tests {
                     *c += 1;
                 }
             }
-            assert_eq!(once.counts_in(&view), want, "the pass, {y}");
+            assert_eq!(once.counts_in(&view), Some(want.clone()), "the pass, {y}");
             assert!(
                 once.by_year.get().is_none(),
                 "a scene built once makes no tables"
             );
-            kept.counts_in(&view);
+            if y == 2005 {
+                assert_eq!(
+                    kept.counts_in(&view),
+                    None,
+                    "the memo's classes wait for tables"
+                );
+            }
             let start = std::time::Instant::now();
             while kept.by_year.get().is_none() && start.elapsed().as_secs() < 30 {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             assert!(kept.by_year.get().is_some(), "the tables were made");
-            assert_eq!(kept.counts_in(&view), want, "the tables, {y}");
+            assert_eq!(kept.counts_in(&view), Some(want.clone()), "the tables, {y}");
             assert!(y < 2000 || want.iter().all(|c| *c > 0), "{want:?}");
         }
     }

@@ -9,6 +9,7 @@ use super::super::{
     FirmColour, Item, Label, Layer, LayerKind, LegendEntry, LegendSection, MarkerItem, MarkerShape,
     PointsItem, RasterItem, SceneSettings, Stroke, Swatch,
 };
+use super::firm_classes::ClassCounts;
 use super::parts::Parts;
 use super::zone_legend::{ZoneKinds, digitised_notes, zone_legend_entries, zone_stroke};
 use super::{SceneInput, short_zone_name};
@@ -321,7 +322,13 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
         let mut palette_v = classes.palette.clone();
         let year = super::time_layers::year_filter(input, s, &mut palette_v);
         let counts = year.as_ref().map(|(view, _, _)| classes.counts_in(view));
-        let mut entries = classes.entries(input, lang, counts.as_deref());
+        out.pending |= matches!(counts, Some(None));
+        let shown = match &counts {
+            None => ClassCounts::All,
+            Some(None) => ClassCounts::Pending,
+            Some(Some(c)) => ClassCounts::InYear(c),
+        };
+        let mut entries = classes.entries(&input.fit.segments, lang, shown);
         let (years, year) = match year {
             Some((view, entry, suffix)) => (Some(view), Some((entry, suffix))),
             None => (None, None),

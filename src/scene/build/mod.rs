@@ -144,5 +144,6 @@ pub fn build(input: &SceneInput, s: &SceneSettings) -> Scene {
         data_bounds,
         projection: *input.projection,
         firms_noun: firms_noun(input),
+        pending: out.pending,
     }
 }

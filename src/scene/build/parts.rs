@@ -14,6 +14,8 @@ pub(super) struct Parts {
     pub zone_bounds: Vec<Xy>,
     /// Zone point markers, drawn above the firms so dots never bury them.
     pub markers: Vec<Item>,
+    /// Something shown is still being made in the background (see [`crate::scene::Scene::pending`]).
+    pub pending: bool,
 }
 
 impl Parts {
@@ -26,6 +28,7 @@ impl Parts {
             background: palette::WATER,
             zone_bounds: Vec::new(),
             markers: Vec::new(),
+            pending: false,
         }
     }
 }
