@@ -191,12 +191,16 @@ fn log_ratio(tp: f64, tq: f64, rp: f64, rq: f64) -> f64 {
     ((tq + 0.5) / (tp + 0.5)).ln() - ((rq + 0.5) / (rp + 0.5)).ln()
 }
 
-/// The difference-in-differences for a zone designated in `year` with `within` its firms.
+/// The difference-in-differences for a zone designated in `year` with `within` its firms;
+/// `city_founded[k]`: the firms of the whole city founded in year `span.0 + k` (the rest of
+/// the city is the city less the zone's firms, so only the zone's firms are read: a pass
+/// over all firms per zone cost 0.3 s at four million firms).
 pub fn did(
     t: &FirmTimes,
     within: &[u32],
     year: i32,
     span: (i32, i32),
+    city_founded: &[usize],
     p: &TimeParams,
 ) -> Option<Did> {
     let pre = ((year - p.window_years).max(span.0), year - 1);
@@ -205,23 +209,26 @@ pub fn did(
         return None;
     }
     let in_window = |f: i32, w: (i32, i32)| f >= w.0 && f <= w.1;
-    let mut is_within = vec![false; t.founded.len()];
+    let city = |w: (i32, i32)| -> usize {
+        (w.0..=w.1)
+            .filter_map(|y| city_founded.get((y - span.0) as usize))
+            .sum()
+    };
+    // Each firm counted once, however often `within` names it.
+    let mut seen = vec![false; t.founded.len()];
+    let (mut tp, mut tq) = (0usize, 0usize);
     for &i in within {
-        if let Some(w) = is_within.get_mut(i as usize) {
-            *w = true;
+        let (Some(f), Some(s)) = (t.founded.get(i as usize), seen.get_mut(i as usize)) else {
+            continue;
+        };
+        if std::mem::replace(s, true) {
+            continue;
         }
-    }
-    let (mut tp, mut tq, mut rp, mut rq) = (0usize, 0usize, 0usize, 0usize);
-    for (i, f) in t.founded.iter().enumerate() {
         let f = i32::from(*f);
-        match (is_within[i], in_window(f, pre), in_window(f, post)) {
-            (true, true, _) => tp += 1,
-            (true, _, true) => tq += 1,
-            (false, true, _) => rp += 1,
-            (false, _, true) => rq += 1,
-            _ => {}
-        }
+        tp += usize::from(in_window(f, pre));
+        tq += usize::from(in_window(f, post));
     }
+    let (rp, rq) = (city(pre).saturating_sub(tp), city(post).saturating_sub(tq));
     let estimate = log_ratio(tp as f64, tq as f64, rp as f64, rq as f64);
     let mut rng = Rng::new(p.seed ^ (year as u64).wrapping_mul(0x9e37_79b9));
     let mut draws: Vec<f64> = (0..p.draws)
@@ -328,7 +335,7 @@ pub fn time_tables(
                 Some(y) => (
                     mean_share(&by_year, y - p.window_years, y - 1),
                     mean_share(&by_year, y, y + p.window_years - 1),
-                    did(t, &within, y, span, p),
+                    did(t, &within, y, span, &founded, p),
                 ),
                 None => (None, None, None),
             };
@@ -410,7 +417,8 @@ mod tests {
         }
         let t = times(&founded, &vec![0; founded.len()]);
         let p = TimeParams::default();
-        let d = did(&t, &within, 2018, (2008, 2027), &p).unwrap();
+        let city = counts(&t, None, (2008, 2027)).1;
+        let d = did(&t, &within, 2018, (2008, 2027), &city, &p).unwrap();
         // standard error ≈ 0.019 here
         assert!(
             (d.estimate - 2f64.ln()).abs() < 0.06,
@@ -420,11 +428,71 @@ mod tests {
         assert!(d.ci_low < 2f64.ln() && d.ci_high > 2f64.ln(), "{d:?}");
         assert!(d.ci_low > 0.5, "the effect is clearly found: {d:?}");
         assert_eq!((d.pre_years, d.post_years), ((2013, 2017), (2018, 2022)));
-        let n = did(&t, &null_within, 2018, (2008, 2027), &p).unwrap();
+        let n = did(&t, &null_within, 2018, (2008, 2027), &city, &p).unwrap();
         assert!(
             n.ci_low < 0.0 && n.ci_high > 0.0,
             "no effect, the interval covers 0: {n:?}"
         );
         assert!(n.estimate.abs() < 0.06);
+    }
+
+    /// The four counts firm by firm over every firm (the definition, and the code before the
+    /// city's counts were used): founded in the window, in `within` or not.
+    fn brute_counts(
+        t: &FirmTimes,
+        within: &[u32],
+        pre: (i32, i32),
+        post: (i32, i32),
+    ) -> [usize; 4] {
+        let inside: std::collections::HashSet<u32> = within.iter().copied().collect();
+        let mut n = [0usize; 4];
+        for (i, f) in t.founded.iter().enumerate() {
+            let f = i32::from(*f);
+            let w = inside.contains(&(i as u32));
+            let (a, b) = (f >= pre.0 && f <= pre.1, f >= post.0 && f <= post.1);
+            match (w, a, b) {
+                (true, true, _) => n[0] += 1,
+                (true, _, true) => n[1] += 1,
+                (false, true, _) => n[2] += 1,
+                (false, _, true) => n[3] += 1,
+                _ => {}
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn the_rest_of_the_city_from_its_counts_equals_a_pass_over_every_firm() {
+        let mut rng = Rng::new(17);
+        let n = 30_000;
+        // Unknown years (0), years before and after the span.
+        let founded: Vec<i16> = (0..n)
+            .map(|_| match (rng.uniform() * 10.0) as u32 {
+                0 => 0,
+                1 => 1990,
+                2 => 2040,
+                _ => 2005 + (rng.uniform() * 25.0) as i16,
+            })
+            .collect();
+        let t = times(&founded, &vec![0; n]);
+        // Members named twice, and indices past the firms.
+        let mut within: Vec<u32> = (0..n as u32).filter(|_| rng.uniform() < 0.2).collect();
+        within.extend_from_slice(&within.clone()[..500]);
+        within.extend([n as u32, n as u32 + 7]);
+        let span = (2008, 2027);
+        let city = counts(&t, None, span).1;
+        let p = TimeParams::default();
+        let mut seen = 0;
+        for year in [2007, 2008, 2009, 2013, 2018, 2027, 2028, 2030] {
+            let Some(d) = did(&t, &within, year, span, &city, &p) else {
+                assert!(year <= span.0 || year > span.1, "{year}");
+                continue;
+            };
+            let want = brute_counts(&t, &within, d.pre_years, d.post_years);
+            let got = [d.treated_pre, d.treated_post, d.rest_pre, d.rest_post];
+            assert_eq!(got, want, "{year}");
+            seen += usize::from(want.iter().all(|c| *c > 0));
+        }
+        assert!(seen >= 4, "most years have firms in every count ({seen})");
     }
 }
