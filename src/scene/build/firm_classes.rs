@@ -250,12 +250,13 @@ impl FirmClasses {
             }],
             Scheme::Cluster => {
                 let noise = shown(counts.first().copied().unwrap_or(0));
+                let clustered = shown(counts.iter().skip(1).sum());
                 vec![
                     LegendEntry {
                         swatch: Swatch::Dot(palette::CLUSTERS[0]),
                         label: lang.pick(
-                            "集群内企业（按集群着色）",
-                            "Firm in a cluster (colour per cluster)",
+                            &format!("集群内企业，按集群着色（{clustered}）"),
+                            &format!("Firm in a cluster, colour per cluster ({clustered})"),
                         ),
                     },
                     LegendEntry {
