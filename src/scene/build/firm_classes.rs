@@ -323,6 +323,29 @@ mod tests {
             labels(ClassCounts::InYear(&[0, 2, 1])),
             [format!("{other} (2)"), format!("{other} (1)")]
         );
+        // Coloured by cluster: the firms in clusters together, then the noise.
+        let clusters = FirmClasses {
+            scheme: Scheme::Cluster,
+            counts: vec![4, 3, 0, 5],
+            ..classes.clone()
+        };
+        let labels = |counts| -> Vec<String> {
+            let e = clusters.entries(&[], Lang::En, counts);
+            e.into_iter().map(|e| e.label).collect()
+        };
+        let in_cluster = "Firm in a cluster, colour per cluster";
+        assert_eq!(
+            labels(ClassCounts::All),
+            [format!("{in_cluster} (8)"), "Noise (4)".into()]
+        );
+        assert_eq!(
+            labels(ClassCounts::InYear(&[1, 0, 2, 2])),
+            [format!("{in_cluster} (4)"), "Noise (1)".into()]
+        );
+        assert_eq!(
+            labels(ClassCounts::Pending),
+            [format!("{in_cluster} (…)"), "Noise (…)".into()]
+        );
     }
 
     /// The legend's counts under a year view, by the pass over the firms, by the tables, and
