@@ -71,8 +71,8 @@ impl ClusterAtlasApp {
         self.map.picture.off = off;
     }
 
-    /// Rebuilds the scene when the data, results, settings or selection changed, and while
-    /// it is pending (its legend waits for counts made in the background: only the legend
+    /// Rebuilds the scene when the data, results, settings or selection changed, and once
+    /// more when a pending scene's counts have arrived from the background (only the legend
     /// changes then, so the pictures drawn from the scene are kept).
     pub(crate) fn refresh_scene(&mut self) {
         let key = (
@@ -85,7 +85,8 @@ impl ClusterAtlasApp {
             self.selection,
         );
         let same = self.scene_key.as_ref() == Some(&key) && self.scene.is_some();
-        if same && self.scene.as_ref().is_some_and(|s| !s.pending) {
+        let pending = self.scene.as_ref().is_some_and(|s| s.pending);
+        if same && (!pending || self.class_memo.tables_coming()) {
             return;
         }
         let t0 = std::time::Instant::now();

@@ -46,6 +46,18 @@ type ClassKey = (u64, Option<(usize, usize)>, Scheme);
 #[derive(Default)]
 pub struct ClassMemo(Mutex<Option<(ClassKey, FirmClasses)>>);
 
+impl ClassMemo {
+    /// True while the remembered classes' year tables are being made (a scene built now
+    /// would still be pending: the window waits for them instead of building it again).
+    pub fn tables_coming(&self) -> bool {
+        self.0.lock().ok().is_some_and(|held| {
+            held.as_ref().is_some_and(|(_, c)| {
+                c.tables_asked.load(Ordering::Acquire) && c.by_year.get().is_none()
+            })
+        })
+    }
+}
+
 /// The firms' classes for these settings, from the memo when it holds them.
 pub fn classes(input: &SceneInput, s: &SceneSettings) -> FirmClasses {
     let scheme = match (s.firm_single_colour, s.firm_colour, input.labels) {
@@ -293,6 +305,34 @@ mod tests {
     use crate::model::{FirmTimes, Rng};
     use crate::scene::PointsItem;
 
+    /// The memo says the tables are coming only between asking and their arrival.
+    #[test]
+    fn the_memo_knows_when_the_tables_are_coming() {
+        let classes = FirmClasses {
+            colour: Arc::new(vec![]),
+            palette: vec![],
+            counts: vec![],
+            scheme: Scheme::Segment,
+            by_year: Default::default(),
+            tables_asked: Default::default(),
+            remembered: true,
+        };
+        let memo = ClassMemo::default();
+        assert!(!memo.tables_coming(), "an empty memo");
+        *memo.0.lock().unwrap() = Some(((0, None, Scheme::Segment), classes.clone()));
+        assert!(!memo.tables_coming(), "not asked yet");
+        classes.tables_asked.store(true, Ordering::Release);
+        assert!(memo.tables_coming(), "asked");
+        let _ = classes.by_year.set(Vec::new());
+        assert!(!memo.tables_coming(), "arrived");
+    }
+
+    /// The English labels of the legend's entries for these counts.
+    fn entry_labels(classes: &FirmClasses, counts: ClassCounts) -> Vec<String> {
+        let e = classes.entries(&[], Lang::En, counts);
+        e.into_iter().map(|e| e.label).collect()
+    }
+
     /// While the tables are made, the legend lists the classes of the whole file with "…";
     /// then the year's counts, leaving out the classes with no dot that year.
     #[test]
@@ -306,10 +346,7 @@ mod tests {
             tables_asked: Default::default(),
             remembered: true,
         };
-        let labels = |counts| -> Vec<String> {
-            let e = classes.entries(&[], Lang::En, counts);
-            e.into_iter().map(|e| e.label).collect()
-        };
+        let labels = |counts| entry_labels(&classes, counts);
         let other = "Other / unknown";
         assert_eq!(
             labels(ClassCounts::Pending),
@@ -329,10 +366,7 @@ mod tests {
             counts: vec![4, 3, 0, 5],
             ..classes.clone()
         };
-        let labels = |counts| -> Vec<String> {
-            let e = clusters.entries(&[], Lang::En, counts);
-            e.into_iter().map(|e| e.label).collect()
-        };
+        let labels = |counts| entry_labels(&clusters, counts);
         let in_cluster = "Firm in a cluster, colour per cluster";
         assert_eq!(
             labels(ClassCounts::All),
