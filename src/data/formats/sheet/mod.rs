@@ -10,6 +10,13 @@ use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use super::format_error;
 use crate::data::LoadError;
 
+mod book;
+mod cells;
+mod fast;
+#[cfg(test)]
+mod fast_tests;
+mod xml;
+
 /// A sheet as CSV text, with where its header was.
 pub struct SheetTable {
     pub csv: String,
@@ -127,8 +134,8 @@ fn cell_ref(r: &[u8]) -> Option<(u64, u64)> {
     Some((col, row))
 }
 
-/// Checks an .xlsx before the reader opens it: no binary workbook, a shared-string count
-/// that fits the file, and sheets whose cells span a sane area.
+/// Checks an .xlsx before either reader opens it: no binary workbook, a size that unpacks
+/// sanely, and a shared-string count that fits the file.
 fn precheck_xlsx(bytes: &[u8], path: &str) -> Result<(), LoadError> {
     use std::io::Read;
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
@@ -186,6 +193,17 @@ fn precheck_xlsx(bytes: &[u8], path: &str) -> Result<(), LoadError> {
             }
         }
     }
+    Ok(())
+}
+
+/// Checks that an .xlsx's sheets span a sane area before calamine lays them out densely
+/// (the fast reader checks its own cells).
+fn precheck_spans(bytes: &[u8], path: &str) -> Result<(), LoadError> {
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let names = super::zip_names(&zip);
     for name in names
         .iter()
         .filter(|n| n.starts_with("xl/worksheets/") && n.ends_with(".xml"))
@@ -216,25 +234,46 @@ fn precheck_xlsx(bytes: &[u8], path: &str) -> Result<(), LoadError> {
         if hi.0 >= lo.0 && hi.1 >= lo.1 && lo.0 != u64::MAX {
             let cells = (hi.0 - lo.0 + 1).saturating_mul(hi.1 - lo.1 + 1);
             if cells > MAX_SHEET_CELLS {
-                return Err(format_error(
-                    path,
-                    format!(
-                        "{name} spans {} rows × {} columns; a firm list that large (or a cell \
-                         typed far away by mistake) cannot be read: delete the stray cells or \
-                         export the sheet as CSV",
-                        hi.1 - lo.1 + 1,
-                        hi.0 - lo.0 + 1
-                    ),
-                ));
+                return Err(span_error(path, name, hi.1 - lo.1 + 1, hi.0 - lo.0 + 1));
             }
         }
     }
     Ok(())
 }
 
+/// A sheet too large to lay out (or with a stray far cell).
+fn span_error(path: &str, member: &str, rows: u64, cols: u64) -> LoadError {
+    format_error(
+        path,
+        format!(
+            "{member} spans {rows} rows × {cols} columns; a firm list that large (or a cell \
+             typed far away by mistake) cannot be read: delete the stray cells or export the \
+             sheet as CSV"
+        ),
+    )
+}
+
+/// Bytes of sheet XML each part of the fast reader takes (a few per core at 1M rows).
+const PART_LEN: usize = 4 << 20;
+
 /// Reads one sheet (by name, or 1-based number; the first with data when None) as CSV text.
+/// An .xlsx is read by [`fast`] on every core when it holds only what that reader knows;
+/// anything else, and .xls/.ods, by calamine.
 pub fn read(bytes: &[u8], path: &str, sheet: Option<&str>) -> Result<SheetTable, LoadError> {
     precheck_xlsx(bytes, path)?;
+    if let Some(table) = fast::read(bytes, path, sheet, PART_LEN) {
+        return table;
+    }
+    read_with_calamine(bytes, path, sheet)
+}
+
+/// [`read`] through calamine alone (also the fast reader's oracle in tests).
+fn read_with_calamine(
+    bytes: &[u8],
+    path: &str,
+    sheet: Option<&str>,
+) -> Result<SheetTable, LoadError> {
+    precheck_spans(bytes, path)?;
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         format_error(
             path,
@@ -248,28 +287,7 @@ pub fn read(bytes: &[u8], path: &str, sheet: Option<&str>) -> Result<SheetTable,
     if sheets.is_empty() {
         return Err(format_error(path, "the workbook has no sheets"));
     }
-    let wanted: Vec<String> = match sheet {
-        Some(s) => {
-            let by_name = sheets
-                .iter()
-                .find(|n| n.as_str() == s || n.eq_ignore_ascii_case(s));
-            let by_number = s
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .and_then(|k| sheets.get(k.wrapping_sub(1)));
-            match by_name.or(by_number) {
-                Some(n) => vec![n.clone()],
-                None => {
-                    return Err(format_error(
-                        path,
-                        format!("no sheet '{s}'; the sheets are {}", sheets.join(", ")),
-                    ));
-                }
-            }
-        }
-        None => sheets.clone(),
-    };
+    let wanted = wanted(&sheets, sheet, path)?;
     for name in &wanted {
         let range = wb
             .worksheet_range(name)
@@ -280,17 +298,7 @@ pub fn read(bytes: &[u8], path: &str, sheet: Option<&str>) -> Result<SheetTable,
             continue;
         }
         let h = header_index(&rows);
-        let skipped_above: Vec<String> = rows[..h]
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .filter(|c| !c.is_empty())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .filter(|t| !t.is_empty())
-            .collect();
+        let skipped_above = skipped(&rows, h);
         let mut w = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(Vec::new());
@@ -314,6 +322,43 @@ pub fn read(bytes: &[u8], path: &str, sheet: Option<&str>) -> Result<SheetTable,
             None => "every sheet of the workbook is empty".to_string(),
         },
     ))
+}
+
+/// The sheets to try: the one named (by name, or 1-based number), else all in order.
+fn wanted(sheets: &[String], sheet: Option<&str>, path: &str) -> Result<Vec<String>, LoadError> {
+    let Some(s) = sheet else {
+        return Ok(sheets.to_vec());
+    };
+    let by_name = sheets
+        .iter()
+        .find(|n| n.as_str() == s || n.eq_ignore_ascii_case(s));
+    let by_number = s
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|k| sheets.get(k.wrapping_sub(1)));
+    match by_name.or(by_number) {
+        Some(n) => Ok(vec![n.clone()]),
+        None => Err(format_error(
+            path,
+            format!("no sheet '{s}'; the sheets are {}", sheets.join(", ")),
+        )),
+    }
+}
+
+/// The text of the rows above the header (title, notes), one line per row that has any.
+fn skipped(rows: &[Vec<String>], header: usize) -> Vec<String> {
+    rows.iter()
+        .take(header)
+        .map(|r| {
+            r.iter()
+                .filter(|c| !c.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
