@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 
 use rayon::prelude::*;
 
-use super::xml::{Decline, attr, attrs_of, find, next_tag, rich_text, text_string};
+use super::xml::{Decline, attr, attrs_of, cut_at, find, next_tag, rich_text, text_string};
 
 /// How a style shows numbers: calamine's three kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub fn member(
 
 /// The workbook's parts, or `Decline` (a 1904 date system, sheets that are not worksheets,
 /// parts where calamine would not look for them).
-pub fn open(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Book, Decline> {
+pub fn open(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, part_len: usize) -> Result<Book, Decline> {
     let workbook = member(zip, "xl/workbook.xml")?.ok_or(Decline)?;
     let rels = member(zip, "xl/_rels/workbook.xml.rels")?.ok_or(Decline)?;
     let root = member(zip, "_rels/.rels")?.ok_or(Decline)?;
@@ -71,7 +71,7 @@ pub fn open(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Book, Decline> {
         None => Vec::new(),
     };
     let shared = match member(zip, "xl/sharedStrings.xml")? {
-        Some(x) => shared_strings(&x)?,
+        Some(x) => shared_strings(&x, part_len)?,
         None => Vec::new(),
     };
     Ok(Book {
@@ -175,33 +175,30 @@ fn styles(xml: &[u8]) -> Result<Vec<NumberKind>, Decline> {
     Ok(out)
 }
 
-/// The shared strings, in order, read on every core.
-fn shared_strings(xml: &[u8]) -> Result<Vec<Vec<u8>>, Decline> {
+/// The shared strings, in order, read on every core in parts of about `part_len` bytes.
+fn shared_strings(xml: &[u8], part_len: usize) -> Result<Vec<Vec<u8>>, Decline> {
     std::str::from_utf8(xml).map_err(|_| Decline)?;
-    // Each item's content: `<si>` … `</si>` (an `<si/>` is an empty item).
-    let mut items: Vec<(usize, usize)> = Vec::new();
-    let mut at = 0;
-    while let Some(tag) = next_tag(xml, at)? {
-        at = tag.end;
-        if tag.name != b"si" || tag.closing {
-            continue;
-        }
-        if tag.empty {
-            items.push((at, at));
-        } else {
-            let close = find(xml, at, b"</si>").ok_or(Decline)?;
-            items.push((at, close));
-            at = close + 5;
-        }
-    }
-    items
-        .par_iter()
-        .map(|&(a, b)| {
-            let mut s = Vec::new();
-            rich_text(xml.get(a..b).ok_or(Decline)?, &mut s)?;
-            Ok(s)
+    let parts: Vec<Vec<Vec<u8>>> = cut_at(xml, part_len, b"<si")
+        .into_par_iter()
+        .map(|range| {
+            let part = xml.get(range).ok_or(Decline)?;
+            let mut items = Vec::new();
+            let mut at = 0;
+            while let Some(tag) = next_tag(part, at)? {
+                at = tag.end;
+                if tag.name != b"si" || tag.closing {
+                    continue;
+                }
+                let mut s = Vec::new();
+                if !tag.empty {
+                    at = rich_text(part, at, b"si", &mut s)?;
+                }
+                items.push(s);
+            }
+            Ok(items)
         })
-        .collect()
+        .collect::<Result<_, Decline>>()?;
+    Ok(parts.into_iter().flatten().collect())
 }
 
 /// A built-in number format's kind (ECMA-376 18.8.30; the East Asian ids are dates), as

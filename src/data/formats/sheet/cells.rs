@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::book::{Book, NumberKind};
 use super::xml::{
-    Decline, Tag, attrs_of, find, next_tag, plain_close, rich_text, text_into, trim_from,
+    Decline, Tag, attrs_of, cut_at, find, next_tag, plain_close, rich_text, text_into, trim_from,
 };
 
 /// One part's cells in sheet order: (row, column, end of its text in `text`), 0-based.
@@ -45,25 +45,10 @@ pub fn parts(xml: &[u8], part_len: usize) -> Result<Vec<&[u8]>, Decline> {
     if find(data, 0, b"<!").is_some() {
         return Err(Decline);
     }
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < data.len() {
-        let mut cut = data.len();
-        let mut probe = start + part_len.max(1);
-        while probe < data.len() {
-            match find(data, probe, b"<row") {
-                Some(k) if matches!(data.get(k + 4), Some(b' ' | b'>' | b'/')) => {
-                    cut = k;
-                    break;
-                }
-                Some(k) => probe = k + 4,
-                None => break,
-            }
-        }
-        out.push(data.get(start..cut).ok_or(Decline)?);
-        start = cut;
-    }
-    Ok(out)
+    cut_at(data, part_len, b"<row")
+        .into_iter()
+        .map(|r| data.get(r).ok_or(Decline))
+        .collect()
 }
 
 /// Reads one part's cells.
@@ -144,26 +129,25 @@ fn cell_value(
             }
             return Err(Decline);
         }
+        out.truncate(start);
+        if child.name == b"is" {
+            // An inline string: its text, even when empty.
+            if !child.empty {
+                at = rich_text(xml, at, b"is", out)?;
+            }
+            has = true;
+            continue;
+        }
         let content = if child.empty {
             &b""[..]
-        } else if child.name == b"is" {
-            let close = find(xml, at, b"</is>").ok_or(Decline)?;
-            let c = xml.get(at..close).ok_or(Decline)?;
-            at = close + 5;
-            c
         } else {
             let (close, end) = plain_close(xml, at, child.name)?;
             let c = xml.get(at..close).ok_or(Decline)?;
             at = end;
             c
         };
-        out.truncate(start);
         has = match (child.name, kind) {
             (b"f", _) => false,
-            (b"is", _) => {
-                rich_text(content, out)?;
-                true
-            }
             (b"v", Some(b"inlineStr" | b"is")) => false,
             (b"v", _) => value(content, kind, style, book, out)?,
             _ => return Err(Decline),

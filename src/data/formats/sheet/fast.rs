@@ -31,7 +31,7 @@ fn read_or_decline(
     part_len: usize,
 ) -> Result<Result<SheetTable, LoadError>, Decline> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| Decline)?;
-    let book = book::open(&mut zip)?;
+    let book = book::open(&mut zip, part_len)?;
     let names: Vec<String> = book.sheets.iter().map(|(n, _)| n.clone()).collect();
     // A sheet that is not there: calamine's path says so, with the same words.
     let wanted = super::wanted(&names, sheet, path).map_err(|_| Decline)?;

@@ -168,11 +168,11 @@ pub fn text_string(raw: &[u8]) -> Result<String, Decline> {
 }
 
 /// Trims the text from `start` on as `str::trim` would (Unicode white space), cheaply when
-/// it starts and ends with a visible ASCII byte.
+/// its first and last characters cannot be white space.
 pub fn trim_from(out: &mut Vec<u8>, start: usize) -> Result<(), Decline> {
-    let visible = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_graphic());
     let s = out.get(start..).unwrap_or_default();
-    if s.is_empty() || (visible(s.first()) && visible(s.last())) {
+    let last_lead = s.iter().rev().take(4).find(|b| (**b & 0xC0) != 0x80);
+    if s.is_empty() || (!may_be_space(s.first()) && !may_be_space(last_lead)) {
         return Ok(());
     }
     let text = std::str::from_utf8(s).map_err(|_| Decline)?;
@@ -183,6 +183,14 @@ pub fn trim_from(out: &mut Vec<u8>, start: usize) -> Result<(), Decline> {
         out.extend_from_slice(&t);
     }
     Ok(())
+}
+
+/// Whether a character starting with byte `lead` may be white space: ASCII space and
+/// controls, or a lead byte of U+0085, U+00A0, U+1680, U+2000–U+205F or U+3000.
+fn may_be_space(lead: Option<&u8>) -> bool {
+    lead.is_none_or(|&b| {
+        !b.is_ascii_graphic() && (b < 0x80 || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3))
+    })
 }
 
 /// The character an entity (`amp`, `#38`, `#x26`) names.
@@ -214,17 +222,25 @@ fn has_excel_escape(s: &[u8]) -> bool {
     })
 }
 
-/// The text of a string item (`<si>` or `<is>` content): its `<t>` runs joined, phonetic
-/// runs (`<rPh>`) left out, each run trimmed of ASCII white space unless it keeps its spaces
-/// (`xml:space="preserve"`), as calamine reads it.
-pub fn rich_text(xml: &[u8], out: &mut Vec<u8>) -> Result<(), Decline> {
-    let mut at = 0;
-    while let Some(tag) = next_tag(xml, at)? {
+/// The text of a string item (`<si>` or `<is>`) whose content starts at `at`, up to its
+/// closing `</element>`: its `<t>` runs joined, phonetic runs (`<rPh>`) left out, each run
+/// trimmed of ASCII white space unless it keeps its spaces (`xml:space="preserve"`), as
+/// calamine reads it. Returns the index past the closing tag.
+pub fn rich_text(
+    xml: &[u8],
+    at: usize,
+    element: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<usize, Decline> {
+    let mut at = at;
+    loop {
+        let tag = next_tag(xml, at)?.ok_or(Decline)?;
         at = tag.end;
         if tag.name.contains(&b':') {
             return Err(Decline);
         }
         match (tag.name, tag.closing, tag.empty) {
+            (name, true, _) if name == element => return Ok(at),
             (b"rPh", false, false) => at = find(xml, at, b"</rPh>").ok_or(Decline)? + 6,
             (b"t", false, false) => {
                 let (close, end) = plain_close(xml, at, b"t")?;
@@ -233,26 +249,57 @@ pub fn rich_text(xml: &[u8], out: &mut Vec<u8>) -> Result<(), Decline> {
                 let start = out.len();
                 text_into(raw, out)?;
                 if !preserve {
-                    let run = out.get(start..).unwrap_or_default();
-                    let lead = run
-                        .iter()
-                        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n'))
-                        .count();
-                    let tail = run
-                        .iter()
-                        .rev()
-                        .take(run.len() - lead)
-                        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n'))
-                        .count();
-                    out.truncate(out.len() - tail);
-                    out.drain(start..start + lead);
+                    trim_run(out, start);
                 }
                 at = end;
             }
             _ => {}
         }
     }
-    Ok(())
+}
+
+/// Trims the run from `start` on of ASCII spaces, tabs and line feeds (calamine's trim).
+fn trim_run(out: &mut Vec<u8>, start: usize) {
+    let space = |b: &&u8| matches!(b, b' ' | b'\t' | b'\n');
+    let run = out.get(start..).unwrap_or_default();
+    let lead = run.iter().take_while(space).count();
+    let tail = run
+        .iter()
+        .rev()
+        .take(run.len() - lead)
+        .take_while(space)
+        .count();
+    out.truncate(out.len() - tail);
+    out.drain(start..start + lead);
+}
+
+/// `data` cut into parts of about `part_len` bytes, each but the first starting at a `tag`
+/// (`<row`, `<si`) followed by a space, `>` or `/`.
+pub fn cut_at(data: &[u8], part_len: usize, tag: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let finder = memmem::Finder::new(tag);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < data.len() {
+        let mut cut = data.len();
+        let mut probe = start + part_len.max(1);
+        while probe < data.len() {
+            match data
+                .get(probe..)
+                .and_then(|s| finder.find(s))
+                .map(|k| probe + k)
+            {
+                Some(k) if matches!(data.get(k + tag.len()), Some(b' ' | b'>' | b'/')) => {
+                    cut = k;
+                    break;
+                }
+                Some(k) => probe = k + tag.len(),
+                None => break,
+            }
+        }
+        out.push(start..cut);
+        start = cut;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -298,8 +345,8 @@ mod tests {
     #[test]
     fn rich_text_joins_runs_and_drops_phonetics() {
         let mut s = Vec::new();
-        let xml = br#"<r><rPr><b/></rPr><t xml:space="preserve">Hello </t></r><r><t> World </t></r><rPh sb="0" eb="1"><t>yomi</t></rPh><t/>"#;
-        rich_text(xml, &mut s).unwrap();
+        let xml = br#"<si><r><rPr><b/></rPr><t xml:space="preserve">Hello </t></r><r><t> World </t></r><rPh sb="0" eb="1"><t>yomi</t></rPh><t/></si><si>"#;
+        assert_eq!(rich_text(xml, 4, b"si", &mut s).unwrap(), xml.len() - 4);
         assert_eq!(s, b"Hello World");
     }
 }
