@@ -40,18 +40,24 @@ pub fn member(
     f.take(super::MAX_UNPACKED)
         .read_to_end(&mut out)
         .map_err(|_| Decline)?;
-    // Only UTF-8 parts (what Excel and every library write) are read here.
-    let head = out.get(..out.len().min(200)).unwrap_or_default();
+    utf8_declared(&out)?;
+    Ok(Some(out))
+}
+
+/// Only UTF-8 parts (what Excel and every library write) are read here: the XML declaration
+/// at the head of a part must name no other encoding.
+pub fn utf8_declared(part: &[u8]) -> Result<(), Decline> {
+    let head = part.get(..part.len().min(200)).unwrap_or_default();
     if let Some(at) = find(head, 0, b"encoding=") {
         let value = head.get(at + 10..at + 15).unwrap_or_default();
         if !value.eq_ignore_ascii_case(b"utf-8") {
             return Err(Decline);
         }
     }
-    if !out.is_empty() && memchr::memchr(b'<', head).is_none() {
+    if !part.is_empty() && memchr::memchr(b'<', head).is_none() {
         return Err(Decline);
     }
-    Ok(Some(out))
+    Ok(())
 }
 
 /// The workbook's parts, or `Decline` (a 1904 date system, sheets that are not worksheets,

@@ -1,5 +1,5 @@
-//! A worksheet's cells, read on every core: the `<sheetData>` is cut at row tags into parts,
-//! each part's cells become text as calamine and [`super::cell`] would make it (shared
+//! A worksheet's cells, read on every core: the `<sheetData>` is cut at row tags into parts
+//! ([`super::stream`]), each part's cells become text as calamine and [`super::cell`] would make it (shared
 //! strings, dates by style, numbers as typed), and the parts are written as CSV records in
 //! parallel, in order.
 
@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::book::{Book, NumberKind};
 use super::xml::{
-    Decline, Tag, attrs_of, cut_at, find, next_tag, plain_close, rich_text, text_into, trim_from,
+    Decline, Tag, attrs_of, find, next_tag, plain_close, rich_text, text_into, trim_from,
 };
 
 /// One part's cells in sheet order: (row, column, end of its text in `text`), 0-based.
@@ -29,31 +29,13 @@ impl Part {
     }
 }
 
-/// The `<sheetData>` content of a worksheet's XML cut into parts of about `part_len` bytes,
-/// each starting at a row tag.
-pub fn parts(xml: &[u8], part_len: usize) -> Result<Vec<&[u8]>, Decline> {
-    let Some(open) = find(xml, 0, b"<sheetData") else {
-        return Err(Decline);
-    };
-    let tag = next_tag(xml, open)?.ok_or(Decline)?;
-    if tag.empty {
-        return Ok(Vec::new());
-    }
-    let end = find(xml, tag.end, b"</sheetData>").ok_or(Decline)?;
-    let data = xml.get(tag.end..end).ok_or(Decline)?;
-    // Comments and CDATA could hide a row tag: such a sheet is left to calamine.
-    if find(data, 0, b"<!").is_some() {
-        return Err(Decline);
-    }
-    cut_at(data, part_len, b"<row")
-        .into_iter()
-        .map(|r| data.get(r).ok_or(Decline))
-        .collect()
-}
-
 /// Reads one part's cells.
 pub fn read_part(xml: &[u8], book: &Book) -> Result<Part, Decline> {
     std::str::from_utf8(xml).map_err(|_| Decline)?;
+    // Comments and CDATA could hide a row tag: such a sheet is left to calamine.
+    if find(xml, 0, b"<!").is_some() {
+        return Err(Decline);
+    }
     let mut part = Part::default();
     let mut at = 0;
     while let Some(tag) = next_tag(xml, at)? {

@@ -5,10 +5,8 @@
 
 use std::io::Cursor;
 
-use rayon::prelude::*;
-
 use super::SheetTable;
-use super::book::{self, Book};
+use super::book;
 use super::cells::{self, Part};
 use super::xml::Decline;
 use crate::data::LoadError;
@@ -42,8 +40,7 @@ fn read_or_decline(
             .find(|(n, _)| n == name)
             .map(|(_, m)| m.as_str())
             .ok_or(Decline)?;
-        let xml = book::member(&mut zip, member)?.ok_or(Decline)?;
-        let parts = read_parts(&xml, &book, part_len)?;
+        let parts = super::stream::parts(&mut zip, member, &book, part_len)?;
         if parts.iter().all(|p| p.text.is_empty()) {
             continue;
         }
@@ -71,26 +68,6 @@ fn read_or_decline(
     }
     // Every sheet empty: calamine's path says so.
     Err(Decline)
-}
-
-/// The sheet's cells, part by part on every core, checked to be in sheet order throughout.
-fn read_parts(xml: &[u8], book: &Book, part_len: usize) -> Result<Vec<Part>, Decline> {
-    let parts: Vec<Part> = cells::parts(xml, part_len)?
-        .par_iter()
-        .map(|p| cells::read_part(p, book))
-        .collect::<Result<_, _>>()?;
-    let mut last = None;
-    for p in &parts {
-        if let (Some(&(r, c, _)), Some(l)) = (p.cells.first(), last)
-            && (r, c) <= l
-        {
-            return Err(Decline);
-        }
-        if let Some(&(r, c, _)) = p.cells.last() {
-            last = Some((r, c));
-        }
-    }
-    Ok(parts)
 }
 
 /// First and last row and column holding a cell (0-based, inclusive).

@@ -15,6 +15,7 @@ mod cells;
 mod fast;
 #[cfg(test)]
 mod fast_tests;
+mod stream;
 mod xml;
 
 /// A sheet as CSV text, with where its header was.
