@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use super::book::{Book, NumberKind};
 use super::xml::{
-    Decline, Tag, attrs_of, find, next_tag, plain_close, rich_text, text_into, trim_from,
+    Decline, Nesting, Tag, attrs_of, find, next_tag, plain_close, rich_text, text_between,
+    text_into, trim_from,
 };
 
 /// One part's cells in sheet order: (row, column, end of its text in `text`), 0-based.
@@ -37,6 +38,7 @@ pub fn read_part(xml: &[u8], book: &Book) -> Result<Part, Decline> {
         return Err(Decline);
     }
     let mut part = Part::default();
+    let mut nesting = Nesting::default();
     let mut at = 0;
     while let Some(tag) = next_tag(xml, at)? {
         at = tag.end;
@@ -44,6 +46,14 @@ pub fn read_part(xml: &[u8], book: &Book) -> Result<Part, Decline> {
             return Err(Decline);
         }
         if tag.name != b"c" || tag.closing {
+            nesting.see(&tag)?;
+            // A row's number is read by calamine even though the cells name their own.
+            if tag.name == b"row" && !tag.closing {
+                let [r] = attrs_of(tag.attrs, [b"r"])?;
+                if r.is_some_and(|r| !matches!(digits(r), Ok(n) if n >= 1)) {
+                    return Err(Decline);
+                }
+            }
             continue;
         }
         let [r, kind, style] = attrs_of(tag.attrs, [b"r", b"t", b"s"])?;
@@ -67,6 +77,7 @@ pub fn read_part(xml: &[u8], book: &Book) -> Result<Part, Decline> {
         }
         part.cells.push((pos.0, pos.1, part.text.len()));
     }
+    nesting.closed()?;
     Ok(part)
 }
 
@@ -129,7 +140,10 @@ fn cell_value(
             c
         };
         has = match (child.name, kind) {
-            (b"f", _) => false,
+            (b"f", _) => {
+                text_between(content)?;
+                false
+            }
             (b"v", Some(b"inlineStr" | b"is")) => false,
             (b"v", _) => value(content, kind, style, book, out)?,
             _ => return Err(Decline),

@@ -26,9 +26,16 @@ pub struct Tag<'a> {
 pub fn next_tag(xml: &[u8], from: usize) -> Result<Option<Tag<'_>>, Decline> {
     let mut at = from;
     loop {
-        let Some(lt) = xml.get(at..).and_then(|s| memchr::memchr(b'<', s)) else {
+        // Tags mostly follow each other at once: no search then.
+        let lt = match xml.get(at) {
+            Some(b'<') => Some(0),
+            _ => xml.get(at..).and_then(|s| memchr::memchr(b'<', s)),
+        };
+        let Some(lt) = lt else {
+            text_between(xml.get(at..).unwrap_or_default())?;
             return Ok(None);
         };
+        text_between(xml.get(at..at + lt).unwrap_or_default())?;
         let start = at + lt + 1;
         match xml.get(start) {
             Some(b'?') => {
@@ -48,6 +55,14 @@ pub fn next_tag(xml: &[u8], from: usize) -> Result<Option<Tag<'_>>, Decline> {
             .ok_or(Decline)?;
         let end = tag_end(rest, name_len).ok_or(Decline)?;
         let inner = rest.get(name_len..end).ok_or(Decline)?;
+        // Well-formed or declined: no `<` inside a tag, nothing but space after a closing
+        // tag's name (calamine's reader refuses both).
+        if inner.contains(&b'<')
+            || (closing && !inner.iter().all(u8::is_ascii_whitespace))
+            || name_len == 0
+        {
+            return Err(Decline);
+        }
         let empty = inner.last() == Some(&b'/');
         let attrs = if empty {
             inner.get(..inner.len() - 1).unwrap_or_default()
@@ -64,23 +79,62 @@ pub fn next_tag(xml: &[u8], from: usize) -> Result<Option<Tag<'_>>, Decline> {
     }
 }
 
+/// Text that no one reads (between tags, a formula) must still be well-formed: its
+/// entities whole.
+pub fn text_between(t: &[u8]) -> Result<(), Decline> {
+    if t.contains(&b'&') {
+        text_into(t, &mut Vec::new())?;
+    }
+    Ok(())
+}
+
+/// Open elements, to check that each part closes what it opens, in order.
+#[derive(Default)]
+pub struct Nesting<'a>(Vec<&'a [u8]>);
+
+impl<'a> Nesting<'a> {
+    /// Follows `tag`: an opening tag is pushed, a closing one must close the innermost.
+    pub fn see(&mut self, tag: &Tag<'a>) -> Result<(), Decline> {
+        if tag.closing {
+            if self.0.pop() != Some(tag.name) {
+                return Err(Decline);
+            }
+        } else if !tag.empty {
+            self.0.push(tag.name);
+        }
+        Ok(())
+    }
+
+    /// Everything opened was closed.
+    pub fn closed(&self) -> Result<(), Decline> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Decline)
+        }
+    }
+}
+
 /// Index in `s` of the first `>` at or after `from` outside a quoted attribute value.
 fn tag_end(s: &[u8], from: usize) -> Option<usize> {
-    let mut at = from;
-    loop {
-        let k = at + memchr::memchr3(b'>', b'"', b'\'', s.get(at..)?)?;
-        let q = *s.get(k)?;
-        if q == b'>' {
-            return Some(k);
+    // Tags are short: a plain loop beats a vector search set up per call.
+    let mut quote = None;
+    for (k, &b) in s.iter().enumerate().skip(from) {
+        match (quote, b) {
+            (None, b'>') => return Some(k),
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if q == b => quote = None,
+            _ => {}
         }
-        at = k + 1 + memchr::memchr(q, s.get(k + 1..)?)? + 1;
     }
+    None
 }
 
 /// Where the element whose content starts at `at` closes, when its content holds no tag:
 /// the next `<` must open `</name>`. Returns (end of content, index past the closing tag).
 pub fn plain_close(xml: &[u8], at: usize, name: &[u8]) -> Result<(usize, usize), Decline> {
-    let lt = at + memchr::memchr(b'<', xml.get(at..).ok_or(Decline)?).ok_or(Decline)?;
+    let rest = xml.get(at..).ok_or(Decline)?;
+    let lt = at + rest.iter().position(|&b| b == b'<').ok_or(Decline)?;
     let after = lt + 2 + name.len();
     if xml.get(lt + 1) == Some(&b'/')
         && xml.get(lt + 2..after) == Some(name)
@@ -115,15 +169,26 @@ pub fn attrs_of<'a, const N: usize>(
         if rest.is_empty() {
             return Ok(out);
         }
-        let eq = memchr::memchr(b'=', rest).ok_or(Decline)?;
+        let eq = rest.iter().position(|&b| b == b'=').ok_or(Decline)?;
         let key = rest.get(..eq).ok_or(Decline)?.trim_ascii();
         let after = rest.get(eq + 1..).ok_or(Decline)?.trim_ascii_start();
         let q = *after.first().ok_or(Decline)?;
         if q != b'"' && q != b'\'' {
             return Err(Decline);
         }
-        let len = memchr::memchr(q, after.get(1..).unwrap_or_default()).ok_or(Decline)?;
+        let len = after.iter().skip(1).position(|&b| b == q).ok_or(Decline)?;
         let value = after.get(1..1 + len).ok_or(Decline)?;
+        // A key must be a name, and an entity in a value whole, as in calamine's reader.
+        if key.is_empty()
+            || !key
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b":_-.".contains(b))
+        {
+            return Err(Decline);
+        }
+        if value.contains(&b'&') {
+            text_into(value, &mut Vec::new())?;
+        }
         if let Some(slot) = names.iter().position(|n| *n == key) {
             out[slot] = Some(value);
         }
@@ -233,14 +298,24 @@ pub fn rich_text(
     out: &mut Vec<u8>,
 ) -> Result<usize, Decline> {
     let mut at = at;
+    let mut nesting = Nesting::default();
     loop {
         let tag = next_tag(xml, at)?.ok_or(Decline)?;
         at = tag.end;
         if tag.name.contains(&b':') {
             return Err(Decline);
         }
+        if tag.closing && tag.name == element {
+            nesting.closed()?;
+            return Ok(at);
+        }
+        if !matches!(
+            (tag.name, tag.closing, tag.empty),
+            (b"rPh" | b"t", false, false)
+        ) {
+            nesting.see(&tag)?;
+        }
         match (tag.name, tag.closing, tag.empty) {
-            (name, true, _) if name == element => return Ok(at),
             (b"rPh", false, false) => at = find(xml, at, b"</rPh>").ok_or(Decline)? + 6,
             (b"t", false, false) => {
                 let (close, end) = plain_close(xml, at, b"t")?;
