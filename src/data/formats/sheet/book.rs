@@ -20,6 +20,8 @@ pub enum NumberKind {
 pub struct Book {
     /// Sheet names in the workbook's order, with their members in the zip.
     pub sheets: Vec<(String, String)>,
+    /// Serial dates count from 1904-01-01 (old Mac Excel), not 1900.
+    pub date1904: bool,
     /// By style index (`<c s="…">`).
     pub styles: Vec<NumberKind>,
     /// Shared strings as UTF-8 bytes (the part is checked once, whole).
@@ -60,8 +62,8 @@ pub fn utf8_declared(part: &[u8]) -> Result<(), Decline> {
     Ok(())
 }
 
-/// The workbook's parts, or `Decline` (a 1904 date system, sheets that are not worksheets,
-/// parts where calamine would not look for them).
+/// The workbook's parts, or `Decline` (sheets that are not worksheets, parts where calamine
+/// would not look for them).
 pub fn open(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, part_len: usize) -> Result<Book, Decline> {
     let workbook = member(zip, "xl/workbook.xml")?.ok_or(Decline)?;
     let rels = member(zip, "xl/_rels/workbook.xml.rels")?.ok_or(Decline)?;
@@ -71,7 +73,7 @@ pub fn open(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, part_len: usize) -> Result
     {
         return Err(Decline);
     }
-    let sheets = sheets(&workbook, &relationships(&rels)?)?;
+    let (sheets, date1904) = sheets(&workbook, &relationships(&rels)?)?;
     let styles = match member(zip, "xl/styles.xml")? {
         Some(x) => styles(&x)?,
         None => Vec::new(),
@@ -82,6 +84,7 @@ pub fn open(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, part_len: usize) -> Result
     };
     Ok(Book {
         sheets,
+        date1904,
         styles,
         shared,
     })
@@ -111,10 +114,14 @@ fn relationships(xml: &[u8]) -> Result<Vec<(Vec<u8>, String, bool)>, Decline> {
     Ok(out)
 }
 
-/// The sheets in order with their members; declines on a 1904 workbook or a sheet that is
-/// not a worksheet.
-fn sheets(xml: &[u8], rels: &[(Vec<u8>, String, bool)]) -> Result<Vec<(String, String)>, Decline> {
+/// The sheets in order with their members, and whether dates count from 1904 (declines on
+/// a sheet that is not a worksheet).
+fn sheets(
+    xml: &[u8],
+    rels: &[(Vec<u8>, String, bool)],
+) -> Result<(Vec<(String, String)>, bool), Decline> {
     let mut out = Vec::new();
+    let mut date1904 = false;
     let mut at = 0;
     while let Some(tag) = next_tag(xml, at)? {
         at = tag.end;
@@ -123,8 +130,9 @@ fn sheets(xml: &[u8], rels: &[(Vec<u8>, String, bool)]) -> Result<Vec<(String, S
         }
         match tag.name {
             b"workbookPr" => {
-                if matches!(attr(tag.attrs, b"date1904")?, Some(b"1" | b"true")) {
-                    return Err(Decline);
+                // As calamine: the last `workbookPr` naming it decides.
+                if let Some(v) = attr(tag.attrs, b"date1904")? {
+                    date1904 = v == b"1" || v == b"true";
                 }
             }
             b"sheet" => {
@@ -143,7 +151,7 @@ fn sheets(xml: &[u8], rels: &[(Vec<u8>, String, bool)]) -> Result<Vec<(String, S
     if out.is_empty() {
         return Err(Decline);
     }
-    Ok(out)
+    Ok((out, date1904))
 }
 
 /// Each cell style's number kind, in `<cellXfs>` order.

@@ -211,7 +211,14 @@ fn value(
                     .unwrap_or(NumberKind::Plain),
             };
             match kind {
-                NumberKind::Date => out.extend_from_slice(super::excel_date(f).as_bytes()),
+                NumberKind::Date => {
+                    let serial = f + if book.date1904 {
+                        super::DAYS_1900_TO_1904
+                    } else {
+                        0.0
+                    };
+                    out.extend_from_slice(super::excel_date(serial).as_bytes());
+                }
                 // Written as it is when that is how it would be formatted (most numbers).
                 _ if is_canonical(raw) => out.extend_from_slice(raw),
                 NumberKind::Plain | NumberKind::Duration => {

@@ -187,10 +187,6 @@ fn what_it_does_not_know_is_left_to_calamine() {
         (cell(r#"<!-- note --><c r="A2"><v>1</v></c>"#), ""),
         (cell(r#"<c r="B2"><v>1</v></c><c r="A2"><v>2</v></c>"#), ""),
         (cell(r#"<c r="A2"><v>0x10</v></c>"#), ""),
-        (
-            cell(r#"<c r="A2"><v>1</v></c>"#),
-            r#"<workbookPr date1904="1"/>"#,
-        ),
     ];
     for (data, extra) in &cases {
         let bytes = workbook(&[("S", data)], None, None, extra);
@@ -200,6 +196,21 @@ fn what_it_does_not_know_is_left_to_calamine() {
         );
         // Still read: by calamine, through the public entry.
         let _ = super::read(&bytes, "t.xlsx", None);
+    }
+}
+
+#[test]
+fn dates_of_a_1904_workbook_are_the_same_days() {
+    let data = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c><c r="B1" t="inlineStr"><is><t>成立日期</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>甲</t></is></c><c r="B2" s="1"><v>38887</v></c></row>"#;
+    for (extra, day) in [
+        (r#"<workbookPr date1904="1"/>"#, "2010-06-20"),
+        (r#"<workbookPr date1904="false"/>"#, "2006-06-19"),
+    ] {
+        let bytes = workbook(&[("S", data)], None, Some(STYLES), extra);
+        // Python: date(1904, 1, 1) + 38887 days = 2010-06-20; date(1899, 12, 30) + 38887
+        // days = 2006-06-19.
+        let csv = agrees(&bytes, None).unwrap().0;
+        assert_eq!(csv, format!("名称,成立日期\n甲,{day}\n"), "{extra}");
     }
 }
 

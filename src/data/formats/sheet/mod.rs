@@ -73,13 +73,28 @@ fn number(f: f64) -> String {
     }
 }
 
+/// Days from Excel's 1900 epoch to its 1904 one (old Mac workbooks count from 1904-01-01).
+pub const DAYS_1900_TO_1904: f64 = 1462.0;
+
+/// A date cell's serial in the 1900 system, whichever its workbook uses (calamine keeps the
+/// system inside the value: a 1904 date differs from the same serial made for 1900).
+fn serial_1900(d: &calamine::ExcelDateTime) -> f64 {
+    let as_1900 =
+        calamine::ExcelDateTime::new(d.as_f64(), calamine::ExcelDateTimeType::DateTime, false);
+    if *d == as_1900 {
+        d.as_f64()
+    } else {
+        d.as_f64() + DAYS_1900_TO_1904
+    }
+}
+
 fn cell(c: &Data) -> String {
     match c {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number(*f),
         Data::String(s) => s.trim().to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) if d.is_datetime() => excel_date(d.as_f64()),
+        Data::DateTime(d) if d.is_datetime() => excel_date(serial_1900(d)),
         Data::DateTime(d) => number(d.as_f64()),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(_) | Data::Empty => String::new(),
