@@ -5,6 +5,10 @@
 #
 #   benches/formats.sh              # 100,000 firms, 3 repetitions
 #   REPEAT=5 benches/formats.sh 20000
+#   ONLY="xlsx" benches/formats.sh 1000000   # some formats only (csv geojson gpkg shp kml xlsx)
+#
+# Two workbooks: pandas' (openpyxl: inline strings) and an Excel-style one (XlsxWriter, as
+# Excel writes: shared strings, founding dates as date cells).
 #
 # The files are written by GeoPandas/pandas from `cluster-atlas sample` (SYNTHETIC firms).
 # Ours: `cluster-atlas bench --repeat R`, its `csv_load` (the loader picks the format from the
@@ -15,25 +19,35 @@ cd "$(dirname "$0")/.."
 n="${1:-100000}"
 repeat="${REPEAT:-3}"
 . benches/peer_env.sh
-py=$(peer_python pandas geopandas pyogrio openpyxl python-calamine)
+only="${ONLY:-csv geojson gpkg shp kml xlsx}"
+wants() { [[ " $only " == *" $1 "* ]]; }
+py=$(peer_python pandas geopandas pyogrio openpyxl python-calamine xlsxwriter)
 dir=target/bench-data/formats_$n
 mkdir -p "$dir"
 csv="$dir/firms.csv"
 [ -f "$csv" ] || "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null
-"$py" - "$csv" "$dir" <<'PY'
+"$py" - "$csv" "$dir" "$only" <<'PY'
 import os, sys
-import pandas as pd, geopandas as gpd
-csv, d = sys.argv[1], sys.argv[2]
+import pandas as pd
+csv, d, only = sys.argv[1], sys.argv[2], sys.argv[3].split()
 df = pd.read_csv(csv)
-g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
-for name, driver in [("firms.geojson", "GeoJSON"), ("firms.gpkg", "GPKG"),
-                     ("firms.shp", "ESRI Shapefile"), ("firms.kml", "KML")]:
-    path = os.path.join(d, name)
-    if not os.path.exists(path):
-        g.to_file(path, driver=driver, engine="pyogrio")
-xlsx = os.path.join(d, "firms.xlsx")
-if not os.path.exists(xlsx):
-    df.to_excel(xlsx, index=False)
+vector = [("firms.geojson", "GeoJSON", "geojson"), ("firms.gpkg", "GPKG", "gpkg"),
+          ("firms.shp", "ESRI Shapefile", "shp"), ("firms.kml", "KML", "kml")]
+if any(not os.path.exists(os.path.join(d, n)) and k in only for n, _, k in vector):
+    import geopandas as gpd
+    g = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
+    for name, driver, kind in vector:
+        path = os.path.join(d, name)
+        if kind in only and not os.path.exists(path):
+            g.to_file(path, driver=driver, engine="pyogrio")
+if "xlsx" in only:
+    xlsx = os.path.join(d, "firms.xlsx")
+    if not os.path.exists(xlsx):
+        df.to_excel(xlsx, index=False)
+    excel = os.path.join(d, "firms_xlsxwriter.xlsx")
+    if not os.path.exists(excel):
+        df["founded"] = pd.to_datetime(df["founded"].astype(str) + "-06-30")
+        df.to_excel(excel, index=False, engine="xlsxwriter")
 PY
 ours() {
   # Captured before it is parsed, so no Python starts beside the load (one core of two).
@@ -72,12 +86,19 @@ echo "machine: $(nproc) cores; $n SYNTHETIC firms; medians of $repeat; date: $(d
 echo
 echo "| format | cluster-atlas | peer | peer time | ratio |"
 echo "|---|---|---|---|---|"
-row "CSV ($(du -h "$csv" | cut -f1))" "$(ours "$csv")" "pandas read_csv" "$(peer csv "$csv")"
+if wants csv; then
+  row "CSV ($(du -h "$csv" | cut -f1))" "$(ours "$csv")" "pandas read_csv" "$(peer csv "$csv")"
+fi
 for f in geojson gpkg shp kml; do
+  wants $f || continue
   file="$dir/firms.$f"
   row "$f ($(du -h "$file" | cut -f1))" "$(ours "$file")" "geopandas read_file (pyogrio)" "$(peer vector "$file")"
 done
-xlsx="$dir/firms.xlsx"
-o=$(ours "$xlsx")
-row "xlsx ($(du -h "$xlsx" | cut -f1))" "$o" "pandas read_excel (openpyxl)" "$(peer openpyxl "$xlsx")"
-row "xlsx" "$o" "pandas read_excel (calamine)" "$(peer calamine "$xlsx")"
+if wants xlsx; then
+  for name in firms firms_xlsxwriter; do
+    xlsx="$dir/$name.xlsx"
+    o=$(ours "$xlsx")
+    row "$name.xlsx ($(du -h "$xlsx" | cut -f1))" "$o" "pandas read_excel (openpyxl)" "$(peer openpyxl "$xlsx")"
+    row "$name.xlsx" "$o" "pandas read_excel (calamine)" "$(peer calamine "$xlsx")"
+  done
+fi
