@@ -1,7 +1,7 @@
 //! A worksheet's cells, read on every core: the `<sheetData>` is cut at row tags into parts
-//! ([`super::stream`]), each part's cells become text as calamine and [`super::cell`] would make it (shared
-//! strings, dates by style, numbers as typed), and the parts are written as CSV records in
-//! parallel, in order.
+//! ([`super::stream`]), each part's cells become text as calamine and [`super::cell`] would
+//! make it (shared strings, dates by style, numbers as typed), and the parts are written as
+//! CSV records in parallel, in order.
 
 use rayon::prelude::*;
 

@@ -5,7 +5,7 @@
 
 use std::io::{Cursor, Read};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use memchr::memmem;
 
@@ -44,15 +44,23 @@ pub fn parts(
     buf.drain(..data_start);
     let done: Mutex<Vec<(usize, Result<Part, Decline>)>> = Mutex::new(Vec::new());
     let in_flight = AtomicUsize::new(0);
+    // A part declined: the rest is not worth unpacking (calamine reads the workbook).
+    let declined = AtomicBool::new(false);
     // Parts waiting for a thread are bounded: past that the reading thread reads one itself.
     let most = rayon::current_num_threads() * 2 + 1;
     let read = |k: usize, part: Vec<u8>| {
         let r = cells::read_part(&part, book);
+        if r.is_err() {
+            declined.store(true, Ordering::Release);
+        }
         done.lock().unwrap_or_else(|e| e.into_inner()).push((k, r));
     };
     let unpacked: Result<(), Decline> = rayon::scope(|s| {
         let mut k = 0;
         loop {
+            if declined.load(Ordering::Acquire) {
+                return Err(Decline);
+            }
             let eof = fill(&mut reader, &mut buf, part_len)?;
             let part = if eof {
                 let end = find(&buf, 0, b"</sheetData>").ok_or(Decline)?;
