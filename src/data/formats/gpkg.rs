@@ -196,47 +196,109 @@ impl Opened {
     /// geometry column left out), the row's attribute values and its geometry blob. Returns
     /// the notes for the load report.
     fn rows(&self, each: &mut RowVisitor<'_>) -> Result<Vec<String>, LoadError> {
-        let name = &self.name;
-        let quoted = format!("\"{}\"", self.chosen.table.replace('"', "\"\""));
-        let mut st = self
+        layer_rows(&self.db, &self.name, &self.chosen, None, each)?;
+        Ok(self.notes())
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![format!(
+            "layer '{}' ({})",
+            self.chosen.table, self.chosen.geometry_type
+        )]
+    }
+
+    /// The layer's first and last row id when it has at least `min_rows` rows (None for a
+    /// table without row ids, or too few rows to be worth reading in parts).
+    fn rowid_span(&self, min_rows: i64) -> Option<(i64, i64)> {
+        let sql = format!(
+            "SELECT min(rowid), max(rowid), count(*) FROM {}",
+            quoted(&self.chosen.table)
+        );
+        let (lo, hi, n) = self
             .db
-            .prepare(&format!("SELECT * FROM {quoted}"))
-            .map_err(sql_err(name, "cannot read the layer"))?;
-        let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
-        let geom_at = columns
+            .query_row(&sql, [], |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .ok()?;
+        (n >= min_rows.max(1)).then_some(())?;
+        Some((lo?, hi?))
+    }
+
+    /// The attribute columns' names (the geometry column left out).
+    fn attributes(&self) -> Result<Vec<String>, LoadError> {
+        let st = self
+            .db
+            .prepare(&format!("SELECT * FROM {}", quoted(&self.chosen.table)))
+            .map_err(sql_err(&self.name, "cannot read the layer"))?;
+        let geom = &self.chosen.geometry_column;
+        Ok(st
+            .column_names()
             .iter()
-            .position(|c| c.eq_ignore_ascii_case(&self.chosen.geometry_column));
-        let attributes: Vec<String> = columns
+            .filter(|c| !c.eq_ignore_ascii_case(geom))
+            .map(|c| c.to_string())
+            .collect())
+    }
+}
+
+/// A table name quoted for SQL.
+fn quoted(table: &str) -> String {
+    format!("\"{}\"", table.replace('"', "\"\""))
+}
+
+/// The layer's rows in row-id order (those with ids in `range` when given), as
+/// [`Opened::rows`] hands them on.
+fn layer_rows(
+    db: &Connection,
+    name: &str,
+    chosen: &Layer,
+    range: Option<(i64, i64)>,
+    each: &mut RowVisitor<'_>,
+) -> Result<(), LoadError> {
+    let sql = match range {
+        None => format!("SELECT * FROM {}", quoted(&chosen.table)),
+        Some((a, b)) => format!(
+            "SELECT * FROM {} WHERE rowid BETWEEN {a} AND {b} ORDER BY rowid",
+            quoted(&chosen.table)
+        ),
+    };
+    let mut st = db
+        .prepare(&sql)
+        .map_err(sql_err(name, "cannot read the layer"))?;
+    let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+    let geom_at = columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(&chosen.geometry_column));
+    let attributes: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != geom_at)
+        .map(|(_, c)| c.clone())
+        .collect();
+    let mut rows = st
+        .query([])
+        .map_err(sql_err(name, "cannot read the layer"))?;
+    loop {
+        let row = match rows.next() {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => return Err(format_error(name, format!("the layer is damaged ({e})"))),
+        };
+        let blob = geom_at.and_then(|g| match row.get_ref(g) {
+            Ok(ValueRef::Blob(b)) => Some(b),
+            _ => None,
+        });
+        let mut values = columns
             .iter()
             .enumerate()
             .filter(|(i, _)| Some(*i) != geom_at)
-            .map(|(_, c)| c.clone())
-            .collect();
-        let mut rows = st
-            .query([])
-            .map_err(sql_err(name, "cannot read the layer"))?;
-        loop {
-            let row = match rows.next() {
-                Ok(Some(r)) => r,
-                Ok(None) => break,
-                Err(e) => return Err(format_error(name, format!("the layer is damaged ({e})"))),
-            };
-            let blob = geom_at.and_then(|g| match row.get_ref(g) {
-                Ok(ValueRef::Blob(b)) => Some(b),
-                _ => None,
-            });
-            let mut values = columns
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| Some(*i) != geom_at)
-                .map(|(i, c)| (c.as_str(), row.get_ref(i).unwrap_or(ValueRef::Null)));
-            each(&attributes, &mut values, blob);
-        }
-        Ok(vec![format!(
-            "layer '{}' ({})",
-            self.chosen.table, self.chosen.geometry_type
-        )])
+            .map(|(i, c)| (c.as_str(), row.get_ref(i).unwrap_or(ValueRef::Null)));
+        each(&attributes, &mut values, blob);
     }
+    Ok(())
 }
 
 /// A geometry blob's geometry (None when it cannot be read).
@@ -282,39 +344,119 @@ pub fn read(
     })
 }
 
+/// Layers of at least this many rows are read in row-id ranges on every core.
+const PARALLEL_ROWS: i64 = 65_536;
+
 /// One layer's point features straight to a table for the firm loader, without a GeoJSON
-/// value per feature: the same cells as [`read`] then [`Vector::into_points`] give.
+/// value per feature: the same cells as [`read`] then [`Vector::into_points`] give. A large
+/// layer is read in row-id ranges on every core, each through its own connection.
 pub fn read_points(
     path: &Path,
     layer: Option<&str>,
     user_crs: SourceCrs,
     flag: &str,
 ) -> Result<PointTable, LoadError> {
+    let parts = rayon::current_num_threads() * 4;
+    read_points_in(path, layer, user_crs, flag, (PARALLEL_ROWS, parts))
+}
+
+/// [`read_points`], in `parts` row-id ranges when the layer has at least `min_rows` rows.
+fn read_points_in(
+    path: &Path,
+    layer: Option<&str>,
+    user_crs: SourceCrs,
+    flag: &str,
+    (min_rows, parts): (i64, usize),
+) -> Result<PointTable, LoadError> {
+    use rayon::prelude::*;
     let opened = open_layer(path, layer, user_crs, flag)?;
     let reader = &opened.reader;
-    let mut table = None;
-    let mut cells: Vec<String> = Vec::new();
-    let mut bad = 0usize;
-    let mut notes = opened.rows(&mut |columns, values, blob| {
-        let t = table.get_or_insert_with(|| PointTable::new(columns.to_vec()));
-        cells.clear();
-        cells.extend(values.map(|(_, v)| super::cell(&cell(v))));
-        let point = match blob.map(geometry_of) {
-            Some(Some(geo::Geometry::Point(p))) => Some(p.0),
-            Some(None) => {
-                bad += 1;
-                None
+    let span = (parts > 1).then(|| opened.rowid_span(min_rows)).flatten();
+    let (mut table, bad) = match span {
+        None => {
+            let mut table = None;
+            let mut point = PointRow::default();
+            opened.rows(&mut |columns, values, blob| {
+                let t = table.get_or_insert_with(|| PointTable::new(columns.to_vec()));
+                point.push(t, values, blob, reader);
+            })?;
+            let table = table.unwrap_or_else(|| PointTable::new(Vec::new()));
+            (table, point.bad)
+        }
+        Some((lo, hi)) => {
+            let attributes = opened.attributes()?;
+            let width = ((hi - lo) / parts as i64).max(1);
+            let ranges: Vec<(i64, i64)> = (0..parts as i64)
+                .map(|k| {
+                    (
+                        lo + k * width,
+                        if k + 1 == parts as i64 {
+                            hi
+                        } else {
+                            lo + (k + 1) * width - 1
+                        },
+                    )
+                })
+                .filter(|(a, b)| a <= b)
+                .collect();
+            let (name, chosen) = (&opened.name, &opened.chosen);
+            let runs: Vec<(PointTable, usize)> = ranges
+                .into_par_iter()
+                .map(|range| {
+                    let db = open(path)?;
+                    let mut t = PointTable::rows_for(&attributes);
+                    let mut point = PointRow::default();
+                    layer_rows(&db, name, chosen, Some(range), &mut |_, values, blob| {
+                        point.push(&mut t, values, blob, reader);
+                    })?;
+                    Ok((t, point.bad))
+                })
+                .collect::<Result<_, LoadError>>()?;
+            let mut table = PointTable::new(attributes);
+            let mut bad = 0;
+            for (t, b) in runs {
+                table.append(t);
+                bad += b;
             }
-            _ => None,
-        };
-        t.push(&cells, point, reader);
-    })?;
+            (table, bad)
+        }
+    };
+    let mut notes = opened.notes();
     notes.extend(unreadable_note(bad));
-    let mut table = table.unwrap_or_else(|| PointTable::new(Vec::new()));
     table.crs_label = reader.label();
     table.converted = matches!(reader, Reader::Epsg(_));
     table.notes = notes;
     Ok(table)
+}
+
+/// Turns rows into a point table's rows, counting geometries that cannot be read.
+#[derive(Default)]
+struct PointRow {
+    cells: Vec<String>,
+    bad: usize,
+}
+
+impl PointRow {
+    fn push(
+        &mut self,
+        t: &mut PointTable,
+        values: &mut dyn Iterator<Item = (&str, ValueRef<'_>)>,
+        blob: Option<&[u8]>,
+        reader: &Reader,
+    ) {
+        self.cells.clear();
+        self.cells
+            .extend(values.map(|(_, v)| super::cell(&cell(v))));
+        let point = match blob.map(geometry_of) {
+            Some(Some(geo::Geometry::Point(p))) => Some(p.0),
+            Some(None) => {
+                self.bad += 1;
+                None
+            }
+            _ => None,
+        };
+        t.push(&self.cells, point, reader);
+    }
 }
 
 fn list(all: &[Layer]) -> String {
@@ -355,5 +497,29 @@ mod tests {
         let (a, b) = (direct.into_csv(), oracle.into_csv());
         assert_eq!(a, b);
         assert!(a.lines().count() > 5, "{a}");
+    }
+
+    /// A layer read in row-id ranges on every core gives the table of one pass, in the
+    /// same order, with ranges of every width (one row, a few, more ranges than rows).
+    #[test]
+    fn row_id_ranges_read_as_one_pass() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats/firms_4490.gpkg");
+        let seen = |t: PointTable| {
+            (
+                t.converted,
+                t.crs_label.clone(),
+                t.notes.clone(),
+                t.not_points,
+                t.into_csv(),
+            )
+        };
+        let one =
+            seen(read_points_in(&path, None, SourceCrs::Wgs84, "--layer", (i64::MAX, 1)).unwrap());
+        for parts in [2, 3, 7, 1000] {
+            let split =
+                read_points_in(&path, None, SourceCrs::Wgs84, "--layer", (1, parts)).unwrap();
+            assert_eq!(seen(split), one, "{parts} parts");
+        }
     }
 }
