@@ -116,12 +116,13 @@ fn preview(path: &std::path::Path) -> Result<Preview, String> {
     preview_text(&text.text, text.encoding)
 }
 
-/// A workbook sheet's first rows (after its title rows).
+/// A workbook sheet's first rows (after its title rows); only they are unpacked, so a
+/// million-row workbook opens its dialog at once.
 fn preview_sheet(path: &PathBuf, sheet: Option<&str>) -> (Result<Preview, String>, Vec<String>) {
     let name = path.display().to_string();
     match std::fs::read(path)
         .map_err(|e| e.to_string())
-        .and_then(|b| formats::sheet::read(&b, &name, sheet).map_err(|e| e.to_string()))
+        .and_then(|b| formats::sheet::read_head(&b, &name, sheet, 60).map_err(|e| e.to_string()))
     {
         Ok(t) => {
             let note = format!("sheet '{}', header on row {}", t.sheet, t.header_row);
@@ -181,7 +182,7 @@ fn holds_polygons(path: &PathBuf, format: Format) -> bool {
 }
 
 /// The system a vector file names, for the dialog.
-fn detected_crs(path: &PathBuf, format: Format) -> Option<String> {
+fn detected_crs(path: &std::path::Path, format: Format) -> Option<String> {
     match format {
         Format::Shapefile => {
             let prj = std::fs::read_to_string(path.with_extension("prj")).ok()?;
@@ -196,9 +197,13 @@ fn detected_crs(path: &PathBuf, format: Format) -> Option<String> {
             Some(format!("SRS {}", l.first()?.srs_id))
         }
         Format::GeoJson => {
-            let t = std::fs::read_to_string(path).ok()?;
+            // A `crs` member comes before the features: the head is enough, and a large
+            // file is not read on the window's thread.
+            let head = crate::data::read_head(path, 64 * 1024).ok()?;
+            let t = String::from_utf8_lossy(&head);
             let at = t.find("EPSG")?;
-            let code = crate::crs::code_from_urn(&t[at..(at + 16).min(t.len())])?;
+            let urn: String = t.get(at..)?.chars().take(16).collect();
+            let code = crate::crs::code_from_urn(&urn)?;
             Some(format!("EPSG:{code}"))
         }
         Format::Kml | Format::Kmz => Some("WGS-84 (KML)".into()),

@@ -19,7 +19,18 @@ pub fn read(
     sheet: Option<&str>,
     part_len: usize,
 ) -> Option<Result<SheetTable, LoadError>> {
-    read_or_decline(bytes, path, sheet, part_len).ok()
+    read_or_decline(bytes, path, sheet, part_len, None).ok()
+}
+
+/// The sheet's first rows, at least `rows` past its first cell's (for a preview: the rest
+/// is not unpacked); its columns are those of these rows.
+pub fn read_head(
+    bytes: &[u8],
+    path: &str,
+    sheet: Option<&str>,
+    rows: u32,
+) -> Option<Result<SheetTable, LoadError>> {
+    read_or_decline(bytes, path, sheet, 64 << 10, Some(rows)).ok()
 }
 
 fn read_or_decline(
@@ -27,6 +38,7 @@ fn read_or_decline(
     path: &str,
     sheet: Option<&str>,
     part_len: usize,
+    head: Option<u32>,
 ) -> Result<Result<SheetTable, LoadError>, Decline> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| Decline)?;
     let book = book::open(&mut zip, part_len)?;
@@ -40,7 +52,7 @@ fn read_or_decline(
             .find(|(n, _)| n == name)
             .map(|(_, m)| m.as_str())
             .ok_or(Decline)?;
-        let parts = super::stream::parts(&mut zip, member, &book, part_len)?;
+        let parts = super::stream::parts(&mut zip, member, &book, part_len, head)?;
         if parts.iter().all(|p| p.text.is_empty()) {
             continue;
         }

@@ -310,11 +310,18 @@ fn a_large_workbook_reads_as_calamine_reads_it() {
     let path = std::env::var("CA_XLSX").expect("CA_XLSX names a workbook");
     let bytes = std::fs::read(path).unwrap();
     let oracle = seen(read_with_calamine(&bytes, "t.xlsx", None));
+    let t = std::time::Instant::now();
     let fast = seen(fast::read(&bytes, "t.xlsx", None, super::PART_LEN).expect("declined"));
+    eprintln!("whole sheet read in {:?}", t.elapsed());
     assert!(
         fast == oracle,
         "the fast reader differs from calamine's path"
     );
+    let t = std::time::Instant::now();
+    let head = seen(super::read_head(&bytes, "t.xlsx", None, 60)).unwrap();
+    eprintln!("preview's head read in {:?}", t.elapsed());
+    let whole = oracle.unwrap();
+    assert!(whole.0.starts_with(&head.0) && head.0.len() < whole.0.len() / 100);
 }
 
 /// Sheets cut short or with a byte changed anywhere: the fast reader never panics, and when
@@ -362,4 +369,34 @@ fn damaged_sheets_never_panic_and_never_disagree() {
         answered > 100 && declined > 100,
         "{answered} answered, {declined} declined"
     );
+}
+
+/// A preview's head: the header where the whole read finds it, and its first rows equal
+/// the whole table's first lines, read only as far as they go.
+#[test]
+fn the_head_of_a_sheet_is_the_start_of_the_whole_table() {
+    let mut data = String::from(
+        r#"<row r="2"><c r="B2" t="inlineStr"><is><t>名录</t></is></c></row><row r="3"><c r="B3" t="inlineStr"><is><t>名称</t></is></c><c r="C3" t="inlineStr"><is><t>经度</t></is></c><c r="D3" t="inlineStr"><is><t>纬度</t></is></c></row>"#,
+    );
+    for r in 4..2000 {
+        data.push_str(&format!(
+            r#"<row r="{r}"><c r="B{r}" t="inlineStr"><is><t>企业{r}</t></is></c><c r="C{r}"><v>114.{r}</v></c><c r="D{r}"><v>22.{r}</v></c></row>"#
+        ));
+    }
+    let bytes = workbook(&[("S", &data)], None, None, "");
+    let whole = agrees(&bytes, None).unwrap();
+    let head = seen(super::read_head(&bytes, "t.xlsx", None, 60)).unwrap();
+    assert_eq!(
+        (&head.1, head.2, &head.3, &head.4),
+        (&whole.1, whole.2, &whole.3, &whole.4)
+    );
+    let lines = head.0.lines().count();
+    assert!((58..1000).contains(&lines), "{lines} lines: not the head");
+    assert!(
+        whole.0.starts_with(&head.0),
+        "the head is the whole table's start"
+    );
+    // A head longer than the sheet is the whole sheet.
+    let all = seen(super::read_head(&bytes, "t.xlsx", None, 100_000)).unwrap();
+    assert_eq!(all, whole);
 }

@@ -283,6 +283,22 @@ pub fn read(bytes: &[u8], path: &str, sheet: Option<&str>) -> Result<SheetTable,
     read_with_calamine(bytes, path, sheet)
 }
 
+/// The first rows of a sheet for a preview (at least `rows` past its first cell's row, with
+/// the header found as [`read`] finds it): an .xlsx is unpacked only that far; anything the
+/// fast reader declines is read whole by calamine.
+pub fn read_head(
+    bytes: &[u8],
+    path: &str,
+    sheet: Option<&str>,
+    rows: u32,
+) -> Result<SheetTable, LoadError> {
+    precheck_xlsx(bytes, path)?;
+    if let Some(table) = fast::read_head(bytes, path, sheet, rows) {
+        return table;
+    }
+    read_with_calamine(bytes, path, sheet)
+}
+
 /// [`read`] through calamine alone (also the fast reader's oracle in tests).
 fn read_with_calamine(
     bytes: &[u8],

@@ -14,12 +14,14 @@ use super::cells::{self, Part};
 use super::xml::{Decline, find, next_tag};
 
 /// The sheet `member`'s cells, in parts of about `part_len` bytes of XML, checked to be in
-/// sheet order throughout.
+/// sheet order throughout. With `head`, only the first parts, read on this thread, until
+/// their cells span `head` rows (a preview's first rows).
 pub fn parts(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     member: &str,
     book: &Book,
     part_len: usize,
+    head: Option<u32>,
 ) -> Result<Vec<Part>, Decline> {
     let f = zip.by_name(member).map_err(|_| Decline)?;
     let mut reader = f.take(super::MAX_UNPACKED);
@@ -76,6 +78,14 @@ pub fn parts(
                 buf.truncate(cut);
                 std::mem::replace(&mut buf, next)
             };
+            if let Some(rows) = head {
+                read(k, part);
+                if eof || spans(&done, rows) {
+                    return Ok(());
+                }
+                k += 1;
+                continue;
+            }
             if in_flight.load(Ordering::Acquire) >= most {
                 read(k, part);
             } else {
@@ -108,6 +118,22 @@ pub fn parts(
         }
     }
     Ok(parts)
+}
+
+/// Whether the parts read so far hold cells `rows` rows apart.
+fn spans(done: &Mutex<Vec<(usize, Result<Part, Decline>)>>, rows: u32) -> bool {
+    let done = done.lock().unwrap_or_else(|e| e.into_inner());
+    let cells = || {
+        done.iter()
+            .filter_map(|p| p.1.as_ref().ok())
+            .map(|p| &p.cells)
+    };
+    let first = cells().find_map(|c| c.first().map(|c| c.0));
+    let last = cells().filter_map(|c| c.last().map(|c| c.0)).max();
+    done.iter().any(|p| p.1.is_err())
+        || first
+            .zip(last)
+            .is_some_and(|(f, l)| l >= f.saturating_add(rows))
 }
 
 /// Reads on until `buf` holds `part_len` bytes (at least a quarter part more); whether the
