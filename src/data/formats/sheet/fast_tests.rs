@@ -214,6 +214,29 @@ fn dates_of_a_1904_workbook_are_the_same_days() {
     }
 }
 
+#[test]
+fn rows_longer_than_a_part_and_cells_outside_rows() {
+    // One row of 300 cells, read in parts far shorter than it; then cells with no row tag
+    // around them at all (calamine reads them by their references).
+    let wide: String = (1..=300)
+        .map(|c| {
+            let mut col = String::new();
+            let mut n = c;
+            while n > 0 {
+                col.insert(0, (b'A' + ((n - 1) % 26) as u8) as char);
+                n = (n - 1) / 26;
+            }
+            format!(r#"<c r="{col}2"><v>{c}</v></c>"#)
+        })
+        .collect();
+    let data = format!(
+        r#"<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c><c r="B1" t="inlineStr"><is><t>经度</t></is></c></row><row r="2">{wide}</row><c r="A5"><v>5</v></c><c r="B5"><v>6</v></c>"#
+    );
+    let bytes = workbook(&[("S", &data)], None, None, "");
+    let csv = agrees(&bytes, None).unwrap().0;
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+}
+
 /// A small deterministic generator (xorshift).
 struct Rng(u64);
 impl Rng {

@@ -27,16 +27,22 @@ pub fn parts(
     let mut reader = f.take(super::MAX_UNPACKED);
     let part_len = part_len.max(1);
     let mut buf = Vec::new();
-    // Up to the `<sheetData>` tag.
+    // Up to the `<sheetData>` tag (each search starts where the last one could not have
+    // matched, so a long head is scanned once).
+    let mut searched = 0;
     let data_start = loop {
         let eof = fill(&mut reader, &mut buf, part_len)?;
-        if let Some(open) = find(&buf, 0, b"<sheetData")
-            && let Ok(Some(tag)) = next_tag(&buf, open)
-        {
-            if tag.empty {
-                return Ok(Vec::new());
+        match find(&buf, searched, b"<sheetData") {
+            Some(open) => {
+                if let Ok(Some(tag)) = next_tag(&buf, open) {
+                    if tag.empty {
+                        return Ok(Vec::new());
+                    }
+                    break tag.end;
+                }
+                searched = open; // the tag is not whole yet
             }
-            break tag.end;
+            None => searched = buf.len().saturating_sub(b"<sheetData".len()),
         }
         if eof {
             return Err(Decline);
@@ -59,6 +65,9 @@ pub fn parts(
     };
     let unpacked: Result<(), Decline> = rayon::scope(|s| {
         let mut k = 0;
+        // Where the search for a row tag goes on: a row longer than a part is not scanned
+        // again from its start at every read.
+        let mut searched = 1;
         loop {
             if declined.load(Ordering::Acquire) {
                 return Err(Decline);
@@ -69,10 +78,12 @@ pub fn parts(
                 buf.truncate(end);
                 std::mem::take(&mut buf)
             } else {
-                let cut = last_row_start(&buf);
+                let cut = last_row_start(&buf, searched);
                 if cut == 0 {
+                    searched = buf.len().saturating_sub(4).max(1);
                     continue; // one row longer than a part: read on
                 }
+                searched = 1;
                 let mut next = Vec::with_capacity(part_len + (part_len >> 3));
                 next.extend_from_slice(buf.get(cut..).unwrap_or_default());
                 buf.truncate(cut);
@@ -147,12 +158,17 @@ fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, part_len: usize) -> Result<bo
     Ok(n == 0)
 }
 
-/// Where the last row tag of `buf` whose next byte is known starts (0 when none past the
-/// start: the part must grow).
-fn last_row_start(buf: &[u8]) -> usize {
+/// Where the last row tag of `buf` at or after `from` (at least 1) whose next byte is known
+/// starts; 0 when there is none (the part must grow).
+fn last_row_start(buf: &[u8], from: usize) -> usize {
     let finder = memmem::FinderRev::new(b"<row");
+    let from = from.max(1);
     let mut end = buf.len();
-    while let Some(k) = buf.get(..end).and_then(|b| finder.rfind(b)) {
+    while let Some(k) = buf
+        .get(from..end)
+        .and_then(|b| finder.rfind(b))
+        .map(|k| from + k)
+    {
         if matches!(buf.get(k + 4), Some(b' ' | b'>' | b'/')) {
             return k;
         }
