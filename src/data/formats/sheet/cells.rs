@@ -11,10 +11,11 @@ use super::xml::{
     text_into, trim_from,
 };
 
-/// One part's cells in sheet order: (row, column, end of its text in `text`), 0-based.
+/// One part's cells in sheet order: (row, column, end of its text in `text`), 0-based (12
+/// bytes a cell: a part's text is far below 4 GB, its XML being at most a workbook's 1 GB).
 #[derive(Default)]
 pub struct Part {
-    pub cells: Vec<(u32, u32, usize)>,
+    pub cells: Vec<(u32, u32, u32)>,
     /// UTF-8 (the part's XML is checked once, whole).
     pub text: Vec<u8>,
 }
@@ -24,8 +25,8 @@ impl Part {
         let start = k
             .checked_sub(1)
             .and_then(|j| self.cells.get(j))
-            .map_or(0, |c| c.2);
-        let end = self.cells.get(k).map_or(start, |c| c.2);
+            .map_or(0, |c| c.2 as usize);
+        let end = self.cells.get(k).map_or(start, |c| c.2 as usize);
         self.text.get(start..end).unwrap_or_default()
     }
 }
@@ -75,7 +76,8 @@ pub fn read_part(xml: &[u8], book: &Book) -> Result<Part, Decline> {
         if part.cells.last().is_some_and(|&(r, c, _)| (r, c) >= pos) {
             return Err(Decline);
         }
-        part.cells.push((pos.0, pos.1, part.text.len()));
+        let end = u32::try_from(part.text.len()).map_err(|_| Decline)?;
+        part.cells.push((pos.0, pos.1, end));
     }
     nesting.closed()?;
     Ok(part)
