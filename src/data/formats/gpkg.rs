@@ -234,14 +234,27 @@ impl Opened {
             .db
             .prepare(&format!("SELECT * FROM {}", quoted(&self.chosen.table)))
             .map_err(sql_err(&self.name, "cannot read the layer"))?;
-        let geom = &self.chosen.geometry_column;
-        Ok(st
-            .column_names()
-            .iter()
-            .filter(|c| !c.eq_ignore_ascii_case(geom))
-            .map(|c| c.to_string())
-            .collect())
+        Ok(columns_of(&st, &self.chosen).2)
     }
+}
+
+/// A layer query's columns, the geometry column's place among them, and the attribute
+/// columns (all but the geometry), in order.
+fn columns_of(
+    st: &rusqlite::Statement<'_>,
+    chosen: &Layer,
+) -> (Vec<String>, Option<usize>, Vec<String>) {
+    let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+    let geom_at = columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(&chosen.geometry_column));
+    let attributes = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != geom_at)
+        .map(|(_, c)| c.clone())
+        .collect();
+    (columns, geom_at, attributes)
 }
 
 /// A table name quoted for SQL.
@@ -268,16 +281,7 @@ fn layer_rows(
     let mut st = db
         .prepare(&sql)
         .map_err(sql_err(name, "cannot read the layer"))?;
-    let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
-    let geom_at = columns
-        .iter()
-        .position(|c| c.eq_ignore_ascii_case(&chosen.geometry_column));
-    let attributes: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != geom_at)
-        .map(|(_, c)| c.clone())
-        .collect();
+    let (columns, geom_at, attributes) = columns_of(&st, chosen);
     let mut rows = st
         .query([])
         .map_err(sql_err(name, "cannot read the layer"))?;

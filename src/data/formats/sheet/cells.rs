@@ -83,24 +83,20 @@ pub fn read_part(xml: &[u8], book: &Book) -> Result<Part, Decline> {
     Ok(part)
 }
 
-/// A cell reference (`AB12`) as 0-based (row, column).
+/// A cell reference (`AB12`) as 0-based (row, column): [`super::cell_ref`]'s reading, of
+/// the whole value, in capitals, inside the sheet's limits.
 fn position(r: &[u8]) -> Result<(u32, u32), Decline> {
-    let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    let (col, row) = r.split_at_checked(letters).ok_or(Decline)?;
-    if col.is_empty() || col.len() > 3 || row.is_empty() || !row.iter().all(u8::is_ascii_digit) {
-        return Err(Decline);
-    }
-    let c = col
+    let capitals_then_digits = r
         .iter()
-        .fold(0u32, |a, b| a * 26 + u32::from(b - b'A' + 1));
-    let n: u32 = std::str::from_utf8(row)
-        .ok()
-        .and_then(|s| s.parse().ok())
+        .skip_while(|b| b.is_ascii_uppercase())
+        .all(u8::is_ascii_digit);
+    let (c, n) = super::cell_ref(r)
+        .filter(|_| capitals_then_digits)
         .ok_or(Decline)?;
     if n == 0 || n > 1_048_576 || c > 16_384 {
         return Err(Decline);
     }
-    Ok((n - 1, c - 1))
+    Ok((n as u32 - 1, c as u32 - 1))
 }
 
 /// A cell's value appended to `out`: whether it has one (calamine keeps a cell unless its
@@ -203,7 +199,7 @@ fn value(
             if raw.is_empty() {
                 return Ok(false);
             }
-            let f = number(raw)?;
+            let f = parse_decimal(raw)?;
             let kind = match style {
                 None => NumberKind::Plain,
                 Some(s) => book
@@ -245,7 +241,7 @@ fn digits(raw: &[u8]) -> Result<usize, Decline> {
 
 /// A decimal number `-?d+(.d+)?(e[+-]?d+)?`: read alike by every correct parser (other
 /// spellings decline).
-fn number(raw: &[u8]) -> Result<f64, Decline> {
+fn parse_decimal(raw: &[u8]) -> Result<f64, Decline> {
     let mut k = usize::from(raw.first() == Some(&b'-'));
     let run = |k: usize| {
         raw.iter()
@@ -385,4 +381,27 @@ pub fn first_rows(parts: &[Part], from: u32, n: u32, cols: (u32, u32)) -> Vec<Ve
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_references_are_read_whole_or_declined() {
+        assert_eq!(position(b"AB12"), Ok((11, 27)));
+        assert_eq!(position(b"XFD1048576"), Ok((1_048_575, 16_383)));
+        for bad in [
+            &b"A1Z"[..],
+            b"a1",
+            b"A",
+            b"1",
+            b"A0",
+            b"XFE1",
+            b"A1048577",
+            b"A 1",
+        ] {
+            assert_eq!(position(bad), Err(Decline), "{bad:?}");
+        }
+    }
 }

@@ -131,7 +131,7 @@ pub const MAX_SHEET_CELLS: u64 = 50_000_000;
 pub const MAX_UNPACKED: u64 = 1 << 30;
 
 /// Column letters and row number of a cell reference (`AB12` → (27, 12)).
-fn cell_ref(r: &[u8]) -> Option<(u64, u64)> {
+pub(super) fn cell_ref(r: &[u8]) -> Option<(u64, u64)> {
     let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     if letters == 0 || letters > 3 {
         return None;
