@@ -8,6 +8,7 @@
 mod counts;
 mod locator;
 mod near;
+mod ring_bands;
 mod zone_shape;
 
 pub use counts::{Counts, NeighbourGrid};

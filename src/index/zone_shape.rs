@@ -3,6 +3,7 @@
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 
+use super::ring_bands::{RingBands, ring_contains_with};
 use crate::crs::Projection;
 use crate::model::{Bounds, LonLat, Xy, Zone, ZoneGeometry};
 
@@ -62,6 +63,8 @@ pub struct ZoneShape {
     bounds_xy: (Xy, Xy),
     /// Every ring's segments on the plane (empty for point zones).
     segments: Vec<Segment>,
+    /// Band lists of the rings in degrees, as `rings_ll` (None for small rings).
+    bands: Vec<Vec<Option<RingBands>>>,
 }
 
 /// A representative WGS-84 point of a zone (its point, or first vertex).
@@ -132,24 +135,6 @@ fn rings(mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<Coord<f64>>>> {
         .collect()
 }
 
-/// Even-odd crossing test; points on an edge may fall either way, as in any planar test.
-fn ring_contains(ring: &[Coord<f64>], x: f64, y: f64) -> bool {
-    let mut inside = false;
-    let n = ring.len();
-    if n < 3 {
-        return false;
-    }
-    let mut j = n - 1;
-    for i in 0..n {
-        let (a, b) = (ring[i], ring[j]);
-        if (a.y > y) != (b.y > y) && x < (b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x {
-            inside = !inside;
-        }
-        j = i;
-    }
-    inside
-}
-
 impl ZoneShape {
     pub fn new(index: usize, zone: &Zone, proj: &Projection) -> Option<Self> {
         match &zone.geometry {
@@ -161,6 +146,7 @@ impl ZoneShape {
                     kind: ZoneShapeKind::Point(q),
                     bounds_xy: (q, q),
                     segments: Vec::new(),
+                    bands: Vec::new(),
                 })
             }
             ZoneGeometry::Area(mp) => {
@@ -198,8 +184,13 @@ impl ZoneShape {
                     .flatten()
                     .flat_map(|ring| ring.windows(2).map(|w| Segment::new(w[0], w[1])))
                     .collect();
+                let bands = rings_ll
+                    .iter()
+                    .map(|p| p.iter().map(|r| RingBands::new(r)).collect())
+                    .collect();
                 Some(Self {
                     segments,
+                    bands,
                     zone: index,
                     kind: ZoneShapeKind::Area {
                         rings_ll,
@@ -247,10 +238,14 @@ impl ZoneShape {
         {
             return false;
         }
-        rings_ll.iter().any(|poly| {
-            let mut it = poly.iter();
+        // `bands` is built from `rings_ll`: the same polygons and rings, in the same order.
+        let inside = |(ring, bands): (&Vec<Coord<f64>>, &Option<RingBands>)| {
+            ring_contains_with(ring, bands.as_ref(), ll.lon, ll.lat)
+        };
+        rings_ll.iter().zip(&self.bands).any(|(poly, bands)| {
+            let mut it = poly.iter().zip(bands);
             let Some(outer) = it.next() else { return false };
-            ring_contains(outer, ll.lon, ll.lat) && !it.any(|h| ring_contains(h, ll.lon, ll.lat))
+            inside(outer) && !it.any(inside)
         })
     }
 
