@@ -5,6 +5,7 @@
 //! GEOS convention); distances are measured on the dataset's transverse Mercator plane and
 //! corrected to the ground.
 
+mod boundary;
 mod counts;
 mod locator;
 mod near;

@@ -3,6 +3,7 @@
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 
+use super::boundary::Boundary;
 use super::ring_bands::{RingBands, ring_contains_with};
 use crate::crs::Projection;
 use crate::model::{Bounds, LonLat, Xy, Zone, ZoneGeometry};
@@ -21,39 +22,6 @@ pub enum ZoneShapeKind {
     },
 }
 
-/// One boundary segment on the plane, with what the distance test needs precomputed.
-#[derive(Clone, Copy, Debug)]
-struct Segment {
-    x0: f64,
-    y0: f64,
-    dx: f64,
-    dy: f64,
-    inv_len2: f64,
-}
-
-impl Segment {
-    fn new(a: Coord<f64>, b: Coord<f64>) -> Self {
-        let (dx, dy) = (b.x - a.x, b.y - a.y);
-        let len2 = dx * dx + dy * dy;
-        Self {
-            x0: a.x,
-            y0: a.y,
-            dx,
-            dy,
-            inv_len2: if len2 > 0.0 { 1.0 / len2 } else { 0.0 },
-        }
-    }
-
-    /// Squared distance from (px, py) and the parameter of the closest point.
-    #[inline]
-    fn dist2(&self, px: f64, py: f64) -> (f64, f64) {
-        let t =
-            (((px - self.x0) * self.dx + (py - self.y0) * self.dy) * self.inv_len2).clamp(0.0, 1.0);
-        let (ex, ey) = (px - self.x0 - t * self.dx, py - self.y0 - t * self.dy);
-        (ex * ex + ey * ey, t)
-    }
-}
-
 /// A zone with geometry, ready for queries.
 #[derive(Clone, Debug)]
 pub struct ZoneShape {
@@ -61,8 +29,8 @@ pub struct ZoneShape {
     pub zone: usize,
     pub kind: ZoneShapeKind,
     bounds_xy: (Xy, Xy),
-    /// Every ring's segments on the plane (empty for point zones).
-    segments: Vec<Segment>,
+    /// Every ring's segments on the plane (none for point zones).
+    boundary: Boundary,
     /// Band lists of the rings in degrees, as `rings_ll` (None for small rings).
     bands: Vec<Vec<Option<RingBands>>>,
 }
@@ -145,7 +113,7 @@ impl ZoneShape {
                     zone: index,
                     kind: ZoneShapeKind::Point(q),
                     bounds_xy: (q, q),
-                    segments: Vec::new(),
+                    boundary: Boundary::default(),
                     bands: Vec::new(),
                 })
             }
@@ -179,17 +147,13 @@ impl ZoneShape {
                 let centre = Xy::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0);
                 let k = proj.scale_factor(centre);
                 let area_km2 = mp_xy.unsigned_area() / (k * k) / 1e6;
-                let segments = rings_xy
-                    .iter()
-                    .flatten()
-                    .flat_map(|ring| ring.windows(2).map(|w| Segment::new(w[0], w[1])))
-                    .collect();
+                let boundary = Boundary::new(rings_xy.iter().flatten().map(|r| &r[..]));
                 let bands = rings_ll
                     .iter()
                     .map(|p| p.iter().map(|r| RingBands::new(r)).collect())
                     .collect();
                 Some(Self {
-                    segments,
+                    boundary,
                     bands,
                     zone: index,
                     kind: ZoneShapeKind::Area {
@@ -265,15 +229,12 @@ impl ZoneShape {
 
     /// Number of boundary segments (0 for point zones).
     pub fn n_segments(&self) -> usize {
-        self.segments.len()
+        self.boundary.len()
     }
 
     /// Plane distance from `p` to boundary segment `k`.
     pub fn segment_distance(&self, k: usize, p: Xy) -> f64 {
-        self.segments
-            .get(k)
-            .map(|s| s.dist2(p.x, p.y).0.sqrt())
-            .unwrap_or(f64::INFINITY)
+        self.boundary.segment_distance(k, p)
     }
 
     /// Ground distance to the boundary (ignoring containment), searching only the segments in
@@ -282,21 +243,13 @@ impl ZoneShape {
         if let ZoneShapeKind::Point(q) = &self.kind {
             return (proj.ground_distance(p, *q), *q);
         }
-        let mut best = (f64::INFINITY, 0usize, 0.0);
-        let mut visit = |k: usize| {
-            let (d2, t) = self.segments[k].dist2(p.x, p.y);
-            if d2 < best.0 {
-                best = (d2, k, t);
-            }
+        let best = match subset {
+            Some(ks) => self.boundary.closest_in(p, ks),
+            None => self.boundary.closest(p),
         };
-        match subset {
-            Some(ks) => ks.iter().for_each(|k| visit(*k as usize)),
-            None => (0..self.segments.len()).for_each(&mut visit),
+        match self.boundary.point(best) {
+            Some(c) => (proj.ground_distance(p, c), c),
+            None => (f64::INFINITY, p),
         }
-        let Some(s) = self.segments.get(best.1) else {
-            return (f64::INFINITY, p);
-        };
-        let c = Xy::new(s.x0 + best.2 * s.dx, s.y0 + best.2 * s.dy);
-        (proj.ground_distance(p, c), c)
     }
 }
