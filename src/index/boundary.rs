@@ -197,6 +197,25 @@ impl Boundary {
         best
     }
 
+    /// The closest of `segs`, listed nearest first to a point `c` with those distances
+    /// rounded down in `near`, for `p` within `offset` of `c`: no segment is nearer to `p`
+    /// than its distance from `c` less `offset`, so the search stops at the first that
+    /// cannot beat the best so far.
+    pub(super) fn closest_sorted(&self, p: Xy, segs: &[u32], near: &[f32], offset: f64) -> Closest {
+        let mut best = Closest::NONE;
+        for (&k, &n) in segs.iter().zip(near) {
+            let bound = f64::from(n) - offset;
+            if bound > 0.0 && bound * bound > best.d2 {
+                break;
+            }
+            if let Some(s) = self.segments.get(k as usize) {
+                let (d2, t) = s.dist2(p.x, p.y);
+                best.offer(d2, k as usize, t);
+            }
+        }
+        best
+    }
+
     /// [`Self::closest`] by measuring every segment in order (the tests' oracle).
     #[cfg(test)]
     fn closest_by_scan(&self, p: Xy) -> Closest {

@@ -46,7 +46,10 @@ pub(super) struct ZoneLocator {
     by: usize,
     starts: Vec<u32>,
     entries: Vec<CellCandidate>,
+    /// Each candidate's segments, nearest to the cell's centre first.
     pub(super) segs: Vec<u32>,
+    /// The distance of each of `segs` from its cell's centre, rounded down.
+    pub(super) near: Vec<f32>,
 }
 
 /// One candidate while building: its zone distance `f` (0 inside) decides whether it is kept.
@@ -65,6 +68,8 @@ struct Cand {
 struct Node {
     cands: Vec<Cand>,
     segs: Vec<u32>,
+    /// The distance of each of `segs` from the square's centre.
+    dist: Vec<f64>,
 }
 
 /// What one block contributes: its cells' candidates in Z order.
@@ -74,6 +79,7 @@ struct BlockOut {
     counts: Vec<u32>,
     entries: Vec<CellCandidate>,
     segs: Vec<u32>,
+    near: Vec<f32>,
 }
 
 /// Half a square's diagonal plus a margin for ground-versus-plane lengths.
@@ -134,6 +140,7 @@ impl ZoneLocator {
         let mut starts = Vec::with_capacity(bx * by * SIDE * SIDE + 1);
         let mut entries = Vec::new();
         let mut segs: Vec<u32> = Vec::new();
+        let mut near: Vec<f32> = Vec::new();
         starts.push(0);
         for b in blocks {
             let base = segs.len() as u32;
@@ -142,6 +149,7 @@ impl ZoneLocator {
                 ..*e
             }));
             segs.extend(b.segs);
+            near.extend(b.near);
             let mut at = *starts.last().unwrap_or(&0);
             for c in b.counts {
                 at += c;
@@ -156,11 +164,19 @@ impl ZoneLocator {
             starts,
             entries,
             segs,
+            near,
         })
     }
 
     /// The candidates of the cell holding a plane point, or None outside the grid.
+    #[cfg(test)]
     pub(super) fn candidates(&self, p: Xy) -> Option<&[CellCandidate]> {
+        self.cell_at(p).map(|(c, _)| c)
+    }
+
+    /// The candidates of the cell holding a plane point and the cell's centre, or None
+    /// outside the grid.
+    pub(super) fn cell_at(&self, p: Xy) -> Option<(&[CellCandidate], Xy)> {
         let i = ((p.x - self.origin.x) / self.cell).floor();
         let j = ((p.y - self.origin.y) / self.cell).floor();
         if !(i >= 0.0 && j >= 0.0) || i >= (self.bx * SIDE) as f64 || j >= (self.by * SIDE) as f64 {
@@ -170,7 +186,20 @@ impl ZoneLocator {
         let b = (j / SIDE) * self.bx + i / SIDE;
         let k = b * SIDE * SIDE + z_order(i % SIDE, j % SIDE);
         let (s, e) = (*self.starts.get(k)?, *self.starts.get(k + 1)?);
-        self.entries.get(s as usize..e as usize)
+        let centre = Xy::new(
+            self.origin.x + (i as f64 + 0.5) * self.cell,
+            self.origin.y + (j as f64 + 0.5) * self.cell,
+        );
+        Some((self.entries.get(s as usize..e as usize)?, centre))
+    }
+
+    /// The segments kept for `e` and their distances from the cell's centre (nearest first).
+    pub(super) fn segments_of(&self, e: &CellCandidate) -> (&[u32], &[f32]) {
+        let r = e.segs.0 as usize..e.segs.1 as usize;
+        (
+            self.segs.get(r.clone()).unwrap_or_default(),
+            self.near.get(r).unwrap_or_default(),
+        )
     }
 
     /// Number of cells (for tests and benchmarks).
@@ -178,6 +207,57 @@ impl ZoneLocator {
     pub(super) fn n_cells(&self) -> usize {
         self.starts.len() - 1
     }
+}
+
+/// Buckets [`near_first`] spreads a list over.
+const BUCKETS: usize = 32;
+
+/// Appends `list`'s segments (at distances `dist`) to `segs` nearest first by bucket: 32 equal steps from the
+/// nearest distance to the farthest, in list order within a step. Each gets its step's least
+/// distance, rounded down, in `near`: never more than its own, and never less than an
+/// earlier one's. A counting sort: a lookup needs the order only roughly.
+fn near_first(list: &[u32], dist: &[f64], segs: &mut Vec<u32>, near: &mut Vec<f32>) {
+    let lo = dist.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = dist.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let step = (hi - lo) / BUCKETS as f64;
+    // NaN distances (a NaN segment, never the nearest) and a zero step land in bucket 0.
+    let bucket = |d: f64| {
+        if step > 0.0 {
+            (((d - lo) / step) as usize).min(BUCKETS - 1)
+        } else {
+            0
+        }
+    };
+    let mut count = [0usize; BUCKETS];
+    let mut least = [f64::INFINITY; BUCKETS];
+    for &d in dist {
+        let b = bucket(d);
+        count[b] += 1;
+        least[b] = least[b].min(d);
+    }
+    let start = segs.len();
+    let mut at = [0usize; BUCKETS];
+    let mut sum = start;
+    for b in 0..BUCKETS {
+        at[b] = sum;
+        sum += count[b];
+    }
+    segs.resize(sum, 0);
+    near.resize(sum, 0.0);
+    for (&s, &d) in list.iter().zip(dist) {
+        let b = bucket(d);
+        if let (Some(slot), Some(n)) = (segs.get_mut(at[b]), near.get_mut(at[b])) {
+            *slot = s;
+            *n = down_to_f32(least[b]);
+        }
+        at[b] += 1;
+    }
+}
+
+/// `d` rounded down to an `f32` (a lower bound stays one).
+fn down_to_f32(d: f64) -> f32 {
+    let x = d as f32;
+    if f64::from(x) > d { x.next_down() } else { x }
 }
 
 /// Position of cell (i, j) of a block in Z order: the bits of i and j interleaved.
@@ -218,7 +298,15 @@ fn build_square(
             state: c.state,
             segs: (c.segs.0 + base, c.segs.1 + base),
         }));
-        out.segs.extend_from_slice(&node.segs);
+        // The candidates' ranges follow one another in `node.segs`: each is sorted by the
+        // distance from the centre, which a lookup's search stops by.
+        for c in &node.cands {
+            let r = c.segs.0 as usize..c.segs.1 as usize;
+            let (Some(segs), Some(dist)) = (node.segs.get(r.clone()), node.dist.get(r)) else {
+                continue;
+            };
+            near_first(segs, dist, &mut out.segs, &mut out.near);
+        }
         return;
     }
     let half = side / 2.0;
@@ -244,6 +332,7 @@ fn candidates_at(
 ) {
     node.cands.clear();
     node.segs.clear();
+    node.dist.clear();
     let ll = proj.unproject(c);
     let each = |k: usize| -> Option<(usize, Option<Inherited>)> {
         match parent {
@@ -305,8 +394,8 @@ fn candidates_at(
                 let from = p.cands.get(cand.from as usize)?;
                 p.segs.get(from.segs.0 as usize..from.segs.1 as usize)
             }) {
-                Some(subset) => keep_segments(shape, c, h, subset.iter().copied(), &mut node.segs),
-                None => keep_segments(shape, c, h, 0..shape.n_segments() as u32, &mut node.segs),
+                Some(subset) => keep_segments(shape, c, h, subset.iter().copied(), node),
+                None => keep_segments(shape, c, h, 0..shape.n_segments() as u32, node),
             }
             cand.segs = (start, node.segs.len() as u32);
         }
@@ -324,14 +413,28 @@ fn keep_segments(
     shape: &ZoneShape,
     c: Xy,
     h: f64,
-    from: impl Iterator<Item = u32> + Clone,
-    out: &mut Vec<u32>,
+    from: impl Iterator<Item = u32>,
+    node: &mut Node,
 ) {
-    let dmin = from
-        .clone()
-        .map(|s| shape.segment_distance(s as usize, c))
-        .fold(f64::INFINITY, f64::min);
-    out.extend(from.filter(|s| shape.segment_distance(*s as usize, c) <= dmin + 2.0 * h));
+    // Measured once: appended with their distances, then those beyond 2h cut out in place.
+    let start = node.segs.len();
+    let mut dmin = f64::INFINITY;
+    for s in from {
+        let d = shape.segment_distance(s as usize, c);
+        dmin = dmin.min(d);
+        node.segs.push(s);
+        node.dist.push(d);
+    }
+    let mut kept = start;
+    for k in start..node.segs.len() {
+        if node.dist[k] <= dmin + 2.0 * h {
+            node.segs[kept] = node.segs[k];
+            node.dist[kept] = node.dist[k];
+            kept += 1;
+        }
+    }
+    node.segs.truncate(kept);
+    node.dist.truncate(kept);
 }
 
 #[cfg(test)]
@@ -414,6 +517,44 @@ mod tests {
             "{sizes:?}"
         );
         assert!(sizes[2].0 < 100.0, "{sizes:?}");
+    }
+
+    /// The bucket order keeps every segment once, its bound never above its own distance and
+    /// never below an earlier one's, and starts with the nearest's bucket.
+    #[test]
+    fn near_first_orders_roughly_with_true_bounds() {
+        let mut state = 3u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [0, 1, 2, 5, 100, 1000] {
+            let list: Vec<u32> = (0..n).map(|k| 7 * k as u32).collect();
+            let mut dist: Vec<f64> = list.iter().map(|_| 1000.0 + 500.0 * next()).collect();
+            if n == 5 {
+                dist = vec![3.0; 5];
+            }
+            let (mut segs, mut near) = (vec![9], vec![0.5]);
+            near_first(&list, &dist, &mut segs, &mut near);
+            assert_eq!((segs.len(), near.len()), (n + 1, n + 1));
+            assert_eq!((segs[0], near[0]), (9, 0.5));
+            let mut sorted = segs[1..].to_vec();
+            sorted.sort_unstable();
+            assert_eq!(sorted, list);
+            for (k, (&s, &b)) in segs.iter().zip(&near).enumerate().skip(1) {
+                let d = dist[(s / 7) as usize];
+                assert!(f64::from(b) <= d, "{b} above {d}");
+                assert!(b >= near[k - 1] || k == 1);
+            }
+            if n > 0 {
+                let least = dist.iter().copied().fold(f64::INFINITY, f64::min);
+                assert_eq!(near[1], down_to_f32(least));
+                let step = (1500.0 - 1000.0) / BUCKETS as f64;
+                assert!(dist[(segs[1] / 7) as usize] <= least + step);
+            }
+        }
     }
 
     #[test]

@@ -324,7 +324,7 @@ impl SpatialIndex {
     /// grid (then use [`Self::zones_containing_into`] and [`Self::nearest_zone_with`]).
     pub fn locate(&self, ll: LonLat, p: Xy, inside: &mut Vec<usize>) -> Option<Option<ZoneHit>> {
         let loc = self.locator.as_ref()?;
-        let cands = loc.candidates(p)?;
+        let (cands, centre) = loc.cell_at(p)?;
         inside.clear();
         for e in cands {
             let shape = &self.zone_shapes[e.shape as usize];
@@ -346,11 +346,16 @@ impl SpatialIndex {
             }));
         }
         let mut best: Option<ZoneHit> = None;
+        // A segment is no nearer to `p` than to the cell's centre less `p`'s offset from it
+        // (plus a millimetre for the centre computed here and at the build, and rounding).
+        let offset = p.plane_distance(centre) + 1e-3;
         for e in cands {
             let shape = &self.zone_shapes[e.shape as usize];
-            let subset = &loc.segs[e.segs.0 as usize..e.segs.1 as usize];
-            let (d, closest) =
-                shape.boundary_distance(p, shape.is_area().then_some(subset), &self.projection);
+            let (d, closest) = if shape.is_area() {
+                shape.boundary_distance_sorted(p, loc.segments_of(e), offset, &self.projection)
+            } else {
+                shape.boundary_distance(p, None, &self.projection)
+            };
             if best
                 .as_ref()
                 .is_none_or(|b| d < b.distance_m || (d == b.distance_m && shape.zone < b.zone))

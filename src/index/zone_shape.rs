@@ -3,7 +3,7 @@
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 
-use super::boundary::Boundary;
+use super::boundary::{Boundary, Closest};
 use super::ring_bands::{RingBands, ring_contains_with};
 use crate::crs::Projection;
 use crate::model::{Bounds, LonLat, Xy, Zone, ZoneGeometry};
@@ -247,6 +247,24 @@ impl ZoneShape {
             Some(ks) => self.boundary.closest_in(p, ks),
             None => self.boundary.closest(p),
         };
+        self.ground(p, best, proj)
+    }
+
+    /// [`Self::boundary_distance`] over `segs`, listed by their distance from a point `c`
+    /// with those distances rounded down (`near`), for a point `p` within `offset` of `c`:
+    /// the search stops at the first segment that cannot be nearer than the best so far.
+    pub(super) fn boundary_distance_sorted(
+        &self,
+        p: Xy,
+        (segs, near): (&[u32], &[f32]),
+        offset: f64,
+        proj: &Projection,
+    ) -> (f64, Xy) {
+        let best = self.boundary.closest_sorted(p, segs, near, offset);
+        self.ground(p, best, proj)
+    }
+
+    fn ground(&self, p: Xy, best: Closest, proj: &Projection) -> (f64, Xy) {
         match self.boundary.point(best) {
             Some(c) => (proj.ground_distance(p, c), c),
             None => (f64::INFINITY, p),
