@@ -7,6 +7,7 @@
 #   REPEAT=5 benches/compare.sh 100000
 #   SHAPE=pandas benches/compare.sh 4000000   # another writer's file (see below)
 #   FIRMS=path/to/any.csv benches/compare.sh  # any firms file as it is (a hidden set)
+#   ZONES=data/districts_land.geojson benches/compare.sh   # other zones (default: the bundled 15)
 #
 # SHAPE picks the firms file, target/bench-data/SHAPE_N.csv, made when missing (all SYNTHETIC):
 # `firms` (default: `cluster-atlas sample`, hot spots), `register` (benches/register_csv.py:
@@ -56,8 +57,8 @@ else
   echo "note: no Python virtual environment; peers are skipped" >&2
   py=""
 fi
-zones="$data/zones.geojson"
-cp data/zones.geojson "$zones"
+zones="${ZONES:-data/zones.geojson}"
+[ -f "$zones" ] || { echo "ZONES=$zones is not a file" >&2; exit 2; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v p="$1" -v o="$2" 'BEGIN { if (p == "" || p == "null" || o <= 0) print "–"; else printf "%.1f×", p / o }'; }
@@ -66,6 +67,7 @@ get() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); v=d.get(sys.a
 jq_ours() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 if [ -n "${FIRMS:-}" ]; then echo "firms: $FIRMS"; else echo "firms: $shape (target/bench-data/${shape}_N.csv)"; fi
+echo "zones: $zones"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr); date: $(date -u +%F)"
 echo
 echo "| firms | step | cluster-atlas | peer | peer time | ratio |"
@@ -84,7 +86,7 @@ for n in "${sizes[@]}"; do
       *) echo "unknown SHAPE $shape: firms, register, stacked, pandas, geopandas, postgis, r or gbk" >&2; exit 2 ;;
     esac
   fi
-  ours=$("$bin" bench --firms "$csv" --repeat "$repeat")
+  ours=$("$bin" bench --firms "$csv" --zones "$zones" --repeat "$repeat")
   [ -n "${FIRMS:-}" ] && n=$(jq_ours "$ours" n)
   # The first load in a fresh process, as a user meets it (the medians above repeat the load
   # in one process, where pandas reuses memory it has already touched): runs alternate, each
@@ -103,7 +105,7 @@ for n in "${sizes[@]}"; do
   # analyze end to end (median of the repetitions), with peak memory from the OS.
   totals=(); peak=0
   for _ in $(seq "$repeat"); do
-    out=$( { /usr/bin/time -f "%M" "$bin" analyze --firms "$csv" --out "$data/out_${shape}_$n" --timings; } 2>&1 )
+    out=$( { /usr/bin/time -f "%M" "$bin" analyze --zones "$zones" --firms "$csv" --out "$data/out_${shape}_$n" --timings; } 2>&1 )
     totals+=("$(echo "$out" | sed -n 's/.*total=\([0-9.]*\).*/\1/p')")
     kb=$(echo "$out" | tail -n 1); [ "$kb" -gt "$peak" ] && peak=$kb
   done

@@ -17,6 +17,9 @@ pub struct BenchArgs {
     /// Firms CSV.
     #[arg(long)]
     pub firms: PathBuf,
+    /// Zones file (default: the bundled zones).
+    #[arg(long)]
+    pub zones: Option<PathBuf>,
     /// Repetitions per step (the median is reported; 1–100).
     #[arg(long, default_value_t = 3, value_parser = |s: &str| cluster_atlas::model::limits::REPEAT.parse_usize(s))]
     pub repeat: usize,
@@ -47,7 +50,10 @@ fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 }
 
 pub fn run(a: BenchArgs) -> Result<()> {
-    let zones = bundled::zones()?.zones;
+    let zones = match &a.zones {
+        Some(path) => data::load_zones(path, &data::ZoneLoadOptions::default())?.zones,
+        None => bundled::zones()?.zones,
+    };
     let load = if a.as_analyze {
         data::load_firms_released
     } else {
