@@ -497,7 +497,9 @@ mod tests {
             for (i, ll) in pts.iter().enumerate() {
                 let p = index.firm_xy[i];
                 let got = index.locate(*ll, p, &mut inside).expect("on the grid");
-                let want_in = index.zones_containing(*ll, p);
+                let mut want_in = Vec::new();
+                index.zones_containing_by_tree(*ll, p, &mut want_in);
+                assert_eq!(index.zones_containing(*ll, p), want_in);
                 assert_eq!(inside, want_in, "point {i} {ll:?}, {n_points}");
                 let want = index.nearest_zones(*ll, p).first().copied();
                 let (g, w) = (got.unwrap(), want.unwrap());

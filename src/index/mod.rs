@@ -253,8 +253,39 @@ impl SpatialIndex {
         out
     }
 
-    /// Like [`Self::zones_containing`], reusing `out` (no allocation per query).
+    /// Like [`Self::zones_containing`], reusing `out` (no allocation per query). Through the
+    /// locator's cell when the point is on its grid: zones wholly inside or outside the cell
+    /// need no test.
     pub fn zones_containing_into(&self, ll: LonLat, p: Xy, out: &mut Vec<usize>) {
+        out.clear();
+        if let Some((cands, _)) = self.locator.as_ref().and_then(|l| l.cell_at(p)) {
+            self.inside_of(cands, ll, out);
+            return;
+        }
+        self.zones_containing_by_tree(ll, p, out);
+    }
+
+    /// Fills `out` with the zones (ascending) among a locator cell's candidates that contain
+    /// the point: only zones across the cell's edge are tested.
+    fn inside_of(&self, cands: &[locator::CellCandidate], ll: LonLat, out: &mut Vec<usize>) {
+        out.clear();
+        for e in cands {
+            let shape = &self.zone_shapes[e.shape as usize];
+            let is_in = match e.state {
+                CellState::Inside => true,
+                CellState::Outside => false,
+                CellState::Mixed => shape.contains(ll),
+            };
+            if is_in {
+                out.push(shape.zone);
+            }
+        }
+        out.sort_unstable();
+    }
+
+    /// [`Self::zones_containing_into`] through the zones' R-tree, testing every zone whose box
+    /// holds the point (off the locator's grid, and the locator's oracle in tests).
+    fn zones_containing_by_tree(&self, ll: LonLat, p: Xy, out: &mut Vec<usize>) {
         out.clear();
         out.extend(
             self.zone_tree
@@ -325,20 +356,8 @@ impl SpatialIndex {
     pub fn locate(&self, ll: LonLat, p: Xy, inside: &mut Vec<usize>) -> Option<Option<ZoneHit>> {
         let loc = self.locator.as_ref()?;
         let (cands, centre) = loc.cell_at(p)?;
-        inside.clear();
-        for e in cands {
-            let shape = &self.zone_shapes[e.shape as usize];
-            let is_in = match e.state {
-                CellState::Inside => true,
-                CellState::Outside => false,
-                CellState::Mixed => shape.contains(ll),
-            };
-            if is_in {
-                inside.push(shape.zone);
-            }
-        }
+        self.inside_of(cands, ll, inside);
         if !inside.is_empty() {
-            inside.sort_unstable();
             return Some(Some(ZoneHit {
                 zone: inside[0],
                 distance_m: 0.0,
