@@ -9,12 +9,15 @@
 # apart as well (it counts in the maximum), and the scene's rebuilds in the app's frame time.
 #
 #   benches/frames.sh FIRMS.csv [RUNS]      # default 3 runs per case
+#   ZONES=data/districts_land.geojson benches/frames.sh FIRMS.csv   # other zones
 #
 # Needs xvfb-run (scripts/deps.sh installs it) and the window build (`cargo build --release`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 firms="$1"
 runs="${2:-3}"
+zones=()
+[ -n "${ZONES:-}" ] && zones=(--zones "$ZONES")
 bin=target/release/cluster-atlas
 [ -x "$bin" ] || cargo build --release --locked --quiet
 home=$(mktemp -d)
@@ -23,7 +26,7 @@ home=$(mktemp -d)
 run() {
     rm -rf "$home" && mkdir -p "$home/xdg" && chmod 700 "$home/xdg"
     env "$@" HOME="$home" XDG_RUNTIME_DIR="$home/xdg" timeout 300 \
-        xvfb-run -a -s "-screen 0 1600x1000x24" "$bin" --firms "$firms" --bench-frames 2>/dev/null |
+        xvfb-run -a -s "-screen 0 1600x1000x24" "$bin" "${zones[@]}" --firms "$firms" --bench-frames 2>/dev/null |
         grep -E "^frame_ms|^frames|^first frame|^slowest|^app code" | tr '\n' ' '
     echo
 }

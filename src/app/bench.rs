@@ -119,7 +119,16 @@ impl ClusterAtlasApp {
     /// Advances the benchmark by one frame (called at the start of each frame).
     pub(crate) fn bench_step(&mut self, ctx: &egui::Context) {
         let mut vp = self.viewport();
-        let busy = self.job.is_some() || self.results.is_none();
+        // A load waiting for the running job (`--zones` and `--firms` together) is still to come.
+        let loads_waiting = self.commands.iter().any(|c| {
+            matches!(
+                c,
+                super::Command::LoadFirms(..)
+                    | super::Command::LoadZones(..)
+                    | super::Command::OpenProject(..)
+            )
+        });
+        let busy = self.job.is_some() || self.results.is_none() || loads_waiting;
         let Some(started) = self.bench.as_ref().map(|b| b.started) else {
             return;
         };

@@ -45,6 +45,8 @@ impl ClusterAtlasApp {
         self.results = None;
         if let (Some(b), Some(t0)) = (&mut self.bench, super::STARTED.get()) {
             b.loaded_ms = Some(t0.elapsed().as_secs_f64() * 1000.0);
+            // The analysed map that counts is this data's (not an earlier load's).
+            b.map_ms = None;
         }
         self.selection = Selection::default();
         self.advice = None;
