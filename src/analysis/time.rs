@@ -308,13 +308,9 @@ pub fn time_tables(
                 Some(n) => n.clone(),
                 None => index.firms_near_zone(shape, &firms.lonlat, p.radius_m),
             };
-            let inside: Option<Vec<u32>> = shape.area_km2().map(|_| {
-                within
-                    .iter()
-                    .copied()
-                    .filter(|&i| shape.contains(firms.lonlat[i as usize]))
-                    .collect()
-            });
+            let inside: Option<Vec<u32>> = shape
+                .area_km2()
+                .map(|_| index.firms_inside(zi, &within, &firms.lonlat));
             let (aw, fw, _) = counts(t, Some(&within), span);
             let ins = inside.as_ref().map(|m| counts(t, Some(m), span));
             let by_year: Vec<ZoneYear> = (0..aw.len())

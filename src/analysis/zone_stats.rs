@@ -85,12 +85,8 @@ pub fn zone_stats(
             // Members: firms inside the polygon (overlapping firms count in every zone that
             // contains them). Inside is within the radius, so `near` holds them all; found
             // per zone, memory never grows as firms × zones.
-            let members: Vec<u32> = match (shape, &near) {
-                (Some(s), Some(near)) if area.is_some() => near
-                    .iter()
-                    .filter(|&&i| s.contains(firms.lonlat[i]))
-                    .map(|&i| i as u32)
-                    .collect(),
+            let members: Vec<u32> = match near_sets.get(zi).and_then(|n| n.as_ref()) {
+                Some(near) if area.is_some() => index.firms_inside(zi, near, &firms.lonlat),
                 _ => Vec::new(),
             };
             let counted: Vec<usize> = near.clone().unwrap_or_default();

@@ -512,6 +512,22 @@ mod tests {
             }
             // Some points fell in cells across a border, where the full test runs.
             assert!(mixed > 50, "{mixed} points in mixed cells");
+            // Each zone's firms inside, from a list of firms in a scrambled order.
+            let order: Vec<u32> = (0..pts.len() as u32)
+                .rev()
+                .step_by(2)
+                .chain((0..pts.len() as u32).step_by(2))
+                .collect();
+            for (zi, z) in zones.iter().enumerate() {
+                let shape = index.shape_of(zi).unwrap();
+                let want: Vec<u32> = order
+                    .iter()
+                    .copied()
+                    .filter(|&i| shape.contains(pts[i as usize]))
+                    .collect();
+                assert!(!want.is_empty(), "{}", z.id);
+                assert_eq!(index.firms_inside(zi, &order, &pts), want, "{}", z.id);
+            }
         }
         // The three builds really had different cells, down to a few tens of metres.
         assert!(

@@ -462,6 +462,44 @@ impl SpatialIndex {
             .collect()
     }
 
+    /// The firms among `within` (firm numbers) inside the polygons of dataset zone `zone`, in
+    /// the same order: each decided by its locator cell, so only firms in cells across the
+    /// zone's boundary are tested against its rings (on all threads).
+    pub fn firms_inside(&self, zone: usize, within: &[u32], lonlat: &[LonLat]) -> Vec<u32> {
+        use rayon::prelude::*;
+        let Some(k) = self.shape_at.get(zone).map(|k| *k as usize) else {
+            return Vec::new();
+        };
+        let Some(shape) = self.zone_shapes.get(k).filter(|s| s.zone == zone) else {
+            return Vec::new();
+        };
+        let loc = self.locator.as_ref();
+        within
+            .par_iter()
+            .copied()
+            .filter(|&i| {
+                let (Some(&ll), Some(&p)) = (lonlat.get(i as usize), self.firm_xy.get(i as usize))
+                else {
+                    return false;
+                };
+                match loc.and_then(|l| l.cell_at(p)) {
+                    // A zone across the cell is always among its candidates.
+                    Some((cands, _)) => {
+                        cands
+                            .iter()
+                            .find(|e| e.shape as usize == k)
+                            .is_some_and(|e| match e.state {
+                                CellState::Inside => true,
+                                CellState::Outside => false,
+                                CellState::Mixed => shape.contains(ll),
+                            })
+                    }
+                    None => shape.contains(ll),
+                }
+            })
+            .collect()
+    }
+
     /// The prepared shape of a dataset zone, if it has geometry.
     pub fn shape_of(&self, zone: usize) -> Option<&ZoneShape> {
         let k = *self.shape_at.get(zone)?;
