@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Writes the bundled zones with every polygon edge cut into K equal pieces (default 10): the
+same shapes, with as many vertices as a surveyed outline from a planner's Shapefile (about
+1,600-2,600 a zone). For timing zone queries on detailed boundaries; the geometry is not new
+data, only denser.
+
+    python3 benches/detailed_zones.py [K] [OUT]   # default 10, target/bench-data/zones_x10.geojson
+"""
+import json
+import sys
+
+k = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+out = sys.argv[2] if len(sys.argv) > 2 else f"target/bench-data/zones_x{k}.geojson"
+
+
+def cut(ring):
+    pts = []
+    for a, b in zip(ring, ring[1:]):
+        for j in range(k):
+            t = j / k
+            pts.append([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t])
+    pts.append(ring[-1])
+    return pts
+
+
+doc = json.load(open("data/zones.geojson", encoding="utf-8"))
+for f in doc["features"]:
+    g = f.get("geometry")
+    if g and g["type"] == "Polygon":
+        g["coordinates"] = [cut(r) for r in g["coordinates"]]
+    elif g and g["type"] == "MultiPolygon":
+        g["coordinates"] = [[cut(r) for r in p] for p in g["coordinates"]]
+json.dump(doc, open(out, "w", encoding="utf-8"), ensure_ascii=False)
+print(out)
