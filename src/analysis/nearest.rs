@@ -425,10 +425,46 @@ pub fn kth_neighbour_distances_of_in(
 /// areas are resolved in a few rings of a coarse grid instead of many empty fine rings.
 pub struct NeighbourSearch<'a> {
     points: &'a [Xy],
-    /// Cell sizes, finest first; each grid is built on first use (most searches never need
-    /// the coarse ones).
+    /// Cell sizes, finest first.
     cells: Vec<f64>,
-    levels: Vec<std::sync::OnceLock<Grid>>,
+    /// The finest grid, which every search starts from.
+    finest: Grid,
+    /// The coarser grids (`cells[1..]`), each built on first use (most searches never need
+    /// them).
+    levels: Vec<LazyGrid>,
+}
+
+/// A grid built on first use, from inside the parallel searches. Its build is parallel too,
+/// and a thread waiting inside that build may take on another search that needs the same
+/// grid: with a plain `OnceLock` that thread would wait for itself forever (it hung
+/// `analyze` once). Such a search is told to use another grid; answers are exact on any.
+#[derive(Default)]
+struct LazyGrid {
+    grid: std::sync::OnceLock<Grid>,
+    /// The pool thread building it (its index + 1), 0 when none.
+    builder: std::sync::atomic::AtomicUsize,
+}
+
+impl LazyGrid {
+    /// The grid, built by `build` when missing; None when the calling thread is the one
+    /// building it (it re-entered from inside the build).
+    fn get_or_build(&self, build: impl FnOnce() -> Grid) -> Option<&Grid> {
+        use std::sync::atomic::Ordering;
+        if let Some(g) = self.grid.get() {
+            return Some(g);
+        }
+        // Threads outside the pool never take on pool work while they wait.
+        let me = rayon::current_thread_index().map_or(0, |i| i + 1);
+        if me != 0 && self.builder.load(Ordering::Acquire) == me {
+            return None;
+        }
+        Some(self.grid.get_or_init(|| {
+            self.builder.store(me, Ordering::Release);
+            let g = build();
+            self.builder.store(0, Ordering::Release);
+            g
+        }))
+    }
 }
 
 impl<'a> NeighbourSearch<'a> {
@@ -476,26 +512,27 @@ impl<'a> NeighbourSearch<'a> {
         if mi.max(mj) > 64 {
             cells.push(coarse_cell * 16.0);
         }
-        let levels: Vec<std::sync::OnceLock<Grid>> =
-            cells.iter().map(|_| std::sync::OnceLock::new()).collect();
+        // The finest grid answers most points and keeps its coordinates in cell order; the
+        // coarser ones serve the few isolated points and hold indices only (64 MB less each
+        // at 4 million points).
+        let finest = Grid::build(points, cells[0]);
+        let levels = cells.iter().skip(1).map(|_| LazyGrid::default()).collect();
         Self {
             points,
             cells,
+            finest,
             levels,
         }
     }
 
+    /// The grid of level `l` (0 the finest); the finest instead while this thread is
+    /// building level `l` itself.
     fn level(&self, l: usize) -> &Grid {
-        // The finest grid answers most points and keeps its coordinates in cell order; the
-        // coarser ones serve the few isolated points and hold indices only (64 MB less each
-        // at 4 million points).
-        self.levels[l].get_or_init(|| {
-            if l == 0 {
-                Grid::build(self.points, self.cells[l])
-            } else {
-                Grid::build_compact(self.points, self.cells[l])
-            }
-        })
+        let Some(lazy) = l.checked_sub(1).and_then(|k| self.levels.get(k)) else {
+            return &self.finest;
+        };
+        lazy.get_or_build(|| Grid::build_compact(self.points, self.cells[l]))
+            .unwrap_or(&self.finest)
     }
 
     /// k-th neighbour distance of point `i` at `p`, known to be at most `bound`: every point
@@ -534,8 +571,8 @@ impl<'a> NeighbourSearch<'a> {
     /// levels follow when a level's few rings do not settle it); `best` is scratch space.
     fn kth(&self, points: &[Xy], i: usize, k: usize, best: &mut Vec<f64>, first: usize) -> f64 {
         let p = points[i];
-        let last_level = self.levels.len() - 1;
-        for lvl in first.min(last_level)..self.levels.len() {
+        let last_level = self.cells.len() - 1;
+        for lvl in first.min(last_level)..self.cells.len() {
             let grid = self.level(lvl);
             best.clear();
             let (ci, cj) = grid.ij_of(p);

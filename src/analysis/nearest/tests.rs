@@ -147,3 +147,38 @@ fn too_few_points() {
         f64::INFINITY
     );
 }
+
+/// A coarse grid is built on first use from inside the parallel searches, and its build is
+/// parallel: the building thread, waiting inside it, may take on a search that needs the very
+/// same grid (that hung `analyze` once, a thread waiting for itself). Asked again from inside
+/// its own build, on a pool thread, the grid answers at once with None (use another grid).
+#[test]
+fn a_grid_asked_for_inside_its_own_build_answers_at_once() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pts = vec![Xy::new(0.0, 0.0), Xy::new(10.0, 5.0)];
+        let lazy = LazyGrid::default();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let inner = pool.install(|| {
+            let mut inner = None;
+            let built = lazy.get_or_build(|| {
+                inner = Some(lazy.get_or_build(|| unreachable!()).is_none());
+                Grid::build(&pts, 1.0)
+            });
+            // Built once, then found.
+            assert_eq!(
+                built.map(|g| g.n_cells()),
+                lazy.grid.get().map(|g| g.n_cells())
+            );
+            inner
+        });
+        let _ = tx.send(inner);
+    });
+    let inner = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("asking for a grid inside its own build hung");
+    assert_eq!(inner, Some(true));
+}
