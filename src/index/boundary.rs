@@ -241,13 +241,8 @@ mod tests {
     /// and on a lattice aligned with them.
     #[test]
     fn runs_answer_as_a_scan_of_every_segment() {
-        let mut state = 9u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(9);
+        let mut next = move || rng.uniform();
         let ring = |n: usize, r0: f64, jag: f64, next: &mut dyn FnMut() -> f64| {
             let mut v: Vec<Coord<f64>> = (0..n)
                 .map(|k| {

@@ -440,7 +440,6 @@ fn keep_segments(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{ZoneLoadOptions, bundled, load_zones_str};
     use crate::index::SpatialIndex;
     use crate::model::{Firms, LonLat};
 
@@ -450,13 +449,7 @@ mod tests {
     /// and near-ties between zones and segments abound.
     #[test]
     fn cells_of_every_size_answer_as_every_zone_and_segment_do() {
-        let zones = load_zones_str(
-            bundled::DISTRICTS_LAND_GEOJSON,
-            "districts",
-            &ZoneLoadOptions::default(),
-        )
-        .unwrap()
-        .zones;
+        let zones = super::super::district_zones();
         // Random points over the city and beyond it, plus points on a fine lattice across a
         // stretch of borders.
         let mut state = 7u64;
@@ -541,13 +534,8 @@ mod tests {
     /// never below an earlier one's, and starts with the nearest's bucket.
     #[test]
     fn near_first_orders_roughly_with_true_bounds() {
-        let mut state = 3u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(3);
+        let mut next = move || rng.uniform();
         for n in [0, 1, 2, 5, 100, 1000] {
             let list: Vec<u32> = (0..n).map(|k| 7 * k as u32).collect();
             let mut dist: Vec<f64> = list.iter().map(|_| 1000.0 + 500.0 * next()).collect();

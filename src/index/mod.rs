@@ -271,12 +271,7 @@ impl SpatialIndex {
         out.clear();
         for e in cands {
             let shape = &self.zone_shapes[e.shape as usize];
-            let is_in = match e.state {
-                CellState::Inside => true,
-                CellState::Outside => false,
-                CellState::Mixed => shape.contains(ll),
-            };
-            if is_in {
+            if candidate_contains(e, shape, ll) {
                 out.push(shape.zone);
             }
         }
@@ -467,10 +462,7 @@ impl SpatialIndex {
     /// zone's boundary are tested against its rings (on all threads).
     pub fn firms_inside(&self, zone: usize, within: &[u32], lonlat: &[LonLat]) -> Vec<u32> {
         use rayon::prelude::*;
-        let Some(k) = self.shape_at.get(zone).map(|k| *k as usize) else {
-            return Vec::new();
-        };
-        let Some(shape) = self.zone_shapes.get(k).filter(|s| s.zone == zone) else {
+        let (Some(shape), Some(&k)) = (self.shape_of(zone), self.shape_at.get(zone)) else {
             return Vec::new();
         };
         let loc = self.locator.as_ref();
@@ -484,16 +476,10 @@ impl SpatialIndex {
                 };
                 match loc.and_then(|l| l.cell_at(p)) {
                     // A zone across the cell is always among its candidates.
-                    Some((cands, _)) => {
-                        cands
-                            .iter()
-                            .find(|e| e.shape as usize == k)
-                            .is_some_and(|e| match e.state {
-                                CellState::Inside => true,
-                                CellState::Outside => false,
-                                CellState::Mixed => shape.contains(ll),
-                            })
-                    }
+                    Some((cands, _)) => cands
+                        .iter()
+                        .find(|e| u32::from(e.shape) == k)
+                        .is_some_and(|e| candidate_contains(e, shape, ll)),
                     None => shape.contains(ll),
                 }
             })
@@ -505,4 +491,28 @@ impl SpatialIndex {
         let k = *self.shape_at.get(zone)?;
         self.zone_shapes.get(k as usize).filter(|s| s.zone == zone)
     }
+}
+
+/// Whether a locator cell's candidate zone contains a point of the cell: settled by the cell
+/// unless the zone's boundary crosses it.
+fn candidate_contains(e: &locator::CellCandidate, shape: &ZoneShape, ll: LonLat) -> bool {
+    match e.state {
+        CellState::Inside => true,
+        CellState::Outside => false,
+        CellState::Mixed => shape.contains(ll),
+    }
+}
+
+/// The bundled district outlines loaded as zones: real, detailed borders shared by long
+/// stretches between neighbours, for the index's tests.
+#[cfg(test)]
+fn district_zones() -> Vec<Zone> {
+    let opts = crate::data::ZoneLoadOptions::default();
+    crate::data::load_zones_str(
+        crate::data::bundled::DISTRICTS_LAND_GEOJSON,
+        "districts",
+        &opts,
+    )
+    .expect("the bundled districts load")
+    .zones
 }

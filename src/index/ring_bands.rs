@@ -178,13 +178,8 @@ mod tests {
     use super::*;
 
     fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        }
+        let mut r = crate::model::Rng::new(seed);
+        move || r.uniform()
     }
 
     /// A closed star-shaped ring of `n` vertices around (0.5, 0.5) with a jagged radius,
@@ -262,15 +257,8 @@ mod tests {
     /// whole scan does at random points over the city and on a fine lattice across borders.
     #[test]
     fn district_outlines_answer_as_the_whole_ring_does() {
-        use crate::data::{ZoneLoadOptions, bundled, load_zones_str};
         use crate::model::ZoneGeometry;
-        let zones = load_zones_str(
-            bundled::DISTRICTS_LAND_GEOJSON,
-            "districts",
-            &ZoneLoadOptions::default(),
-        )
-        .unwrap()
-        .zones;
+        let zones = super::super::district_zones();
         let mut next = rng(5);
         let mut pts: Vec<(f64, f64)> = (0..3000)
             .map(|_| (113.7 + 0.7 * next(), 22.4 + 0.5 * next()))
