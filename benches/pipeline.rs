@@ -155,6 +155,47 @@ fn point_in_zone_and_nearest(b: divan::Bencher, n: usize) {
     b.bench(|| placement::place_firms(&d.index, &d.firms, &d.zones).len());
 }
 
+/// The bundled district outlines as zones (10 zones, 10,999 vertices, every firm inside
+/// one): detailed real boundaries, as a planner's own zone file may hold, with an index of
+/// the same firms for them.
+fn districts(n: usize) -> &'static (Vec<Zone>, SpatialIndex) {
+    static CACHE: [OnceLock<(Vec<Zone>, SpatialIndex)>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = SIZES
+        .iter()
+        .position(|s| *s == n)
+        .expect("a benchmark size");
+    CACHE[slot].get_or_init(|| {
+        let zones = cluster_atlas::data::load_zones_str(
+            bundled::DISTRICTS_LAND_GEOJSON,
+            "districts",
+            &Default::default(),
+        )
+        .expect("the bundled districts")
+        .zones;
+        let index = SpatialIndex::build(&data(n).firms, &zones);
+        (zones, index)
+    })
+}
+
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn point_in_zone_and_nearest_district_outlines(b: divan::Bencher, n: usize) {
+    let (zones, index) = districts(n);
+    b.bench(|| placement::place_firms(index, &data(n).firms, zones).len());
+}
+
+/// The firms within 1 km of each district and each district's statistics (members, their
+/// Clark–Evans, segment counts).
+#[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
+fn zone_statistics_district_outlines(b: divan::Bencher, n: usize) {
+    let (zones, index) = districts(n);
+    let firms = &data(n).firms;
+    b.bench(|| {
+        let near = analysis::zone_stats::near_sets(index, firms, zones, 1000.0);
+        analysis::zone_stats::zone_stats(index, firms, zones, 1000.0, &near).len()
+    });
+}
+
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn dbscan_eps500_min5(b: divan::Bencher, n: usize) {
     let d = data(n);
