@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use serde::Serialize;
 
 use super::clark_evans::{AreaKind, ClarkEvans, clark_evans_report};
@@ -71,30 +73,29 @@ pub fn zone_stats(
         }
     }
     let seg_name = |id: usize| firms.segments.get(id).cloned().unwrap_or_default();
+    // Zones side by side: each zone's own work (its members, their Clark–Evans) is parallel
+    // too, but many small zones would leave the threads idle one after another.
     zones
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(zi, zone)| {
             let shape = index.shape_of(zi);
-            let near: Option<Vec<usize>> = near_sets
-                .get(zi)
-                .and_then(|n| n.as_ref())
-                .map(|n| n.iter().map(|&i| i as usize).collect());
-            let nearby = near.as_ref().map(Vec::len);
+            let near: Option<&[u32]> = near_sets.get(zi).and_then(|n| n.as_deref());
+            let nearby = near.map(<[u32]>::len);
             let area = shape.and_then(|s| s.area_km2());
             // Members: firms inside the polygon (overlapping firms count in every zone that
             // contains them). Inside is within the radius, so `near` holds them all; found
             // per zone, memory never grows as firms × zones.
-            let members: Vec<u32> = match near_sets.get(zi).and_then(|n| n.as_ref()) {
+            let members: Vec<u32> = match near {
                 Some(near) if area.is_some() => index.firms_inside(zi, near, &firms.lonlat),
                 _ => Vec::new(),
             };
-            let counted: Vec<usize> = near.clone().unwrap_or_default();
+            let counted: &[u32] = near.unwrap_or_default();
             let mut by_id = vec![0usize; n_seg];
-            for &i in &counted {
+            for &i in counted {
                 if let Some(c) = firms
                     .segment
-                    .get(i)
+                    .get(i as usize)
                     .and_then(|s| by_id.get_mut(*s as usize))
                 {
                     *c += 1;
