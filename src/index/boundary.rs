@@ -65,6 +65,15 @@ impl RunBox {
     }
 }
 
+/// One step of a list of segments ordered by their distance from a point: the list's
+/// segments up to `end` (from the previous step's end), none nearer to the point than
+/// `least`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Step {
+    pub end: u32,
+    pub least: f32,
+}
+
 /// The closest segment found: squared plane distance, segment number, and where on it.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Closest {
@@ -197,21 +206,31 @@ impl Boundary {
         best
     }
 
-    /// The closest of `segs`, listed nearest first to a point `c` with those distances
-    /// rounded down in `near`, for `p` within `offset` of `c`: no segment is nearer to `p`
-    /// than its distance from `c` less `offset`, so the search stops at the first that
-    /// cannot beat the best so far.
-    pub(super) fn closest_sorted(&self, p: Xy, segs: &[u32], near: &[f32], offset: f64) -> Closest {
+    /// The closest of `segs`, listed in `steps` nearer and nearer to a point `c`, for `p`
+    /// within `offset` of `c`: no segment is nearer to `p` than its distance from `c` less
+    /// `offset`, so the search stops at the first step that cannot beat the best so far.
+    pub(super) fn closest_sorted(
+        &self,
+        p: Xy,
+        segs: &[u32],
+        steps: &[Step],
+        offset: f64,
+    ) -> Closest {
         let mut best = Closest::NONE;
-        for (&k, &n) in segs.iter().zip(near) {
-            let bound = f64::from(n) - offset;
+        let mut at = 0;
+        for step in steps {
+            let bound = f64::from(step.least) - offset;
             if bound > 0.0 && bound * bound > best.d2 {
                 break;
             }
-            if let Some(s) = self.segments.get(k as usize) {
-                let (d2, t) = s.dist2(p.x, p.y);
-                best.offer(d2, k as usize, t);
+            let end = step.end as usize;
+            for &k in segs.get(at..end).unwrap_or_default() {
+                if let Some(s) = self.segments.get(k as usize) {
+                    let (d2, t) = s.dist2(p.x, p.y);
+                    best.offer(d2, k as usize, t);
+                }
             }
+            at = end;
         }
         best
     }

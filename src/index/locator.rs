@@ -12,6 +12,7 @@
 
 use rayon::prelude::*;
 
+use super::boundary::Step;
 use super::zone_shape::ZoneShape;
 use crate::crs::Projection;
 use crate::model::Xy;
@@ -31,6 +32,9 @@ pub(super) struct CellCandidate {
     pub shape: u16,
     pub state: CellState,
     pub segs: (u32, u32),
+    /// The steps of `segs` by distance from the cell's centre (a range of
+    /// [`ZoneLocator::steps`]).
+    pub steps: (u32, u32),
 }
 
 /// Halvings from a block to a cell: blocks of 8 × 8 cells.
@@ -46,10 +50,12 @@ pub(super) struct ZoneLocator {
     by: usize,
     starts: Vec<u32>,
     entries: Vec<CellCandidate>,
-    /// Each candidate's segments, nearest to the cell's centre first.
+    /// Each candidate's segments, nearer and nearer to the cell's centre by steps.
     pub(super) segs: Vec<u32>,
-    /// The distance of each of `segs` from its cell's centre, rounded down.
-    pub(super) near: Vec<f32>,
+    /// Each candidate's steps (at most [`BUCKETS`]): a few bytes a candidate, not a bound
+    /// per segment (a 99,000-vertex outline keeps a hundred million segment entries at 4M
+    /// firms).
+    pub(super) steps: Vec<Step>,
 }
 
 /// One candidate while building: its zone distance `f` (0 inside) decides whether it is kept.
@@ -79,7 +85,7 @@ struct BlockOut {
     counts: Vec<u32>,
     entries: Vec<CellCandidate>,
     segs: Vec<u32>,
-    near: Vec<f32>,
+    steps: Vec<Step>,
 }
 
 /// Half a square's diagonal plus a margin for ground-versus-plane lengths.
@@ -140,16 +146,17 @@ impl ZoneLocator {
         let mut starts = Vec::with_capacity(bx * by * SIDE * SIDE + 1);
         let mut entries = Vec::new();
         let mut segs: Vec<u32> = Vec::new();
-        let mut near: Vec<f32> = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
         starts.push(0);
         for b in blocks {
-            let base = segs.len() as u32;
+            let (base, step_base) = (segs.len() as u32, steps.len() as u32);
             entries.extend(b.entries.iter().map(|e| CellCandidate {
                 segs: (e.segs.0 + base, e.segs.1 + base),
+                steps: (e.steps.0 + step_base, e.steps.1 + step_base),
                 ..*e
             }));
             segs.extend(b.segs);
-            near.extend(b.near);
+            steps.extend(b.steps);
             let mut at = *starts.last().unwrap_or(&0);
             for c in b.counts {
                 at += c;
@@ -164,7 +171,7 @@ impl ZoneLocator {
             starts,
             entries,
             segs,
-            near,
+            steps,
         })
     }
 
@@ -193,12 +200,15 @@ impl ZoneLocator {
         Some((self.entries.get(s as usize..e as usize)?, centre))
     }
 
-    /// The segments kept for `e` and their distances from the cell's centre (nearest first).
-    pub(super) fn segments_of(&self, e: &CellCandidate) -> (&[u32], &[f32]) {
-        let r = e.segs.0 as usize..e.segs.1 as usize;
+    /// The segments kept for `e` and their steps by distance from the cell's centre.
+    pub(super) fn segments_of(&self, e: &CellCandidate) -> (&[u32], &[Step]) {
         (
-            self.segs.get(r.clone()).unwrap_or_default(),
-            self.near.get(r).unwrap_or_default(),
+            self.segs
+                .get(e.segs.0 as usize..e.segs.1 as usize)
+                .unwrap_or_default(),
+            self.steps
+                .get(e.steps.0 as usize..e.steps.1 as usize)
+                .unwrap_or_default(),
         )
     }
 
@@ -212,11 +222,12 @@ impl ZoneLocator {
 /// Buckets [`near_first`] spreads a list over.
 const BUCKETS: usize = 32;
 
-/// Appends `list`'s segments (at distances `dist`) to `segs` nearest first by bucket: 32 equal steps from the
-/// nearest distance to the farthest, in list order within a step. Each gets its step's least
-/// distance, rounded down, in `near`: never more than its own, and never less than an
-/// earlier one's. A counting sort: a lookup needs the order only roughly.
-fn near_first(list: &[u32], dist: &[f64], segs: &mut Vec<u32>, near: &mut Vec<f32>) {
+/// Appends `list`'s segments (at distances `dist`) to `segs` nearest first by bucket: 32
+/// equal steps from the nearest distance to the farthest, in list order within a step. Each
+/// non-empty step goes to `steps` with its end (counted from the list's start) and its least
+/// distance rounded down: never more than its segments', never less than an earlier step's.
+/// A counting sort: a lookup needs the order only roughly.
+fn near_first(list: &[u32], dist: &[f64], segs: &mut Vec<u32>, steps: &mut Vec<Step>) {
     let lo = dist.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = dist.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let step = (hi - lo) / BUCKETS as f64;
@@ -243,12 +254,18 @@ fn near_first(list: &[u32], dist: &[f64], segs: &mut Vec<u32>, near: &mut Vec<f3
         sum += count[b];
     }
     segs.resize(sum, 0);
-    near.resize(sum, 0.0);
+    let mut end = 0u32;
+    for b in (0..BUCKETS).filter(|b| count[*b] > 0) {
+        end += count[b] as u32;
+        steps.push(Step {
+            end,
+            least: down_to_f32(least[b]),
+        });
+    }
     for (&s, &d) in list.iter().zip(dist) {
         let b = bucket(d);
-        if let (Some(slot), Some(n)) = (segs.get_mut(at[b]), near.get_mut(at[b])) {
+        if let Some(slot) = segs.get_mut(at[b]) {
             *slot = s;
-            *n = down_to_f32(least[b]);
         }
         at[b] += 1;
     }
@@ -292,20 +309,20 @@ fn build_square(
     candidates_at(shapes, proj, centre, h, done.last(), node);
     if level == LEVELS {
         out.counts.push(node.cands.len() as u32);
-        let base = out.segs.len() as u32;
-        out.entries.extend(node.cands.iter().map(|c| CellCandidate {
-            shape: c.shape,
-            state: c.state,
-            segs: (c.segs.0 + base, c.segs.1 + base),
-        }));
-        // The candidates' ranges follow one another in `node.segs`: each is sorted by the
-        // distance from the centre, which a lookup's search stops by.
+        // Each candidate's segments in steps by the distance from the centre, which a
+        // lookup's search stops by.
         for c in &node.cands {
+            let (s0, t0) = (out.segs.len() as u32, out.steps.len() as u32);
             let r = c.segs.0 as usize..c.segs.1 as usize;
-            let (Some(segs), Some(dist)) = (node.segs.get(r.clone()), node.dist.get(r)) else {
-                continue;
-            };
-            near_first(segs, dist, &mut out.segs, &mut out.near);
+            if let (Some(segs), Some(dist)) = (node.segs.get(r.clone()), node.dist.get(r)) {
+                near_first(segs, dist, &mut out.segs, &mut out.steps);
+            }
+            out.entries.push(CellCandidate {
+                shape: c.shape,
+                state: c.state,
+                segs: (s0, out.segs.len() as u32),
+                steps: (t0, out.steps.len() as u32),
+            });
         }
         return;
     }
@@ -530,8 +547,8 @@ mod tests {
         assert!(sizes[2].0 < 100.0, "{sizes:?}");
     }
 
-    /// The bucket order keeps every segment once, its bound never above its own distance and
-    /// never below an earlier one's, and starts with the nearest's bucket.
+    /// The steps keep every segment once; each step's least distance is never above its
+    /// segments' distances nor below an earlier step's; the first step holds the nearest.
     #[test]
     fn near_first_orders_roughly_with_true_bounds() {
         let mut rng = crate::model::Rng::new(3);
@@ -542,23 +559,28 @@ mod tests {
             if n == 5 {
                 dist = vec![3.0; 5];
             }
-            let (mut segs, mut near) = (vec![9], vec![0.5]);
-            near_first(&list, &dist, &mut segs, &mut near);
-            assert_eq!((segs.len(), near.len()), (n + 1, n + 1));
-            assert_eq!((segs[0], near[0]), (9, 0.5));
+            let (mut segs, mut steps) = (vec![9], Vec::new());
+            near_first(&list, &dist, &mut segs, &mut steps);
+            assert_eq!(segs.len(), n + 1);
+            assert_eq!(segs[0], 9);
             let mut sorted = segs[1..].to_vec();
             sorted.sort_unstable();
             assert_eq!(sorted, list);
-            for (k, (&s, &b)) in segs.iter().zip(&near).enumerate().skip(1) {
-                let d = dist[(s / 7) as usize];
-                assert!(f64::from(b) <= d, "{b} above {d}");
-                assert!(b >= near[k - 1] || k == 1);
+            assert!(steps.len() <= BUCKETS && (n == 0) == steps.is_empty());
+            assert_eq!(steps.last().map_or(0, |s| s.end as usize), n);
+            let mut at = 0;
+            for (k, step) in steps.iter().enumerate() {
+                assert!(step.end as usize > at, "an empty step");
+                for &s in &segs[1 + at..1 + step.end as usize] {
+                    let d = dist[(s / 7) as usize];
+                    assert!(f64::from(step.least) <= d, "{} above {d}", step.least);
+                }
+                assert!(k == 0 || step.least >= steps[k - 1].least);
+                at = step.end as usize;
             }
             if n > 0 {
                 let least = dist.iter().copied().fold(f64::INFINITY, f64::min);
-                assert_eq!(near[1], down_to_f32(least));
-                let step = (1500.0 - 1000.0) / BUCKETS as f64;
-                assert!(dist[(segs[1] / 7) as usize] <= least + step);
+                assert_eq!(steps[0].least, down_to_f32(least));
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 
-use super::boundary::{Boundary, Closest};
+use super::boundary::{Boundary, Closest, Step};
 use super::ring_bands::{RingBands, ring_contains_with};
 use crate::crs::Projection;
 use crate::model::{Bounds, LonLat, Xy, Zone, ZoneGeometry};
@@ -250,17 +250,17 @@ impl ZoneShape {
         self.ground(p, best, proj)
     }
 
-    /// [`Self::boundary_distance`] over `segs`, listed by their distance from a point `c`
-    /// with those distances rounded down (`near`), for a point `p` within `offset` of `c`:
-    /// the search stops at the first segment that cannot be nearer than the best so far.
+    /// [`Self::boundary_distance`] over `segs`, listed in `steps` by their distance from a
+    /// point `c`, for a point `p` within `offset` of `c`: the search stops at the first step
+    /// that cannot be nearer than the best so far.
     pub(super) fn boundary_distance_sorted(
         &self,
         p: Xy,
-        (segs, near): (&[u32], &[f32]),
+        (segs, steps): (&[u32], &[Step]),
         offset: f64,
         proj: &Projection,
     ) -> (f64, Xy) {
-        let best = self.boundary.closest_sorted(p, segs, near, offset);
+        let best = self.boundary.closest_sorted(p, segs, steps, offset);
         self.ground(p, best, proj)
     }
 
