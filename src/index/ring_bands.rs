@@ -41,7 +41,7 @@ impl RingBands {
             return None;
         }
         let range = |i: usize| {
-            let (a, b) = (ring[i].y, ring[if i == 0 { n - 1 } else { i - 1 }].y);
+            let (a, b) = (ring[i].y, ring[before(i, n)].y);
             (a.min(b), a.max(b))
         };
         // Fewer bands when long edges would repeat too often (a few long edges across the
@@ -123,8 +123,7 @@ impl RingBands {
         let mut inside = false;
         for &i in self.edges.get(s as usize..e as usize).unwrap_or_default() {
             let i = i as usize;
-            let (Some(a), Some(b)) = (ring.get(i), ring.get(if i == 0 { n - 1 } else { i - 1 }))
-            else {
+            let (Some(a), Some(b)) = (ring.get(i), ring.get(before(i, n))) else {
                 continue;
             };
             if crosses(*a, *b, x, y) {
@@ -133,6 +132,12 @@ impl RingBands {
         }
         inside
     }
+}
+
+/// The vertex before vertex `i` of a ring of `n` (the last before the first): edge `i`
+/// joins the two, as [`ring_contains`] walks them.
+fn before(i: usize, n: usize) -> usize {
+    if i == 0 { n - 1 } else { i - 1 }
 }
 
 /// Whether the ray from (x, y) towards +x crosses the edge from `a` to `b` (half-open in y,
