@@ -5,9 +5,30 @@ same shapes, with as many vertices as a surveyed outline from a planner's Shapef
 data, only denser.
 
     python3 benches/detailed_zones.py [K] [OUT]   # default 10, target/bench-data/zones_x10.geojson
+
+With --ring N it writes instead one SYNTHETIC zone: a wavy ring about 18 km across with N
+vertices (segments under a metre at N = 99,000; the loader reads at most 100,000 a zone), the
+extreme of a surveyed outline exported from CAD.
+
+    python3 benches/detailed_zones.py --ring 99000 [OUT]   # target/bench-data/ring_99000.geojson
 """
 import json
+import math
 import sys
+
+if len(sys.argv) > 2 and sys.argv[1] == "--ring":
+    n = int(sys.argv[2])
+    out = sys.argv[3] if len(sys.argv) > 3 else f"target/bench-data/ring_{n}.geojson"
+    ring = []
+    for j in range(n + 1):
+        a = (j % n) / n * 2 * math.pi
+        r = 1 + 0.05 * math.sin(12 * a) + 0.01 * math.sin(97 * a)
+        ring.append([round(114.05 + 0.08 * r * math.cos(a), 8), round(22.60 + 0.066 * r * math.sin(a), 8)])
+    props = {"id": "RING", "name": "SYNTHETIC wavy ring (benchmark only, not a real zone)"}
+    feature = {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    json.dump({"type": "FeatureCollection", "features": [feature]}, open(out, "w", encoding="utf-8"))
+    print(out)
+    sys.exit(0)
 
 k = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 out = sys.argv[2] if len(sys.argv) > 2 else f"target/bench-data/zones_x{k}.geojson"

@@ -11,6 +11,9 @@ use crate::model::Xy;
 /// Segments per run.
 const RUN: usize = 16;
 
+/// Runs per chunk: a chunk's box prunes its runs together when a list of runs is searched.
+const CHUNK: usize = 16;
+
 /// Boxes are widened by this much (metres): a closest point computed on a segment may stray
 /// from its true place by rounding, never by a millimetre on the plane of a city.
 const BOX_MARGIN: f64 = 1e-3;
@@ -65,6 +68,55 @@ impl RunBox {
     }
 }
 
+/// The segment from a run's first vertex to its last, and how far any of its vertices lies
+/// from it (plus [`BOX_MARGIN`]): each of the run's segments is that close to the chord (the
+/// distance to a segment is convex along another), so none is nearer to a point than the
+/// chord's distance less `eps`. On a smooth outline `eps` is centimetres where the box is
+/// metres: far from a gently curving border, runs a box cannot tell apart still differ by more.
+#[derive(Clone, Copy, Debug)]
+struct Chord {
+    seg: Segment,
+    eps: f64,
+}
+
+impl Chord {
+    fn of(run: &[Segment]) -> Self {
+        let (Some(a), Some(b)) = (run.first(), run.last()) else {
+            return Self {
+                seg: Segment::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 0.0 }),
+                eps: f64::INFINITY,
+            };
+        };
+        let seg = Segment::new(
+            Coord { x: a.x0, y: a.y0 },
+            Coord {
+                x: b.x0 + b.dx,
+                y: b.y0 + b.dy,
+            },
+        );
+        let eps = run
+            .iter()
+            .flat_map(|s| [(s.x0, s.y0), (s.x0 + s.dx, s.y0 + s.dy)])
+            .map(|(x, y)| seg.dist2(x, y).0.sqrt())
+            // NaN: never skipped by the chord.
+            .fold(
+                0.0,
+                |m: f64, d| if d.is_nan() { f64::NAN } else { m.max(d) },
+            );
+        Self {
+            seg,
+            eps: eps + BOX_MARGIN,
+        }
+    }
+
+    /// Whether every segment of the run is farther from `p` than `best` (plane metres).
+    #[inline]
+    fn farther(&self, p: Xy, best: f64) -> bool {
+        let lim = best + self.eps;
+        self.seg.dist2(p.x, p.y).0 > lim * lim
+    }
+}
+
 /// One step of a list of segments ordered by their distance from a point: the list's
 /// segments up to `end` (from the previous step's end), none nearer to the point than
 /// `least`.
@@ -72,6 +124,15 @@ impl RunBox {
 pub(super) struct Step {
     pub end: u32,
     pub least: f32,
+}
+
+/// A list of a boundary's segments by number, or of its runs of segments by number, or by
+/// ranges of numbers (as [`Boundary::closest_ranged`] takes them).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Part<'a> {
+    Segments(&'a [u32]),
+    Runs(&'a [u32]),
+    RunRanges(&'a [u32]),
 }
 
 /// The closest segment found: squared plane distance, segment number, and where on it.
@@ -103,6 +164,11 @@ impl Closest {
 pub(super) struct Boundary {
     segments: Vec<Segment>,
     runs: Vec<RunBox>,
+    /// Each run's chord.
+    chords: Vec<Chord>,
+    /// The union of each [`CHUNK`] runs' boxes, and each chunk's chord.
+    chunks: Vec<RunBox>,
+    chunk_chords: Vec<Chord>,
 }
 
 impl Boundary {
@@ -111,7 +177,7 @@ impl Boundary {
         let segments: Vec<Segment> = rings
             .flat_map(|ring| ring.windows(2).map(|w| Segment::new(w[0], w[1])))
             .collect();
-        let runs = segments
+        let runs: Vec<RunBox> = segments
             .chunks(RUN)
             .map(|run| {
                 let (mut lo, mut hi) = (
@@ -140,7 +206,30 @@ impl Boundary {
                 }
             })
             .collect();
-        Self { segments, runs }
+        let chunks = runs
+            .chunks(CHUNK)
+            .map(|c| {
+                c.iter().fold(
+                    RunBox {
+                        lo: Xy::new(f64::INFINITY, f64::INFINITY),
+                        hi: Xy::new(f64::NEG_INFINITY, f64::NEG_INFINITY),
+                    },
+                    |u: RunBox, b| RunBox {
+                        lo: Xy::new(u.lo.x.min(b.lo.x), u.lo.y.min(b.lo.y)),
+                        hi: Xy::new(u.hi.x.max(b.hi.x), u.hi.y.max(b.hi.y)),
+                    },
+                )
+            })
+            .collect();
+        let chords = segments.chunks(RUN).map(Chord::of).collect();
+        let chunk_chords = segments.chunks(RUN * CHUNK).map(Chord::of).collect();
+        Self {
+            segments,
+            runs,
+            chords,
+            chunks,
+            chunk_chords,
+        }
     }
 
     pub(super) fn len(&self) -> usize {
@@ -162,7 +251,7 @@ impl Boundary {
     }
 
     fn measure_run(&self, r: usize, p: Xy, best: &mut Closest) {
-        let start = r * RUN;
+        let start = r.saturating_mul(RUN);
         let end = (start + RUN).min(self.segments.len());
         for (k, s) in self.segments.iter().enumerate().take(end).skip(start) {
             let (d2, t) = s.dist2(p.x, p.y);
@@ -170,23 +259,63 @@ impl Boundary {
         }
     }
 
-    /// The closest of all segments: the run whose box is nearest first, then every run
-    /// whose box is not farther than the best so far.
+    /// Number of runs.
+    pub(super) fn n_runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Plane distance from `p` to run `r`'s box: never more than any of its segments' (0 for
+    /// a run with a non-finite end; infinite for no such run).
+    pub(super) fn run_distance(&self, r: usize, p: Xy) -> f64 {
+        self.runs
+            .get(r)
+            .map_or(f64::INFINITY, |b| b.dist2(p).sqrt())
+    }
+
+    /// The segment numbers of run `r`.
+    pub(super) fn run_segments(&self, r: u32) -> std::ops::Range<u32> {
+        let start = (r as usize * RUN).min(self.segments.len());
+        let end = (start + RUN).min(self.segments.len());
+        start as u32..end as u32
+    }
+
+    /// The closest of all segments: the run whose box is nearest in the chunk whose box is
+    /// nearest first, then the others chunk by chunk as [`Self::closest_ranged`] does.
     pub(super) fn closest(&self, p: Xy) -> Closest {
+        let nearest = |boxes: &[RunBox]| {
+            boxes
+                .iter()
+                .enumerate()
+                .fold((f64::INFINITY, 0), |(d, at), (k, b)| {
+                    let e = b.dist2(p);
+                    if e < d { (e, k) } else { (d, at) }
+                })
+                .1
+        };
+        let c = nearest(&self.chunks);
+        let runs = self.runs.get(c * CHUNK..).unwrap_or_default();
+        let first = c * CHUNK + nearest(runs.get(..CHUNK).unwrap_or(runs));
+        self.closest_from(p, first, [(0, self.runs.len())].into_iter())
+    }
+
+    /// The closest segment of the runs `runs` (as [`Self::closest`] does over all).
+    fn closest_among(&self, p: Xy, runs: impl Iterator<Item = usize> + Clone) -> Closest {
         let mut best = Closest::NONE;
-        let first = self
-            .runs
-            .iter()
-            .enumerate()
-            .fold((f64::INFINITY, 0), |(d, at), (r, b)| {
-                let e = b.dist2(p);
-                if e < d { (e, r) } else { (d, at) }
+        let first = runs
+            .clone()
+            .fold((f64::INFINITY, usize::MAX), |(d, at), r| {
+                let e = self.runs.get(r).map_or(f64::INFINITY, |b| b.dist2(p));
+                if e < d || at == usize::MAX {
+                    (e, r)
+                } else {
+                    (d, at)
+                }
             })
             .1;
         self.measure_run(first, p, &mut best);
-        for (r, b) in self.runs.iter().enumerate() {
+        for r in runs {
             // Every segment of a box farther than the best is farther itself (NaN: measured).
-            let farther = b.dist2(p) > best.d2;
+            let farther = self.run_farther(r, p, &best);
             if r != first && !farther {
                 self.measure_run(r, p, &mut best);
             }
@@ -194,28 +323,68 @@ impl Boundary {
         best
     }
 
-    /// The closest of the segments numbered in `subset`.
-    pub(super) fn closest_in(&self, p: Xy, subset: &[u32]) -> Closest {
-        let mut best = Closest::NONE;
-        for &k in subset {
-            if let Some(s) = self.segments.get(k as usize) {
-                let (d2, t) = s.dist2(p.x, p.y);
-                best.offer(d2, k as usize, t);
-            }
-        }
-        best
+    /// Whether every segment of run `r` is farther from `p` than `best`, by the run's box or
+    /// its chord (NaN anywhere: not farther).
+    #[inline]
+    fn run_farther(&self, r: usize, p: Xy, best: &Closest) -> bool {
+        let (Some(b), Some(c)) = (self.runs.get(r), self.chords.get(r)) else {
+            return true;
+        };
+        b.dist2(p) > best.d2 || c.farther(p, best.d2.sqrt())
     }
 
-    /// The closest of `segs`, listed in `steps` nearer and nearer to a point `c`, for `p`
-    /// within `offset` of `c`: no segment is nearer to `p` than its distance from `c` less
-    /// `offset`, so the search stops at the first step that cannot beat the best so far.
-    pub(super) fn closest_sorted(
+    /// [`Self::run_farther`] for a whole chunk of runs.
+    #[inline]
+    fn chunk_farther(&self, c: usize, p: Xy, best: &Closest) -> bool {
+        let (Some(b), Some(ch)) = (self.chunks.get(c), self.chunk_chords.get(c)) else {
+            return true;
+        };
+        b.dist2(p) > best.d2 || ch.farther(p, best.d2.sqrt())
+    }
+
+    /// The closest segment of the runs numbered in `runs`.
+    pub(super) fn closest_in_runs(
         &self,
         p: Xy,
-        segs: &[u32],
-        steps: &[Step],
-        offset: f64,
+        runs: impl Iterator<Item = u32> + Clone,
     ) -> Closest {
+        self.closest_among(p, runs.map(|r| r as usize))
+    }
+
+    /// The closest of the segments in `part`.
+    pub(super) fn closest_in(&self, p: Xy, part: Part) -> Closest {
+        match part {
+            Part::Segments(ks) => {
+                let mut best = Closest::NONE;
+                for &k in ks {
+                    self.measure(k as usize, p, &mut best);
+                }
+                best
+            }
+            Part::Runs(rs) => self.closest_in_runs(p, rs.iter().copied()),
+            Part::RunRanges(rs) => self.closest_ranged(p, rs),
+        }
+    }
+
+    #[inline]
+    fn measure(&self, k: usize, p: Xy, best: &mut Closest) {
+        if let Some(s) = self.segments.get(k) {
+            let (d2, t) = s.dist2(p.x, p.y);
+            best.offer(d2, k, t);
+        }
+    }
+
+    /// The closest of the segments in `part` as a locator cell lists them. Segments come in
+    /// `steps` nearer and nearer to a point `c`: for `p` within `offset` of `c`, nothing is
+    /// nearer to `p` than its distance from `c` less `offset`, so the search stops at the
+    /// first step that cannot beat the best so far. Runs come as [`Self::closest_ranged`]
+    /// takes them.
+    pub(super) fn closest_sorted(&self, p: Xy, part: Part, steps: &[Step], offset: f64) -> Closest {
+        let list = match part {
+            Part::Segments(ks) => ks,
+            Part::Runs(rs) => return self.closest_in_runs(p, rs.iter().copied()),
+            Part::RunRanges(rs) => return self.closest_ranged(p, rs),
+        };
         let mut best = Closest::NONE;
         let mut at = 0;
         for step in steps {
@@ -224,13 +393,51 @@ impl Boundary {
                 break;
             }
             let end = step.end as usize;
-            for &k in segs.get(at..end).unwrap_or_default() {
-                if let Some(s) = self.segments.get(k as usize) {
-                    let (d2, t) = s.dist2(p.x, p.y);
-                    best.offer(d2, k as usize, t);
-                }
+            for &k in list.get(at..end).unwrap_or_default() {
+                self.measure(k as usize, p, &mut best);
             }
             at = end;
+        }
+        best
+    }
+
+    /// The closest segment of the runs in `ranges`, pairs of run numbers (from, to) with
+    /// the first pair a run near `p`: that run first, then the others in order, skipping
+    /// each chunk, then each run, whose box or chord is farther than the best so far.
+    pub(super) fn closest_ranged(&self, p: Xy, ranges: &[u32]) -> Closest {
+        let mut pairs = ranges
+            .chunks_exact(2)
+            .map(|w| (w[0] as usize, w[1] as usize));
+        match pairs.next() {
+            Some((first, _)) => self.closest_from(p, first, pairs),
+            None => Closest::NONE,
+        }
+    }
+
+    /// Run `first`, then the runs of `ranges` but `first`, skipping each chunk, then each
+    /// run, whose box or chord is farther than the best so far.
+    fn closest_from(
+        &self,
+        p: Xy,
+        first: usize,
+        ranges: impl Iterator<Item = (usize, usize)>,
+    ) -> Closest {
+        let mut best = Closest::NONE;
+        self.measure_run(first, p, &mut best);
+        for (from, to) in ranges {
+            let mut r = from;
+            while r < to {
+                let c = r / CHUNK;
+                let end = to.min((c + 1) * CHUNK);
+                if !self.chunk_farther(c, p, &best) {
+                    for q in r..end {
+                        if q != first && !self.run_farther(q, p, &best) {
+                            self.measure_run(q, p, &mut best);
+                        }
+                    }
+                }
+                r = end;
+            }
         }
         best
     }
@@ -296,8 +503,17 @@ mod tests {
             (0..40).flat_map(|a| (0..40).map(move |c| Xy::new(a as f64 * 25.0, c as f64 * 25.0))),
         );
         pts.push(Xy::new(f64::NAN, 0.0));
-        let mut skipped = 0;
-        for p in pts {
+        // Points a few centimetres to metres off the smooth outline, inside and outside its
+        // curve, where a chord's bound is tightest.
+        pts.extend(outer.windows(2).step_by(5).map(|w| {
+            let off = (next() - 0.5) * 4.0;
+            let (dx, dy) = (w[1].x - w[0].x, w[1].y - w[0].y);
+            let len = dx.hypot(dy).max(1e-9);
+            Xy::new(w[0].x - dy / len * off, w[0].y + dx / len * off)
+        }));
+        let (mut skipped, mut by_chord) = (0, 0);
+        for p in &pts {
+            let p = *p;
             let (got, want) = (b.closest(p), b.closest_by_scan(p));
             assert_eq!(
                 (got.d2.to_bits(), got.k, got.t.to_bits()),
@@ -305,8 +521,31 @@ mod tests {
                 "at {p:?}"
             );
             skipped += b.runs.iter().filter(|r| r.dist2(p) > got.d2).count();
+            by_chord += (0..b.runs.len())
+                .filter(|&r| b.runs[r].dist2(p) <= got.d2 && b.run_farther(r, p, &got))
+                .count();
         }
-        // The boxes really did skip most runs.
+        // The boxes really did skip most runs, and the chords some the boxes could not.
         assert!(skipped > 3000 * b.runs.len() / 2, "{skipped}");
+        assert!(by_chord > pts.len(), "{by_chord}");
+        // Any runs, listed or in ranges from any first run, answer as a scan of theirs.
+        for (i, p) in pts.iter().enumerate().step_by(3) {
+            let n = b.runs.len() as u32;
+            let (a0, a1) = ((i as u32 * 37) % n, (i as u32 * 11) % n);
+            let (lo, hi) = (a0.min(a1), a0.max(a1) + 1);
+            let first = lo + (i as u32 % (hi - lo));
+            let listed: Vec<u32> = (lo..hi).collect();
+            let mut want = Closest::NONE;
+            for k in listed.iter().flat_map(|&r| b.run_segments(r)) {
+                b.measure(k as usize, *p, &mut want);
+            }
+            let want = (want.d2.to_bits(), want.k, want.t.to_bits());
+            for got in [
+                b.closest_in(*p, Part::Runs(&listed)),
+                b.closest_ranged(*p, &[first, first + 1, lo, hi]),
+            ] {
+                assert_eq!((got.d2.to_bits(), got.k, got.t.to_bits()), want, "at {p:?}");
+            }
+        }
     }
 }

@@ -12,7 +12,8 @@
 
 use rayon::prelude::*;
 
-use super::boundary::Step;
+use super::boundary::{Boundary, Part, Step};
+use super::steps::{as_ranges, near_first};
 use super::zone_shape::ZoneShape;
 use crate::crs::Projection;
 use crate::model::Xy;
@@ -26,11 +27,13 @@ pub(super) enum CellState {
 }
 
 /// One zone that can be nearest to points of a locator cell, with the boundary segments that
-/// can be closest to them (`segs` is a range of [`ZoneLocator::segs`]).
+/// can be closest to them (`segs` is a range of [`ZoneLocator::segs`]): segment numbers, or
+/// numbers of runs of segments when `runs` (a detailed boundary far from the cell).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct CellCandidate {
     pub shape: u16,
     pub state: CellState,
+    pub runs: bool,
     pub segs: (u32, u32),
     /// The steps of `segs` by distance from the cell's centre (a range of
     /// [`ZoneLocator::steps`]).
@@ -67,14 +70,16 @@ struct Cand {
     /// Its place among the parent's candidates (u32::MAX at a block).
     from: u32,
     segs: (u32, u32),
+    /// `segs` lists runs of segments, not segments.
+    runs: bool,
 }
 
-/// The candidates of one square being built, and the segments they keep.
+/// The candidates of one square being built, and the segments (or runs) they keep.
 #[derive(Default)]
 struct Node {
     cands: Vec<Cand>,
     segs: Vec<u32>,
-    /// The distance of each of `segs` from the square's centre.
+    /// The distance of each of `segs` from the square's centre (a run's: its box's).
     dist: Vec<f64>,
 }
 
@@ -200,12 +205,19 @@ impl ZoneLocator {
         Some((self.entries.get(s as usize..e as usize)?, centre))
     }
 
-    /// The segments kept for `e` and their steps by distance from the cell's centre.
-    pub(super) fn segments_of(&self, e: &CellCandidate) -> (&[u32], &[Step]) {
+    /// The segments (or runs) kept for `e` and their steps by distance from the cell's
+    /// centre.
+    pub(super) fn segments_of(&self, e: &CellCandidate) -> (Part<'_>, &[Step]) {
+        let list = self
+            .segs
+            .get(e.segs.0 as usize..e.segs.1 as usize)
+            .unwrap_or_default();
         (
-            self.segs
-                .get(e.segs.0 as usize..e.segs.1 as usize)
-                .unwrap_or_default(),
+            if e.runs {
+                Part::RunRanges(list)
+            } else {
+                Part::Segments(list)
+            },
             self.steps
                 .get(e.steps.0 as usize..e.steps.1 as usize)
                 .unwrap_or_default(),
@@ -217,64 +229,6 @@ impl ZoneLocator {
     pub(super) fn n_cells(&self) -> usize {
         self.starts.len() - 1
     }
-}
-
-/// Buckets [`near_first`] spreads a list over.
-const BUCKETS: usize = 32;
-
-/// Appends `list`'s segments (at distances `dist`) to `segs` nearest first by bucket: 32
-/// equal steps from the nearest distance to the farthest, in list order within a step. Each
-/// non-empty step goes to `steps` with its end (counted from the list's start) and its least
-/// distance rounded down: never more than its segments', never less than an earlier step's.
-/// A counting sort: a lookup needs the order only roughly.
-fn near_first(list: &[u32], dist: &[f64], segs: &mut Vec<u32>, steps: &mut Vec<Step>) {
-    let lo = dist.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = dist.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let step = (hi - lo) / BUCKETS as f64;
-    // NaN distances (a NaN segment, never the nearest) and a zero step land in bucket 0.
-    let bucket = |d: f64| {
-        if step > 0.0 {
-            (((d - lo) / step) as usize).min(BUCKETS - 1)
-        } else {
-            0
-        }
-    };
-    let mut count = [0usize; BUCKETS];
-    let mut least = [f64::INFINITY; BUCKETS];
-    for &d in dist {
-        let b = bucket(d);
-        count[b] += 1;
-        least[b] = least[b].min(d);
-    }
-    let start = segs.len();
-    let mut at = [0usize; BUCKETS];
-    let mut sum = start;
-    for b in 0..BUCKETS {
-        at[b] = sum;
-        sum += count[b];
-    }
-    segs.resize(sum, 0);
-    let mut end = 0u32;
-    for b in (0..BUCKETS).filter(|b| count[*b] > 0) {
-        end += count[b] as u32;
-        steps.push(Step {
-            end,
-            least: down_to_f32(least[b]),
-        });
-    }
-    for (&s, &d) in list.iter().zip(dist) {
-        let b = bucket(d);
-        if let Some(slot) = segs.get_mut(at[b]) {
-            *slot = s;
-        }
-        at[b] += 1;
-    }
-}
-
-/// `d` rounded down to an `f32` (a lower bound stays one).
-fn down_to_f32(d: f64) -> f32 {
-    let x = d as f32;
-    if f64::from(x) > d { x.next_down() } else { x }
 }
 
 /// Position of cell (i, j) of a block in Z order: the bits of i and j interleaved.
@@ -310,16 +264,20 @@ fn build_square(
     if level == LEVELS {
         out.counts.push(node.cands.len() as u32);
         // Each candidate's segments in steps by the distance from the centre, which a
-        // lookup's search stops by.
+        // lookup's search stops by; its runs as ranges, the nearest first, as
+        // `Boundary::closest_ranged` takes them.
         for c in &node.cands {
             let (s0, t0) = (out.segs.len() as u32, out.steps.len() as u32);
             let r = c.segs.0 as usize..c.segs.1 as usize;
-            if let (Some(segs), Some(dist)) = (node.segs.get(r.clone()), node.dist.get(r)) {
-                near_first(segs, dist, &mut out.segs, &mut out.steps);
+            match (node.segs.get(r.clone()), node.dist.get(r)) {
+                (Some(runs), Some(dist)) if c.runs => as_ranges(runs, dist, &mut out.segs),
+                (Some(segs), Some(dist)) => near_first(segs, dist, &mut out.segs, &mut out.steps),
+                _ => {}
             }
             out.entries.push(CellCandidate {
                 shape: c.shape,
                 state: c.state,
+                runs: c.runs,
                 segs: (s0, out.segs.len() as u32),
                 steps: (t0, out.steps.len() as u32),
             });
@@ -356,8 +314,7 @@ fn candidates_at(
             None => Some((k, None)),
             Some(p) => {
                 let cand = p.cands.get(k)?;
-                let segs = p.segs.get(cand.segs.0 as usize..cand.segs.1 as usize)?;
-                Some((cand.shape as usize, Some((cand.state, segs))))
+                Some((cand.shape as usize, Some((cand.state, part_of(p, cand)?))))
             }
         }
     };
@@ -393,6 +350,7 @@ fn candidates_at(
             f,
             from: if parent.is_some() { k as u32 } else { u32::MAX },
             segs: (0, 0),
+            runs: false,
         });
     }
     // Keep the zones that can be nearest, each with the segments that can be closest.
@@ -407,13 +365,16 @@ fn candidates_at(
         let shape = &shapes[cand.shape as usize];
         if cand.state != CellState::Inside && shape.is_area() {
             let start = node.segs.len() as u32;
-            match parent.and_then(|p| {
-                let from = p.cands.get(cand.from as usize)?;
-                p.segs.get(from.segs.0 as usize..from.segs.1 as usize)
-            }) {
-                Some(subset) => keep_segments(shape, c, h, subset.iter().copied(), node),
-                None => keep_segments(shape, c, h, 0..shape.n_segments() as u32, node),
-            }
+            let b = shape.boundary();
+            cand.runs = match parent.and_then(|p| part_of(p, p.cands.get(cand.from as usize)?)) {
+                Some(Part::Segments(subset)) => {
+                    keep_segments(b, c, h, subset.iter().copied(), node);
+                    false
+                }
+                Some(Part::Runs(subset)) => keep_runs(b, c, h, subset.iter().copied(), node),
+                // Every run at a block (a square being built never lists ranges).
+                Some(Part::RunRanges(_)) | None => keep_runs(b, c, h, 0..b.n_runs() as u32, node),
+            };
             cand.segs = (start, node.segs.len() as u32);
         }
         node.cands[kept] = cand;
@@ -422,22 +383,66 @@ fn candidates_at(
     node.cands.truncate(kept);
 }
 
-/// A parent's state for a zone and the segments it kept.
-type Inherited<'a> = (CellState, &'a [u32]);
+/// A parent's state for a zone and the segments (or runs) it kept.
+type Inherited<'a> = (CellState, Part<'a>);
 
-/// Appends to `out` the segments among `from` within 2h of the nearest of them to `c`.
-fn keep_segments(
-    shape: &ZoneShape,
+/// The segments (or runs) `cand` of `node` keeps.
+fn part_of<'a>(node: &'a Node, cand: &Cand) -> Option<Part<'a>> {
+    let list = node.segs.get(cand.segs.0 as usize..cand.segs.1 as usize)?;
+    Some(if cand.runs {
+        Part::Runs(list)
+    } else {
+        Part::Segments(list)
+    })
+}
+
+/// Runs kept at most, below which a candidate keeps their segments instead: a few runs are
+/// measured faster segment by segment, and a coarse outline (16 segments a run of several
+/// kilometres) keeps only the segments near the cell.
+const EXPAND: usize = 4;
+
+/// Appends to `node` the runs among `from` whose box is within 2h of the nearest segment to
+/// `c` (every segment that [`keep_segments`] would keep lies in one), and returns true; or,
+/// when at most [`EXPAND`] runs are left, the segments of those runs that `keep_segments`
+/// keeps, and returns false.
+fn keep_runs(
+    b: &Boundary,
     c: Xy,
     h: f64,
-    from: impl Iterator<Item = u32>,
+    from: impl Iterator<Item = u32> + Clone,
     node: &mut Node,
-) {
+) -> bool {
+    let nearest = b.closest_in_runs(c, from.clone()).d2.sqrt();
+    let start = node.segs.len();
+    for r in from {
+        let d = b.run_distance(r as usize, c);
+        // NaN for a NaN centre: kept, as a box with a NaN end is (distance 0).
+        let beyond = d > nearest + 2.0 * h;
+        if !beyond {
+            node.segs.push(r);
+            node.dist.push(d);
+        }
+    }
+    if node.segs.len() - start > EXPAND {
+        return true;
+    }
+    let mut runs = [0u32; EXPAND];
+    let n = node.segs.len() - start;
+    runs[..n].copy_from_slice(&node.segs[start..]);
+    node.segs.truncate(start);
+    node.dist.truncate(start);
+    let segs = runs[..n].iter().flat_map(|&r| b.run_segments(r));
+    keep_segments(b, c, h, segs, node);
+    false
+}
+
+/// Appends to `node` the segments among `from` within 2h of the nearest of them to `c`.
+fn keep_segments(b: &Boundary, c: Xy, h: f64, from: impl Iterator<Item = u32>, node: &mut Node) {
     // Measured once: appended with their distances, then those beyond 2h cut out in place.
     let start = node.segs.len();
     let mut dmin = f64::INFINITY;
     for s in from {
-        let d = shape.segment_distance(s as usize, c);
+        let d = b.segment_distance(s as usize, c);
         dmin = dmin.min(d);
         node.segs.push(s);
         node.dist.push(d);
@@ -469,15 +474,9 @@ mod tests {
         let zones = super::super::district_zones();
         // Random points over the city and beyond it, plus points on a fine lattice across a
         // stretch of borders.
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::model::Rng::new(7);
         let mut pts: Vec<LonLat> = (0..4000)
-            .map(|_| LonLat::new(113.7 + 0.7 * next(), 22.4 + 0.5 * next()))
+            .map(|_| LonLat::new(113.7 + 0.7 * rng.uniform(), 22.4 + 0.5 * rng.uniform()))
             .collect();
         for a in 0..60 {
             for b in 0..60 {
@@ -487,57 +486,14 @@ mod tests {
                 ));
             }
         }
-        let firms = Firms {
-            segment: vec![0; pts.len()],
-            segments: vec![String::new()],
-            lonlat: pts.clone(),
-            ..Default::default()
-        };
-        let mut index = SpatialIndex::build(&firms, &zones);
-        let bounds = crate::model::Bounds::of(index.firm_xy.iter())
-            .unwrap()
-            .pair();
         let mut sizes = Vec::new();
         for n_points in [1_000, 4_000_000, 128 << 20] {
-            index.locator =
-                ZoneLocator::build(&index.zone_shapes, &index.projection, bounds, n_points);
-            let loc = index.locator.as_ref().unwrap();
-            sizes.push((loc.cell, loc.n_cells()));
-            let (mut inside, mut mixed) = (Vec::new(), 0);
-            for (i, ll) in pts.iter().enumerate() {
-                let p = index.firm_xy[i];
-                let got = index.locate(*ll, p, &mut inside).expect("on the grid");
-                let mut want_in = Vec::new();
-                index.zones_containing_by_tree(*ll, p, &mut want_in);
-                assert_eq!(index.zones_containing(*ll, p), want_in);
-                assert_eq!(inside, want_in, "point {i} {ll:?}, {n_points}");
-                let want = index.nearest_zones(*ll, p).first().copied();
-                let (g, w) = (got.unwrap(), want.unwrap());
-                assert_eq!(
-                    (g.zone, g.distance_m.to_bits()),
-                    (w.zone, w.distance_m.to_bits())
-                );
-                let cands = loc.candidates(p).unwrap();
-                mixed += usize::from(cands.iter().any(|c| c.state == CellState::Mixed));
-            }
-            // Some points fell in cells across a border, where the full test runs.
-            assert!(mixed > 50, "{mixed} points in mixed cells");
-            // Each zone's firms inside, from a list of firms in a scrambled order.
-            let order: Vec<u32> = (0..pts.len() as u32)
-                .rev()
-                .step_by(2)
-                .chain((0..pts.len() as u32).step_by(2))
-                .collect();
-            for (zi, z) in zones.iter().enumerate() {
-                let shape = index.shape_of(zi).unwrap();
-                let want: Vec<u32> = order
-                    .iter()
-                    .copied()
-                    .filter(|&i| shape.contains(pts[i as usize]))
-                    .collect();
-                assert!(!want.is_empty(), "{}", z.id);
-                assert_eq!(index.firms_inside(zi, &order, &pts), want, "{}", z.id);
-            }
+            let seen = check_cells(&zones, &pts, n_points);
+            // Some points fell in cells across a border, where the full test runs; cells
+            // listed runs of a border and others its segments.
+            assert!(seen.mixed > 50, "{seen:?}");
+            assert!(seen.by_runs > 0 && seen.by_segments > 0, "{seen:?}");
+            sizes.push((seen.cell, seen.n_cells));
         }
         // The three builds really had different cells, down to a few tens of metres.
         assert!(
@@ -547,42 +503,116 @@ mod tests {
         assert!(sizes[2].0 < 100.0, "{sizes:?}");
     }
 
-    /// The steps keep every segment once; each step's least distance is never above its
-    /// segments' distances nor below an earlier step's; the first step holds the nearest.
+    /// A surveyed outline of 20,000 vertices (segments of 1–2 m, wavy at every scale): its
+    /// cells list runs of segments near and far, and still answer as every segment does.
     #[test]
-    fn near_first_orders_roughly_with_true_bounds() {
-        let mut rng = crate::model::Rng::new(3);
-        let mut next = move || rng.uniform();
-        for n in [0, 1, 2, 5, 100, 1000] {
-            let list: Vec<u32> = (0..n).map(|k| 7 * k as u32).collect();
-            let mut dist: Vec<f64> = list.iter().map(|_| 1000.0 + 500.0 * next()).collect();
-            if n == 5 {
-                dist = vec![3.0; 5];
-            }
-            let (mut segs, mut steps) = (vec![9], Vec::new());
-            near_first(&list, &dist, &mut segs, &mut steps);
-            assert_eq!(segs.len(), n + 1);
-            assert_eq!(segs[0], 9);
-            let mut sorted = segs[1..].to_vec();
-            sorted.sort_unstable();
-            assert_eq!(sorted, list);
-            assert!(steps.len() <= BUCKETS && (n == 0) == steps.is_empty());
-            assert_eq!(steps.last().map_or(0, |s| s.end as usize), n);
-            let mut at = 0;
-            for (k, step) in steps.iter().enumerate() {
-                assert!(step.end as usize > at, "an empty step");
-                for &s in &segs[1 + at..1 + step.end as usize] {
-                    let d = dist[(s / 7) as usize];
-                    assert!(f64::from(step.least) <= d, "{} above {d}", step.least);
-                }
-                assert!(k == 0 || step.least >= steps[k - 1].least);
-                at = step.end as usize;
-            }
-            if n > 0 {
-                let least = dist.iter().copied().fold(f64::INFINITY, f64::min);
-                assert_eq!(steps[0].least, down_to_f32(least));
-            }
+    fn a_detailed_outline_answers_as_every_segment_does() {
+        let mut rng = crate::model::Rng::new(11);
+        let n = 20_000;
+        let ring: Vec<String> = (0..=n)
+            .map(|k| {
+                let a = (k % n) as f64 / n as f64 * std::f64::consts::TAU;
+                let r = 0.03 * (1.0 + 0.1 * (7.0 * a).sin() + 0.002 * (900.0 * a).sin());
+                format!("[{:.7},{:.7}]", 114.05 + r * a.cos(), 22.55 + r * a.sin())
+            })
+            .collect();
+        let text = format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"R"}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
+            ring.join(",")
+        );
+        let zones = crate::data::load_zones_str(&text, "ring", &Default::default())
+            .expect("the ring loads")
+            .zones;
+        let mut pts: Vec<LonLat> = (0..3000)
+            .map(|_| LonLat::new(113.9 + 0.3 * rng.uniform(), 22.4 + 0.3 * rng.uniform()))
+            .collect();
+        // Points within a few metres of the outline, on both sides.
+        pts.extend((0..3000).map(|_| {
+            let a = rng.uniform() * std::f64::consts::TAU;
+            let r = 0.03 * (1.0 + 0.1 * (7.0 * a).sin()) + 0.0001 * (rng.uniform() - 0.5);
+            LonLat::new(114.05 + r * a.cos(), 22.55 + r * a.sin())
+        }));
+        for n_points in [1_000, 4_000_000] {
+            let seen = check_cells(&zones, &pts, n_points);
+            assert!(seen.mixed > 500, "{seen:?}");
+            assert!(seen.by_runs > seen.n_cells / 2, "{seen:?}");
         }
+    }
+
+    /// What [`check_cells`] saw.
+    #[derive(Debug)]
+    struct Seen {
+        cell: f64,
+        n_cells: usize,
+        /// Points in cells across a zone's border.
+        mixed: usize,
+        /// Cell candidates listing runs, and listing segments.
+        by_runs: usize,
+        by_segments: usize,
+    }
+
+    /// Builds the locator for `n_points` lookups over `pts` and checks, point by point, the
+    /// zones inside and the nearest zone against every zone and every segment (and the
+    /// R-tree path), and each zone's firms inside against the ring test.
+    fn check_cells(zones: &[crate::model::Zone], pts: &[LonLat], n_points: usize) -> Seen {
+        let firms = Firms {
+            segment: vec![0; pts.len()],
+            segments: vec![String::new()],
+            lonlat: pts.to_vec(),
+            ..Default::default()
+        };
+        let mut index = SpatialIndex::build(&firms, zones);
+        let bounds = crate::model::Bounds::of(index.firm_xy.iter())
+            .unwrap()
+            .pair();
+        index.locator = ZoneLocator::build(&index.zone_shapes, &index.projection, bounds, n_points);
+        let loc = index.locator.as_ref().unwrap();
+        let mut seen = Seen {
+            cell: loc.cell,
+            n_cells: loc.n_cells(),
+            mixed: 0,
+            by_runs: loc.entries.iter().filter(|e| e.runs).count(),
+            by_segments: loc
+                .entries
+                .iter()
+                .filter(|e| !e.runs && e.segs.1 > e.segs.0)
+                .count(),
+        };
+        let mut inside = Vec::new();
+        for (i, ll) in pts.iter().enumerate() {
+            let p = index.firm_xy[i];
+            let got = index.locate(*ll, p, &mut inside).expect("on the grid");
+            let mut want_in = Vec::new();
+            index.zones_containing_by_tree(*ll, p, &mut want_in);
+            assert_eq!(index.zones_containing(*ll, p), want_in);
+            assert_eq!(inside, want_in, "point {i} {ll:?}, {n_points}");
+            let want = index.nearest_zones(*ll, p).first().copied();
+            let (g, w) = (got.unwrap(), want.unwrap());
+            assert_eq!(
+                (g.zone, g.distance_m.to_bits()),
+                (w.zone, w.distance_m.to_bits()),
+                "point {i} {ll:?}, {n_points}"
+            );
+            let cands = loc.candidates(p).unwrap();
+            seen.mixed += usize::from(cands.iter().any(|c| c.state == CellState::Mixed));
+        }
+        // Each zone's firms inside, from a list of firms in a scrambled order.
+        let order: Vec<u32> = (0..pts.len() as u32)
+            .rev()
+            .step_by(2)
+            .chain((0..pts.len() as u32).step_by(2))
+            .collect();
+        for (zi, z) in zones.iter().enumerate() {
+            let shape = index.shape_of(zi).unwrap();
+            let want: Vec<u32> = order
+                .iter()
+                .copied()
+                .filter(|&i| shape.contains(pts[i as usize]))
+                .collect();
+            assert!(!want.is_empty(), "{}", z.id);
+            assert_eq!(index.firms_inside(zi, &order, pts), want, "{}", z.id);
+        }
+        seen
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod counts;
 mod locator;
 mod near;
 mod ring_bands;
+mod steps;
 mod zone_shape;
 
 pub use counts::{Counts, NeighbourGrid};

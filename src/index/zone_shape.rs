@@ -3,7 +3,7 @@
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 
-use super::boundary::{Boundary, Closest, Step};
+use super::boundary::{Boundary, Closest, Part, Step};
 use super::ring_bands::{RingBands, ring_contains_with};
 use crate::crs::Projection;
 use crate::model::{Bounds, LonLat, Xy, Zone, ZoneGeometry};
@@ -237,30 +237,40 @@ impl ZoneShape {
         self.boundary.segment_distance(k, p)
     }
 
+    /// The boundary's segments and their runs (the locator lists either).
+    pub(super) fn boundary(&self) -> &Boundary {
+        &self.boundary
+    }
+
     /// Ground distance to the boundary (ignoring containment), searching only the segments in
     /// `subset` when given; point zones measure to their point.
-    pub fn boundary_distance(&self, p: Xy, subset: Option<&[u32]>, proj: &Projection) -> (f64, Xy) {
+    pub(super) fn boundary_distance(
+        &self,
+        p: Xy,
+        subset: Option<Part>,
+        proj: &Projection,
+    ) -> (f64, Xy) {
         if let ZoneShapeKind::Point(q) = &self.kind {
             return (proj.ground_distance(p, *q), *q);
         }
         let best = match subset {
-            Some(ks) => self.boundary.closest_in(p, ks),
+            Some(part) => self.boundary.closest_in(p, part),
             None => self.boundary.closest(p),
         };
         self.ground(p, best, proj)
     }
 
-    /// [`Self::boundary_distance`] over `segs`, listed in `steps` by their distance from a
-    /// point `c`, for a point `p` within `offset` of `c`: the search stops at the first step
-    /// that cannot be nearer than the best so far.
+    /// [`Self::boundary_distance`] over `part`, listed in `steps` by distance from a point
+    /// `c`, for a point `p` within `offset` of `c`: the search stops at the first step that
+    /// cannot be nearer than the best so far.
     pub(super) fn boundary_distance_sorted(
         &self,
         p: Xy,
-        (segs, steps): (&[u32], &[Step]),
+        (part, steps): (Part, &[Step]),
         offset: f64,
         proj: &Projection,
     ) -> (f64, Xy) {
-        let best = self.boundary.closest_sorted(p, segs, steps, offset);
+        let best = self.boundary.closest_sorted(p, part, steps, offset);
         self.ground(p, best, proj)
     }
 
