@@ -11,7 +11,7 @@ use crate::analysis::{self, Analysis, AnalysisError, AnalysisParams};
 use crate::data::{LoadError, LoadReport, LoadedFirms, LoadedZones, bundled};
 use crate::index::SpatialIndex;
 use crate::model::{Firms, FitTable, Zone};
-use crate::scene::{Basemap, SceneInput, Selection};
+use crate::scene::{Basemap, SceneInput, Selection, ZoneFills};
 
 /// Most cells of a density surface (the grid is coarsened to stay under it).
 pub const DENSITY_MAX_CELLS: usize = 400_000;
@@ -28,6 +28,8 @@ pub struct Dataset {
     /// Built on first use ([`Dataset::basemap`]): commands that draw nothing never pay for
     /// it (15–18 ms of triangulation, a tenth of a 100k-firm `analyze`).
     basemap: std::sync::OnceLock<Arc<Basemap>>,
+    /// The zones' fill triangles, on first use ([`Dataset::zone_fills`]).
+    zone_fills: std::sync::OnceLock<Arc<ZoneFills>>,
     /// Increases with every load in the window, so results from older data are never shown.
     pub generation: u64,
     /// Seconds the index took to build (for `--timings`).
@@ -71,6 +73,7 @@ impl Dataset {
             synthetic,
             index,
             basemap: kept,
+            zone_fills: Default::default(),
             generation,
             index_seconds,
             year_range: times.as_ref().and_then(|t| t.year_range()),
@@ -83,6 +86,13 @@ impl Dataset {
     pub fn basemap(&self) -> &Arc<Basemap> {
         self.basemap
             .get_or_init(|| Arc::new(Basemap::bundled(&self.index.projection)))
+    }
+
+    /// The zones' fill triangles, triangulated on first use (the window's load jobs do it
+    /// before handing the dataset over; every scene after reuses them).
+    pub fn zone_fills(&self) -> &Arc<ZoneFills> {
+        self.zone_fills
+            .get_or_init(|| Arc::new(ZoneFills::of(&self.index.zone_shapes)))
     }
 
     /// The firms alive in `year` (founded by then and not closed), re-indexed; `None` when
@@ -102,13 +112,18 @@ impl Dataset {
             "{kept} of {} firms alive in {year} (founded by then, not closed)",
             keep.len()
         ));
-        Some(Self::new(
+        let data = Self::new(
             self.loaded_zones(),
             firms,
             self.synthetic,
             self.basemap.get().cloned(),
             self.generation + 1,
-        ))
+        );
+        // The same zones: the same fills.
+        if let Some(f) = self.zone_fills.get() {
+            let _ = data.zone_fills.set(f.clone());
+        }
+        Some(data)
     }
 
     /// The bundled zones and synthetic sample firms.
@@ -376,6 +391,7 @@ pub fn scene_input<'a>(
         basemap: data.basemap(),
         zones: &data.zones,
         zone_shapes: &data.index.zone_shapes,
+        zone_fills: Some(data.zone_fills()),
         firms: &data.firms,
         firm_xy: &data.index.firm_xy,
         firm_bounds: data.index.firm_bounds,

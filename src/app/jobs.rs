@@ -187,6 +187,7 @@ fn load_job(
         work(progress).map(|d| {
             // Built here, off the UI thread (the year counts for the time slider's legend).
             d.basemap();
+            d.zone_fills();
             if let Some(t) = &d.times {
                 t.year_counts();
             }
@@ -271,6 +272,7 @@ pub fn with_zones(
         progress(0.1, "indexing");
         let data = current.with_zones(LoadedZones { zones, report });
         data.basemap();
+        data.zone_fills();
         Ok(JobOutput::Loaded(Box::new(data)))
     });
     Job {

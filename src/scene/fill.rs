@@ -4,6 +4,7 @@
 use geo::TriangulateEarcut;
 
 use super::{PolygonItem, Rgba, SceneSettings, Stroke};
+use crate::index::{ZoneShape, ZoneShapeKind};
 use crate::model::{Batch, Xy};
 
 /// Largest polygon extent that is filled (triangulated), plane metres.
@@ -11,45 +12,108 @@ const MAX_FILL_EXTENT_M: f64 = 2_000_000.0;
 /// Most vertices of a polygon that is filled.
 const MAX_FILL_VERTICES: usize = 500_000;
 
-pub(super) fn polygon_from_rings(
-    rings: &[Vec<geo::Coord<f64>>],
-    fill: Rgba,
-    stroke: Option<Stroke>,
-) -> Option<PolygonItem> {
+/// A polygon's fill triangles: earcut's vertices and indices into them (both empty for a
+/// polygon that is only outlined).
+#[derive(Clone, Debug, Default)]
+pub struct Triangles {
+    pub vertices: Vec<Xy>,
+    pub triangles: Vec<u32>,
+}
+
+/// Every zone polygon's fill triangles, per zone shape and polygon: triangulated once per
+/// dataset, since the scene is rebuilt whenever a layer or the year changes and a detailed
+/// outline (99,000 vertices) takes about 0.1 s to triangulate.
+#[derive(Debug, Default)]
+pub struct ZoneFills(Vec<Vec<Triangles>>);
+
+impl ZoneFills {
+    /// The fills of `shapes`, triangulated on all threads.
+    pub fn of(shapes: &[ZoneShape]) -> Self {
+        use rayon::prelude::*;
+        Self(
+            shapes
+                .par_iter()
+                .map(|shape| match &shape.kind {
+                    ZoneShapeKind::Area { rings_xy, .. } => {
+                        rings_xy.par_iter().map(|r| triangulate(r)).collect()
+                    }
+                    ZoneShapeKind::Point(_) => Vec::new(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Polygon `polygon` of zone shape `shape`.
+    pub(super) fn get(&self, shape: usize, polygon: usize) -> Option<&Triangles> {
+        self.0.get(shape)?.get(polygon)
+    }
+}
+
+/// The fill triangles of a polygon's rings (exterior first), or none when it is too large to
+/// fill or has a non-finite vertex.
+fn triangulate(rings: &[Vec<geo::Coord<f64>>]) -> Triangles {
     let mut it = rings.iter();
-    let outer = it.next()?;
+    let Some(outer) = it.next() else {
+        return Triangles::default();
+    };
     if rings
         .iter()
         .flatten()
         .any(|c| !(c.x.is_finite() && c.y.is_finite()))
     {
-        return None;
+        return Triangles::default();
     }
-    let (lo, hi) = bounds_of(
+    let Some((lo, hi)) = bounds_of(
         outer
             .iter()
             .map(|c| Xy::new(c.x, c.y))
             .collect::<Vec<_>>()
             .iter(),
-    )?;
+    ) else {
+        return Triangles::default();
+    };
     let n_vertices: usize = rings.iter().map(Vec::len).sum();
     // A polygon spanning thousands of kilometres on a city's plane (e.g. a ring around the
     // dateline) or with millions of vertices is outlined, not filled: triangulating it could
     // take minutes.
     let fillable =
         (hi.x - lo.x).max(hi.y - lo.y) <= MAX_FILL_EXTENT_M && n_vertices <= MAX_FILL_VERTICES;
-    let (vertices, triangles) = if fillable {
-        let raw = geo::Polygon::new(
-            geo::LineString::new(outer.clone()),
-            it.map(|r| geo::LineString::new(r.clone())).collect(),
-        )
-        .earcut_triangles_raw();
-        (
-            raw.vertices.iter().map(|v| Xy::new(v[0], v[1])).collect(),
-            raw.triangle_indices.iter().map(|i| *i as u32).collect(),
-        )
-    } else {
-        (Vec::new(), Vec::new())
+    if !fillable {
+        return Triangles::default();
+    }
+    let raw = geo::Polygon::new(
+        geo::LineString::new(outer.clone()),
+        it.map(|r| geo::LineString::new(r.clone())).collect(),
+    )
+    .earcut_triangles_raw();
+    Triangles {
+        vertices: raw.vertices.iter().map(|v| Xy::new(v[0], v[1])).collect(),
+        triangles: raw.triangle_indices.iter().map(|i| *i as u32).collect(),
+    }
+}
+
+/// A polygon item of `rings` (exterior first), filled with `triangles` when given (a zone's,
+/// triangulated once), else triangulated here; None when a vertex is not finite.
+pub(super) fn polygon_from_rings(
+    rings: &[Vec<geo::Coord<f64>>],
+    triangles: Option<&Triangles>,
+    fill: Rgba,
+    stroke: Option<Stroke>,
+) -> Option<PolygonItem> {
+    if rings.first().is_none_or(Vec::is_empty)
+        || rings
+            .iter()
+            .flatten()
+            .any(|c| !(c.x.is_finite() && c.y.is_finite()))
+    {
+        return None;
+    }
+    let Triangles {
+        vertices,
+        triangles,
+    } = match triangles {
+        Some(t) => t.clone(),
+        None => triangulate(rings),
     };
     Some(PolygonItem {
         rings: rings

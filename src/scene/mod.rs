@@ -20,6 +20,7 @@ pub use basemap::Basemap;
 pub use build::firm_classes::ClassMemo;
 pub use build::time_layers::class_colour;
 pub use build::{SceneInput, Selection, build, firms_noun, short_zone_name};
+pub use fill::{Triangles, ZoneFills};
 pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings, parse_hex_rgb};
 pub use viewport::{Px, ScaleBar, Viewport, north_angle, scale_bar};
 

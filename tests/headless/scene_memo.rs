@@ -1,10 +1,12 @@
 //! The window's scenes remember the firms' colour classes between builds (`ClassMemo`): a
 //! scene built with the memo must equal one built without it, whatever changed in between,
-//! and the memo must really be reused while nothing that sets the classes changed.
+//! and the memo must really be reused while nothing that sets the classes changed. Zone
+//! fills, triangulated once per dataset, likewise draw what triangulating for each scene does.
 
 use std::sync::Arc;
 
 use cluster_atlas::data::bundled;
+use cluster_atlas::model::Xy;
 use cluster_atlas::pipeline::{self, Dataset};
 use cluster_atlas::scene::{self, ClassMemo, Item, LayerKind, Scene, SceneSettings, Selection};
 
@@ -144,4 +146,61 @@ fn the_legend_counts_the_dots_drawn_in_each_colour_in_the_year_shown() {
         }
     }
     assert!(checked > 20, "most entries hold dots ({checked})");
+}
+
+/// The zone layer's polygons: rings, fill vertices and triangles.
+type Polygons = Vec<(Vec<Vec<Xy>>, Vec<Xy>, Vec<u32>)>;
+
+fn zone_polygons(s: &Scene) -> Polygons {
+    let layer = s.layer(LayerKind::Zones).expect("a zone layer");
+    layer
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Polygon(p) => Some((p.rings.clone(), p.vertices.clone(), p.triangles.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Zone fills triangulated once per dataset draw exactly the polygons a scene triangulating
+/// its own draws (the bundled zones, and the detailed district outlines as zones), and a
+/// year's dataset (the same zones) reuses them.
+#[test]
+fn scenes_with_the_zone_fills_equal_those_triangulating_their_own() {
+    let bundled_data = Dataset::bundled().unwrap();
+    let districts = cluster_atlas::data::load_zones_str(
+        bundled::DISTRICTS_LAND_GEOJSON,
+        "districts",
+        &Default::default(),
+    )
+    .unwrap();
+    let district_data = bundled_data.with_zones(districts);
+    let fit = bundled::fit_table().unwrap();
+    let settings = SceneSettings::default();
+    for (data, areas_at_least) in [(&bundled_data, 3), (&district_data, 10)] {
+        let with = pipeline::scene_input(data, None, None, &fit, Selection::default());
+        let mut without = pipeline::scene_input(data, None, None, &fit, Selection::default());
+        without.zone_fills = None;
+        let (a, b) = (
+            zone_polygons(&scene::build(&with, &settings)),
+            zone_polygons(&scene::build(&without, &settings)),
+        );
+        assert_eq!(a, b);
+        let areas = data
+            .index
+            .zone_shapes
+            .iter()
+            .filter(|s| s.is_area())
+            .count();
+        assert!(
+            a.len() >= areas && areas >= areas_at_least,
+            "{} polygons",
+            a.len()
+        );
+        assert!(a.iter().all(|(_, v, t)| v.len() >= 3 && t.len() >= 3));
+        let (first, _) = data.year_range.expect("the sample has founding years");
+        let year = data.alive_in(first + 5).expect("a year's firms");
+        assert!(Arc::ptr_eq(data.zone_fills(), year.zone_fills()));
+    }
 }

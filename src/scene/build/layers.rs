@@ -24,7 +24,7 @@ pub(super) fn land(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
         let sea = input.basemap.coverage.as_ref().and_then(|ring| {
             let coords: Vec<geo::Coord<f64>> =
                 ring.iter().map(|p| geo::Coord { x: p.x, y: p.y }).collect();
-            polygon_from_rings(&[coords], palette::WATER, None)
+            polygon_from_rings(&[coords], None, palette::WATER, None)
         });
         if sea.is_some() {
             out.background = palette::NO_BASEMAP;
@@ -157,8 +157,12 @@ pub(super) fn clusters(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                 })
                 .collect();
             if ring.len() >= 4
-                && let Some(p) =
-                    polygon_from_rings(&[ring], color.fade(0.14), Some(Stroke::solid(1.2, color)))
+                && let Some(p) = polygon_from_rings(
+                    &[ring],
+                    None,
+                    color.fade(0.14),
+                    Some(Stroke::solid(1.2, color)),
+                )
             {
                 items.push(Item::Polygon(p));
             }
@@ -223,7 +227,7 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
         let mut items = Vec::new();
         let mut batches_seen: Vec<Option<Batch>> = Vec::new();
         let mut kinds = ZoneKinds::default();
-        for shape in input.zone_shapes {
+        for (k, shape) in input.zone_shapes.iter().enumerate() {
             let zone = &input.zones[shape.zone];
             let color = palette::batch(zone.batch);
             if !batches_seen.contains(&zone.batch) {
@@ -248,8 +252,10 @@ pub(super) fn zones(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
                         _ => kinds.provided = true,
                     }
                     let stroke = zone_stroke(zone.quality, color);
-                    for rings in rings_xy {
-                        if let Some(p) = polygon_from_rings(rings, color.fade(0.22), Some(stroke)) {
+                    for (j, rings) in rings_xy.iter().enumerate() {
+                        let fill = input.zone_fills.and_then(|f| f.get(k, j));
+                        let (colour, stroke) = (color.fade(0.22), Some(stroke));
+                        if let Some(p) = polygon_from_rings(rings, fill, colour, stroke) {
                             out.zone_bounds.extend(p.rings[0].iter().copied());
                             items.push(Item::Polygon(p));
                         }

@@ -9,7 +9,7 @@ mod zone_legend;
 use std::sync::Arc;
 
 use super::basemap::Basemap;
-use super::fill::bounds_of;
+use super::fill::{ZoneFills, bounds_of};
 use super::{Layer, LayerKind, Scene, SceneSettings};
 use crate::analysis::ClusterSummary;
 use crate::analysis::density::DensityGrid;
@@ -31,6 +31,8 @@ pub struct SceneInput<'a> {
     pub basemap: &'a Basemap,
     pub zones: &'a [Zone],
     pub zone_shapes: &'a [ZoneShape],
+    /// `zone_shapes`' fills, triangulated once (None: triangulated for this scene).
+    pub zone_fills: Option<&'a ZoneFills>,
     pub firms: &'a Firms,
     pub firm_xy: &'a Arc<Vec<Xy>>,
     /// The bounding box of `firm_xy` (computed once with the index).
