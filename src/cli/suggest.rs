@@ -1,5 +1,6 @@
 //! `cluster-atlas suggest`: ranked relocation targets with reasons, stability and policy.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -171,48 +172,117 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         );
     }
 
-    let sites = sites_to_rank(&a, &data, &advisor, &analysis)?;
-    let suggestions: Vec<Suggestion> = sites
-        .par_iter()
-        .map(|s| advisor.suggest(s, &draws))
-        .collect();
-
     let csv_path = set.final_path("suggestions.csv");
-    set.write("suggestions.csv", |w| {
-        output::write_suggestions_csv(w, &suggestions, &advisor, a.top)
-    })?;
-    let json_doc = output::suggestions_json(
-        &suggestions,
-        &advisor,
-        a.top,
-        parameters,
-        &policy,
-        data.synthetic,
-    );
     let json_path = set.final_path("suggestions.json");
-    set.write("suggestions.json", |w| {
-        // One site reads better indented; thousands of sites stay compact.
-        if suggestions.len() == 1 {
-            serde_json::to_writer_pretty(&mut *w, &json_doc)?;
-        } else {
-            serde_json::to_writer(&mut *w, &json_doc)?;
+    let n_sites = match sites_to_rank(&a, &data, &advisor, &analysis)? {
+        Sites::One(site) => {
+            let s = advisor.suggest(&site, &draws);
+            write_one(
+                &s,
+                &advisor,
+                a.top,
+                parameters,
+                &policy,
+                data.synthetic,
+                &set,
+            )?;
+            set.commit()?;
+            print_one(&s, &advisor, &policy, a.top);
+            1
         }
-        w.write_all(b"\n")
-    })?;
-    set.commit()?;
-    if suggestions.len() == 1 {
-        print_one(&suggestions[0], &advisor, &policy, a.top);
-    }
+        Sites::Firms(firms_outside) => {
+            set.write("suggestions.csv", |csv_w| {
+                set.write("suggestions.json", |json_w| {
+                    rank_firms(
+                        &firms_outside,
+                        &advisor,
+                        &draws,
+                        &a,
+                        &parameters,
+                        &policy,
+                        data.synthetic,
+                        (csv_w, json_w),
+                    )
+                })
+            })?;
+            set.commit()?;
+            firms_outside.len()
+        }
+    };
     crate::say!(
         "ranked {} zones for {} site(s) with {} stability draws in {:.2} s → {}, {}",
         index.zone_shapes.len(),
-        suggestions.len(),
+        n_sites,
         a.draws,
         t0.elapsed().as_secs_f64(),
         csv_path.display(),
         json_path.display()
     );
     Ok(())
+}
+
+/// Writes one site's suggestion files (its JSON indented: one site reads better so).
+fn write_one(
+    s: &Suggestion,
+    advisor: &Advisor,
+    top: usize,
+    parameters: serde_json::Value,
+    policy: &Policy,
+    synthetic: bool,
+    set: &output::ResultSet,
+) -> std::io::Result<()> {
+    let suggestions = std::slice::from_ref(s);
+    set.write("suggestions.csv", |w| {
+        output::write_suggestions_csv(w, suggestions, advisor, top)
+    })?;
+    let doc = output::suggestions_json(suggestions, advisor, top, parameters, policy, synthetic);
+    set.write("suggestions.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Sites ranked a batch at a time: every firm of a city register would hold gigabytes of
+/// suggestions at once.
+const BATCH: usize = 4096;
+
+/// Ranks the firms `which` a batch at a time (each batch on all threads), writing each
+/// batch's suggestions to `suggestions.csv` and `suggestions.json` before the next, with a
+/// progress line every few seconds.
+#[allow(clippy::too_many_arguments)]
+fn rank_firms(
+    which: &[u32],
+    advisor: &Advisor,
+    draws: &[Shares],
+    a: &SuggestArgs,
+    parameters: &serde_json::Value,
+    policy: &Policy,
+    synthetic: bool,
+    (csv_w, json_w): (&mut (dyn Write + Send), &mut (dyn Write + Send)),
+) -> std::io::Result<()> {
+    let t0 = Instant::now();
+    let mut said = t0;
+    let mut out =
+        output::SuggestionStream::new(csv_w, json_w, advisor, a.top, parameters, synthetic)?;
+    for (k, batch) in which.chunks(BATCH).enumerate() {
+        let suggestions: Vec<Suggestion> = batch
+            .par_iter()
+            .map(|&i| advisor.suggest(&advisor.firm_site(i as usize), draws))
+            .collect();
+        for s in &suggestions {
+            out.push(s)?;
+        }
+        if said.elapsed().as_secs_f64() >= 5.0 {
+            said = Instant::now();
+            let done = ((k + 1) * BATCH).min(which.len());
+            let left = t0.elapsed().as_secs_f64() / done as f64 * (which.len() - done) as f64;
+            crate::say!(
+                "ranked {done} of {} firms outside the zones (about {left:.0} s left)",
+                which.len()
+            );
+        }
+    }
+    out.finish(policy).map(drop)
 }
 
 fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {
@@ -332,31 +402,41 @@ fn for_zone(
     Ok(())
 }
 
+/// What `suggest` ranks: one site, or many firms (by number).
+enum Sites {
+    One(Site),
+    Firms(Vec<u32>),
+}
+
 /// The sites to rank: the firm named by `--firm`, the place given by `--at`, or else every
-/// firm outside the zones.
+/// firm outside the zones (a single one ranks as one site).
 fn sites_to_rank(
     a: &SuggestArgs,
     data: &pipeline::Dataset,
     advisor: &Advisor,
     analysis: &analysis::Analysis,
-) -> Result<Vec<Site>> {
+) -> Result<Sites> {
     let firms = &data.firms;
+    let firm_site = |i: usize| advisor.firm_site(i);
     Ok(if let Some(id) = &a.firm {
         let i = (0..firms.len())
             .find(|&i| firms.id(i) == id.as_str())
             .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", data.firms_report.file))?;
-        vec![advisor.firm_site(i)]
+        Sites::One(firm_site(i))
     } else if let Some(at) = &a.at {
-        vec![Site {
+        Sites::One(Site {
             firm: None,
             lonlat: parse_at(at, a.at_crs)?,
             segment: a.segment.clone(),
-        }]
+        })
     } else {
-        (0..firms.len())
-            .filter(|&i| analysis.placement.zone(i).is_none())
-            .map(|i| advisor.firm_site(i))
-            .collect()
+        let outside: Vec<u32> = (0..firms.len() as u32)
+            .filter(|&i| analysis.placement.zone(i as usize).is_none())
+            .collect();
+        match outside[..] {
+            [i] => Sites::One(firm_site(i as usize)),
+            _ => Sites::Firms(outside),
+        }
     })
 }
 

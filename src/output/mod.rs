@@ -19,8 +19,8 @@ pub use safety::{
     same_file,
 };
 pub use suggestions::{
-    candidates_json, generated_by, site_label, suggestions_json, write_candidates_csv,
-    write_suggestions_csv,
+    SuggestionStream, candidates_json, generated_by, site_label, suggestions_json,
+    write_candidates_csv, write_suggestions_csv,
 };
 pub use summary::{Summary, SummaryZone};
 pub use tables::{UTF8_BOM, write_table_csv};

@@ -32,6 +32,14 @@ pub fn write_suggestions_csv(
     top: usize,
 ) -> std::io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
+    write_csv_header(&mut out)?;
+    for s in suggestions {
+        write_csv_rows(&mut out, s, adv, top)?;
+    }
+    out.flush()
+}
+
+fn write_csv_header<W: Write>(out: &mut csv::Writer<W>) -> std::io::Result<()> {
     let mut header = vec!["firm", "firm_name", "rank", "zone", "zone_name", "total"];
     header.extend(Criterion::ALL.iter().map(|c| c.key()));
     header.extend([
@@ -45,40 +53,117 @@ pub fn write_suggestions_csv(
         "explanation_en",
         "explanation_zh",
     ]);
-    out.write_record(&header)?;
-    for s in suggestions {
-        let (id, name) = site_label(s, adv);
-        for r in s.ranked.iter().take(top) {
-            let zone = &adv.zones[r.score.zone];
-            let mut rec = vec![
-                id.clone(),
-                name.clone(),
-                r.rank.to_string(),
-                r.score.zone_id.clone(),
-                zone.display_name(Lang::Zh).to_string(),
-                format!("{:.4}", r.score.total),
-            ];
-            rec.extend(
-                r.score
-                    .parts
-                    .iter()
-                    .map(|p| format!("{:.4}", p.contribution)),
-            );
-            rec.extend([
-                format!("{:.1}", r.score.distance_m),
-                format!("{:.4}", r.score.distance_cost),
-                format!("{:.4}", r.gain_vs_current),
-                r.recommended.to_string(),
-                format!("{:.3}", r.stability.first),
-                format!("{:.3}", r.stability.top3),
-                r.score.approximate.to_string(),
-                r.explanation_en.clone(),
-                r.explanation_zh.clone(),
-            ]);
-            out.write_record(&rec)?;
-        }
+    Ok(out.write_record(&header)?)
+}
+
+/// The `top` targets of one site, one row each.
+fn write_csv_rows<W: Write>(
+    out: &mut csv::Writer<W>,
+    s: &Suggestion,
+    adv: &Advisor,
+    top: usize,
+) -> std::io::Result<()> {
+    let (id, name) = site_label(s, adv);
+    for r in s.ranked.iter().take(top) {
+        let zone = &adv.zones[r.score.zone];
+        let mut rec = vec![
+            id.clone(),
+            name.clone(),
+            r.rank.to_string(),
+            r.score.zone_id.clone(),
+            zone.display_name(Lang::Zh).to_string(),
+            format!("{:.4}", r.score.total),
+        ];
+        rec.extend(
+            r.score
+                .parts
+                .iter()
+                .map(|p| format!("{:.4}", p.contribution)),
+        );
+        rec.extend([
+            format!("{:.1}", r.score.distance_m),
+            format!("{:.4}", r.score.distance_cost),
+            format!("{:.4}", r.gain_vs_current),
+            r.recommended.to_string(),
+            format!("{:.3}", r.stability.first),
+            format!("{:.3}", r.stability.top3),
+            r.score.approximate.to_string(),
+            r.explanation_en.clone(),
+            r.explanation_zh.clone(),
+        ]);
+        out.write_record(&rec)?;
     }
-    out.flush()
+    Ok(())
+}
+
+/// `suggestions.csv` and `suggestions.json` written site by site, as [`write_suggestions_csv`]
+/// and compact [`suggestions_json`] write them whole: ranking every firm of a city register
+/// holds a few gigabytes of suggestions, of which only a batch at a time need be in memory.
+pub struct SuggestionStream<'a, C: Write, J: Write> {
+    csv: csv::Writer<C>,
+    json: J,
+    adv: &'a Advisor<'a>,
+    top: usize,
+    sites: usize,
+    targets: std::collections::BTreeSet<String>,
+}
+
+impl<'a, C: Write, J: Write> SuggestionStream<'a, C, J> {
+    /// Writes both files' heads.
+    pub fn new(
+        csv_out: C,
+        mut json: J,
+        adv: &'a Advisor<'a>,
+        top: usize,
+        parameters: &serde_json::Value,
+        synthetic: bool,
+    ) -> std::io::Result<Self> {
+        let mut csv = csv::Writer::from_writer(csv_out);
+        write_csv_header(&mut csv)?;
+        json.write_all(b"{\"generated_by\":")?;
+        serde_json::to_writer(&mut json, &generated_by())?;
+        write!(json, ",\"synthetic_data\":{synthetic},\"parameters\":")?;
+        serde_json::to_writer(&mut json, parameters)?;
+        json.write_all(b",\"sites\":[")?;
+        Ok(Self {
+            csv,
+            json,
+            adv,
+            top,
+            sites: 0,
+            targets: Default::default(),
+        })
+    }
+
+    /// Writes one site's rows and entry.
+    pub fn push(&mut self, s: &Suggestion) -> std::io::Result<()> {
+        write_csv_rows(&mut self.csv, s, self.adv, self.top)?;
+        if self.sites > 0 {
+            self.json.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut self.json, &site_json(s, self.adv, self.top))?;
+        if let Some(r) = s.ranked.first()
+            && !self.targets.contains(&r.score.zone_id)
+        {
+            self.targets.insert(r.score.zone_id.clone());
+        }
+        self.sites += 1;
+        Ok(())
+    }
+
+    /// Writes the policy for the best targets seen and closes both files.
+    pub fn finish(mut self, policy: &Policy) -> std::io::Result<usize> {
+        self.json.write_all(b"],\"policy\":")?;
+        let targets: Vec<String> = self.targets.into_iter().collect();
+        serde_json::to_writer(
+            &mut self.json,
+            &policy_json(policy, &targets, self.adv.zones),
+        )?;
+        self.json.write_all(b"}\n")?;
+        self.json.flush()?;
+        self.csv.flush()?;
+        Ok(self.sites)
+    }
 }
 
 /// `suggestions.json`: parameters, every site's ranking and the policy for the best targets.

@@ -181,3 +181,69 @@ fn location_queries_and_bad_arguments() {
     let text = std::fs::read_to_string(out.join("candidates.csv")).unwrap();
     assert_eq!(text.lines().count(), 5);
 }
+
+/// `suggest` for many firms writes a batch at a time (`SuggestionStream`): its files are byte
+/// for byte those the whole-document writers make from every suggestion at once (the CSV and
+/// the compact JSON), for none, one and many sites.
+#[test]
+fn streamed_suggestions_equal_the_whole_documents() {
+    use cluster_atlas::analysis::relocate::{Advisor, AdvisorParams, stability::weight_draws};
+    use cluster_atlas::analysis::{AnalysisParams, ClusterSummary};
+    use cluster_atlas::data::bundled;
+    use cluster_atlas::output;
+    use cluster_atlas::pipeline::{self, Dataset, Extras};
+
+    let data = Dataset::bundled().unwrap();
+    let fit = bundled::fit_table().unwrap();
+    let policy = bundled::policy().unwrap();
+    let res = pipeline::analyse(
+        &data,
+        &AnalysisParams::default(),
+        Extras::default(),
+        &|_, _| {},
+    );
+    let analysis = res.unwrap().analysis;
+    let clusters: &[ClusterSummary] = &analysis.clusters;
+    let adv = Advisor::new(
+        &data.firms,
+        &data.zones,
+        &data.index,
+        &analysis.labels,
+        clusters,
+        &fit,
+        AdvisorParams::default(),
+    )
+    .unwrap();
+    let draws = weight_draws(adv.weights(), 50, 3, 0.2);
+    let outside: Vec<usize> = (0..data.firms.len())
+        .filter(|&i| analysis.placement.zone(i).is_none())
+        .collect();
+    assert!(outside.len() > 100, "{}", outside.len());
+    let parameters = serde_json::json!({"draws": 50, "note": "测试"});
+    for n in [0, 1, 2, outside.len()] {
+        let all: Vec<_> = outside[..n]
+            .iter()
+            .map(|&i| adv.suggest(&adv.firm_site(i), &draws))
+            .collect();
+        let (mut csv_want, mut csv_got, mut json_got) = (Vec::new(), Vec::new(), Vec::new());
+        output::write_suggestions_csv(&mut csv_want, &all, &adv, 3).unwrap();
+        let doc = output::suggestions_json(&all, &adv, 3, parameters.clone(), &policy, true);
+        let mut json_want = serde_json::to_vec(&doc).unwrap();
+        json_want.push(b'\n');
+        let mut out =
+            output::SuggestionStream::new(&mut csv_got, &mut json_got, &adv, 3, &parameters, true)
+                .unwrap();
+        for s in &all {
+            out.push(s).unwrap();
+        }
+        assert_eq!(out.finish(&policy).unwrap(), n);
+        assert_eq!(
+            String::from_utf8(csv_got).unwrap(),
+            String::from_utf8(csv_want).unwrap()
+        );
+        assert_eq!(
+            String::from_utf8(json_got).unwrap(),
+            String::from_utf8(json_want).unwrap()
+        );
+    }
+}
