@@ -431,11 +431,13 @@ impl<'a> Advisor<'a> {
             return Vec::new();
         }
         let xy = self.site_xy(site);
+        // Each cluster's nearest member: a minimum, so the firms may come in any order (none
+        // collected and sorted: a register's site has thousands within the radius).
         let mut best: BTreeMap<i32, f64> = BTreeMap::new();
-        for i in self.index.firms_within(xy, self.params.radius_m) {
-            let l = self.labels[i as usize];
+        self.index.visit_within(xy, self.params.radius_m, |i| {
+            let l = self.labels.get(i as usize).copied().unwrap_or(-1);
             if l < 0 || Some(i as usize) == site.firm {
-                continue;
+                return;
             }
             let d = self
                 .index
@@ -443,7 +445,7 @@ impl<'a> Advisor<'a> {
                 .ground_distance(xy, self.index.firm_xy[i as usize]);
             let e = best.entry(l).or_insert(f64::INFINITY);
             *e = e.min(d);
-        }
+        });
         let mut v: Vec<NearbyCluster> = best
             .into_iter()
             .filter_map(|(l, d)| {
