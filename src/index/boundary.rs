@@ -117,6 +117,27 @@ impl Chord {
     }
 }
 
+/// Whether every segment inside box `b` and near chord `c` is farther from `p` than `best`
+/// (NaN anywhere: not farther; no box: farther).
+#[inline]
+fn farther(b: Option<&RunBox>, c: Option<&Chord>, p: Xy, best: &Closest) -> bool {
+    let (Some(b), Some(c)) = (b, c) else {
+        return true;
+    };
+    b.dist2(p) > best.d2 || c.farther(p, best.d2.sqrt())
+}
+
+/// The number of the box nearest to `p` (the first listed on ties, or when `p` is NaN).
+fn nearest_box<'a>(boxes: impl Iterator<Item = (usize, &'a RunBox)>, p: Xy) -> Option<usize> {
+    boxes
+        .fold(None, |best: Option<(f64, usize)>, (k, b)| {
+            let e = b.dist2(p);
+            let nearer = best.is_none_or(|(d, _)| e < d);
+            if nearer { Some((e, k)) } else { best }
+        })
+        .map(|(_, k)| k)
+}
+
 /// One step of a list of segments ordered by their distance from a point: the list's
 /// segments up to `end` (from the previous step's end), none nearer to the point than
 /// `least`.
@@ -282,73 +303,40 @@ impl Boundary {
     /// The closest of all segments: the run whose box is nearest in the chunk whose box is
     /// nearest first, then the others chunk by chunk as [`Self::closest_ranged`] does.
     pub(super) fn closest(&self, p: Xy) -> Closest {
-        let nearest = |boxes: &[RunBox]| {
-            boxes
-                .iter()
-                .enumerate()
-                .fold((f64::INFINITY, 0), |(d, at), (k, b)| {
-                    let e = b.dist2(p);
-                    if e < d { (e, k) } else { (d, at) }
-                })
-                .1
+        let Some(c) = nearest_box(self.chunks.iter().enumerate(), p) else {
+            return Closest::NONE;
         };
-        let c = nearest(&self.chunks);
-        let runs = self.runs.get(c * CHUNK..).unwrap_or_default();
-        let first = c * CHUNK + nearest(runs.get(..CHUNK).unwrap_or(runs));
+        let runs = self.runs.iter().enumerate().skip(c * CHUNK).take(CHUNK);
+        let first = nearest_box(runs, p).unwrap_or(c * CHUNK);
         self.closest_from(p, first, [(0, self.runs.len())].into_iter())
     }
 
-    /// The closest segment of the runs `runs` (as [`Self::closest`] does over all).
-    fn closest_among(&self, p: Xy, runs: impl Iterator<Item = usize> + Clone) -> Closest {
-        let mut best = Closest::NONE;
-        let first = runs
-            .clone()
-            .fold((f64::INFINITY, usize::MAX), |(d, at), r| {
-                let e = self.runs.get(r).map_or(f64::INFINITY, |b| b.dist2(p));
-                if e < d || at == usize::MAX {
-                    (e, r)
-                } else {
-                    (d, at)
-                }
-            })
-            .1;
-        self.measure_run(first, p, &mut best);
-        for r in runs {
-            // Every segment of a box farther than the best is farther itself (NaN: measured).
-            let farther = self.run_farther(r, p, &best);
-            if r != first && !farther {
-                self.measure_run(r, p, &mut best);
-            }
-        }
-        best
-    }
-
-    /// Whether every segment of run `r` is farther from `p` than `best`, by the run's box or
-    /// its chord (NaN anywhere: not farther).
+    /// Whether every segment of run `r` is farther from `p` than `best`.
     #[inline]
     fn run_farther(&self, r: usize, p: Xy, best: &Closest) -> bool {
-        let (Some(b), Some(c)) = (self.runs.get(r), self.chords.get(r)) else {
-            return true;
-        };
-        b.dist2(p) > best.d2 || c.farther(p, best.d2.sqrt())
+        farther(self.runs.get(r), self.chords.get(r), p, best)
     }
 
     /// [`Self::run_farther`] for a whole chunk of runs.
     #[inline]
     fn chunk_farther(&self, c: usize, p: Xy, best: &Closest) -> bool {
-        let (Some(b), Some(ch)) = (self.chunks.get(c), self.chunk_chords.get(c)) else {
-            return true;
-        };
-        b.dist2(p) > best.d2 || ch.farther(p, best.d2.sqrt())
+        farther(self.chunks.get(c), self.chunk_chords.get(c), p, best)
     }
 
-    /// The closest segment of the runs numbered in `runs`.
+    /// The closest segment of the runs numbered in `runs`: the one whose box is nearest
+    /// first, then the others as [`Self::closest_ranged`] does.
     pub(super) fn closest_in_runs(
         &self,
         p: Xy,
         runs: impl Iterator<Item = u32> + Clone,
     ) -> Closest {
-        self.closest_among(p, runs.map(|r| r as usize))
+        let listed = runs
+            .clone()
+            .filter_map(|r| Some((r as usize, self.runs.get(r as usize)?)));
+        match nearest_box(listed, p) {
+            Some(first) => self.closest_from(p, first, runs.map(|r| (r as usize, r as usize + 1))),
+            None => Closest::NONE,
+        }
     }
 
     /// The closest of the segments in `part`.
