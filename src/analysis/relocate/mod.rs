@@ -6,6 +6,7 @@
 //! contributions always add up to the total. Zones without geometry are never targets.
 
 pub mod baseline;
+mod cluster_grid;
 mod criterion;
 mod explain;
 mod weights;
@@ -167,6 +168,8 @@ pub struct Advisor<'a> {
     ctx: std::sync::Arc<AdvisorContext>,
     /// The counting grid for sites' neighbours, built on first use with many firms.
     grid: std::sync::OnceLock<Option<crate::index::NeighbourGrid>>,
+    /// The clustered firms by cell and cluster, for sites' nearby clusters (on first use).
+    cluster_grid: std::sync::OnceLock<Option<cluster_grid::ClusterGrid>>,
 }
 
 /// The per-zone counts the advisor needs, which depend on the data and the radius but not on
@@ -274,6 +277,7 @@ impl<'a> Advisor<'a> {
             weights,
             ctx,
             grid: std::sync::OnceLock::new(),
+            cluster_grid: std::sync::OnceLock::new(),
         })
     }
 
@@ -302,6 +306,7 @@ impl<'a> Advisor<'a> {
             weights,
             ctx,
             grid: std::sync::OnceLock::new(),
+            cluster_grid: std::sync::OnceLock::new(),
         })
     }
 
@@ -431,21 +436,14 @@ impl<'a> Advisor<'a> {
             return Vec::new();
         }
         let xy = self.site_xy(site);
-        // Each cluster's nearest member: a minimum, so the firms may come in any order (none
-        // collected and sorted: a register's site has thousands within the radius).
-        let mut best: BTreeMap<i32, f64> = BTreeMap::new();
-        self.index.visit_within(xy, self.params.radius_m, |i| {
-            let l = self.labels.get(i as usize).copied().unwrap_or(-1);
-            if l < 0 || Some(i as usize) == site.firm {
-                return;
-            }
-            let d = self
-                .index
-                .projection
-                .ground_distance(xy, self.index.firm_xy[i as usize]);
-            let e = best.entry(l).or_insert(f64::INFINITY);
-            *e = e.min(d);
+        let grid = self.cluster_grid.get_or_init(|| {
+            let xy = &self.index.firm_xy;
+            cluster_grid::ClusterGrid::build(self.labels, xy, self.params.radius_m)
         });
+        let best = match grid {
+            Some(g) => g.nearest_members(self.index, xy, self.params.radius_m, site.firm),
+            None => BTreeMap::new(),
+        };
         let mut v: Vec<NearbyCluster> = best
             .into_iter()
             .filter_map(|(l, d)| {
