@@ -91,8 +91,15 @@ impl Dataset {
     /// The zones' fill triangles, triangulated on first use (the window's load jobs do it
     /// before handing the dataset over; every scene after reuses them).
     pub fn zone_fills(&self) -> &Arc<ZoneFills> {
-        self.zone_fills
-            .get_or_init(|| Arc::new(ZoneFills::of(&self.index.zone_shapes)))
+        if let Some(f) = self.zone_fills.get() {
+            return f;
+        }
+        // Triangulated outside the lock: the work is parallel, and a pool thread waiting
+        // inside a `OnceLock`'s initialiser can be handed a task that asks for the same value
+        // and wait for itself (session 39's hang). Callers racing here each triangulate; the
+        // first result is kept and given to all.
+        let fills = Arc::new(ZoneFills::of(&self.index.zone_shapes));
+        self.zone_fills.get_or_init(|| fills)
     }
 
     /// The firms alive in `year` (founded by then and not closed), re-indexed; `None` when
@@ -413,6 +420,35 @@ pub fn scene_input<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Many pool tasks asking a fresh dataset for its zone fills at once (the first ones
+    /// racing to triangulate) all get the one kept value, and the calls end (a watchdog
+    /// fails the test instead of hanging it).
+    #[test]
+    fn zone_fills_asked_for_from_many_pool_tasks_are_one_value() {
+        use rayon::prelude::*;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // The district outlines as zones: detailed enough that the first tasks race.
+            let districts = crate::data::load_zones_str(
+                bundled::DISTRICTS_LAND_GEOJSON,
+                "districts",
+                &Default::default(),
+            )
+            .unwrap();
+            let data = Dataset::bundled().unwrap().with_zones(districts);
+            let got: Vec<Arc<ZoneFills>> = (0..64)
+                .into_par_iter()
+                .map(|_| data.zone_fills().clone())
+                .collect();
+            let one = got.iter().all(|f| Arc::ptr_eq(f, data.zone_fills()));
+            let _ = tx.send(one);
+        });
+        let one = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("asking for the zone fills from pool tasks hung");
+        assert!(one, "every task got the kept fills");
+    }
 
     #[test]
     fn bundled_dataset_analyses_with_extras() {

@@ -417,12 +417,11 @@ fn sites_to_rank(
     analysis: &analysis::Analysis,
 ) -> Result<Sites> {
     let firms = &data.firms;
-    let firm_site = |i: usize| advisor.firm_site(i);
     Ok(if let Some(id) = &a.firm {
         let i = (0..firms.len())
             .find(|&i| firms.id(i) == id.as_str())
             .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", data.firms_report.file))?;
-        Sites::One(firm_site(i))
+        Sites::One(advisor.firm_site(i))
     } else if let Some(at) = &a.at {
         Sites::One(Site {
             firm: None,
@@ -434,7 +433,7 @@ fn sites_to_rank(
             .filter(|&i| analysis.placement.zone(i as usize).is_none())
             .collect();
         match outside[..] {
-            [i] => Sites::One(firm_site(i as usize)),
+            [i] => Sites::One(advisor.firm_site(i as usize)),
             _ => Sites::Firms(outside),
         }
     })
