@@ -135,6 +135,15 @@ fn every_text_of_a_corpus_of_awkward_files_reads_in_chinese() {
     );
     paths.push(dir.join("features.geojson"));
     std::fs::write(dir.join("features.geojson"), collection).unwrap();
+    // UTF-8 with one stray byte, and cut short inside a character after another.
+    let rows = "名称,lon,lat\n".to_string() + &"深圳示例科技,114.05,22.54\n".repeat(60);
+    for (name, junk) in [
+        ("onebad.csv", &[0xFFu8][..]),
+        ("twobad.csv", &[0xFF, b'\n', 0xE6]),
+    ] {
+        paths.push(dir.join(name));
+        std::fs::write(dir.join(name), [rows.as_bytes(), junk].concat()).unwrap();
+    }
     let bad = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats/bad");
     for e in std::fs::read_dir(bad).unwrap() {
         paths.push(e.unwrap().path());

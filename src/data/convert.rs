@@ -52,6 +52,9 @@ pub fn convert_csv(
     let mut report = LoadReport::new(path, from);
     report.encoding = Some(decoded.encoding.to_string());
     report
+        .warnings
+        .extend(decoded.malformed.map(|m| m.warning()));
+    report
         .columns
         .insert("lon".into(), header_vec[cols.lon].clone());
     report

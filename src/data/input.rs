@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use super::text::{self, Decoded, decode_text};
+use super::text::{self, Decoded, Malformed, decode_text};
 use super::{LoadError, blocks, gzip};
 
 /// A file's bytes, read into memory, with the file's input stamp when the read computed it.
@@ -61,15 +61,16 @@ impl FileBytes {
 
     /// The bytes decoded as one owned text ([`Self::decode`]), taking over their buffer when
     /// they are UTF-8 already: a 500 MB KML is not copied to be kept.
-    pub fn into_text(self, path: &str) -> Result<String, LoadError> {
+    /// Also gives the text's malformed UTF-8, if any.
+    pub fn into_text(self, path: &str) -> Result<(String, Option<Malformed>), LoadError> {
         let tail = {
             let d = self.decode(None, path)?;
             match d.text {
-                Cow::Owned(s) => return Ok(s),
+                Cow::Owned(s) => return Ok((s, d.malformed)),
                 Cow::Borrowed(s) => {
                     let start = (s.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
                     if start.checked_add(s.len()) != Some(self.bytes.len()) {
-                        return Ok(s.to_string());
+                        return Ok((s.to_string(), None));
                     }
                     start
                 }
@@ -80,7 +81,7 @@ impl FileBytes {
         // SAFETY: `decode` found `bytes[tail..]` valid UTF-8 (the text it borrowed ends
         // where the bytes end and starts `tail` bytes in), and only the bytes before it were
         // removed.
-        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+        Ok((unsafe { String::from_utf8_unchecked(bytes) }, None))
     }
 
     /// [`decode_text`] of the bytes, without checking again text found valid UTF-8 as it
@@ -218,6 +219,7 @@ mod tests {
             let f = FileBytes::new(bytes);
             let at = f.bytes.as_ptr();
             let kept = f.into_text("t.kml");
+            let kept = kept.map(|(text, _)| text);
             match (&kept, &oracle) {
                 (Ok(k), Ok(o)) => assert_eq!(k, o),
                 (Err(k), Err(o)) => assert_eq!(k.to_string(), o.to_string()),

@@ -152,20 +152,25 @@ fn read_vector(
             formats::gpkg::read(path, layer, crs, flag)
         })?,
         F::Kml | F::Kmz => {
-            let text = kml_text(path, format)?;
-            g("KML", &mut || formats::kml::read(&text, &name))?
+            let (text, malformed) = kml_text(path, format)?;
+            let mut v = g("KML", &mut || formats::kml::read(&text, &name))?;
+            v.notes.extend(malformed.map(|m| m.warning()));
+            v
         }
         _ => return Ok(None),
     };
     Ok(Some((v, vector_stamp(path, format))))
 }
 
-/// The KML document of a `.kml`, or inside a `.kmz`.
-fn kml_text(path: &Path, format: formats::Format) -> Result<String, LoadError> {
+/// The KML document of a `.kml`, or inside a `.kmz`, and its malformed UTF-8 if any.
+fn kml_text(
+    path: &Path,
+    format: formats::Format,
+) -> Result<(String, Option<text::Malformed>), LoadError> {
     let name = path.display().to_string();
     let bytes = read_input(path)?;
     if format == formats::Format::Kmz {
-        formats::kml::kml_from_kmz(&bytes, &name)
+        Ok((formats::kml::kml_from_kmz(&bytes, &name)?, None))
     } else {
         bytes.into_text(&name)
     }
@@ -204,8 +209,10 @@ fn read_points(
             formats::gpkg::read_points(path, layer, crs, flag)
         })?,
         F::Kml | F::Kmz => {
-            let text = kml_text(path, format)?;
-            formats::guarded(&name, "KML", || formats::kml::read_points(&text, &name))?
+            let (text, malformed) = kml_text(path, format)?;
+            let mut t = formats::guarded(&name, "KML", || formats::kml::read_points(&text, &name))?;
+            t.notes.extend(malformed.map(|m| m.warning()));
+            t
         }
         _ => {
             let v = read_vector(path, format, crs, layer, flag)?;
@@ -249,6 +256,9 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
     let bytes = read_input(path)?;
     let text = bytes.decode(None, &name)?;
     let mut z = load_zones_str(&text.text, &name, opts)?;
+    z.report
+        .warnings
+        .extend(text.malformed.map(|m| m.warning()));
     z.report.hash = bytes.stamp();
     z.report.notes.extend(bytes.note());
     Ok(z)
@@ -309,7 +319,7 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
             .text
             .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
         let table_first = body.starts_with('[');
-        match table_first
+        let mut f = match table_first
             .then(|| load_json_table(&text.text, &name, opts))
             .flatten()
         {
@@ -322,7 +332,11 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
                 }
                 Err(e) => return Err(e),
             },
-        }
+        };
+        f.report
+            .warnings
+            .extend(text.malformed.map(|m| m.warning()));
+        f
     } else {
         let utf8 = bytes.known_utf8();
         firms_csv::load_firms_csv_read(bytes.into_vec(), utf8, &name, opts)?

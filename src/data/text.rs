@@ -10,6 +10,43 @@ use super::LoadError;
 pub struct Decoded<'a> {
     pub text: Cow<'a, str>,
     pub encoding: &'static str,
+    /// Byte sequences of a text read as UTF-8 that are not UTF-8 (read as U+FFFD).
+    pub malformed: Option<Malformed>,
+}
+
+impl<'a> Decoded<'a> {
+    fn new(text: Cow<'a, str>, encoding: &'static str) -> Self {
+        Self {
+            text,
+            encoding,
+            malformed: None,
+        }
+    }
+}
+
+/// The byte sequences of a UTF-8 text that are not UTF-8: a file cut short inside a
+/// character, or a few bytes pasted in from another encoding. The rest of the file is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    /// How many malformed sequences.
+    pub count: usize,
+    /// The line (from 1) of the first.
+    pub first_line: u64,
+}
+
+impl Malformed {
+    /// The load report's warning.
+    pub fn warning(&self) -> String {
+        let place = match self.count {
+            1 => format!("on line {}", self.first_line),
+            n => format!("in {n} places, the first on line {}", self.first_line),
+        };
+        format!(
+            "bytes that are not valid UTF-8 {place} read as �; the rest of the file is UTF-8, \
+             so it was read as UTF-8 (if the file was cut short, get it again; if it is GBK, \
+             choose the encoding gbk)"
+        )
+    }
 }
 
 /// Decodes `bytes`; `forced` is `utf-8`/`utf8` or `gbk`/`gb18030`/`gb2312` when the user set it.
@@ -47,19 +84,19 @@ pub(crate) fn decode_text_known<'a>(
             utf8(b)
         }
     };
+    // UTF-8, or UTF-8 but for a few malformed bytes (read as U+FFFD and reported).
+    let utf8_or_mostly = |b: &'a [u8], name: &'static str| match utf8(b) {
+        Some(s) => Some(Decoded::new(Cow::Borrowed(s), name)),
+        None => mostly_utf8(b).then(|| lossy(b, name)),
+    };
     match named(forced) {
         Named::Gbk => return Ok(gbk(bytes)),
         Named::Utf8 => {
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            return utf8(body)
-                .map(|s| Decoded {
-                    text: Cow::Borrowed(s),
-                    encoding: "utf-8",
-                })
-                .ok_or_else(|| LoadError::Encoding {
-                    path: path.to_string(),
-                    encoding: "UTF-8".into(),
-                });
+            return utf8_or_mostly(body, "utf-8").ok_or_else(|| LoadError::Encoding {
+                path: path.to_string(),
+                encoding: "UTF-8".into(),
+            });
         }
         Named::Other(other) => {
             return Err(LoadError::Format {
@@ -70,15 +107,10 @@ pub(crate) fn decode_text_known<'a>(
         Named::Nothing => {}
     }
     if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(body)
-            .map(|s| Decoded {
-                text: Cow::Borrowed(s),
-                encoding: "utf-8-bom",
-            })
-            .ok_or_else(|| LoadError::Encoding {
-                path: path.to_string(),
-                encoding: "UTF-8 (the file starts with a UTF-8 BOM)".into(),
-            });
+        return utf8_or_mostly(body, "utf-8-bom").ok_or_else(|| LoadError::Encoding {
+            path: path.to_string(),
+            encoding: "UTF-8 (the file starts with a UTF-8 BOM)".into(),
+        });
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         let enc = if bytes[0] == 0xFF {
@@ -87,21 +119,73 @@ pub(crate) fn decode_text_known<'a>(
             encoding_rs::UTF_16BE
         };
         let (text, _) = enc.decode_with_bom_removal(bytes);
-        return Ok(Decoded {
-            text,
-            encoding: if bytes[0] == 0xFF {
-                "utf-16le"
-            } else {
-                "utf-16be"
-            },
-        });
+        let name = if bytes[0] == 0xFF {
+            "utf-16le"
+        } else {
+            "utf-16be"
+        };
+        return Ok(Decoded::new(text, name));
     }
-    match utf8(bytes) {
-        Some(s) => Ok(Decoded {
-            text: Cow::Borrowed(s),
-            encoding: "utf-8",
-        }),
-        None => Ok(gbk(bytes)),
+    Ok(utf8_or_mostly(bytes, "utf-8").unwrap_or_else(|| gbk(bytes)))
+}
+
+/// At most one malformed sequence in this many well-formed multi-byte characters, and a text
+/// that is not UTF-8 is still read as UTF-8 (GBK text is malformed UTF-8 at nearly every
+/// character; a UTF-8 file cut short or with a stray byte is malformed once or twice).
+const MALFORMED_PER_CHARACTERS: usize = 100;
+
+/// Whether `bytes`, not valid UTF-8, are UTF-8 but for a few malformed sequences (see
+/// [`MALFORMED_PER_CHARACTERS`]). Gives up as soon as the count cannot fall under the bound,
+/// so a GBK file costs a few kilobytes of scanning.
+pub(crate) fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut at, mut bad, mut chars) = (0usize, 0usize, 0usize);
+    loop {
+        let rest = bytes.get(at..).unwrap_or_default();
+        match simdutf8::compat::from_utf8(rest) {
+            Ok(_) => {
+                chars += multi_byte_chars(rest);
+                break;
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                chars += multi_byte_chars(rest.get(..valid).unwrap_or_default());
+                bad += 1;
+                if bad >= 1000 && bad * MALFORMED_PER_CHARACTERS > chars {
+                    return false;
+                }
+                match e.error_len() {
+                    Some(len) => at += valid + len,
+                    None => break,
+                }
+            }
+        }
+    }
+    bad * MALFORMED_PER_CHARACTERS <= chars
+}
+
+/// The characters of more than one byte in valid UTF-8: its bytes that start one.
+fn multi_byte_chars(valid: &[u8]) -> usize {
+    valid.iter().filter(|b| **b >= 0xC0).count()
+}
+
+/// `bytes` read as UTF-8 with each malformed sequence as U+FFFD, and where they were.
+fn lossy<'a>(bytes: &'a [u8], encoding: &'static str) -> Decoded<'a> {
+    let mut count = 0;
+    let mut first = None;
+    for chunk in bytes.utf8_chunks() {
+        if !chunk.invalid().is_empty() {
+            count += 1;
+            let at = (chunk.invalid().as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+            first.get_or_insert(at);
+        }
+    }
+    let first_line = first.map_or(1, |at| {
+        memchr::memchr_iter(b'\n', bytes.get(..at).unwrap_or_default()).count() as u64 + 1
+    });
+    Decoded {
+        text: String::from_utf8_lossy(bytes),
+        encoding,
+        malformed: (count > 0).then_some(Malformed { count, first_line }),
     }
 }
 
@@ -180,10 +264,7 @@ fn utf8_in_pieces(bytes: &[u8], piece: usize) -> Option<&str> {
 }
 
 fn gbk(bytes: &[u8]) -> Decoded<'_> {
-    Decoded {
-        text: gbk_in_pieces(bytes, 4 << 20, Vec::new()),
-        encoding: "gbk",
-    }
+    Decoded::new(gbk_in_pieces(bytes, 4 << 20, Vec::new()), "gbk")
 }
 
 /// GBK/GB18030 decoded in pieces of about `piece` bytes on all threads (encoding_rs's GBK
@@ -274,6 +355,114 @@ mod tests {
             assert_eq!(named(Some(n)), Named::Gbk, "{n}");
         }
         assert_eq!(named(Some("Big5")), Named::Other("big5".into()));
+    }
+
+    /// UTF-8 with a few malformed bytes is read as UTF-8 (each as U+FFFD, counted, the first
+    /// line found); GBK, however little of it is not ASCII, is still read as GBK. Oracles:
+    /// std's lossy decoding, encoding_rs's GBK decoding, and counts worked by hand.
+    #[test]
+    fn utf8_with_a_few_malformed_bytes_is_utf8_and_gbk_stays_gbk() {
+        let rows = "名称,经度,纬度\n".to_string() + &"深圳示例科技,114.05,22.54\n".repeat(100);
+        let chars = rows.chars().filter(|c| !c.is_ascii()).count(); // 606
+        let lines = rows.lines().count() as u64; // 101
+        // Cut short inside the last character, at each of its bytes.
+        for keep in 1..3 {
+            let cut = [rows.as_bytes(), &"经".as_bytes()[..keep]].concat();
+            let d = decode_text(&cut, None, "f.csv").unwrap();
+            assert_eq!(d.encoding, "utf-8");
+            assert_eq!(d.text, String::from_utf8_lossy(&cut));
+            let m = Some(Malformed {
+                count: 1,
+                first_line: lines + 1,
+            });
+            assert_eq!(d.malformed, m);
+        }
+        // Stray bytes on lines 1, 3 and 41: as many as one per 100 characters is UTF-8.
+        let mut b = rows.clone().into_bytes();
+        let third = b
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == b'\n')
+            .nth(1)
+            .unwrap()
+            .0
+            + 1;
+        b.insert(b.len() - 3, 0xFF);
+        b.insert(third, 0xC0);
+        let d = decode_text(&b, None, "f.csv").unwrap();
+        assert_eq!(d.text, String::from_utf8_lossy(&b));
+        assert_eq!(
+            d.malformed,
+            Some(Malformed {
+                count: 2,
+                first_line: 3
+            })
+        );
+        assert!(
+            d.malformed
+                .unwrap()
+                .warning()
+                .contains("in 2 places, the first on line 3")
+        );
+        b.insert(0, 0xFE);
+        let d = decode_text(&b, None, "f.csv").unwrap();
+        assert_eq!(
+            d.malformed,
+            Some(Malformed {
+                count: 3,
+                first_line: 1
+            })
+        );
+        // Up to one in a hundred characters (6 here) is UTF-8; one more is not (read as GBK).
+        let line_start = |b: &[u8], k: usize| {
+            b.iter()
+                .enumerate()
+                .filter(|(_, c)| **c == b'\n')
+                .nth(k)
+                .unwrap()
+                .0
+                + 1
+        };
+        for k in 3..chars / MALFORMED_PER_CHARACTERS {
+            let at = line_start(&b, 10 * k);
+            b.insert(at, 0xFF);
+        }
+        let d = decode_text(&b, None, "f.csv").unwrap();
+        assert_eq!(d.malformed.map(|m| m.count), Some(6));
+        let at = line_start(&b, 90);
+        b.insert(at, 0xFF);
+        let d = decode_text(&b, None, "f.csv").unwrap();
+        assert_eq!(d.encoding, "gbk");
+        assert_eq!(d.malformed, None);
+        // GBK: Chinese throughout, only in the header, or one name among ASCII rows.
+        let ascii = "id,lon,lat\n".to_string() + &"a1,114.05,22.54\n".repeat(500);
+        let one_name = ascii.clone() + "深圳,114.0,22.5\n";
+        for text in [
+            rows.as_str(),
+            "经度,纬度\n114.05,22.54\n",
+            one_name.as_str(),
+        ] {
+            let (gbk, _, _) = encoding_rs::GBK.encode(text);
+            let d = decode_text(&gbk, None, "f.csv").unwrap();
+            assert_eq!((d.encoding, d.text.as_ref()), ("gbk", text));
+            assert!(!mostly_utf8(&gbk));
+        }
+        // Named UTF-8, or with a BOM, by the same rule (GBK named UTF-8 is an error).
+        let few = &b[1..b.len() - 1];
+        let d = decode_text(few, Some("utf-8"), "f.csv").unwrap();
+        assert_eq!(
+            (d.encoding, d.text.clone()),
+            ("utf-8", String::from_utf8_lossy(few))
+        );
+        assert_eq!(d.malformed.map(|m| m.first_line), Some(3));
+        let bom = [b"\xEF\xBB\xBF".as_slice(), few].concat();
+        let d = decode_text(&bom, None, "f.csv").unwrap();
+        assert_eq!(
+            (d.encoding, d.text.clone()),
+            ("utf-8-bom", String::from_utf8_lossy(few))
+        );
+        let (gbk, _, _) = encoding_rs::GBK.encode(&rows);
+        assert!(decode_text(&gbk, Some("utf-8"), "f.csv").is_err());
     }
 
     #[test]

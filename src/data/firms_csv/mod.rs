@@ -2,7 +2,7 @@
 //! longitude/latitude columns found from common English and Chinese headers.
 
 use super::dates::DateColumns;
-use super::text::{decode_text, decode_text_known};
+use super::text::{Malformed, decode_text, decode_text_known};
 use super::{FirmLoadOptions, LoadError, LoadReport, LoadedFirms};
 use crate::model::{AttrTable, Firms};
 pub(in crate::data) use finish::finish_firms;
@@ -138,22 +138,22 @@ impl Text<'_> {
     }
 }
 
-/// The text of `source` and the encoding it was read as.
+/// The text of `source`, the encoding it was read as, and its malformed UTF-8 if any.
 fn decode_source<'a>(
     source: Source<'a>,
     opts: &FirmLoadOptions,
     path: &str,
-) -> Result<(Text<'a>, &'static str), LoadError> {
+) -> Result<(Text<'a>, &'static str, Option<Malformed>), LoadError> {
     use std::borrow::Cow;
     let (bytes, utf8) = match source {
         Source::Borrowed(b) => {
             let d = decode_text(b, opts.encoding.as_deref(), path)?;
-            return Ok((Text::Decoded(d.text), d.encoding));
+            return Ok((Text::Decoded(d.text), d.encoding, d.malformed));
         }
         Source::Owned(b, utf8) => (b, utf8),
     };
     let decoded = decode_text_known(&bytes, opts.encoding.as_deref(), path, utf8)?;
-    let encoding = decoded.encoding;
+    let (encoding, malformed) = (decoded.encoding, decoded.malformed);
     // The decoded text when it is not the bytes themselves; else where it starts in them.
     let (made, at) = match decoded.text {
         Cow::Owned(text) => (Some(text), 0),
@@ -177,7 +177,7 @@ fn decode_source<'a>(
         // was checked above; two valid texts joined are a valid text.
         None => Text::Shared(Arc::new(unsafe { String::from_utf8_unchecked(bytes) }), at),
     };
-    Ok((text, encoding))
+    Ok((text, encoding, malformed))
 }
 
 /// The loader with an explicit number of chunks parsed in parallel (1 = sequential).
@@ -199,9 +199,12 @@ fn load_csv_cut(
     opts: &FirmLoadOptions,
     cut: impl FnOnce(&str, u8) -> chunks::Chunks,
 ) -> Result<LoadedFirms, LoadError> {
-    let (decoded, encoding) = decode_source(source, opts, path)?;
+    let (decoded, encoding, malformed) = decode_source(source, opts, path)?;
     let text = decoded.as_str();
     let mut setup = Setup::read(text, encoding, opts, path)?;
+    if let Some(m) = malformed {
+        setup.report.warn(m.warning());
+    }
     let shared = match &decoded {
         Text::Shared(all, at) => Some((all, at + setup.body_start)),
         Text::Decoded(_) => None,

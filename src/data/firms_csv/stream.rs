@@ -155,7 +155,8 @@ enum Bytes {
 
 /// How the file whose first window is `first` is read, as the whole loader would read it
 /// (`decode_text`): the encoding the user named, else UTF-8 when the first window is (a
-/// later window that is not leaves the file to the whole loader), else GBK. None: an encoding
+/// later window that is not leaves the file to the whole loader), else GBK unless it is
+/// UTF-8 but for a few malformed bytes (left to the whole loader too). None: an encoding
 /// this does not stream (UTF-16, a byte-order mark on text read as GBK, a name not known) or
 /// gzip data (unpacked whole by [`crate::data::read_input`]).
 fn bytes_of(
@@ -172,6 +173,8 @@ fn bytes_of(
         Named::Gbk => (!bom).then_some(Bytes::Gbk),
         Named::Other(_) => None,
         Named::Nothing if first_utf8() => Some(Bytes::Utf8),
+        // UTF-8 but for a few malformed bytes: the whole loader reads it, and says where.
+        Named::Nothing if crate::data::text::mostly_utf8(first) => None,
         Named::Nothing => (!bom).then_some(Bytes::Gbk),
     }
 }
