@@ -163,6 +163,31 @@ pub(crate) fn mostly_utf8(bytes: &[u8]) -> bool {
     bad * MALFORMED_PER_CHARACTERS <= chars
 }
 
+/// [`mostly_utf8`] for cells of text (a `.dbf`'s): a character cut short at a cell's end
+/// (before its padding) is not counted against UTF-8, as writers cut UTF-8 text to a field's
+/// width in bytes.
+pub(crate) fn cells_mostly_utf8<'a>(cells: impl Iterator<Item = &'a [u8]>) -> bool {
+    let (mut bad, mut chars) = (0usize, 0usize);
+    for cell in cells {
+        let mut rest = cell.trim_ascii_end();
+        while let Err(e) = simdutf8::compat::from_utf8(rest) {
+            let valid = e.valid_up_to();
+            chars += multi_byte_chars(rest.get(..valid).unwrap_or_default());
+            let Some(len) = e.error_len() else {
+                rest = &[];
+                break; // cut short at the cell's end
+            };
+            bad += 1;
+            rest = rest.get(valid + len..).unwrap_or_default();
+        }
+        chars += multi_byte_chars(rest);
+        if bad >= 1000 && bad * MALFORMED_PER_CHARACTERS > chars {
+            return false;
+        }
+    }
+    bad * MALFORMED_PER_CHARACTERS <= chars
+}
+
 /// The characters of more than one byte in valid UTF-8: its bytes that start one.
 fn multi_byte_chars(valid: &[u8]) -> usize {
     valid.iter().filter(|b| **b >= 0xC0).count()

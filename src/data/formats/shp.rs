@@ -220,11 +220,44 @@ fn dbf_encoding(parts: &Parts) -> (&'static encoding_rs::Encoding, String) {
         .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
         .unwrap_or(0)
         .min(parts.dbf.len());
-    if std::str::from_utf8(&parts.dbf[header_len..]).is_ok() {
+    let records = parts.dbf.get(header_len..).unwrap_or_default();
+    if simdutf8::basic::from_utf8(records).is_ok()
+        || crate::data::text::cells_mostly_utf8(text_cells(&parts.dbf))
+    {
         (encoding_rs::UTF_8, "UTF-8 (detected)".into())
     } else {
         (encoding_rs::GBK, "GBK (detected)".into())
     }
+}
+
+/// The cells of a `.dbf`'s character fields, record by record, padding included (none when
+/// its header cannot be read).
+fn text_cells(dbf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let u16_at = |at: usize| {
+        dbf.get(at..at + 2)
+            .map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let (header_len, record_len) = (u16_at(8), u16_at(10));
+    // Field descriptors: 32 bytes each from byte 32 to the 0x0D mark; a record starts with
+    // its deletion flag.
+    let mut fields = Vec::new();
+    let mut at = 1;
+    for d in dbf.get(32..header_len).unwrap_or_default().chunks_exact(32) {
+        let (Some(&kind), Some(&width)) = (d.get(11), d.get(16)) else {
+            break;
+        };
+        if d.first() == Some(&0x0D) {
+            break;
+        }
+        if kind == b'C' {
+            fields.push(at..at + usize::from(width));
+        }
+        at += usize::from(width);
+    }
+    let records = dbf.get(header_len..).unwrap_or_default();
+    records
+        .chunks_exact(record_len.max(1))
+        .flat_map(move |r| fields.clone().into_iter().filter_map(|f| r.get(f)))
 }
 
 fn field_json(v: &FieldValue) -> Value {
@@ -512,4 +545,84 @@ pub fn read(
         converted: matches!(reader, Reader::Epsg(_)),
         notes: opened.notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A .dbf made by hand: a character field `width` bytes wide holding `cells`, and a
+    /// numeric field after it.
+    fn dbf(cells: &[Vec<u8>], width: u8) -> Vec<u8> {
+        let record_len = 1 + usize::from(width) + 4;
+        let header_len = 32 + 2 * 32 + 1;
+        let mut b = vec![0x03, 126, 1, 1];
+        b.extend((cells.len() as u32).to_le_bytes());
+        b.extend((header_len as u16).to_le_bytes());
+        b.extend((record_len as u16).to_le_bytes());
+        b.resize(32, 0);
+        for (name, kind, w) in [(&b"NAME"[..], b'C', width), (b"STAFF", b'N', 4)] {
+            let mut d = name.to_vec();
+            d.resize(11, 0);
+            d.push(kind);
+            d.extend([0; 4]);
+            d.extend([w, 0]);
+            d.resize(32, 0);
+            b.extend(d);
+        }
+        b.push(0x0D);
+        for c in cells {
+            b.push(b' ');
+            let mut cell = c.clone();
+            cell.resize(usize::from(width), b' ');
+            b.extend(cell);
+            b.extend(b"  12");
+        }
+        b
+    }
+
+    fn detected(dbf: Vec<u8>) -> String {
+        let parts = Parts {
+            shp: Vec::new(),
+            dbf,
+            prj: None,
+            cpg: None,
+            name: "t.shp".into(),
+        };
+        dbf_encoding(&parts).1
+    }
+
+    /// UTF-8 names cut to the field's width inside a character (as writers cut them) are
+    /// still UTF-8; GBK names, cut or not, are GBK; a stray byte per name is not UTF-8.
+    #[test]
+    fn utf8_cells_cut_inside_a_character_are_utf8_and_gbk_is_gbk() {
+        let names: Vec<String> = (0..60)
+            .map(|k| format!("深圳示例科技有限公司{k}"))
+            .collect();
+        // 10 bytes: three whole characters and a third of the fourth.
+        let cut: Vec<Vec<u8>> = names.iter().map(|n| n.as_bytes()[..10].to_vec()).collect();
+        assert!(std::str::from_utf8(&cut[0]).is_err());
+        // The cells are the names as written (the numeric field left out).
+        let d = dbf(&cut, 10);
+        assert_eq!(text_cells(&d).collect::<Vec<_>>(), cut);
+        assert_eq!(detected(d), "UTF-8 (detected)");
+        let whole: Vec<Vec<u8>> = names.iter().map(|n| n.as_bytes().to_vec()).collect();
+        assert_eq!(detected(dbf(&whole, 40)), "UTF-8 (detected)");
+        for width in [10, 11, 40] {
+            let gbk: Vec<Vec<u8>> = names
+                .iter()
+                .map(|n| {
+                    let g = encoding_rs::GBK.encode(n).0.into_owned();
+                    g[..g.len().min(usize::from(width))].to_vec()
+                })
+                .collect();
+            assert_eq!(detected(dbf(&gbk, width)), "GBK (detected)", "{width}");
+        }
+        // A malformed byte inside each name (not at its end): not UTF-8.
+        let stray: Vec<Vec<u8>> = names
+            .iter()
+            .map(|n| [&n.as_bytes()[..3], &[0xFF], &n.as_bytes()[3..12]].concat())
+            .collect();
+        assert_eq!(detected(dbf(&stray, 20)), "GBK (detected)");
+    }
 }
