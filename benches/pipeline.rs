@@ -192,7 +192,9 @@ fn zone_statistics_district_outlines(b: divan::Bencher, n: usize) {
     let firms = &data(n).firms;
     b.bench(|| {
         let near = analysis::zone_stats::near_sets(index, firms, zones, 1000.0);
-        analysis::zone_stats::zone_stats(index, firms, zones, 1000.0, &near).len()
+        analysis::zone_stats::zone_stats(index, firms, zones, 1000.0, &near)
+            .0
+            .len()
     });
 }
 

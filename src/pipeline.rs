@@ -350,8 +350,8 @@ fn after_statistics(
             radius_m: params.nearby_radius_m,
             ..Default::default()
         };
-        let near = Some(&stats.zone_near);
-        analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p, near)
+        let sets = Some((&stats.zone_near, &stats.zone_inside));
+        analysis::time::time_tables(t, &data.firms, &data.zones, &data.index, &p, sets)
     });
     timed("time tables", &mut timings);
     let hotspots = extras.hotspots.and_then(|p| {
@@ -448,6 +448,40 @@ mod tests {
             .recv_timeout(std::time::Duration::from_secs(30))
             .expect("asking for the zone fills from pool tasks hung");
         assert!(one, "every task got the kept fills");
+    }
+
+    /// The time tables counted from the zone statistics' near and inside sets equal the ones
+    /// that find their own (the oracle): the bundled zones, and the district outlines as
+    /// zones (firms inside all of them).
+    #[test]
+    fn time_tables_from_the_statistics_sets_equal_their_own() {
+        use crate::analysis::time::{TimeParams, time_tables};
+        let districts =
+            crate::data::load_zones_str(bundled::DISTRICTS_LAND_GEOJSON, "d", &Default::default())
+                .unwrap();
+        // With the zones holding firms inside at least.
+        for (data, least) in [
+            (Dataset::bundled().unwrap(), 1),
+            (Dataset::bundled().unwrap().with_zones(districts), 8),
+        ] {
+            let params = AnalysisParams::default();
+            let (f, z, ix) = (&data.firms, &data.zones, &data.index);
+            let stats = analysis::statistics(f, z, ix, &params, &|_, _| {}).unwrap();
+            let given = stats.zone_inside.iter().flatten().filter(|s| !s.is_empty());
+            assert!(given.count() >= least);
+            let t = data.times.as_ref().unwrap();
+            let p = TimeParams {
+                radius_m: params.nearby_radius_m,
+                ..Default::default()
+            };
+            let sets = Some((&stats.zone_near, &stats.zone_inside));
+            let shared = time_tables(t, f, z, ix, &p, sets).unwrap();
+            assert_eq!(Some(&shared), time_tables(t, f, z, ix, &p, None).as_ref());
+            let inside = |zt: &crate::analysis::time::ZoneTime| {
+                zt.by_year.iter().any(|y| y.alive_inside > Some(0))
+            };
+            assert!(shared.zones.iter().filter(|zt| inside(zt)).count() >= least);
+        }
     }
 
     #[test]

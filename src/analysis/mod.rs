@@ -100,8 +100,6 @@ pub struct Analysis {
     pub n_noise: usize,
     pub clusters: Vec<ClusterSummary>,
     pub zone_stats: Vec<ZoneStats>,
-    /// The firms within the nearby radius of each zone (for the time tables).
-    pub zone_near: zone_stats::NearSets,
     pub clark_evans: ClarkEvans,
     pub kdistance: KDistance,
     pub warnings: Vec<String>,
@@ -207,7 +205,10 @@ pub fn place(
 /// statistics and the k-distance curve. Callers may write the placement out meanwhile.
 pub struct Statistics {
     pub zone_stats: Vec<ZoneStats>,
+    /// The firms within the nearby radius of each zone, and inside it (for the time
+    /// tables; not kept in the [`Analysis`]).
     pub zone_near: zone_stats::NearSets,
+    pub zone_inside: zone_stats::InsideSets,
     pub clark_evans: ClarkEvans,
     pub kdistance: KDistance,
     /// Seconds each step took, in order.
@@ -261,7 +262,7 @@ pub fn statistics(
     progress(0.8, "zone statistics");
     let zone_near = zone_stats::near_sets(index, firms, zones, params.nearby_radius_m);
     lap("near sets", &mut timings);
-    let zone_stats =
+    let (zone_stats, zone_inside) =
         zone_stats::zone_stats(index, firms, zones, params.nearby_radius_m, &zone_near);
     lap("zone statistics", &mut timings);
     progress(0.9, "k-distance");
@@ -273,6 +274,7 @@ pub fn statistics(
     Ok(Statistics {
         zone_stats,
         zone_near,
+        zone_inside,
         clark_evans,
         kdistance,
         timings,
@@ -323,7 +325,6 @@ pub fn assemble(
         labels,
         clusters,
         zone_stats: stats.zone_stats,
-        zone_near: stats.zone_near,
         clark_evans: stats.clark_evans,
         kdistance: stats.kdistance,
         warnings,

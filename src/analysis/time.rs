@@ -3,8 +3,12 @@
 //! firms in the zone's area (inside or within the radius) against the rest of the city, with a
 //! Poisson-bootstrap confidence interval.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use serde::Serialize;
+
+use super::zone_stats::{InsideSets, NearSets};
 
 use crate::index::SpatialIndex;
 use crate::model::{Batch, FirmTimes, Firms, Rng, Zone};
@@ -269,6 +273,11 @@ fn mean_share(rows: &[ZoneYear], lo: i32, hi: i32) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
+/// Zone `zi`'s set among `sets`, if it was found.
+fn given(sets: Option<&[Option<Vec<u32>>]>, zi: usize) -> Option<&[u32]> {
+    sets.and_then(|s| s.get(zi)).and_then(|s| s.as_deref())
+}
+
 /// The time tables for every zone with geometry (zones without keep an empty row).
 pub fn time_tables(
     t: &FirmTimes,
@@ -276,7 +285,7 @@ pub fn time_tables(
     zones: &[Zone],
     index: &SpatialIndex,
     p: &TimeParams,
-    near: Option<&super::zone_stats::NearSets>,
+    sets: Option<(&NearSets, &InsideSets)>,
 ) -> Option<TimeTables> {
     let span = year_span(t)?;
     let (alive, founded, closed) = counts(t, None, span);
@@ -304,13 +313,18 @@ pub fn time_tables(
                 };
             };
             // The zone statistics' sets when they were made at this radius.
-            let within: Vec<u32> = match near.and_then(|n| n.get(zi)).and_then(|n| n.as_ref()) {
-                Some(n) => n.clone(),
-                None => index.firms_near_zone(shape, &firms.lonlat, p.radius_m),
+            let within: Cow<[u32]> = match given(sets.map(|s| s.0.as_slice()), zi) {
+                Some(n) => Cow::Borrowed(n),
+                None => Cow::Owned(index.firms_near_zone(shape, &firms.lonlat, p.radius_m)),
             };
-            let inside: Option<Vec<u32>> = shape
-                .area_km2()
-                .map(|_| index.firms_inside(zi, &within, &firms.lonlat));
+            let inside: Option<Cow<[u32]>> = shape.area_km2().map(|_| {
+                match given(sets.map(|s| s.1.as_slice()), zi)
+                    .filter(|_| matches!(within, Cow::Borrowed(_)))
+                {
+                    Some(m) => Cow::Borrowed(m),
+                    None => Cow::Owned(index.firms_inside(zi, &within, &firms.lonlat)),
+                }
+            });
             let (aw, fw, _) = counts(t, Some(&within), span);
             let ins = inside.as_ref().map(|m| counts(t, Some(m), span));
             let by_year: Vec<ZoneYear> = (0..aw.len())

@@ -42,6 +42,11 @@ pub const MIN_FIRMS_FOR_LQ: usize = 10;
 /// without geometry. Shared by the zone statistics and the time tables.
 pub type NearSets = Vec<Option<Vec<u32>>>;
 
+/// Firms inside each zone's polygon, by zone, as the zone statistics found them; `None`
+/// where they were not looked for (no polygon, or no near set). The time tables count them
+/// again by year.
+pub type InsideSets = Vec<Option<Vec<u32>>>;
+
 /// The firms within `radius_m` of every zone.
 pub fn near_sets(index: &SpatialIndex, firms: &Firms, zones: &[Zone], radius_m: f64) -> NearSets {
     let shapes: Vec<_> = (0..zones.len())
@@ -56,13 +61,14 @@ pub fn near_sets(index: &SpatialIndex, firms: &Firms, zones: &[Zone], radius_m: 
 }
 
 /// Statistics for every zone, in zone order, from the firms near each zone.
+/// Also gives the firms found inside each zone.
 pub fn zone_stats(
     index: &SpatialIndex,
     firms: &Firms,
     zones: &[Zone],
     nearby_radius_m: f64,
     near_sets: &NearSets,
-) -> Vec<ZoneStats> {
+) -> (Vec<ZoneStats>, InsideSets) {
     let n = firms.len();
     // Counting by segment id, not by name: this runs over every firm.
     let n_seg = firms.segments.len().max(1);
@@ -86,10 +92,11 @@ pub fn zone_stats(
             // Members: firms inside the polygon (overlapping firms count in every zone that
             // contains them). Inside is within the radius, so `near` holds them all; found
             // per zone, memory never grows as firms × zones.
-            let members: Vec<u32> = match near {
-                Some(near) if area.is_some() => index.firms_inside(zi, near, &firms.lonlat),
-                _ => Vec::new(),
+            let members: Option<Vec<u32>> = match near {
+                Some(near) if area.is_some() => Some(index.firms_inside(zi, near, &firms.lonlat)),
+                _ => None,
             };
+            let found = members.as_deref().unwrap_or_default();
             let counted: &[u32] = near.unwrap_or_default();
             let mut by_id = vec![0usize; n_seg];
             for &i in counted {
@@ -116,19 +123,19 @@ pub fn zone_stats(
                 *e = e.max(v);
             }
             let ce = area.map(|a| {
-                let pts: Vec<Xy> = members.iter().map(|&i| index.firm_xy[i as usize]).collect();
+                let pts: Vec<Xy> = found.iter().map(|&i| index.firm_xy[i as usize]).collect();
                 clark_evans_report(&pts, a * 1e6, AreaKind::File)
             });
-            ZoneStats {
+            let stats = ZoneStats {
                 zone_id: zone.id.clone(),
-                firms_inside: area.map(|_| members.len()),
+                firms_inside: area.map(|_| found.len()),
                 area_km2: area,
-                density_per_km2: area.map(|a| members.len() as f64 / a),
+                density_per_km2: area.map(|a| found.len() as f64 / a),
                 share: area.map(|_| {
                     if n == 0 {
                         0.0
                     } else {
-                        members.len() as f64 / n as f64
+                        found.len() as f64 / n as f64
                     }
                 }),
                 firms_nearby: nearby,
@@ -136,7 +143,8 @@ pub fn zone_stats(
                 segment_counts: seg,
                 location_quotients: lq,
                 clark_evans: ce,
-            }
+            };
+            (stats, members)
         })
-        .collect()
+        .unzip()
 }
