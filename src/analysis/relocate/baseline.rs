@@ -5,9 +5,7 @@
 
 use serde::Serialize;
 
-use super::{
-    Advisor, AdvisorParams, Criterion, Part, RankedZone, Site, ZoneScore, canonical_segment,
-};
+use super::{Advisor, AdvisorParams, Criterion, Part, RankedZone, Site, ZoneScore};
 use crate::model::Xy;
 
 /// The current site's score, on the same criteria and weights as the targets.
@@ -62,7 +60,7 @@ impl Advisor<'_> {
         let known = site
             .segment
             .as_deref()
-            .and_then(|s| self.fit.segment(s))
+            .and_then(|s| self.segment_fit(s))
             .is_some();
         let fit = match home {
             _ if !known => super::UNKNOWN_FIT,
@@ -90,7 +88,7 @@ impl Advisor<'_> {
         let known = site
             .segment
             .as_deref()
-            .and_then(|s| self.fit.segment(s))
+            .and_then(|s| self.segment_fit(s))
             .is_some();
         let w = |c| self.weights.get(c);
         let fit = if known { 0.0 } else { super::UNKNOWN_FIT };
@@ -103,14 +101,14 @@ impl Advisor<'_> {
         let seg = site
             .segment
             .as_deref()
-            .map(|s| canonical_segment(self.fit, s))
+            .map(|s| self.canonical(s))
             .filter(|s| !s.is_empty());
         // The segment ids of the dataset that mean the site's segment.
         let same_ids: Vec<bool> = self
             .firms
             .segments
             .iter()
-            .map(|name| seg.as_deref() == Some(canonical_segment(self.fit, name).as_str()))
+            .map(|name| seg.as_deref() == Some(self.canonical(name).as_ref()))
             .collect();
         let clustered = |i: usize| self.labels.get(i).is_some_and(|l| *l >= 0);
         if let Some(grid) = self.neighbour_grid() {

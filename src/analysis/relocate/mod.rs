@@ -9,6 +9,7 @@ pub mod baseline;
 mod cluster_grid;
 mod criterion;
 mod explain;
+mod segments;
 mod weights;
 
 pub use baseline::SiteScore;
@@ -170,6 +171,8 @@ pub struct Advisor<'a> {
     grid: std::sync::OnceLock<Option<crate::index::NeighbourGrid>>,
     /// The clustered firms by cell and cluster, for sites' nearby clusters (on first use).
     cluster_grid: std::sync::OnceLock<Option<cluster_grid::ClusterGrid>>,
+    /// The fit-table entries of the firms' segment names (on first use).
+    segments: std::sync::OnceLock<segments::SegmentMemo>,
 }
 
 /// The per-zone counts the advisor needs, which depend on the data and the radius but not on
@@ -278,6 +281,7 @@ impl<'a> Advisor<'a> {
             ctx,
             grid: std::sync::OnceLock::new(),
             cluster_grid: std::sync::OnceLock::new(),
+            segments: std::sync::OnceLock::new(),
         })
     }
 
@@ -307,6 +311,7 @@ impl<'a> Advisor<'a> {
             ctx,
             grid: std::sync::OnceLock::new(),
             cluster_grid: std::sync::OnceLock::new(),
+            segments: std::sync::OnceLock::new(),
         })
     }
 
@@ -345,11 +350,25 @@ impl<'a> Advisor<'a> {
         }
     }
 
+    /// The fit table's entry for a segment name ([`FitTable::segment`], remembered).
+    fn segment_fit(&self, name: &str) -> Option<&'a crate::model::SegmentFit> {
+        self.segment_memo().get(self.fit, name)
+    }
+
+    /// [`canonical_segment`] of a name, remembered for the firms' names.
+    fn canonical(&self, name: &str) -> std::borrow::Cow<'_, str> {
+        self.segment_memo().canonical(self.fit, name)
+    }
+
+    fn segment_memo(&self) -> &segments::SegmentMemo {
+        (self.segments).get_or_init(|| segments::SegmentMemo::new(self.fit, &self.firms.segments))
+    }
+
     /// Scores every zone with geometry for a site, best first (ties by zone id).
     pub fn score(&self, site: &Site) -> Vec<ZoneScore> {
         let p = &self.params;
         let xy = self.site_xy(site);
-        let seg_entry = site.segment.as_deref().and_then(|s| self.fit.segment(s));
+        let seg_entry = site.segment.as_deref().and_then(|s| self.segment_fit(s));
         let mut out: Vec<ZoneScore> = self
             .ctx
             .zones
@@ -371,13 +390,13 @@ impl<'a> Advisor<'a> {
                 let seg_name = site
                     .segment
                     .as_deref()
-                    .map(|s| canonical_segment(self.fit, s))
+                    .map(|s| self.canonical(s))
                     .unwrap_or_default();
                 let same = if seg_name.is_empty() {
                     0
                 } else {
                     c.by_segment
-                        .get(&seg_name)
+                        .get(seg_name.as_ref())
                         .copied()
                         .unwrap_or(0)
                         .saturating_sub(usize::from(self_near))
@@ -553,7 +572,7 @@ impl Advisor<'_> {
         let segment_known = site
             .segment
             .as_deref()
-            .and_then(|s| self.fit.segment(s))
+            .and_then(|s| self.segment_fit(s))
             .is_some();
         let ranked = scores
             .into_iter()
