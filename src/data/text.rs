@@ -135,57 +135,66 @@ pub(crate) fn decode_text_known<'a>(
 const MALFORMED_PER_CHARACTERS: usize = 100;
 
 /// Whether `bytes`, not valid UTF-8, are UTF-8 but for a few malformed sequences (see
-/// [`MALFORMED_PER_CHARACTERS`]). Gives up as soon as the count cannot fall under the bound,
-/// so a GBK file costs a few kilobytes of scanning.
+/// [`MALFORMED_PER_CHARACTERS`]). Gives up after 1,000 malformed sequences when they are
+/// over the bound, so a GBK file costs a few kilobytes of scanning.
 pub(crate) fn mostly_utf8(bytes: &[u8]) -> bool {
-    let (mut at, mut bad, mut chars) = (0usize, 0usize, 0usize);
-    loop {
-        let rest = bytes.get(at..).unwrap_or_default();
-        match simdutf8::compat::from_utf8(rest) {
-            Ok(_) => {
-                chars += multi_byte_chars(rest);
-                break;
-            }
-            Err(e) => {
-                let valid = e.valid_up_to();
-                chars += multi_byte_chars(rest.get(..valid).unwrap_or_default());
-                bad += 1;
-                if bad >= 1000 && bad * MALFORMED_PER_CHARACTERS > chars {
-                    return false;
-                }
-                match e.error_len() {
-                    Some(len) => at += valid + len,
-                    None => break,
-                }
-            }
-        }
+    let mut tally = Tally::default();
+    if tally.add(bytes) {
+        tally.bad += 1; // a character cut short at the end
     }
-    bad * MALFORMED_PER_CHARACTERS <= chars
+    tally.utf8()
 }
 
 /// [`mostly_utf8`] for cells of text (a `.dbf`'s): a character cut short at a cell's end
 /// (before its padding) is not counted against UTF-8, as writers cut UTF-8 text to a field's
 /// width in bytes.
 pub(crate) fn cells_mostly_utf8<'a>(cells: impl Iterator<Item = &'a [u8]>) -> bool {
-    let (mut bad, mut chars) = (0usize, 0usize);
+    let mut tally = Tally::default();
     for cell in cells {
-        let mut rest = cell.trim_ascii_end();
-        while let Err(e) = simdutf8::compat::from_utf8(rest) {
-            let valid = e.valid_up_to();
-            chars += multi_byte_chars(rest.get(..valid).unwrap_or_default());
-            let Some(len) = e.error_len() else {
-                rest = &[];
-                break; // cut short at the cell's end
-            };
-            bad += 1;
-            rest = rest.get(valid + len..).unwrap_or_default();
-        }
-        chars += multi_byte_chars(rest);
-        if bad >= 1000 && bad * MALFORMED_PER_CHARACTERS > chars {
+        tally.add(cell.trim_ascii_end());
+        if tally.hopeless() {
             return false;
         }
     }
-    bad * MALFORMED_PER_CHARACTERS <= chars
+    tally.utf8()
+}
+
+/// Well-formed multi-byte characters and malformed sequences seen so far.
+#[derive(Default)]
+struct Tally {
+    chars: usize,
+    bad: usize,
+}
+
+impl Tally {
+    /// Counts `bytes`' multi-byte characters and malformed sequences in the middle (it stops
+    /// early once [`Self::hopeless`]); true when they end inside a character.
+    fn add(&mut self, bytes: &[u8]) -> bool {
+        let mut rest = bytes;
+        while let Err(e) = simdutf8::compat::from_utf8(rest) {
+            let valid = e.valid_up_to();
+            self.chars += multi_byte_chars(rest.get(..valid).unwrap_or_default());
+            let Some(len) = e.error_len() else {
+                return true;
+            };
+            self.bad += 1;
+            if self.hopeless() {
+                return false;
+            }
+            rest = rest.get(valid + len..).unwrap_or_default();
+        }
+        self.chars += multi_byte_chars(rest);
+        false
+    }
+
+    /// Over the bound after many malformed sequences: no longer worth counting.
+    fn hopeless(&self) -> bool {
+        self.bad >= 1000 && !self.utf8()
+    }
+
+    fn utf8(&self) -> bool {
+        self.bad * MALFORMED_PER_CHARACTERS <= self.chars
+    }
 }
 
 /// The characters of more than one byte in valid UTF-8: its bytes that start one.

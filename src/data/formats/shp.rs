@@ -255,9 +255,12 @@ fn text_cells(dbf: &[u8]) -> impl Iterator<Item = &[u8]> {
         at += usize::from(width);
     }
     let records = dbf.get(header_len..).unwrap_or_default();
-    records
-        .chunks_exact(record_len.max(1))
-        .flat_map(move |r| fields.clone().into_iter().filter_map(|f| r.get(f)))
+    let n_fields = fields.len();
+    // Cell k is field k % n of record k / n (no copy of the fields per record).
+    (0..records.len() / record_len.max(1) * n_fields).filter_map(move |k| {
+        let record = records.get(k / n_fields * record_len..)?;
+        record.get(fields.get(k % n_fields)?.clone())
+    })
 }
 
 fn field_json(v: &FieldValue) -> Value {
