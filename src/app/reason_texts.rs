@@ -323,12 +323,12 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "该 .shp 在 {0} 个图形后提前结束（{1}）；其余部分未读入",
     ),
     (
-        "bytes that are not valid UTF-8 on line {} read as �; the rest of the file is UTF-8, so it was read as UTF-8 (if the file was cut short, get it again; if it is GBK, choose the encoding gbk)",
-        "第 {0} 行有不合 UTF-8 编码的字节，显示为 �；文件其余部分是 UTF-8，故按 UTF-8 读取（若文件不完整，请重新获取；若是 GBK 文件，请选择编码 gbk）",
+        "bytes that are not valid UTF-8 on line {} read as U+FFFD; the rest of the file is UTF-8, so it was read as UTF-8 (if the file was cut short, get it again; if it is GBK, choose the encoding gbk)",
+        "第 {0} 行有不合 UTF-8 编码的字节，按替换字符 U+FFFD 读取；文件其余部分是 UTF-8，故按 UTF-8 读取（若文件不完整，请重新获取；若是 GBK 文件，请选择编码 gbk）",
     ),
     (
-        "bytes that are not valid UTF-8 in {} places, the first on line {} read as �; the rest of the file is UTF-8, so it was read as UTF-8 (if the file was cut short, get it again; if it is GBK, choose the encoding gbk)",
-        "有 {0} 处字节不合 UTF-8 编码（第一处在第 {1} 行），显示为 �；文件其余部分是 UTF-8，故按 UTF-8 读取（若文件不完整，请重新获取；若是 GBK 文件，请选择编码 gbk）",
+        "bytes that are not valid UTF-8 in {} places, the first on line {} read as U+FFFD; the rest of the file is UTF-8, so it was read as UTF-8 (if the file was cut short, get it again; if it is GBK, choose the encoding gbk)",
+        "有 {0} 处字节不合 UTF-8 编码（第一处在第 {1} 行），按替换字符 U+FFFD 读取；文件其余部分是 UTF-8，故按 UTF-8 读取（若文件不完整，请重新获取；若是 GBK 文件，请选择编码 gbk）",
     ),
     (
         "{} features are not points and were left out (firms must be points)",

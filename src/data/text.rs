@@ -42,7 +42,7 @@ impl Malformed {
             n => format!("in {n} places, the first on line {}", self.first_line),
         };
         format!(
-            "bytes that are not valid UTF-8 {place} read as �; the rest of the file is UTF-8, \
+            "bytes that are not valid UTF-8 {place} read as U+FFFD; the rest of the file is UTF-8, \
              so it was read as UTF-8 (if the file was cut short, get it again; if it is GBK, \
              choose the encoding gbk)"
         )
