@@ -90,6 +90,35 @@ fn clicking_a_zone_shows_it_in_the_inspector() {
     assert!(h.query_by_label("区内企业").is_some());
 }
 
+/// Ctrl+Q closes the window, as the File menu's Quit entry says it does.
+#[test]
+fn ctrl_q_closes_the_window() {
+    let closes = |h: &Harness<'static, ClusterAtlasApp>| {
+        let root = h.output().viewport_output.get(&egui::ViewportId::ROOT);
+        root.is_some_and(|v| (v.commands.iter()).any(|c| matches!(c, egui::ViewportCommand::Close)))
+    };
+    // One key press in one frame (the harness's own presses add a release frame after it).
+    let press = |h: &mut Harness<'static, ClusterAtlasApp>, modifiers| {
+        h.event(egui::Event::Key {
+            key: egui::Key::Q,
+            physical_key: None,
+            pressed: true,
+            repeat: false,
+            modifiers,
+        });
+        h.step();
+    };
+    let mut h = harness();
+    h.step();
+    assert!(!closes(&h));
+    press(&mut h, egui::Modifiers::COMMAND);
+    assert!(closes(&h));
+    // Q alone types a letter; it does not quit.
+    let mut h = harness();
+    press(&mut h, egui::Modifiers::NONE);
+    assert!(!closes(&h));
+}
+
 #[test]
 fn switching_language_changes_the_labels() {
     let mut h = harness();

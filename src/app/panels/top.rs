@@ -8,8 +8,15 @@ use crate::model::PolicyKind;
 use crate::scene::Lang;
 use crate::scene::palette;
 
+/// Closes the window, as File ▸ Quit does (Ctrl+Q; ⌘Q on a Mac).
+const QUIT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
+
 impl ClusterAtlasApp {
     pub(crate) fn top_bar(&mut self, ui: &mut egui::Ui) {
+        if ui.input_mut(|i| i.consume_shortcut(&QUIT)) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         let shown = egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button(self.tr("文件", "File"), |ui| self.file_menu(ui));
@@ -100,7 +107,10 @@ impl ClusterAtlasApp {
         }
         ui.separator();
         if ui
-            .add(egui::Button::new(self.tr("退出", "Quit")).shortcut_text("Ctrl+Q"))
+            .add(
+                egui::Button::new(self.tr("退出", "Quit"))
+                    .shortcut_text(ui.ctx().format_shortcut(&QUIT)),
+            )
             .clicked()
         {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
