@@ -263,6 +263,26 @@ fn the_plane_shortcut_of_firms_within_agrees_with_the_exact_ground_distance_far_
     }
 }
 
+/// The oracle of the counting grid: the counts of the firms the R-tree finds within.
+fn counted_by_visiting(
+    index: &SpatialIndex,
+    p: cluster_atlas::model::Xy,
+    radius: f64,
+    same: &[bool],
+    segment: &[u16],
+    clustered: &dyn Fn(usize) -> bool,
+) -> cluster_atlas::index::Counts {
+    let within = index.firms_within(p, radius);
+    cluster_atlas::index::Counts {
+        all: within.len(),
+        same: within
+            .iter()
+            .filter(|i| same[segment[**i as usize] as usize])
+            .count(),
+        clustered: within.iter().filter(|i| clustered(**i as usize)).count(),
+    }
+}
+
 #[test]
 fn the_counting_grid_counts_exactly_the_firms_within() {
     // Dense blobs and sparse noise, three segments, every sixth firm clustered; sites inside,
@@ -293,16 +313,53 @@ fn the_counting_grid_counts_exactly_the_firms_within() {
         let p = index.projection.project(site);
         let radius = [3000.0, 150.0, 800.0, 6000.0][k % 4];
         let got = grid.count(&index, p, radius, &same, &segment, &clustered);
-        let within = index.firms_within(p, radius);
-        let want = cluster_atlas::index::Counts {
-            all: within.len(),
-            same: within
-                .iter()
-                .filter(|i| same[segment[**i as usize] as usize])
-                .count(),
-            clustered: within.iter().filter(|i| clustered(**i as usize)).count(),
-        };
+        let want = counted_by_visiting(&index, p, radius, &same, &segment, &clustered);
         assert_eq!(got, want, "site {site:?}, radius {radius}");
+    }
+}
+
+/// With more segments than get prefix sums, the small ones are counted from their firm lists:
+/// any mix of large and small segments counts exactly the firms within.
+#[test]
+fn the_counting_grid_counts_exactly_with_hundreds_of_segments() {
+    let mut r = Lcg(35);
+    let pts: Vec<LonLat> = (0..30_000)
+        .map(|k| {
+            let (cx, cy) = (113.9 + 0.04 * (k % 5) as f64, 22.55 + 0.03 * (k % 3) as f64);
+            let spread = if k % 2 == 0 { 0.02 } else { 0.3 };
+            LonLat::new(
+                cx + spread * (r.next() - 0.5),
+                cy + spread * (r.next() - 0.5),
+            )
+        })
+        .collect();
+    let firms = firms_at(pts);
+    let index = SpatialIndex::build(&firms, &[]);
+    // 300 segments of very different sizes: the 64 largest get sums, the rest are listed.
+    let n_seg = 300;
+    let segment: Vec<u16> = (0..index.firm_xy.len())
+        .map(|_| (n_seg as f64 * r.next().powi(3)) as u16)
+        .collect();
+    let clustered = |i: usize| i % 7 == 3;
+    let grid =
+        cluster_atlas::index::NeighbourGrid::build(&index, &segment, n_seg, &clustered, 3000.0)
+            .expect("a grid");
+    let marks: [&dyn Fn(usize) -> bool; 6] = [
+        &|s| s == 0,
+        &|s| s == 250,
+        &|s| s == 10 || s == 200 || s == 299,
+        &|s| s % 3 == 0,
+        &|_| true,
+        &|_| false,
+    ];
+    for k in 0..240 {
+        let site = LonLat::new(113.75 + 0.6 * r.next(), 22.4 + 0.4 * r.next());
+        let p = index.projection.project(site);
+        let radius = [3000.0, 150.0, 800.0, 6000.0][k % 4];
+        let same: Vec<bool> = (0..n_seg).map(|s| marks[k % marks.len()](s)).collect();
+        let got = grid.count(&index, p, radius, &same, &segment, &clustered);
+        let want = counted_by_visiting(&index, p, radius, &same, &segment, &clustered);
+        assert_eq!(got, want, "site {site:?}, radius {radius}, marks {}", k % 6);
     }
 }
 

@@ -98,18 +98,8 @@ impl Advisor<'_> {
     /// Firms of the site's segment and all firms within the radius of `xy` (the firm itself
     /// left out), and whether a clustered firm is among them (or the firm is clustered).
     fn around(&self, site: &Site, xy: Xy) -> (usize, usize, bool) {
-        let seg = site
-            .segment
-            .as_deref()
-            .map(|s| self.canonical(s))
-            .filter(|s| !s.is_empty());
         // The segment ids of the dataset that mean the site's segment.
-        let same_ids: Vec<bool> = self
-            .firms
-            .segments
-            .iter()
-            .map(|name| seg.as_deref() == Some(self.canonical(name).as_ref()))
-            .collect();
+        let same_ids = self.same_segment_ids(site.segment.as_deref());
         let clustered = |i: usize| self.labels.get(i).is_some_and(|l| *l >= 0);
         if let Some(grid) = self.neighbour_grid() {
             let c = grid.count(

@@ -360,6 +360,11 @@ impl<'a> Advisor<'a> {
         self.segment_memo().canonical(self.fit, name)
     }
 
+    /// For each of the firms' segment ids, whether it means the same segment as `name`.
+    fn same_segment_ids(&self, name: Option<&str>) -> Vec<bool> {
+        self.segment_memo().same_ids(self.fit, name)
+    }
+
     fn segment_memo(&self) -> &segments::SegmentMemo {
         (self.segments).get_or_init(|| segments::SegmentMemo::new(self.fit, &self.firms.segments))
     }
