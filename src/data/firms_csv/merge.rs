@@ -4,7 +4,7 @@
 use super::Gathered;
 use super::rows::{ChunkCtx, ChunkOut, parse_chunk};
 use super::sink::Placed;
-use crate::model::{AttrTable, Firms, LonLat, SegmentId};
+use crate::model::{AttrTable, LonLat, SegmentId, SegmentInterner};
 
 /// The chunks' columns once parsed, in file order, for [`sink::join`].
 #[derive(Default)]
@@ -35,6 +35,7 @@ pub(super) fn merge_parts(
     let mut done = Vec::with_capacity(parts.len());
     let mut queue: std::collections::VecDeque<_> = parts.into();
     let mut end = MergeEnd::default();
+    let mut names = SegmentInterner::default();
     while let Some((start, window, mut part)) = queue.pop_front() {
         // A chunk before the last that ends inside quotes was cut inside a quoted field.
         let cut_inside = part.open_at_end.filter(|_| !queue.is_empty());
@@ -62,7 +63,7 @@ pub(super) fn merge_parts(
         let remap: Vec<SegmentId> = part
             .segments
             .iter()
-            .map(|name| Firms::intern_segment(&mut g.segments, name))
+            .map(|name| names.intern(&mut g.segments, name))
             .collect();
         report.absorb(std::mem::take(&mut part.report));
         end.stopped = part.stopped;

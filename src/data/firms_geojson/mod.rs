@@ -85,6 +85,7 @@ fn load_in_runs(
         ..Default::default()
     };
     let mut i = 0;
+    let mut names = crate::model::SegmentInterner::default();
     for block in blocks {
         let mut row: Vec<&str> = vec![""; n_cols];
         let columns = columns_of(&block.run, &headers);
@@ -102,9 +103,7 @@ fn load_in_runs(
                     block.run.fill(cells.clone(), column, &mut row);
                     firms.lonlat.push(*ll);
                     let seg = cols.segment.and_then(|c| row.get(c).copied()).unwrap_or("");
-                    firms
-                        .segment
-                        .push(Firms::intern_segment(&mut firms.segments, seg));
+                    firms.segment.push(names.intern(&mut firms.segments, seg));
                     attrs.push_row(row.iter().copied());
                 }
             }

@@ -2,8 +2,7 @@
 //! so short values are matched by their raw bytes packed into words (no trim, no string
 //! compare call per row); the rest are trimmed and interned as before.
 
-use crate::model::{Firms, SegmentId};
-use std::collections::HashMap;
+use crate::model::{Firms, SegmentId, SegmentInterner};
 
 /// Slots of the table of raw values, and how many of them may be used (half, so a probe
 /// always meets an empty slot); more distinct values than that go to the map.
@@ -18,7 +17,7 @@ pub(super) struct SegmentIds {
     /// Open addressing on the packed bytes, probing linearly.
     table: [([u64; 4], SegmentId); SLOTS],
     used: usize,
-    long: HashMap<String, SegmentId>,
+    long: SegmentInterner,
 }
 
 impl Default for SegmentIds {
@@ -26,7 +25,7 @@ impl Default for SegmentIds {
         Self {
             table: [([EMPTY, 0, 0, 0], 0); SLOTS],
             used: 0,
-            long: HashMap::new(),
+            long: SegmentInterner::default(),
         }
     }
 }
@@ -64,12 +63,8 @@ impl SegmentIds {
         // Few segments: a linear search is fastest; many distinct values: a map.
         let id = if segments.len() < 16 {
             Firms::intern_segment(segments, raw)
-        } else if let Some(id) = self.long.get(raw.trim()) {
-            *id
         } else {
-            let id = Firms::intern_segment(segments, raw);
-            self.long.insert(raw.trim().to_string(), id);
-            id
+            self.long.intern(segments, raw)
         };
         if let Some((key, slot)) = slot
             && self.used < SHORT_KEYS
