@@ -13,6 +13,7 @@ mod gui_layout;
 mod gui_my_site;
 mod gui_project;
 mod gui_screen_matches_export;
+mod gui_segments;
 mod gui_session;
 mod gui_settings;
 mod gui_time;

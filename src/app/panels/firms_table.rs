@@ -4,6 +4,7 @@
 use egui_extras::{Column, TableRow};
 
 use super::FirmRows;
+use super::segment_choices::{Choice, FEW_CHOICES};
 use super::tables::{Tables, panel_table};
 use crate::analysis::Analysis;
 use crate::app::map_view::fmt_distance;
@@ -48,7 +49,7 @@ impl Tables<'_> {
                 100.0 * state.scanned as f64 / n.max(1) as f64
             ));
         }
-        self.firm_filter_bar(ui, &data.firms, lang, &count);
+        self.firm_filter_bar(ui, lang, &count);
         if self.firm_filter_key(data.generation) != key {
             // Typed or chosen this frame: filter again next frame.
             ui.ctx().request_repaint();
@@ -73,7 +74,7 @@ impl Tables<'_> {
     }
 
     /// Draws the firms table's search box and segment filter, then `count` (rows shown).
-    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, firms: &Firms, lang: Lang, count: &str) {
+    fn firm_filter_bar(&mut self, ui: &mut egui::Ui, lang: Lang, count: &str) {
         ui.horizontal(|ui| {
             ui.label(self.tr("搜索", "Search"));
             let hint = self.tr("名称或编号", "name or id");
@@ -82,26 +83,69 @@ impl Tables<'_> {
                     .hint_text(hint)
                     .desired_width(200.0),
             );
-            let all = self.tr("全部领域", "All segments");
-            let current = self
-                .state
-                .firm_segment
-                .clone()
-                .map(|s| self.view.fit.label(&s, lang).to_string())
-                .unwrap_or(all.clone());
-            egui::ComboBox::from_id_salt("segment-filter")
-                .selected_text(current)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.state.firm_segment, None, all);
-                    for s in &firms.segments {
-                        ui.selectable_value(
-                            &mut self.state.firm_segment,
-                            Some(s.clone()),
-                            self.view.fit.label(s, lang),
-                        );
+            self.segment_filter(ui, lang);
+            ui.label(count);
+        });
+    }
+
+    /// The segment filter: a drop-down of the data's segment names with their firm counts,
+    /// most firms first; with many names (a register's 行业 values), a search box above a
+    /// list that draws only its visible rows.
+    fn segment_filter(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        self.refresh_segment_choices();
+        let all = self.tr("全部领域", "All segments");
+        let hint = self.tr("筛选领域", "Find a segment");
+        let none_found = self.tr("无匹配领域", "No segment matches");
+        let super::PanelState {
+            segment_choices: Some(choices),
+            firm_segment,
+            segment_query,
+            ..
+        } = &mut *self.state
+        else {
+            return;
+        };
+        let label = |c: &Choice| format!("{} ({})", lang.one(&c.label_zh, &c.label_en), c.firms);
+        let current = firm_segment.as_ref().map_or(all.clone(), |s| {
+            let found = choices.choices.iter().find(|c| &c.name == s);
+            found.map_or_else(|| s.clone(), |c| lang.one(&c.label_zh, &c.label_en).into())
+        });
+        let many = choices.choices.len() > FEW_CHOICES;
+        let mut combo = egui::ComboBox::from_id_salt("segment-filter").selected_text(current);
+        if many {
+            // Typing in the search box must not close the list.
+            combo = combo
+                .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+                .height(400.0);
+        }
+        combo.show_ui(ui, |ui| {
+            if many {
+                let find = ui.add(egui::TextEdit::singleline(segment_query).hint_text(hint));
+                // Open the list and type: the search box takes the keys.
+                if ui.memory(|m| m.focused().is_none()) {
+                    find.request_focus();
+                }
+            }
+            let mut picked = ui.selectable_value(firm_segment, None, all).clicked();
+            let shown = choices.matching(if many { segment_query } else { "" });
+            if shown.is_empty() {
+                ui.weak(none_found);
+            }
+            let row = ui.spacing().interact_size.y;
+            egui::ScrollArea::vertical()
+                .max_height(300.0)
+                .auto_shrink([false, true])
+                .show_rows(ui, row, shown.len(), |ui, range| {
+                    for c in shown.get(range).unwrap_or_default() {
+                        let chosen = Some(c.name.clone());
+                        picked |= ui
+                            .selectable_value(firm_segment, chosen, label(c))
+                            .clicked();
                     }
                 });
-            ui.label(count);
+            if picked && many {
+                ui.close();
+            }
         });
     }
 

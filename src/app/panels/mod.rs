@@ -7,6 +7,7 @@ mod import;
 mod import_columns;
 mod inspector;
 mod left;
+mod segment_choices;
 mod slots;
 mod table_csv;
 mod tables;
@@ -91,6 +92,10 @@ pub struct PanelState {
     pub firm_segment: Option<String>,
     /// Cached filtered firm rows: (search, segment, data generation) → rows.
     pub firm_rows: Option<FirmRows>,
+    /// The data's segment names for the filter and the report, made once per dataset.
+    pub segment_choices: Option<segment_choices::SegmentChoices>,
+    /// The text typed in the segment filter's search box.
+    pub segment_query: String,
     /// The renovation checklist's ticks, kept while the target zone stays the same.
     pub checklist: inspector::Checklist,
     /// The bottom panel's height and its largest allowed height, last frame.

@@ -339,14 +339,17 @@ impl Tables<'_> {
     /// The firms' segment values the fit table does not know, and the ones it does: such
     /// firms are grey on the map and get a neutral industry fit in the advice.
     fn unknown_segments_ui(&self, ui: &mut egui::Ui) {
-        let unknown = self.view.fit.unknown(&self.view.data.firms.segments);
+        let Some(choices) = &self.state.segment_choices else {
+            return;
+        };
+        let unknown = &choices.unknown;
         if unknown.is_empty() {
             return;
         }
         let mut list = unknown
             .iter()
             .take(12)
-            .copied()
+            .cloned()
             .collect::<Vec<_>>()
             .join(", ");
         if unknown.len() > 12 {
@@ -373,6 +376,7 @@ impl Tables<'_> {
     }
 
     fn report_ui(&mut self, ui: &mut egui::Ui) {
+        self.refresh_segment_choices();
         let data = self.view.data;
         egui::ScrollArea::vertical().show(ui, |ui| {
             for (title, r, firms) in [

@@ -1,0 +1,157 @@
+//! The firms' segment names as the firms table's filter and the load report show them: each
+//! with its labels, its firm count and whether the fit table knows it, made once per dataset.
+//! A register may hold hundreds of 行业 values, and matching one name to the fit table
+//! lower-cases the whole table, so doing it per name every frame cost the window.
+
+use super::tables::Tables;
+use crate::model::{Firms, FitTable};
+
+/// More choices than this get a search box and a scrolled list in the filter.
+pub const FEW_CHOICES: usize = 12;
+
+/// One segment name of the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// The name as the data has it ("" for the blank segment).
+    pub name: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub firms: usize,
+    /// Name and labels lower-cased, for the search box.
+    search: String,
+}
+
+/// The data's segment names, most firms first, and those the fit table does not know.
+#[derive(Clone, Debug)]
+pub struct SegmentChoices {
+    /// The data generation they were made for.
+    pub generation: u64,
+    pub choices: Vec<Choice>,
+    /// Non-blank names the fit table does not know, in the data's order.
+    pub unknown: Vec<String>,
+}
+
+impl SegmentChoices {
+    /// The choices of `firms` (names with at least one firm; ties by label).
+    pub fn of(firms: &Firms, fit: &FitTable, generation: u64) -> Self {
+        let mut count = vec![0usize; firms.segments.len()];
+        for s in &firms.segment {
+            if let Some(n) = count.get_mut(*s as usize) {
+                *n += 1;
+            }
+        }
+        let mut choices: Vec<Choice> = (firms.segments.iter().zip(count))
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| {
+                let known = fit.segment(name);
+                let (zh, en) = match (known, name.trim().is_empty()) {
+                    (Some(s), _) => (s.label_zh.clone(), s.label_en.clone()),
+                    (None, true) => ("（空白）".to_string(), "(blank)".to_string()),
+                    (None, false) => (name.clone(), name.clone()),
+                };
+                let search = format!("{name}\n{zh}\n{en}").to_lowercase();
+                Choice {
+                    name: name.clone(),
+                    label_zh: zh,
+                    label_en: en,
+                    firms: n,
+                    search,
+                }
+            })
+            .collect();
+        choices.sort_by(|a, b| b.firms.cmp(&a.firms).then(a.label_en.cmp(&b.label_en)));
+        Self {
+            generation,
+            choices,
+            unknown: fit
+                .unknown(&firms.segments)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        }
+    }
+
+    /// The choices whose name or a label holds `query` (any case; all for a blank query).
+    pub fn matching(&self, query: &str) -> Vec<&Choice> {
+        let q = query.trim().to_lowercase();
+        self.choices
+            .iter()
+            .filter(|c| c.search.contains(&q))
+            .collect()
+    }
+}
+
+impl Tables<'_> {
+    /// Makes the data's segment choices again when the data changed.
+    pub(super) fn refresh_segment_choices(&mut self) {
+        let generation = self.view.data.generation;
+        if self.state.segment_choices.as_ref().map(|c| c.generation) != Some(generation) {
+            let (firms, fit) = (&self.view.data.firms, self.view.fit);
+            self.state.segment_choices = Some(SegmentChoices::of(firms, fit, generation));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn firms(names: &[&str], per_firm: &[u16]) -> Firms {
+        Firms {
+            segments: names.iter().map(|s| s.to_string()).collect(),
+            segment: per_firm.to_vec(),
+            ..Default::default()
+        }
+    }
+
+    /// Counts are the firms per name (the oracle: counted by hand), names without firms are
+    /// left out, known names take the table's labels, and the search finds names and labels.
+    #[test]
+    fn choices_count_label_and_search_the_segments() {
+        let fit = crate::data::bundled::fit_table().unwrap();
+        let hw = &fit.segments[0];
+        let data = firms(
+            &[
+                "",
+                hw.key.as_str(),
+                "C3971 电子元件",
+                "nobody",
+                "c3972 光学",
+            ],
+            &[1, 2, 2, 1, 0, 0, 0, 4, 2],
+        );
+        let c = SegmentChoices::of(&data, &fit, 7);
+        let names: Vec<(&str, usize)> = c
+            .choices
+            .iter()
+            .map(|c| (c.name.as_str(), c.firms))
+            .collect();
+        // Most firms first; the tie at 3 by English label: "(blank)" before "C3971 …".
+        let want = [
+            ("", 3),
+            ("C3971 电子元件", 3),
+            (hw.key.as_str(), 2),
+            ("c3972 光学", 1),
+        ];
+        assert_eq!(names, want);
+        assert_eq!(c.generation, 7);
+        assert_eq!(c.unknown, ["C3971 电子元件", "nobody", "c3972 光学"]);
+        let known = c.choices.iter().find(|x| x.name == hw.key).unwrap();
+        assert_eq!(
+            (&known.label_zh, &known.label_en),
+            (&hw.label_zh, &hw.label_en)
+        );
+        let found = |q: &str| {
+            c.matching(q)
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("C397").len(), 2);
+        assert_eq!(found("光学"), ["c3972 光学"]);
+        assert_eq!(found(&hw.label_en.to_uppercase()), std::slice::from_ref(&hw.key));
+        assert_eq!(found(" "), found(""));
+        assert_eq!(found("").len(), 4);
+        assert!(found("blank").contains(&String::new()));
+    }
+}
