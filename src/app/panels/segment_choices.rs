@@ -149,7 +149,10 @@ mod tests {
         };
         assert_eq!(found("C397").len(), 2);
         assert_eq!(found("光学"), ["c3972 光学"]);
-        assert_eq!(found(&hw.label_en.to_uppercase()), std::slice::from_ref(&hw.key));
+        assert_eq!(
+            found(&hw.label_en.to_uppercase()),
+            std::slice::from_ref(&hw.key)
+        );
         assert_eq!(found(" "), found(""));
         assert_eq!(found("").len(), 4);
         assert!(found("blank").contains(&String::new()));

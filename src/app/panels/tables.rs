@@ -7,6 +7,7 @@ use super::top::policy_ui;
 use super::view::{Commands, View};
 use super::{BottomTab, PanelState, ZoneSort};
 use crate::analysis::ZoneStats;
+use crate::analysis::zone_stats::MIN_FIRMS_FOR_LQ;
 use crate::app::map_view::color;
 use crate::app::reasons::report_text;
 use crate::app::{ClusterAtlasApp, Command, Message, Pick};
@@ -240,11 +241,20 @@ impl Tables<'_> {
             } else {
                 ""
             };
+            let min = MIN_FIRMS_FOR_LQ;
+            let hover = if k == 7 {
+                self.tr(
+                    &format!("点击排序。只计附近至少 {min} 家企业的领域：少数几家企业的区位商不说明集聚"),
+                    &format!("Click to sort. Only segments with at least {min} firms near count: a quotient from a few firms says nothing"),
+                )
+            } else {
+                self.tr("点击排序", "Click to sort")
+            };
             let (_, cell) = row.col(|ui| {
                 if k >= 5 {
                     if ui
                         .button(format!("{h}{arrow}"))
-                        .on_hover_text(self.tr("点击排序", "Click to sort"))
+                        .on_hover_text(hover)
                         .clicked()
                     {
                         sort_click =
@@ -493,13 +503,56 @@ fn widths_out_of_range(widths: &[f32], n: usize, available: f32, spacing: f32) -
 }
 
 /// The named segment with the highest location quotient near zone `zi`, with that quotient
-/// (firms of no segment are not one: a file without segments shows none, not "1.00").
+/// (firms of no segment are not one: a file without segments shows none, not "1.00"). Only
+/// segments with [`MIN_FIRMS_FOR_LQ`] firms near count: with a register's hundreds of 行业
+/// values, the highest quotient otherwise belongs to a segment of two or three firms.
 fn top_lq(stats: Option<&[ZoneStats]>, zi: usize) -> Option<(String, f64)> {
-    stats?
-        .get(zi)?
-        .location_quotients
+    let st = stats?.get(zi)?;
+    let enough = |s: &String| {
+        st.segment_counts
+            .get(s)
+            .is_some_and(|n| *n >= MIN_FIRMS_FOR_LQ)
+    };
+    st.location_quotients
         .iter()
-        .filter(|(s, _)| !s.trim().is_empty())
+        .filter(|(s, _)| !s.trim().is_empty() && enough(s))
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map(|(s, v)| (s.clone(), *v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(near: &[(&str, usize, f64)]) -> ZoneStats {
+        ZoneStats {
+            zone_id: "Z01".into(),
+            firms_inside: None,
+            area_km2: None,
+            density_per_km2: None,
+            share: None,
+            firms_nearby: Some(near.iter().map(|x| x.1).sum()),
+            nearby_radius_m: 3000.0,
+            segment_counts: near.iter().map(|x| (x.0.to_string(), x.1)).collect(),
+            location_quotients: near.iter().map(|x| (x.0.to_string(), x.2)).collect(),
+            clark_evans: None,
+        }
+    }
+
+    /// The top quotient is the highest among named segments with enough firms near: a
+    /// higher one from 9 firms or from the blank segment is passed over (hand-worked).
+    #[test]
+    fn the_top_quotient_needs_enough_firms() {
+        let st = [stats(&[
+            ("", 40, 9.0),
+            ("C3971", MIN_FIRMS_FOR_LQ - 1, 6.2),
+            ("C3972", MIN_FIRMS_FOR_LQ, 2.5),
+            ("hardware", 200, 1.3),
+        ])];
+        assert_eq!(top_lq(Some(&st), 0), Some(("C3972".into(), 2.5)));
+        let few = [stats(&[("C3971", 3, 6.2), ("", 40, 1.0)])];
+        assert_eq!(top_lq(Some(&few), 0), None);
+        assert_eq!(top_lq(Some(&st), 1), None);
+        assert_eq!(top_lq(None, 0), None);
+    }
 }

@@ -10,6 +10,8 @@ use crate::app::map_view::color;
 use crate::model::{Batch, GeometryQuality, Lang, Zone, ZoneStatus};
 use crate::scene::palette;
 
+/// Segments listed with their location quotients before the rest fold away.
+const LQ_ROWS: usize = 10;
 impl Inspector<'_> {
     fn quality_text(&self, q: GeometryQuality) -> String {
         match q {
@@ -256,22 +258,40 @@ impl Inspector<'_> {
         }
         if !st.location_quotients.is_empty() {
             ui.label(self.tr(
-                &format!("{km:.0} 公里内（含区内）的领域构成与区位商（LQ，>1 表示比全市更集中）"),
-                &format!("Segments within {km:.0} km (inside included) and location quotient (LQ > 1: more concentrated than citywide)"),
+                &format!("{km:.0} 公里内（含区内）的领域构成与区位商（LQ，>1 表示比全市更集中；企业多者在前）"),
+                &format!("Segments within {km:.0} km (inside included), most firms first, and location quotient (LQ > 1: more concentrated than citywide)"),
             ));
-            egui::Grid::new("zone-lq")
-                .num_columns(3)
-                .max_col_width((ui.available_width() * 0.5).max(60.0))
-                .striped(true)
-                .show(ui, |ui| {
-                    for (seg, lq) in &st.location_quotients {
-                        ui.label(self.view.fit.label(seg, lang));
-                        ui.label(st.segment_counts.get(seg).copied().unwrap_or(0).to_string());
-                        ui.label(format!("{lq:.2}"));
-                        ui.end_row();
-                    }
-                });
+            // Most firms first; a register's hundreds of 行业 values fold after the first ten.
+            let mut rows: Vec<(&String, usize, f64)> = (st.location_quotients.iter())
+                .map(|(seg, lq)| (seg, st.segment_counts.get(seg).copied().unwrap_or(0), *lq))
+                .collect();
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let (first, rest) = rows.split_at(rows.len().min(LQ_ROWS));
+            self.lq_grid(ui, "zone-lq", first, lang);
+            if !rest.is_empty() {
+                let more = self.tr(
+                    &format!("其余 {} 个领域", rest.len()),
+                    &format!("{} more segments", rest.len()),
+                );
+                ui.collapsing(more, |ui| self.lq_grid(ui, "zone-lq-rest", rest, lang));
+            }
         }
+    }
+
+    /// A grid of segments with their firm counts and location quotients.
+    fn lq_grid(&self, ui: &mut egui::Ui, id: &str, rows: &[(&String, usize, f64)], lang: Lang) {
+        egui::Grid::new(id)
+            .num_columns(3)
+            .max_col_width((ui.available_width() * 0.5).max(60.0))
+            .striped(true)
+            .show(ui, |ui| {
+                for (seg, n, lq) in rows {
+                    ui.label(self.view.fit.label(seg, lang));
+                    ui.label(n.to_string());
+                    ui.label(format!("{lq:.2}"));
+                    ui.end_row();
+                }
+            });
     }
 
     /// Draws the collapsible list of policy items that apply to the zone.
