@@ -79,10 +79,47 @@ pub fn parse_year(s: &str) -> Option<i32> {
             .fold(0, |y, x| y * 10 + i32::from(x - b'0'));
         return (1800..=2100).contains(&y).then_some(y);
     }
-    if let Some(y) = year_of_iso_date(s.as_bytes()) {
+    if let Some(y) = year_of_iso_date(s.as_bytes()).or_else(|| year_of_short_date(s.as_bytes())) {
         return y;
     }
     parse_year_general(s)
+}
+
+/// `2015年3月2日`, `2015/3/2` (as Excel writes dates in a Chinese locale), `2015-3-2` or
+/// `2015.3.2` (month and day of one or two digits), perhaps followed by a time after `T` or
+/// a space, read in place as [`year_of_iso_date`] reads its shape: `Some(answer)` when `s`
+/// has exactly one of those shapes, else None (the general reader decides).
+fn year_of_short_date(s: &[u8]) -> Option<Option<i32>> {
+    let units: [[&[u8]; 3]; 4] = [
+        ["年".as_bytes(), "月".as_bytes(), "日".as_bytes()],
+        [b"/", b"/", b""],
+        [b"-", b"-", b""],
+        [b".", b".", b""],
+    ];
+    // Digits (at least `min`, at most `max`) then `unit`: the number and the rest.
+    let field = |s: &[u8], min: usize, max: usize, unit: &[u8]| -> Option<(i32, usize)> {
+        let n = s
+            .iter()
+            .take(max + 1)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if n < min || n > max || s.get(n..n + unit.len())? != unit {
+            return None;
+        }
+        let v = s[..n].iter().fold(0, |v, x| v * 10 + i32::from(x - b'0'));
+        Some((v, n + unit.len()))
+    };
+    let [nian, yue, ri] = *units
+        .iter()
+        .find(|u| s.get(4..4 + u[0].len()) == Some(u[0]))?;
+    let (y, a) = field(s, 4, 4, nian)?;
+    let (m, b) = field(s.get(a..)?, 1, 2, yue)?;
+    let (d, c) = field(s.get(a + b..)?, 1, 2, ri)?;
+    if !matches!(s.get(a + b + c), None | Some(b'T' | b' ')) {
+        return None;
+    }
+    let ok = (1..=12).contains(&m) && (1..=31).contains(&d) && (1800..=2100).contains(&y);
+    Some(ok.then_some(y))
 }
 
 /// The next most common case, `2015-03-02` (or with `/` or `.`), perhaps followed by a time
@@ -509,6 +546,56 @@ mod tests {
             shaped += usize::from(year_of_iso_date(s.as_bytes()).is_some());
         }
         assert!(shaped > 2_000, "{shaped}");
+    }
+
+    /// The in-place reading of `2015年3月2日`, `2015/3/2` … against the general reader, on
+    /// random strings of date pieces: digits of every length around the shape, each unit and
+    /// its stand-ins, mixed separators, range edges, and tails (a time, junk, a second 日, a
+    /// quote).
+    #[test]
+    fn the_short_date_fast_path_agrees_with_the_general_reader() {
+        let mut rng = crate::model::Rng::new(73);
+        let pick = |rng: &mut crate::model::Rng, from: &[&'static str]| {
+            from[(rng.next_u64() % from.len() as u64) as usize]
+        };
+        let years = [
+            "2015", "1799", "1800", "2100", "2101", "015", "20155", "0000", "",
+        ];
+        let units = ["年", "月", "日", "-", "/", ".", "", "年年", "//"];
+        let md = [
+            "1", "01", "9", "12", "13", "0", "00", "31", "32", "001", "", "x",
+        ];
+        let tails = ["", "", "", "T08", " 00:00:00", "日", "x", "\"", " ", "0"];
+        let forms = [
+            ["年", "月", "日"],
+            ["/", "/", ""],
+            ["-", "-", ""],
+            [".", ".", ""],
+        ];
+        let (mut shaped, mut years_read) = (0, 0);
+        for _ in 0..80_000 {
+            // Mostly one form's units, sometimes any unit in any place.
+            let form = forms[(rng.next_u64() % 4) as usize];
+            let mut unit = |k: usize| match rng.next_u64() % 4 {
+                0 => pick(&mut rng, &units),
+                _ => form[k],
+            };
+            let (u0, u1, u2) = (unit(0), unit(1), unit(2));
+            let (y, m, d) = (
+                pick(&mut rng, &years),
+                pick(&mut rng, &md),
+                pick(&mut rng, &md),
+            );
+            let s: String = [y, u0, m, u1, d, u2, pick(&mut rng, &tails)].concat();
+            let got = parse_year(&s);
+            assert_eq!(got, parse_year_general(&s), "{s:?}");
+            shaped += usize::from(year_of_short_date(s.as_bytes()).is_some());
+            years_read += usize::from(got.is_some());
+        }
+        assert!(
+            shaped > 5_000 && years_read > 3_000,
+            "{shaped} {years_read}"
+        );
     }
 
     #[test]
