@@ -29,6 +29,9 @@ pub struct SegmentChoices {
     pub choices: Vec<Choice>,
     /// Non-blank names the fit table does not know, in the data's order.
     pub unknown: Vec<String>,
+    /// The map colours the data's own most common names, the fit table knowing too few
+    /// ([`crate::scene::own_segment_classes`]).
+    pub own_colours: bool,
 }
 
 impl SegmentChoices {
@@ -68,6 +71,7 @@ impl SegmentChoices {
                 .into_iter()
                 .map(String::from)
                 .collect(),
+            own_colours: crate::scene::own_segment_classes(firms, fit),
         }
     }
 

@@ -12,7 +12,7 @@ use super::super::palette;
 use super::super::{FirmColour, LegendEntry, Rgba, SceneSettings, Swatch, YearView};
 use super::SceneInput;
 use crate::analysis::relocate::canonical_segment;
-use crate::model::{Lang, SegmentFit, YearCounts};
+use crate::model::{Firms, FitTable, Lang, SegmentFit, YearCounts};
 
 /// How the firms are coloured, as the legend describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,9 @@ pub struct FirmClasses {
     pub palette: Vec<Rgba>,
     counts: Vec<usize>,
     scheme: Scheme,
+    /// By segment, when the fit table knows too few of the firms' segments: the data's own
+    /// most common names, one per class before the last ("other").
+    own_names: Option<Arc<Vec<String>>>,
     /// Each class's year table (for the legend under the time slider), made in the
     /// background on first use and shared by the clones the memo hands out.
     by_year: Arc<OnceLock<Vec<YearCounts>>>,
@@ -92,6 +95,7 @@ pub fn classes(input: &SceneInput, s: &SceneSettings) -> FirmClasses {
 
 fn compute(input: &SceneInput, scheme: Scheme) -> FirmClasses {
     let n = input.firms.len();
+    let mut own_names = None;
     let (colour, palette_v): (Vec<u8>, Vec<Rgba>) = match scheme {
         Scheme::Single([r, g, b]) => (vec![0; n], vec![Rgba::rgb(r, g, b)]),
         Scheme::Cluster => {
@@ -111,39 +115,95 @@ fn compute(input: &SceneInput, scheme: Scheme) -> FirmClasses {
                 .collect();
             (colour, pal)
         }
-        Scheme::Segment => (segment_colour(input), palette::SEGMENTS.to_vec()),
+        Scheme::Segment => {
+            let (colour, names) = segment_colour(input.firms, input.fit);
+            own_names = names.map(Arc::new);
+            (colour, palette::SEGMENTS.to_vec())
+        }
     };
     FirmClasses {
         counts: count_classes(&colour, palette_v.len()),
         colour: Arc::new(colour),
         palette: palette_v,
         scheme,
+        own_names,
         by_year: Default::default(),
         tables_asked: Default::default(),
         remembered: false,
     }
 }
 
+/// The firms per segment name, each name's fit-table position, and whether colouring by
+/// segment takes the data's own most common names as classes: when the fit table knows
+/// fewer than half of the firms that have a segment (a register's 行业 classes), so the map
+/// is not all grey.
+struct SegmentMix {
+    per_name: Vec<usize>,
+    known: Vec<Option<usize>>,
+    own: bool,
+}
+
+impl SegmentMix {
+    fn of(firms: &Firms, fit: &FitTable) -> Self {
+        let known: Vec<Option<usize>> = (firms.segments.iter())
+            .map(|name| {
+                let key = canonical_segment(fit, name);
+                fit.segments.iter().position(|s| s.key == key)
+            })
+            .collect();
+        let mut per_name = vec![0usize; firms.segments.len()];
+        for s in &firms.segment {
+            if let Some(n) = per_name.get_mut(*s as usize) {
+                *n += 1;
+            }
+        }
+        let named = |k: &usize| firms.segments.get(*k).is_some_and(|s| !s.trim().is_empty());
+        let with_segment: usize = (0..per_name.len()).filter(named).map(|k| per_name[k]).sum();
+        let known_firms: usize = (0..per_name.len())
+            .filter(|k| known[*k].is_some())
+            .map(|k| per_name[k])
+            .sum();
+        Self {
+            own: 2 * known_firms < with_segment,
+            per_name,
+            known,
+        }
+    }
+}
+
+/// Whether firms coloured by segment take the data's own most common names as classes (the
+/// fit table knows fewer than half of the firms that have a segment): the load report says so.
+pub fn own_segment_classes(firms: &Firms, fit: &FitTable) -> bool {
+    SegmentMix::of(firms, fit).own
+}
+
 /// Each firm's class by segment: the fit table's segments in order, one class each while
-/// the palette lasts, and a last class (grey) for other and unknown segments.
-fn segment_colour(input: &SceneInput) -> Vec<u8> {
+/// the palette lasts, and a last class (grey) for other and unknown segments; or, when the
+/// table knows too few ([`own_segment_classes`]), the data's own most common names (returned,
+/// most firms first) and the last class for the rest.
+fn segment_colour(firms: &Firms, fit: &FitTable) -> (Vec<u8>, Option<Vec<String>>) {
     let other = palette::SEGMENTS.len() - 1;
-    let seg_class: Vec<u8> = input
-        .firms
-        .segments
-        .iter()
-        .map(|name| {
-            let key = canonical_segment(input.fit, name);
-            let known = input.fit.segments.iter().position(|s| s.key == key);
-            known.map_or(other, |p| p.min(other - 1)) as u8
-        })
-        .collect();
-    input
-        .firms
-        .segment
-        .par_iter()
+    let mix = SegmentMix::of(firms, fit);
+    let (seg_class, own): (Vec<u8>, _) = if !mix.own {
+        let class = |k: &Option<usize>| k.map_or(other, |p| p.min(other - 1)) as u8;
+        (mix.known.iter().map(class).collect(), None)
+    } else {
+        let named = |k: &usize| firms.segments.get(*k).is_some_and(|s| !s.trim().is_empty());
+        let mut top: Vec<usize> = (0..mix.per_name.len()).filter(named).collect();
+        let n = &mix.per_name;
+        top.sort_by(|a, b| n[*b].cmp(&n[*a]).then(a.cmp(b)));
+        top.truncate(other);
+        let mut class = vec![other as u8; n.len()];
+        for (c, k) in top.iter().enumerate() {
+            class[*k] = c as u8;
+        }
+        let names = top.iter().map(|k| firms.segments[*k].clone()).collect();
+        (class, Some(names))
+    };
+    let colour = (firms.segment.par_iter())
         .map(|s| seg_class.get(*s as usize).copied().unwrap_or(other as u8))
-        .collect()
+        .collect();
+    (colour, own)
 }
 
 /// The dots drawn per class (below `n_classes`) with `view`.
@@ -284,8 +344,12 @@ impl FirmClasses {
                     if *n == 0 {
                         continue;
                     }
-                    let label = match segments.get(k) {
-                        Some(seg) if k < other => lang.pick(&seg.label_zh, &seg.label_en),
+                    let own = self.own_names.as_ref().and_then(|o| o.get(k));
+                    let label = match (own, segments.get(k)) {
+                        (Some(name), _) => name.clone(),
+                        (None, Some(seg)) if k < other && self.own_names.is_none() => {
+                            lang.pick(&seg.label_zh, &seg.label_en)
+                        }
                         _ => lang.pick("其他 / 未知", "Other / unknown"),
                     };
                     entries.push(LegendEntry {
@@ -313,6 +377,7 @@ mod tests {
             palette: vec![],
             counts: vec![],
             scheme: Scheme::Segment,
+            own_names: None,
             by_year: Default::default(),
             tables_asked: Default::default(),
             remembered: true,
@@ -342,6 +407,7 @@ mod tests {
             palette: palette::SEGMENTS.to_vec(),
             counts: vec![3, 0, 5],
             scheme: Scheme::Segment,
+            own_names: None,
             by_year: Default::default(),
             tables_asked: Default::default(),
             remembered: true,
@@ -405,6 +471,7 @@ mod tests {
             palette: vec![Rgba::rgb(0, 0, 0); 5],
             counts: vec![],
             scheme: Scheme::Segment,
+            own_names: None,
             by_year: Default::default(),
             tables_asked: Default::default(),
             remembered,
@@ -450,5 +517,75 @@ mod tests {
             assert_eq!(kept.counts_in(&view), Some(want.clone()), "the tables, {y}");
             assert!(y < 2000 || want.iter().all(|c| *c > 0), "{want:?}");
         }
+    }
+
+    /// Classes by segment from the fit table while it knows at least half of the firms with
+    /// a segment, else from the data's five commonest names, known or not (ties by first
+    /// seen), the rest grey; the legend names them with their counts (hand-worked cases).
+    #[test]
+    fn segments_the_table_does_not_know_are_coloured_by_their_own_names() {
+        let fit = crate::data::bundled::fit_table().unwrap();
+        let hw = fit.segments[0].key.clone();
+        let firms = |names: &[&str], per_firm: &[u16]| Firms {
+            segments: names.iter().map(|s| s.to_string()).collect(),
+            segment: per_firm.to_vec(),
+            ..Default::default()
+        };
+        // Seven unknown names (C1 ×5, C2 ×4, C3 ×3, C4, C5, C6 ×2 each, C7 ×1), 3 known
+        // firms and 9 blank ones: 3 of 20 firms with a segment are known.
+        let names = ["", hw.as_str(), "C1", "C2", "C3", "C4", "C5", "C6", "C7"];
+        let counts = [9, 3, 5, 4, 3, 2, 2, 2, 1];
+        let per_firm: Vec<u16> = (0..names.len() as u16)
+            .flat_map(|k| std::iter::repeat_n(k, counts[k as usize]))
+            .collect();
+        let data = firms(&names, &per_firm);
+        assert!(own_segment_classes(&data, &fit));
+        let (colour, own) = segment_colour(&data, &fit);
+        let top = ["C1", "C2", hw.as_str(), "C3", "C4"].map(String::from);
+        assert_eq!(own.as_deref(), Some(&top[..]));
+        let want = |k: u16| [5, 2, 0, 1, 3, 4, 5, 5, 5][k as usize];
+        assert_eq!(
+            colour,
+            per_firm.iter().map(|k| want(*k)).collect::<Vec<u8>>()
+        );
+        let classes = FirmClasses {
+            counts: count_classes(&colour, palette::SEGMENTS.len()),
+            colour: Arc::new(colour),
+            palette: palette::SEGMENTS.to_vec(),
+            scheme: Scheme::Segment,
+            own_names: own.map(Arc::new),
+            by_year: Default::default(),
+            tables_asked: Default::default(),
+            remembered: false,
+        };
+        let labels: Vec<String> = (classes.entries(&fit.segments, Lang::En, ClassCounts::All))
+            .into_iter()
+            .map(|e| e.label)
+            .collect();
+        let hw_label = format!("{hw} (3)");
+        let want = [
+            "C1 (5)",
+            "C2 (4)",
+            &hw_label,
+            "C3 (3)",
+            "C4 (2)",
+            "Other / unknown (14)",
+        ];
+        assert_eq!(labels, want);
+        // Ten known firms of twenty with a segment: the table's classes.
+        let counts = [9, 10, 5, 4, 1, 0, 0, 0, 0];
+        let per_firm: Vec<u16> = (0..names.len() as u16)
+            .flat_map(|k| std::iter::repeat_n(k, counts[k as usize]))
+            .collect();
+        let data = firms(&names, &per_firm);
+        assert!(!own_segment_classes(&data, &fit));
+        let (colour, own) = segment_colour(&data, &fit);
+        assert!(own.is_none());
+        let other = (palette::SEGMENTS.len() - 1) as u8;
+        let want = |k: u16| if k == 1 { 0 } else { other };
+        assert_eq!(
+            colour,
+            per_firm.iter().map(|k| want(*k)).collect::<Vec<u8>>()
+        );
     }
 }
