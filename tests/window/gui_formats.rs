@@ -290,8 +290,9 @@ fn open_by_path_takes_pasted_paths_and_says_what_is_wrong() {
     assert!(said, "{:?}", h.state().messages);
 }
 
-/// The load report names the firms' segment values the fit table does not know (they are
-/// grey on the map and neutral in the advice), and says nothing when it knows them all.
+/// The load report names the firms' segment values the fit table does not know (grey on the
+/// map, or, when they are most of the firms', the map colours the file's own values; neutral
+/// in the advice), and says nothing when it knows them all.
 #[test]
 fn the_load_report_names_segment_values_the_fit_table_does_not_know() {
     let mut h = harness();
@@ -310,9 +311,16 @@ fn the_load_report_names_segment_values_the_fit_table_does_not_know() {
         h.state_mut().bottom_tab = cluster_atlas::app::BottomTab::Report;
         h.run_steps(2);
     };
-    load(&mut h, "mixed.csv", ["VR硬件", "hardware", "AR软件"]);
+    // Mostly known: the unknown value is grey on the map.
+    load(&mut h, "mixed.csv", ["VR硬件", "hardware", "光学与显示"]);
     assert!(
-        h.query_by_label_contains("does not know (Other / unknown on the map, a neutral industry fit in the advice): VR硬件, AR软件. It knows Hardware")
+        h.query_by_label_contains("does not know (Other / unknown on the map, a neutral industry fit in the advice): VR硬件. It knows Hardware")
+            .is_some()
+    );
+    // Mostly unknown: the map colours the file's own commonest values instead.
+    load(&mut h, "unknown.csv", ["VR硬件", "hardware", "AR软件"]);
+    assert!(
+        h.query_by_label_contains("does not know (a neutral industry fit in the advice; as most firms' values are not in it, the map colours the 5 values with most firms and the rest as Other / unknown): VR硬件, AR软件. It knows Hardware")
             .is_some()
     );
     load(
