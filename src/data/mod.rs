@@ -170,7 +170,7 @@ fn kml_text(
     let name = path.display().to_string();
     let bytes = read_input(path)?;
     if format == formats::Format::Kmz {
-        Ok((formats::kml::kml_from_kmz(&bytes, &name)?, None))
+        formats::kml::kml_from_kmz(&bytes, &name)
     } else {
         bytes.into_text(&name)
     }

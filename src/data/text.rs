@@ -203,7 +203,7 @@ fn multi_byte_chars(valid: &[u8]) -> usize {
 }
 
 /// `bytes` read as UTF-8 with each malformed sequence as U+FFFD, and where they were.
-fn lossy<'a>(bytes: &'a [u8], encoding: &'static str) -> Decoded<'a> {
+pub(crate) fn lossy<'a>(bytes: &'a [u8], encoding: &'static str) -> Decoded<'a> {
     let mut count = 0;
     let mut first = None;
     for chunk in bytes.utf8_chunks() {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Vector, collection, feature, format_error};
 use crate::data::LoadError;
+use crate::data::text::Malformed;
 
 mod placemarks;
 mod points;
@@ -65,13 +66,18 @@ fn too_deep() -> String {
     format!("the KML nests elements more than {MAX_DEPTH} deep; it is damaged or not a map")
 }
 
-/// The main KML document inside a KMZ (`doc.kml`, else the first `.kml`).
-pub fn kml_from_kmz(bytes: &[u8], path: &str) -> Result<String, LoadError> {
+/// The main KML document inside a KMZ (`doc.kml`, else the first `.kml`), and its malformed
+/// UTF-8 if any (read as U+FFFD; the load report says where).
+pub fn kml_from_kmz(bytes: &[u8], path: &str) -> Result<(String, Option<Malformed>), LoadError> {
     kml_from_kmz_capped(bytes, path, MAX_KML)
 }
 
 /// [`kml_from_kmz`] unpacking at most `cap` bytes.
-fn kml_from_kmz_capped(bytes: &[u8], path: &str, cap: u64) -> Result<String, LoadError> {
+fn kml_from_kmz_capped(
+    bytes: &[u8],
+    path: &str,
+    cap: u64,
+) -> Result<(String, Option<Malformed>), LoadError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format_error(path, format!("not a readable KMZ (zip) file ({e})")))?;
     let mut names: Vec<String> = super::zip_names(&archive)
@@ -101,8 +107,13 @@ fn kml_from_kmz_capped(bytes: &[u8], path: &str, cap: u64) -> Result<String, Loa
         ));
     }
     // Valid UTF-8 keeps its buffer (a million placemarks unpack to 500 MB); else lossy.
-    Ok(String::from_utf8(buf)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(match String::from_utf8(buf) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let d = crate::data::text::lossy(e.as_bytes(), "utf-8");
+            (d.text.into_owned(), d.malformed)
+        }
+    })
 }
 
 fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
@@ -351,19 +362,22 @@ mod tests {
         zip.write_all(doc.as_bytes()).unwrap();
         let kmz = zip.finish().unwrap().into_inner();
         let cap = doc.len() as u64;
-        assert_eq!(kml_from_kmz_capped(&kmz, "a.kmz", cap).unwrap(), doc);
+        assert_eq!(kml_from_kmz_capped(&kmz, "a.kmz", cap).unwrap(), (doc, None));
         let e = kml_from_kmz_capped(&kmz, "a.kmz", cap - 1)
             .unwrap_err()
             .to_string();
         assert!(e.contains("doc.kml in the KMZ unpacks to more than"), "{e}");
         assert!(e.contains("unzip"), "{e}");
-        // Bytes that are not UTF-8 are read as before: replaced, the rest kept.
+        // Bytes that are not UTF-8 are replaced, the rest kept, and their places counted
+        // (two on line 2, by hand).
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
         zip.start_file("doc.kml", opts).unwrap();
-        zip.write_all(b"<kml><name>a\xFFb</name></kml>").unwrap();
+        zip.write_all(b"<kml>\n<name>a\xFFb\xFE</name></kml>").unwrap();
         let kmz = zip.finish().unwrap().into_inner();
-        let text = kml_from_kmz_capped(&kmz, "b.kmz", 1 << 20).unwrap();
-        assert_eq!(text, "<kml><name>a\u{FFFD}b</name></kml>");
+        let (text, bad) = kml_from_kmz_capped(&kmz, "b.kmz", 1 << 20).unwrap();
+        assert_eq!(text, "<kml>\n<name>a\u{FFFD}b\u{FFFD}</name></kml>");
+        let bad = bad.expect("the malformed bytes are reported");
+        assert_eq!((bad.count, bad.first_line), (2, 2));
     }
 
     #[test]
