@@ -362,7 +362,10 @@ mod tests {
         zip.write_all(doc.as_bytes()).unwrap();
         let kmz = zip.finish().unwrap().into_inner();
         let cap = doc.len() as u64;
-        assert_eq!(kml_from_kmz_capped(&kmz, "a.kmz", cap).unwrap(), (doc, None));
+        assert_eq!(
+            kml_from_kmz_capped(&kmz, "a.kmz", cap).unwrap(),
+            (doc, None)
+        );
         let e = kml_from_kmz_capped(&kmz, "a.kmz", cap - 1)
             .unwrap_err()
             .to_string();
@@ -372,7 +375,8 @@ mod tests {
         // (two on line 2, by hand).
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
         zip.start_file("doc.kml", opts).unwrap();
-        zip.write_all(b"<kml>\n<name>a\xFFb\xFE</name></kml>").unwrap();
+        zip.write_all(b"<kml>\n<name>a\xFFb\xFE</name></kml>")
+            .unwrap();
         let kmz = zip.finish().unwrap().into_inner();
         let (text, bad) = kml_from_kmz_capped(&kmz, "b.kmz", 1 << 20).unwrap();
         assert_eq!(text, "<kml>\n<name>a\u{FFFD}b\u{FFFD}</name></kml>");
