@@ -81,6 +81,17 @@ impl Firms {
             .unwrap_or("")
     }
 
+    /// Firms per segment id (one entry per name of `segments`).
+    pub fn per_segment(&self) -> Vec<usize> {
+        let mut count = vec![0usize; self.segments.len()];
+        for s in &self.segment {
+            if let Some(n) = count.get_mut(*s as usize) {
+                *n += 1;
+            }
+        }
+        count
+    }
+
     /// Interns a segment name, returning its id. A missing-value marker (`NULL`, `\N`, `NA`,
     /// 不详 …: [`super::is_missing_value`]) is the empty name, as a blank cell is.
     pub fn intern_segment(segments: &mut Vec<String>, name: &str) -> SegmentId {

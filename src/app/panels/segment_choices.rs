@@ -37,12 +37,8 @@ pub struct SegmentChoices {
 impl SegmentChoices {
     /// The choices of `firms` (names with at least one firm; ties by label).
     pub fn of(firms: &Firms, fit: &FitTable, generation: u64) -> Self {
-        let mut count = vec![0usize; firms.segments.len()];
-        for s in &firms.segment {
-            if let Some(n) = count.get_mut(*s as usize) {
-                *n += 1;
-            }
-        }
+        let count = firms.per_segment();
+        let own_colours = crate::scene::own_segment_classes(firms, fit, count.clone());
         let mut choices: Vec<Choice> = (firms.segments.iter().zip(count))
             .filter(|(_, n)| *n > 0)
             .map(|(name, n)| {
@@ -71,7 +67,7 @@ impl SegmentChoices {
                 .into_iter()
                 .map(String::from)
                 .collect(),
-            own_colours: crate::scene::own_segment_classes(firms, fit),
+            own_colours,
         }
     }
 

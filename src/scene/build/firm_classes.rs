@@ -144,21 +144,18 @@ struct SegmentMix {
 }
 
 impl SegmentMix {
-    fn of(firms: &Firms, fit: &FitTable) -> Self {
+    /// The mix of `firms`, whose firms per segment id are `per_name` ([`Firms::per_segment`]).
+    fn of(firms: &Firms, fit: &FitTable, per_name: Vec<usize>) -> Self {
         let known: Vec<Option<usize>> = (firms.segments.iter())
             .map(|name| {
                 let key = canonical_segment(fit, name);
                 fit.segments.iter().position(|s| s.key == key)
             })
             .collect();
-        let mut per_name = vec![0usize; firms.segments.len()];
-        for s in &firms.segment {
-            if let Some(n) = per_name.get_mut(*s as usize) {
-                *n += 1;
-            }
-        }
-        let named = |k: &usize| firms.segments.get(*k).is_some_and(|s| !s.trim().is_empty());
-        let with_segment: usize = (0..per_name.len()).filter(named).map(|k| per_name[k]).sum();
+        let with_segment: usize = (0..per_name.len())
+            .filter(|k| has_name(firms, *k))
+            .map(|k| per_name[k])
+            .sum();
         let known_firms: usize = (0..per_name.len())
             .filter(|k| known[*k].is_some())
             .map(|k| per_name[k])
@@ -171,10 +168,16 @@ impl SegmentMix {
     }
 }
 
+/// Whether segment id `k` of `firms` has a non-blank name.
+fn has_name(firms: &Firms, k: usize) -> bool {
+    firms.segments.get(k).is_some_and(|s| !s.trim().is_empty())
+}
+
 /// Whether firms coloured by segment take the data's own most common names as classes (the
 /// fit table knows fewer than half of the firms that have a segment): the load report says so.
-pub fn own_segment_classes(firms: &Firms, fit: &FitTable) -> bool {
-    SegmentMix::of(firms, fit).own
+/// `per_name` is [`Firms::per_segment`], which the caller has counted already.
+pub fn own_segment_classes(firms: &Firms, fit: &FitTable, per_name: Vec<usize>) -> bool {
+    SegmentMix::of(firms, fit, per_name).own
 }
 
 /// Each firm's class by segment: the fit table's segments in order, one class each while
@@ -183,13 +186,14 @@ pub fn own_segment_classes(firms: &Firms, fit: &FitTable) -> bool {
 /// most firms first) and the last class for the rest.
 fn segment_colour(firms: &Firms, fit: &FitTable) -> (Vec<u8>, Option<Vec<String>>) {
     let other = palette::SEGMENTS.len() - 1;
-    let mix = SegmentMix::of(firms, fit);
+    let mix = SegmentMix::of(firms, fit, firms.per_segment());
     let (seg_class, own): (Vec<u8>, _) = if !mix.own {
         let class = |k: &Option<usize>| k.map_or(other, |p| p.min(other - 1)) as u8;
         (mix.known.iter().map(class).collect(), None)
     } else {
-        let named = |k: &usize| firms.segments.get(*k).is_some_and(|s| !s.trim().is_empty());
-        let mut top: Vec<usize> = (0..mix.per_name.len()).filter(named).collect();
+        let mut top: Vec<usize> = (0..mix.per_name.len())
+            .filter(|k| has_name(firms, *k))
+            .collect();
         let n = &mix.per_name;
         top.sort_by(|a, b| n[*b].cmp(&n[*a]).then(a.cmp(b)));
         top.truncate(other);
@@ -539,7 +543,7 @@ mod tests {
             .flat_map(|k| std::iter::repeat_n(k, counts[k as usize]))
             .collect();
         let data = firms(&names, &per_firm);
-        assert!(own_segment_classes(&data, &fit));
+        assert!(own_segment_classes(&data, &fit, data.per_segment()));
         let (colour, own) = segment_colour(&data, &fit);
         let top = ["C1", "C2", hw.as_str(), "C3", "C4"].map(String::from);
         assert_eq!(own.as_deref(), Some(&top[..]));
@@ -578,7 +582,7 @@ mod tests {
             .flat_map(|k| std::iter::repeat_n(k, counts[k as usize]))
             .collect();
         let data = firms(&names, &per_firm);
-        assert!(!own_segment_classes(&data, &fit));
+        assert!(!own_segment_classes(&data, &fit, data.per_segment()));
         let (colour, own) = segment_colour(&data, &fit);
         assert!(own.is_none());
         let other = (palette::SEGMENTS.len() - 1) as u8;
