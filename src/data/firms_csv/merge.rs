@@ -63,7 +63,10 @@ pub(super) fn merge_parts(
         let remap: Vec<SegmentId> = part
             .segments
             .iter()
-            .map(|name| names.intern(&mut g.segments, name))
+            .map(|name| match ctx.seed.and_then(|(t, _)| t.name_id(name)) {
+                Some(id) => id,
+                None => names.intern(&mut g.segments, name),
+            })
             .collect();
         report.absorb(std::mem::take(&mut part.report));
         end.stopped = part.stopped;

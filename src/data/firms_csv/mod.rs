@@ -383,6 +383,10 @@ impl Setup {
         (lines_before, ends_file): (u64, bool),
         into: &mut Gathered,
     ) -> Parsed {
+        // A streamed window after the first: the names so far seed the pieces (cloned, as
+        // the merge adds to them).
+        let seed_names = into.segments.clone();
+        let seed_table = (!seed_names.is_empty()).then(|| rows::RawTable::of_names(&seed_names));
         let ctx = ChunkCtx {
             cols: &self.cols,
             reader: &self.reader,
@@ -395,6 +399,7 @@ impl Setup {
             shared,
             reread: chunks.reread,
             ends_file,
+            seed: seed_table.as_ref().map(|t| (t, seed_names.as_slice())),
         };
         // Each chunk writes into its own windows of the final columns, with room for a row per
         // line end it holds (and one more for a last line without one). Skipped rows leave gaps

@@ -10,6 +10,7 @@ use crate::data::geometry::read_pair;
 use crate::model::quotes::QuoteShape;
 use crate::model::{AttrTable, LineRows, SegmentId};
 use runs::{MIN_RUN, read_mixed};
+pub(super) use segment_ids::RawTable;
 use segment_ids::SegmentIds;
 use std::sync::Arc;
 use unclosed::{looks_unclosed, open_to_the_end, skip_unclosed};
@@ -39,6 +40,9 @@ pub(super) struct ChunkCtx<'a> {
     /// whose quote runs to the body's end is left open there (`open_at_end`), not skipped,
     /// since the file may close it later.
     pub(super) ends_file: bool,
+    /// The segment names earlier windows of the file gave, by their global ids, and a table
+    /// of them: a piece's rows take them without interning, and the merge maps them back.
+    pub(super) seed: Option<(&'a RawTable, &'a [String])>,
 }
 
 /// Firms parsed from one chunk of the file, with chunk-local segment ids. The columns go
@@ -245,7 +249,7 @@ fn take_row<R: Fields>(
     row: &R,
     line: u64,
     ctx: &ChunkCtx,
-    interned: &mut SegmentIds,
+    interned: &mut SegmentIds<'_>,
 ) -> bool {
     let cols = ctx.cols;
     // A combined column's hex WKB point (PostGIS) holds its numbers as bytes.
@@ -411,7 +415,7 @@ fn parse_piece<'w>(
     fast: Fast,
 ) -> ChunkOut<'w> {
     let rows_hint = chunk.len() / 60;
-    let mut interned = SegmentIds::default();
+    let mut interned = SegmentIds::seeded(ctx.seed);
     let bytes = chunk.as_bytes();
     // Fast when every quote only wraps a whole field and every carriage return ends a line
     // (the splitter already knows when the whole body has neither).
@@ -517,7 +521,7 @@ fn parse_lines(
     first_line: u64,
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
-    interned: &mut SegmentIds,
+    interned: &mut SegmentIds<'_>,
 ) -> u64 {
     let bytes = chunk.as_bytes();
     let cols = ctx.cols;

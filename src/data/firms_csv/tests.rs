@@ -22,6 +22,7 @@ pub(super) fn with_ctx<T>(header: &str, f: impl FnOnce(&ChunkCtx) -> T) -> T {
         shared: None,
         reread: 1,
         ends_file: true,
+        seed: None,
     })
 }
 

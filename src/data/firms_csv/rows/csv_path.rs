@@ -15,7 +15,7 @@ pub(super) fn read_records(
     (last, stop_at): (bool, usize),
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
-    interned: &mut super::SegmentIds,
+    interned: &mut super::SegmentIds<'_>,
 ) -> Option<(usize, u64)> {
     let bytes = bytes.get(from..)?;
     let mut reader = csv::ReaderBuilder::new()

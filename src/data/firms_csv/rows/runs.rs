@@ -20,7 +20,7 @@ pub(super) fn read_mixed(
     last: bool,
     ctx: &ChunkCtx,
     out: &mut ChunkOut<'_>,
-    interned: &mut SegmentIds,
+    interned: &mut SegmentIds<'_>,
 ) {
     let bytes = chunk.as_bytes();
     let text = (bytes, body.as_bytes(), at);

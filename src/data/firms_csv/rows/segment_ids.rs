@@ -1,141 +1,277 @@
-//! A row's segment text to its chunk-local id. Registers hold a handful of segment names,
-//! so short values are matched by their raw bytes packed into words (no trim, no string
-//! compare call per row); the rest are trimmed and interned as before.
+//! A row's segment text to its chunk-local id. A register's 行业 column holds a handful to
+//! about 1,400 distinct values, repeated on every row, so each raw value (as written, no
+//! trim) is looked up by a fast hash of its bytes in an open-addressed table; a value met
+//! for the first time is trimmed and interned, and remembered for the next rows. A streamed
+//! file's later windows are seeded with the names the earlier ones gave, so their pieces
+//! (a megabyte each) do not intern a register's hundreds of names again.
 
 use crate::model::{Firms, SegmentId, SegmentInterner};
 
-/// Slots of the table of raw values, and how many of them may be used (half, so a probe
-/// always meets an empty slot); more distinct values than that go to the map.
-const SLOTS: usize = 64;
-const SHORT_KEYS: usize = SLOTS / 2;
-/// A key no value has: its length word.
-const EMPTY: u64 = u64::MAX;
+/// The table's first size and its largest (slots; a power of two, kept at most half full).
+const FIRST_SLOTS: usize = 64;
+const MAX_SLOTS: usize = 1 << 16;
+/// The bytes of raw values it keeps at most: past either cap, new values are interned on
+/// every row (a column of free text, not classes).
+const MAX_BYTES: usize = 4 << 20;
+
+/// A slot: a raw value's hash, its bytes in [`SegmentIds::bytes`], and its id; `len` is
+/// [`EMPTY`] in an empty slot.
+#[derive(Clone, Copy)]
+struct Entry {
+    hash: u64,
+    start: u32,
+    len: u32,
+    id: SegmentId,
+}
+
+const EMPTY: u32 = u32::MAX;
+const FREE: Entry = Entry {
+    hash: 0,
+    start: 0,
+    len: EMPTY,
+    id: 0,
+};
+
+/// Raw values (as written) and their ids, by a fast hash of their bytes.
+pub(in crate::data::firms_csv) struct RawTable {
+    /// Open addressing, probing linearly.
+    slots: Vec<Entry>,
+    used: usize,
+    bytes: Vec<u8>,
+}
+
+impl Default for RawTable {
+    fn default() -> Self {
+        Self {
+            slots: vec![FREE; FIRST_SLOTS],
+            used: 0,
+            bytes: Vec::new(),
+        }
+    }
+}
+
+impl RawTable {
+    /// A table of `names` with their positions as ids (a seed: the names a file's earlier
+    /// windows gave, so that a window's pieces need not intern them again).
+    pub(in crate::data::firms_csv) fn of_names(names: &[String]) -> Self {
+        let mut t = Self::default();
+        for (k, name) in names
+            .iter()
+            .enumerate()
+            .take(usize::from(SegmentId::MAX - 1))
+        {
+            let b = name.as_bytes();
+            if t.get(b, raw_hash(b)).is_none() {
+                t.insert(b, raw_hash(b), k as SegmentId);
+            }
+        }
+        t
+    }
+
+    /// The id of `b`, whose [`raw_hash`] is `hash`.
+    #[inline]
+    fn get(&self, b: &[u8], hash: u64) -> Option<SegmentId> {
+        let mask = self.slots.len() - 1;
+        let mut slot = home(hash, mask);
+        while let Some(e) = self.slots.get(slot) {
+            if e.len == EMPTY {
+                return None;
+            }
+            if e.hash == hash && e.len as usize == b.len() {
+                let kept = self.bytes.get(e.start as usize..).unwrap_or_default();
+                if same_bytes(kept, b) {
+                    return Some(e.id);
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        None
+    }
+
+    /// [`Self::get`] of a name.
+    pub(in crate::data::firms_csv) fn name_id(&self, name: &str) -> Option<SegmentId> {
+        self.get(name.as_bytes(), raw_hash(name.as_bytes()))
+    }
+
+    /// Remembers `b` (not in the table) as `id` while there is room (the table grows to
+    /// [`MAX_SLOTS`] and [`MAX_BYTES`]).
+    fn insert(&mut self, b: &[u8], hash: u64, id: SegmentId) {
+        if 2 * (self.used + 1) > self.slots.len() && self.slots.len() < MAX_SLOTS {
+            let twice = vec![FREE; self.slots.len() * 2];
+            let old = std::mem::replace(&mut self.slots, twice);
+            for e in old.into_iter().filter(|e| e.len != EMPTY) {
+                place(&mut self.slots, e);
+            }
+        }
+        let room =
+            2 * (self.used + 1) <= self.slots.len() && self.bytes.len() + b.len() <= MAX_BYTES;
+        if room {
+            let entry = Entry {
+                hash,
+                start: self.bytes.len() as u32,
+                len: b.len() as u32,
+                id,
+            };
+            self.bytes.extend_from_slice(b);
+            place(&mut self.slots, entry);
+            self.used += 1;
+        }
+    }
+}
 
 /// The chunk's segment ids by value: [`SegmentIds::id`] gives what
 /// [`Firms::intern_segment`] gives for the same value and table.
-pub(super) struct SegmentIds {
-    /// Open addressing on the packed bytes, probing linearly.
-    table: [([u64; 4], SegmentId); SLOTS],
-    used: usize,
+#[derive(Default)]
+pub(super) struct SegmentIds<'a> {
+    table: RawTable,
     long: SegmentInterner,
+    /// The names the file's earlier windows gave ([`RawTable::of_names`]), and the names
+    /// themselves by their ids: a row whose value is one of them takes the chunk's id of
+    /// that name, added as it is (no trim, no interning) when first met.
+    seed: Option<(&'a RawTable, &'a [String])>,
+    /// The chunk's id of each seed name, [`UNSEEN`] until met.
+    of_seed: Vec<SegmentId>,
 }
 
-impl Default for SegmentIds {
-    fn default() -> Self {
+const UNSEEN: SegmentId = SegmentId::MAX;
+
+impl<'a> SegmentIds<'a> {
+    /// Ids for a chunk, with the names of earlier windows (`seed`) if any.
+    pub(super) fn seeded(seed: Option<(&'a RawTable, &'a [String])>) -> Self {
         Self {
-            table: [([EMPTY, 0, 0, 0], 0); SLOTS],
-            used: 0,
-            long: SegmentInterner::default(),
+            of_seed: seed.map_or_else(Vec::new, |s| vec![UNSEEN; s.1.len()]),
+            seed,
+            ..Self::default()
         }
     }
-}
 
-impl SegmentIds {
     /// The id of `raw` (a row's segment field as written) in `segments`, interned when new.
     #[inline]
     pub(super) fn id(&mut self, segments: &mut Vec<String>, raw: &str) -> SegmentId {
-        let key = packed(raw.as_bytes());
-        let mut empty = None;
-        if let Some(key) = key {
-            let mut slot = home(&key);
-            while let Some((k, id)) = self.table.get(slot) {
-                if *k == key {
-                    return *id;
-                }
-                if k[0] == EMPTY {
-                    empty = Some(slot);
-                    break;
-                }
-                slot = (slot + 1) % SLOTS;
-            }
+        let b = raw.as_bytes();
+        let hash = raw_hash(b);
+        if let Some((seed, _)) = self.seed
+            && let Some(k) = seed.get(b, hash)
+            && let Some(&id) = self.of_seed.get(usize::from(k))
+            && id != UNSEEN
+        {
+            return id;
         }
-        self.miss(segments, raw, key.zip(empty))
+        match self.table.get(b, hash) {
+            Some(id) => id,
+            None => self.miss(segments, raw, hash),
+        }
     }
 
-    /// A value not in the table: interned, and remembered in `slot` while there is room.
+    /// A value met for the first time: a seed's name added as it is, others interned (and
+    /// remembered).
     #[inline(never)]
-    fn miss(
-        &mut self,
-        segments: &mut Vec<String>,
-        raw: &str,
-        slot: Option<([u64; 4], usize)>,
-    ) -> SegmentId {
-        // Few segments: a linear search is fastest; many distinct values: a map.
+    fn miss(&mut self, segments: &mut Vec<String>, raw: &str, hash: u64) -> SegmentId {
+        let b = raw.as_bytes();
+        if let Some((seed, names)) = self.seed
+            && let Some(k) = seed.get(b, hash)
+            && let (Some(name), Some(slot)) = (
+                names.get(usize::from(k)),
+                self.of_seed.get_mut(usize::from(k)),
+            )
+            && segments.len() < usize::from(SegmentId::MAX - 1)
+        {
+            // A name as interning leaves it (trimmed, not a marker): another spelling of it
+            // interned here gets its own id, and the merge maps both to the same name.
+            segments.push(name.clone());
+            *slot = (segments.len() - 1) as SegmentId;
+            return *slot;
+        }
         let id = if segments.len() < 16 {
+            // Few segments: a linear search is fastest; many distinct values: a map.
             Firms::intern_segment(segments, raw)
         } else {
             self.long.intern(segments, raw)
         };
-        if let Some((key, slot)) = slot
-            && self.used < SHORT_KEYS
-            && let Some(entry) = self.table.get_mut(slot)
-        {
-            *entry = (key, id);
-            self.used += 1;
-        }
+        self.table.insert(b, hash, id);
         id
     }
 }
 
-/// A key's first slot: its words mixed and multiplied, the top bits taken.
-fn home(key: &[u64; 4]) -> usize {
-    let mixed = key[0] ^ key[1].rotate_left(21) ^ key[2].rotate_left(42) ^ key[3].rotate_left(7);
-    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % SLOTS
+/// Puts `entry` in the first empty slot from its hash's home.
+fn place(slots: &mut [Entry], entry: Entry) {
+    let mask = slots.len() - 1;
+    let mut slot = home(entry.hash, mask);
+    while let Some(s) = slots.get_mut(slot) {
+        if s.len == EMPTY {
+            *s = entry;
+            return;
+        }
+        slot = (slot + 1) & mask;
+    }
 }
 
-/// The bytes of a value of at most 24, as words that differ whenever the bytes do: the
-/// length, then overlapping loads from both ends (and the middle) covering every byte.
-fn packed(b: &[u8]) -> Option<[u64; 4]> {
-    let word = |s: Option<&[u8; 8]>| s.map_or(0, |w| u64::from_le_bytes(*w));
-    let len = b.len();
-    let words = match len {
-        0..=3 => [b.iter().fold(0, |acc, c| (acc << 8) | u64::from(*c)), 0, 0],
-        4..=7 => {
-            let half = |s: Option<&[u8; 4]>| s.map_or(0, |w| u64::from(u32::from_le_bytes(*w)));
-            [half(b.first_chunk()) | (half(b.last_chunk()) << 32), 0, 0]
-        }
-        8..=16 => [word(b.first_chunk()), word(b.last_chunk()), 0],
-        17..=24 => [
-            word(b.first_chunk()),
-            word(b.get(8..16).and_then(|m| m.first_chunk())),
-            word(b.last_chunk()),
-        ],
-        _ => return None,
+/// Whether the first `b.len()` bytes of `kept` are `b`: values of 4–16 bytes by two
+/// overlapping words each (a register's names mostly), others by a slice compare.
+#[inline]
+fn same_bytes(kept: &[u8], b: &[u8]) -> bool {
+    let n = b.len();
+    let Some(kept) = kept.get(..n) else {
+        return false;
     };
-    Some([len as u64, words[0], words[1], words[2]])
+    let w8 = |s: &[u8], at: usize| {
+        s.get(at..)
+            .and_then(|w| w.first_chunk().copied())
+            .map(u64::from_le_bytes)
+    };
+    let w4 = |s: &[u8], at: usize| {
+        s.get(at..)
+            .and_then(|w| w.first_chunk().copied())
+            .map(u32::from_le_bytes)
+    };
+    match n {
+        8..=16 => w8(kept, 0) == w8(b, 0) && w8(kept, n - 8) == w8(b, n - 8),
+        4..=7 => w4(kept, 0) == w4(b, 0) && w4(kept, n - 4) == w4(b, n - 4),
+        _ => kept == b,
+    }
+}
+
+/// A hash of a value's bytes: its 8-byte words (the last one padded) mixed by multiply and
+/// xor-shift, seeded with the length.
+#[inline]
+fn raw_hash(b: &[u8]) -> u64 {
+    const P: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mix = |h: u64, w: u64| {
+        let h = (h ^ w).wrapping_mul(P);
+        h ^ (h >> 32)
+    };
+    let mut h = (b.len() as u64).wrapping_mul(0xcbf2_9ce4_8422_2325);
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = mix(h, u64::from_le_bytes(a));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut a = [0u8; 8];
+        if let Some(t) = a.get_mut(..rest.len()) {
+            t.copy_from_slice(rest);
+        }
+        h = mix(h, u64::from_le_bytes(a));
+    }
+    h
+}
+
+/// A hash's first slot under `mask` (slots - 1): its top bits after one more multiply.
+#[inline]
+fn home(hash: u64, mask: usize) -> usize {
+    (hash.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32) as usize & mask
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{SegmentIds, packed};
+    use super::SegmentIds;
     use crate::model::Firms;
 
-    /// Values of every length to 30 that differ in one byte anywhere never share a key,
-    /// and equal values always do (the oracle: the bytes themselves).
-    #[test]
-    fn packed_keys_differ_exactly_when_the_bytes_do() {
-        let mut rng = crate::model::Rng::new(5);
-        for _ in 0..20_000 {
-            let len = (rng.next_u64() % 31) as usize;
-            let a: Vec<u8> = (0..len).map(|_| (rng.next_u64() % 256) as u8).collect();
-            let mut b = a.clone();
-            if let Some(c) = b.get_mut(rng.next_u64() as usize % len.max(1)) {
-                *c ^= 1 << (rng.next_u64() % 8);
-            }
-            match (packed(&a), packed(&b)) {
-                (Some(x), Some(y)) => assert_eq!(x == y, a == b, "{a:?} {b:?}"),
-                (x, y) => assert!(len > 24 && x.is_none() && y.is_none()),
-            }
-            let mut shorter = a.clone();
-            shorter.pop();
-            if len > 0 && len <= 24 {
-                assert_ne!(packed(&a), packed(&shorter), "{a:?}");
-            }
-        }
-    }
-
     /// The cache gives the ids that interning every row gives (the oracle), over values with
-    /// and without white space around them, long ones, and more distinct ones than it keeps.
+    /// and without white space around them, long ones, and more distinct ones than its first
+    /// table holds, so that it grows while rows are read.
     #[test]
     fn ids_are_what_interning_gives() {
         let names = [
@@ -149,14 +285,15 @@ mod tests {
             "其他",
             "Cloud & AI services for XR",
             "Cloud & AI services for XR ",
+            "计算机、通信和其他电子设备制造业",
             "NULL",
             "\\N",
         ];
         let mut rng = crate::model::Rng::new(9);
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         let mut ids = SegmentIds::default();
-        for i in 0..5_000 {
-            let many = format!("segment {}", rng.next_u64() % 40);
+        for i in 0..20_000 {
+            let many = format!("segment {}", rng.next_u64() % 400);
             let raw = if i > 2_000 && i % 3 == 0 {
                 many.as_str()
             } else {
@@ -169,6 +306,110 @@ mod tests {
             );
         }
         assert_eq!(ours, theirs);
-        assert!(ours.len() > 16, "{}", ours.len());
+        assert!(ours.len() > 400, "{}", ours.len());
+        assert!(ids.table.slots.len() >= 1024, "{}", ids.table.slots.len());
+    }
+
+    /// Values differing in one byte anywhere (lengths 0–40, so every padding of the last
+    /// word) get their own ids.
+    #[test]
+    fn values_one_byte_apart_are_told_apart() {
+        let mut rng = crate::model::Rng::new(5);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let mut ids = SegmentIds::default();
+        for _ in 0..3_000 {
+            let len = 1 + (rng.next_u64() % 40) as usize;
+            let a: String = (0..len)
+                .map(|_| char::from(b'a' + (rng.next_u64() % 26) as u8))
+                .collect();
+            let mut b = a.clone().into_bytes();
+            if let Some(c) = b.get_mut(rng.next_u64() as usize % len) {
+                *c = if *c == b'z' { b'y' } else { *c + 1 };
+            }
+            let b = String::from_utf8(b).unwrap_or_default();
+            let shorter = &a[..len - 1];
+            for raw in [a.as_str(), b.as_str(), shorter, a.as_str()] {
+                assert_eq!(
+                    ids.id(&mut ours, raw),
+                    Firms::intern_segment(&mut theirs, raw),
+                    "{raw:?}"
+                );
+            }
+        }
+        assert_eq!(ours, theirs);
+    }
+
+    /// Past the table's cap on values, new values are still interned right: 40,000 distinct
+    /// values, each met twice, get the ids of their first appearance (the oracle: counting).
+    #[test]
+    fn more_values_than_the_table_keeps_are_interned_right() {
+        let mut segments = Vec::new();
+        let mut ids = SegmentIds::default();
+        for round in 0..2 {
+            for i in 0..40_000usize {
+                let raw = format!("{i} 类");
+                assert_eq!(ids.id(&mut segments, &raw) as usize, i, "{round} {raw}");
+            }
+        }
+        assert_eq!(segments.len(), 40_000);
+        assert_eq!(ids.table.slots.len(), super::MAX_SLOTS);
+        assert_eq!(2 * ids.table.used, super::MAX_SLOTS);
+    }
+
+    /// A seeded chunk names every row's segment as interning does (the oracle: ids may
+    /// differ, a seed name met in two spellings getting two, but the names never do), over
+    /// seed names, other spellings of them (spaces, markers), and names new to the chunk.
+    #[test]
+    fn seeded_ids_name_what_interning_names() {
+        let seed_names: Vec<String> = (0..300)
+            .map(|k| format!("计算机、通信和其他电子设备制造业{k}"))
+            .chain(["".to_string(), "VR".to_string()])
+            .collect();
+        let table = super::RawTable::of_names(&seed_names);
+        let mut rng = crate::model::Rng::new(3);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let mut ids = SegmentIds::seeded(Some((&table, &seed_names)));
+        for _ in 0..30_000 {
+            let k = rng.next_u64() % 400;
+            let raw = match rng.next_u64() % 6 {
+                0 => format!(" 计算机、通信和其他电子设备制造业{k} "),
+                1 => ["NULL", "不详", "", " ", "VR", " VR"][k as usize % 6].to_string(),
+                _ => format!("计算机、通信和其他电子设备制造业{k}"),
+            };
+            let a = ids.id(&mut ours, &raw);
+            let b = Firms::intern_segment(&mut theirs, &raw);
+            assert_eq!(
+                ours.get(usize::from(a)),
+                theirs.get(usize::from(b)),
+                "{raw:?}"
+            );
+        }
+        // Names beyond the seed's (k ≥ 300) were met and interned as well.
+        assert!(theirs.len() > 350, "{}", theirs.len());
+    }
+
+    /// A file streamed window by window, later windows seeded with the names of earlier
+    /// ones, loads as the whole file does (the oracle: the whole loader): the same segment
+    /// names in the same order, the same id per firm. Names first met in later windows, other
+    /// spellings and markers included.
+    #[test]
+    fn many_names_stream_as_they_load_whole() {
+        let mut text = String::from("编号,经度,纬度,行业\n");
+        let mut rng = crate::model::Rng::new(8);
+        for i in 0..3_000u64 {
+            // Names 0–99 from the start, 100–499 only in the second half.
+            let range = if i < 1_500 { 100 } else { 500 };
+            let k = rng.next_u64() % range;
+            let seg = match rng.next_u64() % 8 {
+                0 => format!(" 示例行业类别的其他制造业{k}"),
+                1 => ["NULL", "", "不详"][k as usize % 3].to_string(),
+                _ => format!("示例行业类别的其他制造业{k}"),
+            };
+            let (lon, lat) = (113.9 + 0.3 * rng.uniform(), 22.5 + 0.2 * rng.uniform());
+            text.push_str(&format!("F{i},{lon:.6},{lat:.6},{seg}\n"));
+        }
+        for (step, window) in [(4096, 4096), (1000, 20_000), (1 << 20, 1 << 20)] {
+            crate::data::firms_csv::stream_tests::assert_same(&text, step, window);
+        }
     }
 }
