@@ -10,6 +10,7 @@
 #
 #   benches/frames.sh FIRMS.csv [RUNS]      # default 3 runs per case
 #   ZONES=data/districts_land.geojson benches/frames.sh FIRMS.csv   # other zones
+#   BIN=/tmp/other-build benches/frames.sh FIRMS.csv                 # another window build
 #
 # Needs xvfb-run (scripts/deps.sh installs it) and the window build (`cargo build --release`).
 set -euo pipefail
@@ -18,7 +19,7 @@ firms="$1"
 runs="${2:-3}"
 zones=()
 [ -n "${ZONES:-}" ] && zones=(--zones "$ZONES")
-bin=target/release/cluster-atlas
+bin=${BIN:-target/release/cluster-atlas}
 [ -x "$bin" ] || cargo build --release --locked --quiet
 home=$(mktemp -d)
 # Each run starts from a fresh home: the window saves its settings on closing, and one case's
