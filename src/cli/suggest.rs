@@ -262,27 +262,46 @@ fn rank_firms(
 ) -> std::io::Result<()> {
     let t0 = Instant::now();
     let mut said = t0;
-    let mut out =
-        output::SuggestionStream::new(csv_w, json_w, advisor, a.top, parameters, synthetic)?;
-    for (k, batch) in which.chunks(BATCH).enumerate() {
-        let suggestions: Vec<Suggestion> = batch
-            .par_iter()
-            .map(|&i| advisor.suggest(&advisor.firm_site(i as usize), draws))
-            .collect();
-        for s in &suggestions {
-            out.push(s)?;
+    let out = output::SuggestionStream::new(csv_w, json_w, advisor, a.top, parameters, synthetic)?;
+    let encoder = out.encoder();
+    // A writer thread writes each batch while the pool ranks the next.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<output::EncodedSite>>(1);
+        let writer = scope.spawn(move || {
+            let mut out = out;
+            for batch in rx {
+                for e in batch {
+                    out.push_encoded(e)?;
+                }
+            }
+            Ok::<_, std::io::Error>(out)
+        });
+        for (k, batch) in which.chunks(BATCH).enumerate() {
+            // Ranked and encoded on all threads, written in order.
+            let encoded: Vec<output::EncodedSite> = batch
+                .par_iter()
+                .map(|&i| encoder.encode(&advisor.suggest(&advisor.firm_site(i as usize), draws)))
+                .collect::<std::io::Result<_>>()?;
+            if tx.send(encoded).is_err() {
+                // The writer stopped on an error: it is returned below.
+                break;
+            }
+            if said.elapsed().as_secs_f64() >= 5.0 {
+                said = Instant::now();
+                let done = ((k + 1) * BATCH).min(which.len());
+                let left = t0.elapsed().as_secs_f64() / done as f64 * (which.len() - done) as f64;
+                crate::say!(
+                    "ranked {done} of {} firms outside the zones (about {left:.0} s left)",
+                    which.len()
+                );
+            }
         }
-        if said.elapsed().as_secs_f64() >= 5.0 {
-            said = Instant::now();
-            let done = ((k + 1) * BATCH).min(which.len());
-            let left = t0.elapsed().as_secs_f64() / done as f64 * (which.len() - done) as f64;
-            crate::say!(
-                "ranked {done} of {} firms outside the zones (about {left:.0} s left)",
-                which.len()
-            );
-        }
-    }
-    out.finish(policy).map(drop)
+        drop(tx);
+        let out = writer
+            .join()
+            .map_err(|_| std::io::Error::other("the suggestions' writer stopped"))??;
+        out.finish(policy).map(drop)
+    })
 }
 
 fn print_one(s: &Suggestion, adv: &Advisor, policy: &Policy, top: usize) {

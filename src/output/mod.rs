@@ -19,7 +19,7 @@ pub use safety::{
     same_file,
 };
 pub use suggestions::{
-    SuggestionStream, candidates_json, generated_by, site_label, suggestions_json,
+    EncodedSite, SuggestionStream, candidates_json, generated_by, site_label, suggestions_json,
     write_candidates_csv, write_suggestions_csv,
 };
 pub use summary::{Summary, SummaryZone};

@@ -74,21 +74,16 @@ fn write_csv_rows<W: Write>(
             r.rank.to_string(),
             r.score.zone_id.clone(),
             zone.display_name(Lang::Zh).to_string(),
-            format!("{:.4}", r.score.total),
+            fixed(r.score.total, 4),
         ];
-        rec.extend(
-            r.score
-                .parts
-                .iter()
-                .map(|p| format!("{:.4}", p.contribution)),
-        );
+        rec.extend(r.score.parts.iter().map(|p| fixed(p.contribution, 4)));
         rec.extend([
-            format!("{:.1}", r.score.distance_m),
-            format!("{:.4}", r.score.distance_cost),
-            format!("{:.4}", r.gain_vs_current),
+            fixed(r.score.distance_m, 1),
+            fixed(r.score.distance_cost, 4),
+            fixed(r.gain_vs_current, 4),
             r.recommended.to_string(),
-            format!("{:.3}", r.stability.first),
-            format!("{:.3}", r.stability.top3),
+            fixed(r.stability.first, 3),
+            fixed(r.stability.top3, 3),
             r.score.approximate.to_string(),
             r.explanation_en.clone(),
             r.explanation_zh.clone(),
@@ -98,11 +93,51 @@ fn write_csv_rows<W: Write>(
     Ok(())
 }
 
+/// `x` with `decimals` digits after the point, as `format!("{x:.decimals$}")` gives it
+/// ([`super::number::push_fixed`]: without the formatter's exact arithmetic for most values).
+fn fixed(x: f64, decimals: usize) -> String {
+    let mut v = Vec::with_capacity(24);
+    super::number::push_fixed(&mut v, x, decimals);
+    // (ASCII digits, sign and point only.)
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// One site's `suggestions.csv` rows and `suggestions.json` entry, encoded
+/// ([`SuggestionStream::encode`]), and its best target's zone id.
+pub struct EncodedSite {
+    csv: Vec<u8>,
+    json: Vec<u8>,
+    best: Option<String>,
+}
+
+/// Encodes sites' rows and entries for a [`SuggestionStream`], on any thread.
+#[derive(Clone, Copy)]
+pub struct SiteEncoder<'a> {
+    adv: &'a Advisor<'a>,
+    top: usize,
+}
+
+impl SiteEncoder<'_> {
+    /// One site's rows and entry as the files will hold them (sites encoded side by side,
+    /// written in order by [`SuggestionStream::push_encoded`]).
+    pub fn encode(&self, s: &Suggestion) -> std::io::Result<EncodedSite> {
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        write_csv_rows(&mut csv, s, self.adv, self.top)?;
+        let csv = csv.into_inner().map_err(|e| e.into_error())?;
+        let json = serde_json::to_vec(&site_json(s, self.adv, self.top))?;
+        Ok(EncodedSite {
+            csv,
+            json,
+            best: s.ranked.first().map(|r| r.score.zone_id.clone()),
+        })
+    }
+}
+
 /// `suggestions.csv` and `suggestions.json` written site by site, as [`write_suggestions_csv`]
 /// and compact [`suggestions_json`] write them whole: ranking every firm of a city register
 /// holds a few gigabytes of suggestions, of which only a batch at a time need be in memory.
 pub struct SuggestionStream<'a, C: Write, J: Write> {
-    csv: csv::Writer<C>,
+    csv: C,
     json: J,
     adv: &'a Advisor<'a>,
     top: usize,
@@ -120,8 +155,10 @@ impl<'a, C: Write, J: Write> SuggestionStream<'a, C, J> {
         parameters: &serde_json::Value,
         synthetic: bool,
     ) -> std::io::Result<Self> {
-        let mut csv = csv::Writer::from_writer(csv_out);
-        write_csv_header(&mut csv)?;
+        let mut csv = csv_out;
+        let mut head = csv::Writer::from_writer(Vec::new());
+        write_csv_header(&mut head)?;
+        csv.write_all(&head.into_inner().map_err(|e| e.into_error())?)?;
         json.write_all(b"{\"generated_by\":")?;
         serde_json::to_writer(&mut json, &generated_by())?;
         write!(json, ",\"synthetic_data\":{synthetic},\"parameters\":")?;
@@ -139,15 +176,27 @@ impl<'a, C: Write, J: Write> SuggestionStream<'a, C, J> {
 
     /// Writes one site's rows and entry.
     pub fn push(&mut self, s: &Suggestion) -> std::io::Result<()> {
-        write_csv_rows(&mut self.csv, s, self.adv, self.top)?;
+        let encoded = self.encoder().encode(s)?;
+        self.push_encoded(encoded)
+    }
+
+    /// What encodes sites for this stream on any thread.
+    pub fn encoder(&self) -> SiteEncoder<'a> {
+        SiteEncoder {
+            adv: self.adv,
+            top: self.top,
+        }
+    }
+
+    /// Writes a site's rows and entry made by [`SiteEncoder::encode`].
+    pub fn push_encoded(&mut self, e: EncodedSite) -> std::io::Result<()> {
+        self.csv.write_all(&e.csv)?;
         if self.sites > 0 {
             self.json.write_all(b",")?;
         }
-        serde_json::to_writer(&mut self.json, &site_json(s, self.adv, self.top))?;
-        if let Some(r) = s.ranked.first()
-            && !self.targets.contains(&r.score.zone_id)
-        {
-            self.targets.insert(r.score.zone_id.clone());
+        self.json.write_all(&e.json)?;
+        if let Some(best) = e.best {
+            self.targets.insert(best);
         }
         self.sites += 1;
         Ok(())
@@ -274,14 +323,14 @@ pub fn write_candidates_csv(
             adv.firms.name(*i).to_string(),
             adv.firms.segment_name(*i).to_string(),
             zone_id.to_string(),
-            format!("{:.4}", s.total),
+            fixed(s.total, 4),
         ];
-        rec.extend(s.parts.iter().map(|p| format!("{:.4}", p.contribution)));
+        rec.extend(s.parts.iter().map(|p| fixed(p.contribution, 4)));
         rec.extend([
-            format!("{:.1}", s.distance_m),
-            format!("{:.4}", s.distance_cost),
-            format!("{:.4}", c.current_total),
-            format!("{:.4}", c.gain_vs_current),
+            fixed(s.distance_m, 1),
+            fixed(s.distance_cost, 4),
+            fixed(c.current_total, 4),
+            fixed(c.gain_vs_current, 4),
         ]);
         out.write_record(&rec)?;
     }

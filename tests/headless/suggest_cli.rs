@@ -247,3 +247,72 @@ fn streamed_suggestions_equal_the_whole_documents() {
         );
     }
 }
+
+/// `suggest` for more firms than one batch (4,096 sites) ranks them on the pool while a
+/// writer thread writes the batch before: every firm outside the zones gets its rows and its
+/// JSON entry, in the file's order (the oracle: the firms' ids as the input lists them,
+/// less those `analyze` places in a zone), and both files agree.
+#[test]
+fn many_batches_are_written_whole_and_in_the_files_order() {
+    let dir = temp_dir("suggest-batches");
+    let firms = dir.join("firms.csv");
+    let o = run(&[
+        "sample",
+        "--n",
+        "12000",
+        "--seed",
+        "5",
+        "--out",
+        firms.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (sug, ana) = (dir.join("s"), dir.join("a"));
+    let f = firms.to_str().unwrap();
+    let o = run(&[
+        "suggest",
+        "--firms",
+        f,
+        "--draws",
+        "20",
+        "--top",
+        "2",
+        "--out",
+        sug.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["analyze", "--firms", f, "--out", ana.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The oracle: ids of firms in no zone, in the input's order.
+    let mut placed = csv::Reader::from_path(ana.join("firms.csv")).unwrap();
+    let h = placed.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let (id, zone) = (col("id"), col("zone_id"));
+    let want: Vec<String> = placed
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| r[zone].is_empty())
+        .map(|r| r[id].to_string())
+        .collect();
+    assert!(
+        want.len() > 2 * 4096,
+        "{} sites: more than two batches",
+        want.len()
+    );
+    let mut rows = csv::Reader::from_path(sug.join("suggestions.csv")).unwrap();
+    let mut got: Vec<String> = Vec::new();
+    for r in rows.records().map(Result::unwrap) {
+        if got.last().map(String::as_str) != Some(&r[0]) {
+            got.push(r[0].to_string());
+        }
+    }
+    assert_eq!(got, want);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sug.join("suggestions.json")).unwrap()).unwrap();
+    let sites: Vec<&str> = doc["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["firm"].as_str().unwrap())
+        .collect();
+    assert_eq!(sites, want);
+}
