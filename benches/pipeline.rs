@@ -7,6 +7,9 @@
 
 use std::sync::OnceLock;
 
+use cluster_atlas::analysis::relocate::{
+    Advisor, AdvisorContext, AdvisorParams, stability::weight_draws,
+};
 use cluster_atlas::analysis::{
     self, AnalysisParams, DbscanParams, StudyArea, dbscan, density, nearest, placement,
 };
@@ -386,4 +389,53 @@ fn dbscan_stacked(b: divan::Bencher, n: usize) {
 fn nearest_sum_stacked(b: divan::Bencher, n: usize) {
     let pts = stacked(n);
     b.bench(|| nearest::nearest_neighbour_sum_in(&nearest::NeighbourSearch::new(pts, 1)));
+}
+
+/// The analysis and the advisor's per-zone counts of `n` firms, as the window holds them
+/// after a run.
+fn advised(n: usize) -> &'static (analysis::Analysis, std::sync::Arc<AdvisorContext>) {
+    static CACHE: [OnceLock<(analysis::Analysis, std::sync::Arc<AdvisorContext>)>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = SIZES.iter().position(|s| *s == n).expect("a size");
+    CACHE[slot].get_or_init(|| {
+        let d = data(n);
+        let a = analysis::analyse(
+            &d.firms,
+            &d.zones,
+            &d.index,
+            &AnalysisParams::default(),
+            &|_, _| {},
+        )
+        .expect("analysis");
+        let fit = bundled::fit_table().expect("fit table");
+        let radius = AdvisorParams::default().radius_m;
+        let ctx = AdvisorContext::prepare(&d.firms, &d.zones, &d.index, &a.clusters, &fit, radius);
+        (a, std::sync::Arc::new(ctx))
+    })
+}
+
+/// One click on a firm in the window: an advisor made from the prepared counts, and its
+/// ranking with 1,000 stability draws (the window's job per click).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn advice_one_click(b: divan::Bencher, n: usize) {
+    let d = data(n);
+    let (a, ctx) = advised(n);
+    let fit = bundled::fit_table().expect("fit table");
+    let mut k = 0;
+    b.bench_local(|| {
+        let adv = Advisor::with_context(
+            &d.firms,
+            &d.zones,
+            &d.index,
+            &a.labels,
+            &a.clusters,
+            &fit,
+            AdvisorParams::default(),
+            std::sync::Arc::clone(ctx),
+        )
+        .expect("advisor");
+        let draws = weight_draws(adv.weights(), 1000, 1, 0.35);
+        k = (k + 7919) % n;
+        adv.suggest(&adv.firm_site(k), &draws).ranked.len()
+    });
 }

@@ -359,3 +359,78 @@ fn a_general_firm_list_is_not_read_as_vr_ar_segments() {
         assert!(fit.segment(vr).is_some(), "{vr} is a VR/AR synonym");
     }
 }
+
+/// Advisors made one after another over one prepared context (the window's clicks, with the
+/// weights changed between them) share the grids the first builds, and answer exactly as
+/// advisors that prepare everything themselves (the oracle): 30,000 sample firms, so the
+/// counting grid is used, sites of every kind, three sets of weights.
+#[test]
+fn advisors_over_one_context_answer_as_fresh_ones() {
+    use cluster_atlas::analysis::relocate::AdvisorContext;
+    let mut csv = Vec::new();
+    cluster_atlas::sample::write_sample(&mut csv, 30_000, 4).unwrap();
+    let opts = cluster_atlas::data::FirmLoadOptions::default();
+    let firms = cluster_atlas::data::load_firms_csv_bytes(&csv, "s.csv", &opts)
+        .unwrap()
+        .firms;
+    let zones = cluster_atlas::data::bundled::zones().unwrap().zones;
+    let fit = cluster_atlas::data::bundled::fit_table().unwrap();
+    let index = SpatialIndex::build(&firms, &zones);
+    let a = cluster_atlas::analysis::analyse(
+        &firms,
+        &zones,
+        &index,
+        &AnalysisParams::default(),
+        &|_, _| {},
+    )
+    .unwrap();
+    let radius = AdvisorParams::default().radius_m;
+    let ctx = std::sync::Arc::new(AdvisorContext::prepare(
+        &firms,
+        &zones,
+        &index,
+        &a.clusters,
+        &fit,
+        radius,
+    ));
+    let mut rng = Lcg(11);
+    for round in 0..3 {
+        let mut params = AdvisorParams::default();
+        if round > 0 {
+            let mut w = Weights::default();
+            for c in Criterion::ALL {
+                w.set(c, rng.next());
+            }
+            params.weights = w;
+        }
+        let shared = Advisor::with_context(
+            &firms,
+            &zones,
+            &index,
+            &a.labels,
+            &a.clusters,
+            &fit,
+            params,
+            std::sync::Arc::clone(&ctx),
+        )
+        .unwrap();
+        let fresh =
+            Advisor::new(&firms, &zones, &index, &a.labels, &a.clusters, &fit, params).unwrap();
+        let draws = weight_draws(shared.weights(), 50, 3, 0.35);
+        for k in 0..40 {
+            let i = (k * 7_919 + round * 13) % firms.len();
+            let site = shared.firm_site(i);
+            assert_eq!(
+                shared.suggest(&site, &draws),
+                fresh.suggest(&site, &draws),
+                "{i}"
+            );
+        }
+    }
+    let memo = format!("{ctx:?}");
+    assert!(
+        memo.contains("Memo { grid: Some(true)"),
+        "the grid shared: {}",
+        memo.len()
+    );
+}

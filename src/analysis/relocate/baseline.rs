@@ -149,7 +149,7 @@ impl Advisor<'_> {
         if self.firms.len() < GRID_MIN_FIRMS {
             return None;
         }
-        self.grid
+        (self.ctx.memo.grid)
             .get_or_init(|| {
                 let labels = self.labels;
                 crate::index::NeighbourGrid::build(

@@ -24,8 +24,8 @@ struct Group {
     end: u32,
 }
 
-/// The grid (built once per advisor, on one thread: it may be asked for inside a parallel
-/// loop, where a parallel build could wait on itself).
+/// The grid (built once per prepared context, on one thread: it may be asked for inside a
+/// parallel loop, where a parallel build could wait on itself).
 #[derive(Debug)]
 pub(super) struct ClusterGrid {
     origin: Xy,

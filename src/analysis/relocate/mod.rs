@@ -9,6 +9,7 @@ pub mod baseline;
 mod cluster_grid;
 mod criterion;
 mod explain;
+mod memo;
 mod segments;
 mod weights;
 
@@ -166,13 +167,9 @@ pub struct Advisor<'a> {
     pub fit: &'a FitTable,
     pub params: AdvisorParams,
     weights: Shares,
+    /// The per-zone counts, and the grids built on first use that advisors over the same
+    /// context share ([`memo::Memo`]).
     ctx: std::sync::Arc<AdvisorContext>,
-    /// The counting grid for sites' neighbours, built on first use with many firms.
-    grid: std::sync::OnceLock<Option<crate::index::NeighbourGrid>>,
-    /// The clustered firms by cell and cluster, for sites' nearby clusters (on first use).
-    cluster_grid: std::sync::OnceLock<Option<cluster_grid::ClusterGrid>>,
-    /// The fit-table entries of the firms' segment names (on first use).
-    segments: std::sync::OnceLock<segments::SegmentMemo>,
 }
 
 /// The per-zone counts the advisor needs, which depend on the data and the radius but not on
@@ -181,6 +178,7 @@ pub struct Advisor<'a> {
 pub struct AdvisorContext {
     pub radius_m: f64,
     zones: Vec<ZoneContext>,
+    memo: std::sync::Arc<memo::Memo>,
 }
 
 impl AdvisorContext {
@@ -231,6 +229,7 @@ impl AdvisorContext {
         Self {
             radius_m,
             zones: zones_ctx,
+            memo: Default::default(),
         }
     }
 }
@@ -279,13 +278,12 @@ impl<'a> Advisor<'a> {
             params,
             weights,
             ctx,
-            grid: std::sync::OnceLock::new(),
-            cluster_grid: std::sync::OnceLock::new(),
-            segments: std::sync::OnceLock::new(),
         })
     }
 
-    /// An advisor over a prepared context (its radius is used, whatever `params` says).
+    /// An advisor over a prepared context (its radius is used, whatever `params` says),
+    /// which must have been prepared from the same firms, zones, analysis and fit table:
+    /// advisors over one context share its counts and the grids the first builds.
     #[allow(clippy::too_many_arguments)]
     pub fn with_context(
         firms: &'a Firms,
@@ -309,9 +307,6 @@ impl<'a> Advisor<'a> {
             params,
             weights,
             ctx,
-            grid: std::sync::OnceLock::new(),
-            cluster_grid: std::sync::OnceLock::new(),
-            segments: std::sync::OnceLock::new(),
         })
     }
 
@@ -366,7 +361,8 @@ impl<'a> Advisor<'a> {
     }
 
     fn segment_memo(&self) -> &segments::SegmentMemo {
-        (self.segments).get_or_init(|| segments::SegmentMemo::new(self.fit, &self.firms.segments))
+        (self.ctx.memo.segments)
+            .get_or_init(|| segments::SegmentMemo::new(self.fit, &self.firms.segments))
     }
 
     /// Scores every zone with geometry for a site, best first (ties by zone id).
@@ -460,7 +456,7 @@ impl<'a> Advisor<'a> {
             return Vec::new();
         }
         let xy = self.site_xy(site);
-        let grid = self.cluster_grid.get_or_init(|| {
+        let grid = self.ctx.memo.cluster_grid.get_or_init(|| {
             let xy = &self.index.firm_xy;
             cluster_grid::ClusterGrid::build(self.labels, xy, self.params.radius_m)
         });
