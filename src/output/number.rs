@@ -47,6 +47,15 @@ pub fn push_fixed(out: &mut Vec<u8>, x: f64, decimals: usize) {
     let _ = write!(out, "{x:.decimals$}");
 }
 
+/// `x` with `decimals` digits after the point, as `format!("{x:.decimals$}")` gives it:
+/// [`push_fixed`] into a string of its own.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    let mut v = Vec::with_capacity(24);
+    push_fixed(&mut v, x, decimals);
+    // (ASCII digits, sign and point only.)
+    String::from_utf8(v).unwrap_or_default()
+}
+
 /// Appends an integer (as `{v}` would).
 pub fn push_int(out: &mut Vec<u8>, v: i64) {
     if v < 0 {

@@ -10,6 +10,8 @@ use crate::analysis::relocate::{
 };
 use crate::model::{Lang, Policy, Zone};
 
+use super::number::fixed;
+
 /// What every result document names as its maker.
 pub fn generated_by() -> String {
     format!("cluster-atlas {}", env!("CARGO_PKG_VERSION"))
@@ -91,15 +93,6 @@ fn write_csv_rows<W: Write>(
         out.write_record(&rec)?;
     }
     Ok(())
-}
-
-/// `x` with `decimals` digits after the point, as `format!("{x:.decimals$}")` gives it
-/// ([`super::number::push_fixed`]: without the formatter's exact arithmetic for most values).
-fn fixed(x: f64, decimals: usize) -> String {
-    let mut v = Vec::with_capacity(24);
-    super::number::push_fixed(&mut v, x, decimals);
-    // (ASCII digits, sign and point only.)
-    String::from_utf8(v).unwrap_or_default()
 }
 
 /// One site's `suggestions.csv` rows and `suggestions.json` entry, encoded

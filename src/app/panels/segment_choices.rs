@@ -38,7 +38,7 @@ impl SegmentChoices {
     /// The choices of `firms` (names with at least one firm; ties by label).
     pub fn of(firms: &Firms, fit: &FitTable, generation: u64) -> Self {
         let count = firms.per_segment();
-        let own_colours = crate::scene::own_segment_classes(firms, fit, count.clone());
+        let own_colours = crate::scene::own_segment_classes(firms, fit, &count);
         let mut choices: Vec<Choice> = (firms.segments.iter().zip(count))
             .filter(|(_, n)| *n > 0)
             .map(|(name, n)| {

@@ -133,19 +133,17 @@ fn compute(input: &SceneInput, scheme: Scheme) -> FirmClasses {
     }
 }
 
-/// The firms per segment name, each name's fit-table position, and whether colouring by
-/// segment takes the data's own most common names as classes: when the fit table knows
-/// fewer than half of the firms that have a segment (a register's 行业 classes), so the map
-/// is not all grey.
+/// Each segment name's fit-table position, and whether colouring by segment takes the
+/// data's own most common names as classes: when the fit table knows fewer than half of the
+/// firms that have a segment (a register's 行业 classes), so the map is not all grey.
 struct SegmentMix {
-    per_name: Vec<usize>,
     known: Vec<Option<usize>>,
     own: bool,
 }
 
 impl SegmentMix {
     /// The mix of `firms`, whose firms per segment id are `per_name` ([`Firms::per_segment`]).
-    fn of(firms: &Firms, fit: &FitTable, per_name: Vec<usize>) -> Self {
+    fn of(firms: &Firms, fit: &FitTable, per_name: &[usize]) -> Self {
         let known: Vec<Option<usize>> = (firms.segments.iter())
             .map(|name| {
                 let key = canonical_segment(fit, name);
@@ -162,7 +160,6 @@ impl SegmentMix {
             .sum();
         Self {
             own: 2 * known_firms < with_segment,
-            per_name,
             known,
         }
     }
@@ -176,7 +173,7 @@ fn has_name(firms: &Firms, k: usize) -> bool {
 /// Whether firms coloured by segment take the data's own most common names as classes (the
 /// fit table knows fewer than half of the firms that have a segment): the load report says so.
 /// `per_name` is [`Firms::per_segment`], which the caller has counted already.
-pub fn own_segment_classes(firms: &Firms, fit: &FitTable, per_name: Vec<usize>) -> bool {
+pub fn own_segment_classes(firms: &Firms, fit: &FitTable, per_name: &[usize]) -> bool {
     SegmentMix::of(firms, fit, per_name).own
 }
 
@@ -186,15 +183,16 @@ pub fn own_segment_classes(firms: &Firms, fit: &FitTable, per_name: Vec<usize>) 
 /// most firms first) and the last class for the rest.
 fn segment_colour(firms: &Firms, fit: &FitTable) -> (Vec<u8>, Option<Vec<String>>) {
     let other = palette::SEGMENTS.len() - 1;
-    let mix = SegmentMix::of(firms, fit, firms.per_segment());
+    let per_name = firms.per_segment();
+    let mix = SegmentMix::of(firms, fit, &per_name);
     let (seg_class, own): (Vec<u8>, _) = if !mix.own {
         let class = |k: &Option<usize>| k.map_or(other, |p| p.min(other - 1)) as u8;
         (mix.known.iter().map(class).collect(), None)
     } else {
-        let mut top: Vec<usize> = (0..mix.per_name.len())
+        let mut top: Vec<usize> = (0..per_name.len())
             .filter(|k| has_name(firms, *k))
             .collect();
-        let n = &mix.per_name;
+        let n = &per_name;
         top.sort_by(|a, b| n[*b].cmp(&n[*a]).then(a.cmp(b)));
         top.truncate(other);
         let mut class = vec![other as u8; n.len()];
@@ -543,7 +541,7 @@ mod tests {
             .flat_map(|k| std::iter::repeat_n(k, counts[k as usize]))
             .collect();
         let data = firms(&names, &per_firm);
-        assert!(own_segment_classes(&data, &fit, data.per_segment()));
+        assert!(own_segment_classes(&data, &fit, &data.per_segment()));
         let (colour, own) = segment_colour(&data, &fit);
         let top = ["C1", "C2", hw.as_str(), "C3", "C4"].map(String::from);
         assert_eq!(own.as_deref(), Some(&top[..]));
@@ -582,7 +580,7 @@ mod tests {
             .flat_map(|k| std::iter::repeat_n(k, counts[k as usize]))
             .collect();
         let data = firms(&names, &per_firm);
-        assert!(!own_segment_classes(&data, &fit, data.per_segment()));
+        assert!(!own_segment_classes(&data, &fit, &data.per_segment()));
         let (colour, own) = segment_colour(&data, &fit);
         assert!(own.is_none());
         let other = (palette::SEGMENTS.len() - 1) as u8;

@@ -61,8 +61,9 @@ impl RawTable {
             .take(usize::from(SegmentId::MAX - 1))
         {
             let b = name.as_bytes();
-            if t.get(b, raw_hash(b)).is_none() {
-                t.insert(b, raw_hash(b), k as SegmentId);
+            let hash = raw_hash(b);
+            if t.get(b, hash).is_none() {
+                t.insert(b, hash, k as SegmentId);
             }
         }
         t
@@ -150,8 +151,9 @@ impl<'a> SegmentIds<'a> {
     pub(super) fn id(&mut self, segments: &mut Vec<String>, raw: &str) -> SegmentId {
         let b = raw.as_bytes();
         let hash = raw_hash(b);
-        if let Some((seed, _)) = self.seed
-            && let Some(k) = seed.get(b, hash)
+        // The seed's number for the value, looked up once.
+        let seeded = self.seed.and_then(|(seed, _)| seed.get(b, hash));
+        if let Some(k) = seeded
             && let Some(&id) = self.of_seed.get(usize::from(k))
             && id != UNSEEN
         {
@@ -159,17 +161,23 @@ impl<'a> SegmentIds<'a> {
         }
         match self.table.get(b, hash) {
             Some(id) => id,
-            None => self.miss(segments, raw, hash),
+            None => self.miss(segments, raw, hash, seeded),
         }
     }
 
-    /// A value met for the first time: a seed's name added as it is, others interned (and
-    /// remembered).
+    /// A value met for the first time: a seed's name (number `seeded`) added as it is,
+    /// others interned (and remembered).
     #[inline(never)]
-    fn miss(&mut self, segments: &mut Vec<String>, raw: &str, hash: u64) -> SegmentId {
+    fn miss(
+        &mut self,
+        segments: &mut Vec<String>,
+        raw: &str,
+        hash: u64,
+        seeded: Option<SegmentId>,
+    ) -> SegmentId {
         let b = raw.as_bytes();
-        if let Some((seed, names)) = self.seed
-            && let Some(k) = seed.get(b, hash)
+        if let Some(k) = seeded
+            && let Some((_, names)) = self.seed
             && let (Some(name), Some(slot)) = (
                 names.get(usize::from(k)),
                 self.of_seed.get_mut(usize::from(k)),
