@@ -84,22 +84,18 @@ impl Dataset {
     /// The bundled basemap in the index's projection, built on first use (the window's load
     /// jobs build it before handing the dataset over, so no frame waits for it).
     pub fn basemap(&self) -> &Arc<Basemap> {
-        self.basemap
-            .get_or_init(|| Arc::new(Basemap::bundled(&self.index.projection)))
+        crate::model::once_made_outside(&self.basemap, || {
+            Arc::new(Basemap::bundled(&self.index.projection))
+        })
     }
 
     /// The zones' fill triangles, triangulated on first use (the window's load jobs do it
     /// before handing the dataset over; every scene after reuses them).
     pub fn zone_fills(&self) -> &Arc<ZoneFills> {
-        if let Some(f) = self.zone_fills.get() {
-            return f;
-        }
-        // Triangulated outside the lock: the work is parallel, and a pool thread waiting
-        // inside a `OnceLock`'s initialiser can be handed a task that asks for the same value
-        // and wait for itself (session 39's hang). Callers racing here each triangulate; the
-        // first result is kept and given to all.
-        let fills = Arc::new(ZoneFills::of(&self.index.zone_shapes));
-        self.zone_fills.get_or_init(|| fills)
+        // Triangulated in parallel, so never inside the cell's lock.
+        crate::model::once_made_outside(&self.zone_fills, || {
+            Arc::new(ZoneFills::of(&self.index.zone_shapes))
+        })
     }
 
     /// The firms alive in `year` (founded by then and not closed), re-indexed; `None` when

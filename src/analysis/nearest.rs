@@ -435,35 +435,33 @@ pub struct NeighbourSearch<'a> {
 }
 
 /// A grid built on first use, from inside the parallel searches. Its build is parallel too,
-/// and a thread waiting inside that build may take on another search that needs the same
-/// grid: with a plain `OnceLock` that thread would wait for itself forever (it hung
-/// `analyze` once). Such a search is told to use another grid; answers are exact on any.
+/// and a pool thread that waits for it may be the one holding a piece of that very build: a
+/// thread waiting inside a parallel task takes on other tasks, among them a search that needs
+/// the grid. With a plain `OnceLock` such a thread waits for a build that waits for it (it
+/// hung `analyze` once, and `suggest` in CI). So nobody waits: the first caller builds it,
+/// and every search asking while it is built is told to use another grid (answers are exact
+/// on any grid).
 #[derive(Default)]
 struct LazyGrid {
     grid: std::sync::OnceLock<Grid>,
-    /// The pool thread building it (its index + 1), 0 when none.
-    builder: std::sync::atomic::AtomicUsize,
+    /// Set by the caller that builds the grid, before it starts.
+    claimed: std::sync::atomic::AtomicBool,
 }
 
 impl LazyGrid {
-    /// The grid, built by `build` when missing; None when the calling thread is the one
-    /// building it (it re-entered from inside the build).
+    /// The grid, built by `build` when missing and nobody builds it yet; None while it is
+    /// built (by another thread, or by this one re-entering from inside the build).
     fn get_or_build(&self, build: impl FnOnce() -> Grid) -> Option<&Grid> {
         use std::sync::atomic::Ordering;
         if let Some(g) = self.grid.get() {
             return Some(g);
         }
-        // Threads outside the pool never take on pool work while they wait.
-        let me = rayon::current_thread_index().map_or(0, |i| i + 1);
-        if me != 0 && self.builder.load(Ordering::Acquire) == me {
-            return None;
+        if self.claimed.swap(true, Ordering::AcqRel) {
+            // Being built, or built between the two checks.
+            return self.grid.get();
         }
-        Some(self.grid.get_or_init(|| {
-            self.builder.store(me, Ordering::Release);
-            let g = build();
-            self.builder.store(0, Ordering::Release);
-            g
-        }))
+        let _ = self.grid.set(build());
+        self.grid.get()
     }
 }
 

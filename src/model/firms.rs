@@ -199,10 +199,11 @@ impl FirmTimes {
     }
 
     /// The firms counted by founding and closing year (how many are alive and new in a year),
-    /// taken on the first call.
+    /// taken on the first call (in parallel, so never inside the cell's lock).
     pub fn year_counts(&self) -> &YearCounts {
-        self.counts
-            .get_or_init(|| YearCounts::new(&self.founded, &self.closed))
+        super::util::once_made_outside(&self.counts, || {
+            YearCounts::new(&self.founded, &self.closed)
+        })
     }
 
     /// The first and last founding year known.

@@ -25,7 +25,8 @@ pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use quotes::unquote_field;
 pub use util::{
-    BlockHasher, HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, is_missing_value, short_hash,
+    BlockHasher, HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, is_missing_value,
+    once_made_outside, short_hash,
 };
 pub use year_counts::YearCounts;
 pub use zone::{Batch, GeometryQuality, Zone, ZoneGeometry, ZoneStatus};

@@ -1,5 +1,5 @@
 //! Small pure helpers shared by every layer: a seeded random generator, the segment keys of
-//! the sample data, and the input stamp hash.
+//! the sample data, the input stamp hash, and values made once without waiting in a lock.
 
 /// Segment keys used by the sample data and the advisor's mapping table.
 pub const SEGMENTS: [&str; 5] = [
@@ -9,6 +9,19 @@ pub const SEGMENTS: [&str; 5] = [
     "content_software",
     "platforms_services",
 ];
+
+/// The value in `cell`, made by `make` outside the cell's lock when missing. For values
+/// whose making runs on the thread pool and that pool tasks ask for: a pool thread waiting
+/// inside a `OnceLock`'s initialiser takes on other tasks, and one asking for the same value
+/// would wait for itself (session 39's hang). Callers racing here each make it; the first
+/// made is kept and given to all.
+pub fn once_made_outside<T>(cell: &std::sync::OnceLock<T>, make: impl FnOnce() -> T) -> &T {
+    if let Some(v) = cell.get() {
+        return v;
+    }
+    let v = make();
+    cell.get_or_init(|| v)
+}
 
 /// A deterministic xoshiro256** generator (stable across crate versions, unlike `rand`).
 pub struct Rng([u64; 4]);
@@ -200,6 +213,17 @@ pub fn is_missing_value(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Asked for again from inside its own making (as a pool task taken on while waiting
+    /// would), the value is made there too instead of waiting for itself; the first made is
+    /// kept.
+    #[test]
+    fn a_value_asked_for_inside_its_own_making_does_not_wait() {
+        let cell = std::sync::OnceLock::new();
+        let outer = *once_made_outside(&cell, || *once_made_outside(&cell, || 1) + 1);
+        assert_eq!((outer, cell.get().copied()), (1, Some(1)));
+        assert_eq!(*once_made_outside(&cell, || unreachable!()), 1);
+    }
 
     /// The definition written out word by word, as the oracle for the lane-wise, parallel
     /// hasher: word k of a block goes to lane k mod 4.

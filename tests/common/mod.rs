@@ -11,9 +11,47 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
 }
 
-/// Runs the binary with `args` (standard input closed) and collects its output.
+/// How long one run of the binary may take before the test calls it hung (the slowest runs
+/// take seconds; CI's whole budget is 90 minutes, and one hang once ate it).
+const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs the binary with `args` (standard input closed) and collects its output. A run past
+/// [`RUN_LIMIT`] fails the test with its threads' stacks (by gdb, where there is one) and
+/// is killed.
 pub fn run(args: &[&str]) -> Output {
-    bin().args(args).stdin(Stdio::null()).output().unwrap()
+    let child = bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(RUN_LIMIT) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let stacks = Command::new("gdb")
+                .args([
+                    "-p",
+                    &pid.to_string(),
+                    "-batch",
+                    "-ex",
+                    "thread apply all bt",
+                ])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+                .unwrap_or_else(|e| format!("(no stacks: gdb {e})"));
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!(
+                "`cluster-atlas {}` hung past {RUN_LIMIT:?}; its threads:\n{stacks}",
+                args.join(" ")
+            );
+        }
+    }
 }
 
 /// The run's standard error as text.

@@ -182,3 +182,50 @@ fn a_grid_asked_for_inside_its_own_build_answers_at_once() {
         .expect("asking for a grid inside its own build hung");
     assert_eq!(inner, Some(true));
 }
+
+/// Another pool thread asking for a grid while it is built must not wait for it: that thread
+/// may hold a piece of the very build (it stole it, and a waiting thread takes on other
+/// searches), and then the build would wait for it in turn (`suggest` hung so in CI).
+#[test]
+fn a_grid_asked_for_by_another_thread_during_its_build_answers_at_once() {
+    use std::time::Duration;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pts = vec![Xy::new(0.0, 0.0), Xy::new(10.0, 5.0)];
+        let lazy = LazyGrid::default();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (other_tx, other_rx) = std::sync::mpsc::channel();
+        let (lazy_ref, pts_ref) = (&lazy, &pts);
+        let (answer, built) = pool.install(|| {
+            rayon::join(
+                move || {
+                    let mut answer = None;
+                    let built = lazy_ref.get_or_build(|| {
+                        let _ = started_tx.send(());
+                        // The other thread's answer arrives while this build is under way.
+                        answer = other_rx.recv_timeout(Duration::from_secs(10)).ok();
+                        Grid::build(pts_ref, 1.0)
+                    });
+                    (answer, built.map(|g| g.n_cells()))
+                },
+                move || {
+                    let _ = started_rx.recv_timeout(Duration::from_secs(10));
+                    let got = lazy_ref.get_or_build(|| unreachable!()).is_none();
+                    let _ = other_tx.send(got);
+                },
+            )
+            .0
+        });
+        let _ = tx.send((answer, built, lazy.grid.get().map(|g| g.n_cells())));
+    });
+    let (answer, built, kept) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the test's threads hung");
+    assert_eq!(answer, Some(true), "the other thread waited for the build");
+    assert!(built.is_some());
+    assert_eq!(built, kept, "built once and kept");
+}
