@@ -131,8 +131,10 @@ pub struct ClusterAtlasApp {
     pub ripley_task: Option<ripley_task::RipleyRun>,
     /// When the map last moved (Ripley's simulations wait for it to be still).
     motion: background::Motion,
-    /// The dataset generation whose firm R-tree is being built in the background.
+    /// What is warmed in the background: the dataset generation's firm R-tree, and the
+    /// advisor context's grids (by address).
     warmed: Option<u64>,
+    advice_warmed: Option<usize>,
     /// The view drawn last frame.
     shown_view: Option<Viewport>,
     /// *Draw zone…* while open.
@@ -252,6 +254,7 @@ impl ClusterAtlasApp {
             motion: Default::default(),
             shown_view: None,
             warmed: None,
+            advice_warmed: None,
             time_playing: false,
             time_last_step: 0.0,
             undo_is_edit: false,
@@ -544,7 +547,7 @@ impl ClusterAtlasApp {
         self.restore_when_loaded();
         self.update_advice(&ctx);
         self.update_ripley(&ctx);
-        self.warm_index();
+        self.warm_in_background();
         self.update_title(&ctx);
         self.bench_step(&ctx);
         self.refresh_scene();

@@ -361,9 +361,10 @@ fn a_general_firm_list_is_not_read_as_vr_ar_segments() {
 }
 
 /// Advisors made one after another over one prepared context (the window's clicks, with the
-/// weights changed between them) share the grids the first builds, and answer exactly as
-/// advisors that prepare everything themselves (the oracle): 30,000 sample firms, so the
-/// counting grid is used, sites of every kind, three sets of weights.
+/// weights changed between them) share the grids an advisor warmed ahead of them (as the
+/// window does once the map is still), and answer exactly as advisors that prepare
+/// everything themselves (the oracle): 30,000 sample firms, so the counting grid is used,
+/// sites of every kind, three sets of weights.
 #[test]
 fn advisors_over_one_context_answer_as_fresh_ones() {
     use cluster_atlas::analysis::relocate::AdvisorContext;
@@ -393,6 +394,16 @@ fn advisors_over_one_context_answer_as_fresh_ones() {
         &fit,
         radius,
     ));
+    let over_ctx = |params| {
+        let (labels, clusters, ctx) = (&a.labels, &a.clusters, std::sync::Arc::clone(&ctx));
+        Advisor::with_context(&firms, &zones, &index, labels, clusters, &fit, params, ctx).unwrap()
+    };
+    over_ctx(AdvisorParams::default()).warm();
+    let memo = format!("{ctx:?}");
+    assert!(
+        memo.contains("Memo { grid: Some(true), cluster_grid: Some(true), segments: true }"),
+        "warmed before any click: {memo}"
+    );
     let mut rng = Lcg(11);
     for round in 0..3 {
         let mut params = AdvisorParams::default();
@@ -403,17 +414,7 @@ fn advisors_over_one_context_answer_as_fresh_ones() {
             }
             params.weights = w;
         }
-        let shared = Advisor::with_context(
-            &firms,
-            &zones,
-            &index,
-            &a.labels,
-            &a.clusters,
-            &fit,
-            params,
-            std::sync::Arc::clone(&ctx),
-        )
-        .unwrap();
+        let shared = over_ctx(params);
         let fresh =
             Advisor::new(&firms, &zones, &index, &a.labels, &a.clusters, &fit, params).unwrap();
         let draws = weight_draws(shared.weights(), 50, 3, 0.35);
@@ -427,10 +428,4 @@ fn advisors_over_one_context_answer_as_fresh_ones() {
             );
         }
     }
-    let memo = format!("{ctx:?}");
-    assert!(
-        memo.contains("Memo { grid: Some(true)"),
-        "the grid shared: {}",
-        memo.len()
-    );
 }

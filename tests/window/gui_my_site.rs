@@ -155,3 +155,24 @@ fn a_site_clicked_on_the_map_gets_the_command_lines_advice() {
     let cli = cli_advice(&text, "wgs84", None);
     same(&window, &cli);
 }
+
+/// After an analysis, once the map is still, the advisors' shared grids are built in the
+/// background, so the first click on a firm is answered at once (nothing is selected here:
+/// no advice was asked for).
+#[test]
+fn the_advisors_grids_are_warmed_once_the_map_is_still() {
+    use std::time::{Duration, Instant};
+    let mut h = start();
+    wait_idle(&mut h);
+    let warm = |h: &Harness<'static, ClusterAtlasApp>| {
+        let prepared = h.state().results.as_ref().and_then(|r| r.advisor.clone());
+        format!("{prepared:?}").contains("cluster_grid: Some(true), segments: true")
+    };
+    assert!(h.state().advice().is_none(), "no advice asked for");
+    let t0 = Instant::now();
+    while !warm(&h) && t0.elapsed() < Duration::from_secs(30) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(warm(&h), "the grids were not built in the background");
+}

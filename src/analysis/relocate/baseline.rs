@@ -145,7 +145,7 @@ const GRID_MIN_FIRMS: usize = 20_000;
 
 impl Advisor<'_> {
     /// The counting grid, built on first use when there are many firms.
-    fn neighbour_grid(&self) -> Option<&crate::index::NeighbourGrid> {
+    pub(super) fn neighbour_grid(&self) -> Option<&crate::index::NeighbourGrid> {
         if self.firms.len() < GRID_MIN_FIRMS {
             return None;
         }

@@ -456,11 +456,7 @@ impl<'a> Advisor<'a> {
             return Vec::new();
         }
         let xy = self.site_xy(site);
-        let grid = self.ctx.memo.cluster_grid.get_or_init(|| {
-            let xy = &self.index.firm_xy;
-            cluster_grid::ClusterGrid::build(self.labels, xy, self.params.radius_m)
-        });
-        let best = match grid {
+        let best = match self.cluster_grid() {
             Some(g) => g.nearest_members(self.index, xy, self.params.radius_m, site.firm),
             None => BTreeMap::new(),
         };
