@@ -13,7 +13,8 @@ pub struct KDistance {
     pub distances_m: Vec<f64>,
     /// How many points the curve was computed from.
     pub n: usize,
-    /// Distance at the knee (largest distance from the chord of the curve).
+    /// Distance at the knee (largest distance from the chord of the curve; of its positive
+    /// part when it has one, so firms stacked on shared geocodes do not make it 0 m).
     pub suggested_eps_m: f64,
 }
 
@@ -77,7 +78,16 @@ pub fn curve_of(all: Vec<f64>, k: usize) -> KDistance {
     } else {
         d
     };
-    let suggested_eps_m = knee(&curve);
+    // Firms stacked on one geocode (a building's, or a district's centre where the address
+    // was not found) have k-th neighbours at 0 m: they say nothing of the spacing eps should
+    // bridge, and a register with many of them put the knee at 0 m. The knee is taken on
+    // the curve's positive part when it has one.
+    let positive = curve.partition_point(|d| *d > 0.0);
+    let suggested_eps_m = if positive >= 3 {
+        knee(&curve[..positive])
+    } else {
+        knee(&curve)
+    };
     KDistance {
         k,
         distances_m: curve,

@@ -219,10 +219,17 @@ fn k_distances_brute_force(pts: &[Xy], k: usize) -> Vec<f64> {
     out
 }
 
-/// The documented knee, written out independently: on the curve without its first 1 %
-/// (at least one value), both axes scaled to 0..1, the point farthest below the straight
-/// line from the first kept point to the last (the first such point on ties).
+/// The documented knee, written out independently: on the curve without its zeros (when at
+/// least three values are left) and without its first 1 % (at least one value), both axes
+/// scaled to 0..1, the point farthest below the straight line from the first kept point to
+/// the last (the first such point on ties).
 fn knee_as_documented(curve: &[f64]) -> f64 {
+    let positive: Vec<f64> = curve.iter().copied().filter(|d| *d > 0.0).collect();
+    let curve = if positive.len() >= 3 {
+        &positive[..]
+    } else {
+        curve
+    };
     let m = curve.len();
     let start = (m / 100).clamp(1, m - 2);
     let (top, bottom) = (curve[start], curve[m - 1]);
@@ -269,6 +276,32 @@ fn k_distance_knee_sits_at_the_grid_spacing() {
     let wide: Vec<Xy> = pts.iter().map(|p| Xy::new(2.0 * p.x, 2.0 * p.y)).collect();
     let kd2 = k_distance(&wide, 5);
     assert!((kd2.suggested_eps_m - 2.0 * kd.suggested_eps_m).abs() < 1e-9);
+}
+
+/// A register whose addresses were geocoded to a few shared points (a building, a
+/// district's centre) has many firms with k-th neighbours at 0 m; the knee must still be the
+/// spacing of the firms that are spread out, not 0 m (it was, on such a file).
+#[test]
+fn firms_stacked_on_shared_geocodes_do_not_pull_the_knee_to_zero() {
+    // 900 firms spread at random over 4 × 4 km, and 1,000 on five shared points (1,900 in
+    // all: the curve is not thinned, so the oracle reads the same values).
+    let mut rng = crate::common::Lcg(21);
+    let mut pts: Vec<Xy> = (0..900)
+        .map(|_| Xy::new(4_000.0 * rng.next(), 4_000.0 * rng.next()))
+        .collect();
+    pts.extend((0..1000).map(|i| Xy::new(5_000.0 + (i % 5) as f64 * 3_000.0, -4_000.0)));
+    let kd = k_distance(&pts, 5);
+    let brute = k_distances_brute_force(&pts, 4);
+    assert!(brute[brute.len() / 2] == 0.0, "most k-th neighbours at 0 m");
+    let spread = &brute[..900];
+    assert!(
+        kd.suggested_eps_m >= spread[899] && kd.suggested_eps_m < spread[9],
+        "knee {} m among the spread firms' {}–{} m",
+        kd.suggested_eps_m,
+        spread[899],
+        spread[9]
+    );
+    assert_eq!(kd.suggested_eps_m, knee_as_documented(&brute));
 }
 
 #[test]
