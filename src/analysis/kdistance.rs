@@ -52,17 +52,34 @@ pub fn k_distance_in(
     min_pts: usize,
 ) -> KDistance {
     let k = min_pts.saturating_sub(1).max(1);
-    // An evenly spread sample is enough for the curve's shape (and its knee).
+    // A sample spread over the file is enough for the curve's shape (and its knee).
     let step = n.div_ceil(MAX_SAMPLE).max(1);
     // Every point: the pass over the finest grid's cells (as Clark–Evans's), which answers
     // most points from their 3×3 block; a sample: one search per sampled point.
     let all = if step == 1 {
         super::nearest::kth_neighbour_distances_in(search, k)
     } else {
-        let which: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
-        super::nearest::kth_neighbour_distances_of_in(search, &which, k)
+        super::nearest::kth_neighbour_distances_of_in(search, &sample(n, step), k)
     };
     curve_of(all, k)
+}
+
+/// One point from each run of `step` (the last run may be shorter), at a place within the
+/// run that varies from run to run: every `step`-th point would see only one kind of row of
+/// a file whose rows repeat with that period (e.g. every fifth firm geocoded to a district's
+/// centre). Deterministic: the place comes from a hash of the run's number.
+fn sample(n: usize, step: usize) -> Vec<u32> {
+    (0..n.div_ceil(step))
+        .map(|run| {
+            let start = run * step;
+            let len = step.min(n - start) as u64;
+            let mut h = (run as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+            h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            h ^= h >> 31;
+            (start as u64 + h % len) as u32
+        })
+        .collect()
 }
 
 /// The curve from the k-th-neighbour distances of every point (n ≤ [`MAX_SAMPLE`]) or of an
@@ -118,4 +135,55 @@ fn knee(curve: &[f64]) -> f64 {
         }
     }
     curve[best.0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One index from each run, inside it, and every place within a run taken about as often
+    /// (the oracle: counting the places).
+    #[test]
+    fn the_sample_takes_one_point_a_run_at_varying_places() {
+        for (n, step) in [(1_000_003, 5), (400_000, 2), (7, 3), (10, 10)] {
+            let which = sample(n, step);
+            assert_eq!(which.len(), n.div_ceil(step));
+            let mut places = vec![0usize; step];
+            for (run, &i) in which.iter().enumerate() {
+                let i = i as usize;
+                assert!(
+                    i >= run * step && i < ((run + 1) * step).min(n),
+                    "{n} {step} {run}"
+                );
+                places[i - run * step] += 1;
+            }
+            if which.len() >= 1000 {
+                let even = which.len() / step;
+                for (p, c) in places.iter().enumerate() {
+                    assert!(c.abs_diff(even) < even / 10, "place {p}: {c} of ~{even}");
+                }
+            }
+        }
+    }
+
+    /// A file whose every fifth firm sits on one shared geocode (2 of 5 stacked in all): the
+    /// sample must see the spread firms too, so the knee is not 0 m (it was: every fifth
+    /// point was sampled, all of them stacked).
+    #[test]
+    fn rows_repeating_with_the_samples_period_do_not_fool_it() {
+        let n = 1_000_000;
+        let mut rng = crate::model::Rng::new(3);
+        let pts: Vec<Xy> = (0..n)
+            .map(|i| match i % 5 {
+                0 | 1 => Xy::new(0.0, 0.0),
+                _ => Xy::new(40_000.0 * rng.uniform(), 30_000.0 * rng.uniform()),
+            })
+            .collect();
+        let kd = k_distance(&pts, 5);
+        assert!(kd.n < n, "sampled");
+        let zeros = kd.distances_m.iter().filter(|d| **d == 0.0).count() as f64;
+        let share = zeros / kd.distances_m.len() as f64;
+        assert!((share - 0.4).abs() < 0.02, "{share} of the sample stacked");
+        assert!(kd.suggested_eps_m > 10.0, "knee {} m", kd.suggested_eps_m);
+    }
 }
