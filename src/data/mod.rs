@@ -154,7 +154,7 @@ fn read_vector(
         F::Kml | F::Kmz => {
             let (text, malformed) = kml_text(path, format)?;
             let mut v = g("KML", &mut || formats::kml::read(&text, &name))?;
-            v.notes.extend(malformed.map(|m| m.warning()));
+            v.warnings.extend(malformed.map(|m| m.warning()));
             v
         }
         _ => return Ok(None),
@@ -211,7 +211,7 @@ fn read_points(
         F::Kml | F::Kmz => {
             let (text, malformed) = kml_text(path, format)?;
             let mut t = formats::guarded(&name, "KML", || formats::kml::read_points(&text, &name))?;
-            t.notes.extend(malformed.map(|m| m.warning()));
+            t.warnings.extend(malformed.map(|m| m.warning()));
             t
         }
         _ => {
@@ -242,6 +242,7 @@ pub fn load_zones(path: &Path, opts: &ZoneLoadOptions) -> Result<LoadedZones, Lo
         z.report.crs = opts.crs;
         z.report.crs_used = Some(v.crs_label);
         z.report.notes.extend(v.notes);
+        z.report.warnings.extend(v.warnings);
         z.report.hash = hash;
         return Ok(z);
     }
@@ -294,10 +295,12 @@ pub fn load_firms(path: &Path, opts: &FirmLoadOptions) -> Result<LoadedFirms, Lo
             std::mem::take(&mut table.notes),
             table.not_points,
         );
+        let warnings = std::mem::take(&mut table.warnings);
         let mut f = firms_csv::load_firms_csv_owned(table.into_csv().into_bytes(), &name, &inner)?;
         f.report.crs = opts.crs;
         f.report.crs_used = Some(crs_label);
         f.report.notes.extend(notes);
+        f.report.warnings.extend(warnings);
         f.report
             .notes
             .push("rows are numbered as features (line 2 is the first feature)".into());

@@ -413,3 +413,53 @@ fn damaged_workbooks_and_kml_give_messages_not_crashes() {
     let s = std::fs::read_to_string(o_dir.join("summary.json")).unwrap();
     assert!(s.contains("too_complex"), "the big zone is reported");
 }
+
+/// A KML whose text holds bytes that are not UTF-8 loads, and the load report warns of them
+/// (a warning, as for a CSV or GeoJSON file: names may be garbled; it was a note), for firms
+/// and for zones.
+#[test]
+fn kml_with_bytes_that_are_not_utf8_warns() {
+    let dir = temp_dir("kml-malformed");
+    let placemark = |name: &[u8], geometry: &str| {
+        let mut p = b"<Placemark><name>".to_vec();
+        p.extend_from_slice(name);
+        p.extend_from_slice(format!("</name>{geometry}</Placemark>\n").as_bytes());
+        p
+    };
+    let file = |placemarks: Vec<Vec<u8>>| {
+        let mut k = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>\n".to_vec();
+        placemarks.iter().for_each(|p| k.extend_from_slice(p));
+        k.extend_from_slice(b"</Document></kml>\n");
+        k
+    };
+    let point = "<Point><coordinates>114.05,22.55</coordinates></Point>";
+    let square = "<Polygon><outerBoundaryIs><LinearRing><coordinates>114.0,22.5 114.1,22.5 114.1,22.6 114.0,22.6 114.0,22.5</coordinates></LinearRing></outerBoundaryIs></Polygon>";
+    // Line 3 holds the bad byte; 200 Chinese names keep the file UTF-8.
+    let good = "合成示例企业名称".as_bytes();
+    let firms = dir.join("firms.kml");
+    let mut marks = vec![placemark(b"a\xFFb", point)];
+    marks.extend((0..200).map(|_| placemark(good, point)));
+    std::fs::write(&firms, file(marks)).unwrap();
+    let zones = dir.join("zones.kml");
+    let mut marks = vec![placemark(b"z\xFE", square)];
+    marks.extend((0..200).map(|_| placemark(good, square)));
+    std::fs::write(&zones, file(marks)).unwrap();
+    let warned = |warnings: &[String], notes: &[String]| {
+        let bad = "not valid UTF-8 on line 3";
+        warnings.iter().any(|w| w.contains(bad)) && !notes.iter().any(|n| n.contains(bad))
+    };
+    let f = cluster_atlas::data::load_firms(&firms, &Default::default()).unwrap();
+    assert_eq!(f.firms.len(), 201);
+    assert!(
+        warned(&f.report.warnings, &f.report.notes),
+        "{:?}",
+        f.report
+    );
+    let z = cluster_atlas::data::load_zones(&zones, &Default::default()).unwrap();
+    assert_eq!(z.zones.len(), 201);
+    assert!(
+        warned(&z.report.warnings, &z.report.notes),
+        "{:?}",
+        z.report
+    );
+}

@@ -345,6 +345,7 @@ pub fn read(
         crs_label: reader.label(),
         converted: matches!(reader, Reader::Epsg(_)),
         notes,
+        warnings: Vec::new(),
     })
 }
 

@@ -274,6 +274,7 @@ fn read_with(text: &str, path: &str, limits: (usize, u32)) -> Result<Vector, Loa
         crs_label: CRS_LABEL.into(),
         converted: false,
         notes: Vec::new(),
+        warnings: Vec::new(),
     })
 }
 

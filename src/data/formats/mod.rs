@@ -80,6 +80,8 @@ pub struct Vector {
     pub converted: bool,
     /// Notes for the load report (layer chosen, encoding, features without geometry …).
     pub notes: Vec<String>,
+    /// Warnings for the load report (text that was not UTF-8 …).
+    pub warnings: Vec<String>,
 }
 
 thread_local! {
@@ -167,6 +169,7 @@ pub struct PointTable {
     pub crs_label: String,
     pub converted: bool,
     pub notes: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 impl PointTable {
@@ -212,6 +215,7 @@ impl PointTable {
             crs_label: String::new(),
             converted: false,
             notes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -291,6 +295,7 @@ impl Vector {
         table.crs_label = self.crs_label;
         table.converted = self.converted;
         table.notes = self.notes;
+        table.warnings = self.warnings;
         table
     }
 }

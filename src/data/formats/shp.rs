@@ -547,6 +547,7 @@ pub fn read(
         crs_label: reader.label(),
         converted: matches!(reader, Reader::Epsg(_)),
         notes: opened.notes,
+        warnings: Vec::new(),
     })
 }
 
