@@ -89,11 +89,15 @@ impl ClusterAtlasApp {
         let Some(prepared) = results.advisor.clone() else {
             return;
         };
-        let key = Arc::as_ptr(&prepared) as usize;
-        if self.advice_warmed == Some(key) || self.job.is_some() {
+        let warmed = self.advice_warmed.as_ref();
+        if warmed.is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&prepared)))
+            || self.job.is_some()
+        {
             return;
         }
-        self.advice_warmed = Some(key);
+        // A weak handle: it keeps the context's place (so no later context can be taken
+        // for it at the same address) but not its grids.
+        self.advice_warmed = Some(Arc::downgrade(&prepared));
         let (data, fit, motion) = (self.data.clone(), self.fit.clone(), self.motion.clone());
         // A thread that cannot start leaves the grids to the first click.
         let _ = std::thread::Builder::new()

@@ -132,9 +132,9 @@ pub struct ClusterAtlasApp {
     /// When the map last moved (Ripley's simulations wait for it to be still).
     motion: background::Motion,
     /// What is warmed in the background: the dataset generation's firm R-tree, and the
-    /// advisor context's grids (by address).
+    /// advisor context's grids.
     warmed: Option<u64>,
-    advice_warmed: Option<usize>,
+    advice_warmed: Option<std::sync::Weak<crate::analysis::relocate::AdvisorContext>>,
     /// The view drawn last frame.
     shown_view: Option<Viewport>,
     /// *Draw zone…* while open.

@@ -148,25 +148,36 @@ fn too_few_points() {
     );
 }
 
+/// Runs `f` with a fresh grid, two points and a pool of two threads, on a thread of its own;
+/// a hang fails the test after a minute instead of stopping the run.
+fn with_a_lazy_grid_on_two_threads<T: Send + 'static>(
+    f: impl FnOnce(&LazyGrid, &[Xy], &rayon::ThreadPool) -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pts = vec![Xy::new(0.0, 0.0), Xy::new(10.0, 5.0)];
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let _ = tx.send(f(&LazyGrid::default(), &pts, &pool));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the test's threads hung")
+}
+
 /// A coarse grid is built on first use from inside the parallel searches, and its build is
 /// parallel: the building thread, waiting inside it, may take on a search that needs the very
 /// same grid (that hung `analyze` once, a thread waiting for itself). Asked again from inside
 /// its own build, on a pool thread, the grid answers at once with None (use another grid).
 #[test]
 fn a_grid_asked_for_inside_its_own_build_answers_at_once() {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let pts = vec![Xy::new(0.0, 0.0), Xy::new(10.0, 5.0)];
-        let lazy = LazyGrid::default();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let inner = pool.install(|| {
+    let inner = with_a_lazy_grid_on_two_threads(|lazy, pts, pool| {
+        pool.install(|| {
             let mut inner = None;
             let built = lazy.get_or_build(|| {
                 inner = Some(lazy.get_or_build(|| unreachable!()).is_none());
-                Grid::build(&pts, 1.0)
+                Grid::build(pts, 1.0)
             });
             // Built once, then found.
             assert_eq!(
@@ -174,12 +185,8 @@ fn a_grid_asked_for_inside_its_own_build_answers_at_once() {
                 lazy.grid.get().map(|g| g.n_cells())
             );
             inner
-        });
-        let _ = tx.send(inner);
+        })
     });
-    let inner = rx
-        .recv_timeout(std::time::Duration::from_secs(30))
-        .expect("asking for a grid inside its own build hung");
     assert_eq!(inner, Some(true));
 }
 
@@ -189,42 +196,31 @@ fn a_grid_asked_for_inside_its_own_build_answers_at_once() {
 #[test]
 fn a_grid_asked_for_by_another_thread_during_its_build_answers_at_once() {
     use std::time::Duration;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let pts = vec![Xy::new(0.0, 0.0), Xy::new(10.0, 5.0)];
-        let lazy = LazyGrid::default();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+    let (answer, built, kept) = with_a_lazy_grid_on_two_threads(|lazy, pts, pool| {
         let (started_tx, started_rx) = std::sync::mpsc::channel();
         let (other_tx, other_rx) = std::sync::mpsc::channel();
-        let (lazy_ref, pts_ref) = (&lazy, &pts);
         let (answer, built) = pool.install(|| {
             rayon::join(
                 move || {
                     let mut answer = None;
-                    let built = lazy_ref.get_or_build(|| {
+                    let built = lazy.get_or_build(|| {
                         let _ = started_tx.send(());
                         // The other thread's answer arrives while this build is under way.
                         answer = other_rx.recv_timeout(Duration::from_secs(10)).ok();
-                        Grid::build(pts_ref, 1.0)
+                        Grid::build(pts, 1.0)
                     });
                     (answer, built.map(|g| g.n_cells()))
                 },
                 move || {
                     let _ = started_rx.recv_timeout(Duration::from_secs(10));
-                    let got = lazy_ref.get_or_build(|| unreachable!()).is_none();
+                    let got = lazy.get_or_build(|| unreachable!()).is_none();
                     let _ = other_tx.send(got);
                 },
             )
             .0
         });
-        let _ = tx.send((answer, built, lazy.grid.get().map(|g| g.n_cells())));
+        (answer, built, lazy.grid.get().map(|g| g.n_cells()))
     });
-    let (answer, built, kept) = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the test's threads hung");
     assert_eq!(answer, Some(true), "the other thread waited for the build");
     assert!(built.is_some());
     assert_eq!(built, kept, "built once and kept");
