@@ -444,22 +444,16 @@ fn kml_with_bytes_that_are_not_utf8_warns() {
     let mut marks = vec![placemark(b"z\xFE", square)];
     marks.extend((0..200).map(|_| placemark(good, square)));
     std::fs::write(&zones, file(marks)).unwrap();
-    let warned = |warnings: &[String], notes: &[String]| {
+    let warns = |report: &cluster_atlas::data::LoadReport| {
         let bad = "not valid UTF-8 on line 3";
-        warnings.iter().any(|w| w.contains(bad)) && !notes.iter().any(|n| n.contains(bad))
+        let (w, n) = (&report.warnings, &report.notes);
+        let warned = w.iter().any(|w| w.contains(bad)) && !n.iter().any(|n| n.contains(bad));
+        assert!(warned, "{report:?}");
     };
     let f = cluster_atlas::data::load_firms(&firms, &Default::default()).unwrap();
     assert_eq!(f.firms.len(), 201);
-    assert!(
-        warned(&f.report.warnings, &f.report.notes),
-        "{:?}",
-        f.report
-    );
+    warns(&f.report);
     let z = cluster_atlas::data::load_zones(&zones, &Default::default()).unwrap();
     assert_eq!(z.zones.len(), 201);
-    assert!(
-        warned(&z.report.warnings, &z.report.notes),
-        "{:?}",
-        z.report
-    );
+    warns(&z.report);
 }
