@@ -261,6 +261,7 @@ fn firm_raster_city_view(b: divan::Bencher, n: usize) {
         palette: vec![Rgba([40, 90, 200, 255])],
         radius_px: 2.0,
         years: None,
+        under: None,
     };
     let vp = Viewport::fit(d.index.firm_bounds.expect("firms"), 1600.0, 1000.0, 0.03);
     b.bench(|| raster::rasterize_adaptive(&item, &vp, 0.8, 2.0).1);
@@ -287,6 +288,7 @@ fn firm_raster_city_view_year(b: divan::Bencher, n: usize) {
             first_new: 2018,
             highlight: 1,
         }),
+        under: None,
     };
     let vp = Viewport::fit(d.index.firm_bounds.expect("firms"), 1600.0, 1000.0, 0.03);
     b.bench(|| raster::rasterize_adaptive(&item, &vp, 0.8, 2.0).1);

@@ -214,14 +214,35 @@ mod tests {
 
     #[test]
     fn the_stored_text_round_trips() {
-        let s = Settings {
+        let mut s = Settings {
             eps_m: 900.0,
             min_pts: 9,
             ..Default::default()
         };
+        s.scene.segment_colours = vec!["C3971 电子元件".into(), String::new(), "a\"b".into()];
         let (back, notes) = from_stored(&to_stored(&s));
         assert_eq!(back, s);
         assert!(notes.is_empty());
+    }
+
+    /// Picked segment names beyond the palette are cut with a note; a list of the wrong type
+    /// is reset alone.
+    #[test]
+    fn picked_segment_colours_are_repaired_like_numbers() {
+        let mut s = Settings::default();
+        s.scene.segment_colours = ["a", "b", "a ", "c", "d", "e", "f"]
+            .map(String::from)
+            .into();
+        let (back, notes) = from_stored(&to_stored(&s));
+        assert_eq!(back.scene.segment_colours, ["a", "b", "c", "d", "e"]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("scene.segment_colours"), "{notes:?}");
+        let text = to_stored(&Settings::default())
+            .replace("\"segment_colours\":[]", "\"segment_colours\":7");
+        assert!(text.contains(":7"), "{text}");
+        let (back, notes) = from_stored(&text);
+        assert!(back.scene.segment_colours.is_empty());
+        assert_eq!(notes.len(), 1, "{notes:?}");
     }
 
     #[test]

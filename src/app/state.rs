@@ -189,6 +189,11 @@ impl Settings {
             ));
             self.scene.year = None;
         }
+        crate::scene::repair_picked_segments(
+            "scene.segment_colours",
+            &mut self.scene.segment_colours,
+            &mut notes,
+        );
         let mut mb = f64::from(self.tiles.cache_mb);
         limits::TILE_CACHE_MB.repair("tiles.cache_mb", &mut mb, &mut notes);
         self.tiles.cache_mb = mb as u32;

@@ -105,6 +105,10 @@ pub struct RenderArgs {
     /// Leave out the bundled land and district outlines (and their labels), e.g. over tiles.
     #[arg(long)]
     pub no_basemap: bool,
+    /// With --colour segment: a segment name (as the firms file writes it) to take a colour
+    /// of its own, in the order given, the other firms grey; repeat for up to 5 names.
+    #[arg(long = "segment-colour", value_name = "NAME")]
+    pub segment_colour: Vec<String>,
     /// Draw every firm in one colour, e.g. '#D62728' (overrides --colour).
     #[arg(long, value_name = "#RRGGBB")]
     pub firm_colour: Option<String>,
@@ -215,6 +219,7 @@ fn scene_settings(a: &RenderArgs, lang: Lang, colour: FirmColour) -> Result<Scen
         s.districts.visible = false;
         s.district_labels = false;
     }
+    s.segment_colours = picked_segments_arg(a, colour)?;
     if let Some(c) = &a.firm_colour {
         s.firm_single_colour = Some(
             scene::parse_hex_rgb(c)
@@ -222,6 +227,46 @@ fn scene_settings(a: &RenderArgs, lang: Lang, colour: FirmColour) -> Result<Scen
         );
     }
     Ok(s)
+}
+
+/// `--segment-colour`'s names, checked ([`scene::picked_segments`]) and allowed only when
+/// firms are coloured by segment.
+fn picked_segments_arg(a: &RenderArgs, colour: FirmColour) -> Result<Vec<String>> {
+    if !a.segment_colour.is_empty() && (colour != FirmColour::Segment || a.firm_colour.is_some()) {
+        bail!("--segment-colour picks the colours of --colour segment (without --firm-colour)");
+    }
+    scene::picked_segments(&a.segment_colour).map_err(|_| {
+        anyhow!(
+            "--segment-colour names {} different segments; at most {} get colours of their own",
+            a.segment_colour.len(),
+            limits::SEGMENT_COLOURS.max
+        )
+    })
+}
+
+/// Warns of picked segment names no firm has (a typing slip, another file's classes), with
+/// the file's commonest names to choose from.
+fn warn_segments_not_found(picked: &[String], firms: &cluster_atlas::model::Firms) {
+    let per = firms.per_segment();
+    let has = |p: &String| {
+        (firms.segments.iter().zip(&per)).any(|(name, n)| *n > 0 && name.trim() == p.trim())
+    };
+    let missing: Vec<&String> = picked.iter().filter(|p| !has(p)).collect();
+    if missing.is_empty() {
+        return;
+    }
+    let mut common: Vec<(&String, usize)> = firms.segments.iter().zip(per).collect();
+    common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let common: Vec<String> = (common.iter().filter(|(_, n)| *n > 0).take(8))
+        .map(|(name, n)| format!("'{name}' ({n})"))
+        .collect();
+    let missing: Vec<String> = missing.iter().map(|p| format!("'{p}'")).collect();
+    crate::say!(
+        "warning: --segment-colour: no firm has the segment {}; its colour stays unused. The \
+         file's commonest segments: {}",
+        missing.join(", "),
+        common.join(", ")
+    );
 }
 
 fn layer_mut<'s>(s: &'s mut SceneSettings, name: &str) -> Result<&'s mut scene::LayerStyle> {
@@ -279,6 +324,7 @@ fn check_args(a: &RenderArgs) -> Result<(Lang, FirmColour, Option<YearSpan>)> {
         "cluster" => FirmColour::Cluster,
         other => bail!("--colour must be segment or cluster, got '{other}'"),
     };
+    picked_segments_arg(a, colour)?;
     let years = a
         .years
         .as_deref()
@@ -315,6 +361,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
     };
     let result = results.as_ref().map(|r| &r.analysis);
     let mut settings = scene_settings(&a, lang, colour)?;
+    warn_segments_not_found(&settings.segment_colours, &data.firms);
     settings.year = a.year;
     settings.new_years = a.new_years;
     settings.hotspots.visible = a.hotspots;

@@ -111,6 +111,10 @@ pub const NEW_YEARS: Limit = int("new-years", 1.0, 10.0, 3.0);
 /// A year to look at (firms alive then).
 pub const YEAR: Limit = int("year", 1900.0, 2100.0, 2024.0);
 
+/// Segment names picked to take the segment colours (the legend's picker, `render
+/// --segment-colour`): as many as the palette has colours before its grey.
+pub const SEGMENT_COLOURS: Limit = int("segment-colour", 0.0, 5.0, 0.0);
+
 /// Largest export picture (width × height): 100 million pixels is 400 MB of RGBA.
 pub const MAX_PAGE_PIXELS: u64 = 100_000_000;
 

@@ -148,6 +148,16 @@ impl FitTable {
             .collect()
     }
 
+    /// A segment name's labels (Chinese, English) as lists and legends show it: the table's
+    /// labels when it knows the name, "（空白）" / "(blank)" for a blank one, else the name.
+    pub fn labels_of(&self, name: &str) -> (String, String) {
+        match (self.segment(name), name.trim().is_empty()) {
+            (Some(s), _) => (s.label_zh.clone(), s.label_en.clone()),
+            (None, true) => ("（空白）".to_string(), "(blank)".to_string()),
+            (None, false) => (name.to_string(), name.to_string()),
+        }
+    }
+
     /// Display label of a segment name in the chosen language (the name itself if unknown).
     pub fn label<'a>(&'a self, name: &'a str, lang: super::Lang) -> &'a str {
         match self.segment(name) {

@@ -17,11 +17,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use basemap::Basemap;
-pub use build::firm_classes::{ClassMemo, own_segment_classes};
+pub use build::firm_classes::ClassMemo;
+pub use build::segment_classes::own_segment_classes;
 pub use build::time_layers::class_colour;
 pub use build::{SceneInput, Selection, build, firms_noun, short_zone_name};
 pub use fill::{Triangles, ZoneFills};
-pub use settings::{FirmColour, Lang, LayerStyle, SceneSettings, parse_hex_rgb};
+pub use settings::{
+    FirmColour, Lang, LayerStyle, SceneSettings, parse_hex_rgb, picked_segments,
+    repair_picked_segments,
+};
 pub use viewport::{Px, ScaleBar, Viewport, north_angle, scale_bar};
 
 use crate::crs::Projection;
@@ -149,6 +153,9 @@ pub struct PointsItem {
     pub radius_px: f32,
     /// Only the firms alive in one year are drawn (the time slider), when set.
     pub years: Option<YearView>,
+    /// The palette index drawn beneath the others (grey: other segments, noise), so that it
+    /// never hides a coloured firm; None draws in the points' order.
+    pub under: Option<u8>,
 }
 
 impl PointsItem {

@@ -3,6 +3,7 @@
 //! firms, so the window and the exported PNG show the same dots.
 
 use super::{PointsItem, Px, Viewport};
+use crate::model::Xy;
 
 /// A premultiplied RGBA image.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,7 +134,10 @@ pub fn rasterize_bins(item: &PointsItem, vp: &Viewport, opacity: f32, bin_px: f3
         }
         let k = (sy as usize / b) * bw + sx as usize / b;
         count[k] += 1;
-        colour[k] = c;
+        // The bin takes its last firm's colour, the class beneath only when it has no other.
+        if Some(c) != item.under || count[k] == 1 {
+            colour[k] = c;
+        }
     }
     let mut img = Image::new(bw, bh);
     for (k, (n, px)) in count.iter().zip(img.rgba.chunks_exact_mut(4)).enumerate() {
@@ -212,13 +216,11 @@ pub fn draw_points(img: &mut Image, item: &PointsItem, vp: &Viewport, opacity: f
         .collect();
     let (lo, hi) = vp.plane_bounds();
     let margin = (k as f64 + 1.0) * vp.m_per_px;
-    for (i, p) in item.xy.iter().enumerate() {
-        if p.x < lo.x - margin || p.x > hi.x + margin || p.y < lo.y - margin || p.y > hi.y + margin
-        {
-            continue;
-        }
-        let Some(src) = premul.get(item.colour_at(i) as usize) else {
-            continue;
+    // With a class beneath, the others' points in view wait for a second round.
+    let mut above: Vec<u32> = Vec::new();
+    let mut dot = |p: &Xy, c: u8| {
+        let Some(src) = premul.get(c as usize) else {
+            return;
         };
         let Px { x: sx, y: sy } = vp.to_screen(*p);
         let (cx, cy) = (sx.floor() as i32, sy.floor() as i32);
@@ -248,6 +250,22 @@ pub fn draw_points(img: &mut Image, item: &PointsItem, vp: &Viewport, opacity: f
                 }
             }
         }
+    };
+    for (i, p) in item.xy.iter().enumerate() {
+        if p.x < lo.x - margin || p.x > hi.x + margin || p.y < lo.y - margin || p.y > hi.y + margin
+        {
+            continue;
+        }
+        let c = item.colour_at(i);
+        match item.under {
+            Some(u) if u != c => above.push(i as u32),
+            _ => dot(p, c),
+        }
+    }
+    for i in above {
+        if let Some(p) = item.xy.get(i as usize) {
+            dot(p, item.colour_at(i as usize));
+        }
     }
 }
 
@@ -268,6 +286,7 @@ mod tests {
             height_px: 80.0,
         };
         let item = PointsItem {
+            under: None,
             xy: Arc::new(vec![
                 Xy::new(0.0, 0.0),
                 Xy::new(200.0, 100.0),
@@ -298,6 +317,7 @@ mod tests {
             height_px: 40.0,
         };
         let few = PointsItem {
+            under: None,
             xy: Arc::new(vec![Xy::new(0.0, 0.0)]),
             colour: Arc::new(vec![0]),
             palette: vec![Rgba::rgb(255, 0, 0)],
@@ -310,6 +330,7 @@ mod tests {
             .map(|k| Xy::new((k % 40) as f64 - 19.5, (k / 40) as f64 - 12.0))
             .collect();
         let many = PointsItem {
+            under: None,
             colour: Arc::new(vec![0; xy.len()]),
             xy: Arc::new(xy),
             palette: vec![Rgba::rgb(255, 0, 0)],
@@ -345,6 +366,7 @@ mod tests {
             .collect();
         let colour: Vec<u8> = (0..xy.len()).map(|i| (i % 4) as u8).collect();
         let item = PointsItem {
+            under: None,
             xy: Arc::new(xy),
             colour: Arc::new(colour),
             palette: vec![
@@ -407,6 +429,7 @@ mod tests {
             rasterize_adaptive(&item, &vp, 0.8, 2.0).0
         );
         let few = PointsItem {
+            under: None,
             xy: Arc::new(item.xy[..50].to_vec()),
             colour: Arc::new(item.colour[..50].to_vec()),
             ..item.clone()
@@ -431,6 +454,7 @@ mod tests {
                 .collect();
             xy.extend((0..500).map(|k| Xy::new(1_000.0 + k as f64, 0.0)));
             PointsItem {
+                under: None,
                 colour: Arc::new(vec![0; xy.len()]),
                 xy: Arc::new(xy),
                 palette: vec![Rgba::rgb(0, 0, 255)],
@@ -470,6 +494,7 @@ mod tests {
         ];
         for (year, first_new) in [(2019, 2019), (2021, 2019), (2016, 2012)] {
             let viewed = PointsItem {
+                under: None,
                 xy: Arc::new(xy.clone()),
                 colour: Arc::new((0..n).map(|k| (k % 2) as u8).collect()),
                 palette: palette.clone(),
@@ -491,6 +516,7 @@ mod tests {
                 )
                 .collect();
             let plain = PointsItem {
+                under: None,
                 colour: Arc::new(by_hand),
                 years: None,
                 ..viewed.clone()
@@ -504,6 +530,7 @@ mod tests {
                 "{year} bins"
             );
             let few = |p: &PointsItem| PointsItem {
+                under: None,
                 xy: Arc::new(p.xy[..200].to_vec()),
                 ..p.clone()
             };
@@ -515,5 +542,50 @@ mod tests {
                 "{year} dots"
             );
         }
+    }
+
+    /// A class beneath: the picture equals the points drawn in the order "that class first,
+    /// then the rest" (the oracle: reordered by hand, no class beneath), dot by dot and bin
+    /// by bin, and differs from the points drawn in their own order.
+    #[test]
+    fn the_class_beneath_is_drawn_first() {
+        let vp = Viewport {
+            centre: Xy::new(0.0, 0.0),
+            m_per_px: 1.0,
+            width_px: 60.0,
+            height_px: 50.0,
+        };
+        let mut rng = crate::model::Rng::new(11);
+        let n = 3_000;
+        let xy: Vec<Xy> = (0..n)
+            .map(|_| Xy::new(rng.uniform() * 70.0 - 35.0, rng.uniform() * 60.0 - 30.0))
+            .collect();
+        let colour: Vec<u8> = (0..n).map(|_| (rng.next_u64() % 7) as u8).collect();
+        let palette: Vec<Rgba> = (0..6)
+            .map(|k| Rgba::rgb(40 * k, 255 - 40 * k, 90))
+            .collect();
+        let item = |xy: Vec<Xy>, colour: Vec<u8>, under| PointsItem {
+            under,
+            xy: Arc::new(xy),
+            colour: Arc::new(colour),
+            palette: palette.clone(),
+            radius_px: 2.5,
+            years: None,
+        };
+        let beneath = item(xy.clone(), colour.clone(), Some(5));
+        let (first, rest): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| colour[*i] == 5);
+        let order: Vec<usize> = first.into_iter().chain(rest).collect();
+        let oracle = item(
+            order.iter().map(|i| xy[*i]).collect(),
+            order.iter().map(|i| colour[*i]).collect(),
+            None,
+        );
+        let plain = item(xy, colour, None);
+        let dots = |it: &PointsItem| rasterize_points(it, &vp, 0.8).rgba;
+        assert_eq!(dots(&beneath), dots(&oracle));
+        assert_ne!(dots(&beneath), dots(&plain));
+        let bins = |it: &PointsItem| rasterize_bins(it, &vp, 0.8, 3.0).rgba;
+        assert_eq!(bins(&beneath), bins(&oracle));
+        assert_ne!(bins(&beneath), bins(&plain));
     }
 }

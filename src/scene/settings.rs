@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::limits;
+
 pub use crate::model::Lang;
 
 /// Visibility and opacity of one layer.
@@ -61,6 +63,10 @@ pub struct SceneSettings {
     pub year: Option<i32>,
     /// Firms founded in the last this many years (up to `year`) are highlighted (1–10).
     pub new_years: u8,
+    /// Coloured by segment: the segment names (as the data writes them) that take the
+    /// palette's colours, in its order, the rest grey; empty for the automatic classes (the
+    /// fit table's segments, or the data's commonest names). See [`picked_segments`].
+    pub segment_colours: Vec<String>,
 }
 
 impl Default for SceneSettings {
@@ -82,8 +88,43 @@ impl Default for SceneSettings {
             density_bandwidth_m: 800.0,
             year: None,
             new_years: 3,
+            segment_colours: Vec::new(),
         }
     }
+}
+
+/// Segment names picked to take the segment colours, as the command line, the legend's
+/// picker and the settings loader all check them: repeats (the same name once trimmed)
+/// dropped, the first kept; at most [`limits::SEGMENT_COLOURS`] names.
+pub fn picked_segments(names: &[String]) -> Result<Vec<String>, limits::LimitError> {
+    let kept = without_repeats(names);
+    limits::SEGMENT_COLOURS.check(kept.len() as f64)?;
+    Ok(kept)
+}
+
+/// [`picked_segments`] for a settings file: repeats dropped, names beyond the limit left
+/// out with a note (`field` names them as the file does).
+pub fn repair_picked_segments(field: &str, names: &mut Vec<String>, notes: &mut Vec<String>) {
+    *names = without_repeats(names);
+    let max = limits::SEGMENT_COLOURS.max as usize;
+    if names.len() > max {
+        notes.push(format!(
+            "{field} names {} segments, more than the {max} colours; the first {max} kept",
+            names.len()
+        ));
+        names.truncate(max);
+    }
+}
+
+/// The names in order, each trimmed name once (its first spelling kept).
+fn without_repeats(names: &[String]) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for name in names {
+        if !kept.iter().any(|k| k.trim() == name.trim()) {
+            kept.push(name.clone());
+        }
+    }
+    kept
 }
 
 /// `#RRGGBB` (or `RRGGBB`) → RGB.
@@ -98,6 +139,42 @@ pub fn parse_hex_rgb(s: &str) -> Option<[u8; 3]> {
 
 #[cfg(test)]
 mod tests {
+    /// Repeats go (trimmed names compared, the first kept, blank allowed once); more names
+    /// than the palette's colours are refused with the range.
+    #[test]
+    fn picked_segments_drop_repeats_and_stop_at_the_palette() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let kept = super::picked_segments(&v(&["C1", " C1", "", "C2", "C1 ", " "]));
+        assert_eq!(kept.unwrap(), v(&["C1", "", "C2"]));
+        let five = v(&["a", "b", "c", "d", "e"]);
+        assert_eq!(super::picked_segments(&five).unwrap(), five);
+        let six = v(&["a", "b", "c", "d", "e", "f"]);
+        let e = super::picked_segments(&six).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "segment-colour must be a whole number between 0 and 5, got 6"
+        );
+        assert_eq!(
+            super::picked_segments(&v(&["a", "b", "c", "d", "e", "a"])).unwrap(),
+            five
+        );
+        assert_eq!(super::picked_segments(&[]).unwrap(), Vec::<String>::new());
+        // A settings file's list: repeats dropped, then the first five kept with a note.
+        let mut notes = Vec::new();
+        let mut names = v(&["a", "a ", "b", "c", "d", "e", "f", "g"]);
+        super::repair_picked_segments("scene.segment_colours", &mut names, &mut notes);
+        assert_eq!(names, five);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let mut names = v(&["x", "x", "y"]);
+        super::repair_picked_segments("scene.segment_colours", &mut names, &mut notes);
+        assert_eq!((names, notes.len()), (v(&["x", "y"]), 1));
+        assert_eq!(
+            crate::model::limits::SEGMENT_COLOURS.max as usize,
+            crate::scene::palette::SEGMENTS.len() - 1,
+            "one colour per picked name, grey for the rest"
+        );
+    }
+
     #[test]
     fn hex_colours() {
         assert_eq!(super::parse_hex_rgb("#FF0080"), Some([255, 0, 128]));

@@ -16,6 +16,7 @@ mod no_panic;
 mod released_rows;
 mod reliability;
 mod scene_memo;
+mod segment_colours_cli;
 mod suggest_cli;
 mod tiles_fetch;
 mod tiles_render;

@@ -23,11 +23,10 @@ fn labels_with(h: &H, part: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn many_segments_are_found_by_typing_and_filter_the_firms_table() {
-    // 40 segment values: firm k has segment k % 40, so "C7 …" has 2 firms (k = 7, 47) and
-    // the names holding "C1" are C1 and C10–C19 (11 names).
-    let dir = common::temp_dir("gui-segments");
+/// A window in English with 80 firms over 40 segment values loaded: firm k has "C{k % 40}
+/// 类别", two firms each.
+fn forty_segments(dir: &str) -> H {
+    let dir = common::temp_dir(dir);
     let f = dir.join("firms.csv");
     let mut csv = String::from("id,name,lng,lat,segment\n");
     for k in 0..80 {
@@ -49,6 +48,14 @@ fn many_segments_are_found_by_typing_and_filter_the_firms_table() {
         .push(Command::LoadFirms(f, Default::default()));
     h.run_steps(2);
     wait_idle(&mut h);
+    h
+}
+
+#[test]
+fn many_segments_are_found_by_typing_and_filter_the_firms_table() {
+    // 40 segment values: firm k has segment k % 40, so "C7 …" has 2 firms (k = 7, 47) and
+    // the names holding "C1" are C1 and C10–C19 (11 names).
+    let mut h = forty_segments("gui-segments");
     h.state_mut().bottom_tab = BottomTab::Firms;
     h.run_steps(3);
     assert!(h.query_by_label_contains("80 / 80 firms").is_some());
@@ -87,4 +94,103 @@ fn many_segments_are_found_by_typing_and_filter_the_firms_table() {
     assert!(labels_with(&h, " 类别 (").is_empty());
     assert!(h.query_by_label("企业17").is_some() && h.query_by_label("企业57").is_some());
     assert!(h.query_by_label("企业18").is_none());
+}
+
+/// The tick box called `label` in the open colour picker.
+fn tick(h: &H, label: &str) {
+    h.query_all_by_label(label)
+        .find(|n| n.accesskit_node().role() == Role::CheckBox)
+        .unwrap_or_else(|| panic!("no tick box {label}"))
+        .click();
+}
+
+/// The firm layer's colour per firm, the class drawn beneath, and the legend's firm entries.
+fn firm_layer(h: &H) -> (Vec<u8>, Option<u8>, Vec<String>) {
+    use cluster_atlas::scene::{Item, LayerKind};
+    let scene = h.state().current_scene().expect("a scene");
+    let Some(Item::Points(pts)) = scene.layer(LayerKind::Firms).and_then(|l| l.items.first())
+    else {
+        panic!("no firm layer")
+    };
+    let colour = (0..pts.xy.len()).map(|i| pts.colour_at(i)).collect();
+    let legend = scene
+        .legend
+        .iter()
+        .find(|s| s.title.to_lowercase().starts_with("firms"))
+        .map(|s| s.entries.iter().map(|e| e.label.clone()).collect())
+        .unwrap_or_default();
+    (colour, pts.under, legend)
+}
+
+/// Each firm's class when the names `picked` take the colours in order, the rest the grey.
+fn class_of(h: &H, picked: &[&str]) -> Vec<u8> {
+    let firms = &h.state().data.firms;
+    (firms.segment.iter())
+        .map(|s| {
+            let name = &firms.segments[*s as usize];
+            picked.iter().position(|p| p == name).unwrap_or(5) as u8
+        })
+        .collect()
+}
+
+/// The legend's colour picker over 40 segment values the fit table does not know: the names
+/// ticked take the colours in the order ticked (the map's classes and legend follow, the
+/// rest grey and drawn beneath), a sixth cannot be ticked, unticking frees a colour, and
+/// "Automatic" brings back the data's commonest names. Oracle: each firm's class from its
+/// name's place in the ticked list.
+#[test]
+fn segment_colours_are_picked_in_the_legend() {
+    let mut h = forty_segments("gui-segment-colours");
+    let automatic = [
+        "C0 类别 (2)",
+        "C1 类别 (2)",
+        "C2 类别 (2)",
+        "C3 类别 (2)",
+        "C4 类别 (2)",
+    ];
+    let (_, under, legend) = firm_layer(&h);
+    assert_eq!(
+        legend[..5],
+        automatic,
+        "the commonest names, ties by first seen"
+    );
+    assert_eq!(under, Some(5));
+
+    h.query_all_by_role(Role::ComboBox)
+        .find(|n| n.accesskit_node().value().as_deref() == Some("automatic"))
+        .expect("the colour picker")
+        .click();
+    h.run_steps(3);
+    let picked = ["C10 类别", "C0 类别", "C12 类别", "C13 类别", "C14 类别"];
+    for name in picked.iter().chain(["C15 类别"].iter()) {
+        tick(&h, &format!("{name} (2)"));
+        h.run_steps(2);
+    }
+    wait_idle(&mut h);
+    assert_eq!(
+        h.state().settings.scene.segment_colours,
+        picked,
+        "five at most"
+    );
+    let (colour, under, legend) = firm_layer(&h);
+    assert_eq!(colour, class_of(&h, &picked));
+    assert_eq!(under, Some(5), "the rest is drawn beneath");
+    let mut want: Vec<String> = picked.iter().map(|p| format!("{p} (2)")).collect();
+    want.push("Other / unknown (70)".into());
+    assert_eq!(legend, want);
+
+    // Unticking frees a colour: the names after it move up.
+    tick(&h, "C0 类别 (2)");
+    h.run_steps(2);
+    wait_idle(&mut h);
+    let four = ["C10 类别", "C12 类别", "C13 类别", "C14 类别"];
+    assert_eq!(h.state().settings.scene.segment_colours, four);
+    assert_eq!(firm_layer(&h).0, class_of(&h, &four));
+
+    h.get_by_label("Automatic: the 5 values with most firms")
+        .click();
+    h.run_steps(2);
+    wait_idle(&mut h);
+    assert!(h.state().settings.scene.segment_colours.is_empty());
+    assert_eq!(firm_layer(&h).2[..5], automatic);
 }

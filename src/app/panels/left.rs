@@ -141,6 +141,8 @@ impl ClusterAtlasApp {
                             ui.radio_value(&mut s.firm_colour, FirmColour::Segment, seg);
                             ui.radio_value(&mut s.firm_colour, FirmColour::Cluster, clu);
                         });
+                        self.segment_picker(ui);
+                        let s = &mut self.settings.scene;
                         ui.horizontal_wrapped(|ui| {
                             ui.checkbox(&mut s.labels, lab);
                             ui.checkbox(&mut s.district_labels, dlab);

@@ -8,6 +8,7 @@ mod import_columns;
 mod inspector;
 mod left;
 mod segment_choices;
+mod segment_picker;
 mod slots;
 mod table_csv;
 mod tables;
@@ -96,6 +97,8 @@ pub struct PanelState {
     pub segment_choices: Option<segment_choices::SegmentChoices>,
     /// The text typed in the segment filter's search box.
     pub segment_query: String,
+    /// The text typed in the search box of the legend's segment colour picker.
+    pub colour_query: String,
     /// The renovation checklist's ticks, kept while the target zone stays the same.
     pub checklist: inspector::Checklist,
     /// The bottom panel's height and its largest allowed height, last frame.

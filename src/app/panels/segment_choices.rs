@@ -4,6 +4,7 @@
 //! lower-cases the whole table, so doing it per name every frame cost the window.
 
 use super::tables::Tables;
+use crate::app::Dataset;
 use crate::model::{Firms, FitTable};
 
 /// More choices than this get a search box and a scrolled list in the filter.
@@ -42,12 +43,7 @@ impl SegmentChoices {
         let mut choices: Vec<Choice> = (firms.segments.iter().zip(count))
             .filter(|(_, n)| *n > 0)
             .map(|(name, n)| {
-                let known = fit.segment(name);
-                let (zh, en) = match (known, name.trim().is_empty()) {
-                    (Some(s), _) => (s.label_zh.clone(), s.label_en.clone()),
-                    (None, true) => ("（空白）".to_string(), "(blank)".to_string()),
-                    (None, false) => (name.clone(), name.clone()),
-                };
+                let (zh, en) = fit.labels_of(name);
                 let search = format!("{name}\n{zh}\n{en}").to_lowercase();
                 Choice {
                     name: name.clone(),
@@ -81,14 +77,21 @@ impl SegmentChoices {
     }
 }
 
+impl super::PanelState {
+    /// The data's segment choices, made again when the data changed.
+    pub(super) fn refresh_segment_choices(&mut self, data: &Dataset, fit: &FitTable) {
+        let generation = data.generation;
+        if self.segment_choices.as_ref().map(|c| c.generation) != Some(generation) {
+            self.segment_choices = Some(SegmentChoices::of(&data.firms, fit, generation));
+        }
+    }
+}
+
 impl Tables<'_> {
     /// Makes the data's segment choices again when the data changed.
     pub(super) fn refresh_segment_choices(&mut self) {
-        let generation = self.view.data.generation;
-        if self.state.segment_choices.as_ref().map(|c| c.generation) != Some(generation) {
-            let (firms, fit) = (&self.view.data.firms, self.view.fit);
-            self.state.segment_choices = Some(SegmentChoices::of(firms, fit, generation));
-        }
+        self.state
+            .refresh_segment_choices(self.view.data, self.view.fit);
     }
 }
 

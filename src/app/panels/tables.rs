@@ -379,13 +379,13 @@ impl Tables<'_> {
                 "领域表未收录的领域值（地图上为“其他 / 未知”，建议中行业匹配度按中性计）：{list}。领域表收录：{known} 及其同义词。"
             ),
             (true, true) => format!(
-                "领域表未收录的领域值（建议中行业匹配度按中性计；多数企业的领域值不在表中，地图按企业最多的 {n} 个领域值着色，其余为“其他 / 未知”）：{list}。领域表收录：{known} 及其同义词。"
+                "领域表未收录的领域值（建议中行业匹配度按中性计；多数企业的领域值不在表中，地图按企业最多的 {n} 个领域值着色，其余为“其他 / 未知”，可在“着色领域”中另选）：{list}。领域表收录：{known} 及其同义词。"
             ),
             (false, false) => format!(
                 "Segment values the fit table does not know (Other / unknown on the map, a neutral industry fit in the advice): {list}. It knows {known} and their synonyms."
             ),
             (false, true) => format!(
-                "Segment values the fit table does not know (a neutral industry fit in the advice; as most firms' values are not in it, the map colours the {n} values with most firms and the rest as Other / unknown): {list}. It knows {known} and their synonyms."
+                "Segment values the fit table does not know (a neutral industry fit in the advice; as most firms' values are not in it, the map colours the {n} values with most firms and the rest as Other / unknown, or the values picked under Colours): {list}. It knows {known} and their synonyms."
             ),
         };
         ui.colored_label(color(palette::WARNING, 1.0), text);

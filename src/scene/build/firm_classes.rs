@@ -11,8 +11,8 @@ use rayon::prelude::*;
 use super::super::palette;
 use super::super::{FirmColour, LegendEntry, Rgba, SceneSettings, Swatch, YearView};
 use super::SceneInput;
-use crate::analysis::relocate::canonical_segment;
-use crate::model::{Firms, FitTable, Lang, SegmentFit, YearCounts};
+use super::segment_classes::{ClassLabels, segment_colour};
+use crate::model::{Lang, SegmentFit, YearCounts};
 
 /// How the firms are coloured, as the legend describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,9 +29,10 @@ pub struct FirmClasses {
     pub palette: Vec<Rgba>,
     counts: Vec<usize>,
     scheme: Scheme,
-    /// By segment, when the fit table knows too few of the firms' segments: the data's own
-    /// most common names, one per class before the last ("other").
-    own_names: Option<Arc<Vec<String>>>,
+    /// By segment, when the classes are names (picked by the user, or the data's own most
+    /// common when the fit table knows too few): their labels, one per class before the last
+    /// ("other").
+    own_names: Option<Arc<ClassLabels>>,
     /// Each class's year table (for the legend under the time slider), made in the
     /// background on first use and shared by the clones the memo hands out.
     by_year: Arc<OnceLock<Vec<YearCounts>>>,
@@ -42,8 +43,8 @@ pub struct FirmClasses {
 }
 
 /// What the classes were computed from: the data generation, the cluster labels (address
-/// and length) and the scheme.
-type ClassKey = (u64, Option<(usize, usize)>, Scheme);
+/// and length), the scheme and the segment names picked (by segment).
+type ClassKey = (u64, Option<(usize, usize)>, Scheme, Vec<String>);
 
 /// The last classes computed, shared by the scenes of one window (see [`SceneInput::classes`]).
 #[derive(Default)]
@@ -68,21 +69,25 @@ pub fn classes(input: &SceneInput, s: &SceneSettings) -> FirmClasses {
         (None, FirmColour::Cluster, Some(l)) if l.len() == input.firms.len() => Scheme::Cluster,
         _ => Scheme::Segment,
     };
+    let picked = match scheme {
+        Scheme::Segment => s.segment_colours.clone(),
+        _ => Vec::new(),
+    };
     let Some((memo, generation)) = input.classes else {
-        return compute(input, scheme);
+        return compute(input, scheme, &picked);
     };
     let labels = input
         .labels
         .filter(|_| scheme == Scheme::Cluster)
         .map(|l| (l.as_ptr() as usize, l.len()));
-    let key = (generation, labels, scheme);
+    let key = (generation, labels, scheme, picked);
     if let Ok(held) = memo.0.lock()
         && let Some((k, c)) = held.as_ref()
         && *k == key
     {
         return c.clone();
     }
-    let mut made = compute(input, scheme);
+    let mut made = compute(input, scheme, &key.3);
     made.remembered = true;
     if let Some(times) = input.times {
         made.ask_tables(times);
@@ -93,7 +98,7 @@ pub fn classes(input: &SceneInput, s: &SceneSettings) -> FirmClasses {
     made
 }
 
-fn compute(input: &SceneInput, scheme: Scheme) -> FirmClasses {
+fn compute(input: &SceneInput, scheme: Scheme, picked: &[String]) -> FirmClasses {
     let n = input.firms.len();
     let mut own_names = None;
     let (colour, palette_v): (Vec<u8>, Vec<Rgba>) = match scheme {
@@ -116,7 +121,7 @@ fn compute(input: &SceneInput, scheme: Scheme) -> FirmClasses {
             (colour, pal)
         }
         Scheme::Segment => {
-            let (colour, names) = segment_colour(input.firms, input.fit);
+            let (colour, names) = segment_colour(input.firms, input.fit, picked);
             own_names = names.map(Arc::new);
             (colour, palette::SEGMENTS.to_vec())
         }
@@ -131,81 +136,6 @@ fn compute(input: &SceneInput, scheme: Scheme) -> FirmClasses {
         tables_asked: Default::default(),
         remembered: false,
     }
-}
-
-/// Each segment name's fit-table position, and whether colouring by segment takes the
-/// data's own most common names as classes: when the fit table knows fewer than half of the
-/// firms that have a segment (a register's 行业 classes), so the map is not all grey.
-struct SegmentMix {
-    known: Vec<Option<usize>>,
-    own: bool,
-}
-
-impl SegmentMix {
-    /// The mix of `firms`, whose firms per segment id are `per_name` ([`Firms::per_segment`]).
-    fn of(firms: &Firms, fit: &FitTable, per_name: &[usize]) -> Self {
-        let known: Vec<Option<usize>> = (firms.segments.iter())
-            .map(|name| {
-                let key = canonical_segment(fit, name);
-                fit.segments.iter().position(|s| s.key == key)
-            })
-            .collect();
-        let with_segment: usize = (0..per_name.len())
-            .filter(|k| has_name(firms, *k))
-            .map(|k| per_name[k])
-            .sum();
-        let known_firms: usize = (0..per_name.len())
-            .filter(|k| known[*k].is_some())
-            .map(|k| per_name[k])
-            .sum();
-        Self {
-            own: 2 * known_firms < with_segment,
-            known,
-        }
-    }
-}
-
-/// Whether segment id `k` of `firms` has a non-blank name.
-fn has_name(firms: &Firms, k: usize) -> bool {
-    firms.segments.get(k).is_some_and(|s| !s.trim().is_empty())
-}
-
-/// Whether firms coloured by segment take the data's own most common names as classes (the
-/// fit table knows fewer than half of the firms that have a segment): the load report says so.
-/// `per_name` is [`Firms::per_segment`], which the caller has counted already.
-pub fn own_segment_classes(firms: &Firms, fit: &FitTable, per_name: &[usize]) -> bool {
-    SegmentMix::of(firms, fit, per_name).own
-}
-
-/// Each firm's class by segment: the fit table's segments in order, one class each while
-/// the palette lasts, and a last class (grey) for other and unknown segments; or, when the
-/// table knows too few ([`own_segment_classes`]), the data's own most common names (returned,
-/// most firms first) and the last class for the rest.
-fn segment_colour(firms: &Firms, fit: &FitTable) -> (Vec<u8>, Option<Vec<String>>) {
-    let other = palette::SEGMENTS.len() - 1;
-    let per_name = firms.per_segment();
-    let mix = SegmentMix::of(firms, fit, &per_name);
-    let (seg_class, own): (Vec<u8>, _) = if !mix.own {
-        let class = |k: &Option<usize>| k.map_or(other, |p| p.min(other - 1)) as u8;
-        (mix.known.iter().map(class).collect(), None)
-    } else {
-        let mut top: Vec<usize> = (0..per_name.len())
-            .filter(|k| has_name(firms, *k))
-            .collect();
-        let n = &per_name;
-        top.sort_by(|a, b| n[*b].cmp(&n[*a]).then(a.cmp(b)));
-        top.truncate(other);
-        let mut class = vec![other as u8; n.len()];
-        for (c, k) in top.iter().enumerate() {
-            class[*k] = c as u8;
-        }
-        let names = top.iter().map(|k| firms.segments[*k].clone()).collect();
-        (class, Some(names))
-    };
-    let colour = (firms.segment.par_iter())
-        .map(|s| seg_class.get(*s as usize).copied().unwrap_or(other as u8))
-        .collect();
-    (colour, own)
 }
 
 /// The dots drawn per class (below `n_classes`) with `view`.
@@ -259,6 +189,15 @@ pub enum ClassCounts<'a> {
 }
 
 impl FirmClasses {
+    /// The class drawn beneath the others: the grey of other segments, or the noise.
+    pub fn under(&self) -> Option<u8> {
+        match self.scheme {
+            Scheme::Single(_) => None,
+            Scheme::Cluster => Some(0),
+            Scheme::Segment => Some((palette::SEGMENTS.len() - 1) as u8),
+        }
+    }
+
     /// The dots each class draws in this year: its firms alive then and not new (the new
     /// ones take the highlight colour). From the classes' year tables (made in the background:
     /// 10–15 ms at 4M firms); None while the memo's classes wait for theirs (the window shows
@@ -348,7 +287,7 @@ impl FirmClasses {
                     }
                     let own = self.own_names.as_ref().and_then(|o| o.get(k));
                     let label = match (own, segments.get(k)) {
-                        (Some(name), _) => name.clone(),
+                        (Some((zh, en)), _) => lang.pick(zh, en),
                         (None, Some(seg)) if k < other && self.own_names.is_none() => {
                             lang.pick(&seg.label_zh, &seg.label_en)
                         }
@@ -368,8 +307,9 @@ impl FirmClasses {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{FirmTimes, Rng};
+    use crate::model::{FirmTimes, Firms, Rng};
     use crate::scene::PointsItem;
+    use crate::scene::own_segment_classes;
 
     /// The memo says the tables are coming only between asking and their arrival.
     #[test]
@@ -386,7 +326,7 @@ mod tests {
         };
         let memo = ClassMemo::default();
         assert!(!memo.tables_coming(), "an empty memo");
-        *memo.0.lock().unwrap() = Some(((0, None, Scheme::Segment), classes.clone()));
+        *memo.0.lock().unwrap() = Some(((0, None, Scheme::Segment, vec![]), classes.clone()));
         assert!(!memo.tables_coming(), "not asked yet");
         classes.tables_asked.store(true, Ordering::Release);
         assert!(memo.tables_coming(), "asked");
@@ -487,6 +427,7 @@ mod tests {
                 highlight: 5,
             };
             let item = PointsItem {
+                under: None,
                 xy: Arc::new(vec![]),
                 colour: Arc::new(colour.clone()),
                 palette: vec![],
@@ -521,6 +462,20 @@ mod tests {
         }
     }
 
+    /// Classes by segment of these colours and class labels, as `compute` makes them.
+    fn by_segment(colour: Vec<u8>, own: Option<ClassLabels>) -> FirmClasses {
+        FirmClasses {
+            counts: count_classes(&colour, palette::SEGMENTS.len()),
+            colour: Arc::new(colour),
+            palette: palette::SEGMENTS.to_vec(),
+            scheme: Scheme::Segment,
+            own_names: own.map(Arc::new),
+            by_year: Default::default(),
+            tables_asked: Default::default(),
+            remembered: false,
+        }
+    }
+
     /// Classes by segment from the fit table while it knows at least half of the firms with
     /// a segment, else from the data's five commonest names, known or not (ties by first
     /// seen), the rest grey; the legend names them with their counts (hand-worked cases).
@@ -542,29 +497,23 @@ mod tests {
             .collect();
         let data = firms(&names, &per_firm);
         assert!(own_segment_classes(&data, &fit, &data.per_segment()));
-        let (colour, own) = segment_colour(&data, &fit);
-        let top = ["C1", "C2", hw.as_str(), "C3", "C4"].map(String::from);
+        let (colour, own) = segment_colour(&data, &fit, &[]);
+        let top: Vec<_> = ["C1", "C2", hw.as_str(), "C3", "C4"]
+            .iter()
+            .map(|n| fit.labels_of(n))
+            .collect();
         assert_eq!(own.as_deref(), Some(&top[..]));
         let want = |k: u16| [5, 2, 0, 1, 3, 4, 5, 5, 5][k as usize];
         assert_eq!(
             colour,
             per_firm.iter().map(|k| want(*k)).collect::<Vec<u8>>()
         );
-        let classes = FirmClasses {
-            counts: count_classes(&colour, palette::SEGMENTS.len()),
-            colour: Arc::new(colour),
-            palette: palette::SEGMENTS.to_vec(),
-            scheme: Scheme::Segment,
-            own_names: own.map(Arc::new),
-            by_year: Default::default(),
-            tables_asked: Default::default(),
-            remembered: false,
-        };
+        let classes = by_segment(colour, own);
         let labels: Vec<String> = (classes.entries(&fit.segments, Lang::En, ClassCounts::All))
             .into_iter()
             .map(|e| e.label)
             .collect();
-        let hw_label = format!("{hw} (3)");
+        let hw_label = format!("{} (3)", fit.segments[0].label_en);
         let want = [
             "C1 (5)",
             "C2 (4)",
@@ -581,13 +530,78 @@ mod tests {
             .collect();
         let data = firms(&names, &per_firm);
         assert!(!own_segment_classes(&data, &fit, &data.per_segment()));
-        let (colour, own) = segment_colour(&data, &fit);
+        let (colour, own) = segment_colour(&data, &fit, &[]);
         assert!(own.is_none());
         let other = (palette::SEGMENTS.len() - 1) as u8;
         let want = |k: u16| if k == 1 { 0 } else { other };
         assert_eq!(
             colour,
             per_firm.iter().map(|k| want(*k)).collect::<Vec<u8>>()
+        );
+    }
+
+    /// Picked names take the palette's colours in their order, over the fit table's classes
+    /// (compared trimmed; a name no firm has leaves its colour unused), the rest grey; the
+    /// legend names them with the table's labels. Oracle: each firm's class worked out from
+    /// its name's place in the list.
+    #[test]
+    fn picked_segment_names_take_the_colours_in_their_order() {
+        let fit = crate::data::bundled::fit_table().unwrap();
+        let (hw, sw) = (fit.segments[0].key.clone(), fit.segments[3].key.clone());
+        let names = ["", hw.as_str(), "C1", "C2 ", "C3", sw.as_str()];
+        let counts = [2, 3, 4, 1, 5, 12];
+        let per_firm: Vec<u16> = (0..names.len() as u16)
+            .flat_map(|k| std::iter::repeat_n(k, counts[k as usize]))
+            .collect();
+        let data = Firms {
+            segments: names.iter().map(|s| s.to_string()).collect(),
+            segment: per_firm.clone(),
+            ..Default::default()
+        };
+        assert!(
+            !own_segment_classes(&data, &fit, &data.per_segment()),
+            "the table knows most firms: its classes, unless names are picked"
+        );
+        let picked: Vec<String> = ["C2", "nobody", hw.as_str(), ""].map(String::from).into();
+        let (colour, own) = segment_colour(&data, &fit, &picked);
+        let other = palette::SEGMENTS.len() - 1;
+        let want: Vec<u8> = (per_firm.iter())
+            .map(|k| {
+                let name = names[*k as usize].trim();
+                picked
+                    .iter()
+                    .position(|p| p.trim() == name)
+                    .unwrap_or(other) as u8
+            })
+            .collect();
+        assert_eq!(colour, want);
+        let classes = by_segment(colour, own);
+        let entries = |lang| classes.entries(&fit.segments, lang, ClassCounts::All);
+        let shown: Vec<(String, Swatch)> = (entries(Lang::En).into_iter())
+            .map(|e| (e.label, e.swatch))
+            .collect();
+        let dot = |k: usize| Swatch::Dot(palette::SEGMENTS[k]);
+        let want = [
+            ("C2 (1)".to_string(), dot(0)),
+            (format!("{} (3)", fit.segments[0].label_en), dot(2)),
+            ("(blank) (2)".to_string(), dot(3)),
+            ("Other / unknown (21)".to_string(), dot(other)),
+        ];
+        assert_eq!(shown, want);
+        let zh: Vec<String> = entries(Lang::Zh).into_iter().map(|e| e.label).collect();
+        assert_eq!(zh[1], format!("{} (3)", fit.segments[0].label_zh));
+        assert_eq!(zh[2], "（空白） (2)");
+        // Six names picked (more than a settings file may hold): the first five count.
+        let six: Vec<String> = ["C1", "C2", "C3", hw.as_str(), sw.as_str(), ""]
+            .map(String::from)
+            .into();
+        let (colour, own) = segment_colour(&data, &fit, &six);
+        assert_eq!(own.map(|o| o.len()), Some(other));
+        assert!(
+            colour
+                .iter()
+                .zip(&per_firm)
+                .all(|(c, k)| (*k == 0) == (*c as usize == other))
         );
     }
 }

@@ -344,6 +344,7 @@ pub(super) fn firms(input: &SceneInput, s: &SceneSettings, out: &mut Parts) {
             opacity: s.firms.opacity,
             items: vec![Item::Points(PointsItem {
                 xy: input.firm_xy.clone(),
+                under: classes.under(),
                 colour: classes.colour,
                 palette: palette_v,
                 radius_px: s.firm_radius_px,

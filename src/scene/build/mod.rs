@@ -3,6 +3,7 @@
 pub mod firm_classes;
 mod layers;
 mod parts;
+pub mod segment_classes;
 pub mod time_layers;
 mod zone_legend;
 

@@ -208,6 +208,7 @@ mod tests {
                 .map(|i| if i % 97 == 0 { 255 } else { (i % 5) as u8 })
                 .collect();
             let item = PointsItem {
+                under: None,
                 xy: Arc::new(vec![Xy::new(0.0, 0.0); n]),
                 colour: Arc::new(start.clone()),
                 palette: vec![Rgba::rgb(0, 0, 0); 10],
