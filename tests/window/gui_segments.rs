@@ -161,6 +161,9 @@ fn segment_colours_are_picked_in_the_legend() {
         .expect("the colour picker")
         .click();
     h.run_steps(3);
+    let focused = h.query_all_by_role(Role::TextInput);
+    let focused = focused.filter(|n| n.accesskit_node().is_focused()).count();
+    assert_eq!(focused, 1, "the search box has the keys");
     let picked = ["C10 类别", "C0 类别", "C12 类别", "C13 类别", "C14 类别"];
     for name in picked.iter().chain(["C15 类别"].iter()) {
         tick(&h, &format!("{name} (2)"));

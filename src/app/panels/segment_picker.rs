@@ -53,7 +53,11 @@ impl ClusterAtlasApp {
                     ));
                     if many {
                         let hint = lang.pick("查找领域", "Find a segment");
-                        ui.add(egui::TextEdit::singleline(query).hint_text(hint));
+                        let find = ui.add(egui::TextEdit::singleline(query).hint_text(hint));
+                        // Open the list and type: the search box takes the keys.
+                        if ui.memory(|m| m.focused().is_none()) {
+                            find.request_focus();
+                        }
                     }
                     let shown = choices.matching(if many { query } else { "" });
                     if shown.is_empty() {
