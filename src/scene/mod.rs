@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use basemap::Basemap;
 pub use build::firm_classes::ClassMemo;
-pub use build::segment_classes::own_segment_classes;
+pub use build::segment_classes::{own_segment_classes, segment_classes};
 pub use build::time_layers::class_colour;
 pub use build::{SceneInput, Selection, build, firms_noun, short_zone_name};
 pub use fill::{Triangles, ZoneFills};

@@ -18,6 +18,8 @@ pub struct Choice {
     pub label_zh: String,
     pub label_en: String,
     pub firms: usize,
+    /// The palette index the map gives it with no names picked (the automatic classes).
+    pub auto_class: u8,
     /// Name and labels lower-cased, for the search box.
     search: String,
 }
@@ -40,9 +42,10 @@ impl SegmentChoices {
     pub fn of(firms: &Firms, fit: &FitTable, generation: u64) -> Self {
         let count = firms.per_segment();
         let own_colours = crate::scene::own_segment_classes(firms, fit, &count);
-        let mut choices: Vec<Choice> = (firms.segments.iter().zip(count))
-            .filter(|(_, n)| *n > 0)
-            .map(|(name, n)| {
+        let (auto, _) = crate::scene::segment_classes(firms, fit, &count, &[]);
+        let mut choices: Vec<Choice> = (firms.segments.iter().zip(count).zip(auto))
+            .filter(|((_, n), _)| *n > 0)
+            .map(|((name, n), auto_class)| {
                 let (zh, en) = fit.labels_of(name);
                 let search = format!("{name}\n{zh}\n{en}").to_lowercase();
                 Choice {
@@ -50,6 +53,7 @@ impl SegmentChoices {
                     label_zh: zh,
                     label_en: en,
                     firms: n,
+                    auto_class,
                     search,
                 }
             })
@@ -138,6 +142,18 @@ mod tests {
         ];
         assert_eq!(names, want);
         assert_eq!(c.generation, 7);
+        // Two of six firms with a segment are known: the map's automatic classes are the
+        // data's commonest names (ties by first seen), the blank grey (hand-worked).
+        let auto: Vec<(&str, u8)> = (c.choices.iter())
+            .map(|x| (x.name.as_str(), x.auto_class))
+            .collect();
+        let want = [
+            ("", 5),
+            ("C3971 电子元件", 0),
+            (hw.key.as_str(), 1),
+            ("c3972 光学", 2),
+        ];
+        assert_eq!(auto, want);
         assert_eq!(c.unknown, ["C3971 电子元件", "nobody", "c3972 光学"]);
         let known = c.choices.iter().find(|x| x.name == hw.key).unwrap();
         assert_eq!(

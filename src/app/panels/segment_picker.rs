@@ -21,6 +21,7 @@ impl ClusterAtlasApp {
             return;
         };
         let max = limits::SEGMENT_COLOURS.max as usize;
+        let other = palette::SEGMENTS.len() - 1;
         let mut picked = self.settings.scene.segment_colours.clone();
         let automatic = match (choices.own_colours, lang.chinese()) {
             (true, true) => format!("自动：企业最多的 {max} 个值"),
@@ -71,7 +72,17 @@ impl ClusterAtlasApp {
                             for c in shown.get(range).unwrap_or_default() {
                                 let at = picked.iter().position(|p| p.trim() == c.name.trim());
                                 ui.horizontal(|ui| {
-                                    let dot = at.map_or(palette::CLEAR, |k| palette::SEGMENTS[k]);
+                                    // The colour it takes: picked, or automatic while
+                                    // nothing is picked (none for the grey rest).
+                                    let class = match at {
+                                        Some(k) => k,
+                                        None if picked.is_empty() => usize::from(c.auto_class),
+                                        None => other,
+                                    };
+                                    let dot = palette::SEGMENTS
+                                        .get(class)
+                                        .filter(|_| class != other)
+                                        .map_or(palette::CLEAR, |c| *c);
                                     super::left::swatch(ui, &Swatch::Dot(dot));
                                     let mut on = at.is_some();
                                     let free = on || picked.len() < max;

@@ -56,55 +56,64 @@ pub fn own_segment_classes(firms: &Firms, fit: &FitTable, per_name: &[usize]) ->
 /// A class's labels in the legend (Chinese, English).
 pub(super) type ClassLabels = Vec<(String, String)>;
 
-/// Each firm's class by segment and, when the classes are names rather than the fit table's
-/// segments, their labels, one per class before the last:
-/// - `picked` names (non-empty): class k for the firms whose segment is the k-th name
-///   (compared trimmed), the palette's last for the rest; a name no firm has keeps its class
-///   (and colour) empty;
+/// Each segment name's class (by segment id, the palette's last for the rest) and, when the
+/// classes are names rather than the fit table's segments, their labels, one per class
+/// before the last:
+/// - `picked` names (non-empty): class k for the segment written as the k-th name
+///   (compared trimmed); a name no firm has keeps its class (and colour) empty;
 /// - else the fit table's segments in order, one class each while the palette lasts, the last
 ///   for other and unknown segments;
 /// - else, when the table knows too few ([`own_segment_classes`]), the data's own most common
 ///   names (most firms first, ties by first seen) and the last class for the rest.
-pub(super) fn segment_colour(
+///
+/// `per_name` is [`Firms::per_segment`].
+pub fn segment_classes(
     firms: &Firms,
     fit: &FitTable,
+    per_name: &[usize],
     picked: &[String],
 ) -> (Vec<u8>, Option<ClassLabels>) {
     let other = palette::SEGMENTS.len() - 1;
-    let per_name = firms.per_segment();
     let labels = |names: Vec<&String>| -> ClassLabels {
         names.into_iter().map(|n| fit.labels_of(n)).collect()
     };
-    let (seg_class, names): (Vec<u8>, _) = if !picked.is_empty() {
+    if !picked.is_empty() {
         let picked = picked.get(..other).unwrap_or(picked);
         let class = |name: &String| {
             let at = picked.iter().position(|p| p.trim() == name.trim());
             at.unwrap_or(other) as u8
         };
         let names = labels(picked.iter().collect());
-        (firms.segments.iter().map(class).collect(), Some(names))
-    } else {
-        let mix = SegmentMix::of(firms, fit, &per_name);
-        if !mix.own {
-            let class = |k: &Option<usize>| k.map_or(other, |p| p.min(other - 1)) as u8;
-            (mix.known.iter().map(class).collect(), None)
-        } else {
-            let mut top: Vec<usize> = (0..per_name.len())
-                .filter(|k| has_name(firms, *k))
-                .collect();
-            let n = &per_name;
-            top.sort_by(|a, b| n[*b].cmp(&n[*a]).then(a.cmp(b)));
-            top.truncate(other);
-            let mut class = vec![other as u8; n.len()];
-            for (c, k) in top.iter().enumerate() {
-                class[*k] = c as u8;
-            }
-            let names = labels(top.iter().filter_map(|k| firms.segments.get(*k)).collect());
-            (class, Some(names))
-        }
-    };
+        return (firms.segments.iter().map(class).collect(), Some(names));
+    }
+    let mix = SegmentMix::of(firms, fit, per_name);
+    if !mix.own {
+        let class = |k: &Option<usize>| k.map_or(other, |p| p.min(other - 1)) as u8;
+        return (mix.known.iter().map(class).collect(), None);
+    }
+    let mut top: Vec<usize> = (0..per_name.len())
+        .filter(|k| has_name(firms, *k))
+        .collect();
+    top.sort_by(|a, b| per_name[*b].cmp(&per_name[*a]).then(a.cmp(b)));
+    top.truncate(other);
+    let mut class = vec![other as u8; per_name.len()];
+    for (c, k) in top.iter().enumerate() {
+        class[*k] = c as u8;
+    }
+    let names = labels(top.iter().filter_map(|k| firms.segments.get(*k)).collect());
+    (class, Some(names))
+}
+
+/// Each firm's class by segment ([`segment_classes`]) and the classes' labels.
+pub(super) fn segment_colour(
+    firms: &Firms,
+    fit: &FitTable,
+    picked: &[String],
+) -> (Vec<u8>, Option<ClassLabels>) {
+    let other = (palette::SEGMENTS.len() - 1) as u8;
+    let (seg_class, names) = segment_classes(firms, fit, &firms.per_segment(), picked);
     let colour = (firms.segment.par_iter())
-        .map(|s| seg_class.get(*s as usize).copied().unwrap_or(other as u8))
+        .map(|s| seg_class.get(*s as usize).copied().unwrap_or(other))
         .collect();
     (colour, names)
 }
