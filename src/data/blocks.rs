@@ -75,6 +75,7 @@ impl Utf8Block {
 /// Fills `block` from `file` at `at`, a piece at a time, hashing and checking each piece
 /// right after it lands.
 pub(crate) fn read_block(file: &File, block: &mut [u8], at: u64) -> io::Result<Block> {
+    crate::model::memory::populate(block);
     let mut hasher = BlockHasher::new();
     let mut utf8 = Utf8Block::start(&[]);
     let (mut done, mut unhashed) = (0, 0);
