@@ -260,10 +260,14 @@ fn warn_segments_not_found(picked: &[String], firms: &cluster_atlas::model::Firm
     let common: Vec<String> = (common.iter().filter(|(_, n)| *n > 0).take(8))
         .map(|(name, n)| format!("'{name}' ({n})"))
         .collect();
+    let (names, colours) = match missing.len() {
+        1 => ("segment", "its colour stays"),
+        _ => ("segments", "their colours stay"),
+    };
     let missing: Vec<String> = missing.iter().map(|p| format!("'{p}'")).collect();
     crate::say!(
-        "warning: --segment-colour: no firm has the segment {}; its colour stays unused. The \
-         file's commonest segments: {}",
+        "warning: --segment-colour: no firm has the {names} {}; {colours} unused. The file's \
+         commonest segments: {}",
         missing.join(", "),
         common.join(", ")
     );
