@@ -189,6 +189,14 @@ impl RenderCommand<'_> {
         if !s.labels {
             a.push("--no-labels".into());
         }
+        // Picked segment colours, when firms are coloured by segment (`--colour cluster`
+        // goes with the analysis; without one the window colours by segment too).
+        let by_cluster = s.firm_colour == FirmColour::Cluster && self.analysis.is_some();
+        if s.firm_single_colour.is_none() && !by_cluster {
+            for name in &s.segment_colours {
+                push(a, "--segment-colour", name.clone());
+            }
+        }
     }
 
     fn page_args(&self, a: &mut Vec<String>) {

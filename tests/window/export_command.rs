@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use cluster_atlas::app::state::StudyAreaChoice;
 use cluster_atlas::app::{ClusterAtlasApp, Command, ExportDialog, ExtentChoice, Settings};
@@ -37,6 +37,31 @@ fn settings() -> Settings {
     s.scene.firm_colour = FirmColour::Cluster;
     s.weights.proximity = 50.0;
     s
+}
+
+/// Runs the printed command `args` with its output moved to `cli_file` and checks that it
+/// draws `window_file`'s bytes (`shell`: the command as printed, for the message).
+fn assert_redrawn(mut args: Vec<String>, window_file: &Path, cli_file: &Path, shell: &str) {
+    let at = args.iter().position(|a| a == "--out").unwrap();
+    args[at + 1] = cli_file.display().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (
+        std::fs::read(window_file).unwrap(),
+        std::fs::read(cli_file).unwrap(),
+    );
+    assert!(a.len() > 1000);
+    assert!(
+        a == b,
+        "the command's picture differs from the window's: {shell}"
+    );
 }
 
 #[test]
@@ -85,7 +110,7 @@ fn the_printed_command_redraws_the_windows_picture_byte_for_byte() {
         d.path = window_file.display().to_string();
         let opts = app.final_options(&d, "2026-11-30".into());
         app.export_to(&window_file, &opts).unwrap();
-        let (mut args, shell, note) = app.render_command(&d, &opts);
+        let (args, shell, note) = app.render_command(&d, &opts);
         assert!(note.is_none(), "{note:?}");
         assert!(
             shell.starts_with("cluster-atlas render --zones "),
@@ -95,25 +120,39 @@ fn the_printed_command_redraws_the_windows_picture_byte_for_byte() {
             assert!(args.iter().any(|a| a == flag), "{flag} missing: {shell}");
         }
         let cli_file = dir.join(format!("cli.{ext}"));
-        let at = args.iter().position(|a| a == "--out").unwrap();
-        args[at + 1] = cli_file.display().to_string();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let (a, b) = (
-            std::fs::read(&window_file).unwrap(),
-            std::fs::read(&cli_file).unwrap(),
-        );
-        assert!(a.len() > 1000);
-        assert!(
-            a == b,
-            "{ext}: the command's picture differs from the window's: {shell}"
-        );
+        assert_redrawn(args, &window_file, &cli_file, &shell);
     }
+    // Coloured by segment with two names picked (in the order picked, one of them with a
+    // space after), over a file of ten segment names: the command names them and draws the
+    // same.
+    let f = dir.join("ten_segments.csv");
+    let mut csv = String::from("id,name,lng,lat,segment\n");
+    for k in 0..60 {
+        let (lon, lat) = (114.0 + 0.002 * k as f64, 22.55 + 0.001 * k as f64);
+        csv.push_str(&format!("F{k},企业{k},{lon:.4},{lat:.4},行业 {}\n", k % 10));
+    }
+    std::fs::write(&f, csv).unwrap();
+    h.state_mut()
+        .push(Command::LoadFirms(f, FirmLoadOptions::default()));
+    h.run_steps(2);
+    wait_idle(&mut h);
+    let picked = vec!["行业 7".to_string(), "行业 2 ".to_string()];
+    h.state_mut().settings.scene.firm_colour = FirmColour::Segment;
+    h.state_mut().settings.scene.segment_colours = picked.clone();
+    h.run_steps(3);
+    wait_idle(&mut h);
+    let app = h.state();
+    let mut d = ExportDialog::new(Lang::En);
+    let window_file = dir.join("window-picked.svg");
+    d.path = window_file.display().to_string();
+    let opts = app.final_options(&d, "2026-11-30".into());
+    app.export_to(&window_file, &opts).unwrap();
+    let (args, shell, _) = app.render_command(&d, &opts);
+    let given: Vec<&String> = (args.windows(2))
+        .filter(|w| w[0] == "--segment-colour")
+        .map(|w| &w[1])
+        .collect();
+    assert_eq!(given, picked.iter().collect::<Vec<_>>(), "{shell}");
+    let cli_file = dir.join("cli-picked.svg");
+    assert_redrawn(args, &window_file, &cli_file, &shell);
 }
