@@ -3,7 +3,7 @@
 
 pub mod tile_server;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The release binary under test.
@@ -57,6 +57,24 @@ pub fn run(args: &[&str]) -> Output {
 /// The run's standard error as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Runs `render` with `args` (writing `cli_file`) and checks that it drew `window_file`'s
+/// bytes, the window's export of the same picture (`what` names the case).
+pub fn assert_redraws(args: &[&str], window_file: &Path, cli_file: &Path, what: &str) {
+    let out = run(args);
+    assert!(out.status.success(), "{what}: {}", stderr(&out));
+    let (a, b) = (
+        std::fs::read(window_file).unwrap(),
+        std::fs::read(cli_file).unwrap(),
+    );
+    assert!(a.len() > 1000, "{what}: {} bytes", a.len());
+    assert!(
+        a == b,
+        "{what}: the window's picture and the command's differ ({} vs {} bytes)",
+        a.len(),
+        b.len()
+    );
 }
 
 /// A fresh, empty temporary folder for one test.

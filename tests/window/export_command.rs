@@ -44,24 +44,8 @@ fn settings() -> Settings {
 fn assert_redrawn(mut args: Vec<String>, window_file: &Path, cli_file: &Path, shell: &str) {
     let at = args.iter().position(|a| a == "--out").unwrap();
     args[at + 1] = cli_file.display().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (a, b) = (
-        std::fs::read(window_file).unwrap(),
-        std::fs::read(cli_file).unwrap(),
-    );
-    assert!(a.len() > 1000);
-    assert!(
-        a == b,
-        "the command's picture differs from the window's: {shell}"
-    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    common::assert_redraws(&args, window_file, cli_file, shell);
 }
 
 #[test]

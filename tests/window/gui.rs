@@ -273,35 +273,26 @@ fn exporting_the_current_view_matches_the_command_line() {
     let from_window = dir.join("window.png");
     app.export_to(&from_window, &opts).unwrap();
     let from_cli = dir.join("cli.png");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cluster-atlas"))
-        .args([
-            "render",
-            "--analysis",
-            "--preset",
-            "slide",
-            "--lang",
-            "zh",
-            "--date",
-            "2026-11-28",
-            "--extent",
-            &extent.to_arg(),
-            "--out",
-        ])
-        .arg(&from_cli)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let a = std::fs::read(&from_window).unwrap();
-    let b = std::fs::read(&from_cli).unwrap();
-    assert!(
-        a == b,
-        "the window's export and the CLI's differ ({} vs {} bytes)",
-        a.len(),
-        b.len()
+    let extent = extent.to_arg();
+    let args = [
+        "render",
+        "--analysis",
+        "--preset",
+        "slide",
+        "--lang",
+        "zh",
+        "--date",
+        "2026-11-28",
+        "--extent",
+        &extent,
+        "--out",
+        from_cli.to_str().unwrap(),
+    ];
+    common::assert_redraws(
+        &args,
+        &from_window,
+        &from_cli,
+        "the window's export and the CLI's",
     );
 }
 

@@ -4,7 +4,7 @@
 use egui_extras::{Column, TableRow};
 
 use super::FirmRows;
-use super::segment_choices::{Choice, FEW_CHOICES};
+use super::segment_choices::{FEW_CHOICES, choice_rows, search_box};
 use super::tables::{Tables, panel_table};
 use crate::analysis::Analysis;
 use crate::app::map_view::fmt_distance;
@@ -105,7 +105,6 @@ impl Tables<'_> {
         else {
             return;
         };
-        let label = |c: &Choice| format!("{} ({})", lang.one(&c.label_zh, &c.label_en), c.firms);
         let current = firm_segment.as_ref().map_or(all.clone(), |s| {
             let found = choices.choices.iter().find(|c| &c.name == s);
             found.map_or_else(|| s.clone(), |c| lang.one(&c.label_zh, &c.label_en).into())
@@ -120,29 +119,16 @@ impl Tables<'_> {
         }
         combo.show_ui(ui, |ui| {
             if many {
-                let find = ui.add(egui::TextEdit::singleline(segment_query).hint_text(hint));
-                // Open the list and type: the search box takes the keys.
-                if ui.memory(|m| m.focused().is_none()) {
-                    find.request_focus();
-                }
+                search_box(ui, segment_query, hint);
             }
             let mut picked = ui.selectable_value(firm_segment, None, all).clicked();
             let shown = choices.matching(if many { segment_query } else { "" });
-            if shown.is_empty() {
-                ui.weak(none_found);
-            }
-            let row = ui.spacing().interact_size.y;
-            egui::ScrollArea::vertical()
-                .max_height(300.0)
-                .auto_shrink([false, true])
-                .show_rows(ui, row, shown.len(), |ui, range| {
-                    for c in shown.get(range).unwrap_or_default() {
-                        let chosen = Some(c.name.clone());
-                        picked |= ui
-                            .selectable_value(firm_segment, chosen, label(c))
-                            .clicked();
-                    }
-                });
+            choice_rows(ui, &shown, none_found, |ui, c| {
+                let chosen = Some(c.name.clone());
+                picked |= ui
+                    .selectable_value(firm_segment, chosen, c.label(lang))
+                    .clicked();
+            });
             if picked && many {
                 ui.close();
             }

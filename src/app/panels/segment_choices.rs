@@ -5,7 +5,7 @@
 
 use super::tables::Tables;
 use crate::app::Dataset;
-use crate::model::{Firms, FitTable};
+use crate::model::{Firms, FitTable, Lang};
 
 /// More choices than this get a search box and a scrolled list in the filter.
 pub const FEW_CHOICES: usize = 12;
@@ -22,6 +22,47 @@ pub struct Choice {
     pub auto_class: u8,
     /// Name and labels lower-cased, for the search box.
     search: String,
+}
+
+impl Choice {
+    /// "label (firms)" in the window's language, as the lists show a choice.
+    pub fn label(&self, lang: Lang) -> String {
+        format!(
+            "{} ({})",
+            lang.one(&self.label_zh, &self.label_en),
+            self.firms
+        )
+    }
+}
+
+/// A search box over a list of choices: open the list and type, the box takes the keys.
+pub(super) fn search_box(ui: &mut egui::Ui, query: &mut String, hint: String) {
+    let find = ui.add(egui::TextEdit::singleline(query).hint_text(hint));
+    if ui.memory(|m| m.focused().is_none()) {
+        find.request_focus();
+    }
+}
+
+/// `shown` in a scrolled list that draws only its visible rows, each by `row` (a register
+/// may hold 1,500 names); `none_found` when there are none.
+pub(super) fn choice_rows(
+    ui: &mut egui::Ui,
+    shown: &[&Choice],
+    none_found: String,
+    mut row: impl FnMut(&mut egui::Ui, &Choice),
+) {
+    if shown.is_empty() {
+        ui.weak(none_found);
+    }
+    let height = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical()
+        .max_height(300.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, height, shown.len(), |ui, range| {
+            for c in shown.get(range).unwrap_or_default() {
+                row(ui, c);
+            }
+        });
 }
 
 /// The data's segment names, most firms first, and those the fit table does not know.
@@ -41,8 +82,9 @@ impl SegmentChoices {
     /// The choices of `firms` (names with at least one firm; ties by label).
     pub fn of(firms: &Firms, fit: &FitTable, generation: u64) -> Self {
         let count = firms.per_segment();
-        let own_colours = crate::scene::own_segment_classes(firms, fit, &count);
-        let (auto, _) = crate::scene::segment_classes(firms, fit, &count, &[]);
+        // Names as classes, nothing being picked: the data's own commonest.
+        let (auto, own) = crate::scene::segment_classes(firms, fit, &count, &[]);
+        let own_colours = own.is_some();
         let mut choices: Vec<Choice> = (firms.segments.iter().zip(count).zip(auto))
             .filter(|((_, n), _)| *n > 0)
             .map(|((name, n), auto_class)| {
@@ -128,32 +170,23 @@ mod tests {
             &[1, 2, 2, 1, 0, 0, 0, 4, 2],
         );
         let c = SegmentChoices::of(&data, &fit, 7);
-        let names: Vec<(&str, usize)> = c
+        let names: Vec<(&str, usize, u8)> = c
             .choices
             .iter()
-            .map(|c| (c.name.as_str(), c.firms))
+            .map(|c| (c.name.as_str(), c.firms, c.auto_class))
             .collect();
-        // Most firms first; the tie at 3 by English label: "(blank)" before "C3971 …".
+        // Most firms first; the tie at 3 by English label: "(blank)" before "C3971 …". Two
+        // of six firms with a segment are known: the map's automatic classes are the data's
+        // commonest names (ties by first seen), the blank grey (hand-worked).
         let want = [
-            ("", 3),
-            ("C3971 电子元件", 3),
-            (hw.key.as_str(), 2),
-            ("c3972 光学", 1),
+            ("", 3, 5),
+            ("C3971 电子元件", 3, 0),
+            (hw.key.as_str(), 2, 1),
+            ("c3972 光学", 1, 2),
         ];
         assert_eq!(names, want);
+        assert!(c.own_colours);
         assert_eq!(c.generation, 7);
-        // Two of six firms with a segment are known: the map's automatic classes are the
-        // data's commonest names (ties by first seen), the blank grey (hand-worked).
-        let auto: Vec<(&str, u8)> = (c.choices.iter())
-            .map(|x| (x.name.as_str(), x.auto_class))
-            .collect();
-        let want = [
-            ("", 5),
-            ("C3971 电子元件", 0),
-            (hw.key.as_str(), 1),
-            ("c3972 光学", 2),
-        ];
-        assert_eq!(auto, want);
         assert_eq!(c.unknown, ["C3971 电子元件", "nobody", "c3972 光学"]);
         let known = c.choices.iter().find(|x| x.name == hw.key).unwrap();
         assert_eq!(

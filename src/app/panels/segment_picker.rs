@@ -2,7 +2,7 @@
 //! values) take the map's colours, the rest grey; or the automatic classes. What is picked
 //! lives in the scene settings, so the map, the exports and the next start all follow it.
 
-use super::segment_choices::{Choice, FEW_CHOICES};
+use super::segment_choices::{FEW_CHOICES, choice_rows, search_box};
 use crate::app::ClusterAtlasApp;
 use crate::model::limits;
 use crate::scene::{FirmColour, Swatch, palette, picked_segments};
@@ -37,7 +37,6 @@ impl ClusterAtlasApp {
         };
         let many = choices.choices.len() > FEW_CHOICES;
         let query = &mut self.panels.colour_query;
-        let label = |c: &Choice| format!("{} ({})", lang.one(&c.label_zh, &c.label_en), c.firms);
         ui.horizontal_wrapped(|ui| {
             let name = ui.label(lang.pick("着色领域", "Colours"));
             egui::ComboBox::from_id_salt("segment-colours")
@@ -53,49 +52,36 @@ impl ClusterAtlasApp {
                         &format!("or tick up to {max} values, coloured in the order ticked, the rest grey"),
                     ));
                     if many {
-                        let hint = lang.pick("查找领域", "Find a segment");
-                        let find = ui.add(egui::TextEdit::singleline(query).hint_text(hint));
-                        // Open the list and type: the search box takes the keys.
-                        if ui.memory(|m| m.focused().is_none()) {
-                            find.request_focus();
-                        }
+                        search_box(ui, query, lang.pick("查找领域", "Find a segment"));
                     }
                     let shown = choices.matching(if many { query } else { "" });
-                    if shown.is_empty() {
-                        ui.weak(lang.pick("无匹配领域", "No segment matches"));
-                    }
-                    let row = ui.spacing().interact_size.y;
-                    egui::ScrollArea::vertical()
-                        .max_height(300.0)
-                        .auto_shrink([false, true])
-                        .show_rows(ui, row, shown.len(), |ui, range| {
-                            for c in shown.get(range).unwrap_or_default() {
-                                let at = picked.iter().position(|p| p.trim() == c.name.trim());
-                                ui.horizontal(|ui| {
-                                    // The colour it takes: picked, or automatic while
-                                    // nothing is picked (none for the grey rest).
-                                    let class = match at {
-                                        Some(k) => k,
-                                        None if picked.is_empty() => usize::from(c.auto_class),
-                                        None => other,
-                                    };
-                                    let dot = palette::SEGMENTS
-                                        .get(class)
-                                        .filter(|_| class != other)
-                                        .map_or(palette::CLEAR, |c| *c);
-                                    super::left::swatch(ui, &Swatch::Dot(dot));
-                                    let mut on = at.is_some();
-                                    let free = on || picked.len() < max;
-                                    let tick = egui::Checkbox::new(&mut on, label(c));
-                                    if ui.add_enabled(free, tick).changed() {
-                                        match at {
-                                            Some(k) => drop(picked.remove(k)),
-                                            None => picked.push(c.name.clone()),
-                                        }
-                                    }
-                                });
+                    let none_found = lang.pick("无匹配领域", "No segment matches");
+                    choice_rows(ui, &shown, none_found, |ui, c| {
+                        let at = picked.iter().position(|p| p.trim() == c.name.trim());
+                        ui.horizontal(|ui| {
+                            // The colour it takes: picked, or automatic while nothing is
+                            // picked (none for the grey rest).
+                            let class = match at {
+                                Some(k) => k,
+                                None if picked.is_empty() => usize::from(c.auto_class),
+                                None => other,
+                            };
+                            let dot = palette::SEGMENTS
+                                .get(class)
+                                .filter(|_| class != other)
+                                .map_or(palette::CLEAR, |c| *c);
+                            super::left::swatch(ui, &Swatch::Dot(dot));
+                            let mut on = at.is_some();
+                            let free = on || picked.len() < max;
+                            let tick = egui::Checkbox::new(&mut on, c.label(lang));
+                            if ui.add_enabled(free, tick).changed() {
+                                match at {
+                                    Some(k) => drop(picked.remove(k)),
+                                    None => picked.push(c.name.clone()),
+                                }
                             }
                         });
+                    });
                 })
                 .response
                 .labelled_by(name.id);
