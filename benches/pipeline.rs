@@ -13,12 +13,13 @@ use cluster_atlas::analysis::relocate::{
 use cluster_atlas::analysis::{
     self, AnalysisParams, DbscanParams, StudyArea, dbscan, density, nearest, placement,
 };
+use cluster_atlas::crs;
 use cluster_atlas::data::{
     FirmLoadOptions, bundled, load_firms, load_firms_csv_bytes, load_firms_csv_streamed,
     stream_window,
 };
 use cluster_atlas::index::SpatialIndex;
-use cluster_atlas::model::{Firms, Zone};
+use cluster_atlas::model::{Firms, LonLat, Zone};
 
 const SIZES: [usize; 3] = [100_000, 1_000_000, 4_000_000];
 
@@ -218,6 +219,40 @@ fn clark_evans_bbox(b: divan::Bencher, n: usize) {
 fn nearest_neighbours(b: divan::Bencher, n: usize) {
     let d = data(n);
     b.bench(|| nearest::nearest_neighbour_distances(&d.index.firm_xy).len());
+}
+
+/// The firms' positions as Amap (GCJ-02) and Baidu (BD-09) would give them: the loaders turn
+/// each back to WGS-84 (one thread here; the loaders convert on every core).
+fn offset_positions(n: usize) -> &'static (Vec<LonLat>, Vec<LonLat>) {
+    static CACHE: OnceLock<(Vec<LonLat>, Vec<LonLat>)> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let d = data(n);
+        let gcj = d
+            .firms
+            .lonlat
+            .iter()
+            .map(|p| crs::wgs84_to_gcj02(*p))
+            .collect();
+        let bd = d
+            .firms
+            .lonlat
+            .iter()
+            .map(|p| crs::wgs84_to_bd09(*p))
+            .collect();
+        (gcj, bd)
+    })
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn gcj02_to_wgs84_100k(b: divan::Bencher) {
+    let gcj = &offset_positions(100_000).0;
+    b.bench(|| gcj.iter().map(|p| crs::gcj02_to_wgs84(*p).lon).sum::<f64>());
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn bd09_to_wgs84_100k(b: divan::Bencher) {
+    let bd = &offset_positions(100_000).1;
+    b.bench(|| bd.iter().map(|p| crs::bd09_to_wgs84(*p).lon).sum::<f64>());
 }
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
