@@ -47,9 +47,13 @@ impl Firms {
         self.attrs.retain_rows(keep);
     }
 
-    /// The firm's id from the file, or `#<row number>` when the file has no id column.
+    /// The firm's id from the file ([`clean_id`]), or `#<row number>` when the file has no id
+    /// column or the field is blank.
     pub fn id(&self, i: usize) -> Cow<'_, str> {
-        match self.id_col.map(|c| self.attrs.field_owned(i, c)) {
+        match self
+            .id_col
+            .map(|c| clean_id_cow(self.attrs.field_owned(i, c)))
+        {
             Some(id) if !id.is_empty() => id,
             _ => Cow::Owned(row_number_id(i)),
         }
@@ -60,10 +64,10 @@ impl Firms {
         Self::id_or_row_number(self.id_col.map(|c| row.get(c)), i)
     }
 
-    /// Firm `i`'s id field as read (None: the file has no id column), or `#` and its row
-    /// number when there is none or it is empty.
+    /// Firm `i`'s id field as read ([`clean_id`]; None: the file has no id column), or `#`
+    /// and its row number when there is none or it is blank.
     pub fn id_or_row_number(id: Option<&str>, i: usize) -> Cow<'_, str> {
-        match id {
+        match id.map(clean_id) {
             Some(id) if !id.is_empty() => Cow::Borrowed(id),
             _ => Cow::Owned(row_number_id(i)),
         }
@@ -150,6 +154,35 @@ impl SegmentInterner {
 }
 
 /// The id of firm `i` when the file gives none: `#` and its row number.
+/// An id field as a spreadsheet shows it: without the spaces or tab around it, and without
+/// Excel's text guard `="…"` that registers wrap long codes in (so 统一社会信用代码 and
+/// leading zeros survive Excel), e.g. `="0012"` → `0012`.
+///
+/// ```
+/// use cluster_atlas::model::clean_id;
+/// assert_eq!(clean_id("=\"914403000000000001\""), "914403000000000001");
+/// assert_eq!(clean_id("\t0012 "), "0012");
+/// assert_eq!(clean_id("A=\"1\""), "A=\"1\"");
+/// ```
+pub fn clean_id(raw: &str) -> &str {
+    let t = raw.trim();
+    match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('"') => inner.trim(),
+        _ => t,
+    }
+}
+
+/// [`clean_id`] of a field read as borrowed or owned text (copied only when it changes).
+pub fn clean_id_cow(id: Cow<'_, str>) -> Cow<'_, str> {
+    match id {
+        Cow::Borrowed(s) => Cow::Borrowed(clean_id(s)),
+        Cow::Owned(s) => match clean_id(&s) {
+            clean if clean.len() == s.len() => Cow::Owned(s),
+            clean => Cow::Owned(clean.to_owned()),
+        },
+    }
+}
+
 fn row_number_id(i: usize) -> String {
     format!("#{}", i + 1)
 }

@@ -90,7 +90,9 @@ impl<'w> ChunkOut<'w> {
     fn push_extras<R: Fields>(&mut self, row: &R, ctx: &ChunkCtx) {
         let field = |c: usize| row.field(c).unwrap_or("");
         if let Some(c) = ctx.cols.id {
-            self.id_hash.push(super::ids::id_hash(field(c).as_bytes()));
+            self.id_hash.push(super::ids::id_hash(
+                crate::model::clean_id(field(c)).as_bytes(),
+            ));
         }
         if let Some(d) = ctx.dates {
             let (f, c) = d.years(field);

@@ -437,25 +437,35 @@ fn gcj_rows_are_converted() {
 
 #[test]
 fn repeated_ids_are_counted_like_a_sort_of_the_strings() {
-    // Many rows, ids drawn from a small pool (long and short, Chinese, empty), so most repeat.
+    // Many rows, ids drawn from a small pool (long and short, Chinese, empty), so most repeat;
+    // some written as spreadsheets guard them (`="…"`, raw or quoted, a tab or spaces around),
+    // which repeat the plain id they show. Each: (as written, as shown).
     let pool = [
-        "",
-        "A1",
-        "企业-7",
-        "S000000000000017",
-        "S000000000000018",
-        "x",
+        ("", ""),
+        ("A1", "A1"),
+        ("=\"A1\"", "A1"),
+        ("\"=\"\"A1\"\"\"", "A1"),
+        (" A1 ", "A1"),
+        ("企业-7", "企业-7"),
+        ("\t企业-7", "企业-7"),
+        ("S000000000000017", "S000000000000017"),
+        ("=\"S000000000000017\"", "S000000000000017"),
+        ("S000000000000018", "S000000000000018"),
+        ("x", "x"),
+        ("=\"\"", ""),
+        ("A=\"1\"", "A=\"1\""),
     ];
     let mut text = String::from("id,lon,lat\n");
     let mut ids = Vec::new();
     for k in 0..3_000usize {
-        let id = if k % 7 == 0 {
-            format!("U{k}")
+        let (written, shown) = if k % 7 == 0 {
+            (format!("U{k}"), format!("U{k}"))
         } else {
-            pool[(k * 31) % pool.len()].to_string()
+            let (w, s) = pool[(k * 31) % pool.len()];
+            (w.to_string(), s.to_string())
         };
-        text.push_str(&format!("{id},114.0{k:04},22.5\n"));
-        ids.push(id);
+        text.push_str(&format!("{written},114.0{k:04},22.5\n"));
+        ids.push(shown);
     }
     let f = load(&text).unwrap();
     assert_eq!(f.firms.len(), 3_000);
@@ -467,6 +477,20 @@ fn repeated_ids_are_counted_like_a_sort_of_the_strings() {
         expected,
         "read from the table"
     );
+    for (i, shown) in ids.iter().enumerate() {
+        let want = if shown.is_empty() {
+            format!("#{}", i + 1)
+        } else {
+            shown.clone()
+        };
+        assert_eq!(f.firms.id(i), want.as_str(), "row {i}");
+        let row = f.firms.attrs.row_view(i);
+        assert_eq!(
+            f.firms.id_in(&row, i),
+            want.as_str(),
+            "row {i}, as firms.csv reads it"
+        );
+    }
     let warning = format!("{expected} firm ids are repeated");
     assert!(
         f.report.warnings.iter().any(|w| w.starts_with(&warning)),
