@@ -47,12 +47,12 @@ impl Firms {
         self.attrs.retain_rows(keep);
     }
 
-    /// The firm's id from the file ([`clean_id`]), or `#<row number>` when the file has no id
+    /// The firm's id from the file ([`cell_text`]), or `#<row number>` when the file has no id
     /// column or the field is blank.
     pub fn id(&self, i: usize) -> Cow<'_, str> {
         match self
             .id_col
-            .map(|c| clean_id_cow(self.attrs.field_owned(i, c)))
+            .map(|c| cell_text_cow(self.attrs.field_owned(i, c)))
         {
             Some(id) if !id.is_empty() => id,
             _ => Cow::Owned(row_number_id(i)),
@@ -64,10 +64,10 @@ impl Firms {
         Self::id_or_row_number(self.id_col.map(|c| row.get(c)), i)
     }
 
-    /// Firm `i`'s id field as read ([`clean_id`]; None: the file has no id column), or `#`
+    /// Firm `i`'s id field as read ([`cell_text`]; None: the file has no id column), or `#`
     /// and its row number when there is none or it is blank.
     pub fn id_or_row_number(id: Option<&str>, i: usize) -> Cow<'_, str> {
-        match id.map(clean_id) {
+        match id.map(cell_text) {
             Some(id) if !id.is_empty() => Cow::Borrowed(id),
             _ => Cow::Owned(row_number_id(i)),
         }
@@ -96,10 +96,10 @@ impl Firms {
         count
     }
 
-    /// Interns a segment name, returning its id. A missing-value marker (`NULL`, `\N`, `NA`,
+    /// Interns a segment name ([`cell_text`]), returning its id. A missing-value marker (`NULL`, `\N`, `NA`,
     /// 不详 …: [`super::is_missing_value`]) is the empty name, as a blank cell is.
     pub fn intern_segment(segments: &mut Vec<String>, name: &str) -> SegmentId {
-        let name = name.trim();
+        let name = cell_text(name);
         match segments.iter().position(|s| s == name) {
             Some(p) => p as SegmentId,
             None => Self::add_segment(segments, name),
@@ -136,7 +136,7 @@ pub struct SegmentInterner {
 impl SegmentInterner {
     /// The id [`Firms::intern_segment`] gives `name` in `segments`, interned when new.
     pub fn intern(&mut self, segments: &mut Vec<String>, name: &str) -> SegmentId {
-        let name = name.trim();
+        let name = cell_text(name);
         if let Some(id) = self.ids.get(name) {
             return *id;
         }
@@ -154,17 +154,18 @@ impl SegmentInterner {
 }
 
 /// The id of firm `i` when the file gives none: `#` and its row number.
-/// An id field as a spreadsheet shows it: without the spaces or tab around it, and without
-/// Excel's text guard `="…"` that registers wrap long codes in (so 统一社会信用代码 and
-/// leading zeros survive Excel), e.g. `="0012"` → `0012`.
+/// A cell's text as a spreadsheet shows it: without the spaces or tab around it, and without
+/// Excel's text guard `="…"` that registers wrap codes in (so 统一社会信用代码, 行业代码 and
+/// leading zeros survive Excel), e.g. `="0012"` → `0012`. Applied to firm ids and segment
+/// values.
 ///
 /// ```
-/// use cluster_atlas::model::clean_id;
-/// assert_eq!(clean_id("=\"914403000000000001\""), "914403000000000001");
-/// assert_eq!(clean_id("\t0012 "), "0012");
-/// assert_eq!(clean_id("A=\"1\""), "A=\"1\"");
+/// use cluster_atlas::model::cell_text;
+/// assert_eq!(cell_text("=\"914403000000000001\""), "914403000000000001");
+/// assert_eq!(cell_text("\t0012 "), "0012");
+/// assert_eq!(cell_text("A=\"1\""), "A=\"1\"");
 /// ```
-pub fn clean_id(raw: &str) -> &str {
+pub fn cell_text(raw: &str) -> &str {
     let t = raw.trim();
     match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
         Some(inner) if !inner.contains('"') => inner.trim(),
@@ -172,11 +173,11 @@ pub fn clean_id(raw: &str) -> &str {
     }
 }
 
-/// [`clean_id`] of a field read as borrowed or owned text (copied only when it changes).
-pub fn clean_id_cow(id: Cow<'_, str>) -> Cow<'_, str> {
-    match id {
-        Cow::Borrowed(s) => Cow::Borrowed(clean_id(s)),
-        Cow::Owned(s) => match clean_id(&s) {
+/// [`cell_text`] of a field read as borrowed or owned text (copied only when it changes).
+pub fn cell_text_cow(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(cell_text(s)),
+        Cow::Owned(s) => match cell_text(&s) {
             clean if clean.len() == s.len() => Cow::Owned(s),
             clean => Cow::Owned(clean.to_owned()),
         },

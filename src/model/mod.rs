@@ -20,7 +20,7 @@ mod zone;
 
 pub use attrs::{AttrTable, FileRows, LineRows, RowView, RowsIn, read_exact_at};
 pub use bounds::Bounds;
-pub use firms::{FirmTimes, Firms, SegmentId, SegmentInterner, clean_id, clean_id_cow};
+pub use firms::{FirmTimes, Firms, SegmentId, SegmentInterner, cell_text, cell_text_cow};
 pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use quotes::unquote_field;

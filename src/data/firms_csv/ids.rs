@@ -1,16 +1,16 @@
 //! Repeated firm ids, found by hashing: a radix pass on all threads, then a small table per
 //! bucket; only rows whose hashes meet compare their text.
 
-use crate::model::{Firms, clean_id, clean_id_cow};
+use crate::model::{Firms, cell_text, cell_text_cow};
 
 /// How many ids repeat an earlier one (rows minus distinct ids). Ids are counted by a 64-bit
 /// hash (integers, not strings); only rows sharing a hash compare their text.
 pub(super) fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) -> usize {
-    // Ids as shown (`clean_id`): ` 77` and `="77"` repeat `77`.
+    // Ids as shown (`cell_text`): ` 77` and `="77"` repeat `77`.
     let hashes = hashes.unwrap_or_else(|| {
         firms
             .attrs
-            .map_column(col, |id| id_hash(clean_id(id).as_bytes()))
+            .map_column(col, |id| id_hash(cell_text(id).as_bytes()))
     });
     let (singles, shared) = singles_and_shared(&hashes);
     let shared: std::collections::HashSet<u64> = shared.into_iter().collect();
@@ -25,7 +25,7 @@ pub(super) fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) 
             groups
                 .entry(*h)
                 .or_default()
-                .push(clean_id_cow(firms.attrs.field_owned(i, col)));
+                .push(cell_text_cow(firms.attrs.field_owned(i, col)));
         }
     }
     let distinct: usize = groups

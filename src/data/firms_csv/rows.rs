@@ -91,7 +91,7 @@ impl<'w> ChunkOut<'w> {
         let field = |c: usize| row.field(c).unwrap_or("");
         if let Some(c) = ctx.cols.id {
             self.id_hash.push(super::ids::id_hash(
-                crate::model::clean_id(field(c)).as_bytes(),
+                crate::model::cell_text(field(c)).as_bytes(),
             ));
         }
         if let Some(d) = ctx.dates {

@@ -629,3 +629,58 @@ fn radix_buckets_are_a_stable_partition_by_the_top_bits() {
         );
     }
 }
+
+#[test]
+fn segment_values_are_read_as_a_spreadsheet_shows_them() {
+    // Alone, and after twenty other values (past 16 names the loader interns through a map).
+    for fillers in [0, 20] {
+        segment_spellings_after(fillers);
+    }
+    // The other loaders' interning (GeoJSON, workbooks, layers), with no merge after it.
+    let mut names = vec!["6510".to_owned()];
+    assert_eq!(
+        crate::model::Firms::intern_segment(&mut names, "=\"6510\""),
+        0
+    );
+    assert_eq!(
+        crate::model::Firms::intern_segment(&mut names, " 6510\t"),
+        0
+    );
+    assert_eq!(names, ["6510"]);
+}
+
+/// Excel's text guard and padding around a code are not another segment; a value that only
+/// looks like one (`A="1"`) is kept as written. Many rows, so the chunked loader's hash table
+/// of raw values and the interner both meet every spelling.
+fn segment_spellings_after(fillers: usize) {
+    let spellings = [
+        ("硬件制造", "硬件制造"),
+        (" 硬件制造 ", "硬件制造"),
+        ("=\"6510\"", "6510"),
+        ("\"=\"\"6510\"\"\"", "6510"),
+        ("6510", "6510"),
+        ("\t6510", "6510"),
+        ("A=\"1\"", "A=\"1\""),
+    ];
+    let fillers: Vec<String> = (0..fillers).map(|k| format!("S{k}")).collect();
+    let mut text = String::from("id,lon,lat,segment\n");
+    let mut want: std::collections::BTreeMap<&str, usize> = Default::default();
+    for k in 0..5_000usize {
+        let (written, shown) = match fillers.get(k) {
+            Some(f) => (f.as_str(), f.as_str()),
+            None => spellings[(k * 13) % spellings.len()],
+        };
+        text.push_str(&format!("F{k},114.0{k:04},22.5,{written}\n"));
+        *want.entry(shown).or_default() += 1;
+    }
+    let f = load(&text).unwrap();
+    let mut got: std::collections::BTreeMap<&str, usize> = Default::default();
+    for i in 0..f.firms.len() {
+        *got.entry(f.firms.segment_name(i)).or_default() += 1;
+    }
+    assert_eq!(got, want, "after {} other values", fillers.len());
+    let mut names = f.firms.segments.clone();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 3 + fillers.len(), "{:?}", f.firms.segments);
+}
