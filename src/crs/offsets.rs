@@ -4,7 +4,7 @@
 //! transform reproduces the input to 1e-11° (about a micrometre), so a round trip returns
 //! within 0.01 m. BD-09 ⇄ GCJ-02 uses the conventional closed forms. Points outside the
 //! conventional China box are returned unshifted, as the standard implementations do.
-//! The formulas' sines are taken by [`sin_pi`] (exact argument reduction, a series) and
+//! The formulas' sines are taken by `sin_pi` (exact argument reduction, a polynomial) and
 //! BD-09's angle is turned without an arc tangent: the results stay within 1e-12° of the
 //! textbook evaluation (tested against it), at about a third of its cost.
 
@@ -96,10 +96,10 @@ pub fn wgs84_to_gcj02(p: LonLat) -> LonLat {
 }
 
 /// GCJ-02 → WGS-84 by fixed-point iteration: the forward transform of the result reproduces
-/// `g` to within 1e-11° (about a micrometre). Each step shrinks the error by the offset's
-/// slope (about 1/300), so once a step is that much smaller than the one before, the error
-/// left after it is far below the tolerance and the step that would show it is skipped
-/// (4 forward transforms a point instead of 5).
+/// `g` to within 1e-11° (about a micrometre). Each step shrinks the error by about the
+/// offset's slope (a few thousandths), so the error left after a step is about the step times
+/// its ratio to the one before; once that is far below the tolerance, the step that would
+/// show it is skipped (4 forward transforms a point instead of 5).
 pub fn gcj02_to_wgs84(g: LonLat) -> LonLat {
     if !in_china_box(g) {
         return g;

@@ -96,8 +96,9 @@ impl Firms {
         count
     }
 
-    /// Interns a segment name ([`cell_text`]), returning its id. A missing-value marker (`NULL`, `\N`, `NA`,
-    /// 不详 …: [`super::is_missing_value`]) is the empty name, as a blank cell is.
+    /// Interns a segment name ([`cell_text`]), returning its id. A missing-value marker
+    /// (`NULL`, `\N`, `NA`, 不详 …: [`super::is_missing_value`]) is the empty name, as a
+    /// blank cell is.
     pub fn intern_segment(segments: &mut Vec<String>, name: &str) -> SegmentId {
         let name = cell_text(name);
         match segments.iter().position(|s| s == name) {
@@ -153,7 +154,6 @@ impl SegmentInterner {
     }
 }
 
-/// The id of firm `i` when the file gives none: `#` and its row number.
 /// A cell's text as a spreadsheet shows it: without the spaces or tab around it, and without
 /// Excel's text guard `="…"` that registers wrap codes in (so 统一社会信用代码, 行业代码 and
 /// leading zeros survive Excel), e.g. `="0012"` → `0012`. Applied to firm ids and segment
@@ -184,6 +184,7 @@ pub fn cell_text_cow(text: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
+/// The id of firm `i` when the file gives none: `#` and its row number.
 fn row_number_id(i: usize) -> String {
     format!("#{}", i + 1)
 }

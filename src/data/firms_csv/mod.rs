@@ -541,6 +541,8 @@ fn repeated_header(headers: &[String], c: usize, role: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+mod cell_tests;
+#[cfg(test)]
 mod cut_tests;
 #[cfg(test)]
 mod header_tests;
