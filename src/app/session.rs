@@ -199,10 +199,11 @@ impl ClusterAtlasApp {
             .selection
             .zone
             .and_then(|id| d.zones.iter().position(|z| z.id == id));
-        let firm = r
-            .selection
-            .firm
-            .and_then(|id| (0..d.firms.len()).find(|&f| d.firms.id(f) == id.as_str()));
+        let firm = r.selection.firm.and_then(|id| {
+            // (A selection saved before ids were read through `cell_text` may hold `="…"`.)
+            let id = crate::model::cell_text(&id);
+            (0..d.firms.len()).find(|&f| d.firms.id(f) == id)
+        });
         self.selection = match (zone, firm) {
             (Some(z), _) => Selection {
                 zone: Some(z),

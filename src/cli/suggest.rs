@@ -438,7 +438,7 @@ fn sites_to_rank(
     let firms = &data.firms;
     Ok(if let Some(id) = &a.firm {
         let i = (0..firms.len())
-            .find(|&i| firms.id(i) == id.as_str())
+            .find(|&i| firms.id(i) == cluster_atlas::model::cell_text(id))
             .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", data.firms_report.file))?;
         Sites::One(advisor.firm_site(i))
     } else if let Some(at) = &a.at {

@@ -88,8 +88,9 @@ fn hand_made_case_with_an_obvious_answer() {
      {"type":"Feature","properties":{"id":"FAR","name_zh":"远区","focus_zh":["生命健康"],"area_km2":50},
       "geometry":{"type":"Polygon","coordinates":[[[114.40,22.60],[114.45,22.60],[114.45,22.65],[114.40,22.65],[114.40,22.60]]]}}]}"#;
     std::fs::write(dir.join("z.geojson"), zones).unwrap();
+    // The firm's id in Excel's text guard, as registers write codes: it is the firm `ME`.
     let mut csv =
-        String::from("id,name,lon,lat,segment\nME,我方,113.935,22.525,content_software\n");
+        String::from("id,name,lon,lat,segment\n=\"ME\",我方,113.935,22.525,content_software\n");
     for k in 0..30 {
         csv.push_str(&format!(
             "P{k},同行{k},{:.5},{:.5},content_software\n",
@@ -98,22 +99,29 @@ fn hand_made_case_with_an_obvious_answer() {
         ));
     }
     std::fs::write(dir.join("f.csv"), csv).unwrap();
+    let suggest = |firm: &str, out: &std::path::Path| {
+        let o = run(&[
+            "suggest",
+            "--zones",
+            dir.join("z.geojson").to_str().unwrap(),
+            "--firms",
+            dir.join("f.csv").to_str().unwrap(),
+            "--firm",
+            firm,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
     let out = dir.join("out");
-    let o = run(&[
-        "suggest",
-        "--zones",
-        dir.join("z.geojson").to_str().unwrap(),
-        "--firms",
-        dir.join("f.csv").to_str().unwrap(),
-        "--firm",
-        "ME",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = suggest("ME", &out);
+    assert!(stdout.contains("Targets for ME "), "{stdout}");
     assert!(stdout.contains("1. NEAR"), "{stdout}");
     assert!(stdout.contains("南山区城市更新和土地整备局"), "{stdout}");
+    // Asked for as the file writes it, the same firm.
+    let again = suggest("=\"ME\"", &dir.join("again"));
+    assert!(again.contains("Targets for ME "), "{again}");
     assert!(stdout.contains("[ ] 9."), "{stdout}");
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("suggestions.json")).unwrap()).unwrap();

@@ -219,3 +219,23 @@ fn a_restart_brings_back_the_selection_and_the_view_with_the_files() {
         }
     );
 }
+
+#[test]
+fn a_saved_firm_id_in_excels_text_guard_is_the_firm_it_shows() {
+    // Settings saved before ids were read as a spreadsheet shows them held a guarded id as
+    // the file wrote it: `="F3"` is the firm whose id reads F3.
+    let dir = temp_dir("restart-guarded-id");
+    let mut h = working_session(&dir);
+    h.state_mut().push(Command::Select(Pick::Firm(3)));
+    h.run_steps(2);
+    let id = h.state().data.firms.id(3).into_owned();
+    let mut settings = h.state().settings.clone();
+    settings.selection.firm = Some(format!("=\"{id}\""));
+    let stored = settings_file::to_stored(&settings);
+    drop(h);
+    let h = start(ClusterAtlasApp::new(
+        Some(settings_file::from_stored(&stored).0),
+        Vec::new(),
+    ));
+    assert_eq!(h.state().selection.firm, Some(3), "firm {id}");
+}
