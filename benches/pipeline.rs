@@ -19,7 +19,7 @@ use cluster_atlas::data::{
     stream_window,
 };
 use cluster_atlas::index::SpatialIndex;
-use cluster_atlas::model::{Firms, LonLat, Zone};
+use cluster_atlas::model::{Firms, LonLat, SourceCrs, Zone};
 
 const SIZES: [usize; 3] = [100_000, 1_000_000, 4_000_000];
 
@@ -226,33 +226,26 @@ fn nearest_neighbours(b: divan::Bencher, n: usize) {
 fn offset_positions(n: usize) -> &'static (Vec<LonLat>, Vec<LonLat>) {
     static CACHE: OnceLock<(Vec<LonLat>, Vec<LonLat>)> = OnceLock::new();
     CACHE.get_or_init(|| {
-        let d = data(n);
-        let gcj = d
-            .firms
-            .lonlat
-            .iter()
-            .map(|p| crs::wgs84_to_gcj02(*p))
-            .collect();
-        let bd = d
-            .firms
-            .lonlat
-            .iter()
-            .map(|p| crs::wgs84_to_bd09(*p))
-            .collect();
-        (gcj, bd)
+        let lonlat = &data(n).firms.lonlat;
+        let shifted = |to: fn(LonLat) -> LonLat| lonlat.iter().map(|p| to(*p)).collect();
+        (shifted(crs::wgs84_to_gcj02), shifted(crs::wgs84_to_bd09))
     })
 }
 
-#[divan::bench(sample_count = 5, sample_size = 1)]
-fn gcj02_to_wgs84_100k(b: divan::Bencher) {
-    let gcj = &offset_positions(100_000).0;
-    b.bench(|| gcj.iter().map(|p| crs::gcj02_to_wgs84(*p).lon).sum::<f64>());
-}
-
-#[divan::bench(sample_count = 5, sample_size = 1)]
-fn bd09_to_wgs84_100k(b: divan::Bencher) {
-    let bd = &offset_positions(100_000).1;
-    b.bench(|| bd.iter().map(|p| crs::bd09_to_wgs84(*p).lon).sum::<f64>());
+/// Amap's or Baidu's positions of 100,000 firms back to WGS-84.
+#[divan::bench(args = ["gcj02", "bd09"], sample_count = 5, sample_size = 1)]
+fn offsets_to_wgs84_100k(b: divan::Bencher, from: &str) {
+    let (gcj, bd) = offset_positions(100_000);
+    let (points, from) = match from {
+        "gcj02" => (gcj, SourceCrs::Gcj02),
+        _ => (bd, SourceCrs::Bd09),
+    };
+    b.bench(|| {
+        points
+            .iter()
+            .map(|p| crs::convert(*p, from, SourceCrs::Wgs84).lon)
+            .sum::<f64>()
+    });
 }
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]

@@ -199,11 +199,8 @@ impl ClusterAtlasApp {
             .selection
             .zone
             .and_then(|id| d.zones.iter().position(|z| z.id == id));
-        let firm = r.selection.firm.and_then(|id| {
-            // (A selection saved before ids were read through `cell_text` may hold `="…"`.)
-            let id = crate::model::cell_text(&id);
-            (0..d.firms.len()).find(|&f| d.firms.id(f) == id)
-        });
+        // (A selection saved before ids were read through `cell_text` may hold `="…"`.)
+        let firm = r.selection.firm.and_then(|id| d.firms.find_id(&id));
         self.selection = match (zone, firm) {
             (Some(z), _) => Selection {
                 zone: Some(z),

@@ -437,8 +437,8 @@ fn sites_to_rank(
 ) -> Result<Sites> {
     let firms = &data.firms;
     Ok(if let Some(id) = &a.firm {
-        let i = (0..firms.len())
-            .find(|&i| firms.id(i) == cluster_atlas::model::cell_text(id))
+        let i = firms
+            .find_id(id)
             .ok_or_else(|| anyhow!("no firm with id '{id}' in {}", data.firms_report.file))?;
         Sites::One(advisor.firm_site(i))
     } else if let Some(at) = &a.at {

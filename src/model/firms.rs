@@ -59,6 +59,13 @@ impl Firms {
         }
     }
 
+    /// The firm whose [`Self::id`] is `id` as a user gives it (typed, or saved earlier),
+    /// read as [`cell_text`] too: `="F3"` finds the firm whose id reads F3.
+    pub fn find_id(&self, id: &str) -> Option<usize> {
+        let id = cell_text(id);
+        (0..self.len()).find(|&f| self.id(f) == id)
+    }
+
     /// [`Self::id`] of firm `i` from its row, already found (to read several fields).
     pub fn id_in<'a>(&self, row: &RowView<'a>, i: usize) -> Cow<'a, str> {
         Self::id_or_row_number(self.id_col.map(|c| row.get(c)), i)

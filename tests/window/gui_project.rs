@@ -9,7 +9,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 
 use cluster_atlas::app::project::{Project, SavedSelection};
-use cluster_atlas::app::{ClusterAtlasApp, Command, Pick, settings_file};
+use cluster_atlas::app::{ClusterAtlasApp, Command, Pick, Settings, settings_file};
 use cluster_atlas::data::FirmLoadOptions;
 use cluster_atlas::model::SourceCrs;
 use common::{temp_dir, wait_idle};
@@ -23,6 +23,24 @@ fn fixture(name: &str) -> PathBuf {
 
 fn start(app: ClusterAtlasApp) -> Harness<'static, ClusterAtlasApp> {
     common::window(app)
+}
+
+/// [`working_session`] in a new folder named after `name`, with `pick` selected.
+fn selected_in_session(name: &str, pick: Pick) -> Harness<'static, ClusterAtlasApp> {
+    let mut h = working_session(&temp_dir(name));
+    h.state_mut().push(Command::Select(pick));
+    h.run_steps(2);
+    h
+}
+
+/// A fresh window started with `settings` as written to and read back from the settings
+/// file, as after a restart.
+fn restarted(settings: &Settings) -> Harness<'static, ClusterAtlasApp> {
+    let stored = settings_file::to_stored(settings);
+    start(ClusterAtlasApp::new(
+        Some(settings_file::from_stored(&stored).0),
+        Vec::new(),
+    ))
 }
 
 fn gcj02() -> FirmLoadOptions {
@@ -189,20 +207,14 @@ fn files_that_are_not_projects_are_refused_with_the_reason() {
 
 #[test]
 fn a_restart_brings_back_the_selection_and_the_view_with_the_files() {
-    let dir = temp_dir("restart-selection");
-    let mut h = working_session(&dir);
-    h.state_mut().push(Command::Select(Pick::Zone(2)));
-    h.run_steps(2);
+    let h = selected_in_session("restart-selection", Pick::Zone(2));
     let (zone_id, view) = {
         let a = h.state();
         (a.data.zones[2].id.clone(), a.settings.view.unwrap())
     };
-    let stored = settings_file::to_stored(&h.state().settings);
+    let settings = h.state().settings.clone();
     drop(h);
-    let h = start(ClusterAtlasApp::new(
-        Some(settings_file::from_stored(&stored).0),
-        Vec::new(),
-    ));
+    let h = restarted(&settings);
     let a = h.state();
     assert!(!a.data.synthetic, "the files reopen");
     assert_eq!(
@@ -224,18 +236,11 @@ fn a_restart_brings_back_the_selection_and_the_view_with_the_files() {
 fn a_saved_firm_id_in_excels_text_guard_is_the_firm_it_shows() {
     // Settings saved before ids were read as a spreadsheet shows them held a guarded id as
     // the file wrote it: `="F3"` is the firm whose id reads F3.
-    let dir = temp_dir("restart-guarded-id");
-    let mut h = working_session(&dir);
-    h.state_mut().push(Command::Select(Pick::Firm(3)));
-    h.run_steps(2);
+    let h = selected_in_session("restart-guarded-id", Pick::Firm(3));
     let id = h.state().data.firms.id(3).into_owned();
     let mut settings = h.state().settings.clone();
     settings.selection.firm = Some(format!("=\"{id}\""));
-    let stored = settings_file::to_stored(&settings);
     drop(h);
-    let h = start(ClusterAtlasApp::new(
-        Some(settings_file::from_stored(&stored).0),
-        Vec::new(),
-    ));
+    let h = restarted(&settings);
     assert_eq!(h.state().selection.firm, Some(3), "firm {id}");
 }
