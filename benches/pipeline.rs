@@ -248,6 +248,30 @@ fn offsets_to_wgs84_100k(b: divan::Bencher, from: &str) {
     });
 }
 
+/// 100,000 firms' CGCS2000 Gauss–Krüger metres (EPSG:4547) back to WGS-84: by proj4rs a
+/// point at a time, and as the loaders do it (patch interpolants, `crs::Reader`).
+#[divan::bench(args = ["proj4rs", "patches"], sample_count = 5, sample_size = 1)]
+fn projected_to_wgs84_100k(b: divan::Bencher, how: &str) {
+    static CACHE: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
+    let t = crs::EpsgTransform::from_epsg(4547).expect("EPSG:4547");
+    let points = CACHE.get_or_init(|| {
+        let lonlat = &data(100_000).firms.lonlat;
+        lonlat.iter().filter_map(|p| t.from_wgs84(*p)).collect()
+    });
+    let reader = crs::Reader::Epsg(t.clone());
+    let one = |x, y| match how {
+        "proj4rs" => t.to_wgs84(x, y),
+        _ => reader.to_wgs84(x, y),
+    };
+    b.bench(|| {
+        points
+            .iter()
+            .filter_map(|&(x, y)| one(x, y))
+            .map(|p| p.lon)
+            .sum::<f64>()
+    });
+}
+
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn kernel_density_800m(b: divan::Bencher, n: usize) {
     let d = data(n);

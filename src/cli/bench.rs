@@ -37,7 +37,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+fn time<T>(repeat: usize, f: impl FnMut() -> T) -> (f64, T) {
+    let (times, out) = runs(repeat, f);
+    (median(times), out)
+}
+
+/// Each run's seconds, in order (the first runs of a process pay for its warm-up), and the
+/// last run's result.
+fn runs<T>(repeat: usize, mut f: impl FnMut() -> T) -> (Vec<f64>, T) {
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..repeat.max(1) {
@@ -46,7 +53,7 @@ fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
         times.push(t.elapsed().as_secs_f64());
         last = Some(out);
     }
-    (median(times), last.expect("at least one run"))
+    (times, last.expect("at least one run"))
 }
 
 pub fn run(a: BenchArgs) -> Result<()> {
@@ -59,12 +66,13 @@ pub fn run(a: BenchArgs) -> Result<()> {
     } else {
         data::load_firms
     };
-    let (csv_s, loaded) = time(a.repeat, || load(&a.firms, &FirmLoadOptions::default()));
+    let (csv_runs, loaded) = runs(a.repeat, || load(&a.firms, &FirmLoadOptions::default()));
+    let csv_s = median(csv_runs.clone());
     let firms = loaded?.firms;
     if a.load_only {
         crate::tell!(
             "{}",
-            serde_json::json!({ "n": firms.len(), "csv_load": csv_s })
+            serde_json::json!({ "n": firms.len(), "csv_load": csv_s, "csv_load_runs": csv_runs })
         );
         return Ok(());
     }
@@ -103,6 +111,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         serde_json::json!({
             "n": firms.len(),
             "csv_load": csv_s,
+            "csv_load_runs": csv_runs,
             "index": index_s,
             "point_in_zone": pip_s,
             "nearest_zone": nearest_s,

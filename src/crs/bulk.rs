@@ -1,15 +1,12 @@
-//! Projecting millions of points at once. Inside a box around the data, the transverse
-//! Mercator is smooth enough that a tensor Chebyshev interpolant of degree 6 reproduces the
-//! exact series to a few nanometres (its own rounding), for 2 × 49 multiply-adds instead of
-//! nine transcendental calls per point. The interpolant is checked against the series on a grid finer than its nodes
-//! when it is made, and refused if any check point is off by more than [`TOLERANCE_M`];
-//! points outside the box (or every point, when refused) take the exact series.
+//! Projecting millions of points at once. Inside a box around the data, a Chebyshev
+//! [`Interpolant`] of the transverse Mercator reproduces the exact series to a few nanometres
+//! (its own rounding). It is checked against the series on a grid finer than its nodes when it
+//! is made, and refused if any check point is off by more than [`TOLERANCE_M`]; points outside
+//! the box (or every point, when refused) take the exact series.
 
 use super::Projection;
+use super::cheb::Interpolant;
 use crate::model::{Bounds, LonLat, Xy};
-
-/// Chebyshev nodes (and terms) per axis.
-const N: usize = 7;
 
 /// Largest difference from the exact series accepted at the check points, in metres.
 pub const TOLERANCE_M: f64 = 1e-6;
@@ -17,21 +14,14 @@ pub const TOLERANCE_M: f64 = 1e-6;
 /// Half the widest box side an interpolant is made for, in degrees.
 const MAX_HALF_SIDE_DEG: f64 = 1.0;
 
-/// The interpolant over one longitude/latitude box.
-#[derive(Clone, Debug)]
-struct Fit {
-    lon: (f64, f64),
-    lat: (f64, f64),
-    /// Coefficients of x and y, `[i][j]` for T_i(longitude) · T_j(latitude).
-    cx: [[f64; N]; N],
-    cy: [[f64; N]; N],
-}
+/// Check points per side of the box.
+const CHECKS: usize = 29;
 
 /// A projection prepared for the points of one dataset.
 #[derive(Clone, Debug)]
 pub struct BulkProjector<'a> {
     proj: &'a Projection,
-    fit: Option<Fit>,
+    fit: Option<Interpolant>,
 }
 
 impl<'a> BulkProjector<'a> {
@@ -48,7 +38,15 @@ impl<'a> BulkProjector<'a> {
                 lo.lat.max(c.lat - MAX_HALF_SIDE_DEG),
                 hi.lat.min(c.lat + MAX_HALF_SIDE_DEG),
             );
-            Fit::new(proj, lon, lat)
+            // A box of zero width (one longitude, say) needs no interpolant.
+            if !(lon.1 - lon.0 > 1e-9 && lat.1 - lat.0 > 1e-9) {
+                return None;
+            }
+            let exact = |lon, lat| {
+                let q = proj.project(LonLat::new(lon, lat));
+                Some((q.x, q.y))
+            };
+            Interpolant::fit(exact, lon, lat, CHECKS, TOLERANCE_M)
         });
         Self { proj, fit }
     }
@@ -81,103 +79,12 @@ impl<'a> BulkProjector<'a> {
     /// WGS-84 degrees → plane metres, within [`TOLERANCE_M`] of [`Projection::project`].
     pub fn project(&self, p: LonLat) -> Xy {
         match &self.fit {
-            Some(f) if f.holds(p) => f.eval(p),
+            Some(f) if f.holds(p.lon, p.lat) => {
+                let (x, y) = f.eval(p.lon, p.lat);
+                Xy::new(x, y)
+            }
             _ => self.proj.project(p),
         }
-    }
-}
-
-/// Maps `v` in `range` to [-1, 1].
-fn unit(v: f64, (a, b): (f64, f64)) -> f64 {
-    (2.0 * v - a - b) / (b - a)
-}
-
-/// T_0..T_{N-1} at `u`.
-fn chebyshev(u: f64) -> [f64; N] {
-    let mut t = [0.0; N];
-    t[0] = 1.0;
-    t[1] = u;
-    for k in 2..N {
-        t[k] = 2.0 * u * t[k - 1] - t[k - 2];
-    }
-    t
-}
-
-impl Fit {
-    fn new(proj: &Projection, lon: (f64, f64), lat: (f64, f64)) -> Option<Self> {
-        // A box of zero width (one longitude, say) needs no interpolant.
-        if !(lon.1 - lon.0 > 1e-9 && lat.1 - lat.0 > 1e-9) {
-            return None;
-        }
-        let node = |k: usize| (std::f64::consts::PI * (k as f64 + 0.5) / N as f64).cos();
-        let at = |u: f64, (a, b): (f64, f64)| (a + b) / 2.0 + u * (b - a) / 2.0;
-        let mut fx = [[0.0; N]; N];
-        let mut fy = [[0.0; N]; N];
-        for k in 0..N {
-            for l in 0..N {
-                let q = proj.project(LonLat::new(at(node(k), lon), at(node(l), lat)));
-                fx[k][l] = q.x;
-                fy[k][l] = q.y;
-            }
-        }
-        // c_ij = (2/N)² Σ_k Σ_l f(u_k, v_l) T_i(u_k) T_j(v_l), halved for i = 0 and j = 0.
-        let t: Vec<[f64; N]> = (0..N).map(|k| chebyshev(node(k))).collect();
-        let coef = |f: &[[f64; N]; N]| {
-            let mut c = [[0.0; N]; N];
-            for (i, row) in c.iter_mut().enumerate() {
-                for (j, cij) in row.iter_mut().enumerate() {
-                    let mut s = 0.0;
-                    for (k, tk) in t.iter().enumerate() {
-                        for (l, tl) in t.iter().enumerate() {
-                            s += f[k][l] * tk[i] * tl[j];
-                        }
-                    }
-                    let half = if i == 0 { 0.5 } else { 1.0 } * if j == 0 { 0.5 } else { 1.0 };
-                    *cij = s * 4.0 / (N * N) as f64 * half;
-                }
-            }
-            c
-        };
-        let fit = Self {
-            lon,
-            lat,
-            cx: coef(&fx),
-            cy: coef(&fy),
-        };
-        // Checked between and beyond the nodes, corners and edges included.
-        const CHECKS: usize = 4 * N + 1;
-        let grid = |k: usize, (a, b): (f64, f64)| a + (b - a) * k as f64 / (CHECKS - 1) as f64;
-        for k in 0..CHECKS {
-            for l in 0..CHECKS {
-                let p = LonLat::new(grid(k, lon), grid(l, lat));
-                let (want, got) = (proj.project(p), fit.eval(p));
-                if !((want.x - got.x).abs() <= TOLERANCE_M && (want.y - got.y).abs() <= TOLERANCE_M)
-                {
-                    return None;
-                }
-            }
-        }
-        Some(fit)
-    }
-
-    fn holds(&self, p: LonLat) -> bool {
-        p.lon >= self.lon.0 && p.lon <= self.lon.1 && p.lat >= self.lat.0 && p.lat <= self.lat.1
-    }
-
-    fn eval(&self, p: LonLat) -> Xy {
-        let tu = chebyshev(unit(p.lon, self.lon));
-        let tv = chebyshev(unit(p.lat, self.lat));
-        let (mut x, mut y) = (0.0, 0.0);
-        for ((rx, ry), ti) in self.cx.iter().zip(&self.cy).zip(tu) {
-            let (mut sx, mut sy) = (0.0, 0.0);
-            for ((cx, cy), tj) in rx.iter().zip(ry).zip(tv) {
-                sx += cx * tj;
-                sy += cy * tj;
-            }
-            x += sx * ti;
-            y += sy * ti;
-        }
-        Xy::new(x, y)
     }
 }
 

@@ -37,8 +37,16 @@ pub struct EpsgTransform {
     /// A name for messages and reports ("CGCS2000 / 3-degree Gauss-Kruger CM 114E").
     pub name: String,
     pub projected: bool,
+    /// Unique to this system as built (its clones share it): the key of its patches.
+    id: u64,
     src: Arc<Proj>,
     dst: Arc<Proj>,
+}
+
+/// A new [`EpsgTransform::id`].
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl std::fmt::Debug for EpsgTransform {
@@ -91,6 +99,7 @@ impl EpsgTransform {
             code,
             name,
             projected: !src.is_latlong(),
+            id: next_id(),
             src: Arc::new(src),
             dst: Arc::new(dst),
         })
@@ -111,6 +120,11 @@ impl EpsgTransform {
         let ll = LonLat::new(p.0.to_degrees(), p.1.to_degrees());
         (ll.lon.is_finite() && ll.lat.is_finite() && ll.lon.abs() <= 180.0 && ll.lat.abs() <= 90.0)
             .then_some(ll)
+    }
+
+    /// The key of this system's patches (see `crs::patches`).
+    pub(super) fn id(&self) -> u64 {
+        self.id
     }
 
     /// WGS-84 to this system (for tests and for writing files back).
@@ -270,6 +284,7 @@ pub fn from_wkt(wkt: &str) -> Result<EpsgTransform, CrsError> {
         code: 0,
         name: wkt_name(wkt).unwrap_or("custom").to_string(),
         projected: !src.is_latlong(),
+        id: next_id(),
         src: Arc::new(src),
         dst: Arc::new(dst),
     })

@@ -2,8 +2,10 @@
 //! all distance work uses.
 
 mod bulk;
+mod cheb;
 mod epsg;
 mod offsets;
+mod patches;
 mod point;
 mod tm;
 
@@ -57,6 +59,7 @@ impl Reader {
     pub fn to_wgs84(&self, a: f64, b: f64) -> Option<LonLat> {
         match self {
             Reader::Offset(c) => Some(convert(LonLat::new(a, b), *c, SourceCrs::Wgs84)),
+            Reader::Epsg(t) if t.projected => patches::unproject(t, a, b),
             Reader::Epsg(t) => t.to_wgs84(a, b),
         }
     }

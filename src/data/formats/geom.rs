@@ -29,7 +29,7 @@ fn position(c: Coord<f64>, reader: &Reader) -> Value {
 /// it is when that fails, so the loader reports it), else as in the file.
 pub(super) fn to_output(c: Coord<f64>, reader: &Reader) -> (f64, f64) {
     match reader {
-        Reader::Epsg(t) => match t.to_wgs84(c.x, c.y) {
+        Reader::Epsg(_) => match reader.to_wgs84(c.x, c.y) {
             Some(ll) => (ll.lon, ll.lat),
             None => (c.x, c.y),
         },
