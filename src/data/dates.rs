@@ -147,7 +147,7 @@ fn year_of_iso_date(s: &[u8]) -> Option<Option<i32>> {
 
 /// [`parse_year`] without its fast paths.
 fn parse_year_general(s: &str) -> Option<i32> {
-    let t = s.trim().trim_matches('"');
+    let t = crate::model::cell_text(s).trim_matches('"');
     if t.is_empty() {
         return None;
     }

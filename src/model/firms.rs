@@ -80,8 +80,11 @@ impl Firms {
         }
     }
 
+    /// Firm `i`'s name as a spreadsheet shows it ([`cell_text`]).
     pub fn name(&self, i: usize) -> &str {
-        self.name_col.map(|c| self.attrs.get(i, c)).unwrap_or("")
+        self.name_col
+            .map(|c| cell_text(self.attrs.get(i, c)))
+            .unwrap_or("")
     }
 
     pub fn segment_name(&self, i: usize) -> &str {

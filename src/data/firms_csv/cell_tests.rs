@@ -122,3 +122,48 @@ fn segment_spellings_after(fillers: usize) {
     names.dedup();
     assert_eq!(names.len(), 3 + fillers.len(), "{:?}", f.firms.segments);
 }
+
+/// A register that guards every cell (`="…"`, raw or quoted), as some registries' exports do:
+/// every row loads as the same register written plain does (the oracle), coordinates,
+/// founding years, names, ids and segments alike; a guarded empty coordinate is missing.
+#[test]
+fn a_register_guarding_every_cell_reads_as_written_plain() {
+    let header = "id,name,lon,lat,segment,founded\n";
+    let (mut plain, mut guarded) = (header.to_string(), header.to_string());
+    for k in 0..2_000usize {
+        let cells = [
+            format!("F{k}"),
+            format!("示例企业{k}"),
+            format!("114.{:06}", k * 397 % 1_000_000),
+            format!("22.{:06}", k * 7_919 % 1_000_000),
+            ["hardware", "content_software"][k % 2].to_string(),
+            [
+                format!("{}-03-12", 1990 + k % 30),
+                format!("{}", 1990 + k % 30),
+            ][k % 2]
+                .clone(),
+        ];
+        plain.push_str(&(cells.join(",") + "\n"));
+        let guard = |c: &String| match k % 3 {
+            0 => format!("=\"{c}\""),
+            1 => format!("\"=\"\"{c}\"\"\""),
+            _ => format!(" =\"{c}\" "),
+        };
+        guarded.push_str(&(cells.iter().map(guard).collect::<Vec<_>>().join(",") + "\n"));
+    }
+    guarded.push_str("=\"F-blank\",=\"空\",=\"\",=\"22.5\",=\"hardware\",=\"2001\"\n");
+    let (want, got) = (load(&plain).unwrap(), load(&guarded).unwrap());
+    assert_eq!(want.firms.len(), 2_000);
+    assert_eq!(got.firms.len(), 2_000, "{:?}", got.report.skipped);
+    assert_eq!(got.firms.lonlat, want.firms.lonlat);
+    let founded = |f: &crate::data::LoadedFirms| f.times.as_ref().unwrap().founded.clone();
+    assert_eq!(founded(&got), founded(&want));
+    assert!(founded(&want).iter().all(|y| *y >= 1990));
+    for i in 0..2_000 {
+        assert_eq!(got.firms.name(i), want.firms.name(i));
+        assert_eq!(got.firms.id(i), want.firms.id(i));
+        assert_eq!(got.firms.segment_name(i), want.firms.segment_name(i));
+    }
+    let skipped: Vec<&str> = got.report.skipped.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(skipped, ["missing"]);
+}

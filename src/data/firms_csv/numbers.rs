@@ -14,10 +14,12 @@ pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
     }
 }
 
-/// Numbers the fast path does not take: white space, exponents, degree marks, angles.
+/// Numbers the fast path does not take: white space, exponents, degree marks, angles, and
+/// Excel's text guard (`="114.05"`, what registers that guard every cell write).
 #[inline(never)]
 fn parse_general(s: &str, comma_decimal: bool) -> Option<f64> {
-    let t = s.trim().trim_end_matches('°');
+    let s = crate::model::cell_text(s);
+    let t = s.trim_end_matches('°');
     let x = if comma_decimal && t.contains(',') && !t.contains('.') {
         t.replace(',', ".").parse().ok()
     } else {
@@ -29,7 +31,8 @@ fn parse_general(s: &str, comma_decimal: bool) -> Option<f64> {
 /// Why a row's coordinates are missing when either holds a missing-value marker (`NA`,
 /// `不详` …: [`crate::model::is_missing_value`]), for the loader's and `convert`'s reports.
 pub(crate) fn missing_reason(lon_s: &str, lat_s: &str) -> Option<String> {
-    (crate::model::is_missing_value(lon_s) || crate::model::is_missing_value(lat_s)).then(|| {
+    let missing = |s| crate::model::is_missing_value(crate::model::cell_text(s));
+    (missing(lon_s) || missing(lat_s)).then(|| {
         format!(
             "longitude/latitude '{}', '{}': a value is missing",
             lon_s.trim(),
