@@ -37,7 +37,7 @@ pub fn convert_csv(
         });
     }
     // From the header the loader finds (title lines above it are copied through).
-    let (start, delimiter, cols) = header_of(text, opts, path)?;
+    let (start, delimiter, cols, names) = header_of(text, opts, path)?;
     let (above, table) = text.split_at(start.min(text.len()));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -47,19 +47,19 @@ pub fn convert_csv(
         path: path.to_string(),
         message: format!("cannot read the CSV ({e})"),
     };
-    let headers = reader.headers().map_err(fmt_err)?.clone();
-    let header_vec: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    let mut headers = reader.headers().map_err(fmt_err)?.clone();
+    // R's row names: the header written back with the unnamed column the loader added.
+    if names.len() == headers.len() + 1 {
+        headers = csv::StringRecord::from(names.clone());
+    }
     let mut report = LoadReport::new(path, from);
     report.encoding = Some(decoded.encoding.to_string());
     report
         .warnings
         .extend(decoded.malformed.map(|m| m.warning()));
-    report
-        .columns
-        .insert("lon".into(), header_vec[cols.lon].clone());
-    report
-        .columns
-        .insert("lat".into(), header_vec[cols.lat].clone());
+    let name = |c: usize| names.get(c).cloned().unwrap_or_default();
+    report.columns.insert("lon".into(), name(cols.lon));
+    report.columns.insert("lat".into(), name(cols.lat));
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .flexible(true)

@@ -125,6 +125,15 @@ pub fn header_start_for_preview(text: &str) -> usize {
     firms_csv::header_start(text)
 }
 
+/// The header's names as the loader reads them over this first row: an unnamed first column
+/// added when the rows carry R's row names (for the import dialog's preview).
+pub fn headers_for_preview(mut names: Vec<String>, first_row: Option<&[String]>) -> Vec<String> {
+    if first_row.is_some_and(|r| firms_csv::has_row_names(names.len(), r)) {
+        names.insert(0, String::new());
+    }
+    names
+}
+
 /// Reads a vector file of another format (Shapefile, GeoPackage, KML/KMZ) as WGS-84 features.
 fn read_vector(
     path: &Path,

@@ -92,12 +92,13 @@ fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let rows = rdr
+    let rows: Vec<Vec<String>> = rdr
         .records()
         .take(8)
         .filter_map(Result::ok)
         .map(|r| r.iter().map(|s| s.to_string()).collect())
         .collect();
+    let headers = crate::data::headers_for_preview(headers, rows.first().map(Vec::as_slice));
     Ok(Preview {
         headers,
         rows,

@@ -73,6 +73,11 @@ fn fits_its_data(text: &str, found: &Found) -> bool {
 /// The number of fields of the first record of `text` (None: there is none, or it cannot be
 /// read).
 fn first_record_len(text: &str, delimiter: u8) -> Option<usize> {
+    first_record(text, delimiter).map(|r| r.len())
+}
+
+/// The first record of `text`, if it can be read.
+fn first_record(text: &str, delimiter: u8) -> Option<csv::StringRecord> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -81,7 +86,40 @@ fn first_record_len(text: &str, delimiter: u8) -> Option<usize> {
         .records()
         .next()
         .and_then(Result::ok)
-        .map(|r| r.len())
+}
+
+/// Whether a header of `names` names (at least two) over this first row is R's `write.table`
+/// with row names (its default): the row has exactly one field more, and its last field holds
+/// something (not a delimiter ending the line).
+pub(crate) fn has_row_names(names: usize, first_row: &[String]) -> bool {
+    names >= 2
+        && first_row.len() == names + 1
+        && first_row.last().is_some_and(|f| !f.trim().is_empty())
+}
+
+/// The header's names with an unnamed first column put before them when the rows carry R's
+/// row names ([`has_row_names`]), as `write.csv` writes and pandas reads them; the note says
+/// so.
+fn with_row_names(
+    mut names: Vec<String>,
+    note: Option<String>,
+    body: &str,
+    delimiter: u8,
+) -> (Vec<String>, Option<String>) {
+    let first: Vec<String> = first_record(body, delimiter)
+        .map(|r| r.iter().map(String::from).collect())
+        .unwrap_or_default();
+    if !has_row_names(names.len(), &first) {
+        return (names, note);
+    }
+    names.insert(0, String::new());
+    let said = "the header has one name fewer than the rows have fields: the rows' first \
+                field was read as their row names (as R's write.table writes them)";
+    let note = match note {
+        Some(n) => format!("{n}; {said}"),
+        None => said.to_string(),
+    };
+    (names, Some(note))
 }
 
 /// The first line below the first that is a plausible header and passes `also`, with the
@@ -168,6 +206,8 @@ fn header_at(
         delimiter.unwrap_or_else(|| sniff_delimiter(rest.trim_start_matches(['\r', '\n'])));
     let header = read_header(rest, delimiter, path)?;
     let (names, note) = trim_header(header.names);
+    let body = rest.get(header.body_start..).unwrap_or("");
+    let (names, note) = with_row_names(names, note, body, delimiter);
     let cols = detect_columns(&names, opts, path)?;
     let lines_above = text
         .get(..start)
@@ -231,13 +271,14 @@ pub(crate) fn header_start(text: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Where the header starts in `text`, the delimiter and the columns it gives: what the
-/// loader reads, for other readers of the same files (`convert`).
+/// Where the header starts in `text`, the delimiter, the columns it gives and their names (an
+/// unnamed first one added for R's row names): what the loader reads, for other readers of
+/// the same files (`convert`).
 pub(crate) fn header_of(
     text: &str,
     opts: &FirmLoadOptions,
     path: &str,
-) -> Result<(usize, u8, FirmColumns), LoadError> {
+) -> Result<(usize, u8, FirmColumns, Vec<String>), LoadError> {
     let delimiter = opts.delimiter.filter(char::is_ascii).map(|c| c as u8);
-    find_header(text, delimiter, opts, path).map(|f| (f.start, f.delimiter, f.cols))
+    find_header(text, delimiter, opts, path).map(|f| (f.start, f.delimiter, f.cols, f.header.names))
 }

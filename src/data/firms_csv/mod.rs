@@ -35,33 +35,43 @@ pub(crate) use numbers::{missing_reason, parse_number};
 
 pub use columns::{FirmColumns, detect_columns};
 pub(crate) use columns::{crs_hint, split_pair};
-pub(crate) use header::{header_of, header_start};
+pub(crate) use header::{has_row_names, header_of, header_start};
 pub(crate) use wkb::{hex_point, with_point};
 
-/// The delimiter with the most occurrences outside quotes in the header line.
+/// The delimiter with the most occurrences outside quotes in the header line; when it has
+/// none of those, a space if the header and the line after it are split by single spaces
+/// alike (R's `write.table`, whose second line has one field more: the row names); else a
+/// comma.
 pub(crate) fn sniff_delimiter(text: &str) -> u8 {
-    const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
-    let header = text.lines().next().unwrap_or("");
-    let mut counts = [0usize; 4];
+    const DELIMITERS: [u8; 5] = [b',', b';', b'\t', b'|', b' '];
+    let mut lines = text.lines();
+    let counts = outside_quotes(lines.next().unwrap_or(""), &DELIMITERS);
+    // The most frequent; on a tie the earlier (comma, semicolon, tab, then pipe).
+    let best = (0..4).max_by_key(|i| (counts[*i], 4 - i)).unwrap_or(0);
+    if counts[best] > 0 {
+        return DELIMITERS[best];
+    }
+    let spaces = counts[4];
+    let next = outside_quotes(lines.next().unwrap_or(""), &DELIMITERS)[4];
+    if spaces > 0 && (next == spaces || next == spaces + 1) {
+        b' '
+    } else {
+        b','
+    }
+}
+
+/// How often each of `bytes` occurs outside double quotes in `line`.
+fn outside_quotes<const N: usize>(line: &str, bytes: &[u8; N]) -> [usize; N] {
+    let mut counts = [0usize; N];
     let mut in_quotes = false;
-    for b in header.bytes() {
+    for b in line.bytes() {
         if b == b'"' {
             in_quotes = !in_quotes;
-        } else if let Some(k) = DELIMITERS
-            .iter()
-            .position(|d| *d == b)
-            .filter(|_| !in_quotes)
-        {
+        } else if let Some(k) = bytes.iter().position(|d| *d == b).filter(|_| !in_quotes) {
             counts[k] += 1;
         }
     }
-    // The most frequent; on a tie the earlier (comma, semicolon, tab, then pipe).
-    let best = (0..4).max_by_key(|i| (counts[*i], 4 - i)).unwrap_or(0);
-    if counts[best] == 0 {
-        b','
-    } else {
-        DELIMITERS[best]
-    }
+    counts
 }
 
 /// Loads firms from the bytes of a delimited text file.
@@ -487,6 +497,7 @@ fn describe_columns(
             b';' => "semicolon",
             b',' => "comma",
             b'|' => "pipe",
+            b' ' => "space",
             _ => "other",
         }
         .to_string(),
@@ -554,3 +565,5 @@ mod stream_tests;
 mod test_rows;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_table_tests;

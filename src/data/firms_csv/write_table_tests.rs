@@ -1,0 +1,132 @@
+//! R's `write.table` files: fields split by a space (its default) or a tab, strings quoted,
+//! each row led by its row name, which the header does not name. The oracle: the same
+//! register written as a plain CSV.
+use super::stream_tests::assert_same;
+use super::tests::load;
+use super::*;
+use crate::data::LoadedFirms;
+
+/// `n` firms (names with spaces) as a plain CSV, and as `write.table` writes them with
+/// `sep`, with row names or without.
+fn register(n: usize, sep: &str, row_names: bool) -> (String, String) {
+    let names = ["id", "name", "lon", "lat", "segment", "founded"];
+    let mut csv = names.join(",") + "\n";
+    let mut table = names.map(|h| format!("\"{h}\"")).join(sep) + "\n";
+    for k in 0..n {
+        let (lon, lat) = (
+            format!("114.{:06}", k * 397 % 1_000_000),
+            format!("22.{:06}", k * 7_919 % 1_000_000),
+        );
+        let (name, seg, year) = (
+            format!("示例 企业 {k}"),
+            ["hardware", "content_software"][k % 2],
+            1990 + k % 30,
+        );
+        csv.push_str(&format!("F{k},{name},{lon},{lat},{seg},{year}\n"));
+        let mut cells = Vec::new();
+        if row_names {
+            cells.push(format!("\"{}\"", k + 1));
+        }
+        let quoted = [format!("\"F{k}\""), format!("\"{name}\"")];
+        cells.extend(quoted);
+        cells.extend([lon, lat, format!("\"{seg}\""), year.to_string()]);
+        table.push_str(&(cells.join(sep) + "\n"));
+    }
+    (csv, table)
+}
+
+fn same_firms(got: &LoadedFirms, want: &LoadedFirms) {
+    assert_eq!(
+        got.firms.len(),
+        want.firms.len(),
+        "{:?}",
+        got.report.skipped
+    );
+    assert_eq!(got.firms.lonlat, want.firms.lonlat);
+    let founded = |f: &LoadedFirms| f.times.as_ref().map(|t| t.founded.clone());
+    assert_eq!(founded(got), founded(want));
+    for i in 0..want.firms.len() {
+        assert_eq!(got.firms.id(i), want.firms.id(i));
+        assert_eq!(got.firms.name(i), want.firms.name(i));
+        assert_eq!(got.firms.segment_name(i), want.firms.segment_name(i));
+    }
+}
+
+#[test]
+fn write_table_files_load_as_the_same_register_in_csv() {
+    for (sep, said) in [(" ", "space"), ("\t", "tab")] {
+        for row_names in [true, false] {
+            let (csv, table) = register(3_000, sep, row_names);
+            let (want, got) = (load(&csv).unwrap(), load(&table).unwrap());
+            assert_eq!(want.firms.len(), 3_000);
+            same_firms(&got, &want);
+            assert_eq!(got.report.delimiter.as_deref(), Some(said));
+            let warned = got.report.warnings.iter().any(|w| w.contains("row names"));
+            assert_eq!(warned, row_names, "{sep:?}: {:?}", got.report.warnings);
+            // Streamed window by window as `analyze` reads a large file: the same.
+            assert_same(&table, 7, 500);
+        }
+    }
+}
+
+#[test]
+fn a_delimiter_ending_each_row_is_not_row_names() {
+    let want = load("id,lon,lat\nF1,114.05,22.54\nF2,114.06,22.55\n").unwrap();
+    let got = load("id,lon,lat\nF1,114.05,22.54,\nF2,114.06,22.55,\n").unwrap();
+    same_firms(&got, &want);
+    assert!(got.report.warnings.iter().all(|w| !w.contains("row names")));
+    // A header of one name is never shifted (nothing to read as coordinates either way).
+    assert!(!has_row_names(1, &["a".into(), "b".into()]));
+    assert!(has_row_names(2, &["1".into(), "a".into(), "b".into()]));
+    assert!(!has_row_names(2, &["1".into(), "a".into(), " ".into()]));
+}
+
+#[test]
+fn a_space_is_the_delimiter_only_when_both_lines_split_alike() {
+    assert_eq!(
+        sniff_delimiter("\"id\" \"lon\" \"lat\"\n\"1\" \"A\" 114 22\n"),
+        b' '
+    );
+    assert_eq!(sniff_delimiter("id lon lat\nA 114 22\n"), b' ');
+    assert_eq!(sniff_delimiter("企业 名称,lon,lat\nA B,114,22\n"), b',');
+    // A one-name header with a space, over rows split otherwise: not space-separated.
+    assert_eq!(sniff_delimiter("企业 名称\n甲 乙 丙 丁\n"), b',');
+    assert_eq!(sniff_delimiter("lon lat\n"), b',');
+    // Spaces inside quotes do not count.
+    assert_eq!(sniff_delimiter("\"a b\" \"c d\"\n\"e f\" \"g h\"\n"), b' ');
+}
+
+#[test]
+fn write_table_converts_with_its_row_names_column() {
+    let (_, table) = register(20, " ", true);
+    let (out, report) = crate::data::convert_csv(
+        table.as_bytes(),
+        "r.txt",
+        crate::model::SourceCrs::Wgs84,
+        crate::model::SourceCrs::Gcj02,
+        &FirmLoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.loaded, 20);
+    assert_eq!(report.columns.get("lon").map(String::as_str), Some("lon"));
+    let out = String::from_utf8(out).unwrap();
+    let back = load(&out).unwrap();
+    assert_eq!(back.firms.len(), 20);
+    assert!(
+        back.report
+            .warnings
+            .iter()
+            .all(|w| !w.contains("row names"))
+    );
+    assert_eq!(back.firms.id(3), "F3");
+    // The preview shows the same columns the loader reads.
+    let first: Vec<String> = ["1", "F0", "n", "114", "22", "s", "1990"]
+        .map(String::from)
+        .into();
+    let names: Vec<String> = ["id", "name", "lon", "lat", "segment", "founded"]
+        .map(String::from)
+        .into();
+    let shown = crate::data::headers_for_preview(names.clone(), Some(&first));
+    assert_eq!(shown.first().map(String::as_str), Some(""));
+    assert_eq!(shown.get(1..), Some(&names[..]));
+}
