@@ -25,17 +25,28 @@ encoding = os.environ.get("PEERS_ENCODING") or None
 
 
 def sniff_sep(path):
-    """The delimiter among , ; tab | most frequent outside quotes in the first line."""
+    """The delimiter among , ; tab | most frequent outside quotes in the first line; else a
+    space when the first two lines split alike by spaces (R's write.table, whose rows have
+    one field more: pandas then takes the first as the index), as our loader sniffs."""
     with open(path, "rb") as f:
         line = f.readline().decode(encoding or "utf-8", errors="replace")
-    counts, quoted = {",": 0, ";": 0, "\t": 0, "|": 0}, False
-    for c in line:
-        if c == '"':
-            quoted = not quoted
-        elif c in counts and not quoted:
-            counts[c] += 1
-    best = max(counts, key=lambda c: (counts[c], -list(counts).index(c)))
-    return best if counts[best] else ","
+        second = f.readline().decode(encoding or "utf-8", errors="replace")
+
+    def count(text):
+        counts, quoted = {",": 0, ";": 0, "\t": 0, "|": 0, " ": 0}, False
+        for c in text:
+            if c == '"':
+                quoted = not quoted
+            elif c in counts and not quoted:
+                counts[c] += 1
+        return counts
+
+    counts = count(line)
+    best = max(list(counts)[:4], key=lambda c: (counts[c], -list(counts).index(c)))
+    if counts[best]:
+        return best
+    spaces, next_spaces = counts[" "], count(second)[" "]
+    return " " if spaces and next_spaces in (spaces, spaces + 1) else ","
 
 
 if sys.argv[1] == "--read":
