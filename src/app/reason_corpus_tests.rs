@@ -26,6 +26,14 @@ const CORPUS: &[(&str, &str)] = &[
         "Report\nGenerated 2024\nid,lon,lat\n1,114.05,22.54\n",
     ),
     ("empty.csv", ""),
+    (
+        "rtable.txt",
+        "\"name\" \"lon\" \"lat\"\n\"1\" \"a b\" 114.05 22.54\n\"2\" \"c\" 114.06 22.55\n",
+    ),
+    (
+        "guarded.csv",
+        "id,lon,lat\n=\"1\",=\"114.05\",=\"22.54\"\n=\"2\",=\"\",=\"22.5\"\n",
+    ),
     ("onlyheader.csv", "id,lon,lat\n"),
     (
         "bad.kml",

@@ -74,6 +74,10 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "“{0}”记录是高德 POI 搜索的返回格式，坐标为 GCJ-02；如确为高德数据，请选择坐标系 gcj02（否则位置偏差约 500 米）",
     ),
     (
+        "the header has one name fewer than the rows have fields: the rows' first field was read as their row names (as R's write.table writes them)",
+        "表头比各行少一个字段：各行的第一个字段按行名读取（R 的 write.table 如此写出）",
+    ),
+    (
         "header on line {}: the {} line(s) above it skipped (title or notes){}",
         "表头在第 {0} 行：其上 {1} 行已跳过（标题或说明）{2}",
     ),

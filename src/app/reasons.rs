@@ -137,6 +137,7 @@ pub fn report_word(word: &str, lang: Lang) -> &str {
         "semicolon" => "分号分隔",
         "pipe" => "竖线分隔",
         "tab" => "制表符分隔",
+        "space" => "空格分隔",
         "other" => "其他分隔符",
         "id" => "编号",
         "name" => "名称",
@@ -462,6 +463,14 @@ mod tests {
         .unwrap();
         let delimiter = f.report.delimiter.as_deref().unwrap_or_default();
         assert_eq!(report_word(delimiter, Lang::Zh), "分号分隔");
+        let spaced = crate::data::load_firms_csv_bytes(
+            "id lon lat\nA 114.05 22.54\n".as_bytes(),
+            "f.txt",
+            &crate::data::FirmLoadOptions::default(),
+        )
+        .unwrap();
+        let delimiter = spaced.report.delimiter.as_deref().unwrap_or_default();
+        assert_eq!(report_word(delimiter, Lang::Zh), "空格分隔");
         let roles: Vec<&str> = f
             .report
             .columns
