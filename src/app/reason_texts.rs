@@ -78,6 +78,10 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "表头比各行少一个字段：各行的第一个字段按行名读取（R 的 write.table 如此写出）",
     ),
     (
+        "the file has no header (its first line is data): its {} columns are named column 1 … column {}, longitude read from column {} and latitude from column {}",
+        "文件没有表头（第一行即是数据）：其 {0} 列依次命名为 column 1 … column {1}，经度取自第 {2} 列，纬度取自第 {3} 列",
+    ),
+    (
         "header on line {}: the {} line(s) above it skipped (title or notes){}",
         "表头在第 {0} 行：其上 {1} 行已跳过（标题或说明）{2}",
     ),

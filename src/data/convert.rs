@@ -3,7 +3,8 @@
 //! reported).
 
 use super::firms_csv::{
-    FirmColumns, header_of, hex_point, missing_reason, parse_number, split_pair, with_point,
+    FirmColumns, HeaderOf, header_of, hex_point, missing_reason, parse_number, split_pair,
+    with_point,
 };
 use super::geometry::check_lonlat;
 use super::text::decode_text;
@@ -37,11 +38,18 @@ pub fn convert_csv(
         });
     }
     // From the header the loader finds (title lines above it are copied through).
-    let (start, delimiter, cols, names) = header_of(text, opts, path)?;
+    let HeaderOf {
+        start,
+        headerless,
+        delimiter,
+        cols,
+        names,
+    } = header_of(text, opts, path)?;
     let (above, table) = text.split_at(start.min(text.len()));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
+        .has_headers(!headerless)
         .from_reader(table.as_bytes());
     let fmt_err = |e: csv::Error| LoadError::Format {
         path: path.to_string(),
@@ -64,7 +72,9 @@ pub fn convert_csv(
         .delimiter(delimiter)
         .flexible(true)
         .from_writer(above.as_bytes().to_vec());
-    writer.write_record(&headers).map_err(fmt_err)?;
+    if !headerless {
+        writer.write_record(&headers).map_err(fmt_err)?;
+    }
     let comma_decimal = delimiter != b',';
     // Lines counted from the top of the file.
     let header_line = 1 + memchr::memchr_iter(b'\n', above.as_bytes()).count() as u64;

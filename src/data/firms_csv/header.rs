@@ -61,7 +61,77 @@ pub(super) fn find_header(
     ) {
         return Err(first_error);
     }
+    if matches!(first_error, LoadError::NoCoordinateColumns { .. })
+        && let Some(found) = headerless(text, delimiter, opts, path)
+    {
+        return Ok(found);
+    }
     titled(text, delimiter, opts, path, |_| true).ok_or(first_error)
+}
+
+/// A file with no header (pandas' `to_csv(header=False)`, a GPS logger's export): its first
+/// two records have as many fields, and at the same place two neighbouring decimals (with a
+/// point) that read as degrees, the one over 90 the longitude (else longitude first). Its
+/// columns are named `column 1`, `column 2` …, the data starts on line 1, and the note says
+/// which columns were taken.
+fn headerless(
+    text: &str,
+    delimiter: Option<u8>,
+    opts: &FirmLoadOptions,
+    path: &str,
+) -> Option<Found> {
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
+    let mut records = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .into_records()
+        .take(2);
+    let (a, b) = (records.next()?.ok()?, records.next()?.ok()?);
+    if a.len() != b.len() || a.len() < 2 {
+        return None;
+    }
+    let degrees = |r: &csv::StringRecord, i: usize| {
+        let f = r.get(i)?.trim();
+        let v = super::parse_number(f, false).filter(|v| v.abs() <= 180.0)?;
+        f.contains('.').then_some(v)
+    };
+    let (lon, lat) = (0..a.len() - 1).find_map(|i| {
+        let (x, y) = (degrees(&a, i)?, degrees(&a, i + 1)?);
+        degrees(&b, i).zip(degrees(&b, i + 1))?;
+        match (x.abs() > 90.0, y.abs() > 90.0) {
+            (false, true) => Some((i + 1, i)),
+            (true, true) => None,
+            _ => Some((i, i + 1)),
+        }
+    })?;
+    let names: Vec<String> = (1..=a.len()).map(|k| format!("column {k}")).collect();
+    let chosen = FirmLoadOptions {
+        lon_col: Some((lon + 1).to_string()),
+        lat_col: Some((lat + 1).to_string()),
+        ..opts.clone()
+    };
+    let cols = detect_columns(&names, &chosen, path).ok()?;
+    Some(Found {
+        start: 0,
+        delimiter,
+        header: Header {
+            names,
+            note: None,
+            body_start: 0,
+            lines: 0,
+        },
+        cols,
+        above: Some(format!(
+            "the file has no header (its first line is data): its {} columns are named \
+             column 1 … column {}, longitude read from column {} and latitude from column {}",
+            a.len(),
+            a.len(),
+            lon + 1,
+            lat + 1
+        )),
+    })
 }
 
 /// Whether the line after the header has as many fields as the header (or there is none).
@@ -271,14 +341,30 @@ pub(crate) fn header_start(text: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Where the header starts in `text`, the delimiter, the columns it gives and their names (an
-/// unnamed first one added for R's row names): what the loader reads, for other readers of
-/// the same files (`convert`).
+/// The header as the loader reads it, for other readers of the same files (`convert`).
+pub(crate) struct HeaderOf {
+    /// Where the header starts in the text.
+    pub start: usize,
+    /// The file has none: its first line is data (the names are made up).
+    pub headerless: bool,
+    pub delimiter: u8,
+    pub cols: FirmColumns,
+    /// The names (an unnamed first one added for R's row names).
+    pub names: Vec<String>,
+}
+
+/// [`HeaderOf`] `text`.
 pub(crate) fn header_of(
     text: &str,
     opts: &FirmLoadOptions,
     path: &str,
-) -> Result<(usize, u8, FirmColumns, Vec<String>), LoadError> {
+) -> Result<HeaderOf, LoadError> {
     let delimiter = opts.delimiter.filter(char::is_ascii).map(|c| c as u8);
-    find_header(text, delimiter, opts, path).map(|f| (f.start, f.delimiter, f.cols, f.header.names))
+    find_header(text, delimiter, opts, path).map(|f| HeaderOf {
+        start: f.start,
+        headerless: f.header.body_start == f.start,
+        delimiter: f.delimiter,
+        cols: f.cols,
+        names: f.header.names,
+    })
 }

@@ -207,3 +207,74 @@ fn a_named_founding_column_is_read() {
     let f = crate::data::load_firms_geojson_str(geo, "f.geojson", &opts).unwrap();
     assert_eq!(f.times.map(|t| t.founded.clone()), Some(vec![2019]));
 }
+
+/// A file with no header, latitude before longitude, one bad row: read from its first line
+/// as the same rows under a header are (the oracle), the bad row reported on its own line,
+/// streamed alike; converted without a header line added.
+#[test]
+fn a_file_without_a_header_is_read_from_its_first_line() {
+    let mut body = String::new();
+    for k in 0..500u32 {
+        let (lat, lon) = (
+            22.5 + f64::from(k % 37) * 0.003,
+            114.0 + f64::from(k) * 0.001,
+        );
+        if k == 6 {
+            body.push_str("S6,坏行,abc,114.1,VR\n");
+        } else {
+            body.push_str(&format!("S{k},示例{k},{lat:.4},{lon:.4},VR\n"));
+        }
+    }
+    let headed = format!("id,name,lat,lon,segment\n{body}");
+    let opts = FirmLoadOptions::default();
+    let want = load_firms_csv_bytes(headed.as_bytes(), "f.csv", &opts).unwrap();
+    let got = load_firms_csv_bytes(body.as_bytes(), "f.csv", &opts).unwrap();
+    assert_eq!(want.firms.len(), 499);
+    assert_eq!(got.firms.lonlat, want.firms.lonlat);
+    // Every field is kept under its made-up name (`column 2` holds the names).
+    assert_eq!(got.firms.attrs.get(0, 1), "示例0");
+    let lines = |f: &crate::data::LoadedFirms| -> Vec<u64> {
+        f.report.skipped.iter().filter_map(|s| s.line).collect()
+    };
+    assert_eq!(lines(&got), [7]);
+    assert_eq!(lines(&want), [8]);
+    assert!(
+        got.report.notes.iter().any(|n| n.contains("no header")
+            && n.contains("longitude read from column 4 and latitude from column 3")),
+        "{:?}",
+        got.report.notes
+    );
+    assert_same(&body, 7, 300);
+    let (out, report) = crate::data::convert_csv(
+        body.as_bytes(),
+        "f.csv",
+        crate::model::SourceCrs::Wgs84,
+        crate::model::SourceCrs::Gcj02,
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(report.loaded, 499);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(out.lines().count(), 500);
+    assert!(out.starts_with("S0,示例0,22.") && !out.starts_with("S0,示例0,22.5000,"));
+}
+
+/// A header the loader does not understand, or first lines without decimals, are not taken
+/// for data: the columns must still be named.
+#[test]
+fn a_header_or_whole_numbers_are_not_taken_for_data() {
+    for text in [
+        "a,b,c\n1,114.05,22.54\n2,114.06,22.55\n",
+        "1,114,22\n2,114,23\n",
+        "114.05,22.54\n114.06\n",
+        "114.05,22.54\n",
+        "500000.5,2500000.5\n500001.5,2500001.5\n",
+    ] {
+        let e = load_firms_csv_bytes(text.as_bytes(), "f.csv", &FirmLoadOptions::default());
+        assert!(
+            matches!(e, Err(LoadError::NoCoordinateColumns { .. })),
+            "{text:?}: {:?}",
+            e.map(|f| f.report.notes)
+        );
+    }
+}
