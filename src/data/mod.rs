@@ -125,6 +125,15 @@ pub fn header_start_for_preview(text: &str) -> usize {
     firms_csv::header_start(text)
 }
 
+/// The names the loader makes up for a delimited text with no header (`column 1` …), or None
+/// when it has one (for the import dialog's preview, which then shows the first line as data).
+pub fn made_up_headers_for_preview(text: &str) -> Option<Vec<String>> {
+    firms_csv::header_of(text, &FirmLoadOptions::default(), "")
+        .ok()
+        .filter(|h| h.headerless)
+        .map(|h| h.names)
+}
+
 /// The header's names as the loader reads them over this first row: an unnamed first column
 /// added when the rows carry R's row names (for the import dialog's preview).
 pub fn headers_for_preview(mut names: Vec<String>, first_row: Option<&[String]>) -> Vec<String> {

@@ -82,16 +82,21 @@ fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
     let text = text
         .get(crate::data::header_start_for_preview(text)..)
         .unwrap_or(text);
+    let made_up = crate::data::made_up_headers_for_preview(text);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(crate::data::sniff_delimiter_for_preview(text))
         .flexible(true)
+        .has_headers(made_up.is_none())
         .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let headers = match made_up {
+        Some(names) => names,
+        None => rdr
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect(),
+    };
     let rows: Vec<Vec<String>> = rdr
         .records()
         .take(8)
@@ -608,5 +613,20 @@ mod tests {
         assert_eq!(p.rows, [["1", "114.0", "22.5"]]);
         let p = super::preview_text("id,lon,lat\n1,114.0,22.5\n", "utf-8").unwrap();
         assert_eq!(p.headers, ["id", "lon", "lat"]);
+    }
+
+    /// A file with no header shows the loader's made-up names over all its lines; R's row
+    /// names get the unnamed column the loader adds.
+    #[test]
+    fn the_preview_names_columns_as_the_loader_does() {
+        let p = super::preview_text("A,114.05,22.54\nB,114.06,22.55\n", "utf-8").unwrap();
+        assert_eq!(p.headers, ["column 1", "column 2", "column 3"]);
+        assert_eq!(
+            p.rows.first().map(Vec::as_slice),
+            Some(&["A", "114.05", "22.54"].map(String::from)[..])
+        );
+        assert_eq!(p.rows.len(), 2);
+        let p = super::preview_text("\"lon\" \"lat\"\n\"1\" 114.05 22.54\n", "utf-8").unwrap();
+        assert_eq!(p.headers, ["", "lon", "lat"]);
     }
 }
