@@ -125,22 +125,14 @@ pub fn header_start_for_preview(text: &str) -> usize {
     firms_csv::header_start(text)
 }
 
-/// The names the loader makes up for a delimited text with no header (`column 1` …), or None
-/// when it has one (for the import dialog's preview, which then shows the first line as data).
-pub fn made_up_headers_for_preview(text: &str) -> Option<Vec<String>> {
+/// The names the loader reads a delimited text's columns by (made up when it has no header,
+/// an unnamed first one for R's row names) and whether its first line is data, or None when
+/// the loader finds no header (for the import dialog's preview, which then names the columns
+/// by the first line's fields).
+pub fn headers_for_preview(text: &str) -> Option<(Vec<String>, bool)> {
     firms_csv::header_of(text, &FirmLoadOptions::default(), "")
         .ok()
-        .filter(|h| h.headerless)
-        .map(|h| h.names)
-}
-
-/// The header's names as the loader reads them over this first row: an unnamed first column
-/// added when the rows carry R's row names (for the import dialog's preview).
-pub fn headers_for_preview(mut names: Vec<String>, first_row: Option<&[String]>) -> Vec<String> {
-    if first_row.is_some_and(|r| firms_csv::has_row_names(names.len(), r)) {
-        names.insert(0, String::new());
-    }
-    names
+        .map(|h| (h.names, h.headerless))
 }
 
 /// Reads a vector file of another format (Shapefile, GeoPackage, KML/KMZ) as WGS-84 features.

@@ -82,14 +82,16 @@ fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
     let text = text
         .get(crate::data::header_start_for_preview(text)..)
         .unwrap_or(text);
-    let made_up = crate::data::made_up_headers_for_preview(text);
+    // Named as the loader reads them (made up for a file without a header, R's row names).
+    let loader = crate::data::headers_for_preview(text);
+    let headerless = loader.as_ref().is_some_and(|(_, none)| *none);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(crate::data::sniff_delimiter_for_preview(text))
         .flexible(true)
-        .has_headers(made_up.is_none())
+        .has_headers(!headerless)
         .from_reader(text.as_bytes());
-    let headers = match made_up {
-        Some(names) => names,
+    let headers = match loader {
+        Some((names, _)) => names,
         None => rdr
             .headers()
             .map_err(|e| e.to_string())?
@@ -97,13 +99,12 @@ fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
             .map(|h| h.trim().to_string())
             .collect(),
     };
-    let rows: Vec<Vec<String>> = rdr
+    let rows = rdr
         .records()
         .take(8)
         .filter_map(Result::ok)
         .map(|r| r.iter().map(|s| s.to_string()).collect())
         .collect();
-    let headers = crate::data::headers_for_preview(headers, rows.first().map(Vec::as_slice));
     Ok(Preview {
         headers,
         rows,

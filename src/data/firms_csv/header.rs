@@ -161,35 +161,61 @@ fn first_record(text: &str, delimiter: u8) -> Option<csv::StringRecord> {
 /// Whether a header of `names` names (at least two) over this first row is R's `write.table`
 /// with row names (its default): the row has exactly one field more, and its last field holds
 /// something (not a delimiter ending the line).
-pub(crate) fn has_row_names(names: usize, first_row: &[String]) -> bool {
+pub(super) fn has_row_names(names: usize, first_row: &[String]) -> bool {
     names >= 2
         && first_row.len() == names + 1
         && first_row.last().is_some_and(|f| !f.trim().is_empty())
 }
 
-/// The header's names with an unnamed first column put before them when the rows carry R's
-/// row names ([`has_row_names`]), as `write.csv` writes and pandas reads them; the note says
-/// so.
+/// The header's names and columns, with an unnamed first column put before the names when the
+/// rows carry R's row names ([`has_row_names`]), as `write.csv` writes and pandas reads them,
+/// and the note saying so. A header one name short over rows with an unnamed last column
+/// instead (its coordinates read where the names put them, not one field on) is kept.
 fn with_row_names(
-    mut names: Vec<String>,
+    names: Vec<String>,
+    cols: FirmColumns,
     note: Option<String>,
     body: &str,
-    delimiter: u8,
-) -> (Vec<String>, Option<String>) {
+    (delimiter, opts, path): (u8, &FirmLoadOptions, &str),
+) -> (Vec<String>, FirmColumns, Option<String>) {
     let first: Vec<String> = first_record(body, delimiter)
         .map(|r| r.iter().map(String::from).collect())
         .unwrap_or_default();
     if !has_row_names(names.len(), &first) {
-        return (names, note);
+        return (names, cols, note);
     }
-    names.insert(0, String::new());
+    let mut shifted = names.clone();
+    shifted.insert(0, String::new());
+    let Ok(shifted_cols) = detect_columns(&shifted, opts, path) else {
+        return (names, cols, note);
+    };
+    // Which reading finds numbers where the coordinates are; when both or neither do, R's
+    // default row names (1, 2 …) decide.
+    let reads = |c: &FirmColumns| {
+        let field = |i: usize| first.get(i).map_or("", String::as_str);
+        let number = |s: &str| super::parse_number(s, false).is_some();
+        if c.combined {
+            let (a, b) = super::split_pair(field(c.lon), false);
+            number(a) && number(b)
+        } else {
+            number(field(c.lon)) && number(field(c.lat))
+        }
+    };
+    let shift = match (reads(&cols), reads(&shifted_cols)) {
+        (false, true) => true,
+        (true, false) => false,
+        _ => first.first().is_some_and(|f| f.trim() == "1"),
+    };
+    if !shift {
+        return (names, cols, note);
+    }
     let said = "the header has one name fewer than the rows have fields: the rows' first \
                 field was read as their row names (as R's write.table writes them)";
     let note = match note {
         Some(n) => format!("{n}; {said}"),
         None => said.to_string(),
     };
-    (names, Some(note))
+    (shifted, shifted_cols, Some(note))
 }
 
 /// The first line below the first that is a plausible header and passes `also`, with the
@@ -276,9 +302,9 @@ fn header_at(
         delimiter.unwrap_or_else(|| sniff_delimiter(rest.trim_start_matches(['\r', '\n'])));
     let header = read_header(rest, delimiter, path)?;
     let (names, note) = trim_header(header.names);
-    let body = rest.get(header.body_start..).unwrap_or("");
-    let (names, note) = with_row_names(names, note, body, delimiter);
     let cols = detect_columns(&names, opts, path)?;
+    let body = rest.get(header.body_start..).unwrap_or("");
+    let (names, cols, note) = with_row_names(names, cols, note, body, (delimiter, opts, path));
     let lines_above = text
         .get(..start)
         .map_or(0, |t| memchr::memchr_iter(b'\n', t.as_bytes()).count());

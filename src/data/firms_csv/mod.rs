@@ -35,7 +35,7 @@ pub(crate) use numbers::{missing_reason, parse_number};
 
 pub use columns::{FirmColumns, detect_columns};
 pub(crate) use columns::{crs_hint, split_pair};
-pub(crate) use header::{HeaderOf, has_row_names, header_of, header_start};
+pub(crate) use header::{HeaderOf, header_of, header_start};
 pub(crate) use wkb::{hex_point, with_point};
 
 /// The delimiter with the most occurrences outside quotes in the header line; when it has

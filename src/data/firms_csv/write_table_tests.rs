@@ -1,6 +1,7 @@
 //! R's `write.table` files: fields split by a space (its default) or a tab, strings quoted,
 //! each row led by its row name, which the header does not name. The oracle: the same
 //! register written as a plain CSV.
+use super::header::has_row_names;
 use super::stream_tests::assert_same;
 use super::tests::load;
 use super::*;
@@ -119,14 +120,34 @@ fn write_table_converts_with_its_row_names_column() {
             .all(|w| !w.contains("row names"))
     );
     assert_eq!(back.firms.id(3), "F3");
-    // The preview shows the same columns the loader reads.
-    let first: Vec<String> = ["1", "F0", "n", "114", "22", "s", "1990"]
-        .map(String::from)
-        .into();
-    let names: Vec<String> = ["id", "name", "lon", "lat", "segment", "founded"]
-        .map(String::from)
-        .into();
-    let shown = crate::data::headers_for_preview(names.clone(), Some(&first));
-    assert_eq!(shown.first().map(String::as_str), Some(""));
-    assert_eq!(shown.get(1..), Some(&names[..]));
+}
+
+/// Rows one field longer than the header are R's row names only where that reading finds the
+/// coordinates: an unnamed last column (ids 1, 2 … and all) keeps the header's places; row
+/// names of R's own choosing (not 1, 2 …) are found by where the numbers are.
+#[test]
+fn row_names_are_taken_where_they_put_the_coordinates() {
+    let want = load("id,lon,lat\n1,114.05,22.54\n2,114.06,22.55\n").unwrap();
+    let got = load("id,lon,lat\n1,114.05,22.54,备注甲\n2,114.06,22.55,备注乙\n").unwrap();
+    same_firms(&got, &want);
+    assert!(got.report.warnings.iter().all(|w| !w.contains("row names")));
+    let named = load("name lon lat\nr7 \"甲 乙\" 114.05 22.54\nr9 \"丙\" 114.06 22.55\n").unwrap();
+    assert_eq!(named.firms.len(), 2, "{:?}", named.report.skipped);
+    assert_eq!(named.firms.lonlat, want.firms.lonlat);
+    assert_eq!(named.firms.name(0), "甲 乙");
+    assert!(
+        named
+            .report
+            .warnings
+            .iter()
+            .any(|w| w.contains("row names"))
+    );
+    // Neither reading finds numbers in a first row missing its coordinates: R's default row
+    // names decide.
+    let na = load("\"lon\" \"lat\"\n\"1\" NA NA\n\"2\" 114.06 22.55\n").unwrap();
+    assert_eq!(na.firms.lonlat.get(..), want.firms.lonlat.get(1..));
+    assert_eq!(
+        na.report.skipped.first().map(|s| s.kind.as_str()),
+        Some("missing")
+    );
 }
