@@ -233,6 +233,8 @@ fn same_bytes(kept: &[u8], b: &[u8]) -> bool {
             .map(u32::from_le_bytes)
     };
     match n {
+        // A file without a segment column asks for the empty value on every row.
+        0 => true,
         8..=16 => w8(kept, 0) == w8(b, 0) && w8(kept, n - 8) == w8(b, n - 8),
         4..=7 => w4(kept, 0) == w4(b, 0) && w4(kept, n - 4) == w4(b, n - 4),
         _ => kept == b,
@@ -274,7 +276,7 @@ fn home(hash: u64, mask: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::SegmentIds;
+    use super::{SegmentIds, same_bytes};
     use crate::model::Firms;
 
     /// The cache gives the ids that interning every row gives (the oracle), over values with
@@ -320,6 +322,35 @@ mod tests {
 
     /// Values differing in one byte anywhere (lengths 0–40, so every padding of the last
     /// word) get their own ids.
+    /// `same_bytes` is "`kept` starts with `b`" at every length, its word-wise cases and the
+    /// empty value (every row of a file without a segment column) included.
+    #[test]
+    fn same_bytes_is_a_prefix_test() {
+        let text: Vec<u8> = (0..64u8).map(|i| b'!' + i).collect();
+        for n in 0..40 {
+            let b = &text[..n];
+            for (at, kept) in [(None, text.clone()), (Some(0), text.clone())]
+                .into_iter()
+                .chain((0..n).map(|k| (Some(k), text.clone())))
+            {
+                let mut kept = kept;
+                if let Some(k) = at.filter(|k| *k < n) {
+                    kept[k] ^= 1;
+                }
+                for end in [n, n + 1, 64] {
+                    let kept = &kept[..end.min(64)];
+                    let want = kept.get(..n) == Some(b);
+                    assert_eq!(
+                        same_bytes(kept, b),
+                        want,
+                        "n {n}, changed {at:?}, end {end}"
+                    );
+                }
+            }
+            assert!(!same_bytes(&text[..n.saturating_sub(1)], b) || n == 0);
+        }
+    }
+
     #[test]
     fn values_one_byte_apart_are_told_apart() {
         let mut rng = crate::model::Rng::new(5);
