@@ -27,6 +27,10 @@ const CORPUS: &[(&str, &str)] = &[
     ),
     ("empty.csv", ""),
     (
+        "blankids.csv",
+        "id,lon,lat\n,114.05,22.54\nA,114.06,22.55\nA,114.07,22.56\n",
+    ),
+    (
         "rtable.txt",
         "\"name\" \"lon\" \"lat\"\n\"1\" \"a b\" 114.05 22.54\n\"2\" \"c\" 114.06 22.55\n",
     ),

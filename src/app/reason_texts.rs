@@ -246,6 +246,10 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "{0} 个企业编号重复；输出保留每一行",
     ),
     (
+        "{} firms have no id; they are named by their place among the firms loaded (#1, #2 …)",
+        "{0} 家企业没有编号，按其在已载入企业中的顺序称为 #1、#2 …",
+    ),
+    (
         "not a valid GeoJSON feature ({})",
         "不是有效的 GeoJSON 要素（{0}）",
     ),

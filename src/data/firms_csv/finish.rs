@@ -158,10 +158,15 @@ fn finish_report(report: &mut LoadReport, firms: &Firms, id_hashes: Option<Vec<u
         ));
     }
     if let Some(c) = firms.id_col {
-        let dups = repeated_ids(firms, c, id_hashes);
+        let (dups, blank) = repeated_ids(firms, c, id_hashes);
         if dups > 0 {
             report.warn(format!(
                 "{dups} firm ids are repeated; outputs keep every row"
+            ));
+        }
+        if blank > 0 {
+            report.notes.push(format!(
+                "{blank} firms have no id; they are named by their place among the firms loaded (#1, #2 …)"
             ));
         }
     }

@@ -3,19 +3,33 @@
 
 use crate::model::{Firms, cell_text, cell_text_cow};
 
-/// How many ids repeat an earlier one (rows minus distinct ids). Ids are counted by a 64-bit
-/// hash (integers, not strings); only rows sharing a hash compare their text.
-pub(super) fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) -> usize {
+/// How many ids repeat an earlier one (rows with an id minus distinct ids), and how many rows
+/// have none (blank: [`Firms::id`] numbers them by their row, so they never repeat). Ids are
+/// counted by a 64-bit hash (integers, not strings); only rows sharing a hash compare their
+/// text. (An id whose hash is the blank one's, a 2^-64 chance, would count as blank.)
+pub(super) fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) -> (usize, usize) {
     // Ids as shown (`cell_text`): ` 77` and `="77"` repeat `77`.
     let hashes = hashes.unwrap_or_else(|| {
         firms
             .attrs
             .map_column(col, |id| id_hash(cell_text(id).as_bytes()))
     });
-    let (singles, shared) = singles_and_shared(&hashes);
+    let blank_hash = id_hash(b"");
+    let blank = hashes.iter().filter(|h| **h == blank_hash).count();
+    let (singles, shared) = if blank == 0 {
+        singles_and_shared(&hashes)
+    } else {
+        let named: Vec<u64> = hashes
+            .iter()
+            .copied()
+            .filter(|h| *h != blank_hash)
+            .collect();
+        singles_and_shared(&named)
+    };
     let shared: std::collections::HashSet<u64> = shared.into_iter().collect();
+    let named = firms.len() - blank;
     if shared.is_empty() {
-        return firms.len() - singles;
+        return (named - singles, blank);
     }
     // Rows sharing a hash: the distinct texts among them.
     // (Read back from the file when a streamed load let go of the rows' text.)
@@ -36,7 +50,7 @@ pub(super) fn repeated_ids(firms: &Firms, col: usize, hashes: Option<Vec<u64>>) 
             g.len()
         })
         .sum();
-    firms.len() - singles - distinct
+    (named - singles - distinct, blank)
 }
 
 /// How many hashes occur once, and the hashes that occur more than once. The hashes are
