@@ -15,7 +15,7 @@
 # firms stacked on building geocodes), `pandas` (benches/pandas_csv.py: pandas' to_csv,
 # 17-digit coordinates), `geopandas` (benches/geopandas_csv.py: geopandas' to_csv, a WKT
 # point column), `postgis` (benches/postgis_csv.py: PostGIS' COPY … CSV, a hex EWKB point
-# column), `r` (benches/r_csv.py: R's write.csv, BOM, CRLF, NA), `rtable` (benches/r_table.py:
+# column), `r` (benches/r_csv.py: R's write.csv, BOM, CRLF, NA), `rtable` (benches/r_csv.py --table:
 # R's write.table, space-separated, row names the header does not name), `scope` (benches/scope_csv.py:
 # a register with a long 经营范围 column) or `gbk`
 # (the register saved as GB18030, as Excel on a Chinese
@@ -83,7 +83,7 @@ for n in "${sizes[@]}"; do
       register | stacked | scope) python3 "benches/${shape}_csv.py" "$n" "$csv" ;;
       pandas | geopandas | postgis) "$py" "benches/${shape}_csv.py" "$n" "$csv" ;;
       r) python3 benches/r_csv.py "$n" "$csv" ;;
-      rtable) python3 benches/r_table.py "$n" "$csv" ;;
+      rtable) python3 benches/r_csv.py "$n" "$csv" --table ;;
       gbk) python3 benches/register_csv.py "$n" "$csv.utf8" &&
         iconv -f UTF-8 -t GB18030 "$csv.utf8" > "$csv" && rm "$csv.utf8" ;;
       *) echo "unknown SHAPE $shape: firms, register, stacked, scope, pandas, geopandas, postgis, r, rtable or gbk" >&2; exit 2 ;;

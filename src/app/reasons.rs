@@ -455,22 +455,22 @@ mod tests {
     #[test]
     fn the_report_line_words_read_in_chinese() {
         // The words as the loader writes them.
-        let f = crate::data::load_firms_csv_bytes(
-            "id;name;lon;lat;segment\n1;A;114.05;22.54;VR\n".as_bytes(),
-            "f.csv",
-            &crate::data::FirmLoadOptions::default(),
-        )
-        .unwrap();
-        let delimiter = f.report.delimiter.as_deref().unwrap_or_default();
-        assert_eq!(report_word(delimiter, Lang::Zh), "分号分隔");
-        let spaced = crate::data::load_firms_csv_bytes(
-            "id lon lat\nA 114.05 22.54\n".as_bytes(),
-            "f.txt",
-            &crate::data::FirmLoadOptions::default(),
-        )
-        .unwrap();
-        let delimiter = spaced.report.delimiter.as_deref().unwrap_or_default();
-        assert_eq!(report_word(delimiter, Lang::Zh), "空格分隔");
+        let load = |text: &str| {
+            crate::data::load_firms_csv_bytes(
+                text.as_bytes(),
+                "f.csv",
+                &crate::data::FirmLoadOptions::default(),
+            )
+            .unwrap()
+        };
+        let f = load("id;name;lon;lat;segment\n1;A;114.05;22.54;VR\n");
+        for (f, zh) in [
+            (&f, "分号分隔"),
+            (&load("id lon lat\nA 114.05 22.54\n"), "空格分隔"),
+        ] {
+            let delimiter = f.report.delimiter.as_deref().unwrap_or_default();
+            assert_eq!(report_word(delimiter, Lang::Zh), zh);
+        }
         let roles: Vec<&str> = f
             .report
             .columns

@@ -114,25 +114,38 @@ pub(crate) fn reader_for(
     })
 }
 
-/// The delimiter the loader would pick for this text (for previews).
-pub fn sniff_delimiter_for_preview(text: &str) -> u8 {
-    firms_csv::sniff_delimiter(text)
+/// How the firm loader reads a delimited text's header, for the import dialog's preview.
+pub struct PreviewHeader {
+    /// Where the header starts (after any title lines).
+    pub start: usize,
+    pub delimiter: u8,
+    /// The names the loader reads the columns by (made up for a file without a header, an
+    /// unnamed first one for R's row names); None when it finds no header, and the preview
+    /// names the columns by the first line's fields.
+    pub names: Option<Vec<String>>,
+    /// The first line is data (the file has no header).
+    pub headerless: bool,
 }
 
-/// Where a delimited text's header starts, as the firm loader finds it (after any title
-/// lines), for the import dialog's preview.
-pub fn header_start_for_preview(text: &str) -> usize {
-    firms_csv::header_start(text)
-}
-
-/// The names the loader reads a delimited text's columns by (made up when it has no header,
-/// an unnamed first one for R's row names) and whether its first line is data, or None when
-/// the loader finds no header (for the import dialog's preview, which then names the columns
-/// by the first line's fields).
-pub fn headers_for_preview(text: &str) -> Option<(Vec<String>, bool)> {
-    firms_csv::header_of(text, &FirmLoadOptions::default(), "")
-        .ok()
-        .map(|h| (h.names, h.headerless))
+/// [`PreviewHeader`] of `text`, found once as the loader finds it.
+pub fn header_for_preview(text: &str) -> PreviewHeader {
+    match firms_csv::header_of(text, &FirmLoadOptions::default(), "") {
+        Ok(h) => PreviewHeader {
+            start: h.start,
+            delimiter: h.delimiter,
+            names: Some(h.names),
+            headerless: h.headerless,
+        },
+        Err(_) => {
+            let start = firms_csv::header_start(text);
+            PreviewHeader {
+                start,
+                delimiter: firms_csv::sniff_delimiter(text.get(start..).unwrap_or(text)),
+                names: None,
+                headerless: false,
+            }
+        }
+    }
 }
 
 /// Reads a vector file of another format (Shapefile, GeoPackage, KML/KMZ) as WGS-84 features.

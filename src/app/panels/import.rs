@@ -78,20 +78,17 @@ fn projected_hint(p: &Preview) -> Option<(String, Vec<u32>)> {
 
 /// The first rows of a delimited text for the preview.
 fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
-    // From the header the loader will use (title lines above it are skipped).
-    let text = text
-        .get(crate::data::header_start_for_preview(text)..)
-        .unwrap_or(text);
-    // Named as the loader reads them (made up for a file without a header, R's row names).
-    let loader = crate::data::headers_for_preview(text);
-    let headerless = loader.as_ref().is_some_and(|(_, none)| *none);
+    // From the header the loader will use (title lines above it are skipped), its columns
+    // named as the loader reads them (made up for a file without a header, R's row names).
+    let found = crate::data::header_for_preview(text);
+    let text = text.get(found.start..).unwrap_or(text);
     let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(crate::data::sniff_delimiter_for_preview(text))
+        .delimiter(found.delimiter)
         .flexible(true)
-        .has_headers(!headerless)
+        .has_headers(!found.headerless)
         .from_reader(text.as_bytes());
-    let headers = match loader {
-        Some((names, _)) => names,
+    let headers = match found.names {
+        Some(names) => names,
         None => rdr
             .headers()
             .map_err(|e| e.to_string())?
