@@ -5,12 +5,26 @@ hundred holding quotes (written doubled, as pandas and spreadsheets do), foundin
 dates as 2015-03-02, registered capital, status. For timing the CSV loader on the
 kind of export a planner receives (benches/register.sh); none of these firms is real.
 
-Usage: register_csv.py N OUT.csv
+Usage: register_csv.py N OUT.csv [--guard]
+
+--guard writes every cell without a quote inside as Excel's text guard, as some registries'
+exports do: `="114.123741"`, and the guard inside the CSV quotes (its quotes doubled) where
+the cell holds a comma.
 """
 import random
 import sys
 
 n, out = int(sys.argv[1]), sys.argv[2]
+guarded = "--guard" in sys.argv[3:]
+
+
+def guard(cell):
+    """Excel's text guard around one CSV cell (a quoted cell keeps its CSV quotes outside)."""
+    if cell.startswith('"'):
+        inner = cell[1:-1]
+        return cell if '"' in inner else f'"=""{inner}"""'
+    return f'="{cell}"'
+
 random.seed(5)
 segments = ["硬件制造", "内容软件", "平台服务", "光学器件", "系统集成"]
 districts = ["南山区", "福田区", "宝安区", "龙岗区", "龙华区", "光明区"]
@@ -30,8 +44,11 @@ with open(out, "w", encoding="utf-8", newline="") as f:
         name = f"示例科技有限公司{i}（合成）"
         if i % 100 == 0:
             name = f"\"示例\"\"星光\"\"科技有限公司{i}（合成）\""
-        rows.append(f"91440300{i:010d},{name},{address},{lon:.6f},{lat:.6f},"
-                    f"{random.choice(segments)},{founded},{random.random() * 5000:.2f},{state},{closed}\n")
+        cells = [f"91440300{i:010d}", name, address, f"{lon:.6f}", f"{lat:.6f}",
+                 random.choice(segments), founded, f"{random.random() * 5000:.2f}", state, closed]
+        if guarded:
+            cells = [guard(c) for c in cells]
+        rows.append(",".join(cells) + "\n")
         if len(rows) >= 100_000:
             f.writelines(rows)
             rows = []

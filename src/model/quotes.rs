@@ -10,6 +10,11 @@ use super::scan::{LineScan, Separators, block_masks, prefetch_ahead, prefix_xor}
 /// quotes ([`Separators::outside_quotes`]); the fields lose their outer quotes, and doubled
 /// ones are undone ([`QuoteShape::escaped`]). (What spreadsheet, database and pandas exports
 /// write: `"S0001","示例""星光""企业","深圳市南山区, 3 楼",114.05,22.54`.)
+///
+/// Excel's text guard is allowed too: a field that is `="…"` with no quote, delimiter or line
+/// end inside (`="114.05"`, as registers that guard every cell write). Its quotes are the
+/// field's own text, as the csv crate and pandas read them; they split nothing, as they hold
+/// no delimiter.
 pub fn simple_quotes(bytes: &[u8], delimiter: u8) -> bool {
     quote_shape(bytes, delimiter).is_some()
 }
@@ -46,6 +51,7 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
     // The previous block's last byte closed a quote: this block's first byte must end the
     // field or reopen the quote.
     let mut closed_at_edge = false;
+    let mut guard = GuardCarry::default();
     let (mut escaped, mut multiline) = (false, false);
     for (i, block) in bytes.chunks(64).enumerate() {
         prefetch_ahead(bytes, i * 64);
@@ -57,14 +63,17 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
                 b
             }
         };
-        let [q, d, n, r] = block_masks(&full, [b'"', delimiter, b'\n', b'\r']);
+        let [q, d, n, r, e] = block_masks(&full, [b'"', delimiter, b'\n', b'\r', b'=']);
         lines.newlines += u64::from(n.count_ones());
         lines.cr |= r != 0;
         let inside = prefix_xor(q) ^ inside_carry;
         let (open, close) = (q & inside, q & !inside);
-        // Opens at a field's start or right after a close (a doubled pair); closes before a
-        // field's end or right before an open.
-        let opens_ok = ((d | n | close) << 1) | may_open;
+        let Some(guard_open) = guard.block([open, close, inside, d | n, r, e]) else {
+            return (None, lines);
+        };
+        // Opens at a field's start, right after a close (a doubled pair) or after a guard's
+        // `=`; closes before a field's end or right before an open.
+        let opens_ok = ((d | n | close) << 1) | may_open | guard_open;
         let closes_ok = (d | n | r | open) >> 1;
         escaped |= close & (open >> 1) != 0 || (closed_at_edge && open & 1 != 0);
         multiline |= (n | r) & inside != 0;
@@ -80,6 +89,55 @@ pub fn quote_shape_and_lines(bytes: &[u8], delimiter: u8) -> (Option<QuoteShape>
     }
     let shape = QuoteShape { escaped, multiline };
     ((inside_carry == 0).then_some(shape), lines)
+}
+
+/// Excel's text guards (`="…"`) met so far by [`quote_shape_and_lines`], 64 bytes at a time.
+struct GuardCarry {
+    /// The previous block's last byte ends a field (the start of the text does).
+    field_end: u64,
+    /// The previous block's last byte is a guard's `=` at a field's start.
+    equals: u64,
+    /// The previous block ends inside a guard's quotes (1), to carry into the next.
+    inside: u64,
+    /// The previous block's last byte closed a guard: the next must end the field.
+    closed: bool,
+}
+
+impl Default for GuardCarry {
+    fn default() -> Self {
+        Self {
+            field_end: 1,
+            equals: 0,
+            inside: 0,
+            closed: false,
+        }
+    }
+}
+
+impl GuardCarry {
+    /// One block's guards, from its masks (quotes that open and close, bits inside quotes,
+    /// field ends, carriage returns, `=`): the quotes that open a guard, or None where a
+    /// guard holds a delimiter or line end, or its closing quote does not end the field.
+    #[inline]
+    fn block(&mut self, [open, close, inside, ends, r, e]: [u64; 6]) -> Option<u64> {
+        let equals = e & ((ends << 1) | self.field_end);
+        let opens = open & ((equals << 1) | self.equals);
+        // Adding each guard's opening bit to `inside` carries through its quoted run and
+        // clears it (the run's closing quote is outside, so the carry stops there).
+        let (sum, c1) = inside.overflowing_add(opens);
+        let (sum, c2) = sum.overflowing_add(self.inside);
+        let guarded = inside & !sum;
+        let closes = close & ((guarded << 1) | self.inside);
+        let field_ends = ends | r;
+        let bad = guarded & field_ends != 0
+            || closes & !(field_ends >> 1) & !(1 << 63) != 0
+            || (self.closed && field_ends & 1 == 0);
+        self.field_end = ends >> 63;
+        self.equals = equals >> 63;
+        self.inside = u64::from(c1 | c2);
+        self.closed = closes >> 63 == 1;
+        (!bad).then_some(opens)
+    }
 }
 
 /// A field of a line row without the quotes around it: rows read from their lines admit
@@ -197,6 +255,20 @@ mod tests {
                     None | Some(b',' | b'\n' | b'\r') => {}
                     Some(_) => return None,
                 }
+            } else if b[i..].starts_with(b"=\"") {
+                // Excel's guard: `="…"` holding no delimiter or line end, then the field ends.
+                let k = i + 2 + b[i + 2..].iter().position(|&c| c == b'"')?;
+                if b[i + 2..k]
+                    .iter()
+                    .any(|c| matches!(c, b',' | b'\n' | b'\r'))
+                {
+                    return None;
+                }
+                i = k + 1;
+                match b.get(i) {
+                    None | Some(b',' | b'\n' | b'\r') => {}
+                    Some(_) => return None,
+                }
             } else {
                 let end = b[i..]
                     .iter()
@@ -233,8 +305,15 @@ mod tests {
             "\"a\"\"b\"",
             "\"a\nb\"",
             "\"c\r\n\"",
+            "=\"7\"",
+            "=",
+            "=\"\"",
+            "=\"",
+            "=\"a,b\"",
+            "=\"l\ni\"",
         ];
         let (mut with_delimiter_inside, mut escaped, mut multiline) = (0, 0, 0);
+        let mut guarded = 0;
         for _ in 0..40_000 {
             // Short texts, and long ones whose quotes cross 64-byte blocks.
             let longest = if rng.next_u64().is_multiple_of(2) {
@@ -274,10 +353,44 @@ mod tests {
             with_delimiter_inside += usize::from(shape.is_some() && text.contains("\"a,b\""));
             escaped += usize::from(shape.is_some_and(|s| s.0));
             multiline += usize::from(shape.is_some_and(|s| s.1));
+            guarded += usize::from(shape.is_some() && text.contains("=\"7\""));
         }
+        assert!(guarded > 100, "{guarded}");
         assert!(with_delimiter_inside > 100, "{with_delimiter_inside}");
         assert!(escaped > 100, "{escaped}");
         assert!(multiline > 100, "{multiline}");
+    }
+
+    /// Guards and quotes placed at every offset around the 64-byte block edges (after a
+    /// field of 0–140 bytes): the shape is the field-by-field check's.
+    #[test]
+    fn guards_across_block_edges_match_the_field_by_field_check() {
+        let snippets = [
+            "=\"7\"\"\"",
+            "=\"7\",x",
+            "=\"ab,c\"",
+            "=\"a\nb\"",
+            "=\"a\"b",
+            "=\"\"\"\"",
+            "=\"\",=\"\"",
+            "=\"abc\"\r\n=\"d\"",
+            "\"=\"\"a,b\"\"\"",
+            "=\"a\"=\"b\"",
+            "x=\"a\"",
+        ];
+        let mut accepted = 0;
+        for snippet in snippets {
+            for pad in 0..140 {
+                for tail in ["", ",1\n", "\"q\""] {
+                    let text = format!("{},{snippet}{tail}", "x".repeat(pad));
+                    let shape =
+                        quote_shape(text.as_bytes(), b',').map(|s| (s.escaped, s.multiline));
+                    assert_eq!(shape, quote_shape_oracle(&text), "{text:?}");
+                    accepted += usize::from(shape.is_some());
+                }
+            }
+        }
+        assert!(accepted > 1_000, "{accepted}");
     }
 
     /// Separators outside quotes, field skipping and splitting against a byte loop that

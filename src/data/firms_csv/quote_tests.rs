@@ -132,6 +132,25 @@ fn doubled_quotes_agree_with_the_csv_crate_on_random_rows() {
     agree_mixed_with_plain_fields(&pieces);
 }
 
+/// Excel's text guards (`="…"`, bare or inside whole-field quotes) on every kind of field,
+/// mixed with plain and quoted fields: the fast path takes them and keeps the rows and
+/// fields the csv crate reads.
+#[test]
+fn guarded_cells_agree_with_the_csv_crate_on_random_rows() {
+    let pieces = [
+        "=\"114.05\"",
+        "=\"22.54\"",
+        "=\"hardware\"",
+        "=\"2016-05-01\"",
+        "=\"\"",
+        "=\"示例\"",
+        "=\"F1\"",
+        "\"=\"\"深圳市南山区, 3 楼\"\"\"",
+        "\"深圳市南山区, 3 楼\"",
+    ];
+    agree_mixed_with_plain_fields(&pieces);
+}
+
 /// Rows whose lines hold doubled quotes keep their undone fields when distant firms are
 /// screened out around them (the rows after a removed one move up).
 #[test]
