@@ -82,6 +82,11 @@ pub fn parse_year(s: &str) -> Option<i32> {
     if let Some(y) = year_of_iso_date(s.as_bytes()).or_else(|| year_of_short_date(s.as_bytes())) {
         return y;
     }
+    // A guarded or padded cell (`="2015-03-02"`): its text, by the shapes above.
+    let t = crate::model::cell_text(s);
+    if t.len() < s.len() {
+        return parse_year(t);
+    }
     parse_year_general(s)
 }
 

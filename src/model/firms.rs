@@ -176,6 +176,12 @@ impl SegmentInterner {
 /// assert_eq!(cell_text("A=\"1\""), "A=\"1\"");
 /// ```
 pub fn cell_text(raw: &str) -> &str {
+    // Most cells start and end with a printable ASCII byte other than `=`: nothing to do
+    // (a byte over 127 may end or start a Unicode space, so those take the full look).
+    let plain = |b: &u8| b.is_ascii_graphic() && *b != b'=';
+    if raw.as_bytes().first().is_some_and(plain) && raw.as_bytes().last().is_some_and(plain) {
+        return raw;
+    }
     let t = raw.trim();
     match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
         Some(inner) if !inner.contains('"') => inner.trim(),
@@ -275,6 +281,34 @@ impl FirmTimes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick return for plain cells changes nothing: every cell built from padding
+    /// (ASCII and Unicode spaces), guards, quotes and text reads as trimming and stripping
+    /// the guard read it before (the oracle).
+    #[test]
+    fn cell_text_reads_as_trim_and_strip() {
+        let oracle = |raw: &str| -> String {
+            let t = raw.trim();
+            match t.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {
+                Some(inner) if !inner.contains('"') => inner.trim().to_string(),
+                _ => t.to_string(),
+            }
+        };
+        let atoms = [
+            "", " ", "\t", "\u{3000}", "\u{a0}", "=", "\"", "=\"", "a", "7", "深圳", "x=\"1\"",
+        ];
+        let mut changed = 0;
+        for a in atoms {
+            for b in atoms {
+                for c in atoms {
+                    let raw = format!("{a}{b}{c}");
+                    assert_eq!(cell_text(&raw), oracle(&raw), "{raw:?}");
+                    changed += usize::from(cell_text(&raw) != raw);
+                }
+            }
+        }
+        assert!(changed > 500, "{changed}");
+    }
 
     /// Only a `synthetic` column whose first row says so marks the firms (any case, spaces
     /// around); another value, another column name or no rows do not.

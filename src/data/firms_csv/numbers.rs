@@ -18,7 +18,13 @@ pub(crate) fn parse_number(s: &str, comma_decimal: bool) -> Option<f64> {
 /// Excel's text guard (`="114.05"`, what registers that guard every cell write).
 #[inline(never)]
 fn parse_general(s: &str, comma_decimal: bool) -> Option<f64> {
-    let s = crate::model::cell_text(s);
+    let cell = crate::model::cell_text(s);
+    if cell.len() < s.len()
+        && let Some(x) = plain_decimal_at(cell.as_bytes(), comma_decimal)
+    {
+        return Some(x);
+    }
+    let s = cell;
     let t = s.trim_end_matches('°');
     let x = if comma_decimal && t.contains(',') && !t.contains('.') {
         t.replace(',', ".").parse().ok()

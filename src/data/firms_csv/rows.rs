@@ -19,6 +19,7 @@ mod csv_path;
 mod runs;
 mod segment_ids;
 mod unclosed;
+mod undone;
 
 /// What a chunk parser needs to know about the file.
 pub(super) struct ChunkCtx<'a> {
@@ -138,17 +139,6 @@ impl Fields for csv::StringRecord {
 }
 
 /// A line's fields with their quotes undone.
-struct Undone<'a>(Vec<std::borrow::Cow<'a, str>>);
-
-impl Fields for Undone<'_> {
-    fn field(&self, i: usize) -> Option<&str> {
-        self.0.get(i).map(|f| f.as_ref())
-    }
-    fn all_fields(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|f| f.as_ref())
-    }
-}
-
 impl Fields for Vec<&str> {
     fn field(&self, i: usize) -> Option<&str> {
         self.get(i).copied()
@@ -546,6 +536,7 @@ fn parse_lines(
     let doubled = memchr::memmem::Finder::new(b"\"\"");
     // Rows whose lines hold doubled quotes: their indices and undone fields.
     let mut undone = (Vec::new(), AttrTable::new(ctx.headers.to_vec()));
+    let mut undone_row = undone::UndoneRow::default();
     let (mut line_start, mut line_no) = (0, first_line);
     while line_start < bytes.len() {
         ends.clear();
@@ -571,13 +562,10 @@ fn parse_lines(
             && doubled.find(line.as_bytes()).is_some()
             && crate::model::quotes::has_escaped_quote(line.as_bytes())
         {
-            let row = Undone(
-                crate::model::quotes::split_fields(line, ctx.delimiter, true)
-                    .map(crate::model::quotes::unescape_field)
-                    .collect(),
-            );
-            if take_row(out, &row, line_no, ctx, interned) {
-                out.push_extras(&row, ctx);
+            let row = &mut undone_row;
+            row.undo(line, ctx.delimiter);
+            if take_row(out, row, line_no, ctx, interned) {
+                out.push_extras(row, ctx);
                 undone.0.push(starts.len() as u32);
                 undone.1.push_row(row.all_fields());
                 starts.push(line_start as u32);

@@ -1,0 +1,85 @@
+//! Rows whose quoted fields hold doubled quotes (`"示例""星光"""`, `"=""114.05"""` in a
+//! register that guards every cell): their fields undone into one text reused row after row.
+
+use super::Fields;
+
+/// One row's undone fields: each field's text, quotes taken off and doubled ones made single,
+/// laid end to end in a text kept for the next row (no allocation per row or field).
+#[derive(Default)]
+pub(super) struct UndoneRow {
+    text: String,
+    /// Where each field ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl UndoneRow {
+    /// Undoes `line` (no line end outside quotes; quotes only around whole fields, as
+    /// [`crate::model::quotes::simple_quotes`] admits), as
+    /// [`crate::model::quotes::unescape_field`] undoes each of its fields.
+    pub(super) fn undo(&mut self, line: &str, delimiter: u8) {
+        self.text.clear();
+        self.ends.clear();
+        for f in crate::model::quotes::split_fields(line, delimiter, true) {
+            let inner = crate::model::unquote_field(f);
+            if inner.len() < f.len() {
+                // Each quote is kept once; the quote doubling it is skipped.
+                let mut rest = inner;
+                while let Some(p) = memchr::memchr(b'"', rest.as_bytes()) {
+                    self.text.push_str(rest.get(..=p).unwrap_or(""));
+                    let skip = if rest.as_bytes().get(p + 1) == Some(&b'"') {
+                        2
+                    } else {
+                        1
+                    };
+                    rest = rest.get(p + skip..).unwrap_or("");
+                }
+                self.text.push_str(rest);
+            } else {
+                self.text.push_str(f);
+            }
+            self.ends.push(self.text.len());
+        }
+    }
+}
+
+impl Fields for UndoneRow {
+    fn field(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+    fn all_fields(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).filter_map(|i| self.field(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each field as `unescape_field` undoes it (the oracle), on rows of quoted, doubled,
+    /// guarded, empty and plain fields; the text is reused without leaking the last row's.
+    #[test]
+    fn fields_are_undone_as_unescape_field_undoes_them() {
+        let rows = [
+            "\"示例\"\"星光\"\"企业\",\"=\"\"114.05\"\"\",,plain,\"\"",
+            "\"\"\"\"\"\",\"a\"\"\"\"b\",=\"22.5\",\"x,\"\"y\"",
+            "",
+            "one",
+            "\"=\"\"\"\"\",\"\"\"a\",\"q\"",
+        ];
+        let mut row = UndoneRow::default();
+        for line in rows {
+            row.undo(line, b',');
+            let want: Vec<String> = crate::model::quotes::split_fields(line, b',', true)
+                .map(|f| crate::model::quotes::unescape_field(f).into_owned())
+                .collect();
+            let got: Vec<&str> = row.all_fields().collect();
+            assert_eq!(got, want, "{line:?}");
+            assert_eq!(row.field(want.len()), None);
+        }
+    }
+}
