@@ -42,9 +42,10 @@ impl Chunk {
             Chunk::Fields(c) => c.view(r),
             Chunk::Lines(c) => {
                 if let Some(u) = &c.undone
+                    && let Some(f) = &u.fields
                     && let Ok(k) = u.rows.binary_search(&(r as u32))
                 {
-                    return u.fields.view(k);
+                    return f.view(k);
                 }
                 c.rest(r).map(|rest| View::Line {
                     rest,
@@ -122,11 +123,12 @@ struct LineChunk {
 }
 
 /// Rows of a chunk of lines stored field by field: `rows` (ascending) are the chunk's row
-/// indices, `fields` their fields in the same order.
+/// indices, `fields` their fields in order; None once let go with the text (rows read back
+/// are undone again, or read as their lines: [`AttrTable::rows_in_with`]).
 #[derive(Clone, Debug)]
 struct Undone {
     rows: Vec<u32>,
-    fields: FieldChunk,
+    fields: Option<FieldChunk>,
 }
 
 impl LineChunk {
@@ -203,7 +205,8 @@ impl AttrTable {
         if let [Chunk::Lines(c)] = self.chunks.as_mut_slice()
             && let Some(Chunk::Fields(f)) = fields.chunks.into_iter().next()
         {
-            c.undone = Some(Box::new(Undone { rows, fields: f }));
+            let fields = Some(f);
+            c.undone = Some(Box::new(Undone { rows, fields }));
         }
     }
 
@@ -345,7 +348,7 @@ impl AttrTable {
             let kept = |r: usize| keep.get(first + r).copied().unwrap_or(false);
             let part = match chunk {
                 Chunk::Lines(mut c) => {
-                    c.undone = c.undone.take().and_then(|u| {
+                    c.undone = c.undone.take().map(|u| {
                         // A kept undone row's new index: the kept rows before it.
                         let (mut rows, mut kept_before, mut next) = (Vec::new(), 0u32, 0usize);
                         let mut picked = Vec::new();
@@ -359,8 +362,9 @@ impl AttrTable {
                                 picked.push(k);
                             }
                         }
-                        let fields = copy_rows(&u.fields, picked.into_iter(), &self.headers)?;
-                        Some(Box::new(Undone { rows, fields }))
+                        let fields = (u.fields.as_ref())
+                            .and_then(|f| copy_rows(f, picked.into_iter(), &self.headers));
+                        Box::new(Undone { rows, fields })
                     });
                     let mut r = 0;
                     c.start.retain(|_| {

@@ -2,6 +2,9 @@
 //! outside quotes), and the fields of such lines with their quotes undone.
 
 use super::scan::{LineScan, Separators, block_masks, prefetch_ahead, prefix_xor};
+pub use undone::UndoneRow;
+
+mod undone;
 
 /// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole
 /// field: it opens at a field's start and closes at its end; inside, quotes come in doubled

@@ -1,10 +1,12 @@
 //! Writers for `firms.csv` and `clusters.geojson`, and the input stamp.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
 use crate::analysis::{ClusterSummary, Placement};
+use crate::model::quotes::UndoneRow;
 use crate::model::{Firms, RowView, Zone};
 
 const LEAD: [&str; 7] = [
@@ -90,12 +92,17 @@ fn write_in_blocks(
         let rows = firms
             .attrs
             .rows_in_with(rows_of_block.clone(), &mut read_into)?;
-        let mut commas = Vec::new();
+        let (mut commas, mut undone) = (Vec::new(), UndoneRow::default());
         for i in rows_of_block {
             let row = rows.view(i);
             let split = split_line(&row, n_cols, firms.id_col, &mut commas);
+            let undo = split.is_none() && undo_line(&row, &mut undone);
             let id = match &split {
-                Some(s) => Firms::id_or_row_number(s.id, i),
+                Some(s) => Firms::id_or_row_number(s.id.as_deref(), i),
+                None if undo => {
+                    let id = firms.id_col.map(|c| undone.field(c).unwrap_or(""));
+                    Firms::id_or_row_number(id, i)
+                }
                 None => firms.id_in(&row, i),
             };
             push_field(&mut out, &id);
@@ -115,7 +122,12 @@ fn write_in_blocks(
             super::number::push_fixed(&mut out, p.lon, 6);
             out.push(b',');
             super::number::push_fixed(&mut out, p.lat, 6);
-            push_own_columns(&mut out, row, split.as_ref(), firms.id_col);
+            let own = match (&split, undo) {
+                (Some(s), _) => Own::Split(s),
+                (None, true) => Own::Undone((&undone, n_cols)),
+                (None, false) => Own::Row(row),
+            };
+            push_own_columns(&mut out, own, firms.id_col);
             out.push(b'\n');
         }
         rows.recycle(&mut read_into);
@@ -219,7 +231,7 @@ fn push_field(out: &mut Vec<u8>, s: &str) {
 /// A comma-separated line row that has every column, split by one scan of its commas: its id
 /// field as [`RowView::get`] reads it (None: no id column), and the text around it.
 struct Split<'a> {
-    id: Option<&'a str>,
+    id: Option<Cow<'a, str>>,
     before: &'a str,
     after: &'a str,
 }
@@ -256,7 +268,7 @@ fn split_line<'a>(
     };
     let end = commas.get(k).copied().unwrap_or(line.len());
     let raw = line.get(start..end)?;
-    let id = crate::model::quotes::unquote_field(raw.strip_suffix('\r').unwrap_or(raw));
+    let id = crate::model::quotes::unescape_field(raw.strip_suffix('\r').unwrap_or(raw));
     // Without the id and one comma beside it (pandas writes its index first, the id second).
     let (before, after) = match k.checked_sub(1) {
         None => ("", line.get(commas.first()? + 1..)?),
@@ -269,26 +281,50 @@ fn split_line<'a>(
     })
 }
 
+/// Undoes a row kept as its line into `undone` when its quotes hold doubled ones (a row read
+/// back as its line: [`crate::model::AttrTable::rows_in_with`]); false for other rows.
+fn undo_line(row: &RowView, undone: &mut UndoneRow) -> bool {
+    match row.line() {
+        Some((line, lines))
+            if lines.quoted && crate::model::quotes::has_escaped_quote(line.as_bytes()) =>
+        {
+            undone.undo(line, lines.delimiter);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A row's own columns as the writer reads them.
+enum Own<'r, 'a> {
+    /// Its line, [`split_line`] around the id.
+    Split(&'r Split<'a>),
+    /// Its line's fields undone (its quotes hold doubled ones), as many as the header has.
+    Undone((&'r UndoneRow, usize)),
+    Row(RowView<'a>),
+}
+
 /// The row's own columns (all but the id), each preceded by a comma: copied from its line
 /// around the id when it was [`split_line`], else field by field.
-fn push_own_columns(out: &mut Vec<u8>, row: RowView, split: Option<&Split>, id_col: Option<usize>) {
-    match split {
-        Some(s) => {
+fn push_own_columns(out: &mut Vec<u8>, own: Own, id_col: Option<usize>) {
+    let mut push = |fields: &mut dyn Iterator<Item = &str>| {
+        for (c, f) in fields.enumerate() {
+            if Some(c) != id_col {
+                out.push(b',');
+                push_field(out, f);
+            }
+        }
+    };
+    match own {
+        Own::Split(s) => {
             out.push(b',');
             out.extend_from_slice(s.before.as_bytes());
             out.extend_from_slice(s.after.as_bytes());
         }
-        None => push_own(out, row, id_col),
-    }
-}
-
-/// The row's own columns field by field, each preceded by a comma.
-fn push_own(out: &mut Vec<u8>, row: RowView, id_col: Option<usize>) {
-    for (c, f) in row.fields().enumerate() {
-        if Some(c) != id_col {
-            out.push(b',');
-            push_field(out, f);
+        Own::Undone((u, n_cols)) => {
+            push(&mut (0..n_cols).map(|c| u.field(c).unwrap_or("")));
         }
+        Own::Row(row) => push(&mut row.fields()),
     }
 }
 
@@ -455,6 +491,56 @@ mod tests {
         }
     }
 
+    /// Rows whose quotes hold doubled ones (guarded cells, quoted names; comma and
+    /// semicolon files, a short row, the id among them), read back as their lines once the
+    /// text is let go: the file holds the values written from the rows in memory (the
+    /// oracle, read by the csv crate).
+    #[test]
+    fn rows_read_back_as_lines_write_the_values_held_in_memory() {
+        let dir = std::env::temp_dir().join(format!("ca-files-undone-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for sep in [",", ";"] {
+            let mut text = ["id", "name", "lon", "lat", "seg"].join(sep) + "\n";
+            for i in 0..200 {
+                let cells = match i % 4 {
+                    0 => vec![format!("\"=\"\"F{i}\"\"\""), "\"a\"\"b\"".into()],
+                    1 => vec![format!("=\"F{i}\""), "\"=\"\"x; y, z\"\"\"".into()],
+                    2 => vec![format!("F{i}"), "plain".into()],
+                    _ => vec![format!("\"F\"\"{i}\""), "\"q\"".into()],
+                };
+                let mut row = cells.join(sep) + sep + &format!("114.{i:03}{sep}22.5");
+                if i % 7 != 0 {
+                    row += &format!("{sep}\"s\"\"{i}\"");
+                }
+                text += &(row + "\n");
+            }
+            let path = dir.join("firms.csv");
+            std::fs::write(&path, &text).unwrap();
+            let mut f = crate::data::load_firms(&path, &Default::default())
+                .unwrap()
+                .firms;
+            assert_eq!(f.len(), 200);
+            let (labels, mut placement) = (vec![0; 200], Placement::default());
+            placement.nearest_m = vec![1.0; 200];
+            let write = |f: &Firms| {
+                let mut out = Vec::new();
+                write_in_blocks(&mut out, f, &[], &labels, &placement, 64).unwrap();
+                let records: Vec<csv::StringRecord> = csv::Reader::from_reader(out.as_slice())
+                    .records()
+                    .map(Result::unwrap)
+                    .collect();
+                records
+            };
+            let in_memory = write(&f);
+            assert!(f.attrs.release_text(&path).unwrap());
+            assert_eq!(write(&f), in_memory, "{sep}");
+            assert_eq!(&in_memory[1][0], "F1");
+            assert_eq!(&in_memory[3][0], "F\"3");
+            assert_eq!(&in_memory[1][7], "=\"x; y, z\"");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// Own columns as the csv crate's writer writes them (the oracle), for rows kept as lines
     /// and as fields: quotes, commas and line breaks inside fields (of rows kept as lines
     /// too), ragged rows, semicolons, id columns first, elsewhere and absent.
@@ -489,7 +575,11 @@ mod tests {
                     assert_eq!(*id, row.get(f.id_col.unwrap()), "{text:?} row {i}");
                 }
                 splits += usize::from(split.is_some());
-                push_own_columns(&mut ours, row, split.as_ref(), f.id_col);
+                let own = match &split {
+                    Some(s) => Own::Split(s),
+                    None => Own::Row(row),
+                };
+                push_own_columns(&mut ours, own, f.id_col);
                 let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
                 w.write_field("lead").unwrap();
                 for (c, field) in row.fields().enumerate() {

@@ -19,7 +19,6 @@ mod csv_path;
 mod runs;
 mod segment_ids;
 mod unclosed;
-mod undone;
 
 /// What a chunk parser needs to know about the file.
 pub(super) struct ChunkCtx<'a> {
@@ -139,6 +138,15 @@ impl Fields for csv::StringRecord {
 }
 
 /// A line's fields with their quotes undone.
+impl Fields for crate::model::quotes::UndoneRow {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.field(i)
+    }
+    fn all_fields(&self) -> impl Iterator<Item = &str> {
+        self.fields()
+    }
+}
+
 impl Fields for Vec<&str> {
     fn field(&self, i: usize) -> Option<&str> {
         self.get(i).copied()
@@ -536,7 +544,7 @@ fn parse_lines(
     let doubled = memchr::memmem::Finder::new(b"\"\"");
     // Rows whose lines hold doubled quotes: their indices and undone fields.
     let mut undone = (Vec::new(), AttrTable::new(ctx.headers.to_vec()));
-    let mut undone_row = undone::UndoneRow::default();
+    let mut undone_row = crate::model::quotes::UndoneRow::default();
     let (mut line_start, mut line_no) = (0, first_line);
     while line_start < bytes.len() {
         ends.clear();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::{AttrTable, Chunk, LineChunk, RowView, Undone, copy_rows};
+use super::{AttrTable, Chunk, FieldChunk, LineChunk, RowView, Undone, View, copy_rows};
 
 /// Where a chunk's rows are: in its text, or let go and read back from the file, whose bytes
 /// are UTF-8 (as the text) or GBK/GB18030 (decoded again).
@@ -194,6 +194,7 @@ impl AttrTable {
     pub fn release_block(&mut self, text: &Arc<String>, file_at: usize) {
         let empty = Arc::new(String::new());
         for l in self.lines_of(text) {
+            l.let_go_of_undone();
             l.text = Arc::clone(&empty);
             l.from += file_at;
             l.to += file_at;
@@ -241,6 +242,7 @@ impl AttrTable {
         };
         let empty = Arc::new(String::new());
         for ((l, from), (to, start)) in lines.iter_mut().zip(froms).zip(mapped) {
+            l.let_go_of_undone();
             l.text = Arc::clone(&empty);
             l.from = file_at + from;
             l.to = file_at + to;
@@ -274,7 +276,7 @@ impl AttrTable {
     /// Rows `range` ready to read: this table, or (text released) a table of the rows' text
     /// read back from the file. Fails when the file changed since.
     pub fn rows_in(&self, range: Range<usize>) -> io::Result<RowsIn<'_>> {
-        self.rows_in_with(range, &mut Vec::new())
+        self.read_rows(range, &mut Vec::new(), true)
     }
 
     /// [`Self::rows_in`], reading into buffers taken from `spare` (see [`RowsIn::recycle`]).
@@ -282,6 +284,18 @@ impl AttrTable {
         &self,
         range: Range<usize>,
         spare: &mut Vec<Vec<u8>>,
+    ) -> io::Result<RowsIn<'_>> {
+        self.read_rows(range, spare, false)
+    }
+
+    /// [`Self::rows_in_with`]; `undo`: rows whose lines hold doubled quotes are undone again
+    /// when read back, else they are given as their lines ([`RowView::line`], for a writer
+    /// that copies lines and undoes what it reads field by field).
+    fn read_rows(
+        &self,
+        range: Range<usize>,
+        spare: &mut Vec<Vec<u8>>,
+        undo: bool,
     ) -> io::Result<RowsIn<'_>> {
         let Some(file) = &self.file else {
             return Ok(RowsIn {
@@ -301,7 +315,7 @@ impl AttrTable {
             }
             let part = match chunk {
                 Chunk::Lines(c) if c.in_file != InFile::No => {
-                    Chunk::Lines(read_back(file, c, r0..r1, spare, &self.headers)?)
+                    Chunk::Lines(read_back(file, c, r0..r1, spare, (&self.headers, undo))?)
                 }
                 Chunk::Lines(c) => Chunk::Lines(LineChunk {
                     start: c.start[r0..r1].to_vec(),
@@ -342,7 +356,7 @@ fn read_back(
     c: &LineChunk,
     rows: Range<usize>,
     spare: &mut Vec<Vec<u8>>,
-    headers: &[String],
+    (headers, undo): (&[String], bool),
 ) -> io::Result<LineChunk> {
     let (r0, r1) = (rows.start, rows.end);
     let at = c.from + c.start[r0] as usize;
@@ -373,15 +387,53 @@ fn read_back(
         let text = unsafe { String::from_utf8_unchecked(bytes) };
         (text, starts.map(|s| s as u32).collect())
     };
-    Ok(LineChunk {
+    let mut back = LineChunk {
         to: text.len(),
         text: Arc::new(text),
         from: 0,
         start,
         lines: c.lines,
-        undone: undone_part(c, rows, headers),
+        undone: None,
         in_file: InFile::No,
-    })
+    };
+    back.undone = undone_part(c, rows, headers).map(|mut u| {
+        if u.fields.is_none() && undo {
+            u.fields = undo_again(&back, &u.rows, headers);
+        }
+        u
+    });
+    Ok(back)
+}
+
+impl LineChunk {
+    /// Lets go of the undone rows' fields with the text (they are undone again when read
+    /// back: a register guarding every cell would otherwise keep every row twice).
+    fn let_go_of_undone(&mut self) {
+        if let Some(u) = &mut self.undone {
+            u.fields = None;
+        }
+    }
+}
+
+/// Rows `rows` of `c` (read back) undone from their lines, as the loader undid them.
+fn undo_again(c: &LineChunk, rows: &[u32], headers: &[String]) -> Option<FieldChunk> {
+    let mut table = AttrTable::new(headers.to_vec());
+    let mut row = crate::model::quotes::UndoneRow::default();
+    for &r in rows {
+        let view = RowView {
+            kind: View::Line {
+                rest: c.rest(r as usize)?,
+                lines: c.lines,
+            },
+            n_cols: headers.len(),
+        };
+        row.undo(view.line()?.0, c.lines.delimiter);
+        table.push_row(row.fields());
+    }
+    match table.chunks.into_iter().next() {
+        Some(Chunk::Fields(f)) => Some(f),
+        _ => None,
+    }
 }
 
 /// GBK/GB18030 `bytes` (whole lines) decoded into `buf`'s memory, as the whole file's
@@ -415,6 +467,56 @@ fn undone_part(c: &LineChunk, rows: Range<usize>, headers: &[String]) -> Option<
         .collect();
     let r0 = rows.start as u32;
     let kept = picked.iter().map(|k| u.rows[*k] - r0).collect();
-    let fields = copy_rows(&u.fields, picked.into_iter(), headers)?;
+    let fields = (u.fields.as_ref()).and_then(|f| copy_rows(f, picked.into_iter(), headers));
     Some(Box::new(Undone { rows: kept, fields }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows whose lines hold doubled quotes let their undone fields go with the text, and
+    /// read back undone again: as before the release (the oracle), and as the csv crate reads
+    /// them.
+    #[test]
+    fn undone_rows_are_let_go_and_undone_again_when_read_back() {
+        let text = "\"x\"\"y\",=\"1\"\nplain,2\n\"=\"\"3\"\"\",\"a,\"\"b\"\"\"\r\n";
+        let dir = std::env::temp_dir().join(format!("ca-undone-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rows.csv");
+        std::fs::write(&path, text).unwrap();
+        let headers = vec!["a".to_string(), "b".to_string()];
+        let (second, third) = (text.find("plain").unwrap(), text.find("\"=").unwrap());
+        let starts = vec![0, second as u32, third as u32];
+        let mut t = AttrTable::from_lines(headers.clone(), text.into(), starts, b',');
+        let mut undone = AttrTable::new(headers);
+        let mut row = crate::model::quotes::UndoneRow::default();
+        for line in [&text[..second - 1], &text[third..text.len() - 2]] {
+            row.undo(line, b',');
+            undone.push_row(row.fields());
+        }
+        t.set_undone_rows(vec![0, 2], undone);
+        let before: Vec<Vec<String>> = (0..3)
+            .map(|r| t.row(r).map(str::to_string).collect())
+            .collect();
+        let csv_crate: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(before, csv_crate);
+        assert!(t.release_text(&path).unwrap());
+        let Chunk::Lines(c) = &t.chunks[0] else {
+            panic!("a chunk of lines")
+        };
+        assert!(c.undone.as_ref().is_some_and(|u| u.fields.is_none()));
+        let back = t.rows_in(0..3).unwrap();
+        let after: Vec<Vec<String>> = (0..3)
+            .map(|r| back.view(r).fields().map(str::to_string).collect())
+            .collect();
+        assert_eq!(after, before);
+        assert_eq!(t.field_owned(2, 1), "a,\"b\"");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,12 +1,10 @@
 //! Rows whose quoted fields hold doubled quotes (`"示例""星光"""`, `"=""114.05"""` in a
 //! register that guards every cell): their fields undone into one text reused row after row.
 
-use super::Fields;
-
 /// One row's undone fields: each field's text, quotes taken off and doubled ones made single,
 /// laid end to end in a text kept for the next row (no allocation per row or field).
 #[derive(Default)]
-pub(super) struct UndoneRow {
+pub struct UndoneRow {
     text: String,
     /// Where each field ends in `text`.
     ends: Vec<usize>,
@@ -14,13 +12,13 @@ pub(super) struct UndoneRow {
 
 impl UndoneRow {
     /// Undoes `line` (no line end outside quotes; quotes only around whole fields, as
-    /// [`crate::model::quotes::simple_quotes`] admits), as
-    /// [`crate::model::quotes::unescape_field`] undoes each of its fields.
-    pub(super) fn undo(&mut self, line: &str, delimiter: u8) {
+    /// [`super::simple_quotes`] admits), as [`super::unescape_field`] undoes each of its
+    /// fields.
+    pub fn undo(&mut self, line: &str, delimiter: u8) {
         self.text.clear();
         self.ends.clear();
-        for f in crate::model::quotes::split_fields(line, delimiter, true) {
-            let inner = crate::model::unquote_field(f);
+        for f in super::split_fields(line, delimiter, true) {
+            let inner = super::unquote_field(f);
             if inner.len() < f.len() {
                 // Each quote is kept once; the quote doubling it is skipped.
                 let mut rest = inner;
@@ -42,8 +40,9 @@ impl UndoneRow {
     }
 }
 
-impl Fields for UndoneRow {
-    fn field(&self, i: usize) -> Option<&str> {
+impl UndoneRow {
+    /// Field `i` as undone (None past the row's fields).
+    pub fn field(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)?;
         let start = match i.checked_sub(1) {
             Some(before) => *self.ends.get(before)?,
@@ -51,7 +50,8 @@ impl Fields for UndoneRow {
         };
         self.text.get(start..end)
     }
-    fn all_fields(&self) -> impl Iterator<Item = &str> {
+    /// The row's fields as undone, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
         (0..self.ends.len()).filter_map(|i| self.field(i))
     }
 }
@@ -77,7 +77,7 @@ mod tests {
             let want: Vec<String> = crate::model::quotes::split_fields(line, b',', true)
                 .map(|f| crate::model::quotes::unescape_field(f).into_owned())
                 .collect();
-            let got: Vec<&str> = row.all_fields().collect();
+            let got: Vec<&str> = row.fields().collect();
             assert_eq!(got, want, "{line:?}");
             assert_eq!(row.field(want.len()), None);
         }
