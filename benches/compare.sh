@@ -17,7 +17,9 @@
 # point column), `postgis` (benches/postgis_csv.py: PostGIS' COPY … CSV, a hex EWKB point
 # column), `r` (benches/r_csv.py: R's write.csv, BOM, CRLF, NA), `rtable` (benches/r_csv.py --table:
 # R's write.table, space-separated, row names the header does not name), `scope` (benches/scope_csv.py:
-# a register with a long 经营范围 column) or `gbk`
+# a register with a long 经营范围 column), `guarded` (benches/register_csv.py --guard: every
+# cell in Excel's text guard, ="114.05"), `guardcsv` (--guard-csv: the same through Python's
+# csv.writer, "=""114.05""") or `gbk`
 # (the register saved as GB18030, as Excel on a Chinese
 # Windows saves CSV; the peers are told the encoding). Any other file can be timed by copying
 # it to that name.
@@ -84,9 +86,11 @@ for n in "${sizes[@]}"; do
       pandas | geopandas | postgis) "$py" "benches/${shape}_csv.py" "$n" "$csv" ;;
       r) python3 benches/r_csv.py "$n" "$csv" ;;
       rtable) python3 benches/r_csv.py "$n" "$csv" --table ;;
+      guarded) python3 benches/register_csv.py "$n" "$csv" --guard ;;
+      guardcsv) python3 benches/register_csv.py "$n" "$csv" --guard-csv ;;
       gbk) python3 benches/register_csv.py "$n" "$csv.utf8" &&
         iconv -f UTF-8 -t GB18030 "$csv.utf8" > "$csv" && rm "$csv.utf8" ;;
-      *) echo "unknown SHAPE $shape: firms, register, stacked, scope, pandas, geopandas, postgis, r, rtable or gbk" >&2; exit 2 ;;
+      *) echo "unknown SHAPE $shape: firms, register, stacked, scope, pandas, geopandas, postgis, r, rtable, guarded, guardcsv or gbk" >&2; exit 2 ;;
     esac
   fi
   ours=$("$bin" bench --firms "$csv" --zones "$zones" --repeat "$repeat")
@@ -129,6 +133,8 @@ for n in "${sizes[@]}"; do
   # A WKT point column (geopandas' file): pandas reads text, so shapely's parse is added.
   [ -n "$(get "$peers" pandas_read_csv_wkt)" ] &&
     row "CSV load" "$(jq_ours "$ours" csv_load)" "pandas + shapely from_wkt" pandas_read_csv_wkt
+  [ -n "$(get "$peers" pandas_read_csv_unguarded)" ] &&
+    row "CSV load" "$(jq_ours "$ours" csv_load)" "pandas + unguarding =\"…\"" pandas_read_csv_unguarded
   [ -n "$(get "$peers" pandas_read_csv_wkb)" ] &&
     row "CSV load" "$(jq_ours "$ours" csv_load)" "pandas + shapely from_wkb" pandas_read_csv_wkb
   echo "| $n | CSV load, first in a fresh process | $(fmt "$fresh_o") | pandas | $(fmt "$fresh_p") | $(ratio "$fresh_p" "$fresh_o") |"

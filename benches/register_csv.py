@@ -5,17 +5,19 @@ hundred holding quotes (written doubled, as pandas and spreadsheets do), foundin
 dates as 2015-03-02, registered capital, status. For timing the CSV loader on the
 kind of export a planner receives (benches/register.sh); none of these firms is real.
 
-Usage: register_csv.py N OUT.csv [--guard]
+Usage: register_csv.py N OUT.csv [--guard | --guard-csv]
 
 --guard writes every cell without a quote inside as Excel's text guard, as some registries'
 exports do: `="114.123741"`, and the guard inside the CSV quotes (its quotes doubled) where
-the cell holds a comma.
+the cell holds a comma. --guard-csv guards them as a Python generator passing `="…"` to
+csv.writer does: every guarded cell quoted, its quotes doubled.
 """
 import random
 import sys
 
 n, out = int(sys.argv[1]), sys.argv[2]
 guarded = "--guard" in sys.argv[3:]
+guarded_csv = "--guard-csv" in sys.argv[3:]
 
 
 def guard(cell):
@@ -24,6 +26,15 @@ def guard(cell):
         inner = cell[1:-1]
         return cell if '"' in inner else f'"=""{inner}"""'
     return f'="{cell}"'
+
+
+def guard_csv(cell):
+    """Excel's text guard around one cell's value, as csv.writer quotes it (a value holding a
+    quote is left as it is)."""
+    value = cell[1:-1].replace('""', '"') if cell.startswith('"') else cell
+    if '"' in value:
+        return cell
+    return '"' + f'="{value}"'.replace('"', '""') + '"'
 
 random.seed(5)
 segments = ["硬件制造", "内容软件", "平台服务", "光学器件", "系统集成"]
@@ -48,6 +59,8 @@ with open(out, "w", encoding="utf-8", newline="") as f:
                  random.choice(segments), founded, f"{random.random() * 5000:.2f}", state, closed]
         if guarded:
             cells = [guard(c) for c in cells]
+        elif guarded_csv:
+            cells = [guard_csv(c) for c in cells]
         rows.append(",".join(cells) + "\n")
         if len(rows) >= 100_000:
             f.writelines(rows)
