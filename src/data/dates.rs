@@ -83,11 +83,10 @@ pub fn parse_year(s: &str) -> Option<i32> {
         return y;
     }
     // A guarded or padded cell (`="2015-03-02"`): its text, by the shapes above.
-    let t = crate::model::cell_text(s);
-    if t.len() < s.len() {
-        return parse_year(t);
+    match crate::model::cell_text(s) {
+        t if t.len() < s.len() => parse_year(t),
+        _ => parse_year_general(s),
     }
-    parse_year_general(s)
 }
 
 /// `2015年3月2日`, `2015/3/2` (as Excel writes dates in a Chinese locale), `2015-3-2` or

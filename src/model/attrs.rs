@@ -124,7 +124,7 @@ struct LineChunk {
 
 /// Rows of a chunk of lines stored field by field: `rows` (ascending) are the chunk's row
 /// indices, `fields` their fields in order; None once let go with the text (rows read back
-/// are undone again, or read as their lines: [`AttrTable::rows_in_with`]).
+/// are undone again, or read as their lines: [`AttrTable::rows_in_as_lines`]).
 #[derive(Clone, Debug)]
 struct Undone {
     rows: Vec<u32>,

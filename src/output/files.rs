@@ -91,7 +91,7 @@ fn write_in_blocks(
         let mut read_into: Vec<Vec<u8>> = spare_in.take_up_to(2);
         let rows = firms
             .attrs
-            .rows_in_with(rows_of_block.clone(), &mut read_into)?;
+            .rows_in_as_lines(rows_of_block.clone(), &mut read_into)?;
         let (mut commas, mut undone) = (Vec::new(), UndoneRow::default());
         for i in rows_of_block {
             let row = rows.view(i);
@@ -282,7 +282,7 @@ fn split_line<'a>(
 }
 
 /// Undoes a row kept as its line into `undone` when its quotes hold doubled ones (a row read
-/// back as its line: [`crate::model::AttrTable::rows_in_with`]); false for other rows.
+/// back as its line: [`crate::model::AttrTable::rows_in_as_lines`]); false for other rows.
 fn undo_line(row: &RowView, undone: &mut UndoneRow) -> bool {
     match row.line() {
         Some((line, lines))

@@ -285,12 +285,21 @@ impl AttrTable {
         range: Range<usize>,
         spare: &mut Vec<Vec<u8>>,
     ) -> io::Result<RowsIn<'_>> {
+        self.read_rows(range, spare, true)
+    }
+
+    /// [`Self::rows_in_with`], but rows read back whose lines hold doubled quotes are given as
+    /// their lines ([`RowView::line`]) instead of undone again: for a writer that copies
+    /// lines and undoes what it reads field by field.
+    pub fn rows_in_as_lines(
+        &self,
+        range: Range<usize>,
+        spare: &mut Vec<Vec<u8>>,
+    ) -> io::Result<RowsIn<'_>> {
         self.read_rows(range, spare, false)
     }
 
-    /// [`Self::rows_in_with`]; `undo`: rows whose lines hold doubled quotes are undone again
-    /// when read back, else they are given as their lines ([`RowView::line`], for a writer
-    /// that copies lines and undoes what it reads field by field).
+    /// [`Self::rows_in_with`]; `undo`: false for [`Self::rows_in_as_lines`].
     fn read_rows(
         &self,
         range: Range<usize>,
