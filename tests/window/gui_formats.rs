@@ -330,3 +330,27 @@ fn the_load_report_names_segment_values_the_fit_table_does_not_know() {
     );
     assert!(h.query_by_label_contains("does not know").is_none());
 }
+
+/// A register that guards every cell (`="…"`, bare and inside quotes): the inspector shows a
+/// firm's other columns as a spreadsheet shows them, without the guards.
+#[test]
+fn the_inspector_shows_guarded_cells_as_a_spreadsheet_does() {
+    let mut h = harness();
+    let dir = common::temp_dir("gui-guarded");
+    let f = dir.join("guarded.csv");
+    std::fs::write(
+        &f,
+        "id,name,lon,lat,address,founded\n=\"F0\",=\"甲\",=\"114.05\",=\"22.54\",\"=\"\"深圳市南山区, 3楼\"\"\",=\"2015-03-02\"\n",
+    )
+    .unwrap();
+    h.state_mut()
+        .push(Command::LoadFirms(f, Default::default()));
+    wait_idle(&mut h);
+    h.state_mut().push(Command::ZoomToFirm(0));
+    wait_idle(&mut h);
+    h.run_steps(2);
+    assert_eq!(h.state().selection.firm, Some(0));
+    assert!(h.query_by_label("深圳市南山区, 3楼").is_some());
+    assert!(h.query_by_label("2015-03-02").is_some());
+    assert!(h.query_by_label_contains("=\"").is_none());
+}

@@ -209,8 +209,9 @@ impl Inspector<'_> {
                     if Some(c) == firms.id_col || Some(c) == firms.name_col {
                         continue;
                     }
+                    // As a spreadsheet shows the cell (`="…"` guards off, as ids and names).
                     ui.label(h);
-                    ui.label(firms.attrs.get(f, c));
+                    ui.label(crate::model::cell_text(firms.attrs.get(f, c)));
                     ui.end_row();
                 }
             });
