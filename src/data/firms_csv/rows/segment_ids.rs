@@ -320,8 +320,6 @@ mod tests {
         assert!(ids.table.slots.len() >= 1024, "{}", ids.table.slots.len());
     }
 
-    /// Values differing in one byte anywhere (lengths 0–40, so every padding of the last
-    /// word) get their own ids.
     /// `same_bytes` is "`kept` starts with `b`" at every length, its word-wise cases and the
     /// empty value (every row of a file without a segment column) included.
     #[test]
@@ -329,12 +327,10 @@ mod tests {
         let text: Vec<u8> = (0..64u8).map(|i| b'!' + i).collect();
         for n in 0..40 {
             let b = &text[..n];
-            for (at, kept) in [(None, text.clone()), (Some(0), text.clone())]
-                .into_iter()
-                .chain((0..n).map(|k| (Some(k), text.clone())))
-            {
-                let mut kept = kept;
-                if let Some(k) = at.filter(|k| *k < n) {
+            // Unchanged, and one byte changed at each place of the prefix.
+            for at in std::iter::once(None).chain((0..n).map(Some)) {
+                let mut kept = text.clone();
+                if let Some(k) = at {
                     kept[k] ^= 1;
                 }
                 for end in [n, n + 1, 64] {
@@ -351,6 +347,8 @@ mod tests {
         }
     }
 
+    /// Values differing in one byte anywhere (lengths 0–40, so every padding of the last
+    /// word) get their own ids.
     #[test]
     fn values_one_byte_apart_are_told_apart() {
         let mut rng = crate::model::Rng::new(5);
