@@ -14,8 +14,10 @@ use std::sync::Arc;
 use super::quotes::unquote_field;
 
 mod file_rows;
+mod undone;
 use file_rows::InFile;
 pub use file_rows::{FileRows, RowsIn, read_exact_at};
+use undone::Undone;
 
 /// All columns of the input file; see the module comment for how rows are stored.
 #[derive(Clone, Debug, Default)]
@@ -41,11 +43,8 @@ impl Chunk {
         match self {
             Chunk::Fields(c) => c.view(r),
             Chunk::Lines(c) => {
-                if let Some(u) = &c.undone
-                    && let Some(f) = &u.fields
-                    && let Ok(k) = u.rows.binary_search(&(r as u32))
-                {
-                    return f.view(k);
+                if let Some(v) = c.undone.as_ref().and_then(|u| u.view(c, r)) {
+                    return Some(v);
                 }
                 c.rest(r).map(|rest| View::Line {
                     rest,
@@ -91,6 +90,26 @@ impl FieldChunk {
         }
     }
 
+    /// Appends one row of at most `n` fields (missing trailing fields read as empty).
+    fn push_row<'a, I: IntoIterator<Item = &'a str>>(&mut self, fields: I, n: usize) {
+        let start = self.buf.len();
+        for f in fields.into_iter().take(n) {
+            self.buf.push_str(f);
+            let end = u32::try_from(self.buf.len() - start).unwrap_or(u32::MAX);
+            self.field_end.push(end);
+        }
+        // Trailing empty fields need no storage.
+        let first = self.field_start.last().copied().unwrap_or(0) as usize;
+        while self.field_end.len() > first + 1
+            && self.field_end[self.field_end.len() - 1] == self.field_end[self.field_end.len() - 2]
+        {
+            self.field_end.pop();
+        }
+        let n_fields = u32::try_from(self.field_end.len()).unwrap_or(u32::MAX);
+        self.field_start.push(n_fields);
+        self.row_start.push(self.buf.len() as u64);
+    }
+
     fn view(&self, r: usize) -> Option<View<'_>> {
         let start = *self.row_start.get(r)?;
         let (f0, f1) = (*self.field_start.get(r)?, *self.field_start.get(r + 1)?);
@@ -115,20 +134,11 @@ struct LineChunk {
     /// Byte offset in the block of each kept row's line.
     start: Vec<u32>,
     lines: LineRows,
-    /// Rows whose lines hold doubled quotes, read from their undone fields instead.
+    /// Rows whose lines hold doubled quotes, read from their fields undone instead.
     undone: Option<Box<Undone>>,
     /// Whether the text was let go: then `from..to` are byte offsets in the table's file
     /// instead ([`AttrTable::rows_in`] reads the rows back from there).
     in_file: InFile,
-}
-
-/// Rows of a chunk of lines stored field by field: `rows` (ascending) are the chunk's row
-/// indices, `fields` their fields in order; None once let go with the text (rows read back
-/// are undone again, or read as their lines: [`AttrTable::rows_in_as_lines`]).
-#[derive(Clone, Debug)]
-struct Undone {
-    rows: Vec<u32>,
-    fields: Option<FieldChunk>,
 }
 
 impl LineChunk {
@@ -198,15 +208,13 @@ impl AttrTable {
         }
     }
 
-    /// Rows `rows` (ascending indices) of this table of one chunk of lines are read from the
-    /// rows of `fields` (in order) instead of their lines: their lines hold doubled quotes,
-    /// which reading a line in place cannot undo. Does nothing to other tables.
-    pub fn set_undone_rows(&mut self, rows: Vec<u32>, fields: AttrTable) {
-        if let [Chunk::Lines(c)] = self.chunks.as_mut_slice()
-            && let Some(Chunk::Fields(f)) = fields.chunks.into_iter().next()
-        {
-            let fields = Some(f);
-            c.undone = Some(Box::new(Undone { rows, fields }));
+    /// Rows `rows` (ascending indices) of this table of one chunk of lines hold doubled
+    /// quotes, which reading a line in place cannot undo: their fields are undone from their
+    /// lines when first read. Does nothing to other tables.
+    pub fn set_undone_rows(&mut self, rows: Vec<u32>) {
+        let n_cols = self.headers.len();
+        if let [Chunk::Lines(c)] = self.chunks.as_mut_slice() {
+            c.undone = Some(Undone::new(rows, n_cols, true));
         }
     }
 
@@ -229,25 +237,7 @@ impl AttrTable {
         let Some(Chunk::Fields(chunk)) = self.chunks.last_mut() else {
             return;
         };
-        let start = chunk.buf.len();
-        for f in fields.into_iter().take(n) {
-            chunk.buf.push_str(f);
-            chunk
-                .field_end
-                .push(u32::try_from(chunk.buf.len() - start).unwrap_or(u32::MAX));
-        }
-        // Trailing empty fields need no storage.
-        let first = chunk.field_start.last().copied().unwrap_or(0) as usize;
-        while chunk.field_end.len() > first + 1
-            && chunk.field_end[chunk.field_end.len() - 1]
-                == chunk.field_end[chunk.field_end.len() - 2]
-        {
-            chunk.field_end.pop();
-        }
-        chunk
-            .field_start
-            .push(u32::try_from(chunk.field_end.len()).unwrap_or(u32::MAX));
-        chunk.row_start.push(chunk.buf.len() as u64);
+        chunk.push_row(fields, n);
         self.n_rows += 1;
     }
 
@@ -348,24 +338,7 @@ impl AttrTable {
             let kept = |r: usize| keep.get(first + r).copied().unwrap_or(false);
             let part = match chunk {
                 Chunk::Lines(mut c) => {
-                    c.undone = c.undone.take().map(|u| {
-                        // A kept undone row's new index: the kept rows before it.
-                        let (mut rows, mut kept_before, mut next) = (Vec::new(), 0u32, 0usize);
-                        let mut picked = Vec::new();
-                        for (k, &x) in u.rows.iter().enumerate() {
-                            while next < x as usize {
-                                kept_before += u32::from(kept(next));
-                                next += 1;
-                            }
-                            if kept(x as usize) {
-                                rows.push(kept_before);
-                                picked.push(k);
-                            }
-                        }
-                        let fields = (u.fields.as_ref())
-                            .and_then(|f| copy_rows(f, picked.into_iter(), &self.headers));
-                        Box::new(Undone { rows, fields })
-                    });
+                    c.undone = c.undone.take().map(|u| u.kept(kept));
                     let mut r = 0;
                     c.start.retain(|_| {
                         r += 1;

@@ -542,8 +542,8 @@ fn parse_lines(
     let mut cuts =
         crate::model::scan::Separators::with_quotes(bytes, ctx.delimiter, b'\n', lines.quoted);
     let doubled = memchr::memmem::Finder::new(b"\"\"");
-    // Rows whose lines hold doubled quotes: their indices and undone fields.
-    let mut undone = (Vec::new(), AttrTable::new(ctx.headers.to_vec()));
+    // Rows whose lines hold doubled quotes (undone from their lines when read).
+    let mut undone = Vec::new();
     let mut undone_row = crate::model::quotes::UndoneRow::default();
     let (mut line_start, mut line_no) = (0, first_line);
     while line_start < bytes.len() {
@@ -574,8 +574,7 @@ fn parse_lines(
             row.undo(line, ctx.delimiter);
             if take_row(out, row, line_no, ctx, interned) {
                 out.push_extras(row, ctx);
-                undone.0.push(starts.len() as u32);
-                undone.1.push_row(row.all_fields());
+                undone.push(starts.len() as u32);
                 starts.push(line_start as u32);
             }
         } else {
@@ -618,8 +617,8 @@ fn parse_lines(
             AttrTable::from_shared_lines(headers, Arc::new(chunk.to_owned()), 0..to, starts, lines)
         }
     };
-    if !undone.0.is_empty() {
-        table.set_undone_rows(undone.0, undone.1);
+    if !undone.is_empty() {
+        table.set_undone_rows(undone);
     }
     // (A run of lines inside a chunk the csv crate reads follows its rows.)
     if out.attrs.n_rows() == 0 {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::{AttrTable, Chunk, FieldChunk, LineChunk, RowView, Undone, View, copy_rows};
+use super::{AttrTable, Chunk, LineChunk, RowView, copy_rows};
 
 /// Where a chunk's rows are: in its text, or let go and read back from the file, whose bytes
 /// are UTF-8 (as the text) or GBK/GB18030 (decoded again).
@@ -324,11 +324,11 @@ impl AttrTable {
             }
             let part = match chunk {
                 Chunk::Lines(c) if c.in_file != InFile::No => {
-                    Chunk::Lines(read_back(file, c, r0..r1, spare, (&self.headers, undo))?)
+                    Chunk::Lines(read_back(file, c, r0..r1, spare, undo)?)
                 }
                 Chunk::Lines(c) => Chunk::Lines(LineChunk {
                     start: c.start[r0..r1].to_vec(),
-                    undone: undone_part(c, r0..r1, &self.headers),
+                    undone: c.undone.as_ref().map(|u| u.part(r0, r1, true)),
                     ..c.clone()
                 }),
                 Chunk::Fields(f) => match copy_rows(f, r0..r1, &self.headers) {
@@ -365,7 +365,7 @@ fn read_back(
     c: &LineChunk,
     rows: Range<usize>,
     spare: &mut Vec<Vec<u8>>,
-    (headers, undo): (&[String], bool),
+    undo: bool,
 ) -> io::Result<LineChunk> {
     let (r0, r1) = (rows.start, rows.end);
     let at = c.from + c.start[r0] as usize;
@@ -405,12 +405,7 @@ fn read_back(
         undone: None,
         in_file: InFile::No,
     };
-    back.undone = undone_part(c, rows, headers).map(|mut u| {
-        if u.fields.is_none() && undo {
-            u.fields = undo_again(&back, &u.rows, headers);
-        }
-        u
-    });
+    back.undone = c.undone.as_ref().map(|u| u.part(r0, r1, undo));
     Ok(back)
 }
 
@@ -419,29 +414,8 @@ impl LineChunk {
     /// back: a register guarding every cell would otherwise keep every row twice).
     fn let_go_of_undone(&mut self) {
         if let Some(u) = &mut self.undone {
-            u.fields = None;
+            u.let_go();
         }
-    }
-}
-
-/// Rows `rows` of `c` (read back) undone from their lines, as the loader undid them.
-fn undo_again(c: &LineChunk, rows: &[u32], headers: &[String]) -> Option<FieldChunk> {
-    let mut table = AttrTable::new(headers.to_vec());
-    let mut row = crate::model::quotes::UndoneRow::default();
-    for &r in rows {
-        let view = RowView {
-            kind: View::Line {
-                rest: c.rest(r as usize)?,
-                lines: c.lines,
-            },
-            n_cols: headers.len(),
-        };
-        row.undo(view.line()?.0, c.lines.delimiter);
-        table.push_row(row.fields());
-    }
-    match table.chunks.into_iter().next() {
-        Some(Chunk::Fields(f)) => Some(f),
-        _ => None,
     }
 }
 
@@ -468,18 +442,6 @@ fn gbk_text(bytes: &[u8], buf: Vec<u8>) -> String {
     }
 }
 
-/// The undone rows of `c` among `rows`, renumbered from `rows.start` (None when none is).
-fn undone_part(c: &LineChunk, rows: Range<usize>, headers: &[String]) -> Option<Box<Undone>> {
-    let u = c.undone.as_ref()?;
-    let picked: Vec<usize> = (0..u.rows.len())
-        .filter(|k| rows.contains(&(u.rows[*k] as usize)))
-        .collect();
-    let r0 = rows.start as u32;
-    let kept = picked.iter().map(|k| u.rows[*k] - r0).collect();
-    let fields = (u.fields.as_ref()).and_then(|f| copy_rows(f, picked.into_iter(), headers));
-    Some(Box::new(Undone { rows: kept, fields }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,14 +459,14 @@ mod tests {
         let headers = vec!["a".to_string(), "b".to_string()];
         let (second, third) = (text.find("plain").unwrap(), text.find("\"=").unwrap());
         let starts = vec![0, second as u32, third as u32];
-        let mut t = AttrTable::from_lines(headers.clone(), text.into(), starts, b',');
-        let mut undone = AttrTable::new(headers);
-        let mut row = crate::model::quotes::UndoneRow::default();
-        for line in [&text[..second - 1], &text[third..text.len() - 2]] {
-            row.undo(line, b',');
-            undone.push_row(row.fields());
-        }
-        t.set_undone_rows(vec![0, 2], undone);
+        let mut t = AttrTable::from_lines(headers, text.into(), starts, b',');
+        t.set_undone_rows(vec![0, 2]);
+        let undone = |t: &AttrTable| match &t.chunks[0] {
+            Chunk::Lines(c) => c.undone.as_ref().map_or(0, |u| u.groups_undone()),
+            Chunk::Fields(_) => panic!("a chunk of lines"),
+        };
+        // Undone when first read, not before.
+        assert_eq!(undone(&t), 0);
         let before: Vec<Vec<String>> = (0..3)
             .map(|r| t.row(r).map(str::to_string).collect())
             .collect();
@@ -515,11 +477,9 @@ mod tests {
             .map(|r| r.unwrap().iter().map(str::to_string).collect())
             .collect();
         assert_eq!(before, csv_crate);
+        assert_eq!(undone(&t), 1);
         assert!(t.release_text(&path).unwrap());
-        let Chunk::Lines(c) = &t.chunks[0] else {
-            panic!("a chunk of lines")
-        };
-        assert!(c.undone.as_ref().is_some_and(|u| u.fields.is_none()));
+        assert_eq!(undone(&t), 0);
         let back = t.rows_in(0..3).unwrap();
         let after: Vec<Vec<String>> = (0..3)
             .map(|r| back.view(r).fields().map(str::to_string).collect())
