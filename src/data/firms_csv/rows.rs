@@ -525,17 +525,19 @@ fn parse_lines(
 ) -> u64 {
     let bytes = chunk.as_bytes();
     let cols = ctx.cols;
-    let need = [
-        cols.lon,
-        cols.lat,
-        cols.segment.unwrap_or(0),
-        cols.id.unwrap_or(0),
-    ]
-    .into_iter()
-    .chain(ctx.dates.map(DateColumns::last))
-    .max()
-    .unwrap_or(0)
-        + 1;
+    // The fields read from a row (ids, coordinates, segment, dates): `need` of them at most.
+    let read = [cols.lon, cols.lat]
+        .into_iter()
+        .chain(cols.segment)
+        .chain(cols.id)
+        .chain(
+            ctx.dates
+                .iter()
+                .flat_map(|d| d.closed.iter().copied().chain([d.founded])),
+        );
+    let (need, wanted) = read.fold((1, 0u64), |(n, w), c| {
+        (n.max(c + 1), w | 1u64.checked_shl(c as u32).unwrap_or(0))
+    });
     let mut starts: Vec<u32> = Vec::with_capacity(bytes.len() / 60);
     // The delimiters of the line's first `need` fields.
     let mut ends: Vec<usize> = Vec::with_capacity(need);
@@ -571,7 +573,7 @@ fn parse_lines(
             && crate::model::quotes::has_escaped_quote(line.as_bytes())
         {
             let row = &mut undone_row;
-            row.undo(line, ctx.delimiter);
+            row.undo_wanted(line, ctx.delimiter, wanted);
             if take_row(out, row, line_no, ctx, interned) {
                 out.push_extras(row, ctx);
                 undone.push(starts.len() as u32);

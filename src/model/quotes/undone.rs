@@ -15,11 +15,20 @@ impl UndoneRow {
     /// [`super::simple_quotes`] admits), as [`super::unescape_field`] undoes each of its
     /// fields.
     pub fn undo(&mut self, line: &str, delimiter: u8) {
+        self.undo_wanted(line, delimiter, u64::MAX);
+    }
+
+    /// [`Self::undo`] for the fields `wanted` marks (bit `i`: field `i`; fields from the 64th
+    /// on are always undone). The others only lose their outer quotes, their doubled ones
+    /// kept: whether such a field is blank or holds the delimiter is as when undone, which
+    /// is all a loader that does not read it asks of it.
+    pub fn undo_wanted(&mut self, line: &str, delimiter: u8, wanted: u64) {
         self.text.clear();
         self.ends.clear();
-        for f in super::split_fields(line, delimiter, true) {
+        for (i, f) in super::split_fields(line, delimiter, true).enumerate() {
             let inner = super::unquote_field(f);
-            if inner.len() < f.len() {
+            let want = i >= 64 || wanted & (1 << i) != 0;
+            if inner.len() < f.len() && want {
                 // Each quote is kept once; the quote doubling it is skipped.
                 let mut rest = inner;
                 while let Some(p) = memchr::memchr(b'"', rest.as_bytes()) {
@@ -33,7 +42,7 @@ impl UndoneRow {
                 }
                 self.text.push_str(rest);
             } else {
-                self.text.push_str(f);
+                self.text.push_str(inner);
             }
             self.ends.push(self.text.len());
         }
@@ -80,6 +89,47 @@ mod tests {
             let got: Vec<&str> = row.fields().collect();
             assert_eq!(got, want, "{line:?}");
             assert_eq!(row.field(want.len()), None);
+        }
+    }
+
+    /// Fields `undo_wanted` is asked for are undone as `unescape_field` undoes them (the
+    /// oracle); the others are blank, or hold the delimiter, exactly when undone they do.
+    #[test]
+    fn unwanted_fields_keep_their_blankness_and_delimiters() {
+        let rows = [
+            [
+                r#""=""F1""""#,
+                r#"" ""#,
+                r#""""#,
+                r#""a,""b""#,
+                "plain",
+                r#""""""#,
+                r#"="x""#,
+            ],
+            [
+                r#""""""#, r#""q""""#, r#"" ""#, "", r#""  ""#, r#"",""#, r#""""""#,
+            ],
+        ]
+        .map(|fields| fields.join(","));
+        let mut row = UndoneRow::default();
+        for line in &rows {
+            let want: Vec<String> = crate::model::quotes::split_fields(line, b',', true)
+                .map(|f| crate::model::quotes::unescape_field(f).into_owned())
+                .collect();
+            assert_eq!(want.len(), 7, "{line:?}");
+            for wanted in [0u64, 0b1, 0b1010, 0b0101_0101, u64::MAX] {
+                row.undo_wanted(line, b',', wanted);
+                let got: Vec<&str> = row.fields().collect();
+                assert_eq!(got.len(), want.len(), "{line:?}");
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    if wanted & (1 << i) != 0 {
+                        assert_eq!(g, w, "{line:?} field {i}");
+                    } else {
+                        assert_eq!(g.trim().is_empty(), w.trim().is_empty(), "{line:?} {i}");
+                        assert_eq!(g.contains(','), w.contains(','), "{line:?} {i}");
+                    }
+                }
+            }
         }
     }
 }
