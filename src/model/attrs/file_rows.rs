@@ -461,21 +461,13 @@ mod tests {
         let starts = vec![0, second as u32, third as u32];
         let mut t = AttrTable::from_lines(headers, text.into(), starts, b',');
         t.set_undone_rows(vec![0, 2]);
-        let undone = |t: &AttrTable| match &t.chunks[0] {
-            Chunk::Lines(c) => c.undone.as_ref().map_or(0, |u| u.groups_undone()),
-            Chunk::Fields(_) => panic!("a chunk of lines"),
-        };
+        let undone = super::super::undone::groups_undone;
         // Undone when first read, not before.
         assert_eq!(undone(&t), 0);
         let before: Vec<Vec<String>> = (0..3)
             .map(|r| t.row(r).map(str::to_string).collect())
             .collect();
-        let csv_crate: Vec<Vec<String>> = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(text.as_bytes())
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect();
+        let csv_crate = super::super::undone::csv_crate_rows(text);
         assert_eq!(before, csv_crate);
         assert_eq!(undone(&t), 1);
         assert!(t.release_text(&path).unwrap());

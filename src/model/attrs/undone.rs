@@ -59,9 +59,9 @@ impl Undone {
         }
     }
 
-    /// Whether any group has been undone (for tests of when the work happens).
+    /// How many groups have been undone (for tests of when the work happens).
     #[cfg(test)]
-    pub(super) fn groups_undone(&self) -> usize {
+    fn groups_undone(&self) -> usize {
         self.groups.iter().filter(|g| g.get().is_some()).count()
     }
 
@@ -116,9 +116,30 @@ fn undo_lines<'a>(c: &LineChunk, rows: impl Iterator<Item = &'a u32>, n_cols: us
     out
 }
 
+/// Groups undone so far in `t`'s first chunk, a chunk of lines (for tests).
+#[cfg(test)]
+pub(super) fn groups_undone(t: &super::AttrTable) -> usize {
+    match t.chunks.first() {
+        Some(super::Chunk::Lines(c)) => c.undone.as_ref().map_or(0, |u| u.groups_undone()),
+        _ => panic!("a chunk of lines"),
+    }
+}
+
+/// `text`'s records as the csv crate reads them (the tests' oracle).
+#[cfg(test)]
+pub(super) fn csv_crate_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::AttrTable;
+    use super::{csv_crate_rows, groups_undone as undone};
 
     /// 3,000 rows, two in three holding doubled quotes (two groups and a part of one): read
     /// row by row, column by column on all threads, after screening rows out and read back
@@ -136,19 +157,10 @@ mod tests {
                 text += &format!("\"=\"\"F{i}\"\"\",\"a \"\"{i}\"\", b\",=\"114.{i}\"\r\n");
             }
         }
-        let csv_rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(text.as_bytes())
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect();
+        let csv_rows = csv_crate_rows(&text);
         let headers: Vec<String> = ["id", "name", "lon"].map(String::from).into();
         let mut t = AttrTable::from_lines(headers, text.clone(), starts, b',');
         t.set_undone_rows(doubled);
-        let undone = |t: &AttrTable| match &t.chunks[0] {
-            super::super::Chunk::Lines(c) => c.undone.as_ref().map_or(0, |u| u.groups_undone()),
-            super::super::Chunk::Fields(_) => panic!("a chunk of lines"),
-        };
         assert_eq!(undone(&t), 0);
         assert_eq!(t.get(2999, 1), "a \"2999\", b");
         assert_eq!(undone(&t), 1, "only the last row's group");
