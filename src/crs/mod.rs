@@ -58,6 +58,12 @@ impl Reader {
     /// degrees are not range-checked here (the loaders check and explain them).
     pub fn to_wgs84(&self, a: f64, b: f64) -> Option<LonLat> {
         match self {
+            // Amap's and Baidu's positions through GCJ-02's patches (Baidu's BD-09 turned into
+            // GCJ-02 first by its closed form).
+            Reader::Offset(SourceCrs::Gcj02) => Some(patches::ungcj(LonLat::new(a, b))),
+            Reader::Offset(SourceCrs::Bd09) => {
+                Some(patches::ungcj(bd09_to_gcj02(LonLat::new(a, b))))
+            }
             Reader::Offset(c) => Some(convert(LonLat::new(a, b), *c, SourceCrs::Wgs84)),
             Reader::Epsg(t) if t.projected => patches::unproject(t, a, b),
             Reader::Epsg(t) => t.to_wgs84(a, b),

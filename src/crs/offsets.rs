@@ -101,6 +101,12 @@ pub fn wgs84_to_gcj02(p: LonLat) -> LonLat {
 /// its ratio to the one before; once that is far below the tolerance, the step that would
 /// show it is skipped (4 forward transforms a point instead of 5).
 pub fn gcj02_to_wgs84(g: LonLat) -> LonLat {
+    gcj02_to_wgs84_within(g, 1e-11)
+}
+
+/// [`gcj02_to_wgs84`] iterated until the error left is below `tolerance` degrees (or 30
+/// steps): the patches fit their interpolants to it at 1e-14°, its rounding.
+pub(super) fn gcj02_to_wgs84_within(g: LonLat, tolerance: f64) -> LonLat {
     if !in_china_box(g) {
         return g;
     }
@@ -112,7 +118,7 @@ pub fn gcj02_to_wgs84(g: LonLat) -> LonLat {
         w = LonLat::new(w.lon - dx, w.lat - dy);
         let step = dx.abs().max(dy.abs());
         // The error after this step is about step × (step / last_step); 10× margin.
-        if step < 1e-11 || (step < 1e-9 && 10.0 * step * (step / last_step) < 1e-11) {
+        if step < tolerance || (step < 1e-9 && 10.0 * step * (step / last_step) < tolerance) {
             break;
         }
         last_step = step;

@@ -9,9 +9,14 @@ fn lcg(state: &mut u64) -> f64 {
 
 /// Patches of `t` with an interpolant on this thread.
 fn fitted(t: &EpsgTransform) -> usize {
+    fitted_of(t.id())
+}
+
+/// Patches of the system `key` with an interpolant on this thread.
+fn fitted_of(key: u64) -> usize {
     PATCHES.with_borrow(|p| {
         p.iter()
-            .filter(|(k, v)| k.0 == t.id() && matches!(v, Patch::Fitted(_)))
+            .filter(|(k, v)| k.0 == key && matches!(v, Patch::Fitted(_)))
             .count()
     })
 }
@@ -114,4 +119,85 @@ fn a_full_thread_starts_over() {
         let kept = PATCHES.with_borrow(HashMap::len);
         assert!(kept <= MAX_PATCHES, "{kept}");
     }
+}
+
+/// Random WGS-84 points in a box (lon, lat ranges), shifted by `to` (into GCJ-02 or BD-09).
+fn shifted(lon: (f64, f64), lat: (f64, f64), n: usize, to: fn(LonLat) -> LonLat) -> Vec<LonLat> {
+    let mut s = 5;
+    (0..n)
+        .map(|_| {
+            to(LonLat::new(
+                lon.0 + (lon.1 - lon.0) * lcg(&mut s),
+                lat.0 + (lat.1 - lat.0) * lcg(&mut s),
+            ))
+        })
+        .collect()
+}
+
+/// Amap's GCJ-02 over Shenzhen, over the Pearl River Delta, and across 105°E and the China
+/// box's edges: every point's forward transform within 1e-11° of the GCJ-02 position it came
+/// from (the inverse's own promise); where a patch was interpolated, within the tolerance of
+/// the inverse iterated to its rounding. Patches across the box's edge are never
+/// interpolated, and those touching 105°E (where √|x| bends) fail the fit's check: the points
+/// there are the inverse's own.
+#[test]
+fn gcj02_agrees_with_the_inverse_wherever_it_interpolates() {
+    use crate::crs::offsets::wgs84_to_gcj02;
+    for (lon, lat, n) in [
+        ((113.7, 114.7), (22.4, 22.9), 200_000),
+        ((113.0, 115.0), (22.0, 23.0), 500_000),
+        ((104.9, 105.1), (30.0, 30.2), 200_000),
+        ((137.7, 137.9), (40.0, 40.2), 200_000),
+        ((120.0, 120.2), (55.7, 55.9), 200_000),
+    ] {
+        PATCHES.with_borrow_mut(HashMap::clear);
+        let points = shifted(lon, lat, n, wgs84_to_gcj02);
+        for &g in &points {
+            let got = ungcj(g);
+            let back = wgs84_to_gcj02(got);
+            let off = (back.lon - g.lon).abs().max((back.lat - g.lat).abs());
+            assert!(!in_china_box(got) || off <= 1e-11, "{g:?}: {off:e}°");
+            // The two patches beside 105°E, and those holding the box's edges (137.8347°E
+            // and 55.8271°N lie in the patches from 4410/32 and 1786/32).
+            let across = (g.lon - 105.0).abs() < GCJ02_SIDE
+                || g.lon >= 4410.0 / 32.0
+                || g.lat >= 1786.0 / 32.0;
+            if across {
+                assert_eq!(got, gcj02_to_wgs84(g), "{g:?}");
+            }
+        }
+        // The interpolants against the inverse iterated to its rounding.
+        let mut worst: f64 = 0.0;
+        PATCHES.with_borrow(|patches| {
+            for &g in &points {
+                let key = (GCJ02_KEY, patch_of(g.lon, g.lat, GCJ02_SIDE).unwrap().0);
+                if let Some(Patch::Fitted(f)) = patches.get(&key) {
+                    let (want, got) = (gcj02_to_wgs84_within(g, 1e-14), f.eval(g.lon, g.lat));
+                    worst = worst.max((want.lon - got.0).abs().max((want.lat - got.1).abs()));
+                }
+            }
+        });
+        let fitted = fitted_of(GCJ02_KEY);
+        eprintln!("GCJ-02 {lon:?} {lat:?}: worst {worst:e}°, {fitted} patches fitted");
+        assert!(worst <= TOLERANCE_DEG, "{lon:?} {lat:?}: {worst:e}°");
+        assert!(fitted > 0, "{lon:?} {lat:?}: no patch was fitted");
+    }
+}
+
+/// Baidu's BD-09 read through `crs::Reader`, which goes through GCJ-02's patches: within
+/// 1e-11° of the closed form then the GCJ-02 inverse (each within 1e-11° of the true inverse).
+#[test]
+fn bd09_through_the_reader_agrees_with_the_published_formulas() {
+    use crate::crs::offsets::{bd09_to_wgs84, wgs84_to_bd09};
+    use crate::model::SourceCrs;
+    let reader = crate::crs::Reader::new(SourceCrs::Bd09).unwrap();
+    let mut worst: f64 = 0.0;
+    for b in shifted((113.7, 114.7), (22.4, 22.9), 100_000, wgs84_to_bd09) {
+        let want = bd09_to_wgs84(b);
+        let got = reader.to_wgs84(b.lon, b.lat).unwrap();
+        worst = worst.max((want.lon - got.lon).abs().max((want.lat - got.lat).abs()));
+    }
+    eprintln!("BD-09: worst {worst:e}°");
+    assert!(worst <= 1e-11, "{worst:e}°");
+    assert!(fitted_of(GCJ02_KEY) > 0);
 }
