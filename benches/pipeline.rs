@@ -275,6 +275,33 @@ fn offsets_to_wgs84_4m(b: divan::Bencher, how: &str) {
     });
 }
 
+/// The firms table's search over 4 million firms' names and ids: lowercasing a copy of each
+/// (as before) and `LowercaseSearch`, for a number and a Chinese word.
+#[divan::bench(
+    args = ["copy 299", "search 299", "copy 星光", "search 星光"],
+    sample_count = 3,
+    sample_size = 1
+)]
+fn search_names_4m(b: divan::Bencher, how: &str) {
+    let firms = &data(4_000_000).firms;
+    let (way, query) = how.split_once(' ').expect("two words");
+    let search = cluster_atlas::model::LowercaseSearch::new(query);
+    b.bench(|| {
+        (0..firms.len())
+            .filter(|&i| match way {
+                "copy" => {
+                    firms.name(i).to_lowercase().contains(query)
+                        || firms.id(i).to_lowercase().contains(query)
+                }
+                _ => {
+                    let (name, id) = firms.name_and_id(i);
+                    search.matches(name) || search.matches(&id)
+                }
+            })
+            .count()
+    });
+}
+
 /// 100,000 firms' CGCS2000 Gauss–Krüger metres (EPSG:4547) back to WGS-84: by proj4rs a
 /// point at a time, and as the loaders do it (patch interpolants, `crs::Reader`).
 #[divan::bench(args = ["proj4rs", "patches"], sample_count = 5, sample_size = 1)]

@@ -59,6 +59,21 @@ impl Firms {
         }
     }
 
+    /// The firm's [`Self::name`] and [`Self::id`] from one reading of its row (the firms
+    /// table's search reads both for every firm).
+    pub fn name_and_id(&self, i: usize) -> (&str, Cow<'_, str>) {
+        if self.attrs.is_released() {
+            return (self.name(i), self.id(i));
+        }
+        let row = self.attrs.row_view(i);
+        let name = self.name_col.map(|c| cell_text(row.get(c))).unwrap_or("");
+        let id = match self.id_col.map(|c| cell_text(row.get(c))) {
+            Some(id) if !id.is_empty() => Cow::Borrowed(id),
+            _ => Cow::Owned(row_number_id(i)),
+        };
+        (name, id)
+    }
+
     /// The firm whose [`Self::id`] is `id` as a user gives it (typed, or saved earlier),
     /// read as [`cell_text`] too: `="F3"` finds the firm whose id reads F3.
     pub fn find_id(&self, id: &str) -> Option<usize> {
@@ -308,6 +323,39 @@ mod tests {
             }
         }
         assert!(changed > 500, "{changed}");
+    }
+
+    /// One reading of a row gives what [`Firms::name`] and [`Firms::id`] give (the oracle):
+    /// guarded and padded cells, blank ids (the row number), and no id or name column.
+    #[test]
+    fn name_and_id_read_as_name_and_id() {
+        let mut attrs = AttrTable::new(vec!["name".into(), "x".into(), "id".into()]);
+        for (name, id) in [
+            ("甲", "F1"),
+            (" =\"乙\" ", "=\"F2\""),
+            ("", ""),
+            ("丁", "  "),
+        ] {
+            attrs.push_row([name, "x", id]);
+        }
+        let mut firms = Firms {
+            lonlat: vec![LonLat::new(114.0, 22.5); 4],
+            attrs,
+            name_col: Some(0),
+            id_col: Some(2),
+            ..Default::default()
+        };
+        fn read(f: &Firms) -> Vec<(&str, Cow<'_, str>)> {
+            (0..4).map(|i| f.name_and_id(i)).collect()
+        }
+        fn oracle(f: &Firms) -> Vec<(&str, Cow<'_, str>)> {
+            (0..4).map(|i| (f.name(i), f.id(i))).collect()
+        }
+        assert_eq!(read(&firms), oracle(&firms));
+        assert_eq!(read(&firms)[1], ("乙", Cow::Borrowed("F2")));
+        assert_eq!(read(&firms)[2].1, row_number_id(2));
+        (firms.name_col, firms.id_col) = (None, None);
+        assert_eq!(read(&firms), oracle(&firms));
     }
 
     /// Only a `synthetic` column whose first row says so marks the firms (any case, spaces

@@ -14,6 +14,7 @@ pub mod memory;
 mod policy;
 pub mod quotes;
 pub mod scan;
+mod search;
 mod util;
 mod year_counts;
 mod zone;
@@ -24,6 +25,7 @@ pub use firms::{FirmTimes, Firms, SegmentId, SegmentInterner, cell_text, cell_te
 pub use lang::Lang;
 pub use policy::{FitTable, FitTerm, Policy, PolicyItem, PolicyKind, PolicySource, SegmentFit};
 pub use quotes::unquote_field;
+pub use search::LowercaseSearch;
 pub use util::{
     BlockHasher, HASH_BLOCK, Rng, SEGMENTS, ShortHasher, block_hash, is_missing_value,
     once_made_outside, short_hash,

@@ -9,7 +9,7 @@ use super::tables::{Tables, panel_table};
 use crate::analysis::Analysis;
 use crate::app::map_view::fmt_distance;
 use crate::app::{Command, Dataset};
-use crate::model::{Firms, Lang};
+use crate::model::{Firms, Lang, LowercaseSearch};
 
 impl Tables<'_> {
     pub(super) fn firms_table(&mut self, ui: &mut egui::Ui) {
@@ -259,6 +259,7 @@ fn scan_firm_rows(state: &mut FirmRows, firms: &Firms) {
         .1
         .as_ref()
         .and_then(|s| firms.segments.iter().position(|x| x == s));
+    let search = LowercaseSearch::new(&key.0);
     while state.scanned < n {
         let end = (state.scanned + SCAN_STEP).min(n);
         state
@@ -266,9 +267,10 @@ fn scan_firm_rows(state: &mut FirmRows, firms: &Firms) {
             .extend((state.scanned as u32..end as u32).filter(|&i| {
                 let i = i as usize;
                 (seg_id.is_none() || firms.segment.get(i).map(|s| *s as usize) == seg_id)
-                    && (key.0.is_empty()
-                        || firms.name(i).to_lowercase().contains(&key.0)
-                        || firms.id(i).to_lowercase().contains(&key.0))
+                    && (search.is_empty() || {
+                        let (name, id) = firms.name_and_id(i);
+                        search.matches(name) || search.matches(&id)
+                    })
             }));
         state.scanned = end;
         if started.elapsed() >= SCAN_BUDGET {
