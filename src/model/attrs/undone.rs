@@ -84,8 +84,10 @@ impl Undone {
     /// These rows among `from..to`, renumbered from `from`; undone when read if `undo`
     /// and they were.
     pub(super) fn part(&self, from: usize, to: usize, undo: bool) -> Box<Self> {
-        let rows = (self.rows.iter())
-            .filter(|&&x| (from..to).contains(&(x as usize)))
+        // The rows are ascending: those in `from..to` lie between two binary searches.
+        let first = self.rows.partition_point(|&x| (x as usize) < from);
+        let end = self.rows.partition_point(|&x| (x as usize) < to);
+        let rows = (self.rows.get(first..end).unwrap_or(&[]).iter())
             .map(|&x| x - from as u32)
             .collect();
         Self::new(rows, self.n_cols, undo && self.undo)
