@@ -209,6 +209,23 @@ mod tests {
         );
     }
 
+    /// The loader's warning on R's backslash-escaped quotes, as it writes it, reads in Chinese.
+    #[test]
+    fn the_backslash_quotes_warning_reads_in_chinese() {
+        let text =
+            "\"id\" \"name\" \"lon\" \"lat\"\n\"1\" \"F1\" \"示例\\\"星光\\\"\" 114.05 22.55\n";
+        let opts = crate::data::FirmLoadOptions::default();
+        let loaded = crate::data::load_firms_csv_bytes(text.as_bytes(), "r.csv", &opts).unwrap();
+        let w = (loaded.report.warnings.iter())
+            .find(|w| w.contains("backslash"))
+            .expect("the warning");
+        let zh = to_chinese(w).expect("translated");
+        assert!(
+            zh.starts_with("第 2 行：引号以反斜杠转义") && zh.contains("qmethod"),
+            "{zh}"
+        );
+    }
+
     #[test]
     fn remembered_texts_read_as_found_afresh_past_the_memos_size() {
         // The oracle is `to_chinese` itself; more distinct texts than the memo holds, each

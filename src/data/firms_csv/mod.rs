@@ -15,6 +15,7 @@ mod chunks;
 pub(crate) use chunks::LineCounter;
 mod columns;
 mod coord_names;
+mod escapes;
 mod finish;
 mod header;
 mod ids;
@@ -337,6 +338,10 @@ impl Setup {
         let mut report = LoadReport::new(path, opts.crs);
         if let Some(n) = header.note {
             report.warn(n);
+        }
+        let body = text.get(header.body_start..).unwrap_or("");
+        if let Some(w) = escapes::backslash_quotes_warning(body, delimiter, header.lines) {
+            report.warn(w);
         }
         if let Some(n) = found.above {
             report.notes.push(n);
