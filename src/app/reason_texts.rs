@@ -74,8 +74,8 @@ pub(super) const KNOWN: &[(&str, &str)] = &[
         "“{0}”记录是高德 POI 搜索的返回格式，坐标为 GCJ-02；如确为高德数据，请选择坐标系 gcj02（否则位置偏差约 500 米）",
     ),
     (
-        "line {}: a quote escaped with a backslash (\\\"), as R's write.table writes them by default, is read by CSV's rules (fields holding quotes may keep the backslash or split their row); write the file with write.csv, or write.table(…, qmethod = \"double\")",
-        "第 {0} 行：引号以反斜杠转义（\\\"，R 的 write.table 默认如此写出），按 CSV 规则读取（含引号的字段可能保留反斜杠或使该行字段错位）；请用 write.csv 写出，或使用 write.table(…, qmethod = \"double\")",
+        "quotes escaped with a backslash (\\\"), as R's write.table writes them by default, were read as quotes, as R reads them back (the first on line {})",
+        "以反斜杠转义的引号（\\\"，R 的 write.table 默认如此写出）已按引号读取，与 R 读回时相同（第一个在第 {0} 行）",
     ),
     (
         "the header has one name fewer than the rows have fields: the rows' first field was read as their row names (as R's write.table writes them)",

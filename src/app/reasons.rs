@@ -209,21 +209,22 @@ mod tests {
         );
     }
 
-    /// The loader's warning on R's backslash-escaped quotes, as it writes it, reads in Chinese.
+    /// The loader's note on R's backslash-escaped quotes, as it writes it, reads in Chinese.
     #[test]
-    fn the_backslash_quotes_warning_reads_in_chinese() {
+    fn the_backslash_quotes_note_reads_in_chinese() {
         let text =
             "\"id\" \"name\" \"lon\" \"lat\"\n\"1\" \"F1\" \"示例\\\"星光\\\"\" 114.05 22.55\n";
         let opts = crate::data::FirmLoadOptions::default();
         let loaded = crate::data::load_firms_csv_bytes(text.as_bytes(), "r.csv", &opts).unwrap();
-        let w = (loaded.report.warnings.iter())
-            .find(|w| w.contains("backslash"))
-            .expect("the warning");
-        let zh = to_chinese(w).expect("translated");
+        let n = (loaded.report.notes.iter())
+            .find(|n| n.contains("backslash"))
+            .expect("the note");
+        let zh = to_chinese(n).expect("translated");
         assert!(
-            zh.starts_with("第 2 行：引号以反斜杠转义") && zh.contains("qmethod"),
+            zh.starts_with("以反斜杠转义的引号") && zh.contains("第 2 行"),
             "{zh}"
         );
+        assert_eq!(loaded.firms.name(0), "示例\"星光\"");
     }
 
     #[test]

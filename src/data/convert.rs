@@ -3,8 +3,8 @@
 //! reported).
 
 use super::firms_csv::{
-    FirmColumns, HeaderOf, header_of, hex_point, missing_reason, parse_number, split_pair,
-    with_point,
+    FirmColumns, HeaderOf, backslash_quotes_note, double_backslash_quotes, first_backslash_quote,
+    header_of, hex_point, missing_reason, parse_number, split_pair, with_point,
 };
 use super::geometry::check_lonlat;
 use super::text::decode_text;
@@ -46,6 +46,18 @@ pub fn convert_csv(
         names,
     } = header_of(text, opts, path)?;
     let (above, table) = text.split_at(start.min(text.len()));
+    // R's backslash-escaped quotes read as the loader reads them (rewritten as doubled ones).
+    let lines_above = memchr::memchr_iter(b'\n', above.as_bytes()).count() as u64;
+    let escaped = first_backslash_quote(table, delimiter, lines_above);
+    let mut unescaped = String::new();
+    let table = match escaped {
+        Some(_) => {
+            unescaped.push_str(table);
+            double_backslash_quotes(&mut unescaped, 0, delimiter);
+            unescaped.as_str()
+        }
+        None => table,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -61,6 +73,7 @@ pub fn convert_csv(
         headers = csv::StringRecord::from(names.clone());
     }
     let mut report = LoadReport::new(path, from);
+    report.notes.extend(escaped.map(backslash_quotes_note));
     report.encoding = Some(decoded.encoding.to_string());
     report
         .warnings

@@ -29,6 +29,8 @@ pub struct AttrTable {
     n_rows: usize,
     /// Where released rows are read back from (see [`Self::release_text`]).
     file: Option<Arc<file_rows::FileRows>>,
+    /// The rows' text differs from the file's bytes ([`Self::text_is_not_the_files`]).
+    not_the_files: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +164,7 @@ impl AttrTable {
             chunk_first: vec![0],
             n_rows: 0,
             file: None,
+            not_the_files: false,
         }
     }
 
@@ -205,6 +208,7 @@ impl AttrTable {
             chunk_first: vec![0],
             n_rows,
             file: None,
+            not_the_files: false,
         }
     }
 
@@ -331,6 +335,7 @@ impl AttrTable {
         let mut out = AttrTable {
             headers: self.headers.clone(),
             file: self.file.clone(),
+            not_the_files: self.not_the_files,
             ..Default::default()
         };
         let chunks = std::mem::take(&mut self.chunks);

@@ -1,35 +1,89 @@
 //! R's `write.table` escapes quotes inside quoted fields with a backslash (`"示例\"星光\""`,
-//! its default `qmethod = "escape"`) where CSV doubles them. Such files are read by CSV's
-//! rules, so the load report says where the first such quote is and how to write the file.
+//! its default `qmethod = "escape"`) where CSV doubles them. A file whose first rows hold
+//! such a quote has each of them rewritten as a doubled quote before it is read: the same
+//! length, so offsets and line numbers stay, and every later step reads plain CSV.
 
 use memchr::memmem;
 
 /// Bytes of the body looked through (the first rows say how the file was written).
 const LOOKED_AT: usize = 4 << 20;
 
-/// The warning for a body whose first [`LOOKED_AT`] bytes hold a backslash-escaped quote
-/// inside a field (`\"` followed by neither the delimiter nor a line end: a field ending in
-/// a backslash, `"C:\"`, is plain CSV). `lines_before`: the file's lines above the body.
-pub(super) fn backslash_quotes_warning(
-    body: &str,
-    delimiter: u8,
-    lines_before: u64,
-) -> Option<String> {
+/// True for a byte between fields: the delimiter or a line end.
+fn is_break(b: u8, delimiter: u8) -> bool {
+    b == delimiter || b == b'\n' || b == b'\r'
+}
+
+/// True when `next` (the byte after a quote) ends the field the quote closes.
+fn ends_field(next: Option<&u8>, delimiter: u8) -> bool {
+    next.is_none_or(|&b| is_break(b, delimiter))
+}
+
+/// The line (counting from 1 after `lines_before` lines) of the first backslash-escaped quote
+/// in the first [`LOOKED_AT`] bytes of `body`: `\"` followed by neither a quote, the
+/// delimiter nor a line end. In plain CSV a backslash before a quote inside a field is
+/// followed by the quote's double (`"C:\""x"""`), or ends the field (`"C:\"`).
+pub(crate) fn first_backslash_quote(body: &str, delimiter: u8, lines_before: u64) -> Option<u64> {
     let bytes = body.as_bytes();
     let bytes = bytes.get(..LOOKED_AT.min(bytes.len())).unwrap_or(bytes);
     let at = memmem::find_iter(bytes, b"\\\"").find(|&i| {
-        bytes
-            .get(i + 2)
-            .is_some_and(|&b| b != delimiter && b != b'\n' && b != b'\r')
+        let next = bytes.get(i + 2);
+        next != Some(&b'"') && !ends_field(next, delimiter)
     })?;
-    let line = lines_before
-        + 1
-        + memchr::memchr_iter(b'\n', bytes.get(..at).unwrap_or(&[])).count() as u64;
-    Some(format!(
-        "line {line}: a quote escaped with a backslash (\\\"), as R's write.table writes them \
-         by default, is read by CSV's rules (fields holding quotes may keep the backslash or \
-         split their row); write the file with write.csv, or write.table(…, qmethod = \"double\")"
-    ))
+    let above = bytes.get(..at).unwrap_or(&[]);
+    Some(lines_before + 1 + memchr::memchr_iter(b'\n', above).count() as u64)
+}
+
+/// The load report's note on a file read with its backslash-escaped quotes rewritten.
+pub(crate) fn backslash_quotes_note(line: u64) -> String {
+    format!(
+        "quotes escaped with a backslash (\\\"), as R's write.table writes them by default, \
+         were read as quotes, as R reads them back (the first on line {line})"
+    )
+}
+
+/// Rewrites each backslash-escaped quote inside a quoted field of `text[from..]` (which
+/// starts outside quotes, at a record's start) as a doubled quote, and returns how many
+/// (fields open at a quote after the delimiter or a line end, as CSV reads them). As R reads
+/// its files back, every `\"` inside quotes is a quote, one before the delimiter included
+/// (`"甲\" 乙"` is `甲" 乙`): R does not escape backslashes, so a value ending in one
+/// (`"C:\"`) is not read back by R either.
+pub(crate) fn double_backslash_quotes(text: &mut String, from: usize, delimiter: u8) -> usize {
+    let mut bytes = std::mem::take(text).into_bytes();
+    let mut count = 0;
+    if let Some(b) = bytes.get_mut(from..) {
+        let (mut inside, mut i) = (false, 0);
+        while let Some(k) = b
+            .get(i..)
+            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+        {
+            let j = i + k;
+            let next = b.get(j + 1).copied();
+            i = j + 1;
+            match (b.get(j).copied(), next) {
+                // A doubled quote inside a field.
+                (Some(b'"'), Some(b'"')) if inside => i = j + 2,
+                (Some(b'"'), _) if inside => inside = false,
+                // A quote opens a field only at its start (else it is text, as CSV reads it).
+                (Some(b'"'), _) => {
+                    inside = j
+                        .checked_sub(1)
+                        .is_none_or(|p| b.get(p).is_some_and(|&c| is_break(c, delimiter)))
+                }
+                (Some(_), Some(b'"')) if inside => {
+                    if let Some(c) = b.get_mut(j) {
+                        *c = b'"';
+                    }
+                    count += 1;
+                    i = j + 2;
+                }
+                _ => {}
+            }
+        }
+    }
+    // Only ASCII backslashes became ASCII quotes: the text is still UTF-8.
+    *text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    count
 }
 
 #[cfg(test)]
@@ -37,22 +91,48 @@ mod tests {
     use super::*;
 
     /// Found inside a field, on the right line; not for a field ending in a backslash, nor
-    /// for doubled quotes; past the part looked at, not found.
+    /// for doubled quotes, a backslash before them or not; past the part looked at, not
+    /// found.
     #[test]
     fn a_backslash_escaped_quote_is_found_on_its_line() {
         let r = "\"1\" \"a\" 114 22\n\"2\" \"示例\\\"星光\\\"\" 114 22\n";
-        let w = backslash_quotes_warning(r, b' ', 1).expect("R's escapes");
-        assert!(w.starts_with("line 3: "), "{w}");
-        assert!(w.contains("qmethod"), "{w}");
+        assert_eq!(first_backslash_quote(r, b' ', 1), Some(3));
         for plain in [
             "\"C:\\\",114,22\n\"D:\\\"\r\n",
             "\"示例\"\"星光\"\"\",114,22\n",
+            "\"C:\\\"\"x\"\"\",114,22\n",
             "a\\,b\n",
         ] {
-            assert_eq!(backslash_quotes_warning(plain, b',', 0), None, "{plain}");
+            assert_eq!(first_backslash_quote(plain, b',', 0), None, "{plain}");
         }
         let late = format!("{}x\\\"y\n", "a,1\n".repeat(LOOKED_AT / 4 + 1));
-        assert_eq!(backslash_quotes_warning(&late, b',', 0), None);
-        assert!(backslash_quotes_warning(&late[LOOKED_AT..], b',', 0).is_some());
+        assert_eq!(first_backslash_quote(&late, b',', 0), None);
+        assert!(first_backslash_quote(&late[LOOKED_AT..], b',', 0).is_some());
+    }
+
+    /// Hand-worked rewrites: escaped quotes inside quoted fields become doubled ones, one
+    /// before the delimiter and one after a backslash (R escapes only quotes) included; a
+    /// backslash outside quotes, doubled quotes and the text before `from` stay; the length
+    /// never changes.
+    #[test]
+    fn escaped_quotes_become_doubled_ones_in_place() {
+        for (from, text, want, n) in [
+            (0, r#""示例\"星光\"科技" 1"#, r#""示例""星光""科技" 1"#, 2),
+            (0, r#""a \"b c" "甲\" 乙" 2"#, r#""a ""b c" "甲"" 乙" 2"#, 2),
+            (0, r#""a\\"b" 1"#, r#""a\""b" 1"#, 1),
+            (
+                0,
+                "x\\\"y \"\\\"\"\n\"\\\"\" \"a\"\"b\"\r\n",
+                "x\\\"y \"\"\"\"\n\"\"\"\" \"a\"\"b\"\r\n",
+                2,
+            ),
+            (4, r#""\"" "\"x""#, r#""\"" """x""#, 1),
+            (0, r##""end\""##, r##""end"""##, 1),
+        ] {
+            let mut t = text.to_string();
+            assert_eq!(double_backslash_quotes(&mut t, from, b' '), n, "{text}");
+            assert_eq!(t, want, "{text}");
+            assert_eq!(t.len(), text.len());
+        }
     }
 }

@@ -36,6 +36,7 @@ pub(crate) use numbers::{missing_reason, parse_number};
 
 pub use columns::{FirmColumns, detect_columns};
 pub(crate) use columns::{crs_hint, split_pair};
+pub(crate) use escapes::{backslash_quotes_note, double_backslash_quotes, first_backslash_quote};
 pub(crate) use header::{HeaderOf, header_of, header_start};
 pub(crate) use wkb::{hex_point, with_point};
 
@@ -147,6 +148,14 @@ impl Text<'_> {
             Text::Shared(all, at) => all.get(*at..).unwrap_or(""),
         }
     }
+
+    /// The text to change, and where [`Self::as_str`] starts in it.
+    fn make_mut(&mut self) -> (&mut String, usize) {
+        match self {
+            Text::Decoded(t) => (t.to_mut(), 0),
+            Text::Shared(all, at) => (Arc::make_mut(all), *at),
+        }
+    }
 }
 
 /// The text of `source`, the encoding it was read as, and its malformed UTF-8 if any.
@@ -210,12 +219,16 @@ fn load_csv_cut(
     opts: &FirmLoadOptions,
     cut: impl FnOnce(&str, u8) -> chunks::Chunks,
 ) -> Result<LoadedFirms, LoadError> {
-    let (decoded, encoding, malformed) = decode_source(source, opts, path)?;
-    let text = decoded.as_str();
-    let mut setup = Setup::read(text, encoding, opts, path)?;
+    let (mut decoded, encoding, malformed) = decode_source(source, opts, path)?;
+    let mut setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
     if let Some(m) = malformed {
         setup.report.warn(m.warning());
     }
+    if setup.backslash_quotes {
+        let (text, at) = decoded.make_mut();
+        escapes::double_backslash_quotes(text, at + setup.body_start, setup.delimiter);
+    }
+    let text = decoded.as_str();
     let shared = match &decoded {
         Text::Shared(all, at) => Some((all, at + setup.body_start)),
         Text::Decoded(_) => None,
@@ -225,7 +238,10 @@ fn load_csv_cut(
     let chunks = cut(body, setup.delimiter);
     let lines = (setup.header_lines, true);
     setup.parse_chunks(body, chunks, shared, lines, &mut gathered);
-    let (firms, extras, report) = gathered.finish();
+    let (mut firms, extras, report) = gathered.finish();
+    if setup.backslash_quotes {
+        firms.attrs.text_is_not_the_files();
+    }
     finish_firms(firms, report, opts, path, Some((extras, setup.dates)))
 }
 
@@ -240,6 +256,9 @@ pub(super) struct Setup {
     /// Where the rows start in the text and how many lines the header took.
     pub(super) body_start: usize,
     pub(super) header_lines: u64,
+    /// Quotes are escaped with a backslash (R's `write.table`): the body is rewritten with
+    /// doubled quotes before it is read ([`escapes`]).
+    pub(super) backslash_quotes: bool,
     pub(super) report: LoadReport,
 }
 
@@ -340,8 +359,9 @@ impl Setup {
             report.warn(n);
         }
         let body = text.get(header.body_start..).unwrap_or("");
-        if let Some(w) = escapes::backslash_quotes_warning(body, delimiter, header.lines) {
-            report.warn(w);
+        let backslash_quotes = escapes::first_backslash_quote(body, delimiter, header.lines);
+        if let Some(line) = backslash_quotes {
+            report.notes.push(escapes::backslash_quotes_note(line));
         }
         if let Some(n) = found.above {
             report.notes.push(n);
@@ -369,6 +389,7 @@ impl Setup {
             reader,
             body_start: header.body_start,
             header_lines: header.lines,
+            backslash_quotes: backslash_quotes.is_some(),
             report,
         })
     }

@@ -424,6 +424,11 @@ impl State {
             }
             Err(e) => return Err(e),
         };
+        // Quotes escaped with a backslash are rewritten in the text, which then is not the
+        // file's to read rows back from: the whole loader reads it and keeps it.
+        if setup.backslash_quotes {
+            return Ok(None);
+        }
         let mut gathered = super::Gathered::new(&mut setup);
         gathered.bytes_expected = file_len;
         Ok(Some(Self {

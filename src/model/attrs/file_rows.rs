@@ -156,6 +156,9 @@ impl AttrTable {
     /// as empty. Only done (returns true) when every chunk holds lines of one shared text
     /// that is, byte for byte at its start, middle and end, the regular file as it is now.
     pub fn release_text(&mut self, path: &Path) -> io::Result<bool> {
+        if self.not_the_files {
+            return Ok(false);
+        }
         let mut shared: Option<&Arc<String>> = None;
         // (A table starts with an empty chunk of fields that appended chunks follow.)
         for c in self.chunks.iter().filter(|c| c.n_rows() > 0) {
@@ -266,6 +269,12 @@ impl AttrTable {
     /// Released rows ([`Self::release_block`]) are read back from `rows` from now on.
     pub fn read_back_from(&mut self, rows: Arc<FileRows>) {
         self.file = Some(rows);
+    }
+
+    /// Marks the rows' text as changed from the file's bytes (R's escaped quotes rewritten):
+    /// [`Self::release_text`] then keeps it, as rows read back would differ.
+    pub fn text_is_not_the_files(&mut self) {
+        self.not_the_files = true;
     }
 
     /// True once [`Self::release_text`] let the text go.
