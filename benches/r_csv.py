@@ -4,7 +4,9 @@
   values, an unnamed row-name column first, 15-digit coordinates;
 - write.table (--table): the same firms split by single spaces, LF line ends, no BOM, a row
   name leading each row that the header does not name.
-Usage: r_csv.py N OUT [--table]
+--quotes: every tenth name holds quotes (合成"星光"企业), escaped as each writes them by default:
+doubled by write.csv, a backslash before each (\") by write.table.
+Usage: r_csv.py N OUT [--table] [--quotes]
 """
 import random
 import sys
@@ -12,6 +14,7 @@ import sys
 n = int(sys.argv[1])
 out = sys.argv[2]
 table = "--table" in sys.argv[3:]
+quotes = "--quotes" in sys.argv[3:]
 r = random.Random(7)
 names = ["name", "lng", "lat", "sector", "founded", "capital"]
 sep, end = (" ", "\n") if table else (",", "\r\n")
@@ -27,5 +30,8 @@ with open(out, "w", encoding="utf-8" if table else "utf-8-sig", newline="") as f
         # (This writer's write.csv quotes a missing date, "NA"; write.table leaves NA bare.)
         fd = fd if table and fd == "NA" else f'"{fd}"'
         name = f"合成企业 {i} (SYNTHETIC)" if table else f"合成企业{i} (SYNTHETIC)"
+        if quotes and i % 10 == 0:
+            name = name.replace("合成", '合成"星光"')
+            name = name.replace('"', '\\"' if table else '""')
         cells = [f'"{i + 1}"', f'"{name}"', f"{lon:.15g}", f"{lat:.15g}", f'"{sec}"', fd, cap]
         f.write(sep.join(cells) + end)

@@ -31,33 +31,36 @@ pub fn convert_csv(
     opts: &FirmLoadOptions,
 ) -> Result<(Vec<u8>, LoadReport), LoadError> {
     let decoded = decode_text(bytes, opts.encoding.as_deref(), path)?;
-    let text: &str = &decoded.text;
-    if text.trim().is_empty() {
+    if decoded.text.trim().is_empty() {
         return Err(LoadError::Empty {
             path: path.to_string(),
         });
     }
-    // From the header the loader finds (title lines above it are copied through).
+    // From the header the loader finds (title lines above it are copied through), with R's
+    // backslash-escaped quotes read as the loader reads them (rewritten as doubled ones, and
+    // the header found again).
+    let found = header_of(&decoded.text, opts, path)?;
+    let above = decoded.text.get(..found.start).unwrap_or("");
+    let lines_above = memchr::memchr_iter(b'\n', above.as_bytes()).count() as u64;
+    let body = decoded.text.get(found.start..).unwrap_or("");
+    let escaped = first_backslash_quote(body, found.delimiter, lines_above);
+    let mut unescaped = String::new();
+    let (text, found) = match escaped {
+        Some(_) => {
+            unescaped.push_str(&decoded.text);
+            double_backslash_quotes(&mut unescaped, found.start, found.delimiter);
+            (unescaped.as_str(), header_of(&unescaped, opts, path)?)
+        }
+        None => (&*decoded.text, found),
+    };
     let HeaderOf {
         start,
         headerless,
         delimiter,
         cols,
         names,
-    } = header_of(text, opts, path)?;
+    } = found;
     let (above, table) = text.split_at(start.min(text.len()));
-    // R's backslash-escaped quotes read as the loader reads them (rewritten as doubled ones).
-    let lines_above = memchr::memchr_iter(b'\n', above.as_bytes()).count() as u64;
-    let escaped = first_backslash_quote(table, delimiter, lines_above);
-    let mut unescaped = String::new();
-    let table = match escaped {
-        Some(_) => {
-            unescaped.push_str(table);
-            double_backslash_quotes(&mut unescaped, 0, delimiter);
-            unescaped.as_str()
-        }
-        None => table,
-    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)

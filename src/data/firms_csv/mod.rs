@@ -221,12 +221,20 @@ fn load_csv_cut(
 ) -> Result<LoadedFirms, LoadError> {
     let (mut decoded, encoding, malformed) = decode_source(source, opts, path)?;
     let mut setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
-    if let Some(m) = malformed {
-        setup.report.warn(m.warning());
-    }
-    if setup.backslash_quotes {
+    let escaped = setup.backslash_quotes;
+    if let Some(line) = escaped {
+        // The header's reading of the first rows (R's row names) needs them rewritten too.
         let (text, at) = decoded.make_mut();
         escapes::double_backslash_quotes(text, at + setup.body_start, setup.delimiter);
+        setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
+        setup.backslash_quotes = escaped;
+        setup
+            .report
+            .notes
+            .push(escapes::backslash_quotes_note(line));
+    }
+    if let Some(m) = malformed {
+        setup.report.warn(m.warning());
     }
     let text = decoded.as_str();
     let shared = match &decoded {
@@ -239,7 +247,7 @@ fn load_csv_cut(
     let lines = (setup.header_lines, true);
     setup.parse_chunks(body, chunks, shared, lines, &mut gathered);
     let (mut firms, extras, report) = gathered.finish();
-    if setup.backslash_quotes {
+    if escaped.is_some() {
         firms.attrs.text_is_not_the_files();
     }
     finish_firms(firms, report, opts, path, Some((extras, setup.dates)))
@@ -256,9 +264,10 @@ pub(super) struct Setup {
     /// Where the rows start in the text and how many lines the header took.
     pub(super) body_start: usize,
     pub(super) header_lines: u64,
-    /// Quotes are escaped with a backslash (R's `write.table`): the body is rewritten with
-    /// doubled quotes before it is read ([`escapes`]).
-    pub(super) backslash_quotes: bool,
+    /// The line of the first quote escaped with a backslash (R's `write.table`): the text is
+    /// rewritten with doubled quotes, and its header read again, before the rows are read
+    /// ([`escapes`]).
+    pub(super) backslash_quotes: Option<u64>,
     pub(super) report: LoadReport,
 }
 
@@ -360,9 +369,6 @@ impl Setup {
         }
         let body = text.get(header.body_start..).unwrap_or("");
         let backslash_quotes = escapes::first_backslash_quote(body, delimiter, header.lines);
-        if let Some(line) = backslash_quotes {
-            report.notes.push(escapes::backslash_quotes_note(line));
-        }
         if let Some(n) = found.above {
             report.notes.push(n);
         }
@@ -389,7 +395,7 @@ impl Setup {
             reader,
             body_start: header.body_start,
             header_lines: header.lines,
-            backslash_quotes: backslash_quotes.is_some(),
+            backslash_quotes,
             report,
         })
     }

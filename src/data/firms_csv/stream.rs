@@ -426,7 +426,7 @@ impl State {
         };
         // Quotes escaped with a backslash are rewritten in the text, which then is not the
         // file's to read rows back from: the whole loader reads it and keeps it.
-        if setup.backslash_quotes {
+        if setup.backslash_quotes.is_some() {
             return Ok(None);
         }
         let mut gathered = super::Gathered::new(&mut setup);

@@ -161,8 +161,9 @@ fn backslash_escaped_quotes_load_as_the_register_in_csv() {
     let mut table = String::from("\"id\" \"name\" \"lon\" \"lat\"\n");
     for k in 0..2_000 {
         let name = match k % 5 {
-            0 => format!("示例\"星光\"{k}"),
-            1 => format!("a \"b {k}"),
+            // The first row's (its quote before a space) decides R's row names.
+            0 => format!("a \"b {k}"),
+            1 => format!("示例\"星光\"{k}"),
             2 => format!("路径 C:\\{k}\\\"x\""),
             3 => format!("\"引\" {k}"),
             _ => format!("plain {k}"),
