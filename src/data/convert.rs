@@ -3,8 +3,8 @@
 //! reported).
 
 use super::firms_csv::{
-    FirmColumns, HeaderOf, backslash_quotes_note, double_backslash_quotes, first_backslash_quote,
-    header_of, hex_point, missing_reason, parse_number, split_pair, with_point,
+    FirmColumns, HeaderOf, as_the_loader_reads, backslash_quotes_note, hex_point, missing_reason,
+    parse_number, split_pair, with_point,
 };
 use super::geometry::check_lonlat;
 use super::text::decode_text;
@@ -37,28 +37,15 @@ pub fn convert_csv(
         });
     }
     // From the header the loader finds (title lines above it are copied through), with R's
-    // backslash-escaped quotes read as the loader reads them (rewritten as doubled ones, and
-    // the header found again).
-    let found = header_of(&decoded.text, opts, path)?;
-    let above = decoded.text.get(..found.start).unwrap_or("");
-    let lines_above = memchr::memchr_iter(b'\n', above.as_bytes()).count() as u64;
-    let body = decoded.text.get(found.start..).unwrap_or("");
-    let escaped = first_backslash_quote(body, found.delimiter, lines_above);
-    let mut unescaped = String::new();
-    let (text, found) = match escaped {
-        Some(_) => {
-            unescaped.push_str(&decoded.text);
-            double_backslash_quotes(&mut unescaped, found.start, found.delimiter);
-            (unescaped.as_str(), header_of(&unescaped, opts, path)?)
-        }
-        None => (&*decoded.text, found),
-    };
+    // backslash-escaped quotes read as the loader reads them.
+    let (text, found, escaped) = as_the_loader_reads(&decoded.text, opts, path)?;
     let HeaderOf {
         start,
         headerless,
         delimiter,
         cols,
         names,
+        ..
     } = found;
     let (above, table) = text.split_at(start.min(text.len()));
     let mut reader = csv::ReaderBuilder::new()

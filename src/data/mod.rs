@@ -127,23 +127,28 @@ pub struct PreviewHeader {
     pub headerless: bool,
 }
 
-/// [`PreviewHeader`] of `text`, found once as the loader finds it.
-pub fn header_for_preview(text: &str) -> PreviewHeader {
-    match firms_csv::header_of(text, &FirmLoadOptions::default(), "") {
-        Ok(h) => PreviewHeader {
-            start: h.start,
-            delimiter: h.delimiter,
-            names: Some(h.names),
-            headerless: h.headerless,
-        },
+/// [`PreviewHeader`] of `text`, found once as the loader finds it, and the text as the loader
+/// reads it (R's backslash-escaped quotes as doubled ones).
+pub fn header_for_preview(text: &str) -> (std::borrow::Cow<'_, str>, PreviewHeader) {
+    match firms_csv::as_the_loader_reads(text, &FirmLoadOptions::default(), "") {
+        Ok((read, h, _)) => (
+            read,
+            PreviewHeader {
+                start: h.start,
+                delimiter: h.delimiter,
+                names: Some(h.names),
+                headerless: h.headerless,
+            },
+        ),
         Err(_) => {
             let start = firms_csv::header_start(text);
-            PreviewHeader {
+            let header = PreviewHeader {
                 start,
                 delimiter: firms_csv::sniff_delimiter(text.get(start..).unwrap_or(text)),
                 names: None,
                 headerless: false,
-            }
+            };
+            (std::borrow::Cow::Borrowed(text), header)
         }
     }
 }

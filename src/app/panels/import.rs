@@ -80,8 +80,8 @@ fn projected_hint(p: &Preview) -> Option<(String, Vec<u32>)> {
 fn preview_text(text: &str, encoding: &str) -> Result<Preview, String> {
     // From the header the loader will use (title lines above it are skipped), its columns
     // named as the loader reads them (made up for a file without a header, R's row names).
-    let found = crate::data::header_for_preview(text);
-    let text = text.get(found.start..).unwrap_or(text);
+    let (read, found) = crate::data::header_for_preview(text);
+    let text = read.get(found.start..).unwrap_or(&read);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(found.delimiter)
         .flexible(true)
@@ -626,5 +626,25 @@ mod tests {
         assert_eq!(p.rows.len(), 2);
         let p = super::preview_text("\"lon\" \"lat\"\n\"1\" 114.05 22.54\n", "utf-8").unwrap();
         assert_eq!(p.headers, ["", "lon", "lat"]);
+    }
+
+    /// R's escaped quotes show as the loader reads them (the oracle: the loaded firm's name),
+    /// in the header's names too.
+    #[test]
+    fn the_preview_reads_r_escaped_quotes_as_the_loader_does() {
+        let text = "\"id\" \"备\\\"注\\\"\" \"lon\" \"lat\"\n\
+                    \"1\" \"F1\" \"示例\\\"星光\\\"科技\" 114.05 22.54\n";
+        let p = super::preview_text(text, "utf-8").unwrap();
+        let loaded = crate::data::load_firms_csv_bytes(
+            text.as_bytes(),
+            "r.txt",
+            &crate::data::FirmLoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(p.headers, loaded.firms.attrs.headers);
+        assert_eq!(p.headers[2], "备\"注\"");
+        let row = p.rows.first().unwrap();
+        assert_eq!(row[2], loaded.firms.attrs.row_view(0).get(2));
+        assert_eq!(row[2], "示例\"星光\"科技");
     }
 }

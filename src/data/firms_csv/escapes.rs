@@ -3,7 +3,11 @@
 //! such a quote has each of them rewritten as a doubled quote before it is read: the same
 //! length, so offsets and line numbers stay, and every later step reads plain CSV.
 
+use std::borrow::Cow;
+
 use memchr::memmem;
+
+use super::{FirmLoadOptions, HeaderOf, LoadError, header_of};
 
 /// Bytes of the body looked through (the first rows say how the file was written).
 const LOOKED_AT: usize = 4 << 20;
@@ -31,6 +35,29 @@ pub(crate) fn first_backslash_quote(body: &str, delimiter: u8, lines_before: u64
     })?;
     let above = bytes.get(..at).unwrap_or(&[]);
     Some(lines_before + 1 + memchr::memchr_iter(b'\n', above).count() as u64)
+}
+
+/// `text` as the loader reads it, for readers outside it (`convert`, the import dialog's
+/// preview): with R's backslash-escaped quotes (found in the body) rewritten as doubled ones
+/// from the header's line on, the header found in the text read, and the line of the first
+/// escaped quote (None: the text as it is).
+pub(crate) fn as_the_loader_reads<'t>(
+    text: &'t str,
+    opts: &FirmLoadOptions,
+    path: &str,
+) -> Result<(Cow<'t, str>, HeaderOf, Option<u64>), LoadError> {
+    let found = header_of(text, opts, path)?;
+    let Some(line) = text
+        .get(found.body_start..)
+        .and_then(|body| first_backslash_quote(body, found.delimiter, found.lines))
+    else {
+        return Ok((Cow::Borrowed(text), found, None));
+    };
+    let mut unescaped = text.to_string();
+    double_backslash_quotes(&mut unescaped, found.start, found.delimiter);
+    // R's row names are decided from the first rows, which the escaped quotes split.
+    let found = header_of(&unescaped, opts, path)?;
+    Ok((Cow::Owned(unescaped), found, Some(line)))
 }
 
 /// The load report's note on a file read with its backslash-escaped quotes rewritten.

@@ -367,7 +367,8 @@ pub(crate) fn header_start(text: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The header as the loader reads it, for other readers of the same files (`convert`).
+/// The header as the loader reads it, for other readers of the same files (`convert`, the
+/// import dialog's preview).
 pub(crate) struct HeaderOf {
     /// Where the header starts in the text.
     pub start: usize,
@@ -377,6 +378,9 @@ pub(crate) struct HeaderOf {
     pub cols: FirmColumns,
     /// The names (an unnamed first one added for R's row names).
     pub names: Vec<String>,
+    /// Where the data starts, and the lines of the file before it.
+    pub body_start: usize,
+    pub lines: u64,
 }
 
 /// [`HeaderOf`] `text`.
@@ -392,5 +396,7 @@ pub(crate) fn header_of(
         delimiter: f.delimiter,
         cols: f.cols,
         names: f.header.names,
+        body_start: f.header.body_start,
+        lines: f.header.lines,
     })
 }

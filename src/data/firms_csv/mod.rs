@@ -36,7 +36,7 @@ pub(crate) use numbers::{missing_reason, parse_number};
 
 pub use columns::{FirmColumns, detect_columns};
 pub(crate) use columns::{crs_hint, split_pair};
-pub(crate) use escapes::{backslash_quotes_note, double_backslash_quotes, first_backslash_quote};
+pub(crate) use escapes::{as_the_loader_reads, backslash_quotes_note};
 pub(crate) use header::{HeaderOf, header_of, header_start};
 pub(crate) use wkb::{hex_point, with_point};
 
@@ -223,9 +223,10 @@ fn load_csv_cut(
     let mut setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
     let escaped = setup.backslash_quotes;
     if let Some(line) = escaped {
-        // The header's reading of the first rows (R's row names) needs them rewritten too.
+        // From the header's line on, as R reads its files back; the header's reading of the
+        // first rows (R's row names) needs them rewritten too.
         let (text, at) = decoded.make_mut();
-        escapes::double_backslash_quotes(text, at + setup.body_start, setup.delimiter);
+        escapes::double_backslash_quotes(text, at + setup.header_start, setup.delimiter);
         setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
         setup.backslash_quotes = escaped;
         setup
@@ -261,7 +262,8 @@ pub(super) struct Setup {
     cols: FirmColumns,
     dates: Option<DateColumns>,
     reader: crate::crs::Reader,
-    /// Where the rows start in the text and how many lines the header took.
+    /// Where the header's line and the rows start in the text, and the lines before the rows.
+    pub(super) header_start: usize,
     pub(super) body_start: usize,
     pub(super) header_lines: u64,
     /// The line of the first quote escaped with a backslash (R's `write.table`): the text is
@@ -393,6 +395,7 @@ impl Setup {
             cols,
             dates,
             reader,
+            header_start: found.start,
             body_start: header.body_start,
             header_lines: header.lines,
             backslash_quotes,

@@ -36,6 +36,18 @@ fn register(n: usize, sep: &str, row_names: bool) -> (String, String) {
     (csv, table)
 }
 
+/// `table` converted from WGS-84 to GCJ-02, with the report.
+fn to_gcj02(table: &str) -> (Vec<u8>, crate::data::LoadReport) {
+    crate::data::convert_csv(
+        table.as_bytes(),
+        "r.txt",
+        crate::model::SourceCrs::Wgs84,
+        crate::model::SourceCrs::Gcj02,
+        &FirmLoadOptions::default(),
+    )
+    .unwrap()
+}
+
 /// The load report says the rows' first field was read as their row names.
 fn warned_row_names(f: &LoadedFirms) -> bool {
     f.report.warnings.iter().any(|w| w.contains("row names"))
@@ -109,14 +121,7 @@ fn a_space_is_the_delimiter_only_when_both_lines_split_alike() {
 #[test]
 fn write_table_converts_with_its_row_names_column() {
     let (_, table) = register(20, " ", true);
-    let (out, report) = crate::data::convert_csv(
-        table.as_bytes(),
-        "r.txt",
-        crate::model::SourceCrs::Wgs84,
-        crate::model::SourceCrs::Gcj02,
-        &FirmLoadOptions::default(),
-    )
-    .unwrap();
+    let (out, report) = to_gcj02(&table);
     assert_eq!(report.loaded, 20);
     assert_eq!(report.columns.get("lon").map(String::as_str), Some("lon"));
     let out = String::from_utf8(out).unwrap();
@@ -218,14 +223,7 @@ fn backslash_escaped_quotes_load_as_the_register_in_csv() {
     assert!(f.firms.attrs.release_text(&plain).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
     // `convert` reads them as the loader does.
-    let (out, report) = crate::data::convert_csv(
-        table.as_bytes(),
-        "r.txt",
-        crate::model::SourceCrs::Wgs84,
-        crate::model::SourceCrs::Gcj02,
-        &opts,
-    )
-    .unwrap();
+    let (out, report) = to_gcj02(&table);
     assert_eq!(report.loaded, 2_000);
     assert!(
         report
@@ -237,4 +235,29 @@ fn backslash_escaped_quotes_load_as_the_register_in_csv() {
     for i in 0..2_000 {
         assert_eq!(back.firms.name(i), want.firms.name(i));
     }
+}
+
+/// A header naming a column with R's escaped quotes (R writes the names as it writes the
+/// values) reads as the same names in the loader and in `convert`, as R reads it back.
+#[test]
+fn a_header_with_escaped_quotes_reads_the_same_in_the_loader_and_convert() {
+    let table = "\"id\" \"备\\\"注\\\"\" \"lon\" \"lat\"\n\
+                 \"1\" \"F1\" \"示例\\\"星光\\\"\" 114.05 22.54\n\
+                 \"2\" \"F2\" \"甲 乙\" 114.06 22.55\n";
+    let loaded = load(table).unwrap();
+    assert_eq!(loaded.firms.len(), 2);
+    assert_eq!(
+        loaded.firms.attrs.headers,
+        ["", "id", "备\"注\"", "lon", "lat"]
+    );
+    let (out, report) = to_gcj02(&table);
+    assert_eq!(report.loaded, 2);
+    // Written back in the file's own dialect (fields split by spaces).
+    let mut back = csv::ReaderBuilder::new()
+        .delimiter(b' ')
+        .from_reader(out.as_slice());
+    let header: Vec<String> = back.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, loaded.firms.attrs.headers);
+    let first = back.records().next().unwrap().unwrap();
+    assert_eq!(&first[2], "示例\"星光\"");
 }
