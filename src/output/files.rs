@@ -81,14 +81,19 @@ fn write_in_blocks(
     // A block's rows may lie in a few chunks of the input (one buffer each); the pools keep
     // what the blocks in flight use and let go of the rest.
     let spare = Spare::new(2 * wave);
-    let spare_in = Spare::new(4 * wave);
+    // One buffer for each chunk a block's rows lie in (about 1 MB each when read back): too
+    // few, and each block read most of its rows into fresh memory (4M register: 520 MB of
+    // page faults).
+    let chunks_per_block = firms.attrs.chunks_over(0..n).div_ceil(n_blocks.max(1));
+    let spare_in = Spare::new(2 * wave * (chunks_per_block + 1));
     let format_block = |b: usize| -> io::Result<Vec<u8>> {
         let mut out = spare
             .take()
             .unwrap_or_else(|| Vec::with_capacity(block * 128));
         // The block's rows (read back from the input when `analyze` let their text go).
         let rows_of_block = b * block..((b + 1) * block).min(n);
-        let mut read_into: Vec<Vec<u8>> = spare_in.take_up_to(2);
+        let wanted = firms.attrs.chunks_over(rows_of_block.clone());
+        let mut read_into: Vec<Vec<u8>> = spare_in.take_up_to(wanted);
         let rows = firms
             .attrs
             .rows_in_as_lines(rows_of_block.clone(), &mut read_into)?;

@@ -77,8 +77,13 @@ impl FileRows {
     /// longer as it was.
     fn read(&self, at: u64, len: usize, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
         self.check_unchanged()?;
-        buf.clear();
-        buf.resize(len, 0);
+        // A buffer used before keeps its length: only bytes past it are zeroed before the
+        // read overwrites them all (zeroing 4M firms' rows again took 3 % of `analyze`).
+        if buf.len() < len {
+            buf.resize(len, 0);
+        } else {
+            buf.truncate(len);
+        }
         read_exact_at(&self.file, &mut buf, at)?;
         Ok(buf)
     }
@@ -308,6 +313,17 @@ impl AttrTable {
         self.read_rows(range, spare, false)
     }
 
+    /// How many chunks hold rows `range` (at most one buffer each when read back): how many
+    /// spare buffers to hand [`Self::rows_in_with`] for them.
+    pub fn chunks_over(&self, range: Range<usize>) -> usize {
+        let lo = self
+            .chunk_first
+            .partition_point(|&f| f <= range.start)
+            .saturating_sub(1);
+        let hi = self.chunk_first.partition_point(|&f| f < range.end);
+        hi.saturating_sub(lo)
+    }
+
     /// [`Self::rows_in_with`]; `undo`: false for [`Self::rows_in_as_lines`].
     fn read_rows(
         &self,
@@ -488,5 +504,33 @@ mod tests {
         assert_eq!(after, before);
         assert_eq!(t.field_owned(2, 1), "a,\"b\"");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The chunks over a range are those a brute-force walk of the chunks finds holding
+    /// one of its rows (empty chunks may be counted: a hint for buffers).
+    #[test]
+    fn chunks_over_counts_the_chunks_holding_the_rows() {
+        let headers = vec!["a".to_string()];
+        let mut t = AttrTable::new(headers.clone());
+        let sizes = [3usize, 1, 0, 5, 2, 7];
+        for &k in &sizes {
+            let text: String = (0..k).map(|i| format!("{i}\n")).collect();
+            let starts = (0..k as u32).map(|i| i * 2).collect();
+            t.append(AttrTable::from_lines(headers.clone(), text, starts, b','));
+        }
+        let n = sizes.iter().sum::<usize>();
+        assert_eq!(t.n_rows(), n);
+        for a in 0..n {
+            for b in a + 1..=n {
+                let holding = t
+                    .chunks
+                    .iter()
+                    .zip(&t.chunk_first)
+                    .filter(|(c, f)| **f < b && **f + c.n_rows() > a)
+                    .count();
+                let got = t.chunks_over(a..b);
+                assert!(got >= holding && got <= holding + 2, "{a}..{b}: {got} vs {holding}");
+            }
+        }
     }
 }
