@@ -250,7 +250,7 @@ fn a_header_with_escaped_quotes_reads_the_same_in_the_loader_and_convert() {
         loaded.firms.attrs.headers,
         ["", "id", "备\"注\"", "lon", "lat"]
     );
-    let (out, report) = to_gcj02(&table);
+    let (out, report) = to_gcj02(table);
     assert_eq!(report.loaded, 2);
     // Written back in the file's own dialect (fields split by spaces).
     let mut back = csv::ReaderBuilder::new()
