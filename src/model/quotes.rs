@@ -2,8 +2,10 @@
 //! outside quotes), and the fields of such lines with their quotes undone.
 
 use super::scan::{LineScan, Separators, block_masks, prefetch_ahead, prefix_xor};
+pub use backslash::{double_backslash_quotes, is_break as backslash_is_break, unescaped_quotes};
 pub use undone::UndoneRow;
 
+mod backslash;
 mod undone;
 
 /// True when every quote in `bytes` (delimited text, lines ending at `\n`) only wraps a whole

@@ -12,10 +12,7 @@ use super::{FirmLoadOptions, HeaderOf, LoadError, header_of};
 /// Bytes of the body looked through (the first rows say how the file was written).
 const LOOKED_AT: usize = 4 << 20;
 
-/// True for a byte between fields: the delimiter or a line end.
-fn is_break(b: u8, delimiter: u8) -> bool {
-    b == delimiter || b == b'\n' || b == b'\r'
-}
+use crate::model::quotes::backslash_is_break as is_break;
 
 /// True when `next` (the byte after a quote) ends the field the quote closes.
 fn ends_field(next: Option<&u8>, delimiter: u8) -> bool {
@@ -28,13 +25,24 @@ fn ends_field(next: Option<&u8>, delimiter: u8) -> bool {
 /// followed by the quote's double (`"C:\""x"""`), or ends the field (`"C:\"`).
 pub(crate) fn first_backslash_quote(body: &str, delimiter: u8, lines_before: u64) -> Option<u64> {
     let bytes = body.as_bytes();
-    let bytes = bytes.get(..LOOKED_AT.min(bytes.len())).unwrap_or(bytes);
-    let at = memmem::find_iter(bytes, b"\\\"").find(|&i| {
-        let next = bytes.get(i + 2);
-        next != Some(&b'"') && !ends_field(next, delimiter)
-    })?;
+    let at = first_at(bytes, delimiter)?;
     let above = bytes.get(..at).unwrap_or(&[]);
     Some(lines_before + 1 + memchr::memchr_iter(b'\n', above).count() as u64)
+}
+
+/// True when the first [`LOOKED_AT`] bytes of `bytes` hold a backslash-escaped quote
+/// ([`first_backslash_quote`]).
+pub(super) fn first_backslash_quote_in(bytes: &[u8], delimiter: u8) -> bool {
+    first_at(bytes, delimiter).is_some()
+}
+
+/// Where [`first_backslash_quote`]'s quote lies in `bytes`.
+fn first_at(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let bytes = bytes.get(..LOOKED_AT.min(bytes.len())).unwrap_or(bytes);
+    memmem::find_iter(bytes, b"\\\"").find(|&i| {
+        let next = bytes.get(i + 2);
+        next != Some(&b'"') && !ends_field(next, delimiter)
+    })
 }
 
 /// `text` as the loader reads it, for readers outside it (`convert`, the import dialog's
@@ -68,45 +76,14 @@ pub(crate) fn backslash_quotes_note(line: u64) -> String {
     )
 }
 
-/// Rewrites each backslash-escaped quote inside a quoted field of `text[from..]` (which
-/// starts outside quotes, at a record's start) as a doubled quote, and returns how many
-/// (fields open at a quote after the delimiter or a line end, as CSV reads them). As R reads
-/// its files back, every `\"` inside quotes is a quote, one before the delimiter included
-/// (`"甲\" 乙"` is `甲" 乙`): R does not escape backslashes, so a value ending in one
-/// (`"C:\"`) is not read back by R either.
+/// Rewrites R's backslash-escaped quotes in `text[from..]` (which starts outside quotes, at
+/// a record's start) as doubled quotes ([`crate::model::quotes::double_backslash_quotes`]);
+/// returns how many.
 pub(crate) fn double_backslash_quotes(text: &mut String, from: usize, delimiter: u8) -> usize {
     let mut bytes = std::mem::take(text).into_bytes();
-    let mut count = 0;
-    if let Some(b) = bytes.get_mut(from..) {
-        let (mut inside, mut i) = (false, 0);
-        while let Some(k) = b
-            .get(i..)
-            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-        {
-            let j = i + k;
-            let next = b.get(j + 1).copied();
-            i = j + 1;
-            match (b.get(j).copied(), next) {
-                // A doubled quote inside a field.
-                (Some(b'"'), Some(b'"')) if inside => i = j + 2,
-                (Some(b'"'), _) if inside => inside = false,
-                // A quote opens a field only at its start (else it is text, as CSV reads it).
-                (Some(b'"'), _) => {
-                    inside = j
-                        .checked_sub(1)
-                        .is_none_or(|p| b.get(p).is_some_and(|&c| is_break(c, delimiter)))
-                }
-                (Some(_), Some(b'"')) if inside => {
-                    if let Some(c) = b.get_mut(j) {
-                        *c = b'"';
-                    }
-                    count += 1;
-                    i = j + 2;
-                }
-                _ => {}
-            }
-        }
-    }
+    let count = bytes.get_mut(from..).map_or(0, |b| {
+        crate::model::quotes::double_backslash_quotes(b, delimiter)
+    });
     // Only ASCII backslashes became ASCII quotes: the text is still UTF-8.
     *text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());

@@ -222,17 +222,9 @@ fn load_csv_cut(
     let (mut decoded, encoding, malformed) = decode_source(source, opts, path)?;
     let mut setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
     let escaped = setup.backslash_quotes;
-    if let Some(line) = escaped {
-        // From the header's line on, as R reads its files back; the header's reading of the
-        // first rows (R's row names) needs them rewritten too.
+    if escaped.is_some() {
         let (text, at) = decoded.make_mut();
-        escapes::double_backslash_quotes(text, at + setup.header_start, setup.delimiter);
-        setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
-        setup.backslash_quotes = escaped;
-        setup
-            .report
-            .notes
-            .push(escapes::backslash_quotes_note(line));
+        setup = setup.unescape(text, at, encoding, opts, path)?;
     }
     if let Some(m) = malformed {
         setup.report.warn(m.warning());
@@ -401,6 +393,31 @@ impl Setup {
             backslash_quotes,
             report,
         })
+    }
+
+    /// Rewrites R's backslash-escaped quotes in `text[at..]` (the text this header was read
+    /// from) from the header's line on, as R reads its files back, and reads the header again
+    /// (R's row names are decided from the first rows, which the escaped quotes split); the
+    /// report notes it.
+    pub(super) fn unescape(
+        self,
+        text: &mut String,
+        at: usize,
+        encoding: &'static str,
+        opts: &FirmLoadOptions,
+        path: &str,
+    ) -> Result<Self, LoadError> {
+        let Some(line) = self.backslash_quotes else {
+            return Ok(self);
+        };
+        escapes::double_backslash_quotes(text, at + self.header_start, self.delimiter);
+        let mut setup = Setup::read(text.get(at..).unwrap_or(""), encoding, opts, path)?;
+        setup.backslash_quotes = Some(line);
+        setup
+            .report
+            .notes
+            .push(escapes::backslash_quotes_note(line));
+        Ok(setup)
     }
 
     /// Parses `body` in about `n_chunks` pieces in parallel onto the rows `into` holds.

@@ -7,7 +7,9 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{FirmLoadOptions, LoadError, LoadedFirms, Setup, default_chunks, finish_firms};
+use super::{
+    FirmLoadOptions, LoadError, LoadedFirms, Setup, default_chunks, escapes, finish_firms,
+};
 use crate::data::blocks::{Block, Utf8Frontier, read_block};
 use crate::data::text::{Named, named};
 use crate::model::FileRows;
@@ -203,12 +205,14 @@ pub(super) fn stream(
     // Bytes carried over at the start of `buf` from a record left open at the last window's
     // end: the next window reads a whole window past them.
     let mut open_carry = 0usize;
+    // R's text, its quotes escaped with a backslash (None: not known before the header).
+    let mut r_quotes: Option<bool> = None;
     loop {
         // Before the header is read, the delimiter is taken to be a comma (a wrong guess only
         // misplaces a cut, which the window's parse then finds).
         let delimiter = state.as_ref().map_or(b',', |s| s.setup.delimiter);
         let sizes = (open_carry + window, open_carry);
-        let cut = fill(source, &mut buf, &mut eof, sizes, delimiter).map_err(io)?;
+        let cut = fill(source, &mut buf, &mut eof, sizes, (delimiter, r_quotes)).map_err(io)?;
         let carry = buf.get(cut..).unwrap_or_default().to_vec();
         buf.truncate(cut);
         let mut utf8 = None;
@@ -232,7 +236,7 @@ pub(super) fn stream(
             }
             Bytes::Gbk => crate::data::text::gbk_window(&buf, std::mem::take(&mut decoded)),
         };
-        let text = Arc::new(text);
+        let mut text = text;
         // The window's length in the file.
         let raw_len = if kind == Bytes::Gbk {
             buf.len()
@@ -240,12 +244,26 @@ pub(super) fn stream(
             text.len()
         };
         let last = file_at + raw_len >= source.len();
-        if state.is_none() {
-            let Some(first) = State::first(&text, last, source.len(), opts, path, kind)? else {
-                return Ok(None);
-            };
-            state = Some(first);
+        match &state {
+            None => {
+                let first = State::first(&mut text, last, source.len(), opts, path, kind)?;
+                let Some(first) = first else {
+                    return Ok(None);
+                };
+                let escaped = first.setup.backslash_quotes.is_some();
+                if escaped {
+                    file.read_backslash_quotes(first.setup.delimiter);
+                }
+                r_quotes = Some(escaped);
+                state = Some(first);
+            }
+            // (A window starts at a record's start, outside quotes: rewritten once.)
+            Some(st) if r_quotes == Some(true) => {
+                escapes::double_backslash_quotes(&mut text, 0, st.setup.delimiter);
+            }
+            Some(_) => {}
         }
+        let text = Arc::new(text);
         let Some(st) = state.as_mut() else {
             return Ok(None);
         };
@@ -263,9 +281,10 @@ pub(super) fn stream(
         // the rows before it are those the whole loader reads.
         let read_to = parsed.open_at.map_or(text.len(), |o| st.body_at + o);
         let carried = text.len() - read_to;
-        if carried > 0 && (kind == Bytes::Gbk || carried > 2 * window) {
+        if carried > 0 && (kind == Bytes::Gbk || carried > 2 * window || r_quotes == Some(true)) {
             // (A GBK window's text is not its bytes; a record of more than two windows runs
-            // on: the whole loader reads the rest after it.)
+            // on: the whole loader reads the rest after it; R's text carried would be
+            // rewritten twice.)
             return Ok(None);
         }
         match kind {
@@ -335,7 +354,7 @@ fn fill(
     buf: &mut Vec<u8>,
     eof: &mut bool,
     (window, past): (usize, usize),
-    delimiter: u8,
+    (delimiter, r_quotes): (u8, Option<bool>),
 ) -> io::Result<usize> {
     while !*eof && buf.len() < window {
         *eof = source.append(buf)? == 0;
@@ -343,7 +362,10 @@ fn fill(
     if *eof {
         return Ok(buf.len());
     }
-    if let Some(cut) = last_row_end(buf).filter(|c| *c > past) {
+    // R's escaped quotes are not counted (before the header is read: guessed as its check
+    // finds them, a wrong guess only misplaces a cut).
+    let r = r_quotes.unwrap_or_else(|| escapes::first_backslash_quote_in(buf, delimiter));
+    if let Some(cut) = last_row_end(buf, r).filter(|c| *c > past) {
         return Ok(cut);
     }
     let mut first = super::chunks::RecordEnd::default();
@@ -359,23 +381,41 @@ fn fill(
 
 /// The end of the last row that ends in `bytes` (just after its line end outside quotes),
 /// counting quotes from `bytes[0]`, which starts a row; None when no row ends in it.
-pub(super) fn last_row_end(bytes: &[u8]) -> Option<usize> {
+/// `r_quotes`: R's text, whose backslash-escaped quotes are not counted.
+pub(super) fn last_row_end(bytes: &[u8], r_quotes: bool) -> Option<usize> {
     use rayon::prelude::*;
+    let count = |b: &[u8]| match r_quotes {
+        true => crate::model::quotes::unescaped_quotes(b),
+        false => memchr::memchr_iter(b'"', b).count(),
+    };
     let mut end = memchr::memrchr(b'\n', bytes)?;
     // Quotes before the line end: an even number puts it outside quotes (doubled quotes
     // inside a field count two).
-    // (Counted on all threads: one thread took 0.26 s of a 4M-row register's 2.4 s load.)
-    let mut quotes: usize = bytes
-        .get(..end)?
-        .par_chunks(1 << 20)
-        .map(|c| memchr::memchr_iter(b'"', c).count())
-        .sum();
+    // (Counted on all threads: one thread took 0.26 s of a 4M-row register's 2.4 s load.
+    // An escaped quote is never split between pieces: they are cut after line ends.)
+    let before = bytes.get(..end)?;
+    let mut quotes: usize = line_pieces(before).par_iter().map(|p| count(p)).sum();
     while quotes % 2 == 1 {
         let prev = memchr::memrchr(b'\n', bytes.get(..end)?)?;
-        quotes -= memchr::memchr_iter(b'"', bytes.get(prev..end)?).count();
+        quotes -= count(bytes.get(prev..end)?);
         end = prev;
     }
     Some(end + 1)
+}
+
+/// `bytes` in pieces of about 1 MB, each cut after a line end.
+fn line_pieces(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let mut rest = bytes;
+    while rest.len() > 1 << 20 {
+        let cut = memchr::memchr(b'\n', rest.get(1 << 20..).unwrap_or_default())
+            .map_or(rest.len(), |k| (1 << 20) + k + 1);
+        let (piece, after) = rest.split_at(cut.min(rest.len()));
+        pieces.push(piece);
+        rest = after;
+    }
+    pieces.push(rest);
+    pieces
 }
 
 /// A streamed load under way: the header, the rows so far, and where the next window's
@@ -393,7 +433,7 @@ impl State {
     /// The header read from the first window's text of a file of `file_len` bytes (`whole`:
     /// the window is all of it); None when the text is not a delimited table.
     fn first(
-        text: &str,
+        text: &mut String,
         whole: bool,
         file_len: usize,
         opts: &FirmLoadOptions,
@@ -413,7 +453,7 @@ impl State {
         if rest.trim_start().starts_with('{') {
             return Ok(None);
         }
-        let mut setup = match Setup::read(rest, encoding, opts, path) {
+        let setup = match Setup::read(rest, encoding, opts, path) {
             Ok(setup) => setup,
             // The header may lie below title lines past a short first window (tests' windows;
             // real ones hold far more than the search): the whole loader decides.
@@ -424,11 +464,12 @@ impl State {
             }
             Err(e) => return Err(e),
         };
-        // Quotes escaped with a backslash are rewritten in the text, which then is not the
-        // file's to read rows back from: the whole loader reads it and keeps it.
-        if setup.backslash_quotes.is_some() {
+        // Quotes escaped with a backslash are rewritten in the text (and in rows read back);
+        // a GBK text's backslash may be half a character in its bytes: the whole loader.
+        if setup.backslash_quotes.is_some() && bytes == Bytes::Gbk {
             return Ok(None);
         }
+        let mut setup = setup.unescape(text, bom, encoding, opts, path)?;
         let mut gathered = super::Gathered::new(&mut setup);
         gathered.bytes_expected = file_len;
         Ok(Some(Self {

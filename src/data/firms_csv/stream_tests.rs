@@ -358,12 +358,16 @@ fn gbk_files_stream_as_they_load_whole() {
 #[test]
 fn the_last_row_end_outside_quotes_is_found() {
     use super::stream::last_row_end;
-    assert_eq!(last_row_end(b"a,b\nc,d\ne"), Some(8));
-    assert_eq!(last_row_end(b"a,b\nc,\"d\ne"), Some(4));
-    assert_eq!(last_row_end(b"a,\"b\nc\"\n"), Some(8));
-    assert_eq!(last_row_end(b"a,\"\"\"b\nc\"\nd"), Some(10));
-    assert_eq!(last_row_end(b"\"a\nb\nc"), None);
-    assert_eq!(last_row_end(b"abc"), None);
+    assert_eq!(last_row_end(b"a,b\nc,d\ne", false), Some(8));
+    assert_eq!(last_row_end(b"a,b\nc,\"d\ne", false), Some(4));
+    assert_eq!(last_row_end(b"a,\"b\nc\"\n", false), Some(8));
+    assert_eq!(last_row_end(b"a,\"\"\"b\nc\"\nd", false), Some(10));
+    assert_eq!(last_row_end(b"\"a\nb\nc", false), None);
+    assert_eq!(last_row_end(b"abc", false), None);
+    // R's escaped quotes do not count (as plain CSV, the odd quote hides both line ends).
+    let r = b"\"a\\\"b\" 1\n\"c\" 2\nd";
+    assert_eq!(last_row_end(r, true), Some(15));
+    assert_eq!(last_row_end(r, false), None);
 }
 
 /// A file of several read blocks, its multi-byte characters crossing the blocks' and pieces'

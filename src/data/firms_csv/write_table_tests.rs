@@ -171,6 +171,8 @@ fn backslash_escaped_quotes_load_as_the_register_in_csv() {
             1 => format!("示例\"星光\"{k}"),
             2 => format!("路径 C:\\{k}\\\"x\""),
             3 => format!("\"引\" {k}"),
+            // A line end inside quotes, where only R's quotes say the row goes on.
+            _ if k % 2 == 0 => format!("多\n行 {k}"),
             _ => format!("plain {k}"),
         };
         let (lon, lat) = (format!("114.{k:04}"), format!("22.{k:04}"));
@@ -195,8 +197,11 @@ fn backslash_escaped_quotes_load_as_the_register_in_csv() {
         got.report.notes
     );
     assert!(!want.report.notes.iter().any(|n| n.contains("backslash")));
-    let streamed = super::stream_tests::streamed(&table, 7, 4_000, &FirmLoadOptions::default());
-    assert!(streamed.got.is_none());
+    // Streamed window by window (cut where R's quotes say a row ends, each window and each
+    // block of rows read back rewritten once) as loaded whole.
+    for (step, window) in [(7, 4_000), (4_096, 10_000), (1 << 20, 30_000)] {
+        super::stream_tests::assert_same_with(&table, step, window, &FirmLoadOptions::default());
+    }
     // Loaded whole from its file, the rewritten text is kept: rows read as loaded. (Its
     // escaped quotes lie only where the check that the text is the file's does not look:
     // past its first 4 KB, before its middle.)
@@ -260,4 +265,31 @@ fn a_header_with_escaped_quotes_reads_the_same_in_the_loader_and_convert() {
     assert_eq!(header, loaded.firms.attrs.headers);
     let first = back.records().next().unwrap().unwrap();
     assert_eq!(&first[2], "示例\"星光\"");
+}
+
+/// In R's text of several megabytes (counted in pieces on all threads), the last row end is
+/// the last line end before which the quotes not escaped are even (the oracle: counted over
+/// the whole text before each line end, one by one from the last).
+#[test]
+fn the_last_row_end_of_r_text_is_found_across_pieces() {
+    let mut rng = crate::model::Rng::new(16);
+    let mut text = Vec::new();
+    while text.len() < 3 << 20 {
+        let name = match rng.next_u64() % 4 {
+            0 => "a\\\"b".to_string(),
+            1 => "多\n行".to_string(),
+            2 => "C:\\x".to_string(),
+            _ => format!("plain {}", text.len()),
+        };
+        text.extend(format!("\"{}\" \"{name}\" 114.0 22.5\n", text.len()).bytes());
+    }
+    // Cut inside the last row's quoted field, and after a row.
+    for end in [text.len() - 9, text.len()] {
+        let bytes = &text[..end];
+        let oracle = memchr::memrchr_iter(b'\n', bytes)
+            .find(|&e| crate::model::quotes::unescaped_quotes(&bytes[..e]).is_multiple_of(2))
+            .map(|e| e + 1);
+        assert!(oracle.is_some());
+        assert_eq!(super::stream::last_row_end(bytes, true), oracle, "{end}");
+    }
 }

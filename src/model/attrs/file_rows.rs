@@ -31,6 +31,9 @@ pub struct FileRows {
     path: PathBuf,
     len: u64,
     modified: Option<SystemTime>,
+    /// The delimiter of R's text whose backslash-escaped quotes the loader read as quotes:
+    /// rows read back are rewritten the same way.
+    backslash_quotes: std::sync::OnceLock<u8>,
 }
 
 impl FileRows {
@@ -50,7 +53,14 @@ impl FileRows {
             len: meta.len(),
             modified: meta.modified().ok(),
             file,
+            backslash_quotes: Default::default(),
         }))
+    }
+
+    /// Rows read back from now on have R's backslash-escaped quotes rewritten as doubled
+    /// ones, as the loader read them (`delimiter`: the file's).
+    pub fn read_backslash_quotes(&self, delimiter: u8) {
+        let _ = self.backslash_quotes.set(delimiter);
     }
 
     /// The open file (a loader reads it through this handle, so what it read and what is
@@ -398,11 +408,17 @@ fn read_back(
         Some(s) => c.from + *s as usize,
         None => c.to,
     };
-    let bytes = file.read(
+    let mut bytes = file.read(
         at as u64,
         end.saturating_sub(at),
         spare.pop().unwrap_or_default(),
     )?;
+    if let Some(&delimiter) = file.backslash_quotes.get()
+        && c.in_file != InFile::Gbk
+    {
+        // (The rows start at a record's start, outside quotes.)
+        crate::model::quotes::double_backslash_quotes(&mut bytes, delimiter);
+    }
     let base = c.start[r0];
     let starts = c.start[r0..r1].iter().map(|s| (s - base) as usize);
     let (text, start) = if c.in_file == InFile::Gbk {
@@ -529,7 +545,10 @@ mod tests {
                     .filter(|(c, f)| **f < b && **f + c.n_rows() > a)
                     .count();
                 let got = t.chunks_over(a..b);
-                assert!(got >= holding && got <= holding + 2, "{a}..{b}: {got} vs {holding}");
+                assert!(
+                    got >= holding && got <= holding + 2,
+                    "{a}..{b}: {got} vs {holding}"
+                );
             }
         }
     }
