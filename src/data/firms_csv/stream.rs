@@ -464,7 +464,8 @@ impl State {
             }
             Err(e) => return Err(e),
         };
-        // Quotes escaped with a backslash are rewritten in the text (and in rows read back);
+        // Quotes escaped with a backslash are rewritten in the text (and in rows read back;
+        // they are looked for in the body's first 4 MB, which a real window holds whole);
         // a GBK text's backslash may be half a character in its bytes: the whole loader.
         if setup.backslash_quotes.is_some() && bytes == Bytes::Gbk {
             return Ok(None);
