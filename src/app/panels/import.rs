@@ -628,12 +628,12 @@ mod tests {
         assert_eq!(p.headers, ["", "lon", "lat"]);
     }
 
-    /// R's escaped quotes show as the loader reads them (the oracle: the loaded firm's name),
-    /// in the header's names too.
+    /// R's escaped quotes show as the loader reads them (the oracle: the loaded firm), in the
+    /// header's names too, a header that splits wrongly before they are rewritten included.
     #[test]
     fn the_preview_reads_r_escaped_quotes_as_the_loader_does() {
-        let text = "\"id\" \"备\\\"注\\\"\" \"lon\" \"lat\"\n\
-                    \"1\" \"F1\" \"示例\\\"星光\\\"科技\" 114.05 22.54\n";
+        let text = "\"id\" \"name\" \"备\\\"注\\\"\" \"lon\" \"lat\"\n\
+                    \"1\" \"F1\" \"示例\\\"星光\\\"科技\" \"x\\\"y\" 114.05 22.54\n";
         let p = super::preview_text(text, "utf-8").unwrap();
         let loaded = crate::data::load_firms_csv_bytes(
             text.as_bytes(),
@@ -642,7 +642,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.headers, loaded.firms.attrs.headers);
-        assert_eq!(p.headers[2], "备\"注\"");
+        assert_eq!(p.headers[3], "备\"注\"");
         let row = p.rows.first().unwrap();
         assert_eq!(row[2], loaded.firms.attrs.row_view(0).get(2));
         assert_eq!(row[2], "示例\"星光\"科技");

@@ -54,7 +54,19 @@ pub(crate) fn as_the_loader_reads<'t>(
     opts: &FirmLoadOptions,
     path: &str,
 ) -> Result<(Cow<'t, str>, HeaderOf, Option<u64>), LoadError> {
-    let found = header_of(text, opts, path)?;
+    let found = match header_of(text, opts, path) {
+        Ok(found) => found,
+        Err(e) => {
+            let read = |t: &str| header_of(t, opts, path).ok().map(|h| h.delimiter);
+            let Some((delimiter, line)) = r_delimiter(text, read) else {
+                return Err(e);
+            };
+            let mut unescaped = text.to_string();
+            double_backslash_quotes(&mut unescaped, 0, delimiter);
+            let found = header_of(&unescaped, opts, path)?;
+            return Ok((Cow::Owned(unescaped), found, Some(line)));
+        }
+    };
     let Some(line) = text
         .get(found.body_start..)
         .and_then(|body| first_backslash_quote(body, found.delimiter, found.lines))
@@ -66,6 +78,29 @@ pub(crate) fn as_the_loader_reads<'t>(
     // R's row names are decided from the first rows, which the escaped quotes split.
     let found = header_of(&unescaped, opts, path)?;
     Ok((Cow::Owned(unescaped), found, Some(line)))
+}
+
+/// Delimiters R's `write.table` writes (its default, a space, first).
+const R_DELIMITERS: [u8; 4] = [b' ', b'\t', b',', b';'];
+
+/// For a text whose header could not be read: R's text whose first rows hold escaped
+/// quotes, which can split a header that names a column with one before they are rewritten.
+/// The delimiter with which `read` (giving the delimiter it read) reads the first megabyte
+/// rewritten from its start, and the line of the first escaped quote; None for other texts.
+pub(super) fn r_delimiter(text: &str, read: impl Fn(&str) -> Option<u8>) -> Option<(u8, u64)> {
+    let line = first_backslash_quote(text, b',', 0)?;
+    let head = match text.get(1 << 20..).and_then(|rest| rest.find('\n')) {
+        Some(k) => text.get(..(1 << 20) + k + 1).unwrap_or(text),
+        None => text,
+    };
+    R_DELIMITERS
+        .into_iter()
+        .find(|&d| {
+            let mut copy = head.to_string();
+            double_backslash_quotes(&mut copy, 0, d);
+            read(&copy) == Some(d)
+        })
+        .map(|d| (d, line))
 }
 
 /// The load report's note on a file read with its backslash-escaped quotes rewritten.

@@ -220,12 +220,34 @@ fn load_csv_cut(
     cut: impl FnOnce(&str, u8) -> chunks::Chunks,
 ) -> Result<LoadedFirms, LoadError> {
     let (mut decoded, encoding, malformed) = decode_source(source, opts, path)?;
-    let mut setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
+    let mut setup = match Setup::read(decoded.as_str(), encoding, opts, path) {
+        Ok(setup) if setup.backslash_quotes.is_some() => {
+            let (text, at) = decoded.make_mut();
+            setup.unescape(text, at, encoding, opts, path)?
+        }
+        Ok(setup) => setup,
+        // R's escaped quotes may split a header that names a column with one.
+        Err(e) => {
+            let read = |t: &str| {
+                Setup::read(t, encoding, opts, path)
+                    .ok()
+                    .map(|s| s.delimiter)
+            };
+            let Some((delimiter, line)) = escapes::r_delimiter(decoded.as_str(), read) else {
+                return Err(e);
+            };
+            let (text, at) = decoded.make_mut();
+            escapes::double_backslash_quotes(text, at, delimiter);
+            let mut setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
+            setup.backslash_quotes = Some(line);
+            setup
+                .report
+                .notes
+                .push(escapes::backslash_quotes_note(line));
+            setup
+        }
+    };
     let escaped = setup.backslash_quotes;
-    if escaped.is_some() {
-        let (text, at) = decoded.make_mut();
-        setup = setup.unescape(text, at, encoding, opts, path)?;
-    }
     if let Some(m) = malformed {
         setup.report.warn(m.warning());
     }

@@ -462,6 +462,11 @@ impl State {
             {
                 return Ok(None);
             }
+            // R's escaped quotes may split a header naming a column with one: the whole
+            // loader reads it.
+            Err(_) if escapes::first_backslash_quote_in(rest.as_bytes(), b',') => {
+                return Ok(None);
+            }
             Err(e) => return Err(e),
         };
         // Quotes escaped with a backslash are rewritten in the text (and in rows read back;
