@@ -81,9 +81,8 @@ fn write_in_blocks(
     // A block's rows may lie in a few chunks of the input (one buffer each); the pools keep
     // what the blocks in flight use and let go of the rest.
     let spare = Spare::new(2 * wave);
-    // One buffer for each chunk a block's rows lie in (about 1 MB each when read back): too
-    // few, and each block read most of its rows into fresh memory (4M register: 520 MB of
-    // page faults).
+    // (With fewer than a block's chunks, most rows were read into fresh memory: 4M register,
+    // 520 MB of page faults.)
     let chunks_per_block = firms.attrs.chunks_over(0..n).div_ceil(n_blocks.max(1));
     let spare_in = Spare::new(2 * wave * (chunks_per_block + 1));
     let format_block = |b: usize| -> io::Result<Vec<u8>> {

@@ -54,30 +54,31 @@ pub(crate) fn as_the_loader_reads<'t>(
     opts: &FirmLoadOptions,
     path: &str,
 ) -> Result<(Cow<'t, str>, HeaderOf, Option<u64>), LoadError> {
+    // The text rewritten from `from` with `delimiter`, and its header found again.
+    let rewritten = |from: usize, delimiter: u8, line: u64| {
+        let mut unescaped = text.to_string();
+        double_backslash_quotes(&mut unescaped, from, delimiter);
+        let found = header_of(&unescaped, opts, path)?;
+        Ok((Cow::Owned(unescaped), found, Some(line)))
+    };
     let found = match header_of(text, opts, path) {
         Ok(found) => found,
         Err(e) => {
             let read = |t: &str| header_of(t, opts, path).ok().map(|h| h.delimiter);
-            let Some((delimiter, line)) = r_delimiter(text, read) else {
-                return Err(e);
+            return match r_delimiter(text, read) {
+                Some((delimiter, line)) => rewritten(0, delimiter, line),
+                None => Err(e),
             };
-            let mut unescaped = text.to_string();
-            double_backslash_quotes(&mut unescaped, 0, delimiter);
-            let found = header_of(&unescaped, opts, path)?;
-            return Ok((Cow::Owned(unescaped), found, Some(line)));
         }
     };
-    let Some(line) = text
+    match text
         .get(found.body_start..)
         .and_then(|body| first_backslash_quote(body, found.delimiter, found.lines))
-    else {
-        return Ok((Cow::Borrowed(text), found, None));
-    };
-    let mut unescaped = text.to_string();
-    double_backslash_quotes(&mut unescaped, found.start, found.delimiter);
-    // R's row names are decided from the first rows, which the escaped quotes split.
-    let found = header_of(&unescaped, opts, path)?;
-    Ok((Cow::Owned(unescaped), found, Some(line)))
+    {
+        // R's row names are decided from the first rows, which the escaped quotes split.
+        Some(line) => rewritten(found.start, found.delimiter, line),
+        None => Ok((Cow::Borrowed(text), found, None)),
+    }
 }
 
 /// Delimiters R's `write.table` writes (its default, a space, first).

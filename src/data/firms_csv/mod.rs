@@ -238,13 +238,7 @@ fn load_csv_cut(
             };
             let (text, at) = decoded.make_mut();
             escapes::double_backslash_quotes(text, at, delimiter);
-            let mut setup = Setup::read(decoded.as_str(), encoding, opts, path)?;
-            setup.backslash_quotes = Some(line);
-            setup
-                .report
-                .notes
-                .push(escapes::backslash_quotes_note(line));
-            setup
+            Setup::read(decoded.as_str(), encoding, opts, path)?.read_unescaped(line)
         }
     };
     let escaped = setup.backslash_quotes;
@@ -433,13 +427,16 @@ impl Setup {
             return Ok(self);
         };
         escapes::double_backslash_quotes(text, at + self.header_start, self.delimiter);
-        let mut setup = Setup::read(text.get(at..).unwrap_or(""), encoding, opts, path)?;
-        setup.backslash_quotes = Some(line);
-        setup
-            .report
-            .notes
-            .push(escapes::backslash_quotes_note(line));
-        Ok(setup)
+        let setup = Setup::read(text.get(at..).unwrap_or(""), encoding, opts, path)?;
+        Ok(setup.read_unescaped(line))
+    }
+
+    /// This header, read from a text whose escaped quotes (the first on `line`) were
+    /// rewritten: the loader keeps the line, and the report notes it.
+    fn read_unescaped(mut self, line: u64) -> Self {
+        self.backslash_quotes = Some(line);
+        self.report.notes.push(escapes::backslash_quotes_note(line));
+        self
     }
 
     /// Parses `body` in about `n_chunks` pieces in parallel onto the rows `into` holds.
