@@ -63,11 +63,13 @@ impl Constants {
 
 /// Coordinate-wise median of finite positions (robust to a few wild rows), None when empty.
 pub fn median_lonlat<'a, I: IntoIterator<Item = &'a LonLat>>(points: I) -> Option<LonLat> {
-    let (mut lons, mut lats): (Vec<f64>, Vec<f64>) = points
-        .into_iter()
-        .filter(|p| p.lon.is_finite() && p.lat.is_finite())
-        .map(|p| (p.lon, p.lat))
-        .unzip();
+    let points = points.into_iter();
+    let room = points.size_hint().0;
+    let (mut lons, mut lats) = (Vec::with_capacity(room), Vec::with_capacity(room));
+    for p in points.filter(|p| p.lon.is_finite() && p.lat.is_finite()) {
+        lons.push(p.lon);
+        lats.push(p.lat);
+    }
     if lons.is_empty() {
         return None;
     }

@@ -94,32 +94,39 @@ pub fn parse_year(s: &str) -> Option<i32> {
 /// a space, read in place as [`year_of_iso_date`] reads its shape: `Some(answer)` when `s`
 /// has exactly one of those shapes, else None (the general reader decides).
 fn year_of_short_date(s: &[u8]) -> Option<Option<i32>> {
-    let units: [[&[u8]; 3]; 4] = [
+    // The separators after the year, month and day; byte by byte, as a call to `memcmp`
+    // for two or three bytes cost more than the rest of the date (Excel's `2015/3/2` is in
+    // every row of many registers).
+    const UNITS: [[&[u8]; 3]; 4] = [
         ["年".as_bytes(), "月".as_bytes(), "日".as_bytes()],
         [b"/", b"/", b""],
         [b"-", b"-", b""],
         [b".", b".", b""],
     ];
-    // Digits (at least `min`, at most `max`) then `unit`: the number and the rest.
-    let field = |s: &[u8], min: usize, max: usize, unit: &[u8]| -> Option<(i32, usize)> {
-        let n = s
-            .iter()
-            .take(max + 1)
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if n < min || n > max || s.get(n..n + unit.len())? != unit {
-            return None;
-        }
-        let v = s[..n].iter().fold(0, |v, x| v * 10 + i32::from(x - b'0'));
-        Some((v, n + unit.len()))
+    let has_at = |at: usize, unit: &[u8]| {
+        unit.iter()
+            .enumerate()
+            .all(|(i, u)| s.get(at + i) == Some(u))
     };
-    let [nian, yue, ri] = *units
-        .iter()
-        .find(|u| s.get(4..4 + u[0].len()) == Some(u[0]))?;
-    let (y, a) = field(s, 4, 4, nian)?;
-    let (m, b) = field(s.get(a..)?, 1, 2, yue)?;
-    let (d, c) = field(s.get(a + b..)?, 1, 2, ri)?;
-    if !matches!(s.get(a + b + c), None | Some(b'T' | b' ')) {
+    // Digits at `at` (at least `min`, at most `max`) then `unit`: the number and where the
+    // next field starts.
+    let field = |at: usize, min: usize, max: usize, unit: &[u8]| -> Option<(i32, usize)> {
+        let mut v = 0;
+        let mut n = 0;
+        while let Some(b) = s.get(at + n).filter(|b| b.is_ascii_digit()) {
+            if n == max {
+                return None;
+            }
+            v = v * 10 + i32::from(b - b'0');
+            n += 1;
+        }
+        (n >= min && has_at(at + n, unit)).then_some((v, at + n + unit.len()))
+    };
+    let [nian, yue, ri] = *UNITS.iter().find(|u| has_at(4, u[0]))?;
+    let (y, a) = field(0, 4, 4, nian)?;
+    let (m, b) = field(a, 1, 2, yue)?;
+    let (d, c) = field(b, 1, 2, ri)?;
+    if !matches!(s.get(c), None | Some(b'T' | b' ')) {
         return None;
     }
     let ok = (1..=12).contains(&m) && (1..=31).contains(&d) && (1800..=2100).contains(&y);

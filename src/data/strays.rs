@@ -22,10 +22,12 @@ pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) -> Option<Vec<b
         return None;
     }
     let centre = median_lonlat(&firms.lonlat)?;
+    let near = Near::new(centre, STRAY_KM);
     let keep: Vec<bool> = firms
         .lonlat
         .par_iter()
-        .map(|p| great_circle_km(*p, centre) <= STRAY_KM)
+        .with_min_len(1 << 14)
+        .map(|p| near.holds(*p))
         .collect();
     let n_out = keep.iter().filter(|k| !**k).count();
     if n_out == 0 {
@@ -74,6 +76,38 @@ pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) -> Option<Vec<b
 /// True when no firm can be a stray: the median lies in the points' bounding box, and no two
 /// points of the box are further apart than R·√(Δφ² + Δλ²) (the sphere's metric is at most
 /// that of the flat lon/lat plane), so a box smaller than [`STRAY_KM`] holds no stray.
+/// "Within `km` of `centre` on the sphere", as [`great_circle_km`] decides it, with the
+/// trigonometry only for points not surely within: the path along `p`'s meridian to the
+/// centre's latitude and then along that parallel is never shorter than the great circle, so
+/// when it is short enough the point is within.
+struct Near {
+    centre: LonLat,
+    km: f64,
+    /// The path's length per radian of latitude and per radian of longitude (km).
+    per_lat: f64,
+    per_lon: f64,
+}
+
+impl Near {
+    fn new(centre: LonLat, km: f64) -> Self {
+        let r_km = crate::crs::MEAN_EARTH_RADIUS_M / 1000.0;
+        Self {
+            centre,
+            km,
+            per_lat: r_km,
+            per_lon: r_km * centre.lat.to_radians().cos().abs(),
+        }
+    }
+
+    fn holds(&self, p: LonLat) -> bool {
+        let path = self.per_lat * (p.lat - self.centre.lat).to_radians().abs()
+            + self.per_lon * (p.lon - self.centre.lon).to_radians().abs();
+        // The margin keeps rounding from letting a point on the edge in that the exact
+        // formula would leave out.
+        path <= self.km * (1.0 - 1e-9) || great_circle_km(p, self.centre) <= self.km
+    }
+}
+
 fn all_within_stray_distance(points: &[LonLat]) -> bool {
     let (lo, hi) = points
         .par_iter()
@@ -131,6 +165,46 @@ mod tests {
             name_col: Some(1),
             segment_col: None,
         }
+    }
+
+    #[test]
+    fn the_quick_path_decides_as_the_great_circle_does() {
+        // Centres from the equator to the far north; points spread over several hundred km
+        // and across the antimeridian, and points on the 200 km edge itself.
+        let mut rng = crate::model::Rng::new(31);
+        for centre in [
+            (114.06, 22.54),
+            (0.0, 0.0),
+            (179.9, 60.0),
+            (-70.0, -45.0),
+            (10.0, 85.0),
+        ] {
+            let c = LonLat::new(centre.0, centre.1);
+            let near = Near::new(c, STRAY_KM);
+            let mut on_edge = 0;
+            for k in 0..200_000 {
+                let spread = [0.5, 2.0, 8.0, 180.0][k % 4];
+                let mut p = LonLat::new(
+                    c.lon + (rng.uniform() * 2.0 - 1.0) * spread,
+                    (c.lat + (rng.uniform() * 2.0 - 1.0) * spread).clamp(-90.0, 90.0),
+                );
+                if k % 5 == 0 {
+                    // Along the parallel or the meridian to about 200 km, where the quick
+                    // path is the whole distance.
+                    let deg = STRAY_KM / 111.2 * (0.995 + rng.uniform() * 0.01);
+                    p = if k % 2 == 0 {
+                        LonLat::new(c.lon, (c.lat + deg).min(90.0))
+                    } else {
+                        LonLat::new(c.lon + deg / c.lat.to_radians().cos().max(0.05), c.lat)
+                    };
+                    on_edge += 1;
+                }
+                let exact = great_circle_km(p, c) <= STRAY_KM;
+                assert_eq!(near.holds(p), exact, "{p:?} from {c:?}");
+            }
+            assert!(on_edge > 30_000);
+        }
+        assert!(!Near::new(LonLat::new(114.0, 22.5), STRAY_KM).holds(LonLat::new(f64::NAN, 22.5)));
     }
 
     #[test]
