@@ -17,7 +17,8 @@
 # point column), `postgis` (benches/postgis_csv.py: PostGIS' COPY … CSV, a hex EWKB point
 # column), `r` (benches/r_csv.py: R's write.csv, BOM, CRLF, NA), `rtable` (benches/r_csv.py --table:
 # R's write.table, space-separated, row names the header does not name), `scope` (benches/scope_csv.py:
-# a register with a long 经营范围 column), `guarded` (benches/register_csv.py --guard: every
+# a register with a long 经营范围 column), `pycsv` (benches/pycsv_csv.py: Python's csv module,
+# every text cell quoted, repr floats, 2015/3/2 dates, 4 % of rows empty or strays), `guarded` (benches/register_csv.py --guard: every
 # cell in Excel's text guard, ="114.05"), `guardcsv` (--guard-csv: the same through Python's
 # csv.writer, "=""114.05""") or `gbk`
 # (the register saved as GB18030, as Excel on a Chinese
@@ -82,7 +83,7 @@ for n in "${sizes[@]}"; do
   if [ ! -f "$csv" ]; then
     case "$shape" in
       firms) "$bin" sample --n "$n" --seed 1 --out "$csv" 2>/dev/null ;;
-      register | stacked | scope) python3 "benches/${shape}_csv.py" "$n" "$csv" ;;
+      register | stacked | scope | pycsv) python3 "benches/${shape}_csv.py" "$n" "$csv" ;;
       pandas | geopandas | postgis) "$py" "benches/${shape}_csv.py" "$n" "$csv" ;;
       r) python3 benches/r_csv.py "$n" "$csv" ;;
       rtable) python3 benches/r_csv.py "$n" "$csv" --table ;;
@@ -90,7 +91,7 @@ for n in "${sizes[@]}"; do
       guardcsv) python3 benches/register_csv.py "$n" "$csv" --guard-csv ;;
       gbk) python3 benches/register_csv.py "$n" "$csv.utf8" &&
         iconv -f UTF-8 -t GB18030 "$csv.utf8" > "$csv" && rm "$csv.utf8" ;;
-      *) echo "unknown SHAPE $shape: firms, register, stacked, scope, pandas, geopandas, postgis, r, rtable, guarded, guardcsv or gbk" >&2; exit 2 ;;
+      *) echo "unknown SHAPE $shape: firms, register, stacked, scope, pandas, geopandas, postgis, r, rtable, guarded, guardcsv, pycsv or gbk" >&2; exit 2 ;;
     esac
   fi
   ours=$("$bin" bench --firms "$csv" --zones "$zones" --repeat "$repeat")
