@@ -94,31 +94,20 @@ pub fn parse_year(s: &str) -> Option<i32> {
 /// a space, read in place as [`year_of_iso_date`] reads its shape: `Some(answer)` when `s`
 /// has exactly one of those shapes, else None (the general reader decides).
 fn year_of_short_date(s: &[u8]) -> Option<Option<i32>> {
-    // The separators after the year, month and day; byte by byte, as a call to `memcmp`
-    // for two or three bytes cost more than the rest of the date (Excel's `2015/3/2` is in
-    // every row of many registers).
+    // Compared byte by byte: `memcmp` calls for 1–3 bytes cost more than the rest.
     const UNITS: [[&[u8]; 3]; 4] = [
         ["年".as_bytes(), "月".as_bytes(), "日".as_bytes()],
         [b"/", b"/", b""],
         [b"-", b"-", b""],
         [b".", b".", b""],
     ];
-    let has_at = |at: usize, unit: &[u8]| {
-        unit.iter()
-            .enumerate()
-            .all(|(i, u)| s.get(at + i) == Some(u))
-    };
-    // Digits at `at` (at least `min`, at most `max`) then `unit`: the number and where the
-    // next field starts.
+    let has_at = |at: usize, unit: &[u8]| (0..unit.len()).all(|i| s.get(at + i) == unit.get(i));
+    // Digits at `at` (`min` to `max` of them) then `unit`: the number and what follows.
     let field = |at: usize, min: usize, max: usize, unit: &[u8]| -> Option<(i32, usize)> {
-        let mut v = 0;
-        let mut n = 0;
+        let (mut v, mut n) = (0, 0);
         while let Some(b) = s.get(at + n).filter(|b| b.is_ascii_digit()) {
-            if n == max {
-                return None;
-            }
-            v = v * 10 + i32::from(b - b'0');
-            n += 1;
+            (n < max).then_some(())?;
+            (v, n) = (v * 10 + i32::from(b - b'0'), n + 1);
         }
         (n >= min && has_at(at + n, unit)).then_some((v, at + n + unit.len()))
     };

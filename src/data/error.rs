@@ -79,4 +79,73 @@ impl LoadError {
                 .to_string(),
         }
     }
+
+    /// No coordinate columns among `headers` (listed shortened for the message).
+    pub fn no_coordinates(path: &str, headers: &[String]) -> Self {
+        LoadError::NoCoordinateColumns {
+            path: path.to_string(),
+            headers: header_list(headers),
+        }
+    }
+
+    /// A file whose start holds NUL bytes: not text at all (a program, an archive, a
+    /// spreadsheet format not read), said as such instead of listing its bytes as headers.
+    pub fn not_text(path: &str, start: &str) -> Option<Self> {
+        let start = start.get(..4096.min(start.len())).unwrap_or(start);
+        start.contains('\0').then(|| LoadError::Format {
+            path: path.to_string(),
+            message: "this is not a text table: its first bytes hold NUL characters (a program, \
+                      an archive or a spreadsheet in a format not read here); save the firms \
+                      as CSV, Excel (.xlsx), GeoJSON, GeoPackage, Shapefile or KML"
+                .into(),
+        })
+    }
+
+    /// `column` is not among `headers` (listed shortened).
+    pub fn missing_column(path: &str, column: &str, headers: &[String]) -> Self {
+        LoadError::MissingColumn {
+            path: path.to_string(),
+            column: column.to_string(),
+            headers: header_list(headers),
+        }
+    }
+}
+
+/// Headers for a message: each cut to 30 characters, at most 20 of them, then how many more.
+fn header_list(headers: &[String]) -> String {
+    const MAX_CHARS: usize = 30;
+    const MAX_HEADERS: usize = 20;
+    let mut out: Vec<String> = headers
+        .iter()
+        .take(MAX_HEADERS)
+        .map(|h| match h.char_indices().nth(MAX_CHARS) {
+            Some((at, _)) => format!("{}…", &h[..at]),
+            None => h.clone(),
+        })
+        .collect();
+    if headers.len() > MAX_HEADERS {
+        out.push(format!("… {} more", headers.len() - MAX_HEADERS));
+    }
+    out.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoadError;
+
+    #[test]
+    fn long_and_many_headers_are_shortened_and_files_with_nul_bytes_named() {
+        let long = "经".repeat(60);
+        let mut headers: Vec<String> = (0..45).map(|k| format!("c{k}")).collect();
+        headers[0] = long.clone();
+        let msg = LoadError::no_coordinates("f.csv", &headers).to_string();
+        assert!(msg.contains(&format!("{}…, c1,", "经".repeat(30))), "{msg}");
+        assert!(msg.contains("c19, … 25 more]"), "{msg}");
+        assert!(!msg.contains("c20"), "{msg}");
+        let short = LoadError::missing_column("f.csv", "lon", &headers[1..3]).to_string();
+        assert!(short.contains("[c1, c2]"), "{short}");
+        let msg = LoadError::not_text("a.out", "\u{7f}ELF\0\u{2}").map(|e| e.to_string());
+        assert!(msg.is_some_and(|m| m.starts_with("this is not a text table")));
+        assert!(LoadError::not_text("f.csv", "lon,lat\n1,2").is_none());
+    }
 }

@@ -490,6 +490,35 @@ fn control_characters_from_files_are_escaped_in_messages() {
 }
 
 #[test]
+fn a_program_or_a_wide_file_opened_as_firms_gets_a_short_clear_message() {
+    let dir = temp_dir("not_text");
+    // The start of a program (NUL bytes among others), given as the firms file.
+    let program = dir.join("firms.csv");
+    let mut bytes = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0".to_vec();
+    bytes.extend((0..3000u32).map(|k| (k * 7919 % 251) as u8));
+    std::fs::write(&program, &bytes).unwrap();
+    let o = run(&[
+        "analyze",
+        "--firms",
+        s(&program),
+        "--out",
+        s(&dir.join("o")),
+    ]);
+    assert_refused(&o, "not a text table");
+    assert!(stderr(&o).len() < 600, "{}", stderr(&o));
+    // A header of 300 long names and no coordinates: the list is cut, the advice kept.
+    let wide = dir.join("wide.csv");
+    let header: Vec<String> = (0..300)
+        .map(|k| format!("{}{k}", "字段".repeat(40)))
+        .collect();
+    std::fs::write(&wide, format!("{}\n", header.join(","))).unwrap();
+    let o = run(&["analyze", "--firms", s(&wide), "--out", s(&dir.join("o"))]);
+    assert_refused(&o, "name them lon/lat");
+    assert!(stderr(&o).contains("… 280 more"), "{}", stderr(&o));
+    assert!(stderr(&o).len() < 2500, "{}", stderr(&o).len());
+}
+
+#[test]
 fn render_creates_the_output_folder() {
     let dir = temp_dir("render-dir");
     let out = dir.join("new/deeper/map.png");

@@ -102,11 +102,7 @@ fn explicit(headers: &[String], name: &str, path: &str) -> Result<usize, LoadErr
                 .filter(|n| *n >= 1 && *n <= headers.len())
                 .map(|n| n - 1)
         })
-        .ok_or_else(|| LoadError::MissingColumn {
-            path: path.to_string(),
-            column: name.to_string(),
-            headers: headers.join(", "),
-        })
+        .ok_or_else(|| LoadError::missing_column(path, name, headers))
 }
 
 /// Finds the coordinate, id, name and segment columns, honouring explicit choices.
@@ -145,10 +141,7 @@ pub fn detect_columns(
         _ => (None, None),
     };
     let (Some(lon), Some(lat)) = (lon, lat) else {
-        return Err(LoadError::NoCoordinateColumns {
-            path: path.to_string(),
-            headers: headers.join(", "),
-        });
+        return Err(LoadError::no_coordinates(path, headers));
     };
     let [id, name, segment] = attribute_columns(headers, opts, path, [lon, lat])?;
     Ok(FirmColumns {

@@ -66,7 +66,8 @@ pub(super) fn find_header(
     {
         return Ok(found);
     }
-    titled(text, delimiter, opts, path, |_| true).ok_or(first_error)
+    titled(text, delimiter, opts, path, |_| true)
+        .ok_or_else(|| LoadError::not_text(path, text).unwrap_or(first_error))
 }
 
 /// A file with no header (pandas' `to_csv(header=False)`, a GPS logger's export): its first
