@@ -4,6 +4,10 @@
 /// Known English texts (`{}` marks a value) and their Chinese (`{0}`, `{1}`… the values).
 pub(super) const KNOWN: &[(&str, &str)] = &[
     (
+        "this is not a text table: its first bytes hold NUL characters (a program, an archive or a spreadsheet in a format not read here); save the firms as CSV, Excel (.xlsx), GeoJSON, GeoPackage, Shapefile or KML: {}",
+        "这不是文本表格：文件开头含有 NUL 字符（可能是程序、压缩包或本软件不读取的表格格式）；请把企业另存为 CSV、Excel（.xlsx）、GeoJSON、GeoPackage、Shapefile 或 KML：{0}",
+    ),
+    (
         "no usable rows (the file has a header but no data rows): {}",
         "没有可用的行（文件只有表头，没有数据行）：{0}",
     ),

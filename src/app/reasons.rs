@@ -373,7 +373,9 @@ mod tests {
                 encoding: "gbk".into(),
             },
         ];
+        let not_text = LoadError::not_text("f.csv", "\u{7f}ELF\0").map(|e| e.to_string());
         let mut texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        texts.extend(not_text);
         // A gzip file cut short, as the loader reports it.
         let dir = std::env::temp_dir().join(format!("ca-reasons-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
