@@ -184,7 +184,6 @@ lat = combined[1] if combined else column(
 )
 
 
-
 def kept_rows():
     """The rows cluster-atlas keeps: coordinates present and within 200 km of the median
     position (its strays rule), as a pandas user would filter a register before the spatial

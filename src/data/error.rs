@@ -91,8 +91,8 @@ impl LoadError {
     /// A file whose start holds NUL bytes: not text at all (a program, an archive, a
     /// spreadsheet format not read), said as such instead of listing its bytes as headers.
     pub fn not_text(path: &str, start: &str) -> Option<Self> {
-        let start = start.get(..4096.min(start.len())).unwrap_or(start);
-        start.contains('\0').then(|| LoadError::Format {
+        let nul = start.bytes().take(4096).any(|b| b == 0);
+        nul.then(|| LoadError::Format {
             path: path.to_string(),
             message: "this is not a text table: its first bytes hold NUL characters (a program, \
                       an archive or a spreadsheet in a format not read here); save the firms \

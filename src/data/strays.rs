@@ -73,9 +73,6 @@ pub fn screen_strays(firms: &mut Firms, report: &mut LoadReport) -> Option<Vec<b
     Some(keep)
 }
 
-/// True when no firm can be a stray: the median lies in the points' bounding box, and no two
-/// points of the box are further apart than R·√(Δφ² + Δλ²) (the sphere's metric is at most
-/// that of the flat lon/lat plane), so a box smaller than [`STRAY_KM`] holds no stray.
 /// "Within `km` of `centre` on the sphere", as [`great_circle_km`] decides it, with the
 /// trigonometry only for points not surely within: the path along `p`'s meridian to the
 /// centre's latitude and then along that parallel is never shorter than the great circle, so
@@ -108,6 +105,9 @@ impl Near {
     }
 }
 
+/// True when no firm can be a stray: the median lies in the points' bounding box, and no two
+/// points of the box are further apart than R·√(Δφ² + Δλ²) (the sphere's metric is at most
+/// that of the flat lon/lat plane), so a box smaller than [`STRAY_KM`] holds no stray.
 fn all_within_stray_distance(points: &[LonLat]) -> bool {
     let (lo, hi) = points
         .par_iter()
